@@ -1,0 +1,132 @@
+package convstore
+
+import (
+	"context"
+	"time"
+)
+
+// Field bounds of conversations.
+const (
+	MaxTitleLen    = 512
+	MaxExternalLen = 256 // agent and end-user ids
+)
+
+// Conversation is a chat or voice conversation. ID and Seq identify it: ID
+// for the native API (conv_…) and UUID-speaking doors, Seq (a unique 63-bit
+// number) for doors whose ids are decimal numbers.
+type Conversation struct {
+	ID           ID
+	Seq          int64
+	TenantID     ID
+	AgentID      string // optional, caller-defined (a bot or agent)
+	UserID       string // optional end-user id; indexed for erasure by user
+	Title        string
+	Metadata     Metadata
+	MessageCount int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// ConversationCreate is the input of ConversationService.CreateConversation.
+type ConversationCreate struct {
+	AgentID  string
+	UserID   string
+	Title    string
+	Metadata Metadata
+	Messages []*MessageCreate // optional initial messages, at most MaxMessageBatch
+}
+
+// Validate checks every field and the initial messages.
+func (c *ConversationCreate) Validate() error {
+	if err := validText("agent_id", c.AgentID, MaxExternalLen); err != nil {
+		return err
+	}
+	if err := validText("user_id", c.UserID, MaxExternalLen); err != nil {
+		return err
+	}
+	if err := validText("title", c.Title, MaxTitleLen); err != nil {
+		return err
+	}
+	if err := c.Metadata.Validate("metadata"); err != nil {
+		return err
+	}
+	return ValidateMessageBatch("messages", c.Messages, false)
+}
+
+// ConversationUpdate is the input of ConversationService.UpdateConversation.
+// Nil fields are left unchanged; Metadata replaces the whole map.
+type ConversationUpdate struct {
+	AgentID  *string
+	UserID   *string
+	Title    *string
+	Metadata *Metadata
+}
+
+// Validate checks every set field.
+func (u *ConversationUpdate) Validate() error {
+	if u.AgentID != nil {
+		if err := validText("agent_id", *u.AgentID, MaxExternalLen); err != nil {
+			return err
+		}
+	}
+	if u.UserID != nil {
+		if err := validText("user_id", *u.UserID, MaxExternalLen); err != nil {
+			return err
+		}
+	}
+	if u.Title != nil {
+		if err := validText("title", *u.Title, MaxTitleLen); err != nil {
+			return err
+		}
+	}
+	if u.Metadata != nil {
+		return u.Metadata.Validate("metadata")
+	}
+	return nil
+}
+
+// ConversationFilter selects conversations. Empty fields do not filter.
+type ConversationFilter struct {
+	AgentID       string
+	UserID        string
+	CreatedAfter  *time.Time // exclusive
+	CreatedBefore *time.Time // exclusive
+	PageFilter               // default order: desc (newest first)
+}
+
+// DeleteParams says who deletes and why; it goes into the receipt and audit
+// entry, never any content.
+type DeleteParams struct {
+	ActorKeyID ID     // the API key that asked (zero for operators)
+	RequestID  string // the door's request id, for correlating logs
+	Door       string // which door asked: "native", "symbl", …
+}
+
+// ConversationService manages conversations. Every method is scoped to the
+// tenant; another tenant's conversation is ENOTFOUND.
+type ConversationService interface {
+	// FindConversationByID returns a conversation. ENOTFOUND if missing.
+	FindConversationByID(ctx context.Context, tenantID, id ID) (*Conversation, error)
+
+	// FindConversationBySeq returns a conversation by sequence number.
+	// ENOTFOUND if missing.
+	FindConversationBySeq(ctx context.Context, tenantID ID, seq int64) (*Conversation, error)
+
+	// FindConversations returns a page of conversations ordered by ID and
+	// whether more follow. EINVALID for a bad filter.
+	FindConversations(ctx context.Context, tenantID ID, f ConversationFilter) ([]*Conversation, bool, error)
+
+	// CreateConversation creates a conversation with its initial messages in
+	// one transaction. EINVALID for bad input.
+	CreateConversation(ctx context.Context, tenantID ID, c *ConversationCreate) (*Conversation, []*Message, error)
+
+	// UpdateConversation changes the set fields and UpdatedAt.
+	// EINVALID for bad input, ENOTFOUND if missing.
+	UpdateConversation(ctx context.Context, tenantID, id ID, u *ConversationUpdate) (*Conversation, error)
+
+	// DeleteConversation permanently deletes the conversation with its
+	// messages, artifacts and attachments (records in the transaction, bytes
+	// right after commit), and writes a Deletion receipt and an AuditEntry in
+	// the same transaction. ENOTFOUND if missing or already deleted.
+	DeleteConversation(ctx context.Context, tenantID, id ID, p DeleteParams) (*Deletion, error)
+}

@@ -1,0 +1,68 @@
+package convstore
+
+import (
+	"context"
+	"time"
+)
+
+// Deletion is the receipt of a permanent conversation delete. It records who
+// deleted what and how much, and never any content.
+type Deletion struct {
+	ID              ID
+	TenantID        ID
+	ConversationID  ID
+	ConversationSeq int64
+	ActorKeyID      ID // zero for operators
+	Door            string
+	RequestID       string
+	Messages        int
+	Artifacts       int
+	Attachments     int
+	AttachmentBytes int64
+	CreatedAt       time.Time
+}
+
+// DeletionFilter selects receipts. Default order: desc (newest first).
+type DeletionFilter struct {
+	ConversationID ID // zero for all
+	PageFilter
+}
+
+// Audit actions.
+const (
+	AuditConversationDelete = "conversation.delete"
+	AuditMessageDelete      = "message.delete"
+	AuditArtifactDelete     = "artifact.delete"
+	AuditAttachmentDelete   = "attachment.delete"
+)
+
+// AuditEntry records one destructive action: who, when, which ids. It never
+// holds content.
+type AuditEntry struct {
+	ID             ID
+	TenantID       ID
+	Action         string
+	ActorKeyID     ID
+	Door           string
+	RequestID      string
+	ConversationID ID
+	TargetID       ID // the message, artifact, attachment or deletion receipt
+	CreatedAt      time.Time
+}
+
+// AuditFilter selects audit entries. Default order: desc.
+type AuditFilter struct {
+	PageFilter
+}
+
+// DeletionService reads receipts and the audit log.
+type DeletionService interface {
+	// FindDeletionByID returns a receipt. ENOTFOUND if missing.
+	FindDeletionByID(ctx context.Context, tenantID, id ID) (*Deletion, error)
+
+	// FindDeletions returns a page of receipts and whether more follow.
+	FindDeletions(ctx context.Context, tenantID ID, f DeletionFilter) ([]*Deletion, bool, error)
+
+	// FindAuditEntries returns a page of audit entries and whether more follow.
+	FindAuditEntries(ctx context.Context, tenantID ID, f AuditFilter) ([]*AuditEntry, bool, error)
+}

@@ -1,0 +1,25 @@
+// Package convstore is the domain of the convstore conversation store: the
+// types, the service interfaces every storage engine implements, and the
+// error codes every API door translates into its own wire format.
+//
+// # Tenancy
+//
+// A Tenant owns API keys and conversations. Every method of every service
+// takes the tenant ID explicitly, and every engine query filters on it: an
+// ID that belongs to another tenant is reported exactly like a missing one
+// (ENOTFOUND), so a tenant can never learn that another tenant's data exists.
+//
+// # Deletion
+//
+// ConversationService.DeleteConversation is permanent and cascading. In one
+// transaction it removes the conversation, its messages, artifacts and
+// attachment records, and writes a Deletion receipt and an AuditEntry that
+// carry counts and IDs but never content. Attachment bytes live in a
+// BlobStore outside the database; the engine queues their removal inside the
+// same transaction and removes them right after commit, and a crash between
+// the two is repaired the next time the engine opens. A message appended
+// concurrently with a delete either commits first (and is deleted with the
+// conversation) or fails with ENOTFOUND: there is never an orphan.
+//
+// This package imports only the standard library.
+package convstore

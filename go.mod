@@ -1,0 +1,3 @@
+module github.com/convstore/convstore
+
+go 1.26.8

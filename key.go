@@ -1,0 +1,158 @@
+package convstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scope is a permission an API key grants.
+type Scope string
+
+// Scopes. Admin implies every other scope.
+const (
+	ScopeRead   Scope = "read"   // read conversations and derived data
+	ScopeWrite  Scope = "write"  // create and change conversations and derived data
+	ScopeDelete Scope = "delete" // delete conversations and derived data
+	ScopeAdmin  Scope = "admin"  // manage keys; implies all scopes
+)
+
+// AllScopes lists every scope, in display order.
+var AllScopes = []Scope{ScopeRead, ScopeWrite, ScopeDelete, ScopeAdmin}
+
+// Key secrets look like "csk_" + 40 base-32 characters. The first
+// KeyPrefixLength characters are the key's non-secret prefix, shown in lists
+// and logs to identify it.
+const (
+	KeySecretPrefix = "csk_"
+	KeyPrefixLength = 12
+	MinKeyLength    = 24
+	MaxKeyLength    = 256
+)
+
+// APIKey is a tenant's API key. Only a SHA-256 hash of its secret is stored.
+type APIKey struct {
+	ID         ID
+	TenantID   ID
+	Name       string
+	Prefix     string // first KeyPrefixLength characters of the secret
+	Scopes     []Scope
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// Has reports whether the key grants scope s (admin grants all).
+func (k *APIKey) Has(s Scope) bool {
+	return slices.Contains(k.Scopes, s) || slices.Contains(k.Scopes, ScopeAdmin)
+}
+
+// NewKey is a freshly created key together with its secret, which is never
+// stored and never shown again.
+type NewKey struct {
+	APIKey
+	Secret string
+}
+
+// KeyCreate is the input of KeyService.CreateKey.
+type KeyCreate struct {
+	Name   string
+	Scopes []Scope
+}
+
+// Validate checks name and scopes, and sorts and de-duplicates the scopes.
+func (c *KeyCreate) Validate() error {
+	if len(c.Name) > 128 {
+		return Invalidf("name", "name must be at most 128 characters")
+	}
+	if len(c.Scopes) == 0 {
+		return Invalidf("scopes", "scopes must name at least one of read, write, delete, admin")
+	}
+	for _, s := range c.Scopes {
+		if !slices.Contains(AllScopes, s) {
+			return Invalidf("scopes", "unknown scope %q: use read, write, delete or admin", s)
+		}
+	}
+	c.Scopes = SortScopes(c.Scopes)
+	return nil
+}
+
+// SortScopes returns scopes de-duplicated, in AllScopes order.
+func SortScopes(scopes []Scope) []Scope {
+	var out []Scope
+	for _, s := range AllScopes {
+		if slices.Contains(scopes, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// KeyService manages API keys.
+type KeyService interface {
+	// Authenticate returns the key whose secret is secret, comparing hashes
+	// in constant time, and records its last use. Returns EUNAUTHORIZED for
+	// an unknown, revoked or malformed secret (one message for all).
+	Authenticate(ctx context.Context, secret string) (*APIKey, error)
+
+	// CreateKey creates a key for the tenant. Returns EINVALID for bad input.
+	CreateKey(ctx context.Context, tenantID ID, c *KeyCreate) (*NewKey, error)
+
+	// FindKeys returns the tenant's keys, oldest first.
+	FindKeys(ctx context.Context, tenantID ID) ([]*APIKey, error)
+
+	// DeleteKey revokes a key at once. Returns ENOTFOUND for a missing or
+	// another tenant's key, and ECONFLICT when it is the tenant's last admin
+	// key (which would lock the tenant out).
+	DeleteKey(ctx context.Context, tenantID, keyID ID) error
+}
+
+// NewKeySecret returns a new random key secret.
+func NewKeySecret() string {
+	var b [25]byte // 200 bits -> 40 base-32 characters
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("convstore: crypto/rand failed: " + err.Error())
+	}
+	var sb strings.Builder
+	sb.WriteString(KeySecretPrefix)
+	var acc uint64
+	bits := 0
+	for _, c := range b {
+		acc = acc<<8 | uint64(c)
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			sb.WriteByte(crockford[(acc>>bits)&31])
+		}
+	}
+	return sb.String()
+}
+
+// HashKeySecret returns the SHA-256 of a key secret, as stored.
+func HashKeySecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// KeyPrefix returns the non-secret identifying prefix of a secret.
+func KeyPrefix(secret string) string {
+	if len(secret) < KeyPrefixLength {
+		return secret
+	}
+	return secret[:KeyPrefixLength]
+}
+
+// ValidateKeySecret checks a caller-chosen secret's length and characters.
+func ValidateKeySecret(secret string) error {
+	if len(secret) < MinKeyLength || len(secret) > MaxKeyLength {
+		return Invalidf("key", "key must be %d to %d characters", MinKeyLength, MaxKeyLength)
+	}
+	for i := 0; i < len(secret); i++ {
+		if c := secret[i]; c <= ' ' || c > '~' {
+			return Invalidf("key", "key must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}

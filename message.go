@@ -1,0 +1,147 @@
+package convstore
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Field bounds of messages.
+const (
+	MaxMessageContentLen = 256 << 10 // text content, bytes
+	MaxMessagePartsLen   = 256 << 10 // structured parts, bytes of JSON
+	MaxAuthorNameLen     = 256
+	MaxMessageBatch      = 1000 // messages in one create or append call
+)
+
+// Role is the author role of a message.
+type Role string
+
+// Roles.
+const (
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+	RoleSystem    Role = "system"
+	RoleTool      Role = "tool"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleUser, RoleAssistant, RoleSystem, RoleTool:
+		return true
+	}
+	return false
+}
+
+// Message is one turn of a conversation. Messages are ordered by ID, which
+// is insertion order.
+type Message struct {
+	ID             ID
+	ConversationID ID
+	Role           Role
+	Content        string          // text content
+	Parts          json.RawMessage // optional structured content parts (a JSON value)
+	AuthorName     string
+	StartOffset    *time.Duration // voice: offset of the turn's start from the call's start
+	EndOffset      *time.Duration
+	Metadata       Metadata
+	CreatedAt      time.Time
+}
+
+// MessageCreate is one message to add.
+type MessageCreate struct {
+	Role        Role
+	Content     string
+	Parts       json.RawMessage
+	AuthorName  string
+	StartOffset *time.Duration
+	EndOffset   *time.Duration
+	Metadata    Metadata
+}
+
+// Validate checks the message; field prefixes the field names in errors
+// (for example "messages[3]").
+func (c *MessageCreate) Validate(field string) error {
+	if !c.Role.Valid() {
+		return Invalidf(field+".role", "%s.role must be user, assistant, system or tool", field)
+	}
+	if err := validText(field+".content", c.Content, MaxMessageContentLen); err != nil {
+		return err
+	}
+	if err := validJSON(field+".parts", c.Parts, MaxMessagePartsLen); err != nil {
+		return err
+	}
+	if c.Content == "" && len(c.Parts) == 0 {
+		return Invalidf(field+".content", "%s needs content or parts", field)
+	}
+	if err := validText(field+".author_name", c.AuthorName, MaxAuthorNameLen); err != nil {
+		return err
+	}
+	if c.StartOffset != nil && *c.StartOffset < 0 {
+		return Invalidf(field+".start_offset", "%s.start_offset must not be negative", field)
+	}
+	if c.EndOffset != nil && (*c.EndOffset < 0 || c.StartOffset != nil && *c.EndOffset < *c.StartOffset) {
+		return Invalidf(field+".end_offset", "%s.end_offset must not be negative or before start_offset", field)
+	}
+	return c.Metadata.Validate(field + ".metadata")
+}
+
+// ValidateMessageBatch checks a batch of messages; required says whether an
+// empty batch is an error.
+func ValidateMessageBatch(field string, batch []*MessageCreate, required bool) error {
+	if required && len(batch) == 0 {
+		return Invalidf(field, "%s must contain at least one message", field)
+	}
+	if len(batch) > MaxMessageBatch {
+		return Invalidf(field, "%s must contain at most %d messages", field, MaxMessageBatch)
+	}
+	for i, m := range batch {
+		if m == nil {
+			return Invalidf(field, "%s[%d] is empty", field, i)
+		}
+		if err := m.Validate(field + "[" + itoa(i) + "]"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MessageFilter selects a conversation's messages. Default order: asc.
+type MessageFilter struct {
+	PageFilter
+}
+
+// MessageService manages messages. Every method is scoped to the tenant and
+// the conversation: ENOTFOUND if either is missing or the message belongs to
+// another conversation.
+type MessageService interface {
+	// FindMessageByID returns one message.
+	FindMessageByID(ctx context.Context, tenantID, conversationID, id ID) (*Message, error)
+
+	// FindMessages returns a page of messages ordered by ID and whether more
+	// follow. ENOTFOUND if the conversation is missing.
+	FindMessages(ctx context.Context, tenantID, conversationID ID, f MessageFilter) ([]*Message, bool, error)
+
+	// CreateMessages appends a batch atomically, updating the conversation's
+	// message count and UpdatedAt. If the conversation is deleted
+	// concurrently, either the batch commits first (and is deleted with it)
+	// or this returns ENOTFOUND. EINVALID for bad input.
+	CreateMessages(ctx context.Context, tenantID, conversationID ID, batch []*MessageCreate) ([]*Message, error)
+
+	// DeleteMessage permanently deletes one message and writes an AuditEntry.
+	DeleteMessage(ctx context.Context, tenantID, conversationID, id ID, p DeleteParams) error
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	for ; i > 0; i /= 10 {
+		n--
+		b[n] = byte('0' + i%10)
+	}
+	return string(b[n:])
+}

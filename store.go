@@ -1,0 +1,21 @@
+package convstore
+
+import "context"
+
+// Store is everything a storage engine provides. The API doors depend on
+// this interface only; cmd/ picks the engine.
+type Store interface {
+	TenantService
+	KeyService
+	ConversationService
+	MessageService
+	ArtifactService
+	AttachmentService
+	DeletionService
+
+	// Ping reports whether the store can serve (for /readyz).
+	Ping(ctx context.Context) error
+
+	// Close releases the store's resources.
+	Close() error
+}

@@ -1,0 +1,31 @@
+package convstore
+
+import (
+	"context"
+	"time"
+)
+
+// Tenant is an isolated owner of keys and conversations.
+type Tenant struct {
+	ID        ID
+	Name      string
+	CreatedAt time.Time
+}
+
+// TenantService manages tenants. It is used by operators (the CLI's offline
+// commands and the server's first start), never by an API door on behalf of
+// a caller.
+type TenantService interface {
+	// CreateTenant creates a tenant and its first admin key. The returned
+	// NewKey is the only time the key's secret is available.
+	// Returns EINVALID for a bad name and ECONFLICT if the name is taken.
+	CreateTenant(ctx context.Context, name string) (*Tenant, *NewKey, error)
+
+	// CreateTenantWithKey is CreateTenant with a caller-chosen admin key
+	// secret (the server's CONVSTORE_BOOTSTRAP_KEY). Returns EINVALID if the
+	// secret is shorter than MinKeyLength.
+	CreateTenantWithKey(ctx context.Context, name, secret string) (*Tenant, *NewKey, error)
+
+	// FindTenants returns all tenants, oldest first.
+	FindTenants(ctx context.Context) ([]*Tenant, error)
+}
