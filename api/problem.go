@@ -1,0 +1,100 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/convstore/convstore"
+)
+
+// ContentTypeProblem is the media type of RFC 9457 error bodies.
+const ContentTypeProblem = "application/problem+json"
+
+// ProblemTypeBase prefixes the problem type URI; the code follows it.
+const ProblemTypeBase = "https://convstore.dev/problems/"
+
+// Problem is an RFC 9457 problem details body with convstore's extensions:
+// a stable code (the domain error code, or invalid_json / method_not_allowed),
+// the field at fault if any, and the request id.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Instance  string `json:"instance,omitempty"`
+	Code      string `json:"code"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id"`
+}
+
+// Error implements error so that the client can return a Problem as is.
+func (p *Problem) Error() string {
+	return p.Title + ": " + p.Detail
+}
+
+// Codes of the native API that are not domain error codes.
+const (
+	CodeInvalidJSON      = "invalid_json"       // 400: the body is not the JSON it should be
+	CodeInvalidParameter = "invalid_parameter"  // 400: a path or query parameter is malformed
+	CodeMethodNotAllowed = "method_not_allowed" // 405
+)
+
+// statusByCode is the one table that maps error codes to HTTP statuses.
+var statusByCode = map[string]int{
+	convstore.EINVALID:      http.StatusUnprocessableEntity,
+	convstore.ENOTFOUND:     http.StatusNotFound,
+	convstore.ECONFLICT:     http.StatusConflict,
+	convstore.EUNAUTHORIZED: http.StatusUnauthorized,
+	convstore.EFORBIDDEN:    http.StatusForbidden,
+	convstore.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	convstore.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	convstore.ERATELIMITED:  http.StatusTooManyRequests,
+	convstore.EUNSUPPORTED:  http.StatusNotImplemented,
+	convstore.EINTERNAL:     http.StatusInternalServerError,
+	CodeInvalidJSON:         http.StatusBadRequest,
+	CodeInvalidParameter:    http.StatusBadRequest,
+	CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
+}
+
+// StatusForCode returns the HTTP status of an error code (500 if unknown).
+func StatusForCode(code string) int {
+	if s, ok := statusByCode[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// CodeForStatus maps an HTTP status back to a domain error code, for the
+// client when a body carries no code.
+func CodeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return convstore.EINVALID
+	case http.StatusNotFound:
+		return convstore.ENOTFOUND
+	case http.StatusConflict:
+		return convstore.ECONFLICT
+	case http.StatusUnauthorized:
+		return convstore.EUNAUTHORIZED
+	case http.StatusForbidden:
+		return convstore.EFORBIDDEN
+	case http.StatusRequestEntityTooLarge:
+		return convstore.ETOOLARGE
+	case http.StatusServiceUnavailable:
+		return convstore.EUNAVAILABLE
+	case http.StatusTooManyRequests:
+		return convstore.ERATELIMITED
+	}
+	return convstore.EINTERNAL
+}
+
+// DomainCode maps a wire code back to the domain code (the 400 codes are
+// EINVALID).
+func DomainCode(code string) string {
+	switch code {
+	case CodeInvalidJSON, CodeInvalidParameter:
+		return convstore.EINVALID
+	case CodeMethodNotAllowed:
+		return convstore.EUNSUPPORTED
+	}
+	return code
+}

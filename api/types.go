@@ -1,0 +1,196 @@
+package api
+
+import (
+	"encoding/json"
+)
+
+// Object names of the native API.
+const (
+	ObjectList                = "list"
+	ObjectConversation        = "conversation"
+	ObjectConversationDeleted = "conversation.deleted"
+	ObjectMessage             = "message"
+	ObjectMessageDeleted      = "message.deleted"
+	ObjectArtifact            = "artifact"
+	ObjectArtifactDeleted     = "artifact.deleted"
+	ObjectAttachment          = "attachment"
+	ObjectAttachmentDeleted   = "attachment.deleted"
+	ObjectDeletion            = "deletion"
+	ObjectAPIKey              = "api_key"
+	ObjectAPIKeyDeleted       = "api_key.deleted"
+	ObjectAuditEntry          = "audit_entry"
+)
+
+// List is every list response: {"object":"list","data":[…],"first_id","last_id","has_more"}.
+type List[T any] struct {
+	Object  string  `json:"object"`
+	Data    []T     `json:"data"`
+	FirstID *string `json:"first_id"`
+	LastID  *string `json:"last_id"`
+	HasMore bool    `json:"has_more"`
+}
+
+// Conversation is the wire form of a conversation. Timestamps are Unix
+// seconds, as in OpenAI's APIs. Seq is a decimal string because it does not
+// fit a JavaScript number.
+type Conversation struct {
+	ID           string            `json:"id"`
+	Object       string            `json:"object"`
+	Seq          string            `json:"seq"`
+	AgentID      *string           `json:"agent_id"`
+	UserID       *string           `json:"user_id"`
+	Title        string            `json:"title"`
+	Metadata     map[string]string `json:"metadata"`
+	MessageCount int               `json:"message_count"`
+	CreatedAt    int64             `json:"created_at"`
+	UpdatedAt    int64             `json:"updated_at"`
+}
+
+// ConversationCreate is the body of POST /v1/conversations.
+type ConversationCreate struct {
+	AgentID  string            `json:"agent_id,omitempty"`
+	UserID   string            `json:"user_id,omitempty"`
+	Title    string            `json:"title,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+	Messages []MessageCreate   `json:"messages,omitempty"`
+}
+
+// ConversationUpdate is the body of PATCH /v1/conversations/{id}. Absent
+// fields are unchanged; metadata replaces the whole map.
+type ConversationUpdate struct {
+	AgentID  *string            `json:"agent_id,omitempty"`
+	UserID   *string            `json:"user_id,omitempty"`
+	Title    *string            `json:"title,omitempty"`
+	Metadata *map[string]string `json:"metadata,omitempty"`
+}
+
+// ConversationDeleted is the body of a successful conversation delete.
+type ConversationDeleted struct {
+	ID      string   `json:"id"`
+	Object  string   `json:"object"`
+	Deleted bool     `json:"deleted"`
+	Receipt Deletion `json:"receipt"`
+}
+
+// Message is the wire form of a message. Offsets are milliseconds from the
+// start of a voice call.
+type Message struct {
+	ID             string            `json:"id"`
+	Object         string            `json:"object"`
+	ConversationID string            `json:"conversation_id"`
+	Role           string            `json:"role"`
+	Content        string            `json:"content"`
+	Parts          json.RawMessage   `json:"parts"`
+	AuthorName     *string           `json:"author_name"`
+	StartOffsetMS  *int64            `json:"start_offset_ms"`
+	EndOffsetMS    *int64            `json:"end_offset_ms"`
+	Metadata       map[string]string `json:"metadata"`
+	CreatedAt      int64             `json:"created_at"`
+}
+
+// MessageCreate is one message to add.
+type MessageCreate struct {
+	Role          string            `json:"role"`
+	Content       string            `json:"content,omitempty"`
+	Parts         json.RawMessage   `json:"parts,omitempty"`
+	AuthorName    string            `json:"author_name,omitempty"`
+	StartOffsetMS *int64            `json:"start_offset_ms,omitempty"`
+	EndOffsetMS   *int64            `json:"end_offset_ms,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+}
+
+// MessagesCreate is the batch body of POST /v1/conversations/{id}/messages.
+// A single MessageCreate object is accepted too.
+type MessagesCreate struct {
+	Messages []MessageCreate `json:"messages"`
+}
+
+// Deleted is the body of a successful message, artifact, attachment or key
+// delete.
+type Deleted struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
+}
+
+// Artifact is the wire form of derived data.
+type Artifact struct {
+	ID             string          `json:"id"`
+	Object         string          `json:"object"`
+	ConversationID string          `json:"conversation_id"`
+	Type           string          `json:"type"`
+	Text           string          `json:"text"`
+	Data           json.RawMessage `json:"data"`
+	MessageIDs     []string        `json:"message_ids"`
+	Score          *float64        `json:"score"`
+	CreatedAt      int64           `json:"created_at"`
+}
+
+// ArtifactCreate is the body of POST /v1/conversations/{id}/artifacts.
+type ArtifactCreate struct {
+	Type       string          `json:"type"`
+	Text       string          `json:"text,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
+	MessageIDs []string        `json:"message_ids,omitempty"`
+	Score      *float64        `json:"score,omitempty"`
+}
+
+// Attachment is the wire form of an attachment record.
+type Attachment struct {
+	ID             string `json:"id"`
+	Object         string `json:"object"`
+	ConversationID string `json:"conversation_id"`
+	Name           string `json:"name"`
+	ContentType    string `json:"content_type"`
+	Size           int64  `json:"size"`
+	SHA256         string `json:"sha256"`
+	CreatedAt      int64  `json:"created_at"`
+}
+
+// Deletion is the wire form of a deletion receipt. It never holds content.
+type Deletion struct {
+	ID              string  `json:"id"`
+	Object          string  `json:"object"`
+	ConversationID  string  `json:"conversation_id"`
+	ConversationSeq string  `json:"conversation_seq"`
+	DeletedBy       *string `json:"deleted_by"` // key id, null for operators
+	Door            string  `json:"door"`
+	RequestID       string  `json:"request_id"`
+	Messages        int     `json:"messages"`
+	Artifacts       int     `json:"artifacts"`
+	Attachments     int     `json:"attachments"`
+	AttachmentBytes int64   `json:"attachment_bytes"`
+	CreatedAt       int64   `json:"created_at"`
+}
+
+// AuditEntry is the wire form of an audit log entry.
+type AuditEntry struct {
+	ID             string  `json:"id"`
+	Object         string  `json:"object"`
+	Action         string  `json:"action"`
+	ActorKeyID     *string `json:"actor_key_id"`
+	Door           string  `json:"door"`
+	RequestID      string  `json:"request_id"`
+	ConversationID string  `json:"conversation_id"`
+	TargetID       string  `json:"target_id"`
+	CreatedAt      int64   `json:"created_at"`
+}
+
+// APIKey is the wire form of an API key; Secret is set only in the response
+// to its creation.
+type APIKey struct {
+	ID         string   `json:"id"`
+	Object     string   `json:"object"`
+	Name       string   `json:"name"`
+	Prefix     string   `json:"prefix"`
+	Scopes     []string `json:"scopes"`
+	CreatedAt  int64    `json:"created_at"`
+	LastUsedAt *int64   `json:"last_used_at"`
+	Secret     string   `json:"secret,omitempty"`
+}
+
+// KeyCreate is the body of POST /v1/keys.
+type KeyCreate struct {
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
+}
