@@ -1,0 +1,94 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/api"
+)
+
+func sec(t time.Time) time.Time { return t.Truncate(time.Second) }
+
+func TestConversationRoundTrip(t *testing.T) {
+	now := sec(time.Now().UTC())
+	id := convstore.NewID()
+	in := &convstore.Conversation{ID: id, Seq: convstore.NewSeq(id), AgentID: "bot", Title: "t",
+		Metadata: convstore.Metadata{"a": "b"}, MessageCount: 3, CreatedAt: now, UpdatedAt: now}
+	w := api.FromConversation(in)
+	b, _ := json.Marshal(w)
+	var back api.Conversation
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	out := api.ToConversation(&back)
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip changed conversation:\n in %+v\nout %+v", in, out)
+	}
+	var raw map[string]any
+	_ = json.Unmarshal(b, &raw)
+	if raw["user_id"] != nil || raw["object"] != "conversation" {
+		t.Fatalf("empty user_id must be null and object set: %s", b)
+	}
+	if _, ok := raw["seq"].(string); !ok {
+		t.Fatalf("seq must be a string (JavaScript-safe): %s", b)
+	}
+}
+
+func TestMessageAndArtifactRoundTrip(t *testing.T) {
+	now := sec(time.Now().UTC())
+	start, end := 1500*time.Millisecond, 2500*time.Millisecond
+	m := &convstore.Message{ID: convstore.NewID(), ConversationID: convstore.NewID(), Role: convstore.RoleAssistant,
+		Content: "hi", Parts: json.RawMessage(`[{"type":"text"}]`), AuthorName: "Ada",
+		StartOffset: &start, EndOffset: &end, Metadata: convstore.Metadata{}, CreatedAt: now}
+	wm := api.FromMessage(m)
+	if *wm.StartOffsetMS != 1500 || *wm.EndOffsetMS != 2500 {
+		t.Fatalf("offsets not in ms: %+v", wm)
+	}
+	if got := api.ToMessage(&wm); !reflect.DeepEqual(m, got) {
+		t.Fatalf("message round trip:\n in %+v\nout %+v", m, got)
+	}
+	score := 0.5
+	a := &convstore.Artifact{ID: convstore.NewID(), ConversationID: m.ConversationID, Type: convstore.ArtifactTopic,
+		Text: "pricing", MessageIDs: []convstore.ID{m.ID}, Score: &score, CreatedAt: now}
+	wa := api.FromArtifact(a)
+	if got := api.ToArtifact(&wa); !reflect.DeepEqual(a, got) {
+		t.Fatalf("artifact round trip:\n in %+v\nout %+v", a, got)
+	}
+	if _, err := api.ToArtifactCreate(&api.ArtifactCreate{Type: "topic", MessageIDs: []string{"msg_bad"}}); convstore.ErrorField(err) != "message_ids[0]" {
+		t.Fatalf("bad message id not reported on its field: %v", err)
+	}
+}
+
+func TestDeletionHasNoContentFields(t *testing.T) {
+	d := api.FromDeletion(&convstore.Deletion{ID: convstore.NewID(), ConversationID: convstore.NewID(), Messages: 2})
+	b, _ := json.Marshal(d)
+	var raw map[string]any
+	_ = json.Unmarshal(b, &raw)
+	for k := range raw {
+		switch k {
+		case "id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id",
+			"messages", "artifacts", "attachments", "attachment_bytes", "created_at":
+		default:
+			t.Errorf("receipt has unexpected field %q", k)
+		}
+	}
+	if raw["deleted_by"] != nil {
+		t.Fatalf("operator delete must render deleted_by null: %s", b)
+	}
+}
+
+func TestStatusTableRoundTrips(t *testing.T) {
+	for _, code := range []string{convstore.EINVALID, convstore.ENOTFOUND, convstore.ECONFLICT, convstore.EUNAUTHORIZED,
+		convstore.EFORBIDDEN, convstore.ETOOLARGE, convstore.EUNAVAILABLE, convstore.ERATELIMITED} {
+		if got := api.CodeForStatus(api.StatusForCode(code)); got != code {
+			t.Errorf("code %s -> status %d -> %s", code, api.StatusForCode(code), got)
+		}
+	}
+	if api.StatusForCode("nonsense") != http.StatusInternalServerError || api.StatusForCode(api.CodeInvalidJSON) != http.StatusBadRequest {
+		t.Fatal("status table wrong")
+	}
+}
