@@ -1,0 +1,109 @@
+package client_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/blob"
+	"github.com/convstore/convstore/client"
+	convhttp "github.com/convstore/convstore/http"
+	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/sqlite"
+)
+
+// testMaxAttachment is the attachment limit of the test server.
+const testMaxAttachment = 256 << 10
+
+// fixture is one test's setup: a real SQLite store in a temp directory
+// behind the real native door on an httptest server, a tenant, and a
+// client with the tenant's admin key.
+type fixture struct {
+	ctx   context.Context
+	store convstore.Store
+	srv   *httptest.Server
+	key   *convstore.NewKey
+	c     *client.Client
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	dir := t.TempDir()
+	logger := testLogger(t)
+	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	_, key, err := db.CreateTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(v1.NewServer(convhttp.Config{
+		Store: db, Logger: logger, MaxAttachmentBytes: testMaxAttachment,
+	}).Handler())
+	t.Cleanup(srv.Close)
+	return &fixture{ctx: ctx, store: db, srv: srv, key: key, c: client.New(srv.URL, key.Secret)}
+}
+
+// testLogger sends logs to t.Log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// mustConversation creates a conversation with n messages through the client.
+func (f *fixture) mustConversation(t *testing.T, title string, n int) *convstore.Conversation {
+	t.Helper()
+	in := &convstore.ConversationCreate{Title: title, AgentID: "agent-1", UserID: "user-1"}
+	for i := range n {
+		in.Messages = append(in.Messages, &convstore.MessageCreate{Role: convstore.RoleUser, Content: "message " + strconv.Itoa(i)})
+	}
+	cv, err := f.c.CreateConversation(f.ctx, in)
+	if err != nil {
+		t.Fatalf("CreateConversation: %v", err)
+	}
+	return cv
+}
+
+// wantCode fails unless err is a *client.Error with the given domain code
+// and HTTP status.
+func wantCode(t *testing.T, err error, code string, status int) *client.Error {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s", code)
+	}
+	ce, ok := err.(*client.Error)
+	if !ok {
+		t.Fatalf("error %T %v is not a *client.Error", err, err)
+	}
+	if got := convstore.ErrorCode(err); got != code {
+		t.Fatalf("code = %q, want %q (%v)", got, code, err)
+	}
+	if ce.Status() != status {
+		t.Fatalf("status = %d, want %d (%v)", ce.Status(), status, err)
+	}
+	if ce.RequestID() == "" {
+		t.Fatalf("no request id in %v", err)
+	}
+	return ce
+}

@@ -1,0 +1,69 @@
+package convhttp
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/convstore/convstore"
+)
+
+// UnauthorizedMessage is the one safe message of every authentication
+// failure, so a missing, malformed, unknown and revoked key are
+// indistinguishable.
+const UnauthorizedMessage = "A valid API key is required."
+
+// errUnauthorized is the error of every authentication failure.
+func errUnauthorized() error {
+	return convstore.Errorf(convstore.EUNAUTHORIZED, UnauthorizedMessage)
+}
+
+// Authenticate resolves a door-extracted secret to its API key and records
+// the key on the request for the access log and Key. An empty, malformed,
+// unknown or revoked secret is EUNAUTHORIZED with UnauthorizedMessage; a
+// store fault is returned as is. Doors call it only for work outside the
+// route table: routes with a Scope are authenticated by the server.
+func (s *Server) Authenticate(r *http.Request, secret string) (*convstore.APIKey, error) {
+	if secret == "" || len(secret) > convstore.MaxKeyLength {
+		return nil, errUnauthorized()
+	}
+	key, err := s.cfg.Store.Authenticate(r.Context(), secret)
+	if err != nil {
+		if convstore.ErrorCode(err) == convstore.EUNAUTHORIZED || convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			return nil, errUnauthorized()
+		}
+		return nil, err
+	}
+	if key == nil {
+		return nil, errUnauthorized()
+	}
+	if info := infoFrom(r.Context()); info != nil {
+		info.key = key
+	}
+	return key, nil
+}
+
+// BearerSecret returns the token of an "Authorization: Bearer <token>"
+// header (the scheme is case-insensitive), or "" when the header is
+// missing, uses another scheme, or the token is empty or contains spaces.
+func BearerSecret(r *http.Request) string {
+	return schemeToken(r.Header.Get("Authorization"), "Bearer")
+}
+
+// schemeToken extracts the token of an Authorization header value for one
+// scheme ("Bearer", "Token", …).
+func schemeToken(h, scheme string) string {
+	if len(h) <= len(scheme)+1 || !strings.EqualFold(h[:len(scheme)], scheme) || h[len(scheme)] != ' ' {
+		return ""
+	}
+	tok := strings.TrimLeft(h[len(scheme)+1:], " ")
+	if tok == "" || strings.ContainsAny(tok, " \t") {
+		return ""
+	}
+	return tok
+}
+
+// AuthorizationToken returns the token of an Authorization header with the
+// given scheme ("Token" for Stammer), for doors with their own scheme.
+func AuthorizationToken(r *http.Request, scheme string) string {
+	return schemeToken(r.Header.Get("Authorization"), scheme)
+}

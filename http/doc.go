@@ -1,0 +1,24 @@
+// Package convhttp is convstore's shared HTTP server. It owns what every API
+// door has in common: request ids, the structured access log, panic
+// recovery, API key authentication and scope checks, bounded JSON decoding,
+// the native RFC 9457 problem writer, and the unauthenticated health
+// (/healthz) and readiness (/readyz) probes.
+//
+// # Doors
+//
+// An API dialect is a Door: a name, a table of Routes and an error writer.
+// The native REST API lives in http/v1; vendor-compatible dialects live in
+// sibling packages (http/symbl, http/stammer, …). A Door is mounted under a
+// path prefix with Server.Mount: the native door at the root, a vendor door
+// at "/compat/<vendor>" on the main listener, or at the root of a Server of
+// its own for a dedicated listener. Each door extracts its own credential
+// (Door.Secret) and writes errors in its own format (Door.WriteError); the
+// server authenticates the secret against the Store, checks the route's
+// scope, logs and recovers, so every door behaves the same underneath.
+//
+// Requests that match no route, or match a path with another method, are
+// answered by the error writer of the door mounted at the longest matching
+// prefix, never by ServeMux's plain-text 404 and 405 pages.
+//
+// The package is imported as convhttp where it meets net/http.
+package convhttp

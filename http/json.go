@@ -1,0 +1,147 @@
+package convhttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/api"
+)
+
+// ContentTypeJSON is the media type of JSON responses.
+const ContentTypeJSON = "application/json"
+
+// WriteJSON writes v as a JSON body with the given status. It marshals
+// before writing anything, so a marshalling failure is still an error
+// response, not a truncated body.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("convhttp: marshal response: %w", err)
+	}
+	body = append(body, '\n')
+	h := w.Header()
+	h.Set("Content-Type", ContentTypeJSON)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	return nil
+}
+
+// invalidJSON returns the 400 invalid_json error with a message.
+func invalidJSON(field, format string, args ...any) error {
+	return &convstore.Error{Code: api.CodeInvalidJSON, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ReadBody reads the whole request body, at most the server's MaxBodyBytes.
+// A larger body is ETOOLARGE and an empty one is invalid_json.
+func (s *Server) ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	max := s.cfg.MaxBodyBytes
+	if r.ContentLength > max {
+		return nil, tooLarge(max)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(max)
+		}
+		return nil, invalidJSON("", "The request body could not be read: %v.", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, invalidJSON("", "The request body is empty; a JSON object is required.")
+	}
+	return body, nil
+}
+
+func tooLarge(max int64) error {
+	return &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
+		Message: fmt.Sprintf("The request body is larger than the limit of %d bytes.", max)}
+}
+
+// DecodeJSON reads the request body (see ReadBody) and decodes it strictly
+// into dst with DecodeStrict.
+func (s *Server) DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := s.ReadBody(w, r)
+	if err != nil {
+		return err
+	}
+	return DecodeStrict(body, dst)
+}
+
+// DecodeStrict decodes one JSON object into dst, rejecting unknown fields,
+// values of the wrong type and trailing data with a 400 invalid_json error
+// that says what was wrong and, where known, names the field.
+func DecodeStrict(body []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalidJSON("", "The request body must hold a single JSON object; data follows it.")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a helpful invalid_json error.
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return invalidJSON("", "The request body is not valid JSON: %s (at byte %d).", syn.Error(), syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return invalidJSON("", "The request body must be a JSON object, not %s.", article(typ.Value))
+		}
+		return invalidJSON(typ.Field, "Field %q must be %s, not %s.", typ.Field, typeName(typ.Type.String()), article(typ.Value))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return invalidJSON("", "The request body ends before its JSON value is complete.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return invalidJSON(name, "Unknown field %q: this endpoint does not accept it.", name)
+	}
+	return invalidJSON("", "The request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// typeName describes a Go type in JSON terms.
+func typeName(t string) string {
+	switch {
+	case strings.HasPrefix(t, "map["):
+		if strings.HasSuffix(t, "]string") {
+			return "an object of strings"
+		}
+		return "an object"
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	case strings.HasPrefix(t, "*"):
+		return typeName(t[1:])
+	case t == "string" || strings.HasSuffix(t, ".Role") || strings.HasSuffix(t, ".Scope"):
+		return "a string"
+	case t == "bool":
+		return "a boolean"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		return "an integer"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	}
+	return "an object"
+}
+
+// article puts "a" or "an" before a JSON value kind ("number", "object").
+func article(kind string) string {
+	switch kind {
+	case "":
+		return "this value"
+	case "object", "array", "array element":
+		return "an " + kind
+	}
+	return "a " + kind
+}

@@ -1,0 +1,283 @@
+package convhttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/api"
+)
+
+// HeaderRequestID carries the request id in both directions.
+const HeaderRequestID = "X-Request-Id"
+
+// MaxRequestIDLen bounds an accepted incoming request id.
+const MaxRequestIDLen = 128
+
+// reqInfo is the per-request state the middleware and the route wrapper
+// share through the context: what the access log needs and the caller's key.
+type reqInfo struct {
+	id      string
+	pattern string
+	key     *convstore.APIKey
+	door    string
+}
+
+type ctxKey struct{}
+
+func infoFrom(ctx context.Context) *reqInfo {
+	if i, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+		return i
+	}
+	return nil
+}
+
+// RequestID returns the request id of the request whose context is ctx, or
+// "" outside a request served by a Server.
+func RequestID(ctx context.Context) string {
+	if i := infoFrom(ctx); i != nil {
+		return i.id
+	}
+	return ""
+}
+
+// Key returns the authenticated API key of the request, or nil on public
+// routes and outside a request served by a Server.
+func Key(ctx context.Context) *convstore.APIKey {
+	if i := infoFrom(ctx); i != nil {
+		return i.key
+	}
+	return nil
+}
+
+// validRequestID reports whether an incoming request id is short and made of
+// [A-Za-z0-9._-] only, so it is safe in headers, logs and receipts.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > MaxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+// WriteHeader records the status.
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write records the implicit 200 and the size.
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush forwards to the underlying writer when it can flush.
+func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// started reports whether the response has begun, after which no error
+// response can be written any more.
+func (w *statusWriter) started() bool { return w.status != 0 }
+
+// serveHTTP is the outermost middleware: request id, common headers, access
+// log and last-resort panic recovery around dispatch.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	info := &reqInfo{id: r.Header.Get(HeaderRequestID)}
+	if !validRequestID(info.id) {
+		info.id = "req_" + convstore.NewID().Base32()
+	}
+	h := w.Header()
+	h.Set(HeaderRequestID, info.id)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	sw := &statusWriter{ResponseWriter: w}
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err := fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			s.logError(r, err)
+			if !sw.started() {
+				s.writeError(s.doorFor(r.URL.Path), sw, r, err)
+			}
+		}
+		s.logAccess(r, info, sw, time.Since(start))
+	}()
+	s.dispatch(sw, r)
+}
+
+// dispatch serves a matched route through the mux and answers everything
+// the mux would answer with its plain-text 404 or 405 pages with the
+// mounted door's own error format instead.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	probe := &probeWriter{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	d := s.doorFor(r.URL.Path)
+	switch probe.status {
+	case http.StatusNotFound:
+		s.writeError(d, w, r, convstore.Errorf(convstore.ENOTFOUND, "No route matches %s %s.", r.Method, r.URL.Path))
+	case http.StatusMethodNotAllowed:
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		s.writeError(d, w, r, &convstore.Error{
+			Code:    api.CodeMethodNotAllowed,
+			Message: fmt.Sprintf("Method %s is not allowed on this path; allowed: %s.", r.Method, allow),
+		})
+	default: // a redirect to the cleaned path
+		s.mux.ServeHTTP(w, r)
+	}
+}
+
+// probeWriter captures what the mux's fallback handler would answer.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header         { return p.header }
+func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (p *probeWriter) WriteHeader(status int)      { p.status = status }
+
+// routeHandler wraps a door's route: recovery, authentication, the scope
+// check, and error writing through the door.
+func (s *Server) routeHandler(d Door, rt Route, pattern string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The mux is reached only through serveHTTP, which set both up.
+		info, sw := infoFrom(r.Context()), w.(*statusWriter)
+		info.pattern = pattern
+		if d != nil {
+			info.door = d.Name()
+		}
+		err := s.serveRoute(d, rt, sw, r)
+		if err == nil {
+			return
+		}
+		code := convstore.ErrorCode(err)
+		if code == convstore.EINTERNAL || code == convstore.EUNAVAILABLE || sw.started() {
+			// An error after the response began is a fault too: the client
+			// gets a truncated body, so the log must say why.
+			s.logError(r, err)
+		}
+		if !sw.started() {
+			s.writeError(d, sw, r, err)
+		}
+	})
+}
+
+// serveRoute authenticates, checks the scope and calls the handler, turning
+// a panic into an error.
+func (s *Server) serveRoute(d Door, rt Route, w *statusWriter, r *http.Request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	if rt.Scope != "" {
+		secret := ""
+		if d != nil {
+			secret = d.Secret(r)
+		}
+		key, err := s.Authenticate(r, secret)
+		if err != nil {
+			return err
+		}
+		if !key.Has(rt.Scope) {
+			return convstore.Errorf(convstore.EFORBIDDEN, "This API key lacks the %q scope, which %s %s requires.", rt.Scope, rt.Method, rt.Path)
+		}
+	}
+	return rt.Handler(w, r)
+}
+
+// logError logs a fault with the request's attributes.
+func (s *Server) logError(r *http.Request, err error) {
+	info := infoFrom(r.Context())
+	attrs := []slog.Attr{slog.String("method", r.Method)}
+	if info != nil {
+		attrs = append(attrs, slog.String("route", info.pattern), slog.String("request_id", info.id))
+		if info.key != nil {
+			attrs = append(attrs, slog.String("key_prefix", info.key.Prefix))
+		}
+	}
+	level := slog.LevelError
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		level = slog.LevelInfo // the client went away; not a fault of ours
+	}
+	s.logger.LogAttrs(r.Context(), level, "request failed",
+		slog.Group("http", attrsAny(attrs)...), slog.String("error", err.Error()))
+}
+
+// logAccess writes the one access log line of a request. It never logs
+// bodies, secrets, query strings or raw paths.
+func (s *Server) logAccess(r *http.Request, info *reqInfo, w *statusWriter, d time.Duration) {
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("route", info.pattern),
+		slog.Int("status", status),
+		slog.Int64("bytes", w.bytes),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		slog.String("request_id", info.id),
+	}
+	if info.door != "" {
+		attrs = append(attrs, slog.String("door", info.door))
+	}
+	if info.key != nil {
+		attrs = append(attrs, slog.String("key_prefix", info.key.Prefix))
+	}
+	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.Group("http", attrsAny(attrs)...))
+}
+
+func attrsAny(attrs []slog.Attr) []any {
+	out := make([]any, len(attrs))
+	for i, a := range attrs {
+		out[i] = a
+	}
+	return out
+}

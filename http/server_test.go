@@ -1,0 +1,299 @@
+package convhttp_test
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
+)
+
+func TestProbes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.do("GET", "/healthz", "")
+	if r.status != 200 || r.header.Get("Content-Type") != "application/json" || string(r.body) != "{\"status\":\"ok\"}\n" {
+		t.Fatalf("healthz: %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	r = e.do("GET", "/readyz", "")
+	if r.status != 200 || string(r.body) != "{\"status\":\"ready\"}\n" {
+		t.Fatalf("readyz: %d %q", r.status, r.body)
+	}
+	e.store.pingErr = errors.New("disk on fire at /var/lib/secret")
+	r = e.do("GET", "/readyz", "")
+	p := r.decode(t)
+	if r.status != 503 || r.header.Get("Content-Type") != api.ContentTypeProblem || p["code"] != "unavailable" {
+		t.Fatalf("readyz failing: %d %q", r.status, r.body)
+	}
+	if strings.Contains(string(r.body), "disk on fire") || !strings.Contains(e.logs.String(), "disk on fire") {
+		t.Fatalf("the cause must be logged, not shown: body %q", r.body)
+	}
+	if r := e.do("HEAD", "/healthz", ""); r.status != 200 {
+		t.Fatalf("HEAD healthz: %d", r.status)
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	gen := regexp.MustCompile(`^req_[0-9a-z]{26}$`)
+	tests := []struct {
+		name, method, path, incoming string
+		status                       int
+		echo                         bool
+	}{
+		{"valid echoed", "GET", "/healthz", "abc-DEF_1.2", 200, true},
+		{"max length echoed", "GET", "/healthz", strings.Repeat("a", 128), 200, true},
+		{"too long replaced", "GET", "/healthz", strings.Repeat("a", 129), 200, false},
+		{"space replaced", "GET", "/healthz", "a b", 200, false},
+		{"non-ascii replaced", "GET", "/healthz", "é", 200, false},
+		{"absent generated", "GET", "/healthz", "", 200, false},
+		{"404", "GET", "/nope", "id-404", 404, true},
+		{"405", "DELETE", "/healthz", "id-405", 405, true},
+		{"door 404", "GET", "/compat/test/nope", "", 404, false},
+		{"door 401", "GET", "/compat/test/things/1", "id-401", 401, true},
+		{"panic 500", "GET", "/compat/test/panic", "id-500", 500, true},
+		{"error 500", "GET", "/compat/test/fail", "", 500, false},
+	}
+	seen := map[string]bool{}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var hdr []string
+			if tc.incoming != "" {
+				hdr = []string{"X-Request-Id", tc.incoming}
+			}
+			r := e.do(tc.method, tc.path, "", hdr...)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			}
+			got := r.header.Get("X-Request-Id")
+			if tc.echo && got != tc.incoming {
+				t.Fatalf("X-Request-Id %q, want %q echoed", got, tc.incoming)
+			}
+			if !tc.echo && !gen.MatchString(got) {
+				t.Fatalf("X-Request-Id %q, want a generated req_ id", got)
+			}
+			if !tc.echo && seen[got] {
+				t.Fatalf("generated X-Request-Id %q repeated", got)
+			}
+			seen[got] = true
+			if ct := r.header.Get("Content-Type"); ct == api.ContentTypeProblem {
+				if p := r.decode(t); p["request_id"] != got {
+					t.Fatalf("problem request_id %v, header %q", p["request_id"], got)
+				}
+			}
+		})
+	}
+}
+
+func TestFallbackErrorsUseTheMountedDoorsFormat(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	tests := []struct {
+		method, path string
+		status       int
+		contentType  string
+		allow        string
+	}{
+		{"GET", "/nope", 404, api.ContentTypeProblem, ""},
+		{"GET", "/compat", 404, api.ContentTypeProblem, ""},
+		{"POST", "/healthz", 405, api.ContentTypeProblem, "GET, HEAD"},
+		{"GET", "/compat/test/nope", 404, "application/json", ""},
+		{"GET", "/compat/test", 404, "application/json", ""},
+		{"PUT", "/compat/test/things/1", 405, "application/json", "DELETE, GET, HEAD"},
+		{"POST", "/compat/test/public", 405, "application/json", "GET, HEAD"},
+	}
+	for _, tc := range tests {
+		r := e.do(tc.method, tc.path, "")
+		if r.status != tc.status || r.header.Get("Content-Type") != tc.contentType || r.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d %q Allow %q, want %d %q Allow %q; body %s", tc.method, tc.path, r.status,
+				r.header.Get("Content-Type"), r.header.Get("Allow"), tc.status, tc.contentType, tc.allow, r.body)
+		}
+		if strings.Contains(string(r.body), "page not found") || strings.Contains(string(r.body), "Method Not Allowed\n") {
+			t.Errorf("%s %s: ServeMux's plain-text page leaked: %q", tc.method, tc.path, r.body)
+		}
+	}
+}
+
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.do("GET", "/compat/test/panic", "")
+	if r.status != 500 || r.decode(t)["error"] != "Internal error." {
+		t.Fatalf("panic: %d %s", r.status, r.body)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "boom in handler") || !strings.Contains(logs, "goroutine") {
+		t.Fatalf("the panic and its stack must be logged:\n%s", logs)
+	}
+	// The connection survived: the next request is served.
+	if r := e.do("GET", "/healthz", ""); r.status != 200 {
+		t.Fatalf("after panic: %d", r.status)
+	}
+	r = e.do("GET", "/compat/test/fail", "")
+	if r.status != 500 || strings.Contains(string(r.body), "exploded") || !strings.Contains(e.logs.String(), "database exploded") {
+		t.Fatalf("plain error: %d %s", r.status, r.body)
+	}
+	r = e.do("GET", "/compat/test/half", "")
+	if r.status != 200 || string(r.body) != "partial" || !strings.Contains(e.logs.String(), "stream broke midway") {
+		t.Fatalf("error after the response began: %d %q", r.status, r.body)
+	}
+}
+
+func TestAuthAndScopes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	tests := []struct {
+		name, method, path, key string
+		status                  int
+	}{
+		{"public", "GET", "/compat/test/public", "", 200},
+		{"missing", "GET", "/compat/test/things/1", "", 401},
+		{"unknown", "GET", "/compat/test/things/1", "csk_unknownunknownunknown", 401},
+		{"huge", "GET", "/compat/test/things/1", strings.Repeat("k", 300), 401},
+		{"read ok", "GET", "/compat/test/things/1", readKey, 200},
+		{"read lacks delete", "DELETE", "/compat/test/things/1", readKey, 403},
+		{"write lacks read", "GET", "/compat/test/things/1", writeKey, 403},
+	}
+	var unauthorized []byte
+	for _, tc := range tests {
+		r := e.do(tc.method, tc.path, "", "X-Test-Key", tc.key)
+		if r.status != tc.status {
+			t.Errorf("%s: %d, want %d: %s", tc.name, r.status, tc.status, r.body)
+		}
+		if tc.status == 401 {
+			if unauthorized != nil && string(unauthorized) != string(r.body) {
+				t.Errorf("%s: 401 body %s differs from %s", tc.name, r.body, unauthorized)
+			}
+			unauthorized = r.body
+		}
+		if tc.status == 403 && !strings.Contains(string(r.body), "scope") {
+			t.Errorf("%s: 403 must name the scope: %s", tc.name, r.body)
+		}
+	}
+	if strings.Contains(string(unauthorized), "store wording") {
+		t.Errorf("401 must use the one fixed message: %s", unauthorized)
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.do("GET", "/compat/test/things/th_secretid", "", "X-Test-Key", readKey, "X-Request-Id", "log-me")
+	logs := e.logs.String()
+	var line string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, `"request_id":"log-me"`) && strings.Contains(l, `"msg":"request"`) {
+			line = l
+		}
+	}
+	for _, want := range []string{`"method":"GET"`, `"route":"GET /compat/test/things/{id}"`, `"status":200`,
+		`"key_prefix":"` + convstore.KeyPrefix(readKey) + `"`, `"duration_ms":`, `"door":"test"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("access log line lacks %s: %s", want, line)
+		}
+	}
+	if strings.Contains(logs, "th_secretid") || strings.Contains(logs, readKey) {
+		t.Errorf("the log must hold neither raw paths nor secrets:\n%s", logs)
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	tests := []struct {
+		name, body string
+		status     int
+		want       string
+	}{
+		{"ok", `{"name":"x","n":2}`, 200, `{"name":"x","n":2}`},
+		{"empty", ``, 400, "empty"},
+		{"spaces", `   `, 400, "empty"},
+		{"syntax", `{"name":}`, 400, "not valid JSON"},
+		{"truncated", `{"name":"x"`, 400, "ends before"},
+		{"unknown field", `{"name":"x","nmae":"y"}`, 400, `Unknown field \"nmae\"`},
+		{"wrong type", `{"n":"two"}`, 400, `Field \"n\" must be an integer, not a string`},
+		{"fraction", `{"n":1.5}`, 400, `must be an integer`},
+		{"array", `[1]`, 400, "must be a JSON object, not an array"},
+		{"string", `"x"`, 400, "must be a JSON object, not a string"},
+		{"trailing", `{"name":"x"} {}`, 400, "single JSON object"},
+		{"too large", `{"name":"` + strings.Repeat("x", 100) + `"}`, 413, "larger than the limit of 64 bytes"},
+	}
+	for _, tc := range tests {
+		r := e.do("POST", "/compat/test/echo", tc.body, "X-Test-Key", writeKey)
+		if r.status != tc.status || !strings.Contains(string(r.body), tc.want) {
+			t.Errorf("%s: %d %s, want %d containing %s", tc.name, r.status, r.body, tc.status, tc.want)
+		}
+	}
+}
+
+func TestBearerSecret(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"":                  "",
+		"Bearer":            "",
+		"Bearer ":           "",
+		"Bearer abc":        "abc",
+		"bearer abc":        "abc",
+		"BEARER  abc":       "abc",
+		"Bearer a b":        "",
+		"Basic abc":         "",
+		"Bearerabc":         "",
+		"Token abc":         "",
+		"Bearer csk_abc\tx": "",
+	}
+	for h, want := range tests {
+		r, _ := http.NewRequest("GET", "/", nil)
+		if h != "" {
+			r.Header.Set("Authorization", h)
+		}
+		if got := convhttp.BearerSecret(r); got != want {
+			t.Errorf("BearerSecret(%q) = %q, want %q", h, got, want)
+		}
+	}
+	r, _ := http.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Token xyz")
+	if got := convhttp.AuthorizationToken(r, "Token"); got != "xyz" {
+		t.Errorf("AuthorizationToken = %q", got)
+	}
+}
+
+func TestMountRejectsBadPrefix(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"compat", "/compat/{x}", "/a b"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Mount(%q) did not panic", p)
+				}
+			}()
+			s := convhttp.NewServer(convhttp.Config{Store: &stubStore{}})
+			s.Mount(p, &testDoor{srv: s})
+		}()
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+	s := convhttp.NewServer(convhttp.Config{Store: &stubStore{}})
+	s.Mount("/compat/test", &testDoor{srv: s})
+	var got []string
+	for _, r := range s.Routes() {
+		got = append(got, r.Door+" "+r.Pattern+" "+string(r.Scope))
+	}
+	want := []string{
+		"server GET /healthz ", "server GET /readyz ",
+		"test GET /compat/test/public ", "test GET /compat/test/things/{id} read",
+		"test DELETE /compat/test/things/{id} delete", "test POST /compat/test/echo write",
+		"test GET /compat/test/panic ", "test GET /compat/test/fail ", "test GET /compat/test/half ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if c := s.Config(); c.MaxBodyBytes != convhttp.DefaultMaxBodyBytes || c.MaxAttachmentBytes != convstore.DefaultMaxAttachmentBytes {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+}

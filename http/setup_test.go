@@ -1,0 +1,190 @@
+package convhttp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
+)
+
+// stubStore answers Authenticate and Ping; every other method panics through
+// the nil embedded interface, which no test here reaches.
+type stubStore struct {
+	convstore.Store
+	keys    map[string]*convstore.APIKey
+	pingErr error
+}
+
+func (s *stubStore) Authenticate(ctx context.Context, secret string) (*convstore.APIKey, error) {
+	if k, ok := s.keys[secret]; ok {
+		return k, nil
+	}
+	return nil, convstore.Errorf(convstore.EUNAUTHORIZED, "invalid key (store wording)")
+}
+
+func (s *stubStore) Ping(ctx context.Context) error { return s.pingErr }
+
+// testDoor is a vendor-style door with its own header and error format.
+type testDoor struct {
+	srv *convhttp.Server
+}
+
+func (d *testDoor) Name() string                  { return "test" }
+func (d *testDoor) Secret(r *http.Request) string { return r.Header.Get("X-Test-Key") }
+
+// WriteError writes {"error": message, "status": n}: not problem+json.
+func (d *testDoor) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	status := map[string]int{
+		convstore.ENOTFOUND: 404, convstore.EUNAUTHORIZED: 401, convstore.EFORBIDDEN: 403,
+		"method_not_allowed": 405, convstore.ETOOLARGE: 413, "invalid_json": 400,
+	}[convstore.ErrorCode(err)]
+	if status == 0 {
+		status = 500
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": convstore.ErrorMessage(err), "status": status})
+}
+
+func (d *testDoor) Routes() []convhttp.Route {
+	return []convhttp.Route{
+		{Method: "GET", Path: "/public", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			return convhttp.WriteJSON(w, 200, map[string]string{"public": "yes"})
+		}},
+		{Method: "GET", Path: "/things/{id}", Scope: convstore.ScopeRead, Handler: func(w http.ResponseWriter, r *http.Request) error {
+			return convhttp.WriteJSON(w, 200, map[string]string{"id": r.PathValue("id"), "tenant": convhttp.Key(r.Context()).Name})
+		}},
+		{Method: "DELETE", Path: "/things/{id}", Scope: convstore.ScopeDelete, Handler: func(w http.ResponseWriter, r *http.Request) error {
+			return convhttp.WriteJSON(w, 200, map[string]bool{"deleted": true})
+		}},
+		{Method: "POST", Path: "/echo", Scope: convstore.ScopeWrite, Handler: func(w http.ResponseWriter, r *http.Request) error {
+			var v struct {
+				Name string `json:"name"`
+				N    int    `json:"n"`
+			}
+			if err := d.srv.DecodeJSON(w, r, &v); err != nil {
+				return err
+			}
+			return convhttp.WriteJSON(w, 200, v)
+		}},
+		{Method: "GET", Path: "/panic", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			panic("boom in handler")
+		}},
+		{Method: "GET", Path: "/fail", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			return errors.New("database exploded: secret dsn=postgres://u:p@h")
+		}},
+		{Method: "GET", Path: "/half", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			w.WriteHeader(200)
+			_, _ = io.WriteString(w, "partial")
+			return errors.New("stream broke midway")
+		}},
+	}
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// env is one test's server with a test door at /compat/test and nothing at
+// the root but the probes.
+type env struct {
+	t     *testing.T
+	url   string
+	store *stubStore
+	logs  *syncBuffer
+}
+
+const (
+	readKey  = "csk_readreadreadreadreadread"
+	writeKey = "csk_writewritewritewritewrite"
+)
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	st := &stubStore{keys: map[string]*convstore.APIKey{
+		readKey:  {Name: "reader", Prefix: convstore.KeyPrefix(readKey), Scopes: []convstore.Scope{convstore.ScopeRead}},
+		writeKey: {Name: "writer", Prefix: convstore.KeyPrefix(writeKey), Scopes: []convstore.Scope{convstore.ScopeWrite}},
+	}}
+	logs := &syncBuffer{}
+	srv := convhttp.NewServer(convhttp.Config{
+		Store:        st,
+		Logger:       slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		MaxBodyBytes: 64,
+	})
+	srv.Mount("/compat/test/", &testDoor{srv: srv})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &env{t: t, url: ts.URL, store: st, logs: logs}
+}
+
+// response is a fully read response.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request; hdr holds header name/value pairs.
+func (e *env) do(method, path, body string, hdr ...string) *response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// decode unmarshals the body into a map.
+func (r *response) decode(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q is not a JSON object: %v", r.body, err)
+	}
+	return m
+}

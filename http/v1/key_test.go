@@ -1,0 +1,116 @@
+package v1_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/convstore/convstore/api"
+)
+
+func TestKeys(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+
+	var k api.APIKey
+	r := e.must(201, "POST", "/v1/keys", e.admin, map[string]any{"name": "ci", "scopes": []string{"write", "read", "read"}}, &k)
+	hasKeys(t, "create", r.body, append(keyKeys, "secret")...)
+	if k.Object != "api_key" || k.Name != "ci" || strings.Join(k.Scopes, ",") != "read,write" ||
+		!strings.HasPrefix(k.Secret, "csk_") || k.Prefix != k.Secret[:12] || k.LastUsedAt != nil {
+		t.Fatalf("create: %s", r.body)
+	}
+
+	// The new key works at once, with its scopes only.
+	e.must(200, "GET", "/v1/conversations", k.Secret, nil, nil)
+	problem(t, e.do("GET", "/v1/keys", k.Secret, nil), 403, "forbidden", "")
+
+	// The list never shows secrets; oldest first.
+	r = e.must(200, "GET", "/v1/keys", e.admin, nil, nil)
+	if strings.Contains(string(r.body), k.Secret) || strings.Contains(string(r.body), `"secret"`) {
+		t.Fatalf("list shows a secret: %s", r.body)
+	}
+	var l api.List[api.APIKey]
+	e.must(200, "GET", "/v1/keys", e.admin, nil, &l)
+	var ids []string
+	for _, key := range l.Data {
+		ids = append(ids, key.ID)
+	}
+	checkList(t, r, keyKeys, ids, false)
+	if len(l.Data) != 6 || l.Data[0].ID != e.adminID.Format("key") || l.Data[5].ID != k.ID {
+		t.Fatalf("list: %s", r.body)
+	}
+
+	// Revoke: the key stops working at once.
+	r = e.must(200, "DELETE", "/v1/keys/"+k.ID, e.admin, nil, nil)
+	if d := hasKeys(t, "delete", r.body, deletedKeys...); d["id"] != k.ID || d["object"] != "api_key.deleted" || d["deleted"] != true {
+		t.Fatalf("delete: %s", r.body)
+	}
+	problem(t, e.do("GET", "/v1/conversations", k.Secret, nil), 401, "unauthorized", "")
+	problem(t, e.do("DELETE", "/v1/keys/"+k.ID, e.admin, nil), 404, "not_found", "")
+
+	// The last admin key cannot be revoked: 409. Tenant A has two admin
+	// keys (the first and the admin-only one); revoke one, then the other.
+	var all api.List[api.APIKey]
+	e.must(200, "GET", "/v1/keys", e.admin, nil, &all)
+	for _, key := range all.Data {
+		if key.Name == "only admin" {
+			e.must(200, "DELETE", "/v1/keys/"+key.ID, e.admin, nil, nil)
+		}
+	}
+	problem(t, e.do("DELETE", "/v1/keys/"+e.adminID.Format("key"), e.admin, nil), 409, "conflict", "-")
+
+	// Validation.
+	problem(t, e.do("POST", "/v1/keys", e.admin, map[string]any{"name": "x", "scopes": []string{}}), 422, "invalid", "scopes")
+	problem(t, e.do("POST", "/v1/keys", e.admin, map[string]any{"scopes": []string{"root"}}), 422, "invalid", "scopes")
+	problem(t, e.do("POST", "/v1/keys", e.admin, map[string]any{"name": strings.Repeat("n", 129), "scopes": []string{"read"}}), 422, "invalid", "name")
+}
+
+func TestDeletionsAndAudit(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	f := e.populate()
+
+	// The fixture deleted one conversation; delete a message too.
+	e.must(200, "DELETE", "/v1/conversations/"+f.conv+"/messages/"+f.msg, e.admin, nil, nil)
+
+	r := e.must(200, "GET", "/v1/deletions/"+f.del, e.admin, nil, nil)
+	d := hasKeys(t, "get", r.body, deletionKeys...)
+	if d["object"] != "deletion" || d["door"] != "native" || d["deleted_by"] != e.adminID.Format("key") {
+		t.Fatalf("receipt: %s", r.body)
+	}
+	conv := d["conversation_id"].(string)
+	r = e.must(200, "GET", "/v1/deletions", e.admin, nil, nil)
+	checkList(t, r, deletionKeys, []string{f.del}, false)
+	r = e.must(200, "GET", "/v1/deletions?conversation_id="+conv, e.keys["read"], nil, nil)
+	checkList(t, r, deletionKeys, []string{f.del}, false)
+	r = e.must(200, "GET", "/v1/deletions?conversation_id="+f.conv, e.admin, nil, nil)
+	checkList(t, r, deletionKeys, nil, false)
+
+	// Audit: newest first, admin only.
+	var l api.List[api.AuditEntry]
+	r = e.must(200, "GET", "/v1/audit", e.admin, nil, &l)
+	checkList(t, r, auditKeys, []string{l.Data[0].ID, l.Data[1].ID}, false)
+	if l.Data[0].Action != "message.delete" || l.Data[0].TargetID != f.msg || l.Data[1].Action != "conversation.delete" ||
+		l.Data[1].TargetID != f.del || l.Data[1].ConversationID != conv || *l.Data[0].ActorKeyID != e.adminID.Format("key") {
+		t.Fatalf("audit: %s", r.body)
+	}
+	r = e.must(200, "GET", "/v1/audit?order=asc&limit=1", e.admin, nil, nil)
+	checkList(t, r, auditKeys, []string{l.Data[1].ID}, true)
+	problem(t, e.do("GET", "/v1/audit", e.keys["read"], nil), 403, "forbidden", "")
+}
+
+func TestPublicEndpoints(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.do("GET", "/healthz", "", nil)
+	if r.status != 200 || string(r.body) != "{\"status\":\"ok\"}\n" {
+		t.Fatalf("%v", r)
+	}
+	r = e.do("GET", "/readyz", "", nil)
+	if r.status != 200 || string(r.body) != "{\"status\":\"ready\"}\n" {
+		t.Fatalf("%v", r)
+	}
+	r = e.do("GET", "/v1/openapi.json", "", nil)
+	if r.status != 200 || r.header.Get("Content-Type") != "application/json" || string(r.body) != string(api.OpenAPI) {
+		t.Fatalf("openapi: %d %q", r.status, r.header.Get("Content-Type"))
+	}
+}

@@ -1,0 +1,205 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/convstore/convstore"
+)
+
+// ChunkSize is the size of the chunks BlobStore keeps a blob in: large
+// enough that a recording takes few rows, small enough that neither side
+// ever holds more than one chunk of a blob in memory.
+const ChunkSize = 1 << 20
+
+// maxBlobKeyLen bounds blob keys, like the file blob store does.
+const maxBlobKeyLen = 128
+
+// BlobStore is a convstore.BlobStore that keeps attachment bytes in
+// PostgreSQL itself, in the blobs and blob_chunks tables of the store's
+// schema, so that every node serves every attachment without a shared
+// disk. Open uses it when Options.Blobs is nil.
+//
+// Put streams the body in ChunkSize pieces, each inserted as it is read,
+// inside one transaction: a failed or too-large Put rolls back and leaves
+// nothing, and a blob becomes visible whole or not at all. A reader from
+// Open fetches one chunk at a time as it is read. It is safe for
+// concurrent use.
+type BlobStore struct {
+	pool      *pgxpool.Pool
+	chunkSize int
+}
+
+var _ convstore.BlobStore = (*BlobStore)(nil)
+
+// NewBlobStore returns a blob store over pool, whose connections must use
+// the schema the store's tables are in (as the DB's pool does).
+func NewBlobStore(pool *pgxpool.Pool) *BlobStore {
+	return &BlobStore{pool: pool, chunkSize: ChunkSize}
+}
+
+func checkBlobKey(key string) error {
+	if key == "" || len(key) > maxBlobKeyLen || strings.IndexByte(key, 0) >= 0 {
+		return convstore.Invalidf("key", "blob key must be 1 to %d characters without NUL", maxBlobKeyLen)
+	}
+	return nil
+}
+
+// Put writes r under key, replacing a blob stored under it, and returns
+// its size and SHA-256. More than max bytes is ETOOLARGE; nothing is left
+// behind by any failure.
+func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader, max int64) (int64, []byte, error) {
+	if err := checkBlobKey(key); err != nil {
+		return 0, nil, err
+	}
+	var size int64
+	var sum []byte
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM blobs WHERE key = $1`, key); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO blobs (key, size, sha256, chunks) VALUES ($1, 0, '', 0)`, key); err != nil {
+			return err
+		}
+		h := sha256.New()
+		buf := make([]byte, s.chunkSize)
+		// Read one byte past max, so that exactly max bytes are accepted
+		// and more are noticed without reading the rest.
+		body := io.LimitReader(r, max+1)
+		n := 0
+		for {
+			m, readErr := io.ReadFull(body, buf)
+			if m > 0 {
+				if size += int64(m); size > max {
+					return &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
+						Message: fmt.Sprintf("body must be at most %d bytes", max)}
+				}
+				h.Write(buf[:m])
+				if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (key, n, data) VALUES ($1, $2, $3)`, key, n, buf[:m]); err != nil {
+					return err
+				}
+				n++
+			}
+			if readErr == io.EOF || readErr == io.ErrUnexpectedEOF {
+				break
+			} else if readErr != nil {
+				return fmt.Errorf("postgres: reading the blob body: %w", readErr)
+			}
+		}
+		sum = h.Sum(nil)
+		_, err := tx.Exec(ctx, `UPDATE blobs SET size = $2, sha256 = $3, chunks = $4 WHERE key = $1`, key, size, sum, n)
+		return err
+	})
+	if err != nil {
+		return 0, nil, translateErr(ctx, err)
+	}
+	return size, sum, nil
+}
+
+// Open returns a reader of the blob, which fetches one chunk at a time
+// with ctx as it is read. ENOTFOUND if missing. If the blob is deleted
+// while being read, reading fails with io.ErrUnexpectedEOF.
+func (s *BlobStore) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	br := &blobReader{ctx: ctx, s: s, key: key}
+	err := s.pool.QueryRow(ctx, `SELECT size, chunks FROM blobs WHERE key = $1`, key).Scan(&br.size, &br.chunks)
+	if err != nil {
+		return nil, translateErr(ctx, notFound(err, "blob"))
+	}
+	return br, nil
+}
+
+// Delete removes the blob (its chunks go by cascade); a missing blob is
+// not an error. Called by the engine while it holds a claim on the blob's
+// removal (see DB.SweepBlobs), it joins that transaction, so the bytes and
+// the queue entry go together and no second connection is needed.
+func (s *BlobStore) Delete(ctx context.Context, key string) error {
+	var q querier = s.pool
+	if tx := claimTx(ctx, s.pool); tx != nil {
+		q = tx
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM blobs WHERE key = $1`, key); err != nil {
+		return translateErr(ctx, err)
+	}
+	return nil
+}
+
+// Keys calls fn with every stored key, in key order. Keys are read a page
+// at a time and fn runs between pages, so fn may use the store (delete a
+// key, say) without holding up a connection.
+func (s *BlobStore) Keys(ctx context.Context, fn func(key string) error) error {
+	const pageSize = 1000
+	after := ""
+	for {
+		rows, err := s.pool.Query(ctx, `SELECT key FROM blobs WHERE key > $1 ORDER BY key LIMIT $2`, after, pageSize)
+		if err != nil {
+			return translateErr(ctx, err)
+		}
+		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return translateErr(ctx, err)
+		}
+		for _, k := range keys {
+			if err := fn(k); err != nil {
+				return err
+			}
+		}
+		if len(keys) < pageSize {
+			return nil
+		}
+		after = keys[len(keys)-1]
+	}
+}
+
+// blobReader reads a blob chunk by chunk.
+type blobReader struct {
+	ctx    context.Context
+	s      *BlobStore
+	key    string
+	size   int64
+	chunks int
+	next   int    // the chunk to fetch next
+	buf    []byte // the unread rest of the current chunk
+	read   int64
+	closed bool
+}
+
+// Read implements io.Reader.
+func (r *blobReader) Read(p []byte) (int, error) {
+	if r.closed {
+		return 0, errors.New("postgres: read of a closed blob")
+	}
+	for len(r.buf) == 0 {
+		if r.next == r.chunks {
+			if r.read != r.size {
+				return 0, fmt.Errorf("postgres: blob %s: %w", r.key, io.ErrUnexpectedEOF)
+			}
+			return 0, io.EOF
+		}
+		var data []byte
+		err := r.s.pool.QueryRow(r.ctx, `SELECT data FROM blob_chunks WHERE key = $1 AND n = $2`, r.key, r.next).Scan(&data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("postgres: blob %s was removed while being read: %w", r.key, io.ErrUnexpectedEOF)
+		} else if err != nil {
+			return 0, translateErr(r.ctx, err)
+		}
+		r.buf = data
+		r.next++
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	r.read += int64(n)
+	return n, nil
+}
+
+// Close releases the current chunk.
+func (r *blobReader) Close() error {
+	r.closed, r.buf = true, nil
+	return nil
+}

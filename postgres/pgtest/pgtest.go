@@ -1,0 +1,141 @@
+// Package pgtest opens PostgreSQL stores for tests, each in a schema of
+// its own that is dropped when the test ends. Tests that use it are
+// skipped unless CONVSTORE_TEST_POSTGRES_URL names a database, for
+// example postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/storetest"
+)
+
+// EnvURL is the environment variable naming the test database.
+const EnvURL = "CONVSTORE_TEST_POSTGRES_URL"
+
+// defaultMaxConns is the pool size of test stores unless opts say.
+const defaultMaxConns = 4
+
+// setupTimeout bounds opening a store and dropping its schema.
+const setupTimeout = time.Minute
+
+// URL returns the test database's URL, skipping tb when it is not set.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	u := os.Getenv(EnvURL)
+	if u == "" {
+		tb.Skip(EnvURL + " not set: skipping PostgreSQL tests (set it to e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	return u
+}
+
+// NewSchema returns the name of a fresh schema, dropped with everything in
+// it when tb ends. Open creates it.
+func NewSchema(tb testing.TB) string {
+	tb.Helper()
+	url := URL(tb)
+	var b [8]byte
+	rand.Read(b[:])
+	schema := "convstore_test_" + hex.EncodeToString(b[:])
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			tb.Errorf("pgtest: connecting to drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			tb.Errorf("pgtest: dropping schema %s: %v", schema, err)
+		}
+	})
+	return schema
+}
+
+// OpenSchema opens a store in schema (from NewSchema) with opts, logging to
+// tb unless opts has a logger, with a pool of 4 connections unless opts
+// say otherwise, and closes it when tb ends. Several stores
+// opened on one schema share its data, like nodes sharing a database.
+func OpenSchema(tb testing.TB, schema string, opts postgres.Options) *postgres.DB {
+	tb.Helper()
+	return OpenURL(tb, URL(tb), schema, opts)
+}
+
+// OpenURL is OpenSchema with another URL for the test database, such as a
+// proxy in front of it.
+func OpenURL(tb testing.TB, url, schema string, opts postgres.Options) *postgres.DB {
+	tb.Helper()
+	opts.Schema = schema
+	if opts.MaxConns == 0 {
+		// Tests run in parallel, each with its own store, against one
+		// server (max_connections is 100 by default): small pools keep
+		// many of them within it.
+		opts.MaxConns = defaultMaxConns
+	}
+	if opts.Logger == nil {
+		opts.Logger = Logger(tb)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	db, err := postgres.Open(ctx, url, opts)
+	if err != nil {
+		tb.Fatalf("pgtest: opening a store in schema %s: %v", schema, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Open opens a store in a fresh schema.
+func Open(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	return OpenSchema(tb, NewSchema(tb), postgres.Options{})
+}
+
+// Harness opens a store in a fresh schema for the conformance suite:
+// storetest.Run(t, pgtest.Harness).
+func Harness(tb testing.TB) *storetest.Harness {
+	tb.Helper()
+	return HarnessFor(Open(tb))
+}
+
+// HarnessFor returns the conformance harness of an open store.
+func HarnessFor(db *postgres.DB) *storetest.Harness {
+	return &storetest.Harness{
+		Store:            db,
+		Blobs:            db.Blobs(),
+		RowCounts:        db.RowCounts,
+		ConversationRows: db.ConversationRows,
+	}
+}
+
+// Logger returns a logger that writes to tb's log, and drops records
+// once tb has ended (background work may still log then).
+func Logger(tb testing.TB) *slog.Logger {
+	w := &tbWriter{tb: tb}
+	tb.Cleanup(func() { w.done.Store(true) })
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tbWriter struct {
+	tb   testing.TB
+	done atomic.Bool
+}
+
+func (w *tbWriter) Write(p []byte) (int, error) {
+	if !w.done.Load() {
+		w.tb.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}

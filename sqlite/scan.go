@@ -1,0 +1,229 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/convstore/convstore"
+)
+
+// idArg returns id as a query argument. IDs are stored as 16-byte BLOBs
+// whose byte order is time order, so ORDER BY id is creation order.
+func idArg(id convstore.ID) []byte { return id[:] }
+
+// nullID returns NULL for the zero ID (an operator's delete has no actor).
+func nullID(id convstore.ID) any {
+	if id.IsZero() {
+		return nil
+	}
+	return id[:]
+}
+
+// idScan scans a 16-byte BLOB (or NULL, as the zero ID) into an ID.
+type idScan struct{ dst *convstore.ID }
+
+func (s idScan) Scan(v any) error {
+	switch b := v.(type) {
+	case nil:
+		*s.dst = convstore.ID{}
+	case []byte:
+		if len(b) != len(s.dst) {
+			return fmt.Errorf("sqlite: id of %d bytes", len(b))
+		}
+		copy(s.dst[:], b)
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into an id", v)
+	}
+	return nil
+}
+
+// timeScan scans INTEGER Unix microseconds into a UTC time.
+type timeScan struct{ dst *time.Time }
+
+func (s timeScan) Scan(v any) error {
+	switch n := v.(type) {
+	case int64:
+		*s.dst = time.UnixMicro(n).UTC()
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into a time", v)
+	}
+	return nil
+}
+
+// nullTimeScan scans NULL as nil.
+type nullTimeScan struct{ dst **time.Time }
+
+func (s nullTimeScan) Scan(v any) error {
+	if v == nil {
+		*s.dst = nil
+		return nil
+	}
+	var t time.Time
+	if err := (timeScan{&t}).Scan(v); err != nil {
+		return err
+	}
+	*s.dst = &t
+	return nil
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// metaArg stores metadata as a JSON object, NULL when empty.
+func metaArg(m convstore.Metadata) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+// metaScan reads metadata back; empty metadata reads as nil.
+type metaScan struct{ dst *convstore.Metadata }
+
+func (s metaScan) Scan(v any) error {
+	*s.dst = nil
+	var b []byte
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into metadata", v)
+	}
+	var m convstore.Metadata
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("sqlite: metadata: %w", err)
+	}
+	if len(m) > 0 {
+		*s.dst = m
+	}
+	return nil
+}
+
+// copyMeta returns a copy of m, nil when empty, as metaScan would read it.
+func copyMeta(m convstore.Metadata) convstore.Metadata {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(convstore.Metadata, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// jsonArg stores a raw JSON value as TEXT, NULL when empty.
+func jsonArg(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return string(raw)
+}
+
+// copyJSON returns a copy of raw, nil when empty.
+func copyJSON(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	return append(json.RawMessage(nil), raw...)
+}
+
+// jsonScan reads a raw JSON value; NULL reads as nil.
+type jsonScan struct{ dst *json.RawMessage }
+
+func (s jsonScan) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.dst = nil
+	case string:
+		*s.dst = json.RawMessage(x)
+	case []byte:
+		*s.dst = append(json.RawMessage(nil), x...)
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into JSON", v)
+	}
+	return nil
+}
+
+// durationArg stores an optional duration as INTEGER nanoseconds.
+func durationArg(d *time.Duration) any {
+	if d == nil {
+		return nil
+	}
+	return int64(*d)
+}
+
+type durationScan struct{ dst **time.Duration }
+
+func (s durationScan) Scan(v any) error {
+	switch n := v.(type) {
+	case nil:
+		*s.dst = nil
+	case int64:
+		d := time.Duration(n)
+		*s.dst = &d
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into a duration", v)
+	}
+	return nil
+}
+
+// idsArg packs ids into one BLOB of 16-byte ids, NULL when empty.
+func idsArg(ids []convstore.ID) any {
+	if len(ids) == 0 {
+		return nil
+	}
+	b := make([]byte, 0, 16*len(ids))
+	for _, id := range ids {
+		b = append(b, id[:]...)
+	}
+	return b
+}
+
+type idsScan struct{ dst *[]convstore.ID }
+
+func (s idsScan) Scan(v any) error {
+	*s.dst = nil
+	switch b := v.(type) {
+	case nil:
+		return nil
+	case []byte:
+		if len(b)%16 != 0 {
+			return fmt.Errorf("sqlite: id list of %d bytes", len(b))
+		}
+		out := make([]convstore.ID, len(b)/16)
+		for i := range out {
+			copy(out[i][:], b[16*i:])
+		}
+		*s.dst = out
+		return nil
+	}
+	return fmt.Errorf("sqlite: cannot scan %T into ids", v)
+}
+
+// scopesArg stores scopes comma-separated in AllScopes order.
+func scopesArg(scopes []convstore.Scope) string {
+	parts := make([]string, len(scopes))
+	for i, s := range scopes {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseScopes(s string) []convstore.Scope {
+	var out []convstore.Scope
+	for _, p := range strings.Split(s, ",") {
+		if p != "" {
+			out = append(out, convstore.Scope(p))
+		}
+	}
+	return out
+}
+
+// Compile-time checks that the scanners are sql.Scanners.
+var _ = []interface{ Scan(any) error }{idScan{}, timeScan{}, nullTimeScan{}, metaScan{}, jsonScan{}, durationScan{}, idsScan{}}

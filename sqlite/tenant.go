@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/convstore/convstore"
+)
+
+// maxTenantNameLen bounds tenant names. The domain has no rule for them, so
+// the engine keeps them short, printable UTF-8.
+const maxTenantNameLen = 128
+
+func validTenantName(name string) error {
+	if strings.TrimSpace(name) == "" || len(name) > maxTenantNameLen || !utf8.ValidString(name) {
+		return convstore.Invalidf("name", "tenant name must be 1 to %d bytes of UTF-8", maxTenantNameLen)
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return convstore.Invalidf("name", "tenant name must be printable")
+		}
+	}
+	return nil
+}
+
+// CreateTenant creates a tenant and its first admin key.
+func (db *DB) CreateTenant(ctx context.Context, name string) (*convstore.Tenant, *convstore.NewKey, error) {
+	return db.createTenant(ctx, name, convstore.NewKeySecret())
+}
+
+// CreateTenantWithKey is CreateTenant with a caller-chosen admin key secret.
+func (db *DB) CreateTenantWithKey(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
+	if err := convstore.ValidateKeySecret(secret); err != nil {
+		return nil, nil, err
+	}
+	return db.createTenant(ctx, name, secret)
+}
+
+func (db *DB) createTenant(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
+	if err := validTenantName(name); err != nil {
+		return nil, nil, err
+	}
+	var t *convstore.Tenant
+	var k *convstore.NewKey
+	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		t = &convstore.Tenant{ID: convstore.NewID(), Name: name, CreatedAt: now}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
+			idArg(t.ID), t.Name, micros(now)); err != nil {
+			return translate(err)
+		}
+		var err error
+		k, err = insertKey(ctx, tx, now, t.ID, "admin", []convstore.Scope{convstore.ScopeAdmin}, secret)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, k, nil
+}
+
+// FindTenants returns all tenants, oldest first.
+func (db *DB) FindTenants(ctx context.Context) ([]*convstore.Tenant, error) {
+	out := []*convstore.Tenant{}
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, name, created_at FROM tenants ORDER BY id`)
+		if err != nil {
+			return translate(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t := &convstore.Tenant{}
+			if err := rows.Scan(idScan{&t.ID}, &t.Name, timeScan{&t.CreatedAt}); err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return translate(rows.Err())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
