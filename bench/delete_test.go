@@ -15,6 +15,8 @@ import (
 	"github.com/convstore/convstore/client"
 	convhttp "github.com/convstore/convstore/http"
 	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/postgres/pgtest"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -22,38 +24,64 @@ import (
 // stopped, before each timed run of deletes.
 const batchSize = 50
 
-// env is a fresh store with one tenant, and optionally a real server.
+// env is a fresh store with one tenant, and optionally real servers: one
+// per node, each node with its own store handle (its own pool) on the same
+// database, as separate processes would have.
 type env struct {
-	ctx    context.Context
-	store  *sqlite.DB
-	tenant convstore.ID
-	client *client.Client // nil for the engine benchmarks
+	ctx     context.Context
+	store   convstore.Store
+	tenant  convstore.ID
+	clients []*client.Client // empty for the engine benchmarks
 }
 
-func newEnv(b *testing.B, withHTTP bool) *env {
+// openStores opens nodes handles on one fresh database of the engine.
+func openStores(b *testing.B, engine string, nodes int) []convstore.Store {
+	b.Helper()
+	stores := make([]convstore.Store, nodes)
+	switch engine {
+	case "sqlite":
+		if nodes != 1 {
+			b.Fatal("SQLite serves one node")
+		}
+		dir := b.TempDir()
+		blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		stores[0] = db
+	case "postgres":
+		schema := pgtest.NewSchema(b) // skips when CONVSTORE_TEST_POSTGRES_URL is unset
+		for i := range stores {
+			stores[i] = pgtest.OpenSchema(b, schema, postgres.Options{MaxConns: 8})
+		}
+	}
+	return stores
+}
+
+func newEnv(b *testing.B, engine string, nodes int) *env {
 	b.Helper()
 	ctx := context.Background()
-	dir := b.TempDir()
-	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	httpNodes := nodes
+	if nodes == 0 {
+		nodes = 1
+	}
+	stores := openStores(b, engine, nodes)
+	t, key, err := stores[0].CreateTenant(ctx, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	t, key, err := db.CreateTenant(ctx, "bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := &env{ctx: ctx, store: db, tenant: t.ID}
-	if withHTTP {
+	e := &env{ctx: ctx, store: stores[0], tenant: t.ID}
+	for _, st := range stores[:httpNodes] {
 		srv := httptest.NewServer(v1.NewServer(convhttp.Config{
-			Store: db, Logger: slog.New(slog.DiscardHandler),
+			Store: st, Logger: slog.New(slog.DiscardHandler),
 		}).Handler())
 		b.Cleanup(srv.Close)
-		e.client = client.New(srv.URL, key.Secret)
+		e.clients = append(e.clients, client.New(srv.URL, key.Secret))
 	}
 	return e
 }
@@ -84,16 +112,34 @@ func (e *env) createConversations(b *testing.B, n, msgs int) []convstore.ID {
 	return ids
 }
 
-// deleteOne deletes a conversation through the engine or the client.
-func (e *env) deleteOne(b *testing.B, id convstore.ID) {
-	var err error
-	if e.client != nil {
-		_, err = e.client.DeleteConversation(e.ctx, id)
-	} else {
-		_, err = e.store.DeleteConversation(e.ctx, e.tenant, id, convstore.DeleteParams{Door: "bench"})
+// deleteAll deletes the conversations through the engine, or over HTTP
+// with the nodes side by side: node i deletes every len(clients)-th id,
+// all nodes at once.
+func (e *env) deleteAll(b *testing.B, ids []convstore.ID) {
+	if len(e.clients) == 0 {
+		for _, id := range ids {
+			if _, err := e.store.DeleteConversation(e.ctx, e.tenant, id, convstore.DeleteParams{Door: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
 	}
-	if err != nil {
-		b.Fatal(err)
+	errs := make(chan error, len(e.clients))
+	for i, c := range e.clients {
+		go func() {
+			for j := i; j < len(ids); j += len(e.clients) {
+				if _, err := c.DeleteConversation(e.ctx, ids[j]); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range e.clients {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -104,32 +150,47 @@ var rates = map[string]float64{}
 // deleteSizes are the message counts of the benchmarked conversations.
 var deleteSizes = []int{10, 1000}
 
+// deleteModes are the ways a delete is sent, with the HTTP nodes each uses.
+var deleteModes = []struct {
+	name  string
+	nodes int
+}{{"engine", 0}, {"http", 1}, {"http2nodes", 2}}
+
 // BenchmarkDelete measures permanent conversation deletes per second, on
-// the engine and over HTTP; TestMain prints the http/engine ratios.
+// the engine and over HTTP (on PostgreSQL also through two nodes side by
+// side); TestMain prints the ratios to the engine. The PostgreSQL runs skip
+// unless CONVSTORE_TEST_POSTGRES_URL is set.
 func BenchmarkDelete(b *testing.B) {
-	for _, msgs := range deleteSizes {
-		for _, mode := range []string{"engine", "http"} {
-			name := fmt.Sprintf("%s/msgs=%d", mode, msgs)
-			b.Run(name, func(b *testing.B) {
-				e := newEnv(b, mode == "http")
-				b.ReportAllocs()
-				b.ResetTimer()
-				for done := 0; done < b.N; {
-					b.StopTimer()
-					ids := e.createConversations(b, min(batchSize, b.N-done), msgs)
-					b.StartTimer()
-					for _, id := range ids {
-						e.deleteOne(b, id)
-					}
-					done += len(ids)
+	for _, engine := range []string{"sqlite", "postgres"} {
+		for _, msgs := range deleteSizes {
+			for _, mode := range deleteModes {
+				if engine == "sqlite" && mode.nodes > 1 {
+					continue
 				}
-				b.StopTimer()
-				rate := float64(b.N) / b.Elapsed().Seconds()
-				b.ReportMetric(rate, "convs/s")
-				rates[name] = rate
-			})
+				benchDelete(b, engine, mode.name, mode.nodes, msgs)
+			}
 		}
 	}
+}
+
+func benchDelete(b *testing.B, engine, mode string, nodes, msgs int) {
+	name := fmt.Sprintf("%s/%s/msgs=%d", engine, mode, msgs)
+	b.Run(name, func(b *testing.B) {
+		e := newEnv(b, engine, nodes)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for done := 0; done < b.N; {
+			b.StopTimer()
+			ids := e.createConversations(b, min(batchSize, b.N-done), msgs)
+			b.StartTimer()
+			e.deleteAll(b, ids)
+			done += len(ids)
+		}
+		b.StopTimer()
+		rate := float64(b.N) / b.Elapsed().Seconds()
+		b.ReportMetric(rate, "convs/s")
+		rates[name] = rate
+	})
 }
 
 // TestMain runs the benchmarks and then prints, for each size whose two
@@ -137,11 +198,15 @@ func BenchmarkDelete(b *testing.B) {
 // benchmark's b.Log shows only with -v, hence here.)
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, msgs := range deleteSizes {
-		engine, http := rates[fmt.Sprintf("engine/msgs=%d", msgs)], rates[fmt.Sprintf("http/msgs=%d", msgs)]
-		if engine > 0 && http > 0 {
-			fmt.Printf("BenchmarkDelete msgs=%d: engine %.0f convs/s, http %.0f convs/s, http/engine = %.2f\n",
-				msgs, engine, http, http/engine)
+	for _, engine := range []string{"sqlite", "postgres"} {
+		for _, msgs := range deleteSizes {
+			raw := rates[fmt.Sprintf("%s/engine/msgs=%d", engine, msgs)]
+			for _, mode := range deleteModes[1:] {
+				if r := rates[fmt.Sprintf("%s/%s/msgs=%d", engine, mode.name, msgs)]; raw > 0 && r > 0 {
+					fmt.Printf("BenchmarkDelete %s msgs=%d: engine %.0f convs/s, %s %.0f convs/s, %s/engine = %.2f\n",
+						engine, msgs, raw, mode.name, r, mode.name, r/raw)
+				}
+			}
 		}
 	}
 	os.Exit(code)
