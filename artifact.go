@@ -3,6 +3,7 @@ package convstore
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"time"
 )
 
@@ -80,6 +81,9 @@ func (c *ArtifactCreate) Validate() error {
 	}
 	if c.Text == "" && len(c.Data) == 0 {
 		return Invalidf("text", "an artifact needs text or data")
+	}
+	if c.Score != nil && (math.IsNaN(*c.Score) || math.IsInf(*c.Score, 0)) {
+		return Invalidf("score", "score must be a finite number")
 	}
 	if len(c.MessageIDs) > MaxArtifactRefs {
 		return Invalidf("message_ids", "message_ids must have at most %d ids", MaxArtifactRefs)

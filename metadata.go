@@ -2,6 +2,7 @@ package convstore
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -21,10 +22,10 @@ func (m Metadata) Validate(field string) error {
 		return Invalidf(field, "%s must have at most %d keys", field, MaxMetadataPairs)
 	}
 	for k, v := range m {
-		if k == "" || len(k) > MaxMetadataKeyLen || !utf8.ValidString(k) {
+		if k == "" || len(k) > MaxMetadataKeyLen || !utf8.ValidString(k) || strings.IndexByte(k, 0) >= 0 {
 			return Invalidf(field, "%s keys must be 1 to %d bytes of UTF-8", field, MaxMetadataKeyLen)
 		}
-		if len(v) > MaxMetadataValueLen || !utf8.ValidString(v) {
+		if len(v) > MaxMetadataValueLen || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
 			return Invalidf(field, "%s value for %q must be at most %d bytes of UTF-8", field, k, MaxMetadataValueLen)
 		}
 	}
@@ -38,6 +39,10 @@ func validText(field, s string, max int) error {
 	}
 	if !utf8.ValidString(s) {
 		return Invalidf(field, "%s must be valid UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		// PostgreSQL text cannot hold NUL; refuse it in every engine alike.
+		return Invalidf(field, "%s must not contain NUL characters", field)
 	}
 	return nil
 }

@@ -2,7 +2,10 @@ package convstore
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Tenant is an isolated owner of keys and conversations.
@@ -28,4 +31,21 @@ type TenantService interface {
 
 	// FindTenants returns all tenants, oldest first.
 	FindTenants(ctx context.Context) ([]*Tenant, error)
+}
+
+// MaxTenantNameLen bounds tenant names.
+const MaxTenantNameLen = 128
+
+// ValidateTenantName checks a tenant name: 1 to MaxTenantNameLen bytes of
+// printable UTF-8, not only spaces. Every engine applies it.
+func ValidateTenantName(name string) error {
+	if strings.TrimSpace(name) == "" || len(name) > MaxTenantNameLen || !utf8.ValidString(name) {
+		return Invalidf("name", "tenant name must be 1 to %d bytes of UTF-8", MaxTenantNameLen)
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return Invalidf("name", "tenant name must be printable")
+		}
+	}
+	return nil
 }

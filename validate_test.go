@@ -3,6 +3,7 @@ package convstore_test
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ func TestValidationNamesTheField(t *testing.T) {
 		tooMany[strings.Repeat("k", i+1)] = "v"
 	}
 	neg := -time.Second
+	nan := math.NaN()
 	cases := []struct {
 		name  string
 		err   error
@@ -36,6 +38,11 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"attachment type", (&convstore.AttachmentPut{Name: "a.wav", ContentType: "not a type", Body: strings.NewReader("")}).Validate(), "content_type"},
 		{"key scopes", (&convstore.KeyCreate{Scopes: []convstore.Scope{"root"}}).Validate(), "scopes"},
 		{"key secret", convstore.ValidateKeySecret("short"), "key"},
+		{"tenant name", convstore.ValidateTenantName("   "), "name"},
+		{"tenant name control", convstore.ValidateTenantName("a\tb"), "name"},
+		{"NUL text", (&convstore.ConversationCreate{Title: "a\x00b"}).Validate(), "title"},
+		{"NUL metadata", (&convstore.ConversationCreate{Metadata: convstore.Metadata{"k": "\x00"}}).Validate(), "metadata"},
+		{"score NaN", (&convstore.ArtifactCreate{Type: convstore.ArtifactTopic, Text: "a", Score: &nan}).Validate(), "score"},
 		{"limit", (&convstore.PageFilter{Limit: 101}).Normalize(convstore.OrderAsc), "limit"},
 		{"order", (&convstore.PageFilter{Order: "sideways"}).Normalize(convstore.OrderAsc), "order"},
 	}

@@ -2,35 +2,14 @@ package postgres
 
 import (
 	"context"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/convstore/convstore"
 )
 
-// maxTenantNameLen bounds tenant names, in bytes.
-const maxTenantNameLen = 128
-
 // bootstrapKeyName names the admin key CreateTenant issues.
 const bootstrapKeyName = "admin"
-
-// validateTenantName checks a tenant name: 1 to maxTenantNameLen bytes of
-// printable UTF-8, not only spaces. The domain has no rule of its own; this
-// is the SQLite engine's.
-func validateTenantName(name string) error {
-	if strings.TrimSpace(name) == "" || len(name) > maxTenantNameLen || !utf8.ValidString(name) {
-		return convstore.Invalidf("name", "tenant name must be 1 to %d bytes of UTF-8", maxTenantNameLen)
-	}
-	for _, r := range name {
-		if !unicode.IsPrint(r) {
-			return convstore.Invalidf("name", "tenant name must be printable")
-		}
-	}
-	return nil
-}
 
 // CreateTenant creates a tenant and its first admin key.
 func (db *DB) CreateTenant(ctx context.Context, name string) (*convstore.Tenant, *convstore.NewKey, error) {
@@ -46,7 +25,7 @@ func (db *DB) CreateTenantWithKey(ctx context.Context, name, secret string) (*co
 }
 
 func (db *DB) createTenant(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
-	if err := validateTenantName(name); err != nil {
+	if err := convstore.ValidateTenantName(name); err != nil {
 		return nil, nil, err
 	}
 	var tenant *convstore.Tenant

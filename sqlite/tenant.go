@@ -3,29 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/convstore/convstore"
 )
-
-// maxTenantNameLen bounds tenant names. The domain has no rule for them, so
-// the engine keeps them short, printable UTF-8.
-const maxTenantNameLen = 128
-
-func validTenantName(name string) error {
-	if strings.TrimSpace(name) == "" || len(name) > maxTenantNameLen || !utf8.ValidString(name) {
-		return convstore.Invalidf("name", "tenant name must be 1 to %d bytes of UTF-8", maxTenantNameLen)
-	}
-	for _, r := range name {
-		if !unicode.IsPrint(r) {
-			return convstore.Invalidf("name", "tenant name must be printable")
-		}
-	}
-	return nil
-}
 
 // CreateTenant creates a tenant and its first admin key.
 func (db *DB) CreateTenant(ctx context.Context, name string) (*convstore.Tenant, *convstore.NewKey, error) {
@@ -41,7 +22,7 @@ func (db *DB) CreateTenantWithKey(ctx context.Context, name, secret string) (*co
 }
 
 func (db *DB) createTenant(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
-	if err := validTenantName(name); err != nil {
+	if err := convstore.ValidateTenantName(name); err != nil {
 		return nil, nil, err
 	}
 	var t *convstore.Tenant

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/convstore/convstore"
 	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/postgres"
 )
 
 // Config is the server's configuration as plain data. It starts from
@@ -18,13 +20,20 @@ import (
 type Config struct {
 	Addr               string        // listen address; port 0 picks a free one
 	DataDir            string        // holds convstore.db (by default) and blobs/
-	DB                 string        // engine DSN: "sqlite:" (default file), "sqlite:/path/file.db"
+	DB                 string        // engine DSN: "sqlite:" (default file), "sqlite:/path/file.db", "postgres://…"
 	LogLevel           string        // debug, info, warn or error
 	LogFormat          string        // text or json
 	MaxBodyBytes       int64         // cap of JSON request bodies
 	MaxAttachmentBytes int64         // cap of one attachment upload
 	ShutdownTimeout    time.Duration // how long in-flight requests may take to finish on shutdown
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
+	BlobStore          string        // auto, fs or postgres: where attachment bytes live
+
+	// PostgreSQL engine settings (ignored by SQLite).
+	PGMaxConns         int           // connection pool size
+	PGStatementTimeout time.Duration // per-statement timeout; 0: the DSN's or the engine default, negative: none
+	PGRetries          int           // retries of serialization failures and deadlocks; 0: none
+	PGSchema           string        // schema the tables live in; empty: the connection's search_path
 
 	// BootstrapKey is the admin key secret of the tenant "default" created
 	// on first start. It comes from the environment only (a flag would show
@@ -44,6 +53,10 @@ func DefaultConfig() Config {
 		MaxAttachmentBytes: convstore.DefaultMaxAttachmentBytes,
 		ShutdownTimeout:    30 * time.Second,
 		SweepInterval:      time.Minute,
+		BlobStore:          BlobStoreAuto,
+		PGMaxConns:         postgres.DefaultMaxConns,
+		PGStatementTimeout: postgres.DefaultStatementTimeout,
+		PGRetries:          postgres.DefaultSerializationRetries,
 	}
 }
 
@@ -53,19 +66,48 @@ const (
 	blobDir       = "blobs"
 )
 
-// errPostgresUnavailable is the error of a postgres DSN until that engine
-// lands.
-var errPostgresUnavailable = errors.New("PostgreSQL engine is not available yet: use --db sqlite: (the default) or sqlite:/path/to/file.db")
+// Engines a DSN may name.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// Blob store choices of --blob-store.
+const (
+	BlobStoreAuto     = "auto"     // the engine's natural store: PostgreSQL chunks, or fs for SQLite
+	BlobStoreFS       = "fs"       // files under DataDir/blobs
+	BlobStorePostgres = "postgres" // chunks in the PostgreSQL database (postgres engine only)
+)
+
+// Engine returns the engine the DSN names: EngineSQLite or EnginePostgres.
+func (c Config) Engine() (string, error) {
+	dsn := c.DB
+	switch {
+	case dsn == "" || strings.HasPrefix(dsn, "sqlite:"):
+		return EngineSQLite, nil
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+		return EnginePostgres, nil
+	case strings.HasPrefix(dsn, "postgres:") || strings.HasPrefix(dsn, "postgresql:"):
+		return "", fmt.Errorf("database %q: a PostgreSQL DSN is a URL, e.g. postgres://user:password@host:5432/dbname?sslmode=disable", dsn)
+	}
+	return "", fmt.Errorf("unknown database %q: use sqlite:, sqlite:/path/to/file.db or postgres://user@host:5432/dbname", dsn)
+}
 
 // SQLitePath returns the database file the DSN names: "sqlite:" (or empty)
 // means DataDir/convstore.db, "sqlite:PATH" and "sqlite://PATH" name PATH.
+// It fails for a DSN that does not name a SQLite database.
 func (c Config) SQLitePath() (string, error) {
+	engine, err := c.Engine()
+	if err != nil {
+		return "", err
+	}
+	if engine != EngineSQLite {
+		return "", fmt.Errorf("database %q is not a SQLite database", c.DB)
+	}
 	dsn := c.DB
 	switch {
 	case dsn == "" || dsn == "sqlite:" || dsn == "sqlite://":
 		return filepath.Join(c.DataDir, defaultDBFile), nil
-	case strings.HasPrefix(dsn, "postgres:") || strings.HasPrefix(dsn, "postgresql:"):
-		return "", errPostgresUnavailable
 	case strings.HasPrefix(dsn, "sqlite://"):
 		return strings.TrimPrefix(dsn, "sqlite://"), nil
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -74,12 +116,61 @@ func (c Config) SQLitePath() (string, error) {
 	return "", fmt.Errorf("unknown database %q: use sqlite: or sqlite:/path/to/file.db", dsn)
 }
 
+// blobStoreKind resolves BlobStore against the engine: BlobStoreFS or
+// BlobStorePostgres.
+func (c Config) blobStoreKind() (string, error) {
+	engine, err := c.Engine()
+	if err != nil {
+		return "", err
+	}
+	switch c.BlobStore {
+	case "", BlobStoreAuto:
+		if engine == EnginePostgres {
+			return BlobStorePostgres, nil
+		}
+		return BlobStoreFS, nil
+	case BlobStoreFS:
+		return BlobStoreFS, nil
+	case BlobStorePostgres:
+		if engine != EnginePostgres {
+			return "", fmt.Errorf("--blob-store postgres needs the PostgreSQL engine (--db postgres://…); with %s use --blob-store fs or auto", engine)
+		}
+		return BlobStorePostgres, nil
+	}
+	return "", fmt.Errorf("blob store %q: use auto, fs or postgres", c.BlobStore)
+}
+
+// validateStore checks the database and blob store settings.
+func (c Config) validateStore() error {
+	engine, err := c.Engine()
+	if err != nil {
+		return err
+	}
+	if engine == EngineSQLite {
+		if _, err := c.SQLitePath(); err != nil {
+			return err
+		}
+	}
+	if _, err := c.blobStoreKind(); err != nil {
+		return err
+	}
+	if engine == EnginePostgres {
+		if c.PGMaxConns <= 0 || c.PGMaxConns > math.MaxInt32 {
+			return fmt.Errorf("--pg-max-conns %d: must be positive", c.PGMaxConns)
+		}
+		if c.PGRetries < 0 {
+			return fmt.Errorf("--pg-retries %d: must not be negative", c.PGRetries)
+		}
+	}
+	return nil
+}
+
 // BlobDir returns the directory of attachment bytes.
 func (c Config) BlobDir() string { return filepath.Join(c.DataDir, blobDir) }
 
 // Validate checks the settings that are not checked when used.
 func (c Config) Validate() error {
-	if _, err := c.SQLitePath(); err != nil {
+	if err := c.validateStore(); err != nil {
 		return err
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
@@ -125,8 +216,7 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("addr", "CONVSTORE_ADDR")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data `directory`: SQLite file "+defaultDBFile+" and "+blobDir+"/, created on first start")
 	fs.bindEnv("data", "CONVSTORE_DATA")
-	fs.StringVar(&c.DB, "db", c.DB, "database `DSN`: sqlite: (file in --data) or sqlite:/path/file.db")
-	fs.bindEnv("db", "CONVSTORE_DB")
+	c.registerStoreFlags(fs)
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log `level`: debug, info, warn or error")
 	fs.bindEnv("log-level", "CONVSTORE_LOG_LEVEL")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
@@ -139,4 +229,21 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
+}
+
+// registerStoreFlags binds the database flags, shared by serve and the
+// offline commands.
+func (c *Config) registerStoreFlags(fs *flagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "database `DSN`: sqlite: (file in --data), sqlite:/path/file.db or postgres://user:password@host:5432/dbname")
+	fs.bindEnv("db", "CONVSTORE_DB")
+	fs.StringVar(&c.BlobStore, "blob-store", c.BlobStore, "where attachment bytes live: auto (PostgreSQL engine: in the database; SQLite: fs), fs (files under --data) or postgres (PostgreSQL engine only)")
+	fs.bindEnv("blob-store", "CONVSTORE_BLOB_STORE")
+	fs.IntVar(&c.PGMaxConns, "pg-max-conns", c.PGMaxConns, "PostgreSQL connection pool size per node")
+	fs.bindEnv("pg-max-conns", "CONVSTORE_PG_MAX_CONNS")
+	fs.DurationVar(&c.PGStatementTimeout, "pg-statement-timeout", c.PGStatementTimeout, "PostgreSQL statement_timeout of every connection (0: the DSN's or the default, negative: none)")
+	fs.bindEnv("pg-statement-timeout", "CONVSTORE_PG_STATEMENT_TIMEOUT")
+	fs.IntVar(&c.PGRetries, "pg-retries", c.PGRetries, "how often a transaction failing with a serialization failure or deadlock is retried (0: never)")
+	fs.bindEnv("pg-retries", "CONVSTORE_PG_RETRIES")
+	fs.StringVar(&c.PGSchema, "pg-schema", c.PGSchema, "PostgreSQL `schema` of the tables, created if missing (empty: the connection's search_path)")
+	fs.bindEnv("pg-schema", "CONVSTORE_PG_SCHEMA")
 }

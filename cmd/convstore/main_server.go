@@ -18,7 +18,8 @@ import (
 )
 
 // sweeper is a store that removes the attachment bytes of deleted records
-// in the background (the SQLite engine's blob-removal queue).
+// in the background (the blob-removal queue of the SQLite and PostgreSQL
+// engines; PostgreSQL nodes claim its rows with FOR UPDATE SKIP LOCKED).
 type sweeper interface {
 	RunSweeper(ctx context.Context, interval time.Duration)
 }
@@ -163,7 +164,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		close(m.serveErr)
 	}()
 	m.Logger.Info("convstore listening", "addr", m.Addr(), "url", "http://"+m.Addr(),
-		"data", m.Config.DataDir, "db", m.Config.DB)
+		"data", m.Config.DataDir, "db", redactDSN(m.Config.DB))
 	return nil
 }
 

@@ -117,24 +117,38 @@ func TestParseFlagsPrecedence(t *testing.T) {
 	}
 }
 
-// TestServePostgresUnavailable checks the clear error for a postgres DSN.
-func TestServePostgresUnavailable(t *testing.T) {
+// TestServePostgresBadDSN checks the clear errors of postgres DSNs that
+// cannot work and of a blob store the engine cannot have.
+func TestServePostgresBadDSN(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{
-		{"serve", "--db", "postgres://postgres@127.0.0.1:5432/test"},
-		{"serve", "--db", "postgres:"},
+	for _, tc := range []struct {
+		environ map[string]string
+		args    []string
+		want    string
+	}{
+		// Nothing listens on port 1: the open fails fast.
+		{nil, []string{"serve", "--db", "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5"}, "opening PostgreSQL database"},
+		{map[string]string{"CONVSTORE_DB": "postgresql://postgres:secret@127.0.0.1:1/test?sslmode=disable&connect_timeout=5"}, []string{"serve"}, "opening PostgreSQL database"},
+		{nil, []string{"serve", "--db", "postgres:"}, "a PostgreSQL DSN is a URL"},
+		{nil, []string{"serve", "--db", "mysql://x"}, "unknown database"},
+		{nil, []string{"serve", "--blob-store", "postgres"}, "--blob-store postgres needs the PostgreSQL engine"},
+		{nil, []string{"serve", "--blob-store", "s3"}, `blob store "s3"`},
+		{nil, []string{"serve", "--db", "postgres://x/db", "--pg-max-conns", "0"}, "--pg-max-conns"},
 	} {
-		_, stderr, code := runCLI(t, map[string]string{"CONVSTORE_DATA": t.TempDir()}, nil, args...)
-		if code == 0 {
-			t.Fatalf("%v: exit 0", args)
+		environ := map[string]string{"CONVSTORE_DATA": t.TempDir(), "CONVSTORE_BOOTSTRAP_KEY": testKey}
+		for k, v := range tc.environ {
+			environ[k] = v
 		}
-		wantContains(t, "postgres stderr", stderr, "PostgreSQL engine is not available yet")
+		args := append(tc.args, "--addr", "127.0.0.1:0")
+		_, stderr, code := runCLI(t, environ, nil, args...)
+		if code == 0 {
+			t.Fatalf("%v %v: exit 0", tc.environ, tc.args)
+		}
+		wantContains(t, strings.Join(tc.args, " ")+" stderr", stderr, tc.want)
+		if strings.Contains(stderr, "secret") {
+			t.Fatalf("password in the error:\n%s", stderr)
+		}
 	}
-	_, stderr, code := runCLI(t, map[string]string{"CONVSTORE_DATA": t.TempDir(), "CONVSTORE_DB": "postgres://x"}, nil, "serve")
-	if code == 0 {
-		t.Fatal("CONVSTORE_DB=postgres: exit 0")
-	}
-	wantContains(t, "postgres env stderr", stderr, "PostgreSQL engine is not available yet")
 }
 
 // TestServeSIGTERM runs the serve command as main does, sends the process

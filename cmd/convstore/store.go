@@ -2,29 +2,62 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
 	convhttp "github.com/convstore/convstore/http"
 	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/sqlite"
 )
 
 // openStore opens the engine the configuration names, creating the data
-// directory, the blob directory and the database file as needed. It is the
-// one place that picks concrete engine types. (The PostgreSQL engine is
-// refused by Config.SQLitePath until it is wired here.)
+// directory, the blob directory and the SQLite database file as needed. It
+// is the one place that picks concrete engine types.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.Store, error) {
+	engine, err := cfg.Engine()
+	if err != nil {
+		return nil, err
+	}
+	kind, err := cfg.blobStoreKind()
+	if err != nil {
+		return nil, err
+	}
+	var blobs convstore.BlobStore // nil: the PostgreSQL engine's built-in store
+	if kind == BlobStoreFS {
+		if blobs, err = openFSBlobs(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if engine == EnginePostgres {
+		return openPostgres(ctx, cfg, blobs, logger)
+	}
 	path, err := cfg.SQLitePath()
 	if err != nil {
 		return nil, err
 	}
-	for _, dir := range []string{cfg.DataDir, cfg.BlobDir(), filepath.Dir(path)} {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	db, err := sqlite.Open(ctx, path, sqlite.Options{Blobs: blobs, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// openFSBlobs creates the data and blob directories and opens the
+// directory blob store.
+func openFSBlobs(cfg Config) (convstore.BlobStore, error) {
+	for _, dir := range []string{cfg.DataDir, cfg.BlobDir()} {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", dir, err)
 		}
@@ -33,11 +66,47 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.
 	if err != nil {
 		return nil, fmt.Errorf("opening blob directory %s: %w", cfg.BlobDir(), err)
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Blobs: blobs, Logger: logger})
+	return blobs, nil
+}
+
+// openPostgres opens the PostgreSQL engine; blobs nil means its built-in
+// blob store.
+func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, logger *slog.Logger) (convstore.Store, error) {
+	retries := cfg.PGRetries
+	if retries == 0 {
+		retries = -1 // Options: 0 is the default, negative is none
+	}
+	db, err := postgres.Open(ctx, cfg.DB, postgres.Options{
+		Logger:               logger,
+		MaxConns:             int32(cfg.PGMaxConns),
+		StatementTimeout:     cfg.PGStatementTimeout,
+		SerializationRetries: retries,
+		Blobs:                blobs,
+		Schema:               cfg.PGSchema,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+		// Not wrapped: the CLI would print only the store error's message
+		// ("database unavailable"); the engine logged the cause.
+		msg := err.Error()
+		var ce *convstore.Error
+		if errors.As(err, &ce) {
+			msg = ce.Message
+		}
+		return nil, fmt.Errorf("opening PostgreSQL database %s: %s (check the DSN and that the server is reachable)", redactDSN(cfg.DB), msg)
 	}
 	return db, nil
+}
+
+// redactDSN hides the password of a postgres:// URL for messages.
+func redactDSN(dsn string) string {
+	if !strings.HasPrefix(dsn, "postgres") {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	return u.Redacted()
 }
 
 // newHandler returns the HTTP surface: probes and the native API.

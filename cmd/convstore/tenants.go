@@ -45,8 +45,7 @@ func newStoreFlagSet(env *Env, usageLine, summary string) (*flagSet, *storeFlags
 	sf := &storeFlags{cfg: DefaultConfig()}
 	fs.StringVar(&sf.cfg.DataDir, "data", sf.cfg.DataDir, "data `directory` of the server")
 	fs.bindEnv("data", "CONVSTORE_DATA")
-	fs.StringVar(&sf.cfg.DB, "db", sf.cfg.DB, "database `DSN`: sqlite: (file in --data) or sqlite:/path/file.db")
-	fs.bindEnv("db", "CONVSTORE_DB")
+	sf.cfg.registerStoreFlags(fs)
 	fs.BoolVar(&sf.json, "json", false, "print JSON instead of a table")
 	return fs, sf
 }
@@ -67,7 +66,7 @@ func tenantsCreate(ctx context.Context, env *Env, args []string) error {
 	if err := fs.wantArgs(pos, "NAME"); err != nil {
 		return err
 	}
-	if _, err := sf.cfg.SQLitePath(); err != nil {
+	if err := sf.cfg.validateStore(); err != nil {
 		return err
 	}
 	store, err := sf.open(ctx, env)
@@ -107,7 +106,7 @@ func tenantsList(ctx context.Context, env *Env, args []string) error {
 	if err := fs.wantArgs(pos); err != nil {
 		return err
 	}
-	if _, err := sf.cfg.SQLitePath(); err != nil {
+	if err := sf.cfg.validateStore(); err != nil {
 		return err
 	}
 	store, err := sf.open(ctx, env)

@@ -82,12 +82,16 @@ func TestTenantsDSN(t *testing.T) {
 	stdout, _, _ = runCLI(t, nil, nil, "tenants", "list", "--data", t.TempDir(), "--db", "sqlite://"+file)
 	wantContains(t, "tenants list --db", stdout, "acme")
 
-	for _, dsn := range []string{"postgres://localhost/db", "postgres:", "postgresql://x"} {
+	for dsn, want := range map[string]string{
+		"postgres://postgres@127.0.0.1:1/db?sslmode=disable&connect_timeout=5":   "opening PostgreSQL database",
+		"postgresql://postgres@127.0.0.1:1/db?sslmode=disable&connect_timeout=5": "opening PostgreSQL database",
+		"postgres:": "a PostgreSQL DSN is a URL",
+	} {
 		_, stderr, code = runCLI(t, nil, nil, "tenants", "list", "--db", dsn)
 		if code != 1 {
 			t.Fatalf("--db %s: exit %d", dsn, code)
 		}
-		wantContains(t, "--db "+dsn, stderr, "PostgreSQL engine is not available yet")
+		wantContains(t, "--db "+dsn, stderr, want)
 	}
 	_, stderr, code = runCLI(t, nil, nil, "tenants", "list", "--db", "mysql://x")
 	if code != 1 {
