@@ -99,7 +99,8 @@ type ArtifactFilter struct {
 
 // ArtifactService manages artifacts, scoped like MessageService.
 type ArtifactService interface {
-	// FindArtifactByID returns one artifact. ENOTFOUND if missing.
+	// FindArtifactByID returns one artifact. ENOTFOUND if missing. A zero
+	// conversationID finds the artifact in any conversation of the tenant.
 	FindArtifactByID(ctx context.Context, tenantID, conversationID, id ID) (*Artifact, error)
 
 	// FindArtifacts returns a page of artifacts ordered by ID and whether

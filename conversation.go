@@ -8,7 +8,11 @@ import (
 // Field bounds of conversations.
 const (
 	MaxTitleLen    = 512
-	MaxExternalLen = 256 // agent and end-user ids
+	MaxExternalLen = 256 // agent and end-user ids, external ids
+
+	// MaxConversationOffset bounds ConversationFilter.Offset, for the
+	// vendor doors that page by offset: deeper pages need a cursor.
+	MaxConversationOffset = 100000
 )
 
 // Conversation is a chat or voice conversation. ID and Seq identify it: ID
@@ -20,6 +24,7 @@ type Conversation struct {
 	TenantID     ID
 	AgentID      string // optional, caller-defined (a bot or agent)
 	UserID       string // optional end-user id; indexed for erasure by user
+	ExternalID   string // optional caller-chosen key, unique per tenant (see ConversationCreate)
 	Title        string
 	Metadata     Metadata
 	MessageCount int
@@ -29,11 +34,16 @@ type Conversation struct {
 
 // ConversationCreate is the input of ConversationService.CreateConversation.
 type ConversationCreate struct {
-	AgentID  string
-	UserID   string
-	Title    string
-	Metadata Metadata
-	Messages []*MessageCreate // optional initial messages, at most MaxMessageBatch
+	AgentID string
+	UserID  string
+	// ExternalID is an optional key chosen by the caller, unique within the
+	// tenant: vendor doors keep client-supplied ids and get-or-create keys
+	// here. Creating a second conversation with the same one is ECONFLICT.
+	// It cannot be changed later.
+	ExternalID string
+	Title      string
+	Metadata   Metadata
+	Messages   []*MessageCreate // optional initial messages, at most MaxMessageBatch
 }
 
 // Validate checks every field and the initial messages.
@@ -42,6 +52,9 @@ func (c *ConversationCreate) Validate() error {
 		return err
 	}
 	if err := validText("user_id", c.UserID, MaxExternalLen); err != nil {
+		return err
+	}
+	if err := validText("external_id", c.ExternalID, MaxExternalLen); err != nil {
 		return err
 	}
 	if err := validText("title", c.Title, MaxTitleLen); err != nil {
@@ -91,7 +104,47 @@ type ConversationFilter struct {
 	UserID        string
 	CreatedAfter  *time.Time // exclusive
 	CreatedBefore *time.Time // exclusive
-	PageFilter               // default order: desc (newest first)
+	// Metadata keeps conversations whose metadata has every pair given.
+	Metadata Metadata
+	// Offset skips that many conversations before the page, for doors
+	// that page by offset. It cannot be combined with After.
+	Offset     int
+	PageFilter // default order: desc (newest first)
+}
+
+// Validate checks the filter and normalizes its page fields (newest first
+// by default). Engines call it before querying.
+func (f *ConversationFilter) Validate() error {
+	if err := f.PageFilter.Normalize(OrderDesc); err != nil {
+		return err
+	}
+	return f.validateSelection()
+}
+
+// validateSelection checks the fields that select conversations, the ones
+// CountConversations honours.
+func (f *ConversationFilter) validateSelection() error {
+	if f.Offset < 0 || f.Offset > MaxConversationOffset {
+		return Invalidf("offset", "offset must be between 0 and %d", MaxConversationOffset)
+	}
+	if f.Offset > 0 && !f.After.IsZero() {
+		return Invalidf("offset", "offset cannot be combined with a cursor")
+	}
+	if err := validText("agent_id", f.AgentID, MaxExternalLen); err != nil {
+		return err
+	}
+	if err := validText("user_id", f.UserID, MaxExternalLen); err != nil {
+		return err
+	}
+	return f.Metadata.Validate("metadata")
+}
+
+// ValidateCount checks a filter given to CountConversations, which ignores
+// its page fields and offset.
+func (f *ConversationFilter) ValidateCount() error {
+	g := *f
+	g.Offset, g.After = 0, ID{}
+	return g.validateSelection()
 }
 
 // DeleteParams says who deletes and why; it goes into the receipt and audit
@@ -111,6 +164,14 @@ type ConversationService interface {
 	// FindConversationBySeq returns a conversation by sequence number.
 	// ENOTFOUND if missing.
 	FindConversationBySeq(ctx context.Context, tenantID ID, seq int64) (*Conversation, error)
+
+	// FindConversationByExternalID returns the conversation created with
+	// that ExternalID. ENOTFOUND if missing (and for "").
+	FindConversationByExternalID(ctx context.Context, tenantID ID, externalID string) (*Conversation, error)
+
+	// CountConversations counts the conversations the filter selects,
+	// ignoring its page fields and offset. EINVALID for a bad filter.
+	CountConversations(ctx context.Context, tenantID ID, f ConversationFilter) (int, error)
 
 	// FindConversations returns a page of conversations ordered by ID and
 	// whether more follow. EINVALID for a bad filter.

@@ -116,7 +116,9 @@ type MessageFilter struct {
 // the conversation: ENOTFOUND if either is missing or the message belongs to
 // another conversation.
 type MessageService interface {
-	// FindMessageByID returns one message.
+	// FindMessageByID returns one message. A zero conversationID finds the
+	// message in any conversation of the tenant, for doors whose message
+	// routes carry no conversation id.
 	FindMessageByID(ctx context.Context, tenantID, conversationID, id ID) (*Message, error)
 
 	// FindMessages returns a page of messages ordered by ID and whether more

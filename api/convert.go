@@ -40,6 +40,7 @@ func FromConversation(c *convstore.Conversation) Conversation {
 		Seq:          strconv.FormatInt(c.Seq, 10),
 		AgentID:      optString(c.AgentID),
 		UserID:       optString(c.UserID),
+		ExternalID:   optString(c.ExternalID),
 		Title:        c.Title,
 		Metadata:     metadataOut(c.Metadata),
 		MessageCount: c.MessageCount,
@@ -62,6 +63,9 @@ func ToConversation(w *Conversation) *convstore.Conversation {
 	}
 	if w.UserID != nil {
 		c.UserID = *w.UserID
+	}
+	if w.ExternalID != nil {
+		c.ExternalID = *w.ExternalID
 	}
 	return c
 }

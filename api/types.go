@@ -39,6 +39,7 @@ type Conversation struct {
 	Seq          string            `json:"seq"`
 	AgentID      *string           `json:"agent_id"`
 	UserID       *string           `json:"user_id"`
+	ExternalID   *string           `json:"external_id"`
 	Title        string            `json:"title"`
 	Metadata     map[string]string `json:"metadata"`
 	MessageCount int               `json:"message_count"`
@@ -48,11 +49,12 @@ type Conversation struct {
 
 // ConversationCreate is the body of POST /v1/conversations.
 type ConversationCreate struct {
-	AgentID  string            `json:"agent_id,omitempty"`
-	UserID   string            `json:"user_id,omitempty"`
-	Title    string            `json:"title,omitempty"`
-	Metadata map[string]string `json:"metadata,omitempty"`
-	Messages []MessageCreate   `json:"messages,omitempty"`
+	AgentID    string            `json:"agent_id,omitempty"`
+	UserID     string            `json:"user_id,omitempty"`
+	ExternalID string            `json:"external_id,omitempty"`
+	Title      string            `json:"title,omitempty"`
+	Metadata   map[string]string `json:"metadata,omitempty"`
+	Messages   []MessageCreate   `json:"messages,omitempty"`
 }
 
 // ConversationUpdate is the body of PATCH /v1/conversations/{id}. Absent

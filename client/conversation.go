@@ -14,7 +14,7 @@ import (
 // messages. EINVALID for bad input.
 func (c *Client) CreateConversation(ctx context.Context, in *convstore.ConversationCreate) (*convstore.Conversation, error) {
 	body := api.ConversationCreate{
-		AgentID: in.AgentID, UserID: in.UserID, Title: in.Title, Metadata: in.Metadata,
+		AgentID: in.AgentID, UserID: in.UserID, ExternalID: in.ExternalID, Title: in.Title, Metadata: in.Metadata,
 	}
 	for _, m := range in.Messages {
 		body.Messages = append(body.Messages, api.FromMessageCreate(m))

@@ -29,9 +29,12 @@ func scanArtifact(row pgx.Row) (*convstore.Artifact, error) {
 
 // FindArtifactByID returns one artifact of the conversation.
 func (db *DB) FindArtifactByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error) {
-	a, err := scanArtifact(db.pool.QueryRow(ctx,
-		`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
-		idArg(tenantID), idArg(conversationID), idArg(id)))
+	q := newQuery(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = $1 AND id = $2`)
+	q.args = append(q.args, idArg(tenantID), idArg(id))
+	if !conversationID.IsZero() {
+		q.where("conversation_id = ?", idArg(conversationID))
+	}
+	a, err := scanArtifact(db.pool.QueryRow(ctx, q.sql.String(), q.args...))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "artifact"))
 	}

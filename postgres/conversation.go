@@ -14,18 +14,58 @@ import (
 // maxSeqAttempts bounds the fresh IDs drawn when sequence numbers collide.
 const maxSeqAttempts = 10
 
-const conversationColumns = `tenant_id, id, seq, agent_id, user_id, title, metadata, message_count, created_at, updated_at`
+const conversationColumns = `tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at`
 
 // scanConversation scans a row of conversationColumns.
 func scanConversation(row pgx.Row) (*convstore.Conversation, error) {
 	c := &convstore.Conversation{}
-	err := row.Scan(scanID(&c.TenantID), scanID(&c.ID), &c.Seq, &c.AgentID, &c.UserID, &c.Title,
+	var external *string
+	err := row.Scan(scanID(&c.TenantID), scanID(&c.ID), &c.Seq, &c.AgentID, &c.UserID, &external, &c.Title,
 		scanMetadata(&c.Metadata), &c.MessageCount, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
+	if external != nil {
+		c.ExternalID = *external
+	}
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
+}
+
+// externalArg stores an empty external id as NULL, which the unique index
+// ignores.
+func externalArg(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// FindConversationByExternalID returns the conversation created with that
+// external id.
+func (db *DB) FindConversationByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
+	if externalID == "" {
+		return nil, convstore.NotFound("conversation")
+	}
+	c, err := scanConversation(db.pool.QueryRow(ctx,
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND external_id = $2`, idArg(tenantID), externalID))
+	if err != nil {
+		return nil, db.translate(ctx, notFound(err, "conversation"))
+	}
+	return c, nil
+}
+
+// CountConversations counts the conversations the filter selects.
+func (db *DB) CountConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) (int, error) {
+	if err := f.ValidateCount(); err != nil {
+		return 0, err
+	}
+	q := conversationQuery(`SELECT count(*) FROM conversations`, tenantID, f)
+	var n int
+	if err := db.pool.QueryRow(ctx, q.sql.String(), q.args...).Scan(&n); err != nil {
+		return 0, db.translate(ctx, err)
+	}
+	return n, nil
 }
 
 // FindConversationByID returns a conversation. ENOTFOUND if missing.
@@ -51,10 +91,25 @@ func (db *DB) FindConversationBySeq(ctx context.Context, tenantID convstore.ID, 
 // FindConversations returns a page of conversations, newest first by
 // default.
 func (db *DB) FindConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) ([]*convstore.Conversation, bool, error) {
-	if err := f.Normalize(convstore.OrderDesc); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, false, err
 	}
-	q := newQuery(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ` + "$1")
+	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, tenantID, f)
+	q.page(f.PageFilter)
+	if f.Offset > 0 {
+		q.sql.WriteString(" OFFSET " + q.arg(f.Offset))
+	}
+	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanConversation)
+	if err != nil {
+		return nil, false, db.translate(ctx, err)
+	}
+	return list, more, nil
+}
+
+// conversationQuery starts a query with the WHERE clause of the filter's
+// selection (not its page).
+func conversationQuery(sql string, tenantID convstore.ID, f convstore.ConversationFilter) *query {
+	q := newQuery(sql + ` WHERE tenant_id = $1`)
 	q.args = append(q.args, idArg(tenantID))
 	if f.AgentID != "" {
 		q.where("agent_id = ?", f.AgentID)
@@ -76,12 +131,10 @@ func (db *DB) FindConversations(ctx context.Context, tenantID convstore.ID, f co
 		}
 		q.where("created_at < ?", before)
 	}
-	q.page(f.PageFilter)
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanConversation)
-	if err != nil {
-		return nil, false, db.translate(ctx, err)
+	if len(f.Metadata) > 0 {
+		q.where("metadata @> ?::jsonb", metadataArg(f.Metadata))
 	}
-	return list, more, nil
+	return q
 }
 
 // CreateConversation creates a conversation with its initial messages in
@@ -108,11 +161,11 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 		for attempt := 0; ; attempt++ {
 			id := db.newID()
 			conv, err = scanConversation(tx.QueryRow(ctx, `
-				INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, title, metadata, message_count, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+				INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 				ON CONFLICT (seq) DO NOTHING
 				RETURNING `+conversationColumns,
-				idArg(tenantID), id[:], convstore.NewSeq(id), c.AgentID, c.UserID, c.Title, metadataArg(c.Metadata), len(c.Messages), t))
+				idArg(tenantID), id[:], convstore.NewSeq(id), c.AgentID, c.UserID, externalArg(c.ExternalID), c.Title, metadataArg(c.Metadata), len(c.Messages), t))
 			if !errors.Is(err, pgx.ErrNoRows) || attempt == maxSeqAttempts {
 				break
 			}

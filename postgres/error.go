@@ -100,6 +100,8 @@ func conflictMessage(constraint string) string {
 		return "a tenant with this name already exists"
 	case constraint == "api_keys_hash_key":
 		return "this key already exists"
+	case constraint == "conversations_tenant_external":
+		return "a conversation with this external id already exists"
 	case strings.HasPrefix(constraint, "attachments_"):
 		return "an attachment with this name already exists"
 	}

@@ -30,9 +30,12 @@ func scanMessage(row pgx.Row) (*convstore.Message, error) {
 
 // FindMessageByID returns one message of the conversation.
 func (db *DB) FindMessageByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
-	m, err := scanMessage(db.pool.QueryRow(ctx,
-		`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
-		idArg(tenantID), idArg(conversationID), idArg(id)))
+	q := newQuery(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = $1 AND id = $2`)
+	q.args = append(q.args, idArg(tenantID), idArg(id))
+	if !conversationID.IsZero() {
+		q.where("conversation_id = ?", idArg(conversationID))
+	}
+	m, err := scanMessage(db.pool.QueryRow(ctx, q.sql.String(), q.args...))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "message"))
 	}

@@ -29,8 +29,11 @@ func scanArtifact(row interface{ Scan(...any) error }) (*convstore.Artifact, err
 
 // FindArtifactByID returns one artifact of the conversation.
 func (db *DB) FindArtifactByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error) {
-	a, err := scanArtifact(db.r.QueryRowContext(ctx, `SELECT `+artifactColumns+` FROM artifacts
-		WHERE tenant_id = ? AND conversation_id = ? AND id = ?`, idArg(tenantID), idArg(conversationID), idArg(id)))
+	q, args := `SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = ? AND id = ?`, []any{idArg(tenantID), idArg(id)}
+	if !conversationID.IsZero() {
+		q, args = q+` AND conversation_id = ?`, append(args, idArg(conversationID))
+	}
+	a, err := scanArtifact(db.r.QueryRowContext(ctx, q, args...))
 	if err != nil {
 		return nil, notFound(err, "artifact")
 	}

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,16 +19,27 @@ const seqAttempts = 5
 // force collisions.
 var newSeq = convstore.NewSeq
 
-const conversationColumns = `id, seq, tenant_id, agent_id, user_id, title, metadata, message_count, created_at, updated_at`
+const conversationColumns = `id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at`
 
 func scanConversation(row interface{ Scan(...any) error }) (*convstore.Conversation, error) {
 	c := &convstore.Conversation{}
-	err := row.Scan(idScan{&c.ID}, &c.Seq, idScan{&c.TenantID}, &c.AgentID, &c.UserID, &c.Title,
+	var external sql.NullString
+	err := row.Scan(idScan{&c.ID}, &c.Seq, idScan{&c.TenantID}, &c.AgentID, &c.UserID, &external, &c.Title,
 		metaScan{&c.Metadata}, &c.MessageCount, timeScan{&c.CreatedAt}, timeScan{&c.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
+	c.ExternalID = external.String
 	return c, nil
+}
+
+// externalArg stores an empty external id as NULL, which the unique index
+// ignores.
+func externalArg(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // FindConversationByID returns a conversation. ENOTFOUND if missing.
@@ -49,13 +62,57 @@ func (db *DB) FindConversationBySeq(ctx context.Context, tenantID convstore.ID, 
 	return c, nil
 }
 
+// FindConversationByExternalID returns the conversation created with that
+// external id.
+func (db *DB) FindConversationByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
+	if externalID == "" {
+		return nil, convstore.NotFound("conversation")
+	}
+	c, err := scanConversation(db.r.QueryRowContext(ctx,
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = ? AND external_id = ?`, idArg(tenantID), externalID))
+	if err != nil {
+		return nil, notFound(err, "conversation")
+	}
+	return c, nil
+}
+
 // FindConversations returns a page of conversations, newest first by default.
 func (db *DB) FindConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) ([]*convstore.Conversation, bool, error) {
-	if err := f.Normalize(convstore.OrderDesc); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, false, err
 	}
 	var sb strings.Builder
-	sb.WriteString(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ?`)
+	sb.WriteString(`SELECT ` + conversationColumns + ` FROM conversations`)
+	args := conversationWhere(&sb, tenantID, f)
+	cond, pargs, tail := pageSQL(f.PageFilter)
+	sb.WriteString(cond + tail)
+	args = append(args, pargs...)
+	if f.Offset > 0 {
+		sb.WriteString(` OFFSET ?`)
+		args = append(args, f.Offset)
+	}
+	return queryPage(ctx, db.r, sb.String(), args, f.Limit, scanConversation)
+}
+
+// CountConversations counts the conversations the filter selects.
+func (db *DB) CountConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) (int, error) {
+	if err := f.ValidateCount(); err != nil {
+		return 0, err
+	}
+	var sb strings.Builder
+	sb.WriteString(`SELECT count(*) FROM conversations`)
+	args := conversationWhere(&sb, tenantID, f)
+	var n int
+	if err := db.r.QueryRowContext(ctx, sb.String(), args...).Scan(&n); err != nil {
+		return 0, translate(err)
+	}
+	return n, nil
+}
+
+// conversationWhere writes the WHERE clause of the filter's selection
+// (not its page) and returns its arguments.
+func conversationWhere(sb *strings.Builder, tenantID convstore.ID, f convstore.ConversationFilter) []any {
+	sb.WriteString(` WHERE tenant_id = ?`)
 	args := []any{idArg(tenantID)}
 	if f.AgentID != "" {
 		sb.WriteString(` AND agent_id = ?`)
@@ -76,11 +133,12 @@ func (db *DB) FindConversations(ctx context.Context, tenantID convstore.ID, f co
 		sb.WriteString(` AND created_at < ?`)
 		args = append(args, ceilMicros(*f.CreatedBefore))
 	}
-	cond, pargs, tail := pageSQL(f.PageFilter)
-	sb.WriteString(cond + tail)
-	args = append(args, pargs...)
-
-	return queryPage(ctx, db.r, sb.String(), args, f.Limit, scanConversation)
+	// json_each, not a JSON path, so any key is matched literally.
+	for _, k := range slices.Sorted(maps.Keys(f.Metadata)) {
+		sb.WriteString(` AND EXISTS (SELECT 1 FROM json_each(conversations.metadata) WHERE key = ? AND value = ?)`)
+		args = append(args, k, f.Metadata[k])
+	}
+	return args
 }
 
 func floorMicros(t time.Time) int64 {
@@ -119,6 +177,7 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 			TenantID:     tenantID,
 			AgentID:      c.AgentID,
 			UserID:       c.UserID,
+			ExternalID:   c.ExternalID,
 			Title:        c.Title,
 			Metadata:     copyMeta(c.Metadata),
 			MessageCount: len(c.Messages),
@@ -129,9 +188,9 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 			conv.ID = convstore.NewID()
 			conv.Seq = newSeq(conv.ID)
 			_, err := tx.ExecContext(ctx, `INSERT INTO conversations
-				(id, seq, tenant_id, agent_id, user_id, title, metadata, message_count, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				idArg(conv.ID), conv.Seq, idArg(tenantID), conv.AgentID, conv.UserID, conv.Title, meta,
+				(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				idArg(conv.ID), conv.Seq, idArg(tenantID), conv.AgentID, conv.UserID, externalArg(conv.ExternalID), conv.Title, meta,
 				conv.MessageCount, micros(now), micros(now))
 			if err == nil {
 				break

@@ -43,6 +43,8 @@ func conflictMessage(msg string) string {
 		return "a tenant with this name already exists"
 	case strings.Contains(msg, "api_keys.hash"):
 		return "this key already exists"
+	case strings.Contains(msg, "conversations.external_id"):
+		return "a conversation with this external id already exists"
 	case strings.Contains(msg, "attachments."):
 		return "an attachment with this name already exists"
 	}

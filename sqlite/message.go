@@ -24,8 +24,11 @@ func scanMessage(row interface{ Scan(...any) error }) (*convstore.Message, error
 
 // FindMessageByID returns one message of the conversation.
 func (db *DB) FindMessageByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
-	m, err := scanMessage(db.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE tenant_id = ? AND conversation_id = ? AND id = ?`, idArg(tenantID), idArg(conversationID), idArg(id)))
+	q, args := `SELECT `+messageColumns+` FROM messages WHERE tenant_id = ? AND id = ?`, []any{idArg(tenantID), idArg(id)}
+	if !conversationID.IsZero() {
+		q, args = q+` AND conversation_id = ?`, append(args, idArg(conversationID))
+	}
+	m, err := scanMessage(db.r.QueryRowContext(ctx, q, args...))
 	if err != nil {
 		return nil, notFound(err, "message")
 	}

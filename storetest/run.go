@@ -16,6 +16,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Keys", keyTests},
 		{"Conversations", conversationTests},
 		{"Pagination", paginationTests},
+		{"Lookups", lookupTests},
 		{"Messages", messageTests},
 		{"Artifacts", artifactTests},
 		{"Attachments", attachmentTests},

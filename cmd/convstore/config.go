@@ -29,6 +29,11 @@ type Config struct {
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
 	BlobStore          string        // auto, fs or postgres: where attachment bytes live
 
+	// Vendor doors on listeners of their own (each is always on the main
+	// listener under /compat/<door>/ too).
+	DoorAddrs map[string]string // door name → listen address
+	AllDoors  bool              // every door without an address gets the next port after Addr
+
 	// PostgreSQL engine settings (ignored by SQLite).
 	PGMaxConns         int           // connection pool size
 	PGStatementTimeout time.Duration // per-statement timeout; 0: the DSN's or the engine default, negative: none
@@ -185,7 +190,8 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
-	return nil
+	_, err := c.DoorListeners()
+	return err
 }
 
 // NewLogger returns the logger the configuration asks for, writing to w.
@@ -229,6 +235,7 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
+	c.registerDoorFlags(fs)
 }
 
 // registerStoreFlags binds the database flags, shared by serve and the

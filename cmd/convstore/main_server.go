@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/http/doors"
 )
 
 // sweeper is a store that removes the attachment bytes of deleted records
@@ -40,10 +41,11 @@ type Main struct {
 	// DB is the open store, set by Run.
 	DB convstore.Store
 
-	// HTTPServer is the HTTP server, set by Run.
+	// HTTPServer is the main listener's HTTP server, set by Run.
 	HTTPServer *http.Server
 
 	ln         net.Listener
+	doors      []doorServer       // vendor doors on listeners of their own
 	inflight   sync.WaitGroup     // requests being served, for forced shutdowns
 	active     atomic.Int64       // how many, for tests
 	cancelBase context.CancelFunc // cancels every request's context
@@ -87,7 +89,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	return m.Config.Validate()
 }
 
-const serveSummary = `Run the convstore server: the native REST API under /v1, /healthz and /readyz.
+const serveSummary = `Run the convstore server: the native REST API under /v1, /healthz and /readyz,
+and the vendor-compatible doors (Stammer.ai, Symbl.ai, ElevenLabs, Botpress,
+Inkeep) under /compat/<door>/, each also on a listener of its own with
+--<door>-addr or --all-doors.
 On first start it creates the data directory and a tenant "default" with an
 admin key: CONVSTORE_BOOTSTRAP_KEY (or the file named by
 CONVSTORE_BOOTSTRAP_KEY_FILE) if set, otherwise a new key printed once to
@@ -136,6 +141,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
+	if err := m.listenDoors(); err != nil {
+		_ = m.ln.Close()
+		m.ln = nil
+		return err
+	}
 
 	if s, ok := m.DB.(sweeper); ok {
 		sweepCtx, stopSweep := context.WithCancel(context.Background())
@@ -148,24 +158,93 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	m.cancelBase = cancelBase
-	handler := newHandler(m.DB, m.Config, m.Logger)
-	m.HTTPServer = &http.Server{
-		Handler:           m.track(handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
-		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-	}
-	m.serveErr = make(chan error, 1)
-	go func() {
-		if err := m.HTTPServer.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.serveErr <- err
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           m.track(h),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			BaseContext:       func(net.Listener) context.Context { return baseCtx },
+			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 		}
+	}
+	cfg := httpConfig(m.DB, m.Config, m.Logger)
+	m.HTTPServer = newServer(doors.NewMainServer(cfg).Handler())
+	for i := range m.doors {
+		s, _ := doors.NewDoorServer(cfg, m.doors[i].name) // names come from doors.Names
+		m.doors[i].srv = newServer(s.Handler())
+	}
+	m.serveErr = make(chan error, 1+len(m.doors))
+	var serving sync.WaitGroup
+	serve := func(srv *http.Server, ln net.Listener) {
+		serving.Add(1)
+		go func() {
+			defer serving.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.serveErr <- err
+			}
+		}()
+	}
+	serve(m.HTTPServer, m.ln)
+	for _, d := range m.doors {
+		serve(d.srv, d.ln)
+	}
+	go func() {
+		serving.Wait()
 		close(m.serveErr)
 	}()
 	m.Logger.Info("convstore listening", "addr", m.Addr(), "url", "http://"+m.Addr(),
 		"data", m.Config.DataDir, "db", redactDSN(m.Config.DB))
+	for _, name := range doors.Names() {
+		attrs := []any{"door", name, "url", m.URL() + doors.CompatPrefix(name) + "/"}
+		if addr := m.DoorAddr(name); addr != "" {
+			attrs = append(attrs, "own_url", "http://"+addr+"/")
+		}
+		m.Logger.Info("vendor door", attrs...)
+	}
 	return nil
+}
+
+// doorServer is a vendor door on a listener of its own.
+type doorServer struct {
+	name string
+	ln   net.Listener
+	srv  *http.Server
+}
+
+// listenDoors opens the vendor doors' own listeners.
+func (m *Main) listenDoors() error {
+	list, err := m.Config.DoorListeners()
+	if err != nil {
+		return err
+	}
+	for _, l := range list {
+		ln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			m.closeDoorListeners()
+			return fmt.Errorf("listen on %s for the %s door: %w", l.Addr, l.Door, err)
+		}
+		m.doors = append(m.doors, doorServer{name: l.Door, ln: ln})
+	}
+	return nil
+}
+
+// closeDoorListeners closes listeners opened before a failed start.
+func (m *Main) closeDoorListeners() {
+	for _, d := range m.doors {
+		_ = d.ln.Close()
+	}
+	m.doors = nil
+}
+
+// DoorAddr returns the address of a vendor door's own listener, or "" if
+// it has none.
+func (m *Main) DoorAddr(name string) string {
+	for _, d := range m.doors {
+		if d.name == name {
+			return d.ln.Addr().String()
+		}
+	}
+	return ""
 }
 
 // Addr returns the address the server listens on ("127.0.0.1:40123"), or
@@ -220,13 +299,19 @@ func (m *Main) shutdown() error {
 	var errs []error
 	if m.HTTPServer != nil {
 		m.Logger.Info("shutting down: waiting for in-flight requests", "timeout", m.Config.ShutdownTimeout)
+		servers := []*http.Server{m.HTTPServer}
+		for _, d := range m.doors {
+			servers = append(servers, d.srv)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
-		err := m.HTTPServer.Shutdown(ctx)
+		err := shutdownAll(ctx, servers)
 		cancel()
 		if err != nil {
 			m.Logger.Warn("shutdown timeout: cancelling the remaining requests", "error", err)
 			m.cancelBase()
-			_ = m.HTTPServer.Close()
+			for _, srv := range servers {
+				_ = srv.Close()
+			}
 			errs = append(errs, fmt.Errorf("graceful shutdown did not finish within %s; the remaining requests were cancelled: %w",
 				m.Config.ShutdownTimeout, err))
 		}
@@ -240,6 +325,22 @@ func (m *Main) shutdown() error {
 		errs = append(errs, err)
 	}
 	m.Logger.Info("convstore stopped")
+	return errors.Join(errs...)
+}
+
+// shutdownAll shuts the servers down gracefully and at the same time,
+// within ctx.
+func shutdownAll(ctx context.Context, servers []*http.Server) error {
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = srv.Shutdown(ctx)
+		}()
+	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
 	convhttp "github.com/convstore/convstore/http"
-	v1 "github.com/convstore/convstore/http/v1"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/sqlite"
 )
@@ -109,12 +107,12 @@ func redactDSN(dsn string) string {
 	return u.Redacted()
 }
 
-// newHandler returns the HTTP surface: probes and the native API.
-func newHandler(db convstore.Store, cfg Config, logger *slog.Logger) http.Handler {
-	return v1.NewServer(convhttp.Config{
+// httpConfig is the configuration shared by every HTTP server of a node.
+func httpConfig(db convstore.Store, cfg Config, logger *slog.Logger) convhttp.Config {
+	return convhttp.Config{
 		Store:              db,
 		Logger:             logger,
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
-	}).Handler()
+	}
 }

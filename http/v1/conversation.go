@@ -16,7 +16,8 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	c := &convstore.ConversationCreate{
-		AgentID: in.AgentID, UserID: in.UserID, Title: in.Title, Metadata: convstore.Metadata(in.Metadata),
+		AgentID: in.AgentID, UserID: in.UserID, ExternalID: in.ExternalID, Title: in.Title,
+		Metadata: convstore.Metadata(in.Metadata),
 	}
 	if len(in.Messages) > convstore.MaxMessageBatch {
 		return convstore.Invalidf("messages", "messages must contain at most %d messages", convstore.MaxMessageBatch)

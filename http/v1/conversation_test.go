@@ -133,3 +133,26 @@ func TestConversationPagination(t *testing.T) {
 		t.Fatalf("asc after: %+v", l)
 	}
 }
+
+// TestConversationExternalID: external_id is stored, shown, unique per
+// tenant (409 conflict) and free for another tenant.
+func TestConversationExternalID(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{"external_id": "crm:case-1"}, nil)
+	m := hasKeys(t, "create", r.body, conversationKeys...)
+	if m["external_id"] != "crm:case-1" {
+		t.Fatalf("external_id = %v, want crm:case-1", m["external_id"])
+	}
+	got := hasKeys(t, "get", e.must(200, "GET", "/v1/conversations/"+m["id"].(string), e.admin, nil, nil).body, conversationKeys...)
+	if got["external_id"] != "crm:case-1" {
+		t.Errorf("GET external_id = %v", got["external_id"])
+	}
+	problem(t, e.do("POST", "/v1/conversations", e.admin, map[string]any{"external_id": "crm:case-1"}), 409, "conflict", "-")
+	e.must(201, "POST", "/v1/conversations", e.other, map[string]any{"external_id": "crm:case-1"}, nil)
+	plain := hasKeys(t, "create", e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{}, nil).body, conversationKeys...)
+	if plain["external_id"] != nil {
+		t.Errorf("external_id of a conversation without one = %v, want null", plain["external_id"])
+	}
+	problem(t, e.do("POST", "/v1/conversations", e.admin, map[string]any{"external_id": strings.Repeat("x", 257)}), 422, "invalid", "external_id")
+}

@@ -1,0 +1,700 @@
+package botpress_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/http/botpress"
+	"github.com/convstore/convstore/http/doortest"
+)
+
+// route is one request of the door, for the per-route tables.
+type route struct {
+	method, path string
+	body         any
+}
+
+// routes returns one valid request per route, over conversation conv and
+// message msg of tenant A's bot.
+func routes(conv, msg string) []route {
+	return []route{
+		{"POST", "/v1/chat/users", map[string]any{"tags": map[string]string{}}},
+		{"POST", "/v1/chat/conversations", map[string]any{"channel": "c", "tags": map[string]string{}}},
+		{"POST", "/v1/chat/conversations/get-or-create", map[string]any{"channel": "c", "tags": map[string]string{"k": "v"}}},
+		{"GET", "/v1/chat/conversations", nil},
+		{"GET", "/v1/chat/conversations/" + conv, nil},
+		{"PUT", "/v1/chat/conversations/" + conv, map[string]any{"tags": map[string]string{"a": "b"}}},
+		{"DELETE", "/v1/chat/conversations/" + conv, "{}"},
+		{"POST", "/v1/chat/messages", map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]string{"text": "x"}}},
+		{"GET", "/v1/chat/messages?conversationId=" + conv, nil},
+		{"GET", "/v1/chat/messages/" + msg, nil},
+		{"DELETE", "/v1/chat/messages/" + msg, nil},
+	}
+}
+
+func TestRoutesAreTheDocumentedOnes(t *testing.T) {
+	e := setup(t)
+	var got []string
+	for _, ri := range e.c.Server.Routes() {
+		if ri.Door == botpress.DoorName {
+			got = append(got, ri.Pattern)
+		}
+	}
+	want := []string{
+		"POST /v1/chat/users",
+		"POST /v1/chat/conversations", "POST /v1/chat/conversations/get-or-create", "GET /v1/chat/conversations",
+		"GET /v1/chat/conversations/{id}", "PUT /v1/chat/conversations/{id}", "DELETE /v1/chat/conversations/{id}",
+		"POST /v1/chat/messages", "GET /v1/chat/messages", "GET /v1/chat/messages/{id}", "DELETE /v1/chat/messages/{id}",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAuthEveryRoute: a missing or wrong key is 401 Unauthorized, a key
+// without the scope 403 Forbidden, and a missing x-bot-id 400
+// InvalidPayload, on every route, before anything is read or written.
+func TestAuthEveryRoute(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	msg := e.createMessage(t, e.KeyA, bot, conv, "u", "hi")["id"].(string)
+	for _, rt := range routes(conv, msg) {
+		name := rt.method + " " + rt.path
+		r := e.c.Do(rt.method, rt.path, rt.body, as("", bot)...)
+		wantError(t, r, 401, "Unauthorized")
+		if r.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: 401 without WWW-Authenticate", name)
+		}
+		r = e.c.Do(rt.method, rt.path, rt.body, as("csk_wrongwrongwrongwrongwrongwrongwrongwrong", bot)...)
+		wantError(t, r, 401, "Unauthorized")
+		r = e.c.Do(rt.method, rt.path, rt.body, "Authorization", "Token "+e.KeyA, "x-bot-id", bot)
+		wantError(t, r, 401, "Unauthorized")
+		r = e.c.Do(rt.method, rt.path, rt.body, as(e.KeyA, "")...)
+		wantError(t, r, 400, "InvalidPayload")
+		if !strings.Contains(r.Map(t)["message"].(string), "x-bot-id") {
+			t.Errorf("%s: missing x-bot-id message: %s", name, r.Body)
+		}
+		r = e.c.Do(rt.method, rt.path, rt.body, as(e.KeyA, strings.Repeat("b", 257))...)
+		wantError(t, r, 400, "InvalidPayload")
+		need := convstore.ScopeRead
+		switch rt.method {
+		case "POST", "PUT":
+			need = convstore.ScopeWrite
+		case "DELETE":
+			need = convstore.ScopeDelete
+		}
+		for _, s := range []convstore.Scope{convstore.ScopeRead, convstore.ScopeWrite, convstore.ScopeDelete} {
+			if s != need {
+				r = e.c.Do(rt.method, rt.path, rt.body, as(e.Scoped[s], bot)...)
+				wantError(t, r, 403, "Forbidden")
+			}
+		}
+	}
+	// Nothing was deleted by the refused requests.
+	r := e.c.Do("GET", "/v1/chat/messages/"+msg, nil, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	// Each scope alone suffices where it is the one needed.
+	r = e.c.Do("GET", "/v1/chat/conversations/"+conv, nil, as(e.Scoped[convstore.ScopeRead], bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+}
+
+func TestCreateUser(t *testing.T) {
+	e := setup(t)
+	r := e.c.Do("POST", "/v1/chat/users", map[string]any{"tags": map[string]any{"email": "a@b.c", "gone": nil}, "name": "Ann", "pictureUrl": "https://x/y.png", "extra": 1}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	u := r.Map(t)["user"].(map[string]any)
+	if id, _ := u["id"].(string); !strings.HasPrefix(id, "user_") || len(id) != 31 {
+		t.Errorf("user id %v", u["id"])
+	}
+	if !isoTime.MatchString(u["createdAt"].(string)) || u["updatedAt"] != u["createdAt"] {
+		t.Errorf("times %v %v", u["createdAt"], u["updatedAt"])
+	}
+	if tags := u["tags"].(map[string]any); len(tags) != 1 || tags["email"] != "a@b.c" {
+		t.Errorf("tags %v", tags)
+	}
+	if u["name"] != "Ann" || u["pictureUrl"] != "https://x/y.png" {
+		t.Errorf("user %v", u)
+	}
+	r2 := e.c.Do("POST", "/v1/chat/users", `{"tags":{}}`, as(e.KeyA, bot)...)
+	if r2.Map(t)["user"].(map[string]any)["id"] == u["id"] {
+		t.Error("two users share an id")
+	}
+	for _, body := range []string{`{}`, `{"tags":null}`, `{"tags":[]}`, `{"tags":{"a":1}}`, `{"tags":{},"name":5}`, `not json`, `[]`, ``, `{"tags":{"":"x"}}`} {
+		wantError(t, e.c.Do("POST", "/v1/chat/users", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+}
+
+func TestCreateConversation(t *testing.T) {
+	e := setup(t)
+	r := e.c.Do("POST", "/v1/chat/conversations", map[string]any{
+		"channel": "dm", "tags": map[string]any{"id": "42", "skip": "", "nil": nil}, "properties": map[string]string{"p": "q"},
+	}, as(e.KeyA, bot, "x-integration-alias", "telegram", "x-integration-id", "intver_1")...)
+	doortest.Expect(t, r, 200, "application/json")
+	c := r.Map(t)["conversation"].(map[string]any)
+	if !conversationID.MatchString(c["id"].(string)) {
+		t.Errorf("id %v", c["id"])
+	}
+	if !isoTime.MatchString(c["createdAt"].(string)) || !isoTime.MatchString(c["updatedAt"].(string)) {
+		t.Errorf("times %v %v", c["createdAt"], c["updatedAt"])
+	}
+	if c["channel"] != "dm" || c["integration"] != "telegram" || c["messageCount"] != 0.0 {
+		t.Errorf("conversation %v", c)
+	}
+	if tags := c["tags"].(map[string]any); len(tags) != 1 || tags["id"] != "42" {
+		t.Errorf("tags %v", tags)
+	}
+	if p := c["properties"].(map[string]any); p["p"] != "q" {
+		t.Errorf("properties %v", p)
+	}
+	// The store keeps the bot as AgentID and the fields as metadata.
+	id, _ := convstore.ParseID("conv", "id", c["id"].(string))
+	sc, err := e.Store.FindConversationByID(context.Background(), e.TenantA, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.AgentID != bot || sc.Metadata["botpress.channel"] != "dm" || sc.Metadata["botpress.integration"] != "telegram" || sc.Metadata["botpress.tag.id"] != "42" {
+		t.Errorf("stored %+v", sc)
+	}
+
+	// Integration: x-integration-id, else the body's integrationName; none is "".
+	c = e.createConversation(t, e.KeyA, bot, nil)
+	if c["integration"] != "" || len(c["tags"].(map[string]any)) != 0 {
+		t.Errorf("plain conversation %v", c)
+	}
+	r = e.c.Do("POST", "/v1/chat/conversations", `{"channel":"c","tags":{},"integrationName":"webchat"}`, as(e.KeyA, bot)...)
+	if got := r.Map(t)["conversation"].(map[string]any)["integration"]; got != "webchat" {
+		t.Errorf("integrationName: %v", got)
+	}
+	r = e.c.Do("POST", "/v1/chat/conversations", `{"channel":"c","tags":{},"integrationName":"webchat"}`, as(e.KeyA, bot, "x-integration-id", "int_9")...)
+	if got := r.Map(t)["conversation"].(map[string]any)["integration"]; got != "int_9" {
+		t.Errorf("x-integration-id: %v", got)
+	}
+
+	// 14 tags fit next to channel and integration; 15 do not.
+	tags := map[string]string{}
+	for i := range 14 {
+		tags[fmt.Sprint("t", i)] = "v"
+	}
+	r = e.c.Do("POST", "/v1/chat/conversations", map[string]any{"channel": "c", "tags": tags, "integrationName": "i"}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	tags["t14"] = "v"
+	r = e.c.Do("POST", "/v1/chat/conversations", map[string]any{"channel": "c", "tags": tags, "integrationName": "i"}, as(e.KeyA, bot)...)
+	wantError(t, r, 400, "InvalidPayload")
+	if !strings.Contains(r.Map(t)["message"].(string), "at most 14 tags") {
+		t.Errorf("too many tags message: %s", r.Body)
+	}
+
+	for _, body := range []string{
+		`{"tags":{}}`, `{"channel":"","tags":{}}`, `{"channel":"c"}`, `{"channel":1,"tags":{}}`,
+		`{"channel":"c","tags":"x"}`, `{"channel":"c","tags":{"a":true}}`, `{"channel":"c","tags":{}} trailing`,
+		`{"channel":"` + strings.Repeat("c", 201) + `","tags":{}}`, `{"channel":"c","tags":{"` + strings.Repeat("k", 52) + `":"v"}}`,
+		`{"channel":"c","tags":{"k":"` + strings.Repeat("v", 513) + `"}}`, `{"channel":"c","tags":{},"properties":[]}`,
+	} {
+		wantError(t, e.c.Do("POST", "/v1/chat/conversations", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+	big := `{"channel":"c","tags":{},"x":"` + strings.Repeat("a", convhttp.DefaultMaxBodyBytes) + `"}`
+	wantError(t, e.c.Do("POST", "/v1/chat/conversations", big, as(e.KeyA, bot)...), 413, "PayloadTooLarge")
+	n, err := e.Store.CountConversations(context.Background(), e.TenantA, convstore.ConversationFilter{})
+	if err != nil || n != 5 {
+		t.Errorf("%d conversations (%v), want 5: a refused request wrote", n, err)
+	}
+}
+
+func TestGetOrCreateConversation(t *testing.T) {
+	e := setup(t)
+	goc := func(key, botID, body string, hdr ...string) (map[string]any, bool) {
+		t.Helper()
+		r := e.c.Do("POST", "/v1/chat/conversations/get-or-create", body, append(as(key, botID), hdr...)...)
+		doortest.Expect(t, r, 200, "application/json")
+		m := r.Map(t)
+		return m["conversation"].(map[string]any), m["meta"].(map[string]any)["created"].(bool)
+	}
+	c1, created := goc(e.KeyA, bot, `{"channel":"dm","tags":{"chat":"1","name":"Ann"},"discriminateByTags":["chat"]}`)
+	if !created || !conversationID.MatchString(c1["id"].(string)) {
+		t.Fatalf("first: %v %v", c1, created)
+	}
+	// Same discriminating tag: found, other tags merged in.
+	c2, created := goc(e.KeyA, bot, `{"channel":"dm","tags":{"chat":"1","name":"Bob","x":"y"},"discriminateByTags":["chat"]}`)
+	if created || c2["id"] != c1["id"] {
+		t.Fatalf("second: %v %v", c2, created)
+	}
+	if tags := c2["tags"].(map[string]any); tags["name"] != "Bob" || tags["x"] != "y" || tags["chat"] != "1" {
+		t.Errorf("merged tags %v", tags)
+	}
+	// Another channel, integration, discriminating value or bot: a new one.
+	for _, tc := range []struct {
+		bot, body string
+		hdr       []string
+	}{
+		{bot, `{"channel":"group","tags":{"chat":"1"},"discriminateByTags":["chat"]}`, nil},
+		{bot, `{"channel":"dm","tags":{"chat":"2"},"discriminateByTags":["chat"]}`, nil},
+		{bot, `{"channel":"dm","tags":{"chat":"1"},"discriminateByTags":["chat"]}`, []string{"x-integration-alias", "slack"}},
+		{otherBot, `{"channel":"dm","tags":{"chat":"1"},"discriminateByTags":["chat"]}`, nil},
+	} {
+		c, created := goc(e.KeyA, tc.bot, tc.body, tc.hdr...)
+		if !created || c["id"] == c1["id"] {
+			t.Errorf("%s %s: %v created=%v", tc.bot, tc.body, c["id"], created)
+		}
+	}
+	// Without discriminateByTags every tag discriminates.
+	a, _ := goc(e.KeyA, bot, `{"channel":"all","tags":{"a":"1","b":"2"}}`)
+	b, created := goc(e.KeyA, bot, `{"channel":"all","tags":{"b":"2","a":"1","gone":null}}`)
+	if created || a["id"] != b["id"] {
+		t.Errorf("same tags: %v %v created=%v", a["id"], b["id"], created)
+	}
+	if c, created := goc(e.KeyA, bot, `{"channel":"all","tags":{"a":"1"}}`); !created || c["id"] == a["id"] {
+		t.Errorf("subset of tags found the same conversation")
+	}
+	// Tenant B's identical call gets its own conversation.
+	if c, created := goc(e.KeyB, bot, `{"channel":"dm","tags":{"chat":"1"},"discriminateByTags":["chat"]}`); !created || c["id"] == c1["id"] {
+		t.Errorf("tenant B: %v created=%v", c["id"], created)
+	}
+
+	// Concurrent calls agree on one conversation, created once.
+	var wg sync.WaitGroup
+	ids := make([]string, 8)
+	createdN := make([]bool, 8)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.c.Do("POST", "/v1/chat/conversations/get-or-create", `{"channel":"race","tags":{"k":"v"}}`, as(e.KeyA, bot)...)
+			if r.Status != 200 {
+				t.Errorf("%v", r)
+				return
+			}
+			m := r.Map(t)
+			ids[i] = m["conversation"].(map[string]any)["id"].(string)
+			createdN[i] = m["meta"].(map[string]any)["created"].(bool)
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i := range ids {
+		if ids[i] != ids[0] {
+			t.Errorf("race: ids %v", ids)
+		}
+		if createdN[i] {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("race: created %d times", n)
+	}
+
+	for _, body := range []string{`{"tags":{}}`, `{"channel":"c"}`, `{"channel":"c","tags":{},"discriminateByTags":"chat"}`,
+		`{"channel":"c","tags":{},"discriminateByTags":[""]}`, `{"channel":"c","tags":{},"discriminateByTags":[1]}`, `{`} {
+		wantError(t, e.c.Do("POST", "/v1/chat/conversations/get-or-create", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+}
+
+// notFoundIDs returns conversation ids that must all answer the same 404
+// for tenant A's bot: unknown, tenant B's, another bot's, malformed.
+func notFoundConversations(t *testing.T, e *env) []string {
+	t.Helper()
+	foreign := e.createConversation(t, e.KeyB, bot, nil)["id"].(string)
+	other := e.createConversation(t, e.KeyA, otherBot, nil)["id"].(string)
+	return []string{convstore.NewID().Format("conv"), foreign, other, "conv_nope", "nope", "msg_" + strings.Repeat("0", 26), strings.Repeat("x", 300)}
+}
+
+func TestGetConversation(t *testing.T) {
+	e := setup(t)
+	c := e.createConversation(t, e.KeyA, bot, map[string]string{"k": "v"})
+	r := e.c.Do("GET", "/v1/chat/conversations/"+c["id"].(string), nil, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	got := r.Map(t)["conversation"].(map[string]any)
+	if fmt.Sprint(got) != fmt.Sprint(c) {
+		t.Errorf("get %v, created %v", got, c)
+	}
+	var rs []*doortest.Response
+	for _, id := range notFoundConversations(t, e) {
+		rs = append(rs, e.c.Do("GET", "/v1/chat/conversations/"+id, nil, as(e.KeyA, bot)...))
+	}
+	sameNotFound(t, rs...)
+
+	// A conversation made outside the door renders with empty channel and
+	// integration; one without an agent belongs to no bot.
+	native, _, err := e.Store.CreateConversation(context.Background(), e.TenantA, &convstore.ConversationCreate{AgentID: bot, Metadata: convstore.Metadata{"k": "v"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.c.Do("GET", "/v1/chat/conversations/"+native.ID.Format("conv"), nil, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	n := r.Map(t)["conversation"].(map[string]any)
+	if n["channel"] != "" || n["integration"] != "" || len(n["tags"].(map[string]any)) != 0 || n["properties"] != nil {
+		t.Errorf("native conversation %v", n)
+	}
+}
+
+func TestUpdateConversation(t *testing.T) {
+	e := setup(t)
+	c := e.createConversation(t, e.KeyA, bot, map[string]string{"keep": "1", "drop": "2", "blank": "3", "change": "4"})
+	path := "/v1/chat/conversations/" + c["id"].(string)
+	r := e.c.Do("PUT", path, `{"tags":{"drop":null,"blank":"","change":"5","new":"6"},"properties":{"p":"1"},"currentTaskId":"t"}`, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	u := r.Map(t)["conversation"].(map[string]any)
+	want := map[string]any{"keep": "1", "change": "5", "new": "6"}
+	if fmt.Sprint(u["tags"]) != fmt.Sprint(want) || u["properties"].(map[string]any)["p"] != "1" || u["channel"] != "channel" {
+		t.Errorf("updated %v", u)
+	}
+	// An empty body changes nothing.
+	r = e.c.Do("PUT", path, `{}`, as(e.KeyA, bot)...)
+	if fmt.Sprint(r.Map(t)["conversation"].(map[string]any)["tags"]) != fmt.Sprint(want) {
+		t.Errorf("empty update changed tags: %s", r.Body)
+	}
+	for _, body := range []string{`{"tags":[]}`, `{"tags":{"a":1}}`, `{"properties":"x"}`, `nope`, ``} {
+		wantError(t, e.c.Do("PUT", path, body, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+	many := map[string]string{}
+	for i := range 16 {
+		many[fmt.Sprint("n", i)] = "v"
+	}
+	wantError(t, e.c.Do("PUT", path, map[string]any{"tags": many}, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	var rs []*doortest.Response
+	for _, id := range notFoundConversations(t, e) {
+		rs = append(rs, e.c.Do("PUT", "/v1/chat/conversations/"+id, `{"tags":{"x":"y"}}`, as(e.KeyA, bot)...))
+	}
+	sameNotFound(t, rs...)
+}
+
+func TestListConversations(t *testing.T) {
+	e := setup(t)
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, e.createConversation(t, e.KeyA, bot, map[string]string{"n": fmt.Sprint(i), "even": fmt.Sprint(i%2 == 0)})["id"].(string))
+	}
+	e.createConversation(t, e.KeyA, otherBot, map[string]string{"even": "true"})
+	e.createConversation(t, e.KeyB, bot, map[string]string{"even": "true"})
+	e.c.Do("POST", "/v1/chat/conversations", `{"channel":"sms","tags":{"even":"true"}}`, as(e.KeyA, bot, "x-integration-alias", "twilio")...)
+
+	list := func(q string) ([]string, map[string]any) {
+		t.Helper()
+		r := e.c.Do("GET", "/v1/chat/conversations"+q, nil, as(e.KeyA, bot)...)
+		doortest.Expect(t, r, 200, "application/json")
+		m := r.Map(t)
+		var got []string
+		for _, c := range m["conversations"].([]any) {
+			got = append(got, c.(map[string]any)["id"].(string))
+		}
+		return got, m["meta"].(map[string]any)
+	}
+	// Newest first, pageSize 2, nextToken until the last page, which has none.
+	var all []string
+	q := "?pageSize=2&tags.even=true&channel=channel"
+	for pages := 0; ; pages++ {
+		got, meta := list(q)
+		all = append(all, got...)
+		tok, ok := meta["nextToken"].(string)
+		if !ok {
+			if _, present := meta["nextToken"]; present {
+				t.Fatalf("nextToken present but not a string: %v", meta)
+			}
+			break
+		}
+		if pages > 3 {
+			t.Fatal("endless paging")
+		}
+		q = "?pageSize=2&tags.even=true&channel=channel&nextToken=" + tok
+	}
+	if fmt.Sprint(all) != fmt.Sprint([]string{ids[4], ids[2], ids[0]}) {
+		t.Errorf("paged %v, want %v", all, []string{ids[4], ids[2], ids[0]})
+	}
+	if got, _ := list("?sortDirection=asc&sortField=createdAt&tags[n]=1"); fmt.Sprint(got) != fmt.Sprint([]string{ids[1]}) {
+		t.Errorf("bracket tag filter: %v", got)
+	}
+	if got, _ := list("?integrationName=twilio"); len(got) != 1 {
+		t.Errorf("integration filter: %v", got)
+	}
+	if got, meta := list(""); len(got) != 6 || len(meta) != 0 {
+		t.Errorf("all of the bot's: %v %v", got, meta)
+	}
+	if got, _ := list("?afterDate=2999-01-01T00:00:00.000Z"); len(got) != 0 {
+		t.Errorf("afterDate: %v", got)
+	}
+	if got, _ := list("?unknownParam=1&pageSize=500"); len(got) != 6 {
+		t.Errorf("lenient query: %v", got)
+	}
+	r := e.c.Do("GET", "/v1/chat/conversations", nil, as(e.KeyA, "nobody")...)
+	if m := r.Map(t); len(m["conversations"].([]any)) != 0 {
+		t.Errorf("unknown bot sees %v", m)
+	}
+	for _, q := range []string{"?pageSize=0", "?pageSize=x", "?nextToken=bad", "?sortField=updatedAt", "?sortDirection=up",
+		"?participantIds=u1", "?minMessageCount=1", "?afterDate=yesterday", "?channel=a&channel=b", "?%zz"} {
+		wantError(t, e.c.Do("GET", "/v1/chat/conversations"+q, nil, as(e.KeyA, bot)...), 400, "InvalidQuery")
+	}
+}
+
+func TestCreateMessage(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	r := e.c.Do("POST", "/v1/chat/messages", `{"conversationId":"`+conv+`","userId":"user_1","type":"text","tags":{"t":"1"},
+		"payload":{"text":"hello","n":12345678901234567890},"origin":"synthetic","schedule":{"delay":0}}`, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	m := r.Map(t)["message"].(map[string]any)
+	if !messageID.MatchString(m["id"].(string)) || !isoTime.MatchString(m["createdAt"].(string)) || !isoTime.MatchString(m["updatedAt"].(string)) {
+		t.Errorf("message %v", m)
+	}
+	if m["type"] != "text" || m["direction"] != "incoming" || m["userId"] != "user_1" || m["conversationId"] != conv ||
+		m["origin"] != "synthetic" || m["tags"].(map[string]any)["t"] != "1" {
+		t.Errorf("message %v", m)
+	}
+	if !strings.Contains(string(r.Body), `"n":12345678901234567890`) || m["payload"].(map[string]any)["text"] != "hello" {
+		t.Errorf("payload %s", r.Body)
+	}
+	// Stored as a user message with the text as content.
+	id, _ := convstore.ParseID("msg", "id", m["id"].(string))
+	sm, err := e.Store.FindMessageByID(context.Background(), e.TenantA, convstore.ID{}, id)
+	if err != nil || sm.Role != convstore.RoleUser || sm.Content != "hello" || sm.AuthorName != "user_1" {
+		t.Errorf("stored %+v %v", sm, err)
+	}
+	// Payloads round-trip as sent, markup included.
+	html := e.createMessage(t, e.KeyA, bot, conv, "u", "<b>&amp;</b>")
+	if html["payload"].(map[string]any)["text"] != "<b>&amp;</b>" {
+		t.Errorf("html payload %v", html["payload"])
+	}
+	// The bot's own userId makes an outgoing (assistant) message.
+	out := e.createMessage(t, e.KeyA, bot, conv, bot, "reply")
+	if out["direction"] != "outgoing" {
+		t.Errorf("bot message %v", out)
+	}
+	valid := func(mut func(map[string]any)) map[string]any {
+		b := map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "x"}}
+		mut(b)
+		return b
+	}
+	for name, body := range map[string]any{
+		"no payload":      valid(func(b map[string]any) { delete(b, "payload") }),
+		"payload string":  valid(func(b map[string]any) { b["payload"] = "x" }),
+		"payload null":    valid(func(b map[string]any) { b["payload"] = nil }),
+		"no userId":       valid(func(b map[string]any) { delete(b, "userId") }),
+		"no type":         valid(func(b map[string]any) { b["type"] = "" }),
+		"no tags":         valid(func(b map[string]any) { delete(b, "tags") }),
+		"no conversation": valid(func(b map[string]any) { delete(b, "conversationId") }),
+		"bad origin":      valid(func(b map[string]any) { b["origin"] = "real" }),
+		"bad schedule":    valid(func(b map[string]any) { b["schedule"] = map[string]any{"delay": "soon"} }),
+		"not json":        "{",
+	} {
+		r := e.c.Do("POST", "/v1/chat/messages", body, as(e.KeyA, bot)...)
+		if r.Status != 400 {
+			t.Errorf("%s: %v", name, r)
+		}
+		wantError(t, r, 400, "InvalidPayload")
+	}
+	huge := valid(func(b map[string]any) {
+		b["payload"] = map[string]any{"text": strings.Repeat("x", convstore.MaxMessagePartsLen)}
+	})
+	wantError(t, e.c.Do("POST", "/v1/chat/messages", huge, as(e.KeyA, bot)...), 413, "PayloadTooLarge")
+	var rs []*doortest.Response
+	for _, id := range notFoundConversations(t, e) {
+		rs = append(rs, e.c.Do("POST", "/v1/chat/messages", valid(func(b map[string]any) { b["conversationId"] = id }), as(e.KeyA, bot)...))
+	}
+	sameNotFound(t, rs...)
+	if c, _ := e.Store.FindConversationByID(context.Background(), e.TenantA, mustID(t, "conv", conv)); c.MessageCount != 3 {
+		t.Errorf("message count %d, want 3", c.MessageCount)
+	}
+}
+
+func mustID(t testing.TB, prefix, s string) convstore.ID {
+	t.Helper()
+	id, err := convstore.ParseID(prefix, "id", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestListMessages(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, e.createMessage(t, e.KeyA, bot, conv, "u", fmt.Sprint(i))["id"].(string))
+	}
+	var got []string
+	q := "?pageSize=3&conversationId=" + conv
+	for range 3 {
+		r := e.c.Do("GET", "/v1/chat/messages"+q, nil, as(e.KeyA, bot)...)
+		doortest.Expect(t, r, 200, "application/json")
+		m := r.Map(t)
+		for _, x := range m["messages"].([]any) {
+			got = append(got, x.(map[string]any)["id"].(string))
+		}
+		tok, ok := m["meta"].(map[string]any)["nextToken"].(string)
+		if !ok {
+			break
+		}
+		q = "?pageSize=3&conversationId=" + conv + "&nextToken=" + tok
+	}
+	if fmt.Sprint(got) != fmt.Sprint([]string{ids[4], ids[3], ids[2], ids[1], ids[0]}) {
+		t.Errorf("messages %v, want newest first %v", got, ids)
+	}
+	// Messages written natively render as text with direction from role.
+	native, _, err := e.Store.CreateConversation(context.Background(), e.TenantA, &convstore.ConversationCreate{AgentID: bot, UserID: "end-user",
+		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "q"}, {Role: convstore.RoleAssistant, Content: "a", Parts: json.RawMessage(`[1]`)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.c.Do("GET", "/v1/chat/messages?conversationId="+native.ID.Format("conv"), nil, as(e.KeyA, bot)...)
+	var l struct {
+		Messages []struct {
+			Type, Direction, UserID string
+			Payload                 map[string]any
+		}
+	}
+	r.JSON(t, &l)
+	if len(l.Messages) != 2 || l.Messages[0].Direction != "outgoing" || l.Messages[0].UserID != bot || l.Messages[0].Payload["text"] != "a" ||
+		l.Messages[1].Direction != "incoming" || l.Messages[1].UserID != "end-user" || l.Messages[1].Type != "text" || l.Messages[1].Payload["text"] != "q" {
+		t.Errorf("native messages %s", r.Body)
+	}
+	for _, q := range []string{"", "?conversationId=", "?conversationId=" + conv + "&nextToken=conv_x", "?conversationId=" + conv + "&pageSize=-1"} {
+		wantError(t, e.c.Do("GET", "/v1/chat/messages"+q, nil, as(e.KeyA, bot)...), 400, "InvalidQuery")
+	}
+	var rs []*doortest.Response
+	for _, id := range notFoundConversations(t, e) {
+		rs = append(rs, e.c.Do("GET", "/v1/chat/messages?conversationId="+id, nil, as(e.KeyA, bot)...))
+	}
+	sameNotFound(t, rs...)
+}
+
+// notFoundMessages returns message ids that must answer the same 404.
+func notFoundMessages(t *testing.T, e *env) []string {
+	t.Helper()
+	foreignConv := e.createConversation(t, e.KeyB, bot, nil)["id"].(string)
+	foreign := e.createMessage(t, e.KeyB, bot, foreignConv, "u", "x")["id"].(string)
+	otherConv := e.createConversation(t, e.KeyA, otherBot, nil)["id"].(string)
+	other := e.createMessage(t, e.KeyA, otherBot, otherConv, "u", "x")["id"].(string)
+	return []string{convstore.NewID().Format("msg"), foreign, other, "msg_bad", "x", otherConv}
+}
+
+func TestGetAndDeleteMessage(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	m := e.createMessage(t, e.KeyA, bot, conv, "u", "hi")
+	path := "/v1/chat/messages/" + m["id"].(string)
+	r := e.c.Do("GET", path, nil, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := r.Map(t)["message"]; fmt.Sprint(got) != fmt.Sprint(m) {
+		t.Errorf("get %v, created %v", got, m)
+	}
+	var rs []*doortest.Response
+	for _, id := range notFoundMessages(t, e) {
+		rs = append(rs, e.c.Do("GET", "/v1/chat/messages/"+id, nil, as(e.KeyA, bot)...))
+		rs = append(rs, e.c.Do("DELETE", "/v1/chat/messages/"+id, "{}", as(e.KeyA, bot)...))
+	}
+	sameNotFound(t, rs...)
+
+	r = e.c.Do("DELETE", path, "{}", as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if strings.TrimSpace(string(r.Body)) != "{}" {
+		t.Errorf("delete body %s", r.Body)
+	}
+	sameNotFound(t, e.c.Do("GET", path, nil, as(e.KeyA, bot)...), e.c.Do("DELETE", path, nil, as(e.KeyA, bot)...), rs[0])
+	if _, err := e.Store.FindMessageByID(context.Background(), e.TenantA, convstore.ID{}, mustID(t, "msg", m["id"].(string))); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Errorf("message still stored: %v", err)
+	}
+}
+
+func TestDeleteConversation(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	for _, body := range []any{"{}", nil} {
+		conv := e.createConversation(t, e.KeyA, bot, map[string]string{"k": "v"})["id"].(string)
+		msgs := []string{e.createMessage(t, e.KeyA, bot, conv, "u", "q")["id"].(string), e.createMessage(t, e.KeyA, bot, conv, bot, "a")["id"].(string)}
+		path := "/v1/chat/conversations/" + conv
+		r := e.c.Do("DELETE", path, body, as(e.KeyA, bot)...)
+		doortest.Expect(t, r, 200, "application/json")
+		if strings.TrimSpace(string(r.Body)) != "{}" {
+			t.Errorf("delete body %s", r.Body)
+		}
+		// Gone through the door: the conversation, its messages and the list.
+		sameNotFound(t,
+			e.c.Do("GET", path, nil, as(e.KeyA, bot)...),
+			e.c.Do("DELETE", path, "{}", as(e.KeyA, bot)...),
+			e.c.Do("GET", "/v1/chat/messages?conversationId="+conv, nil, as(e.KeyA, bot)...),
+			e.c.Do("GET", "/v1/chat/conversations/"+convstore.NewID().Format("conv"), nil, as(e.KeyA, bot)...))
+		sameNotFound(t, e.c.Do("GET", "/v1/chat/messages/"+msgs[0], nil, as(e.KeyA, bot)...), e.c.Do("GET", "/v1/chat/messages/"+msgs[1], nil, as(e.KeyA, bot)...))
+		// Gone in the store, with a receipt naming this door.
+		id := mustID(t, "conv", conv)
+		if _, err := e.Store.FindConversationByID(ctx, e.TenantA, id); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+			t.Errorf("conversation still stored: %v", err)
+		}
+		for _, m := range msgs {
+			if _, err := e.Store.FindMessageByID(ctx, e.TenantA, convstore.ID{}, mustID(t, "msg", m)); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+				t.Errorf("message still stored: %v", err)
+			}
+		}
+		dels, _, err := e.Store.FindDeletions(ctx, e.TenantA, convstore.DeletionFilter{ConversationID: id})
+		if err != nil || len(dels) != 1 {
+			t.Fatalf("receipts %v %v", dels, err)
+		}
+		if d := dels[0]; d.Door != botpress.DoorName || d.Messages != 2 || d.ActorKeyID != e.KeyAID || d.RequestID == "" {
+			t.Errorf("receipt %+v", d)
+		}
+	}
+	var rs []*doortest.Response
+	for _, id := range notFoundConversations(t, e) {
+		rs = append(rs, e.c.Do("DELETE", "/v1/chat/conversations/"+id, "{}", as(e.KeyA, bot)...))
+	}
+	sameNotFound(t, rs...)
+	// The refused deletes left tenant B's and the other bot's conversations.
+	if n, _ := e.Store.CountConversations(ctx, e.TenantB, convstore.ConversationFilter{}); n != 1 {
+		t.Errorf("tenant B has %d conversations", n)
+	}
+}
+
+// TestCompatMount serves the door under /compat/botpress next to the
+// native API: routes, fallbacks and errors are the door's there too.
+func TestCompatMount(t *testing.T) {
+	e := doortest.New(t)
+	c := e.Serve(func(s *convhttp.Server) { s.Mount("/compat/botpress", botpress.New(s)) })
+	base := "/compat/botpress/v1/chat"
+	r := c.Do("POST", base+"/conversations", `{"channel":"c","tags":{}}`, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	id := r.Map(t)["conversation"].(map[string]any)["id"].(string)
+	r = c.Do("POST", base+"/messages", `{"conversationId":"`+id+`","userId":"u","type":"text","tags":{},"payload":{"text":"x"}}`, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	doortest.Expect(t, c.Do("GET", base+"/conversations/"+id, nil, as(e.KeyA, bot)...), 200, "application/json")
+	wantError(t, c.Do("GET", base+"/conversations/"+id, nil, as("", bot)...), 401, "Unauthorized")
+	r = c.Do("DELETE", base+"/conversations/"+id, "{}", as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	sameNotFound(t, c.Do("GET", base+"/conversations/"+id, nil, as(e.KeyA, bot)...), c.Do("GET", base+"/messages?conversationId="+id, nil, as(e.KeyA, bot)...))
+	dels, _, _ := e.Store.FindDeletions(context.Background(), e.TenantA, convstore.DeletionFilter{})
+	if len(dels) != 1 || dels[0].Door != botpress.DoorName {
+		t.Errorf("receipts %+v", dels)
+	}
+	// The root is not the door's.
+	if r := c.Do("GET", "/v1/chat/conversations/"+id, nil, as(e.KeyA, bot)...); r.Status != 404 || r.ContentType() == "application/json" {
+		t.Errorf("outside the mount: %v", r)
+	}
+	wantError(t, c.Do("GET", "/compat/botpress/nope", nil), 404, "ResourceNotFound")
+	r = c.Do("PATCH", base+"/conversations/"+id, "{}", as(e.KeyA, bot)...)
+	wantError(t, r, 405, "MethodNotFound")
+	if r.Header.Get("Allow") == "" {
+		t.Error("405 without Allow")
+	}
+}
+
+func TestFallbacksAtRoot(t *testing.T) {
+	e := setup(t)
+	wantError(t, e.c.Do("GET", "/v1/chat/nothing", nil), 404, "ResourceNotFound")
+	wantError(t, e.c.Do("POST", "/v1/chat/conversations/conv_x", "{}", as(e.KeyA, bot)...), 405, "MethodNotFound")
+	wantError(t, e.c.Do("DELETE", "/v1/chat/users", nil, as(e.KeyA, bot)...), 405, "MethodNotFound")
+	// HEAD answers like GET, without a body.
+	r := e.c.Do("HEAD", "/v1/chat/conversations", nil, as(e.KeyA, bot)...)
+	if r.Status != http.StatusOK || len(r.Body) != 0 {
+		t.Errorf("HEAD: %v", r)
+	}
+	// Error ids are unique.
+	a := e.c.Do("GET", "/v1/chat/nothing", nil).Map(t)["id"]
+	b := e.c.Do("GET", "/v1/chat/nothing", nil).Map(t)["id"]
+	if a == b {
+		t.Errorf("error ids repeat: %v", a)
+	}
+}

@@ -1,0 +1,126 @@
+// Package botpress is the Botpress Runtime (chat) API door of convstore:
+// the subset of https://api.botpress.cloud/v1/chat that records
+// conversations and messages, wire-compatible with the official
+// @botpress/client SDK (new Client({apiUrl, token, botId})).
+//
+// # Endpoints
+//
+// Paths are relative to the mount point: the door's own listener
+// (--botpress-addr) serves them at the root, the main listener under
+// /compat/botpress. Every success is 200 with Content-Type application/json.
+//
+//	POST   /v1/chat/users                        {user}                      (write; nothing stored)
+//	POST   /v1/chat/conversations                {conversation}              (write)
+//	POST   /v1/chat/conversations/get-or-create  {conversation, meta:{created}} (write)
+//	GET    /v1/chat/conversations                {conversations, meta:{nextToken?}} (read)
+//	GET    /v1/chat/conversations/{id}           {conversation}              (read)
+//	PUT    /v1/chat/conversations/{id}           {conversation}              (write)
+//	DELETE /v1/chat/conversations/{id}           {}                          (delete)
+//	POST   /v1/chat/messages                     {message}                   (write)
+//	GET    /v1/chat/messages?conversationId=…    {messages, meta:{nextToken?}} (read)
+//	GET    /v1/chat/messages/{id}                {message}                   (read)
+//	DELETE /v1/chat/messages/{id}                {}                          (delete)
+//
+// DELETE /v1/chat/conversations/{id} deletes the conversation with its
+// messages, artifacts and attachments for good and writes a receipt whose
+// Door is "botpress". DELETE requests may carry a body (the SDK sends `{}`
+// as application/json); it is ignored, as is its absence.
+//
+// # Authentication and the bot
+//
+// "Authorization: Bearer <convstore API key>"; a missing, wrong or revoked
+// key is 401 Unauthorized, a key without the route's scope 403 Forbidden.
+// Every route also requires the x-bot-id header (1 to 256 bytes); without it
+// the answer is 400 InvalidPayload "x-bot-id header is required." (Botpress
+// documents the header as required but not the error; 400 is what it uses
+// for any invalid request). The bot is the conversation's AgentID: a
+// conversation of another bot, like another tenant's, an unknown or a
+// malformed id, answers the same 404 ResourceNotFound, byte for byte apart
+// from the error id. The optional x-integration-alias, else x-integration-id,
+// else the body's integrationName is recorded as the integration of the
+// conversations a request creates.
+//
+// # Ids and times
+//
+// Conversation ids are native "conv_" + 26 base-32 characters (31
+// characters, within Botpress's documented 28–36); message ids are native
+// "msg_…"; user ids "user_…". nextToken is the id of the last item of the
+// page, opaque to clients. Times are ISO-8601 UTC with milliseconds
+// ("2024-01-31T12:00:00.000Z"); a message's updatedAt is its createdAt, as
+// messages are not updated.
+//
+// # Errors
+//
+// Every error is {"id":"err_<26 base-32>","code":<status>,"type":"<Type>",
+// "message":"…"} with Content-Type application/json, the format of the SDK's
+// errors.ts, which turns any other body into an UnknownError with code 500.
+// Types: 400 InvalidPayload (bad JSON, wrong member types, validation: the
+// native 422), 400 InvalidQuery (query parameters), 401 Unauthorized, 403
+// Forbidden, 404 ResourceNotFound (also unknown paths under the mount), 405
+// MethodNotFound (Botpress's 405 type; with an Allow header), 409
+// AlreadyExists, 413 PayloadTooLarge (body over the server limit, or a
+// message payload over 256 KiB), 429 RateLimited, 500 Internal ("An internal
+// error occurred.", never details). Botpress has no 501 or 503 type: those
+// statuses use type Internal so the SDK still raises a typed error.
+//
+// # Storage mapping
+//
+// A conversation's channel, integration, tags and properties are metadata
+// pairs "botpress.channel", "botpress.integration", "botpress.tag.<k>" and
+// "botpress.prop.<k>". convstore allows 16 metadata pairs, so a conversation
+// holds at most 14 tags and properties together (15 without an
+// integration); more is 400 InvalidPayload saying so. Tag names are at most
+// 51 bytes, property names 50, values 512. A message keeps its payload
+// object in Message.Parts, payload.text (when a string) as its Content,
+// userId as AuthorName, and type, origin and tags as "botpress.type",
+// "botpress.origin" and "botpress.tag.<k>" (at most 14 or 15 tags).
+//
+// # Choices where Botpress is silent or UNCONFIRMED
+//
+//   - Success status: 200 for creates too, as Botpress's OpenAPI declares
+//     only 200 responses. Delete answers {} (schema and SDK type), not the
+//     deleted conversation the page text mentions.
+//   - Users: convstore has no users. POST /v1/chat/users validates the body
+//     and returns a fresh "user_…" id and the given tags, name and
+//     pictureUrl, storing nothing; there is no GET user.
+//   - Message direction: a message whose userId equals x-bot-id is outgoing
+//     (role assistant), as Botpress bots reply with their own id; any other
+//     is incoming (role user). Messages written outside this door show
+//     direction outgoing for every role but user.
+//   - Records made outside this door: a conversation without botpress.*
+//     metadata shows channel "" and integration "" (so no channel filter
+//     matches it) and only the bot's conversations are visible at all (an
+//     empty AgentID belongs to no bot). Such a message shows type "text",
+//     payload {"text": content}, and userId = AuthorName, else the
+//     conversation's AgentID (outgoing) or UserID (incoming).
+//   - Tags and properties: null or "" removes a key (Botpress's documented
+//     semantic); PUT merges given keys and leaves absent ones. tags is
+//     required on creates, as in Botpress's schema. currentTaskId
+//     (deprecated) is accepted and ignored; schedule is accepted and ignored
+//     (messages are stored at once); origin may only be "synthetic".
+//   - get-or-create: without discriminateByTags every non-empty tag
+//     discriminates, with it only the listed ones (a listed tag that is
+//     absent counts as empty) — Botpress's documented rule. The key is
+//     ExternalID "botpress:" + SHA-256 hex of [bot, channel, integration,
+//     sorted discriminating tags] (hashed so it fits 256 bytes), which makes
+//     concurrent calls race-safe (a losing create finds the winner). An
+//     existing conversation gets the request's tags and properties merged
+//     in. Limitation: the key is fixed at creation, so a conversation made
+//     by plain POST /conversations, or whose discriminating tags were later
+//     changed by PUT, is matched on its original get-or-create tags only.
+//   - List conversations: newest first by default (as Botpress's API is
+//     observed to answer); sortField only createdAt (updatedAt is 400
+//     InvalidQuery); sortDirection asc|desc; pageSize default 20, values over
+//     100 are served 100 per page; filters channel, integrationName,
+//     tags.<k>=v (also tags[k]=v), afterDate/beforeDate (ISO-8601, on
+//     createdAt, exclusive). participantIds and min/maxMessageCount are 400
+//     InvalidQuery (convstore has no participants); unknown parameters are
+//     ignored; a repeated one is 400.
+//   - List messages: conversationId is required (400 InvalidQuery without
+//     it: convstore lists messages per conversation); newest first; an
+//     unknown or deleted conversation is 404 ResourceNotFound rather than an
+//     empty list.
+//   - POST /v1/chat/messages with an unknown conversationId is 404
+//     ResourceNotFound (not 400 ReferenceNotFound), so every way of naming a
+//     missing conversation answers alike.
+package botpress

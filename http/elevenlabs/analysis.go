@@ -1,0 +1,161 @@
+package elevenlabs
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/convstore/convstore"
+)
+
+// Conversation metadata keys this door reads (written by the native API or
+// another door): small ElevenLabs strings with no domain field.
+const (
+	metaAgentName         = "elevenlabs.agent_name"
+	metaDirection         = "elevenlabs.direction" // "inbound" or "outbound"
+	metaMainLanguage      = "elevenlabs.main_language"
+	metaTerminationReason = "elevenlabs.termination_reason"
+)
+
+// metaString returns a metadata value as an optional wire string.
+func metaString(m convstore.Metadata, key string) *string {
+	if v, ok := m[key]; ok && v != "" {
+		return &v
+	}
+	return nil
+}
+
+// latestArtifact returns the newest artifact of a type, or nil.
+func (d *Door) latestArtifact(ctx context.Context, tid, cid convstore.ID, t convstore.ArtifactType) (*convstore.Artifact, error) {
+	arts, _, err := d.store.FindArtifacts(ctx, tid, cid, convstore.ArtifactFilter{
+		Type: t, PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc},
+	})
+	if err != nil || len(arts) == 0 {
+		return nil, err
+	}
+	return arts[0], nil
+}
+
+// loadAnalysis derives the analysis object from the newest "summary" and
+// "analysis" artifacts; nil when the conversation has neither.
+//
+// transcript_summary: the summary artifact's text, else the analysis
+// data's "transcript_summary" string, else the analysis artifact's text,
+// else "". call_successful: the analysis data's value when it is success,
+// failure or unknown, else "unknown". call_summary_title: the analysis
+// data's string, else the conversation title. The two result maps come
+// from the analysis data, each entry completed with the keys the SDKs
+// require.
+func (d *Door) loadAnalysis(ctx context.Context, tid convstore.ID, conv *convstore.Conversation) (*callAnalysis, error) {
+	sum, err := d.latestArtifact(ctx, tid, conv.ID, convstore.ArtifactSummary)
+	if err != nil {
+		return nil, err
+	}
+	an, err := d.latestArtifact(ctx, tid, conv.ID, convstore.ArtifactAnalysis)
+	if err != nil {
+		return nil, err
+	}
+	if sum == nil && an == nil {
+		return nil, nil
+	}
+	out := &callAnalysis{
+		CallSuccessful:            successUnknown,
+		EvaluationCriteriaResults: map[string]json.RawMessage{},
+		DataCollectionResults:     map[string]json.RawMessage{},
+	}
+	var data map[string]json.RawMessage
+	if an != nil && len(an.Data) > 0 {
+		_ = json.Unmarshal(an.Data, &data) // not an object: no fields
+	}
+	if s, ok := jsonString(data["call_successful"]); ok && slices.Contains(successResults, s) {
+		out.CallSuccessful = s
+	}
+	if s, ok := jsonString(data["call_summary_title"]); ok {
+		out.CallSummaryTitle = &s
+	} else if conv.Title != "" {
+		t := conv.Title
+		out.CallSummaryTitle = &t
+	}
+	switch s, ok := jsonString(data["transcript_summary"]); {
+	case sum != nil:
+		out.TranscriptSummary = sum.Text
+	case ok:
+		out.TranscriptSummary = s
+	case an != nil:
+		out.TranscriptSummary = an.Text
+	}
+	fillResults(out.EvaluationCriteriaResults, data["evaluation_criteria_results"], "criteria_id", true)
+	fillResults(out.DataCollectionResults, data["data_collection_results"], "data_collection_id", false)
+	return out, nil
+}
+
+// jsonString decodes a JSON string.
+func jsonString(raw json.RawMessage) (string, bool) {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// fillResults copies the object entries of raw (a JSON object of objects)
+// into dst, adding what the SDKs require: idKey (the entry's key), a
+// string rationale and, for evaluation criteria, a valid result.
+// Entries that are not objects are dropped.
+func fillResults(dst map[string]json.RawMessage, raw json.RawMessage, idKey string, withResult bool) {
+	var in map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &in) != nil {
+		return
+	}
+	for k, v := range in {
+		var e map[string]json.RawMessage
+		if json.Unmarshal(v, &e) != nil || e == nil {
+			continue
+		}
+		if _, ok := jsonString(e[idKey]); !ok {
+			e[idKey], _ = json.Marshal(k)
+		}
+		if _, ok := jsonString(e["rationale"]); !ok {
+			e["rationale"] = json.RawMessage(`""`)
+		}
+		if withResult {
+			if s, ok := jsonString(e["result"]); !ok || !slices.Contains(successResults, s) {
+				e["result"] = json.RawMessage(`"unknown"`)
+			}
+		}
+		b, err := json.Marshal(e)
+		if err == nil {
+			dst[k] = b
+		}
+	}
+}
+
+// lastMessage returns the conversation's newest message, or nil.
+func (d *Door) lastMessage(ctx context.Context, tid, cid convstore.ID) (*convstore.Message, error) {
+	msgs, _, err := d.store.FindMessages(ctx, tid, cid, convstore.MessageFilter{
+		PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc},
+	})
+	if err != nil || len(msgs) == 0 {
+		return nil, err
+	}
+	return msgs[0], nil
+}
+
+// callDuration is the call's length in whole seconds (truncated): the
+// last message's end offset, else its start offset, else the time from
+// the conversation's creation to its last update.
+func callDuration(conv *convstore.Conversation, last *convstore.Message) int64 {
+	if last != nil {
+		if last.EndOffset != nil {
+			return seconds(*last.EndOffset)
+		}
+		if last.StartOffset != nil {
+			return seconds(*last.StartOffset)
+		}
+	}
+	return max(0, seconds(conv.UpdatedAt.Sub(conv.CreatedAt)))
+}
+
+// seconds truncates a duration to whole seconds.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }

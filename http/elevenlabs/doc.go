@@ -1,0 +1,162 @@
+// Package elevenlabs is convstore's ElevenLabs-compatible door: the
+// conversation-history part of the ElevenLabs Agents Platform (ConvAI) API,
+// wire-compatible with the official SDKs (@elevenlabs/elevenlabs-js,
+// elevenlabs-python), which validate every required key of their response
+// models. It is mounted at the root of its own listener and at
+// /compat/elevenlabs on the main one.
+//
+// # Endpoints
+//
+//	GET    /v1/convai/conversations                         200 list page; 401, 422
+//	GET    /v1/convai/conversations/{conversation_id}       200 conversation; 401, 404, 422
+//	GET    /v1/convai/conversations/{conversation_id}/audio 200 audio bytes; 401, 404
+//	DELETE /v1/convai/conversations/{conversation_id}       200 null; 401, 404
+//
+// GET routes also answer HEAD. Scopes: reads need "read", DELETE "delete".
+// Nothing else is served: ElevenLabs has no REST create (its conversations
+// come from the agent WebSocket, WebRTC or telephony), and this door does
+// not invent one.
+//
+// # How conversations get here
+//
+// Through the native API (or any other door) of the same store, for example:
+//
+//	POST /v1/conversations  {"agent_id":"agent_1","user_id":"u1","title":"Billing call",
+//	    "metadata":{"elevenlabs.agent_name":"Support"},
+//	    "messages":[{"role":"assistant","content":"Hi!","start_offset_ms":0,"end_offset_ms":1200},
+//	                {"role":"user","content":"My bill…","start_offset_ms":1500,"end_offset_ms":4200}]}
+//	PUT  /v1/conversations/{id}/attachments/audio.mp3   (Content-Type: audio/mpeg, raw bytes)
+//	POST /v1/conversations/{id}/artifacts  {"type":"summary","text":"The caller asked about a bill."}
+//	POST /v1/conversations/{id}/artifacts  {"type":"analysis","data":{"call_successful":"success",
+//	    "call_summary_title":"Bill question","evaluation_criteria_results":{…},"data_collection_results":{…}}}
+//
+// # Auth
+//
+// The xi-api-key header carries a convstore API key. A missing, unknown or
+// revoked key is 401 {"detail":{"status":"invalid_api_key","message":"Invalid
+// API key"}}; ElevenLabs' answer to a missing key is UNCONFIRMED, so it gets
+// the same answer. A key without the route's scope is 401 (not 403, as
+// ElevenLabs reports for keys lacking a permission) with status
+// "missing_permissions".
+//
+// # Ids
+//
+// conversation_id is the native id "conv_<26 base32>", so ids are the same
+// in every door that uses native ids. agent_id is the conversation's
+// AgentID and user_id its UserID. ElevenLabs path ids are plain strings, so
+// a malformed id is the not-found answer (never 422), identical to an
+// unknown id and to another tenant's id.
+//
+// # Errors
+//
+// Every error is application/json. 422 bodies are FastAPI/pydantic lists,
+// {"detail":[{"type","loc","msg","input"?,"ctx"?}]} with loc such as
+// ["query","page_size"]; every other error is
+// {"detail":{"status","message"}}. ElevenLabs' body for an unknown
+// conversation is UNCONFIRMED; its other 404s name the resource
+// ("voice_not_found"), so this door answers 404 status
+// "conversation_not_found", message "A conversation with the given
+// conversation_id was not found." (never echoing the id, so unknown, foreign
+// and malformed ids answer byte-for-byte alike). Other statuses:
+// audio_not_found (404, conversation without audio), not_found (unknown
+// path), method_not_allowed (405), payload_too_large (413), conflict (409),
+// too_many_requests (429), service_unavailable (503), not_implemented (501)
+// and internal_error (500, message "Internal error." only). FastAPI's own
+// 404/405 bodies are plain strings ({"detail":"Not Found"}); this door uses
+// the object form for them too, so clients can always read detail.status.
+//
+// # List: GET /v1/convai/conversations
+//
+// Answers {conversations, next_cursor (string or null), has_more}. Supported
+// parameters: cursor, page_size (1..100, default 30), agent_id, user_id,
+// call_successful (success|failure|unknown), call_start_before_unix and
+// call_start_after_unix (Unix seconds, both exclusive, compared with the
+// conversation's creation time in whole seconds, which is
+// start_time_unix_secs; inclusive or exclusive is UNCONFIRMED), call_duration_min_secs and
+// call_duration_max_secs (inclusive), exclude_statuses (every stored
+// conversation is "done", so excluding "done" gives an empty page),
+// sort_direction (asc|desc, default desc, by creation = call start) and
+// summary_mode (include|exclude). The default of summary_mode is
+// UNCONFIRMED; this door includes transcript_summary unless it is
+// "exclude". data_collection_ids, evaluation_criteria_ids and
+// include_invalid_tool_calls only shape optional output and are accepted
+// and ignored. Every other documented filter (search, tool_names, tag_ids,
+// rating_min, branch_id, …) is rejected with 422 type "value_error":
+// ignoring a filter would silently return more than asked for, which is
+// dangerous for a script that deletes what a list returns. Undocumented
+// parameters are ignored and a repeated parameter takes its last value, as
+// FastAPI does. Bad values are 422 in pydantic's words (int_parsing,
+// greater_than_equal, less_than_equal, enum); a cursor that is not a
+// conversation id is 422 value_error.
+//
+// The cursor is opaque to clients: the native id of the last conversation
+// the page examined. call_successful and the duration bounds are applied
+// after loading, so a page may scan up to 1000 conversations; if that
+// bound is reached before the page is full, the page ends early with
+// has_more true and a cursor that continues the scan.
+//
+// Summary fields: agent_id, conversation_id, start_time_unix_secs (the
+// conversation's creation time), call_duration_secs, message_count (all
+// stored messages, system ones included), status "done", call_successful
+// ("unknown" without an analysis artifact), and when known agent_name
+// (metadata "elevenlabs.agent_name"), direction ("elevenlabs.direction"),
+// transcript_summary and call_summary_title (the analysis value, else the
+// conversation title). rating, tag_ids and the per-summary result maps are
+// never sent.
+//
+// # Conversation: GET /v1/convai/conversations/{conversation_id}
+//
+// Sends every key the SDKs require: agent_id, conversation_id, status
+// ("done"), metadata {start_time_unix_secs, call_duration_secs,
+// main_language? and termination_reason? from metadata
+// "elevenlabs.main_language" / "elevenlabs.termination_reason"},
+// transcript, analysis (null when the conversation has neither a summary
+// nor an analysis artifact), has_audio, has_user_audio, has_response_audio
+// and has_auxiliary_audio, plus user_id and agent_name when set.
+// conversation_initiation_client_data is not stored and never sent. The
+// query parameter format accepts "json"; "opentelemetry" is 422.
+//
+// Transcript: every message oldest first except system messages
+// (ElevenLabs transcripts never show the system prompt); role "user" for
+// user messages and "agent" for assistant and tool messages; message is the
+// text content (null for parts-only messages); tool_calls and tool_results
+// are always empty lists; time_in_call_secs is the message's start offset
+// in whole seconds, truncated (0 without one). It is an integer because
+// the Python SDK declares it int (the JS SDK accepts any number).
+//
+// call_duration_secs (list and get alike) is the last message's end
+// offset, else its start offset, else the seconds from the conversation's
+// creation to its last update, truncated to whole seconds.
+//
+// Analysis, from the newest artifact of each type: transcript_summary is
+// the "summary" artifact's text, else the "analysis" artifact's data
+// member "transcript_summary", else its text, else ""; call_successful is
+// the analysis data's value when valid, else "unknown";
+// call_summary_title is the analysis data's string, else the conversation
+// title; evaluation_criteria_results and data_collection_results (always
+// objects, {} when absent) come from the analysis data, each entry
+// completed with the keys the SDKs require (criteria_id or
+// data_collection_id = its key, rationale "", result "unknown"); entries
+// that are not objects are dropped.
+//
+// # Audio: GET /v1/convai/conversations/{conversation_id}/audio
+//
+// Streams one audio attachment (content type audio/*) with its stored
+// Content-Type and Content-Length: the oldest named "audio" or
+// "audio.<ext>", else the oldest audio attachment not named user_audio*,
+// response_audio* or auxiliary_audio*, else the oldest audio attachment.
+// has_audio is true exactly when this finds one. has_user_audio,
+// has_response_audio and has_auxiliary_audio are true when an audio
+// attachment's name starts with user_audio, response_audio or
+// auxiliary_audio; those tracks are not served by this door (the native
+// API serves every attachment). No audio: 404 audio_not_found.
+//
+// # Delete: DELETE /v1/convai/conversations/{conversation_id}
+//
+// Permanently deletes the conversation with its messages, artifacts and
+// attachments (audio bytes included) and records a deletion receipt with
+// door "elevenlabs". The answer is 200 application/json with the body
+// null: ElevenLabs documents "any" and third parties report null; the JS
+// SDK returns the parsed body unchecked. No body and no Content-Type are
+// needed; a body, if sent, is ignored. Deleting again is 404.
+package elevenlabs

@@ -1,0 +1,86 @@
+package elevenlabs_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/http/doortest"
+	"github.com/convstore/convstore/http/elevenlabs"
+)
+
+// FuzzElevenLabsIDs sends arbitrary conversation ids through every
+// id-taking route (and the list's cursor) of the real handler. Whatever the
+// id, the answer is a success or a client error in the door's format:
+// never a 500, never a body of another format.
+func FuzzElevenLabsIDs(f *testing.F) {
+	env := doortest.New(f)
+	s := convhttp.NewServer(env.Config())
+	s.Mount("/", elevenlabs.New(s))
+	s.Mount("/compat/elevenlabs", elevenlabs.New(s))
+	h := s.Handler()
+	w := &world{Env: env}
+	mine := w.seed(env.TenantA, &convstore.ConversationCreate{AgentID: "a",
+		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi", StartOffset: dur(10)}}})
+	w.attach(env.TenantA, mine.ID, "audio.mp3", "audio/mpeg", []byte("MP3"))
+	w.artifact(env.TenantA, mine.ID, convstore.ArtifactAnalysis, "", `{"call_successful":"success"}`)
+	foreign := w.seed(env.TenantB, &convstore.ConversationCreate{})
+
+	for _, id := range []string{
+		cid(mine), cid(foreign), convstore.NewID().Format(convstore.PrefixConversation),
+		strings.ToUpper(cid(mine)), "conv_" + strings.ToUpper(mine.ID.Base32()), mine.ID.UUID(), mine.ID.Base32(),
+		"", " ", "conv_", "conv_00000000000000000000000000", "conv_zzzzzzzzzzzzzzzzzzzzzzzzzz",
+		"21m00Tcm4TlvDq8ikWAM", "../..", "a/b", "%", "%2F", "\x00", "\xff", "conv_\u00e9", strings.Repeat("x", 5000),
+	} {
+		for route := range uint8(5) {
+			f.Add(route, id)
+		}
+	}
+	f.Fuzz(func(t *testing.T, route uint8, id string) {
+		base := "/v1/convai/conversations"
+		if route&8 != 0 {
+			base = "/compat/elevenlabs" + base
+		}
+		method, target := http.MethodGet, base+"/"+url.PathEscape(id)
+		switch route % 5 {
+		case 1:
+			target += "/audio"
+		case 2:
+			method = http.MethodDelete
+		case 3:
+			target = base + "?cursor=" + url.QueryEscape(id)
+		case 4:
+			target = base + "?page_size=2&call_successful=success&cursor=" + url.QueryEscape(id)
+		}
+		req, err := http.NewRequest(method, "http://door.test"+target, nil)
+		if err != nil {
+			t.Fatalf("escaped target %q: %v", target, err)
+		}
+		req.Header.Set("xi-api-key", env.KeyA)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		ct := rec.Header().Get("Content-Type")
+		switch {
+		case rec.Code == 200 && strings.HasSuffix(target, "/audio"):
+			if ct != "audio/mpeg" || rec.Body.String() != "MP3" {
+				t.Fatalf("%s %s: audio %q %q", method, target, ct, rec.Body)
+			}
+		case rec.Code == 200:
+			if ct != "application/json" {
+				t.Fatalf("%s %s: 200 %q", method, target, ct)
+			}
+		case rec.Code == 404 || rec.Code == 422 || rec.Code == 405:
+			if ct != "application/json" || !isDoorError(rec.Body.Bytes()) {
+				t.Fatalf("%s %s: %d %q %s", method, target, rec.Code, ct, rec.Body)
+			}
+		case rec.Code == 301 || rec.Code == 307 || rec.Code == 308:
+			// ServeMux cleans paths such as "/a/../b" with a redirect.
+		default:
+			t.Fatalf("%s %s: status %d %s", method, target, rec.Code, rec.Body)
+		}
+	})
+}

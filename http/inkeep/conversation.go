@@ -1,0 +1,147 @@
+package inkeep
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/convstore/convstore"
+)
+
+// Conversation list paging, as Inkeep documents it: limit 0..100 (default
+// 20) and offset ≥ 0.
+const (
+	defaultListLimit = 20
+	maxListLimit     = convstore.MaxPageLimit
+)
+
+// deleteMessage is the message of DELETE's success body.
+const deleteMessage = "Conversation deleted successfully"
+
+// getConversation serves GET /conversations/{id}.
+func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
+	ctx, t := r.Context(), tenant(r)
+	c, err := d.resolve(ctx, t, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := d.load(ctx, t, c)
+	if err != nil {
+		return err
+	}
+	return ok(w, v.render())
+}
+
+// listConversations serves GET /conversations?limit=&offset=, newest first.
+func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
+	ctx, t := r.Context(), tenant(r)
+	limit, err := intParam(r, "limit", defaultListLimit, 0, maxListLimit)
+	if err != nil {
+		return err
+	}
+	offset, err := intParam(r, "offset", 0, 0, convstore.MaxConversationOffset)
+	if err != nil {
+		return err
+	}
+	total, err := d.store.CountConversations(ctx, t, convstore.ConversationFilter{})
+	if err != nil {
+		return err
+	}
+	out := ConversationList{Conversations: []Conversation{}, Total: total, PageSize: limit}
+	if limit > 0 {
+		f := convstore.ConversationFilter{Offset: offset, PageFilter: convstore.PageFilter{Limit: limit, Order: convstore.OrderDesc}}
+		convs, _, err := d.store.FindConversations(ctx, t, f)
+		if err != nil {
+			return err
+		}
+		for _, c := range convs {
+			v, err := d.load(ctx, t, c)
+			if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+				continue // deleted while we listed
+			} else if err != nil {
+				return err
+			}
+			out.Conversations = append(out.Conversations, *v.render())
+		}
+	}
+	out.Count = len(out.Conversations)
+	return ok(w, out)
+}
+
+// intParam reads an optional integer query parameter within [lo, hi]. Inkeep
+// documents both parameters as nullable, so an empty value is the default.
+func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" || s == "null" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, badParam(name, "Query parameter %q must be an integer between %d and %d.", name, lo, hi)
+	}
+	return n, nil
+}
+
+// deleteConversation serves DELETE /conversations/{id}: the conversation
+// goes with its messages, feedback and every other artifact.
+func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error {
+	ctx, t := r.Context(), tenant(r)
+	c, err := d.resolve(ctx, t, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if _, err := d.store.DeleteConversation(ctx, t, c.ID, deleteParams(r)); err != nil {
+		return notFoundIfGone(err)
+	}
+	return ok(w, DeleteResult{Success: true, Message: deleteMessage})
+}
+
+// logConversation serves POST /conversations: an upsert of a conversation
+// whose body always holds all its messages (see doc.go for the rules).
+func (d *Door) logConversation(w http.ResponseWriter, r *http.Request) error {
+	ctx, t := r.Context(), tenant(r)
+	body, err := d.srv.ReadBody(w, r)
+	if err != nil {
+		return err
+	}
+	in, err := parseLog(body)
+	if err != nil {
+		return err
+	}
+	var c *convstore.Conversation
+	if in.ID != "" {
+		c, err = d.resolve(ctx, t, in.ID)
+		if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
+			return err
+		}
+	}
+	if c == nil {
+		c, err = d.create(ctx, t, in)
+		var raced *raceError
+		if errors.As(err, &raced) {
+			c, err = raced.conv, nil // logged concurrently: upsert into it
+		} else if err != nil {
+			return err
+		} else {
+			return d.respond(w, r, c)
+		}
+	}
+	if err := d.upsert(ctx, t, c, in, deleteParams(r)); err != nil {
+		return err
+	}
+	return d.respond(w, r, c)
+}
+
+// respond writes the conversation as it now is.
+func (d *Door) respond(w http.ResponseWriter, r *http.Request, c *convstore.Conversation) error {
+	ctx, t := r.Context(), tenant(r)
+	c, err := d.store.FindConversationByID(ctx, t, c.ID)
+	if err != nil {
+		return notFoundIfGone(err)
+	}
+	v, err := d.load(ctx, t, c)
+	if err != nil {
+		return err
+	}
+	return ok(w, v.render())
+}

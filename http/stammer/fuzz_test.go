@@ -1,0 +1,130 @@
+package stammer_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/http/doortest"
+	"github.com/convstore/convstore/http/stammer"
+)
+
+// FuzzStammerIDs sends arbitrary ids through every route that takes one:
+// the deactivate path (under both mounts), the list's chatbot_uuid and
+// conversation_number, and the message body's chatbot_uuid and user_key.
+// Whatever the id, the answer is never a 500 and every error is the door's
+// JSON error with message and error.
+func FuzzStammerIDs(f *testing.F) {
+	e := doortest.New(f)
+	s := convhttp.NewServer(e.Config())
+	s.Mount("/", stammer.New(s))
+	s.Mount("/compat/stammer", stammer.New(s))
+	h := s.Handler()
+
+	serve := func(method, target string, body []byte, key string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, target, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Token "+key)
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	own, foreign := make([]string, 0, 3), make([]string, 0, 2)
+	for i := range 3 {
+		body, _ := json.Marshal(map[string]string{"chatbot_uuid": bot1, "query": "q", "user_key": "u" + string(rune('a'+i))})
+		w := serve("POST", pathMessage, body, e.KeyA)
+		var m map[string]any
+		if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &m) != nil {
+			f.Fatalf("seed conversation: %d %s", w.Code, w.Body)
+		}
+		own = append(own, m["conversation_uuid"].(string))
+	}
+	for range 2 {
+		body, _ := json.Marshal(map[string]string{"chatbot_uuid": bot1, "query": "q", "user_key": "b"})
+		w := serve("POST", pathMessage, body, e.KeyB)
+		var m map[string]any
+		_ = json.Unmarshal(w.Body.Bytes(), &m)
+		uuid, _ := m["conversation_uuid"].(string)
+		foreign = append(foreign, uuid)
+	}
+	seeds := append(append(own, foreign...),
+		"", " ", "0", "-1", "9223372036854775807", "9223372036854775808", "610",
+		strings.ToUpper(own[0]), strings.ReplaceAll(own[0], "-", ""), "{"+own[0]+"}", "urn:uuid:"+own[0],
+		"00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+		"zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", own[0][:35], own[0]+"0", "../..", "..", ".", "a/b", "%2F", "%",
+		"\x00", "\xff\xfe", "é", strings.Repeat("a", 300), "conv_01j00000000000000000000000", "?page=2", "#x",
+	)
+	for i, id := range seeds {
+		f.Add(uint8(i), id)
+	}
+	allowed := map[int]bool{200: true, 301: true, 307: true, 308: true, 400: true, 404: true, 405: true}
+	f.Fuzz(func(t *testing.T, target uint8, id string) {
+		var method, path string
+		var body []byte
+		list := pathConversations + "?onlyDeletedConversations=false&"
+		switch target % 6 {
+		case 0:
+			method, path = "POST", pathDeactivate(url.PathEscape(id))
+		case 1:
+			method, path = "POST", "/compat/stammer"+pathDeactivate(url.PathEscape(id))
+		case 2:
+			method, path = "GET", list+"chatbot_uuid="+url.QueryEscape(id)
+		case 3:
+			method, path = "GET", "/compat/stammer"+list+"conversation_number="+url.QueryEscape(id)
+		case 4:
+			method, path = "GET", list+"chatbot_id="+url.QueryEscape(id)
+		default:
+			method, path = "POST", pathMessage
+			body, _ = json.Marshal(map[string]string{"chatbot_uuid": id, "query": "q", "user_key": id})
+		}
+		w := serve(method, path, body, e.KeyA)
+		if !allowed[w.Code] {
+			t.Fatalf("%s %s: status %d %s", method, path, w.Code, w.Body)
+		}
+		if w.Code >= 300 && w.Code < 400 {
+			return
+		}
+		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+			t.Fatalf("%s %s: content type %q", method, path, ct)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
+			t.Fatalf("%s %s: body is not a JSON object: %s", method, path, w.Body)
+		}
+		if w.Code >= 400 {
+			for _, k := range []string{"detail", "message", "error"} {
+				if s, ok := m[k].(string); !ok || s == "" {
+					t.Fatalf("%s %s: %d without %q: %s", method, path, w.Code, k, w.Body)
+				}
+			}
+		}
+		if w.Code == 200 && target%6 < 2 {
+			// Only the caller's own conversations can be deleted.
+			uuid, _ := m["uuid"].(string)
+			if id, ok := convstore.ParseUUID(uuid); !ok || !containsFold(own, id.UUID()) {
+				t.Fatalf("%s %s deleted %q, not one of tenant A's", method, path, uuid)
+			}
+		}
+		for _, uuid := range foreign {
+			id, _ := convstore.ParseUUID(uuid)
+			if _, err := e.Store.FindConversationByID(ctx, e.TenantB, id); err != nil {
+				t.Fatalf("%s %s: tenant B's conversation %s: %v", method, path, uuid, err)
+			}
+		}
+	})
+}
+
+// containsFold reports whether list holds s, ignoring case.
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,237 @@
+package symbl
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/convstore/convstore"
+)
+
+// Bounds of GET /v1/conversations.
+const (
+	defaultListLimit = 20
+	maxListLimit     = 65536 // Symbl's documented maximum
+	defaultWindow    = 7 * 24 * time.Hour
+	sortStartTime    = "conversation.startTime"
+)
+
+// toConversation renders a conversation. Symbl's startTime and endTime are
+// the times the conversation was created and last changed, the times the
+// list's startTime/endTime window filters on; members are the distinct
+// authors of its messages.
+func toConversation(c *convstore.Conversation, members []member) conversation {
+	name := c.Title
+	if name == "" {
+		name = conversationID(c) // Symbl's default name is the id
+	}
+	meta := map[string]string{}
+	for k, v := range c.Metadata {
+		if !strings.HasPrefix(k, "symbl.") {
+			meta[k] = v
+		}
+	}
+	if members == nil {
+		members = []member{}
+	}
+	return conversation{
+		ID: conversationID(c), Type: "meeting", Name: name,
+		StartTime: formatTime(c.CreatedAt), EndTime: formatTime(c.UpdatedAt),
+		Members: members, Metadata: meta,
+	}
+}
+
+// getConversation serves GET /v1/conversations/{conversationId}.
+func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
+	conv, err := d.findConversation(r)
+	if err != nil {
+		return err
+	}
+	members, err := d.members(r.Context(), tenant(r), conv.ID)
+	if err != nil {
+		return notFoundAs(err)
+	}
+	return ok(w, toConversation(conv, members))
+}
+
+// listMembers serves GET /v1/conversations/{conversationId}/members.
+func (d *Door) listMembers(w http.ResponseWriter, r *http.Request) error {
+	conv, err := d.findConversation(r)
+	if err != nil {
+		return err
+	}
+	members, err := d.members(r.Context(), tenant(r), conv.ID)
+	if err != nil {
+		return notFoundAs(err)
+	}
+	if members == nil {
+		members = []member{}
+	}
+	return ok(w, struct {
+		Members []member `json:"members"`
+	}{members})
+}
+
+// deleteConversation serves DELETE /v1/conversations/{conversationId}: a
+// permanent, cascading delete.
+func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error {
+	conv, err := d.findConversation(r)
+	if err != nil {
+		return err
+	}
+	if _, err := d.store.DeleteConversation(r.Context(), tenant(r), conv.ID, deleteParams(r)); err != nil {
+		return notFoundAs(err)
+	}
+	return ok(w, messageBody{Message: "successfully deleted the conversation"})
+}
+
+// listQuery is the parsed query of GET /v1/conversations.
+type listQuery struct {
+	limit, offset int
+	order         convstore.Order
+	start, end    time.Time
+}
+
+// parseListQuery validates the list's query parameters; unknown ones are
+// ignored, as SDKs may send more.
+func parseListQuery(raw string, t time.Time) (*listQuery, error) {
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, badRequest("The query string is malformed")
+	}
+	q := &listQuery{limit: defaultListLimit, order: convstore.OrderAsc, end: t}
+	if s := v.Get("limit"); s != "" {
+		if q.limit, err = strconv.Atoi(s); err != nil || q.limit < 0 || q.limit > maxListLimit {
+			return nil, badRequest(`"limit" must be an integer between 0 and %d`, maxListLimit)
+		}
+	}
+	if s := v.Get("offset"); s != "" {
+		if q.offset, err = strconv.Atoi(s); err != nil || q.offset < 0 || q.offset > convstore.MaxConversationOffset {
+			return nil, badRequest(`"offset" must be an integer between 0 and %d`, convstore.MaxConversationOffset)
+		}
+	}
+	switch s := v.Get("order"); s {
+	case "", "asc":
+	case "desc":
+		q.order = convstore.OrderDesc
+	default:
+		return nil, badRequest(`"order" must be one of [asc, desc]`)
+	}
+	if s := v.Get("sort"); s != "" && s != sortStartTime {
+		return nil, badRequest(`"sort" must be %s: no other sort field is supported`, sortStartTime)
+	}
+	if v.Get("filter") != "" {
+		return nil, badRequest(`"filter" is not supported by this server; use startTime and endTime`)
+	}
+	if s := v.Get("endTime"); s != "" {
+		if q.end, err = parseISO(s); err != nil {
+			return nil, badRequest(`"endTime" must be a valid ISO 8601 date`)
+		}
+	}
+	q.start = q.end.Add(-defaultWindow)
+	if s := v.Get("startTime"); s != "" {
+		if q.start, err = parseISO(s); err != nil {
+			return nil, badRequest(`"startTime" must be a valid ISO 8601 date`)
+		}
+	}
+	if !q.start.Before(q.end) {
+		return nil, badRequest(`"startTime" must be before "endTime"`)
+	}
+	return q, nil
+}
+
+// listConversations serves GET /v1/conversations: {conversations:[…]},
+// oldest first by default, paging through the store 100 at a time.
+func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseListQuery(r.URL.RawQuery, now())
+	if err != nil {
+		return err
+	}
+	ctx, ten := r.Context(), tenant(r)
+	f := convstore.ConversationFilter{CreatedAfter: &q.start, CreatedBefore: &q.end, Offset: q.offset}
+	f.Order = q.order
+	out := []conversation{}
+	for remaining := q.limit; remaining > 0; {
+		f.Limit = min(remaining, convstore.MaxPageLimit)
+		page, more, err := d.store.FindConversations(ctx, ten, f)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			members, err := d.members(ctx, ten, c.ID)
+			if err != nil {
+				if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+					continue // deleted while listing
+				}
+				return err
+			}
+			out = append(out, toConversation(c, members))
+		}
+		remaining -= len(page)
+		if !more || len(page) == 0 {
+			break
+		}
+		f.After, f.Offset = page[len(page)-1].ID, 0
+	}
+	return ok(w, struct {
+		Conversations []conversation `json:"conversations"`
+	}{out})
+}
+
+// eachMessage calls fn with every message of a conversation, oldest first.
+func (d *Door) eachMessage(ctx context.Context, ten, conv convstore.ID, fn func(*convstore.Message)) error {
+	f := convstore.MessageFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
+	for {
+		page, more, err := d.store.FindMessages(ctx, ten, conv, f)
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			fn(m)
+		}
+		if !more || len(page) == 0 {
+			return nil
+		}
+		f.After = page[len(page)-1].ID
+	}
+}
+
+// memberIndex assigns member ids: a member is a distinct from.userId, or
+// from.name for messages without one, and its id is the decimal id of its
+// first message, so it is stable and matches the messages' from.id.
+type memberIndex struct {
+	ids     map[string]string
+	members []member
+}
+
+// add returns the member id of m's author, "" when m has none.
+func (x *memberIndex) add(m *convstore.Message) string {
+	userID := m.Metadata[metaUserID]
+	key := "u:" + userID
+	if userID == "" {
+		if m.AuthorName == "" {
+			return ""
+		}
+		key = "n:" + m.AuthorName
+	}
+	if id, ok := x.ids[key]; ok {
+		return id
+	}
+	if x.ids == nil {
+		x.ids = map[string]string{}
+	}
+	id := decimalID(m.ID)
+	x.ids[key] = id
+	x.members = append(x.members, member{ID: id, Name: m.AuthorName, Email: userID})
+	return id
+}
+
+// members returns the conversation's members in order of first message.
+func (d *Door) members(ctx context.Context, ten, conv convstore.ID) ([]member, error) {
+	var x memberIndex
+	err := d.eachMessage(ctx, ten, conv, func(m *convstore.Message) { x.add(m) })
+	return x.members, err
+}

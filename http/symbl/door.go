@@ -1,0 +1,100 @@
+package symbl
+
+import (
+	"net/http"
+
+	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
+)
+
+// DoorName is the door's name, recorded in deletion receipts and audit
+// entries.
+const DoorName = "symbl"
+
+// Door is the Symbl.ai-compatible API. It implements convhttp.Door.
+type Door struct {
+	srv   *convhttp.Server
+	store convstore.Store
+}
+
+// New returns the Symbl door serving s's store. Mount it at "/" on its own
+// listener or at "/compat/symbl" on the main one.
+func New(s *convhttp.Server) *Door {
+	return &Door{srv: s, store: s.Store()}
+}
+
+// Name returns DoorName.
+func (d *Door) Name() string { return DoorName }
+
+// Secret returns the key secret of the request's access token, taken from
+// "Authorization: Bearer <token>" or else the deprecated "x-api-key"
+// header; "" when absent, malformed or expired. See secretOf.
+func (d *Door) Secret(r *http.Request) string {
+	tok := convhttp.BearerSecret(r)
+	if tok == "" {
+		tok = r.Header.Get("x-api-key")
+	}
+	return secretOf(tok, now())
+}
+
+// Scopes of the routes, named for the table's readability.
+const (
+	public = convstore.Scope("")
+	read   = convstore.ScopeRead
+	write  = convstore.ScopeWrite
+	del    = convstore.ScopeDelete
+)
+
+// Path patterns, exactly as Symbl documents them.
+const (
+	pathToken         = "/oauth2/token:generate"
+	pathProcessText   = "/v1/process/text"
+	pathAppendText    = pathProcessText + "/{conversationId}"
+	pathJob           = "/v1/job/{jobId}"
+	pathConversations = "/v1/conversations"
+	pathConversation  = pathConversations + "/{conversationId}"
+)
+
+// Routes is the door's one route table. GET routes also answer HEAD.
+func (d *Door) Routes() []convhttp.Route {
+	return []convhttp.Route{
+		{Method: http.MethodPost, Path: pathToken, Scope: public, Handler: d.generateToken},
+
+		{Method: http.MethodPost, Path: pathProcessText, Scope: write, Handler: d.processText},
+		{Method: http.MethodPut, Path: pathAppendText, Scope: write, Handler: d.appendText},
+		{Method: http.MethodGet, Path: pathJob, Scope: read, Handler: d.getJob},
+
+		{Method: http.MethodGet, Path: pathConversations, Scope: read, Handler: d.listConversations},
+		{Method: http.MethodGet, Path: pathConversation, Scope: read, Handler: d.getConversation},
+		{Method: http.MethodDelete, Path: pathConversation, Scope: del, Handler: d.deleteConversation},
+		{Method: http.MethodGet, Path: pathConversation + "/members", Scope: read, Handler: d.listMembers},
+		{Method: http.MethodGet, Path: pathConversation + "/messages", Scope: read, Handler: d.listMessages},
+
+		{Method: http.MethodGet, Path: pathConversation + "/topics", Scope: read, Handler: d.listTopics},
+		{Method: http.MethodGet, Path: pathConversation + "/questions", Scope: read, Handler: d.listQuestions},
+		{Method: http.MethodGet, Path: pathConversation + "/action-items", Scope: read, Handler: d.listActionItems},
+		{Method: http.MethodGet, Path: pathConversation + "/follow-ups", Scope: read, Handler: d.listFollowUps},
+		{Method: http.MethodGet, Path: pathConversation + "/insights", Scope: read, Handler: d.listInsights},
+		{Method: http.MethodGet, Path: pathConversation + "/summary", Scope: read, Handler: d.listSummary},
+	}
+}
+
+// tenant returns the caller's tenant; routes with a scope always have a key.
+func tenant(r *http.Request) convstore.ID { return convhttp.Key(r.Context()).TenantID }
+
+// deleteParams says who deletes, for receipts and audit entries.
+func deleteParams(r *http.Request) convstore.DeleteParams {
+	return convstore.DeleteParams{
+		ActorKeyID: convhttp.Key(r.Context()).ID,
+		RequestID:  convhttp.RequestID(r.Context()),
+		Door:       DoorName,
+	}
+}
+
+// ok writes a 200 JSON body.
+func ok(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusOK, v) }
+
+// writeJSON writes a JSON body with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	return convhttp.WriteJSON(w, status, v)
+}

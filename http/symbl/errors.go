@@ -1,0 +1,131 @@
+package symbl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
+)
+
+// Fixed messages of the door's errors.
+const (
+	msgConversationNotFound = "The conversationId is either invalid or does not exist."
+	msgJobNotFound          = "The jobId is either invalid or does not exist."
+	msgUnauthorized         = "Unauthorized. Please generate a new access token."
+	msgBadCredentials       = "Unauthorized: invalid appId or appSecret."
+	msgInternal             = "Internal error."
+)
+
+// errorBody is Symbl's error format. statusCode appears only on 429, as in
+// Symbl's documented rate-limit answer.
+type errorBody struct {
+	StatusCode int    `json:"statusCode,omitempty"`
+	Message    string `json:"message"`
+}
+
+// errConversationNotFound is the one answer for a missing, foreign,
+// deleted or malformed conversation id on every conversation route.
+func errConversationNotFound() error {
+	return convstore.Errorf(convstore.ENOTFOUND, msgConversationNotFound)
+}
+
+// notFoundAs turns the store's ENOTFOUND into the door's conversation
+// not-found, leaving other errors as they are.
+func notFoundAs(err error) error {
+	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+		return errConversationNotFound()
+	}
+	return err
+}
+
+// badRequest returns a 400 with a Joi-style message, the style of Symbl's
+// documented validation errors (`"description" is not allowed to be empty`).
+func badRequest(format string, args ...any) error {
+	return &convstore.Error{Code: api.CodeInvalidParameter, Message: fmt.Sprintf(format, args...)}
+}
+
+// statusFor maps an error code to Symbl's status: every validation error is
+// 400 (Symbl documents no 422).
+func statusFor(code string) int {
+	if code == convstore.EINVALID {
+		return http.StatusBadRequest
+	}
+	return api.StatusForCode(code)
+}
+
+// WriteError writes err as Symbl's {"message": …} with application/json.
+// A 500 shows only "Internal error."; a 401 carries WWW-Authenticate.
+func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	code := convstore.ErrorCode(err)
+	status := statusFor(code)
+	b := errorBody{Message: convstore.ErrorMessage(err)}
+	switch status {
+	case http.StatusInternalServerError:
+		b.Message = msgInternal
+	case http.StatusUnauthorized:
+		if b.Message == convhttp.UnauthorizedMessage {
+			b.Message = msgUnauthorized
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="symbl"`)
+	case http.StatusTooManyRequests:
+		b.StatusCode = status
+	}
+	body, _ := json.Marshal(b) // strings and an int always marshal
+	body = append(body, '\n')
+	h := w.Header()
+	h.Set("Content-Type", convhttp.ContentTypeJSON)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// decodeBody reads the body (size-limited by the server) and decodes one
+// JSON value into dst leniently: unknown fields are ignored, as Symbl's
+// SDKs send options this door does not use, but syntax errors, wrong types
+// and trailing data are 400s.
+func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := d.srv.ReadBody(w, r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(dst); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typ) && typ.Field != "":
+			return badRequest("%q must be %s", typ.Field, kindName(typ.Type.Kind().String()))
+		case errors.As(err, &typ):
+			return badRequest("The request body must be a JSON object")
+		case errors.As(err, &syn):
+			return badRequest("The request body is not valid JSON (at byte %d)", syn.Offset)
+		}
+		return badRequest("The request body is not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("The request body must hold a single JSON object")
+	}
+	return nil
+}
+
+// kindName names a Go kind in JSON terms.
+func kindName(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "bool":
+		return "a boolean"
+	case "float64", "float32", "int", "int64":
+		return "a number"
+	}
+	return "an object"
+}
