@@ -133,7 +133,9 @@ func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64
 
 // createTemp creates a temporary file in key's shard directory. A concurrent
 // Delete may remove an empty shard directory while MkdirAll or CreateTemp
-// runs, so a missing directory is retried a few times.
+// runs, so a missing directory is retried a few times. MkdirAll can also
+// report "file exists" when another Put creates the directory and a Delete
+// removes it again between its mkdir and its check; that is retried too.
 func (s *FS) createTemp(key string) (*os.File, error) {
 	dir := s.dir(key)
 	var err error
@@ -144,7 +146,7 @@ func (s *FS) createTemp(key string) (*os.File, error) {
 				return f, nil
 			}
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrExist) {
 			break
 		}
 	}

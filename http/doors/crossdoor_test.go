@@ -21,7 +21,7 @@ const bot = "6f1c2a7e-3b9d-4c1e-9a2f-0d8e7b6c5a41"
 // world is the cross-door test's server: the native API at the root and
 // every vendor door under /compat/<name>, over one store.
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	env *doortest.Env
 	c   *doortest.Client
 	key string
@@ -61,7 +61,7 @@ func (w *world) mustStatus(r *doortest.Response, status int) *doortest.Response 
 	return r
 }
 
-func nativeID(t *testing.T, s string) convstore.ID {
+func nativeID(t testing.TB, s string) convstore.ID {
 	t.Helper()
 	id, err := convstore.ParseID(convstore.PrefixConversation, "id", s)
 	if err != nil {
