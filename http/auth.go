@@ -67,3 +67,18 @@ func schemeToken(h, scheme string) string {
 func AuthorizationToken(r *http.Request, scheme string) string {
 	return schemeToken(r.Header.Get("Authorization"), scheme)
 }
+
+// Tenant returns the caller's tenant. Only for routes with a Scope, which
+// always have an authenticated key.
+func Tenant(r *http.Request) convstore.ID { return Key(r.Context()).TenantID }
+
+// DeleteParams says who deletes through door, for receipts and audit
+// entries: the caller's key and the request id. Only for routes with a
+// Scope.
+func DeleteParams(r *http.Request, door string) convstore.DeleteParams {
+	return convstore.DeleteParams{
+		ActorKeyID: Key(r.Context()).ID,
+		RequestID:  RequestID(r.Context()),
+		Door:       door,
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // toConversation renders a conversation. One created outside this door has
@@ -93,7 +94,7 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	conv, _, err := d.store.CreateConversation(r.Context(), tenant(r), c)
+	conv, _, err := d.store.CreateConversation(r.Context(), convhttp.Tenant(r), c)
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func (d *Door) getOrCreateConversation(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	c.ExternalID = externalID(bot, c.Metadata[keyChannel], c.Metadata[keyIntegration], disc)
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	conv, err := d.store.FindConversationByExternalID(ctx, tid, c.ExternalID)
 	created := false
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
@@ -179,7 +180,7 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	conv, err := d.findConversation(r.Context(), tenant(r), bot, r.PathValue("id"))
+	conv, err := d.findConversation(r.Context(), convhttp.Tenant(r), bot, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -197,7 +198,7 @@ func (d *Door) updateConversation(w http.ResponseWriter, r *http.Request) error 
 	if err := d.decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	conv, err := d.findConversation(ctx, tid, bot, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -221,12 +222,12 @@ func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	conv, err := d.findConversation(ctx, tid, bot, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if _, err := d.store.DeleteConversation(ctx, tid, conv.ID, deleteParams(r)); err != nil {
+	if _, err := d.store.DeleteConversation(ctx, tid, conv.ID, convhttp.DeleteParams(r, DoorName)); err != nil {
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			return conversationNotFound() // deleted concurrently
 		}
@@ -250,7 +251,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	convs, more, err := d.store.FindConversations(r.Context(), tenant(r), f)
+	convs, more, err := d.store.FindConversations(r.Context(), convhttp.Tenant(r), f)
 	if err != nil {
 		return err
 	}

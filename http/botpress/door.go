@@ -64,18 +64,6 @@ func (d *Door) Routes() []convhttp.Route {
 	}
 }
 
-// tenant returns the caller's tenant; every route has a scope, so a key.
-func tenant(r *http.Request) convstore.ID { return convhttp.Key(r.Context()).TenantID }
-
-// deleteParams says who deletes, for receipts and audit entries.
-func deleteParams(r *http.Request) convstore.DeleteParams {
-	return convstore.DeleteParams{
-		ActorKeyID: convhttp.Key(r.Context()).ID,
-		RequestID:  convhttp.RequestID(r.Context()),
-		Door:       DoorName,
-	}
-}
-
 // ok writes a 200 JSON body: Botpress answers every success with 200,
 // creates included.
 func ok(w http.ResponseWriter, v any) error { return convhttp.WriteJSON(w, http.StatusOK, v) }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // defaultMessageType is the type of messages stored without one (created
@@ -160,7 +161,7 @@ func (d *Door) createMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	conv, err := d.findConversation(ctx, tid, bot, *in.ConversationID)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Order = convstore.OrderDesc
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	conv, err := d.findConversation(ctx, tid, bot, convID)
 	if err != nil {
 		return err
@@ -223,7 +224,7 @@ func (d *Door) getMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, conv, err := d.findMessage(r.Context(), tenant(r), bot, r.PathValue("id"))
+	m, conv, err := d.findMessage(r.Context(), convhttp.Tenant(r), bot, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -236,12 +237,12 @@ func (d *Door) deleteMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	m, conv, err := d.findMessage(ctx, tid, bot, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if err := d.store.DeleteMessage(ctx, tid, conv.ID, m.ID, deleteParams(r)); err != nil {
+	if err := d.store.DeleteMessage(ctx, tid, conv.ID, m.ID, convhttp.DeleteParams(r, DoorName)); err != nil {
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			return messageNotFound()
 		}

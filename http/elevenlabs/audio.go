@@ -2,14 +2,12 @@ package elevenlabs
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Attachment name prefixes of the separate audio tracks ElevenLabs reports.
@@ -92,7 +90,7 @@ func (d *Door) getAudio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	set, err := d.audioAttachments(ctx, tid, c.ID)
 	if err != nil {
 		return notFound(err)
@@ -108,20 +106,5 @@ func (d *Door) getAudio(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer body.Close()
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	h.Set("Content-Disposition", `attachment; filename="`+a.Name+`"`)
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	n, err := io.Copy(w, body)
-	if err != nil {
-		return fmt.Errorf("stream audio after %d of %d bytes: %w", n, a.Size, err)
-	}
-	if n != a.Size {
-		return fmt.Errorf("stream audio: store gave %d bytes, record says %d", n, a.Size)
-	}
-	return nil
+	return convhttp.WriteAttachment(w, r, a, body)
 }

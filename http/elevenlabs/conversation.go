@@ -102,7 +102,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if f.excludeDone { // every stored conversation is "done"
 		return convhttp.WriteJSON(w, http.StatusOK, page)
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	sf := f.store
 	sf.Limit = f.pageSize
 	if f.postFiltered() {
@@ -203,7 +203,7 @@ func (d *Door) findConversation(r *http.Request) (*convstore.Conversation, error
 	if err != nil {
 		return nil, err
 	}
-	c, err := d.store.FindConversationByID(r.Context(), tenant(r), id)
+	c, err := d.store.FindConversationByID(r.Context(), convhttp.Tenant(r), id)
 	return c, notFound(err)
 }
 
@@ -221,7 +221,7 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	out := conversation{
 		AgentID:        c.AgentID,
 		AgentName:      metaString(c.Metadata, metaAgentName),
@@ -298,7 +298,7 @@ func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if _, err := d.store.DeleteConversation(r.Context(), tenant(r), id, deleteParams(r)); err != nil {
+	if _, err := d.store.DeleteConversation(r.Context(), convhttp.Tenant(r), id, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return notFound(err)
 	}
 	return convhttp.WriteJSON(w, http.StatusOK, nil)

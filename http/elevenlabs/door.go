@@ -47,15 +47,3 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathAudio, Scope: convstore.ScopeRead, Handler: d.getAudio},
 	}
 }
-
-// tenant returns the caller's tenant; every route has a scope, so a key.
-func tenant(r *http.Request) convstore.ID { return convhttp.Key(r.Context()).TenantID }
-
-// deleteParams records this door as the deleter in receipts and audit.
-func deleteParams(r *http.Request) convstore.DeleteParams {
-	return convstore.DeleteParams{
-		ActorKeyID: convhttp.Key(r.Context()).ID,
-		RequestID:  convhttp.RequestID(r.Context()),
-		Door:       DoorName,
-	}
-}

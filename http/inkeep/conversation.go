@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Conversation list paging, as Inkeep documents it: limit 0..100 (default
@@ -20,7 +21,7 @@ const deleteMessage = "Conversation deleted successfully"
 
 // getConversation serves GET /conversations/{id}.
 func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	c, err := d.resolve(ctx, t, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -34,7 +35,7 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 
 // listConversations serves GET /conversations?limit=&offset=, newest first.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	limit, err := intParam(r, "limit", defaultListLimit, 0, maxListLimit)
 	if err != nil {
 		return err
@@ -85,12 +86,12 @@ func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
 // deleteConversation serves DELETE /conversations/{id}: the conversation
 // goes with its messages, feedback and every other artifact.
 func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error {
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	c, err := d.resolve(ctx, t, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if _, err := d.store.DeleteConversation(ctx, t, c.ID, deleteParams(r)); err != nil {
+	if _, err := d.store.DeleteConversation(ctx, t, c.ID, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return notFoundIfGone(err)
 	}
 	return ok(w, DeleteResult{Success: true, Message: deleteMessage})
@@ -99,7 +100,7 @@ func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error 
 // logConversation serves POST /conversations: an upsert of a conversation
 // whose body always holds all its messages (see doc.go for the rules).
 func (d *Door) logConversation(w http.ResponseWriter, r *http.Request) error {
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	body, err := d.srv.ReadBody(w, r)
 	if err != nil {
 		return err
@@ -126,7 +127,7 @@ func (d *Door) logConversation(w http.ResponseWriter, r *http.Request) error {
 			return d.respond(w, r, c)
 		}
 	}
-	if err := d.upsert(ctx, t, c, in, deleteParams(r)); err != nil {
+	if err := d.upsert(ctx, t, c, in, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return err
 	}
 	return d.respond(w, r, c)
@@ -134,7 +135,7 @@ func (d *Door) logConversation(w http.ResponseWriter, r *http.Request) error {
 
 // respond writes the conversation as it now is.
 func (d *Door) respond(w http.ResponseWriter, r *http.Request, c *convstore.Conversation) error {
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	c, err := d.store.FindConversationByID(ctx, t, c.ID)
 	if err != nil {
 		return notFoundIfGone(err)

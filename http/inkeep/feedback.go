@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // feedbackKey is the top-level member of a feedback artifact's Data.
@@ -24,7 +25,7 @@ const maxDetails = 64 << 10
 // message's conversation. An unknown messageId is a 422, since Inkeep
 // documents no 404 for this operation.
 func (d *Door) submitFeedback(w http.ResponseWriter, r *http.Request) error {
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	body, err := d.srv.ReadBody(w, r)
 	if err != nil {
 		return err
@@ -63,7 +64,7 @@ func (d *Door) submitFeedback(w http.ResponseWriter, r *http.Request) error {
 // getFeedback serves GET /feedback/{id}: the feedback with its conversation
 // and message, as the SDK's newest schema requires.
 func (d *Door) getFeedback(w http.ResponseWriter, r *http.Request) error {
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	id, err := convstore.ParseID(convstore.PrefixArtifact, "id", r.PathValue("id"))
 	if err != nil {
 		return errFeedbackNotFound()

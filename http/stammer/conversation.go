@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // msgDeleted is the success message of a deactivation.
@@ -18,12 +19,7 @@ func (d *Door) deactivateConversation(w http.ResponseWriter, r *http.Request) er
 	if !ok || id.IsZero() {
 		return errConversationNotFound()
 	}
-	key := keyOf(r)
-	del, err := d.store.DeleteConversation(r.Context(), key.TenantID, id, convstore.DeleteParams{
-		ActorKeyID: key.ID,
-		RequestID:  requestID(r),
-		Door:       DoorName,
-	})
+	del, err := d.store.DeleteConversation(r.Context(), convhttp.Tenant(r), id, convhttp.DeleteParams(r, DoorName))
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		return errConversationNotFound()
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // maxListedMessages bounds the messages shown per listed conversation;
@@ -22,7 +23,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, t := r.Context(), tenant(r)
+	ctx, t := r.Context(), convhttp.Tenant(r)
 	var convs []*convstore.Conversation
 	count := 0
 	switch {

@@ -46,12 +46,3 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodPost, Path: pathDeactivate, Scope: convstore.ScopeDelete, Handler: d.deactivateConversation},
 	}
 }
-
-// keyOf returns the caller's API key; every route has a scope, so a key.
-func keyOf(r *http.Request) *convstore.APIKey { return convhttp.Key(r.Context()) }
-
-// tenant returns the caller's tenant.
-func tenant(r *http.Request) convstore.ID { return keyOf(r).TenantID }
-
-// requestID returns the request's id, for receipts.
-func requestID(r *http.Request) string { return convhttp.RequestID(r.Context()) }

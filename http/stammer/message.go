@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Bounds of the message body.
@@ -50,7 +51,7 @@ func (d *Door) sendMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	conv, msg, isNew, err := d.appendQuery(r.Context(), tenant(r), chatbot, *in.UserKey, mc)
+	conv, msg, isNew, err := d.appendQuery(r.Context(), convhttp.Tenant(r), chatbot, *in.UserKey, mc)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Bounds of GET /v1/conversations.
@@ -50,7 +51,7 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	members, err := d.members(r.Context(), tenant(r), conv.ID)
+	members, err := d.members(r.Context(), convhttp.Tenant(r), conv.ID)
 	if err != nil {
 		return notFoundAs(err)
 	}
@@ -63,7 +64,7 @@ func (d *Door) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	members, err := d.members(r.Context(), tenant(r), conv.ID)
+	members, err := d.members(r.Context(), convhttp.Tenant(r), conv.ID)
 	if err != nil {
 		return notFoundAs(err)
 	}
@@ -82,7 +83,7 @@ func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if _, err := d.store.DeleteConversation(r.Context(), tenant(r), conv.ID, deleteParams(r)); err != nil {
+	if _, err := d.store.DeleteConversation(r.Context(), convhttp.Tenant(r), conv.ID, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return notFoundAs(err)
 	}
 	return ok(w, messageBody{Message: "successfully deleted the conversation"})
@@ -150,7 +151,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, ten := r.Context(), tenant(r)
+	ctx, ten := r.Context(), convhttp.Tenant(r)
 	f := convstore.ConversationFilter{CreatedAfter: &q.start, CreatedBefore: &q.end, Offset: q.offset}
 	f.Order = q.order
 	out := []conversation{}

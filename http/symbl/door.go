@@ -79,18 +79,6 @@ func (d *Door) Routes() []convhttp.Route {
 	}
 }
 
-// tenant returns the caller's tenant; routes with a scope always have a key.
-func tenant(r *http.Request) convstore.ID { return convhttp.Key(r.Context()).TenantID }
-
-// deleteParams says who deletes, for receipts and audit entries.
-func deleteParams(r *http.Request) convstore.DeleteParams {
-	return convstore.DeleteParams{
-		ActorKeyID: convhttp.Key(r.Context()).ID,
-		RequestID:  convhttp.RequestID(r.Context()),
-		Door:       DoorName,
-	}
-}
-
 // ok writes a 200 JSON body.
 func ok(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusOK, v) }
 

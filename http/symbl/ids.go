@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // conversationID renders a conversation's Symbl id: its sequence number in
@@ -38,7 +39,7 @@ func (d *Door) findConversation(r *http.Request) (*convstore.Conversation, error
 	if !ok {
 		return nil, errConversationNotFound()
 	}
-	conv, err := d.store.FindConversationBySeq(r.Context(), tenant(r), seq)
+	conv, err := d.store.FindConversationBySeq(r.Context(), convhttp.Tenant(r), seq)
 	if err != nil {
 		return nil, notFoundAs(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Symbl insight types, which are also artifact type names.
@@ -32,7 +33,7 @@ func (d *Door) eachArtifact(r *http.Request, t convstore.ArtifactType, fn func(*
 	}
 	f := convstore.ArtifactFilter{Type: t, PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
 	for {
-		page, more, err := d.store.FindArtifacts(r.Context(), tenant(r), conv.ID, f)
+		page, more, err := d.store.FindArtifacts(r.Context(), convhttp.Tenant(r), conv.ID, f)
 		if err != nil {
 			return notFoundAs(err)
 		}

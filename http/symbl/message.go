@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // listMessages serves GET /v1/conversations/{conversationId}/messages: all
@@ -21,7 +22,7 @@ func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 	out := []message{}
 	var members memberIndex
 	var first time.Time
-	err = d.eachMessage(r.Context(), tenant(r), conv.ID, func(m *convstore.Message) {
+	err = d.eachMessage(r.Context(), convhttp.Tenant(r), conv.ID, func(m *convstore.Message) {
 		start, end := messageTimes(m)
 		if len(out) == 0 {
 			first = start

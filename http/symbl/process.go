@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Metadata keys where the door keeps what Symbl's model has and the domain
@@ -61,7 +62,7 @@ func (d *Door) processText(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Validate(); err != nil {
 		return badRequest("%s", convstore.ErrorMessage(err)) // a safety net: checkMessages covers the bounds
 	}
-	conv, msgs, err := d.store.CreateConversation(r.Context(), tenant(r), c)
+	conv, msgs, err := d.store.CreateConversation(r.Context(), convhttp.Tenant(r), c)
 	if err != nil {
 		return err
 	}
@@ -93,12 +94,12 @@ func (d *Door) appendText(w http.ResponseWriter, r *http.Request) error {
 	if err := convstore.ValidateMessageBatch("messages", creates, true); err != nil {
 		return badRequest("%s", convstore.ErrorMessage(err))
 	}
-	msgs, err := d.store.CreateMessages(r.Context(), tenant(r), conv.ID, creates)
+	msgs, err := d.store.CreateMessages(r.Context(), convhttp.Tenant(r), conv.ID, creates)
 	if err != nil {
 		return notFoundAs(err)
 	}
 	if in.Name != nil && title != conv.Title {
-		if _, err := d.store.UpdateConversation(r.Context(), tenant(r), conv.ID, &convstore.ConversationUpdate{Title: &title}); err != nil {
+		if _, err := d.store.UpdateConversation(r.Context(), convhttp.Tenant(r), conv.ID, &convstore.ConversationUpdate{Title: &title}); err != nil {
 			return notFoundAs(err)
 		}
 	}
@@ -114,7 +115,7 @@ func (d *Door) getJob(w http.ResponseWriter, r *http.Request) error {
 	if !valid || id.IsZero() {
 		return convstore.Errorf(convstore.ENOTFOUND, msgJobNotFound)
 	}
-	if _, err := d.store.FindMessageByID(r.Context(), tenant(r), convstore.ID{}, id); err != nil {
+	if _, err := d.store.FindMessageByID(r.Context(), convhttp.Tenant(r), convstore.ID{}, id); err != nil {
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			return convstore.Errorf(convstore.ENOTFOUND, msgJobNotFound)
 		}

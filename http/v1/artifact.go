@@ -5,6 +5,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // createArtifact serves POST …/artifacts: 201 with the artifact.
@@ -33,7 +34,7 @@ func (d *Door) createArtifact(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	a, err := d.store.CreateArtifact(r.Context(), tenant(r), cid, c)
+	a, err := d.store.CreateArtifact(r.Context(), convhttp.Tenant(r), cid, c)
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func (d *Door) listArtifacts(w http.ResponseWriter, r *http.Request) error {
 	if f.PageFilter, err = q.page(convstore.PrefixArtifact, convstore.OrderAsc); err != nil {
 		return err
 	}
-	arts, more, err := d.store.FindArtifacts(r.Context(), tenant(r), cid, f)
+	arts, more, err := d.store.FindArtifacts(r.Context(), convhttp.Tenant(r), cid, f)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (d *Door) getArtifact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := d.store.FindArtifactByID(r.Context(), tenant(r), cid, aid)
+	a, err := d.store.FindArtifactByID(r.Context(), convhttp.Tenant(r), cid, aid)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (d *Door) deleteArtifact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := d.store.DeleteArtifact(r.Context(), tenant(r), cid, aid, deleteParams(r)); err != nil {
+	if err := d.store.DeleteArtifact(r.Context(), convhttp.Tenant(r), cid, aid, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return err
 	}
 	return ok(w, api.Deleted{ID: aid.Format(convstore.PrefixArtifact), Object: api.ObjectArtifactDeleted, Deleted: true})

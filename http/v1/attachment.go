@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/convstore/convstore"
@@ -63,7 +62,7 @@ func (d *Door) putAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, tid, max := r.Context(), tenant(r), d.cfg.MaxAttachmentBytes
+	ctx, tid, max := r.Context(), convhttp.Tenant(r), d.cfg.MaxAttachmentBytes
 	// Answer 404 before reading a possibly large body.
 	if _, err := d.store.FindConversationByID(ctx, tid, cid); err != nil {
 		return err
@@ -113,7 +112,7 @@ func (d *Door) listAttachments(w http.ResponseWriter, r *http.Request) error {
 	if f.PageFilter, err = q.page(convstore.PrefixAttachment, convstore.OrderAsc); err != nil {
 		return err
 	}
-	atts, more, err := d.store.FindAttachments(r.Context(), tenant(r), cid, f)
+	atts, more, err := d.store.FindAttachments(r.Context(), convhttp.Tenant(r), cid, f)
 	if err != nil {
 		return err
 	}
@@ -129,7 +128,7 @@ func (d *Door) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, body, err := d.store.OpenAttachment(r.Context(), tenant(r), cid, name)
+	a, body, err := d.store.OpenAttachment(r.Context(), convhttp.Tenant(r), cid, name)
 	if err != nil {
 		return err
 	}
@@ -148,22 +147,7 @@ func (d *Door) getAttachment(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	// Never render user content inline in a browser.
-	h.Set("Content-Disposition", `attachment; filename="`+a.Name+`"`)
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	n, err := io.Copy(w, body)
-	if err != nil {
-		return fmt.Errorf("stream attachment after %d of %d bytes: %w", n, a.Size, err)
-	}
-	if n != a.Size {
-		return fmt.Errorf("stream attachment: store gave %d bytes, record says %d", n, a.Size)
-	}
-	return nil
+	return convhttp.WriteAttachment(w, r, a, body)
 }
 
 // etagMatch reports whether an If-None-Match header matches etag (weak
@@ -184,12 +168,12 @@ func (d *Door) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, tid := r.Context(), tenant(r)
+	ctx, tid := r.Context(), convhttp.Tenant(r)
 	a, err := d.store.FindAttachmentByName(ctx, tid, cid, name)
 	if err != nil {
 		return err
 	}
-	if err := d.store.DeleteAttachment(ctx, tid, cid, name, deleteParams(r)); err != nil {
+	if err := d.store.DeleteAttachment(ctx, tid, cid, name, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return err
 	}
 	return ok(w, api.Deleted{ID: a.ID.Format(convstore.PrefixAttachment), Object: api.ObjectAttachmentDeleted, Deleted: true})

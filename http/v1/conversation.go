@@ -6,6 +6,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // createConversation serves POST /v1/conversations: 201 with the
@@ -32,7 +33,7 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 	if err := c.Validate(); err != nil {
 		return wireOffsets(err)
 	}
-	conv, _, err := d.store.CreateConversation(r.Context(), tenant(r), c)
+	conv, _, err := d.store.CreateConversation(r.Context(), convhttp.Tenant(r), c)
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if f.PageFilter, err = q.page(convstore.PrefixConversation, convstore.OrderDesc); err != nil {
 		return err
 	}
-	convs, more, err := d.store.FindConversations(r.Context(), tenant(r), f)
+	convs, more, err := d.store.FindConversations(r.Context(), convhttp.Tenant(r), f)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseQuery(r); err != nil {
 		return err
 	}
-	conv, err := d.store.FindConversationByID(r.Context(), tenant(r), id)
+	conv, err := d.store.FindConversationByID(r.Context(), convhttp.Tenant(r), id)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func (d *Door) updateConversation(w http.ResponseWriter, r *http.Request) error 
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	conv, err := d.store.UpdateConversation(r.Context(), tenant(r), id, u)
+	conv, err := d.store.UpdateConversation(r.Context(), convhttp.Tenant(r), id, u)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error 
 	if _, err := parseQuery(r); err != nil {
 		return err
 	}
-	del, err := d.store.DeleteConversation(r.Context(), tenant(r), id, deleteParams(r))
+	del, err := d.store.DeleteConversation(r.Context(), convhttp.Tenant(r), id, convhttp.DeleteParams(r, DoorName))
 	if err != nil {
 		return err
 	}

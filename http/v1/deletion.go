@@ -5,6 +5,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // listDeletions serves GET /v1/deletions: receipts, newest first by
@@ -22,7 +23,7 @@ func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
 	if f.PageFilter, err = q.page(convstore.PrefixDeletion, convstore.OrderDesc); err != nil {
 		return err
 	}
-	dels, more, err := d.store.FindDeletions(r.Context(), tenant(r), f)
+	dels, more, err := d.store.FindDeletions(r.Context(), convhttp.Tenant(r), f)
 	if err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func (d *Door) getDeletion(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseQuery(r); err != nil {
 		return err
 	}
-	del, err := d.store.FindDeletionByID(r.Context(), tenant(r), id)
+	del, err := d.store.FindDeletionByID(r.Context(), convhttp.Tenant(r), id)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func (d *Door) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if f.PageFilter, err = q.page(convstore.PrefixAudit, convstore.OrderDesc); err != nil {
 		return err
 	}
-	entries, more, err := d.store.FindAuditEntries(r.Context(), tenant(r), f)
+	entries, more, err := d.store.FindAuditEntries(r.Context(), convhttp.Tenant(r), f)
 	if err != nil {
 		return err
 	}

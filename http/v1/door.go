@@ -117,18 +117,6 @@ func (d *Door) getOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// tenant returns the caller's tenant; routes with a scope always have a key.
-func tenant(r *http.Request) convstore.ID { return convhttp.Key(r.Context()).TenantID }
-
-// deleteParams says who deletes, for receipts and audit entries.
-func deleteParams(r *http.Request) convstore.DeleteParams {
-	return convstore.DeleteParams{
-		ActorKeyID: convhttp.Key(r.Context()).ID,
-		RequestID:  convhttp.RequestID(r.Context()),
-		Door:       DoorName,
-	}
-}
-
 // created writes a 201 JSON body.
 func created(w http.ResponseWriter, v any) error { return convhttp.WriteJSON(w, http.StatusCreated, v) }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // createKey serves POST /v1/keys: 201 with the new key, whose secret is
@@ -24,7 +25,7 @@ func (d *Door) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	nk, err := d.store.CreateKey(r.Context(), tenant(r), c)
+	nk, err := d.store.CreateKey(r.Context(), convhttp.Tenant(r), c)
 	if err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func (d *Door) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseQuery(r); err != nil {
 		return err
 	}
-	keys, err := d.store.FindKeys(r.Context(), tenant(r))
+	keys, err := d.store.FindKeys(r.Context(), convhttp.Tenant(r))
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func (d *Door) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseQuery(r); err != nil {
 		return err
 	}
-	if err := d.store.DeleteKey(r.Context(), tenant(r), id); err != nil {
+	if err := d.store.DeleteKey(r.Context(), convhttp.Tenant(r), id); err != nil {
 		return err
 	}
 	return ok(w, api.Deleted{ID: id.Format(convstore.PrefixKey), Object: api.ObjectAPIKeyDeleted, Deleted: true})

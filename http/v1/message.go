@@ -125,7 +125,7 @@ func (d *Door) createMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msgs, err := d.store.CreateMessages(r.Context(), tenant(r), cid, batch)
+	msgs, err := d.store.CreateMessages(r.Context(), convhttp.Tenant(r), cid, batch)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if f.PageFilter, err = q.page(convstore.PrefixMessage, convstore.OrderAsc); err != nil {
 		return err
 	}
-	msgs, more, err := d.store.FindMessages(r.Context(), tenant(r), cid, f)
+	msgs, more, err := d.store.FindMessages(r.Context(), convhttp.Tenant(r), cid, f)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (d *Door) getMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := d.store.FindMessageByID(r.Context(), tenant(r), cid, mid)
+	m, err := d.store.FindMessageByID(r.Context(), convhttp.Tenant(r), cid, mid)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (d *Door) deleteMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := d.store.DeleteMessage(r.Context(), tenant(r), cid, mid, deleteParams(r)); err != nil {
+	if err := d.store.DeleteMessage(r.Context(), convhttp.Tenant(r), cid, mid, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return err
 	}
 	return ok(w, api.Deleted{ID: mid.Format(convstore.PrefixMessage), Object: api.ObjectMessageDeleted, Deleted: true})
