@@ -151,8 +151,12 @@ func (f *ConversationFilter) ValidateCount() error {
 // entry, never any content.
 type DeleteParams struct {
 	ActorKeyID ID     // the API key that asked (zero for operators)
-	RequestID  string // the door's request id, for correlating logs
+	RequestID  string // the server-generated request id, for correlating logs
 	Door       string // which door asked: "native", "symbl", …
+	// ClientRequestID is the request id the client sent, if any: kept
+	// apart from RequestID because a client can send any value (an
+	// earlier receipt's id, say), which must never pass for the server's.
+	ClientRequestID string
 }
 
 // ConversationService manages conversations. Every method is scoped to the

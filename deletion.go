@@ -14,7 +14,8 @@ type Deletion struct {
 	ConversationSeq int64
 	ActorKeyID      ID // zero for operators
 	Door            string
-	RequestID       string
+	RequestID       string // server-generated
+	ClientRequestID string // what the client sent as its request id, if anything
 	Messages        int
 	Artifacts       int
 	Attachments     int
@@ -28,26 +29,31 @@ type DeletionFilter struct {
 	PageFilter
 }
 
-// Audit actions.
+// Audit actions: every destructive or administrative action.
 const (
 	AuditConversationDelete = "conversation.delete"
 	AuditMessageDelete      = "message.delete"
 	AuditArtifactDelete     = "artifact.delete"
 	AuditAttachmentDelete   = "attachment.delete"
+	AuditAttachmentReplace  = "attachment.replace" // a put over an existing name: the old bytes are removed
+	AuditKeyCreate          = "key.create"
+	AuditKeyRevoke          = "key.revoke"
+	AuditTenantCreate       = "tenant.create"
 )
 
-// AuditEntry records one destructive action: who, when, which ids. It never
-// holds content.
+// AuditEntry records one destructive or administrative action: who, when,
+// which ids. It never holds content.
 type AuditEntry struct {
-	ID             ID
-	TenantID       ID
-	Action         string
-	ActorKeyID     ID
-	Door           string
-	RequestID      string
-	ConversationID ID
-	TargetID       ID // the message, artifact, attachment or deletion receipt
-	CreatedAt      time.Time
+	ID              ID
+	TenantID        ID
+	Action          string
+	ActorKeyID      ID
+	Door            string
+	RequestID       string // server-generated
+	ClientRequestID string // what the client sent as its request id, if anything
+	ConversationID  ID
+	TargetID        ID // the message, artifact, attachment, deletion receipt, key or tenant
+	CreatedAt       time.Time
 }
 
 // AuditFilter selects audit entries. Default order: desc.

@@ -15,6 +15,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // valid credentials without the needed scope
 	ETOOLARGE     = "too_large"    // body or attachment over its limit
 	EUNAVAILABLE  = "unavailable"  // the store cannot serve now (shutting down, unreachable)
+	ETIMEOUT      = "timeout"      // the store gave up waiting (a lock, a statement, a pool connection); retry later
 	ERATELIMITED  = "rate_limited" // too many requests
 	EUNSUPPORTED  = "unsupported"  // the operation is not supported by this engine or door
 )

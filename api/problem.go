@@ -47,6 +47,7 @@ var statusByCode = map[string]int{
 	convstore.EFORBIDDEN:    http.StatusForbidden,
 	convstore.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	convstore.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	convstore.ETIMEOUT:      http.StatusServiceUnavailable,
 	convstore.ERATELIMITED:  http.StatusTooManyRequests,
 	convstore.EUNSUPPORTED:  http.StatusNotImplemented,
 	convstore.EINTERNAL:     http.StatusInternalServerError,

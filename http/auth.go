@@ -77,8 +77,9 @@ func Tenant(r *http.Request) convstore.ID { return Key(r.Context()).TenantID }
 // Scope.
 func DeleteParams(r *http.Request, door string) convstore.DeleteParams {
 	return convstore.DeleteParams{
-		ActorKeyID: Key(r.Context()).ID,
-		RequestID:  RequestID(r.Context()),
-		Door:       door,
+		ActorKeyID:      Key(r.Context()).ID,
+		RequestID:       RequestID(r.Context()),
+		ClientRequestID: ClientRequestID(r.Context()),
+		Door:            door,
 	}
 }

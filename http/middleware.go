@@ -13,7 +13,8 @@ import (
 	"github.com/convstore/convstore/api"
 )
 
-// HeaderRequestID carries the request id in both directions.
+// HeaderRequestID carries the request id: the client may send its own,
+// the response always carries the server's.
 const HeaderRequestID = "X-Request-Id"
 
 // MaxRequestIDLen bounds an accepted incoming request id.
@@ -22,10 +23,11 @@ const MaxRequestIDLen = 128
 // reqInfo is the per-request state the middleware and the route wrapper
 // share through the context: what the access log needs and the caller's key.
 type reqInfo struct {
-	id      string
-	pattern string
-	key     *convstore.APIKey
-	door    string
+	id       string // server-generated, always
+	clientID string // the client's X-Request-Id if acceptable, else ""
+	pattern  string
+	key      *convstore.APIKey
+	door     string
 }
 
 type ctxKey struct{}
@@ -46,6 +48,16 @@ func RequestID(ctx context.Context) string {
 	return ""
 }
 
+// ClientRequestID returns the request id the client sent, if it was
+// acceptable (see validRequestID), or "". It is recorded beside the
+// server's id, never instead of it.
+func ClientRequestID(ctx context.Context) string {
+	if i := infoFrom(ctx); i != nil {
+		return i.clientID
+	}
+	return ""
+}
+
 // Key returns the authenticated API key of the request, or nil on public
 // routes and outside a request served by a Server.
 func Key(ctx context.Context) *convstore.APIKey {
@@ -55,20 +67,24 @@ func Key(ctx context.Context) *convstore.APIKey {
 	return nil
 }
 
-// validRequestID reports whether an incoming request id is short and made of
-// [A-Za-z0-9._-] only, so it is safe in headers, logs and receipts.
+// validRequestID reports whether an incoming request id is at most
+// MaxRequestIDLen bytes of visible ASCII (no spaces, no control
+// characters), so it is safe in headers, logs, terminals and receipts.
+// Anything else is dropped, not repaired.
 func validRequestID(s string) bool {
 	if s == "" || len(s) > MaxRequestIDLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if c := s[i]; c <= ' ' || c > '~' {
 			return false
 		}
 	}
 	return true
 }
+
+// newRequestID returns a fresh server request id.
+func newRequestID() string { return "req_" + convstore.NewID().Base32() }
 
 // statusWriter records the status and size of a response.
 type statusWriter struct {
@@ -116,9 +132,9 @@ func (w *statusWriter) started() bool { return w.status != 0 }
 // log and last-resort panic recovery around dispatch.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	info := &reqInfo{id: r.Header.Get(HeaderRequestID)}
-	if !validRequestID(info.id) {
-		info.id = "req_" + convstore.NewID().Base32()
+	info := &reqInfo{id: newRequestID()}
+	if c := r.Header.Get(HeaderRequestID); validRequestID(c) {
+		info.clientID = c
 	}
 	h := w.Header()
 	h.Set(HeaderRequestID, info.id)
@@ -200,6 +216,7 @@ func (s *Server) routeHandler(d Door, rt Route, pattern string) http.Handler {
 			s.logError(r, err)
 		}
 		if !sw.started() {
+			setRetryAfter(sw, err)
 			s.writeError(d, sw, r, err)
 		}
 	})
@@ -238,6 +255,9 @@ func (s *Server) logError(r *http.Request, err error) {
 	attrs := []slog.Attr{slog.String("method", r.Method)}
 	if info != nil {
 		attrs = append(attrs, slog.String("route", info.pattern), slog.String("request_id", info.id))
+		if info.clientID != "" {
+			attrs = append(attrs, slog.String("client_request_id", info.clientID))
+		}
 		if info.key != nil {
 			attrs = append(attrs, slog.String("key_prefix", info.key.Prefix))
 		}
@@ -264,6 +284,9 @@ func (s *Server) logAccess(r *http.Request, info *reqInfo, w *statusWriter, d ti
 		slog.Int64("bytes", w.bytes),
 		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 		slog.String("request_id", info.id),
+	}
+	if info.clientID != "" {
+		attrs = append(attrs, slog.String("client_request_id", info.clientID))
 	}
 	if info.door != "" {
 		attrs = append(attrs, slog.String("door", info.door))

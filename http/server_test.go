@@ -1,6 +1,7 @@
 package convhttp_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -26,7 +27,8 @@ func TestProbes(t *testing.T) {
 	e.store.pingErr = errors.New("disk on fire at /var/lib/secret")
 	r = e.do("GET", "/readyz", "")
 	p := r.decode(t)
-	if r.status != 503 || r.header.Get("Content-Type") != api.ContentTypeProblem || p["code"] != "unavailable" {
+	if r.status != 503 || r.header.Get("Content-Type") != api.ContentTypeProblem || p["code"] != "unavailable" ||
+		r.header.Get("Retry-After") != "1" {
 		t.Fatalf("readyz failing: %d %q", r.status, r.body)
 	}
 	if strings.Contains(string(r.body), "disk on fire") || !strings.Contains(e.logs.String(), "disk on fire") {
@@ -37,6 +39,9 @@ func TestProbes(t *testing.T) {
 	}
 }
 
+// TestRequestID: the response always carries a fresh server-generated id,
+// whatever the client sends; an acceptable client id is logged apart as
+// client_request_id, an unacceptable one is dropped.
 func TestRequestID(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -44,14 +49,17 @@ func TestRequestID(t *testing.T) {
 	tests := []struct {
 		name, method, path, incoming string
 		status                       int
-		echo                         bool
+		kept                         bool
 	}{
-		{"valid echoed", "GET", "/healthz", "abc-DEF_1.2", 200, true},
-		{"max length echoed", "GET", "/healthz", strings.Repeat("a", 128), 200, true},
-		{"too long replaced", "GET", "/healthz", strings.Repeat("a", 129), 200, false},
-		{"space replaced", "GET", "/healthz", "a b", 200, false},
-		{"non-ascii replaced", "GET", "/healthz", "é", 200, false},
-		{"absent generated", "GET", "/healthz", "", 200, false},
+		{"valid kept", "GET", "/healthz", "abc-DEF_1.2", 200, true},
+		{"printable kept", "GET", "/healthz", "trace:1/2@x", 200, true},
+		{"max length kept", "GET", "/healthz", strings.Repeat("a", 128), 200, true},
+		{"an earlier server id is only the client's", "GET", "/healthz", "req_01m8438j8ef3srga43dcrwhbm4", 200, true},
+		{"too long dropped", "GET", "/healthz", strings.Repeat("b", 129), 200, false},
+		{"space dropped", "GET", "/healthz", "a b", 200, false},
+		{"tab dropped", "GET", "/healthz", "a\tb", 200, false},
+		{"non-ascii dropped", "GET", "/healthz", "é", 200, false},
+		{"absent", "GET", "/healthz", "", 200, false},
 		{"404", "GET", "/nope", "id-404", 404, true},
 		{"405", "DELETE", "/healthz", "id-405", 405, true},
 		{"door 404", "GET", "/compat/test/nope", "", 404, false},
@@ -71,16 +79,17 @@ func TestRequestID(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
 			}
 			got := r.header.Get("X-Request-Id")
-			if tc.echo && got != tc.incoming {
-				t.Fatalf("X-Request-Id %q, want %q echoed", got, tc.incoming)
-			}
-			if !tc.echo && !gen.MatchString(got) {
-				t.Fatalf("X-Request-Id %q, want a generated req_ id", got)
-			}
-			if !tc.echo && seen[got] {
-				t.Fatalf("generated X-Request-Id %q repeated", got)
+			if !gen.MatchString(got) || seen[got] {
+				t.Fatalf("X-Request-Id %q, want a fresh generated req_ id", got)
 			}
 			seen[got] = true
+			logged := logLine(t, e.logs.String(), got)
+			if tc.kept && logged["client_request_id"] != tc.incoming {
+				t.Fatalf("access log client_request_id %v, want %q", logged["client_request_id"], tc.incoming)
+			}
+			if !tc.kept && logged["client_request_id"] != nil {
+				t.Fatalf("access log client_request_id %v, want none", logged["client_request_id"])
+			}
 			if ct := r.header.Get("Content-Type"); ct == api.ContentTypeProblem {
 				if p := r.decode(t); p["request_id"] != got {
 					t.Fatalf("problem request_id %v, header %q", p["request_id"], got)
@@ -88,6 +97,22 @@ func TestRequestID(t *testing.T) {
 			}
 		})
 	}
+}
+
+// logLine returns the "http" group of the access log line of a request id.
+func logLine(t *testing.T, logs, requestID string) map[string]any {
+	t.Helper()
+	for _, line := range strings.Split(logs, "\n") {
+		var m struct {
+			Msg  string         `json:"msg"`
+			HTTP map[string]any `json:"http"`
+		}
+		if json.Unmarshal([]byte(line), &m) == nil && m.Msg == "request" && m.HTTP["request_id"] == requestID {
+			return m.HTTP
+		}
+	}
+	t.Fatalf("no access log line for %s in:\n%s", requestID, logs)
+	return nil
 }
 
 func TestFallbackErrorsUseTheMountedDoorsFormat(t *testing.T) {
@@ -186,7 +211,7 @@ func TestAccessLog(t *testing.T) {
 	logs := e.logs.String()
 	var line string
 	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, `"request_id":"log-me"`) && strings.Contains(l, `"msg":"request"`) {
+		if strings.Contains(l, `"client_request_id":"log-me"`) && strings.Contains(l, `"msg":"request"`) {
 			line = l
 		}
 	}

@@ -62,6 +62,7 @@ var kinds = map[string]kind{
 	// Botpress has no 501 or 503 type: Internal keeps the SDK's typed error.
 	convstore.EUNSUPPORTED: {http.StatusNotImplemented, typeInternal},
 	convstore.EUNAVAILABLE: {http.StatusServiceUnavailable, typeInternal},
+	convstore.ETIMEOUT:     {http.StatusServiceUnavailable, typeInternal},
 }
 
 // newErrorBody returns the Botpress error body and status of err. Internal

@@ -22,6 +22,7 @@ const (
 	statusConflict             = "conflict"
 	statusRateLimited          = "too_many_requests"
 	statusUnavailable          = "service_unavailable"
+	statusTimeout              = "timeout"
 	statusNotImplemented       = "not_implemented"
 	statusInternal             = "internal_error"
 )
@@ -110,6 +111,8 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 			s = statusRateLimited
 		case convstore.EUNAVAILABLE:
 			s = statusUnavailable
+		case convstore.ETIMEOUT:
+			s = statusTimeout
 		case convstore.EUNSUPPORTED:
 			s = statusNotImplemented
 		}

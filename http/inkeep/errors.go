@@ -36,6 +36,7 @@ const (
 	codeConflict         = "conflict"
 	codeRateLimited      = "too_many_requests"
 	codeUnavailable      = "service_unavailable"
+	codeTimeout          = "timeout"
 	codeNotImplemented   = "not_implemented"
 )
 
@@ -63,6 +64,8 @@ func statusOf(code string) (int, string) {
 		return http.StatusTooManyRequests, codeRateLimited
 	case convstore.EUNAVAILABLE:
 		return http.StatusServiceUnavailable, codeUnavailable
+	case convstore.ETIMEOUT:
+		return http.StatusServiceUnavailable, codeTimeout
 	case convstore.EUNSUPPORTED:
 		return http.StatusNotImplemented, codeNotImplemented
 	}

@@ -63,6 +63,8 @@ func errorKind(code string) (int, string) {
 		return http.StatusTooManyRequests, "throttled"
 	case convstore.EUNAVAILABLE:
 		return http.StatusServiceUnavailable, "service_unavailable"
+	case convstore.ETIMEOUT:
+		return http.StatusServiceUnavailable, "timeout"
 	case convstore.EUNSUPPORTED:
 		return http.StatusNotImplemented, "not_supported"
 	}

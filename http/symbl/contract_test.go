@@ -552,7 +552,7 @@ func TestDelete(t *testing.T) {
 	}
 	d := dels[0]
 	if d.Door != symbl.DoorName || d.Messages != 3 || d.Artifacts != 2 || d.Attachments != 1 || d.AttachmentBytes != 4 ||
-		d.RequestID != "erase-7" || d.ConversationSeq != conv.Seq || d.ActorKeyID.IsZero() {
+		d.RequestID != r.Header.Get("X-Request-Id") || d.ConversationSeq != conv.Seq || d.ActorKeyID.IsZero() {
 		t.Fatalf("receipt: %+v", d)
 	}
 

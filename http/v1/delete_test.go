@@ -52,7 +52,7 @@ func TestDeleteConversationCascades(t *testing.T) {
 	if out.ID != conv.ID || out.Object != "conversation.deleted" || !out.Deleted || rc.Object != "deletion" ||
 		rc.ConversationID != conv.ID || rc.ConversationSeq != conv.Seq || rc.Messages != 3 || rc.Artifacts != 1 ||
 		rc.Attachments != 2 || rc.AttachmentBytes != int64(len(audio)+5) || rc.Door != "native" ||
-		rc.RequestID != "erase-42" || rc.DeletedBy == nil || *rc.DeletedBy != deleteKeyID {
+		rc.RequestID != r.header.Get("X-Request-Id") || rc.DeletedBy == nil || *rc.DeletedBy != deleteKeyID {
 		t.Fatalf("delete: %s", r.body)
 	}
 
@@ -80,7 +80,7 @@ func TestDeleteConversationCascades(t *testing.T) {
 	var audit api.List[api.AuditEntry]
 	e.must(200, "GET", "/v1/audit", e.admin, nil, &audit)
 	if len(audit.Data) != 1 || audit.Data[0].Action != "conversation.delete" || audit.Data[0].TargetID != rc.ID ||
-		audit.Data[0].RequestID != "erase-42" || audit.Data[0].Door != "native" {
+		audit.Data[0].RequestID != r.header.Get("X-Request-Id") || audit.Data[0].Door != "native" {
 		t.Fatalf("audit: %+v", audit.Data)
 	}
 }

@@ -36,12 +36,12 @@ func TestInternalErrors(t *testing.T) {
 	for _, path := range []string{"/v1/conversations/" + id, "/v1/conversations"} {
 		r := e.do("GET", path, e.admin, nil, "X-Request-Id", "fault-1")
 		p := problem(t, r, 500, "internal", "")
-		if p["detail"] != "Internal error." || r.header.Get("X-Request-Id") != "fault-1" {
+		if p["detail"] != "Internal error." || p["request_id"] != r.header.Get("X-Request-Id") {
 			t.Fatalf("%v", r)
 		}
 	}
 	logs := e.logs.String()
-	for _, want := range []string{"store exploded", "goroutine", "disk I/O error at /var/lib/secret.db", `"request_id":"fault-1"`} {
+	for _, want := range []string{"store exploded", "goroutine", "disk I/O error at /var/lib/secret.db", `"client_request_id":"fault-1"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
@@ -117,7 +117,7 @@ func TestAccessLog(t *testing.T) {
 			t.Fatalf("log line %q: %v", l, err)
 		}
 		if m["msg"] == "request" {
-			if h := m["http"].(map[string]any); h["request_id"] == "log-1" || h["request_id"] == "log-2" {
+			if h := m["http"].(map[string]any); h["client_request_id"] == "log-1" || h["client_request_id"] == "log-2" {
 				lines = append(lines, h)
 			}
 		}
