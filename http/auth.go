@@ -20,21 +20,26 @@ func errUnauthorized() error {
 // Authenticate resolves a door-extracted secret to its API key and records
 // the key on the request for the access log and Key. An empty, malformed,
 // unknown or revoked secret is EUNAUTHORIZED with UnauthorizedMessage; a
-// store fault is returned as is. Doors call it only for work outside the
+// store fault is returned as is. Each failure is charged to the client's
+// address, and an address out of failures gets ERATELIMITED without its
+// secret being looked at. Doors call it only for work outside the
 // route table: routes with a Scope are authenticated by the server.
 func (s *Server) Authenticate(r *http.Request, secret string) (*convstore.APIKey, error) {
+	if err := s.checkAuthFailures(r); err != nil {
+		return nil, err
+	}
 	if secret == "" || len(secret) > convstore.MaxKeyLength {
-		return nil, errUnauthorized()
+		return nil, s.chargeAuthFailure(r, errUnauthorized())
 	}
 	key, err := s.cfg.Store.Authenticate(r.Context(), secret)
 	if err != nil {
 		if convstore.ErrorCode(err) == convstore.EUNAUTHORIZED || convstore.ErrorCode(err) == convstore.ENOTFOUND {
-			return nil, errUnauthorized()
+			return nil, s.chargeAuthFailure(r, errUnauthorized())
 		}
 		return nil, err
 	}
 	if key == nil {
-		return nil, errUnauthorized()
+		return nil, s.chargeAuthFailure(r, errUnauthorized())
 	}
 	if info := infoFrom(r.Context()); info != nil {
 		info.key = key

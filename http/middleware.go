@@ -167,9 +167,14 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
+	d := s.doorFor(r.URL.Path)
+	s.noteDoor(r, d)
+	if err := s.limitAddress(r, true); err != nil {
+		s.refuse(d, w, r, err)
+		return
+	}
 	probe := &probeWriter{header: http.Header{}}
 	h.ServeHTTP(probe, r)
-	d := s.doorFor(r.URL.Path)
 	switch probe.status {
 	case http.StatusNotFound:
 		s.writeError(d, w, r, convstore.Errorf(convstore.ENOTFOUND, "No route matches %s %s.", r.Method, r.URL.Path))
@@ -233,6 +238,9 @@ func (s *Server) serveRoute(d Door, rt Route, w *statusWriter, r *http.Request) 
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 		}
 	}()
+	if err := s.limitAddress(r, rt.Scope == ""); err != nil {
+		return err
+	}
 	if rt.Scope != "" {
 		secret := ""
 		if d != nil {
@@ -240,6 +248,9 @@ func (s *Server) serveRoute(d Door, rt Route, w *statusWriter, r *http.Request) 
 		}
 		key, err := s.Authenticate(r, secret)
 		if err != nil {
+			return err
+		}
+		if err := s.limitKey(key); err != nil {
 			return err
 		}
 		if !key.Has(rt.Scope) {
@@ -295,6 +306,7 @@ func (s *Server) logAccess(r *http.Request, info *reqInfo, w *statusWriter, d ti
 		attrs = append(attrs, slog.String("key_prefix", info.key.Prefix))
 	}
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.Group("http", attrsAny(attrs)...))
+	s.observeRequest(r, info, status, w.bytes, d)
 }
 
 func attrsAny(attrs []slog.Attr) []any {

@@ -29,6 +29,19 @@ type Config struct {
 	// MaxAttachmentBytes caps attachment uploads; larger uploads are
 	// answered 413. 0 means convstore.DefaultMaxAttachmentBytes.
 	MaxAttachmentBytes int64
+
+	// RateLimits are the per-key and per-address rate limits; the zero
+	// value limits nothing.
+	RateLimits RateLimits
+
+	// Limiter, if set, is the rate-limit state to use instead of a new one
+	// made from RateLimits: the servers of one node share it, so a client
+	// has one budget whichever listener it uses.
+	Limiter *Limiter
+
+	// Observer, if set, receives every request and rate-limit refusal,
+	// for metrics.
+	Observer Observer
 }
 
 // HandlerFunc is a route handler. It writes the success response itself and
@@ -106,6 +119,9 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.MaxAttachmentBytes <= 0 {
 		cfg.MaxAttachmentBytes = convstore.DefaultMaxAttachmentBytes
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewLimiter(cfg.RateLimits)
 	}
 	logger := cfg.Logger
 	if logger == nil {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -23,9 +24,11 @@ type stubStore struct {
 	convstore.Store
 	keys    map[string]*convstore.APIKey
 	pingErr error
+	auths   atomic.Int64 // Authenticate calls
 }
 
 func (s *stubStore) Authenticate(ctx context.Context, secret string) (*convstore.APIKey, error) {
+	s.auths.Add(1)
 	if k, ok := s.keys[secret]; ok {
 		return k, nil
 	}
@@ -45,7 +48,7 @@ func (d *testDoor) Secret(r *http.Request) string { return r.Header.Get("X-Test-
 // WriteError writes {"error": message, "status": n}: not problem+json.
 func (d *testDoor) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status := map[string]int{
-		convstore.ENOTFOUND: 404, convstore.EUNAUTHORIZED: 401, convstore.EFORBIDDEN: 403,
+		convstore.ENOTFOUND: 404, convstore.EUNAUTHORIZED: 401, convstore.EFORBIDDEN: 403, convstore.ERATELIMITED: 429,
 		"method_not_allowed": 405, convstore.ETOOLARGE: 413, "invalid_json": 400,
 	}[convstore.ErrorCode(err)]
 	if status == 0 {

@@ -169,6 +169,7 @@ type Client struct {
 	TB     testing.TB
 	URL    string
 	Server *convhttp.Server
+	HTTP   *http.Client // nil: http.DefaultClient
 }
 
 // Response is a fully read response.
@@ -239,7 +240,11 @@ func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
 			req.Header.Set(hdr[i], hdr[i+1])
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		c.TB.Fatalf("%s %s: %v", method, path, err)
 	}
