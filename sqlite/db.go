@@ -36,6 +36,8 @@ type DB struct {
 	r      *sql.DB // the reader pool
 	blobs  convstore.BlobStore
 	logger *slog.Logger
+
+	writerWait writerWaitHook // see ObserveWriterWait
 }
 
 var _ convstore.Store = (*DB)(nil)
@@ -158,7 +160,9 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 // commits if fn returns nil. now is read after BEGIN, so timestamps, like
 // the IDs fn draws, follow commit order.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
+	start := time.Now()
 	tx, err := db.w.BeginTx(ctx, nil)
+	db.writerWait.since(start)
 	if err != nil {
 		return translate(err)
 	}

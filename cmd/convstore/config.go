@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -28,6 +29,17 @@ type Config struct {
 	ShutdownTimeout    time.Duration // how long in-flight requests may take to finish on shutdown
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
 	BlobStore          string        // auto, fs or postgres: where attachment bytes live
+
+	// Rate limits (see limits.go); a zero limit is off.
+	KeyRateLimit         convhttp.RateLimit // per API key
+	AddressRateLimit     convhttp.RateLimit // per client address
+	PublicRateLimit      convhttp.RateLimit // per client address on public and unmatched routes
+	AuthFailureRateLimit convhttp.RateLimit // per client address, per failed authentication
+	TrustedProxies       []netip.Prefix     // peers whose X-Forwarded-For is believed
+
+	// Metrics listener (see metrics.go); "" serves no metrics.
+	MetricsAddr string
+	PProf       bool // also serve net/http/pprof on MetricsAddr
 
 	// Vendor doors on listeners of their own (each is always on the main
 	// listener under /compat/<door>/ too).
@@ -62,6 +74,11 @@ func DefaultConfig() Config {
 		PGMaxConns:         postgres.DefaultMaxConns,
 		PGStatementTimeout: postgres.DefaultStatementTimeout,
 		PGRetries:          postgres.DefaultSerializationRetries,
+
+		KeyRateLimit:         defaultKeyRateLimit,
+		AddressRateLimit:     defaultAddressRateLimit,
+		PublicRateLimit:      defaultPublicRateLimit,
+		AuthFailureRateLimit: defaultAuthFailureRateLimit,
 	}
 }
 
@@ -190,6 +207,9 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
+	if err := c.validateMetrics(); err != nil {
+		return err
+	}
 	_, err := c.DoorListeners()
 	return err
 }
@@ -236,6 +256,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
 	c.registerDoorFlags(fs)
+	c.registerLimitFlags(fs)
+	c.registerMetricsFlags(fs)
 }
 
 // registerStoreFlags binds the database flags, shared by serve and the

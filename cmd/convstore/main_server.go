@@ -52,6 +52,7 @@ type Main struct {
 	stopSweep  context.CancelFunc
 	sweepDone  chan struct{}
 	serveErr   chan error
+	obs        *observability // the metrics listener, if any (metrics.go)
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -138,6 +139,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := bootstrap(ctx, m.DB, m.Config.BootstrapKey, m.Stderr, m.Logger); err != nil {
 		return err
 	}
+	if err := m.startMetrics(); err != nil {
+		return err
+	}
 	if m.ln, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
@@ -147,7 +151,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	if s, ok := m.DB.(sweeper); ok {
+	if s, ok := m.sweeperOf(m.DB); ok {
 		sweepCtx, stopSweep := context.WithCancel(context.Background())
 		m.stopSweep, m.sweepDone = stopSweep, make(chan struct{})
 		go func() {
@@ -167,7 +171,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 		}
 	}
-	cfg := httpConfig(m.DB, m.Config, m.Logger)
+	cfg := m.instrument(httpConfig(m.DB, m.Config, m.Logger))
 	m.HTTPServer = newServer(doors.NewMainServer(cfg).Handler())
 	for i := range m.doors {
 		s, _ := doors.NewDoorServer(cfg, m.doors[i].name) // names come from doors.Names
@@ -344,13 +348,15 @@ func shutdownAll(ctx context.Context, servers []*http.Server) error {
 	return errors.Join(errs...)
 }
 
-// closeStore stops the sweeper and closes the store.
+// closeStore stops the sweeper and the metrics listener, and closes the
+// store.
 func (m *Main) closeStore() error {
 	if m.stopSweep != nil {
 		m.stopSweep()
 		<-m.sweepDone
 		m.stopSweep = nil
 	}
+	m.stopMetrics()
 	if m.DB == nil {
 		return nil
 	}

@@ -114,5 +114,8 @@ func httpConfig(db convstore.Store, cfg Config, logger *slog.Logger) convhttp.Co
 		Logger:             logger,
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
+		RateLimits:         cfg.RateLimits(),
+		// One budget per client for every listener of the node.
+		Limiter: convhttp.NewLimiter(cfg.RateLimits()),
 	}
 }
