@@ -1,6 +1,8 @@
 // Package convhttp is convstore's shared HTTP server. It owns what every API
 // door has in common: request ids, the structured access log, panic
-// recovery, API key authentication and scope checks, bounded JSON decoding,
+// recovery, API key authentication and scope checks, per-key and
+// per-address rate limits (answered 429 with Retry-After in the door's own
+// format), a metrics hook (Observer), bounded JSON decoding,
 // the native RFC 9457 problem writer, and the unauthenticated health
 // (/healthz) and readiness (/readyz) probes.
 //
