@@ -15,7 +15,7 @@ import (
 // goes out. Until the first flush nothing has been sent, so a failure can
 // still be answered in the door's error format; bodies smaller than this
 // are sent whole, exactly as WriteJSON sends them.
-const streamBufferSize = 32 << 10
+const streamBufferSize = 64 << 10
 
 // JSONStream writes one JSON body while it is produced, for answers whose
 // size grows with the data (a conversation's messages, a list of them):

@@ -89,7 +89,7 @@ func TestJSONStreamBytes(t *testing.T) {
 			}
 			// A body that fits in the buffer goes out whole, with its length.
 			cl := got.Header().Get("Content-Length")
-			if small := want.Body.Len() < 32<<10; small && cl != want.Header().Get("Content-Length") || !small && cl != "" {
+			if small := want.Body.Len() < 64<<10; small && cl != want.Header().Get("Content-Length") || !small && cl != "" {
 				t.Fatalf("Content-Length %q for a body of %d bytes", cl, want.Body.Len())
 			}
 		})
@@ -174,18 +174,18 @@ func TestJSONStreamFailure(t *testing.T) {
 		t.Fatalf("whole stream: %d, %d bytes, %v", resp.StatusCode, len(body), err)
 	}
 
-	// Failing within the first 32 KiB: nothing was sent, the door answers.
+	// Failing within the first 64 KiB: nothing was sent, the door answers.
 	resp, body, err = get("GET", "n=100&fail=10")
 	if err != nil || resp.StatusCode != 500 || string(body) != `{"error":"Internal error.","status":500}`+"\n" {
 		t.Fatalf("early failure: %d %q, %v; want the door's 500", resp.StatusCode, body, err)
 	}
 
 	// Failing later: the client has a 200 and a body cut short.
-	resp, body, err = get("GET", "n=100&fail=60")
-	if resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) || len(body) < 32<<10 || json.Valid(body) {
+	resp, body, err = get("GET", "n=100&fail=90")
+	if resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) || len(body) < 64<<10 || json.Valid(body) {
 		t.Fatalf("late failure: %d, %d bytes, read error %v; want 200, a partial body and an unexpected EOF", resp.StatusCode, len(body), err)
 	}
-	if !strings.Contains(logs.String(), "store failed at item 60") {
+	if !strings.Contains(logs.String(), "store failed at item 90") {
 		t.Fatalf("the late failure is not logged:\n%s", logs)
 	}
 
