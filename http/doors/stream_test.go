@@ -58,7 +58,9 @@ var streamRoutes = []streamRoute{
 	{"stammer list", func(e *doortest.Env, c *convstore.Conversation) (string, []string) {
 		return "/compat/stammer/en/chatbot/api/v1/conversations/?onlyDeletedConversations=false", []string{"Authorization", "Token " + e.KeyA}
 	}, func(t *testing.T, body []byte) int {
-		var v struct{ Results []struct{ Messages []json.RawMessage } }
+		var v struct {
+			Results []struct{ Messages []json.RawMessage }
+		}
 		mustJSON(t, body, &v)
 		n := 0
 		for _, r := range v.Results {

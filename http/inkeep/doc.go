@@ -40,7 +40,9 @@
 // (500, detail never shows internals). Statuses Inkeep does not document keep
 // their real status with a code of their own, since the SDK turns every
 // undocumented 4XX/5XX into a generic APIError anyway: method_not_allowed
-// (405, with Allow), payload_too_large (413), conflict (409),
+// (405, with Allow), payload_too_large (413), conflict (409: also a log
+// whose new messages would take the conversation past the server's
+// --max-conversation-messages; nothing is written),
 // too_many_requests (429), service_unavailable (503), not_implemented (501).
 // An unknown id and another tenant's id answer the same 404 body; detail
 // never repeats the id.

@@ -71,8 +71,9 @@
 //	{"conversation_uuid", "chatbot_uuid", "user_key", "query", "answer": null, "new_conversation", "created_at"}
 //
 // answer is always null: convstore stores conversations and generates no
-// replies. 409 only if the conversation is created and deleted
-// concurrently three times in a row.
+// replies. 409 if the conversation holds the server's most messages
+// (--max-conversation-messages; field "messages"), or if it is created and
+// deleted concurrently three times in a row.
 //
 // List (GET …/conversations/). Parameters are read from the query string as
 // Stammer's sample sends them; unknown parameters are ignored and an empty

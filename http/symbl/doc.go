@@ -68,7 +68,9 @@
 // (Symbl's documented delete answer; the status is inferred from Symbl's
 // samples, which map 404 to "not found"). Validation errors are 400 with a
 // Joi-style message such as `"messages" is required` (Symbl documents no
-// 422). A 500 shows only "Internal error.".
+// 422). Messages that would take a conversation past the server's
+// --max-conversation-messages are a 409 naming the cap, with nothing
+// stored. A 500 shows only "Internal error.".
 //
 // # Choices where Symbl's documentation is silent or UNCONFIRMED
 //
