@@ -16,7 +16,12 @@
 //	GET    /feedback/{id}       → 200 feedback with its conversation and message
 //
 // Reads need the read scope, logging and feedback the write scope, DELETE
-// the delete scope.
+// the delete scope. Every answer that holds conversations (get, list, the
+// log's answer, GET /feedback/{id}) streams their messages a store page at
+// a time, in both formats, so it holds one page however long the
+// conversation: both lists show the messages up to the newest one when the
+// request began (see convhttp.MessagePages), and a store failure after the
+// answer began aborts the connection.
 //
 // # Authentication
 //

@@ -23,6 +23,11 @@
 //	GET    /v1/conversations/{conversationId}/insights     {insights:[…]}
 //	GET    /v1/conversations/{conversationId}/summary      {summary:[{id, text, messageRefs:[{id}]}]}
 //
+// The lists of messages, insights and conversations are streamed, a store
+// page at a time: messages show the conversation up to its newest message
+// when the request began (see convhttp.MessagePages), and a store failure
+// after the answer began aborts the connection.
+//
 // Times are ISO 8601: RFC 3339 date-times with any fraction, or plain
 // dates (midnight UTC). The door writes UTC with milliseconds.
 //
