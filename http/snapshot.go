@@ -11,10 +11,12 @@ import (
 // all. It stops at the newest message that existed when it was opened, so
 // a response shows the conversation as it was when the response started:
 // messages appended while it is written are left out. (IDs grow in commit
-// order within a conversation, since engines draw them under the
-// conversation's write lock.) A message deleted meanwhile is left out if
-// its page had not been read yet; a conversation deleted meanwhile ends
-// the reading with ENOTFOUND.
+// order within a conversation: engines draw them while holding the
+// conversation's write lock, from a clock that only moves forward within a
+// process. PostgreSQL nodes whose clocks disagree could commit a smaller id
+// later, which an answer shows if it has not read that page yet.) A message
+// deleted meanwhile is left out if its page had not been read yet; a
+// conversation deleted meanwhile ends the reading with ENOTFOUND.
 //
 // Reading in pages rather than in one read transaction keeps no
 // transaction open while a slow client reads: on SQLite a long reader
