@@ -182,7 +182,8 @@ type ConversationService interface {
 	FindConversations(ctx context.Context, tenantID ID, f ConversationFilter) ([]*Conversation, bool, error)
 
 	// CreateConversation creates a conversation with its initial messages in
-	// one transaction. EINVALID for bad input.
+	// one transaction. EINVALID for bad input; a MessageCapError
+	// (ECONFLICT) if there are more initial messages than the engine's cap.
 	CreateConversation(ctx context.Context, tenantID ID, c *ConversationCreate) (*Conversation, []*Message, error)
 
 	// UpdateConversation changes the set fields and UpdatedAt.

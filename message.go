@@ -14,6 +14,31 @@ const (
 	MaxMessageBatch      = 1000 // messages in one create or append call
 )
 
+// DefaultMaxConversationMessages is the per-conversation message cap of an
+// engine whose options set none. Reads stream and so hold one page whatever
+// the size, but some costs still grow with a conversation: its delete is
+// one transaction (on SQLite it holds the only writer meanwhile), a full
+// read sends every message, and an upsert door matches against every
+// stored id. 100,000 messages is a day-long call with a turn every second,
+// or years of an assistant thread, and keeps each of those costs to
+// seconds; an operator can raise it (engine options, the server's
+// --max-conversation-messages) for larger conversations.
+const DefaultMaxConversationMessages = 100000
+
+// MessageCapError returns the ECONFLICT error of a create or append that
+// would take a conversation past its cap of max messages. Engines return it
+// having written nothing.
+func MessageCapError(max int) *Error {
+	return &Error{Code: ECONFLICT, Field: "messages",
+		Message: "A conversation can hold at most " + itoa(max) + " messages; this one has no room for the messages given."}
+}
+
+// IsMessageCapError reports whether err is a MessageCapError, for doors
+// that answer it apart from other conflicts.
+func IsMessageCapError(err error) bool {
+	return ErrorCode(err) == ECONFLICT && ErrorField(err) == "messages"
+}
+
 // Role is the author role of a message.
 type Role string
 
@@ -128,7 +153,9 @@ type MessageService interface {
 	// CreateMessages appends a batch atomically, updating the conversation's
 	// message count and UpdatedAt. If the conversation is deleted
 	// concurrently, either the batch commits first (and is deleted with it)
-	// or this returns ENOTFOUND. EINVALID for bad input.
+	// or this returns ENOTFOUND. EINVALID for bad input; a MessageCapError
+	// (ECONFLICT) if the conversation would hold more messages than the
+	// engine's cap, checked atomically with the append.
 	CreateMessages(ctx context.Context, tenantID, conversationID ID, batch []*MessageCreate) ([]*Message, error)
 
 	// DeleteMessage permanently deletes one message and writes an AuditEntry.

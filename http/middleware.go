@@ -145,7 +145,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
-				panic(p)
+				s.logAccess(r, info, sw, time.Since(start))
+				panic(p) // net/http closes the connection
 			}
 			err := fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 			s.logError(r, err)
@@ -220,10 +221,14 @@ func (s *Server) routeHandler(d Door, rt Route, pattern string) http.Handler {
 			// gets a truncated body, so the log must say why.
 			s.logError(r, err)
 		}
-		if !sw.started() {
-			setRetryAfter(sw, err)
-			s.writeError(d, sw, r, err)
+		if sw.started() {
+			// Abort the connection, so that the client sees a broken
+			// response (no final chunk, or fewer bytes than the
+			// Content-Length), never a truncated body that looks whole.
+			panic(http.ErrAbortHandler)
 		}
+		setRetryAfter(sw, err)
+		s.writeError(d, sw, r, err)
 	})
 }
 

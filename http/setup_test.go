@@ -89,6 +89,7 @@ func (d *testDoor) Routes() []convhttp.Route {
 		{Method: "GET", Path: "/half", Handler: func(w http.ResponseWriter, r *http.Request) error {
 			w.WriteHeader(200)
 			_, _ = io.WriteString(w, "partial")
+			_ = http.NewResponseController(w).Flush() // the client has the status and some bytes
 			return errors.New("stream broke midway")
 		}},
 	}

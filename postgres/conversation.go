@@ -149,6 +149,9 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 	if err := checkMessageText("messages", c.Messages); err != nil {
 		return nil, nil, err
 	}
+	if len(c.Messages) > db.maxMsg {
+		return nil, nil, convstore.MessageCapError(db.maxMsg)
+	}
 	var conv *convstore.Conversation
 	var msgs []*convstore.Message
 	err := db.tx(ctx, func(tx pgx.Tx) error {

@@ -58,6 +58,11 @@ type Options struct {
 	// SweepBatch is how many blob removals one sweep transaction claims;
 	// 0 means DefaultSweepBatch.
 	SweepBatch int
+
+	// MaxConversationMessages caps the messages of one conversation; 0 (or
+	// less) means convstore.DefaultMaxConversationMessages. Nodes sharing
+	// a database should agree on it: each enforces its own.
+	MaxConversationMessages int
 }
 
 // DB is the PostgreSQL storage engine: a convstore.Store over a pgx pool.
@@ -70,6 +75,7 @@ type DB struct {
 	retries    int
 	sweepBatch int
 	schema     string
+	maxMsg     int // per-conversation message cap
 
 	// newID makes every ID the engine stores; tests replace it to force
 	// sequence-number collisions.
@@ -129,7 +135,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		retries:    opts.SerializationRetries,
 		sweepBatch: opts.SweepBatch,
 		schema:     opts.Schema,
+		maxMsg:     opts.MaxConversationMessages,
 		newID:      convstore.NewID,
+	}
+	if db.maxMsg <= 0 {
+		db.maxMsg = convstore.DefaultMaxConversationMessages
 	}
 	if db.logger == nil {
 		db.logger = slog.New(slog.DiscardHandler)

@@ -95,7 +95,9 @@ func lockConversation(ctx context.Context, tx pgx.Tx, tenantID, id convstore.ID,
 // SELECT … FOR UPDATE. An append that waited for a delete re-reads the
 // row, finds it gone, updates nothing and returns ENOTFOUND, so it never
 // leaves an orphan message. This holds across processes, unlike a check
-// in Go.
+// in Go. The cap is checked on the count the UPDATE returns, under the
+// same row lock, so concurrent appends cannot together pass it; over it,
+// the transaction rolls back with nothing written.
 func (db *DB) CreateMessages(ctx context.Context, tenantID, conversationID convstore.ID, batch []*convstore.MessageCreate) ([]*convstore.Message, error) {
 	if err := convstore.ValidateMessageBatch("messages", batch, true); err != nil {
 		return nil, err
@@ -114,6 +116,9 @@ func (db *DB) CreateMessages(ctx context.Context, tenantID, conversationID convs
 			idArg(tenantID), idArg(conversationID), len(batch), t).Scan(&count)
 		if err != nil {
 			return notFound(err, "conversation")
+		}
+		if count > db.maxMsg {
+			return convstore.MessageCapError(db.maxMsg)
 		}
 		msgs, err = db.insertMessages(ctx, tx, tenantID, conversationID, batch, t)
 		return err

@@ -166,6 +166,9 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 	if err := c.Validate(); err != nil {
 		return nil, nil, err
 	}
+	if len(c.Messages) > db.maxMsg {
+		return nil, nil, convstore.MessageCapError(db.maxMsg)
+	}
 	meta, err := metaArg(c.Metadata)
 	if err != nil {
 		return nil, nil, err

@@ -28,6 +28,10 @@ type Options struct {
 	// Logger receives failures that are repaired later (a blob that could
 	// not be removed) rather than returned. Nil discards them.
 	Logger *slog.Logger
+
+	// MaxConversationMessages caps the messages of one conversation; 0 (or
+	// less) means convstore.DefaultMaxConversationMessages.
+	MaxConversationMessages int
 }
 
 // DB is the SQLite store. It is safe for concurrent use.
@@ -36,6 +40,7 @@ type DB struct {
 	r      *sql.DB // the reader pool
 	blobs  convstore.BlobStore
 	logger *slog.Logger
+	maxMsg int // per-conversation message cap
 
 	writerWait writerWaitHook // see ObserveWriterWait
 }
@@ -59,7 +64,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create directory: %w", err)
 	}
-	db := &DB{blobs: opts.Blobs, logger: logger}
+	db := &DB{blobs: opts.Blobs, logger: logger, maxMsg: opts.MaxConversationMessages}
+	if db.maxMsg <= 0 {
+		db.maxMsg = convstore.DefaultMaxConversationMessages
+	}
 	var err error
 	if db.w, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)

@@ -63,17 +63,24 @@ func (db *DB) FindMessages(ctx context.Context, tenantID, conversationID convsto
 // CreateMessages appends a batch atomically. The message count is bumped
 // first: if the conversation is gone no row matches and the batch fails with
 // ENOTFOUND, and since all writes share one connection, a delete either
-// commits before (ENOTFOUND here) or after (the batch goes with it).
+// commits before (ENOTFOUND here) or after (the batch goes with it). The
+// bumped count is checked against the cap in the same transaction, which
+// rolls back with nothing written when it is over.
 func (db *DB) CreateMessages(ctx context.Context, tenantID, conversationID convstore.ID, batch []*convstore.MessageCreate) ([]*convstore.Message, error) {
 	if err := convstore.ValidateMessageBatch("messages", batch, true); err != nil {
 		return nil, err
 	}
 	var out []*convstore.Message
 	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
-		res, err := tx.ExecContext(ctx, `UPDATE conversations SET message_count = message_count + ?, updated_at = ?
-			WHERE tenant_id = ? AND id = ?`, len(batch), micros(now), idArg(tenantID), idArg(conversationID))
-		if err := affectedOne(res, err, "conversation"); err != nil {
-			return err
+		var count int
+		err := tx.QueryRowContext(ctx, `UPDATE conversations SET message_count = message_count + ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ? RETURNING message_count`,
+			len(batch), micros(now), idArg(tenantID), idArg(conversationID)).Scan(&count)
+		if err != nil {
+			return notFound(err, "conversation")
+		}
+		if count > db.maxMsg {
+			return convstore.MessageCapError(db.maxMsg)
 		}
 		out, err = insertMessages(ctx, tx, now, tenantID, conversationID, batch)
 		return err

@@ -36,10 +36,30 @@ func newHarness(t testing.TB) *storetest.Harness {
 	return harnessFor(db)
 }
 
+// openWithOptions opens a fresh store in a temporary directory with the
+// suite's options.
+func openWithOptions(tb testing.TB, o storetest.StoreOptions) convstore.Store {
+	tb.Helper()
+	dir := tb.TempDir()
+	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db, err := Open(context.Background(), filepath.Join(dir, "db", "convstore.db"), Options{
+		Blobs: blobs, Logger: testLogger(tb), MaxConversationMessages: o.MaxConversationMessages,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
 func harnessFor(db *DB) *storetest.Harness {
 	return &storetest.Harness{
-		Store: db,
-		Blobs: db.blobs,
+		Store:    db,
+		Blobs:    db.blobs,
+		NewStore: openWithOptions,
 		RowCounts: func(ctx context.Context) (map[string]int, error) {
 			out := map[string]int{}
 			for _, table := range dataTables {

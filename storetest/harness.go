@@ -28,6 +28,18 @@ type Harness struct {
 	// the given conversation (by conversation id or through it). After a
 	// delete every count must be zero.
 	ConversationRows func(ctx context.Context, conversationID convstore.ID) (map[string]int, error)
+
+	// NewStore opens another fresh, empty store of the same engine with
+	// the given options, for the tests of configurable limits. It
+	// registers its own clean-up.
+	NewStore func(tb testing.TB, opts StoreOptions) convstore.Store
+}
+
+// StoreOptions are the engine options the suite sets through
+// Harness.NewStore; zero fields mean the engine's defaults.
+type StoreOptions struct {
+	// MaxConversationMessages is the per-conversation message cap.
+	MaxConversationMessages int
 }
 
 // NewHarnessFunc opens a fresh store for one test; it registers its own

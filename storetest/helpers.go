@@ -32,7 +32,7 @@ type fixture struct {
 func setup(tb testing.TB, newHarness NewHarnessFunc) *fixture {
 	tb.Helper()
 	h := newHarness(tb)
-	if h == nil || h.Store == nil || h.Blobs == nil || h.RowCounts == nil || h.ConversationRows == nil {
+	if h == nil || h.Store == nil || h.Blobs == nil || h.RowCounts == nil || h.ConversationRows == nil || h.NewStore == nil {
 		tb.Fatalf("newHarness returned an incomplete harness: %+v", h)
 	}
 	f := &fixture{Harness: h, ctx: testCtx(tb)}

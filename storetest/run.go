@@ -18,6 +18,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Pagination", paginationTests},
 		{"Lookups", lookupTests},
 		{"Messages", messageTests},
+		{"MessageCap", messageCapTests},
 		{"Artifacts", artifactTests},
 		{"Attachments", attachmentTests},
 		{"Deletion", deletionTests},

@@ -40,6 +40,9 @@ type Config struct {
 	// Metrics listener (see metrics.go); "" serves no metrics.
 	MetricsAddr string
 	PProf       bool // also serve net/http/pprof on MetricsAddr
+	// MaxConversationMessages caps the messages of one conversation:
+	// creates and appends beyond are refused with a conflict.
+	MaxConversationMessages int
 
 	// Vendor doors on listeners of their own (each is always on the main
 	// listener under /compat/<door>/ too).
@@ -75,10 +78,11 @@ func DefaultConfig() Config {
 		PGStatementTimeout: postgres.DefaultStatementTimeout,
 		PGRetries:          postgres.DefaultSerializationRetries,
 
-		KeyRateLimit:         defaultKeyRateLimit,
-		AddressRateLimit:     defaultAddressRateLimit,
-		PublicRateLimit:      defaultPublicRateLimit,
-		AuthFailureRateLimit: defaultAuthFailureRateLimit,
+		KeyRateLimit:            defaultKeyRateLimit,
+		AddressRateLimit:        defaultAddressRateLimit,
+		PublicRateLimit:         defaultPublicRateLimit,
+		AuthFailureRateLimit:    defaultAuthFailureRateLimit,
+		MaxConversationMessages: convstore.DefaultMaxConversationMessages,
 	}
 }
 
@@ -204,6 +208,9 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 || c.MaxAttachmentBytes <= 0 {
 		return errors.New("max body and attachment bytes must be positive")
 	}
+	if c.MaxConversationMessages <= 0 {
+		return fmt.Errorf("--max-conversation-messages %d: must be positive", c.MaxConversationMessages)
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -251,6 +258,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("max-body-bytes", "CONVSTORE_MAX_BODY_BYTES")
 	fs.Int64Var(&c.MaxAttachmentBytes, "max-attachment-bytes", c.MaxAttachmentBytes, "largest attachment upload, in `bytes`")
 	fs.bindEnv("max-attachment-bytes", "CONVSTORE_MAX_ATTACHMENT_BYTES")
+	fs.IntVar(&c.MaxConversationMessages, "max-conversation-messages", c.MaxConversationMessages, "most `messages` one conversation may hold; creates and appends beyond are refused (409)")
+	fs.bindEnv("max-conversation-messages", "CONVSTORE_MAX_CONVERSATION_MESSAGES")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")

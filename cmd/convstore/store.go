@@ -45,7 +45,7 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Blobs: blobs, Logger: logger})
+	db, err := sqlite.Open(ctx, path, sqlite.Options{Blobs: blobs, Logger: logger, MaxConversationMessages: cfg.MaxConversationMessages})
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
@@ -81,6 +81,8 @@ func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, lo
 		SerializationRetries: retries,
 		Blobs:                blobs,
 		Schema:               cfg.PGSchema,
+
+		MaxConversationMessages: cfg.MaxConversationMessages,
 	})
 	if err != nil {
 		// Not wrapped: the CLI would print only the store error's message

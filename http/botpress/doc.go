@@ -59,7 +59,9 @@
 // Forbidden, 404 ResourceNotFound (also unknown paths under the mount), 405
 // MethodNotFound (Botpress's 405 type; with an Allow header), 409
 // AlreadyExists, 413 PayloadTooLarge (body over the server limit, or a
-// message payload over 256 KiB), 429 RateLimited, 500 Internal ("An internal
+// message payload over 256 KiB), 413 LimitExceeded (a message to a
+// conversation that holds the server's most messages, its
+// --max-conversation-messages), 429 RateLimited, 500 Internal ("An internal
 // error occurred.", never details). Botpress has no 501 or 503 type: those
 // statuses use type Internal so the SDK still raises a typed error.
 //

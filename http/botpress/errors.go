@@ -23,6 +23,7 @@ const (
 	typeInvalidQuery     = "InvalidQuery"
 	typeAlreadyExists    = "AlreadyExists"
 	typeRateLimited      = "RateLimited"
+	typeLimitExceeded    = "LimitExceeded"
 )
 
 // Messages of errors whose domain message is not shown.
@@ -72,6 +73,10 @@ func newErrorBody(err error) (int, errorBody) {
 	k, known := kinds[code]
 	msg := convstore.ErrorMessage(err)
 	switch {
+	case convstore.IsMessageCapError(err):
+		// A conversation full of messages is Botpress's LimitExceeded
+		// (413, "a hard limit"), not the AlreadyExists of other conflicts.
+		k = kind{http.StatusRequestEntityTooLarge, typeLimitExceeded}
 	case !known:
 		k, msg = kind{http.StatusInternalServerError, typeInternal}, internalMessage
 	case code == convstore.EUNAVAILABLE:

@@ -47,12 +47,20 @@ type Env struct {
 // test ends.
 func New(tb testing.TB) *Env {
 	tb.Helper()
+	return NewWithOptions(tb, sqlite.Options{})
+}
+
+// NewWithOptions is New with engine options, such as a small message cap;
+// Blobs is set by NewWithOptions.
+func NewWithOptions(tb testing.TB, opts sqlite.Options) *Env {
+	tb.Helper()
 	dir := tb.TempDir()
 	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs})
+	opts.Blobs = blobs
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

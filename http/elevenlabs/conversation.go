@@ -208,7 +208,10 @@ func (d *Door) findConversation(r *http.Request) (*convstore.Conversation, error
 }
 
 // getConversation serves GET /v1/convai/conversations/{conversation_id}:
-// the whole transcript with metadata, analysis and audio flags.
+// the whole transcript with metadata, analysis and audio flags. Everything
+// but the transcript is read first (so a failure is still a clean error);
+// the transcript is then streamed a store page at a time, up to the newest
+// message when the request began, which also gives the call duration.
 func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 	c, err := d.findConversation(r)
 	if err != nil {
@@ -222,72 +225,77 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx, tid := r.Context(), convhttp.Tenant(r)
-	out := conversation{
+	head := conversationHead{
 		AgentID:        c.AgentID,
 		AgentName:      metaString(c.Metadata, metaAgentName),
 		ConversationID: c.ID.Format(convstore.PrefixConversation),
 		Status:         statusDone,
-		Transcript:     []transcript{},
-		Metadata: callMetadata{
-			StartTimeUnixSecs: c.CreatedAt.Unix(),
-			MainLanguage:      metaString(c.Metadata, metaMainLanguage),
-			TerminationReason: metaString(c.Metadata, metaTerminationReason),
-		},
 	}
 	if c.UserID != "" {
 		u := c.UserID
-		out.UserID = &u
+		head.UserID = &u
 	}
-	last, err := d.transcript(ctx, tid, c.ID, &out.Transcript)
+	pages, err := convhttp.OpenMessagePages(ctx, d.store, tid, c.ID)
 	if err != nil {
 		return notFound(err)
 	}
-	out.Metadata.CallDurationSecs = callDuration(c, last)
-	if out.Analysis, err = d.loadAnalysis(ctx, tid, c); err != nil {
+	tail := conversationTail{Metadata: callMetadata{
+		StartTimeUnixSecs: c.CreatedAt.Unix(),
+		CallDurationSecs:  callDuration(c, pages.Last()),
+		MainLanguage:      metaString(c.Metadata, metaMainLanguage),
+		TerminationReason: metaString(c.Metadata, metaTerminationReason),
+	}}
+	if tail.Analysis, err = d.loadAnalysis(ctx, tid, c); err != nil {
 		return notFound(err)
 	}
 	audio, err := d.audioAttachments(ctx, tid, c.ID)
 	if err != nil {
 		return notFound(err)
 	}
-	out.HasAudio, out.HasUserAudio = audio.main != nil, audio.user
-	out.HasResponseAudio, out.HasAuxiliaryAudio = audio.response, audio.auxiliary
-	return convhttp.WriteJSON(w, http.StatusOK, out)
+	tail.HasAudio, tail.HasUserAudio = audio.main != nil, audio.user
+	tail.HasResponseAudio, tail.HasAuxiliaryAudio = audio.response, audio.auxiliary
+
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
+	}
+	st.OpenObject()
+	st.Members(head)
+	st.Key("transcript")
+	st.OpenArray()
+	err = pages.Each(ctx, func(m *convstore.Message) error {
+		if t, ok := toTranscript(m); ok {
+			st.Value(t)
+		}
+		return st.Err()
+	})
+	if err != nil {
+		return notFound(err)
+	}
+	st.Close()
+	st.Members(tail)
+	st.Close()
+	return st.Finish()
 }
 
-// transcript appends every message but system ones, oldest first, and
-// returns the last message (system included) for the call duration.
-func (d *Door) transcript(ctx context.Context, tid, cid convstore.ID, dst *[]transcript) (*convstore.Message, error) {
-	f := convstore.MessageFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
-	var last *convstore.Message
-	for {
-		msgs, more, err := d.store.FindMessages(ctx, tid, cid, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range msgs {
-			last = m
-			if m.Role == convstore.RoleSystem {
-				continue // ElevenLabs transcripts never show the system prompt
-			}
-			t := transcript{Role: roleAgent, ToolCalls: []jsonRaw{}, ToolResults: []jsonRaw{}}
-			if m.Role == convstore.RoleUser {
-				t.Role = roleUser
-			}
-			if m.Content != "" {
-				s := m.Content
-				t.Message = &s
-			}
-			if m.StartOffset != nil {
-				t.TimeInCallSecs = seconds(*m.StartOffset)
-			}
-			*dst = append(*dst, t)
-		}
-		if !more || len(msgs) == 0 {
-			return last, nil
-		}
-		f.After = msgs[len(msgs)-1].ID
+// toTranscript renders a message as a transcript turn; false for system
+// messages, which ElevenLabs transcripts never show.
+func toTranscript(m *convstore.Message) (transcript, bool) {
+	if m.Role == convstore.RoleSystem {
+		return transcript{}, false
 	}
+	t := transcript{Role: roleAgent, ToolCalls: []jsonRaw{}, ToolResults: []jsonRaw{}}
+	if m.Role == convstore.RoleUser {
+		t.Role = roleUser
+	}
+	if m.Content != "" {
+		s := m.Content
+		t.Message = &s
+	}
+	if m.StartOffset != nil {
+		t.TimeInCallSecs = seconds(*m.StartOffset)
+	}
+	return t, true
 }
 
 // deleteConversation serves DELETE /v1/convai/conversations/{conversation_id}:

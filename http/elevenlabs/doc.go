@@ -13,6 +13,10 @@
 //	DELETE /v1/convai/conversations/{conversation_id}       200 null; 401, 404
 //
 // GET routes also answer HEAD. Scopes: reads need "read", DELETE "delete".
+// GET of a conversation streams its transcript a store page at a time, so
+// it holds one page however long the call: it shows the messages up to the
+// newest one when the request began (see convhttp.MessagePages), and a
+// store failure after the answer began aborts the connection.
 // Nothing else is served: ElevenLabs has no REST create (its conversations
 // come from the agent WebSocket, WebRTC or telephony), and this door does
 // not invent one.

@@ -44,18 +44,25 @@ type conversationSummary struct {
 	Direction         *string `json:"direction,omitempty"`
 }
 
-// conversation is GetConversationResponseModel. The SDKs require
-// agent_id, conversation_id, status, metadata, transcript and the four
-// has_*audio booleans.
-type conversation struct {
-	AgentID        string        `json:"agent_id"`
-	AgentName      *string       `json:"agent_name,omitempty"`
-	ConversationID string        `json:"conversation_id"`
-	Status         string        `json:"status"`
-	UserID         *string       `json:"user_id,omitempty"`
-	Transcript     []transcript  `json:"transcript"`
-	Metadata       callMetadata  `json:"metadata"`
-	Analysis       *callAnalysis `json:"analysis"`
+// GetConversationResponseModel is streamed (see getConversation): the
+// members of conversationHead, then "transcript" (a list of transcript),
+// then the members of conversationTail. The SDKs require agent_id,
+// conversation_id, status, metadata, transcript and the four has_*audio
+// booleans.
+
+// conversationHead is the members of a conversation before its transcript.
+type conversationHead struct {
+	AgentID        string  `json:"agent_id"`
+	AgentName      *string `json:"agent_name,omitempty"`
+	ConversationID string  `json:"conversation_id"`
+	Status         string  `json:"status"`
+	UserID         *string `json:"user_id,omitempty"`
+}
+
+// conversationTail is the members of a conversation after its transcript.
+type conversationTail struct {
+	Metadata callMetadata  `json:"metadata"`
+	Analysis *callAnalysis `json:"analysis"`
 	// ConversationInitiationClientData is optional and not stored: omitted.
 	HasAudio          bool `json:"has_audio"`
 	HasUserAudio      bool `json:"has_user_audio"`

@@ -26,14 +26,34 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := d.load(ctx, t, c)
+	return d.respondWith(w, r, c)
+}
+
+// respondWith streams the conversation as a 200 answer.
+func (d *Door) respondWith(w http.ResponseWriter, r *http.Request, c *convstore.Conversation) error {
+	ctx := r.Context()
+	v, err := d.load(ctx, convhttp.Tenant(r), c)
 	if err != nil {
 		return err
 	}
-	return ok(w, v.render())
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
+	}
+	if err := v.write(ctx, st); err != nil {
+		return err
+	}
+	return st.Finish()
 }
 
-// listConversations serves GET /conversations?limit=&offset=, newest first.
+// errListChanged answers a list during which a conversation it was
+// writing was deleted: the answer cannot leave it out any more.
+func errListChanged() error {
+	return convstore.Errorf(convstore.ECONFLICT, "A conversation was deleted while the list was being written; retry the request.")
+}
+
+// listConversations serves GET /conversations?limit=&offset=, newest
+// first, streaming each conversation with its messages.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	ctx, t := r.Context(), convhttp.Tenant(r)
 	limit, err := intParam(r, "limit", defaultListLimit, 0, maxListLimit)
@@ -48,25 +68,39 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := ConversationList{Conversations: []Conversation{}, Total: total, PageSize: limit}
+	var convs []*convstore.Conversation
 	if limit > 0 {
 		f := convstore.ConversationFilter{Offset: offset, PageFilter: convstore.PageFilter{Limit: limit, Order: convstore.OrderDesc}}
-		convs, _, err := d.store.FindConversations(ctx, t, f)
-		if err != nil {
+		if convs, _, err = d.store.FindConversations(ctx, t, f); err != nil {
 			return err
 		}
-		for _, c := range convs {
-			v, err := d.load(ctx, t, c)
-			if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-				continue // deleted while we listed
-			} else if err != nil {
-				return err
-			}
-			out.Conversations = append(out.Conversations, *v.render())
-		}
 	}
-	out.Count = len(out.Conversations)
-	return ok(w, out)
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
+	}
+	st.OpenObject()
+	st.Key("conversations")
+	st.OpenArray()
+	count := 0
+	for _, c := range convs {
+		v, err := d.load(ctx, t, c)
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			continue // deleted while we listed
+		} else if err != nil {
+			return err
+		}
+		if err := v.write(ctx, st); convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			return errListChanged()
+		} else if err != nil {
+			return err
+		}
+		count++
+	}
+	st.Close()
+	st.Members(listTail{Total: total, PageSize: limit, Count: count})
+	st.Close()
+	return st.Finish()
 }
 
 // intParam reads an optional integer query parameter within [lo, hi]. Inkeep
@@ -135,14 +169,9 @@ func (d *Door) logConversation(w http.ResponseWriter, r *http.Request) error {
 
 // respond writes the conversation as it now is.
 func (d *Door) respond(w http.ResponseWriter, r *http.Request, c *convstore.Conversation) error {
-	ctx, t := r.Context(), convhttp.Tenant(r)
-	c, err := d.store.FindConversationByID(ctx, t, c.ID)
+	c, err := d.store.FindConversationByID(r.Context(), convhttp.Tenant(r), c.ID)
 	if err != nil {
 		return notFoundIfGone(err)
 	}
-	v, err := d.load(ctx, t, c)
-	if err != nil {
-		return err
-	}
-	return ok(w, v.render())
+	return d.respondWith(w, r, c)
 }

@@ -16,7 +16,12 @@
 //	GET    /feedback/{id}       → 200 feedback with its conversation and message
 //
 // Reads need the read scope, logging and feedback the write scope, DELETE
-// the delete scope.
+// the delete scope. Every answer that holds conversations (get, list, the
+// log's answer, GET /feedback/{id}) streams their messages a store page at
+// a time, in both formats, so it holds one page however long the
+// conversation: both lists show the messages up to the newest one when the
+// request began (see convhttp.MessagePages), and a store failure after the
+// answer began aborts the connection.
 //
 // # Authentication
 //
@@ -40,7 +45,9 @@
 // (500, detail never shows internals). Statuses Inkeep does not document keep
 // their real status with a code of their own, since the SDK turns every
 // undocumented 4XX/5XX into a generic APIError anyway: method_not_allowed
-// (405, with Allow), payload_too_large (413), conflict (409),
+// (405, with Allow), payload_too_large (413), conflict (409: also a log
+// whose new messages would take the conversation past the server's
+// --max-conversation-messages; nothing is written),
 // too_many_requests (429), service_unavailable (503), not_implemented (501).
 // An unknown id and another tenant's id answer the same 404 body; detail
 // never repeats the id.

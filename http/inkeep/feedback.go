@@ -85,23 +85,40 @@ func (d *Door) getFeedback(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
+	msgID, err := convstore.ParseID(convstore.PrefixMessage, "messageId", fb.MessageID)
+	if err != nil || msgID.Format(convstore.PrefixMessage) != fb.MessageID {
+		return errFeedbackNotFound()
+	}
+	m, err := d.store.FindMessageByID(ctx, t, c.ID, msgID)
+	if lookupMiss(err) {
+		return errFeedbackNotFound() // the message was deleted through another door
+	} else if err != nil {
+		return err
+	}
 	v, err := d.load(ctx, t, c)
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		return errFeedbackNotFound()
 	} else if err != nil {
 		return err
 	}
-	out := renderFeedback(a, fb)
-	out.Conversation = v.render()
-	for i := range out.Conversation.Messages {
-		if out.Conversation.Messages[i].ID == fb.MessageID {
-			out.Message = &out.Conversation.Messages[i]
-		}
+	// The body is the feedback's members, then its conversation streamed
+	// with every message, then the message.
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
 	}
-	if out.Message == nil {
-		return errFeedbackNotFound() // the message was deleted through another door
+	st.OpenObject()
+	st.Members(renderFeedback(a, fb))
+	st.Key("conversation")
+	if err := v.write(ctx, st); convstore.ErrorCode(err) == convstore.ENOTFOUND {
+		return errFeedbackNotFound()
+	} else if err != nil {
+		return err
 	}
-	return ok(w, out)
+	st.Key("message")
+	st.Value(v.message(m))
+	st.Close()
+	return st.Finish()
 }
 
 // feedbackData decodes a feedback artifact; false for any other artifact.

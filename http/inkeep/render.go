@@ -6,12 +6,14 @@ import (
 	"strings"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
-// view is a conversation with everything its Inkeep rendering needs.
+// view is a conversation with everything its Inkeep rendering needs: its
+// messages are read page by page as they are written.
 type view struct {
 	conv      *convstore.Conversation
-	messages  []*convstore.Message
+	messages  *convhttp.MessagePages
 	extra     *stored               // nil when no Inkeep artifact exists
 	artifacts []*convstore.Artifact // the Inkeep field artifacts (normally one)
 }
@@ -55,22 +57,14 @@ func lookupMiss(err error) bool {
 	return code == convstore.ENOTFOUND || code == convstore.EINVALID
 }
 
-// load reads the conversation's messages (all of them, oldest first) and its
-// Inkeep field artifact.
+// load opens the conversation's messages (a snapshot read page by page,
+// oldest first) and reads its Inkeep field artifact.
 func (d *Door) load(ctx context.Context, tenantID convstore.ID, c *convstore.Conversation) (*view, error) {
-	v := &view{conv: c}
-	f := convstore.MessageFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
-	for {
-		page, more, err := d.store.FindMessages(ctx, tenantID, c.ID, f)
-		if err != nil {
-			return nil, notFoundIfGone(err)
-		}
-		v.messages = append(v.messages, page...)
-		if !more || len(page) == 0 {
-			break
-		}
-		f.After = page[len(page)-1].ID
+	pages, err := convhttp.OpenMessagePages(ctx, d.store, tenantID, c.ID)
+	if err != nil {
+		return nil, notFoundIfGone(err)
 	}
+	v := &view{conv: c, messages: pages}
 	af := convstore.ArtifactFilter{Type: convstore.ArtifactOther, PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
 	for {
 		page, more, err := d.store.FindArtifacts(ctx, tenantID, c.ID, af)
@@ -125,13 +119,12 @@ func metaPtr(m convstore.Metadata, k string) *string {
 	return nil
 }
 
-// render converts a view to Inkeep's Conversation. Conversations of other
-// doors render as "openai" conversations too.
-func (v *view) render() *Conversation {
+// head renders the members of the conversation before its messages.
+// Conversations of other doors render as "openai" conversations too.
+func (v *view) head() conversationHead {
 	c := v.conv
-	id := conversationID(c)
-	out := &Conversation{
-		ID:                          id,
+	out := conversationHead{
+		ID:                          conversationID(c),
 		Type:                        typeOpenAI,
 		ExternalID:                  metaPtr(c.Metadata, metaExternalID),
 		ExternalURL:                 metaPtr(c.Metadata, metaExternalURL),
@@ -141,8 +134,6 @@ func (v *view) render() *Conversation {
 		ProjectID:                   metaPtr(c.Metadata, metaProjectID),
 		IntegrationID:               metaPtr(c.Metadata, metaIntegrationID),
 		Visibility:                  metaPtr(c.Metadata, metaVisibility),
-		Messages:                    make([]Message, 0, len(v.messages)),
-		MessagesOpenAIFormat:        make([]OpenAIMessage, 0, len(v.messages)),
 	}
 	if s := metaPtr(c.Metadata, metaCreatedAt); s != nil {
 		out.CreatedAt = *s
@@ -156,18 +147,50 @@ func (v *view) render() *Conversation {
 			out.Tags = *v.extra.Tags
 		}
 	}
-	for _, m := range v.messages {
-		var extra *messageExtra
-		if v.extra != nil {
-			extra = v.extra.Messages[m.ID.Format(convstore.PrefixMessage)]
-		}
-		msg := renderMessage(id, m, extra)
-		out.Messages = append(out.Messages, msg)
-		out.MessagesOpenAIFormat = append(out.MessagesOpenAIFormat, OpenAIMessage{
-			Role: msg.Role, Name: msg.Name, Content: msg.Content, ToolCalls: msg.ToolCalls,
-		})
-	}
 	return out
+}
+
+// message renders one message of the conversation with its stored fields.
+func (v *view) message(m *convstore.Message) Message {
+	var extra *messageExtra
+	if v.extra != nil {
+		extra = v.extra.Messages[m.ID.Format(convstore.PrefixMessage)]
+	}
+	return renderMessage(conversationID(v.conv), m, extra)
+}
+
+// write streams the conversation as one Conversation object: its head,
+// then its messages in Inkeep's format and again in OpenAI's, each pass
+// reading the store a page at a time, so that only a page is held however
+// long the conversation. Both passes show the same snapshot (see
+// convhttp.MessagePages).
+func (v *view) write(ctx context.Context, st *convhttp.JSONStream) error {
+	st.OpenObject()
+	st.Members(v.head())
+	st.Key("messages")
+	st.OpenArray()
+	err := v.messages.Each(ctx, func(m *convstore.Message) error {
+		st.Value(v.message(m))
+		return st.Err()
+	})
+	if err != nil {
+		return notFoundIfGone(err)
+	}
+	st.Close()
+	st.Key("messagesOpenAIFormat")
+	st.OpenArray()
+	v.messages.Rewind()
+	err = v.messages.Each(ctx, func(m *convstore.Message) error {
+		msg := v.message(m)
+		st.Value(OpenAIMessage{Role: msg.Role, Name: msg.Name, Content: msg.Content, ToolCalls: msg.ToolCalls})
+		return st.Err()
+	})
+	if err != nil {
+		return notFoundIfGone(err)
+	}
+	st.Close()
+	st.Close()
+	return st.Err()
 }
 
 // renderMessage converts a message; convID is its conversation's Inkeep id.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // raceError says a conversation with the client's id was created between
@@ -150,7 +151,10 @@ func (d *Door) upsert(ctx context.Context, t convstore.ID, c *convstore.Conversa
 	if err != nil {
 		return err
 	}
-	news := newMessages(v.messages, in.Messages)
+	news, err := newMessages(ctx, v.messages, in.Messages)
+	if err != nil {
+		return notFoundIfGone(err)
+	}
 	meta := applyMeta(c.Metadata, in)
 	fields := applyFields(v.extra, in)
 	if err := checkFields(meta, fields, news); err != nil {
@@ -188,23 +192,37 @@ func (d *Door) upsert(ctx context.Context, t convstore.ID, c *convstore.Conversa
 // newMessages returns the body's messages that are not stored yet. A
 // message with an id is stored when a stored message has that native id or
 // was logged with that client id; one without an id is stored when its
-// position is within the stored messages.
-func newMessages(have []*convstore.Message, body []*msgInput) []*msgInput {
-	known := map[string]bool{}
-	for _, m := range have {
-		known[m.ID.Format(convstore.PrefixMessage)] = true
-		if id := m.Metadata[metaMessageID]; id != "" {
-			known[id] = true
+// position is within the stored messages. The stored messages are read a
+// page at a time, keeping only the body's ids that they match, so that
+// matching holds the body and a page, not the whole conversation.
+func newMessages(ctx context.Context, have *convhttp.MessagePages, body []*msgInput) ([]*msgInput, error) {
+	known := map[string]bool{} // the body's ids: whether a stored message has it
+	for _, m := range body {
+		if m.ClientID != "" {
+			known[m.ClientID] = false
 		}
+	}
+	stored := 0
+	err := have.Each(ctx, func(m *convstore.Message) error {
+		stored++
+		for _, id := range []string{m.ID.Format(convstore.PrefixMessage), m.Metadata[metaMessageID]} {
+			if _, ok := known[id]; ok && id != "" {
+				known[id] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	var news []*msgInput
 	for i, m := range body {
-		if m.ClientID != "" && known[m.ClientID] || m.ClientID == "" && i < len(have) {
+		if m.ClientID != "" && known[m.ClientID] || m.ClientID == "" && i < stored {
 			continue
 		}
 		news = append(news, m)
 	}
-	return news
+	return news, nil
 }
 
 // replaceFields replaces the field artifact when its content changed:

@@ -24,8 +24,17 @@ type ProblemError struct {
 	Message string `json:"message"`
 }
 
-// Conversation is the "openai" variant of Inkeep's Conversation.
+// Conversation is the "openai" variant of Inkeep's Conversation. Its
+// answers are streamed (see writeConversation): the members before the
+// messages, then the messages in either format, one store page at a time.
 type Conversation struct {
+	conversationHead
+	Messages             []Message       `json:"messages"`
+	MessagesOpenAIFormat []OpenAIMessage `json:"messagesOpenAIFormat"`
+}
+
+// conversationHead is the members of a Conversation before its messages.
+type conversationHead struct {
 	ID                          string          `json:"id"`
 	Type                        string          `json:"type"`
 	ExternalID                  *string         `json:"externalId"`
@@ -39,8 +48,6 @@ type Conversation struct {
 	UserProperties              json.RawMessage `json:"userProperties"` // object or null
 	Tags                        []string        `json:"tags"`           // null when never set
 	Visibility                  *string         `json:"visibility"`
-	Messages                    []Message       `json:"messages"`
-	MessagesOpenAIFormat        []OpenAIMessage `json:"messagesOpenAIFormat"`
 }
 
 // Message is Inkeep's OpenAIExtendedMessage.
@@ -105,12 +112,12 @@ type ToolFunction struct {
 	Arguments string `json:"arguments"`
 }
 
-// ConversationList is the body of GET /conversations.
-type ConversationList struct {
-	Conversations []Conversation `json:"conversations"`
-	Total         int            `json:"total"`
-	PageSize      int            `json:"pageSize"`
-	Count         int            `json:"count"`
+// listTail is the members of the body of GET /conversations after its
+// "conversations" array: {conversations, total, pageSize, count}.
+type listTail struct {
+	Total    int `json:"total"`
+	PageSize int `json:"pageSize"`
+	Count    int `json:"count"`
 }
 
 // DeleteResult is the body of DELETE /conversations/{id}.

@@ -60,21 +60,36 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	page := conversationPage{Count: count, Results: make([]conversation, 0, len(convs))}
+	head := pageHead{Count: count}
+	if lq.page < pages {
+		head.Next = pageURL(r, q, lq.page+1)
+	}
+	if lq.page > 1 {
+		head.Previous = pageURL(r, q, lq.page-1)
+	}
+	// Each result is written as soon as its messages are read, so the
+	// answer holds one conversation's first page, not the whole list.
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
+	}
+	st.OpenObject()
+	st.Members(head)
+	st.Key("results")
+	st.OpenArray()
 	for _, c := range convs {
 		res, err := d.fromConversation(ctx, t, c)
 		if err != nil {
 			return err
 		}
-		page.Results = append(page.Results, res)
+		st.Value(res)
+		if err := st.Err(); err != nil {
+			return err
+		}
 	}
-	if lq.page < pages {
-		page.Next = pageURL(r, q, lq.page+1)
-	}
-	if lq.page > 1 {
-		page.Previous = pageURL(r, q, lq.page-1)
-	}
-	return writeJSON(w, http.StatusOK, page)
+	st.Close()
+	st.Close()
+	return st.Finish()
 }
 
 // matches reports whether a conversation found by number also passes the

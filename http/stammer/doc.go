@@ -10,7 +10,9 @@
 //	GET  /en/chatbot/api/v1/conversations/                   scope read    200, 400, 401, 403, 404 (invalid page)
 //	POST /en/chatbot/api/v1/conversation/{uuid}/deactivate/  scope delete  200, 401, 403, 404
 //
-// Any of them can also answer 500 (a store fault) or 503.
+// Any of them can also answer 500 (a store fault) or 503. The list is
+// streamed, each conversation as soon as its first page of messages is
+// read; a store failure after the answer began aborts the connection.
 //
 // Route patterns end in "/{$}" so ServeMux matches the documented path
 // exactly, not the subtree below it.
@@ -71,8 +73,9 @@
 //	{"conversation_uuid", "chatbot_uuid", "user_key", "query", "answer": null, "new_conversation", "created_at"}
 //
 // answer is always null: convstore stores conversations and generates no
-// replies. 409 only if the conversation is created and deleted
-// concurrently three times in a row.
+// replies. 409 if the conversation holds the server's most messages
+// (--max-conversation-messages; field "messages"), or if it is created and
+// deleted concurrently three times in a row.
 //
 // List (GET …/conversations/). Parameters are read from the query string as
 // Stammer's sample sends them; unknown parameters are ignored and an empty

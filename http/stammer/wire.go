@@ -27,12 +27,12 @@ type messageResponse struct {
 	CreatedAt        string  `json:"created_at"`
 }
 
-// conversationPage is a DRF PageNumberPagination page.
-type conversationPage struct {
-	Count    int            `json:"count"`
-	Next     *string        `json:"next"`
-	Previous *string        `json:"previous"`
-	Results  []conversation `json:"results"`
+// pageHead is the members of a DRF PageNumberPagination page before its
+// "results" array: {count, next, previous, results}.
+type pageHead struct {
+	Count    int     `json:"count"`
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
 }
 
 // conversation is one result of GET …/conversations/.

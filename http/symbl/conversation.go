@@ -145,7 +145,8 @@ func parseListQuery(raw string, t time.Time) (*listQuery, error) {
 }
 
 // listConversations serves GET /v1/conversations: {conversations:[…]},
-// oldest first by default, paging through the store 100 at a time.
+// oldest first by default, paging through the store 100 at a time and
+// streaming each conversation as it is read (a list may ask for 65536).
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	q, err := parseListQuery(r.URL.RawQuery, now())
 	if err != nil {
@@ -154,7 +155,13 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	ctx, ten := r.Context(), convhttp.Tenant(r)
 	f := convstore.ConversationFilter{CreatedAfter: &q.start, CreatedBefore: &q.end, Offset: q.offset}
 	f.Order = q.order
-	out := []conversation{}
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
+	}
+	st.OpenObject()
+	st.Key("conversations")
+	st.OpenArray()
 	for remaining := q.limit; remaining > 0; {
 		f.Limit = min(remaining, convstore.MaxPageLimit)
 		page, more, err := d.store.FindConversations(ctx, ten, f)
@@ -169,7 +176,10 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 				}
 				return err
 			}
-			out = append(out, toConversation(c, members))
+			st.Value(toConversation(c, members))
+		}
+		if err := st.Err(); err != nil {
+			return err
 		}
 		remaining -= len(page)
 		if !more || len(page) == 0 {
@@ -177,9 +187,9 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.After, f.Offset = page[len(page)-1].ID, 0
 	}
-	return ok(w, struct {
-		Conversations []conversation `json:"conversations"`
-	}{out})
+	st.Close()
+	st.Close()
+	return st.Finish()
 }
 
 // eachMessage calls fn with every message of a conversation, oldest first.

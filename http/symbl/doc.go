@@ -23,6 +23,11 @@
 //	GET    /v1/conversations/{conversationId}/insights     {insights:[…]}
 //	GET    /v1/conversations/{conversationId}/summary      {summary:[{id, text, messageRefs:[{id}]}]}
 //
+// The lists of messages, insights and conversations are streamed, a store
+// page at a time: messages show the conversation up to its newest message
+// when the request began (see convhttp.MessagePages), and a store failure
+// after the answer began aborts the connection.
+//
 // Times are ISO 8601: RFC 3339 date-times with any fraction, or plain
 // dates (midnight UTC). The door writes UTC with milliseconds.
 //
@@ -68,7 +73,9 @@
 // (Symbl's documented delete answer; the status is inferred from Symbl's
 // samples, which map 404 to "not found"). Validation errors are 400 with a
 // Joi-style message such as `"messages" is required` (Symbl documents no
-// 422). A 500 shows only "Internal error.".
+// 422). Messages that would take a conversation past the server's
+// --max-conversation-messages are a 409 naming the cap, with nothing
+// stored. A 500 shows only "Internal error.".
 //
 // # Choices where Symbl's documentation is silent or UNCONFIRMED
 //

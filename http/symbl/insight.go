@@ -24,27 +24,50 @@ var (
 	falseValue  = json.RawMessage(`false`)
 )
 
-// eachArtifact calls fn with every artifact of the conversation of type t
-// ("" for all), oldest first.
-func (d *Door) eachArtifact(r *http.Request, t convstore.ArtifactType, fn func(*convstore.Artifact)) error {
+// streamArtifacts answers with {key: [...]}: the conversation's artifacts
+// of type t ("" for all), oldest first, each rendered by render (false:
+// left out), streamed a store page at a time, since a conversation's
+// artifacts are not bounded in number.
+func (d *Door) streamArtifacts(w http.ResponseWriter, r *http.Request, key string, t convstore.ArtifactType, render func(*convstore.Artifact) (any, bool)) error {
 	conv, err := d.findConversation(r)
 	if err != nil {
 		return err
 	}
+	ctx, ten := r.Context(), convhttp.Tenant(r)
 	f := convstore.ArtifactFilter{Type: t, PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
+	// The first page is read before anything is written, so that a
+	// conversation deleted meanwhile is still a clean 404.
+	page, more, err := d.store.FindArtifacts(ctx, ten, conv.ID, f)
+	if err != nil {
+		return notFoundAs(err)
+	}
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
+	}
+	st.OpenObject()
+	st.Key(key)
+	st.OpenArray()
 	for {
-		page, more, err := d.store.FindArtifacts(r.Context(), convhttp.Tenant(r), conv.ID, f)
-		if err != nil {
-			return notFoundAs(err)
-		}
 		for _, a := range page {
-			fn(a)
+			if v, ok := render(a); ok {
+				st.Value(v)
+			}
+		}
+		if err := st.Err(); err != nil {
+			return err
 		}
 		if !more || len(page) == 0 {
-			return nil
+			break
 		}
 		f.After = page[len(page)-1].ID
+		if page, more, err = d.store.FindArtifacts(ctx, ten, conv.ID, f); err != nil {
+			return notFoundAs(err)
+		}
 	}
+	st.Close()
+	st.Close()
+	return st.Finish()
 }
 
 // vendorFields returns the JSON object of an artifact's data: the object
@@ -122,13 +145,9 @@ func messageIDs(a *convstore.Artifact) []string {
 
 // listInsightsOf serves one insight list: the artifacts of type t under key.
 func (d *Door) listInsightsOf(w http.ResponseWriter, r *http.Request, key, t string) error {
-	out := []insight{}
-	if err := d.eachArtifact(r, convstore.ArtifactType(t), func(a *convstore.Artifact) {
-		out = append(out, toInsight(a, t))
-	}); err != nil {
-		return err
-	}
-	return ok(w, map[string][]insight{key: out})
+	return d.streamArtifacts(w, r, key, convstore.ArtifactType(t), func(a *convstore.Artifact) (any, bool) {
+		return toInsight(a, t), true
+	})
 }
 
 // listTopics serves GET …/topics from the topic artifacts.
@@ -154,31 +173,24 @@ func (d *Door) listFollowUps(w http.ResponseWriter, r *http.Request) error {
 // listInsights serves the legacy GET …/insights: action items, questions
 // and follow-ups together, oldest first, each with its type.
 func (d *Door) listInsights(w http.ResponseWriter, r *http.Request) error {
-	out := []insight{}
-	if err := d.eachArtifact(r, "", func(a *convstore.Artifact) {
+	return d.streamArtifacts(w, r, "insights", "", func(a *convstore.Artifact) (any, bool) {
 		switch t := string(a.Type); t {
 		case typeActionItem, typeQuestion, typeFollowUp:
 			in := toInsight(a, typeActionItem)
 			in.Type = t
-			out = append(out, in)
+			return in, true
 		}
-	}); err != nil {
-		return err
-	}
-	return ok(w, map[string][]insight{"insights": out})
+		return nil, false
+	})
 }
 
 // listSummary serves GET …/summary from the summary artifacts.
 func (d *Door) listSummary(w http.ResponseWriter, r *http.Request) error {
-	out := []summary{}
-	if err := d.eachArtifact(r, convstore.ArtifactSummary, func(a *convstore.Artifact) {
+	return d.streamArtifacts(w, r, "summary", convstore.ArtifactSummary, func(a *convstore.Artifact) (any, bool) {
 		refs := make([]messageRef, 0, len(a.MessageIDs))
 		for _, id := range messageIDs(a) {
 			refs = append(refs, messageRef{ID: id})
 		}
-		out = append(out, summary{ID: decimalID(a.ID), Text: a.Text, MessageRefs: refs})
-	}); err != nil {
-		return err
-	}
-	return ok(w, map[string][]summary{"summary": out})
+		return summary{ID: decimalID(a.ID), Text: a.Text, MessageRefs: refs}, true
+	})
 }

@@ -12,22 +12,36 @@ import (
 // listMessages serves GET /v1/conversations/{conversationId}/messages: all
 // messages, oldest first. The verbose and sentiment parameters are
 // accepted; words, phrases and sentiment are not computed (words and
-// phrases are [], sentiment is omitted).
+// phrases are [], sentiment is omitted). The messages are streamed a store
+// page at a time, up to the newest one when the request began.
 func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 	conv, err := d.findConversation(r)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
+	pages, err := convhttp.OpenMessagePages(ctx, d.store, convhttp.Tenant(r), conv.ID)
+	if err != nil {
+		return notFoundAs(err)
+	}
+	st := convhttp.NewJSONStream(w, r, http.StatusOK)
+	if st.Head() {
+		return st.Finish()
+	}
 	cid := conversationID(conv)
-	out := []message{}
 	var members memberIndex
 	var first time.Time
-	err = d.eachMessage(r.Context(), convhttp.Tenant(r), conv.ID, func(m *convstore.Message) {
+	n := 0
+	st.OpenObject()
+	st.Key("messages")
+	st.OpenArray()
+	err = pages.Each(ctx, func(m *convstore.Message) error {
 		start, end := messageTimes(m)
-		if len(out) == 0 {
+		if n == 0 {
 			first = start
 		}
-		out = append(out, message{
+		n++
+		st.Value(message{
 			ID:             decimalID(m.ID),
 			Text:           m.Content,
 			From:           from{ID: members.add(m), Name: m.AuthorName, UserID: m.Metadata[metaUserID]},
@@ -39,13 +53,14 @@ func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 			Phrases:        []string{},
 			Words:          []string{},
 		})
+		return st.Err()
 	})
 	if err != nil {
 		return notFoundAs(err)
 	}
-	return ok(w, struct {
-		Messages []message `json:"messages"`
-	}{out})
+	st.Close()
+	st.Close()
+	return st.Finish()
 }
 
 // messageTimes returns a message's start and end: the times it was

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/storetest"
 )
@@ -117,6 +118,9 @@ func HarnessFor(db *postgres.DB) *storetest.Harness {
 		Blobs:            db.Blobs(),
 		RowCounts:        db.RowCounts,
 		ConversationRows: db.ConversationRows,
+		NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
+			return OpenSchema(tb, NewSchema(tb), postgres.Options{MaxConversationMessages: o.MaxConversationMessages})
+		},
 	}
 }
 
