@@ -18,7 +18,7 @@ func TestConformance(t *testing.T) {
 
 // dataTables are the tables holding tenant data, for RowCounts.
 // blob_removals (a work queue) and goose_db_version are not tenant data.
-var dataTables = []string{"tenants", "api_keys", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
+var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
 
 // conversationTables count the rows that refer to a conversation. Receipts
 // and audit entries name it too, but outlive it by design, so they are not
@@ -38,8 +38,9 @@ func newHarness(t testing.TB) *storetest.Harness {
 
 func harnessFor(db *DB) *storetest.Harness {
 	return &storetest.Harness{
-		Store: db,
-		Blobs: db.blobs,
+		Store:             db,
+		Blobs:             db.blobs,
+		SweepAccessTokens: db.SweepAccessTokens,
 		RowCounts: func(ctx context.Context) (map[string]int, error) {
 			out := map[string]int{}
 			for _, table := range dataTables {

@@ -28,6 +28,10 @@ type Harness struct {
 	// the given conversation (by conversation id or through it). After a
 	// delete every count must be zero.
 	ConversationRows func(ctx context.Context, conversationID convstore.ID) (map[string]int, error)
+
+	// SweepAccessTokens deletes the expired access tokens and returns how
+	// many it deleted: the engine's sweeper work (RunSweeper calls it).
+	SweepAccessTokens func(ctx context.Context) (int, error)
 }
 
 // NewHarnessFunc opens a fresh store for one test; it registers its own

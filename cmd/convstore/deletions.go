@@ -117,6 +117,7 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 		"deleted_by", fmtOptID(d.ActorKeyID, convstore.PrefixKey),
 		"door", orDash(d.Door),
 		"request_id", orDash(d.RequestID),
+		"client_request_id", orDash(d.ClientRequestID),
 		"deleted_at", fmtTime(d.CreatedAt),
 	)
 }
@@ -156,7 +157,7 @@ func auditList(ctx context.Context, env *Env, args []string) error {
 	for _, e := range entries {
 		w := api.FromAuditEntry(e) // renders the target with its action's prefix
 		last = w.ID
-		t.row(w.ID, e.Action, w.ConversationID, w.TargetID, fmtOptID(e.ActorKeyID, convstore.PrefixKey), orDash(e.Door), fmtTime(e.CreatedAt))
+		t.row(w.ID, e.Action, fmtOptID(e.ConversationID, convstore.PrefixConversation), w.TargetID, fmtOptID(e.ActorKeyID, convstore.PrefixKey), orDash(e.Door), fmtTime(e.CreatedAt))
 	}
 	return t.flush(env.Stdout, more, last)
 }

@@ -113,10 +113,11 @@ func Harness(tb testing.TB) *storetest.Harness {
 // HarnessFor returns the conformance harness of an open store.
 func HarnessFor(db *postgres.DB) *storetest.Harness {
 	return &storetest.Harness{
-		Store:            db,
-		Blobs:            db.Blobs(),
-		RowCounts:        db.RowCounts,
-		ConversationRows: db.ConversationRows,
+		Store:             db,
+		Blobs:             db.Blobs(),
+		RowCounts:         db.RowCounts,
+		ConversationRows:  db.ConversationRows,
+		SweepAccessTokens: db.SweepAccessTokens,
 	}
 }
 
