@@ -52,8 +52,8 @@ type AuditEntry struct {
 	Door            string
 	RequestID       string // server-generated
 	ClientRequestID string // what the client sent as its request id, if anything
-	ConversationID  ID // zero for key and tenant actions
-	TargetID        ID // the message, artifact, attachment, deletion receipt, key or tenant
+	ConversationID  ID     // zero for key and tenant actions
+	TargetID        ID     // the message, artifact, attachment, deletion receipt, key or tenant
 	CreatedAt       time.Time
 }
 

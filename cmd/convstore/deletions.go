@@ -23,7 +23,7 @@ func deletionsCommand() *command {
 func auditCommand() *command {
 	return &command{
 		name:    "audit",
-		summary: "Read the audit log of destructive actions.",
+		summary: "Read the audit log of destructive and administrative actions.",
 		subs: []*command{
 			{name: "list", summary: "List audit entries, newest first.", run: auditList},
 		},
@@ -123,7 +123,7 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 }
 
 func auditList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "audit list [flags]", "List audit entries of destructive actions, newest first.")
+	fs, cf := newClientFlagSet(env, "audit list [flags]", "List audit entries of destructive and administrative actions, newest first.")
 	var pf pageFlags
 	pf.register(fs)
 	pos, err := fs.parse(args, env.Getenv)
