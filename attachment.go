@@ -34,6 +34,9 @@ type AttachmentPut struct {
 	ContentType string    // "" means DefaultAttachmentContentType
 	Body        io.Reader // read to the end, at most MaxBytes
 	MaxBytes    int64     // 0 means DefaultMaxAttachmentBytes
+	// Actor says who puts, for the AuditAttachmentReplace entry written
+	// when the put replaces an attachment of the same name.
+	Actor DeleteParams
 }
 
 // Validate checks name and content type and applies defaults.
@@ -82,7 +85,9 @@ type AttachmentFilter struct {
 // AttachmentService manages attachments, scoped like MessageService.
 type AttachmentService interface {
 	// PutAttachment stores the body under name, replacing an attachment of
-	// the same name (whose bytes are then removed). ETOOLARGE past MaxBytes,
+	// the same name (whose bytes are then removed; the replace writes an
+	// AuditAttachmentReplace entry targeting the replaced attachment, with
+	// actor p.Actor, in the transaction that swaps the records). ETOOLARGE past MaxBytes,
 	// EINVALID for bad input, ENOTFOUND if the conversation is missing or
 	// deleted concurrently; in every failure no record and no bytes remain.
 	PutAttachment(ctx context.Context, tenantID, conversationID ID, p *AttachmentPut) (*Attachment, error)

@@ -147,12 +147,14 @@ func (f *ConversationFilter) ValidateCount() error {
 	return g.validateSelection()
 }
 
-// DeleteParams says who deletes and why; it goes into the receipt and audit
+// DeleteParams says who acts and through what: who deletes, and who
+// performs an administrative action (creates or revokes a key, creates a
+// tenant, replaces an attachment). It goes into the receipt and audit
 // entry, never any content.
 type DeleteParams struct {
 	ActorKeyID ID     // the API key that asked (zero for operators)
 	RequestID  string // the server-generated request id, for correlating logs
-	Door       string // which door asked: "native", "symbl", …
+	Door       string // which door asked: "native", "symbl", …; "cli" or "bootstrap" for operators
 	// ClientRequestID is the request id the client sent, if any: kept
 	// apart from RequestID because a client can send any value (an
 	// earlier receipt's id, say), which must never pass for the server's.

@@ -42,7 +42,8 @@ const (
 )
 
 // AuditEntry records one destructive or administrative action: who, when,
-// which ids. It never holds content.
+// which ids. It never holds content. Entries of actions on keys and tenants
+// have no ConversationID.
 type AuditEntry struct {
 	ID              ID
 	TenantID        ID
@@ -51,8 +52,8 @@ type AuditEntry struct {
 	Door            string
 	RequestID       string // server-generated
 	ClientRequestID string // what the client sent as its request id, if anything
-	ConversationID  ID
-	TargetID        ID // the message, artifact, attachment, deletion receipt, key or tenant
+	ConversationID  ID     // zero for key and tenant actions
+	TargetID        ID     // the message, artifact, attachment, deletion receipt, key or tenant
 	CreatedAt       time.Time
 }
 

@@ -21,5 +21,16 @@
 // concurrently with a delete either commits first (and is deleted with the
 // conversation) or fails with ENOTFOUND: there is never an orphan.
 //
+// # Keys, access tokens and audit
+//
+// An API key's secret is stored only as a SHA-256 hash, beside a short
+// non-secret prefix (KeyPrefixLength characters) that lists and logs show;
+// a caller-chosen secret must pass ValidateCustomKeySecret. Access tokens
+// (TokenService) are opaque random secrets, stored hashed with their
+// expiry, that die with their key. Every destructive and administrative
+// action (deletes, attachment replaces, key creation and revocation, tenant
+// creation) writes an AuditEntry in its own transaction, with the server's
+// request id and, kept apart, the one the client sent.
+//
 // This package imports only the standard library.
 package convstore

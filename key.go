@@ -24,11 +24,15 @@ const (
 var AllScopes = []Scope{ScopeRead, ScopeWrite, ScopeDelete, ScopeAdmin}
 
 // Key secrets look like "csk_" + 40 base-32 characters. The first
-// KeyPrefixLength characters are the key's non-secret prefix, shown in lists
-// and logs to identify it.
+// KeyPrefixLength characters of any key are its non-secret prefix, shown in
+// lists and logs to identify it: "csk_" and 4 characters (20 bits) of a
+// generated key, and a fixed, small part of a caller-chosen one, whose
+// strength is judged on the rest (see ValidateCustomKeySecret). Keys made
+// when the prefix was 12 characters long had their stored prefix cut to
+// KeyPrefixLength by migration 0003, so they still authenticate.
 const (
 	KeySecretPrefix = "csk_"
-	KeyPrefixLength = 12
+	KeyPrefixLength = 8
 	MinKeyLength    = 24
 	MaxKeyLength    = 256
 )
@@ -97,26 +101,33 @@ type KeyService interface {
 	// an unknown, revoked or malformed secret (one message for all).
 	Authenticate(ctx context.Context, secret string) (*APIKey, error)
 
-	// CreateKey creates a key for the tenant. Returns EINVALID for bad input.
-	CreateKey(ctx context.Context, tenantID ID, c *KeyCreate) (*NewKey, error)
+	// CreateKey creates a key for the tenant and writes an AuditKeyCreate
+	// entry (actor p, target the new key) in the same transaction.
+	// Returns EINVALID for bad input, ENOTFOUND for a missing tenant.
+	CreateKey(ctx context.Context, tenantID ID, c *KeyCreate, p DeleteParams) (*NewKey, error)
 
 	// FindKeys returns the tenant's keys, oldest first.
 	FindKeys(ctx context.Context, tenantID ID) ([]*APIKey, error)
 
-	// DeleteKey revokes a key at once. Returns ENOTFOUND for a missing or
-	// another tenant's key, and ECONFLICT when it is the tenant's last admin
-	// key (which would lock the tenant out).
-	DeleteKey(ctx context.Context, tenantID, keyID ID) error
+	// DeleteKey revokes a key at once, with the access tokens issued for
+	// it, and writes an AuditKeyRevoke entry (actor p, target the key) in
+	// the same transaction. Returns ENOTFOUND for a missing or another
+	// tenant's key, and ECONFLICT when it is the tenant's last admin key
+	// (which would lock the tenant out).
+	DeleteKey(ctx context.Context, tenantID, keyID ID, p DeleteParams) error
 }
 
 // NewKeySecret returns a new random key secret.
-func NewKeySecret() string {
+func NewKeySecret() string { return randomSecret(KeySecretPrefix) }
+
+// randomSecret returns prefix + 40 base-32 characters: 200 random bits.
+func randomSecret(prefix string) string {
 	var b [25]byte // 200 bits -> 40 base-32 characters
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("convstore: crypto/rand failed: " + err.Error())
 	}
 	var sb strings.Builder
-	sb.WriteString(KeySecretPrefix)
+	sb.WriteString(prefix)
 	var acc uint64
 	bits := 0
 	for _, c := range b {
@@ -130,7 +141,9 @@ func NewKeySecret() string {
 	return sb.String()
 }
 
-// HashKeySecret returns the SHA-256 of a key secret, as stored.
+// HashKeySecret returns the SHA-256 of a key or access token secret, as
+// stored. Both are random and long, so an unsalted hash cannot be reversed
+// by guessing.
 func HashKeySecret(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
@@ -144,7 +157,9 @@ func KeyPrefix(secret string) string {
 	return secret[:KeyPrefixLength]
 }
 
-// ValidateKeySecret checks a caller-chosen secret's length and characters.
+// ValidateKeySecret checks a secret's length and characters: what every
+// key, old or new, satisfies. Authenticate refuses anything else unread;
+// a secret chosen now must also pass ValidateCustomKeySecret.
 func ValidateKeySecret(secret string) error {
 	if len(secret) < MinKeyLength || len(secret) > MaxKeyLength {
 		return Invalidf("key", "key must be %d to %d characters", MinKeyLength, MaxKeyLength)

@@ -7,6 +7,7 @@ import "context"
 type Store interface {
 	TenantService
 	KeyService
+	TokenService
 	ConversationService
 	MessageService
 	ArtifactService

@@ -19,15 +19,20 @@ type Tenant struct {
 // commands and the server's first start), never by an API door on behalf of
 // a caller.
 type TenantService interface {
-	// CreateTenant creates a tenant and its first admin key. The returned
-	// NewKey is the only time the key's secret is available.
+	// CreateTenant creates a tenant and its first admin key, and writes
+	// the tenant's first audit entries in the same transaction:
+	// AuditTenantCreate (target the tenant) and AuditKeyCreate (target the
+	// key), with actor p (an operator: no key; Door "cli" for the CLI,
+	// "bootstrap" for the server's first start). The returned NewKey is the
+	// only time the key's secret is available.
 	// Returns EINVALID for a bad name and ECONFLICT if the name is taken.
-	CreateTenant(ctx context.Context, name string) (*Tenant, *NewKey, error)
+	CreateTenant(ctx context.Context, name string, p DeleteParams) (*Tenant, *NewKey, error)
 
 	// CreateTenantWithKey is CreateTenant with a caller-chosen admin key
-	// secret (the server's CONVSTORE_BOOTSTRAP_KEY). Returns EINVALID if the
-	// secret is shorter than MinKeyLength.
-	CreateTenantWithKey(ctx context.Context, name, secret string) (*Tenant, *NewKey, error)
+	// secret (the server's CONVSTORE_BOOTSTRAP_KEY). Returns the EINVALID
+	// of ValidateCustomKeySecret (field "key") for a secret that is
+	// malformed or too weak, and ECONFLICT for a secret some key has.
+	CreateTenantWithKey(ctx context.Context, name, secret string, p DeleteParams) (*Tenant, *NewKey, error)
 
 	// FindTenants returns all tenants, oldest first.
 	FindTenants(ctx context.Context) ([]*Tenant, error)

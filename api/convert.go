@@ -223,6 +223,7 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		DeletedBy:       optID(d.ActorKeyID, convstore.PrefixKey),
 		Door:            d.Door,
 		RequestID:       d.RequestID,
+		ClientRequestID: optString(d.ClientRequestID),
 		Messages:        d.Messages,
 		Artifacts:       d.Artifacts,
 		Attachments:     d.Attachments,
@@ -244,6 +245,9 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 	if w.DeletedBy != nil {
 		d.ActorKeyID, _ = convstore.ParseID(convstore.PrefixKey, "deleted_by", *w.DeletedBy)
 	}
+	if w.ClientRequestID != nil {
+		d.ClientRequestID = *w.ClientRequestID
+	}
 	return d
 }
 
@@ -253,6 +257,10 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditMessageDelete:      convstore.PrefixMessage,
 	convstore.AuditArtifactDelete:     convstore.PrefixArtifact,
 	convstore.AuditAttachmentDelete:   convstore.PrefixAttachment,
+	convstore.AuditAttachmentReplace:  convstore.PrefixAttachment,
+	convstore.AuditKeyCreate:          convstore.PrefixKey,
+	convstore.AuditKeyRevoke:          convstore.PrefixKey,
+	convstore.AuditTenantCreate:       convstore.PrefixTenant,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.
@@ -262,15 +270,16 @@ func FromAuditEntry(e *convstore.AuditEntry) AuditEntry {
 		prefix = "obj"
 	}
 	return AuditEntry{
-		ID:             e.ID.Format(convstore.PrefixAudit),
-		Object:         ObjectAuditEntry,
-		Action:         e.Action,
-		ActorKeyID:     optID(e.ActorKeyID, convstore.PrefixKey),
-		Door:           e.Door,
-		RequestID:      e.RequestID,
-		ConversationID: e.ConversationID.Format(convstore.PrefixConversation),
-		TargetID:       e.TargetID.Format(prefix),
-		CreatedAt:      Unix(e.CreatedAt),
+		ID:              e.ID.Format(convstore.PrefixAudit),
+		Object:          ObjectAuditEntry,
+		Action:          e.Action,
+		ActorKeyID:      optID(e.ActorKeyID, convstore.PrefixKey),
+		Door:            e.Door,
+		RequestID:       e.RequestID,
+		ClientRequestID: optString(e.ClientRequestID),
+		ConversationID:  optID(e.ConversationID, convstore.PrefixConversation),
+		TargetID:        e.TargetID.Format(prefix),
+		CreatedAt:       Unix(e.CreatedAt),
 	}
 }
 

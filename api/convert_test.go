@@ -70,14 +70,37 @@ func TestDeletionHasNoContentFields(t *testing.T) {
 	_ = json.Unmarshal(b, &raw)
 	for k := range raw {
 		switch k {
-		case "id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id",
+		case "id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id",
 			"messages", "artifacts", "attachments", "attachment_bytes", "created_at":
 		default:
 			t.Errorf("receipt has unexpected field %q", k)
 		}
 	}
-	if raw["deleted_by"] != nil {
-		t.Fatalf("operator delete must render deleted_by null: %s", b)
+	if raw["deleted_by"] != nil || raw["client_request_id"] != nil {
+		t.Fatalf("operator delete without a client request id must render deleted_by and client_request_id null: %s", b)
+	}
+}
+
+// TestAuditEntryOfKeyActions checks the wire form of an administrative
+// entry: no conversation (null), the target with its kind's prefix, and
+// the client's request id beside the server's, in both directions.
+func TestAuditEntryOfKeyActions(t *testing.T) {
+	key := convstore.NewID()
+	for action, prefix := range map[string]string{
+		convstore.AuditKeyCreate: "key_", convstore.AuditKeyRevoke: "key_", convstore.AuditTenantCreate: "ten_",
+		convstore.AuditAttachmentReplace: "att_",
+	} {
+		w := api.FromAuditEntry(&convstore.AuditEntry{ID: convstore.NewID(), Action: action, TargetID: key,
+			RequestID: "req_1", ClientRequestID: "mine"})
+		if w.ConversationID != nil || w.TargetID != prefix+key.Base32() || w.ClientRequestID == nil || *w.ClientRequestID != "mine" {
+			t.Errorf("%s: %+v", action, w)
+		}
+	}
+	d := &convstore.Deletion{ID: convstore.NewID(), ConversationID: convstore.NewID(), RequestID: "req_2", ClientRequestID: "req_1",
+		CreatedAt: time.Unix(1, 0).UTC()}
+	w := api.FromDeletion(d)
+	if got := api.ToDeletion(&w); !reflect.DeepEqual(got, d) {
+		t.Errorf("receipt round trip:\n in %+v\nout %+v", d, got)
 	}
 }
 

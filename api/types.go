@@ -157,7 +157,8 @@ type Deletion struct {
 	ConversationSeq string  `json:"conversation_seq"`
 	DeletedBy       *string `json:"deleted_by"` // key id, null for operators
 	Door            string  `json:"door"`
-	RequestID       string  `json:"request_id"`
+	RequestID       string  `json:"request_id"`        // the server's, always
+	ClientRequestID *string `json:"client_request_id"` // the client's X-Request-Id, null if none
 	Messages        int     `json:"messages"`
 	Artifacts       int     `json:"artifacts"`
 	Attachments     int     `json:"attachments"`
@@ -167,15 +168,16 @@ type Deletion struct {
 
 // AuditEntry is the wire form of an audit log entry.
 type AuditEntry struct {
-	ID             string  `json:"id"`
-	Object         string  `json:"object"`
-	Action         string  `json:"action"`
-	ActorKeyID     *string `json:"actor_key_id"`
-	Door           string  `json:"door"`
-	RequestID      string  `json:"request_id"`
-	ConversationID string  `json:"conversation_id"`
-	TargetID       string  `json:"target_id"`
-	CreatedAt      int64   `json:"created_at"`
+	ID              string  `json:"id"`
+	Object          string  `json:"object"`
+	Action          string  `json:"action"`
+	ActorKeyID      *string `json:"actor_key_id"`
+	Door            string  `json:"door"`
+	RequestID       string  `json:"request_id"`        // the server's, always
+	ClientRequestID *string `json:"client_request_id"` // the client's X-Request-Id, null if none
+	ConversationID  *string `json:"conversation_id"`   // null for key and tenant actions
+	TargetID        string  `json:"target_id"`
+	CreatedAt       int64   `json:"created_at"`
 }
 
 // APIKey is the wire form of an API key; Secret is set only in the response

@@ -71,7 +71,7 @@ func newEnv(b *testing.B, engine string, nodes int) *env {
 		nodes = 1
 	}
 	stores := openStores(b, engine, nodes)
-	t, key, err := stores[0].CreateTenant(ctx, "bench")
+	t, key, err := stores[0].CreateTenant(ctx, "bench", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		b.Fatal(err)
 	}

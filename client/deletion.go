@@ -61,11 +61,16 @@ func (c *Client) ListAudit(ctx context.Context, f convstore.AuditFilter) ([]*con
 func toAuditEntry(w *api.AuditEntry) *convstore.AuditEntry {
 	e := &convstore.AuditEntry{
 		ID: anyID(w.ID), Action: w.Action, Door: w.Door, RequestID: w.RequestID,
-		ConversationID: anyID(w.ConversationID), TargetID: anyID(w.TargetID),
-		CreatedAt: time.Unix(w.CreatedAt, 0).UTC(),
+		TargetID: anyID(w.TargetID), CreatedAt: time.Unix(w.CreatedAt, 0).UTC(),
 	}
 	if w.ActorKeyID != nil {
 		e.ActorKeyID = anyID(*w.ActorKeyID)
+	}
+	if w.ClientRequestID != nil {
+		e.ClientRequestID = *w.ClientRequestID
+	}
+	if w.ConversationID != nil {
+		e.ConversationID = anyID(*w.ConversationID)
 	}
 	return e
 }

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"bytes"
+	"net/http"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -54,13 +55,17 @@ func TestDeletionsAndAudit(t *testing.T) {
 	_, err = f.c.GetDeletion(f.ctx, convstore.NewID())
 	wantCode(t, err, convstore.ENOTFOUND, 404)
 
-	// Newest first: the conversation delete, then the message delete.
+	// Newest first: the conversation delete, then the message delete,
+	// then the tenant's creation (an operator's: no key, no conversation).
 	entries, _, err := f.c.ListAudit(f.ctx, convstore.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 2 {
-		t.Fatalf("audit has %d entries, want 2", len(entries))
+	if len(entries) != 4 {
+		t.Fatalf("audit has %d entries, want 4", len(entries))
+	}
+	if c := entries[3]; c.Action != convstore.AuditTenantCreate || !c.ActorKeyID.IsZero() || !c.ConversationID.IsZero() || c.TargetID.IsZero() {
+		t.Fatalf("oldest audit entry %+v, want the tenant's creation", c)
 	}
 	e := entries[0]
 	if e.ID.IsZero() || e.Action != convstore.AuditConversationDelete || e.ConversationID != cv.ID ||
@@ -73,5 +78,36 @@ func TestDeletionsAndAudit(t *testing.T) {
 	page, more, err := f.c.ListAudit(f.ctx, convstore.AuditFilter{PageFilter: convstore.PageFilter{Limit: 1}})
 	if err != nil || !more || len(page) != 1 || page[0].ID != e.ID {
 		t.Fatalf("audit page: %v, %d items, more=%v", err, len(page), more)
+	}
+}
+
+// TestClientRequestIDReadBack deletes with the client's own X-Request-Id
+// and reads it back apart from the server's, in the receipt and the audit
+// entry.
+func TestClientRequestIDReadBack(t *testing.T) {
+	f := setup(t)
+	cv := f.mustConversation(t, "x", 1)
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodDelete, f.srv.URL+"/v1/conversations/"+cv.ID.Format(convstore.PrefixConversation), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+f.key.Secret)
+	req.Header.Set("X-Request-Id", "my-erase-7")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	dels, _, err := f.c.ListDeletions(f.ctx, convstore.DeletionFilter{ConversationID: cv.ID})
+	if err != nil || len(dels) != 1 {
+		t.Fatalf("receipts: %v, %v", dels, err)
+	}
+	d, err := f.c.GetDeletion(f.ctx, dels[0].ID)
+	if err != nil || d.ClientRequestID != "my-erase-7" || d.RequestID != resp.Header.Get("X-Request-Id") {
+		t.Fatalf("receipt %+v, %v: want client request id my-erase-7 and the server's %s", d, err, resp.Header.Get("X-Request-Id"))
+	}
+	entries, _, err := f.c.ListAudit(f.ctx, convstore.AuditFilter{})
+	if err != nil || len(entries) == 0 || entries[0].ClientRequestID != "my-erase-7" || entries[0].RequestID != d.RequestID {
+		t.Fatalf("audit entries %+v, %v", entries, err)
 	}
 }

@@ -48,7 +48,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	_, key, err := db.CreateTenant(ctx, "acme")
+	_, key, err := db.CreateTenant(ctx, "acme", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

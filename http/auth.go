@@ -32,6 +32,28 @@ func (s *Server) Authenticate(r *http.Request, secret string) (*convstore.APIKey
 		return nil, s.chargeAuthFailure(r, errUnauthorized())
 	}
 	key, err := s.cfg.Store.Authenticate(r.Context(), secret)
+	return s.recordKey(r, key, err)
+}
+
+// AuthenticateAccessToken is Authenticate for an access token issued by
+// the store's TokenService (a door's token call): an empty, malformed,
+// unknown, expired or revoked token is EUNAUTHORIZED with
+// UnauthorizedMessage.
+func (s *Server) AuthenticateAccessToken(r *http.Request, token string) (*convstore.APIKey, error) {
+	if err := s.checkAuthFailures(r); err != nil {
+		return nil, err
+	}
+	if !convstore.IsAccessTokenSecret(token) {
+		return nil, s.chargeAuthFailure(r, errUnauthorized())
+	}
+	key, err := s.cfg.Store.AuthenticateAccessToken(r.Context(), token)
+	return s.recordKey(r, key, err)
+}
+
+// recordKey is the common end of the Authenticate calls: the store's
+// answer turned into the one unauthorized error, or the key recorded on
+// the request for the access log and Key.
+func (s *Server) recordKey(r *http.Request, key *convstore.APIKey, err error) (*convstore.APIKey, error) {
 	if err != nil {
 		if convstore.ErrorCode(err) == convstore.EUNAUTHORIZED || convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			return nil, s.chargeAuthFailure(r, errUnauthorized())
@@ -45,6 +67,27 @@ func (s *Server) Authenticate(r *http.Request, secret string) (*convstore.APIKey
 		info.key = key
 	}
 	return key, nil
+}
+
+// RequestAuthenticator is an optional interface of a Door whose routes
+// accept more than a key secret, such as the Symbl door's access tokens.
+// For a route with a Scope, the server calls AuthenticateRequest instead
+// of Secret and Authenticate; it must answer like Authenticate (and may
+// call it, or AuthenticateAccessToken, to record the key on the request).
+type RequestAuthenticator interface {
+	AuthenticateRequest(r *http.Request) (*convstore.APIKey, error)
+}
+
+// authenticateRoute authenticates a request to a route of d with a Scope.
+func (s *Server) authenticateRoute(d Door, r *http.Request) (*convstore.APIKey, error) {
+	if ra, ok := d.(RequestAuthenticator); ok {
+		return ra.AuthenticateRequest(r)
+	}
+	secret := ""
+	if d != nil {
+		secret = d.Secret(r)
+	}
+	return s.Authenticate(r, secret)
 }
 
 // BearerSecret returns the token of an "Authorization: Bearer <token>"
@@ -77,9 +120,10 @@ func AuthorizationToken(r *http.Request, scheme string) string {
 // always have an authenticated key.
 func Tenant(r *http.Request) convstore.ID { return Key(r.Context()).TenantID }
 
-// DeleteParams says who deletes through door, for receipts and audit
-// entries: the caller's key and the request id. Only for routes with a
-// Scope.
+// DeleteParams says who acts through door (deletes, or creates or revokes
+// a key, replaces an attachment), for receipts and audit entries: the
+// caller's key, the server's request id and the client's. Only for routes
+// with a Scope.
 func DeleteParams(r *http.Request, door string) convstore.DeleteParams {
 	return convstore.DeleteParams{
 		ActorKeyID:      Key(r.Context()).ID,

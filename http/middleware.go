@@ -247,11 +247,7 @@ func (s *Server) serveRoute(d Door, rt Route, w *statusWriter, r *http.Request) 
 		return err
 	}
 	if rt.Scope != "" {
-		secret := ""
-		if d != nil {
-			secret = d.Secret(r)
-		}
-		key, err := s.Authenticate(r, secret)
+		key, err := s.authenticateRoute(d, r)
 		if err != nil {
 			return err
 		}

@@ -278,7 +278,7 @@ func TestPostgresMetrics(t *testing.T) {
 	mts := httptest.NewServer(met.Handler(false))
 	t.Cleanup(mts.Close)
 	ctx := context.Background()
-	tenant, _, err := db.CreateTenant(ctx, "t")
+	tenant, _, err := db.CreateTenant(ctx, "t", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,9 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkDeleteParams(p.Actor); err != nil {
+		return nil, err
+	}
 	// Refuse early rather than read a large body for nothing; (3) checks
 	// again, since the conversation may go meanwhile.
 	if err := db.conversationExists(ctx, db.pool, tenantID, conversationID); err != nil {
@@ -92,6 +95,9 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 			if err := queueBlobRemovals(ctx, tx, []string{oldKey}, 0); err != nil {
 				return err
 			}
+			if err := db.insertAudit(ctx, tx, tenantID, convstore.AuditAttachmentReplace, conversationID, oldID, p.Actor, now()); err != nil {
+				return err
+			}
 			replaced = []string{oldKey}
 		case errors.Is(err, pgx.ErrNoRows):
 			var n int
@@ -109,11 +115,13 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 			ID: db.newID(), ConversationID: conversationID, Name: p.Name, ContentType: p.ContentType,
 			Size: size, SHA256: hex.EncodeToString(sum), CreatedAt: now(),
 		}
-		_, err = tx.Exec(ctx, `
+		// The lock above makes a name conflict impossible; ON CONFLICT
+		// DO NOTHING keeps one, should it happen, out of the server's log.
+		inserted, err := tx.Exec(ctx, `
 			INSERT INTO attachments (tenant_id, conversation_id, id, name, content_type, size, sha256, blob_key, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
 			idArg(tenantID), idArg(conversationID), a.ID[:], a.Name, a.ContentType, a.Size, a.SHA256, key, a.CreatedAt)
-		if err != nil {
+		if err := insertedOne(inserted, err, conflictMessage("attachments_name_key")); err != nil {
 			return err
 		}
 		// No intent means a sweeper judged the upload abandoned and removed

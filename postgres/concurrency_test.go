@@ -155,11 +155,11 @@ func TestTwoNodesKeyDeletes(t *testing.T) {
 	a, b := twoNodes(t)
 	ctx := testCtx(t)
 	for round := range 10 {
-		tenant, first, err := a.CreateTenant(ctx, fmt.Sprint("keys-", round, "-", convstore.NewID().Base32()))
+		tenant, first, err := a.CreateTenant(ctx, fmt.Sprint("keys-", round, "-", convstore.NewID().Base32()), convstore.DeleteParams{Door: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		second, err := a.CreateKey(ctx, tenant.ID, &convstore.KeyCreate{Name: "second", Scopes: []convstore.Scope{convstore.ScopeAdmin}})
+		second, err := a.CreateKey(ctx, tenant.ID, &convstore.KeyCreate{Name: "second", Scopes: []convstore.Scope{convstore.ScopeAdmin}}, convstore.DeleteParams{Door: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func TestTwoNodesKeyDeletes(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = node.DeleteKey(ctx, tenant.ID, []convstore.ID{first.ID, second.ID}[i])
+				errs[i] = node.DeleteKey(ctx, tenant.ID, []convstore.ID{first.ID, second.ID}[i], convstore.DeleteParams{Door: "test"})
 			}()
 		}
 		wg.Wait()
@@ -217,7 +217,7 @@ func TestConcurrentOpen(t *testing.T) {
 	if n := count(t, dbs[0], `SELECT count(*) FROM goose_db_version WHERE version_id > 0`); n != len(files) {
 		t.Errorf("goose_db_version records %d applied migrations, want %d (each once)", n, len(files))
 	}
-	if _, _, err := dbs[3].CreateTenant(context.Background(), "after-concurrent-open"); err != nil {
+	if _, _, err := dbs[3].CreateTenant(context.Background(), "after-concurrent-open", convstore.DeleteParams{Door: "test"}); err != nil {
 		t.Errorf("CreateTenant after concurrent opens: %v", err)
 	}
 }

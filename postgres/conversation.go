@@ -159,16 +159,26 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 		var err error
 		// Seq is unique across tenants. A collision of two NewSeq values
 		// (same millisecond, same 21 random bits) is rare but possible:
-		// ON CONFLICT (seq) DO NOTHING returns no row instead of aborting
-		// the transaction, and a fresh ID (and so Seq) is drawn.
+		// ON CONFLICT DO NOTHING returns no row instead of aborting the
+		// transaction, and a fresh ID (and so Seq) is drawn. A taken
+		// external id returns no row too, and is told apart by a lookup:
+		// a unique violation would write the external id to the server's
+		// log, in its DETAIL line.
 		for attempt := 0; ; attempt++ {
 			id := db.newID()
 			conv, err = scanConversation(tx.QueryRow(ctx, `
 				INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-				ON CONFLICT (seq) DO NOTHING
+				ON CONFLICT DO NOTHING
 				RETURNING `+conversationColumns,
 				idArg(tenantID), id[:], convstore.NewSeq(id), c.AgentID, c.UserID, externalArg(c.ExternalID), c.Title, metadataArg(c.Metadata), len(c.Messages), t))
+			if errors.Is(err, pgx.ErrNoRows) && c.ExternalID != "" {
+				if taken, lookupErr := externalIDTaken(ctx, tx, tenantID, c.ExternalID); lookupErr != nil {
+					return lookupErr
+				} else if taken {
+					return convstore.Errorf(convstore.ECONFLICT, "%s", conflictMessage("conversations_tenant_external"))
+				}
+			}
 			if !errors.Is(err, pgx.ErrNoRows) || attempt == maxSeqAttempts {
 				break
 			}
@@ -188,6 +198,15 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 		return nil, nil, err
 	}
 	return conv, msgs, nil
+}
+
+// externalIDTaken reports whether the tenant has a conversation with the
+// external id.
+func externalIDTaken(ctx context.Context, tx pgx.Tx, tenantID convstore.ID, externalID string) (bool, error) {
+	var taken bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND external_id = $2)`,
+		idArg(tenantID), externalID).Scan(&taken)
+	return taken, err
 }
 
 // UpdateConversation changes the set fields and UpdatedAt.

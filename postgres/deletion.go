@@ -9,14 +9,14 @@ import (
 	"github.com/convstore/convstore"
 )
 
-const deletionColumns = `tenant_id, id, conversation_id, conversation_seq, actor_key_id, door, request_id,
+const deletionColumns = `tenant_id, id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
 	messages, artifacts, attachments, attachment_bytes, created_at`
 
 // scanDeletion scans a row of deletionColumns.
 func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
 	d := &convstore.Deletion{}
 	err := row.Scan(scanID(&d.TenantID), scanID(&d.ID), scanID(&d.ConversationID), &d.ConversationSeq, scanID(&d.ActorKeyID),
-		&d.Door, &d.RequestID, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.CreatedAt)
+		&d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -24,12 +24,12 @@ func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
 	return d, nil
 }
 
-const auditColumns = `tenant_id, id, action, actor_key_id, door, request_id, conversation_id, target_id, created_at`
+const auditColumns = `tenant_id, id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at`
 
 // scanAudit scans a row of auditColumns.
 func scanAudit(row pgx.Row) (*convstore.AuditEntry, error) {
 	e := &convstore.AuditEntry{}
-	err := row.Scan(scanID(&e.TenantID), scanID(&e.ID), &e.Action, scanID(&e.ActorKeyID), &e.Door, &e.RequestID,
+	err := row.Scan(scanID(&e.TenantID), scanID(&e.ID), &e.Action, scanID(&e.ActorKeyID), &e.Door, &e.RequestID, &e.ClientRequestID,
 		scanID(&e.ConversationID), scanID(&e.TargetID), &e.CreatedAt)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID,
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		d = &convstore.Deletion{
 			ID: db.newID(), TenantID: tenantID, ConversationID: id, ActorKeyID: p.ActorKeyID,
-			Door: p.Door, RequestID: p.RequestID, CreatedAt: now(),
+			Door: p.Door, RequestID: p.RequestID, ClientRequestID: p.ClientRequestID, CreatedAt: now(),
 		}
 		err := tx.QueryRow(ctx, `SELECT seq FROM conversations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
 			idArg(tenantID), idArg(id)).Scan(&d.ConversationSeq)
@@ -86,10 +86,10 @@ func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID,
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO deletions (tenant_id, id, conversation_id, conversation_seq, actor_key_id, door, request_id,
-				messages, artifacts, attachments, attachment_bytes, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				client_request_id, messages, artifacts, attachments, attachment_bytes, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			idArg(tenantID), d.ID[:], idArg(id), d.ConversationSeq, idArg(p.ActorKeyID), p.Door, p.RequestID,
-			d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, d.CreatedAt)
+			p.ClientRequestID, d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, d.CreatedAt)
 		if err != nil {
 			return err
 		}
@@ -102,27 +102,32 @@ func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID,
 	return d, nil
 }
 
-// insertAudit writes one audit entry in tx.
+// insertAudit writes one audit entry in tx: ids only, never content.
+// conversationID is zero for actions on keys and tenants.
 func (db *DB) insertAudit(ctx context.Context, tx pgx.Tx, tenantID convstore.ID, action string, conversationID, targetID convstore.ID, p convstore.DeleteParams, t time.Time) error {
 	if err := checkDeleteParams(p); err != nil {
 		return err
 	}
 	id := db.newID()
 	_, err := tx.Exec(ctx, `
-		INSERT INTO audit_log (tenant_id, id, action, actor_key_id, door, request_id, conversation_id, target_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		idArg(tenantID), id[:], action, idArg(p.ActorKeyID), p.Door, p.RequestID,
+		INSERT INTO audit_log (tenant_id, id, action, actor_key_id, door, request_id, client_request_id,
+			conversation_id, target_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		idArg(tenantID), id[:], action, idArg(p.ActorKeyID), p.Door, p.RequestID, p.ClientRequestID,
 		idArg(conversationID), idArg(targetID), t)
 	return err
 }
 
 // checkDeleteParams applies the engine's NUL check to the request's
-// door and request id.
+// door and request ids.
 func checkDeleteParams(p convstore.DeleteParams) error {
 	if err := checkText("door", p.Door); err != nil {
 		return err
 	}
-	return checkText("request_id", p.RequestID)
+	if err := checkText("request_id", p.RequestID); err != nil {
+		return err
+	}
+	return checkText("client_request_id", p.ClientRequestID)
 }
 
 // FindDeletionByID returns a receipt. ENOTFOUND if missing.

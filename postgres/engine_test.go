@@ -68,8 +68,8 @@ func TestNUL(t *testing.T) {
 			{Role: convstore.RoleUser, Content: "ok"}, {Role: convstore.RoleUser, Content: nul}}))},
 		{"artifact text", "text", errOf(db.CreateArtifact(ctx, tenant.ID, conv.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: nul}))},
 		{"update title", "title", errOf(db.UpdateConversation(ctx, tenant.ID, conv.ID, &convstore.ConversationUpdate{Title: &nul}))},
-		{"key name", "name", errOf(db.CreateKey(ctx, tenant.ID, &convstore.KeyCreate{Name: nul, Scopes: []convstore.Scope{convstore.ScopeRead}}))},
-		{"tenant name", "name", second(db.CreateTenant(ctx, nul))},
+		{"key name", "name", errOf(db.CreateKey(ctx, tenant.ID, &convstore.KeyCreate{Name: nul, Scopes: []convstore.Scope{convstore.ScopeRead}}, convstore.DeleteParams{Door: "test"}))},
+		{"tenant name", "name", second(db.CreateTenant(ctx, nul, convstore.DeleteParams{Door: "test"}))},
 	}
 	for _, tc := range cases {
 		if convstore.ErrorCode(tc.err) != convstore.EINVALID || convstore.ErrorField(tc.err) != tc.field {

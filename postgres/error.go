@@ -108,6 +108,21 @@ func conflictMessage(constraint string) string {
 	return "the request conflicts with existing data"
 }
 
+// insertedOne turns an INSERT … ON CONFLICT DO NOTHING that inserted no
+// row into ECONFLICT with msg. The engine checks uniqueness this way on
+// every path a request can take, never by letting a unique violation
+// happen: PostgreSQL writes a violation's DETAIL line, with the
+// conflicting value (an external id, a tenant name), to its server log.
+func insertedOne(tag pgconn.CommandTag, err error, msg string) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return convstore.Errorf(convstore.ECONFLICT, "%s", msg)
+	}
+	return nil
+}
+
 // retryable reports whether a failed transaction may simply run again:
 // PostgreSQL aborted it for a serialization failure or a deadlock, or the
 // driver failed before sending anything.

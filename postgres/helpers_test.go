@@ -41,7 +41,7 @@ func blobRows(tb testing.TB, db *postgres.DB) string {
 // mustTenant creates a tenant.
 func mustTenant(tb testing.TB, ctx context.Context, db *postgres.DB) *convstore.Tenant {
 	tb.Helper()
-	tenant, _, err := db.CreateTenant(ctx, "tenant-"+convstore.NewID().Base32())
+	tenant, _, err := db.CreateTenant(ctx, "tenant-"+convstore.NewID().Base32(), convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatalf("CreateTenant: %v", err)
 	}

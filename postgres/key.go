@@ -53,14 +53,19 @@ func (db *DB) insertKey(ctx context.Context, tx pgx.Tx, tenantID convstore.ID, n
 	for i, s := range scopes {
 		names[i] = string(s)
 	}
-	_, err := tx.Exec(ctx, `
+	// ON CONFLICT DO NOTHING rather than a unique violation, whose DETAIL
+	// line would put the hash in the server's log.
+	tag, err := tx.Exec(ctx, `
 		INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
 		idArg(tenantID), k.ID[:], name, k.Prefix, convstore.HashKeySecret(secret), names, t)
 	if isCode(err, codeForeignKeyViolation, "") {
 		return nil, convstore.NotFound("tenant")
 	}
-	return k, err
+	if err := insertedOne(tag, err, conflictMessage("api_keys_hash_key")); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 // Authenticate returns the key whose secret is secret.
@@ -99,35 +104,56 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*convstore.APIKe
 	if found == nil {
 		return nil, errUnauthorized()
 	}
-	t := now()
-	tag, err := db.pool.Exec(ctx, `
-		UPDATE api_keys SET last_used_at = $3
-		WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < $4)`,
-		idArg(found.TenantID), idArg(found.ID), t, t.Add(-lastUsedResolution))
-	switch {
-	case err != nil:
-		// The key is valid; a missed last-use write is not worth failing
-		// the request for.
-		db.logger.WarnContext(ctx, "postgres: recording a key's last use failed", "key", found.ID.UUID(), "error", err)
-	case tag.RowsAffected() == 1:
-		found.LastUsedAt = &t
-	}
+	db.recordKeyUse(ctx, found)
 	return found, nil
 }
 
-// CreateKey creates a key for the tenant. ENOTFOUND for a missing tenant.
-func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore.KeyCreate) (*convstore.NewKey, error) {
+// recordKeyUse sets the key's last use to now, at most once per
+// lastUsedResolution. A failure is logged, not returned: the key is
+// valid, and a missed last-use write is not worth failing the request for.
+func (db *DB) recordKeyUse(ctx context.Context, k *convstore.APIKey) {
+	t := now()
+	if k.LastUsedAt != nil && t.Sub(*k.LastUsedAt) < lastUsedResolution {
+		return
+	}
+	tag, err := db.pool.Exec(ctx, `
+		UPDATE api_keys SET last_used_at = $3
+		WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < $4)`,
+		idArg(k.TenantID), idArg(k.ID), t, t.Add(-lastUsedResolution))
+	switch {
+	case err != nil:
+		db.logger.WarnContext(ctx, "postgres: recording a key's last use failed", "key", k.ID.UUID(), "error", err)
+	case tag.RowsAffected() == 1:
+		k.LastUsedAt = &t
+	}
+}
+
+// CreateKey creates a key for the tenant and audits it in the same
+// transaction. ENOTFOUND for a missing tenant.
+func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore.KeyCreate, p convstore.DeleteParams) (*convstore.NewKey, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	if err := checkText("name", c.Name); err != nil {
 		return nil, err
 	}
+	if err := checkDeleteParams(p); err != nil {
+		return nil, err
+	}
 	var k *convstore.NewKey
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// The tenant is checked first, not by the foreign key, whose
+		// violation would log the id in the server's log.
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1`, idArg(tenantID)).Scan(&one); err != nil {
+			return notFound(err, "tenant")
+		}
+		t := now()
 		var err error
-		k, err = db.insertKey(ctx, tx, tenantID, c.Name, c.Scopes, convstore.NewKeySecret(), now())
-		return err
+		if k, err = db.insertKey(ctx, tx, tenantID, c.Name, c.Scopes, convstore.NewKeySecret(), t); err != nil {
+			return err
+		}
+		return db.insertAudit(ctx, tx, tenantID, convstore.AuditKeyCreate, convstore.ID{}, k.ID, p, t)
 	})
 	if err != nil {
 		return nil, err
@@ -148,13 +174,18 @@ func (db *DB) FindKeys(ctx context.Context, tenantID convstore.ID) ([]*convstore
 	return keys, nil
 }
 
-// DeleteKey revokes a key. ECONFLICT for the tenant's last admin key.
+// DeleteKey revokes a key, with its access tokens (by the cascade), and
+// audits it in the same transaction. ECONFLICT for the tenant's last admin
+// key.
 //
 // The tenant row is locked (FOR NO KEY UPDATE, which does not block
 // inserts that merely refer to the tenant) so that two concurrent deletes
 // of a tenant's last two admin keys, from any nodes, run one after the
 // other and the second sees that it would lock the tenant out.
-func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID) error {
+func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID, p convstore.DeleteParams) error {
+	if err := checkDeleteParams(p); err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE`, idArg(tenantID)).Scan(&one)
@@ -178,7 +209,9 @@ func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID) error
 				return convstore.Errorf(convstore.ECONFLICT, "cannot delete the tenant's last admin key")
 			}
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM api_keys WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(keyID))
-		return err
+		if _, err = tx.Exec(ctx, `DELETE FROM api_keys WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(keyID)); err != nil {
+			return err
+		}
+		return db.insertAudit(ctx, tx, tenantID, convstore.AuditKeyRevoke, convstore.ID{}, keyID, p, now())
 	})
 }

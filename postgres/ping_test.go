@@ -106,13 +106,13 @@ func TestPingOutage(t *testing.T) {
 	if _, err := db.FindTenants(short); convstore.ErrorCode(err) != convstore.EUNAVAILABLE {
 		t.Errorf("FindTenants during the outage: %v, want EUNAVAILABLE", err)
 	}
-	if _, _, err := db.CreateTenant(short, "during-outage"); convstore.ErrorCode(err) != convstore.EUNAVAILABLE {
+	if _, _, err := db.CreateTenant(short, "during-outage", convstore.DeleteParams{Door: "test"}); convstore.ErrorCode(err) != convstore.EUNAVAILABLE {
 		t.Errorf("CreateTenant during the outage: %v, want EUNAVAILABLE", err)
 	}
 
 	p.start()
 	waitPing(t, db)
-	if _, _, err := db.CreateTenant(ctx, "after-outage"); err != nil {
+	if _, _, err := db.CreateTenant(ctx, "after-outage", convstore.DeleteParams{Door: "test"}); err != nil {
 		t.Errorf("CreateTenant after the outage: %v", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 // dataTables are the tables holding tenant data, the same as the SQLite
 // engine's. blob_removals (a work queue), the built-in blob store's tables
 // (checked through the BlobStore instead) and goose_db_version are not.
-var dataTables = []string{"tenants", "api_keys", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
+var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
 
 // conversationTables maps the tables whose rows belong to a conversation
 // to the column naming it. Receipts and audit entries name it too but

@@ -181,8 +181,9 @@ func (db *DB) SweepBlobs(ctx context.Context) (int, error) {
 	}
 }
 
-// RunSweeper calls SweepBlobs every interval until ctx ends, logging
-// failures. A server runs it for the life of the store, on every node.
+// RunSweeper calls SweepBlobs and SweepAccessTokens every interval until
+// ctx ends, logging failures. A server runs it for the life of the store,
+// on every node.
 func (db *DB) RunSweeper(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -196,6 +197,7 @@ func (db *DB) RunSweeper(ctx context.Context, interval time.Duration) {
 			} else if n > 0 {
 				db.logger.InfoContext(ctx, "postgres: swept blobs", "removed", n)
 			}
+			db.sweepAccessTokensLogged(ctx)
 		}
 	}
 }

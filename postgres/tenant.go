@@ -11,34 +11,46 @@ import (
 // bootstrapKeyName names the admin key CreateTenant issues.
 const bootstrapKeyName = "admin"
 
-// CreateTenant creates a tenant and its first admin key.
-func (db *DB) CreateTenant(ctx context.Context, name string) (*convstore.Tenant, *convstore.NewKey, error) {
-	return db.createTenant(ctx, name, convstore.NewKeySecret())
+// CreateTenant creates a tenant and its first admin key, and audits both.
+func (db *DB) CreateTenant(ctx context.Context, name string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
+	return db.createTenant(ctx, name, convstore.NewKeySecret(), p)
 }
 
-// CreateTenantWithKey is CreateTenant with a caller-chosen admin secret.
-func (db *DB) CreateTenantWithKey(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
-	if err := convstore.ValidateKeySecret(secret); err != nil {
+// CreateTenantWithKey is CreateTenant with a caller-chosen admin secret,
+// which must be strong enough.
+func (db *DB) CreateTenantWithKey(ctx context.Context, name, secret string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
+	if err := convstore.ValidateCustomKeySecret(secret); err != nil {
 		return nil, nil, err
 	}
-	return db.createTenant(ctx, name, secret)
+	return db.createTenant(ctx, name, secret, p)
 }
 
-func (db *DB) createTenant(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
+func (db *DB) createTenant(ctx context.Context, name, secret string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
 	if err := convstore.ValidateTenantName(name); err != nil {
+		return nil, nil, err
+	}
+	if err := checkDeleteParams(p); err != nil {
 		return nil, nil, err
 	}
 	var tenant *convstore.Tenant
 	var key *convstore.NewKey
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		tenant = &convstore.Tenant{ID: db.newID(), Name: name, CreatedAt: now()}
-		_, err := tx.Exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)`,
+		// ON CONFLICT DO NOTHING: a taken name must not reach the
+		// server's log in a unique violation's DETAIL line.
+		tag, err := tx.Exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			tenant.ID[:], tenant.Name, tenant.CreatedAt)
-		if err != nil {
+		if err := insertedOne(tag, err, conflictMessage("tenants_name_key")); err != nil {
 			return err
 		}
 		key, err = db.insertKey(ctx, tx, tenant.ID, bootstrapKeyName, []convstore.Scope{convstore.ScopeAdmin}, secret, tenant.CreatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		if err := db.insertAudit(ctx, tx, tenant.ID, convstore.AuditTenantCreate, convstore.ID{}, tenant.ID, p, tenant.CreatedAt); err != nil {
+			return err
+		}
+		return db.insertAudit(ctx, tx, tenant.ID, convstore.AuditKeyCreate, convstore.ID{}, key.ID, p, tenant.CreatedAt)
 	})
 	if err != nil {
 		return nil, nil, err

@@ -81,17 +81,20 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 		if err := conversationExists(ctx, tx, tenantID, conversationID); err != nil {
 			return err
 		}
-		var oldID []byte
+		var oldID convstore.ID
 		var oldKey string
 		err := tx.QueryRowContext(ctx, `SELECT id, blob_key FROM attachments
 			WHERE tenant_id = ? AND conversation_id = ? AND name = ?`,
-			idArg(tenantID), idArg(conversationID), p.Name).Scan(&oldID, &oldKey)
+			idArg(tenantID), idArg(conversationID), p.Name).Scan(idScan{&oldID}, &oldKey)
 		switch {
 		case err == nil:
-			if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE tenant_id = ? AND id = ?`, idArg(tenantID), oldID); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE tenant_id = ? AND id = ?`, idArg(tenantID), idArg(oldID)); err != nil {
 				return translate(err)
 			}
 			if err := queueRemovals(ctx, tx, now, now, []string{oldKey}); err != nil {
+				return err
+			}
+			if err := insertAudit(ctx, tx, now, tenantID, convstore.AuditAttachmentReplace, conversationID, oldID, p.Actor); err != nil {
 				return err
 			}
 			replaced = []string{oldKey}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 )
@@ -47,6 +48,39 @@ func BenchmarkDeleteConversation(b *testing.B) {
 			b.StopTimer()
 			if s := b.Elapsed().Seconds(); s > 0 {
 				b.ReportMetric(float64(b.N)/s, "conversations/s")
+			}
+		})
+	}
+}
+
+// BenchmarkAuthenticate compares authenticating a request by a key secret
+// (prefix lookup, constant-time hash compare) with an access token
+// (primary-key lookup of its hash, joined to its key).
+func BenchmarkAuthenticate(b *testing.B) {
+	ctx := context.Background()
+	db, _ := openTest(b, b.TempDir(), nil)
+	db.logger = slog.New(slog.DiscardHandler)
+	_, key, err := db.CreateTenant(ctx, "bench", convstore.DeleteParams{Door: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, tok, err := db.CreateAccessToken(ctx, key.TenantID, key.ID, time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		auth func() (*convstore.APIKey, error)
+	}{
+		{"key", func() (*convstore.APIKey, error) { return db.Authenticate(ctx, key.Secret) }},
+		{"access_token", func() (*convstore.APIKey, error) { return db.AuthenticateAccessToken(ctx, tok) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.auth(); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -26,6 +26,7 @@ func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID,
 			RequestID:      p.RequestID,
 			CreatedAt:      now,
 		}
+		d.ClientRequestID = p.ClientRequestID
 		err := tx.QueryRowContext(ctx, `SELECT seq,
 			(SELECT count(*) FROM messages WHERE tenant_id = ?1 AND conversation_id = ?2),
 			(SELECT count(*) FROM artifacts WHERE tenant_id = ?1 AND conversation_id = ?2),
@@ -50,10 +51,10 @@ func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID,
 		}
 		d.ID = convstore.NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deletions
-			(id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id,
+			(id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
 			 messages, artifacts, attachments, attachment_bytes, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			idArg(d.ID), idArg(tenantID), idArg(id), d.ConversationSeq, nullID(d.ActorKeyID), d.Door, d.RequestID,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			idArg(d.ID), idArg(tenantID), idArg(id), d.ConversationSeq, nullID(d.ActorKeyID), d.Door, d.RequestID, d.ClientRequestID,
 			d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, micros(now)); err != nil {
 			return translate(err)
 		}
@@ -84,23 +85,25 @@ func attachmentKeys(ctx context.Context, tx *sql.Tx, tenantID, conversationID co
 	return keys, translate(rows.Err())
 }
 
-// insertAudit records a destructive action: ids only, never content.
+// insertAudit records a destructive or administrative action in the
+// caller's transaction: ids only, never content. conversationID is zero
+// for actions on keys and tenants.
 func insertAudit(ctx context.Context, tx *sql.Tx, now time.Time, tenantID convstore.ID, action string, conversationID, targetID convstore.ID, p convstore.DeleteParams) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log
-		(id, tenant_id, action, actor_key_id, door, request_id, conversation_id, target_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		idArg(convstore.NewID()), idArg(tenantID), action, nullID(p.ActorKeyID), p.Door, p.RequestID,
+		(id, tenant_id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		idArg(convstore.NewID()), idArg(tenantID), action, nullID(p.ActorKeyID), p.Door, p.RequestID, p.ClientRequestID,
 		nullID(conversationID), nullID(targetID), micros(now))
 	return translate(err)
 }
 
-const deletionColumns = `id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id,
+const deletionColumns = `id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
 	messages, artifacts, attachments, attachment_bytes, created_at`
 
 func scanDeletion(row interface{ Scan(...any) error }) (*convstore.Deletion, error) {
 	d := &convstore.Deletion{}
 	err := row.Scan(idScan{&d.ID}, idScan{&d.TenantID}, idScan{&d.ConversationID}, &d.ConversationSeq,
-		idScan{&d.ActorKeyID}, &d.Door, &d.RequestID, &d.Messages, &d.Artifacts, &d.Attachments,
+		idScan{&d.ActorKeyID}, &d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments,
 		&d.AttachmentBytes, timeScan{&d.CreatedAt})
 	if err != nil {
 		return nil, err
@@ -133,11 +136,11 @@ func (db *DB) FindDeletions(ctx context.Context, tenantID convstore.ID, f convst
 	return queryPage(ctx, db.r, q+cond+tail, append(args, pargs...), f.Limit, scanDeletion)
 }
 
-const auditColumns = `id, tenant_id, action, actor_key_id, door, request_id, conversation_id, target_id, created_at`
+const auditColumns = `id, tenant_id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at`
 
 func scanAudit(row interface{ Scan(...any) error }) (*convstore.AuditEntry, error) {
 	e := &convstore.AuditEntry{}
-	err := row.Scan(idScan{&e.ID}, idScan{&e.TenantID}, &e.Action, idScan{&e.ActorKeyID}, &e.Door, &e.RequestID,
+	err := row.Scan(idScan{&e.ID}, idScan{&e.TenantID}, &e.Action, idScan{&e.ActorKeyID}, &e.Door, &e.RequestID, &e.ClientRequestID,
 		idScan{&e.ConversationID}, idScan{&e.TargetID}, timeScan{&e.CreatedAt})
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ import (
 
 func mustTenant(tb testing.TB, db *DB) *convstore.Tenant {
 	tb.Helper()
-	t, _, err := db.CreateTenant(context.Background(), "t-"+convstore.NewID().Base32())
+	t, _, err := db.CreateTenant(context.Background(), "t-"+convstore.NewID().Base32(), convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -65,3 +65,21 @@ func notFound(err error, kind string) error {
 	}
 	return translate(err)
 }
+
+// insertedOne turns an INSERT … ON CONFLICT DO NOTHING that inserted no
+// row into ECONFLICT with msg. The engines check uniqueness this way
+// rather than by catching the violation, the shape the PostgreSQL engine
+// needs to keep values out of the server's log.
+func insertedOne(res sql.Result, err error, msg string) error {
+	if err != nil {
+		return translate(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err)
+	}
+	if n == 0 {
+		return convstore.Errorf(convstore.ECONFLICT, "%s", msg)
+	}
+	return nil
+}

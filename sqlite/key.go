@@ -68,28 +68,39 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*convstore.APIKe
 	if found == nil {
 		return nil, errInvalidKey()
 	}
-	t := now()
-	if found.LastUsedAt == nil || t.Sub(*found.LastUsedAt) >= lastUsedGranularity {
-		err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
-			// A key deleted meanwhile matches no row; the caller's request
-			// is then served with a key revoked a moment ago, like any
-			// request already in flight.
-			_, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ?
-				WHERE tenant_id = ? AND id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
-				micros(now), idArg(found.TenantID), idArg(found.ID), micros(now.Add(-lastUsedGranularity)))
-			t = now
-			return translate(err)
-		})
-		if err != nil {
-			return nil, err
-		}
-		found.LastUsedAt = &t
+	if err := db.recordKeyUse(ctx, found); err != nil {
+		return nil, err
 	}
 	return found, nil
 }
 
-// CreateKey creates a key for the tenant.
-func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore.KeyCreate) (*convstore.NewKey, error) {
+// recordKeyUse sets the key's last use to now, at most once per
+// lastUsedGranularity.
+func (db *DB) recordKeyUse(ctx context.Context, k *convstore.APIKey) error {
+	t := now()
+	if k.LastUsedAt != nil && t.Sub(*k.LastUsedAt) < lastUsedGranularity {
+		return nil
+	}
+	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		// A key deleted meanwhile matches no row; the caller's request
+		// is then served with a key revoked a moment ago, like any
+		// request already in flight.
+		_, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ?
+			WHERE tenant_id = ? AND id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+			micros(now), idArg(k.TenantID), idArg(k.ID), micros(now.Add(-lastUsedGranularity)))
+		t = now
+		return translate(err)
+	})
+	if err != nil {
+		return err
+	}
+	k.LastUsedAt = &t
+	return nil
+}
+
+// CreateKey creates a key for the tenant and audits it in the same
+// transaction.
+func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore.KeyCreate, p convstore.DeleteParams) (*convstore.NewKey, error) {
 	if c == nil {
 		return nil, convstore.Invalidf("scopes", "key is missing")
 	}
@@ -104,7 +115,10 @@ func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore
 			return notFound(err, "tenant")
 		}
 		k, err = insertKey(ctx, tx, now, tenantID, c.Name, c.Scopes, convstore.NewKeySecret())
-		return err
+		if err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, now, tenantID, convstore.AuditKeyCreate, convstore.ID{}, k.ID, p)
 	})
 	if err != nil {
 		return nil, err
@@ -124,11 +138,13 @@ func insertKey(ctx context.Context, tx *sql.Tx, now time.Time, tenantID convstor
 		},
 		Secret: secret,
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	// ON CONFLICT DO NOTHING and a count, the PostgreSQL engine's shape:
+	// a caller-chosen secret that some key already has is ECONFLICT.
+	res, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		idArg(k.ID), idArg(tenantID), k.Name, k.Prefix, convstore.HashKeySecret(secret), scopesArg(k.Scopes), micros(now))
-	if err != nil {
-		return nil, translate(err)
+	if err := insertedOne(res, err, "this key already exists"); err != nil {
+		return nil, err
 	}
 	return k, nil
 }
@@ -164,9 +180,10 @@ func tenantKeys(ctx context.Context, tx *sql.Tx, tenantID convstore.ID) ([]*conv
 	return out, translate(rows.Err())
 }
 
-// DeleteKey revokes a key by deleting its row, refusing the tenant's last
-// admin key.
-func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID) error {
+// DeleteKey revokes a key by deleting its row (its access tokens go with
+// it, by the cascade), refusing the tenant's last admin key, and audits it
+// in the same transaction.
+func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID, p convstore.DeleteParams) error {
 	return db.write(ctx, func(tx *sql.Tx, now time.Time) error {
 		keys, err := tenantKeys(ctx, tx, tenantID)
 		if err != nil {
@@ -187,7 +204,9 @@ func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID) error
 				return convstore.Errorf(convstore.ECONFLICT, "cannot delete the tenant's last admin key")
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM api_keys WHERE tenant_id = ? AND id = ?`, idArg(tenantID), idArg(keyID))
-		return translate(err)
+		if _, err = tx.ExecContext(ctx, `DELETE FROM api_keys WHERE tenant_id = ? AND id = ?`, idArg(tenantID), idArg(keyID)); err != nil {
+			return translate(err)
+		}
+		return insertAudit(ctx, tx, now, tenantID, convstore.AuditKeyRevoke, convstore.ID{}, keyID, p)
 	})
 }

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,7 @@ import (
 func TestAuthenticateThrottlesLastUse(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t, t.TempDir(), nil)
-	_, key, err := db.CreateTenant(ctx, "acme")
+	_, key, err := db.CreateTenant(ctx, "acme", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,26 +61,38 @@ func TestAuthenticateThrottlesLastUse(t *testing.T) {
 func TestAuthenticateSharedPrefix(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t, t.TempDir(), nil)
-	a, _, err := db.CreateTenantWithKey(ctx, "a", "same-prefix-0000000000000000a")
+	secretA, secretB, secretC := "same-pre"+randomHex(t), "same-pre"+randomHex(t), "same-pre"+randomHex(t)
+	op := convstore.DeleteParams{Door: "test"}
+	a, _, err := db.CreateTenantWithKey(ctx, "a", secretA, op)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := db.CreateTenantWithKey(ctx, "b", "same-prefix-0000000000000000b")
+	b, _, err := db.CreateTenantWithKey(ctx, "b", secretB, op)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for secret, want := range map[string]convstore.ID{"same-prefix-0000000000000000a": a.ID, "same-prefix-0000000000000000b": b.ID} {
+	for secret, want := range map[string]convstore.ID{secretA: a.ID, secretB: b.ID} {
 		k, err := db.Authenticate(ctx, secret)
-		if err != nil || k.TenantID != want {
+		if err != nil || k.TenantID != want || k.Prefix != "same-pre" {
 			t.Errorf("Authenticate(%q) = %v, %v", secret, k, err)
 		}
 	}
-	if _, err := db.Authenticate(ctx, "same-prefix-0000000000000000c"); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
+	if _, err := db.Authenticate(ctx, secretC); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
 		t.Errorf("unknown secret with a known prefix: %v", err)
 	}
-	if _, _, err := db.CreateTenantWithKey(ctx, "c", "same-prefix-0000000000000000a"); convstore.ErrorCode(err) != convstore.ECONFLICT {
+	if _, _, err := db.CreateTenantWithKey(ctx, "c", secretA, op); convstore.ErrorCode(err) != convstore.ECONFLICT {
 		t.Errorf("reused secret: %v, want ECONFLICT", err)
 	}
+}
+
+// randomHex returns 64 random hexadecimal digits, a strong custom key.
+func randomHex(tb testing.TB) string {
+	tb.Helper()
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatal(err)
+	}
+	return hex.EncodeToString(b[:])
 }
 
 func TestRunSweeperStopsWithContext(t *testing.T) {

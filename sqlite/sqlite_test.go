@@ -18,7 +18,7 @@ func TestConformance(t *testing.T) {
 
 // dataTables are the tables holding tenant data, for RowCounts.
 // blob_removals (a work queue) and goose_db_version are not tenant data.
-var dataTables = []string{"tenants", "api_keys", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
+var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
 
 // conversationTables count the rows that refer to a conversation. Receipts
 // and audit entries name it too, but outlive it by design, so they are not
@@ -57,9 +57,10 @@ func openWithOptions(tb testing.TB, o storetest.StoreOptions) convstore.Store {
 
 func harnessFor(db *DB) *storetest.Harness {
 	return &storetest.Harness{
-		Store:    db,
-		Blobs:    db.blobs,
-		NewStore: openWithOptions,
+		Store:             db,
+		Blobs:             db.blobs,
+		NewStore:          openWithOptions,
+		SweepAccessTokens: db.SweepAccessTokens,
 		RowCounts: func(ctx context.Context) (map[string]int, error) {
 			out := map[string]int{}
 			for _, table := range dataTables {

@@ -111,8 +111,8 @@ func (db *DB) SweepBlobs(ctx context.Context) (int, error) {
 	}
 }
 
-// RunSweeper calls SweepBlobs every interval until ctx ends, logging
-// failures. The server runs it for the life of the store.
+// RunSweeper calls SweepBlobs and SweepAccessTokens every interval until
+// ctx ends, logging failures. The server runs it for the life of the store.
 func (db *DB) RunSweeper(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -126,6 +126,7 @@ func (db *DB) RunSweeper(ctx context.Context, interval time.Duration) {
 			} else if n > 0 {
 				db.logger.Info("sqlite: swept blobs", "removed", n)
 			}
+			db.sweepAccessTokensLogged(ctx)
 		}
 	}
 }

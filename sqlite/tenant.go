@@ -8,20 +8,21 @@ import (
 	"github.com/convstore/convstore"
 )
 
-// CreateTenant creates a tenant and its first admin key.
-func (db *DB) CreateTenant(ctx context.Context, name string) (*convstore.Tenant, *convstore.NewKey, error) {
-	return db.createTenant(ctx, name, convstore.NewKeySecret())
+// CreateTenant creates a tenant and its first admin key, and audits both.
+func (db *DB) CreateTenant(ctx context.Context, name string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
+	return db.createTenant(ctx, name, convstore.NewKeySecret(), p)
 }
 
-// CreateTenantWithKey is CreateTenant with a caller-chosen admin key secret.
-func (db *DB) CreateTenantWithKey(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
-	if err := convstore.ValidateKeySecret(secret); err != nil {
+// CreateTenantWithKey is CreateTenant with a caller-chosen admin key
+// secret, which must be strong enough.
+func (db *DB) CreateTenantWithKey(ctx context.Context, name, secret string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
+	if err := convstore.ValidateCustomKeySecret(secret); err != nil {
 		return nil, nil, err
 	}
-	return db.createTenant(ctx, name, secret)
+	return db.createTenant(ctx, name, secret, p)
 }
 
-func (db *DB) createTenant(ctx context.Context, name, secret string) (*convstore.Tenant, *convstore.NewKey, error) {
+func (db *DB) createTenant(ctx context.Context, name, secret string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
 	if err := convstore.ValidateTenantName(name); err != nil {
 		return nil, nil, err
 	}
@@ -29,13 +30,18 @@ func (db *DB) createTenant(ctx context.Context, name, secret string) (*convstore
 	var k *convstore.NewKey
 	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
 		t = &convstore.Tenant{ID: convstore.NewID(), Name: name, CreatedAt: now}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
-			idArg(t.ID), t.Name, micros(now)); err != nil {
-			return translate(err)
+		res, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			idArg(t.ID), t.Name, micros(now))
+		if err := insertedOne(res, err, "a tenant with this name already exists"); err != nil {
+			return err
 		}
-		var err error
-		k, err = insertKey(ctx, tx, now, t.ID, "admin", []convstore.Scope{convstore.ScopeAdmin}, secret)
-		return err
+		if k, err = insertKey(ctx, tx, now, t.ID, "admin", []convstore.Scope{convstore.ScopeAdmin}, secret); err != nil {
+			return err
+		}
+		if err := insertAudit(ctx, tx, now, t.ID, convstore.AuditTenantCreate, convstore.ID{}, t.ID, p); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, now, t.ID, convstore.AuditKeyCreate, convstore.ID{}, k.ID, p)
 	})
 	if err != nil {
 		return nil, nil, err

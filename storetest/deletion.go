@@ -86,9 +86,10 @@ func testCascadeDelete(t *testing.T, f *fixture) {
 
 	// The receipt.
 	if d.ID.IsZero() || d.TenantID != f.tenant.ID || d.ConversationID != conv.ID || d.ConversationSeq != conv.Seq ||
-		d.ActorKeyID != f.params.ActorKeyID || d.Door != f.params.Door || d.RequestID != f.params.RequestID {
-		t.Errorf("receipt %+v: want tenant %s, conversation %s seq %d, actor %s, door %q, request %q",
-			d, f.tenant.ID.UUID(), conv.ID.UUID(), conv.Seq, f.params.ActorKeyID.UUID(), f.params.Door, f.params.RequestID)
+		d.ActorKeyID != f.params.ActorKeyID || d.Door != f.params.Door || d.RequestID != f.params.RequestID ||
+		d.ClientRequestID != f.params.ClientRequestID {
+		t.Errorf("receipt %+v: want tenant %s, conversation %s seq %d, actor %s, door %q, request %q, client request %q",
+			d, f.tenant.ID.UUID(), conv.ID.UUID(), conv.Seq, f.params.ActorKeyID.UUID(), f.params.Door, f.params.RequestID, f.params.ClientRequestID)
 	}
 	if d.Messages != 6 || d.Artifacts != 3 || d.Attachments != 2 || d.AttachmentBytes != int64(len(bodyA)+len(bodyB)) {
 		t.Errorf("receipt counts: %d messages, %d artifacts, %d attachments, %d bytes; want 6, 3, 2, %d",
@@ -265,7 +266,12 @@ func testFindDeletionMissing(t *testing.T, f *fixture) {
 		t.Errorf("FindDeletions of a fresh tenant: %d receipts, has_more %v, err %v; want none", len(list), more, err)
 	}
 	entries, more, err := f.Store.FindAuditEntries(f.ctx, f.tenant.ID, convstore.AuditFilter{})
-	if err != nil || len(entries) != 0 || more {
-		t.Errorf("FindAuditEntries of a fresh tenant: %d entries, has_more %v, err %v; want none", len(entries), more, err)
+	if err != nil || len(entries) != 2 || more {
+		t.Fatalf("FindAuditEntries of a fresh tenant: %d entries, has_more %v, err %v; want its creation's two", len(entries), more, err)
+	}
+	for _, e := range entries {
+		if e.Action != convstore.AuditTenantCreate && e.Action != convstore.AuditKeyCreate {
+			t.Errorf("a fresh tenant's audit log holds %q, want only %q and %q", e.Action, convstore.AuditTenantCreate, convstore.AuditKeyCreate)
+		}
 	}
 }

@@ -29,6 +29,10 @@ type Harness struct {
 	// delete every count must be zero.
 	ConversationRows func(ctx context.Context, conversationID convstore.ID) (map[string]int, error)
 
+	// SweepAccessTokens deletes the expired access tokens and returns how
+	// many it deleted: the engine's sweeper work (RunSweeper calls it).
+	SweepAccessTokens func(ctx context.Context) (int, error)
+
 	// NewStore opens another fresh, empty store of the same engine with
 	// the given options, for the tests of configurable limits. It
 	// registers its own clean-up.

@@ -32,12 +32,12 @@ type fixture struct {
 func setup(tb testing.TB, newHarness NewHarnessFunc) *fixture {
 	tb.Helper()
 	h := newHarness(tb)
-	if h == nil || h.Store == nil || h.Blobs == nil || h.RowCounts == nil || h.ConversationRows == nil || h.NewStore == nil {
+	if h == nil || h.Store == nil || h.Blobs == nil || h.RowCounts == nil || h.ConversationRows == nil || h.NewStore == nil || h.SweepAccessTokens == nil {
 		tb.Fatalf("newHarness returned an incomplete harness: %+v", h)
 	}
 	f := &fixture{Harness: h, ctx: testCtx(tb)}
 	f.tenant, f.key = MustCreateTenant(tb, f.ctx, h.Store, uniqueName("tenant"))
-	f.params = convstore.DeleteParams{ActorKeyID: f.key.ID, RequestID: uniqueName("req"), Door: "storetest"}
+	f.params = convstore.DeleteParams{ActorKeyID: f.key.ID, RequestID: uniqueName("req"), Door: "storetest", ClientRequestID: uniqueName("client-req")}
 	return f
 }
 
@@ -57,10 +57,15 @@ func uniqueName(prefix string) string {
 // randomID returns a fresh ID that no engine can have stored.
 func randomID() convstore.ID { return convstore.NewID() }
 
-// MustCreateTenant creates a tenant and fails the test on error.
+// operator is the actor of the suite's tenant creations: an operator (no
+// key) working through the door "storetest".
+var operator = convstore.DeleteParams{Door: "storetest"}
+
+// MustCreateTenant creates a tenant (as operator) and fails the test on
+// error.
 func MustCreateTenant(tb testing.TB, ctx context.Context, s convstore.Store, name string) (*convstore.Tenant, *convstore.NewKey) {
 	tb.Helper()
-	tenant, key, err := s.CreateTenant(ctx, name)
+	tenant, key, err := s.CreateTenant(ctx, name, operator)
 	if err != nil {
 		tb.Fatalf("CreateTenant(%q): %v", name, err)
 	}
@@ -375,9 +380,9 @@ func checkAudit(tb testing.TB, ctx context.Context, s convstore.Store, tenantID 
 	}
 	e := got[0]
 	if e.ID.IsZero() || e.TenantID != tenantID || e.ConversationID != convID ||
-		e.ActorKeyID != p.ActorKeyID || e.Door != p.Door || e.RequestID != p.RequestID {
-		tb.Errorf("audit entry %+v: want tenant %s, conversation %s, actor %s, door %q, request %q",
-			e, tenantID.UUID(), convID.UUID(), p.ActorKeyID.UUID(), p.Door, p.RequestID)
+		e.ActorKeyID != p.ActorKeyID || e.Door != p.Door || e.RequestID != p.RequestID || e.ClientRequestID != p.ClientRequestID {
+		tb.Errorf("audit entry %+v: want tenant %s, conversation %s, actor %s, door %q, request %q, client request %q",
+			e, tenantID.UUID(), convID.UUID(), p.ActorKeyID.UUID(), p.Door, p.RequestID, p.ClientRequestID)
 	}
 	checkRecent(tb, "audit entry CreatedAt", e.CreatedAt)
 	return e

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 )
@@ -43,7 +44,7 @@ func buildWorld(t *testing.T, f *fixture, tenant *convstore.Tenant, key *convsto
 	gone, _ := MustCreateConversation(t, ctx, s, id, &convstore.ConversationCreate{Messages: textMessages(label, 1)})
 	w.deletion = MustDeleteConversation(t, ctx, s, id, gone.ID, convstore.DeleteParams{ActorKeyID: key.ID, Door: "storetest"})
 	var err error
-	w.extraKey, err = s.CreateKey(ctx, id, &convstore.KeyCreate{Name: "extra", Scopes: []convstore.Scope{convstore.ScopeRead}})
+	w.extraKey, err = s.CreateKey(ctx, id, &convstore.KeyCreate{Name: "extra", Scopes: []convstore.Scope{convstore.ScopeRead}}, convstore.DeleteParams{ActorKeyID: key.ID, Door: "storetest"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,11 @@ func testForeignIDs(t *testing.T, f *fixture) {
 	}, a.conv.ID, convstore.ID{})
 	add("FindDeletionByID", func(_, x convstore.ID) error { _, err := s.FindDeletionByID(ctx, B, x); return err }, convstore.ID{}, a.deletion.ID)
 	for _, k := range []*convstore.NewKey{a.key, a.extraKey} {
-		add("DeleteKey", func(_, x convstore.ID) error { return s.DeleteKey(ctx, B, x) }, convstore.ID{}, k.ID)
+		add("DeleteKey", func(_, x convstore.ID) error { return s.DeleteKey(ctx, B, x, p) }, convstore.ID{}, k.ID)
+		add("CreateAccessToken", func(_, x convstore.ID) error {
+			_, _, err := s.CreateAccessToken(ctx, B, x, time.Hour)
+			return err
+		}, convstore.ID{}, k.ID)
 	}
 
 	for _, pr := range probes {

@@ -14,6 +14,8 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 	}{
 		{"Tenants", tenantTests},
 		{"Keys", keyTests},
+		{"AccessTokens", tokenTests},
+		{"Audit", auditTests},
 		{"Conversations", conversationTests},
 		{"Pagination", paginationTests},
 		{"Lookups", lookupTests},

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"testing"
@@ -80,9 +82,9 @@ func testTenantDuplicateName(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = f.Store.CreateTenant(f.ctx, f.tenant.Name)
+	_, _, err = f.Store.CreateTenant(f.ctx, f.tenant.Name, operator)
 	wantCode(t, err, convstore.ECONFLICT, "CreateTenant with a taken name")
-	_, _, err = f.Store.CreateTenantWithKey(f.ctx, f.tenant.Name, convstore.NewKeySecret())
+	_, _, err = f.Store.CreateTenantWithKey(f.ctx, f.tenant.Name, convstore.NewKeySecret(), operator)
 	wantCode(t, err, convstore.ECONFLICT, "CreateTenantWithKey with a taken name")
 	after, err := f.Store.FindTenants(f.ctx)
 	if err != nil {
@@ -94,14 +96,14 @@ func testTenantDuplicateName(t *testing.T, f *fixture) {
 }
 
 func testTenantInvalidName(t *testing.T, f *fixture) {
-	_, _, err := f.Store.CreateTenant(f.ctx, "")
+	_, _, err := f.Store.CreateTenant(f.ctx, "", operator)
 	wantCode(t, err, convstore.EINVALID, "CreateTenant with an empty name")
 }
 
 func testCreateTenantWithKey(t *testing.T, f *fixture) {
 	secret := convstore.NewKeySecret()
 	name := uniqueName("boot")
-	tenant, key, err := f.Store.CreateTenantWithKey(f.ctx, name, secret)
+	tenant, key, err := f.Store.CreateTenantWithKey(f.ctx, name, secret, operator)
 	if err != nil {
 		t.Fatalf("CreateTenantWithKey: %v", err)
 	}
@@ -110,25 +112,52 @@ func testCreateTenantWithKey(t *testing.T, f *fixture) {
 	}
 	checkNewKey(t, f, tenant.ID, key, []convstore.Scope{convstore.ScopeAdmin})
 
-	// A custom (non-csk_) secret of exactly MinKeyLength is fine.
-	custom := strings.Repeat("k", convstore.MinKeyLength)
-	tenant2, key2, err := f.Store.CreateTenantWithKey(f.ctx, uniqueName("boot"), custom)
+	// A custom (non-csk_) secret with enough randomness is fine: 64 hex
+	// digits, as openssl rand -hex 32 prints.
+	custom := randomHex(t, 32)
+	tenant2, key2, err := f.Store.CreateTenantWithKey(f.ctx, uniqueName("boot"), custom, operator)
 	if err != nil {
-		t.Fatalf("CreateTenantWithKey with a %d-character secret: %v", len(custom), err)
+		t.Fatalf("CreateTenantWithKey with 64 random hex digits: %v", err)
 	}
 	checkNewKey(t, f, tenant2.ID, key2, []convstore.Scope{convstore.ScopeAdmin})
+	if len(key2.Prefix) != convstore.KeyPrefixLength || key2.Prefix != custom[:convstore.KeyPrefixLength] {
+		t.Errorf("custom key prefix %q, want its first %d characters", key2.Prefix, convstore.KeyPrefixLength)
+	}
 
-	// A short secret is EINVALID and creates nothing.
+	// Short, weak and already used secrets are refused and create nothing.
 	before, err := f.Store.FindTenants(f.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	short := strings.Repeat("s", convstore.MinKeyLength-1)
-	shortName := uniqueName("short")
-	_, _, err = f.Store.CreateTenantWithKey(f.ctx, shortName, short)
-	wantCode(t, err, convstore.EINVALID, "CreateTenantWithKey with a short secret")
-	_, _, err = f.Store.CreateTenantWithKey(f.ctx, shortName, "")
-	wantCode(t, err, convstore.EINVALID, "CreateTenantWithKey with an empty secret")
+	refusedName := uniqueName("refused")
+	for what, c := range map[string]struct {
+		secret, code string
+	}{
+		"an empty secret":                    {"", convstore.EINVALID},
+		"a short secret":                     {randomHex(t, 32)[:convstore.MinKeyLength-1], convstore.EINVALID},
+		"one repeated letter":                {strings.Repeat("a", convstore.MinKeyLength), convstore.EINVALID},
+		"one repeated letter, long":          {strings.Repeat("a", convstore.MaxKeyLength), convstore.EINVALID},
+		"a readable phrase":                  {"csk_demo_key_0123456789abcdefghij", convstore.EINVALID},
+		"a repeated chunk":                   {strings.Repeat("k3y-", 40), convstore.EINVALID},
+		"16 random bytes: 128 bits in all":   {randomHex(t, 16), convstore.EINVALID},
+		"random, except for its prefix":      {custom[:convstore.KeyPrefixLength] + strings.Repeat("0", 56), convstore.EINVALID},
+		"the secret of another tenant's key": {secret, convstore.ECONFLICT},
+	} {
+		_, _, err := f.Store.CreateTenantWithKey(f.ctx, refusedName, c.secret, operator)
+		if !checkCode(t, err, c.code, "CreateTenantWithKey with "+what) {
+			continue
+		}
+		if c.code == convstore.EINVALID && convstore.ErrorField(err) != "key" {
+			t.Errorf("CreateTenantWithKey with %s: field %q, want \"key\"", what, convstore.ErrorField(err))
+		}
+		if len(c.secret) >= convstore.KeyPrefixLength && strings.Contains(err.Error(), c.secret[convstore.KeyPrefixLength:]) {
+			t.Errorf("CreateTenantWithKey with %s: the error repeats the secret: %v", what, err)
+		}
+	}
+	_, _, err = f.Store.CreateTenantWithKey(f.ctx, refusedName, strings.Repeat("a", 64), operator)
+	if msg := convstore.ErrorMessage(err); !strings.Contains(msg, "openssl rand -hex 32") || !strings.HasPrefix(msg, "key ") {
+		t.Errorf("a weak key's message %q does not start with \"key \" and tell how to make a good one", msg)
+	}
 	after, err := f.Store.FindTenants(f.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -136,9 +165,19 @@ func testCreateTenantWithKey(t *testing.T, f *fixture) {
 	if len(after) != len(before) {
 		t.Errorf("a rejected CreateTenantWithKey left a tenant: %d tenants, want %d", len(after), len(before))
 	}
-	_, err = f.Store.Authenticate(f.ctx, short)
+	_, err = f.Store.Authenticate(f.ctx, strings.Repeat("a", convstore.MinKeyLength))
 	wantCode(t, err, convstore.EUNAUTHORIZED, "Authenticate with a rejected bootstrap secret")
-	MustCreateTenant(t, f.ctx, f.Store, shortName) // the name stayed free
+	MustCreateTenant(t, f.ctx, f.Store, refusedName) // the name stayed free
+}
+
+// randomHex returns n random bytes in hexadecimal.
+func randomHex(tb testing.TB, n int) string {
+	tb.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		tb.Fatal(err)
+	}
+	return hex.EncodeToString(b)
 }
 
 func testFindTenants(t *testing.T, f *fixture) {
@@ -215,7 +254,7 @@ func testAuthenticateLastUse(t *testing.T, f *fixture) {
 
 func testCreateKey(t *testing.T, f *fixture) {
 	c := &convstore.KeyCreate{Name: "reader", Scopes: []convstore.Scope{convstore.ScopeWrite, convstore.ScopeRead, convstore.ScopeWrite}}
-	k, err := f.Store.CreateKey(f.ctx, f.tenant.ID, c)
+	k, err := f.Store.CreateKey(f.ctx, f.tenant.ID, c, f.params)
 	if err != nil {
 		t.Fatalf("CreateKey: %v", err)
 	}
@@ -233,7 +272,7 @@ func testCreateKey(t *testing.T, f *fixture) {
 	if got.Has(convstore.ScopeAdmin) || got.Has(convstore.ScopeDelete) || !got.Has(convstore.ScopeWrite) {
 		t.Errorf("read+write key has scopes %v", got.Scopes)
 	}
-	k2, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "reader", Scopes: []convstore.Scope{convstore.ScopeRead}})
+	k2, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "reader", Scopes: []convstore.Scope{convstore.ScopeRead}}, f.params)
 	if err != nil {
 		t.Fatalf("CreateKey with a repeated name: %v", err)
 	}
@@ -253,7 +292,7 @@ func testCreateKeyValidation(t *testing.T, f *fixture) {
 		{"long name", convstore.KeyCreate{Name: strings.Repeat("n", 129), Scopes: []convstore.Scope{convstore.ScopeRead}}, "name"},
 	}
 	for _, tc := range cases {
-		_, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &tc.c)
+		_, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &tc.c, f.params)
 		wantInvalid(t, err, tc.field, "CreateKey with "+tc.what)
 	}
 	keys, err := f.Store.FindKeys(f.ctx, f.tenant.ID)
@@ -269,7 +308,7 @@ func testFindKeys(t *testing.T, f *fixture) {
 	secrets := map[convstore.ID]string{f.key.ID: f.key.Secret}
 	want := []convstore.ID{f.key.ID}
 	for _, sc := range []convstore.Scope{convstore.ScopeRead, convstore.ScopeDelete, convstore.ScopeAdmin} {
-		k, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: string(sc), Scopes: []convstore.Scope{sc}})
+		k, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: string(sc), Scopes: []convstore.Scope{sc}}, f.params)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,19 +337,19 @@ func testFindKeys(t *testing.T, f *fixture) {
 }
 
 func testDeleteKey(t *testing.T, f *fixture) {
-	k, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "tmp", Scopes: []convstore.Scope{convstore.ScopeRead}})
+	k, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "tmp", Scopes: []convstore.Scope{convstore.ScopeRead}}, f.params)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.Store.Authenticate(f.ctx, k.Secret); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID); err != nil {
+	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID, f.params); err != nil {
 		t.Fatalf("DeleteKey: %v", err)
 	}
 	_, err = f.Store.Authenticate(f.ctx, k.Secret)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "Authenticate with a revoked key")
-	err = f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID)
+	err = f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID, f.params)
 	wantCode(t, err, convstore.ENOTFOUND, "DeleteKey twice")
 	keys, err := f.Store.FindKeys(f.ctx, f.tenant.ID)
 	if err != nil {
@@ -327,42 +366,42 @@ func testDeleteKey(t *testing.T, f *fixture) {
 }
 
 func testDeleteLastAdminKey(t *testing.T, f *fixture) {
-	reader, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "r", Scopes: []convstore.Scope{convstore.ScopeRead, convstore.ScopeWrite, convstore.ScopeDelete}})
+	reader, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "r", Scopes: []convstore.Scope{convstore.ScopeRead, convstore.ScopeWrite, convstore.ScopeDelete}}, f.params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.Store.DeleteKey(f.ctx, f.tenant.ID, f.key.ID)
+	err = f.Store.DeleteKey(f.ctx, f.tenant.ID, f.key.ID, f.params)
 	wantCode(t, err, convstore.ECONFLICT, "DeleteKey of the only admin key")
 	if _, err := f.Store.Authenticate(f.ctx, f.key.Secret); err != nil {
 		t.Fatalf("the refused admin key no longer authenticates: %v", err)
 	}
-	admin2, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "a2", Scopes: []convstore.Scope{convstore.ScopeAdmin}})
+	admin2, err := f.Store.CreateKey(f.ctx, f.tenant.ID, &convstore.KeyCreate{Name: "a2", Scopes: []convstore.Scope{convstore.ScopeAdmin}}, f.params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, f.key.ID); err != nil {
+	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, f.key.ID, f.params); err != nil {
 		t.Fatalf("DeleteKey of one of two admin keys: %v", err)
 	}
-	err = f.Store.DeleteKey(f.ctx, f.tenant.ID, admin2.ID)
+	err = f.Store.DeleteKey(f.ctx, f.tenant.ID, admin2.ID, f.params)
 	wantCode(t, err, convstore.ECONFLICT, "DeleteKey of the remaining admin key")
 	if _, err := f.Store.Authenticate(f.ctx, admin2.Secret); err != nil {
 		t.Fatalf("the remaining admin key no longer authenticates: %v", err)
 	}
-	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, reader.ID); err != nil {
+	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, reader.ID, f.params); err != nil {
 		t.Errorf("DeleteKey of a non-admin key: %v", err)
 	}
 }
 
 func testDeleteForeignKey(t *testing.T, f *fixture) {
 	other, otherKey := MustCreateTenant(t, f.ctx, f.Store, uniqueName("other"))
-	extra, err := f.Store.CreateKey(f.ctx, other.ID, &convstore.KeyCreate{Name: "x", Scopes: []convstore.Scope{convstore.ScopeRead}})
+	extra, err := f.Store.CreateKey(f.ctx, other.ID, &convstore.KeyCreate{Name: "x", Scopes: []convstore.Scope{convstore.ScopeRead}}, f.params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := f.Store.DeleteKey(f.ctx, f.tenant.ID, randomID())
+	ref := f.Store.DeleteKey(f.ctx, f.tenant.ID, randomID(), f.params)
 	wantCode(t, ref, convstore.ENOTFOUND, "DeleteKey of a never-existing key")
 	for _, k := range []*convstore.NewKey{otherKey, extra} {
-		err := f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID)
+		err := f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID, f.params)
 		wantCode(t, err, convstore.ENOTFOUND, "DeleteKey of another tenant's key")
 		sameError(t, "DeleteKey", err, ref)
 		if got, err := f.Store.Authenticate(f.ctx, k.Secret); err != nil || got.TenantID != other.ID {

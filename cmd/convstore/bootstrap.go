@@ -12,6 +12,10 @@ import (
 // DefaultTenant is the name of the tenant created on first start.
 const DefaultTenant = "default"
 
+// bootstrapActor is who creates the first tenant, in its audit log: an
+// operator (no key) at the server's first start.
+var bootstrapActor = convstore.DeleteParams{Door: "bootstrap"}
+
 // bootstrap creates the tenant "default" with an admin key when the store
 // has no tenant yet. With a bootstrap key that key becomes the admin key and
 // is not printed; otherwise a new key is printed once to stderr.
@@ -27,7 +31,7 @@ func bootstrap(ctx context.Context, ts convstore.TenantService, key string, stde
 		return nil
 	}
 	if key != "" {
-		t, nk, err := ts.CreateTenantWithKey(ctx, DefaultTenant, key)
+		t, nk, err := ts.CreateTenantWithKey(ctx, DefaultTenant, key, bootstrapActor)
 		if err != nil {
 			return fmt.Errorf("bootstrap: creating tenant %q with CONVSTORE_BOOTSTRAP_KEY: %w", DefaultTenant, err)
 		}
@@ -35,7 +39,7 @@ func bootstrap(ctx context.Context, ts convstore.TenantService, key string, stde
 			"name", t.Name, "key_id", nk.ID.Format(convstore.PrefixKey), "key_prefix", nk.Prefix)
 		return nil
 	}
-	t, nk, err := ts.CreateTenant(ctx, DefaultTenant)
+	t, nk, err := ts.CreateTenant(ctx, DefaultTenant, bootstrapActor)
 	if err != nil {
 		return fmt.Errorf("bootstrap: creating tenant %q: %w", DefaultTenant, err)
 	}

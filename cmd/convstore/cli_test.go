@@ -222,7 +222,9 @@ func TestCLIChildDeletes(t *testing.T) {
 	}
 	var audit api.List[api.AuditEntry]
 	ts.mustJSON(t, &audit, "audit", "list")
-	if len(audit.Data) != 3 || audit.Data[0].Action != "attachment.delete" || audit.Data[2].Action != "message.delete" {
+	// The three deletes, newest first, after the first start's two entries.
+	if len(audit.Data) != 5 || audit.Data[0].Action != "attachment.delete" || audit.Data[2].Action != "message.delete" ||
+		audit.Data[4].Action != "tenant.create" || audit.Data[4].Door != "bootstrap" {
 		t.Fatalf("audit %+v", audit)
 	}
 }

@@ -23,7 +23,7 @@ func deletionsCommand() *command {
 func auditCommand() *command {
 	return &command{
 		name:    "audit",
-		summary: "Read the audit log of destructive actions.",
+		summary: "Read the audit log of destructive and administrative actions.",
 		subs: []*command{
 			{name: "list", summary: "List audit entries, newest first.", run: auditList},
 		},
@@ -117,12 +117,13 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 		"deleted_by", fmtOptID(d.ActorKeyID, convstore.PrefixKey),
 		"door", orDash(d.Door),
 		"request_id", orDash(d.RequestID),
+		"client_request_id", orDash(d.ClientRequestID),
 		"deleted_at", fmtTime(d.CreatedAt),
 	)
 }
 
 func auditList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "audit list [flags]", "List audit entries of destructive actions, newest first.")
+	fs, cf := newClientFlagSet(env, "audit list [flags]", "List audit entries of destructive and administrative actions, newest first.")
 	var pf pageFlags
 	pf.register(fs)
 	pos, err := fs.parse(args, env.Getenv)
@@ -156,7 +157,7 @@ func auditList(ctx context.Context, env *Env, args []string) error {
 	for _, e := range entries {
 		w := api.FromAuditEntry(e) // renders the target with its action's prefix
 		last = w.ID
-		t.row(w.ID, e.Action, w.ConversationID, w.TargetID, fmtOptID(e.ActorKeyID, convstore.PrefixKey), orDash(e.Door), fmtTime(e.CreatedAt))
+		t.row(w.ID, e.Action, fmtOptID(e.ConversationID, convstore.PrefixConversation), w.TargetID, fmtOptID(e.ActorKeyID, convstore.PrefixKey), orDash(e.Door), fmtTime(e.CreatedAt))
 	}
 	return t.flush(env.Stdout, more, last)
 }

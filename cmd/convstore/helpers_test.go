@@ -15,7 +15,7 @@ import (
 )
 
 // testKey is the bootstrap admin key of the test servers.
-const testKey = "csk_test_bootstrap_key_0123456789abcdef"
+const testKey = "csk_test_7f3a9c2e41d86b05f1e9a4c3d27b8e6058a1f4c9e2d73b06"
 
 // testServer is a Main serving on 127.0.0.1:0 over a temp data directory.
 type testServer struct {

@@ -126,19 +126,19 @@ func NewWithStore(tb testing.TB, store convstore.Store) *Env {
 	tb.Helper()
 	ctx := context.Background()
 	e := &Env{TB: tb, Store: store, Logs: &SyncBuffer{}, Scoped: map[convstore.Scope]string{}}
-	_, ka, err := store.CreateTenant(ctx, "tenant-a")
+	_, ka, err := store.CreateTenant(ctx, "tenant-a", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e.TenantA, e.KeyA, e.KeyAID = ka.TenantID, ka.Secret, ka.ID
 	for _, s := range convstore.AllScopes {
-		k, err := store.CreateKey(ctx, ka.TenantID, &convstore.KeyCreate{Name: "only " + string(s), Scopes: []convstore.Scope{s}})
+		k, err := store.CreateKey(ctx, ka.TenantID, &convstore.KeyCreate{Name: "only " + string(s), Scopes: []convstore.Scope{s}}, convstore.DeleteParams{Door: "test"})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		e.Scoped[s] = k.Secret
 	}
-	_, kb, err := store.CreateTenant(ctx, "tenant-b")
+	_, kb, err := store.CreateTenant(ctx, "tenant-b", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -37,20 +37,29 @@
 // # Authentication
 //
 // A Symbl app id/secret pair is a convstore API key: appSecret is the key
-// secret and appId is the key's non-secret prefix (its first 12
-// characters) or its id ("key_…"). POST /oauth2/token:generate with
+// secret and appId is the key's id ("key_…", as `convstore keys list` and
+// GET /v1/keys show it; the server logs the bootstrap key's id on first
+// start), which reveals nothing of the secret. Only a matching pair gets a
+// token; anything else is 401. POST /oauth2/token:generate with
 // {"type":"application","appId","appSecret"} answers {"accessToken",
-// "expiresIn":86400}; a wrong pair is 401. The token is stateless, so any
-// API node accepts it without a shared server secret: it is "symbl." +
-// base64url(8-byte big-endian Unix expiry + key secret). It is not signed
-// because it contains the key secret itself: whoever holds it holds the key,
-// so it must be kept like the key, and editing its expiry gains nothing.
-// Revoking the key revokes its tokens at once. Calls send
-// "Authorization: Bearer <token>" or Symbl's deprecated "x-api-key: <token>"
-// (Bearer wins when both are sent). A raw convstore key secret is accepted
-// as the token too, so no token call is needed; a secret that itself starts
-// with "symbl." must go through the token call. A missing, malformed,
-// expired or revoked token is 401.
+// "expiresIn":86400}. An optional "expiresIn" (seconds, a positive
+// integer) asks for a shorter life; more than 86400 is cut to 86400, the
+// most a token gets, and the answer says what was granted.
+//
+// The access token is opaque: "cst_" and 40 random base-32 characters
+// (200 bits), holding neither the key nor its expiry. The store keeps only
+// its SHA-256, with its tenant, key and expiry, in the database, so every
+// node sharing the database (PostgreSQL) accepts it. Expired tokens are
+// refused and removed by the sweeper; revoking the key revokes its tokens
+// at once. A key keeps at most 1000 live tokens: a new one beyond that
+// retires the key's oldest. Tokens of the stateless format of earlier
+// versions ("symbl." + base64 of an expiry and the key secret) are refused.
+//
+// Calls send "Authorization: Bearer <token>" or Symbl's deprecated
+// "x-api-key: <token>" (Bearer wins when both are sent). A raw convstore
+// key secret is accepted as the token too, so no token call is needed; a
+// key secret that itself starts with "cst_" must go through the token
+// call. A missing, malformed, expired or revoked token is 401.
 //
 // # Ids
 //

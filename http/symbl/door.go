@@ -2,10 +2,14 @@ package symbl
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/convstore/convstore"
 	convhttp "github.com/convstore/convstore/http"
 )
+
+// now is the door's clock: the end of the default list window.
+var now = time.Now
 
 // DoorName is the door's name, recorded in deletion receipts and audit
 // entries.
@@ -26,15 +30,15 @@ func New(s *convhttp.Server) *Door {
 // Name returns DoorName.
 func (d *Door) Name() string { return DoorName }
 
-// Secret returns the key secret of the request's access token, taken from
-// "Authorization: Bearer <token>" or else the deprecated "x-api-key"
-// header; "" when absent, malformed or expired. See secretOf.
+// Secret returns the request's token, from "Authorization: Bearer
+// <token>" or else the deprecated "x-api-key" header; "" when absent. It
+// is an access token or a raw key secret: AuthenticateRequest tells them
+// apart.
 func (d *Door) Secret(r *http.Request) string {
-	tok := convhttp.BearerSecret(r)
-	if tok == "" {
-		tok = r.Header.Get("x-api-key")
+	if tok := convhttp.BearerSecret(r); tok != "" {
+		return tok
 	}
-	return secretOf(tok, now())
+	return r.Header.Get("x-api-key")
 }
 
 // Scopes of the routes, named for the table's readability.

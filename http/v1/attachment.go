@@ -80,6 +80,7 @@ func (d *Door) putAttachment(w http.ResponseWriter, r *http.Request) error {
 		ContentType: strings.TrimSpace(r.Header.Get("Content-Type")),
 		Body:        &capReader{r: r.Body, max: max},
 		MaxBytes:    max,
+		Actor:       convhttp.DeleteParams(r, DoorName),
 	}
 	if err := p.Validate(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package v1_test
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/convstore/convstore/api"
@@ -52,7 +53,8 @@ func TestDeleteConversationCascades(t *testing.T) {
 	if out.ID != conv.ID || out.Object != "conversation.deleted" || !out.Deleted || rc.Object != "deletion" ||
 		rc.ConversationID != conv.ID || rc.ConversationSeq != conv.Seq || rc.Messages != 3 || rc.Artifacts != 1 ||
 		rc.Attachments != 2 || rc.AttachmentBytes != int64(len(audio)+5) || rc.Door != "native" ||
-		rc.RequestID != r.header.Get("X-Request-Id") || rc.DeletedBy == nil || *rc.DeletedBy != deleteKeyID {
+		rc.RequestID != r.header.Get("X-Request-Id") || rc.DeletedBy == nil || *rc.DeletedBy != deleteKeyID ||
+		rc.ClientRequestID == nil || *rc.ClientRequestID != "erase-42" {
 		t.Fatalf("delete: %s", r.body)
 	}
 
@@ -77,11 +79,61 @@ func TestDeleteConversationCascades(t *testing.T) {
 	if string(mustJSON(t, got)) != string(mustJSON(t, rc)) {
 		t.Fatalf("receipt %+v, want %+v", got, rc)
 	}
-	var audit api.List[api.AuditEntry]
-	e.must(200, "GET", "/v1/audit", e.admin, nil, &audit)
-	if len(audit.Data) != 1 || audit.Data[0].Action != "conversation.delete" || audit.Data[0].TargetID != rc.ID ||
-		audit.Data[0].RequestID != r.header.Get("X-Request-Id") || audit.Data[0].Door != "native" {
-		t.Fatalf("audit: %+v", audit.Data)
+	deletes := e.audit("conversation.delete")
+	if len(deletes) != 1 || deletes[0].TargetID != rc.ID || deletes[0].RequestID != r.header.Get("X-Request-Id") ||
+		deletes[0].Door != "native" || deletes[0].ClientRequestID == nil || *deletes[0].ClientRequestID != "erase-42" {
+		t.Fatalf("audit: %s", mustJSON(t, deletes))
+	}
+}
+
+// TestClientRequestIDNeverPassesForTheServers sends a delete whose
+// X-Request-Id is an earlier receipt's request id: the new receipt and its
+// audit entry carry a fresh server id, and the client's value apart.
+func TestClientRequestIDNeverPassesForTheServers(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	del := func(clientID string) (*response, api.Deletion) {
+		var conv api.Conversation
+		e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{"title": "x"}, &conv)
+		hdr := []string{}
+		if clientID != "" {
+			hdr = []string{"X-Request-Id", clientID}
+		}
+		r := e.do("DELETE", "/v1/conversations/"+conv.ID, e.admin, nil, hdr...)
+		var out api.ConversationDeleted
+		if r.status != 200 || json.Unmarshal(r.body, &out) != nil {
+			t.Fatalf("%v", r)
+		}
+		return r, out.Receipt
+	}
+	_, first := del("")
+	if first.ClientRequestID != nil {
+		t.Fatalf("a delete without X-Request-Id: client_request_id %q, want null", *first.ClientRequestID)
+	}
+	r, second := del(first.RequestID)
+	if second.RequestID == first.RequestID || second.RequestID != r.header.Get("X-Request-Id") ||
+		second.ClientRequestID == nil || *second.ClientRequestID != first.RequestID {
+		t.Fatalf("receipt of a delete sent with an earlier receipt's request id %q: %s", first.RequestID, mustJSON(t, second))
+	}
+	var stored api.Deletion
+	e.must(200, "GET", "/v1/deletions/"+second.ID, e.admin, nil, &stored)
+	if string(mustJSON(t, stored)) != string(mustJSON(t, second)) {
+		t.Fatalf("stored receipt %s, want %s", mustJSON(t, stored), mustJSON(t, second))
+	}
+	var entry *api.AuditEntry
+	for _, a := range e.audit("conversation.delete") {
+		if a.TargetID == second.ID {
+			entry = &a
+		}
+	}
+	if entry == nil || entry.RequestID != second.RequestID || entry.ClientRequestID == nil || *entry.ClientRequestID != first.RequestID {
+		t.Fatalf("audit entry of the second delete: %s", mustJSON(t, entry))
+	}
+	// An unacceptable client id (too long, or with spaces) is dropped.
+	for _, bad := range []string{strings.Repeat("x", 129), "two words"} {
+		if _, d := del(bad); d.ClientRequestID != nil {
+			t.Errorf("X-Request-Id %q stored as %q", bad, *d.ClientRequestID)
+		}
 	}
 }
 

@@ -127,7 +127,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	patch := lines[0]
 	if patch["method"] != "PATCH" || patch["route"] != "PATCH /v1/conversations/{conversation_id}" || patch["status"] != float64(200) ||
-		patch["key_prefix"] != e.keys["write"][:12] || patch["door"] != "native" || patch["duration_ms"] == nil {
+		patch["key_prefix"] != e.keys["write"][:8] || patch["door"] != "native" || patch["duration_ms"] == nil {
 		t.Errorf("access line: %v", patch)
 	}
 	if lines[1]["route"] != "" || lines[1]["status"] != float64(404) {

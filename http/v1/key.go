@@ -25,7 +25,7 @@ func (d *Door) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	nk, err := d.store.CreateKey(r.Context(), convhttp.Tenant(r), c)
+	nk, err := d.store.CreateKey(r.Context(), convhttp.Tenant(r), c, convhttp.DeleteParams(r, DoorName))
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (d *Door) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseQuery(r); err != nil {
 		return err
 	}
-	if err := d.store.DeleteKey(r.Context(), convhttp.Tenant(r), id); err != nil {
+	if err := d.store.DeleteKey(r.Context(), convhttp.Tenant(r), id, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return err
 	}
 	return ok(w, api.Deleted{ID: id.Format(convstore.PrefixKey), Object: api.ObjectAPIKeyDeleted, Deleted: true})

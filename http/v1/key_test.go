@@ -15,7 +15,7 @@ func TestKeys(t *testing.T) {
 	r := e.must(201, "POST", "/v1/keys", e.admin, map[string]any{"name": "ci", "scopes": []string{"write", "read", "read"}}, &k)
 	hasKeys(t, "create", r.body, append(keyKeys, "secret")...)
 	if k.Object != "api_key" || k.Name != "ci" || strings.Join(k.Scopes, ",") != "read,write" ||
-		!strings.HasPrefix(k.Secret, "csk_") || k.Prefix != k.Secret[:12] || k.LastUsedAt != nil {
+		!strings.HasPrefix(k.Secret, "csk_") || k.Prefix != k.Secret[:8] || k.LastUsedAt != nil {
 		t.Fatalf("create: %s", r.body)
 	}
 
@@ -85,16 +85,28 @@ func TestDeletionsAndAudit(t *testing.T) {
 	r = e.must(200, "GET", "/v1/deletions?conversation_id="+f.conv, e.admin, nil, nil)
 	checkList(t, r, deletionKeys, nil, false)
 
-	// Audit: newest first, admin only.
+	// Audit: newest first, admin only. The fixture's last actions were the
+	// conversation delete and a key's creation; the tenant's creation (an
+	// operator's, through the test's door) came first of all.
 	var l api.List[api.AuditEntry]
 	r = e.must(200, "GET", "/v1/audit", e.admin, nil, &l)
-	checkList(t, r, auditKeys, []string{l.Data[0].ID, l.Data[1].ID}, false)
-	if l.Data[0].Action != "message.delete" || l.Data[0].TargetID != f.msg || l.Data[1].Action != "conversation.delete" ||
-		l.Data[1].TargetID != f.del || l.Data[1].ConversationID != conv || *l.Data[0].ActorKeyID != e.adminID.Format("key") {
+	ids := make([]string, len(l.Data))
+	for i, a := range l.Data {
+		ids[i] = a.ID
+	}
+	checkList(t, r, auditKeys, ids, false)
+	admin := e.adminID.Format("key")
+	if len(l.Data) < 4 || l.Data[0].Action != "message.delete" || l.Data[0].TargetID != f.msg || *l.Data[0].ActorKeyID != admin ||
+		l.Data[1].Action != "key.create" || l.Data[1].TargetID != f.key || *l.Data[1].ActorKeyID != admin || l.Data[1].ConversationID != nil ||
+		l.Data[2].Action != "conversation.delete" || l.Data[2].TargetID != f.del || *l.Data[2].ConversationID != conv {
 		t.Fatalf("audit: %s", r.body)
 	}
+	oldest := l.Data[len(l.Data)-1]
+	if oldest.Action != "tenant.create" || oldest.ActorKeyID != nil || oldest.Door != "test" {
+		t.Fatalf("oldest audit entry: %s", mustJSON(t, oldest))
+	}
 	r = e.must(200, "GET", "/v1/audit?order=asc&limit=1", e.admin, nil, nil)
-	checkList(t, r, auditKeys, []string{l.Data[1].ID}, true)
+	checkList(t, r, auditKeys, []string{oldest.ID}, true)
 	problem(t, e.do("GET", "/v1/audit", e.keys["read"], nil), 403, "forbidden", "")
 }
 

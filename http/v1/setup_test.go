@@ -83,19 +83,19 @@ func setup(tb testing.TB, opts ...func(*options)) *env {
 	db := MustOpenStore(tb)
 	ctx := context.Background()
 	e := &env{tb: tb, store: db, logs: &syncBuffer{}, keys: map[convstore.Scope]string{}}
-	_, ka, err := db.CreateTenant(ctx, "tenant-a")
+	_, ka, err := db.CreateTenant(ctx, "tenant-a", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e.admin, e.adminID = ka.Secret, ka.ID
 	for _, s := range convstore.AllScopes {
-		k, err := db.CreateKey(ctx, ka.TenantID, &convstore.KeyCreate{Name: "only " + string(s), Scopes: []convstore.Scope{s}})
+		k, err := db.CreateKey(ctx, ka.TenantID, &convstore.KeyCreate{Name: "only " + string(s), Scopes: []convstore.Scope{s}}, convstore.DeleteParams{Door: "test"})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		e.keys[s] = k.Secret
 	}
-	_, kb, err := db.CreateTenant(ctx, "tenant-b")
+	_, kb, err := db.CreateTenant(ctx, "tenant-b", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -80,10 +80,17 @@ func TestCrossTenant(t *testing.T) {
 	// Lists and filters show B nothing of A's.
 	var receipt api.Deletion
 	e.must(200, "GET", "/v1/deletions/"+f.del, e.admin, nil, &receipt)
-	for _, p := range []string{"/v1/conversations", "/v1/deletions", "/v1/audit",
+	for _, p := range []string{"/v1/conversations", "/v1/deletions",
 		"/v1/deletions?conversation_id=" + receipt.ConversationID, "/v1/conversations?user_id=user-1"} {
 		r := e.must(200, "GET", p, e.other, nil, nil)
 		checkList(t, r, nil, nil, false)
+	}
+	// B's audit log holds only B's creation.
+	var audit api.List[api.AuditEntry]
+	e.must(200, "GET", "/v1/audit", e.other, nil, &audit)
+	if len(audit.Data) != 2 || audit.Data[0].Action != "key.create" || audit.Data[1].Action != "tenant.create" ||
+		audit.Data[0].ConversationID != nil || audit.Data[0].TargetID == e.adminID.Format("key") {
+		t.Fatalf("tenant B's audit log: %s", mustJSON(t, audit))
 	}
 	var keys api.List[api.APIKey]
 	e.must(200, "GET", "/v1/keys", e.other, nil, &keys)

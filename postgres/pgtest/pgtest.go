@@ -114,10 +114,11 @@ func Harness(tb testing.TB) *storetest.Harness {
 // HarnessFor returns the conformance harness of an open store.
 func HarnessFor(db *postgres.DB) *storetest.Harness {
 	return &storetest.Harness{
-		Store:            db,
-		Blobs:            db.Blobs(),
-		RowCounts:        db.RowCounts,
-		ConversationRows: db.ConversationRows,
+		Store:             db,
+		Blobs:             db.Blobs(),
+		RowCounts:         db.RowCounts,
+		ConversationRows:  db.ConversationRows,
+		SweepAccessTokens: db.SweepAccessTokens,
 		NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
 			return OpenSchema(tb, NewSchema(tb), postgres.Options{MaxConversationMessages: o.MaxConversationMessages})
 		},
