@@ -1,6 +1,8 @@
 // Package convhttp is convstore's shared HTTP server. It owns what every API
 // door has in common: request ids, the structured access log, panic
-// recovery, API key authentication and scope checks, bounded JSON decoding,
+// recovery, API key authentication and scope checks, bounded and strict JSON
+// decoding (a JSON Content-Type; no null body, duplicate keys or keys that
+// match a field only case-insensitively: CheckJSON, for every door),
 // the native RFC 9457 problem writer, and the unauthenticated health
 // (/healthz) and readiness (/readyz) probes.
 //

@@ -202,3 +202,32 @@ func countDecodedKeys(v any) int {
 	}
 	return 0
 }
+
+// BenchmarkCheckJSON measures the key check against decoding the same body
+// (1000 messages of ~200 bytes, the largest batch): compare check with
+// decode in one run.
+func BenchmarkCheckJSON(b *testing.B) {
+	var in api.MessagesCreate
+	for i := range 1000 {
+		in.Messages = append(in.Messages, api.MessageCreate{Role: "user", Content: strings.Repeat("x", 200),
+			Metadata: map[string]string{"turn": strings.Repeat("1", i%5+1)}})
+	}
+	body, _ := json.Marshal(in)
+	b.Run("check", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if err := convhttp.CheckJSON(body, &api.MessagesCreate{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var out api.MessagesCreate
+			if err := json.Unmarshal(body, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
