@@ -73,7 +73,7 @@ func (c *ArtifactCreate) Validate() error {
 	if !c.Type.Valid() {
 		return Invalidf("type", "type must be one of summary, topic, insight, action_item, question, follow_up, analysis, entity, other")
 	}
-	if err := validText("text", c.Text, MaxArtifactTextLen); err != nil {
+	if err := validMultiline("text", c.Text, MaxArtifactTextLen); err != nil {
 		return err
 	}
 	if err := validJSON("data", c.Data, MaxArtifactDataLen); err != nil {

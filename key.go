@@ -35,6 +35,7 @@ const (
 	KeyPrefixLength = 8
 	MinKeyLength    = 24
 	MaxKeyLength    = 256
+	MaxKeyNameLen   = 128
 )
 
 // APIKey is a tenant's API key. Only a SHA-256 hash of its secret is stored.
@@ -68,8 +69,8 @@ type KeyCreate struct {
 
 // Validate checks name and scopes, and sorts and de-duplicates the scopes.
 func (c *KeyCreate) Validate() error {
-	if len(c.Name) > 128 {
-		return Invalidf("name", "name must be at most 128 characters")
+	if err := validText("name", c.Name, MaxKeyNameLen); err != nil {
+		return err
 	}
 	if len(c.Scopes) == 0 {
 		return Invalidf("scopes", "scopes must name at least one of read, write, delete, admin")

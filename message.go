@@ -91,7 +91,7 @@ func (c *MessageCreate) Validate(field string) error {
 	if !c.Role.Valid() {
 		return Invalidf(field+".role", "%s.role must be user, assistant, system or tool", field)
 	}
-	if err := validText(field+".content", c.Content, MaxMessageContentLen); err != nil {
+	if err := validMultiline(field+".content", c.Content, MaxMessageContentLen); err != nil {
 		return err
 	}
 	if err := validJSON(field+".parts", c.Parts, MaxMessagePartsLen); err != nil {

@@ -2,7 +2,6 @@ package convstore
 
 import (
 	"encoding/json"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -22,27 +21,18 @@ func (m Metadata) Validate(field string) error {
 		return Invalidf(field, "%s must have at most %d keys", field, MaxMetadataPairs)
 	}
 	for k, v := range m {
-		if k == "" || len(k) > MaxMetadataKeyLen || !utf8.ValidString(k) || strings.IndexByte(k, 0) >= 0 {
+		if k == "" || len(k) > MaxMetadataKeyLen || !utf8.ValidString(k) {
 			return Invalidf(field, "%s keys must be 1 to %d bytes of UTF-8", field, MaxMetadataKeyLen)
 		}
-		if len(v) > MaxMetadataValueLen || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		if r, at, ok := controlChar(k, false); ok {
+			return Invalidf(field, "%s key %q must not contain control characters (%U at byte %d)", field, k, r, at)
+		}
+		if len(v) > MaxMetadataValueLen || !utf8.ValidString(v) {
 			return Invalidf(field, "%s value for %q must be at most %d bytes of UTF-8", field, k, MaxMetadataValueLen)
 		}
-	}
-	return nil
-}
-
-// validText checks a UTF-8 string's length in bytes.
-func validText(field, s string, max int) error {
-	if len(s) > max {
-		return Invalidf(field, "%s must be at most %d bytes", field, max)
-	}
-	if !utf8.ValidString(s) {
-		return Invalidf(field, "%s must be valid UTF-8", field)
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		// PostgreSQL text cannot hold NUL; refuse it in every engine alike.
-		return Invalidf(field, "%s must not contain NUL characters", field)
+		if r, at, ok := controlChar(v, false); ok {
+			return Invalidf(field, "%s value for %q must not contain control characters (%U at byte %d)", field, k, r, at)
+		}
 	}
 	return nil
 }

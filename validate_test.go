@@ -108,3 +108,55 @@ func TestErrorHelpers(t *testing.T) {
 		t.Fatal("nil error has a code")
 	}
 }
+
+// TestControlCharacters: single-line fields refuse C0, DEL and C1 controls;
+// message content and artifact text keep tab, newline and CR only.
+func TestControlCharacters(t *testing.T) {
+	bad := []string{"\x1b[2J", "a\nb", "a\tb", "a\rb", "\x07", "a\x7fb", "a\u009bb", "a\u0085b"}
+	for _, s := range bad {
+		cases := []struct {
+			name  string
+			err   error
+			field string
+		}{
+			{"title", (&convstore.ConversationCreate{Title: s}).Validate(), "title"},
+			{"agent_id", (&convstore.ConversationCreate{AgentID: s}).Validate(), "agent_id"},
+			{"user_id", (&convstore.ConversationCreate{UserID: s}).Validate(), "user_id"},
+			{"external_id", (&convstore.ConversationCreate{ExternalID: s}).Validate(), "external_id"},
+			{"update title", (&convstore.ConversationUpdate{Title: &s}).Validate(), "title"},
+			{"filter user", (&convstore.ConversationFilter{UserID: s}).Validate(), "user_id"},
+			{"metadata key", (&convstore.ConversationCreate{Metadata: convstore.Metadata{"k" + s: "v"}}).Validate(), "metadata"},
+			{"metadata value", (&convstore.ConversationCreate{Metadata: convstore.Metadata{"k": s}}).Validate(), "metadata"},
+			{"author", (&convstore.MessageCreate{Role: "user", Content: "x", AuthorName: s}).Validate("m"), "m.author_name"},
+			{"key name", (&convstore.KeyCreate{Name: s, Scopes: []convstore.Scope{"read"}}).Validate(), "name"},
+			{"tenant name", convstore.ValidateTenantName(s), "name"},
+		}
+		for _, c := range cases {
+			if convstore.ErrorCode(c.err) != convstore.EINVALID || convstore.ErrorField(c.err) != c.field {
+				t.Errorf("%s %q: got %v; want EINVALID on %s", c.name, s, c.err, c.field)
+			}
+		}
+	}
+	for _, s := range []string{"\x1b[31mred", "a\x00b", "\x07", "a\x0bb", "a\x0cb"} {
+		if err := (&convstore.MessageCreate{Role: "user", Content: s}).Validate("m"); convstore.ErrorField(err) != "m.content" {
+			t.Errorf("content %q: %v", s, err)
+		}
+		if err := (&convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: s}).Validate(); convstore.ErrorField(err) != "text" {
+			t.Errorf("artifact text %q: %v", s, err)
+		}
+	}
+	multi := "line one\r\n\tline two\nünïcödé, \u2028 and emoji 🎧"
+	if err := (&convstore.MessageCreate{Role: "user", Content: multi}).Validate("m"); err != nil {
+		t.Errorf("multi-line content refused: %v", err)
+	}
+	if err := (&convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: multi}).Validate(); err != nil {
+		t.Errorf("multi-line artifact text refused: %v", err)
+	}
+	if err := (&convstore.ConversationCreate{Title: "Billing — call № 2 🎧", Metadata: convstore.Metadata{"lang": "fr-CA"}}).Validate(); err != nil {
+		t.Errorf("printable single-line text refused: %v", err)
+	}
+	err := (&convstore.KeyCreate{Name: "\x1b[2J\nadmin", Scopes: []convstore.Scope{"read"}}).Validate()
+	if msg := convstore.ErrorMessage(err); !strings.Contains(msg, "U+001B") || !strings.Contains(msg, "control characters") {
+		t.Errorf("message does not say what is wrong: %q", msg)
+	}
+}

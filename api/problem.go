@@ -36,24 +36,28 @@ const (
 	CodeInvalidJSON      = "invalid_json"       // 400: the body is not the JSON it should be
 	CodeInvalidParameter = "invalid_parameter"  // 400: a path or query parameter is malformed
 	CodeMethodNotAllowed = "method_not_allowed" // 405
+	// CodeUnsupportedMediaType: a JSON body sent without a JSON
+	// Content-Type (application/json or a +json type).
+	CodeUnsupportedMediaType = "unsupported_media_type" // 415
 )
 
 // statusByCode is the one table that maps error codes to HTTP statuses.
 var statusByCode = map[string]int{
-	convstore.EINVALID:      http.StatusUnprocessableEntity,
-	convstore.ENOTFOUND:     http.StatusNotFound,
-	convstore.ECONFLICT:     http.StatusConflict,
-	convstore.EUNAUTHORIZED: http.StatusUnauthorized,
-	convstore.EFORBIDDEN:    http.StatusForbidden,
-	convstore.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	convstore.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	convstore.ETIMEOUT:      http.StatusServiceUnavailable,
-	convstore.ERATELIMITED:  http.StatusTooManyRequests,
-	convstore.EUNSUPPORTED:  http.StatusNotImplemented,
-	convstore.EINTERNAL:     http.StatusInternalServerError,
-	CodeInvalidJSON:         http.StatusBadRequest,
-	CodeInvalidParameter:    http.StatusBadRequest,
-	CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
+	convstore.EINVALID:       http.StatusUnprocessableEntity,
+	convstore.ENOTFOUND:      http.StatusNotFound,
+	convstore.ECONFLICT:      http.StatusConflict,
+	convstore.EUNAUTHORIZED:  http.StatusUnauthorized,
+	convstore.EFORBIDDEN:     http.StatusForbidden,
+	convstore.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	convstore.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	convstore.ETIMEOUT:       http.StatusServiceUnavailable,
+	convstore.ERATELIMITED:   http.StatusTooManyRequests,
+	convstore.EUNSUPPORTED:   http.StatusNotImplemented,
+	convstore.EINTERNAL:      http.StatusInternalServerError,
+	CodeInvalidJSON:          http.StatusBadRequest,
+	CodeInvalidParameter:     http.StatusBadRequest,
+	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 }
 
 // StatusForCode returns the HTTP status of an error code (500 if unknown).
@@ -68,7 +72,7 @@ func StatusForCode(code string) int {
 // client when a body carries no code.
 func CodeForStatus(status int) string {
 	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusUnsupportedMediaType:
 		return convstore.EINVALID
 	case http.StatusNotFound:
 		return convstore.ENOTFOUND
@@ -88,11 +92,11 @@ func CodeForStatus(status int) string {
 	return convstore.EINTERNAL
 }
 
-// DomainCode maps a wire code back to the domain code (the 400 codes are
-// EINVALID).
+// DomainCode maps a wire code back to the domain code (the 400 and 415
+// codes are EINVALID).
 func DomainCode(code string) string {
 	switch code {
-	case CodeInvalidJSON, CodeInvalidParameter:
+	case CodeInvalidJSON, CodeInvalidParameter, CodeUnsupportedMediaType:
 		return convstore.EINVALID
 	case CodeMethodNotAllowed:
 		return convstore.EUNSUPPORTED

@@ -2,7 +2,9 @@
 // door has in common: request ids, the structured access log, panic
 // recovery, API key authentication and scope checks, per-key and
 // per-address rate limits (answered 429 with Retry-After in the door's own
-// format), a metrics hook (Observer), bounded JSON decoding,
+// format), a metrics hook (Observer), bounded and strict JSON
+// decoding (a JSON Content-Type; no null body, duplicate keys or keys that
+// match a field only case-insensitively: CheckJSON, for every door),
 // the native RFC 9457 problem writer, and the unauthenticated health
 // (/healthz) and readiness (/readyz) probes.
 //

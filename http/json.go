@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,9 +40,19 @@ func invalidJSON(field, format string, args ...any) error {
 	return &convstore.Error{Code: api.CodeInvalidJSON, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// ReadBody reads the whole request body, at most the server's MaxBodyBytes.
-// A larger body is ETOOLARGE and an empty one is invalid_json.
+// ReadBody reads the whole JSON request body, at most the server's
+// MaxBodyBytes. A larger body is ETOOLARGE, an empty one invalid_json, and
+// a body whose Content-Type is missing or not JSON (see JSONContentType)
+// unsupported_media_type: the doors' clients and SDKs always send
+// application/json, and a form-encoded body (curl -d without -H) must not
+// pass for JSON.
 func (s *Server) ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" {
+		if err := JSONContentType(ct); err != nil {
+			return nil, err
+		}
+	}
 	max := s.cfg.MaxBodyBytes
 	if r.ContentLength > max {
 		return nil, tooLarge(max)
@@ -57,7 +68,34 @@ func (s *Server) ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, invalidJSON("", "The request body is empty; a JSON object is required.")
 	}
+	if ct == "" {
+		return nil, unsupportedMediaType("The request has a body but no Content-Type; send it as application/json.")
+	}
 	return body, nil
+}
+
+// JSONContentType checks a request's Content-Type for a JSON body:
+// application/json or an application/…+json type, with at most a UTF-8
+// charset (RFC 8259: JSON is UTF-8). Anything else is
+// unsupported_media_type, which the native door answers 415.
+func JSONContentType(ct string) error {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return unsupportedMediaType("The Content-Type %q is malformed; send the body as application/json.", ct)
+	}
+	if mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return unsupportedMediaType("The Content-Type %q is not supported; send the body as application/json.", mt)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return unsupportedMediaType("The charset %q is not supported; JSON bodies are UTF-8.", cs)
+	}
+	return nil
+}
+
+// unsupportedMediaType returns the unsupported_media_type error, naming
+// the Content-Type header.
+func unsupportedMediaType(format string, args ...any) error {
+	return &convstore.Error{Code: api.CodeUnsupportedMediaType, Field: "Content-Type", Message: fmt.Sprintf(format, args...)}
 }
 
 func tooLarge(max int64) error {
@@ -75,10 +113,18 @@ func (s *Server) DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) err
 	return DecodeStrict(body, dst)
 }
 
-// DecodeStrict decodes one JSON object into dst, rejecting unknown fields,
-// values of the wrong type and trailing data with a 400 invalid_json error
-// that says what was wrong and, where known, names the field.
+// DecodeStrict decodes one JSON object into dst, rejecting what CheckJSON
+// rejects (a null or empty body, duplicate keys, keys that match a field
+// only case-insensitively), unknown fields, values of the wrong type and
+// trailing data with a 400 invalid_json error that says what was wrong
+// and, where known, names the field.
 func DecodeStrict(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return invalidJSON("", "The request body is empty; a JSON object is required.")
+	}
+	if err := CheckJSON(body, dst); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

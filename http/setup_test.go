@@ -157,7 +157,8 @@ type response struct {
 	body   []byte
 }
 
-// do sends a request; hdr holds header name/value pairs.
+// do sends a request, a body as application/json; hdr holds header
+// name/value pairs (an empty value removes the header).
 func (e *env) do(method, path, body string, hdr ...string) *response {
 	e.t.Helper()
 	var rd io.Reader
@@ -168,7 +169,14 @@ func (e *env) do(method, path, body string, hdr ...string) *response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -210,7 +210,7 @@ func attachmentsDelete(ctx context.Context, env *Env, args []string) error {
 			Name: pos[1], Deleted: true,
 		})
 	}
-	_, err = fmt.Fprintf(env.Stdout, "deleted attachment %s of %s\n", pos[1], convID.Format(convstore.PrefixConversation))
+	_, err = fmt.Fprintf(env.Stdout, "deleted attachment %s of %s\n", termSafe(pos[1]), convID.Format(convstore.PrefixConversation))
 	return err
 }
 

@@ -16,6 +16,27 @@ const DefaultTenant = "default"
 // operator (no key) at the server's first start.
 var bootstrapActor = convstore.DeleteParams{Door: "bootstrap"}
 
+// envBootstrapKey is the variable of the bootstrap key.
+const envBootstrapKey = "CONVSTORE_BOOTSTRAP_KEY"
+
+// validateBootstrapKey checks the bootstrap key with the domain's rules for
+// a key secret, naming the variable it came from. The server runs it
+// before it opens (and migrates) the store, so a bad key leaves no data
+// directory behind.
+func (c Config) validateBootstrapKey() error {
+	if c.BootstrapKey == "" {
+		return nil
+	}
+	if err := convstore.ValidateCustomKeySecret(c.BootstrapKey); err != nil {
+		name := c.bootstrapKeyVar
+		if name == "" {
+			name = envBootstrapKey
+		}
+		return fmt.Errorf("%s: %s", name, convstore.ErrorMessage(err))
+	}
+	return nil
+}
+
 // bootstrap creates the tenant "default" with an admin key when the store
 // has no tenant yet. With a bootstrap key that key becomes the admin key and
 // is not printed; otherwise a new key is printed once to stderr.
@@ -26,7 +47,11 @@ func bootstrap(ctx context.Context, ts convstore.TenantService, key string, stde
 	}
 	if len(tenants) > 0 {
 		if key != "" {
-			logger.Debug("bootstrap key ignored: the store already has tenants", "tenants", len(tenants))
+			// Not an error: restarts keep the variable set. But a key
+			// that silently does nothing is what a first-time user
+			// trips on, so say it at the default level.
+			logger.Warn(envBootstrapKey+" is ignored: the store already has tenants, and the key only creates the first one. "+
+				"Use a key of an existing tenant, or start with an empty --data directory (or database).", "tenants", len(tenants))
 		}
 		return nil
 	}

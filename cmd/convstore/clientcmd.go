@@ -121,7 +121,8 @@ func wireList[T any](data []T, id func(T) string, hasMore bool) api.List[T] {
 	return l
 }
 
-// table writes rows aligned in columns under a header.
+// table writes rows aligned in columns under a header. Every cell goes
+// through termSafe.
 type table struct {
 	tw *tabwriter.Writer
 }
@@ -133,7 +134,11 @@ func newTable(w io.Writer, header ...string) *table {
 }
 
 func (t *table) row(cols ...string) {
-	fmt.Fprintln(t.tw, strings.Join(cols, "\t"))
+	safe := make([]string, len(cols))
+	for i, c := range cols {
+		safe[i] = termSafe(c)
+	}
+	fmt.Fprintln(t.tw, strings.Join(safe, "\t"))
 }
 
 func (t *table) flush(w io.Writer, hasMore bool, lastID string) error {
@@ -141,17 +146,18 @@ func (t *table) flush(w io.Writer, hasMore bool, lastID string) error {
 		return err
 	}
 	if hasMore {
-		_, err := fmt.Fprintf(w, "(more: --after %s)\n", lastID)
+		_, err := fmt.Fprintf(w, "(more: --after %s)\n", termSafe(lastID))
 		return err
 	}
 	return nil
 }
 
-// fields writes "name: value" lines aligned, for single objects.
+// fields writes "name: value" lines aligned, for single objects; values
+// go through termSafe.
 func fields(w io.Writer, kv ...string) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	for i := 0; i+1 < len(kv); i += 2 {
-		fmt.Fprintf(tw, "%s:\t%s\n", kv[i], kv[i+1])
+		fmt.Fprintf(tw, "%s:\t%s\n", kv[i], termSafe(kv[i+1]))
 	}
 	return tw.Flush()
 }

@@ -151,7 +151,7 @@ func exitCode(stderr io.Writer, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "convstore: %s\n\n", ue.msg)
+		fmt.Fprintf(stderr, "convstore: %s\n\n", termSafe(ue.msg))
 		if ue.usage != nil {
 			ue.usage(stderr)
 		}
@@ -162,28 +162,29 @@ func exitCode(stderr io.Writer, err error) int {
 }
 
 // printError writes a failed command's error: for a server error its
-// detail, code, field, status and request id, one per line.
+// detail, code, field, status and request id, one per line, each through
+// termSafe (a server, or a proxy before it, chooses that text).
 func printError(stderr io.Writer, err error) {
 	var p *api.Problem
 	if errors.As(err, &p) {
-		fmt.Fprintf(stderr, "convstore: error: %s\n", p.Detail)
-		fmt.Fprintf(stderr, "  code: %s\n", p.Code)
+		fmt.Fprintf(stderr, "convstore: error: %s\n", termSafe(p.Detail))
+		fmt.Fprintf(stderr, "  code: %s\n", termSafe(p.Code))
 		if p.Field != "" {
-			fmt.Fprintf(stderr, "  field: %s\n", p.Field)
+			fmt.Fprintf(stderr, "  field: %s\n", termSafe(p.Field))
 		}
 		fmt.Fprintf(stderr, "  status: %d\n", p.Status)
 		if p.RequestID != "" {
-			fmt.Fprintf(stderr, "  request id: %s\n", p.RequestID)
+			fmt.Fprintf(stderr, "  request id: %s\n", termSafe(p.RequestID))
 		}
 		return
 	}
 	var ce *convstore.Error
 	if errors.As(err, &ce) {
-		fmt.Fprintf(stderr, "convstore: error: %s\n  code: %s\n", ce.Message, ce.Code)
+		fmt.Fprintf(stderr, "convstore: error: %s\n  code: %s\n", termSafe(ce.Message), termSafe(ce.Code))
 		if ce.Field != "" {
-			fmt.Fprintf(stderr, "  field: %s\n", ce.Field)
+			fmt.Fprintf(stderr, "  field: %s\n", termSafe(ce.Field))
 		}
 		return
 	}
-	fmt.Fprintf(stderr, "convstore: error: %v\n", err)
+	fmt.Fprintf(stderr, "convstore: error: %s\n", termSafe(err.Error()))
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// on first start. It comes from the environment only (a flag would show
 	// in the process list). Empty: a key is generated and printed once.
 	BootstrapKey string
+
+	// bootstrapKeyVar names the variable BootstrapKey came from, for errors.
+	bootstrapKeyVar string
 }
 
 // DefaultConfig returns the configuration of a bare "convstore serve".
@@ -196,6 +199,9 @@ func (c Config) BlobDir() string { return filepath.Join(c.DataDir, blobDir) }
 
 // Validate checks the settings that are not checked when used.
 func (c Config) Validate() error {
+	if err := c.validateBootstrapKey(); err != nil {
+		return err
+	}
 	if err := c.validateStore(); err != nil {
 		return err
 	}

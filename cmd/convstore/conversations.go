@@ -101,7 +101,7 @@ func conversationsGet(ctx context.Context, env *Env, args []string) error {
 
 func conversationsCreate(ctx context.Context, env *Env, args []string) error {
 	fs, cf := newClientFlagSet(env, "conversations create [flags]",
-		"Create a conversation. Initial messages come from --message role:content (repeatable)\nor --file, a JSON array of messages as in the API (\"-\" reads standard input).")
+		"Create a conversation. Initial messages come from --message role:content (repeatable)\nor --file, messages as the API takes them: a message object, {\"messages\":[…]} or\nan array of messages (\"-\" reads standard input).")
 	var in convstore.ConversationCreate
 	var meta stringList
 	var mf messageFlags

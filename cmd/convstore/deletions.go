@@ -67,12 +67,13 @@ func deletionsList(ctx context.Context, env *Env, args []string) error {
 		}
 		return writeJSON(env.Stdout, wireList(ws, func(d api.Deletion) string { return d.ID }, more))
 	}
-	t := newTable(env.Stdout, "ID", "CONVERSATION", "MESSAGES", "ARTIFACTS", "ATTACHMENTS", "BYTES", "BY", "DELETED")
+	t := newTable(env.Stdout, "ID", "CONVERSATION", "MESSAGES", "ARTIFACTS", "ATTACHMENTS", "BYTES", "BY", "DOOR", "DELETED")
 	last := ""
 	for _, d := range dels {
 		last = d.ID.Format(convstore.PrefixDeletion)
 		t.row(last, d.ConversationID.Format(convstore.PrefixConversation), itoa(d.Messages), itoa(d.Artifacts),
-			itoa(d.Attachments), strconv.FormatInt(d.AttachmentBytes, 10), fmtOptID(d.ActorKeyID, convstore.PrefixKey), fmtTime(d.CreatedAt))
+			itoa(d.Attachments), strconv.FormatInt(d.AttachmentBytes, 10), fmtOptID(d.ActorKeyID, convstore.PrefixKey),
+			orDash(d.Door), fmtTime(d.CreatedAt))
 	}
 	return t.flush(env.Stdout, more, last)
 }

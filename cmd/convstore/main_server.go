@@ -77,12 +77,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return err
 	}
 	if getenv != nil {
-		key, err := secretFromEnv(getenv, "CONVSTORE_BOOTSTRAP_KEY")
+		key, from, err := secretFromEnv(getenv, envBootstrapKey)
 		if err != nil {
 			return err
 		}
 		if key != "" {
-			m.Config.BootstrapKey = key
+			m.Config.BootstrapKey, m.Config.bootstrapKeyVar = key, from
 		}
 	}
 	// A bad value is a configuration error, not a usage error: say what
@@ -99,20 +99,21 @@ admin key: CONVSTORE_BOOTSTRAP_KEY (or the file named by
 CONVSTORE_BOOTSTRAP_KEY_FILE) if set, otherwise a new key printed once to
 standard error. SIGINT or SIGTERM stops it gracefully.`
 
-// secretFromEnv reads NAME, or the file named by NAME_FILE.
-func secretFromEnv(getenv func(string) string, name string) (string, error) {
+// secretFromEnv reads NAME, or the file named by NAME_FILE, and says
+// which of the two it used.
+func secretFromEnv(getenv func(string) string, name string) (secret, from string, err error) {
 	if v := getenv(name); v != "" {
-		return v, nil
+		return v, name, nil
 	}
 	file := getenv(name + "_FILE")
 	if file == "" {
-		return "", nil
+		return "", "", nil
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return "", fmt.Errorf("%s_FILE: %w", name, err)
+		return "", "", fmt.Errorf("%s_FILE: %w", name, err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	return strings.TrimSpace(string(b)), name + "_FILE", nil
 }
 
 // Run opens the store (creating the data directory), bootstraps the first
@@ -133,6 +134,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.closeStore()
 		}
 	}()
+	// Before the store is opened: a bad key must not leave a migrated,
+	// tenantless data directory behind.
+	if err := m.Config.validateBootstrapKey(); err != nil {
+		return err
+	}
 	if m.DB, err = openStore(ctx, m.Config, m.Logger); err != nil {
 		return err
 	}
@@ -196,8 +202,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		serving.Wait()
 		close(m.serveErr)
 	}()
-	m.Logger.Info("convstore listening", "addr", m.Addr(), "url", "http://"+m.Addr(),
-		"data", m.Config.DataDir, "db", redactDSN(m.Config.DB))
+	m.Logger.Info("convstore listening", append([]any{"addr", m.Addr(), "url", "http://" + m.Addr()}, storeLogAttrs(m.Config)...)...)
 	for _, name := range doors.Names() {
 		attrs := []any{"door", name, "url", m.URL() + doors.CompatPrefix(name) + "/"}
 		if addr := m.DoorAddr(name); addr != "" {

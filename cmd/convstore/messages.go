@@ -11,6 +11,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 func messagesCommand() *command {
@@ -35,7 +36,7 @@ type messageFlags struct {
 
 func (mf *messageFlags) register(fs *flagSet) {
 	fs.Var(&mf.inline, "message", "a message as `role:content`, role one of user, assistant, system, tool (repeatable)")
-	fs.StringVar(&mf.file, "file", "", "read messages from `file`: a JSON array of API messages, or {\"messages\":[…]}; \"-\" is standard input")
+	fs.StringVar(&mf.file, "file", "", "read messages from `file` as the API takes them: a message object, {\"messages\":[…]} or a JSON array of messages; \"-\" is standard input")
 	fs.StringVar(&mf.author, "author", "", "author `name` of the --message messages")
 }
 
@@ -59,6 +60,34 @@ func (mf *messageFlags) messages(fs *flagSet, stdin io.Reader) ([]*convstore.Mes
 	return out, nil
 }
 
+// decodeMessagesFile decodes the shapes POST …/messages accepts, and an
+// array: {"messages":[…]}, a single message object, or […]. It is as
+// strict as the API (unknown fields, repeated keys and case variants are
+// errors), so a file the CLI accepts is one the API accepts.
+func decodeMessagesFile(b []byte) ([]api.MessageCreate, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var ws []api.MessageCreate
+		if err := convhttp.DecodeStrict(b, &ws); err != nil {
+			return nil, fmt.Errorf("not a JSON array of messages: %s", convstore.ErrorMessage(err))
+		}
+		return ws, nil
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(b, &probe) == nil && probe["messages"] != nil {
+		var batch api.MessagesCreate
+		if err := convhttp.DecodeStrict(b, &batch); err != nil {
+			return nil, fmt.Errorf(`not a {"messages":[…]} object: %s`, convstore.ErrorMessage(err))
+		}
+		return batch.Messages, nil
+	}
+	var one api.MessageCreate
+	if err := convhttp.DecodeStrict(b, &one); err != nil {
+		return nil, fmt.Errorf(`not a message, an array of messages or {"messages":[…]}: %s`, convstore.ErrorMessage(err))
+	}
+	return []api.MessageCreate{one}, nil
+}
+
 // readMessagesFile reads wire message inputs from a file or stdin.
 func readMessagesFile(name string, stdin io.Reader) ([]*convstore.MessageCreate, error) {
 	var b []byte
@@ -74,17 +103,9 @@ func readMessagesFile(name string, stdin io.Reader) ([]*convstore.MessageCreate,
 	if err != nil {
 		return nil, err
 	}
-	var ws []api.MessageCreate
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '{' {
-		var batch api.MessagesCreate
-		err = json.Unmarshal(b, &batch)
-		ws = batch.Messages
-	} else {
-		err = json.Unmarshal(b, &ws)
-	}
+	ws, err := decodeMessagesFile(b)
 	if err != nil {
-		return nil, fmt.Errorf("not a JSON array of messages: %v", err)
+		return nil, err
 	}
 	out := make([]*convstore.MessageCreate, len(ws))
 	for i := range ws {

@@ -97,6 +97,28 @@ func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, lo
 	return db, nil
 }
 
+// storeLogAttrs says where the data lives, for the start log: the SQLite
+// file and blob directory, or the PostgreSQL database (password hidden),
+// its schema and where attachment bytes go. The data directory is named
+// only when something is in it.
+func storeLogAttrs(cfg Config) []any {
+	engine, _ := cfg.Engine()
+	kind, _ := cfg.blobStoreKind()
+	blobs := cfg.BlobDir()
+	if kind == BlobStorePostgres {
+		blobs = "postgres (in the database)"
+	}
+	if engine != EnginePostgres {
+		path, _ := cfg.SQLitePath()
+		return []any{"engine", engine, "db", path, "blobs", blobs}
+	}
+	attrs := []any{"engine", engine, "db", redactDSN(cfg.DB)}
+	if cfg.PGSchema != "" {
+		attrs = append(attrs, "schema", cfg.PGSchema)
+	}
+	return append(attrs, "blobs", blobs)
+}
+
 // redactDSN hides the password of a postgres:// URL for messages.
 func redactDSN(dsn string) string {
 	if !strings.HasPrefix(dsn, "postgres") {

@@ -54,8 +54,10 @@
 // Every error is {"id":"err_<26 base-32>","code":<status>,"type":"<Type>",
 // "message":"…"} with Content-Type application/json, the format of the SDK's
 // errors.ts, which turns any other body into an UnknownError with code 500.
-// Types: 400 InvalidPayload (bad JSON, wrong member types, validation: the
-// native 422), 400 InvalidQuery (query parameters), 401 Unauthorized, 403
+// Types: 400 InvalidPayload (bad JSON, a null body, a key repeated in one
+// object or a case variant of a member the door reads, wrong member types,
+// validation: the native 422; unknown members are ignored), 415
+// UnsupportedMediaType (a body that is not application/json), 400 InvalidQuery (query parameters), 401 Unauthorized, 403
 // Forbidden, 404 ResourceNotFound (also unknown paths under the mount), 405
 // MethodNotFound (Botpress's 405 type; with an Allow header), 409
 // AlreadyExists, 413 PayloadTooLarge (body over the server limit, or a

@@ -18,6 +18,7 @@ const (
 	typeForbidden        = "Forbidden"
 	typePayloadTooLarge  = "PayloadTooLarge"
 	typeInvalidPayload   = "InvalidPayload"
+	typeUnsupportedMedia = "UnsupportedMediaType"
 	typeMethodNotFound   = "MethodNotFound"
 	typeResourceNotFound = "ResourceNotFound"
 	typeInvalidQuery     = "InvalidQuery"
@@ -50,16 +51,18 @@ type kind struct {
 // Botpress answers every invalid input with 400, so EINVALID (422 natively)
 // is 400 InvalidPayload here; query problems are 400 InvalidQuery.
 var kinds = map[string]kind{
-	convstore.ENOTFOUND:      {http.StatusNotFound, typeResourceNotFound},
-	convstore.EUNAUTHORIZED:  {http.StatusUnauthorized, typeUnauthorized},
-	convstore.EFORBIDDEN:     {http.StatusForbidden, typeForbidden},
-	convstore.EINVALID:       {http.StatusBadRequest, typeInvalidPayload},
-	api.CodeInvalidJSON:      {http.StatusBadRequest, typeInvalidPayload},
-	api.CodeInvalidParameter: {http.StatusBadRequest, typeInvalidQuery},
-	convstore.ETOOLARGE:      {http.StatusRequestEntityTooLarge, typePayloadTooLarge},
-	convstore.ECONFLICT:      {http.StatusConflict, typeAlreadyExists},
-	convstore.ERATELIMITED:   {http.StatusTooManyRequests, typeRateLimited},
-	api.CodeMethodNotAllowed: {http.StatusMethodNotAllowed, typeMethodNotFound},
+	convstore.ENOTFOUND:     {http.StatusNotFound, typeResourceNotFound},
+	convstore.EUNAUTHORIZED: {http.StatusUnauthorized, typeUnauthorized},
+	convstore.EFORBIDDEN:    {http.StatusForbidden, typeForbidden},
+	convstore.EINVALID:      {http.StatusBadRequest, typeInvalidPayload},
+	api.CodeInvalidJSON:     {http.StatusBadRequest, typeInvalidPayload},
+	// The SDK knows UnsupportedMediaType (415), though it always sends JSON.
+	api.CodeUnsupportedMediaType: {http.StatusUnsupportedMediaType, typeUnsupportedMedia},
+	api.CodeInvalidParameter:     {http.StatusBadRequest, typeInvalidQuery},
+	convstore.ETOOLARGE:          {http.StatusRequestEntityTooLarge, typePayloadTooLarge},
+	convstore.ECONFLICT:          {http.StatusConflict, typeAlreadyExists},
+	convstore.ERATELIMITED:       {http.StatusTooManyRequests, typeRateLimited},
+	api.CodeMethodNotAllowed:     {http.StatusMethodNotAllowed, typeMethodNotFound},
 	// Botpress has no 501 or 503 type: Internal keeps the SDK's typed error.
 	convstore.EUNSUPPORTED: {http.StatusNotImplemented, typeInternal},
 	convstore.EUNAVAILABLE: {http.StatusServiceUnavailable, typeInternal},

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Headers of the Runtime API.
@@ -50,11 +51,16 @@ func integrationName(r *http.Request, body *string) (string, error) {
 }
 
 // decodeBody reads the JSON body into dst leniently: unknown members are
-// ignored, but a body that is not JSON, or a member of the wrong type, is
-// 400 InvalidPayload; a body over the server's limit is 413.
+// ignored, but a body that is not JSON, is null, repeats a key or sends a
+// case variant of a member the door reads, or a member of the wrong type,
+// is 400 InvalidPayload; a body over the server's limit is 413 and one
+// without a JSON Content-Type 415 UnsupportedMediaType.
 func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 	body, err := d.srv.ReadBody(w, r)
 	if err != nil {
+		return err
+	}
+	if err := convhttp.CheckJSON(body, dst); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(body, dst); err != nil {

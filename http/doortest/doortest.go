@@ -216,8 +216,9 @@ func (r *Response) Map(tb testing.TB) map[string]any {
 }
 
 // Do sends a request. body is sent raw when it is a string, []byte or
-// io.Reader, and as JSON otherwise (nil: no body). hdr holds header
-// name/value pairs; a pair with an empty value is not set.
+// io.Reader, and as JSON otherwise (nil: no body); a body is sent as
+// application/json. hdr holds header name/value pairs; a pair with an
+// empty value removes that header (no Content-Type, no Authorization).
 func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
 	c.TB.Helper()
 	var rd io.Reader
@@ -244,9 +245,11 @@ func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
-		if hdr[i+1] != "" {
-			req.Header.Set(hdr[i], hdr[i+1])
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+			continue
 		}
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	hc := c.HTTP
 	if hc == nil {

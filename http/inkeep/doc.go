@@ -39,7 +39,8 @@
 // (including /compat/inkeep), requestId the X-Request-Id, error.message
 // equals detail. type is "about:blank": Inkeep's docs omit it but some SDK
 // versions require a string there, and others ignore it. Codes: bad_request
-// (400: a body that is not a JSON object, a malformed limit or offset),
+// (400: a body that is not a JSON object or not application/json, a key
+// repeated in one object, a malformed limit or offset),
 // unauthorized (401), forbidden (403), not_found (404), unprocessable_entity
 // (422: a member missing or of the wrong type or value), internal_server_error
 // (500, detail never shows internals). Statuses Inkeep does not document keep

@@ -46,6 +46,10 @@ func statusOf(code string) (int, string) {
 	switch code {
 	case api.CodeInvalidJSON, api.CodeInvalidParameter:
 		return http.StatusBadRequest, codeBadRequest
+	case api.CodeUnsupportedMediaType:
+		// Inkeep documents no 415: a wrong Content-Type is one of its
+		// 400s, which the SDK turns into its typed BadRequest.
+		return http.StatusBadRequest, codeBadRequest
 	case convstore.EUNAUTHORIZED:
 		return http.StatusUnauthorized, codeUnauthorized
 	case convstore.EFORBIDDEN:

@@ -30,6 +30,9 @@ func FuzzInkeepIDs(f *testing.F) {
 			return nil
 		}
 		req.Header.Set("Authorization", "Bearer "+key)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		return w

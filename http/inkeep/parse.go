@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Request bodies are decoded leniently (unknown members are ignored, as
@@ -20,10 +22,16 @@ type object struct {
 	path string // "" for the body, "messages[2]" for a nested object
 }
 
-// parseBody decodes a request body that must be one JSON object.
+// parseBody decodes a request body that must be one JSON object. Members
+// are looked up by their exact names, so a case variant is just an unknown
+// member, ignored; a key repeated in any object of the body is a 400,
+// since encoding/json would keep only the last.
 func parseBody(body []byte) (object, error) {
 	if !json.Valid(body) {
 		return object{}, badRequest("The request body is not valid JSON.")
+	}
+	if err := convhttp.CheckJSON(body, nil); err != nil {
+		return object{}, err
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {

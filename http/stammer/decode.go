@@ -14,9 +14,13 @@ import (
 )
 
 // decodeLenient decodes one JSON object into dst. Unknown fields are
-// ignored (clients and DRF serializers tolerate them); malformed JSON is a
-// 400 parse error and a value of the wrong type a 400 field error.
+// ignored (clients and DRF serializers tolerate them); malformed JSON, a
+// null body, a repeated key or a case variant of a field the door reads
+// is a 400 parse error and a value of the wrong type a 400 field error.
 func decodeLenient(body []byte, dst any) error {
+	if err := convhttp.CheckJSON(body, dst); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)

@@ -55,8 +55,11 @@
 // # Choices where Stammer's documentation is silent or UNCONFIRMED
 //
 // Message (POST …/message/). Body {chatbot_uuid, query, user_key,
-// custom_base_system_prompt?}; the Content-Type is not checked, unknown
-// fields are ignored, malformed JSON and wrong types are 400. query must
+// custom_base_system_prompt?}; a body that is not application/json is DRF's
+// 415 (error "unsupported_media_type"), unknown fields are ignored, and
+// malformed JSON, a null body, a key repeated in one object or a case
+// variant of a field the door reads (which encoding/json would take) are
+// 400 parse_error naming the key; wrong types are 400. query must
 // be non-blank and "under 5000 characters" as documented (at most 4999
 // Unicode code points); user_key non-blank and at most 211
 // bytes (the rest of the 256-byte ExternalID holds "stammer:<uuid>:"). The

@@ -47,6 +47,8 @@ func errorKind(code string) (int, string) {
 		return http.StatusBadRequest, "invalid"
 	case api.CodeInvalidJSON:
 		return http.StatusBadRequest, "parse_error"
+	case api.CodeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType, "unsupported_media_type"
 	case convstore.EUNAUTHORIZED:
 		return http.StatusUnauthorized, "not_authenticated"
 	case convstore.EFORBIDDEN:

@@ -136,5 +136,8 @@
 //     object (or its "symbl" member) when they have the right JSON kind,
 //     else default to [], {}, false or are omitted (dueBy, sentiment).
 //   - Request bodies are decoded leniently (unknown fields ignored, as Symbl
-//     SDKs send more) but wrong types, bad JSON and trailing data are 400.
+//     SDKs send more) but wrong types, bad JSON, a null body, trailing
+//     data, a key repeated in one object and a case variant of a field the
+//     door reads are 400, and so is a body without Symbl's mandatory
+//     Content-Type: application/json (Symbl documents no 415).
 package symbl

@@ -52,9 +52,10 @@ func badRequest(format string, args ...any) error {
 }
 
 // statusFor maps an error code to Symbl's status: every validation error is
-// 400 (Symbl documents no 422).
+// 400 (Symbl documents no 422), and so is a body without a JSON
+// Content-Type (Symbl documents the header as mandatory, and no 415).
 func statusFor(code string) int {
-	if code == convstore.EINVALID {
+	if code == convstore.EINVALID || code == api.CodeUnsupportedMediaType {
 		return http.StatusBadRequest
 	}
 	return api.StatusForCode(code)
@@ -88,11 +89,16 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 
 // decodeBody reads the body (size-limited by the server) and decodes one
 // JSON value into dst leniently: unknown fields are ignored, as Symbl's
-// SDKs send options this door does not use, but syntax errors, wrong types
-// and trailing data are 400s.
+// SDKs send options this door does not use, but syntax errors, a null
+// body, repeated keys, case variants of the fields the door reads, wrong
+// types and trailing data are 400s, and so is a body without Symbl's
+// mandatory Content-Type: application/json.
 func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 	body, err := d.srv.ReadBody(w, r)
 	if err != nil {
+		return err
+	}
+	if err := convhttp.CheckJSON(body, dst); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

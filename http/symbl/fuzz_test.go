@@ -65,6 +65,9 @@ func FuzzSymblIDs(f *testing.F) {
 				t.Fatalf("%s %q: %v", rt.method, path, err)
 			}
 			req.Header.Set("Authorization", "Bearer "+rt.key)
+			if rt.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, req)
 			checkAnswer(t, rt.method+" "+path, w)

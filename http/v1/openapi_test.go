@@ -23,6 +23,9 @@ type openAPIDoc struct {
 }
 
 type openAPIOp struct {
+	RequestBody *struct {
+		Content map[string]any `json:"content"`
+	} `json:"requestBody"`
 	Security   *[]any         `json:"security"`
 	Scope      string         `json:"x-scope"`
 	Parameters []openAPIParam `json:"parameters"`
@@ -118,6 +121,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: documented path parameters %v, want %v", k, got, want)
+		}
+		if op.RequestBody != nil && op.RequestBody.Content["application/json"] != nil {
+			for _, code := range []string{"400", "413", "415"} {
+				if _, ok := op.Responses[code]; !ok {
+					t.Errorf("%s takes a JSON body but documents no %s response", k, code)
+				}
+			}
 		}
 		if rt.Scope != "" {
 			for _, code := range []string{"401", "403", "500"} {

@@ -138,8 +138,9 @@ func (r *response) String() string {
 }
 
 // do sends a request with key as Bearer token ("" for none). body is sent
-// raw when it is a string or []byte, and as JSON otherwise (nil: no body).
-// hdr holds extra header name/value pairs.
+// raw when it is a string or []byte, and as JSON otherwise (nil: no body);
+// a body is labelled application/json except on attachment uploads. hdr
+// holds extra header name/value pairs (an empty value removes the header).
 func (e *env) do(method, path, key string, body any, hdr ...string) *response {
 	e.tb.Helper()
 	var rd io.Reader
@@ -165,7 +166,14 @@ func (e *env) do(method, path, key string, body any, hdr ...string) *response {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
+	if body != nil && !strings.Contains(path, "/attachments/") {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)

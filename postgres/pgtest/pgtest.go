@@ -8,9 +8,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,14 +35,57 @@ const defaultMaxConns = 4
 // setupTimeout bounds opening a store and dropping its schema.
 const setupTimeout = time.Minute
 
+// skipMessage says why the PostgreSQL tests do not run.
+const skipMessage = EnvURL + " not set: skipping PostgreSQL tests (set it to e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)"
+
 // URL returns the test database's URL, skipping tb when it is not set.
 func URL(tb testing.TB) string {
 	tb.Helper()
 	u := os.Getenv(EnvURL)
 	if u == "" {
-		tb.Skip(EnvURL + " not set: skipping PostgreSQL tests (set it to e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+		noticeSkipped()
+		tb.Skip(skipMessage)
 	}
 	return u
+}
+
+var skipNotice sync.Once
+
+// noticeSkipped says once that the PostgreSQL tests are skipped, even
+// without -v, where go test shows no skip message. In package list mode
+// (go test ./...) go test also discards everything a passing package's
+// tests print, so the notice goes to the terminal itself when there is
+// one, once per go command (its pid marks a file in the temp directory);
+// without a terminal (CI) it goes to stderr, shown if the package fails.
+func noticeSkipped() {
+	skipNotice.Do(func() {
+		if testing.Verbose() {
+			return // every skipped test says it
+		}
+		tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+		if err != nil {
+			notice(os.Stderr, nil, "")
+			return
+		}
+		defer tty.Close()
+		notice(os.Stderr, tty, filepath.Join(os.TempDir(), fmt.Sprintf("convstore-pgtest-notice-%d", os.Getppid())))
+	})
+}
+
+// notice writes the skip notice to tty unless marker already exists (it
+// creates it), or to stderr when there is no tty.
+func notice(stderr, tty io.Writer, marker string) {
+	msg := "pgtest: " + skipMessage + "\n"
+	if tty == nil {
+		fmt.Fprint(stderr, msg)
+		return
+	}
+	f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return // another package of this go command said it
+	}
+	f.Close()
+	fmt.Fprint(tty, msg)
 }
 
 // NewSchema returns the name of a fresh schema, dropped with everything in
