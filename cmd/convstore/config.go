@@ -29,6 +29,9 @@ type Config struct {
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
 	BlobStore          string        // auto, fs or postgres: where attachment bytes live
 
+	// Deadlines and connection caps of every listener.
+	Transport TransportConfig
+
 	// Vendor doors on listeners of their own (each is always on the main
 	// listener under /compat/<door>/ too).
 	DoorAddrs map[string]string // door name → listen address
@@ -59,6 +62,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout:    30 * time.Second,
 		SweepInterval:      time.Minute,
 		BlobStore:          BlobStoreAuto,
+		Transport:          defaultTransport(),
 		PGMaxConns:         postgres.DefaultMaxConns,
 		PGStatementTimeout: postgres.DefaultStatementTimeout,
 		PGRetries:          postgres.DefaultSerializationRetries,
@@ -190,6 +194,9 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
+	if err := c.Transport.validate(); err != nil {
+		return err
+	}
 	_, err := c.DoorListeners()
 	return err
 }
@@ -235,6 +242,7 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
+	c.Transport.registerFlags(fs)
 	c.registerDoorFlags(fs)
 }
 

@@ -114,5 +114,6 @@ func httpConfig(db convstore.Store, cfg Config, logger *slog.Logger) convhttp.Co
 		Logger:             logger,
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
+		Transport:          cfg.Transport.Transport(),
 	}
 }
