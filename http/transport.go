@@ -88,10 +88,9 @@ func setDefault[T comparable](v *T, def T) {
 
 // Configure sets the connection-level limits of t on srv: the header
 // timeout and size, the idle timeout, and WriteTimeout as a backstop for
-// answers written outside a route (404s, 405s). Routes set their own read
-// and write deadlines per request, so srv.ReadTimeout stays 0: as a
-// whole-request deadline it would also cancel a long handler's context
-// once the body is read.
+// answers written outside a route (404s, 405s). The server's Handler sets
+// the read deadline of each request body itself (an upload's moves with
+// its progress), so srv.ReadTimeout stays 0.
 func (t Transport) Configure(srv *http.Server) {
 	t = t.WithDefaults()
 	srv.ReadHeaderTimeout = t.ReadHeaderTimeout

@@ -273,8 +273,9 @@ func TestStalledBodyIsCutOffAfterReadTimeout(t *testing.T) {
 }
 
 // TestHandlerOutlivesBodyDeadline: the body's read deadline ends with the
-// body; a handler that then runs longer than ReadTimeout keeps its
-// context, and the write deadline starts with the answer, not the request.
+// body (net/http lifts it); a handler that then runs longer than
+// ReadTimeout keeps its context, and the write deadline starts with the
+// answer, not with the request.
 func TestHandlerOutlivesBodyDeadline(t *testing.T) {
 	t.Parallel()
 	tr := convhttp.Transport{ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond}
@@ -303,8 +304,8 @@ func TestHandlerOutlivesBodyDeadline(t *testing.T) {
 
 func TestUploadMustKeepMinimumRate(t *testing.T) {
 	t.Parallel()
-	// 1000 B/s over 300 ms windows: each window must bring 300 bytes.
-	tr := convhttp.Transport{ReadTimeout: 300 * time.Millisecond, MinTransferRate: 1000, TransferWindow: 300 * time.Millisecond}
+	// 1000 B/s over 1 s windows: each window must bring 1000 bytes.
+	tr := convhttp.Transport{ReadTimeout: 300 * time.Millisecond, MinTransferRate: 1000, TransferWindow: time.Second}
 	e := serveTransfer(t, tr)
 	upload := func(total, chunk int, every time.Duration) (*http.Response, []byte, time.Duration) {
 		c := e.dial("")
@@ -323,10 +324,10 @@ func TestUploadMustKeepMinimumRate(t *testing.T) {
 		return resp, b, time.Since(start)
 	}
 
-	// 2000 bytes every 100 ms for a second: longer than ReadTimeout and
-	// than a window, at 20 kB/s.
-	resp, b, took := upload(20000, 2000, 100*time.Millisecond)
-	if got := e.waitResult(); resp.StatusCode != 200 || got.err != nil || got.n != 20000 {
+	// 2000 bytes every 100 ms for 2.5 s: longer than ReadTimeout and than
+	// two windows, at 20 kB/s.
+	resp, b, took := upload(50000, 2000, 100*time.Millisecond)
+	if got := e.waitResult(); resp.StatusCode != 200 || got.err != nil || got.n != 50000 {
 		t.Fatalf("upload at 20 kB/s over %s: %d %s (handler: %d bytes, %v)", took, resp.StatusCode, b, got.n, got.err)
 	}
 
@@ -335,7 +336,7 @@ func TestUploadMustKeepMinimumRate(t *testing.T) {
 	got := e.waitResult()
 	p := problemOf(t, b)
 	if resp.StatusCode != http.StatusUnprocessableEntity || p["field"] != "body" ||
-		!strings.Contains(p["detail"].(string), "slower than the minimum of 300 bytes per 300ms") {
+		!strings.Contains(p["detail"].(string), "slower than the minimum of 1000 bytes per 1s") {
 		t.Fatalf("upload at 500 B/s: %d %s", resp.StatusCode, b)
 	}
 	if got.err == nil || got.n >= 100000 {
@@ -359,7 +360,7 @@ func (e *transferEnv) nonReadingGet(path string) {
 
 func TestDownloadToNonReadingClientIsCutOff(t *testing.T) {
 	t.Parallel()
-	tr := convhttp.Transport{MinTransferRate: 1000, TransferWindow: 300 * time.Millisecond}
+	tr := convhttp.Transport{MinTransferRate: 1000, TransferWindow: time.Second}
 	e := serveTransfer(t, tr)
 
 	// A reading client gets the whole 16 MiB.

@@ -182,7 +182,7 @@ func TestSymblTokenBodyCap(t *testing.T) {
 // pace that lasts longer than --read-timeout is stored.
 func TestSlowUploadLeavesNothing(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, "--read-timeout", "300ms", "--min-transfer-rate", "1000", "--transfer-window", "300ms")
+	ts := startServer(t, "--read-timeout", "300ms", "--min-transfer-rate", "1000", "--transfer-window", "1s")
 	ctx := context.Background()
 	conv, err := ts.client().CreateConversation(ctx, &convstore.ConversationCreate{Title: "call"})
 	if err != nil {
@@ -190,14 +190,14 @@ func TestSlowUploadLeavesNothing(t *testing.T) {
 	}
 	audio := wavBytes(100_000)
 	u := startUpload(t, ts, conv.ID, "slow.wav", audio[:100]) // then nothing: a stalled upload
-	start := time.Now()
-	err = <-u.done
+	select {
+	case err = <-u.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("a stalled upload was not cut off")
+	}
 	u.pw.CloseWithError(errors.New("test over"))
 	if convstore.ErrorCode(err) != convstore.EINVALID || !strings.Contains(convstore.ErrorMessage(err), "slower than the minimum") {
 		t.Fatalf("stalled upload: %v, want a 422 naming the minimum rate", err)
-	}
-	if d := time.Since(start); d > 15*time.Second {
-		t.Fatalf("cut off after %s with a 300ms window", d)
 	}
 	waitFor(t, "the handler to return", func() bool { return ts.m.active.Load() == 0 })
 	atts, _, err := ts.client().ListAttachments(ctx, conv.ID, convstore.AttachmentFilter{})
@@ -208,7 +208,8 @@ func TestSlowUploadLeavesNothing(t *testing.T) {
 		t.Fatalf("cut-off upload left blob files %v", files)
 	}
 
-	// 10 kB every 100 ms for a second: stored whole.
+	// 10 kB every 100 ms for two seconds, longer than --read-timeout and
+	// than a window: stored whole.
 	u = startUpload(t, ts, conv.ID, "paced.wav", audio[:10_000])
 	tick := time.NewTicker(100 * time.Millisecond) // the client's pace
 	defer tick.Stop()
