@@ -57,11 +57,13 @@ func (s *Server) ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	if r.ContentLength > max {
 		return nil, tooLarge(max)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	// The server's own writer, so that a body over the limit makes the
+	// server close the connection rather than read the rest.
+	body, err := io.ReadAll(http.MaxBytesReader(baseWriter(w), r.Body, max))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, tooLarge(max)
+			return nil, tooLarge(mbe.Limit)
 		}
 		return nil, invalidJSON("", "The request body could not be read: %v.", err)
 	}

@@ -211,7 +211,10 @@ func (s *Server) routeHandler(d Door, rt Route, pattern string) http.Handler {
 		if d != nil {
 			info.door = d.Name()
 		}
-		err := s.serveRoute(d, rt, sw, r)
+		tr, err := s.startTransfer(rt, sw, r)
+		if err == nil {
+			err = tr.result(s.serveRoute(d, rt, sw, r))
+		}
 		if err == nil {
 			return
 		}
@@ -275,8 +278,8 @@ func (s *Server) logError(r *http.Request, err error) {
 		}
 	}
 	level := slog.LevelError
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		level = slog.LevelInfo // the client went away; not a fault of ours
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil || clientStalled(err) {
+		level = slog.LevelInfo // the client went away or stalled; not a fault of ours
 	}
 	s.logger.LogAttrs(r.Context(), level, "request failed",
 		slog.Group("http", attrsAny(attrs)...), slog.String("error", err.Error()))

@@ -42,6 +42,11 @@ type Config struct {
 	// Observer, if set, receives every request and rate-limit refusal,
 	// for metrics.
 	Observer Observer
+
+	// Transport bounds what one connection may hold and for how long: the
+	// routes' read and write deadlines, and (through Configure and
+	// ConnLimiter) the listeners'. Zero fields take their defaults.
+	Transport Transport
 }
 
 // HandlerFunc is a route handler. It writes the success response itself and
@@ -64,6 +69,16 @@ type Route struct {
 
 	// Handler serves the route.
 	Handler HandlerFunc
+
+	// Transfer decides the route's deadlines: TransferJSON (the zero
+	// value) for ordinary bodies, TransferUpload or TransferDownload for a
+	// body streamed in or out, which must keep a minimum rate instead.
+	Transfer Transfer
+
+	// MaxBodyBytes, if positive, caps the request body before the handler
+	// runs: a larger declared body is answered 413 unread. A public route
+	// is capped at MaxPublicBodyBytes, and may not declare more.
+	MaxBodyBytes int64
 }
 
 // Door is one API dialect: the native API or a vendor-compatible one.
@@ -88,11 +103,12 @@ type Door interface {
 
 // RouteInfo describes a registered route, for tests and documentation.
 type RouteInfo struct {
-	Door    string          // the door's Name, or "server" for the probes
-	Method  string          // "GET", "POST", …
-	Path    string          // the full path pattern including the mount prefix
-	Scope   convstore.Scope // "" for public routes
-	Pattern string          // the ServeMux pattern, "METHOD PATH"
+	Door     string          // the door's Name, or "server" for the probes
+	Method   string          // "GET", "POST", …
+	Path     string          // the full path pattern including the mount prefix
+	Scope    convstore.Scope // "" for public routes
+	Pattern  string          // the ServeMux pattern, "METHOD PATH"
+	Transfer Transfer        // how its bodies move (see Route.Transfer)
 }
 
 // mount is a door registered under a path prefix.
@@ -123,6 +139,8 @@ func NewServer(cfg Config) *Server {
 	if cfg.Limiter == nil {
 		cfg.Limiter = NewLimiter(cfg.RateLimits)
 	}
+
+	cfg.Transport = cfg.Transport.WithDefaults()
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -162,23 +180,29 @@ func (s *Server) Mount(prefix string, d Door) {
 // handle registers one route of d at the full path.
 func (s *Server) handle(d Door, rt Route, path string) {
 	pattern := rt.Method + " " + path
+	if rt.Scope == "" && rt.MaxBodyBytes > MaxPublicBodyBytes {
+		panic("convhttp: public route " + pattern + " may not read more than MaxPublicBodyBytes")
+	}
 	s.mux.Handle(pattern, s.routeHandler(d, rt, pattern))
 	name := "server"
 	if d != nil {
 		name = d.Name()
 	}
-	s.routes = append(s.routes, RouteInfo{Door: name, Method: rt.Method, Path: path, Scope: rt.Scope, Pattern: pattern})
+	s.routes = append(s.routes, RouteInfo{Door: name, Method: rt.Method, Path: path, Scope: rt.Scope, Pattern: pattern, Transfer: rt.Transfer})
 }
 
 // Routes returns every registered route, probes included, in registration
 // order.
 func (s *Server) Routes() []RouteInfo { return append([]RouteInfo(nil), s.routes...) }
 
-// Handler returns the server's root handler: request ids, access log and
-// panic recovery around the route table, with door-formatted 404 and 405
-// answers for requests no route matches.
+// Handler returns the server's root handler: a read deadline on request
+// bodies, request ids, access log and panic recovery around the route
+// table, with door-formatted 404 and 405 answers for requests no route
+// matches.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.serveHTTP)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveHTTP(w, s.watchBody(w, r))
+	})
 }
 
 // doorFor returns the door mounted at the longest prefix of path, or nil.

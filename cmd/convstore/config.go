@@ -44,6 +44,9 @@ type Config struct {
 	// creates and appends beyond are refused with a conflict.
 	MaxConversationMessages int
 
+	// Deadlines and connection caps of every listener.
+	Transport TransportConfig
+
 	// Vendor doors on listeners of their own (each is always on the main
 	// listener under /compat/<door>/ too).
 	DoorAddrs map[string]string // door name → listen address
@@ -77,6 +80,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout:    30 * time.Second,
 		SweepInterval:      time.Minute,
 		BlobStore:          BlobStoreAuto,
+		Transport:          defaultTransport(),
 		PGMaxConns:         postgres.DefaultMaxConns,
 		PGStatementTimeout: postgres.DefaultStatementTimeout,
 		PGRetries:          postgres.DefaultSerializationRetries,
@@ -223,6 +227,9 @@ func (c Config) Validate() error {
 	if err := c.validateMetrics(); err != nil {
 		return err
 	}
+	if err := c.Transport.validate(); err != nil {
+		return err
+	}
 	_, err := c.DoorListeners()
 	return err
 }
@@ -270,6 +277,7 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
+	c.Transport.registerFlags(fs)
 	c.registerDoorFlags(fs)
 	c.registerLimitFlags(fs)
 	c.registerMetricsFlags(fs)

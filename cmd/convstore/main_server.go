@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 	"github.com/convstore/convstore/http/doors"
 )
 
@@ -168,16 +169,21 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	m.cancelBase = cancelBase
-	newServer := func(h http.Handler) *http.Server {
-		return &http.Server{
-			Handler:           m.track(h),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			BaseContext:       func(net.Listener) context.Context { return baseCtx },
-			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-		}
-	}
 	cfg := m.instrument(httpConfig(m.DB, m.Config, m.Logger))
+	newServer := func(h http.Handler) *http.Server {
+		srv := &http.Server{
+			Handler:     m.track(h),
+			BaseContext: func(net.Listener) context.Context { return baseCtx },
+			ErrorLog:    slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		}
+		cfg.Transport.Configure(srv)
+		return srv
+	}
+	// One limiter for every listener: its caps hold for the whole node.
+	limiter := convhttp.NewConnLimiter(cfg.Transport)
+	limiter.OnReject = func(remote net.Addr, limit string) {
+		m.Logger.Debug("connection refused", "remote", remote.String(), "cap", limit)
+	}
 	m.HTTPServer = newServer(doors.NewMainServer(cfg).Handler())
 	for i := range m.doors {
 		s, _ := doors.NewDoorServer(cfg, m.doors[i].name) // names come from doors.Names
@@ -189,7 +195,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		serving.Add(1)
 		go func() {
 			defer serving.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(limiter.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				m.serveErr <- err
 			}
 		}()

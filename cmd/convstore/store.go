@@ -140,6 +140,7 @@ func httpConfig(db convstore.Store, cfg Config, logger *slog.Logger) convhttp.Co
 		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
 		RateLimits:         cfg.RateLimits(),
 		// One budget per client for every listener of the node.
-		Limiter: convhttp.NewLimiter(cfg.RateLimits()),
+		Limiter:   convhttp.NewLimiter(cfg.RateLimits()),
+		Transport: cfg.Transport.Transport(),
 	}
 }

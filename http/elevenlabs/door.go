@@ -44,6 +44,6 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathConversations, Scope: convstore.ScopeRead, Handler: d.listConversations},
 		{Method: http.MethodGet, Path: pathConversation, Scope: convstore.ScopeRead, Handler: d.getConversation},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: convstore.ScopeDelete, Handler: d.deleteConversation},
-		{Method: http.MethodGet, Path: pathAudio, Scope: convstore.ScopeRead, Handler: d.getAudio},
+		{Method: http.MethodGet, Path: pathAudio, Scope: convstore.ScopeRead, Handler: d.getAudio, Transfer: convhttp.TransferDownload},
 	}
 }

@@ -94,8 +94,8 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodDelete, Path: pathArtifact, Scope: del, Handler: d.deleteArtifact},
 
 		{Method: http.MethodGet, Path: pathAttachments, Scope: read, Handler: d.listAttachments},
-		{Method: http.MethodPut, Path: pathAttachment, Scope: write, Handler: d.putAttachment},
-		{Method: http.MethodGet, Path: pathAttachment, Scope: read, Handler: d.getAttachment},
+		{Method: http.MethodPut, Path: pathAttachment, Scope: write, Handler: d.putAttachment, Transfer: convhttp.TransferUpload},
+		{Method: http.MethodGet, Path: pathAttachment, Scope: read, Handler: d.getAttachment, Transfer: convhttp.TransferDownload},
 		{Method: http.MethodDelete, Path: pathAttachment, Scope: del, Handler: d.deleteAttachment},
 
 		{Method: http.MethodGet, Path: pathDeletions, Scope: read, Handler: d.listDeletions},
