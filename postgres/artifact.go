@@ -80,6 +80,9 @@ func (db *DB) CreateArtifact(ctx context.Context, tenantID, conversationID convs
 		if err := lockConversation(ctx, tx, tenantID, conversationID, "conversation"); err != nil {
 			return err
 		}
+		if err := checkMessageIDs(ctx, tx, tenantID, conversationID, c.MessageIDs); err != nil {
+			return err
+		}
 		a = &convstore.Artifact{
 			ID: db.newID(), ConversationID: conversationID, Type: c.Type, Text: c.Text, Data: slices.Clone(c.Data),
 			MessageIDs: slices.Clone(c.MessageIDs), Score: cloneFloat(c.Score), CreatedAt: now(),
@@ -95,6 +98,27 @@ func (db *DB) CreateArtifact(ctx context.Context, tenantID, conversationID convs
 		return nil, err
 	}
 	return a, nil
+}
+
+// checkMessageIDs returns EINVALID on message_ids unless every id is a
+// message of the tenant's conversation, with the SQLite engine's message.
+// The conversation is locked, so no message can go meanwhile.
+func checkMessageIDs(ctx context.Context, tx pgx.Tx, tenantID, conversationID convstore.ID, ids []convstore.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var missing bool
+	err := tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM unnest($3::bytea[]) AS ref(id)
+			WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.id = ref.id))`,
+		idArg(tenantID), idArg(conversationID), idsArg(ids)).Scan(&missing)
+	if err != nil {
+		return err
+	}
+	if missing {
+		return convstore.Invalidf("message_ids", "message_ids must name messages of this conversation")
+	}
+	return nil
 }
 
 // DeleteArtifact permanently deletes one artifact and writes an AuditEntry.

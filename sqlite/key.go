@@ -70,7 +70,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*convstore.APIKe
 	}
 	t := now()
 	if found.LastUsedAt == nil || t.Sub(*found.LastUsedAt) >= lastUsedGranularity {
-		err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 			// A key deleted meanwhile matches no row; the caller's request
 			// is then served with a key revoked a moment ago, like any
 			// request already in flight.
@@ -97,7 +97,7 @@ func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore
 		return nil, err
 	}
 	var k *convstore.NewKey
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM tenants WHERE id = ?`, idArg(tenantID)).Scan(&one)
 		if err != nil {
@@ -167,7 +167,7 @@ func tenantKeys(ctx context.Context, tx *sql.Tx, tenantID convstore.ID) ([]*conv
 // DeleteKey revokes a key by deleting its row, refusing the tenant's last
 // admin key.
 func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID) error {
-	return db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		keys, err := tenantKeys(ctx, tx, tenantID)
 		if err != nil {
 			return err

@@ -38,8 +38,9 @@ func newHarness(t testing.TB) *storetest.Harness {
 
 func harnessFor(db *DB) *storetest.Harness {
 	return &storetest.Harness{
-		Store: db,
-		Blobs: db.blobs,
+		Store:            db,
+		Blobs:            db.blobs,
+		WaitBlobRemovals: db.WaitBlobRemovals,
 		RowCounts: func(ctx context.Context) (map[string]int, error) {
 			out := map[string]int{}
 			for _, table := range dataTables {

@@ -28,6 +28,12 @@ type Harness struct {
 	// the given conversation (by conversation id or through it). After a
 	// delete every count must be zero.
 	ConversationRows func(ctx context.Context, conversationID convstore.ID) (map[string]int, error)
+
+	// WaitBlobRemovals, if set, returns once the blob removals the engine
+	// does in the background after a commit (a delete answers before its
+	// bytes are gone) have been done. The suite calls it before it looks
+	// at Blobs.
+	WaitBlobRemovals func(ctx context.Context) error
 }
 
 // NewHarnessFunc opens a fresh store for one test; it registers its own
