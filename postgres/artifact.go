@@ -34,7 +34,7 @@ func (db *DB) FindArtifactByID(ctx context.Context, tenantID, conversationID, id
 	if !conversationID.IsZero() {
 		q.where("conversation_id = ?", idArg(conversationID))
 	}
-	a, err := scanArtifact(db.pool.QueryRow(ctx, q.sql.String(), q.args...))
+	a, err := scanArtifact(db.reads.QueryRow(ctx, q.sql.String(), q.args...))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "artifact"))
 	}
@@ -56,9 +56,9 @@ func (db *DB) FindArtifacts(ctx context.Context, tenantID, conversationID convst
 		q.where("type = ?", string(f.Type))
 	}
 	q.page(f.PageFilter)
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanArtifact)
+	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanArtifact)
 	if err == nil && len(list) == 0 {
-		err = db.conversationExists(ctx, db.pool, tenantID, conversationID)
+		err = db.conversationExists(ctx, db.reads, tenantID, conversationID)
 	}
 	if err != nil {
 		return nil, false, db.translate(ctx, err)
@@ -76,7 +76,7 @@ func (db *DB) CreateArtifact(ctx context.Context, tenantID, conversationID convs
 		return nil, err
 	}
 	var a *convstore.Artifact
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		if err := lockConversation(ctx, tx, tenantID, conversationID, "conversation"); err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func checkMessageIDs(ctx context.Context, tx pgx.Tx, tenantID, conversationID co
 
 // DeleteArtifact permanently deletes one artifact and writes an AuditEntry.
 func (db *DB) DeleteArtifact(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		if err := lockConversation(ctx, tx, tenantID, conversationID, "artifact"); err != nil {
 			return err
 		}

@@ -75,7 +75,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*convstore.APIKe
 		return nil, errUnauthorized()
 	}
 	hash := convstore.HashKeySecret(secret)
-	rows, err := db.pool.Query(ctx, `SELECT `+keyColumns+`, hash FROM api_keys WHERE prefix = $1`, convstore.KeyPrefix(secret))
+	rows, err := db.reads.Query(ctx, `SELECT `+keyColumns+`, hash FROM api_keys WHERE prefix = $1`, convstore.KeyPrefix(secret))
 	if err != nil {
 		return nil, db.translate(ctx, err)
 	}
@@ -100,7 +100,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*convstore.APIKe
 		return nil, errUnauthorized()
 	}
 	t := now()
-	tag, err := db.pool.Exec(ctx, `
+	tag, err := db.writes.Exec(ctx, `
 		UPDATE api_keys SET last_used_at = $3
 		WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < $4)`,
 		idArg(found.TenantID), idArg(found.ID), t, t.Add(-lastUsedResolution))
@@ -137,7 +137,7 @@ func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore
 
 // FindKeys returns the tenant's keys, oldest first.
 func (db *DB) FindKeys(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id`, idArg(tenantID))
+	rows, err := db.reads.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id`, idArg(tenantID))
 	if err != nil {
 		return nil, db.translate(ctx, err)
 	}

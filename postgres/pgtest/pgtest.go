@@ -117,6 +117,7 @@ func HarnessFor(db *postgres.DB) *storetest.Harness {
 		Blobs:            db.Blobs(),
 		RowCounts:        db.RowCounts,
 		ConversationRows: db.ConversationRows,
+		WaitBlobRemovals: db.WaitBlobRemovals,
 	}
 }
 
