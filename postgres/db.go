@@ -329,8 +329,8 @@ func (db *DB) runTx(ctx context.Context, fresh bool, fn func(tx pgx.Tx) error) (
 	if err != nil {
 		return false, err
 	}
+	defer tx.Rollback(ctx) // after a commit, a no-op
 	if err := fn(tx); err != nil {
-		tx.Rollback(ctx)
 		return false, err
 	}
 	return true, tx.Commit(ctx)
