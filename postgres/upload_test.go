@@ -3,10 +3,12 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -131,5 +133,31 @@ func TestStartReclaimsDeadNodesUploads(t *testing.T) {
 	}
 	if n := count(t, live, `SELECT count(*) FROM blob_removals WHERE due_at > now()`); n != 2 {
 		t.Errorf("%d intents still pending, want 2", n)
+	}
+}
+
+// resetReader yields some bytes and then fails as a connection the client
+// reset does.
+type resetReader struct{ sent bool }
+
+func (r *resetReader) Read(p []byte) (int, error) {
+	if !r.sent {
+		r.sent = true
+		return copy(p, "first bytes"), nil
+	}
+	return 0, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+}
+
+// A client that goes away mid-upload is not "database unavailable": the
+// body's own error comes back, and nothing is stored.
+func TestUploadBodyErrorIsNotUnavailable(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := testCtx(t)
+	_, _, err := db.Blobs().Put(ctx, "reset", &resetReader{}, 1<<20)
+	if !errors.Is(err, syscall.ECONNRESET) || convstore.ErrorCode(err) == convstore.EUNAVAILABLE {
+		t.Errorf("Put with a reset body: %v, want the reset, not EUNAVAILABLE", err)
+	}
+	if got := blobRows(t, db); got != "blobs=0 chunks=0 removals=0" {
+		t.Errorf("after the failed Put: %s", got)
 	}
 }
