@@ -64,7 +64,7 @@ type ArtifactCreate struct {
 	Type       ArtifactType
 	Text       string
 	Data       json.RawMessage
-	MessageIDs []ID
+	MessageIDs []ID // messages of the conversation; any other id is EINVALID
 	Score      *float64
 }
 

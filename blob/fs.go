@@ -28,7 +28,12 @@ const tempPrefix = ".tmp-"
 // FS is a convstore.BlobStore that keeps each blob in a file at
 // root/<key[0:2]>/<key[2:4]>/<key>. Writes go to a temporary file in the same
 // directory and are renamed into place after fsync, so a blob file is either
-// absent or complete. FS is safe for concurrent use.
+// absent or complete. Files are created readable by their owner only (0600)
+// and directories 0700. FS is safe for concurrent use.
+//
+// A Put holds an exclusive lock (flock) on its temporary file until the
+// file is renamed into place, so RemoveStaleTemp can tell the temporary
+// files of live uploads from those a killed process left.
 type FS struct {
 	root string
 }
@@ -96,10 +101,13 @@ func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64
 	ok := false
 	defer func() {
 		if !ok {
-			f.Close()
 			os.Remove(tmp)
+			f.Close()
 		}
 	}()
+	if err := lockFile(f); err != nil {
+		return 0, nil, fmt.Errorf("blob: lock %s: %w", key, err)
+	}
 
 	h := sha256.New()
 	// Read one byte past max so an exactly-max body is accepted and a longer
@@ -115,16 +123,18 @@ func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64
 	if err := f.Sync(); err != nil {
 		return 0, nil, fmt.Errorf("blob: sync %s: %w", key, err)
 	}
-	if err := f.Close(); err != nil {
-		return 0, nil, fmt.Errorf("blob: close %s: %w", key, err)
-	}
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
+	// Renamed while still open and locked: a temporary file whose lock is
+	// free is never one that is about to become a blob.
 	if err := os.Rename(tmp, s.path(key)); err != nil {
 		return 0, nil, fmt.Errorf("blob: rename %s: %w", key, err)
 	}
 	ok = true
+	if err := f.Close(); err != nil {
+		return 0, nil, fmt.Errorf("blob: close %s: %w", key, err)
+	}
 	// Make the rename itself durable; a failure here is not worth failing a
 	// write whose bytes are already synced.
 	syncDir(s.dir(key))
@@ -193,6 +203,58 @@ func (s *FS) Delete(ctx context.Context, key string) error {
 		os.Remove(filepath.Dir(dir))
 	}
 	return nil
+}
+
+// RemoveStaleTemp removes the temporary files that no Put is writing (a
+// process killed mid-upload left them) and returns how many it removed. A
+// temporary file is stale when its lock is free; the temporary files of
+// uploads under way, in this process or another on the same host, are
+// kept. Where file locks are not supported it removes nothing. The SQLite
+// engine calls it when it opens.
+func (s *FS) RemoveStaleTemp(ctx context.Context) (int, error) {
+	removed := 0
+	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed by a concurrent Delete
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() || !strings.HasPrefix(d.Name(), tempPrefix) {
+			return nil
+		}
+		stale, err := unlocked(path)
+		if err != nil || !stale {
+			return err
+		}
+		if err := os.Remove(path); err == nil {
+			removed++
+			// Best effort, as in Delete.
+			if dir := filepath.Dir(path); os.Remove(dir) == nil {
+				os.Remove(filepath.Dir(dir))
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("blob: remove stale temporary file: %w", err)
+		}
+		return nil
+	})
+	return removed, err
+}
+
+// unlocked reports whether no one holds the lock of the file at path. A
+// file that is gone (renamed into place, or removed) is not stale.
+func unlocked(path string) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("blob: open temporary file: %w", err)
+	}
+	defer f.Close()
+	return tryLock(f)
 }
 
 // Keys calls fn with every stored key, skipping temporary files and anything

@@ -273,3 +273,100 @@ func TestConcurrentPutDelete(t *testing.T) {
 		t.Fatalf("keys left: %v", got)
 	}
 }
+
+// blockingReader yields one chunk, then signals started and blocks until
+// release is closed, then ends.
+type blockingReader struct {
+	started chan struct{}
+	release chan struct{}
+	n       int
+}
+
+func (r *blockingReader) Read(p []byte) (int, error) {
+	r.n++
+	switch r.n {
+	case 1:
+		return copy(p, "first chunk"), nil
+	case 2:
+		close(r.started)
+		<-r.release
+	}
+	return 0, io.EOF
+}
+
+// A killed upload leaves a temporary file nobody holds: RemoveStaleTemp
+// removes it, and keeps the file of an upload under way and every blob.
+func TestRemoveStaleTemp(t *testing.T) {
+	ctx := context.Background()
+	s := newFS(t)
+	if _, _, err := s.Put(ctx, "kept0001", strings.NewReader("blob"), 100); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(s.Root(), "de", "ad")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, tempPrefix+"dead0001-123")
+	if err := os.WriteFile(stale, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := &blockingReader{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := s.Put(ctx, "live0001", r, 100)
+		done <- err
+	}()
+	<-r.started // the live upload's temporary file exists and is locked
+
+	n, err := s.RemoveStaleTemp(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("RemoveStaleTemp removed %d files, want 1", n)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale temporary file kept: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("emptied shard directory kept: %v", err)
+	}
+	close(r.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the live upload failed: %v", err)
+	}
+	if got := keys(t, s); !slices.Equal(got, []string{"kept0001", "live0001"}) {
+		t.Fatalf("keys = %v", got)
+	}
+	rc, err := s.Open(ctx, "live0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "first chunk" {
+		t.Errorf("live upload stored %q", got)
+	}
+}
+
+// Blob files are private to their owner, and so are the shard directories.
+func TestFileModes(t *testing.T) {
+	s := newFS(t)
+	if _, _, err := s.Put(context.Background(), "abcd1234", strings.NewReader("secret"), 100); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{s.Root(), filepath.Join(s.Root(), "ab"), filepath.Join(s.Root(), "ab", "cd"), filepath.Join(s.Root(), "ab", "cd", "abcd1234")} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := os.FileMode(0o600)
+		if fi.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", p, fi.Mode().Perm(), want)
+		}
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -28,6 +30,22 @@ type reqInfo struct {
 	pattern  string
 	key      *convstore.APIKey
 	door     string
+	bodyLost atomic.Bool // reading the request body failed (the client went away)
+}
+
+// requestBody notes in info when reading the request body fails, so that a
+// request the client abandoned midway is not logged as a fault.
+type requestBody struct {
+	io.ReadCloser
+	info *reqInfo
+}
+
+func (b requestBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.info.bodyLost.Store(true)
+	}
+	return n, err
 }
 
 type ctxKey struct{}
@@ -142,6 +160,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	sw := &statusWriter{ResponseWriter: w}
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+	if bw, ok := r.Body.(*bodyWatch); ok {
+		bw.info = info // keep the type startTransfer looks for
+	} else if r.Body != nil && r.Body != http.NoBody {
+		r.Body = requestBody{r.Body, info}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -278,8 +301,9 @@ func (s *Server) logError(r *http.Request, err error) {
 		}
 	}
 	level := slog.LevelError
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil || clientStalled(err) {
-		level = slog.LevelInfo // the client went away or stalled; not a fault of ours
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || info != nil && info.bodyLost.Load()) || clientStalled(err) {
+		// The client went away (mid-upload, say) or stalled: not a fault of ours.
+		level = slog.LevelInfo
 	}
 	s.logger.LogAttrs(r.Context(), level, "request failed",
 		slog.Group("http", attrsAny(attrs)...), slog.String("error", err.Error()))

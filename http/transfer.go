@@ -68,6 +68,8 @@ type bodyWatch struct {
 	eof    bool
 
 	cut atomic.Pointer[convstore.Error] // set when the deadline cut the body off
+
+	info *reqInfo // set by serveHTTP: a failed read marks the body lost
 }
 
 // perWindow switches the body to a minimum rate: need bytes each window.
@@ -97,9 +99,19 @@ func (b *bodyWatch) Read(p []byte) (int, error) {
 	case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
 		e := b.cutError()
 		b.cut.Store(e)
+		b.lost()
 		return n, e
+	case err != nil:
+		b.lost()
 	}
 	return n, err
+}
+
+// lost notes on the request that its body could not be read.
+func (b *bodyWatch) lost() {
+	if b.info != nil {
+		b.info.bodyLost.Store(true)
+	}
 }
 
 // cutError is the error of a body the deadline cut off.

@@ -34,7 +34,7 @@ func (db *DB) FindArtifactByID(ctx context.Context, tenantID, conversationID, id
 	if !conversationID.IsZero() {
 		q.where("conversation_id = ?", idArg(conversationID))
 	}
-	a, err := scanArtifact(db.pool.QueryRow(ctx, q.sql.String(), q.args...))
+	a, err := scanArtifact(db.reads.QueryRow(ctx, q.sql.String(), q.args...))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "artifact"))
 	}
@@ -56,9 +56,9 @@ func (db *DB) FindArtifacts(ctx context.Context, tenantID, conversationID convst
 		q.where("type = ?", string(f.Type))
 	}
 	q.page(f.PageFilter)
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanArtifact)
+	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanArtifact)
 	if err == nil && len(list) == 0 {
-		err = db.conversationExists(ctx, db.pool, tenantID, conversationID)
+		err = db.conversationExists(ctx, db.reads, tenantID, conversationID)
 	}
 	if err != nil {
 		return nil, false, db.translate(ctx, err)
@@ -76,8 +76,11 @@ func (db *DB) CreateArtifact(ctx context.Context, tenantID, conversationID convs
 		return nil, err
 	}
 	var a *convstore.Artifact
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		if err := lockConversation(ctx, tx, tenantID, conversationID, "conversation"); err != nil {
+			return err
+		}
+		if err := checkMessageIDs(ctx, tx, tenantID, conversationID, c.MessageIDs); err != nil {
 			return err
 		}
 		a = &convstore.Artifact{
@@ -97,9 +100,30 @@ func (db *DB) CreateArtifact(ctx context.Context, tenantID, conversationID convs
 	return a, nil
 }
 
+// checkMessageIDs returns EINVALID on message_ids unless every id is a
+// message of the tenant's conversation, with the SQLite engine's message.
+// The conversation is locked, so no message can go meanwhile.
+func checkMessageIDs(ctx context.Context, tx pgx.Tx, tenantID, conversationID convstore.ID, ids []convstore.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var missing bool
+	err := tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM unnest($3::bytea[]) AS ref(id)
+			WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.id = ref.id))`,
+		idArg(tenantID), idArg(conversationID), idsArg(ids)).Scan(&missing)
+	if err != nil {
+		return err
+	}
+	if missing {
+		return convstore.Invalidf("message_ids", "message_ids must name messages of this conversation")
+	}
+	return nil
+}
+
 // DeleteArtifact permanently deletes one artifact and writes an AuditEntry.
 func (db *DB) DeleteArtifact(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		if err := lockConversation(ctx, tx, tenantID, conversationID, "artifact"); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -42,7 +43,8 @@ func newBlobKey() string {
 // queued for removal an upload timeout from now (an intent), (2) the bytes
 // are written, (3) one transaction inserts the record, queues a replaced
 // blob for removal now and drops the intent, (4) replaced blobs are
-// removed. Any failure after (1) removes the new blob and its intent.
+// removed in the background. Any failure after (1) removes the new blob
+// and its intent (see abandonUpload).
 func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convstore.ID, p *convstore.AttachmentPut) (*convstore.Attachment, error) {
 	if p == nil {
 		return nil, convstore.Invalidf("body", "attachment is missing")
@@ -55,11 +57,11 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 	}
 	// Refuse early rather than read a large body for nothing; (3) checks
 	// again, since the conversation may go meanwhile.
-	if err := db.conversationExists(ctx, db.pool, tenantID, conversationID); err != nil {
+	if err := db.conversationExists(ctx, db.reads, tenantID, conversationID); err != nil {
 		return nil, db.translate(ctx, err)
 	}
 	key := newBlobKey()
-	if err := db.tx(ctx, func(tx pgx.Tx) error { return queueBlobRemovals(ctx, tx, []string{key}, uploadTimeout) }); err != nil {
+	if err := db.tx(ctx, func(tx pgx.Tx) error { return db.queueUploadIntent(ctx, tx, key) }); err != nil {
 		return nil, err
 	}
 	size, sum, err := db.blobs.Put(ctx, key, p.Body, p.MaxBytes)
@@ -70,7 +72,7 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 
 	var a *convstore.Attachment
 	var replaced []string
-	err = db.tx(ctx, func(tx pgx.Tx) error {
+	err = db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		replaced = nil
 		// FOR NO KEY UPDATE, not the KEY SHARE other child writes take:
 		// puts to one conversation must queue behind each other, or two
@@ -140,22 +142,71 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 		db.abandonUpload(ctx, key)
 		return nil, err
 	}
-	db.removeBlobs(ctx, replaced)
+	db.removeLater(ctx, replaced)
 	return a, nil
 }
 
-// abandonUpload queues a failed upload's blob for removal now and removes
-// it at once; if that fails, the sweeper does. The removal is queued
-// afresh rather than by making the intent due, because the intent may be
-// gone: a sweeper that judged the upload abandoned took it, and may have
-// run before the blob store committed the bytes.
+// abandonUpload cleans up after an upload that failed, whatever the cause
+// (the client went away, a fault, a refused record), when its request
+// ends: it queues the blob for removal now, and the background worker
+// removes the bytes (chunks) at once. It runs on a context detached from
+// the request's cancellation, bounded by abandonTimeout. If even the
+// queueing fails (the database is unreachable), the key is kept in memory
+// and every sweep tries again; a node killed meanwhile leaves an intent
+// that a node starting up reclaims (see reclaimUploads).
+//
+// The removal is queued afresh rather than by making the intent due,
+// because the intent may be gone: a sweeper that judged the upload
+// abandoned took it, and may have run before the blob store committed the
+// bytes.
 func (db *DB) abandonUpload(ctx context.Context, key string) {
-	ctx = context.WithoutCancel(ctx) // the failure may be the caller's cancellation
-	err := db.tx(ctx, func(tx pgx.Tx) error { return queueBlobRemovals(ctx, tx, []string{key}, 0) })
-	if err != nil {
-		db.logger.WarnContext(ctx, "postgres: queueing an abandoned upload's removal failed", "blob_key", key, "error", err)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abandonTimeout)
+	defer cancel()
+	if err := db.queueAbandoned(ctx, key); err != nil {
+		db.logger.WarnContext(ctx, "postgres: queueing a failed upload's removal failed; the next sweep tries again", "blob_key", key, "error", err)
+		db.abandoned.add(key)
+		return
 	}
-	db.removeBlobs(ctx, []string{key})
+	db.removeLater(ctx, []string{key})
+}
+
+func (db *DB) queueAbandoned(ctx context.Context, key string) error {
+	return db.tx(ctx, func(tx pgx.Tx) error { return queueBlobRemovals(ctx, tx, []string{key}, 0) })
+}
+
+// abandonedUploads are the keys of failed uploads whose removal could not
+// be queued; each sweep tries again.
+type abandonedUploads struct {
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func (a *abandonedUploads) add(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.keys == nil {
+		a.keys = map[string]bool{}
+	}
+	a.keys[key] = true
+}
+
+// retry queues the removals again; those queued leave the set (the sweep
+// that follows removes their bytes).
+func (a *abandonedUploads) retry(ctx context.Context, db *DB) {
+	a.mu.Lock()
+	keys := make([]string, 0, len(a.keys))
+	for k := range a.keys {
+		keys = append(keys, k)
+	}
+	a.mu.Unlock()
+	for _, k := range keys {
+		if err := db.queueAbandoned(ctx, k); err != nil {
+			return // still unreachable: the next sweep tries again
+		}
+		a.mu.Lock()
+		delete(a.keys, k)
+		a.mu.Unlock()
+	}
 }
 
 // FindAttachmentByName returns one attachment record.
@@ -166,7 +217,7 @@ func (db *DB) FindAttachmentByName(ctx context.Context, tenantID, conversationID
 
 func (db *DB) findAttachment(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*convstore.Attachment, string, error) {
 	var key string
-	a, err := scanAttachment(db.pool.QueryRow(ctx, `SELECT `+attachmentColumns+`, blob_key FROM attachments
+	a, err := scanAttachment(db.reads.QueryRow(ctx, `SELECT `+attachmentColumns+`, blob_key FROM attachments
 		WHERE tenant_id = $1 AND conversation_id = $2 AND name = $3`, idArg(tenantID), idArg(conversationID), name), &key)
 	if err != nil {
 		return nil, "", db.translate(ctx, notFound(err, "attachment"))
@@ -183,9 +234,9 @@ func (db *DB) FindAttachments(ctx context.Context, tenantID, conversationID conv
 	q := newQuery(`SELECT ` + attachmentColumns + ` FROM attachments WHERE tenant_id = $1 AND conversation_id = $2`)
 	q.args = append(q.args, idArg(tenantID), idArg(conversationID))
 	q.page(f.PageFilter)
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanAttachmentRow)
+	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanAttachmentRow)
 	if err == nil && len(list) == 0 {
-		err = db.conversationExists(ctx, db.pool, tenantID, conversationID)
+		err = db.conversationExists(ctx, db.reads, tenantID, conversationID)
 	}
 	if err != nil {
 		return nil, false, db.translate(ctx, err)
@@ -211,11 +262,11 @@ func (db *DB) OpenAttachment(ctx context.Context, tenantID, conversationID convs
 }
 
 // DeleteAttachment deletes the record and writes an AuditEntry in one
-// transaction that also queues the blob's removal; the bytes go right
-// after commit.
+// transaction that also queues the blob's removal; the call returns once
+// that has committed, and the bytes go in the background.
 func (db *DB) DeleteAttachment(ctx context.Context, tenantID, conversationID convstore.ID, name string, p convstore.DeleteParams) error {
 	var key string
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		if err := lockConversation(ctx, tx, tenantID, conversationID, "attachment"); err != nil {
 			return err
 		}
@@ -235,6 +286,6 @@ func (db *DB) DeleteAttachment(ctx context.Context, tenantID, conversationID con
 	if err != nil {
 		return err
 	}
-	db.removeBlobs(ctx, []string{key})
+	db.removeLater(ctx, []string{key})
 	return nil
 }

@@ -33,7 +33,7 @@ const maxBlobKeyLen = 128
 // Open fetches one chunk at a time as it is read. It is safe for
 // concurrent use.
 type BlobStore struct {
-	pool      *pgxpool.Pool
+	conns     *conns
 	chunkSize int
 }
 
@@ -42,7 +42,7 @@ var _ convstore.BlobStore = (*BlobStore)(nil)
 // NewBlobStore returns a blob store over pool, whose connections must use
 // the schema the store's tables are in (as the DB's pool does).
 func NewBlobStore(pool *pgxpool.Pool) *BlobStore {
-	return &BlobStore{pool: pool, chunkSize: ChunkSize}
+	return &BlobStore{conns: &conns{pool: pool, acquireTimeout: DefaultAcquireTimeout}, chunkSize: ChunkSize}
 }
 
 func checkBlobKey(key string) error {
@@ -61,7 +61,13 @@ func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader, max int64)
 	}
 	var size int64
 	var sum []byte
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	var bodyErr error // a failure to read the body, the client's doing
+	conn, err := s.conns.acquire(ctx)
+	if err != nil {
+		return 0, nil, translateErr(ctx, err)
+	}
+	defer conn.Release()
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM blobs WHERE key = $1`, key); err != nil {
 			return err
 		}
@@ -90,13 +96,19 @@ func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader, max int64)
 			if readErr == io.EOF || readErr == io.ErrUnexpectedEOF {
 				break
 			} else if readErr != nil {
-				return fmt.Errorf("postgres: reading the blob body: %w", readErr)
+				bodyErr = fmt.Errorf("postgres: reading the blob body: %w", readErr)
+				return bodyErr
 			}
 		}
 		sum = h.Sum(nil)
 		_, err := tx.Exec(ctx, `UPDATE blobs SET size = $2, sha256 = $3, chunks = $4 WHERE key = $1`, key, size, sum, n)
 		return err
 	})
+	if bodyErr != nil {
+		// Not a database failure: a client that went away must not read
+		// as "database unavailable".
+		return 0, nil, bodyErr
+	}
 	if err != nil {
 		return 0, nil, translateErr(ctx, err)
 	}
@@ -108,7 +120,7 @@ func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader, max int64)
 // while being read, reading fails with io.ErrUnexpectedEOF.
 func (s *BlobStore) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	br := &blobReader{ctx: ctx, s: s, key: key}
-	err := s.pool.QueryRow(ctx, `SELECT size, chunks FROM blobs WHERE key = $1`, key).Scan(&br.size, &br.chunks)
+	err := s.conns.idempotent().QueryRow(ctx, `SELECT size, chunks FROM blobs WHERE key = $1`, key).Scan(&br.size, &br.chunks)
 	if err != nil {
 		return nil, translateErr(ctx, notFound(err, "blob"))
 	}
@@ -120,8 +132,8 @@ func (s *BlobStore) Open(ctx context.Context, key string) (io.ReadCloser, error)
 // removal (see DB.SweepBlobs), it joins that transaction, so the bytes and
 // the queue entry go together and no second connection is needed.
 func (s *BlobStore) Delete(ctx context.Context, key string) error {
-	var q querier = s.pool
-	if tx := claimTx(ctx, s.pool); tx != nil {
+	q := s.conns.idempotent() // deleting twice deletes once
+	if tx := claimTx(ctx, s.conns.pool); tx != nil {
 		q = tx
 	}
 	if _, err := q.Exec(ctx, `DELETE FROM blobs WHERE key = $1`, key); err != nil {
@@ -137,7 +149,7 @@ func (s *BlobStore) Keys(ctx context.Context, fn func(key string) error) error {
 	const pageSize = 1000
 	after := ""
 	for {
-		rows, err := s.pool.Query(ctx, `SELECT key FROM blobs WHERE key > $1 ORDER BY key LIMIT $2`, after, pageSize)
+		rows, err := s.conns.idempotent().Query(ctx, `SELECT key FROM blobs WHERE key > $1 ORDER BY key LIMIT $2`, after, pageSize)
 		if err != nil {
 			return translateErr(ctx, err)
 		}
@@ -183,7 +195,7 @@ func (r *blobReader) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		var data []byte
-		err := r.s.pool.QueryRow(r.ctx, `SELECT data FROM blob_chunks WHERE key = $1 AND n = $2`, r.key, r.next).Scan(&data)
+		err := r.s.conns.idempotent().QueryRow(r.ctx, `SELECT data FROM blob_chunks WHERE key = $1 AND n = $2`, r.key, r.next).Scan(&data)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, fmt.Errorf("postgres: blob %s was removed while being read: %w", r.key, io.ErrUnexpectedEOF)
 		} else if err != nil {

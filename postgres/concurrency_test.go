@@ -75,6 +75,11 @@ func TestTwoNodesDeleteVsDelete(t *testing.T) {
 			t.Errorf("round %d: %d audit entries, want 1", round, n)
 		}
 	}
+	for _, node := range nodes { // the bytes go in the background
+		if err := node.WaitBlobRemovals(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if got := blobRows(t, a); got != "blobs=0 chunks=0 removals=0" {
 		t.Errorf("blob store after all deletes: %s", got)
 	}

@@ -47,7 +47,7 @@ func (db *DB) FindConversationByExternalID(ctx context.Context, tenantID convsto
 	if externalID == "" {
 		return nil, convstore.NotFound("conversation")
 	}
-	c, err := scanConversation(db.pool.QueryRow(ctx,
+	c, err := scanConversation(db.reads.QueryRow(ctx,
 		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND external_id = $2`, idArg(tenantID), externalID))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "conversation"))
@@ -62,7 +62,7 @@ func (db *DB) CountConversations(ctx context.Context, tenantID convstore.ID, f c
 	}
 	q := conversationQuery(`SELECT count(*) FROM conversations`, tenantID, f)
 	var n int
-	if err := db.pool.QueryRow(ctx, q.sql.String(), q.args...).Scan(&n); err != nil {
+	if err := db.reads.QueryRow(ctx, q.sql.String(), q.args...).Scan(&n); err != nil {
 		return 0, db.translate(ctx, err)
 	}
 	return n, nil
@@ -70,7 +70,7 @@ func (db *DB) CountConversations(ctx context.Context, tenantID convstore.ID, f c
 
 // FindConversationByID returns a conversation. ENOTFOUND if missing.
 func (db *DB) FindConversationByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
-	c, err := scanConversation(db.pool.QueryRow(ctx,
+	c, err := scanConversation(db.reads.QueryRow(ctx,
 		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id)))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "conversation"))
@@ -80,7 +80,7 @@ func (db *DB) FindConversationByID(ctx context.Context, tenantID, id convstore.I
 
 // FindConversationBySeq returns a conversation by sequence number.
 func (db *DB) FindConversationBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
-	c, err := scanConversation(db.pool.QueryRow(ctx,
+	c, err := scanConversation(db.reads.QueryRow(ctx,
 		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND seq = $2`, idArg(tenantID), seq))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "conversation"))
@@ -99,7 +99,7 @@ func (db *DB) FindConversations(ctx context.Context, tenantID convstore.ID, f co
 	if f.Offset > 0 {
 		q.sql.WriteString(" OFFSET " + q.arg(f.Offset))
 	}
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanConversation)
+	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanConversation)
 	if err != nil {
 		return nil, false, db.translate(ctx, err)
 	}
@@ -237,9 +237,14 @@ func (db *DB) UpdateConversation(ctx context.Context, tenantID, id convstore.ID,
 		set("metadata", metadataArg(*u.Metadata))
 	}
 	q.sql.WriteString(" WHERE tenant_id = " + q.arg(idArg(tenantID)) + " AND id = " + q.arg(idArg(id)) + " RETURNING " + conversationColumns)
-	c, err := scanConversation(db.pool.QueryRow(ctx, q.sql.String(), q.args...))
+	var c *convstore.Conversation
+	err := db.txOn(ctx, tenantID, id, func(tx pgx.Tx) error {
+		var err error
+		c, err = scanConversation(tx.QueryRow(ctx, q.sql.String(), q.args...))
+		return notFound(err, "conversation")
+	})
 	if err != nil {
-		return nil, db.translate(ctx, notFound(err, "conversation"))
+		return nil, err
 	}
 	return c, nil
 }

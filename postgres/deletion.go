@@ -49,16 +49,17 @@ func scanAudit(row pgx.Row) (*convstore.AuditEntry, error) {
 // lockConversation), so once the lock is held nothing can be added or
 // removed and the receipt's counts, taken after it in the same
 // transaction, are exactly what the cascade deletes. The attachments'
-// blob keys are queued in blob_removals in the same transaction and their
-// bytes removed right after commit; if that removal fails or the process
-// dies first, the sweeper finishes it.
+// blob keys are queued in blob_removals in the same transaction; the call
+// returns once the commit is done, and their bytes are removed in the
+// background. If that removal fails or the process dies first, the
+// sweeper finishes it.
 func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Deletion, error) {
 	if err := checkDeleteParams(p); err != nil {
 		return nil, err
 	}
 	var d *convstore.Deletion
 	var keys []string
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.txOn(ctx, tenantID, id, func(tx pgx.Tx) error {
 		d = &convstore.Deletion{
 			ID: db.newID(), TenantID: tenantID, ConversationID: id, ActorKeyID: p.ActorKeyID,
 			Door: p.Door, RequestID: p.RequestID, ClientRequestID: p.ClientRequestID, CreatedAt: now(),
@@ -98,7 +99,7 @@ func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID,
 	if err != nil {
 		return nil, err
 	}
-	db.removeBlobs(ctx, keys)
+	db.removeLater(ctx, keys)
 	return d, nil
 }
 
@@ -132,7 +133,7 @@ func checkDeleteParams(p convstore.DeleteParams) error {
 
 // FindDeletionByID returns a receipt. ENOTFOUND if missing.
 func (db *DB) FindDeletionByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Deletion, error) {
-	d, err := scanDeletion(db.pool.QueryRow(ctx,
+	d, err := scanDeletion(db.reads.QueryRow(ctx,
 		`SELECT `+deletionColumns+` FROM deletions WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id)))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "deletion"))
@@ -151,7 +152,7 @@ func (db *DB) FindDeletions(ctx context.Context, tenantID convstore.ID, f convst
 		q.where("conversation_id = ?", f.ConversationID[:])
 	}
 	q.page(f.PageFilter)
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanDeletion)
+	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanDeletion)
 	if err != nil {
 		return nil, false, db.translate(ctx, err)
 	}
@@ -167,7 +168,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, tenantID convstore.ID, f con
 	q := newQuery(`SELECT ` + auditColumns + ` FROM audit_log WHERE tenant_id = $1`)
 	q.args = append(q.args, idArg(tenantID))
 	q.page(f.PageFilter)
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanAudit)
+	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanAudit)
 	if err != nil {
 		return nil, false, db.translate(ctx, err)
 	}

@@ -20,18 +20,24 @@ const (
 	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
-	codeQueryCanceled        = "57014"
+	codeQueryCanceled        = "57014" // a statement timeout, or a cancel request
+	codeLockNotAvailable     = "55P03" // lock_timeout
 	codeBadEncoding          = "22021" // invalid byte sequence, such as NUL in text
 	codeUntranslatable       = "22P05"
 	codeDuplicateSchema      = "42P06"
 )
 
-// translate is translateErr that also logs the cause of EUNAVAILABLE,
-// which the domain error does not carry.
+// translate is translateErr that also logs the cause of EUNAVAILABLE and
+// ETIMEOUT, which the domain error does not carry.
 func (db *DB) translate(ctx context.Context, err error) error {
 	out := translateErr(ctx, err)
-	if out != err && convstore.ErrorCode(out) == convstore.EUNAVAILABLE {
-		db.logger.WarnContext(ctx, "postgres: database unavailable", "error", err)
+	if out != err {
+		switch convstore.ErrorCode(out) {
+		case convstore.EUNAVAILABLE:
+			db.logger.WarnContext(ctx, "postgres: database unavailable", "error", err)
+		case convstore.ETIMEOUT:
+			db.logger.WarnContext(ctx, "postgres: database timeout", "error", err)
+		}
 	}
 	return out
 }
@@ -61,9 +67,14 @@ func translateErr(ctx context.Context, err error) error {
 			return convstore.Errorf(convstore.EINVALID, "text must be valid UTF-8 without NUL characters")
 		case code == codeQueryCanceled && ctx.Err() != nil:
 			return ctx.Err()
-		case code == codeQueryCanceled, code == "53300", strings.HasPrefix(code, "08"), strings.HasPrefix(code, "57P"):
-			// Statement timeout, too many connections, connection failures,
-			// and an administrator's shutdown or termination.
+		case code == codeQueryCanceled:
+			// statement_timeout (or an administrator's cancel request).
+			return convstore.Errorf(convstore.ETIMEOUT, "the database did not finish in time, try again")
+		case code == codeLockNotAvailable:
+			return convstore.Errorf(convstore.ETIMEOUT, "a database lock was not granted in time, try again")
+		case code == "53300", strings.HasPrefix(code, "08"), strings.HasPrefix(code, "57P"):
+			// Too many connections, connection failures, and an
+			// administrator's shutdown or termination.
 			return errUnavailable()
 		}
 		return fmt.Errorf("postgres: %w", err)
@@ -90,6 +101,26 @@ func connectionError(err error) bool {
 	return errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed")
+}
+
+// connLost reports whether err says the connection broke or the server
+// ended the session (a restart, pg_terminate_backend, a pooler or proxy
+// closing it): the statement did not run to completion, and a fresh
+// connection may well work. Timeouts and cancellations are not lost
+// connections.
+func connLost(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	if pgconn.Timeout(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		strings.Contains(err.Error(), "conn closed")
 }
 
 // conflictMessage names what collided, by constraint, without echoing any

@@ -31,7 +31,9 @@ func TestTranslateErr(t *testing.T) {
 		{pg(codeUniqueViolation, "attachments_name_key"), convstore.ECONFLICT, "an attachment with this name already exists"},
 		{pg(codeUniqueViolation, "other"), convstore.ECONFLICT, "the request conflicts with existing data"},
 		{pg(codeBadEncoding, ""), convstore.EINVALID, ""},
-		{pg(codeQueryCanceled, ""), convstore.EUNAVAILABLE, "database unavailable"},
+		// A statement or lock timeout is ETIMEOUT, not "database unavailable".
+		{pg(codeQueryCanceled, ""), convstore.ETIMEOUT, "the database did not finish in time, try again"},
+		{pg(codeLockNotAvailable, ""), convstore.ETIMEOUT, "a database lock was not granted in time, try again"},
 		{pg("57P01", ""), convstore.EUNAVAILABLE, "database unavailable"},
 		{pg("08006", ""), convstore.EUNAVAILABLE, "database unavailable"},
 		{pg("42P01", ""), convstore.EINTERNAL, "Internal error."},
@@ -52,6 +54,24 @@ func TestTranslateErr(t *testing.T) {
 	}
 	if got := translateErr(ctx, fmt.Errorf("x: %w", context.DeadlineExceeded)); !errors.Is(got, context.DeadlineExceeded) {
 		t.Errorf("translateErr kept %v", got)
+	}
+}
+
+// TestConnLost: a broken connection or a terminated session is a lost
+// connection; timeouts, cancellations and ordinary errors are not.
+func TestConnLost(t *testing.T) {
+	for err, want := range map[error]bool{
+		&pgconn.PgError{Code: "57P01"}:             true, // pg_terminate_backend
+		&pgconn.PgError{Code: "08006"}:             true,
+		fmt.Errorf("x: %w", io.ErrUnexpectedEOF):   true,
+		&pgconn.PgError{Code: codeQueryCanceled}:   false,
+		&pgconn.PgError{Code: codeUniqueViolation}: false,
+		context.Canceled:                           false,
+		errors.New("plain"):                        false,
+	} {
+		if got := connLost(err); got != want {
+			t.Errorf("connLost(%v) = %v, want %v", err, got, want)
+		}
 	}
 }
 

@@ -80,7 +80,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*convstore.APIKe
 		return nil, errUnauthorized()
 	}
 	hash := convstore.HashKeySecret(secret)
-	rows, err := db.pool.Query(ctx, `SELECT `+keyColumns+`, hash FROM api_keys WHERE prefix = $1`, convstore.KeyPrefix(secret))
+	rows, err := db.reads.Query(ctx, `SELECT `+keyColumns+`, hash FROM api_keys WHERE prefix = $1`, convstore.KeyPrefix(secret))
 	if err != nil {
 		return nil, db.translate(ctx, err)
 	}
@@ -163,7 +163,7 @@ func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore
 
 // FindKeys returns the tenant's keys, oldest first.
 func (db *DB) FindKeys(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id`, idArg(tenantID))
+	rows, err := db.reads.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id`, idArg(tenantID))
 	if err != nil {
 		return nil, db.translate(ctx, err)
 	}

@@ -35,7 +35,7 @@ func (db *DB) FindMessageByID(ctx context.Context, tenantID, conversationID, id 
 	if !conversationID.IsZero() {
 		q.where("conversation_id = ?", idArg(conversationID))
 	}
-	m, err := scanMessage(db.pool.QueryRow(ctx, q.sql.String(), q.args...))
+	m, err := scanMessage(db.reads.QueryRow(ctx, q.sql.String(), q.args...))
 	if err != nil {
 		return nil, db.translate(ctx, notFound(err, "message"))
 	}
@@ -51,9 +51,9 @@ func (db *DB) FindMessages(ctx context.Context, tenantID, conversationID convsto
 	q := newQuery(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = $1 AND conversation_id = $2`)
 	q.args = append(q.args, idArg(tenantID), idArg(conversationID))
 	q.page(f.PageFilter)
-	list, more, err := listPage(ctx, db.pool, q, f.Limit, scanMessage)
+	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanMessage)
 	if err == nil && len(list) == 0 {
-		err = db.conversationExists(ctx, db.pool, tenantID, conversationID)
+		err = db.conversationExists(ctx, db.reads, tenantID, conversationID)
 	}
 	if err != nil {
 		return nil, false, db.translate(ctx, err)
@@ -106,7 +106,7 @@ func (db *DB) CreateMessages(ctx context.Context, tenantID, conversationID convs
 		return nil, err
 	}
 	var msgs []*convstore.Message
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		t := now()
 		var count int
 		err := tx.QueryRow(ctx, `
@@ -175,7 +175,7 @@ func (db *DB) insertMessages(ctx context.Context, tx pgx.Tx, tenantID, conversat
 // DeleteMessage permanently deletes one message, lowers the message count
 // and writes an AuditEntry, in one transaction.
 func (db *DB) DeleteMessage(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return db.txOn(ctx, tenantID, conversationID, func(tx pgx.Tx) error {
 		// Lower the count first: the UPDATE locks the conversation row as
 		// an append does. If the message turns out to be missing, the
 		// rollback restores the count.

@@ -59,8 +59,13 @@ func migrationLockKey(schema string) int64 {
 // advisory lock instead of polling.
 type advisoryLocker struct{ key int64 }
 
-// SessionLock waits for the lock, or for ctx to end.
+// SessionLock waits for the lock, or for ctx to end: another node's
+// migration may take longer than lock_timeout, which is lifted on this
+// connection until SessionUnlock.
 func (l advisoryLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, "SET lock_timeout = 0"); err != nil {
+		return fmt.Errorf("lifting lock_timeout for the migration lock: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", l.key); err != nil {
 		return fmt.Errorf("taking the migration lock: %w", err)
 	}
@@ -71,6 +76,10 @@ func (l advisoryLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
 func (l advisoryLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", l.key); err != nil {
 		return fmt.Errorf("releasing the migration lock: %w", err)
+	}
+	// Back to the connection's own setting before the pool reuses it.
+	if _, err := conn.ExecContext(ctx, "RESET lock_timeout"); err != nil {
+		return fmt.Errorf("restoring lock_timeout: %w", err)
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ func (db *DB) RowCounts(ctx context.Context) (map[string]int, error) {
 	out := make(map[string]int, len(dataTables))
 	for _, table := range dataTables {
 		var n int
-		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		if err := db.reads.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
 			return nil, db.translate(ctx, err)
 		}
 		out[table] = n
@@ -43,7 +43,7 @@ func (db *DB) ConversationRows(ctx context.Context, id convstore.ID) (map[string
 	out := make(map[string]int, len(conversationTables))
 	for table, column := range conversationTables {
 		var n int
-		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE `+column+` = $1`, id[:]).Scan(&n); err != nil {
+		if err := db.reads.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE `+column+` = $1`, id[:]).Scan(&n); err != nil {
 			return nil, db.translate(ctx, err)
 		}
 		out[table] = n

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,12 @@ const (
 	// removalTimeout bounds a removal done right after a commit, which
 	// does not stop when the caller's context ends.
 	removalTimeout = time.Minute
+	// abandonTimeout bounds the clean-up of an upload that failed, which
+	// runs when the upload's own request ends, whatever ended it.
+	abandonTimeout = 10 * time.Second
+	// removalQueue is how many removal jobs wait for the background
+	// worker; beyond that they are left to the sweeper.
+	removalQueue = 1024
 )
 
 // queueBlobRemovals records in tx that keys' blobs are to be removed after
@@ -35,6 +42,38 @@ func queueBlobRemovals(ctx context.Context, tx pgx.Tx, keys []string, delay time
 		ON CONFLICT (blob_key) DO UPDATE SET due_at = LEAST(blob_removals.due_at, excluded.due_at)`,
 		keys, delay.Microseconds())
 	return err
+}
+
+// queueUploadIntent records in tx that key's blob is to be removed an
+// upload timeout from now unless the upload's record commits first (which
+// deletes this row), naming this node as the upload's owner.
+func (db *DB) queueUploadIntent(ctx context.Context, tx pgx.Tx, key string) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO blob_removals (blob_key, due_at, owner)
+		VALUES ($1, now() + $2 * interval '1 microsecond', $3)`,
+		key, uploadTimeout.Microseconds(), db.nodeID)
+	return err
+}
+
+// reclaimUploads makes the upload intents of nodes that are gone due now,
+// returning how many, for the sweep that follows to remove their bytes. A
+// node is gone when no connection holds its advisory lock (see session);
+// the intents of live nodes, uploads under way, are never touched.
+func (db *DB) reclaimUploads(ctx context.Context) (int64, error) {
+	// pg_locks shows a one-argument advisory lock's bigint key split in
+	// two oids: the high half in classid, the low half in objid.
+	tag, err := db.writes.Exec(ctx, `
+		UPDATE blob_removals SET due_at = now(), owner = NULL
+		WHERE owner IS NOT NULL AND owner <> $1 AND due_at > now()
+		AND NOT EXISTS (
+			SELECT 1 FROM pg_locks l
+			WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+			AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND ((l.classid::bigint << 32) | l.objid::bigint) = blob_removals.owner)`, db.nodeID)
+	if err != nil {
+		return 0, db.translate(ctx, err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // claimKey marks a context as running inside the transaction that holds
@@ -123,16 +162,31 @@ func (db *DB) removeClaimed(ctx context.Context, tx pgx.Tx, keys []string, sweep
 	return len(done), nil
 }
 
-// removeBlobs removes blobs whose removal a committed transaction queued
-// (due now), then their queue rows. Failures are logged and left queued
-// for the sweeper: the caller's write has committed and must not be
-// reported as failed, so neither its errors nor its cancellation reach
-// here. Rows another node is already removing are skipped.
-func (db *DB) removeBlobs(ctx context.Context, keys []string) {
-	if len(keys) == 0 {
-		return
+// removeLater hands blobs whose removal a committed transaction queued
+// (due now) to the background worker, so that the caller is answered as
+// soon as its commit is done. If the worker's queue is full, the sweeper
+// removes them.
+func (db *DB) removeLater(ctx context.Context, keys []string) {
+	if !db.removals.Enqueue(keys) {
+		db.logger.InfoContext(ctx, "postgres: background blob removal busy; left for the sweeper", "keys", len(keys))
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removalTimeout)
+}
+
+// WaitBlobRemovals returns once the blob removals that commits handed to
+// the background before the call are done (or have failed and been left
+// to the sweeper), or with ctx's error. Tests use it before they look at
+// the blob store.
+func (db *DB) WaitBlobRemovals(ctx context.Context) error {
+	return db.removals.Wait(ctx)
+}
+
+// removeBlobs removes blobs whose removal a committed transaction queued
+// (due now), then their queue rows. It runs on the background worker,
+// with a context that ends when the store closes, each job bounded by
+// removalTimeout. Failures are logged and left queued for the sweeper.
+// Rows another node is already removing are skipped.
+func (db *DB) removeBlobs(ctx context.Context, keys []string) {
+	ctx, cancel := context.WithTimeout(ctx, removalTimeout)
 	defer cancel()
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		claimed, err := claimKeys(ctx, tx, keys)
@@ -142,7 +196,7 @@ func (db *DB) removeBlobs(ctx context.Context, keys []string) {
 		_, err = db.removeClaimed(ctx, tx, claimed, false)
 		return err
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, context.Canceled) {
 		db.logger.WarnContext(ctx, "postgres: removing blobs after commit failed; left for the sweeper", "keys", len(keys), "error", err)
 	}
 }
@@ -159,6 +213,7 @@ func (db *DB) removeBlobs(ctx context.Context, keys []string) {
 // again by the next. (SQLite has one writer and needs no claim.) A blob
 // that cannot be removed is logged and tried again after retryDelay.
 func (db *DB) SweepBlobs(ctx context.Context) (int, error) {
+	db.abandoned.retry(ctx, db)
 	total := 0
 	for {
 		claimed, removed := 0, 0
@@ -219,7 +274,7 @@ func (db *DB) SweepOrphans(ctx context.Context) (int, error) {
 	for len(keys) > 0 {
 		batch := keys[:min(len(keys), db.sweepBatch)]
 		keys = keys[len(batch):]
-		rows, err := db.pool.Query(ctx, `
+		rows, err := db.reads.Query(ctx, `
 			SELECT blob_key FROM attachments WHERE blob_key = ANY ($1)
 			UNION SELECT blob_key FROM blob_removals WHERE blob_key = ANY ($1)`, batch)
 		if err != nil {

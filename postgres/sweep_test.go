@@ -44,6 +44,11 @@ func crashedDeletes(t *testing.T, schema string, n int) convstore.BlobStore {
 			t.Fatalf("receipt %+v, want 1 attachment", d)
 		}
 	}
+	// The removals fail in the background: wait until they have, so that
+	// they hold no claim when the test sweeps.
+	if err := node.WaitBlobRemovals(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if got, want := blobRows(t, plain), fmt.Sprintf("blobs=%d chunks=%d removals=%d", n, n, n); got != want {
 		t.Fatalf("after deletes whose blob removal failed: %s, want %s", got, want)
 	}
@@ -188,6 +193,9 @@ func TestAbandonedUpload(t *testing.T) {
 	_, err = db.PutAttachment(ctx, tenant.ID, conv.ID, &convstore.AttachmentPut{Name: "slow.bin", Body: gen})
 	if convstore.ErrorCode(err) != convstore.EUNAVAILABLE {
 		t.Errorf("PutAttachment whose intent was swept: %v, want EUNAVAILABLE", err)
+	}
+	if err := db.WaitBlobRemovals(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if got := blobRows(t, db); got != "blobs=0 chunks=0 removals=0" {
 		t.Errorf("after the failed upload: %s", got)

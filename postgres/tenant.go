@@ -61,7 +61,7 @@ func (db *DB) createTenant(ctx context.Context, name, secret string, p convstore
 // FindTenants returns all tenants, oldest first.
 func (db *DB) FindTenants(ctx context.Context) ([]*convstore.Tenant, error) {
 	// The one query without a tenant: it is for operators, never a door.
-	rows, err := db.pool.Query(ctx, `SELECT id, name, created_at FROM tenants ORDER BY id`)
+	rows, err := db.reads.Query(ctx, `SELECT id, name, created_at FROM tenants ORDER BY id`)
 	if err != nil {
 		return nil, db.translate(ctx, err)
 	}

@@ -83,8 +83,11 @@ func (db *DB) CreateArtifact(ctx context.Context, tenantID, conversationID convs
 		return nil, err
 	}
 	var a *convstore.Artifact
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		if err := conversationExists(ctx, tx, tenantID, conversationID); err != nil {
+			return err
+		}
+		if err := checkMessageIDs(ctx, tx, tenantID, conversationID, c.MessageIDs); err != nil {
 			return err
 		}
 		a = &convstore.Artifact{
@@ -117,9 +120,41 @@ func (db *DB) CreateArtifact(ctx context.Context, tenantID, conversationID convs
 	return a, nil
 }
 
+// checkMessageIDs returns EINVALID on message_ids unless every id is a
+// message of the tenant's conversation. It says neither which id failed
+// nor why, so an id of another conversation or tenant answers like one
+// that never existed.
+func checkMessageIDs(ctx context.Context, tx *sql.Tx, tenantID, conversationID convstore.ID, ids []convstore.ID) error {
+	distinct := map[convstore.ID]bool{}
+	args := []any{idArg(tenantID), idArg(conversationID)}
+	for _, id := range ids {
+		if !distinct[id] {
+			distinct[id] = true
+			args = append(args, idArg(id))
+		}
+	}
+	if len(distinct) == 0 {
+		return nil
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE tenant_id = ? AND conversation_id = ?
+		AND id IN (`+placeholders(len(distinct))+`)`, args...).Scan(&n)
+	if err != nil {
+		return translate(err)
+	}
+	if n != len(distinct) {
+		return errForeignMessageIDs()
+	}
+	return nil
+}
+
+func errForeignMessageIDs() error {
+	return convstore.Invalidf("message_ids", "message_ids must name messages of this conversation")
+}
+
 // DeleteArtifact deletes one artifact and writes an AuditEntry.
 func (db *DB) DeleteArtifact(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
-	return db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?`,
 			idArg(tenantID), idArg(conversationID), idArg(id))
 		if err := affectedOne(res, err, "artifact"); err != nil {

@@ -48,7 +48,8 @@ func newBlobKey() string {
 // same name. The order makes every crash repairable: (1) the new key is
 // queued for removal an upload timeout from now (an intent), (2) the bytes
 // are written, (3) one transaction inserts the record, queues any replaced
-// blob for removal now and drops the intent, (4) replaced blobs are removed.
+// blob for removal now and drops the intent, (4) replaced blobs are removed
+// in the background.
 // Any failure after (1) removes the new blob and its intent.
 func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convstore.ID, p *convstore.AttachmentPut) (*convstore.Attachment, error) {
 	if p == nil {
@@ -64,7 +65,7 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 	}
 
 	key := newBlobKey()
-	if err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	if err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		return queueRemovals(ctx, tx, now, now.Add(uploadTimeout), []string{key})
 	}); err != nil {
 		return nil, err
@@ -77,7 +78,7 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 
 	var a *convstore.Attachment
 	var replaced []string
-	err = db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		if err := conversationExists(ctx, tx, tenantID, conversationID); err != nil {
 			return err
 		}
@@ -137,7 +138,7 @@ func (db *DB) PutAttachment(ctx context.Context, tenantID, conversationID convst
 		db.abandonUpload(ctx, key)
 		return nil, err
 	}
-	db.removeBlobs(ctx, replaced)
+	db.removeLater(replaced)
 	return a, nil
 }
 
@@ -147,7 +148,7 @@ func (db *DB) abandonUpload(ctx context.Context, key string) {
 	ctx = context.WithoutCancel(ctx) // the failure may be the caller's cancellation
 	if err := db.blobs.Delete(ctx, key); err != nil {
 		db.logger.Warn("sqlite: removing an abandoned upload failed; left for the sweeper", "blob_key", key, "error", err)
-		err = db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		err = db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 			_, err := tx.ExecContext(ctx, `UPDATE blob_removals SET due_at = ? WHERE blob_key = ?`, micros(now), key)
 			return translate(err)
 		})
@@ -218,11 +219,11 @@ func (db *DB) OpenAttachment(ctx context.Context, tenantID, conversationID convs
 }
 
 // DeleteAttachment deletes the record and writes an AuditEntry in one
-// transaction that also queues the blob's removal; the bytes go right after
-// commit.
+// transaction that also queues the blob's removal; the bytes go in the
+// background once the commit is durable.
 func (db *DB) DeleteAttachment(ctx context.Context, tenantID, conversationID convstore.ID, name string, p convstore.DeleteParams) error {
 	var key string
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		var id convstore.ID
 		err := tx.QueryRowContext(ctx, `SELECT id, blob_key FROM attachments
 			WHERE tenant_id = ? AND conversation_id = ? AND name = ?`,
@@ -241,6 +242,6 @@ func (db *DB) DeleteAttachment(ctx context.Context, tenantID, conversationID con
 	if err != nil {
 		return err
 	}
-	db.removeBlobs(ctx, []string{key})
+	db.removeLater([]string{key})
 	return nil
 }

@@ -175,7 +175,7 @@ func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *
 	}
 	var conv *convstore.Conversation
 	var msgs []*convstore.Message
-	err = db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		conv = &convstore.Conversation{
 			TenantID:     tenantID,
 			AgentID:      c.AgentID,
@@ -241,7 +241,7 @@ func (db *DB) UpdateConversation(ctx context.Context, tenantID, id convstore.ID,
 		set, args = append(set, "metadata = ?"), append(args, meta)
 	}
 	var conv *convstore.Conversation
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		a := append([]any{micros(now)}, args...)
 		a = append(a, idArg(tenantID), idArg(id))
 		res, err := tx.ExecContext(ctx, `UPDATE conversations SET `+strings.Join(set, ", ")+

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/internal/removal"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -32,15 +33,22 @@ type Options struct {
 	// MaxConversationMessages caps the messages of one conversation; 0 (or
 	// less) means convstore.DefaultMaxConversationMessages.
 	MaxConversationMessages int
+
+	// synchronous and maxBatch override the durability settings, for the
+	// benchmarks that measure what they cost.
+	synchronous string
+	maxBatch    int
 }
 
 // DB is the SQLite store. It is safe for concurrent use.
 type DB struct {
-	w      *sql.DB // the single writer connection
-	r      *sql.DB // the reader pool
-	blobs  convstore.BlobStore
-	logger *slog.Logger
-	maxMsg int // per-conversation message cap
+	w        *sql.DB // the single writer connection
+	r        *sql.DB // the reader pool
+	commits  *committer
+	removals *removal.Worker
+	blobs    convstore.BlobStore
+	logger   *slog.Logger
+	maxMsg   int // per-conversation message cap
 
 	writerWait writerWaitHook // see ObserveWriterWait
 }
@@ -64,12 +72,23 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create directory: %w", err)
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	db := &DB{blobs: opts.Blobs, logger: logger, maxMsg: opts.MaxConversationMessages}
 	if db.maxMsg <= 0 {
 		db.maxMsg = convstore.DefaultMaxConversationMessages
 	}
+	syncMode := opts.synchronous
+	if syncMode == "" {
+		syncMode = synchronous
+	}
+	batch := opts.maxBatch
+	if batch == 0 {
+		batch = maxBatch
+	}
 	var err error
-	if db.w, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+	if db.w, err = sql.Open("sqlite", dsn(path, true, syncMode)); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
 	// One writer connection: database/sql queues writers in the process,
@@ -78,7 +97,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxIdleTime(0)
 	db.w.SetConnMaxLifetime(0)
-	if db.r, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+	db.commits = newCommitter(db.w, batch, db.writerWait.since)
+	db.removals = removal.New(db.removeBlobs, removalQueue)
+	if db.r, err = sql.Open("sqlite", dsn(path, false, syncMode)); err != nil {
+		db.commits.close()
+		db.removals.Close()
 		db.w.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
@@ -112,18 +135,41 @@ func (db *DB) open(ctx context.Context) error {
 	if _, err := db.SweepOrphans(ctx); err != nil {
 		db.logger.Warn("sqlite: orphan sweep at open failed", "error", err)
 	}
+	// Partial uploads of a process killed mid-upload: a file blob store
+	// tells them apart from uploads under way (a CLI may open the store
+	// while the server runs).
+	if t, ok := db.blobs.(tempRemover); ok {
+		if n, err := t.RemoveStaleTemp(ctx); err != nil {
+			db.logger.Warn("sqlite: removing partial uploads at open failed", "error", err)
+		} else if n > 0 {
+			db.logger.Info("sqlite: removed partial uploads a crash left", "removed", n)
+		}
+	}
 	return nil
 }
+
+// tempRemover is a blob store that can remove the partial uploads a
+// killed process left (blob.FS).
+type tempRemover interface {
+	RemoveStaleTemp(ctx context.Context) (int, error)
+}
+
+// synchronous is the writer's durability setting. FULL makes every commit
+// fsync the WAL before it returns, so what a caller was told has committed
+// (a delete's receipt above all) survives a power loss; NORMAL would only
+// fsync at checkpoints and could lose the last commits. Group commit (see
+// committer) shares one fsync among the writes that arrive together.
+const synchronous = "FULL"
 
 // dsn returns the connection string. The pragmas are in the DSN rather than
 // run once after Open because database/sql opens connections at will, and
 // every one of them needs them (foreign_keys above all, or cascades silently
 // stop). The driver runs busy_timeout first.
-func dsn(path string, writer bool) string {
+func dsn(path string, writer bool, synchronous string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous("+synchronous+")")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "secure_delete(ON)")
 	if writer {
@@ -149,8 +195,16 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools. Blob removals not yet done stay queued.
+// Close stops the background blob removals, lets the write transactions
+// under way commit, and closes both pools. Blob removals not yet done stay
+// queued for the next sweep.
 func (db *DB) Close() error {
+	if db.removals != nil {
+		db.removals.Close()
+	}
+	if db.commits != nil {
+		db.commits.close()
+	}
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
@@ -161,24 +215,31 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
+// createPrivate creates the database file, readable by its owner only,
+// unless it exists. SQLite gives the -wal and -shm files it creates the
+// database file's permissions, so they are private too.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create database file: %w", err)
+	}
+	return f.Close()
+}
+
 // now is the timestamp of a write, at the microsecond precision stored.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // write runs fn in a write transaction on the single writer connection and
-// commits if fn returns nil. now is read after BEGIN, so timestamps, like
-// the IDs fn draws, follow commit order.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
-	start := time.Now()
-	tx, err := db.w.BeginTx(ctx, nil)
-	db.writerWait.since(start)
-	if err != nil {
-		return translate(err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx, now()); err != nil {
-		return err
-	}
-	return translate(tx.Commit())
+// returns once it has durably committed (nil) or failed (fn's error, or the
+// commit's). fn runs with a context that the caller's cancellation does not
+// end (see writeFunc); if ctx ends before fn starts, fn never runs. now is
+// read when fn starts, so timestamps, like the IDs fn draws, follow commit
+// order.
+func (db *DB) write(ctx context.Context, fn writeFunc) error {
+	return db.commits.write(ctx, fn)
 }
 
 // read runs fn in a read transaction, so its queries see one snapshot.

@@ -12,12 +12,13 @@ import (
 // transaction counts what goes, queues the attachments' blob keys for
 // removal, deletes the conversation row (the schema cascades to messages,
 // artifacts and attachment records), and writes the receipt and the audit
-// entry. The blobs are removed after commit; one that cannot be is logged
-// and left queued for SweepBlobs rather than failing a delete that is done.
+// entry. The call returns once that commit is durable; the blobs are
+// removed after it in the background, and one that cannot be is logged and
+// left queued for SweepBlobs rather than failing a delete that is done.
 func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Deletion, error) {
 	var d *convstore.Deletion
 	var keys []string
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		d = &convstore.Deletion{
 			TenantID:       tenantID,
 			ConversationID: id,
@@ -63,7 +64,7 @@ func (db *DB) DeleteConversation(ctx context.Context, tenantID, id convstore.ID,
 	if err != nil {
 		return nil, err
 	}
-	db.removeBlobs(ctx, keys)
+	db.removeLater(keys)
 	return d, nil
 }
 

@@ -72,7 +72,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		"foreign_keys":  "1",
 		"journal_mode":  "wal",
 		"secure_delete": "1",
-		"synchronous":   "1", // NORMAL
+		"synchronous":   "2", // FULL: a commit is durable when it returns
 		"busy_timeout":  fmt.Sprint(busyTimeout.Milliseconds()),
 	}
 	// Hold several reader connections at once so the pool must open more
@@ -144,6 +144,11 @@ func TestCrashBetweenCommitAndBlobRemoval(t *testing.T) {
 	if _, err := db.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.WaitBlobRemovals(ctx); err != nil {
+		t.Fatal(err)
+	}
+	crashing.mu.Lock()
+	defer crashing.mu.Unlock()
 	if crashing.failures != 2 || blobCount(t, fs) != 2 || queueLen(t, db) != 2 {
 		t.Fatalf("after failed removal: %d failures, %d blobs, %d queued; want 2, 2, 2", crashing.failures, blobCount(t, fs), queueLen(t, db))
 	}
@@ -167,7 +172,9 @@ func TestUploadCrashSwept(t *testing.T) {
 	db, fs := openTest(t, t.TempDir(), nil)
 	queue := func(key string, due time.Time) {
 		t.Helper()
-		err := db.write(ctx, func(tx *sql.Tx, now time.Time) error { return queueRemovals(ctx, tx, now, due, []string{key}) })
+		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+			return queueRemovals(ctx, tx, now, due, []string{key})
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,9 +266,12 @@ func TestPutAttachmentFailuresLeaveNothing(t *testing.T) {
 	if blobCount(t, fs) != 0 || queueLen(t, db) != 0 {
 		t.Errorf("%d blobs, %d queued; want none", blobCount(t, fs), queueLen(t, db))
 	}
-	// Replacing removes the old bytes at once.
+	// Replacing removes the old bytes, in the background.
 	mustPut(t, db, tenant.ID, conv.ID, "a", "first")
 	mustPut(t, db, tenant.ID, conv.ID, "a", "second")
+	if err := db.WaitBlobRemovals(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if blobCount(t, fs) != 1 || queueLen(t, db) != 0 {
 		t.Errorf("after replace: %d blobs, %d queued; want 1, 0", blobCount(t, fs), queueLen(t, db))
 	}

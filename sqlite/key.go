@@ -81,7 +81,7 @@ func (db *DB) recordKeyUse(ctx context.Context, k *convstore.APIKey) error {
 	if k.LastUsedAt != nil && t.Sub(*k.LastUsedAt) < lastUsedGranularity {
 		return nil
 	}
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		// A key deleted meanwhile matches no row; the caller's request
 		// is then served with a key revoked a moment ago, like any
 		// request already in flight.
@@ -108,7 +108,7 @@ func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore
 		return nil, err
 	}
 	var k *convstore.NewKey
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM tenants WHERE id = ?`, idArg(tenantID)).Scan(&one)
 		if err != nil {
@@ -184,7 +184,7 @@ func tenantKeys(ctx context.Context, tx *sql.Tx, tenantID convstore.ID) ([]*conv
 // it, by the cascade), refusing the tenant's last admin key, and audits it
 // in the same transaction.
 func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID, p convstore.DeleteParams) error {
-	return db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		keys, err := tenantKeys(ctx, tx, tenantID)
 		if err != nil {
 			return err

@@ -102,7 +102,7 @@ func TestRunSweeperStopsWithContext(t *testing.T) {
 	if _, _, err := fs.Put(ctx, key, strings.NewReader("queued"), 100); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	if err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		return queueRemovals(ctx, tx, now, now, []string{key})
 	}); err != nil {
 		t.Fatal(err)

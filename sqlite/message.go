@@ -71,7 +71,7 @@ func (db *DB) CreateMessages(ctx context.Context, tenantID, conversationID convs
 		return nil, err
 	}
 	var out []*convstore.Message
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		var count int
 		err := tx.QueryRowContext(ctx, `UPDATE conversations SET message_count = message_count + ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ? RETURNING message_count`,
@@ -142,7 +142,7 @@ func copyDuration(d *time.Duration) *time.Duration {
 // DeleteMessage deletes one message, decrements the conversation's count and
 // writes an AuditEntry, in one transaction.
 func (db *DB) DeleteMessage(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
-	return db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`,
 			idArg(tenantID), idArg(conversationID), idArg(id))
 		if err := affectedOne(res, err, "message"); err != nil {

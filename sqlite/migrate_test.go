@@ -22,7 +22,7 @@ func TestMigration0003KeepsOldKeys(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	w, err := sql.Open("sqlite", dsn(path, true))
+	w, err := sql.Open("sqlite", dsn(path, true, synchronous))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,7 @@ func harnessFor(db *DB) *storetest.Harness {
 		Blobs:             db.blobs,
 		NewStore:          openWithOptions,
 		SweepAccessTokens: db.SweepAccessTokens,
+		WaitBlobRemovals:  db.WaitBlobRemovals,
 		RowCounts: func(ctx context.Context) (map[string]int, error) {
 			out := map[string]int{}
 			for _, table := range dataTables {

@@ -16,8 +16,9 @@ func (db *DB) BlobRemovalQueue(ctx context.Context) (due, total int64, err error
 }
 
 // ObserveWriterWait makes fn receive, for every write, how long it waited
-// for the single writer connection and SQLite's write lock: the queueing
-// that the one-writer design trades for never seeing SQLITE_BUSY. fn must
+// before the single writer took it up (queued behind the commit under way):
+// the queueing that the one-writer design trades for never seeing
+// SQLITE_BUSY. fn must
 // be fast; nil stops the reports.
 func (db *DB) ObserveWriterWait(fn func(time.Duration)) {
 	if fn == nil {

@@ -10,8 +10,9 @@ import (
 
 // Sweep tuning.
 const (
-	sweepBatch = 100         // removals per write transaction
-	retryDelay = time.Minute // before a failed blob removal is tried again
+	sweepBatch   = 100         // removals per write transaction
+	retryDelay   = time.Minute // before a failed blob removal is tried again
+	removalQueue = 1024        // removal jobs waiting for the background worker
 )
 
 // queueRemovals records that keys' blobs are to be removed at due. It runs
@@ -28,19 +29,36 @@ func queueRemovals(ctx context.Context, tx *sql.Tx, now, due time.Time, keys []s
 	return nil
 }
 
-// removeBlobs removes blobs whose removal was queued (due now) by a
-// committed transaction, then their queue entries. Failures are logged and
-// left queued for SweepBlobs: the caller's delete has committed and must
-// not be reported as failed. The caller's cancellation does not stop it.
-func (db *DB) removeBlobs(ctx context.Context, keys []string) {
-	if len(keys) == 0 {
-		return
+// removeLater hands blobs whose removal a committed transaction queued
+// (due now) to the background worker, so that the caller is answered
+// without waiting for them. If the worker's queue is full, the sweeper
+// removes them.
+func (db *DB) removeLater(keys []string) {
+	if !db.removals.Enqueue(keys) {
+		db.logger.Info("sqlite: background blob removal busy; left for the sweeper", "keys", len(keys))
 	}
-	ctx = context.WithoutCancel(ctx)
+}
+
+// WaitBlobRemovals returns once the blob removals that commits handed to
+// the background before the call are done (or have failed and been left to
+// the sweeper), or with ctx's error. Tests use it before they look at the
+// blob store.
+func (db *DB) WaitBlobRemovals(ctx context.Context) error {
+	return db.removals.Wait(ctx)
+}
+
+// removeBlobs removes blobs whose removal was queued (due now) by a
+// committed transaction, then their queue entries. It runs on the
+// background worker, with a context that ends when the store closes.
+// Failures are logged and left queued for SweepBlobs: the delete that
+// queued them has committed and was answered.
+func (db *DB) removeBlobs(ctx context.Context, keys []string) {
 	done := keys[:0:0]
 	for _, k := range keys {
 		if err := db.blobs.Delete(ctx, k); err != nil {
-			db.logger.Warn("sqlite: blob removal failed; left for the sweeper", "blob_key", k, "error", err)
+			if ctx.Err() == nil {
+				db.logger.Warn("sqlite: blob removal failed; left for the sweeper", "blob_key", k, "error", err)
+			}
 			continue
 		}
 		done = append(done, k)
@@ -55,11 +73,11 @@ func (db *DB) forgetRemovals(ctx context.Context, keys []string) {
 	if len(keys) == 0 {
 		return
 	}
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM blob_removals WHERE blob_key IN (`+placeholders(len(keys))+`)`, strArgs(keys)...)
 		return translate(err)
 	})
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		db.logger.Warn("sqlite: clearing blob removals failed; left for the sweeper", "keys", len(keys), "error", err)
 	}
 }
@@ -77,7 +95,7 @@ func (db *DB) SweepBlobs(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n := 0
-		err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 			rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM blob_removals WHERE due_at <= ?
 				ORDER BY due_at LIMIT `+strconv.Itoa(sweepBatch), micros(now))
 			if err != nil {

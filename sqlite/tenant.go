@@ -28,7 +28,7 @@ func (db *DB) createTenant(ctx context.Context, name, secret string, p convstore
 	}
 	var t *convstore.Tenant
 	var k *convstore.NewKey
-	err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		t = &convstore.Tenant{ID: convstore.NewID(), Name: name, CreatedAt: now}
 		res, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 			idArg(t.ID), t.Name, micros(now))

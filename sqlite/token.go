@@ -25,7 +25,7 @@ func (db *DB) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.I
 	}
 	secret := convstore.NewAccessTokenSecret()
 	var tok *convstore.AccessToken
-	err = db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM api_keys WHERE tenant_id = ? AND id = ?`,
 			idArg(tenantID), idArg(keyID)).Scan(&one)
@@ -80,7 +80,7 @@ func (db *DB) SweepAccessTokens(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int64
-		err := db.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM access_tokens WHERE hash IN (
 				SELECT hash FROM access_tokens WHERE expires_at <= ? LIMIT ?)`, micros(now), tokenSweepBatch)
 			if err != nil {

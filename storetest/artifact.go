@@ -14,6 +14,7 @@ var artifactTests = []subtest{
 	{"FilterByType", testArtifactFilter},
 	{"Delete", testDeleteArtifact},
 	{"Validation", testArtifactValidation},
+	{"ForeignMessageIDs", testArtifactForeignMessageIDs},
 	{"MissingConversation", testArtifactsMissingConversation},
 }
 
@@ -37,7 +38,7 @@ func testCreateArtifact(t *testing.T, f *fixture) {
 		{Type: convstore.ArtifactInsight, Data: json.RawMessage(`{"sentiment":"positive","n":[1,2,3]}`), Score: &score,
 			MessageIDs: []convstore.ID{msgs[0].ID, msgs[2].ID}},
 		{Type: convstore.ArtifactActionItem, Text: "Call back", Data: json.RawMessage(`"tomorrow"`), Score: &zero,
-			MessageIDs: []convstore.ID{randomID()}}, // referenced messages need not exist
+			MessageIDs: []convstore.ID{msgs[1].ID, msgs[1].ID}}, // a repeated id is kept as given
 	}
 	for i, c := range inputs {
 		a := MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, conv.ID, c)
@@ -164,6 +165,49 @@ func testArtifactValidation(t *testing.T, f *fixture) {
 	if len(list) != 0 {
 		t.Errorf("rejected creates left %d artifacts", len(list))
 	}
+}
+
+// testArtifactForeignMessageIDs: an artifact may refer only to messages of
+// its own conversation. Any other id, of another conversation, another
+// tenant, a deleted message or none at all, is EINVALID on message_ids,
+// the same for each, and creates nothing.
+func testArtifactForeignMessageIDs(t *testing.T, f *fixture) {
+	conv, msgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: textMessages("m", 2)})
+	_, otherMsgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: textMessages("o", 1)})
+	stranger, _ := MustCreateTenant(t, f.ctx, f.Store, uniqueName("stranger"))
+	_, strangerMsgs := MustCreateConversation(t, f.ctx, f.Store, stranger.ID, &convstore.ConversationCreate{Messages: textMessages("s", 1)})
+	if err := f.Store.DeleteMessage(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID, f.params); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]convstore.ID{
+		"another conversation's message": otherMsgs[0].ID,
+		"another tenant's message":       strangerMsgs[0].ID,
+		"a deleted message":              msgs[1].ID,
+		"an id that never existed":       randomID(),
+	}
+	var first error
+	for what, id := range cases {
+		a, err := f.Store.CreateArtifact(f.ctx, f.tenant.ID, conv.ID, &convstore.ArtifactCreate{
+			Type: convstore.ArtifactSummary, Text: "x", MessageIDs: []convstore.ID{msgs[0].ID, id}})
+		wantInvalid(t, err, "message_ids", "CreateArtifact referring to "+what)
+		if a != nil {
+			t.Errorf("CreateArtifact referring to %s returned an artifact with its error", what)
+		}
+		if first == nil {
+			first = err
+		} else if err != nil && err.Error() != first.Error() {
+			t.Errorf("CreateArtifact referring to %s: %q; another foreign id gave %q (they must not differ)", what, err, first)
+		}
+	}
+	list, _, err := f.Store.FindArtifacts(f.ctx, f.tenant.ID, conv.ID, convstore.ArtifactFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 0 {
+		t.Errorf("rejected creates left %d artifacts", len(list))
+	}
+	MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, conv.ID, &convstore.ArtifactCreate{
+		Type: convstore.ArtifactSummary, Text: "x", MessageIDs: []convstore.ID{msgs[0].ID}})
 }
 
 func testArtifactsMissingConversation(t *testing.T, f *fixture) {

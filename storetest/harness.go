@@ -29,6 +29,12 @@ type Harness struct {
 	// delete every count must be zero.
 	ConversationRows func(ctx context.Context, conversationID convstore.ID) (map[string]int, error)
 
+	// WaitBlobRemovals, if set, returns once the blob removals the engine
+	// does in the background after a commit (a delete answers before its
+	// bytes are gone) have been done. The suite calls it before it looks
+	// at Blobs.
+	WaitBlobRemovals func(ctx context.Context) error
+
 	// SweepAccessTokens deletes the expired access tokens and returns how
 	// many it deleted: the engine's sweeper work (RunSweeper calls it).
 	SweepAccessTokens func(ctx context.Context) (int, error)

@@ -35,10 +35,29 @@ func setup(tb testing.TB, newHarness NewHarnessFunc) *fixture {
 	if h == nil || h.Store == nil || h.Blobs == nil || h.RowCounts == nil || h.ConversationRows == nil || h.NewStore == nil || h.SweepAccessTokens == nil {
 		tb.Fatalf("newHarness returned an incomplete harness: %+v", h)
 	}
+	if h.WaitBlobRemovals != nil {
+		settled := *h
+		settled.Blobs = settlingBlobs{h.Blobs, h.WaitBlobRemovals}
+		h = &settled
+	}
 	f := &fixture{Harness: h, ctx: testCtx(tb)}
 	f.tenant, f.key = MustCreateTenant(tb, f.ctx, h.Store, uniqueName("tenant"))
 	f.params = convstore.DeleteParams{ActorKeyID: f.key.ID, RequestID: uniqueName("req"), Door: "storetest", ClientRequestID: uniqueName("client-req")}
 	return f
+}
+
+// settlingBlobs is a blob store whose listing first waits for the
+// engine's background removals, so the suite sees what a delete left.
+type settlingBlobs struct {
+	convstore.BlobStore
+	wait func(ctx context.Context) error
+}
+
+func (s settlingBlobs) Keys(ctx context.Context, fn func(key string) error) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	return s.BlobStore.Keys(ctx, fn)
 }
 
 // testCtx returns a context cancelled at the end of the test or after

@@ -55,6 +55,8 @@ type Config struct {
 	// PostgreSQL engine settings (ignored by SQLite).
 	PGMaxConns         int           // connection pool size
 	PGStatementTimeout time.Duration // per-statement timeout; 0: the DSN's or the engine default, negative: none
+	PGLockTimeout      time.Duration // lock wait timeout; 0: the DSN's or the engine default, negative: none
+	PGAcquireTimeout   time.Duration // wait for a pooled connection; negative: the request's own deadline
 	PGRetries          int           // retries of serialization failures and deadlocks; 0: none
 	PGSchema           string        // schema the tables live in; empty: the connection's search_path
 
@@ -83,6 +85,8 @@ func DefaultConfig() Config {
 		Transport:          defaultTransport(),
 		PGMaxConns:         postgres.DefaultMaxConns,
 		PGStatementTimeout: postgres.DefaultStatementTimeout,
+		PGLockTimeout:      postgres.DefaultLockTimeout,
+		PGAcquireTimeout:   postgres.DefaultAcquireTimeout,
 		PGRetries:          postgres.DefaultSerializationRetries,
 
 		KeyRateLimit:            defaultKeyRateLimit,
@@ -294,6 +298,10 @@ func (c *Config) registerStoreFlags(fs *flagSet) {
 	fs.bindEnv("pg-max-conns", "CONVSTORE_PG_MAX_CONNS")
 	fs.DurationVar(&c.PGStatementTimeout, "pg-statement-timeout", c.PGStatementTimeout, "PostgreSQL statement_timeout of every connection (0: the DSN's or the default, negative: none)")
 	fs.bindEnv("pg-statement-timeout", "CONVSTORE_PG_STATEMENT_TIMEOUT")
+	fs.DurationVar(&c.PGLockTimeout, "pg-lock-timeout", c.PGLockTimeout, "how long a PostgreSQL write waits for a lock (lock_timeout) before it fails with 503 timeout (0: the DSN's or the default, negative: none)")
+	fs.bindEnv("pg-lock-timeout", "CONVSTORE_PG_LOCK_TIMEOUT")
+	fs.DurationVar(&c.PGAcquireTimeout, "pg-acquire-timeout", c.PGAcquireTimeout, "how long a request waits for a free PostgreSQL connection of the pool before it fails with 503 timeout (negative: no limit)")
+	fs.bindEnv("pg-acquire-timeout", "CONVSTORE_PG_ACQUIRE_TIMEOUT")
 	fs.IntVar(&c.PGRetries, "pg-retries", c.PGRetries, "how often a transaction failing with a serialization failure or deadlock is retried (0: never)")
 	fs.bindEnv("pg-retries", "CONVSTORE_PG_RETRIES")
 	fs.StringVar(&c.PGSchema, "pg-schema", c.PGSchema, "PostgreSQL `schema` of the tables, created if missing (empty: the connection's search_path)")

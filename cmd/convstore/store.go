@@ -42,7 +42,7 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
 	db, err := sqlite.Open(ctx, path, sqlite.Options{Blobs: blobs, Logger: logger, MaxConversationMessages: cfg.MaxConversationMessages})
@@ -56,7 +56,7 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.
 // directory blob store.
 func openFSBlobs(cfg Config) (convstore.BlobStore, error) {
 	for _, dir := range []string{cfg.DataDir, cfg.BlobDir()} {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", dir, err)
 		}
 	}
@@ -78,6 +78,8 @@ func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, lo
 		Logger:               logger,
 		MaxConns:             int32(cfg.PGMaxConns),
 		StatementTimeout:     cfg.PGStatementTimeout,
+		LockTimeout:          cfg.PGLockTimeout,
+		AcquireTimeout:       cfg.PGAcquireTimeout,
 		SerializationRetries: retries,
 		Blobs:                blobs,
 		Schema:               cfg.PGSchema,

@@ -102,9 +102,16 @@ func (e *Env) ConversationRows(id convstore.ID) map[string]int {
 	return out
 }
 
-// BlobFiles returns the paths of the attachment files on disk.
+// BlobFiles returns the paths of the attachment files on disk, once the
+// store's background blob removals (a delete answers before its bytes are
+// gone) are done.
 func (e *Env) BlobFiles() []string {
 	e.TB.Helper()
+	if w, ok := e.Store.(interface{ WaitBlobRemovals(context.Context) error }); ok {
+		if err := w.WaitBlobRemovals(context.Background()); err != nil {
+			e.TB.Fatal(err)
+		}
+	}
 	var files []string
 	err := filepath.WalkDir(e.BlobDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -160,10 +160,14 @@ func TestStreamedBodiesAsMarshalled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	first, _, err := e.Store.FindMessages(ctx, e.TenantA, big.ID, convstore.MessageFilter{PageFilter: convstore.PageFilter{Limit: 1}})
+	if err != nil || len(first) != 1 {
+		t.Fatalf("first message: %v %v", first, err)
+	}
 	types := []convstore.ArtifactType{convstore.ArtifactTopic, convstore.ArtifactActionItem, convstore.ArtifactQuestion, convstore.ArtifactFollowUp, convstore.ArtifactSummary, convstore.ArtifactOther}
 	for i := range 330 {
 		score := float64(i%10) / 10
-		a := &convstore.ArtifactCreate{Type: types[i%len(types)], Text: fmt.Sprintf("artifact %d <x>", i), MessageIDs: []convstore.ID{big.ID}}
+		a := &convstore.ArtifactCreate{Type: types[i%len(types)], Text: fmt.Sprintf("artifact %d <x>", i), MessageIDs: []convstore.ID{first[0].ID}}
 		if i%2 == 0 {
 			a.Score = &score
 			a.Data = json.RawMessage(`{"symbl":{"parentRefs":[{"text":"p"}],"from":{"name":"n"},"entities":[1],"dueBy":"2024-01-01"}}`)

@@ -143,7 +143,9 @@ func (d *Door) getAttachment(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
 	}
 	h.Set("Last-Modified", a.CreatedAt.UTC().Format(http.TimeFormat))
-	h.Set("Cache-Control", "private, no-cache")
+	// Cache-Control stays the server's no-store: a copy of a recording
+	// kept in a browser cache would outlive its deletion. A client may
+	// still revalidate with If-None-Match.
 	if etagMatch(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil

@@ -166,6 +166,7 @@ func HarnessFor(db *postgres.DB) *storetest.Harness {
 		RowCounts:         db.RowCounts,
 		ConversationRows:  db.ConversationRows,
 		SweepAccessTokens: db.SweepAccessTokens,
+		WaitBlobRemovals:  db.WaitBlobRemovals,
 		NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
 			return OpenSchema(tb, NewSchema(tb), postgres.Options{MaxConversationMessages: o.MaxConversationMessages})
 		},
