@@ -213,17 +213,8 @@ func (s *FS) Delete(ctx context.Context, key string) error {
 // engine calls it when it opens.
 func (s *FS) RemoveStaleTemp(ctx context.Context) (int, error) {
 	removed := 0
-	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // removed by a concurrent Delete
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() || !strings.HasPrefix(d.Name(), tempPrefix) {
+	err := s.walkFiles(ctx, func(path string, d fs.DirEntry) error {
+		if !strings.HasPrefix(d.Name(), tempPrefix) {
 			return nil
 		}
 		stale, err := unlocked(path)
@@ -260,7 +251,20 @@ func unlocked(path string) (bool, error) {
 // Keys calls fn with every stored key, skipping temporary files and anything
 // not at its shard path. It stops at the first error from fn or when ctx ends.
 func (s *FS) Keys(ctx context.Context, fn func(key string) error) error {
-	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
+	return s.walkFiles(ctx, func(path string, d fs.DirEntry) error {
+		key := d.Name()
+		if !ValidKey(key) || path != s.path(key) {
+			return nil
+		}
+		return fn(key)
+	})
+}
+
+// walkFiles calls fn with every regular file under the root, passing over
+// entries a concurrent Delete removed. It stops at the first error from fn
+// or when ctx ends.
+func (s *FS) walkFiles(ctx context.Context, fn func(path string, d fs.DirEntry) error) error {
+	return filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil // removed by a concurrent Delete
@@ -273,13 +277,8 @@ func (s *FS) Keys(ctx context.Context, fn func(key string) error) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		key := d.Name()
-		if !ValidKey(key) || path != s.path(key) {
-			return nil
-		}
-		return fn(key)
+		return fn(path, d)
 	})
-	return err
 }
 
 // ctxReader stops reading once ctx ends, so a slow upload is abandoned.

@@ -71,15 +71,22 @@ func notFound(err error, kind string) error {
 // rather than by catching the violation, the shape the PostgreSQL engine
 // needs to keep values out of the server's log.
 func insertedOne(res sql.Result, err error, msg string) error {
+	n, err := rowsAffected(res, err)
 	if err != nil {
-		return translate(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return translate(err)
+		return err
 	}
 	if n == 0 {
 		return convstore.Errorf(convstore.ECONFLICT, "%s", msg)
 	}
 	return nil
+}
+
+// rowsAffected returns how many rows an Exec changed, translating either
+// error.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n, translate(err)
 }

@@ -168,12 +168,9 @@ func conversationExists(ctx context.Context, tx *sql.Tx, tenantID, id convstore.
 
 // affectedOne turns an Exec result that matched no row into ENOTFOUND.
 func affectedOne(res sql.Result, err error, kind string) error {
+	n, err := rowsAffected(res, err)
 	if err != nil {
-		return translate(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return translate(err)
+		return err
 	}
 	if n == 0 {
 		return convstore.NotFound(kind)

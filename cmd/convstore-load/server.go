@@ -15,10 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// loadKey is the bootstrap key of the servers this command starts.
-const loadKey = "csk_load_test_key_0123456789abcdefghij"
+	"github.com/convstore/convstore"
+)
 
 // server is the convstore process under attack.
 type server struct {
@@ -54,6 +53,9 @@ func start(ctx context.Context, bin string, extra []string) (*server, error) {
 	ln.Close()
 	args := append([]string{"serve", "--addr", addr, "--data", dir, "--log-level", "error"}, extra...)
 	cmd := exec.Command(bin, args...)
+	// A fresh random key: servers refuse a bootstrap key without enough
+	// randomness.
+	loadKey := convstore.NewKeySecret()
 	cmd.Env = append(os.Environ(), "CONVSTORE_BOOTSTRAP_KEY="+loadKey)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -143,6 +143,6 @@ func httpConfig(db convstore.Store, cfg Config, logger *slog.Logger) convhttp.Co
 		RateLimits:         cfg.RateLimits(),
 		// One budget per client for every listener of the node.
 		Limiter:   convhttp.NewLimiter(cfg.RateLimits()),
-		Transport: cfg.Transport.Transport(),
+		Transport: cfg.Transport.serverTransport(),
 	}
 }

@@ -7,53 +7,27 @@ import (
 	convhttp "github.com/convstore/convstore/http"
 )
 
-// TransportConfig is what one connection may hold and for how long; see
-// convhttp.Transport, which it becomes.
+// TransportConfig is what one connection may hold and for how long: a
+// convhttp.Transport with every default filled in, so that the flags show
+// them. Only MaxConnsPerAddr reads differently: 0 turns the per-address
+// cap off here (as behind a reverse proxy), where convhttp's 0 means its
+// default.
 type TransportConfig struct {
-	ReadHeaderTimeout time.Duration // headers must arrive within it
-	ReadTimeout       time.Duration // an ordinary request body must arrive within it
-	WriteTimeout      time.Duration // an ordinary answer must be written within it
-	IdleTimeout       time.Duration // a kept-alive connection may wait this long for its next request
-	MinTransferRate   int64         // bytes per second uploads and downloads must keep
-	TransferWindow    time.Duration // the period MinTransferRate is measured over
-	MaxHeaderBytes    int           // largest request headers
-	MaxConns          int           // connections open at once, over every listener
-	MaxConnsPerIP     int           // connections open at once from one client address; 0: no cap
+	convhttp.Transport
 }
 
 // defaultTransport returns convhttp's defaults.
 func defaultTransport() TransportConfig {
-	t := convhttp.Transport{}.WithDefaults()
-	return TransportConfig{
-		ReadHeaderTimeout: t.ReadHeaderTimeout,
-		ReadTimeout:       t.ReadTimeout,
-		WriteTimeout:      t.WriteTimeout,
-		IdleTimeout:       t.IdleTimeout,
-		MinTransferRate:   t.MinTransferRate,
-		TransferWindow:    t.TransferWindow,
-		MaxHeaderBytes:    t.MaxHeaderBytes,
-		MaxConns:          t.MaxConns,
-		MaxConnsPerIP:     t.MaxConnsPerAddr,
-	}
+	return TransportConfig{convhttp.Transport{}.WithDefaults()}
 }
 
-// Transport returns the convhttp form of t.
-func (t TransportConfig) Transport() convhttp.Transport {
-	perAddr := t.MaxConnsPerIP
-	if perAddr == 0 {
-		perAddr = -1 // convhttp's "no cap"; its 0 means the default
+// serverTransport returns the convhttp form of t.
+func (t TransportConfig) serverTransport() convhttp.Transport {
+	out := t.Transport
+	if out.MaxConnsPerAddr == 0 {
+		out.MaxConnsPerAddr = -1 // convhttp's "no cap"; its 0 means the default
 	}
-	return convhttp.Transport{
-		ReadHeaderTimeout: t.ReadHeaderTimeout,
-		ReadTimeout:       t.ReadTimeout,
-		WriteTimeout:      t.WriteTimeout,
-		IdleTimeout:       t.IdleTimeout,
-		MinTransferRate:   t.MinTransferRate,
-		TransferWindow:    t.TransferWindow,
-		MaxHeaderBytes:    t.MaxHeaderBytes,
-		MaxConns:          t.MaxConns,
-		MaxConnsPerAddr:   perAddr,
-	}
+	return out
 }
 
 // validate checks every setting: no deadline or cap can be turned off but
@@ -80,8 +54,8 @@ func (t TransportConfig) validate() error {
 		return fmt.Errorf("--max-header-bytes %d: must be at least %d", t.MaxHeaderBytes, minHeaderBytes)
 	case t.MaxConns <= 0:
 		return fmt.Errorf("--max-conns %d: must be positive", t.MaxConns)
-	case t.MaxConnsPerIP < 0:
-		return fmt.Errorf("--max-conns-per-ip %d: must not be negative (0: no per-address cap)", t.MaxConnsPerIP)
+	case t.MaxConnsPerAddr < 0:
+		return fmt.Errorf("--max-conns-per-ip %d: must not be negative (0: no per-address cap)", t.MaxConnsPerAddr)
 	}
 	return nil
 }
@@ -108,6 +82,6 @@ func (t *TransportConfig) registerFlags(fs *flagSet) {
 	fs.bindEnv("max-header-bytes", "CONVSTORE_MAX_HEADER_BYTES")
 	fs.IntVar(&t.MaxConns, "max-conns", t.MaxConns, "connections open at once over every listener; more are closed on accept")
 	fs.bindEnv("max-conns", "CONVSTORE_MAX_CONNS")
-	fs.IntVar(&t.MaxConnsPerIP, "max-conns-per-ip", t.MaxConnsPerIP, "connections open at once from one client address (an IPv4 address or IPv6 /64); 0: no cap, as behind a reverse proxy")
+	fs.IntVar(&t.MaxConnsPerAddr, "max-conns-per-ip", t.MaxConnsPerAddr, "connections open at once from one client address (an IPv4 address or IPv6 /64); 0: no cap, as behind a reverse proxy")
 	fs.bindEnv("max-conns-per-ip", "CONVSTORE_MAX_CONNS_PER_IP")
 }

@@ -34,11 +34,11 @@ func TestParseFlagsTransport(t *testing.T) {
 	}
 	got, def := m.Config.Transport, defaultTransport()
 	if got.ReadTimeout != 5*time.Second || got.WriteTimeout != 9*time.Second || got.MinTransferRate != 2048 ||
-		got.MaxConns != 50 || got.MaxConnsPerIP != 0 || got.ReadHeaderTimeout != def.ReadHeaderTimeout ||
+		got.MaxConns != 50 || got.MaxConnsPerAddr != 0 || got.ReadHeaderTimeout != def.ReadHeaderTimeout ||
 		got.MaxHeaderBytes != def.MaxHeaderBytes || got.TransferWindow != def.TransferWindow {
 		t.Fatalf("transport %+v", got)
 	}
-	if tr := got.Transport(); tr.MaxConnsPerAddr >= 0 {
+	if tr := got.serverTransport(); tr.MaxConnsPerAddr >= 0 {
 		t.Fatalf("--max-conns-per-ip 0 must mean no cap, got MaxConnsPerAddr %d", tr.MaxConnsPerAddr)
 	}
 
