@@ -300,6 +300,19 @@ func FromAPIKey(k *convstore.APIKey) APIKey {
 	return w
 }
 
+// FromIdentity converts an authenticated key to the body of GET /v1/me.
+func FromIdentity(k *convstore.APIKey) Identity {
+	return Identity{Object: ObjectIdentity, TenantID: k.TenantID.Format(convstore.PrefixTenant), Key: FromAPIKey(k)}
+}
+
+// ToIdentity converts the body of GET /v1/me to the key it describes,
+// tenant included.
+func ToIdentity(w *Identity) *convstore.APIKey {
+	k := &ToAPIKey(&w.Key).APIKey
+	k.TenantID, _ = convstore.ParseID(convstore.PrefixTenant, "tenant_id", w.TenantID)
+	return k
+}
+
 // ToAPIKey converts a wire key to the domain type.
 func ToAPIKey(w *APIKey) *convstore.NewKey {
 	id, _ := convstore.ParseID(convstore.PrefixKey, "id", w.ID)

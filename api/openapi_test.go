@@ -28,6 +28,8 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 	for name, v := range map[string]any{
 		"Conversation": api.Conversation{}, "Message": api.Message{}, "Artifact": api.Artifact{},
 		"Attachment": api.Attachment{}, "Deletion": api.Deletion{}, "AuditEntry": api.AuditEntry{}, "APIKey": api.APIKey{},
+		"ConversationWithMessages": api.ConversationWithMessages{}, "ConversationCount": api.ConversationCount{},
+		"Identity": api.Identity{},
 	} {
 		schema, ok := doc.Components.Schemas[name]
 		if !ok {
@@ -35,9 +37,11 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 			continue
 		}
 		var fields, always []string
-		typ := reflect.TypeOf(v)
-		for i := range typ.NumField() {
-			tag, opts, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		for _, f := range reflect.VisibleFields(reflect.TypeOf(v)) {
+			if f.Anonymous {
+				continue // its fields are visited as promoted ones
+			}
+			tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 			fields = append(fields, tag)
 			if opts != "omitempty" {
 				always = append(always, tag)

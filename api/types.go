@@ -19,6 +19,8 @@ const (
 	ObjectAPIKey              = "api_key"
 	ObjectAPIKeyDeleted       = "api_key.deleted"
 	ObjectAuditEntry          = "audit_entry"
+	ObjectIdentity            = "identity"
+	ObjectConversationCount   = "conversation.count"
 )
 
 // List is every list response: {"object":"list","data":[…],"first_id","last_id","has_more"}.
@@ -45,6 +47,20 @@ type Conversation struct {
 	MessageCount int               `json:"message_count"`
 	CreatedAt    int64             `json:"created_at"`
 	UpdatedAt    int64             `json:"updated_at"`
+}
+
+// ConversationWithMessages is the 201 body of POST
+// /v1/conversations?include=messages: the conversation with its initial
+// messages as stored, so their ids are known without another call.
+type ConversationWithMessages struct {
+	Conversation
+	Messages []Message `json:"messages"`
+}
+
+// ConversationCount is the body of GET /v1/conversations/count.
+type ConversationCount struct {
+	Object string `json:"object"`
+	Count  int    `json:"count"`
 }
 
 // ConversationCreate is the body of POST /v1/conversations.
@@ -191,6 +207,13 @@ type APIKey struct {
 	CreatedAt  int64    `json:"created_at"`
 	LastUsedAt *int64   `json:"last_used_at"`
 	Secret     string   `json:"secret,omitempty"`
+}
+
+// Identity is the body of GET /v1/me: the calling key and its tenant.
+type Identity struct {
+	Object   string `json:"object"`
+	TenantID string `json:"tenant_id"`
+	Key      APIKey `json:"key"`
 }
 
 // KeyCreate is the body of POST /v1/keys.

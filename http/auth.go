@@ -12,6 +12,10 @@ import (
 // indistinguishable.
 const UnauthorizedMessage = "A valid API key is required."
 
+// AnyScope is the Scope of a route that every valid key may call, whatever
+// scopes it grants: a caller may always learn who it is (GET /v1/me).
+const AnyScope convstore.Scope = "any"
+
 // errUnauthorized is the error of every authentication failure.
 func errUnauthorized() error {
 	return convstore.Errorf(convstore.EUNAUTHORIZED, UnauthorizedMessage)

@@ -280,7 +280,7 @@ func (s *Server) serveRoute(d Door, rt Route, w *statusWriter, r *http.Request) 
 		if err := s.limitKey(key); err != nil {
 			return err
 		}
-		if !key.Has(rt.Scope) {
+		if rt.Scope != AnyScope && !key.Has(rt.Scope) {
 			return convstore.Errorf(convstore.EFORBIDDEN, "This API key lacks the %q scope, which %s %s requires.", rt.Scope, rt.Method, rt.Path)
 		}
 	}

@@ -64,7 +64,7 @@ type Route struct {
 	Path string
 
 	// Scope is the scope the caller's API key must grant; "" makes the route
-	// public (no credential is read).
+	// public (no credential is read) and AnyScope admits every valid key.
 	Scope convstore.Scope
 
 	// Handler serves the route.

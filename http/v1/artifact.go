@@ -95,6 +95,23 @@ func (d *Door) getArtifact(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, api.FromArtifact(a))
 }
 
+// getArtifactByID serves GET /v1/artifacts/{artifact_id}: an artifact
+// found by its id alone, in whichever conversation of the tenant holds it.
+func (d *Door) getArtifactByID(w http.ResponseWriter, r *http.Request) error {
+	aid, err := pathID(r, "artifact_id", convstore.PrefixArtifact)
+	if err != nil {
+		return err
+	}
+	if _, err := parseQuery(r); err != nil {
+		return err
+	}
+	a, err := d.store.FindArtifactByID(r.Context(), convhttp.Tenant(r), convstore.ID{}, aid)
+	if err != nil {
+		return err
+	}
+	return ok(w, api.FromArtifact(a))
+}
+
 // deleteArtifact serves DELETE …/artifacts/{artifact_id}.
 func (d *Door) deleteArtifact(w http.ResponseWriter, r *http.Request) error {
 	cid, aid, err := artifactPath(r)

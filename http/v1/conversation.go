@@ -2,7 +2,9 @@ package v1
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
@@ -12,6 +14,17 @@ import (
 // createConversation serves POST /v1/conversations: 201 with the
 // conversation, created together with its optional initial messages.
 func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r, "include")
+	if err != nil {
+		return err
+	}
+	withMessages := false
+	if s, ok := q.get("include"); ok {
+		if s != "messages" {
+			return invalidParam("include", "include must be messages.")
+		}
+		withMessages = true
+	}
 	var in api.ConversationCreate
 	if err := d.srv.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -33,31 +46,69 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 	if err := c.Validate(); err != nil {
 		return wireOffsets(err)
 	}
-	conv, _, err := d.store.CreateConversation(r.Context(), convhttp.Tenant(r), c)
+	conv, msgs, err := d.store.CreateConversation(r.Context(), convhttp.Tenant(r), c)
 	if err != nil {
 		return err
 	}
-	return created(w, api.FromConversation(conv))
+	if !withMessages {
+		return created(w, api.FromConversation(conv))
+	}
+	out := api.ConversationWithMessages{Conversation: api.FromConversation(conv), Messages: make([]api.Message, 0, len(msgs))}
+	for _, m := range msgs {
+		out.Messages = append(out.Messages, api.FromMessage(m))
+	}
+	return created(w, out)
+}
+
+// filterParams are the query parameters that select conversations, on
+// the list and the count.
+var filterParams = []string{"agent_id", "user_id", "created_after", "created_before", "metadata[key]"}
+
+// conversationFilter parses the filterParams of q.
+func conversationFilter(q query) (convstore.ConversationFilter, error) {
+	var f convstore.ConversationFilter
+	var err error
+	if f.AgentID, err = q.text("agent_id", convstore.MaxExternalLen); err != nil {
+		return f, err
+	}
+	if f.UserID, err = q.text("user_id", convstore.MaxExternalLen); err != nil {
+		return f, err
+	}
+	if f.CreatedAfter, err = q.unix("created_after"); err != nil {
+		return f, err
+	}
+	if f.CreatedAfter != nil {
+		// Times are whole seconds on the wire, so "after T" means after
+		// the second T: a conversation listed with created_at T was made
+		// within T and is not after it. Engines keep microseconds and
+		// round the bound down to one, so this bound keeps exactly the
+		// conversations of later seconds.
+		after := f.CreatedAfter.Add(time.Second - time.Nanosecond)
+		f.CreatedAfter = &after
+	}
+	if f.CreatedBefore, err = q.unix("created_before"); err != nil {
+		return f, err
+	}
+	f.Metadata = convstore.Metadata(q.family("metadata"))
+	return f, nil
 }
 
 // listConversations serves GET /v1/conversations, newest first by default.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, withPage("agent_id", "user_id", "created_after", "created_before")...)
+	q, err := parseQuery(r, withPage(slices.Concat(filterParams, []string{"offset"})...)...)
 	if err != nil {
 		return err
 	}
-	var f convstore.ConversationFilter
-	if f.AgentID, err = q.text("agent_id", convstore.MaxExternalLen); err != nil {
+	f, err := conversationFilter(q)
+	if err != nil {
 		return err
 	}
-	if f.UserID, err = q.text("user_id", convstore.MaxExternalLen); err != nil {
-		return err
-	}
-	if f.CreatedAfter, err = q.unix("created_after"); err != nil {
-		return err
-	}
-	if f.CreatedBefore, err = q.unix("created_before"); err != nil {
-		return err
+	if s, ok := q.get("offset"); ok {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > convstore.MaxConversationOffset {
+			return invalidParam("offset", "offset must be an integer from 0 to %d.", convstore.MaxConversationOffset)
+		}
+		f.Offset = n
 	}
 	if f.PageFilter, err = q.page(convstore.PrefixConversation, convstore.OrderDesc); err != nil {
 		return err
@@ -67,6 +118,58 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return ok(w, newList(convs, more, api.FromConversation, func(c *api.Conversation) string { return c.ID }))
+}
+
+// countConversations serves GET /v1/conversations/count: how many
+// conversations the filter selects.
+func (d *Door) countConversations(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r, filterParams...)
+	if err != nil {
+		return err
+	}
+	f, err := conversationFilter(q)
+	if err != nil {
+		return err
+	}
+	n, err := d.store.CountConversations(r.Context(), convhttp.Tenant(r), f)
+	if err != nil {
+		return err
+	}
+	return ok(w, api.ConversationCount{Object: api.ObjectConversationCount, Count: n})
+}
+
+// lookupConversation serves GET /v1/conversations/lookup: the conversation
+// with the given external_id or seq (exactly one of the two), 404 if none.
+func (d *Door) lookupConversation(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r, "external_id", "seq")
+	if err != nil {
+		return err
+	}
+	ext, byExt := q.get("external_id")
+	seqText, bySeq := q.get("seq")
+	ctx, tid := r.Context(), convhttp.Tenant(r)
+	var conv *convstore.Conversation
+	switch {
+	case byExt && bySeq:
+		return invalidParam("seq", "Give external_id or seq, not both.")
+	case byExt:
+		if ext, err = q.text("external_id", convstore.MaxExternalLen); err != nil {
+			return err
+		}
+		conv, err = d.store.FindConversationByExternalID(ctx, tid, ext)
+	case bySeq:
+		seq, perr := strconv.ParseInt(seqText, 10, 64)
+		if perr != nil {
+			return invalidParam("seq", "seq must be a conversation's decimal sequence number.")
+		}
+		conv, err = d.store.FindConversationBySeq(ctx, tid, seq)
+	default:
+		return invalidParam("external_id", "Give external_id or seq.")
+	}
+	if err != nil {
+		return err
+	}
+	return ok(w, api.FromConversation(conv))
 }
 
 // getConversation serves GET /v1/conversations/{conversation_id}.

@@ -52,16 +52,21 @@ const (
 	write  = convstore.ScopeWrite
 	del    = convstore.ScopeDelete
 	admin  = convstore.ScopeAdmin
+	anyKey = convhttp.AnyScope
 )
 
 // Path patterns of the native API.
 const (
 	pathConversations = "/v1/conversations"
 	pathConversation  = pathConversations + "/{conversation_id}"
+	pathLookup        = pathConversations + "/lookup"
+	pathCount         = pathConversations + "/count"
 	pathMessages      = pathConversation + "/messages"
 	pathMessage       = pathMessages + "/{message_id}"
+	pathMessageByID   = "/v1/messages/{message_id}"
 	pathArtifacts     = pathConversation + "/artifacts"
 	pathArtifact      = pathArtifacts + "/{artifact_id}"
+	pathArtifactByID  = "/v1/artifacts/{artifact_id}"
 	pathAttachments   = pathConversation + "/attachments"
 	pathAttachment    = pathAttachments + "/{name}"
 	pathDeletions     = "/v1/deletions"
@@ -69,6 +74,7 @@ const (
 	pathAudit         = "/v1/audit"
 	pathKeys          = "/v1/keys"
 	pathKey           = pathKeys + "/{key_id}"
+	pathMe            = "/v1/me"
 	pathOpenAPI       = "/v1/openapi.json"
 )
 
@@ -80,17 +86,21 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodPost, Path: pathConversations, Scope: write, Handler: d.createConversation},
 		{Method: http.MethodGet, Path: pathConversations, Scope: read, Handler: d.listConversations},
 		{Method: http.MethodGet, Path: pathConversation, Scope: read, Handler: d.getConversation},
+		{Method: http.MethodGet, Path: pathLookup, Scope: read, Handler: d.lookupConversation},
+		{Method: http.MethodGet, Path: pathCount, Scope: read, Handler: d.countConversations},
 		{Method: http.MethodPatch, Path: pathConversation, Scope: write, Handler: d.updateConversation},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: del, Handler: d.deleteConversation},
 
 		{Method: http.MethodPost, Path: pathMessages, Scope: write, Handler: d.createMessages},
 		{Method: http.MethodGet, Path: pathMessages, Scope: read, Handler: d.listMessages},
 		{Method: http.MethodGet, Path: pathMessage, Scope: read, Handler: d.getMessage},
+		{Method: http.MethodGet, Path: pathMessageByID, Scope: read, Handler: d.getMessageByID},
 		{Method: http.MethodDelete, Path: pathMessage, Scope: del, Handler: d.deleteMessage},
 
 		{Method: http.MethodPost, Path: pathArtifacts, Scope: write, Handler: d.createArtifact},
 		{Method: http.MethodGet, Path: pathArtifacts, Scope: read, Handler: d.listArtifacts},
 		{Method: http.MethodGet, Path: pathArtifact, Scope: read, Handler: d.getArtifact},
+		{Method: http.MethodGet, Path: pathArtifactByID, Scope: read, Handler: d.getArtifactByID},
 		{Method: http.MethodDelete, Path: pathArtifact, Scope: del, Handler: d.deleteArtifact},
 
 		{Method: http.MethodGet, Path: pathAttachments, Scope: read, Handler: d.listAttachments},
@@ -105,6 +115,7 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodPost, Path: pathKeys, Scope: admin, Handler: d.createKey},
 		{Method: http.MethodGet, Path: pathKeys, Scope: admin, Handler: d.listKeys},
 		{Method: http.MethodDelete, Path: pathKey, Scope: admin, Handler: d.deleteKey},
+		{Method: http.MethodGet, Path: pathMe, Scope: anyKey, Handler: d.getMe},
 	}
 }
 

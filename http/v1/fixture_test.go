@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 // fixture holds the wire ids that fill a route's path parameters.
 type fixture struct {
 	conv, msg, art, name, del, key string
+	seq                            string // the conversation's seq, for GET /v1/conversations/lookup
 }
 
 // randomFixture returns ids that never existed in any tenant.
@@ -27,6 +29,7 @@ func randomFixture() *fixture {
 		name: "nope.wav", // as long as the fixture's "call.wav"
 		del:  convstore.NewID().Format(convstore.PrefixDeletion),
 		key:  convstore.NewID().Format(convstore.PrefixKey),
+		seq:  strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
 	}
 }
 
@@ -63,7 +66,7 @@ func (e *env) populate() *fixture {
 	e.must(200, "DELETE", "/v1/conversations/"+gone.ID, e.admin, nil, &deleted)
 	var key api.APIKey
 	e.must(201, "POST", "/v1/keys", e.admin, map[string]any{"name": "spare", "scopes": []string{"read"}}, &key)
-	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID}
+	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID, seq: conv.Seq}
 }
 
 // routes returns the native door's routes as the server registered them.

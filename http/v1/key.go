@@ -62,3 +62,12 @@ func (d *Door) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	return ok(w, api.Deleted{ID: id.Format(convstore.PrefixKey), Object: api.ObjectAPIKeyDeleted, Deleted: true})
 }
+
+// getMe serves GET /v1/me: the calling key and its tenant. Every valid key
+// may ask, whatever its scopes.
+func (d *Door) getMe(w http.ResponseWriter, r *http.Request) error {
+	if _, err := parseQuery(r); err != nil {
+		return err
+	}
+	return ok(w, api.FromIdentity(convhttp.Key(r.Context())))
+}

@@ -179,6 +179,23 @@ func (d *Door) getMessage(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, api.FromMessage(m))
 }
 
+// getMessageByID serves GET /v1/messages/{message_id}: a message found
+// by its id alone, in whichever conversation of the tenant holds it.
+func (d *Door) getMessageByID(w http.ResponseWriter, r *http.Request) error {
+	mid, err := pathID(r, "message_id", convstore.PrefixMessage)
+	if err != nil {
+		return err
+	}
+	if _, err := parseQuery(r); err != nil {
+		return err
+	}
+	m, err := d.store.FindMessageByID(r.Context(), convhttp.Tenant(r), convstore.ID{}, mid)
+	if err != nil {
+		return err
+	}
+	return ok(w, api.FromMessage(m))
+}
+
 // deleteMessage serves DELETE …/messages/{message_id}.
 func (d *Door) deleteMessage(w http.ResponseWriter, r *http.Request) error {
 	cid, mid, err := messagePath(r)

@@ -50,14 +50,15 @@ type query url.Values
 
 // parseQuery parses the query string, rejecting malformed encoding, unknown
 // parameters (so a typo such as "limt" is not silently ignored) and
-// repeated ones.
+// repeated ones. An allowed name of the form "name[key]" admits a family
+// of parameters name[…], one per key (see query.family).
 func parseQuery(r *http.Request, allowed ...string) (query, error) {
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, invalidParam("", "The query string is malformed: %v.", err)
 	}
 	for _, k := range slices.Sorted(maps.Keys(v)) {
-		if !slices.Contains(allowed, k) {
+		if !slices.Contains(allowed, k) && !slices.Contains(allowed, familyName(k)+"[key]") {
 			if len(allowed) == 0 {
 				return nil, invalidParam(k, "Unknown query parameter %q: this endpoint takes none.", k)
 			}
@@ -77,6 +78,33 @@ func (q query) get(name string) (string, bool) {
 		return "", false
 	}
 	return v[0], true
+}
+
+// familyName returns name for a parameter "name[key]", and "" for any
+// other.
+func familyName(k string) string {
+	name, rest, ok := strings.Cut(k, "[")
+	if !ok || name == "" || !strings.HasSuffix(rest, "]") {
+		return ""
+	}
+	return name
+}
+
+// family returns the parameters name[key]=value as a map of key to value
+// (nil when there are none). The key is everything between the first "["
+// and the last "]", so it may itself hold brackets.
+func (q query) family(name string) map[string]string {
+	var out map[string]string
+	for k, v := range q {
+		if familyName(k) != name || len(v) == 0 {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k[len(name)+1:len(k)-1]] = v[0]
+	}
+	return out
 }
 
 // text returns an optional free-text parameter of at most max bytes.

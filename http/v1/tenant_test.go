@@ -23,6 +23,9 @@ func (e *env) snapshot(f *fixture) map[string]string {
 			continue
 		}
 		p := f.path(rt.Path)
+		if rt.Path == "/v1/conversations/lookup" {
+			p += "?seq=" + f.seq // it needs a key to look up
+		}
 		r := e.do("GET", p, e.admin, nil)
 		if r.status != 200 {
 			e.tb.Fatalf("snapshot: %v", r)
