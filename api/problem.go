@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/convstore/convstore"
 )
@@ -102,4 +103,17 @@ func DomainCode(code string) string {
 		return convstore.EUNSUPPORTED
 	}
 	return code
+}
+
+// DomainField maps a wire field name back to the domain's: the message
+// offsets, which the wire names start_offset_ms and end_offset_ms
+// ("messages[2].start_offset_ms" is the domain's
+// "messages[2].start_offset").
+func DomainField(field string) string {
+	for _, name := range []string{"start_offset", "end_offset"} {
+		if strings.HasSuffix(field, name+"_ms") && (len(field) == len(name)+3 || field[len(field)-len(name)-4] == '.') {
+			return strings.TrimSuffix(field, "_ms")
+		}
+	}
+	return field
 }

@@ -41,3 +41,18 @@ func TestOpenAPICodesMatchStatuses(t *testing.T) {
 		t.Error("unsupported_media_type must be 415 on the wire and EINVALID in the domain")
 	}
 }
+
+func TestDomainField(t *testing.T) {
+	for wire, domain := range map[string]string{
+		"start_offset_ms":              "start_offset",
+		"messages[2].end_offset_ms":    "messages[2].end_offset",
+		"messages[0].start_offset":     "messages[0].start_offset",
+		"title":                        "title",
+		"messages[1].xstart_offset_ms": "messages[1].xstart_offset_ms",
+		"":                             "",
+	} {
+		if got := DomainField(wire); got != domain {
+			t.Errorf("DomainField(%q) = %q, want %q", wire, got, domain)
+		}
+	}
+}

@@ -4,6 +4,11 @@ import (
 	"encoding/json"
 )
 
+// TenantHeader is the response header by which every answer to an
+// authenticated request of the native API names the caller's tenant
+// (ten_…), so a client learns it without asking.
+const TenantHeader = "X-Tenant-Id"
+
 // Object names of the native API.
 const (
 	ObjectList                = "list"

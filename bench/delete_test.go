@@ -128,7 +128,7 @@ func (e *env) deleteAll(b *testing.B, ids []convstore.ID) {
 	for i, c := range e.clients {
 		go func() {
 			for j := i; j < len(ids); j += len(e.clients) {
-				if _, err := c.DeleteConversation(e.ctx, ids[j]); err != nil {
+				if _, err := c.DeleteConversation(e.ctx, convstore.ID{}, ids[j], convstore.DeleteParams{}); err != nil {
 					errs <- err
 					return
 				}

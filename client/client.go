@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/convstore/convstore"
 )
@@ -21,12 +22,27 @@ const DefaultUserAgent = "convstore-go-client/1"
 // maxErrorBody bounds how much of an error response is read.
 const maxErrorBody = 64 << 10
 
+// The services a Client implements over HTTP. TenantService (operators
+// only) and TokenService (the Symbl door's token flow) are not part of the
+// native API.
+var (
+	_ convstore.ConversationService = (*Client)(nil)
+	_ convstore.MessageService      = (*Client)(nil)
+	_ convstore.ArtifactService     = (*Client)(nil)
+	_ convstore.AttachmentService   = (*Client)(nil)
+	_ convstore.DeletionService     = (*Client)(nil)
+	_ convstore.KeyService          = (*Client)(nil)
+)
+
 // Client calls a convstore server's native API with one API key.
 type Client struct {
 	baseURL   string
 	key       string
 	http      *http.Client
 	userAgent string
+
+	mu       sync.Mutex
+	tenantID convstore.ID // the key's tenant, once known (see TenantID)
 }
 
 // Option configures a Client.
@@ -63,9 +79,28 @@ func New(baseURL, key string, opts ...Option) *Client {
 // BaseURL returns the server address the client was made with.
 func (c *Client) BaseURL() string { return c.baseURL }
 
+// request describes one call: its method and escaped path, query, JSON
+// body (nil for none) and where to decode a 2xx answer (nil to discard it).
+type request struct {
+	method, path string
+	query        url.Values
+	in, out      any
+	secret       *string // the credential; nil means the client's key
+	requestID    string  // sent as X-Request-Id when set
+}
+
 // newRequest builds a request of path (already escaped) with query and an
-// optional body of the given content type.
+// optional body of the given content type, authenticated with the client's
+// key.
 func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body io.Reader, contentType string) (*http.Request, error) {
+	return c.newRequestAs(ctx, c.key, method, path, query, body, contentType)
+}
+
+// newRequestAs is newRequest authenticated with secret. A secret that
+// cannot travel in a header (control characters, spaces, non-ASCII) is
+// not sent at all, so the server answers it with its one 401 for every
+// bad credential.
+func (c *Client) newRequestAs(ctx context.Context, secret, method, path string, query url.Values, body io.Reader, contentType string) (*http.Request, error) {
 	u := c.baseURL + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -74,8 +109,8 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 	if err != nil {
 		return nil, fmt.Errorf("convstore client: %w", err)
 	}
-	if c.key != "" {
-		req.Header.Set("Authorization", "Bearer "+c.key)
+	if secret != "" && visibleASCII(secret) {
+		req.Header.Set("Authorization", "Bearer "+secret)
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
@@ -83,6 +118,16 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 		req.Header.Set("Content-Type", contentType)
 	}
 	return req, nil
+}
+
+// visibleASCII reports whether s is printable ASCII without spaces.
+func visibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // send performs req and returns the response if its status is 2xx; any
@@ -99,32 +144,41 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	return nil, errorFromResponse(resp)
 }
 
-// doJSON sends in (if not nil) as a JSON body and decodes the 2xx response
-// into out (if not nil).
-func (c *Client) doJSON(ctx context.Context, method, path string, query url.Values, in, out any) error {
+// do sends r with its JSON body and decodes the 2xx answer into r.out.
+func (c *Client) do(ctx context.Context, r request) error {
 	var body io.Reader
 	contentType := ""
-	if in != nil {
-		b, err := json.Marshal(in)
+	if r.in != nil {
+		b, err := json.Marshal(r.in)
 		if err != nil {
 			return fmt.Errorf("convstore client: encoding request: %w", err)
 		}
 		body, contentType = bytes.NewReader(b), "application/json"
 	}
-	req, err := c.newRequest(ctx, method, path, query, body, contentType)
+	secret := c.key
+	if r.secret != nil {
+		secret = *r.secret
+	}
+	req, err := c.newRequestAs(ctx, secret, r.method, r.path, r.query, body, contentType)
 	if err != nil {
 		return err
+	}
+	if r.requestID != "" {
+		req.Header.Set(RequestIDHeader, r.requestID)
 	}
 	resp, err := c.send(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if out == nil {
+	if r.secret == nil {
+		c.noteTenant(resp.Header) // an answer to another secret names its tenant
+	}
+	if r.out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	return decodeJSON(resp, out)
+	return decodeJSON(resp, r.out)
 }
 
 // decodeJSON decodes a 2xx response body into out.

@@ -10,15 +10,19 @@ import (
 	"github.com/convstore/convstore/client"
 )
 
-// TestOptions checks the headers a client sends and WithHTTPClient.
+// TestOptions checks the headers a client sends, WithHTTPClient, and that
+// the client learns its tenant from the answers, without asking.
 func TestOptions(t *testing.T) {
 	t.Parallel()
+	tenant := convstore.NewID()
 	var got http.Header
-	var path string
+	var paths []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, path = r.Header.Clone(), r.URL.RequestURI()
+		got = r.Header.Clone()
+		paths = append(paths, r.URL.RequestURI())
 		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"object":"list","data":[],"has_more":false}`))
+		w.Header().Set("X-Tenant-Id", tenant.Format("ten"))
+		w.Write([]byte(`{"object":"list","data":[{"id":"` + convstore.NewID().Format("conv") + `"}],"has_more":false}`))
 	}))
 	defer srv.Close()
 	calls := 0
@@ -28,18 +32,23 @@ func TestOptions(t *testing.T) {
 	})}
 	c := client.New(srv.URL+"/", "csk_secret", client.WithHTTPClient(hc), client.WithUserAgent("test-agent/2"))
 	after := convstore.NewID()
-	_, _, err := c.ListConversations(context.Background(), convstore.ConversationFilter{
-		AgentID: "a b", PageFilter: convstore.PageFilter{Limit: 5, After: after, Order: convstore.OrderAsc},
-	})
-	if err != nil {
-		t.Fatal(err)
+	for range 2 {
+		convs, _, err := c.FindConversations(context.Background(), convstore.ID{}, convstore.ConversationFilter{
+			AgentID: "a b", Metadata: convstore.Metadata{"k]": "v"}, PageFilter: convstore.PageFilter{Limit: 5, After: after, Order: convstore.OrderAsc},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(convs) != 1 || convs[0].TenantID != tenant {
+			t.Fatalf("listed %+v, want one conversation of tenant %s", convs, tenant.UUID())
+		}
 	}
-	if calls != 1 || got.Get("Authorization") != "Bearer csk_secret" || got.Get("User-Agent") != "test-agent/2" {
+	if calls != 2 || got.Get("Authorization") != "Bearer csk_secret" || got.Get("User-Agent") != "test-agent/2" {
 		t.Fatalf("calls %d, headers %v", calls, got)
 	}
-	want := "/v1/conversations?after=" + after.Format("conv") + "&agent_id=a+b&limit=5&order=asc"
-	if path != want {
-		t.Fatalf("path %q, want %q", path, want)
+	want := "/v1/conversations?after=" + after.Format("conv") + "&agent_id=a+b&limit=5&metadata%5Bk%5D%5D=v&order=asc"
+	if paths[0] != want || paths[1] != want {
+		t.Fatalf("paths %q, want %q twice", paths, want)
 	}
 }
 

@@ -11,56 +11,92 @@ import (
 	"github.com/convstore/convstore/api"
 )
 
-// ListDeletions returns a page of deletion receipts (newest first unless
-// f.Order says otherwise), of one conversation if f.ConversationID is set,
-// and whether more follow.
-func (c *Client) ListDeletions(ctx context.Context, f convstore.DeletionFilter) ([]*convstore.Deletion, bool, error) {
+// FindDeletionByID returns one deletion receipt (GET /v1/deletions/{id}).
+// ENOTFOUND if missing.
+func (c *Client) FindDeletionByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Deletion, error) {
+	ok, err := c.inTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || id.IsZero() {
+		return nil, convstore.NotFound("deletion")
+	}
+	var out api.Deletion
+	if err := c.do(ctx, request{method: http.MethodGet, path: pathf("/v1/deletions/%s", id.Format(convstore.PrefixDeletion)), out: &out}); err != nil {
+		return nil, err
+	}
+	return c.toDeletion(ctx, &out)
+}
+
+// FindDeletions returns a page of deletion receipts (GET /v1/deletions),
+// newest first unless f.Order says otherwise, of one conversation if
+// f.ConversationID is set, and whether more follow.
+func (c *Client) FindDeletions(ctx context.Context, tenantID convstore.ID, f convstore.DeletionFilter) ([]*convstore.Deletion, bool, error) {
+	ok, err := c.inTenant(ctx, tenantID)
+	if err != nil || !ok {
+		return nil, false, err
+	}
 	q := url.Values{}
 	if !f.ConversationID.IsZero() {
 		q.Set("conversation_id", f.ConversationID.Format(convstore.PrefixConversation))
 	}
-	q = pageQuery(q, f.PageFilter, convstore.PrefixDeletion)
 	var out api.List[api.Deletion]
-	if err := c.doJSON(ctx, http.MethodGet, "/v1/deletions", q, nil, &out); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/deletions", query: pageQuery(q, f.PageFilter, convstore.PrefixDeletion), out: &out}); err != nil {
+		return nil, false, err
+	}
+	own, err := c.TenantID(ctx)
+	if err != nil {
 		return nil, false, err
 	}
 	dels := make([]*convstore.Deletion, len(out.Data))
 	for i := range out.Data {
 		dels[i] = api.ToDeletion(&out.Data[i])
+		dels[i].TenantID = own
 	}
 	return dels, out.HasMore, nil
 }
 
-// GetDeletion returns one deletion receipt. ENOTFOUND if missing.
-func (c *Client) GetDeletion(ctx context.Context, id convstore.ID) (*convstore.Deletion, error) {
-	var out api.Deletion
-	if err := c.doJSON(ctx, http.MethodGet, pathf("/v1/deletions/%s", id.Format(convstore.PrefixDeletion)), nil, nil, &out); err != nil {
-		return nil, err
+// FindAuditEntries returns a page of the tenant's audit log (GET
+// /v1/audit, admin scope), newest first unless f.Order says otherwise, and
+// whether more follow.
+func (c *Client) FindAuditEntries(ctx context.Context, tenantID convstore.ID, f convstore.AuditFilter) ([]*convstore.AuditEntry, bool, error) {
+	ok, err := c.inTenant(ctx, tenantID)
+	if err != nil || !ok {
+		return nil, false, err
 	}
-	return api.ToDeletion(&out), nil
-}
-
-// ListAudit returns a page of the tenant's audit log (newest first unless
-// f.Order says otherwise) and whether more follow.
-func (c *Client) ListAudit(ctx context.Context, f convstore.AuditFilter) ([]*convstore.AuditEntry, bool, error) {
 	var out api.List[api.AuditEntry]
 	q := pageQuery(nil, f.PageFilter, convstore.PrefixAudit)
-	if err := c.doJSON(ctx, http.MethodGet, "/v1/audit", q, nil, &out); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/audit", query: q, out: &out}); err != nil {
+		return nil, false, err
+	}
+	own, err := c.TenantID(ctx)
+	if err != nil {
 		return nil, false, err
 	}
 	entries := make([]*convstore.AuditEntry, len(out.Data))
 	for i := range out.Data {
-		entries[i] = toAuditEntry(&out.Data[i])
+		entries[i] = toAuditEntry(&out.Data[i], own)
 	}
 	return entries, out.HasMore, nil
 }
 
-// toAuditEntry converts a wire audit entry to the domain type. The api
-// package has no ToAuditEntry because the target id's prefix depends on the
-// action; any native prefix is accepted here.
-func toAuditEntry(w *api.AuditEntry) *convstore.AuditEntry {
+// toDeletion converts a wire receipt of the key's tenant.
+func (c *Client) toDeletion(ctx context.Context, w *api.Deletion) (*convstore.Deletion, error) {
+	own, err := c.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := api.ToDeletion(w)
+	d.TenantID = own
+	return d, nil
+}
+
+// toAuditEntry converts a wire audit entry of the tenant own. The api
+// package has no ToAuditEntry because the target id's prefix depends on
+// the action; any native prefix is accepted here.
+func toAuditEntry(w *api.AuditEntry, own convstore.ID) *convstore.AuditEntry {
 	e := &convstore.AuditEntry{
-		ID: anyID(w.ID), Action: w.Action, Door: w.Door, RequestID: w.RequestID,
+		ID: anyID(w.ID), TenantID: own, Action: w.Action, Door: w.Door, RequestID: w.RequestID,
 		TargetID: anyID(w.TargetID), CreatedAt: time.Unix(w.CreatedAt, 0).UTC(),
 	}
 	if w.ActorKeyID != nil {

@@ -25,7 +25,8 @@ type Error struct {
 	Problem *api.Problem
 
 	// Err is the domain error the problem maps to: Code from the wire code
-	// (api.DomainCode), Message from the detail, Field as sent.
+	// (api.DomainCode), Message from the detail, Field from the wire's
+	// (api.DomainField).
 	Err *convstore.Error
 }
 
@@ -92,7 +93,7 @@ func errorFromResponse(resp *http.Response) *Error {
 	}
 	return &Error{
 		Problem: p,
-		Err:     &convstore.Error{Code: api.DomainCode(p.Code), Message: p.Detail, Field: p.Field},
+		Err:     &convstore.Error{Code: api.DomainCode(p.Code), Message: p.Detail, Field: api.DomainField(p.Field)},
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 // the domain error and the problem with status and request id.
 func TestErrorMapping(t *testing.T) {
 	f := setup(t)
-	_, err := f.c.GetConversation(f.ctx, convstore.NewID())
+	_, err := f.c.FindConversationByID(f.ctx, convstore.ID{}, convstore.NewID())
 
 	var ce *convstore.Error
 	if !errors.As(err, &ce) || ce.Code != convstore.ENOTFOUND || ce.Message != "conversation not found" {
@@ -36,16 +36,19 @@ func TestErrorMapping(t *testing.T) {
 	}
 
 	// A wire-only code maps to its domain code; the wire code stays on the problem.
-	_, err = f.c.GetDeletion(f.ctx, convstore.ID{})
-	if convstore.ErrorCode(err) != convstore.EINVALID || !errors.As(err, &p) || p.Code != api.CodeInvalidParameter || p.Field != "deletion_id" {
+	cv := f.mustConversation(t, "x", 0)
+	_, _, err = f.c.FindArtifacts(f.ctx, convstore.ID{}, cv.ID, convstore.ArtifactFilter{Type: "poem"})
+	if convstore.ErrorCode(err) != convstore.EINVALID || !errors.As(err, &p) || p.Code != api.CodeInvalidParameter || p.Field != "type" {
 		t.Fatalf("invalid parameter: %v, problem %+v", err, p)
 	}
 
 	// Bad credentials.
-	_, err = client.New(f.srv.URL, "csk_wrong_wrong_wrong_wrong_wrong").ListKeys(f.ctx)
-	wantCode(t, err, convstore.EUNAUTHORIZED, 401)
-	_, err = client.New(f.srv.URL, "").ListKeys(f.ctx)
-	wantCode(t, err, convstore.EUNAUTHORIZED, 401)
+	for _, key := range []string{"csk_wrong_wrong_wrong_wrong_wrong", "", "bad\nkey"} {
+		_, err = client.New(f.srv.URL, key).FindKeys(f.ctx, convstore.ID{})
+		wantCode(t, err, convstore.EUNAUTHORIZED, 401)
+		_, err = client.New(f.srv.URL, key).FindMessageByID(f.ctx, convstore.ID{}, convstore.ID{}, convstore.NewID())
+		wantCode(t, err, convstore.EUNAUTHORIZED, 401)
+	}
 }
 
 // TestNonProblemErrors checks bodies that are not problem+json, as a proxy
@@ -77,7 +80,7 @@ func TestNonProblemErrors(t *testing.T) {
 				w.Write([]byte(tt.body))
 			}))
 			defer srv.Close()
-			_, err := client.New(srv.URL, "k").GetConversation(context.Background(), convstore.NewID())
+			_, err := client.New(srv.URL, "k").FindMessageByID(context.Background(), convstore.ID{}, convstore.ID{}, convstore.NewID())
 			var cerr *client.Error
 			if !errors.As(err, &cerr) {
 				t.Fatalf("error %T %v", err, err)
@@ -96,7 +99,7 @@ func TestTransportError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	_, err := client.New(url, "k").GetConversation(context.Background(), convstore.NewID())
+	_, err := client.New(url, "k").FindConversationByID(context.Background(), convstore.ID{}, convstore.NewID())
 	var cerr *client.Error
 	if err == nil || errors.As(err, &cerr) || convstore.ErrorCode(err) != convstore.EINTERNAL {
 		t.Fatalf("got %v", err)

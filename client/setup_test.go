@@ -25,11 +25,12 @@ const testMaxAttachment = 256 << 10
 // behind the real native door on an httptest server, a tenant, and a
 // client with the tenant's admin key.
 type fixture struct {
-	ctx   context.Context
-	store convstore.Store
-	srv   *httptest.Server
-	key   *convstore.NewKey
-	c     *client.Client
+	ctx    context.Context
+	store  convstore.Store
+	srv    *httptest.Server
+	tenant *convstore.Tenant
+	key    *convstore.NewKey
+	c      *client.Client
 }
 
 func setup(t *testing.T) *fixture {
@@ -48,7 +49,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	_, key, err := db.CreateTenant(ctx, "acme", convstore.DeleteParams{Door: "test"})
+	tenant, key, err := db.CreateTenant(ctx, "acme", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func setup(t *testing.T) *fixture {
 		Store: db, Logger: logger, MaxAttachmentBytes: testMaxAttachment,
 	}).Handler())
 	t.Cleanup(srv.Close)
-	return &fixture{ctx: ctx, store: db, srv: srv, key: key, c: client.New(srv.URL, key.Secret)}
+	return &fixture{ctx: ctx, store: db, srv: srv, tenant: tenant, key: key, c: client.New(srv.URL, key.Secret)}
 }
 
 // testLogger sends logs to t.Log.
@@ -78,11 +79,33 @@ func (f *fixture) mustConversation(t *testing.T, title string, n int) *convstore
 	for i := range n {
 		in.Messages = append(in.Messages, &convstore.MessageCreate{Role: convstore.RoleUser, Content: "message " + strconv.Itoa(i)})
 	}
-	cv, err := f.c.CreateConversation(f.ctx, in)
+	cv, _, err := f.c.CreateConversation(f.ctx, convstore.ID{}, in)
 	if err != nil {
 		t.Fatalf("CreateConversation: %v", err)
 	}
 	return cv
+}
+
+// mustMessages lists the first page of a conversation's messages.
+func (f *fixture) mustMessages(t *testing.T, convID convstore.ID) []*convstore.Message {
+	t.Helper()
+	msgs, _, err := f.c.FindMessages(f.ctx, convstore.ID{}, convID, convstore.MessageFilter{})
+	if err != nil {
+		t.Fatalf("FindMessages: %v", err)
+	}
+	return msgs
+}
+
+// wantLocal fails unless err is the domain error with code and field that
+// the client returned without asking the server.
+func wantLocal(t *testing.T, err error, code, field string) {
+	t.Helper()
+	if _, sent := err.(*client.Error); sent || err == nil {
+		t.Fatalf("got %v, want a %s error of the client itself", err, code)
+	}
+	if convstore.ErrorCode(err) != code || convstore.ErrorField(err) != field {
+		t.Fatalf("got %v, want code %s field %q", err, code, field)
+	}
 }
 
 // wantCode fails unless err is a *client.Error with the given domain code

@@ -73,7 +73,7 @@ func artifactsAdd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := c.CreateArtifact(ctx, convID, &in)
+	a, err := c.CreateArtifact(ctx, convstore.ID{}, convID, &in)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func artifactsList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	arts, more, err := c.ListArtifacts(ctx, convID, f)
+	arts, more, err := c.FindArtifacts(ctx, convstore.ID{}, convID, f)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func artifactsGet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := c.GetArtifact(ctx, convID, id)
+	a, err := c.FindArtifactByID(ctx, convstore.ID{}, convID, id)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func artifactsDelete(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.DeleteArtifact(ctx, convID, id); err != nil {
+	if err := c.DeleteArtifact(ctx, convstore.ID{}, convID, id, convstore.DeleteParams{}); err != nil {
 		return err
 	}
 	return printDeleted(env.Stdout, id.Format(convstore.PrefixArtifact), api.ObjectArtifactDeleted, cf.json)

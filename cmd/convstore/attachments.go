@@ -66,7 +66,7 @@ func attachmentsPut(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := c.PutAttachment(ctx, convID, name, contentType, body)
+	a, err := c.PutAttachment(ctx, convstore.ID{}, convID, &convstore.AttachmentPut{Name: name, ContentType: contentType, Body: body})
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func attachmentsGet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, rc, err := c.OpenAttachment(ctx, convID, pos[1])
+	a, rc, err := c.OpenAttachment(ctx, convstore.ID{}, convID, pos[1])
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func attachmentsList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	atts, more, err := c.ListAttachments(ctx, convID, f)
+	atts, more, err := c.FindAttachments(ctx, convstore.ID{}, convID, f)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func attachmentsDelete(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.DeleteAttachment(ctx, convID, pos[1]); err != nil {
+	if err := c.DeleteAttachment(ctx, convstore.ID{}, convID, pos[1], convstore.DeleteParams{}); err != nil {
 		return err
 	}
 	if cf.json {

@@ -39,7 +39,7 @@ func TestBootstrapKeyIgnoredWarns(t *testing.T) {
 	}
 	defer m.Close()
 	wantContains(t, "log", logs.String(), "level=WARN", "CONVSTORE_BOOTSTRAP_KEY is ignored", "already has tenants", "tenants=1")
-	_, _, err := client.New(m.URL(), testKey).ListConversations(ctx, convstore.ConversationFilter{})
+	_, _, err := client.New(m.URL(), testKey).FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{})
 	if convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
 		t.Fatalf("the ignored key must not work: %v", err)
 	}

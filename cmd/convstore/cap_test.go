@@ -25,18 +25,18 @@ func TestServeMessageCap(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, ctx := start().client(), context.Background()
-			conv, err := c.CreateConversation(ctx, &convstore.ConversationCreate{Messages: []*convstore.MessageCreate{
+			conv, _, err := c.CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Messages: []*convstore.MessageCreate{
 				{Role: convstore.RoleUser, Content: "one"}, {Role: convstore.RoleAssistant, Content: "two"},
 			}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			batch := []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "three"}, {Role: convstore.RoleUser, Content: "four"}}
-			_, err = c.AddMessages(ctx, conv.ID, batch)
+			_, err = c.CreateMessages(ctx, convstore.ID{}, conv.ID, batch)
 			if !convstore.IsMessageCapError(err) || !strings.Contains(convstore.ErrorMessage(err), "3 messages") {
 				t.Fatalf("append past a cap of 3: %v, want the cap error", err)
 			}
-			if _, err := c.AddMessages(ctx, conv.ID, batch[:1]); err != nil {
+			if _, err := c.CreateMessages(ctx, convstore.ID{}, conv.ID, batch[:1]); err != nil {
 				t.Fatalf("append up to the cap: %v", err)
 			}
 		})

@@ -55,7 +55,7 @@ func conversationsList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	convs, more, err := c.ListConversations(ctx, f)
+	convs, more, err := c.FindConversations(ctx, convstore.ID{}, f)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func conversationsGet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cv, err := c.GetConversation(ctx, id)
+	cv, err := c.FindConversationByID(ctx, convstore.ID{}, id)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func conversationsCreate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cv, err := c.CreateConversation(ctx, &in)
+	cv, _, err := c.CreateConversation(ctx, convstore.ID{}, &in)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func conversationsUpdate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cv, err := c.UpdateConversation(ctx, id, &u)
+	cv, err := c.UpdateConversation(ctx, convstore.ID{}, id, &u)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func conversationsDelete(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := c.DeleteConversation(ctx, id)
+	d, err := c.DeleteConversation(ctx, convstore.ID{}, id, convstore.DeleteParams{})
 	if err != nil {
 		return err
 	}

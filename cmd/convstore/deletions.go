@@ -56,7 +56,7 @@ func deletionsList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dels, more, err := c.ListDeletions(ctx, f)
+	dels, more, err := c.FindDeletions(ctx, convstore.ID{}, f)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func deletionsGet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := c.GetDeletion(ctx, id)
+	d, err := c.FindDeletionByID(ctx, convstore.ID{}, id)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func auditList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	entries, more, err := c.ListAudit(ctx, f)
+	entries, more, err := c.FindAuditEntries(ctx, convstore.ID{}, f)
 	if err != nil {
 		return err
 	}

@@ -156,7 +156,7 @@ func TestServeAllDoors(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	conv, err := ts.client().CreateConversation(ctx, &convstore.ConversationCreate{Title: "to delete"})
+	conv, _, err := ts.client().CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "to delete"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,10 +170,10 @@ func TestServeAllDoors(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("delete through the symbl listener: %d", resp.StatusCode)
 	}
-	if _, err := ts.client().GetConversation(ctx, conv.ID); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+	if _, err := ts.client().FindConversationByID(ctx, convstore.ID{}, conv.ID); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Fatalf("native GET after a symbl delete: %v", err)
 	}
-	dels, _, err := ts.client().ListDeletions(ctx, convstore.DeletionFilter{ConversationID: conv.ID})
+	dels, _, err := ts.client().FindDeletions(ctx, convstore.ID{}, convstore.DeletionFilter{ConversationID: conv.ID})
 	if err != nil || len(dels) != 1 || dels[0].Door != "symbl" {
 		t.Fatalf("receipts %+v, %v; want one by symbl", dels, err)
 	}

@@ -50,7 +50,7 @@ func keysCreate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	k, err := c.CreateKey(ctx, &in)
+	k, err := c.CreateKey(ctx, convstore.ID{}, &in, convstore.DeleteParams{})
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func keysList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	keys, err := c.ListKeys(ctx)
+	keys, err := c.FindKeys(ctx, convstore.ID{})
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func keysRevoke(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.DeleteKey(ctx, id); err != nil {
+	if err := c.DeleteKey(ctx, convstore.ID{}, id, convstore.DeleteParams{}); err != nil {
 		return err
 	}
 	if cf.json {

@@ -86,11 +86,11 @@ func TestServeRateLimit(t *testing.T) {
 	c := ts.client()
 	ctx := context.Background()
 	for range 2 {
-		if _, _, err := c.ListConversations(ctx, convstore.ConversationFilter{}); err != nil {
+		if _, _, err := c.FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, _, err := c.ListConversations(ctx, convstore.ConversationFilter{})
+	_, _, err := c.FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{})
 	if convstore.ErrorCode(err) != convstore.ERATELIMITED {
 		t.Fatalf("third request: %v, want %s", err, convstore.ERATELIMITED)
 	}

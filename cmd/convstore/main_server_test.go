@@ -32,7 +32,7 @@ func TestServeFirstStart(t *testing.T) {
 	key := regexp.MustCompile(`csk_\S+`).FindString(out)
 	ctx := context.Background()
 	c := client.New(ts.m.URL(), key)
-	if _, _, err := c.ListConversations(ctx, convstore.ConversationFilter{}); err != nil {
+	if _, _, err := c.FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{}); err != nil {
 		t.Fatalf("printed key does not work: %v", err)
 	}
 	if err := ts.m.Close(); err != nil {
@@ -44,7 +44,7 @@ func TestServeFirstStart(t *testing.T) {
 	if strings.Contains(ts2.stderr.String(), "csk_") {
 		t.Fatalf("second start printed a key:\n%s", ts2.stderr)
 	}
-	if _, _, err := client.New(ts2.m.URL(), key).ListConversations(ctx, convstore.ConversationFilter{}); err != nil {
+	if _, _, err := client.New(ts2.m.URL(), key).FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{}); err != nil {
 		t.Fatalf("key after restart: %v", err)
 	}
 }
@@ -60,7 +60,7 @@ func TestServeBootstrapKey(t *testing.T) {
 	if err := c.Ready(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := c.ListKeys(context.Background())
+	keys, err := c.FindKeys(context.Background(), convstore.ID{})
 	if err != nil || len(keys) != 1 || !keys[0].Has(convstore.ScopeAdmin) {
 		t.Fatalf("keys %v %+v", err, keys)
 	}
@@ -74,7 +74,7 @@ func TestServeBootstrapKeyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := startServerEnv(t, t.TempDir(), map[string]string{"CONVSTORE_BOOTSTRAP_KEY_FILE": file})
-	if _, err := client.New(ts.m.URL(), testKey).ListKeys(context.Background()); err != nil {
+	if _, err := client.New(ts.m.URL(), testKey).FindKeys(context.Background(), convstore.ID{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -174,7 +174,7 @@ func TestServeSIGTERM(t *testing.T) {
 		return addr != ""
 	})
 	c := client.New("http://"+addr, testKey)
-	if _, err := c.CreateConversation(context.Background(), &convstore.ConversationCreate{Title: "x"}); err != nil {
+	if _, _, err := c.CreateConversation(context.Background(), convstore.ID{}, &convstore.ConversationCreate{Title: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {

@@ -141,7 +141,7 @@ func messagesAdd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ms, err := c.AddMessages(ctx, convID, batch)
+	ms, err := c.CreateMessages(ctx, convstore.ID{}, convID, batch)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func messagesList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ms, more, err := c.ListMessages(ctx, convID, f)
+	ms, more, err := c.FindMessages(ctx, convstore.ID{}, convID, f)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func messagesGet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := c.GetMessage(ctx, convID, id)
+	m, err := c.FindMessageByID(ctx, convstore.ID{}, convID, id)
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func messagesDelete(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.DeleteMessage(ctx, convID, id); err != nil {
+	if err := c.DeleteMessage(ctx, convstore.ID{}, convID, id, convstore.DeleteParams{}); err != nil {
 		return err
 	}
 	return printDeleted(env.Stdout, id.Format(convstore.PrefixMessage), api.ObjectMessageDeleted, cf.json)

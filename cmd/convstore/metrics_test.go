@@ -33,12 +33,12 @@ func TestServeMetrics(t *testing.T) {
 	metricsURL := "http://" + ts.m.MetricsAddr()
 	ctx := context.Background()
 	c := ts.client()
-	conv, err := c.CreateConversation(ctx, &convstore.ConversationCreate{Title: "m", Messages: []*convstore.MessageCreate{
+	conv, _, err := c.CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "m", Messages: []*convstore.MessageCreate{
 		{Role: convstore.RoleUser, Content: "a"}, {Role: convstore.RoleUser, Content: "b"}, {Role: convstore.RoleUser, Content: "c"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DeleteConversation(ctx, conv.ID); err != nil {
+	if _, err := c.DeleteConversation(ctx, convstore.ID{}, conv.ID, convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
 

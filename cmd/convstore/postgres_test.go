@@ -146,7 +146,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 		for i := range n {
 			in.Messages = append(in.Messages, &convstore.MessageCreate{Role: convstore.RoleUser, Content: fmt.Sprintf("m%d", i)})
 		}
-		conv, err := ca.CreateConversation(ctx, in)
+		conv, _, err := ca.CreateConversation(ctx, convstore.ID{}, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,11 +155,11 @@ func TestPostgresTwoNodes(t *testing.T) {
 
 	t.Run("visible", func(t *testing.T) {
 		conv := newConv(t, 2)
-		got, err := cb.GetConversation(ctx, conv.ID)
+		got, err := cb.FindConversationByID(ctx, convstore.ID{}, conv.ID)
 		if err != nil || got.MessageCount != 2 || got.Title != "shared" {
 			t.Fatalf("node B: %v %+v", err, got)
 		}
-		msgs, _, err := cb.ListMessages(ctx, conv.ID, convstore.MessageFilter{})
+		msgs, _, err := cb.FindMessages(ctx, convstore.ID{}, conv.ID, convstore.MessageFilter{})
 		if err != nil || len(msgs) != 2 {
 			t.Fatalf("node B messages: %v %d", err, len(msgs))
 		}
@@ -180,7 +180,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						<-start
-						del, err := cl.DeleteConversation(ctx, conv.ID)
+						del, err := cl.DeleteConversation(ctx, convstore.ID{}, conv.ID, convstore.DeleteParams{})
 						switch {
 						case err == nil && del.Messages == 3:
 							ok.Add(1)
@@ -201,7 +201,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 			if ok.Load() != 1 || notFound.Load() != 2*perNode-1 {
 				t.Fatalf("round %d: %d deletes succeeded and %d found nothing; want 1 and %d", round, ok.Load(), notFound.Load(), 2*perNode-1)
 			}
-			dels, _, err := cb.ListDeletions(ctx, convstore.DeletionFilter{ConversationID: conv.ID})
+			dels, _, err := cb.FindDeletions(ctx, convstore.ID{}, convstore.DeletionFilter{ConversationID: conv.ID})
 			if err != nil || len(dels) != 1 {
 				t.Fatalf("round %d: receipts %v %d, want 1", round, err, len(dels))
 			}
@@ -219,7 +219,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := 0; ; i++ {
-					_, err := ca.AddMessages(ctx, conv.ID, []*convstore.MessageCreate{{Role: convstore.RoleAssistant, Content: fmt.Sprintf("w%d-%d", w, i)}})
+					_, err := ca.CreateMessages(ctx, convstore.ID{}, conv.ID, []*convstore.MessageCreate{{Role: convstore.RoleAssistant, Content: fmt.Sprintf("w%d-%d", w, i)}})
 					switch {
 					case err == nil:
 						appended.Add(1)
@@ -233,7 +233,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 			}()
 		}
 		waitFor(t, "a few appends", func() bool { return appended.Load() >= 2*writers })
-		del, err := cb.DeleteConversation(ctx, conv.ID)
+		del, err := cb.DeleteConversation(ctx, convstore.ID{}, conv.ID, convstore.DeleteParams{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,14 +245,12 @@ func TestPostgresTwoNodes(t *testing.T) {
 		if want := initial + int(appended.Load()); del.Messages != want {
 			t.Fatalf("receipt counts %d messages; %d initial + %d appended = %d", del.Messages, initial, appended.Load(), want)
 		}
-		for _, c := range []interface {
-			ListMessages(context.Context, convstore.ID, convstore.MessageFilter) ([]*convstore.Message, bool, error)
-		}{ca, cb} {
-			if _, _, err := c.ListMessages(ctx, conv.ID, convstore.MessageFilter{}); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		for _, c := range []convstore.MessageService{ca, cb} {
+			if _, _, err := c.FindMessages(ctx, convstore.ID{}, conv.ID, convstore.MessageFilter{}); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 				t.Fatalf("messages after delete: %v, want not found", err)
 			}
 		}
-		dels, _, err := ca.ListDeletions(ctx, convstore.DeletionFilter{ConversationID: conv.ID})
+		dels, _, err := ca.FindDeletions(ctx, convstore.ID{}, convstore.DeletionFilter{ConversationID: conv.ID})
 		if err != nil || len(dels) != 1 || dels[0].Messages != del.Messages {
 			t.Fatalf("receipts %v %+v", err, dels)
 		}
@@ -268,15 +266,15 @@ func TestPostgresTwoNodesAttachment(t *testing.T) {
 	b := startPGServer(t, schema)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conv, err := a.client().CreateConversation(ctx, &convstore.ConversationCreate{})
+	conv, _, err := a.client().CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	audio := wavBytes(2000)
-	if _, err := a.client().PutAttachment(ctx, conv.ID, "call.wav", "audio/wav", bytes.NewReader(audio)); err != nil {
+	if _, err := a.client().PutAttachment(ctx, convstore.ID{}, conv.ID, &convstore.AttachmentPut{Name: "call.wav", ContentType: "audio/wav", Body: bytes.NewReader(audio)}); err != nil {
 		t.Fatal(err)
 	}
-	_, rc, err := b.client().OpenAttachment(ctx, conv.ID, "call.wav")
+	_, rc, err := b.client().OpenAttachment(ctx, convstore.ID{}, conv.ID, "call.wav")
 	if err != nil {
 		t.Fatal(err)
 	}

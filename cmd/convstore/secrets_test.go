@@ -35,7 +35,7 @@ func TestServeRefusesWeakBootstrapKey(t *testing.T) {
 		}
 		// A strong key on the same data then bootstraps normally.
 		ts := startServerEnv(t, dir, map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey})
-		if _, err := ts.client().ListKeys(context.Background()); err != nil {
+		if _, err := ts.client().FindKeys(context.Background(), convstore.ID{}); err != nil {
 			t.Fatalf("strong key after a refused weak one: %v", err)
 		}
 	}
@@ -48,7 +48,7 @@ func TestTenantCreationIsAudited(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
 	ctx := context.Background()
-	entries, _, err := ts.client().ListAudit(ctx, convstore.AuditFilter{})
+	entries, _, err := ts.client().FindAuditEntries(ctx, convstore.ID{}, convstore.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestTenantCreationIsAudited(t *testing.T) {
 		t.Fatalf("tenants create: exit %d: %s", code, errOut)
 	}
 	key := jsonField(t, out, "admin_key", "secret")
-	cliEntries, _, err := client.New(ts.m.URL(), key).ListAudit(ctx, convstore.AuditFilter{})
+	cliEntries, _, err := client.New(ts.m.URL(), key).FindAuditEntries(ctx, convstore.ID{}, convstore.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

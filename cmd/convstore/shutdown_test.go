@@ -28,7 +28,7 @@ func startUpload(t *testing.T, ts *testServer, convID convstore.ID, name string,
 	pr, pw := io.Pipe()
 	u := &upload{pw: pw, done: make(chan error, 1)}
 	go func() {
-		a, err := ts.client().PutAttachment(context.Background(), convID, name, "audio/wav", pr)
+		a, err := ts.client().PutAttachment(context.Background(), convstore.ID{}, convID, &convstore.AttachmentPut{Name: name, ContentType: "audio/wav", Body: pr})
 		u.att = a
 		pr.CloseWithError(errors.New("upload over"))
 		u.done <- err
@@ -79,7 +79,7 @@ func TestShutdownLetsUploadFinish(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
 	ctx := context.Background()
-	conv, err := ts.client().CreateConversation(ctx, &convstore.ConversationCreate{Title: "call"})
+	conv, _, err := ts.client().CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "call"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestShutdownTimeoutLeavesNothing(t *testing.T) {
 	ts := startServer(t, "--shutdown-timeout", "300ms")
 	ts.closeErrOK = true
 	ctx := context.Background()
-	conv, err := ts.client().CreateConversation(ctx, &convstore.ConversationCreate{Title: "call"})
+	conv, _, err := ts.client().CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "call"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,16 +51,16 @@ func TestCLIEscapesStoredText(t *testing.T) {
 	ts := startServer(t)
 	c := ts.client()
 	ctx := context.Background()
-	conv, err := c.CreateConversation(ctx, &convstore.ConversationCreate{Title: "clean", UserID: "u",
+	conv, _, err := c.CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "clean", UserID: "u",
 		Metadata: convstore.Metadata{"k": "v"},
 		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "clean", AuthorName: "a"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateArtifact(ctx, conv.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "clean"}); err != nil {
+	if _, err := c.CreateArtifact(ctx, convstore.ID{}, conv.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "clean"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateKey(ctx, &convstore.KeyCreate{Name: "clean", Scopes: []convstore.Scope{convstore.ScopeRead}}); err != nil {
+	if _, err := c.CreateKey(ctx, convstore.ID{}, &convstore.KeyCreate{Name: "clean", Scopes: []convstore.Scope{convstore.ScopeRead}}, convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(ts.dir, "convstore.db")+"?_pragma=busy_timeout(5000)")
@@ -83,11 +83,11 @@ func TestCLIEscapesStoredText(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := conv.ID.Format(convstore.PrefixConversation)
-	msgs, _, err := c.ListMessages(ctx, conv.ID, convstore.MessageFilter{})
+	msgs, _, err := c.FindMessages(ctx, convstore.ID{}, conv.ID, convstore.MessageFilter{})
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("messages: %v %v", msgs, err)
 	}
-	arts, _, err := c.ListArtifacts(ctx, conv.ID, convstore.ArtifactFilter{})
+	arts, _, err := c.FindArtifacts(ctx, convstore.ID{}, conv.ID, convstore.ArtifactFilter{})
 	if err != nil || len(arts) != 1 {
 		t.Fatalf("artifacts: %v %v", arts, err)
 	}

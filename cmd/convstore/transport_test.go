@@ -202,7 +202,7 @@ func TestSlowUploadLeavesNothing(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, "--read-timeout", "300ms", "--min-transfer-rate", "1000", "--transfer-window", "1s")
 	ctx := context.Background()
-	conv, err := ts.client().CreateConversation(ctx, &convstore.ConversationCreate{Title: "call"})
+	conv, _, err := ts.client().CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "call"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestSlowUploadLeavesNothing(t *testing.T) {
 		t.Fatalf("stalled upload: %v, want a 422 naming the minimum rate", err)
 	}
 	waitFor(t, "the handler to return", func() bool { return ts.m.active.Load() == 0 })
-	atts, _, err := ts.client().ListAttachments(ctx, conv.ID, convstore.AttachmentFilter{})
+	atts, _, err := ts.client().FindAttachments(ctx, convstore.ID{}, conv.ID, convstore.AttachmentFilter{})
 	if err != nil || len(atts) != 0 {
 		t.Fatalf("attachments after a cut-off upload: %v, %d", err, len(atts))
 	}
@@ -250,12 +250,12 @@ func TestAttachmentDownloadToNonReadingClient(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, "--min-transfer-rate", "1000", "--transfer-window", "300ms")
 	ctx := context.Background()
-	conv, err := ts.client().CreateConversation(ctx, &convstore.ConversationCreate{Title: "call"})
+	conv, _, err := ts.client().CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "call"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: more than the sockets buffer
-	if _, err := ts.client().PutAttachment(ctx, conv.ID, "big.bin", "application/octet-stream", bytes.NewReader(big)); err != nil {
+	if _, err := ts.client().PutAttachment(ctx, convstore.ID{}, conv.ID, &convstore.AttachmentPut{Name: "big.bin", ContentType: "application/octet-stream", Body: bytes.NewReader(big)}); err != nil {
 		t.Fatal(err)
 	}
 	c := rawConn(t, ts.m.Addr(), "")

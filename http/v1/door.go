@@ -79,7 +79,28 @@ const (
 )
 
 // Routes is the native API's one route table. GET routes also answer HEAD.
+// Every answer to an authenticated route names the caller's tenant in
+// api.TenantHeader.
 func (d *Door) Routes() []convhttp.Route {
+	routes := d.routes()
+	for i := range routes {
+		if routes[i].Scope != public {
+			routes[i].Handler = withTenantHeader(routes[i].Handler)
+		}
+	}
+	return routes
+}
+
+// withTenantHeader sets api.TenantHeader before h answers.
+func withTenantHeader(h convhttp.HandlerFunc) convhttp.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set(api.TenantHeader, convhttp.Tenant(r).Format(convstore.PrefixTenant))
+		return h(w, r)
+	}
+}
+
+// routes lists the routes with their scopes and handlers.
+func (d *Door) routes() []convhttp.Route {
 	return []convhttp.Route{
 		{Method: http.MethodGet, Path: pathOpenAPI, Scope: public, Handler: d.getOpenAPI},
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -47,6 +48,25 @@ func TestMe(t *testing.T) {
 	}
 	problem(t, e.do("GET", "/v1/me?verbose=1", e.admin, nil), 400, "invalid_parameter", "verbose")
 	problem(t, e.do("GET", "/v1/me", "", nil), 401, "unauthorized", "")
+
+	// Every answer to an authenticated request names the caller's
+	// tenant, errors included; an unauthenticated one names none.
+	for key, tenant := range map[string]string{e.admin: tenantA.TenantID.Format("ten"), e.other: b.TenantID} {
+		for _, r := range []*response{
+			e.do("GET", "/v1/conversations", key, nil),
+			e.do("GET", "/v1/conversations/"+convstore.NewID().Format("conv"), key, nil),
+			e.do("POST", "/v1/conversations", key, map[string]any{"title": strings.Repeat("t", 600)}),
+		} {
+			if got := r.header.Get(api.TenantHeader); got != tenant {
+				t.Errorf("%v: %s %q, want %q", r, api.TenantHeader, got, tenant)
+			}
+		}
+	}
+	for _, r := range []*response{e.do("GET", "/v1/conversations", "", nil), e.do("GET", "/v1/openapi.json", "", nil), e.do("GET", "/v1/conversations", "csk_nobody", nil)} {
+		if got := r.header.Get(api.TenantHeader); got != "" {
+			t.Errorf("%v: %s %q, want none", r, api.TenantHeader, got)
+		}
+	}
 
 	// A revoked key is no one.
 	var k api.APIKey
