@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,15 +61,23 @@ func setup(t *testing.T) *fixture {
 	return &fixture{ctx: ctx, store: db, srv: srv, tenant: tenant, key: key, c: client.New(srv.URL, key.Secret)}
 }
 
-// testLogger sends logs to t.Log.
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+// testLogger sends logs to tb.Log, and drops them once tb has ended
+// (background work may still log then).
+func testLogger(tb testing.TB) *slog.Logger {
+	w := &tbWriter{tb: tb}
+	tb.Cleanup(func() { w.done.Store(true) })
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type tWriter struct{ t *testing.T }
+type tbWriter struct {
+	tb   testing.TB
+	done atomic.Bool
+}
 
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
+func (w *tbWriter) Write(p []byte) (int, error) {
+	if !w.done.Load() {
+		w.tb.Log(strings.TrimSpace(string(p)))
+	}
 	return len(p), nil
 }
 

@@ -16,20 +16,6 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, newHarness)
 }
 
-// dataTables are the tables holding tenant data, for RowCounts.
-// blob_removals (a work queue) and goose_db_version are not tenant data.
-var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
-
-// conversationTables count the rows that refer to a conversation. Receipts
-// and audit entries name it too, but outlive it by design, so they are not
-// counted: after a delete every count here must be zero.
-var conversationTables = map[string]string{
-	"conversations": "id",
-	"messages":      "conversation_id",
-	"artifacts":     "conversation_id",
-	"attachments":   "conversation_id",
-}
-
 // newHarness opens a fresh store in a temporary directory.
 func newHarness(t testing.TB) *storetest.Harness {
 	db, _ := openTest(t, t.TempDir(), nil)
@@ -58,32 +44,12 @@ func openWithOptions(tb testing.TB, o storetest.StoreOptions) convstore.Store {
 func harnessFor(db *DB) *storetest.Harness {
 	return &storetest.Harness{
 		Store:             db,
-		Blobs:             db.blobs,
+		Blobs:             db.Blobs(),
 		NewStore:          openWithOptions,
 		SweepAccessTokens: db.SweepAccessTokens,
 		WaitBlobRemovals:  db.WaitBlobRemovals,
-		RowCounts: func(ctx context.Context) (map[string]int, error) {
-			out := map[string]int{}
-			for _, table := range dataTables {
-				var n int
-				if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-					return nil, err
-				}
-				out[table] = n
-			}
-			return out, nil
-		},
-		ConversationRows: func(ctx context.Context, id convstore.ID) (map[string]int, error) {
-			out := map[string]int{}
-			for table, col := range conversationTables {
-				var n int
-				if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+col+` = ?`, idArg(id)).Scan(&n); err != nil {
-					return nil, err
-				}
-				out[table] = n
-			}
-			return out, nil
-		},
+		RowCounts:         db.RowCounts,
+		ConversationRows:  db.ConversationRows,
 	}
 }
 

@@ -119,7 +119,7 @@ func testDeleteArtifact(t *testing.T, f *fixture) {
 	if got := idsOf(list, artID); !slices.Equal(got, []convstore.ID{keep.ID}) {
 		t.Errorf("FindArtifacts after delete: %s, want %s", fmtIDs(got), fmtIDs([]convstore.ID{keep.ID}))
 	}
-	e := checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditArtifactDelete, conv.ID, gone.ID, f.params)
+	e := checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditArtifactDelete, conv.ID, gone.ID, f.params)
 	checkNoContent(t, "artifact.delete audit entry", e, gone.Text)
 	err = f.Store.DeleteArtifact(f.ctx, f.tenant.ID, conv.ID, gone.ID, f.params)
 	wantCode(t, err, convstore.ENOTFOUND, "DeleteArtifact twice")

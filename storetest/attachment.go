@@ -263,7 +263,7 @@ func testDeleteAttachment(t *testing.T, f *fixture) {
 	if got := idsOf(list, func(a *convstore.Attachment) convstore.ID { return a.ID }); !slices.Equal(got, []convstore.ID{keep.ID}) {
 		t.Errorf("FindAttachments after delete: %s, want %s", fmtIDs(got), fmtIDs([]convstore.ID{keep.ID}))
 	}
-	checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditAttachmentDelete, conv.ID, gone.ID, f.params)
+	checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditAttachmentDelete, conv.ID, gone.ID, f.params)
 	err = f.Store.DeleteAttachment(f.ctx, f.tenant.ID, conv.ID, "gone.txt", f.params)
 	wantCode(t, err, convstore.ENOTFOUND, "DeleteAttachment twice")
 

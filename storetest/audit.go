@@ -24,7 +24,7 @@ func testAuditKeys(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditKeyCreate, convstore.ID{}, k.ID, f.params)
+	created := checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditKeyCreate, convstore.ID{}, k.ID, f.params)
 	checkNoContent(t, "key.create audit entry", created, k.Secret, k.Secret[convstore.KeyPrefixLength:], "audited")
 
 	revoker := f.params
@@ -32,7 +32,7 @@ func testAuditKeys(t *testing.T, f *fixture) {
 	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID, revoker); err != nil {
 		t.Fatal(err)
 	}
-	checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditKeyRevoke, convstore.ID{}, k.ID, revoker)
+	checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditKeyRevoke, convstore.ID{}, k.ID, revoker)
 }
 
 // testAuditRefusedKeyActions checks that a refused key action writes no
@@ -80,8 +80,8 @@ func testAuditTenantCreate(t *testing.T, f *fixture) {
 		if len(entries) != 2 {
 			t.Fatalf("tenant created via %s: %d audit entries, want 2", c.door, len(entries))
 		}
-		created := checkAudit(t, f.ctx, f.Store, tenant.ID, convstore.AuditTenantCreate, convstore.ID{}, tenant.ID, p)
-		checkAudit(t, f.ctx, f.Store, tenant.ID, convstore.AuditKeyCreate, convstore.ID{}, key.ID, p)
+		created := checkAudit(t, f.ctx, f.Harness, tenant.ID, convstore.AuditTenantCreate, convstore.ID{}, tenant.ID, p)
+		checkAudit(t, f.ctx, f.Harness, tenant.ID, convstore.AuditKeyCreate, convstore.ID{}, key.ID, p)
 		checkNoContent(t, "tenant.create audit entry", created, tenant.Name, key.Secret)
 	}
 	// A refused creation (a taken name) writes nothing anywhere.
@@ -113,7 +113,7 @@ func testAuditAttachmentReplace(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditAttachmentReplace, conv.ID, first.ID, replacer)
+	e := checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditAttachmentReplace, conv.ID, first.ID, replacer)
 	checkNoContent(t, "attachment.replace audit entry", e, "first take", "second take", "rec.wav")
 	if len(findAudit(MustAuditEntries(t, f.ctx, f.Store, f.tenant.ID), convstore.AuditAttachmentReplace, second.ID)) != 0 {
 		t.Errorf("the replace was audited against the new attachment, not the replaced one")
@@ -131,12 +131,12 @@ func testAuditClientRequestID(t *testing.T, f *fixture) {
 	p.RequestID, p.ClientRequestID = uniqueName("req"), d1.RequestID
 	d2 := MustDeleteConversation(t, f.ctx, f.Store, f.tenant.ID, second.ID, p)
 	for _, d := range []*convstore.Deletion{d2, mustFindDeletion(t, f, d2.ID)} {
-		if d.RequestID != p.RequestID || d.ClientRequestID != d1.RequestID {
-			t.Errorf("receipt request id %q, client request id %q; want the server's %q and the client's %q",
-				d.RequestID, d.ClientRequestID, p.RequestID, d1.RequestID)
+		if !f.recordsActor(p, d.ActorKeyID, d.Door, d.RequestID, d.ClientRequestID) || d.RequestID == d1.RequestID {
+			t.Errorf("receipt request id %q, client request id %q; want the server's (%s) and the client's %q",
+				d.RequestID, d.ClientRequestID, f.describeActor(p), d1.RequestID)
 		}
 	}
-	checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditConversationDelete, second.ID, d2.ID, p)
+	checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditConversationDelete, second.ID, d2.ID, p)
 }
 
 func mustFindDeletion(tb testing.TB, f *fixture, id convstore.ID) *convstore.Deletion {

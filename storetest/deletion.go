@@ -86,10 +86,9 @@ func testCascadeDelete(t *testing.T, f *fixture) {
 
 	// The receipt.
 	if d.ID.IsZero() || d.TenantID != f.tenant.ID || d.ConversationID != conv.ID || d.ConversationSeq != conv.Seq ||
-		d.ActorKeyID != f.params.ActorKeyID || d.Door != f.params.Door || d.RequestID != f.params.RequestID ||
-		d.ClientRequestID != f.params.ClientRequestID {
-		t.Errorf("receipt %+v: want tenant %s, conversation %s seq %d, actor %s, door %q, request %q, client request %q",
-			d, f.tenant.ID.UUID(), conv.ID.UUID(), conv.Seq, f.params.ActorKeyID.UUID(), f.params.Door, f.params.RequestID, f.params.ClientRequestID)
+		!f.recordsActor(f.params, d.ActorKeyID, d.Door, d.RequestID, d.ClientRequestID) {
+		t.Errorf("receipt %+v: want tenant %s, conversation %s seq %d, actor %s",
+			d, f.tenant.ID.UUID(), conv.ID.UUID(), conv.Seq, f.describeActor(f.params))
 	}
 	if d.Messages != 6 || d.Artifacts != 3 || d.Attachments != 2 || d.AttachmentBytes != int64(len(bodyA)+len(bodyB)) {
 		t.Errorf("receipt counts: %d messages, %d artifacts, %d attachments, %d bytes; want 6, 3, 2, %d",
@@ -117,7 +116,10 @@ func testCascadeDelete(t *testing.T, f *fixture) {
 	if ids := idsOf(byConv, deletionID); len(ids) != 1 || ids[0] != d.ID {
 		t.Errorf("FindDeletions by conversation: %s, want %s", fmtIDs(ids), fmtIDs([]convstore.ID{d.ID}))
 	}
-	audit := checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditConversationDelete, conv.ID, d.ID, f.params)
+	audit := checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditConversationDelete, conv.ID, d.ID, f.params)
+	if audit != nil && audit.RequestID != d.RequestID {
+		t.Errorf("audit entry request id %q, receipt's %q: one delete, one request", audit.RequestID, d.RequestID)
+	}
 	if len(findAudit(MustAuditEntries(t, f.ctx, f.Store, f.tenant.ID), convstore.AuditMessageDelete, msgs[0].ID)) != 1 {
 		t.Errorf("the earlier message.delete audit entry did not survive the conversation delete")
 	}
@@ -251,7 +253,7 @@ func testDeleteEmptyConversation(t *testing.T, f *fixture) {
 		d.Messages != 0 || d.Artifacts != 0 || d.Attachments != 0 || d.AttachmentBytes != 0 {
 		t.Errorf("receipt %+v: want conversation %s seq %d by an operator via cli with zero counts", d, conv.ID.UUID(), conv.Seq)
 	}
-	checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditConversationDelete, conv.ID, d.ID, p)
+	checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditConversationDelete, conv.ID, d.ID, p)
 	if rows := nonZero(MustConversationRows(t, f.ctx, f.Harness, conv.ID)); len(rows) != 0 {
 		t.Errorf("ConversationRows after delete: %v, want all zero", rows)
 	}

@@ -43,6 +43,21 @@ type Harness struct {
 	// the given options, for the tests of configurable limits. It
 	// registers its own clean-up.
 	NewStore func(tb testing.TB, opts StoreOptions) convstore.Store
+
+	// ServerDoor, if set, says the store stands behind an API door of
+	// that name (the Go client over the native API): for every call made
+	// with a key (DeleteParams.ActorKeyID set), the server records its own
+	// door and request id in receipts and audit entries, and only the
+	// actor key and the client's request id are the caller's. The suite
+	// then expects that door and a request id of the server's (set, and
+	// neither the caller's RequestID nor its ClientRequestID). Calls
+	// without a key (operators') are recorded as passed.
+	ServerDoor string
+
+	// Skip names the subtests the store cannot run ("Group/Name", or a
+	// whole "Group"), each with the reason, which the skip reports. Keep
+	// it short: every entry is behaviour left unproven for that store.
+	Skip map[string]string
 }
 
 // StoreOptions are the engine options the suite sets through

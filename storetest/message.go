@@ -149,7 +149,7 @@ func testDeleteMessage(t *testing.T, f *fixture) {
 	if len(listed) != 2 || listed[0].ID != msgs[0].ID || listed[1].ID != msgs[2].ID {
 		t.Errorf("FindMessages after delete: %s, want %s", fmtIDs(idsOf(listed, msgID)), fmtIDs([]convstore.ID{msgs[0].ID, msgs[2].ID}))
 	}
-	e := checkAudit(t, f.ctx, f.Store, f.tenant.ID, convstore.AuditMessageDelete, conv.ID, msgs[1].ID, f.params)
+	e := checkAudit(t, f.ctx, f.Harness, f.tenant.ID, convstore.AuditMessageDelete, conv.ID, msgs[1].ID, f.params)
 	checkNoContent(t, "message.delete audit entry", e, msgs[1].Content)
 
 	err = f.Store.DeleteMessage(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID, f.params)
