@@ -1,0 +1,310 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/client"
+)
+
+// knownKey is a key whose secret the harness saw made.
+type knownKey struct {
+	id, tenant convstore.ID
+	admin      bool
+	revoked    bool
+	c          *client.Client
+}
+
+// httpStore is the store the suite calls: a client per key over HTTP for
+// every service a client implements, and the engine itself for the
+// operators' TenantService and the token flow's TokenService, which the
+// native API does not offer.
+//
+// A call goes through the client of the key its DeleteParams name as
+// actor, so receipts and audit entries record that key; other calls, and
+// those whose actor can no longer act (a revoked key), go through a live
+// admin key of the tenant. A tenant the harness never saw made gets the
+// client of another tenant, whose tenant rule answers for it.
+//
+// Errors reach the suite as the domain errors the client errors unwrap
+// to, after a check that each carries its status and request id: the
+// suite compares the texts of errors of different requests, which differ
+// in their request ids.
+type httpStore struct {
+	tb        testing.TB
+	engine    convstore.Store
+	url       string
+	hc        *http.Client
+	uploads   *connCount
+	anonymous *client.Client // no key: for Authenticate and Ping
+
+	mu      sync.Mutex
+	keys    map[convstore.ID]*knownKey
+	ordered []*knownKey // in the order the harness saw them
+}
+
+var _ convstore.Store = (*httpStore)(nil)
+
+// learn records a new key and its secret.
+func (s *httpStore) learn(k *convstore.NewKey) {
+	if k == nil {
+		return
+	}
+	kk := &knownKey{id: k.ID, tenant: k.TenantID, admin: k.Has(convstore.ScopeAdmin),
+		c: client.New(s.url, k.Secret, client.WithHTTPClient(s.hc))}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[k.ID] = kk
+	s.ordered = append(s.ordered, kk)
+}
+
+// revoked records a revoked key.
+func (s *httpStore) revoked(id convstore.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := s.keys[id]; k != nil {
+		k.revoked = true
+	}
+}
+
+// as returns the client to call tenant's services with, acting as actor
+// when it can.
+func (s *httpStore) as(tenant, actor convstore.ID) *client.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := s.keys[actor]; k != nil && !k.revoked && k.tenant == tenant {
+		return k.c
+	}
+	var live, stranger *client.Client
+	for _, k := range s.ordered {
+		switch {
+		case k.revoked:
+		case k.tenant == tenant && k.admin:
+			return k.c
+		case k.tenant == tenant && live == nil:
+			live = k.c
+		case stranger == nil:
+			stranger = k.c
+		}
+	}
+	if live != nil {
+		return live
+	}
+	if stranger == nil {
+		s.tb.Fatalf("overHTTP: no key to call tenant %s with", tenant.UUID())
+	}
+	return stranger
+}
+
+// of returns the client for tenant's calls without an actor.
+func (s *httpStore) of(tenant convstore.ID) *client.Client { return s.as(tenant, convstore.ID{}) }
+
+// domain returns the domain error a client error unwraps to, after
+// checking that it carries its status and request id.
+func (s *httpStore) domain(err error) error {
+	var ce *client.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	if ce.Status() < 400 || ce.RequestID() == "" {
+		s.tb.Errorf("overHTTP: an error without status or request id: %v", err)
+	}
+	return ce.Err
+}
+
+// TenantService: operators only, straight to the engine.
+
+func (s *httpStore) CreateTenant(ctx context.Context, name string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
+	t, k, err := s.engine.CreateTenant(ctx, name, p)
+	s.learn(k)
+	return t, k, err
+}
+
+func (s *httpStore) CreateTenantWithKey(ctx context.Context, name, secret string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
+	t, k, err := s.engine.CreateTenantWithKey(ctx, name, secret, p)
+	s.learn(k)
+	return t, k, err
+}
+
+func (s *httpStore) FindTenants(ctx context.Context) ([]*convstore.Tenant, error) {
+	return s.engine.FindTenants(ctx)
+}
+
+// TokenService: the Symbl door's token flow, straight to the engine.
+
+func (s *httpStore) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.ID, ttl time.Duration) (*convstore.AccessToken, string, error) {
+	return s.engine.CreateAccessToken(ctx, tenantID, keyID, ttl)
+}
+
+func (s *httpStore) AuthenticateAccessToken(ctx context.Context, secret string) (*convstore.APIKey, error) {
+	return s.engine.AuthenticateAccessToken(ctx, secret)
+}
+
+// KeyService.
+
+func (s *httpStore) Authenticate(ctx context.Context, secret string) (*convstore.APIKey, error) {
+	k, err := s.anonymous.Authenticate(ctx, secret)
+	return k, s.domain(err)
+}
+
+func (s *httpStore) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore.KeyCreate, p convstore.DeleteParams) (*convstore.NewKey, error) {
+	k, err := s.as(tenantID, p.ActorKeyID).CreateKey(ctx, tenantID, c, p)
+	s.learn(k)
+	return k, s.domain(err)
+}
+
+func (s *httpStore) FindKeys(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error) {
+	keys, err := s.of(tenantID).FindKeys(ctx, tenantID)
+	return keys, s.domain(err)
+}
+
+func (s *httpStore) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID, p convstore.DeleteParams) error {
+	err := s.as(tenantID, p.ActorKeyID).DeleteKey(ctx, tenantID, keyID, p)
+	if err == nil {
+		s.revoked(keyID)
+	}
+	return s.domain(err)
+}
+
+// ConversationService.
+
+func (s *httpStore) FindConversationByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
+	c, err := s.of(tenantID).FindConversationByID(ctx, tenantID, id)
+	return c, s.domain(err)
+}
+
+func (s *httpStore) FindConversationBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
+	c, err := s.of(tenantID).FindConversationBySeq(ctx, tenantID, seq)
+	return c, s.domain(err)
+}
+
+func (s *httpStore) FindConversationByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
+	c, err := s.of(tenantID).FindConversationByExternalID(ctx, tenantID, externalID)
+	return c, s.domain(err)
+}
+
+func (s *httpStore) CountConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) (int, error) {
+	n, err := s.of(tenantID).CountConversations(ctx, tenantID, f)
+	return n, s.domain(err)
+}
+
+func (s *httpStore) FindConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) ([]*convstore.Conversation, bool, error) {
+	cs, more, err := s.of(tenantID).FindConversations(ctx, tenantID, f)
+	return cs, more, s.domain(err)
+}
+
+func (s *httpStore) CreateConversation(ctx context.Context, tenantID convstore.ID, c *convstore.ConversationCreate) (*convstore.Conversation, []*convstore.Message, error) {
+	conv, msgs, err := s.of(tenantID).CreateConversation(ctx, tenantID, c)
+	return conv, msgs, s.domain(err)
+}
+
+func (s *httpStore) UpdateConversation(ctx context.Context, tenantID, id convstore.ID, u *convstore.ConversationUpdate) (*convstore.Conversation, error) {
+	c, err := s.of(tenantID).UpdateConversation(ctx, tenantID, id, u)
+	return c, s.domain(err)
+}
+
+func (s *httpStore) DeleteConversation(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Deletion, error) {
+	d, err := s.as(tenantID, p.ActorKeyID).DeleteConversation(ctx, tenantID, id, p)
+	return d, s.domain(err)
+}
+
+// MessageService.
+
+func (s *httpStore) FindMessageByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
+	m, err := s.of(tenantID).FindMessageByID(ctx, tenantID, conversationID, id)
+	return m, s.domain(err)
+}
+
+func (s *httpStore) FindMessages(ctx context.Context, tenantID, conversationID convstore.ID, f convstore.MessageFilter) ([]*convstore.Message, bool, error) {
+	ms, more, err := s.of(tenantID).FindMessages(ctx, tenantID, conversationID, f)
+	return ms, more, s.domain(err)
+}
+
+func (s *httpStore) CreateMessages(ctx context.Context, tenantID, conversationID convstore.ID, batch []*convstore.MessageCreate) ([]*convstore.Message, error) {
+	ms, err := s.of(tenantID).CreateMessages(ctx, tenantID, conversationID, batch)
+	return ms, s.domain(err)
+}
+
+func (s *httpStore) DeleteMessage(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
+	return s.domain(s.as(tenantID, p.ActorKeyID).DeleteMessage(ctx, tenantID, conversationID, id, p))
+}
+
+// ArtifactService.
+
+func (s *httpStore) FindArtifactByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error) {
+	a, err := s.of(tenantID).FindArtifactByID(ctx, tenantID, conversationID, id)
+	return a, s.domain(err)
+}
+
+func (s *httpStore) FindArtifacts(ctx context.Context, tenantID, conversationID convstore.ID, f convstore.ArtifactFilter) ([]*convstore.Artifact, bool, error) {
+	as, more, err := s.of(tenantID).FindArtifacts(ctx, tenantID, conversationID, f)
+	return as, more, s.domain(err)
+}
+
+func (s *httpStore) CreateArtifact(ctx context.Context, tenantID, conversationID convstore.ID, c *convstore.ArtifactCreate) (*convstore.Artifact, error) {
+	a, err := s.of(tenantID).CreateArtifact(ctx, tenantID, conversationID, c)
+	return a, s.domain(err)
+}
+
+func (s *httpStore) DeleteArtifact(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
+	return s.domain(s.as(tenantID, p.ActorKeyID).DeleteArtifact(ctx, tenantID, conversationID, id, p))
+}
+
+// AttachmentService.
+
+func (s *httpStore) PutAttachment(ctx context.Context, tenantID, conversationID convstore.ID, p *convstore.AttachmentPut) (*convstore.Attachment, error) {
+	var actor convstore.ID
+	if p != nil {
+		actor = p.Actor.ActorKeyID
+	}
+	a, err := s.as(tenantID, actor).PutAttachment(ctx, tenantID, conversationID, p)
+	return a, s.domain(err)
+}
+
+func (s *httpStore) FindAttachmentByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*convstore.Attachment, error) {
+	a, err := s.of(tenantID).FindAttachmentByName(ctx, tenantID, conversationID, name)
+	return a, s.domain(err)
+}
+
+func (s *httpStore) FindAttachments(ctx context.Context, tenantID, conversationID convstore.ID, f convstore.AttachmentFilter) ([]*convstore.Attachment, bool, error) {
+	as, more, err := s.of(tenantID).FindAttachments(ctx, tenantID, conversationID, f)
+	return as, more, s.domain(err)
+}
+
+func (s *httpStore) OpenAttachment(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*convstore.Attachment, io.ReadCloser, error) {
+	a, rc, err := s.of(tenantID).OpenAttachment(ctx, tenantID, conversationID, name)
+	return a, rc, s.domain(err)
+}
+
+func (s *httpStore) DeleteAttachment(ctx context.Context, tenantID, conversationID convstore.ID, name string, p convstore.DeleteParams) error {
+	return s.domain(s.as(tenantID, p.ActorKeyID).DeleteAttachment(ctx, tenantID, conversationID, name, p))
+}
+
+// DeletionService.
+
+func (s *httpStore) FindDeletionByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Deletion, error) {
+	d, err := s.of(tenantID).FindDeletionByID(ctx, tenantID, id)
+	return d, s.domain(err)
+}
+
+func (s *httpStore) FindDeletions(ctx context.Context, tenantID convstore.ID, f convstore.DeletionFilter) ([]*convstore.Deletion, bool, error) {
+	ds, more, err := s.of(tenantID).FindDeletions(ctx, tenantID, f)
+	return ds, more, s.domain(err)
+}
+
+func (s *httpStore) FindAuditEntries(ctx context.Context, tenantID convstore.ID, f convstore.AuditFilter) ([]*convstore.AuditEntry, bool, error) {
+	es, more, err := s.of(tenantID).FindAuditEntries(ctx, tenantID, f)
+	return es, more, s.domain(err)
+}
+
+// Ping asks the server whether it can serve (GET /readyz).
+func (s *httpStore) Ping(ctx context.Context) error { return s.domain(s.anonymous.Ready(ctx)) }
+
+// Close does nothing: the test's clean-ups stop the servers and engines.
+func (s *httpStore) Close() error { return nil }
