@@ -125,9 +125,10 @@ type Reader interface {
 	// KeyList returns the tenant's keys, oldest first (by id).
 	KeyList(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error)
 	// AccessTokenKey returns the key that the access token with this hash
-	// was issued for, if the token expires after now and the key still
-	// exists, in one statement. ENOTFOUND "access token" otherwise.
-	AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, error)
+	// was issued for, and when the token expires, if it expires after now
+	// and the key still exists, in one statement. ENOTFOUND "access token"
+	// otherwise.
+	AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error)
 
 	// ConversationGetByID returns a conversation. ENOTFOUND "conversation".
 	ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error)
@@ -217,8 +218,8 @@ type Tx interface {
 	// tokens. ENOTFOUND "key".
 	KeyDelete(ctx context.Context, tenantID, id convstore.ID) error
 	// KeyTouch sets each key's last use to the use's time where that is
-	// later than the stored one (or none is stored), in one statement per
-	// batch. Keys that are gone are skipped.
+	// later than the stored one (or none is stored). Keys that are gone
+	// are skipped.
 	KeyTouch(ctx context.Context, uses []KeyUse) error
 
 	// AccessTokenInsert stores an access token. ECONFLICT ErrTokenTaken

@@ -70,6 +70,14 @@ func (s nullTimeScan) Scan(v any) error {
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
+// nullMicros stores an optional time, NULL when nil.
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
 // metaArg stores metadata as a JSON object, NULL when empty.
 func metaArg(m convstore.Metadata) (any, error) {
 	if len(m) == 0 {
