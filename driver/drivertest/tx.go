@@ -12,6 +12,7 @@ import (
 var txTests = []test{
 	{"FailedWriteLeavesNothing", testFailedWrite},
 	{"ReadsSeeCommits", testReadsSeeCommits},
+	{"ReadIsOneSnapshot", testReadSnapshot},
 	{"CancelledBeforeStart", testCancelledBeforeStart},
 	{"Closed", testClosed},
 }
@@ -81,4 +82,30 @@ func testClosed(t *testing.T, f *fixture) {
 	wantCode(t, "Read after Close", f.drv.Read(f.ctx, func(ctx context.Context, r driver.Reader) error { return nil }), convstore.EUNAVAILABLE)
 	_, err := f.drv.Reads().TenantList(f.ctx)
 	wantCode(t, "Reads after Close", err, convstore.EUNAVAILABLE)
+}
+
+// Every operation of one Read sees the same snapshot: a write that
+// commits meanwhile is not seen (PostgreSQL: REPEATABLE READ, not its
+// default READ COMMITTED; SQLite: one WAL snapshot).
+func testReadSnapshot(t *testing.T, f *fixture) {
+	f.tenant(t)
+	err := f.drv.Read(f.ctx, func(ctx context.Context, r driver.Reader) error {
+		before, err := r.TenantList(ctx)
+		if err != nil {
+			return err
+		}
+		f.tenant(t) // commits while the read is open
+		after, err := r.TenantList(ctx)
+		if err != nil {
+			return err
+		}
+		if len(after) != len(before) {
+			t.Errorf("one read saw %d then %d tenants: a write committed meanwhile is visible", len(before), len(after))
+		}
+		return nil
+	})
+	must(t, err)
+	if list, _ := f.drv.Reads().TenantList(f.ctx); len(list) != 2 {
+		t.Errorf("%d tenants after the read, want 2", len(list))
+	}
 }
