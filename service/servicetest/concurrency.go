@@ -3,9 +3,9 @@ package servicetest
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/convstore/convstore"
 )
@@ -116,7 +116,9 @@ func testAppendVsDelete(t *testing.T, f *fixture) {
 		go func() {
 			defer wg.Done()
 			<-start
-			time.Sleep(time.Duration(round%4) * 500 * time.Microsecond) // vary who wins
+			for range round % 4 * 100 { // vary who wins
+				runtime.Gosched()
+			}
 			d, err := f.Store.DeleteConversation(f.ctx, f.tenant.ID, conv.ID, f.params)
 			if err != nil {
 				failures.add("round %d: DeleteConversation racing appends: %v", round, err)

@@ -174,7 +174,7 @@ func testConversationValidation(t *testing.T, f *fixture) {
 func updateUntilMoved(t *testing.T, f *fixture, id convstore.ID, prev time.Time, u *convstore.ConversationUpdate) *convstore.Conversation {
 	t.Helper()
 	for _, wait := range []time.Duration{2 * time.Millisecond, 20 * time.Millisecond, 1100 * time.Millisecond} {
-		time.Sleep(wait)
+		f.pass(wait)
 		got, err := f.Store.UpdateConversation(f.ctx, f.tenant.ID, id, u)
 		if err != nil {
 			t.Fatalf("UpdateConversation: %v", err)

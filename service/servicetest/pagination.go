@@ -109,7 +109,7 @@ func testPageConversationTimes(t *testing.T, f *fixture) {
 		}
 		c, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, nil)
 		distinct[c.CreatedAt.UnixNano()] = true
-		time.Sleep(3 * time.Millisecond)
+		f.pass(3 * time.Millisecond)
 	}
 	// Bounds are taken from stored values, as a caller would see them.
 	convs := mustListAll(t, f.ctx, conversationLister(f, convstore.ConversationFilter{}), convID, convstore.OrderAsc)

@@ -1,6 +1,9 @@
 package servicetest
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // skipLegacy skips a test that pins a rule a legacy engine (see
 // Harness.Legacy) still breaks, naming the divergence.
@@ -19,4 +22,15 @@ func (f *fixture) needClock(t *testing.T) *Clock {
 		t.Skip("the store's clock cannot be moved; the time-bound part needs it")
 	}
 	return f.Clock
+}
+
+// pass lets d pass for the store: it moves the store's clock when the
+// suite can, and otherwise waits (an engine whose clock the suite cannot
+// move, whose stored times must still differ).
+func (f *fixture) pass(d time.Duration) {
+	if f.Clock != nil {
+		f.Clock.Advance(d)
+		return
+	}
+	time.Sleep(d)
 }
