@@ -17,6 +17,7 @@ import (
 	v1 "github.com/convstore/convstore/http/v1"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -48,10 +49,11 @@ func openStores(b *testing.B, engine string, nodes int) []convstore.Store {
 		if err != nil {
 			b.Fatal(err)
 		}
-		db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs})
+		drv, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		db := service.New(drv, blobs, service.Options{})
 		b.Cleanup(func() { db.Close() })
 		stores[0] = db
 	case "postgres":

@@ -117,6 +117,9 @@ func conversationQuery(sql string, tenantID convstore.ID, f convstore.Conversati
 	if f.UserID != "" {
 		q.where("user_id = ?", f.UserID)
 	}
+	if f.Seq != 0 {
+		q.where("seq = ?", f.Seq)
+	}
 	// Stored times are whole microseconds; bounds with nanoseconds are
 	// rounded so that the comparison stays exact: created_at > t holds
 	// exactly when created_at > t rounded down, and created_at < t exactly

@@ -4,9 +4,9 @@ import (
 	"testing"
 
 	"github.com/convstore/convstore/postgres/pgtest"
-	"github.com/convstore/convstore/storetest"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, pgtest.Harness)
+	servicetest.Run(t, pgtest.Harness)
 }

@@ -22,8 +22,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/blob"
 	"github.com/convstore/convstore/postgres"
-	"github.com/convstore/convstore/storetest"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
 // EnvURL is the environment variable naming the test database.
@@ -152,23 +153,36 @@ func Open(tb testing.TB) *postgres.DB {
 }
 
 // Harness opens a store in a fresh schema for the conformance suite:
-// storetest.Run(t, pgtest.Harness).
-func Harness(tb testing.TB) *storetest.Harness {
+// servicetest.Run(t, pgtest.Harness). Its nodes share the schema.
+func Harness(tb testing.TB) *servicetest.Harness {
 	tb.Helper()
-	return HarnessFor(Open(tb))
+	schema := NewSchema(tb)
+	h := HarnessFor(OpenSchema(tb, schema, postgres.Options{}))
+	h.NewNode = func(tb testing.TB) convstore.Store { return OpenSchema(tb, schema, postgres.Options{}) }
+	h.Legacy = "the PostgreSQL engine"
+	return h
 }
 
 // HarnessFor returns the conformance harness of an open store.
-func HarnessFor(db *postgres.DB) *storetest.Harness {
-	return &storetest.Harness{
+func HarnessFor(db *postgres.DB) *servicetest.Harness {
+	return &servicetest.Harness{
 		Store:             db,
 		Blobs:             db.Blobs(),
 		RowCounts:         db.RowCounts,
 		ConversationRows:  db.ConversationRows,
 		SweepAccessTokens: db.SweepAccessTokens,
 		WaitBlobRemovals:  db.WaitBlobRemovals,
-		NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
-			return OpenSchema(tb, NewSchema(tb), postgres.Options{MaxConversationMessages: o.MaxConversationMessages})
+		NewStore: func(tb testing.TB, o servicetest.StoreOptions) convstore.Store {
+			opts := postgres.Options{MaxConversationMessages: o.MaxConversationMessages}
+			if o.WrapBlobs != nil {
+				// The built-in store needs the pool: wrap a file store.
+				fs, err := blob.NewFS(tb.TempDir())
+				if err != nil {
+					tb.Fatal(err)
+				}
+				opts.Blobs = o.WrapBlobs(fs)
+			}
+			return OpenSchema(tb, NewSchema(tb), opts)
 		},
 	}
 }
