@@ -19,6 +19,9 @@ func idArg(id convstore.ID) any {
 	return id[:]
 }
 
+// idBytes returns id's 16 bytes.
+func idBytes(id convstore.ID) []byte { return id[:] }
+
 // idsArg returns ids as a bytea[] argument.
 func idsArg(ids []convstore.ID) [][]byte {
 	out := make([][]byte, len(ids))

@@ -21,9 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/postgres"
-	"github.com/convstore/convstore/storetest"
 )
 
 // EnvURL is the environment variable naming the test database.
@@ -149,28 +147,6 @@ func OpenURL(tb testing.TB, url, schema string, opts postgres.Options) *postgres
 func Open(tb testing.TB) *postgres.DB {
 	tb.Helper()
 	return OpenSchema(tb, NewSchema(tb), postgres.Options{})
-}
-
-// Harness opens a store in a fresh schema for the conformance suite:
-// storetest.Run(t, pgtest.Harness).
-func Harness(tb testing.TB) *storetest.Harness {
-	tb.Helper()
-	return HarnessFor(Open(tb))
-}
-
-// HarnessFor returns the conformance harness of an open store.
-func HarnessFor(db *postgres.DB) *storetest.Harness {
-	return &storetest.Harness{
-		Store:             db,
-		Blobs:             db.Blobs(),
-		RowCounts:         db.RowCounts,
-		ConversationRows:  db.ConversationRows,
-		SweepAccessTokens: db.SweepAccessTokens,
-		WaitBlobRemovals:  db.WaitBlobRemovals,
-		NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
-			return OpenSchema(tb, NewSchema(tb), postgres.Options{MaxConversationMessages: o.MaxConversationMessages})
-		},
-	}
 }
 
 // Logger returns a logger that writes to tb's log, and drops records
