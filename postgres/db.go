@@ -261,4 +261,6 @@ func (db *DB) Reads() driver.Reader { return db.reads }
 
 // Blobs returns a blob store that keeps attachment bytes in this database
 // (see BlobStore), over the driver's pool.
-func (db *DB) Blobs() *BlobStore { return &BlobStore{conns: db.conns, chunkSize: ChunkSize, pool: db.pool} }
+func (db *DB) Blobs() *BlobStore {
+	return &BlobStore{conns: db.conns, chunkSize: ChunkSize, pool: db.pool}
+}

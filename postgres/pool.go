@@ -110,7 +110,9 @@ func (s statements) exec(ctx context.Context, fresh bool, sql string, args []any
 	return conn.Exec(ctx, sql, args...)
 }
 
-func (s statements) conn(ctx context.Context, fresh bool) (*pgxpool.Conn, error) { return s.c.take(ctx, fresh) }
+func (s statements) conn(ctx context.Context, fresh bool) (*pgxpool.Conn, error) {
+	return s.c.take(ctx, fresh)
+}
 
 // take is fresh if fresh is set, else acquire.
 func (c *conns) take(ctx context.Context, fresh bool) (*pgxpool.Conn, error) {
