@@ -21,7 +21,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/driver/drivertest"
 	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
 // EnvURL is the environment variable naming the test database.
@@ -110,7 +115,7 @@ func NewSchema(tb testing.TB) string {
 	return schema
 }
 
-// OpenSchema opens a store in schema (from NewSchema) with opts, logging to
+// OpenSchema opens a driver in schema (from NewSchema) with opts, logging to
 // tb unless opts has a logger, with a pool of 4 connections unless opts
 // say otherwise, and closes it when tb ends. Several stores
 // opened on one schema share its data, like nodes sharing a database.
@@ -143,10 +148,87 @@ func OpenURL(tb testing.TB, url, schema string, opts postgres.Options) *postgres
 	return db
 }
 
-// Open opens a store in a fresh schema.
-func Open(tb testing.TB) *postgres.DB {
+// DriverHarness opens a driver in a fresh schema for the driver
+// conformance suite: drivertest.Run(t, pgtest.DriverHarness).
+func DriverHarness(tb testing.TB) *drivertest.Harness {
 	tb.Helper()
-	return OpenSchema(tb, NewSchema(tb), postgres.Options{})
+	schema := NewSchema(tb)
+	return &drivertest.Harness{
+		Driver:    OpenSchema(tb, schema, postgres.Options{}),
+		RowCounts: NewTables(tb, schema).RowCounts,
+		Close:     true,
+	}
+}
+
+// ServiceHarness is the service conformance suite's harness: a service
+// over this driver in a fresh schema, each node (Harness.NewNode) with a
+// driver of its own: servicetest.Run(t, pgtest.ServiceHarness).
+var ServiceHarness = servicetest.ServiceHarness(Database)
+
+// Database creates a fresh schema for services over the driver: each
+// node opens its own driver on it, like nodes sharing a database. The
+// blob store is the built-in one, over a small pool of its own.
+func Database(tb testing.TB) *servicetest.Database {
+	tb.Helper()
+	return DatabaseIn(tb, NewSchema(tb), postgres.Options{})
+}
+
+// DatabaseIn is Database on schema, each node's driver opened with opts.
+func DatabaseIn(tb testing.TB, schema string, opts postgres.Options) *servicetest.Database {
+	tb.Helper()
+	tables := NewTables(tb, schema)
+	blobs := OpenSchema(tb, schema, postgres.Options{MaxConns: 2}).Blobs()
+	return &servicetest.Database{
+		Open:             func(tb testing.TB) driver.Driver { return OpenSchema(tb, schema, opts) },
+		Blobs:            blobs,
+		RowCounts:        tables.RowCounts,
+		ConversationRows: tables.ConversationRows,
+	}
+}
+
+// Node is one node of a PostgreSQL deployment in a test: a service over
+// a driver of its own, on a schema other nodes may share.
+type Node struct {
+	*service.Service
+	DB *postgres.DB
+}
+
+// NodeOptions configure OpenNode; the zero value is usable.
+type NodeOptions struct {
+	URL     string              // the database's URL; "" means the test database (URL)
+	Driver  postgres.Options    // Schema is OpenNode's
+	Service service.Options     // Logger defaults to the test's log
+	Blobs   convstore.BlobStore // nil means the driver's own (DB.Blobs)
+}
+
+// OpenNode opens a node on schema (from NewSchema), closed when tb ends.
+func OpenNode(tb testing.TB, schema string, o NodeOptions) *Node {
+	tb.Helper()
+	if o.URL == "" {
+		o.URL = URL(tb)
+	}
+	return NodeOver(tb, OpenURL(tb, o.URL, schema, o.Driver), o.Blobs, o.Service)
+}
+
+// NodeOver opens a node over an open driver, with blobs (nil: the
+// driver's own) and opts, closed (with the driver) when tb ends.
+func NodeOver(tb testing.TB, db *postgres.DB, blobs convstore.BlobStore, opts service.Options) *Node {
+	tb.Helper()
+	if blobs == nil {
+		blobs = db.Blobs()
+	}
+	if opts.Logger == nil {
+		opts.Logger = Logger(tb)
+	}
+	svc := service.New(db, blobs, opts)
+	tb.Cleanup(func() { svc.Close() })
+	return &Node{Service: svc, DB: db}
+}
+
+// Open opens a node in a fresh schema.
+func Open(tb testing.TB) *Node {
+	tb.Helper()
+	return OpenNode(tb, NewSchema(tb), NodeOptions{})
 }
 
 // Logger returns a logger that writes to tb's log, and drops records
