@@ -47,9 +47,9 @@ type writeReq struct {
 // fsync of the WAL under synchronous=FULL) makes them all durable. Each
 // caller is answered after that commit, never before.
 type committer struct {
-	w        *sql.DB
-	maxBatch int
-	waited   func(since time.Time) // reports how long a write waited to run
+	w         *sql.DB
+	maxBatch  int
+	waited    func(since time.Time) // reports how long a write waited to run
 	translate func(error) error     // the driver's error translation
 
 	reqs chan *writeReq
@@ -64,11 +64,11 @@ func newCommitter(w *sql.DB, maxBatch int, waited func(time.Time), translate fun
 	c := &committer{
 		w:         w,
 		translate: translate,
-		waited:   waited,
-		maxBatch: max(1, maxBatch),
-		reqs:     make(chan *writeReq, max(1, maxBatch)),
-		stop:     make(chan struct{}),
-		exited:   make(chan struct{}),
+		waited:    waited,
+		maxBatch:  max(1, maxBatch),
+		reqs:      make(chan *writeReq, max(1, maxBatch)),
+		stop:      make(chan struct{}),
+		exited:    make(chan struct{}),
 	}
 	go c.loop()
 	return c

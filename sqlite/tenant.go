@@ -9,6 +9,7 @@ import (
 
 var (
 	qTenantGet    = stmt(`SELECT id, name, created_at FROM tenants WHERE id = ?`)
+	qTenantExists = stmt(`SELECT 1 FROM tenants WHERE id = ?`)
 	qTenantList   = stmt(`SELECT id, name, created_at FROM tenants ORDER BY id`)
 	qTenantInsert = stmt(`INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
 )
@@ -37,5 +38,5 @@ func (o *ops) TenantInsert(ctx context.Context, t *convstore.Tenant) error {
 // TenantLock only checks that the tenant exists: with one writer, the
 // writes that check a rule across its keys never interleave.
 func (o *ops) TenantLock(ctx context.Context, id convstore.ID) error {
-	return o.exists(ctx, qTenantGet, "tenant", idArg(id))
+	return o.exists(ctx, qTenantExists, "tenant", idArg(id))
 }

@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"bytes"
@@ -176,7 +176,7 @@ func testAttachmentTooLarge(t *testing.T, f *fixture) {
 // failingReader returns some bytes and then an error.
 type failingReader struct{ n int }
 
-var errBodyBroken = errors.New("storetest: body broke off")
+var errBodyBroken = errors.New("servicetest: body broke off")
 
 func (r *failingReader) Read(p []byte) (int, error) {
 	if r.n <= 0 {

@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func setup(tb testing.TB, newHarness NewHarnessFunc) *fixture {
 	}
 	f := &fixture{Harness: h, ctx: testCtx(tb)}
 	f.tenant, f.key = MustCreateTenant(tb, f.ctx, h.Store, uniqueName("tenant"))
-	f.params = convstore.DeleteParams{ActorKeyID: f.key.ID, RequestID: uniqueName("req"), Door: "storetest", ClientRequestID: uniqueName("client-req")}
+	f.params = convstore.DeleteParams{ActorKeyID: f.key.ID, RequestID: uniqueName("req"), Door: "servicetest", ClientRequestID: uniqueName("client-req")}
 	return f
 }
 
@@ -77,8 +77,8 @@ func uniqueName(prefix string) string {
 func randomID() convstore.ID { return convstore.NewID() }
 
 // operator is the actor of the suite's tenant creations: an operator (no
-// key) working through the door "storetest".
-var operator = convstore.DeleteParams{Door: "storetest"}
+// key) working through the door "servicetest".
+var operator = convstore.DeleteParams{Door: "servicetest"}
 
 // MustCreateTenant creates a tenant (as operator) and fails the test on
 // error.

@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"bytes"
@@ -36,15 +36,15 @@ func buildWorld(t *testing.T, f *fixture, tenant *convstore.Tenant, key *convsto
 		AgentID: "agent-" + label, UserID: "user-" + label, Title: "title " + label, Messages: textMessages(label, 3),
 	})
 	w.msg = msgs[0]
-	if err := s.DeleteMessage(ctx, id, w.conv.ID, msgs[2].ID, convstore.DeleteParams{ActorKeyID: key.ID, Door: "storetest"}); err != nil {
+	if err := s.DeleteMessage(ctx, id, w.conv.ID, msgs[2].ID, convstore.DeleteParams{ActorKeyID: key.ID, Door: "servicetest"}); err != nil {
 		t.Fatal(err)
 	}
 	w.artifact = MustCreateArtifact(t, ctx, s, id, w.conv.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "summary " + label})
 	w.attachment = MustPutAttachment(t, ctx, s, id, w.conv.ID, "shared-name.txt", []byte("bytes of "+label))
 	gone, _ := MustCreateConversation(t, ctx, s, id, &convstore.ConversationCreate{Messages: textMessages(label, 1)})
-	w.deletion = MustDeleteConversation(t, ctx, s, id, gone.ID, convstore.DeleteParams{ActorKeyID: key.ID, Door: "storetest"})
+	w.deletion = MustDeleteConversation(t, ctx, s, id, gone.ID, convstore.DeleteParams{ActorKeyID: key.ID, Door: "servicetest"})
 	var err error
-	w.extraKey, err = s.CreateKey(ctx, id, &convstore.KeyCreate{Name: "extra", Scopes: []convstore.Scope{convstore.ScopeRead}}, convstore.DeleteParams{ActorKeyID: key.ID, Door: "storetest"})
+	w.extraKey, err = s.CreateKey(ctx, id, &convstore.KeyCreate{Name: "extra", Scopes: []convstore.Scope{convstore.ScopeRead}}, convstore.DeleteParams{ActorKeyID: key.ID, Door: "servicetest"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func testForeignIDs(t *testing.T, f *fixture) {
 	blobsBefore := MustBlobKeys(t, ctx, f.Blobs)
 
 	B := b.tenant.ID
-	p := convstore.DeleteParams{ActorKeyID: b.key.ID, Door: "storetest", RequestID: "isolation"}
+	p := convstore.DeleteParams{ActorKeyID: b.key.ID, Door: "servicetest", RequestID: "isolation"}
 	title := "hijacked"
 	missingSeq := convstore.NewSeq(randomID())
 	put := func(convID convstore.ID) error {

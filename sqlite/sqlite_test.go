@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/blob"
+	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/driver/drivertest"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
+)
+
+func TestService(t *testing.T) {
+	servicetest.Run(t, servicetest.ServiceHarness(newDatabase))
+}
+
+func TestDriver(t *testing.T) {
+	drivertest.Run(t, func(tb testing.TB) *drivertest.Harness {
+		db := newDatabase(tb)
+		return &drivertest.Harness{Driver: db.Open(tb), RowCounts: db.RowCounts, SingleWriter: true, Close: true}
+	})
+}
+
+// dataTables are the tables holding tenant data, for RowCounts.
+// blob_removals (a work queue) and goose_db_version are not tenant data.
+var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
+
+// conversationTables count the rows that refer to a conversation. Receipts
+// and audit entries name it too, but outlive it by design, so they are not
+// counted: after a delete every count here must be zero.
+var conversationTables = map[string]string{
+	"conversations": "id",
+	"messages":      "conversation_id",
+	"artifacts":     "conversation_id",
+	"attachments":   "conversation_id",
+}
+
+// newDatabase creates a database file and a blob directory in a
+// temporary directory.
+func newDatabase(tb testing.TB) *servicetest.Database {
+	return databaseIn(tb, tb.TempDir(), nil)
+}
+
+// databaseIn is the database at dir/db/convstore.db with blobs under
+// dir/blobs, or in the given blob store.
+func databaseIn(tb testing.TB, dir string, blobs convstore.BlobStore) *servicetest.Database {
+	tb.Helper()
+	if blobs == nil {
+		fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		blobs = fs
+	}
+	path := filepath.Join(dir, "db", "convstore.db")
+	// A reader of its own, for the counts: the drivers under test may be
+	// closed before the suite counts.
+	var counter *DB
+	count := func(tb testing.TB) *DB {
+		if counter == nil {
+			counter = openDriver(tb, path)
+		}
+		return counter
+	}
+	return &servicetest.Database{
+		Open:  func(tb testing.TB) driver.Driver { return openDriver(tb, path) },
+		Blobs: blobs,
+		RowCounts: func(ctx context.Context) (map[string]int, error) {
+			out := map[string]int{}
+			for _, table := range dataTables {
+				var n int
+				if err := count(tb).r.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+					return nil, err
+				}
+				out[table] = n
+			}
+			return out, nil
+		},
+		ConversationRows: func(ctx context.Context, id convstore.ID) (map[string]int, error) {
+			out := map[string]int{}
+			for table, col := range conversationTables {
+				var n int
+				if err := count(tb).r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+col+` = ?`, idArg(id)).Scan(&n); err != nil {
+					return nil, err
+				}
+				out[table] = n
+			}
+			return out, nil
+		},
+	}
+}
+
+// openDriver opens the driver at path, closed at the end of the test (a
+// service over it closes it earlier; closing twice is harmless).
+func openDriver(tb testing.TB, path string) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), path, Options{Logger: servicetest.Logger(tb)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openTest opens a service over a fresh driver at dir/db/convstore.db
+// with blobs under dir/blobs (or the given blob store), closed at the end
+// of the test, and returns it with its driver and the file blob store.
+func openTest(tb testing.TB, dir string, blobs convstore.BlobStore) (*service.Service, *DB, *blob.FS) {
+	tb.Helper()
+	fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if blobs == nil {
+		blobs = fs
+	}
+	db := openDriver(tb, filepath.Join(dir, "db", "convstore.db"))
+	svc := service.New(db, blobs, service.Options{Logger: servicetest.Logger(tb), SweepOrphansAtStart: true})
+	tb.Cleanup(func() { svc.Close() })
+	return svc, db, fs
+}
