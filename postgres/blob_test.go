@@ -105,8 +105,10 @@ func TestBlobStoreBasics(t *testing.T) {
 // from a reader that generates it, and checks that neither writing nor
 // reading holds it in memory: the heap in use stays far below its size,
 // and its chunks reach the database while the body is still being read.
+//
+// Not parallel: it measures the process's heap, which parallel tests
+// would grow; Go runs it before every parallel test of the package.
 func TestLargeAttachmentStreams(t *testing.T) {
-	t.Parallel()
 	const size = 50 << 20
 	db := pgtest.Open(t)
 	ctx := testCtx(t)
