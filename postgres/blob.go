@@ -25,7 +25,7 @@ const maxBlobKeyLen = 128
 // BlobStore is a convstore.BlobStore that keeps attachment bytes in
 // PostgreSQL itself, in the blobs and blob_chunks tables of the store's
 // schema, so that every node serves every attachment without a shared
-// disk. Open uses it when Options.Blobs is nil.
+// disk. DB.Blobs returns one over the driver's pool.
 //
 // Put streams the body in ChunkSize pieces, each inserted as it is read,
 // inside one transaction: a failed or too-large Put rolls back and leaves

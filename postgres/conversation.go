@@ -17,14 +17,14 @@ func scanConversation(row pgx.Row) (*convstore.Conversation, error) {
 	c := &convstore.Conversation{}
 	var external *string
 	err := row.Scan(scanID(&c.TenantID), scanID(&c.ID), &c.Seq, &c.AgentID, &c.UserID, &external, &c.Title,
-		scanMetadata(&c.Metadata), &c.MessageCount, &c.CreatedAt, &c.UpdatedAt)
+		&c.Metadata, &c.MessageCount, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
 	if external != nil {
 		c.ExternalID = *external
 	}
-	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.Metadata, c.CreatedAt, c.UpdatedAt = noEmpty(c.Metadata), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
 }
 

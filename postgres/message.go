@@ -19,11 +19,12 @@ func scanMessage(row pgx.Row, extra ...any) (*convstore.Message, error) {
 	var parts *string
 	var start, end *int64
 	dest := append([]any{scanID(&m.ConversationID), scanID(&m.ID), &m.Role, &m.Content, &parts, &m.AuthorName,
-		&start, &end, scanMetadata(&m.Metadata), &m.CreatedAt}, extra...)
+		&start, &end, &m.Metadata, &m.CreatedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	m.Parts, m.StartOffset, m.EndOffset, m.CreatedAt = jsonBytes(parts), durationOf(start), durationOf(end), m.CreatedAt.UTC()
+	m.Metadata = noEmpty(m.Metadata)
 	return m, nil
 }
 
