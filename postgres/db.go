@@ -264,3 +264,7 @@ func (db *DB) Reads() driver.Reader { return db.reads }
 func (db *DB) Blobs() *BlobStore {
 	return &BlobStore{conns: db.conns, chunkSize: ChunkSize, pool: db.pool}
 }
+
+// Schema returns the schema the database lives in (Options.Schema), or ""
+// for the connection's own search_path.
+func (db *DB) Schema() string { return db.schema }
