@@ -35,6 +35,10 @@ const EnvURL = "CONVSTORE_TEST_POSTGRES_URL"
 // defaultMaxConns is the pool size of test stores unless opts say.
 const defaultMaxConns = 4
 
+// testWaitTimeout is the lock and acquire timeout of test drivers unless
+// their options say otherwise.
+const testWaitTimeout = 30 * time.Second
+
 // setupTimeout bounds opening a store and dropping its schema.
 const setupTimeout = time.Minute
 
@@ -134,6 +138,15 @@ func OpenURL(tb testing.TB, url, schema string, opts postgres.Options) *postgres
 		// server (max_connections is 100 by default): small pools keep
 		// many of them within it.
 		opts.MaxConns = defaultMaxConns
+	}
+	// The suites test rules, not waits: on a loaded machine (tests in
+	// parallel, -race) 40 appends queued on one conversation may take
+	// longer than the default 5 s turn. The tests of timeouts set theirs.
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = testWaitTimeout
+	}
+	if opts.AcquireTimeout == 0 {
+		opts.AcquireTimeout = testWaitTimeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = Logger(tb)
