@@ -15,6 +15,7 @@ import (
 	"github.com/convstore/convstore/client"
 	convhttp "github.com/convstore/convstore/http"
 	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -43,10 +44,11 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs, Logger: logger})
+	drv, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
+	db := service.New(drv, blobs, service.Options{Logger: logger})
 	t.Cleanup(func() { db.Close() })
 	_, key, err := db.CreateTenant(ctx, "acme", convstore.DeleteParams{Door: "test"})
 	if err != nil {

@@ -274,8 +274,7 @@ func TestPostgresMetrics(t *testing.T) {
 	t.Parallel()
 	db := pgtest.OpenNode(t, pgtest.NewSchema(t), pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 3}})
 	met := metrics.New(nil)
-	met.Instrument(db.Service) // the blob-removal queue
-	met.Instrument(db.DB)      // the pool
+	met.Instrument(db.Service) // the blob-removal queue, and the driver's pool
 	mts := httptest.NewServer(met.Handler(false))
 	t.Cleanup(mts.Close)
 	ctx := context.Background()

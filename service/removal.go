@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/convstore/convstore/driver"
@@ -33,24 +32,19 @@ func (s *Service) WaitBlobRemovals(ctx context.Context) error {
 	return s.removals.Wait(ctx)
 }
 
-// removeBlobs is the background worker's job: it claims the queue entries
-// of keys (skipping those another node's sweep holds), removes their
-// blobs and drops the entries of those removed, in one transaction. A
-// blob that cannot be removed stays queued, due, for the sweeper.
+// removeBlobs is the background worker's job: it removes the blobs of
+// keys, whose removal a committed transaction queued (due now), then
+// drops the queue entries of those removed. The blobs are removed outside
+// any transaction: a slow blob store must not hold a write (on SQLite,
+// the only writer) meanwhile, and the keys are unreferenced for good, so
+// removing one twice (a sweeper on another node) is harmless. A blob that
+// cannot be removed stays queued, due, for the sweeper.
 func (s *Service) removeBlobs(ctx context.Context, keys []string) {
 	ctx, cancel := context.WithTimeout(ctx, removalTimeout)
 	defer cancel()
-	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-		claimed, err := tx.BlobRemovalClaim(ctx, keys)
-		if err != nil {
-			return err
-		}
-		done, _ := s.deleteBlobs(ctx, claimed)
-		_, err = tx.BlobRemovalForget(ctx, done)
-		return err
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		s.logger.Warn("removing blobs after commit failed; left for the sweeper", "keys", len(keys), "error", err)
+	done, _ := s.deleteBlobs(ctx, keys)
+	if len(done) > 0 {
+		s.forgetRemovals(ctx, done)
 	}
 }
 

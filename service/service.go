@@ -190,9 +190,9 @@ func (s *Service) Ping(ctx context.Context) error { return s.drv.Ping(ctx) }
 // next sweep), writes the key uses not yet written, and closes the driver.
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
+		s.removals.Close()
 		close(s.stopUses)
 		<-s.usesDone
-		s.removals.Close()
 		s.closeErr = s.drv.Close()
 	})
 	return s.closeErr

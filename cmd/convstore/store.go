@@ -20,7 +20,8 @@ import (
 
 // openStore opens the engine the configuration names, creating the data
 // directory, the blob directory and the SQLite database file as needed. It
-// is the one place that picks concrete engine types.
+// is the one place that picks concrete engine types: the service tier over
+// the SQLite or the PostgreSQL driver.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.Store, error) {
 	engine, err := cfg.Engine()
 	if err != nil {
@@ -46,11 +47,17 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Blobs: blobs, Logger: logger, MaxConversationMessages: cfg.MaxConversationMessages})
+	drv, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
-	return db, nil
+	// One process serves a SQLite database, so listing the blob store for
+	// orphans at every start is cheap and catches what a crash left.
+	return service.New(drv, blobs, service.Options{
+		Logger:                  logger,
+		MaxConversationMessages: cfg.MaxConversationMessages,
+		SweepOrphansAtStart:     true,
+	}), nil
 }
 
 // openFSBlobs creates the data and blob directories and opens the

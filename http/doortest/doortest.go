@@ -21,6 +21,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
 	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -47,23 +48,22 @@ type Env struct {
 // test ends.
 func New(tb testing.TB) *Env {
 	tb.Helper()
-	return NewWithOptions(tb, sqlite.Options{})
+	return NewWithOptions(tb, service.Options{})
 }
 
-// NewWithOptions is New with engine options, such as a small message cap;
-// Blobs is set by NewWithOptions.
-func NewWithOptions(tb testing.TB, opts sqlite.Options) *Env {
+// NewWithOptions is New with service options, such as a small message cap.
+func NewWithOptions(tb testing.TB, opts service.Options) *Env {
 	tb.Helper()
 	dir := tb.TempDir()
 	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	opts.Blobs = blobs
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), opts)
+	drv, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	db := service.New(drv, blobs, opts)
 	tb.Cleanup(func() { _ = db.Close() })
 	e := NewWithStore(tb, db)
 	e.DBPath, e.BlobDir = filepath.Join(dir, "convstore.db"), filepath.Join(dir, "blobs")

@@ -17,6 +17,7 @@ import (
 	"github.com/convstore/convstore/blob"
 	convhttp "github.com/convstore/convstore/http"
 	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -40,17 +41,18 @@ func (s *syncBuffer) String() string {
 
 // MustOpenStore opens a fresh SQLite store with file blobs in a temporary
 // directory; it is closed when the test ends.
-func MustOpenStore(tb testing.TB) *sqlite.DB {
+func MustOpenStore(tb testing.TB) *service.Service {
 	tb.Helper()
 	dir := tb.TempDir()
 	fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: fs})
+	drv, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	db := service.New(drv, fs, service.Options{})
 	tb.Cleanup(func() { _ = db.Close() })
 	return db
 }

@@ -26,6 +26,9 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Deletion", deletionTests},
 		{"Isolation", isolationTests},
 		{"Concurrency", concurrencyTests},
+		{"Divergences", divergenceTests},
+		{"Authentication", authTests},
+		{"Digests", digestTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -45,8 +46,15 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 			SweepAccessTokens: svc.SweepAccessTokens,
 			FlushKeyUses:      svc.FlushKeyUses,
 			Clock:             clock,
+			AuthCacheTTL:      service.DefaultAuthCacheTTL,
 			NewStore: func(tb testing.TB, o StoreOptions) convstore.Store {
-				return OpenService(tb, newDatabase(tb), service.Options{Logger: Logger(tb), MaxConversationMessages: o.MaxConversationMessages})
+				db := newDatabase(tb)
+				if o.WrapBlobs != nil {
+					wrapped := *db
+					wrapped.Blobs = o.WrapBlobs(db.Blobs)
+					db = &wrapped
+				}
+				return OpenService(tb, db, service.Options{Logger: Logger(tb), MaxConversationMessages: o.MaxConversationMessages})
 			},
 			NewNode: func(tb testing.TB) convstore.Store {
 				return OpenService(tb, db, service.Options{Now: clock.Now, Logger: Logger(tb)})
@@ -64,14 +72,22 @@ func OpenService(tb testing.TB, db *Database, opts service.Options) *service.Ser
 	return svc
 }
 
-// Logger returns a logger that writes to tb's log.
+// Logger returns a logger that writes to tb's log, and drops records
+// once tb has ended (background work may still log then).
 func Logger(tb testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := &tbWriter{tb: tb}
+	tb.Cleanup(func() { w.done.Store(true) })
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type tbWriter struct{ tb testing.TB }
+type tbWriter struct {
+	tb   testing.TB
+	done atomic.Bool
+}
 
-func (w tbWriter) Write(p []byte) (int, error) {
-	w.tb.Log(strings.TrimSuffix(string(p), "\n"))
+func (w *tbWriter) Write(p []byte) (int, error) {
+	if !w.done.Load() {
+		w.tb.Log(strings.TrimSuffix(string(p), "\n"))
+	}
 	return len(p), nil
 }
