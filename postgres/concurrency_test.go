@@ -14,6 +14,7 @@ import (
 	"github.com/convstore/convstore/postgres/migration"
 	"github.com/convstore/convstore/postgres/pgtest"
 	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
 // twoNodes opens two nodes (two services over two pools, as two
@@ -206,7 +207,7 @@ func TestConcurrentOpen(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dbs[i], errs[i] = postgres.Open(context.Background(), url, postgres.Options{Schema: schema, Logger: pgtest.Logger(t)})
+			dbs[i], errs[i] = postgres.Open(context.Background(), url, postgres.Options{Schema: schema, Logger: servicetest.Logger(t)})
 		}()
 	}
 	wg.Wait()

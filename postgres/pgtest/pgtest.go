@@ -10,12 +10,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,7 +146,7 @@ func OpenURL(tb testing.TB, url, schema string, opts postgres.Options) *postgres
 		opts.AcquireTimeout = testWaitTimeout
 	}
 	if opts.Logger == nil {
-		opts.Logger = Logger(tb)
+		opts.Logger = servicetest.Logger(tb)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
@@ -231,7 +228,7 @@ func NodeOver(tb testing.TB, db *postgres.DB, blobs convstore.BlobStore, opts se
 		blobs = db.Blobs()
 	}
 	if opts.Logger == nil {
-		opts.Logger = Logger(tb)
+		opts.Logger = servicetest.Logger(tb)
 	}
 	svc := service.New(db, blobs, opts)
 	tb.Cleanup(func() { svc.Close() })
@@ -242,24 +239,4 @@ func NodeOver(tb testing.TB, db *postgres.DB, blobs convstore.BlobStore, opts se
 func Open(tb testing.TB) *Node {
 	tb.Helper()
 	return OpenNode(tb, NewSchema(tb), NodeOptions{})
-}
-
-// Logger returns a logger that writes to tb's log, and drops records
-// once tb has ended (background work may still log then).
-func Logger(tb testing.TB) *slog.Logger {
-	w := &tbWriter{tb: tb}
-	tb.Cleanup(func() { w.done.Store(true) })
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tbWriter struct {
-	tb   testing.TB
-	done atomic.Bool
-}
-
-func (w *tbWriter) Write(p []byte) (int, error) {
-	if !w.done.Load() {
-		w.tb.Log(strings.TrimSuffix(string(p), "\n"))
-	}
-	return len(p), nil
 }
