@@ -236,3 +236,11 @@ type ops struct {
 }
 
 var _ driver.Tx = (*ops)(nil)
+
+// WriterConn returns the writer's connection, with the driver's pragmas
+// and durability settings, for the benchmarks' physical baseline (a bare
+// statement loop on the same connection as the driver's writes). While it
+// is held, no write of the driver runs: close it before using the driver.
+func (db *DB) WriterConn(ctx context.Context) (*sql.Conn, error) {
+	return db.w.Conn(ctx)
+}
