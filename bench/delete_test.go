@@ -59,7 +59,7 @@ func openStores(b *testing.B, engine string, nodes int) []convstore.Store {
 	case "postgres":
 		schema := pgtest.NewSchema(b) // skips when CONVSTORE_TEST_POSTGRES_URL is unset
 		for i := range stores {
-			stores[i] = pgtest.OpenSchema(b, schema, postgres.Options{MaxConns: 8})
+			stores[i] = pgtest.OpenNode(b, schema, pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 8}})
 		}
 	}
 	return stores
