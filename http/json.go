@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 )
 
 // ContentTypeJSON is the media type of JSON responses.
@@ -37,7 +36,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 
 // invalidJSON returns the 400 invalid_json error with a message.
 func invalidJSON(field, format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeInvalidJSON, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: CodeInvalidJSON, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // ReadBody reads the whole JSON request body, at most the server's
@@ -97,7 +96,7 @@ func JSONContentType(ct string) error {
 // unsupportedMediaType returns the unsupported_media_type error, naming
 // the Content-Type header.
 func unsupportedMediaType(format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeUnsupportedMediaType, Field: "Content-Type", Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: CodeUnsupportedMediaType, Field: "Content-Type", Message: fmt.Sprintf(format, args...)}
 }
 
 func tooLarge(max int64) error {

@@ -574,7 +574,7 @@ func TestWriteError(t *testing.T) {
 		{&convstore.Error{Code: convstore.ETOOLARGE, Message: "too big"}, 413, `{"detail":{"status":"payload_too_large","message":"too big"}}`},
 		{&convstore.Error{Code: convstore.EUNAVAILABLE, Message: "down"}, 503, `{"detail":{"status":"service_unavailable","message":"down"}}`},
 		{&convstore.Error{Code: convstore.EFORBIDDEN, Message: "no scope"}, 401, `{"detail":{"status":"missing_permissions","message":"no scope"}}`},
-		{&convstore.Error{Code: api.CodeInvalidJSON, Message: "bad json"}, 422, `{"detail":[{"type":"value_error","loc":["body"],"msg":"bad json"}]}`},
+		{&convstore.Error{Code: convhttp.CodeInvalidJSON, Message: "bad json"}, 422, `{"detail":[{"type":"value_error","loc":["body"],"msg":"bad json"}]}`},
 		{&convstore.Error{Code: convstore.EINVALID, Field: "agent_id", Message: "too long"}, 422, `{"detail":[{"type":"value_error","loc":["query","agent_id"],"msg":"too long"}]}`},
 	} {
 		rec := httptest.NewRecorder()

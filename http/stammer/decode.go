@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
@@ -51,7 +50,7 @@ func decodeError(err error) error {
 
 // parseError returns DRF's 400 parse_error.
 func parseError(msg string) error {
-	return &convstore.Error{Code: api.CodeInvalidJSON, Message: msg}
+	return &convstore.Error{Code: convhttp.CodeInvalidJSON, Message: msg}
 }
 
 // parseUUID accepts the canonical 8-4-4-4-12 form in either case and, as

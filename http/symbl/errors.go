@@ -10,7 +10,6 @@ import (
 	"strconv"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
@@ -48,28 +47,36 @@ func notFoundAs(err error) error {
 // badRequest returns a 400 with a Joi-style message, the style of Symbl's
 // documented validation errors (`"description" is not allowed to be empty`).
 func badRequest(format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeInvalidParameter, Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: convhttp.CodeInvalidParameter, Message: fmt.Sprintf(format, args...)}
 }
 
-// statusFor maps an error code to Symbl's status: every validation error is
-// 400 (Symbl documents no 422), and so is a body without a JSON
-// Content-Type (Symbl documents the header as mandatory, and no 415).
-func statusFor(code string) int {
-	if code == convstore.EINVALID || code == api.CodeUnsupportedMediaType {
-		return http.StatusBadRequest
-	}
-	return api.StatusForCode(code)
-}
+// errorTable maps an error code to Symbl's status (Symbl's body has no
+// code): every validation error is 400 (Symbl documents no 422), and so is
+// a body without a JSON Content-Type (Symbl documents the header as
+// mandatory, and no 415).
+var errorTable = convhttp.NewErrorTable("", msgInternal, map[string]convhttp.ErrorKind{
+	convstore.EINVALID:                {Status: http.StatusBadRequest},
+	convhttp.CodeInvalidJSON:          {Status: http.StatusBadRequest},
+	convhttp.CodeInvalidParameter:     {Status: http.StatusBadRequest},
+	convhttp.CodeUnsupportedMediaType: {Status: http.StatusBadRequest},
+	convstore.ENOTFOUND:               {Status: http.StatusNotFound},
+	convstore.ECONFLICT:               {Status: http.StatusConflict},
+	convstore.EUNAUTHORIZED:           {Status: http.StatusUnauthorized},
+	convstore.EFORBIDDEN:              {Status: http.StatusForbidden},
+	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge},
+	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable},
+	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable},
+	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests},
+	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented},
+	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed},
+})
 
 // WriteError writes err as Symbl's {"message": …} with application/json.
 // A 500 shows only "Internal error."; a 401 carries WWW-Authenticate.
 func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	code := convstore.ErrorCode(err)
-	status := statusFor(code)
-	b := errorBody{Message: convstore.ErrorMessage(err)}
+	a := errorTable.Answer(err)
+	status, b := a.Status, errorBody{Message: a.Message}
 	switch status {
-	case http.StatusInternalServerError:
-		b.Message = msgInternal
 	case http.StatusUnauthorized:
 		if b.Message == convhttp.UnauthorizedMessage {
 			b.Message = msgUnauthorized

@@ -13,13 +13,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // invalidParam returns the 400 invalid_parameter error naming a path or
 // query parameter.
 func invalidParam(field, format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeInvalidParameter, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: convhttp.CodeInvalidParameter, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // pathID parses the path parameter name as a native id with prefix.
