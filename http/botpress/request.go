@@ -3,9 +3,8 @@ package botpress
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -106,65 +105,39 @@ func requireString(field string, s *string, max int) (string, error) {
 	return *s, nil
 }
 
-// query is a parsed query string.
-type query url.Values
+// queryRules read query strings as Botpress does: unknown parameters are
+// ignored, as clients may send more than this door uses, and a repeated
+// one that the door reads is refused.
+var queryRules = &convhttp.QueryRules{Repeated: convhttp.RepeatRefused, Wrap: queryError}
 
-// parseQuery parses the query string; unknown parameters are ignored, as
-// Botpress clients may send more than this door uses.
-func parseQuery(r *http.Request) (query, error) {
-	v, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, invalidQuery("", "The query string is malformed.")
+// queryError phrases a bad query parameter as a 400 InvalidQuery.
+func queryError(e *convhttp.ParamError) error {
+	switch e.Kind {
+	case convhttp.QueryMalformed:
+		return invalidQuery("", "The query string is malformed.")
+	case convhttp.ParamRepeated:
+		return invalidQuery(e.Name, "Query parameter %s is repeated.", e.Name)
+	case convhttp.ParamNotInteger, convhttp.ParamTooSmall, convhttp.ParamTooLarge:
+		return invalidQuery(e.Name, "%s must be a positive integer.", e.Name)
+	case convhttp.ParamBadID:
+		return invalidQuery(e.Name, "%s is not a token this endpoint returned.", e.Name)
+	case convhttp.ParamBadTime:
+		return invalidQuery(e.Name, "%s must be an ISO-8601 date-time such as 2024-01-31T12:00:00.000Z.", e.Name)
 	}
-	return query(v), nil
-}
-
-// get returns a single-valued parameter; a repeated one is an error.
-func (q query) get(name string) (string, bool, error) {
-	v, ok := q[name]
-	if !ok || len(v) == 0 {
-		return "", false, nil
-	}
-	if len(v) > 1 {
-		return "", false, invalidQuery(name, "Query parameter %s is repeated.", name)
-	}
-	return v[0], true, nil
-}
-
-// text returns an optional text parameter of at most max bytes.
-func (q query) text(name string, max int) (string, error) {
-	s, _, err := q.get(name)
-	if err != nil {
-		return "", err
-	}
-	if len(s) > max || !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
-		return "", invalidQuery(name, "%s must be at most %d bytes of UTF-8.", name, max)
-	}
-	return s, nil
+	return invalidQuery(e.Name, "%s", e.Error())
 }
 
 // page returns the nextToken cursor (a native id with prefix) and pageSize
 // (default 20; larger than the store's 100 is served 100 at a time, which
 // nextToken paging makes invisible to clients).
-func (q query) page(prefix string) (convstore.PageFilter, error) {
+func page(q *convhttp.Query, prefix string) (convstore.PageFilter, error) {
 	p := convstore.PageFilter{Limit: convstore.DefaultPageLimit}
-	if s, ok, err := q.get("pageSize"); err != nil {
+	if n, ok, err := q.Int("pageSize", 1, math.MaxInt64); err != nil {
 		return p, err
 	} else if ok {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return p, invalidQuery("pageSize", "pageSize must be a positive integer.")
-		}
-		p.Limit = min(n, convstore.MaxPageLimit)
+		p.Limit = int(min(n, convstore.MaxPageLimit))
 	}
-	if s, ok, err := q.get("nextToken"); err != nil {
-		return p, err
-	} else if ok {
-		id, err := convstore.ParseID(prefix, "nextToken", s)
-		if err != nil {
-			return p, invalidQuery("nextToken", "nextToken is not a token this endpoint returned.")
-		}
-		p.After = id
-	}
-	return p, nil
+	var err error
+	p.After, _, err = q.ID("nextToken", prefix)
+	return p, err
 }
