@@ -1,8 +1,6 @@
 package botpress
 
 import (
-	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"strings"
@@ -49,33 +47,29 @@ func integrationName(r *http.Request, body *string) (string, error) {
 	return name, nil
 }
 
-// decodeBody reads the JSON body into dst leniently: unknown members are
-// ignored, but a body that is not JSON, is null, repeats a key or sends a
-// case variant of a member the door reads, or a member of the wrong type,
-// is 400 InvalidPayload; a body over the server's limit is 413 and one
-// without a JSON Content-Type 415 UnsupportedMediaType.
+// bodyRules decode bodies leniently: unknown members are ignored, but a
+// body that is not JSON, is null, repeats a key or sends a case variant of
+// a member the door reads, or a member of the wrong type, is 400
+// InvalidPayload; Server.ReadBody answers a body over the server's limit
+// 413 and one without a JSON Content-Type 415 UnsupportedMediaType.
+var bodyRules = &convhttp.BodyRules{Wrap: bodyError}
+
+// bodyError phrases a decoding failure as a 400 InvalidPayload.
+func bodyError(e *convhttp.BodyError) error {
+	switch e.Kind {
+	case convhttp.BodySyntax, convhttp.BodyIncomplete, convhttp.BodyTrailing:
+		return invalid("", "The request body is not valid JSON (at byte %d).", e.Offset)
+	case convhttp.BodyWrongType:
+		return invalid(e.Field, "%s must be %s, not %s.", e.Field, jsonKind(e.Type.String()), e.Value)
+	case convhttp.BodyNotObject:
+		return invalid("", "The request body must be a JSON object, not %s.", e.Value)
+	}
+	return invalid("", "The request body is not valid JSON.")
+}
+
+// decodeBody reads the JSON body into dst by bodyRules.
 func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	if err := convhttp.CheckJSON(body, dst); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, dst); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			return invalid("", "The request body is not valid JSON (at byte %d).", syn.Offset)
-		case errors.As(err, &typ) && typ.Field != "":
-			return invalid(typ.Field, "%s must be %s, not %s.", typ.Field, jsonKind(typ.Type.String()), typ.Value)
-		case errors.As(err, &typ):
-			return invalid("", "The request body must be a JSON object, not %s.", typ.Value)
-		}
-		return invalid("", "The request body is not valid JSON.")
-	}
-	return nil
+	return d.srv.ReadJSON(w, r, bodyRules, dst)
 }
 
 // jsonKind names a Go type of the wire structs in JSON terms.

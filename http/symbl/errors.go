@@ -1,11 +1,8 @@
 package symbl
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -94,38 +91,32 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = w.Write(body)
 }
 
-// decodeBody reads the body (size-limited by the server) and decodes one
-// JSON value into dst leniently: unknown fields are ignored, as Symbl's
-// SDKs send options this door does not use, but syntax errors, a null
-// body, repeated keys, case variants of the fields the door reads, wrong
-// types and trailing data are 400s, and so is a body without Symbl's
-// mandatory Content-Type: application/json.
-func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	if err := convhttp.CheckJSON(body, dst); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(dst); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typ) && typ.Field != "":
-			return badRequest("%q must be %s", typ.Field, kindName(typ.Type.Kind().String()))
-		case errors.As(err, &typ):
-			return badRequest("The request body must be a JSON object")
-		case errors.As(err, &syn):
-			return badRequest("The request body is not valid JSON (at byte %d)", syn.Offset)
-		}
-		return badRequest("The request body is not valid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
+// bodyRules decode bodies leniently: unknown fields are ignored, as
+// Symbl's SDKs send options this door does not use, but syntax errors, a
+// null body, repeated keys, case variants of the fields the door reads,
+// wrong types and trailing data are 400s, and so is a body without Symbl's
+// mandatory Content-Type: application/json (Server.ReadBody).
+var bodyRules = &convhttp.BodyRules{Wrap: bodyError}
+
+// bodyError phrases a decoding failure as Joi does.
+func bodyError(e *convhttp.BodyError) error {
+	switch e.Kind {
+	case convhttp.BodyWrongType:
+		return badRequest("%q must be %s", e.Field, kindName(e.Type.Kind().String()))
+	case convhttp.BodyNotObject:
+		return badRequest("The request body must be a JSON object")
+	case convhttp.BodySyntax:
+		return badRequest("The request body is not valid JSON (at byte %d)", e.Offset)
+	case convhttp.BodyTrailing:
 		return badRequest("The request body must hold a single JSON object")
 	}
-	return nil
+	return badRequest("The request body is not valid JSON")
+}
+
+// decodeBody reads the body (size-limited by the server) and decodes one
+// JSON value into dst by bodyRules.
+func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
+	return d.srv.ReadJSON(w, r, bodyRules, dst)
 }
 
 // kindName names a Go kind in JSON terms.
