@@ -47,8 +47,8 @@ func (rules *BodyRules) Decode(body []byte, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return rules.fail(newBodyError(err, body))
 	}
-	if rules.Strict && unknown != "" {
-		return rules.fail(&BodyError{Kind: BodyUnknownField, Field: unknown})
+	if rules.Strict && unknown != nil {
+		return rules.fail(&BodyError{Kind: BodyUnknownField, Field: *unknown})
 	}
 	end := dec.InputOffset()
 	if i := bytes.IndexFunc(body[end:], func(r rune) bool { return !strings.ContainsRune(" \t\r\n", r) }); i >= 0 {

@@ -38,9 +38,10 @@ func CheckJSON(body []byte, dst any) error {
 }
 
 // checkJSON is CheckJSON that also returns the first key that matches no
-// field of a struct in dst (the unknown field strict decoding refuses), or
-// "". It is the key alone, not its path, as encoding/json names it.
-func checkJSON(body []byte, dst any) (unknown string, err error) {
+// field of a struct in dst (the unknown field strict decoding refuses), if
+// any. It is the key alone, not its path, as encoding/json names it; ""
+// is a key too.
+func checkJSON(body []byte, dst any) (unknown *string, err error) {
 	var t reflect.Type
 	if dst != nil {
 		t = reflect.TypeOf(dst)
@@ -50,7 +51,7 @@ func checkJSON(body []byte, dst any) (unknown string, err error) {
 	w := &keyWalker{dec: dec}
 	err = w.value(t, "", true)
 	if errors.Is(err, errStopCheck) {
-		return "", nil
+		return nil, nil
 	}
 	return w.unknown, err
 }
@@ -59,7 +60,7 @@ func checkJSON(body []byte, dst any) (unknown string, err error) {
 type keyWalker struct {
 	dec     *json.Decoder
 	depth   int
-	unknown string // the first key that matches no struct field
+	unknown *string // the first key that matches no struct field
 }
 
 // value walks one value destined for t (nil: any shape).
@@ -135,8 +136,8 @@ func (w *keyWalker) object(t reflect.Type, path string) error {
 			} else if exact, ok := fields.fold(key); ok {
 				return invalidJSON(name, "Key %q differs from the field %q only in case; field names are case-sensitive.",
 					name, joinPath(path, exact))
-			} else if w.unknown == "" {
-				w.unknown = key
+			} else if w.unknown == nil {
+				w.unknown = &key
 			}
 		}
 		if err := w.value(child, name, false); err != nil {
