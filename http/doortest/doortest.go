@@ -30,12 +30,13 @@ type Env struct {
 	Store convstore.Store
 	Logs  *SyncBuffer
 
-	TenantA convstore.ID
-	KeyA    string                     // tenant A's admin key secret
-	KeyAID  convstore.ID               // its id
-	Scoped  map[convstore.Scope]string // tenant A's single-scope key secrets
-	TenantB convstore.ID
-	KeyB    string // tenant B's admin key secret
+	TenantA   convstore.ID
+	KeyA      string                           // tenant A's admin key secret
+	KeyAID    convstore.ID                     // its id
+	Scoped    map[convstore.Scope]string       // tenant A's single-scope key secrets
+	ScopedIDs map[convstore.Scope]convstore.ID // their ids
+	TenantB   convstore.ID
+	KeyB      string // tenant B's admin key secret
 
 	// DBPath and BlobDir locate the SQLite file and the attachment bytes
 	// of a store opened by New ("" with NewWithStore).
@@ -132,7 +133,7 @@ func (e *Env) BlobFiles() []string {
 func NewWithStore(tb testing.TB, store convstore.Store) *Env {
 	tb.Helper()
 	ctx := context.Background()
-	e := &Env{TB: tb, Store: store, Logs: &SyncBuffer{}, Scoped: map[convstore.Scope]string{}}
+	e := &Env{TB: tb, Store: store, Logs: &SyncBuffer{}, Scoped: map[convstore.Scope]string{}, ScopedIDs: map[convstore.Scope]convstore.ID{}}
 	_, ka, err := store.CreateTenant(ctx, "tenant-a", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatal(err)
@@ -143,7 +144,7 @@ func NewWithStore(tb testing.TB, store convstore.Store) *Env {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		e.Scoped[s] = k.Secret
+		e.Scoped[s], e.ScopedIDs[s] = k.Secret, k.ID
 	}
 	_, kb, err := store.CreateTenant(ctx, "tenant-b", convstore.DeleteParams{Door: "test"})
 	if err != nil {
@@ -172,7 +173,14 @@ func (e *Env) Config() convhttp.Config {
 // convhttp.Server, and returns a client of it.
 func (e *Env) Serve(mount func(s *convhttp.Server)) *Client {
 	e.TB.Helper()
-	s := convhttp.NewServer(e.Config())
+	return e.ServeConfig(e.Config(), mount)
+}
+
+// ServeConfig is Serve with a server configuration of the caller's (start
+// from e.Config() to keep the store and the log).
+func (e *Env) ServeConfig(cfg convhttp.Config, mount func(s *convhttp.Server)) *Client {
+	e.TB.Helper()
+	s := convhttp.NewServer(cfg)
 	mount(s)
 	ts := httptest.NewServer(s.Handler())
 	e.TB.Cleanup(ts.Close)
