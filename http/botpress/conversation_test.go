@@ -360,3 +360,21 @@ func TestDeleteConversation(t *testing.T) {
 		t.Errorf("tenant B has %d conversations", n)
 	}
 }
+
+// TestConversationEmptyTagsPresent checks the exact JSON of a
+// conversation's tags when it has none, {} (the SDK requires them), and
+// of an empty list.
+func TestConversationEmptyTagsPresent(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.c.Do("POST", "/v1/chat/conversations", map[string]any{"channel": "web", "tags": map[string]string{}}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := doortest.Raw(t, r.Body, "conversation", "tags"); got != `{}` {
+		t.Errorf("created conversation tags %s, want {}", got)
+	}
+	r = e.c.Do("GET", "/v1/chat/conversations", nil, as(e.KeyA, otherBot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := strings.TrimSpace(string(r.Body)); got != `{"conversations":[],"meta":{}}` {
+		t.Errorf("empty list %s", got)
+	}
+}

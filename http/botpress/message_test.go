@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -178,5 +179,49 @@ func TestGetAndDeleteMessage(t *testing.T) {
 	sameNotFound(t, e.c.Do("GET", path, nil, as(e.KeyA, bot)...), e.c.Do("DELETE", path, nil, as(e.KeyA, bot)...), rs[0])
 	if _, err := e.Store.FindMessageByID(context.Background(), e.TenantA, convstore.ID{}, mustID(t, "msg", m["id"].(string))); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("message still stored: %v", err)
+	}
+}
+
+// TestMessageEmptyTagsPresent checks the exact JSON of a message's tags
+// when it has none: {}, which the SDK's Message type requires, in every
+// answer that carries a message (create, get, list) and for a message
+// written through another door, which never had Botpress tags.
+func TestMessageEmptyTagsPresent(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)
+	convID := conv["id"].(string)
+	r := e.c.Do("POST", "/v1/chat/messages", map[string]any{
+		"conversationId": convID, "userId": "user_1", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "hi"},
+	}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := doortest.Raw(t, r.Body, "message", "tags"); got != `{}` {
+		t.Errorf("created message tags %s, want {}", got)
+	}
+	msgID := doortest.Raw(t, r.Body, "message", "id")
+	if _, err := e.Store.CreateMessages(context.Background(), e.TenantA, mustID(t, "conv", convID),
+		[]*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "from elsewhere"}}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.c.Do("GET", "/v1/chat/messages/"+strings.Trim(msgID, `"`), nil, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := doortest.Raw(t, r.Body, "message", "tags"); got != `{}` {
+		t.Errorf("read message tags %s, want {}", got)
+	}
+	r = e.c.Do("GET", "/v1/chat/messages?conversationId="+convID, nil, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	for i := range 2 {
+		if got := doortest.Raw(t, r.Body, "messages", strconv.Itoa(i), "tags"); got != `{}` {
+			t.Errorf("listed message %d tags %s, want {}", i, got)
+		}
+	}
+	if got := doortest.Raw(t, r.Body, "meta"); got != `{}` {
+		t.Errorf("last page meta %s, want {}", got)
+	}
+	other := e.createConversation(t, e.KeyA, bot, nil)
+	r = e.c.Do("GET", "/v1/chat/messages?conversationId="+other["id"].(string), nil, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := strings.TrimSpace(string(r.Body)); got != `{"messages":[],"meta":{}}` {
+		t.Errorf("empty list %s", got)
 	}
 }

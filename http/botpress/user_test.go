@@ -32,3 +32,15 @@ func TestCreateUser(t *testing.T) {
 		wantError(t, e.c.Do("POST", "/v1/chat/users", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
 	}
 }
+
+// TestUserEmptyTagsPresent checks the exact JSON of a user's tags when it
+// has none: {}, which the SDK's User type requires.
+func TestUserEmptyTagsPresent(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.c.Do("POST", "/v1/chat/users", map[string]any{"tags": map[string]string{}}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := doortest.Raw(t, r.Body, "user", "tags"); got != `{}` {
+		t.Errorf("user tags %s, want {}", got)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -280,6 +281,38 @@ func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
 		c.TB.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return &Response{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Raw returns the JSON text at path in body: object members by name,
+// array elements by decimal index; "" when a step is missing. It is how
+// a test asserts the exact JSON of one member ("[]", "{}", "null").
+func Raw(tb testing.TB, body []byte, path ...string) string {
+	tb.Helper()
+	v := json.RawMessage(body)
+	for _, step := range path {
+		var obj map[string]json.RawMessage
+		var arr []json.RawMessage
+		switch {
+		case json.Unmarshal(v, &obj) == nil && obj != nil:
+			v = obj[step]
+		case json.Unmarshal(v, &arr) == nil:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(arr) {
+				return ""
+			}
+			v = arr[i]
+		default:
+			return ""
+		}
+		if v == nil {
+			return ""
+		}
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, v); err != nil {
+		tb.Fatalf("doortest: %s is not JSON: %v", v, err)
+	}
+	return b.String()
 }
 
 // Expect fails the test unless r has the status and media type given.

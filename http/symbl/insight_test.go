@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -76,6 +78,78 @@ func TestInsights(t *testing.T) {
 		r := f.do("GET", "/v1/conversations/"+cid2+path, f.env.KeyA, nil)
 		if string(r.Body) != `{"`+key+`":[]}`+"\n" {
 			t.Fatalf("%s: %s", path, r.Body)
+		}
+	}
+}
+
+// TestEmptyCollectionsPresent checks the exact JSON of every collection
+// member Symbl's SDK types declare (messageIds, messageRefs, entities,
+// phrases, parentRefs, members, phrases and words of a message) when
+// there is nothing in it: [] or {}, never null and never left out, which
+// typed clients reject.
+func TestEmptyCollectionsPresent(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	conv, _, err := f.env.Store.CreateConversation(ctx, f.env.TenantA, &convstore.ConversationCreate{Title: "empty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cid := strconv.FormatInt(conv.Seq, 10)
+	ids := map[convstore.ArtifactType]string{}
+	for _, typ := range []convstore.ArtifactType{convstore.ArtifactTopic, convstore.ArtifactQuestion, convstore.ArtifactActionItem,
+		convstore.ArtifactFollowUp, convstore.ArtifactSummary} {
+		a, err := f.env.Store.CreateArtifact(ctx, f.env.TenantA, conv.ID, &convstore.ArtifactCreate{Type: typ, Text: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[typ] = decimal(a.ID)
+	}
+	get := func(path string) string {
+		t.Helper()
+		r := f.do("GET", "/v1/conversations/"+cid+path, f.env.KeyA, nil)
+		doortest.Expect(t, r, 200, "application/json")
+		return strings.TrimSpace(string(r.Body))
+	}
+	for path, want := range map[string]string{
+		"/topics":       fmt.Sprintf(`{"topics":[{"id":%q,"text":"t","type":"topic","score":1,"messageIds":[],"parentRefs":[]}]}`, ids[convstore.ArtifactTopic]),
+		"/questions":    fmt.Sprintf(`{"questions":[{"id":%q,"text":"t","type":"question","score":1,"messageIds":[],"from":{}}]}`, ids[convstore.ArtifactQuestion]),
+		"/action-items": fmt.Sprintf(`{"actionItems":[{"id":%q,"text":"t","type":"action_item","score":1,"messageIds":[],"entities":[],"phrases":[],"from":{},"definitive":false,"assignee":{}}]}`, ids[convstore.ArtifactActionItem]),
+		"/follow-ups":   fmt.Sprintf(`{"followUps":[{"id":%q,"text":"t","type":"follow_up","score":1,"messageIds":[],"entities":[],"phrases":[],"from":{},"definitive":false,"assignee":{}}]}`, ids[convstore.ArtifactFollowUp]),
+		"/summary":      fmt.Sprintf(`{"summary":[{"id":%q,"text":"t","messageRefs":[]}]}`, ids[convstore.ArtifactSummary]),
+		"/members":      `{"members":[]}`,
+		"/messages":     `{"messages":[]}`,
+	} {
+		if got := get(path); got != want {
+			t.Errorf("%s:\n%s\nwant\n%s", path, got, want)
+		}
+	}
+	// The legacy insights list carries every insight's messageIds too.
+	var insights struct{ Insights []map[string]json.RawMessage }
+	if err := json.Unmarshal([]byte(get("/insights")), &insights); err != nil || len(insights.Insights) != 3 {
+		t.Fatalf("insights: %v %+v", err, insights)
+	}
+	for _, in := range insights.Insights {
+		if string(in["messageIds"]) != `[]` {
+			t.Errorf("insight %s: messageIds %s, want []", in["id"], in["messageIds"])
+		}
+	}
+	// A conversation without messages has no members, as [].
+	var c map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(get("")), &c); err != nil || string(c["members"]) != `[]` {
+		t.Errorf("conversation members %s (%v), want []", c["members"], err)
+	}
+	// A message has phrases and words, empty.
+	if _, err := f.env.Store.CreateMessages(ctx, f.env.TenantA, conv.ID, []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	var msgs struct{ Messages []map[string]json.RawMessage }
+	if err := json.Unmarshal([]byte(get("/messages")), &msgs); err != nil || len(msgs.Messages) != 1 {
+		t.Fatalf("messages: %v %+v", err, msgs)
+	}
+	for _, k := range []string{"phrases", "words"} {
+		if got := string(msgs.Messages[0][k]); got != `[]` {
+			t.Errorf("message %s: %s, want []", k, got)
 		}
 	}
 }
