@@ -89,6 +89,7 @@ func (rules *BodyRules) fail(e *BodyError) error {
 // BodyKind says what is wrong with a JSON body.
 type BodyKind int
 
+// The kinds of bad bodies, each with the BodyError fields it sets.
 const (
 	BodyEmpty        BodyKind = iota + 1 // nothing but white space
 	BodySyntax                           // not JSON (Offset, Err)

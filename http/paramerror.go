@@ -10,6 +10,8 @@ import (
 // ParamKind says what is wrong with a query parameter.
 type ParamKind int
 
+// The kinds of bad query parameters, each with the ParamError fields it
+// sets.
 const (
 	QueryMalformed  ParamKind = iota + 1 // the query string's encoding is broken (Err)
 	ParamUnknown                         // strict rules: the endpoint does not take Name (Allowed lists what it takes)

@@ -1,6 +1,8 @@
 // Package doortest is the shared test harness of the API doors: a real
-// server over a fresh SQLite store with two tenants, and a small HTTP client
-// that reads whole responses. Door packages use it from their tests only.
+// server over a fresh SQLite store with two tenants and their keys, a small
+// HTTP client that reads whole responses, Raw for the exact JSON of one
+// member, and the Fuzzer every door's fuzz target drives. Door packages
+// (the native one included) use it from their tests only.
 package doortest
 
 import (
