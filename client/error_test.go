@@ -11,6 +11,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
 	"github.com/convstore/convstore/client"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // TestErrorMapping checks that a problem body reaches the caller as both
@@ -37,7 +38,7 @@ func TestErrorMapping(t *testing.T) {
 
 	// A wire-only code maps to its domain code; the wire code stays on the problem.
 	_, err = f.c.GetDeletion(f.ctx, convstore.ID{})
-	if convstore.ErrorCode(err) != convstore.EINVALID || !errors.As(err, &p) || p.Code != api.CodeInvalidParameter || p.Field != "deletion_id" {
+	if convstore.ErrorCode(err) != convstore.EINVALID || !errors.As(err, &p) || p.Code != convhttp.CodeInvalidParameter || p.Field != "deletion_id" {
 		t.Fatalf("invalid parameter: %v, problem %+v", err, p)
 	}
 

@@ -47,19 +47,19 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f convstore.ConversationFilter
-	if f.AgentID, err = q.text("agent_id", convstore.MaxExternalLen); err != nil {
+	if f.AgentID, err = q.Text("agent_id", convstore.MaxExternalLen); err != nil {
 		return err
 	}
-	if f.UserID, err = q.text("user_id", convstore.MaxExternalLen); err != nil {
+	if f.UserID, err = q.Text("user_id", convstore.MaxExternalLen); err != nil {
 		return err
 	}
-	if f.CreatedAfter, err = q.unix("created_after"); err != nil {
+	if f.CreatedAfter, err = unix(q, "created_after"); err != nil {
 		return err
 	}
-	if f.CreatedBefore, err = q.unix("created_before"); err != nil {
+	if f.CreatedBefore, err = unix(q, "created_before"); err != nil {
 		return err
 	}
-	if f.PageFilter, err = q.page(convstore.PrefixConversation, convstore.OrderDesc); err != nil {
+	if f.PageFilter, err = page(q, convstore.PrefixConversation, convstore.OrderDesc); err != nil {
 		return err
 	}
 	convs, more, err := d.store.FindConversations(r.Context(), convhttp.Tenant(r), f)

@@ -2,9 +2,7 @@ package botpress_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -14,122 +12,6 @@ import (
 	"github.com/convstore/convstore/http/botpress"
 	"github.com/convstore/convstore/http/doortest"
 )
-
-// route is one request of the door, for the per-route tables.
-type route struct {
-	method, path string
-	body         any
-}
-
-// routes returns one valid request per route, over conversation conv and
-// message msg of tenant A's bot.
-func routes(conv, msg string) []route {
-	return []route{
-		{"POST", "/v1/chat/users", map[string]any{"tags": map[string]string{}}},
-		{"POST", "/v1/chat/conversations", map[string]any{"channel": "c", "tags": map[string]string{}}},
-		{"POST", "/v1/chat/conversations/get-or-create", map[string]any{"channel": "c", "tags": map[string]string{"k": "v"}}},
-		{"GET", "/v1/chat/conversations", nil},
-		{"GET", "/v1/chat/conversations/" + conv, nil},
-		{"PUT", "/v1/chat/conversations/" + conv, map[string]any{"tags": map[string]string{"a": "b"}}},
-		{"DELETE", "/v1/chat/conversations/" + conv, "{}"},
-		{"POST", "/v1/chat/messages", map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]string{"text": "x"}}},
-		{"GET", "/v1/chat/messages?conversationId=" + conv, nil},
-		{"GET", "/v1/chat/messages/" + msg, nil},
-		{"DELETE", "/v1/chat/messages/" + msg, nil},
-	}
-}
-
-func TestRoutesAreTheDocumentedOnes(t *testing.T) {
-	e := setup(t)
-	var got []string
-	for _, ri := range e.c.Server.Routes() {
-		if ri.Door == botpress.DoorName {
-			got = append(got, ri.Pattern)
-		}
-	}
-	want := []string{
-		"POST /v1/chat/users",
-		"POST /v1/chat/conversations", "POST /v1/chat/conversations/get-or-create", "GET /v1/chat/conversations",
-		"GET /v1/chat/conversations/{id}", "PUT /v1/chat/conversations/{id}", "DELETE /v1/chat/conversations/{id}",
-		"POST /v1/chat/messages", "GET /v1/chat/messages", "GET /v1/chat/messages/{id}", "DELETE /v1/chat/messages/{id}",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-// TestAuthEveryRoute: a missing or wrong key is 401 Unauthorized, a key
-// without the scope 403 Forbidden, and a missing x-bot-id 400
-// InvalidPayload, on every route, before anything is read or written.
-func TestAuthEveryRoute(t *testing.T) {
-	e := setup(t)
-	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
-	msg := e.createMessage(t, e.KeyA, bot, conv, "u", "hi")["id"].(string)
-	for _, rt := range routes(conv, msg) {
-		name := rt.method + " " + rt.path
-		r := e.c.Do(rt.method, rt.path, rt.body, as("", bot)...)
-		wantError(t, r, 401, "Unauthorized")
-		if r.Header.Get("WWW-Authenticate") == "" {
-			t.Errorf("%s: 401 without WWW-Authenticate", name)
-		}
-		r = e.c.Do(rt.method, rt.path, rt.body, as("csk_wrongwrongwrongwrongwrongwrongwrongwrong", bot)...)
-		wantError(t, r, 401, "Unauthorized")
-		r = e.c.Do(rt.method, rt.path, rt.body, "Authorization", "Token "+e.KeyA, "x-bot-id", bot)
-		wantError(t, r, 401, "Unauthorized")
-		r = e.c.Do(rt.method, rt.path, rt.body, as(e.KeyA, "")...)
-		wantError(t, r, 400, "InvalidPayload")
-		if !strings.Contains(r.Map(t)["message"].(string), "x-bot-id") {
-			t.Errorf("%s: missing x-bot-id message: %s", name, r.Body)
-		}
-		r = e.c.Do(rt.method, rt.path, rt.body, as(e.KeyA, strings.Repeat("b", 257))...)
-		wantError(t, r, 400, "InvalidPayload")
-		need := convstore.ScopeRead
-		switch rt.method {
-		case "POST", "PUT":
-			need = convstore.ScopeWrite
-		case "DELETE":
-			need = convstore.ScopeDelete
-		}
-		for _, s := range []convstore.Scope{convstore.ScopeRead, convstore.ScopeWrite, convstore.ScopeDelete} {
-			if s != need {
-				r = e.c.Do(rt.method, rt.path, rt.body, as(e.Scoped[s], bot)...)
-				wantError(t, r, 403, "Forbidden")
-			}
-		}
-	}
-	// Nothing was deleted by the refused requests.
-	r := e.c.Do("GET", "/v1/chat/messages/"+msg, nil, as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	// Each scope alone suffices where it is the one needed.
-	r = e.c.Do("GET", "/v1/chat/conversations/"+conv, nil, as(e.Scoped[convstore.ScopeRead], bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-}
-
-func TestCreateUser(t *testing.T) {
-	e := setup(t)
-	r := e.c.Do("POST", "/v1/chat/users", map[string]any{"tags": map[string]any{"email": "a@b.c", "gone": nil}, "name": "Ann", "pictureUrl": "https://x/y.png", "extra": 1}, as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	u := r.Map(t)["user"].(map[string]any)
-	if id, _ := u["id"].(string); !strings.HasPrefix(id, "user_") || len(id) != 31 {
-		t.Errorf("user id %v", u["id"])
-	}
-	if !isoTime.MatchString(u["createdAt"].(string)) || u["updatedAt"] != u["createdAt"] {
-		t.Errorf("times %v %v", u["createdAt"], u["updatedAt"])
-	}
-	if tags := u["tags"].(map[string]any); len(tags) != 1 || tags["email"] != "a@b.c" {
-		t.Errorf("tags %v", tags)
-	}
-	if u["name"] != "Ann" || u["pictureUrl"] != "https://x/y.png" {
-		t.Errorf("user %v", u)
-	}
-	r2 := e.c.Do("POST", "/v1/chat/users", `{"tags":{}}`, as(e.KeyA, bot)...)
-	if r2.Map(t)["user"].(map[string]any)["id"] == u["id"] {
-		t.Error("two users share an id")
-	}
-	for _, body := range []string{`{}`, `{"tags":null}`, `{"tags":[]}`, `{"tags":{"a":1}}`, `{"tags":{},"name":5}`, `not json`, `[]`, ``, `{"tags":{"":"x"}}`} {
-		wantError(t, e.c.Do("POST", "/v1/chat/users", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
-	}
-}
 
 func TestCreateConversation(t *testing.T) {
 	e := setup(t)
@@ -431,176 +313,6 @@ func TestListConversations(t *testing.T) {
 	}
 }
 
-func TestCreateMessage(t *testing.T) {
-	e := setup(t)
-	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
-	r := e.c.Do("POST", "/v1/chat/messages", `{"conversationId":"`+conv+`","userId":"user_1","type":"text","tags":{"t":"1"},
-		"payload":{"text":"hello","n":12345678901234567890},"origin":"synthetic","schedule":{"delay":0}}`, as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	m := r.Map(t)["message"].(map[string]any)
-	if !messageID.MatchString(m["id"].(string)) || !isoTime.MatchString(m["createdAt"].(string)) || !isoTime.MatchString(m["updatedAt"].(string)) {
-		t.Errorf("message %v", m)
-	}
-	if m["type"] != "text" || m["direction"] != "incoming" || m["userId"] != "user_1" || m["conversationId"] != conv ||
-		m["origin"] != "synthetic" || m["tags"].(map[string]any)["t"] != "1" {
-		t.Errorf("message %v", m)
-	}
-	if !strings.Contains(string(r.Body), `"n":12345678901234567890`) || m["payload"].(map[string]any)["text"] != "hello" {
-		t.Errorf("payload %s", r.Body)
-	}
-	// Stored as a user message with the text as content.
-	id, _ := convstore.ParseID("msg", "id", m["id"].(string))
-	sm, err := e.Store.FindMessageByID(context.Background(), e.TenantA, convstore.ID{}, id)
-	if err != nil || sm.Role != convstore.RoleUser || sm.Content != "hello" || sm.AuthorName != "user_1" {
-		t.Errorf("stored %+v %v", sm, err)
-	}
-	// Payloads round-trip as sent, markup included.
-	html := e.createMessage(t, e.KeyA, bot, conv, "u", "<b>&amp;</b>")
-	if html["payload"].(map[string]any)["text"] != "<b>&amp;</b>" {
-		t.Errorf("html payload %v", html["payload"])
-	}
-	// The bot's own userId makes an outgoing (assistant) message.
-	out := e.createMessage(t, e.KeyA, bot, conv, bot, "reply")
-	if out["direction"] != "outgoing" {
-		t.Errorf("bot message %v", out)
-	}
-	valid := func(mut func(map[string]any)) map[string]any {
-		b := map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "x"}}
-		mut(b)
-		return b
-	}
-	for name, body := range map[string]any{
-		"no payload":      valid(func(b map[string]any) { delete(b, "payload") }),
-		"payload string":  valid(func(b map[string]any) { b["payload"] = "x" }),
-		"payload null":    valid(func(b map[string]any) { b["payload"] = nil }),
-		"no userId":       valid(func(b map[string]any) { delete(b, "userId") }),
-		"no type":         valid(func(b map[string]any) { b["type"] = "" }),
-		"no tags":         valid(func(b map[string]any) { delete(b, "tags") }),
-		"no conversation": valid(func(b map[string]any) { delete(b, "conversationId") }),
-		"bad origin":      valid(func(b map[string]any) { b["origin"] = "real" }),
-		"bad schedule":    valid(func(b map[string]any) { b["schedule"] = map[string]any{"delay": "soon"} }),
-		"not json":        "{",
-	} {
-		r := e.c.Do("POST", "/v1/chat/messages", body, as(e.KeyA, bot)...)
-		if r.Status != 400 {
-			t.Errorf("%s: %v", name, r)
-		}
-		wantError(t, r, 400, "InvalidPayload")
-	}
-	huge := valid(func(b map[string]any) {
-		b["payload"] = map[string]any{"text": strings.Repeat("x", convstore.MaxMessagePartsLen)}
-	})
-	wantError(t, e.c.Do("POST", "/v1/chat/messages", huge, as(e.KeyA, bot)...), 413, "PayloadTooLarge")
-	var rs []*doortest.Response
-	for _, id := range notFoundConversations(t, e) {
-		rs = append(rs, e.c.Do("POST", "/v1/chat/messages", valid(func(b map[string]any) { b["conversationId"] = id }), as(e.KeyA, bot)...))
-	}
-	sameNotFound(t, rs...)
-	if c, _ := e.Store.FindConversationByID(context.Background(), e.TenantA, mustID(t, "conv", conv)); c.MessageCount != 3 {
-		t.Errorf("message count %d, want 3", c.MessageCount)
-	}
-}
-
-func mustID(t testing.TB, prefix, s string) convstore.ID {
-	t.Helper()
-	id, err := convstore.ParseID(prefix, "id", s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-func TestListMessages(t *testing.T) {
-	e := setup(t)
-	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
-	var ids []string
-	for i := range 5 {
-		ids = append(ids, e.createMessage(t, e.KeyA, bot, conv, "u", fmt.Sprint(i))["id"].(string))
-	}
-	var got []string
-	q := "?pageSize=3&conversationId=" + conv
-	for range 3 {
-		r := e.c.Do("GET", "/v1/chat/messages"+q, nil, as(e.KeyA, bot)...)
-		doortest.Expect(t, r, 200, "application/json")
-		m := r.Map(t)
-		for _, x := range m["messages"].([]any) {
-			got = append(got, x.(map[string]any)["id"].(string))
-		}
-		tok, ok := m["meta"].(map[string]any)["nextToken"].(string)
-		if !ok {
-			break
-		}
-		q = "?pageSize=3&conversationId=" + conv + "&nextToken=" + tok
-	}
-	if fmt.Sprint(got) != fmt.Sprint([]string{ids[4], ids[3], ids[2], ids[1], ids[0]}) {
-		t.Errorf("messages %v, want newest first %v", got, ids)
-	}
-	// Messages written natively render as text with direction from role.
-	native, _, err := e.Store.CreateConversation(context.Background(), e.TenantA, &convstore.ConversationCreate{AgentID: bot, UserID: "end-user",
-		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "q"}, {Role: convstore.RoleAssistant, Content: "a", Parts: json.RawMessage(`[1]`)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := e.c.Do("GET", "/v1/chat/messages?conversationId="+native.ID.Format("conv"), nil, as(e.KeyA, bot)...)
-	var l struct {
-		Messages []struct {
-			Type, Direction, UserID string
-			Payload                 map[string]any
-		}
-	}
-	r.JSON(t, &l)
-	if len(l.Messages) != 2 || l.Messages[0].Direction != "outgoing" || l.Messages[0].UserID != bot || l.Messages[0].Payload["text"] != "a" ||
-		l.Messages[1].Direction != "incoming" || l.Messages[1].UserID != "end-user" || l.Messages[1].Type != "text" || l.Messages[1].Payload["text"] != "q" {
-		t.Errorf("native messages %s", r.Body)
-	}
-	for _, q := range []string{"", "?conversationId=", "?conversationId=" + conv + "&nextToken=conv_x", "?conversationId=" + conv + "&pageSize=-1"} {
-		wantError(t, e.c.Do("GET", "/v1/chat/messages"+q, nil, as(e.KeyA, bot)...), 400, "InvalidQuery")
-	}
-	var rs []*doortest.Response
-	for _, id := range notFoundConversations(t, e) {
-		rs = append(rs, e.c.Do("GET", "/v1/chat/messages?conversationId="+id, nil, as(e.KeyA, bot)...))
-	}
-	sameNotFound(t, rs...)
-}
-
-// notFoundMessages returns message ids that must answer the same 404.
-func notFoundMessages(t *testing.T, e *env) []string {
-	t.Helper()
-	foreignConv := e.createConversation(t, e.KeyB, bot, nil)["id"].(string)
-	foreign := e.createMessage(t, e.KeyB, bot, foreignConv, "u", "x")["id"].(string)
-	otherConv := e.createConversation(t, e.KeyA, otherBot, nil)["id"].(string)
-	other := e.createMessage(t, e.KeyA, otherBot, otherConv, "u", "x")["id"].(string)
-	return []string{convstore.NewID().Format("msg"), foreign, other, "msg_bad", "x", otherConv}
-}
-
-func TestGetAndDeleteMessage(t *testing.T) {
-	e := setup(t)
-	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
-	m := e.createMessage(t, e.KeyA, bot, conv, "u", "hi")
-	path := "/v1/chat/messages/" + m["id"].(string)
-	r := e.c.Do("GET", path, nil, as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	if got := r.Map(t)["message"]; fmt.Sprint(got) != fmt.Sprint(m) {
-		t.Errorf("get %v, created %v", got, m)
-	}
-	var rs []*doortest.Response
-	for _, id := range notFoundMessages(t, e) {
-		rs = append(rs, e.c.Do("GET", "/v1/chat/messages/"+id, nil, as(e.KeyA, bot)...))
-		rs = append(rs, e.c.Do("DELETE", "/v1/chat/messages/"+id, "{}", as(e.KeyA, bot)...))
-	}
-	sameNotFound(t, rs...)
-
-	r = e.c.Do("DELETE", path, "{}", as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	if strings.TrimSpace(string(r.Body)) != "{}" {
-		t.Errorf("delete body %s", r.Body)
-	}
-	sameNotFound(t, e.c.Do("GET", path, nil, as(e.KeyA, bot)...), e.c.Do("DELETE", path, nil, as(e.KeyA, bot)...), rs[0])
-	if _, err := e.Store.FindMessageByID(context.Background(), e.TenantA, convstore.ID{}, mustID(t, "msg", m["id"].(string))); convstore.ErrorCode(err) != convstore.ENOTFOUND {
-		t.Errorf("message still stored: %v", err)
-	}
-}
-
 func TestDeleteConversation(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
@@ -649,52 +361,20 @@ func TestDeleteConversation(t *testing.T) {
 	}
 }
 
-// TestCompatMount serves the door under /compat/botpress next to the
-// native API: routes, fallbacks and errors are the door's there too.
-func TestCompatMount(t *testing.T) {
-	e := doortest.New(t)
-	c := e.Serve(func(s *convhttp.Server) { s.Mount("/compat/botpress", botpress.New(s)) })
-	base := "/compat/botpress/v1/chat"
-	r := c.Do("POST", base+"/conversations", `{"channel":"c","tags":{}}`, as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	id := r.Map(t)["conversation"].(map[string]any)["id"].(string)
-	r = c.Do("POST", base+"/messages", `{"conversationId":"`+id+`","userId":"u","type":"text","tags":{},"payload":{"text":"x"}}`, as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	doortest.Expect(t, c.Do("GET", base+"/conversations/"+id, nil, as(e.KeyA, bot)...), 200, "application/json")
-	wantError(t, c.Do("GET", base+"/conversations/"+id, nil, as("", bot)...), 401, "Unauthorized")
-	r = c.Do("DELETE", base+"/conversations/"+id, "{}", as(e.KeyA, bot)...)
-	doortest.Expect(t, r, 200, "application/json")
-	sameNotFound(t, c.Do("GET", base+"/conversations/"+id, nil, as(e.KeyA, bot)...), c.Do("GET", base+"/messages?conversationId="+id, nil, as(e.KeyA, bot)...))
-	dels, _, _ := e.Store.FindDeletions(context.Background(), e.TenantA, convstore.DeletionFilter{})
-	if len(dels) != 1 || dels[0].Door != botpress.DoorName {
-		t.Errorf("receipts %+v", dels)
-	}
-	// The root is not the door's.
-	if r := c.Do("GET", "/v1/chat/conversations/"+id, nil, as(e.KeyA, bot)...); r.Status != 404 || r.ContentType() == "application/json" {
-		t.Errorf("outside the mount: %v", r)
-	}
-	wantError(t, c.Do("GET", "/compat/botpress/nope", nil), 404, "ResourceNotFound")
-	r = c.Do("PATCH", base+"/conversations/"+id, "{}", as(e.KeyA, bot)...)
-	wantError(t, r, 405, "MethodNotFound")
-	if r.Header.Get("Allow") == "" {
-		t.Error("405 without Allow")
-	}
-}
-
-func TestFallbacksAtRoot(t *testing.T) {
+// TestConversationEmptyTagsPresent checks the exact JSON of a
+// conversation's tags when it has none, {} (the SDK requires them), and
+// of an empty list.
+func TestConversationEmptyTagsPresent(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
-	wantError(t, e.c.Do("GET", "/v1/chat/nothing", nil), 404, "ResourceNotFound")
-	wantError(t, e.c.Do("POST", "/v1/chat/conversations/conv_x", "{}", as(e.KeyA, bot)...), 405, "MethodNotFound")
-	wantError(t, e.c.Do("DELETE", "/v1/chat/users", nil, as(e.KeyA, bot)...), 405, "MethodNotFound")
-	// HEAD answers like GET, without a body.
-	r := e.c.Do("HEAD", "/v1/chat/conversations", nil, as(e.KeyA, bot)...)
-	if r.Status != http.StatusOK || len(r.Body) != 0 {
-		t.Errorf("HEAD: %v", r)
+	r := e.c.Do("POST", "/v1/chat/conversations", map[string]any{"channel": "web", "tags": map[string]string{}}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := doortest.Raw(t, r.Body, "conversation", "tags"); got != `{}` {
+		t.Errorf("created conversation tags %s, want {}", got)
 	}
-	// Error ids are unique.
-	a := e.c.Do("GET", "/v1/chat/nothing", nil).Map(t)["id"]
-	b := e.c.Do("GET", "/v1/chat/nothing", nil).Map(t)["id"]
-	if a == b {
-		t.Errorf("error ids repeat: %v", a)
+	r = e.c.Do("GET", "/v1/chat/conversations", nil, as(e.KeyA, otherBot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := strings.TrimSpace(string(r.Body)); got != `{"conversations":[],"meta":{}}` {
+		t.Errorf("empty list %s", got)
 	}
 }
