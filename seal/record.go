@@ -24,9 +24,13 @@ const (
 	ChaCha20Poly1305 Algorithm = 3
 )
 
-// DefaultAlgorithm is the algorithm Seal uses. See the package's benchmarks
-// (BenchmarkRecord) for why.
-const DefaultAlgorithm = XChaCha20Poly1305
+// DefaultAlgorithm is the algorithm Seal uses. AES-256-GCM was measured
+// (BenchmarkRecord) at about half the CPU time of XChaCha20-Poly1305 for a
+// 50-byte value and three quarters for 1 KiB, with AES-NI; it is FIPS
+// approved; and its random 96-bit nonces are safe here because a key seals
+// one conversation: the message cap (100,000 by default) keeps a key's
+// records many thousand times below the 2^32 bound.
+const DefaultAlgorithm = AES256GCM
 
 // String returns the algorithm's name.
 func (a Algorithm) String() string {
