@@ -2,7 +2,11 @@ package seal
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -330,4 +334,61 @@ func FuzzStreamReader(f *testing.F) {
 			t.Fatal("a sealed stream opened to other bytes")
 		}
 	})
+}
+
+// TestStreamKnownAnswer seals with a fixed salt and nonce prefix and
+// compares with the SHA-256 of what an earlier build wrote: a change to the
+// stream format or its key derivation, which would make stored attachments
+// unreadable, fails here.
+func TestStreamKnownAnswer(t *testing.T) {
+	dek := testDEK(t)
+	aad := attachmentContext().AAD()
+	salt := bytes.Repeat([]byte{3}, saltSize+noncePrefixSize)
+	plain := bytes.Repeat([]byte(knownPlaintext), 50) // two 1 KiB segments
+	for alg, want := range knownStreams {
+		got := sealStreamSalt(t, alg, smallSegment, salt, dek, aad, plain, 100)
+		if sum := sha256.Sum256(got); hex.EncodeToString(sum[:]) != want {
+			t.Errorf("%s: sealed stream's SHA-256 %x differs from the known answer", alg, sum)
+		}
+		opened, err := openStream(dek, aad, got)
+		if err != nil || !bytes.Equal(opened, plain) {
+			t.Errorf("%s: opened %d bytes, %v", alg, len(opened), err)
+		}
+	}
+}
+
+var knownStreams = map[Algorithm]string{
+	AES256GCM:        "1be08670f3dcb3ecc818f67efaf4e34e8d869be3446626786eab588d23267ff1",
+	ChaCha20Poly1305: "f2c7fc152fd7b452c832645ac9d165e9c687ee31946a83058b9b34b125c54207",
+}
+
+// TestStreamLayout builds a two-segment stream by hand from the documented
+// layout and key derivation, with the standard library only, and Reader
+// opens it: the format is what the comments in stream.go say.
+func TestStreamLayout(t *testing.T) {
+	dek := testDEK(t)
+	aad := attachmentContext().AAD()
+	header := []byte{0xF6, 1, 0, 0, 4, 0}                   // AES-256-GCM, 1024-byte segments
+	header = append(header, bytes.Repeat([]byte{5}, 32)...) // salt
+	header = append(header, bytes.Repeat([]byte{6}, 7)...)  // nonce prefix
+	streamKey, err := hkdf.Expand(sha256.New, dek.Bytes(), "convstore/seal/v1/stream", 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := hkdf.Key(sha256.New, streamKey, header[6:38], "stream/"+string(header)+string(aad), 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := aes.NewCipher(key)
+	gcm, _ := cipher.NewGCM(block)
+	plain := randomBytes(1024+10, 8)
+	stream := bytes.Clone(header)
+	for i, part := range [][]byte{plain[:1024], plain[1024:]} {
+		nonce := append(bytes.Clone(header[38:45]), 0, 0, 0, byte(i), byte(i)) // counter, then final flag
+		stream = gcm.Seal(stream, nonce, part, nil)
+	}
+	got, err := openStream(dek, aad, stream)
+	if err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("opened %d bytes, %v", len(got), err)
+	}
 }
