@@ -22,6 +22,22 @@
 // missing, the file is damaged or readable by others, or the file is
 // missing and Config.Create is not set.
 //
+// Several nodes on one PostgreSQL database share one keyring file on a
+// shared filesystem, as they share the blob store's root: the file is
+// changed only under its lock file, from its latest contents, so two nodes'
+// rotations never overwrite each other; each node calls Reload every few
+// seconds (it costs a stat when nothing changed), and Unwrap reloads by
+// itself on meeting an epoch newer than it knows. Epochs are not kept in
+// the database, wrapped by the master key: there, every epoch key would
+// linger in the WAL, dead tuples, replicas and backups, next to the data
+// keys it wrapped, and destroying an epoch would remove nothing that the
+// master key could not unwrap again from a backup; the guarantee would rest
+// on destroying master key versions in the KMS instead, which not every KMS
+// allows. A node that stopped reloading could still wrap under a retired
+// epoch: destroy only epochs retired for far longer than the reload
+// interval, and only after checking that no live data key is wrapped by
+// them.
+//
 // What destroying an epoch relies on: that no copy of its key survives
 // elsewhere. The replaced file is overwritten in place (best effort: a
 // journaling or copy-on-write filesystem, an SSD or a snapshot may keep the
