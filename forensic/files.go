@@ -17,13 +17,12 @@ const (
 	ClassDataOther     = "data-other"     // any other file in the data directory
 	ClassServerLog     = "convstore-log"  // what the convstore server logged
 
-	ClassPGHeap       = "pg-heap"      // a table's heap files
-	ClassPGTOAST      = "pg-toast"     // a table's TOAST heap
-	ClassPGIndex      = "pg-index"     // an index, or the TOAST table's index
-	ClassPGStatistic  = "pg-statistic" // pg_statistic, where ANALYZE keeps sample values
-	ClassPGWAL        = "pg-wal"       // pg_wal segments written during the run
-	ClassPGServerLog  = "pg-log"       // the PostgreSQL server log, from the run's start
-	classPGDataPrefix = "pg-"
+	ClassPGHeap      = "pg-heap"      // a table's heap files
+	ClassPGTOAST     = "pg-toast"     // a table's TOAST heap
+	ClassPGIndex     = "pg-index"     // an index, or the TOAST table's index
+	ClassPGStatistic = "pg-statistic" // pg_statistic, where ANALYZE keeps sample values
+	ClassPGWAL       = "pg-wal"       // pg_wal segments written during the run
+	ClassPGServerLog = "pg-log"       // the PostgreSQL server log, from the run's start
 )
 
 // DataDirFiles lists every file under dataDir and the SQLite database

@@ -118,6 +118,7 @@ type forensicTarget struct {
 	created     []string
 	key         string // the admin key of the check's tenant
 	dataExisted bool   // --data named an existing (empty) directory: empty it, keep it
+	ownsData    bool   // --data was checked to be new or empty: cleanup may remove what is in it
 	dbPath      string // the SQLite file; "" for PostgreSQL
 	logFile     *os.File
 	pg          *forensic.Postgres
@@ -125,8 +126,8 @@ type forensicTarget struct {
 
 // newForensicTarget prepares the data directory (and PostgreSQL schema)
 // and starts the server.
-func newForensicTarget(ctx context.Context, o forensicOptions, w io.Writer) (t *forensicTarget, err error) {
-	t = &forensicTarget{opts: o, cfg: DefaultConfig()}
+func newForensicTarget(ctx context.Context, o forensicOptions, w io.Writer) (_ *forensicTarget, err error) {
+	t := &forensicTarget{opts: o, cfg: DefaultConfig()}
 	defer func() {
 		if err != nil {
 			t.cleanup(io.Discard)
@@ -142,8 +143,11 @@ func newForensicTarget(ctx context.Context, o forensicOptions, w io.Writer) (t *
 	cfg.DataDir = o.Data
 	if cfg.DataDir == "" {
 		cfg.DataDir = filepath.Join(t.workDir, "data")
-	} else if t.dataExisted, err = wantEmptyDir(cfg.DataDir); err != nil {
-		return nil, err
+	} else {
+		if t.dataExisted, err = wantEmptyDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		t.ownsData = true // new or empty: what is in it from now on is the check's
 	}
 	// Debug: whatever the server would log at any level is scanned too.
 	cfg.LogLevel = "debug"
@@ -161,12 +165,14 @@ func newForensicTarget(ctx context.Context, o forensicOptions, w io.Writer) (t *
 			return nil, err
 		}
 	} else {
-		if t.dbPath, err = cfg.SQLitePath(); err != nil {
+		path, err := cfg.SQLitePath()
+		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(t.dbPath); err == nil {
-			return nil, fmt.Errorf("%s exists: the check writes test data, so it needs a new database file", t.dbPath)
+		if _, err := os.Stat(path); err == nil {
+			return nil, fmt.Errorf("%s exists: the check writes test data, so it needs a new database file", path)
 		}
+		t.dbPath = path
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -318,7 +324,7 @@ func (t *forensicTarget) cleanup(w io.Writer) {
 		fmt.Fprintln(w)
 		return
 	}
-	if t.opts.Data != "" {
+	if t.ownsData {
 		removeContents(t.opts.Data, t.dataExisted)
 	}
 	if t.dbPath != "" && !strings.HasPrefix(t.dbPath, t.cfg.DataDir+string(filepath.Separator)) {
