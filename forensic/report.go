@@ -18,6 +18,9 @@ type Report struct {
 	Took      time.Duration
 	// NotCovered says what the check could not scan, and why.
 	NotCovered []string
+	// Incomplete, if set, says why files that should have been scanned
+	// were not: a check that found nothing then proves nothing.
+	Incomplete string
 }
 
 // PhaseReport is one phase's scan.
@@ -150,10 +153,13 @@ func (r *Report) WriteText(w io.Writer, verbose bool) {
 		fmt.Fprintf(w, "  - %s\n", n)
 	}
 	fmt.Fprintln(w)
-	if found := r.FoundCanaries(); found > 0 {
+	switch found := r.FoundCanaries(); {
+	case found > 0:
 		fmt.Fprintf(w, "PLAINTEXT FOUND: %d of %d canaries, %d hits in %d files (engine %s, %s).\n",
 			found, len(r.Canaries), len(r.Hits()), r.hitFiles(), r.Engine, round(r.Took))
-	} else {
+	case r.Incomplete != "":
+		fmt.Fprintf(w, "INCOMPLETE: no canary in the files scanned, but %s (engine %s, %s).\n", r.Incomplete, r.Engine, round(r.Took))
+	default:
 		fmt.Fprintf(w, "CLEAN: no canary in any scanned file in any phase (engine %s, %s).\n", r.Engine, round(r.Took))
 	}
 }

@@ -75,23 +75,15 @@ func runForensic(ctx context.Context, env *Env, args []string) error {
 	if report.FoundCanaries() > 0 {
 		return errPlaintextFound
 	}
-	if p := report.PostgresProblem; p != "" {
-		return fmt.Errorf("nothing found, but the PostgreSQL server's files were not scanned: %s", p)
+	if report.Incomplete != "" {
+		return fmt.Errorf("nothing found, but the check is incomplete: %s", report.Incomplete)
 	}
 	return nil
 }
 
-// ForensicReport is a check's report and what the command adds to it.
-type ForensicReport struct {
-	*forensic.Report
-	// PostgresProblem says why the PostgreSQL server's files could not
-	// be scanned ("" if they were, or for SQLite).
-	PostgresProblem string
-}
-
 // RunForensic runs the forensic check with o and returns its report;
 // progress lines go to w. It fails only if the check could not run.
-func RunForensic(ctx context.Context, o forensicOptions, w io.Writer) (*ForensicReport, error) {
+func RunForensic(ctx context.Context, o forensicOptions, w io.Writer) (*forensic.Report, error) {
 	t, err := newForensicTarget(ctx, o, w)
 	if err != nil {
 		return nil, err
@@ -101,11 +93,10 @@ func RunForensic(ctx context.Context, o forensicOptions, w io.Writer) (*Forensic
 	if err != nil {
 		return nil, err
 	}
-	out := &ForensicReport{Report: report}
-	if t.pg != nil {
-		out.PostgresProblem = t.pg.Problem()
+	if t.pg != nil && t.pg.Problem() != "" {
+		report.Incomplete = "the PostgreSQL server's heap, TOAST, index and WAL files were not scanned: " + t.pg.Problem()
 	}
-	return out, nil
+	return report, nil
 }
 
 // forensicTarget is the server under examination: a Main in this process

@@ -144,8 +144,8 @@ func TestForensicSQLite(t *testing.T) {
 func TestForensicPostgres(t *testing.T) {
 	url := pgtest.URL(t)
 	r := runForensicCheck(t, forensicOptions{DB: url})
-	if r.PostgresProblem != "" {
-		t.Skipf("the PostgreSQL server's files cannot be scanned here, so the check cannot prove anything: %s", r.PostgresProblem)
+	if r.Incomplete != "" {
+		t.Skipf("the check cannot prove anything here: %s", r.Incomplete)
 	}
 	classes := []string{forensic.ClassPGHeap, forensic.ClassPGTOAST, forensic.ClassPGIndex, forensic.ClassPGStatistic,
 		forensic.ClassPGWAL, forensic.ClassServerLog}
@@ -157,7 +157,7 @@ func TestForensicPostgres(t *testing.T) {
 }
 
 // runForensicCheck runs the check and the claims both engines share.
-func runForensicCheck(t *testing.T, o forensicOptions) *ForensicReport {
+func runForensicCheck(t *testing.T, o forensicOptions) *forensic.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -185,7 +185,7 @@ func runForensicCheck(t *testing.T, o forensicOptions) *ForensicReport {
 
 // wantCoverage fails unless every phase scanned files of every class: a
 // clean result over nothing proves nothing.
-func wantCoverage(t *testing.T, r *ForensicReport, classes ...string) {
+func wantCoverage(t *testing.T, r *forensic.Report, classes ...string) {
 	t.Helper()
 	for _, p := range r.Phases {
 		for _, class := range classes {
@@ -199,7 +199,7 @@ func wantCoverage(t *testing.T, r *ForensicReport, classes ...string) {
 // checkClaims asserts, for every class wantClean says is clean, that no
 // phase found a canary there, and for the others today's claims. A claim
 // that canaries are absent holds sealed or not, so it is always checked.
-func checkClaims(t *testing.T, r *ForensicReport, claims []claim) {
+func checkClaims(t *testing.T, r *forensic.Report, claims []claim) {
 	t.Helper()
 	for _, p := range r.Phases {
 		dirty := map[string][]forensic.Hit{}
@@ -260,6 +260,25 @@ func orAll(class string) string {
 		return "any file"
 	}
 	return class
+}
+
+// TestForensicPostgresWithoutFiles: a check that cannot read the
+// PostgreSQL server's files says so and fails, even though it found nothing.
+func TestForensicPostgresWithoutFiles(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var stdout, stderr strings.Builder
+	missing := filepath.Join(t.TempDir(), "missing")
+	err := runForensic(ctx, &Env{Stdout: &stdout, Stderr: &stderr}, []string{"--db", url, "--pg-data", missing, "--pg-log", missing + ".log"})
+	if err == nil || !strings.Contains(err.Error(), "the check is incomplete") || !strings.Contains(err.Error(), "cannot be read here") {
+		t.Fatalf("error %v: want the check to fail as incomplete, saying why", err)
+	}
+	for _, want := range []string{"INCOMPLETE: no canary in the files scanned", "Not covered:", "PostgreSQL heap, TOAST, index and WAL files: the server's data directory " + missing} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
 }
 
 // TestForensicCommand runs the command as a user does: it prints what it
