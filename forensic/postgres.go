@@ -98,12 +98,52 @@ func (p *Postgres) Logs() []File { return p.logs }
 func (p *Postgres) Close() error { return p.conn.Close(context.Background()) }
 
 // Checkpoint runs CHECKPOINT, which writes every dirty page to the
-// relation files (it needs superuser or the pg_checkpoint role).
-func (p *Postgres) Checkpoint(ctx context.Context) error {
+// relation files (it needs superuser or the pg_checkpoint role). It
+// returns how many pg_wal segments written during the run the checkpoint
+// removed: their bytes went to the filesystem's free blocks, where no
+// scan of files sees them. (A recycled segment keeps its file under a
+// later name, and is still scanned.)
+func (p *Postgres) Checkpoint(ctx context.Context) (removed int, err error) {
+	before := p.walSegments()
 	if _, err := p.conn.Exec(ctx, "CHECKPOINT"); err != nil {
-		return fmt.Errorf("CHECKPOINT: %s", pgMessage(err))
+		return 0, fmt.Errorf("CHECKPOINT: %s", pgMessage(err))
 	}
-	return nil
+	after := p.walSegments()
+	for _, b := range before {
+		gone := true
+		for _, a := range after {
+			if os.SameFile(a, b) {
+				gone = false
+				break
+			}
+		}
+		if gone {
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// walSegments returns the pg_wal segments modified since Open; nil
+// without a readable data directory.
+func (p *Postgres) walSegments() []os.FileInfo {
+	if p.problem != "" {
+		return nil
+	}
+	entries, err := os.ReadDir(filepath.Join(p.dataDir, "pg_wal"))
+	if err != nil {
+		return nil
+	}
+	var out []os.FileInfo
+	for _, e := range entries {
+		if !walSegment.MatchString(e.Name()) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && !info.ModTime().Before(p.walSince) {
+			out = append(out, info)
+		}
+	}
+	return out
 }
 
 // Analyze runs ANALYZE on every table of the schema, as autovacuum does on
@@ -189,17 +229,8 @@ func (p *Postgres) Files(ctx context.Context) ([]File, error) {
 			out = append(out, File{Path: f, Class: class})
 		}
 	}
-	entries, err := os.ReadDir(filepath.Join(p.dataDir, "pg_wal"))
-	if err != nil {
-		return nil, fmt.Errorf("forensic: listing pg_wal: %w", err)
-	}
-	for _, e := range entries {
-		if !walSegment.MatchString(e.Name()) {
-			continue
-		}
-		if info, err := e.Info(); err == nil && !info.ModTime().Before(p.walSince) {
-			out = append(out, File{Path: filepath.Join(p.dataDir, "pg_wal", e.Name()), Class: ClassPGWAL})
-		}
+	for _, info := range p.walSegments() {
+		out = append(out, File{Path: filepath.Join(p.dataDir, "pg_wal", info.Name()), Class: ClassPGWAL})
 	}
 	return out, nil
 }

@@ -218,10 +218,11 @@ func (t *forensicTarget) Prepare(ctx context.Context, phase string) ([]string, e
 			if err := t.pg.Analyze(ctx); err != nil {
 				return nil, err
 			}
-			if err := t.pg.Checkpoint(ctx); err != nil {
+			note, err := t.checkpoint(ctx, "CHECKPOINT, as every checkpoint_timeout")
+			if err != nil {
 				return nil, err
 			}
-			return []string{"ANALYZE of convstore's tables, as autovacuum runs it (pg_statistic keeps sample values), then CHECKPOINT, as every checkpoint_timeout"}, nil
+			return []string{"ANALYZE of convstore's tables, as autovacuum runs it (pg_statistic keeps sample values)", note}, nil
 		}
 		note, err := forensic.CheckpointSQLite(ctx, t.dbPath, "PASSIVE")
 		if err != nil {
@@ -237,10 +238,11 @@ func (t *forensicTarget) Prepare(ctx context.Context, phase string) ([]string, e
 		}
 	case forensic.PhaseAfterCheckpoint:
 		if t.pg != nil {
-			if err := t.pg.Checkpoint(ctx); err != nil {
+			note, err := t.checkpoint(ctx, "CHECKPOINT")
+			if err != nil {
 				return nil, err
 			}
-			return []string{"CHECKPOINT"}, nil
+			return []string{note}, nil
 		}
 		note, err := forensic.CheckpointSQLite(ctx, t.dbPath, "TRUNCATE")
 		if err != nil {
@@ -258,6 +260,18 @@ func (t *forensicTarget) Prepare(ctx context.Context, phase string) ([]string, e
 		return []string{"the server stopped cleanly and started again on the same data"}, nil
 	}
 	return nil, nil
+}
+
+// checkpoint runs a PostgreSQL checkpoint and returns a note on it.
+func (t *forensicTarget) checkpoint(ctx context.Context, note string) (string, error) {
+	removed, err := t.pg.Checkpoint(ctx)
+	if err != nil {
+		return "", err
+	}
+	if removed > 0 {
+		note += fmt.Sprintf("; it removed %d pg_wal segment(s) written during the run, whose bytes are now in the filesystem's free blocks (not scanned)", removed)
+	}
+	return note, nil
 }
 
 func (t *forensicTarget) Files(ctx context.Context) ([]forensic.File, error) {
@@ -308,7 +322,11 @@ func (t *forensicTarget) cleanup(w io.Writer) {
 		t.pg.Close()
 	}
 	if t.opts.Keep {
-		fmt.Fprintf(w, "convstore forensic: kept %s", strings.Join(append(t.created, t.cfg.DataDir), ", "))
+		kept := t.created
+		if !strings.HasPrefix(t.cfg.DataDir, t.workDir+string(filepath.Separator)) {
+			kept = append(kept, t.cfg.DataDir)
+		}
+		fmt.Fprintf(w, "convstore forensic: kept %s", strings.Join(kept, ", "))
 		if t.pg != nil {
 			fmt.Fprintf(w, " and schema %s", t.cfg.PGSchema)
 		}

@@ -114,14 +114,17 @@ func toasted(c *forensic.Canary) bool {
 // check runs ANALYZE and a CHECKPOINT before the deletes (what autovacuum
 // and checkpoint_timeout do by themselves) and a CHECKPOINT after them.
 var postgresClaims = []claim{
-	{forensic.PhaseBeforeDelete, forensic.ClassPGWAL, stored, everyOne, "every write goes through the WAL"},
+	// Only some for pg_wal: a checkpoint may remove a segment the run
+	// wrote (the report counts them), when other clients of a shared
+	// server fill the WAL meanwhile.
+	{forensic.PhaseBeforeDelete, forensic.ClassPGWAL, stored, someOne, "every write goes through the WAL"},
 	{forensic.PhaseBeforeDelete, forensic.ClassPGHeap, text, everyOne, "rows are in the heap"},
 	{forensic.PhaseBeforeDelete, forensic.ClassPGTOAST, toasted, everyOne, "large values and blob chunks are in TOAST"},
 	{forensic.PhaseAfterCheckpoint, forensic.ClassPGHeap, and(deleted, text), everyOne, "DELETE only marks tuples dead"},
 	{forensic.PhaseAfterCheckpoint, forensic.ClassPGTOAST, and(deleted, toasted), everyOne, "dead TOAST chunks keep their bytes"},
 	{forensic.PhaseAfterCheckpoint, forensic.ClassPGIndex, and(deleted, indexed), everyOne, "index entries of dead rows stay until VACUUM"},
 	{forensic.PhaseAfterCheckpoint, forensic.ClassPGStatistic, deleted, someOne, "ANALYZE's samples outlive the rows"},
-	{forensic.PhaseAfterCheckpoint, forensic.ClassPGWAL, deleted, everyOne, "pg_wal keeps everything until its segments are recycled"},
+	{forensic.PhaseAfterCheckpoint, forensic.ClassPGWAL, deleted, someOne, "pg_wal keeps everything until its segments are recycled"},
 	{forensic.PhaseAfterRestart, forensic.ClassPGHeap, and(kept, text), everyOne, "live content is plaintext at rest"},
 }
 
