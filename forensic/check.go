@@ -49,12 +49,10 @@ func Check(ctx context.Context, t Target) (*Report, error) {
 	start := time.Now()
 	set := NewSet()
 	w := &Workload{URL: t.URL(), Key: t.Key(), Set: set, Client: &http.Client{Timeout: time.Minute}}
-	r := &Report{Engine: t.Engine(), Canaries: set.Canaries()}
 	if err := w.Write(ctx); err != nil {
 		return nil, err
 	}
-	r.Canaries = set.Canaries()
-	r.WriteTook = time.Since(start)
+	r := &Report{Engine: t.Engine(), Canaries: set.Canaries(), WriteTook: time.Since(start)}
 	for _, phase := range Phases {
 		p := &PhaseReport{Name: phase}
 		began := time.Now()
