@@ -93,7 +93,8 @@ func (s *Set) New(door, field string, deleted bool, kind Kind) string {
 		if s.byValue[v] != nil {
 			continue
 		}
-		c := &Canary{Value: v, Door: door, Field: field, Deleted: deleted, Kind: kind}
+		// A field that is not stored belongs to no conversation.
+		c := &Canary{Value: v, Door: door, Field: field, Deleted: deleted && kind != NotStored, Kind: kind}
 		s.canaries = append(s.canaries, c)
 		s.byValue[v] = c
 		return v
