@@ -100,8 +100,11 @@ func (u *ConversationUpdate) Validate() error {
 
 // ConversationFilter selects conversations. Empty fields do not filter.
 type ConversationFilter struct {
-	AgentID       string
-	UserID        string
+	AgentID string
+	UserID  string
+	// Seq keeps only the conversation with this sequence number (0: any),
+	// for the doors whose ids are numbers.
+	Seq           int64
 	CreatedAfter  *time.Time // exclusive
 	CreatedBefore *time.Time // exclusive
 	// Metadata keeps conversations whose metadata has every pair given.
@@ -129,6 +132,9 @@ func (f *ConversationFilter) validateSelection() error {
 	}
 	if f.Offset > 0 && !f.After.IsZero() {
 		return Invalidf("offset", "offset cannot be combined with a cursor")
+	}
+	if f.Seq < 0 {
+		return Invalidf("seq", "seq must not be negative")
 	}
 	if err := validText("agent_id", f.AgentID, MaxExternalLen); err != nil {
 		return err
@@ -159,6 +165,20 @@ type DeleteParams struct {
 	// apart from RequestID because a client can send any value (an
 	// earlier receipt's id, say), which must never pass for the server's.
 	ClientRequestID string
+}
+
+// Validate checks that the actor's fields are single-line text, as every
+// stored text is (PostgreSQL text cannot even hold NUL). Doors fill them
+// from bounded, checked values; this keeps any other caller from storing
+// control characters in receipts and audit entries.
+func (p DeleteParams) Validate() error {
+	if err := validText("door", p.Door, MaxExternalLen); err != nil {
+		return err
+	}
+	if err := validText("request_id", p.RequestID, MaxExternalLen); err != nil {
+		return err
+	}
+	return validText("client_request_id", p.ClientRequestID, MaxExternalLen)
 }
 
 // ConversationService manages conversations. Every method is scoped to the

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"reflect"
 	"testing"
 	"time"
@@ -101,17 +100,5 @@ func TestAuditEntryOfKeyActions(t *testing.T) {
 	w := api.FromDeletion(d)
 	if got := api.ToDeletion(&w); !reflect.DeepEqual(got, d) {
 		t.Errorf("receipt round trip:\n in %+v\nout %+v", d, got)
-	}
-}
-
-func TestStatusTableRoundTrips(t *testing.T) {
-	for _, code := range []string{convstore.EINVALID, convstore.ENOTFOUND, convstore.ECONFLICT, convstore.EUNAUTHORIZED,
-		convstore.EFORBIDDEN, convstore.ETOOLARGE, convstore.EUNAVAILABLE, convstore.ERATELIMITED} {
-		if got := api.CodeForStatus(api.StatusForCode(code)); got != code {
-			t.Errorf("code %s -> status %d -> %s", code, api.StatusForCode(code), got)
-		}
-	}
-	if api.StatusForCode("nonsense") != http.StatusInternalServerError || api.StatusForCode(api.CodeInvalidJSON) != http.StatusBadRequest {
-		t.Fatal("status table wrong")
 	}
 }

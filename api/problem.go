@@ -14,8 +14,8 @@ const ContentTypeProblem = "application/problem+json"
 const ProblemTypeBase = "https://convstore.dev/problems/"
 
 // Problem is an RFC 9457 problem details body with convstore's extensions:
-// a stable code (the domain error code, or invalid_json / method_not_allowed),
-// the field at fault if any, and the request id.
+// a stable code (the domain error code, or one of convhttp's wire codes such
+// as invalid_json), the field at fault if any, and the request id.
 type Problem struct {
 	Type      string `json:"type"`
 	Title     string `json:"title"`
@@ -30,43 +30,6 @@ type Problem struct {
 // Error implements error so that the client can return a Problem as is.
 func (p *Problem) Error() string {
 	return p.Title + ": " + p.Detail
-}
-
-// Codes of the native API that are not domain error codes.
-const (
-	CodeInvalidJSON      = "invalid_json"       // 400: the body is not the JSON it should be
-	CodeInvalidParameter = "invalid_parameter"  // 400: a path or query parameter is malformed
-	CodeMethodNotAllowed = "method_not_allowed" // 405
-	// CodeUnsupportedMediaType: a JSON body sent without a JSON
-	// Content-Type (application/json or a +json type).
-	CodeUnsupportedMediaType = "unsupported_media_type" // 415
-)
-
-// statusByCode is the one table that maps error codes to HTTP statuses.
-var statusByCode = map[string]int{
-	convstore.EINVALID:       http.StatusUnprocessableEntity,
-	convstore.ENOTFOUND:      http.StatusNotFound,
-	convstore.ECONFLICT:      http.StatusConflict,
-	convstore.EUNAUTHORIZED:  http.StatusUnauthorized,
-	convstore.EFORBIDDEN:     http.StatusForbidden,
-	convstore.ETOOLARGE:      http.StatusRequestEntityTooLarge,
-	convstore.EUNAVAILABLE:   http.StatusServiceUnavailable,
-	convstore.ETIMEOUT:       http.StatusServiceUnavailable,
-	convstore.ERATELIMITED:   http.StatusTooManyRequests,
-	convstore.EUNSUPPORTED:   http.StatusNotImplemented,
-	convstore.EINTERNAL:      http.StatusInternalServerError,
-	CodeInvalidJSON:          http.StatusBadRequest,
-	CodeInvalidParameter:     http.StatusBadRequest,
-	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
-	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
-}
-
-// StatusForCode returns the HTTP status of an error code (500 if unknown).
-func StatusForCode(code string) int {
-	if s, ok := statusByCode[code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
 }
 
 // CodeForStatus maps an HTTP status back to a domain error code, for the
@@ -91,18 +54,6 @@ func CodeForStatus(status int) string {
 		return convstore.ERATELIMITED
 	}
 	return convstore.EINTERNAL
-}
-
-// DomainCode maps a wire code back to the domain code (the 400 and 415
-// codes are EINVALID).
-func DomainCode(code string) string {
-	switch code {
-	case CodeInvalidJSON, CodeInvalidParameter, CodeUnsupportedMediaType:
-		return convstore.EINVALID
-	case CodeMethodNotAllowed:
-		return convstore.EUNSUPPORTED
-	}
-	return code
 }
 
 // DomainField maps a wire field name back to the domain's: the message

@@ -17,6 +17,7 @@ import (
 	v1 "github.com/convstore/convstore/http/v1"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -48,16 +49,17 @@ func openStores(b *testing.B, engine string, nodes int) []convstore.Store {
 		if err != nil {
 			b.Fatal(err)
 		}
-		db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs})
+		drv, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		db := service.New(drv, blobs, service.Options{})
 		b.Cleanup(func() { db.Close() })
 		stores[0] = db
 	case "postgres":
 		schema := pgtest.NewSchema(b) // skips when CONVSTORE_TEST_POSTGRES_URL is unset
 		for i := range stores {
-			stores[i] = pgtest.OpenSchema(b, schema, postgres.Options{MaxConns: 8})
+			stores[i] = pgtest.OpenNode(b, schema, pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 8}})
 		}
 	}
 	return stores

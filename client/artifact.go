@@ -63,7 +63,7 @@ func (c *Client) FindArtifacts(ctx context.Context, tenantID, conversationID con
 // conversation is missing, EINVALID for bad input.
 func (c *Client) CreateArtifact(ctx context.Context, tenantID, conversationID convstore.ID, in *convstore.ArtifactCreate) (*convstore.Artifact, error) {
 	if in == nil {
-		return nil, convstore.Invalidf("type", "artifact is missing")
+		return nil, convstore.Invalidf("body", "artifact is missing")
 	}
 	if err := checkCarried(in, in.Validate); err != nil {
 		return nil, err

@@ -12,25 +12,28 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
 	"github.com/convstore/convstore/client"
+	"github.com/convstore/convstore/driver"
 	convhttp "github.com/convstore/convstore/http"
 	v1 "github.com/convstore/convstore/http/v1"
 	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/service/servicetest"
 	"github.com/convstore/convstore/sqlite"
-	"github.com/convstore/convstore/storetest"
 )
 
-// TestConformanceOverHTTP runs the conformance suite through the Go client,
-// the native door of a real server and the engine: every call of the
-// suite's services is an HTTP request, so whatever the suite proves of an
-// engine, it proves of the native API too. The suite still looks under the
-// store (row counts, blob files, sweeps) through the engine itself.
+// TestConformanceOverHTTP runs the service conformance suite through the
+// Go client, the native door of a real server and the service over each
+// driver: every call of the suite's services is an HTTP request, so
+// whatever the suite proves of the service tier, it proves of the native
+// API too. The suite still looks under the store (row counts, blob
+// files, sweeps, the clock, other nodes) through the service and its
+// database.
 func TestConformanceOverHTTP(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
-		storetest.Run(t, overHTTP(sqliteHarness))
+		servicetest.Run(t, overHTTP(servicetest.ServiceHarness(sqliteDatabase)))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		pgtest.URL(t) // skips without CONVSTORE_TEST_POSTGRES_URL
-		storetest.Run(t, overHTTP(pgtest.Harness))
+		servicetest.Run(t, overHTTP(pgtest.ServiceHarness))
 	})
 }
 
@@ -38,89 +41,89 @@ func TestConformanceOverHTTP(t *testing.T) {
 // the reason. Keep it short.
 var skipOverHTTP = map[string]string{
 	"Deletion/EmptyConversationByOperator": "an operator's delete (no key, door \"cli\") never crosses HTTP: every API call is made with a key, which the receipt names",
+	"Authentication/LastUseInBackground":   "every look at the keys over HTTP is made with a key, which that look uses: no key is ever unused",
 }
 
-// sqliteHarness opens a SQLite engine in a temporary directory.
-func sqliteHarness(tb testing.TB) *storetest.Harness {
-	open := func(tb testing.TB, o storetest.StoreOptions) *sqlite.DB {
-		dir := tb.TempDir()
-		blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{
-			Blobs: blobs, Logger: testLogger(tb), MaxConversationMessages: o.MaxConversationMessages,
-		})
+// sqliteDatabase creates a SQLite database file and a blob directory in a
+// temporary directory.
+func sqliteDatabase(tb testing.TB) *servicetest.Database {
+	dir := tb.TempDir()
+	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(dir, "db", "convstore.db")
+	open := func(tb testing.TB) *sqlite.DB {
+		db, err := sqlite.Open(context.Background(), path, sqlite.Options{Logger: servicetest.Logger(tb)})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { db.Close() })
 		return db
 	}
-	db := open(tb, storetest.StoreOptions{})
-	return &storetest.Harness{
-		Store:             db,
-		Blobs:             db.Blobs(),
-		RowCounts:         db.RowCounts,
-		ConversationRows:  db.ConversationRows,
-		WaitBlobRemovals:  db.WaitBlobRemovals,
-		SweepAccessTokens: db.SweepAccessTokens,
-		NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
-			return open(tb, o)
-		},
+	counter := open(tb) // its own driver: a service closes the one it runs on
+	return &servicetest.Database{
+		Open:             func(tb testing.TB) driver.Driver { return open(tb) },
+		Blobs:            blobs,
+		RowCounts:        counter.RowCounts,
+		ConversationRows: counter.ConversationRows,
 	}
 }
 
-// overHTTP puts the native API in front of an engine's harness: the store
-// the suite calls is a set of clients of a server over the engine.
-func overHTTP(engine storetest.NewHarnessFunc) storetest.NewHarnessFunc {
-	return func(tb testing.TB) *storetest.Harness {
-		h := engine(tb)
-		s := serve(tb, h.Store)
-		return &storetest.Harness{
-			Store: s,
-			Blobs: h.Blobs,
-			RowCounts: func(ctx context.Context) (map[string]int, error) {
-				if err := s.uploads.settle(ctx); err != nil {
-					return nil, err
-				}
-				return h.RowCounts(ctx)
-			},
-			ConversationRows: func(ctx context.Context, id convstore.ID) (map[string]int, error) {
-				if err := s.uploads.settle(ctx); err != nil {
-					return nil, err
-				}
-				return h.ConversationRows(ctx, id)
-			},
-			WaitBlobRemovals: func(ctx context.Context) error {
-				if err := s.uploads.settle(ctx); err != nil {
-					return err
-				}
-				if h.WaitBlobRemovals == nil {
-					return nil
-				}
-				return h.WaitBlobRemovals(ctx)
-			},
-			SweepAccessTokens: h.SweepAccessTokens,
-			NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
-				return serve(tb, h.NewStore(tb, o))
-			},
-			ServerDoor: v1.DoorName,
-			Skip:       skipOverHTTP,
+// overHTTP puts the native API in front of the stores of a service
+// harness: the store the suite calls is a set of clients of a server over
+// the service. Every node (Harness.NewNode) gets a server of its own.
+func overHTTP(service servicetest.NewHarnessFunc) servicetest.NewHarnessFunc {
+	return func(tb testing.TB) *servicetest.Harness {
+		h := service(tb)
+		keys := &keyRing{keys: map[convstore.ID]*knownKey{}}
+		s := serve(tb, h.Store, keys)
+		o := *h
+		o.Store = s
+		o.RowCounts = func(ctx context.Context) (map[string]int, error) {
+			if err := s.uploads.settle(ctx); err != nil {
+				return nil, err
+			}
+			return h.RowCounts(ctx)
 		}
+		o.ConversationRows = func(ctx context.Context, id convstore.ID) (map[string]int, error) {
+			if err := s.uploads.settle(ctx); err != nil {
+				return nil, err
+			}
+			return h.ConversationRows(ctx, id)
+		}
+		o.WaitBlobRemovals = func(ctx context.Context) error {
+			if err := s.uploads.settle(ctx); err != nil {
+				return err
+			}
+			if h.WaitBlobRemovals == nil {
+				return nil
+			}
+			return h.WaitBlobRemovals(ctx)
+		}
+		o.NewStore = func(tb testing.TB, opts servicetest.StoreOptions) convstore.Store {
+			return serve(tb, h.NewStore(tb, opts), &keyRing{keys: map[convstore.ID]*knownKey{}})
+		}
+		if h.NewNode != nil {
+			o.NewNode = func(tb testing.TB) convstore.Store { return serve(tb, h.NewNode(tb), keys) }
+		}
+		o.ServerDoor = v1.DoorName
+		o.Skip = skipOverHTTP
+		return &o
 	}
 }
 
 // serve starts the native door over engine on two listeners, one for
-// uploads, and returns the store the suite calls.
+// uploads, and returns the store the suite calls, which acts with the
+// keys of keys.
 //
 // Uploads get a listener of their own, one connection per request, whose
 // connections are counted from dial to close: when a body fails or is cut
 // off, the client returns before the server has even read what arrived,
 // and the suite must not count rows or blobs until the server has finished
 // with it (uploads.settle).
-func serve(tb testing.TB, engine convstore.Store) *httpStore {
-	handler := v1.NewServer(convhttp.Config{Store: engine, Logger: testLogger(tb)}).Handler()
+func serve(tb testing.TB, engine convstore.Store, keys *keyRing) *httpStore {
+	handler := v1.NewServer(convhttp.Config{Store: engine, Logger: servicetest.Logger(tb)}).Handler()
 	main := httptest.NewServer(handler)
 	tb.Cleanup(main.Close)
 
@@ -162,7 +165,8 @@ func serve(tb testing.TB, engine convstore.Store) *httpStore {
 	return &httpStore{
 		tb: tb, engine: engine, url: main.URL, hc: hc, uploads: conns,
 		anonymous: client.New(main.URL, "", client.WithHTTPClient(hc)),
-		keys:      map[convstore.ID]*knownKey{},
+		keys:      keys,
+		clients:   map[convstore.ID]*client.Client{},
 	}
 }
 

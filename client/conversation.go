@@ -32,8 +32,8 @@ func (c *Client) FindConversationBySeq(ctx context.Context, tenantID convstore.I
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, convstore.NotFound("conversation")
+	if !ok || seq <= 0 {
+		return nil, convstore.NotFound("conversation") // sequence numbers are positive
 	}
 	return c.getConversation(ctx, "/v1/conversations/lookup", url.Values{"seq": {strconv.FormatInt(seq, 10)}})
 }
@@ -123,6 +123,9 @@ func filterQuery(f convstore.ConversationFilter) url.Values {
 	for k, v := range f.Metadata {
 		q.Set("metadata["+k+"]", v)
 	}
+	if f.Seq != 0 {
+		q.Set("seq", strconv.FormatInt(f.Seq, 10)) // a negative one gets the server's EINVALID
+	}
 	return q
 }
 
@@ -169,12 +172,12 @@ func (c *Client) CreateConversation(ctx context.Context, tenantID convstore.ID, 
 }
 
 // UpdateConversation changes the set fields of a conversation (PATCH
-// /v1/conversations/{id}); Metadata replaces the whole map, and a nil
-// update changes only UpdatedAt. EINVALID for bad input, ENOTFOUND if
-// missing.
+// /v1/conversations/{id}); Metadata replaces the whole map, and an empty
+// update changes only UpdatedAt. EINVALID for bad input (a nil update
+// too), ENOTFOUND if missing.
 func (c *Client) UpdateConversation(ctx context.Context, tenantID, id convstore.ID, u *convstore.ConversationUpdate) (*convstore.Conversation, error) {
 	if u == nil {
-		u = &convstore.ConversationUpdate{}
+		return nil, convstore.Invalidf("body", "update is missing")
 	}
 	if err := checkCarried(u, u.Validate); err != nil {
 		return nil, err

@@ -4,14 +4,15 @@
 // convstore.ConversationService, MessageService, ArtifactService,
 // AttachmentService, DeletionService and KeyService, with exactly their
 // signatures, so that code written against the domain runs the same on a
-// store in process or on a server, and the conformance suite runs through
-// client, server and engine (client/conformance_test.go):
+// store in process or on a server, and the service conformance suite runs
+// through client, server and service (client/conformance_test.go):
 //
 //	c := client.New("http://127.0.0.1:8080", os.Getenv("CONVSTORE_KEY"))
 //	conv, msgs, err := c.CreateConversation(ctx, convstore.ID{}, &convstore.ConversationCreate{Title: "Support call"})
 //
 // TenantService (operators only) and TokenService (the Symbl door's token
-// flow) are not part of the native API, so a Client has neither.
+// flow) are not part of the native API, so a Client has neither, nor
+// DigestService, which the native API does not serve yet.
 //
 // # Tenant and actor
 //
@@ -36,9 +37,10 @@
 // the domain's error, only what the wire cannot carry as it is: text that
 // is not UTF-8 (JSON would silently replace it), a JSON value that is not
 // JSON, a nil input or list item, an attachment without a body or name,
-// and a client request id the server would not record. A zero id, or an
-// attachment name or external id no item can have, finds nothing
-// (ENOTFOUND) without a request.
+// and a client request id the server would not record (actor fields the
+// store would refuse too, though only ClientRequestID is sent). A zero
+// id, a sequence number below 1, or an attachment name or external id no
+// item can have, finds nothing (ENOTFOUND) without a request.
 //
 // The native API's times are Unix seconds, so times read through a Client
 // are whole seconds, and a filter bound is taken as its second:
@@ -53,7 +55,7 @@
 //
 // A failed call returns a *Error. It unwraps to the *convstore.Error the
 // server's problem body maps to, so convstore.ErrorCode, ErrorMessage and
-// ErrorField work on it as on an engine's errors; errors.As also reaches the
+// ErrorField work on it as on the service's errors; errors.As also reaches the
 // *api.Problem itself, with the HTTP status and the request id to quote to
 // an operator. A body that is not problem+json (a proxy's error page, say)
 // gets its code from the status with api.CodeForStatus. An error the client

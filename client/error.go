@@ -10,6 +10,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // RequestIDHeader is the response header that carries the server's request
@@ -25,7 +26,7 @@ type Error struct {
 	Problem *api.Problem
 
 	// Err is the domain error the problem maps to: Code from the wire code
-	// (api.DomainCode), Message from the detail, Field from the wire's
+	// (convhttp.DomainCode), Message from the detail, Field from the wire's
 	// (api.DomainField).
 	Err *convstore.Error
 }
@@ -93,7 +94,7 @@ func errorFromResponse(resp *http.Response) *Error {
 	}
 	return &Error{
 		Problem: p,
-		Err:     &convstore.Error{Code: api.DomainCode(p.Code), Message: p.Detail, Field: api.DomainField(p.Field)},
+		Err:     &convstore.Error{Code: convhttp.DomainCode(p.Code), Message: p.Detail, Field: api.DomainField(p.Field)},
 	}
 }
 

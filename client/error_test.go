@@ -11,6 +11,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
 	"github.com/convstore/convstore/client"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // TestErrorMapping checks that a problem body reaches the caller as both
@@ -38,7 +39,7 @@ func TestErrorMapping(t *testing.T) {
 	// A wire-only code maps to its domain code; the wire code stays on the problem.
 	cv := f.mustConversation(t, "x", 0)
 	_, _, err = f.c.FindArtifacts(f.ctx, convstore.ID{}, cv.ID, convstore.ArtifactFilter{Type: "poem"})
-	if convstore.ErrorCode(err) != convstore.EINVALID || !errors.As(err, &p) || p.Code != api.CodeInvalidParameter || p.Field != "type" {
+	if convstore.ErrorCode(err) != convstore.EINVALID || !errors.As(err, &p) || p.Code != convhttp.CodeInvalidParameter || p.Field != "type" {
 		t.Fatalf("invalid parameter: %v, problem %+v", err, p)
 	}
 

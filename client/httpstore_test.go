@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -16,13 +17,21 @@ import (
 // knownKey is a key whose secret the harness saw made.
 type knownKey struct {
 	id, tenant convstore.ID
+	secret     string
 	admin      bool
 	revoked    bool
-	c          *client.Client
+}
+
+// keyRing holds the keys the harness saw made, shared by the stores of
+// one database (its nodes): a key made on one node acts on every node.
+type keyRing struct {
+	mu      sync.Mutex
+	keys    map[convstore.ID]*knownKey
+	ordered []*knownKey // in the order the harness saw them
 }
 
 // httpStore is the store the suite calls: a client per key over HTTP for
-// every service a client implements, and the engine itself for the
+// every service a client implements, and the service itself for the
 // operators' TenantService and the token flow's TokenService, which the
 // native API does not offer.
 //
@@ -43,10 +52,10 @@ type httpStore struct {
 	hc        *http.Client
 	uploads   *connCount
 	anonymous *client.Client // no key: for Authenticate and Ping
+	keys      *keyRing
 
 	mu      sync.Mutex
-	keys    map[convstore.ID]*knownKey
-	ordered []*knownKey // in the order the harness saw them
+	clients map[convstore.ID]*client.Client // this server's client of each key
 }
 
 var _ convstore.Store = (*httpStore)(nil)
@@ -56,19 +65,18 @@ func (s *httpStore) learn(k *convstore.NewKey) {
 	if k == nil {
 		return
 	}
-	kk := &knownKey{id: k.ID, tenant: k.TenantID, admin: k.Has(convstore.ScopeAdmin),
-		c: client.New(s.url, k.Secret, client.WithHTTPClient(s.hc))}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[k.ID] = kk
-	s.ordered = append(s.ordered, kk)
+	kk := &knownKey{id: k.ID, tenant: k.TenantID, secret: k.Secret, admin: k.Has(convstore.ScopeAdmin)}
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	s.keys.keys[k.ID] = kk
+	s.keys.ordered = append(s.keys.ordered, kk)
 }
 
 // revoked records a revoked key.
 func (s *httpStore) revoked(id convstore.ID) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if k := s.keys[id]; k != nil {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	if k := s.keys.keys[id]; k != nil {
 		k.revoked = true
 	}
 }
@@ -76,21 +84,27 @@ func (s *httpStore) revoked(id convstore.ID) {
 // as returns the client to call tenant's services with, acting as actor
 // when it can.
 func (s *httpStore) as(tenant, actor convstore.ID) *client.Client {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if k := s.keys[actor]; k != nil && !k.revoked && k.tenant == tenant {
-		return k.c
+	return s.client(s.keyFor(tenant, actor))
+}
+
+// keyFor picks the key to call tenant's services with, as actor when it
+// can.
+func (s *httpStore) keyFor(tenant, actor convstore.ID) *knownKey {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	if k := s.keys.keys[actor]; k != nil && !k.revoked && k.tenant == tenant {
+		return k
 	}
-	var live, stranger *client.Client
-	for _, k := range s.ordered {
+	var live, stranger *knownKey
+	for _, k := range s.keys.ordered {
 		switch {
 		case k.revoked:
 		case k.tenant == tenant && k.admin:
-			return k.c
+			return k
 		case k.tenant == tenant && live == nil:
-			live = k.c
+			live = k
 		case stranger == nil:
-			stranger = k.c
+			stranger = k
 		}
 	}
 	if live != nil {
@@ -100,6 +114,18 @@ func (s *httpStore) as(tenant, actor convstore.ID) *client.Client {
 		s.tb.Fatalf("overHTTP: no key to call tenant %s with", tenant.UUID())
 	}
 	return stranger
+}
+
+// client returns this server's client of k.
+func (s *httpStore) client(k *knownKey) *client.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.clients[k.id]
+	if c == nil {
+		c = client.New(s.url, k.secret, client.WithHTTPClient(s.hc))
+		s.clients[k.id] = c
+	}
+	return c
 }
 
 // of returns the client for tenant's calls without an actor.
@@ -118,7 +144,7 @@ func (s *httpStore) domain(err error) error {
 	return ce.Err
 }
 
-// TenantService: operators only, straight to the engine.
+// TenantService: operators only, straight to the service.
 
 func (s *httpStore) CreateTenant(ctx context.Context, name string, p convstore.DeleteParams) (*convstore.Tenant, *convstore.NewKey, error) {
 	t, k, err := s.engine.CreateTenant(ctx, name, p)
@@ -136,7 +162,7 @@ func (s *httpStore) FindTenants(ctx context.Context) ([]*convstore.Tenant, error
 	return s.engine.FindTenants(ctx)
 }
 
-// TokenService: the Symbl door's token flow, straight to the engine.
+// TokenService: the Symbl door's token flow, straight to the service.
 
 func (s *httpStore) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.ID, ttl time.Duration) (*convstore.AccessToken, string, error) {
 	return s.engine.CreateAccessToken(ctx, tenantID, keyID, ttl)
@@ -303,8 +329,49 @@ func (s *httpStore) FindAuditEntries(ctx context.Context, tenantID convstore.ID,
 	return es, more, s.domain(err)
 }
 
+// blobRemover is the service's blob removal, which the suite looks at
+// beneath the store, as it counts rows.
+type blobRemover interface {
+	WaitBlobRemovals(ctx context.Context) error
+	BlobRemovalQueue(ctx context.Context) (due, total int64, err error)
+	SweepBlobs(ctx context.Context) (int, error)
+}
+
+// remover returns the service's blob removal once no upload is in flight.
+func (s *httpStore) remover(ctx context.Context) (blobRemover, error) {
+	rm, ok := s.engine.(blobRemover)
+	if !ok {
+		return nil, fmt.Errorf("overHTTP: %T has no blob removal", s.engine)
+	}
+	return rm, s.uploads.settle(ctx)
+}
+
+func (s *httpStore) WaitBlobRemovals(ctx context.Context) error {
+	rm, err := s.remover(ctx)
+	if err != nil {
+		return err
+	}
+	return rm.WaitBlobRemovals(ctx)
+}
+
+func (s *httpStore) BlobRemovalQueue(ctx context.Context) (due, total int64, err error) {
+	rm, err := s.remover(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return rm.BlobRemovalQueue(ctx)
+}
+
+func (s *httpStore) SweepBlobs(ctx context.Context) (int, error) {
+	rm, err := s.remover(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return rm.SweepBlobs(ctx)
+}
+
 // Ping asks the server whether it can serve (GET /readyz).
 func (s *httpStore) Ping(ctx context.Context) error { return s.domain(s.anonymous.Ready(ctx)) }
 
-// Close does nothing: the test's clean-ups stop the servers and engines.
+// Close does nothing: the test's clean-ups stop the servers and services.
 func (s *httpStore) Close() error { return nil }

@@ -26,7 +26,7 @@ func (c *Client) Authenticate(ctx context.Context, secret string) (*convstore.AP
 // p.ClientRequestID is sent (see the package documentation).
 func (c *Client) CreateKey(ctx context.Context, tenantID convstore.ID, in *convstore.KeyCreate, p convstore.DeleteParams) (*convstore.NewKey, error) {
 	if in == nil {
-		return nil, convstore.Invalidf("scopes", "key is missing")
+		return nil, convstore.Invalidf("body", "key is missing")
 	}
 	if err := checkCarried(in, func() error { kc := *in; return kc.Validate() }); err != nil {
 		return nil, err

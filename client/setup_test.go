@@ -2,12 +2,9 @@ package client_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +13,8 @@ import (
 	"github.com/convstore/convstore/client"
 	convhttp "github.com/convstore/convstore/http"
 	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -40,15 +39,16 @@ func setup(t *testing.T) *fixture {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	dir := t.TempDir()
-	logger := testLogger(t)
+	logger := servicetest.Logger(t)
 	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{Blobs: blobs, Logger: logger})
+	drv, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
+	db := service.New(drv, blobs, service.Options{Logger: logger})
 	t.Cleanup(func() { db.Close() })
 	tenant, key, err := db.CreateTenant(ctx, "acme", convstore.DeleteParams{Door: "test"})
 	if err != nil {
@@ -59,26 +59,6 @@ func setup(t *testing.T) *fixture {
 	}).Handler())
 	t.Cleanup(srv.Close)
 	return &fixture{ctx: ctx, store: db, srv: srv, tenant: tenant, key: key, c: client.New(srv.URL, key.Secret)}
-}
-
-// testLogger sends logs to tb.Log, and drops them once tb has ended
-// (background work may still log then).
-func testLogger(tb testing.TB) *slog.Logger {
-	w := &tbWriter{tb: tb}
-	tb.Cleanup(func() { w.done.Store(true) })
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tbWriter struct {
-	tb   testing.TB
-	done atomic.Bool
-}
-
-func (w *tbWriter) Write(p []byte) (int, error) {
-	if !w.done.Load() {
-		w.tb.Log(strings.TrimSpace(string(p)))
-	}
-	return len(p), nil
 }
 
 // mustConversation creates a conversation with n messages through the client.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Over HTTP the key decides the tenant and the actor. The domain methods
@@ -23,9 +24,6 @@ import (
 // The client learns its tenant from the api.TenantHeader of any answer,
 // and asks GET /v1/me only when it must compare a tenantID before its
 // first answer.
-
-// maxClientRequestID bounds a client request id, as the server does.
-const maxClientRequestID = 128
 
 // noteTenant remembers the tenant an answer names.
 func (c *Client) noteTenant(h http.Header) {
@@ -74,13 +72,18 @@ func (c *Client) inTenant(ctx context.Context, tenantID convstore.ID) (bool, err
 	return tenantID == own, nil
 }
 
-// requestID returns the X-Request-Id to send for the actor p, or an
-// EINVALID error for a value the server would not record.
+// requestID returns the X-Request-Id to send for the actor p, or the
+// store's EINVALID error for actor fields it would refuse (though only
+// ClientRequestID is sent) and for a client request id the server would
+// not record.
 func requestID(p convstore.DeleteParams) (string, error) {
+	if err := p.Validate(); err != nil {
+		return "", err
+	}
 	id := p.ClientRequestID
-	if len(id) > maxClientRequestID || !visibleASCII(id) && id != "" {
+	if len(id) > convhttp.MaxRequestIDLen || !visibleASCII(id) && id != "" {
 		return "", convstore.Invalidf("client_request_id",
-			"client_request_id must be at most %d characters of visible ASCII", maxClientRequestID)
+			"client_request_id must be at most %d characters of visible ASCII", convhttp.MaxRequestIDLen)
 	}
 	return id, nil
 }

@@ -8,6 +8,27 @@
 // the native RFC 9457 problem writer, and the unauthenticated health
 // (/healthz) and readiness (/readyz) probes.
 //
+// # What every door declares
+//
+// A door declares as data how it answers and how it reads, and keeps only
+// its own wording and body format:
+//
+//   - An ErrorTable maps every error code (the domain's and the shared
+//     wire codes of this package, such as CodeInvalidJSON) to the door's
+//     status and its own code or type; any other error is a 500 showing
+//     only the table's safe message. The door's WriteError asks the table
+//     for an ErrorAnswer and writes it in its own body. ProblemErrors is
+//     the native door's table.
+//   - QueryRules say how the door's vendor reads query strings: strict
+//     (unknown parameters refused) or lenient, which value of a repeated
+//     parameter counts, which values mean absent. A Query's getters
+//     (integers with bounds, booleans, enums, times, ids and cursors,
+//     repeated parameters) return a *ParamError the rules' Wrap phrases
+//     in the door's words.
+//   - BodyRules decode JSON bodies on one strict path (unknown fields
+//     refused) or one lenient path, after CheckJSON; a *BodyError is
+//     phrased by the rules' Wrap.
+//
 // # Doors
 //
 // An API dialect is a Door: a name, a table of Routes and an error writer.

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 )
 
 // ContentTypeJSON is the media type of JSON responses.
@@ -37,7 +36,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 
 // invalidJSON returns the 400 invalid_json error with a message.
 func invalidJSON(field, format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeInvalidJSON, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: CodeInvalidJSON, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // ReadBody reads the whole JSON request body, at most the server's
@@ -97,99 +96,10 @@ func JSONContentType(ct string) error {
 // unsupportedMediaType returns the unsupported_media_type error, naming
 // the Content-Type header.
 func unsupportedMediaType(format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeUnsupportedMediaType, Field: "Content-Type", Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: CodeUnsupportedMediaType, Field: "Content-Type", Message: fmt.Sprintf(format, args...)}
 }
 
 func tooLarge(max int64) error {
 	return &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
 		Message: fmt.Sprintf("The request body is larger than the limit of %d bytes.", max)}
-}
-
-// DecodeJSON reads the request body (see ReadBody) and decodes it strictly
-// into dst with DecodeStrict.
-func (s *Server) DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := s.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	return DecodeStrict(body, dst)
-}
-
-// DecodeStrict decodes one JSON object into dst, rejecting what CheckJSON
-// rejects (a null or empty body, duplicate keys, keys that match a field
-// only case-insensitively), unknown fields, values of the wrong type and
-// trailing data with a 400 invalid_json error that says what was wrong
-// and, where known, names the field.
-func DecodeStrict(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return invalidJSON("", "The request body is empty; a JSON object is required.")
-	}
-	if err := CheckJSON(body, dst); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return invalidJSON("", "The request body must hold a single JSON object; data follows it.")
-	}
-	return nil
-}
-
-// jsonError turns a decoding error into a helpful invalid_json error.
-func jsonError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return invalidJSON("", "The request body is not valid JSON: %s (at byte %d).", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return invalidJSON("", "The request body must be a JSON object, not %s.", article(typ.Value))
-		}
-		return invalidJSON(typ.Field, "Field %q must be %s, not %s.", typ.Field, typeName(typ.Type.String()), article(typ.Value))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return invalidJSON("", "The request body ends before its JSON value is complete.")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return invalidJSON(name, "Unknown field %q: this endpoint does not accept it.", name)
-	}
-	return invalidJSON("", "The request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
-}
-
-// typeName describes a Go type in JSON terms.
-func typeName(t string) string {
-	switch {
-	case strings.HasPrefix(t, "map["):
-		if strings.HasSuffix(t, "]string") {
-			return "an object of strings"
-		}
-		return "an object"
-	case strings.HasPrefix(t, "[]"):
-		return "an array"
-	case strings.HasPrefix(t, "*"):
-		return typeName(t[1:])
-	case t == "string" || strings.HasSuffix(t, ".Role") || strings.HasSuffix(t, ".Scope"):
-		return "a string"
-	case t == "bool":
-		return "a boolean"
-	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
-		return "an integer"
-	case strings.HasPrefix(t, "float"):
-		return "a number"
-	}
-	return "an object"
-}
-
-// article puts "a" or "an" before a JSON value kind ("number", "object").
-func article(kind string) string {
-	switch kind {
-	case "":
-		return "this value"
-	case "object", "array", "array element":
-		return "an " + kind
-	}
-	return "a " + kind
 }

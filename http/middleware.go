@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 )
 
 // HeaderRequestID carries the request id: the client may send its own,
@@ -206,7 +205,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		allow := probe.header.Get("Allow")
 		w.Header().Set("Allow", allow)
 		s.writeError(d, w, r, &convstore.Error{
-			Code:    api.CodeMethodNotAllowed,
+			Code:    CodeMethodNotAllowed,
 			Message: fmt.Sprintf("Method %s is not allowed on this path; allowed: %s.", r.Method, allow),
 		})
 	default: // a redirect to the cleaned path

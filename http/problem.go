@@ -9,27 +9,43 @@ import (
 	"github.com/convstore/convstore/api"
 )
 
-// internalMessage is the only detail a 500 ever shows.
+// internalMessage is the only detail a native 500 ever shows.
 const internalMessage = "Internal error."
 
-// NewProblem returns the native RFC 9457 problem for err: the status from
-// api.StatusForCode, the safe message as detail (always "Internal error."
+// ProblemErrors is the native door's error table: the problem's code
+// member is the error code itself. A domain EINVALID is 422 (the request
+// was understood but its content is wrong); the shared wire codes are 400
+// (malformed), 405 and 415.
+var ProblemErrors = NewErrorTable(convstore.EINTERNAL, internalMessage, map[string]ErrorKind{
+	convstore.EINVALID:       {http.StatusUnprocessableEntity, convstore.EINVALID},
+	convstore.ENOTFOUND:      {http.StatusNotFound, convstore.ENOTFOUND},
+	convstore.ECONFLICT:      {http.StatusConflict, convstore.ECONFLICT},
+	convstore.EUNAUTHORIZED:  {http.StatusUnauthorized, convstore.EUNAUTHORIZED},
+	convstore.EFORBIDDEN:     {http.StatusForbidden, convstore.EFORBIDDEN},
+	convstore.ETOOLARGE:      {http.StatusRequestEntityTooLarge, convstore.ETOOLARGE},
+	convstore.EUNAVAILABLE:   {http.StatusServiceUnavailable, convstore.EUNAVAILABLE},
+	convstore.ETIMEOUT:       {http.StatusServiceUnavailable, convstore.ETIMEOUT},
+	convstore.ERATELIMITED:   {http.StatusTooManyRequests, convstore.ERATELIMITED},
+	convstore.EUNSUPPORTED:   {http.StatusNotImplemented, convstore.EUNSUPPORTED},
+	CodeInvalidJSON:          {http.StatusBadRequest, CodeInvalidJSON},
+	CodeInvalidParameter:     {http.StatusBadRequest, CodeInvalidParameter},
+	CodeMethodNotAllowed:     {http.StatusMethodNotAllowed, CodeMethodNotAllowed},
+	CodeUnsupportedMediaType: {http.StatusUnsupportedMediaType, CodeUnsupportedMediaType},
+})
+
+// NewProblem returns the native RFC 9457 problem for err: status and code
+// from ProblemErrors, the safe message as detail (always "Internal error."
 // for a 500), the field at fault and the request's path and id.
 func NewProblem(r *http.Request, err error) *api.Problem {
-	code := convstore.ErrorCode(err)
-	status := api.StatusForCode(code)
-	detail := convstore.ErrorMessage(err)
-	if status == http.StatusInternalServerError {
-		code, detail = convstore.EINTERNAL, internalMessage
-	}
+	a := ProblemErrors.Answer(err)
 	return &api.Problem{
-		Type:      api.ProblemTypeBase + code,
-		Title:     http.StatusText(status),
-		Status:    status,
-		Detail:    detail,
+		Type:      api.ProblemTypeBase + a.Code,
+		Title:     http.StatusText(a.Status),
+		Status:    a.Status,
+		Detail:    a.Message,
 		Instance:  r.URL.EscapedPath(),
-		Code:      code,
-		Field:     convstore.ErrorField(err),
+		Code:      a.Code,
+		Field:     a.Field,
 		RequestID: RequestID(r.Context()),
 	}
 }

@@ -18,25 +18,25 @@ func TestProbes(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	r := e.do("GET", "/healthz", "")
-	if r.status != 200 || r.header.Get("Content-Type") != "application/json" || string(r.body) != "{\"status\":\"ok\"}\n" {
-		t.Fatalf("healthz: %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/json" || string(r.Body) != "{\"status\":\"ok\"}\n" {
+		t.Fatalf("healthz: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
 	r = e.do("GET", "/readyz", "")
-	if r.status != 200 || string(r.body) != "{\"status\":\"ready\"}\n" {
-		t.Fatalf("readyz: %d %q", r.status, r.body)
+	if r.Status != 200 || string(r.Body) != "{\"status\":\"ready\"}\n" {
+		t.Fatalf("readyz: %d %q", r.Status, r.Body)
 	}
 	e.store.pingErr = errors.New("disk on fire at /var/lib/secret")
 	r = e.do("GET", "/readyz", "")
-	p := r.decode(t)
-	if r.status != 503 || r.header.Get("Content-Type") != api.ContentTypeProblem || p["code"] != "unavailable" ||
-		r.header.Get("Retry-After") != "1" {
-		t.Fatalf("readyz failing: %d %q", r.status, r.body)
+	p := r.Map(t)
+	if r.Status != 503 || r.Header.Get("Content-Type") != api.ContentTypeProblem || p["code"] != "unavailable" ||
+		r.Header.Get("Retry-After") != "1" {
+		t.Fatalf("readyz failing: %d %q", r.Status, r.Body)
 	}
-	if strings.Contains(string(r.body), "disk on fire") || !strings.Contains(e.logs.String(), "disk on fire") {
-		t.Fatalf("the cause must be logged, not shown: body %q", r.body)
+	if strings.Contains(string(r.Body), "disk on fire") || !strings.Contains(e.logs.String(), "disk on fire") {
+		t.Fatalf("the cause must be logged, not shown: body %q", r.Body)
 	}
-	if r := e.do("HEAD", "/healthz", ""); r.status != 200 {
-		t.Fatalf("HEAD healthz: %d", r.status)
+	if r := e.do("HEAD", "/healthz", ""); r.Status != 200 {
+		t.Fatalf("HEAD healthz: %d", r.Status)
 	}
 }
 
@@ -76,10 +76,10 @@ func TestRequestID(t *testing.T) {
 				hdr = []string{"X-Request-Id", tc.incoming}
 			}
 			r := e.do(tc.method, tc.path, "", hdr...)
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
-			got := r.header.Get("X-Request-Id")
+			got := r.Header.Get("X-Request-Id")
 			if !gen.MatchString(got) || seen[got] {
 				t.Fatalf("X-Request-Id %q, want a fresh generated req_ id", got)
 			}
@@ -91,8 +91,8 @@ func TestRequestID(t *testing.T) {
 			if !tc.kept && logged["client_request_id"] != nil {
 				t.Fatalf("access log client_request_id %v, want none", logged["client_request_id"])
 			}
-			if ct := r.header.Get("Content-Type"); ct == api.ContentTypeProblem {
-				if p := r.decode(t); p["request_id"] != got {
+			if ct := r.Header.Get("Content-Type"); ct == api.ContentTypeProblem {
+				if p := r.Map(t); p["request_id"] != got {
 					t.Fatalf("problem request_id %v, header %q", p["request_id"], got)
 				}
 			}
@@ -135,12 +135,12 @@ func TestFallbackErrorsUseTheMountedDoorsFormat(t *testing.T) {
 	}
 	for _, tc := range tests {
 		r := e.do(tc.method, tc.path, "")
-		if r.status != tc.status || r.header.Get("Content-Type") != tc.contentType || r.header.Get("Allow") != tc.allow {
-			t.Errorf("%s %s: %d %q Allow %q, want %d %q Allow %q; body %s", tc.method, tc.path, r.status,
-				r.header.Get("Content-Type"), r.header.Get("Allow"), tc.status, tc.contentType, tc.allow, r.body)
+		if r.Status != tc.status || r.Header.Get("Content-Type") != tc.contentType || r.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d %q Allow %q, want %d %q Allow %q; body %s", tc.method, tc.path, r.Status,
+				r.Header.Get("Content-Type"), r.Header.Get("Allow"), tc.status, tc.contentType, tc.allow, r.Body)
 		}
-		if strings.Contains(string(r.body), "page not found") || strings.Contains(string(r.body), "Method Not Allowed\n") {
-			t.Errorf("%s %s: ServeMux's plain-text page leaked: %q", tc.method, tc.path, r.body)
+		if strings.Contains(string(r.Body), "page not found") || strings.Contains(string(r.Body), "Method Not Allowed\n") {
+			t.Errorf("%s %s: ServeMux's plain-text page leaked: %q", tc.method, tc.path, r.Body)
 		}
 	}
 }
@@ -149,19 +149,19 @@ func TestFaults(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	r := e.do("GET", "/compat/test/panic", "")
-	if r.status != 500 || r.decode(t)["error"] != "Internal error." {
-		t.Fatalf("panic: %d %s", r.status, r.body)
+	if r.Status != 500 || r.Map(t)["error"] != "Internal error." {
+		t.Fatalf("panic: %d %s", r.Status, r.Body)
 	}
 	if logs := e.logs.String(); !strings.Contains(logs, "boom in handler") || !strings.Contains(logs, "goroutine") {
 		t.Fatalf("the panic and its stack must be logged:\n%s", logs)
 	}
 	// The connection survived: the next request is served.
-	if r := e.do("GET", "/healthz", ""); r.status != 200 {
-		t.Fatalf("after panic: %d", r.status)
+	if r := e.do("GET", "/healthz", ""); r.Status != 200 {
+		t.Fatalf("after panic: %d", r.Status)
 	}
 	r = e.do("GET", "/compat/test/fail", "")
-	if r.status != 500 || strings.Contains(string(r.body), "exploded") || !strings.Contains(e.logs.String(), "database exploded") {
-		t.Fatalf("plain error: %d %s", r.status, r.body)
+	if r.Status != 500 || strings.Contains(string(r.Body), "exploded") || !strings.Contains(e.logs.String(), "database exploded") {
+		t.Fatalf("plain error: %d %s", r.Status, r.Body)
 	}
 	// An error after the response began aborts the connection: the client
 	// must not take the partial body for a whole one.
@@ -197,17 +197,17 @@ func TestAuthAndScopes(t *testing.T) {
 	var unauthorized []byte
 	for _, tc := range tests {
 		r := e.do(tc.method, tc.path, "", "X-Test-Key", tc.key)
-		if r.status != tc.status {
-			t.Errorf("%s: %d, want %d: %s", tc.name, r.status, tc.status, r.body)
+		if r.Status != tc.status {
+			t.Errorf("%s: %d, want %d: %s", tc.name, r.Status, tc.status, r.Body)
 		}
 		if tc.status == 401 {
-			if unauthorized != nil && string(unauthorized) != string(r.body) {
-				t.Errorf("%s: 401 body %s differs from %s", tc.name, r.body, unauthorized)
+			if unauthorized != nil && string(unauthorized) != string(r.Body) {
+				t.Errorf("%s: 401 body %s differs from %s", tc.name, r.Body, unauthorized)
 			}
-			unauthorized = r.body
+			unauthorized = r.Body
 		}
-		if tc.status == 403 && !strings.Contains(string(r.body), "scope") {
-			t.Errorf("%s: 403 must name the scope: %s", tc.name, r.body)
+		if tc.status == 403 && !strings.Contains(string(r.Body), "scope") {
+			t.Errorf("%s: 403 must name the scope: %s", tc.name, r.Body)
 		}
 	}
 	if strings.Contains(string(unauthorized), "store wording") {
@@ -260,8 +260,8 @@ func TestDecodeJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		r := e.do("POST", "/compat/test/echo", tc.body, "X-Test-Key", writeKey)
-		if r.status != tc.status || !strings.Contains(string(r.body), tc.want) {
-			t.Errorf("%s: %d %s, want %d containing %s", tc.name, r.status, r.body, tc.status, tc.want)
+		if r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) {
+			t.Errorf("%s: %d %s, want %d containing %s", tc.name, r.Status, r.Body, tc.status, tc.want)
 		}
 	}
 }

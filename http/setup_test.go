@@ -1,7 +1,6 @@
 package convhttp_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,13 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/convstore/convstore"
 	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/http/doortest"
 )
 
 // stubStore answers Authenticate and Ping; every other method panics through
@@ -95,31 +93,14 @@ func (d *testDoor) Routes() []convhttp.Route {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is one test's server with a test door at /compat/test and nothing at
 // the root but the probes.
 type env struct {
 	t     *testing.T
+	c     *doortest.Client
 	url   string
 	store *stubStore
-	logs  *syncBuffer
+	logs  *doortest.SyncBuffer
 }
 
 const (
@@ -133,7 +114,7 @@ func setup(t *testing.T) *env {
 		readKey:  {Name: "reader", Prefix: convstore.KeyPrefix(readKey), Scopes: []convstore.Scope{convstore.ScopeRead}},
 		writeKey: {Name: "writer", Prefix: convstore.KeyPrefix(writeKey), Scopes: []convstore.Scope{convstore.ScopeWrite}},
 	}}
-	logs := &syncBuffer{}
+	logs := &doortest.SyncBuffer{}
 	srv := convhttp.NewServer(convhttp.Config{
 		Store:        st,
 		Logger:       slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -147,56 +128,16 @@ func setup(t *testing.T) *env {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &env{t: t, url: ts.URL, store: st, logs: logs}
+	return &env{t: t, c: &doortest.Client{TB: t, URL: ts.URL, Server: srv}, url: ts.URL, store: st, logs: logs}
 }
 
-// response is a fully read response.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// do sends a request, a body as application/json; hdr holds header
-// name/value pairs (an empty value removes the header).
-func (e *env) do(method, path, body string, hdr ...string) *response {
+// do sends a request through the shared door harness's client, a body
+// (none when "") as application/json; hdr holds header name/value pairs
+// (an empty value removes the header).
+func (e *env) do(method, path, body string, hdr ...string) *doortest.Response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
+	if body == "" {
+		return e.c.Do(method, path, nil, hdr...)
 	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		if hdr[i+1] == "" {
-			req.Header.Del(hdr[i])
-			continue
-		}
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
-// decode unmarshals the body into a map.
-func (r *response) decode(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body %q is not a JSON object: %v", r.body, err)
-	}
-	return m
+	return e.c.Do(method, path, body, hdr...)
 }

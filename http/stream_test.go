@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/http/doortest"
 )
 
 // item, streamHead and streamTail split streamWhole the way a handler
@@ -151,7 +152,7 @@ func (d *streamDoor) Routes() []convhttp.Route {
 // the truncated body for a whole one.
 func TestJSONStreamFailure(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &doortest.SyncBuffer{}
 	srv := convhttp.NewServer(convhttp.Config{Store: &stubStore{}, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	srv.Mount("/compat/test/", &streamDoor{})
 	ts := httptest.NewServer(srv.Handler())

@@ -33,6 +33,15 @@ var errStopCheck = errors.New("convhttp: stop checking")
 // ("messages[1].role"). Syntax errors are left to the decoder: CheckJSON
 // returns nil for them.
 func CheckJSON(body []byte, dst any) error {
+	_, err := checkJSON(body, dst)
+	return err
+}
+
+// checkJSON is CheckJSON that also returns the first key that matches no
+// field of a struct in dst (the unknown field strict decoding refuses), if
+// any. It is the key alone, not its path, as encoding/json names it; ""
+// is a key too.
+func checkJSON(body []byte, dst any) (unknown *string, err error) {
 	var t reflect.Type
 	if dst != nil {
 		t = reflect.TypeOf(dst)
@@ -40,17 +49,18 @@ func CheckJSON(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // no float parsing: only the shape matters here
 	w := &keyWalker{dec: dec}
-	err := w.value(t, "", true)
+	err = w.value(t, "", true)
 	if errors.Is(err, errStopCheck) {
-		return nil
+		return nil, nil
 	}
-	return err
+	return w.unknown, err
 }
 
 // keyWalker walks a JSON value's tokens beside its destination type.
 type keyWalker struct {
-	dec   *json.Decoder
-	depth int
+	dec     *json.Decoder
+	depth   int
+	unknown *string // the first key that matches no struct field
 }
 
 // value walks one value destined for t (nil: any shape).
@@ -126,6 +136,8 @@ func (w *keyWalker) object(t reflect.Type, path string) error {
 			} else if exact, ok := fields.fold(key); ok {
 				return invalidJSON(name, "Key %q differs from the field %q only in case; field names are case-sensitive.",
 					name, joinPath(path, exact))
+			} else if w.unknown == nil {
+				w.unknown = &key
 			}
 		}
 		if err := w.value(child, name, false); err != nil {

@@ -66,7 +66,7 @@ func TestCheckJSON(t *testing.T) {
 		switch {
 		case tc.field == "" && err != nil:
 			t.Errorf("%s: %v", tc.body, err)
-		case tc.field != "" && convstore.ErrorCode(err) != api.CodeInvalidJSON:
+		case tc.field != "" && convstore.ErrorCode(err) != convhttp.CodeInvalidJSON:
 			t.Errorf("%s: got %v, want invalid_json", tc.body, err)
 		case tc.field != "" && tc.field != "-" && convstore.ErrorField(err) != tc.field:
 			t.Errorf("%s: field %q, want %q (%v)", tc.body, convstore.ErrorField(err), tc.field, err)
@@ -86,7 +86,7 @@ func TestCheckJSON(t *testing.T) {
 func TestCheckJSONDepth(t *testing.T) {
 	t.Parallel()
 	deep := strings.Repeat("[", convhttp.MaxJSONDepth+1) + strings.Repeat("]", convhttp.MaxJSONDepth+1)
-	if err := convhttp.CheckJSON([]byte(deep), nil); convstore.ErrorCode(err) != api.CodeInvalidJSON {
+	if err := convhttp.CheckJSON([]byte(deep), nil); convstore.ErrorCode(err) != convhttp.CodeInvalidJSON {
 		t.Fatalf("nesting past the limit: %v", err)
 	}
 	ok := strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("}", 100)

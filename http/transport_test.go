@@ -17,6 +17,7 @@ import (
 
 	"github.com/convstore/convstore"
 	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/http/doortest"
 )
 
 // transferDoor has a route of each transfer kind; each streaming handler
@@ -112,7 +113,7 @@ func serveTransfer(t *testing.T, tr convhttp.Transport) *transferEnv {
 		readKey:  {Name: "reader", Prefix: convstore.KeyPrefix(readKey), Scopes: []convstore.Scope{convstore.ScopeRead}},
 		writeKey: {Name: "writer", Prefix: convstore.KeyPrefix(writeKey), Scopes: []convstore.Scope{convstore.ScopeWrite}},
 	}}
-	logs := &syncBuffer{}
+	logs := &doortest.SyncBuffer{}
 	srv := convhttp.NewServer(convhttp.Config{Store: st, Transport: tr,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	d := &transferDoor{srv: srv, size: 16 << 20, results: make(chan handlerResult, 16)}

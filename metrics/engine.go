@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/convstore/convstore/driver"
 )
 
 // scrapeTimeout bounds the queries a scrape runs.
@@ -26,14 +28,31 @@ type (
 	poolStater interface {
 		PoolStat() *pgxpool.Stat
 	}
+	// serviceTier is the service over a driver, whose driver has metrics
+	// of its own (the writer's wait, the pool).
+	serviceTier interface {
+		Driver() driver.Driver
+	}
+	// sweepObserver is a store whose own sweeper reports each blob sweep
+	// (the service tier).
+	sweepObserver interface {
+		ObserveBlobSweeps(fn func(removed int, err error))
+	}
 )
 
 // Instrument registers the metrics of what engine (the concrete store, not
 // the Store wrapper) offers: the blob-removal queue, the SQLite writer's
-// wait, the PostgreSQL pool. Call it once.
+// wait, the PostgreSQL pool, and (the service tier) its driver's and its
+// sweeper's. Call it once.
 func (m *Metrics) Instrument(engine any) {
 	if q, ok := engine.(blobQueue); ok {
 		m.reg.MustRegister(&queueCollector{q: q, m: m})
+	}
+	if s, ok := engine.(sweepObserver); ok {
+		s.ObserveBlobSweeps(m.countSweep)
+	}
+	if s, ok := engine.(serviceTier); ok {
+		engine = s.Driver()
 	}
 	if w, ok := engine.(writerWaiter); ok {
 		m.reg.MustRegister(m.writerWait)

@@ -272,9 +272,9 @@ func TestPProfOnlyWhenEnabled(t *testing.T) {
 // store.
 func TestPostgresMetrics(t *testing.T) {
 	t.Parallel()
-	db := pgtest.OpenSchema(t, pgtest.NewSchema(t), postgres.Options{MaxConns: 3})
+	db := pgtest.OpenNode(t, pgtest.NewSchema(t), pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 3}})
 	met := metrics.New(nil)
-	met.Instrument(db)
+	met.Instrument(db.Service) // the blob-removal queue, and the driver's pool
 	mts := httptest.NewServer(met.Handler(false))
 	t.Cleanup(mts.Close)
 	ctx := context.Background()

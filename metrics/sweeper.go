@@ -12,8 +12,9 @@ type BlobSweeper interface {
 	SweepBlobs(ctx context.Context) (int, error)
 }
 
-// RunSweeper calls s.SweepBlobs every interval until ctx ends, as the
-// engines' own RunSweeper does, counting runs, failures and removals, and
+// RunSweeper calls s.SweepBlobs every interval until ctx ends, as an
+// engine's own RunSweeper does (for an engine whose sweeper reports
+// nothing itself: Instrument hooks the service tier's), counting runs, failures and removals, and
 // logging failures to logger.
 func (m *Metrics) RunSweeper(ctx context.Context, s BlobSweeper, interval time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(interval)
@@ -25,6 +26,16 @@ func (m *Metrics) RunSweeper(ctx context.Context, s BlobSweeper, interval time.D
 		case <-t.C:
 			m.Sweep(ctx, s, logger)
 		}
+	}
+}
+
+// countSweep counts one sweep that a store's own sweeper ran (see
+// Instrument); the store logs it.
+func (m *Metrics) countSweep(removed int, err error) {
+	m.sweeps.Inc()
+	m.blobsSwept.Add(float64(removed))
+	if err != nil {
+		m.sweepFailures.Inc()
 	}
 }
 

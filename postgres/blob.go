@@ -25,7 +25,7 @@ const maxBlobKeyLen = 128
 // BlobStore is a convstore.BlobStore that keeps attachment bytes in
 // PostgreSQL itself, in the blobs and blob_chunks tables of the store's
 // schema, so that every node serves every attachment without a shared
-// disk. Open uses it when Options.Blobs is nil.
+// disk. DB.Blobs returns one over the driver's pool.
 //
 // Put streams the body in ChunkSize pieces, each inserted as it is read,
 // inside one transaction: a failed or too-large Put rolls back and leaves
@@ -34,16 +34,11 @@ const maxBlobKeyLen = 128
 // concurrent use.
 type BlobStore struct {
 	conns     *conns
+	pool      *pgxpool.Pool
 	chunkSize int
 }
 
 var _ convstore.BlobStore = (*BlobStore)(nil)
-
-// NewBlobStore returns a blob store over pool, whose connections must use
-// the schema the store's tables are in (as the DB's pool does).
-func NewBlobStore(pool *pgxpool.Pool) *BlobStore {
-	return &BlobStore{conns: &conns{pool: pool, acquireTimeout: DefaultAcquireTimeout}, chunkSize: ChunkSize}
-}
 
 func checkBlobKey(key string) error {
 	if key == "" || len(key) > maxBlobKeyLen || strings.IndexByte(key, 0) >= 0 {
@@ -128,15 +123,25 @@ func (s *BlobStore) Open(ctx context.Context, key string) (io.ReadCloser, error)
 }
 
 // Delete removes the blob (its chunks go by cascade); a missing blob is
-// not an error. Called by the engine while it holds a claim on the blob's
-// removal (see DB.SweepBlobs), it joins that transaction, so the bytes and
-// the queue entry go together and no second connection is needed.
+// not an error.
+//
+// Called with the ctx a driver transaction gives its function (the
+// service removes blobs while that transaction holds the claim on their
+// removal, see BlobRemovalClaimDue), it joins that transaction, so the
+// bytes and the queue entry go together and no second connection is
+// needed. It runs in a savepoint of it: a failed removal is undone alone,
+// and the transaction goes on (to reschedule it).
 func (s *BlobStore) Delete(ctx context.Context, key string) error {
-	q := s.conns.idempotent() // deleting twice deletes once
-	if tx := claimTx(ctx, s.conns.pool); tx != nil {
-		q = tx
+	const del = `DELETE FROM blobs WHERE key = $1`
+	if tx := txFrom(ctx, s.pool); tx != nil {
+		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+			_, err := sp.Exec(ctx, del, key)
+			return err
+		})
+		return translateErr(ctx, err)
 	}
-	if _, err := q.Exec(ctx, `DELETE FROM blobs WHERE key = $1`, key); err != nil {
+	// Deleting twice deletes once: the statement may run again.
+	if _, err := s.conns.idempotent().Exec(ctx, del, key); err != nil {
 		return translateErr(ctx, err)
 	}
 	return nil

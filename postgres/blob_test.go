@@ -20,9 +20,10 @@ import (
 // TestBlobStoreBasics covers the built-in store on its own: chunk
 // boundaries, empty blobs, replacement, ETOOLARGE, missing keys and Keys.
 func TestBlobStoreBasics(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Open(t)
 	ctx := testCtx(t)
-	bs := db.Blobs()
+	bs := db.DB.Blobs()
 	sizes := []int{0, 1, postgres.ChunkSize - 1, postgres.ChunkSize, postgres.ChunkSize + 1, 2*postgres.ChunkSize + 7}
 	for i, size := range sizes {
 		key := fmt.Sprintf("key%02d", i)
@@ -104,6 +105,9 @@ func TestBlobStoreBasics(t *testing.T) {
 // from a reader that generates it, and checks that neither writing nor
 // reading holds it in memory: the heap in use stays far below its size,
 // and its chunks reach the database while the body is still being read.
+//
+// Not parallel: it measures the process's heap, which parallel tests
+// would grow; Go runs it before every parallel test of the package.
 func TestLargeAttachmentStreams(t *testing.T) {
 	const size = 50 << 20
 	db := pgtest.Open(t)
@@ -122,7 +126,7 @@ func TestLargeAttachmentStreams(t *testing.T) {
 		// (uncommitted rows take space too).
 		if off >= 40<<20 && flushed.Load() == 0 {
 			var bytes int64
-			if err := postgres.Pool(db).QueryRow(ctx, `SELECT pg_total_relation_size('blob_chunks')`).Scan(&bytes); err != nil {
+			if err := postgres.Pool(db.DB).QueryRow(ctx, `SELECT pg_total_relation_size('blob_chunks')`).Scan(&bytes); err != nil {
 				t.Errorf("measuring blob_chunks: %v", err)
 			}
 			flushed.Store(bytes)

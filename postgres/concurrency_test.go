@@ -13,22 +13,25 @@ import (
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/migration"
 	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
-// twoNodes opens two stores (two pools, as two processes would have) on
-// one fresh schema.
-func twoNodes(t *testing.T) (*postgres.DB, *postgres.DB) {
+// twoNodes opens two nodes (two services over two pools, as two
+// processes would have) on one fresh schema.
+func twoNodes(t *testing.T) (*pgtest.Node, *pgtest.Node) {
 	t.Helper()
 	schema := pgtest.NewSchema(t)
-	return pgtest.OpenSchema(t, schema, postgres.Options{}), pgtest.OpenSchema(t, schema, postgres.Options{})
+	return pgtest.OpenNode(t, schema, pgtest.NodeOptions{}), pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
 }
 
 // TestTwoNodesDeleteVsDelete races deletes of one conversation from two
 // nodes: exactly one succeeds, the others get ENOTFOUND, and exactly one
 // receipt and audit entry exist.
 func TestTwoNodesDeleteVsDelete(t *testing.T) {
+	t.Parallel()
 	a, b := twoNodes(t)
-	nodes := []*postgres.DB{a, b}
+	nodes := []*pgtest.Node{a, b}
 	ctx := testCtx(t)
 	tenant := mustTenant(t, ctx, a)
 	const rounds, deleters = 20, 8
@@ -90,8 +93,9 @@ func TestTwoNodesDeleteVsDelete(t *testing.T) {
 // (and is counted in its receipt) or fails with ENOTFOUND, and no message
 // outlives its conversation.
 func TestTwoNodesAppendVsDelete(t *testing.T) {
+	t.Parallel()
 	a, b := twoNodes(t)
-	nodes := []*postgres.DB{a, b}
+	nodes := []*pgtest.Node{a, b}
 	ctx := testCtx(t)
 	tenant := mustTenant(t, ctx, a)
 	const rounds, appenders, batches, batchSize, initial = 60, 6, 3, 4, 2
@@ -157,6 +161,7 @@ func TestTwoNodesAppendVsDelete(t *testing.T) {
 // two nodes: one wins, the other is refused, and the tenant keeps an
 // admin key.
 func TestTwoNodesKeyDeletes(t *testing.T) {
+	t.Parallel()
 	a, b := twoNodes(t)
 	ctx := testCtx(t)
 	for round := range 10 {
@@ -170,7 +175,7 @@ func TestTwoNodesKeyDeletes(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
-		for i, node := range []*postgres.DB{a, b} {
+		for i, node := range []*pgtest.Node{a, b} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -192,6 +197,7 @@ func TestTwoNodesKeyDeletes(t *testing.T) {
 // TestConcurrentOpen starts several nodes on one empty schema at once: the
 // migration lock makes exactly one apply the migrations.
 func TestConcurrentOpen(t *testing.T) {
+	t.Parallel()
 	url := pgtest.URL(t)
 	schema := pgtest.NewSchema(t)
 	var wg sync.WaitGroup
@@ -201,7 +207,7 @@ func TestConcurrentOpen(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dbs[i], errs[i] = postgres.Open(context.Background(), url, postgres.Options{Schema: schema, Logger: pgtest.Logger(t)})
+			dbs[i], errs[i] = postgres.Open(context.Background(), url, postgres.Options{Schema: schema, Logger: servicetest.Logger(t)})
 		}()
 	}
 	wg.Wait()
@@ -219,10 +225,12 @@ func TestConcurrentOpen(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("migration files: %v, %v", files, err)
 	}
-	if n := count(t, dbs[0], `SELECT count(*) FROM goose_db_version WHERE version_id > 0`); n != len(files) {
+	var n int
+	if err := postgres.Pool(dbs[0]).QueryRow(context.Background(), `SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&n); err != nil || n != len(files) {
 		t.Errorf("goose_db_version records %d applied migrations, want %d (each once)", n, len(files))
 	}
-	if _, _, err := dbs[3].CreateTenant(context.Background(), "after-concurrent-open", convstore.DeleteParams{Door: "test"}); err != nil {
+	node := pgtest.NodeOver(t, dbs[3], nil, service.Options{})
+	if _, _, err := node.CreateTenant(context.Background(), "after-concurrent-open", convstore.DeleteParams{Door: "test"}); err != nil {
 		t.Errorf("CreateTenant after concurrent opens: %v", err)
 	}
 }

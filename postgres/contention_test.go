@@ -51,12 +51,13 @@ func rawConn(t *testing.T, schema string) *pgx.Conn {
 // readiness ping stays healthy, and the writes to the locked conversation
 // fail with ETIMEOUT once the lock timeout has passed.
 func TestRowLockDoesNotStallNode(t *testing.T) {
+	t.Parallel()
 	const lockTimeout = 4 * time.Second
 	dsn, app := appURL(t)
 	schema := pgtest.NewSchema(t)
-	db := pgtest.OpenURL(t, dsn, schema, postgres.Options{
+	db := pgtest.OpenNode(t, schema, pgtest.NodeOptions{URL: dsn, Driver: postgres.Options{
 		MaxConns: 2, LockTimeout: lockTimeout, AcquireTimeout: time.Second,
-	})
+	}})
 	ctx := testCtx(t)
 	tenant := mustTenant(t, ctx, db)
 	locked, _, err := db.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
@@ -138,11 +139,12 @@ func TestRowLockDoesNotStallNode(t *testing.T) {
 // after the acquire timeout instead of waiting for their caller's
 // deadline.
 func TestPingDoesNotQueueBehindPool(t *testing.T) {
-	db := pgtest.OpenSchema(t, pgtest.NewSchema(t), postgres.Options{MaxConns: 2, AcquireTimeout: 200 * time.Millisecond})
+	t.Parallel()
+	db := pgtest.OpenNode(t, pgtest.NewSchema(t), pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 2, AcquireTimeout: 200 * time.Millisecond}})
 	ctx := testCtx(t)
 	tenant := mustTenant(t, ctx, db)
 	for range 2 {
-		c, err := postgres.Pool(db).Acquire(ctx)
+		c, err := postgres.Pool(db.DB).Acquire(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

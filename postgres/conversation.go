@@ -2,17 +2,13 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
-
-// maxSeqAttempts bounds the fresh IDs drawn when sequence numbers collide.
-const maxSeqAttempts = 10
 
 const conversationColumns = `tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at`
 
@@ -21,15 +17,113 @@ func scanConversation(row pgx.Row) (*convstore.Conversation, error) {
 	c := &convstore.Conversation{}
 	var external *string
 	err := row.Scan(scanID(&c.TenantID), scanID(&c.ID), &c.Seq, &c.AgentID, &c.UserID, &external, &c.Title,
-		scanMetadata(&c.Metadata), &c.MessageCount, &c.CreatedAt, &c.UpdatedAt)
+		&c.Metadata, &c.MessageCount, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
 	if external != nil {
 		c.ExternalID = *external
 	}
-	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.Metadata, c.CreatedAt, c.UpdatedAt = noEmpty(c.Metadata), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
+}
+
+func (o *ops) ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
+	return one(ctx, o, "conversation", scanConversation,
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
+}
+
+func (o *ops) ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
+	return one(ctx, o, "conversation", scanConversation,
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND seq = $2`, idArg(tenantID), seq)
+}
+
+func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
+	return one(ctx, o, "conversation", scanConversation,
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND external_id = $2`, idArg(tenantID), externalArg(externalID))
+}
+
+func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*convstore.Conversation, error) {
+	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, p.TenantID, p.Filter)
+	return list(ctx, o, q.page(p.Page), scanConversation)
+}
+
+func (o *ops) ConversationCount(ctx context.Context, tenantID convstore.ID, f *convstore.ConversationFilter) (int, error) {
+	q := conversationQuery(`SELECT count(*) FROM conversations`, tenantID, f)
+	return o.count(ctx, q.sql.String(), q.args...)
+}
+
+// conversationQuery starts a query with the WHERE clause of the filter's
+// selection (not its page): the one dynamic filter, built by hand. Each
+// field adds a fixed condition, so there are at most 64 forms, each
+// prepared once per connection.
+func conversationQuery(sql string, tenantID convstore.ID, f *convstore.ConversationFilter) *query {
+	q := newQuery(sql+` WHERE tenant_id = $1`, idArg(tenantID))
+	if f == nil {
+		return q
+	}
+	if f.AgentID != "" {
+		q.and("agent_id = ?", f.AgentID)
+	}
+	if f.UserID != "" {
+		q.and("user_id = ?", f.UserID)
+	}
+	if f.Seq != 0 {
+		q.and("seq = ?", f.Seq)
+	}
+	// Stored times are whole microseconds; bounds with nanoseconds are
+	// rounded so that the comparison stays exact: created_at > t holds
+	// exactly when created_at > t rounded down, and created_at < t exactly
+	// when created_at < t rounded up.
+	if f.CreatedAfter != nil {
+		q.and("created_at > ?", f.CreatedAfter.Truncate(time.Microsecond))
+	}
+	if f.CreatedBefore != nil {
+		before := f.CreatedBefore.Truncate(time.Microsecond)
+		if !before.Equal(*f.CreatedBefore) {
+			before = before.Add(time.Microsecond)
+		}
+		q.and("created_at < ?", before)
+	}
+	if len(f.Metadata) > 0 {
+		// Containment of one jsonb argument: one form for any number of
+		// pairs, served by the operator, not a path.
+		q.and("metadata @> ?::jsonb", metadataArg(f.Metadata))
+	}
+	return q
+}
+
+// ConversationInsert inserts only under an existing tenant (INSERT …
+// SELECT), with ON CONFLICT DO NOTHING: a taken sequence number, id or
+// external id returns no row instead of aborting the transaction (so the
+// caller can draw another sequence number in it) or writing the external
+// id to the server's log in a unique violation's DETAIL line. No row is
+// told apart by lookups.
+func (o *ops) ConversationInsert(ctx context.Context, c *convstore.Conversation) error {
+	n, err := o.exec(ctx, `
+		INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
+		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM tenants WHERE id = $1
+		ON CONFLICT DO NOTHING`,
+		idArg(c.TenantID), idArg(c.ID), c.Seq, c.AgentID, c.UserID, externalArg(c.ExternalID), c.Title,
+		metadataArg(c.Metadata), c.MessageCount, c.CreatedAt, c.UpdatedAt)
+	if err != nil || n == 1 {
+		return err
+	}
+	if err := o.exists(ctx, "tenant", `SELECT 1 FROM tenants WHERE id = $1`, idArg(c.TenantID)); err != nil {
+		return err
+	}
+	if c.ExternalID != "" {
+		var taken bool
+		err := o.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND external_id = $2)`,
+			idArg(c.TenantID), c.ExternalID).Scan(&taken)
+		if err != nil {
+			return o.fail(ctx, err)
+		}
+		if taken {
+			return driver.ErrExternalIDTaken()
+		}
+	}
+	return driver.ErrSeqTaken
 }
 
 // externalArg stores an empty external id as NULL, which the unique index
@@ -41,232 +135,84 @@ func externalArg(s string) *string {
 	return &s
 }
 
-// FindConversationByExternalID returns the conversation created with that
-// external id.
-func (db *DB) FindConversationByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
-	if externalID == "" {
-		return nil, convstore.NotFound("conversation")
+// ConversationLock locks the conversation's row. Writers run
+// concurrently, on many nodes, so the modes are real row locks:
+//
+//   - LockShare is FOR KEY SHARE: it does not block other such writes (or
+//     row updates, which take FOR NO KEY UPDATE), but conflicts with the
+//     FOR UPDATE ConversationDelete takes, so a child write and a delete of
+//     its conversation never interleave: the write either commits first
+//     (and the delete counts it) or waits and then finds no conversation.
+//   - LockUpdate is FOR NO KEY UPDATE, which conflicts with itself too.
+func (o *ops) ConversationLock(ctx context.Context, tenantID, id convstore.ID, mode driver.LockMode, kind string) error {
+	sql := `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`
+	if mode == driver.LockUpdate {
+		sql = `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`
 	}
-	c, err := scanConversation(db.reads.QueryRow(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND external_id = $2`, idArg(tenantID), externalID))
-	if err != nil {
-		return nil, db.translate(ctx, notFound(err, "conversation"))
-	}
-	return c, nil
+	return o.exists(ctx, kind, sql, idArg(tenantID), idArg(id))
 }
 
-// CountConversations counts the conversations the filter selects.
-func (db *DB) CountConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) (int, error) {
-	if err := f.ValidateCount(); err != nil {
-		return 0, err
+// ConversationUpdate is one fixed statement (a field left nil keeps its
+// value through coalesce), so it is prepared once like the others. The
+// UPDATE locks the row FOR NO KEY UPDATE.
+func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpdateParams) (*convstore.Conversation, error) {
+	var meta []byte
+	if p.Metadata != nil {
+		meta = metadataArg(*p.Metadata)
 	}
-	q := conversationQuery(`SELECT count(*) FROM conversations`, tenantID, f)
+	return one(ctx, o, "conversation", scanConversation, `
+		UPDATE conversations SET updated_at = GREATEST(updated_at, $3),
+			agent_id = coalesce($4, agent_id), user_id = coalesce($5, user_id), title = coalesce($6, title),
+			metadata = coalesce($7::jsonb, metadata)
+		WHERE tenant_id = $1 AND id = $2
+		RETURNING `+conversationColumns,
+		idArg(p.TenantID), idArg(p.ID), p.UpdatedAt, p.AgentID, p.UserID, p.Title, meta)
+}
+
+// ConversationBumpMessages's UPDATE locks the row (FOR NO KEY UPDATE)
+// until commit: appends to one conversation queue behind each other, and
+// against ConversationDelete's FOR UPDATE. An append that waited for a
+// delete re-reads the row, finds it gone, and reports it missing, so it
+// never leaves an orphan message.
+func (o *ops) ConversationBumpMessages(ctx context.Context, p *driver.ConversationBumpParams) (int, error) {
 	var n int
-	if err := db.reads.QueryRow(ctx, q.sql.String(), q.args...).Scan(&n); err != nil {
-		return 0, db.translate(ctx, err)
-	}
-	return n, nil
+	err := o.q.QueryRow(ctx, `
+		UPDATE conversations SET message_count = message_count + $3, updated_at = GREATEST(updated_at, $4)
+		WHERE tenant_id = $1 AND id = $2
+		RETURNING message_count`,
+		idArg(p.TenantID), idArg(p.ID), p.Delta, p.UpdatedAt).Scan(&n)
+	return n, o.notFound(ctx, err, "conversation")
 }
 
-// FindConversationByID returns a conversation. ENOTFOUND if missing.
-func (db *DB) FindConversationByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
-	c, err := scanConversation(db.reads.QueryRow(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id)))
-	if err != nil {
-		return nil, db.translate(ctx, notFound(err, "conversation"))
-	}
-	return c, nil
-}
-
-// FindConversationBySeq returns a conversation by sequence number.
-func (db *DB) FindConversationBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
-	c, err := scanConversation(db.reads.QueryRow(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND seq = $2`, idArg(tenantID), seq))
-	if err != nil {
-		return nil, db.translate(ctx, notFound(err, "conversation"))
-	}
-	return c, nil
-}
-
-// FindConversations returns a page of conversations, newest first by
-// default.
-func (db *DB) FindConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) ([]*convstore.Conversation, bool, error) {
-	if err := f.Validate(); err != nil {
-		return nil, false, err
-	}
-	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, tenantID, f)
-	q.page(f.PageFilter)
-	if f.Offset > 0 {
-		q.sql.WriteString(" OFFSET " + q.arg(f.Offset))
-	}
-	list, more, err := listPage(ctx, db.reads, q, f.Limit, scanConversation)
-	if err != nil {
-		return nil, false, db.translate(ctx, err)
-	}
-	return list, more, nil
-}
-
-// conversationQuery starts a query with the WHERE clause of the filter's
-// selection (not its page).
-func conversationQuery(sql string, tenantID convstore.ID, f convstore.ConversationFilter) *query {
-	q := newQuery(sql + ` WHERE tenant_id = $1`)
-	q.args = append(q.args, idArg(tenantID))
-	if f.AgentID != "" {
-		q.where("agent_id = ?", f.AgentID)
-	}
-	if f.UserID != "" {
-		q.where("user_id = ?", f.UserID)
-	}
-	// Stored times are whole microseconds; bounds with nanoseconds are
-	// rounded so that the comparison stays exact: created_at > t holds
-	// exactly when created_at > t rounded down, and created_at < t exactly
-	// when created_at < t rounded up.
-	if f.CreatedAfter != nil {
-		q.where("created_at > ?", f.CreatedAfter.Truncate(time.Microsecond))
-	}
-	if f.CreatedBefore != nil {
-		before := f.CreatedBefore.Truncate(time.Microsecond)
-		if !before.Equal(*f.CreatedBefore) {
-			before = before.Add(time.Microsecond)
-		}
-		q.where("created_at < ?", before)
-	}
-	if len(f.Metadata) > 0 {
-		q.where("metadata @> ?::jsonb", metadataArg(f.Metadata))
-	}
-	return q
-}
-
-// CreateConversation creates a conversation with its initial messages in
-// one transaction.
-func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *convstore.ConversationCreate) (*convstore.Conversation, []*convstore.Message, error) {
-	if err := c.Validate(); err != nil {
-		return nil, nil, err
-	}
-	if err := checkConversationText(c.AgentID, c.UserID, c.Title, c.Metadata); err != nil {
-		return nil, nil, err
-	}
-	if err := checkMessageText("messages", c.Messages); err != nil {
-		return nil, nil, err
-	}
-	if len(c.Messages) > db.maxMsg {
-		return nil, nil, convstore.MessageCapError(db.maxMsg)
-	}
-	var conv *convstore.Conversation
-	var msgs []*convstore.Message
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		t := now()
-		var err error
-		// Seq is unique across tenants. A collision of two NewSeq values
-		// (same millisecond, same 21 random bits) is rare but possible:
-		// ON CONFLICT DO NOTHING returns no row instead of aborting the
-		// transaction, and a fresh ID (and so Seq) is drawn. A taken
-		// external id returns no row too, and is told apart by a lookup:
-		// a unique violation would write the external id to the server's
-		// log, in its DETAIL line.
-		for attempt := 0; ; attempt++ {
-			id := db.newID()
-			conv, err = scanConversation(tx.QueryRow(ctx, `
-				INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-				ON CONFLICT DO NOTHING
-				RETURNING `+conversationColumns,
-				idArg(tenantID), id[:], convstore.NewSeq(id), c.AgentID, c.UserID, externalArg(c.ExternalID), c.Title, metadataArg(c.Metadata), len(c.Messages), t))
-			if errors.Is(err, pgx.ErrNoRows) && c.ExternalID != "" {
-				if taken, lookupErr := externalIDTaken(ctx, tx, tenantID, c.ExternalID); lookupErr != nil {
-					return lookupErr
-				} else if taken {
-					return convstore.Errorf(convstore.ECONFLICT, "%s", conflictMessage("conversations_tenant_external"))
-				}
-			}
-			if !errors.Is(err, pgx.ErrNoRows) || attempt == maxSeqAttempts {
-				break
-			}
-		}
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("postgres: no free conversation sequence number after %d attempts", maxSeqAttempts+1)
-		case isCode(err, codeForeignKeyViolation, ""):
-			return convstore.NotFound("tenant")
-		case err != nil:
-			return err
-		}
-		msgs, err = db.insertMessages(ctx, tx, tenantID, conv.ID, c.Messages, t)
-		return err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return conv, msgs, nil
-}
-
-// externalIDTaken reports whether the tenant has a conversation with the
-// external id.
-func externalIDTaken(ctx context.Context, tx pgx.Tx, tenantID convstore.ID, externalID string) (bool, error) {
-	var taken bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND external_id = $2)`,
-		idArg(tenantID), externalID).Scan(&taken)
-	return taken, err
-}
-
-// UpdateConversation changes the set fields and UpdatedAt.
-func (db *DB) UpdateConversation(ctx context.Context, tenantID, id convstore.ID, u *convstore.ConversationUpdate) (*convstore.Conversation, error) {
-	if err := u.Validate(); err != nil {
-		return nil, err
-	}
-	var md convstore.Metadata
-	if u.Metadata != nil {
-		md = *u.Metadata
-	}
-	if err := checkConversationText(deref(u.AgentID), deref(u.UserID), deref(u.Title), md); err != nil {
-		return nil, err
-	}
-	q := newQuery(`UPDATE conversations SET updated_at = GREATEST(updated_at, $1)`)
-	q.args = append(q.args, now())
-	set := func(column string, v any) { q.sql.WriteString(", " + column + " = " + q.arg(v)) }
-	if u.AgentID != nil {
-		set("agent_id", *u.AgentID)
-	}
-	if u.UserID != nil {
-		set("user_id", *u.UserID)
-	}
-	if u.Title != nil {
-		set("title", *u.Title)
-	}
-	if u.Metadata != nil {
-		set("metadata", metadataArg(*u.Metadata))
-	}
-	q.sql.WriteString(" WHERE tenant_id = " + q.arg(idArg(tenantID)) + " AND id = " + q.arg(idArg(id)) + " RETURNING " + conversationColumns)
-	var c *convstore.Conversation
-	err := db.txOn(ctx, tenantID, id, func(tx pgx.Tx) error {
-		var err error
-		c, err = scanConversation(tx.QueryRow(ctx, q.sql.String(), q.args...))
-		return notFound(err, "conversation")
-	})
+// ConversationDelete first locks the row with SELECT … FOR UPDATE. Of
+// several concurrent deletes, on this node or another, exactly one gets
+// the lock on an existing row; the others wait, then find the row gone.
+// Every write to the conversation's children takes a conflicting lock on
+// the row first (see ConversationLock), so once the lock is held nothing
+// can be added or removed. The second statement then counts what the
+// cascade removes and deletes: its snapshot is taken after the lock was
+// granted, so the counts are exactly what goes. (One statement could not
+// do both: its snapshot would predate the wait for the lock, and miss a
+// child committed meanwhile.)
+func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID) (*driver.ConversationDeleted, error) {
+	err := o.exists(ctx, "conversation", `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+		idArg(tenantID), idArg(id))
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
-}
-
-// checkConversationText applies the engine's NUL check to a
-// conversation's text fields.
-func checkConversationText(agentID, userID, title string, md convstore.Metadata) error {
-	if err := checkText("agent_id", agentID); err != nil {
-		return err
+	d := &driver.ConversationDeleted{}
+	err = o.q.QueryRow(ctx, `
+		WITH gone AS (DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 RETURNING seq)
+		SELECT gone.seq,
+		       (SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2),
+		       (SELECT count(*) FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2),
+		       (SELECT count(*) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2),
+		       (SELECT coalesce(sum(size), 0) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2),
+		       (SELECT array_agg(blob_key) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2)
+		FROM gone`,
+		idArg(tenantID), idArg(id)).Scan(&d.Seq, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.BlobKeys)
+	if err != nil {
+		return nil, o.notFound(ctx, err, "conversation")
 	}
-	if err := checkText("user_id", userID); err != nil {
-		return err
-	}
-	if err := checkText("title", title); err != nil {
-		return err
-	}
-	return checkMetadata("metadata", md)
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+	return d, nil
 }

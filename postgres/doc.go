@@ -1,44 +1,50 @@
-// Package postgres is the PostgreSQL storage engine of convstore: a
-// convstore.Store over a pgx/v5 connection pool, safe to run on several
-// nodes against one database.
-//
-// It mirrors the SQLite engine (sqlite/): the same tables and columns, the
-// same codes and messages, the same blob removal queue. Where PostgreSQL
-// works differently the difference stays in this package, explained where
-// it happens:
+// Package postgres is the PostgreSQL driver of convstore: a driver.Driver
+// over a pgx/v5 connection pool, safe to run on several nodes against one
+// database. The service tier (package service) runs over it and holds
+// every rule; this package decides nothing, and keeps what is PostgreSQL's
+// own here, explained where it happens:
 //
 //   - Writers run concurrently, on many nodes, in READ COMMITTED
 //     transactions; SQLite has one writer. Concurrency is settled by row
-//     locks on the conversation row: appends UPDATE it first, deletes take
-//     SELECT … FOR UPDATE on it, other child writes FOR KEY SHARE (see
-//     DeleteConversation and CreateMessages). Transactions that fail with
-//     a serialization failure or deadlock are retried
-//     (Options.SerializationRetries).
+//     locks on the conversation row: ConversationLock takes FOR KEY SHARE
+//     or FOR NO KEY UPDATE, updates lock the row as they write it, and
+//     ConversationDelete takes FOR UPDATE before it counts what goes.
+//     The tenant's row serialises rules across its keys (TenantLock).
+//   - Write runs its function again when the transaction failed without
+//     a trace: a serialization failure or deadlock (40001, 40P01;
+//     Options.SerializationRetries), or a connection lost before COMMIT
+//     (once, on a fresh connection). Read runs again once on a lost
+//     connection, and so does each statement of Reads.
 //   - No wait is unbounded: a statement waits for a lock at most
-//     Options.LockTimeout (lock_timeout) and a call waits for a pooled
-//     connection at most Options.AcquireTimeout; both fail with ETIMEOUT.
-//     Writes to one conversation take turns on each node before they take
-//     a connection (see gates), so one locked row holds one connection,
-//     not the pool. Readiness (Ping) runs on the node's own connection
-//     (see session), never behind ordinary work.
-//   - A call whose connection was lost (a restart, pg_terminate_backend, a
-//     pooler or proxy closing it) runs once more on a fresh connection if
-//     it may: a read, or a transaction that had not sent COMMIT.
+//     Options.LockTimeout (lock_timeout), runs at most
+//     Options.StatementTimeout (statement_timeout), and a call waits for a
+//     pooled connection at most Options.AcquireTimeout; each fails with
+//     ETIMEOUT. Writes to one conversation take turns on each node before
+//     they take a connection (see gates), so one locked row holds one
+//     connection, not the pool.
+//   - Readiness (Ping) runs on the node's own connection (see session),
+//     never behind ordinary work; that connection also holds the node's
+//     advisory lock, which tells the upload intents of live nodes from
+//     those of dead ones (BlobRemovalReclaimUploads).
+//   - Background work is claimed with FOR UPDATE SKIP LOCKED, so two nodes
+//     never do one job twice and a dead node's job goes to another
+//     (BlobRemovalClaimDue, BlobRemovalClaim, AccessTokenDeleteExpired).
+//   - Uniqueness is checked by INSERT … ON CONFLICT DO NOTHING and the row
+//     count, never by letting a unique violation happen: its DETAIL line
+//     would write the value (an external id, a tenant name) to the
+//     server's log (see insertedOne).
+//   - Errors are translated at the edge by SQLSTATE and pgx's error types
+//     (see translate), never by their text.
+//   - Statements are prepared once per connection and reused (pgx's
+//     statement cache; every statement is one of a fixed set of texts).
 //   - Rows commit in any order, not in ID order, which affects only rows
 //     created while a caller pages (see query.page).
-//   - Background work is claimed with FOR UPDATE SKIP LOCKED, so two nodes
-//     never do one job twice and a dead node's job is done by another
-//     (see SweepBlobs).
-//   - Migrations (package migration, run by goose) take a blocking advisory
-//     lock, so nodes starting together migrate once.
-//   - Text cannot hold NUL characters, which this engine refuses as
-//     EINVALID (see checkText).
-//   - Attachment bytes may live in the database itself (BlobStore, the
-//     default), in chunks, so nodes need no shared disk. They are removed
-//     after a delete's commit, in the background; the call returns once
-//     the commit is done. An upload intent names the node uploading, so a
-//     node starting up removes the uploads of nodes that died mid-upload
-//     (see reclaimUploads) without touching live ones.
+//   - Migrations (package migration, run by goose) take a blocking
+//     advisory lock, so nodes starting together migrate once.
+//   - Attachment bytes may live in the database itself (BlobStore), in
+//     chunks, so nodes need no shared disk; a removal made inside one of
+//     the driver's transactions joins it.
 //
-// Subpackage pgtest opens throw-away stores in their own schemas for tests.
+// Subpackage pgtest opens drivers, services over them (nodes) and the
+// conformance suites' harnesses, each in a schema of its own, for tests.
 package postgres

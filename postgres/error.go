@@ -12,9 +12,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
 
-// SQLSTATE codes the engine reacts to.
+// SQLSTATE codes the driver reacts to.
 const (
 	codeUniqueViolation      = "23505"
 	codeForeignKeyViolation  = "23503"
@@ -25,12 +26,25 @@ const (
 	codeBadEncoding          = "22021" // invalid byte sequence, such as NUL in text
 	codeUntranslatable       = "22P05"
 	codeDuplicateSchema      = "42P06"
+	codeTooManyConnections   = "53300"
+	codeAdminShutdown        = "57P01" // pg_terminate_backend, or a fast shutdown
+	codeCrashShutdown        = "57P02"
+	codeCannotConnectNow     = "57P03" // starting up or shutting down
 )
 
-// translate is translateErr that also logs the cause of EUNAVAILABLE and
-// ETIMEOUT, which the domain error does not carry.
+// translate turns an error of pgx into a domain error, at the driver's
+// edge: nothing above this package inspects pgx errors, and nothing here
+// reads an error's text (codes and types only). Domain errors and context
+// errors pass through; pgx.ErrNoRows is translated by the caller, which
+// knows what was missing (see notFound). The cause of EUNAVAILABLE and
+// ETIMEOUT, which the domain error does not carry, is logged.
 func (db *DB) translate(ctx context.Context, err error) error {
 	out := translateErr(ctx, err)
+	if db.closed.Load() && out != nil && convstore.ErrorCode(out) == convstore.EINTERNAL {
+		// A call racing Close finds the pool closed (an error pgx gives
+		// no type to): the engine cannot serve.
+		return driver.ErrUnavailable()
+	}
 	if out != err {
 		switch convstore.ErrorCode(out) {
 		case convstore.EUNAVAILABLE:
@@ -42,10 +56,7 @@ func (db *DB) translate(ctx context.Context, err error) error {
 	return out
 }
 
-// translateErr turns a driver error into a domain error, at the storage
-// edge: nothing above this package inspects pgx errors. Domain errors and
-// context errors pass through; pgx.ErrNoRows is translated by the caller,
-// which knows what was missing (see notFound).
+// translateErr is translate without the logging.
 func translateErr(ctx context.Context, err error) error {
 	var domain *convstore.Error
 	switch {
@@ -53,17 +64,26 @@ func translateErr(ctx context.Context, err error) error {
 		return nil
 	case errors.As(err, &domain):
 		return domain
+	case errors.Is(err, driver.ErrSeqTaken):
+		return err
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return err
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch code := pgErr.Code; {
 		case code == codeUniqueViolation:
-			return convstore.Errorf(convstore.ECONFLICT, "%s", conflictMessage(pgErr.ConstraintName))
+			// The driver avoids unique violations (see insertedOne); one
+			// that happens anyway is still a conflict, named by nothing
+			// the caller sent.
+			return convstore.Errorf(convstore.ECONFLICT, "the request conflicts with existing data")
 		case code == codeBadEncoding || code == codeUntranslatable:
-			// PostgreSQL text cannot hold NUL characters, which valid UTF-8
-			// (and so the domain's validation) allows; see checkText.
+			// PostgreSQL text cannot hold NUL characters; the domain
+			// refuses them first, and this keeps any that slip through a
+			// client error rather than a fault.
 			return convstore.Errorf(convstore.EINVALID, "text must be valid UTF-8 without NUL characters")
 		case code == codeQueryCanceled && ctx.Err() != nil:
 			return ctx.Err()
@@ -71,11 +91,11 @@ func translateErr(ctx context.Context, err error) error {
 			// statement_timeout (or an administrator's cancel request).
 			return convstore.Errorf(convstore.ETIMEOUT, "the database did not finish in time, try again")
 		case code == codeLockNotAvailable:
-			return convstore.Errorf(convstore.ETIMEOUT, "a database lock was not granted in time, try again")
-		case code == "53300", strings.HasPrefix(code, "08"), strings.HasPrefix(code, "57P"):
+			return errLockTimeout()
+		case code == codeTooManyConnections, strings.HasPrefix(code, "08"), strings.HasPrefix(code, "57P"):
 			// Too many connections, connection failures, and an
 			// administrator's shutdown or termination.
-			return errUnavailable()
+			return driver.ErrUnavailable()
 		}
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -83,14 +103,15 @@ func translateErr(ctx context.Context, err error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return errUnavailable()
+		return driver.ErrUnavailable()
 	}
 	return fmt.Errorf("postgres: %w", err)
 }
 
-// errUnavailable is the error of a database that cannot be reached.
-func errUnavailable() error {
-	return convstore.Errorf(convstore.EUNAVAILABLE, "database unavailable")
+// errLockTimeout is the error of a lock wait that lock_timeout (or the
+// write gate's wait, its counterpart on this node) ended.
+func errLockTimeout() error {
+	return convstore.Errorf(convstore.ETIMEOUT, "a database lock was not granted in time, try again")
 }
 
 // connectionError reports whether err says the database could not be
@@ -100,7 +121,7 @@ func connectionError(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
-		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed")
+		errors.Is(err, pgconn.ErrConnClosed)
 }
 
 // connLost reports whether err says the connection broke or the server
@@ -111,47 +132,13 @@ func connectionError(err error) bool {
 func connLost(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+		return strings.HasPrefix(pgErr.Code, "08") ||
+			pgErr.Code == codeAdminShutdown || pgErr.Code == codeCrashShutdown || pgErr.Code == codeCannotConnectNow
 	}
 	if pgconn.Timeout(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var connErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
-		strings.Contains(err.Error(), "conn closed")
-}
-
-// conflictMessage names what collided, by constraint, without echoing any
-// value. The messages are the SQLite engine's.
-func conflictMessage(constraint string) string {
-	switch {
-	case constraint == "tenants_name_key":
-		return "a tenant with this name already exists"
-	case constraint == "api_keys_hash_key":
-		return "this key already exists"
-	case constraint == "conversations_tenant_external":
-		return "a conversation with this external id already exists"
-	case strings.HasPrefix(constraint, "attachments_"):
-		return "an attachment with this name already exists"
-	}
-	return "the request conflicts with existing data"
-}
-
-// insertedOne turns an INSERT … ON CONFLICT DO NOTHING that inserted no
-// row into ECONFLICT with msg. The engine checks uniqueness this way on
-// every path a request can take, never by letting a unique violation
-// happen: PostgreSQL writes a violation's DETAIL line, with the
-// conflicting value (an external id, a tenant name), to its server log.
-func insertedOne(tag pgconn.CommandTag, err error, msg string) error {
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return convstore.Errorf(convstore.ECONFLICT, "%s", msg)
-	}
-	return nil
+	return connectionError(err)
 }
 
 // retryable reports whether a failed transaction may simply run again:
@@ -165,41 +152,17 @@ func retryable(err error) bool {
 	return pgconn.SafeToRetry(err)
 }
 
-// notFound turns pgx.ErrNoRows into ENOTFOUND for the kind of resource
+// isCode reports whether err is a PostgreSQL error with the SQLSTATE.
+func isCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
+// notFound turns pgx.ErrNoRows into ENOTFOUND for the kind of row
 // ("conversation", …); other errors pass through.
 func notFound(err error, kind string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return convstore.NotFound(kind)
 	}
 	return err
-}
-
-// isCode reports whether err is a PostgreSQL error with the given
-// SQLSTATE (and, if constraint is set, on that constraint).
-func isCode(err error, code, constraint string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == code && (constraint == "" || pgErr.ConstraintName == constraint)
-}
-
-// checkText returns EINVALID naming field if s holds a NUL character.
-// The domain accepts NUL (it is valid UTF-8) and SQLite stores it, but
-// PostgreSQL text cannot, so this engine refuses it with the same code
-// and field the domain's own checks use.
-func checkText(field string, values ...string) error {
-	for _, s := range values {
-		if strings.IndexByte(s, 0) >= 0 {
-			return convstore.Invalidf(field, "%s must not contain NUL characters", field)
-		}
-	}
-	return nil
-}
-
-// checkMetadata is checkText for a metadata map.
-func checkMetadata(field string, m convstore.Metadata) error {
-	for k, v := range m {
-		if err := checkText(field, k, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -57,7 +57,7 @@ func (g *gates) enter(ctx context.Context, tenantID, conversationID convstore.ID
 		return nil, ctx.Err()
 	case <-expired:
 		g.leave(k, e)
-		return nil, convstore.Errorf(convstore.ETIMEOUT, "a database lock was not granted in time, try again")
+		return nil, errLockTimeout()
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/postgres/pgtest"
 )
 
 // testCtx returns a context that ends with the test or after two minutes.
@@ -19,18 +20,18 @@ func testCtx(tb testing.TB) context.Context {
 	return ctx
 }
 
-// count runs a count query on db's schema.
-func count(tb testing.TB, db *postgres.DB, query string, args ...any) int {
+// count runs a count query on node's schema.
+func count(tb testing.TB, node *pgtest.Node, query string, args ...any) int {
 	tb.Helper()
 	var n int
-	if err := postgres.Pool(db).QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+	if err := postgres.Pool(node.DB).QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
 		tb.Fatalf("%s: %v", query, err)
 	}
 	return n
 }
 
 // blobRows returns the rows of the built-in blob store and its queue.
-func blobRows(tb testing.TB, db *postgres.DB) string {
+func blobRows(tb testing.TB, db *pgtest.Node) string {
 	tb.Helper()
 	return fmt.Sprintf("blobs=%d chunks=%d removals=%d",
 		count(tb, db, `SELECT count(*) FROM blobs`),
@@ -39,7 +40,7 @@ func blobRows(tb testing.TB, db *postgres.DB) string {
 }
 
 // mustTenant creates a tenant.
-func mustTenant(tb testing.TB, ctx context.Context, db *postgres.DB) *convstore.Tenant {
+func mustTenant(tb testing.TB, ctx context.Context, db convstore.TenantService) *convstore.Tenant {
 	tb.Helper()
 	tenant, _, err := db.CreateTenant(ctx, "tenant-"+convstore.NewID().Base32(), convstore.DeleteParams{Door: "test"})
 	if err != nil {

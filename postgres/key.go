@@ -2,26 +2,17 @@ package postgres
 
 import (
 	"context"
-	"crypto/subtle"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
-
-// lastUsedResolution is how stale a key's last_used_at may get: a busy key
-// is written at most once per interval, not on every request.
-const lastUsedResolution = time.Minute
 
 const keyColumns = `tenant_id, id, name, prefix, scopes, created_at, last_used_at`
 
-// errUnauthorized is the one answer to every failed Authenticate.
-func errUnauthorized() error {
-	return convstore.Errorf(convstore.EUNAUTHORIZED, "invalid API key")
-}
-
-// scanKey scans a row of keyColumns.
+// scanKey scans a row of keyColumns, then extra.
 func scanKey(row pgx.Row, extra ...any) (*convstore.APIKey, error) {
 	k := &convstore.APIKey{}
 	var scopes []string
@@ -40,178 +31,77 @@ func scanKey(row pgx.Row, extra ...any) (*convstore.APIKey, error) {
 	return k, nil
 }
 
-// insertKey stores a key (only the hash of its secret) in tx.
-func (db *DB) insertKey(ctx context.Context, tx pgx.Tx, tenantID convstore.ID, name string, scopes []convstore.Scope, secret string, t time.Time) (*convstore.NewKey, error) {
-	k := &convstore.NewKey{
-		APIKey: convstore.APIKey{
-			ID: db.newID(), TenantID: tenantID, Name: name, Prefix: convstore.KeyPrefix(secret),
-			Scopes: scopes, CreatedAt: t,
-		},
-		Secret: secret,
-	}
-	names := make([]string, len(scopes))
-	for i, s := range scopes {
-		names[i] = string(s)
-	}
-	// ON CONFLICT DO NOTHING rather than a unique violation, whose DETAIL
-	// line would put the hash in the server's log.
-	tag, err := tx.Exec(ctx, `
-		INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		idArg(tenantID), k.ID[:], name, k.Prefix, convstore.HashKeySecret(secret), names, t)
-	if isCode(err, codeForeignKeyViolation, "") {
-		return nil, convstore.NotFound("tenant")
-	}
-	if err := insertedOne(tag, err, conflictMessage("api_keys_hash_key")); err != nil {
-		return nil, err
-	}
-	return k, nil
+func scanAPIKey(row pgx.Row) (*convstore.APIKey, error) { return scanKey(row) }
+
+// KeyListByPrefix is the one key lookup without a tenant: finding the
+// tenant is its purpose.
+func (o *ops) KeyListByPrefix(ctx context.Context, prefix string) ([]*driver.KeyRow, error) {
+	return list(ctx, o, newQuery(`SELECT `+keyColumns+`, hash FROM api_keys WHERE prefix = $1`, prefix),
+		func(row pgx.Row) (*driver.KeyRow, error) {
+			r := &driver.KeyRow{}
+			k, err := scanKey(row, &r.Hash)
+			if err != nil {
+				return nil, err
+			}
+			r.APIKey = *k
+			return r, nil
+		})
 }
 
-// Authenticate returns the key whose secret is secret.
-//
-// Keys are found by their non-secret prefix, the one lookup that cannot
-// carry a tenant (finding the tenant is its purpose); the stored SHA-256
-// hashes of every candidate are compared in constant time. A malformed
-// secret is refused before any query. The last use is written at most
-// once a minute per key, so authentication stays a read on busy keys.
-func (db *DB) Authenticate(ctx context.Context, secret string) (*convstore.APIKey, error) {
-	if convstore.ValidateKeySecret(secret) != nil {
-		return nil, errUnauthorized()
-	}
-	hash := convstore.HashKeySecret(secret)
-	rows, err := db.reads.Query(ctx, `SELECT `+keyColumns+`, hash FROM api_keys WHERE prefix = $1`, convstore.KeyPrefix(secret))
-	if err != nil {
-		return nil, db.translate(ctx, err)
-	}
-	var found *convstore.APIKey
-	for rows.Next() {
-		var stored []byte
-		k, err := scanKey(rows, &stored)
-		if err != nil {
-			rows.Close()
-			return nil, db.translate(ctx, err)
-		}
-		// Compare every candidate, not stopping at a match, so the time
-		// taken does not depend on which candidate matched.
-		if subtle.ConstantTimeCompare(stored, hash) == 1 {
-			found = k
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.translate(ctx, err)
-	}
-	if found == nil {
-		return nil, errUnauthorized()
-	}
-	db.recordKeyUse(ctx, found)
-	return found, nil
+func (o *ops) KeyList(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error) {
+	return list(ctx, o, newQuery(`SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id`, idArg(tenantID)), scanAPIKey)
 }
 
-// recordKeyUse sets the key's last use to now, at most once per
-// lastUsedResolution. A failure is logged, not returned: the key is
-// valid, and a missed last-use write is not worth failing the request for.
-func (db *DB) recordKeyUse(ctx context.Context, k *convstore.APIKey) {
-	t := now()
-	if k.LastUsedAt != nil && t.Sub(*k.LastUsedAt) < lastUsedResolution {
-		return
+// KeyInsert inserts only under an existing tenant (INSERT … SELECT), and
+// with ON CONFLICT DO NOTHING: neither a taken hash nor a missing tenant
+// becomes a violation whose DETAIL line would write the value to the
+// server's log. No row inserted is told apart by a lookup.
+func (o *ops) KeyInsert(ctx context.Context, k *driver.KeyRow) error {
+	scopes := make([]string, len(k.Scopes))
+	for i, s := range k.Scopes {
+		scopes[i] = string(s)
 	}
-	tag, err := db.pool.Exec(ctx, `
-		UPDATE api_keys SET last_used_at = $3
-		WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < $4)`,
-		idArg(k.TenantID), idArg(k.ID), t, t.Add(-lastUsedResolution))
-	switch {
-	case err != nil:
-		db.logger.WarnContext(ctx, "postgres: recording a key's last use failed", "key", k.ID.UUID(), "error", err)
-	case tag.RowsAffected() == 1:
-		k.LastUsedAt = &t
-	}
-}
-
-// CreateKey creates a key for the tenant and audits it in the same
-// transaction. ENOTFOUND for a missing tenant.
-func (db *DB) CreateKey(ctx context.Context, tenantID convstore.ID, c *convstore.KeyCreate, p convstore.DeleteParams) (*convstore.NewKey, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	if err := checkText("name", c.Name); err != nil {
-		return nil, err
-	}
-	if err := checkDeleteParams(p); err != nil {
-		return nil, err
-	}
-	var k *convstore.NewKey
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		// The tenant is checked first, not by the foreign key, whose
-		// violation would log the id in the server's log.
-		var one int
-		if err := tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1`, idArg(tenantID)).Scan(&one); err != nil {
-			return notFound(err, "tenant")
-		}
-		t := now()
-		var err error
-		if k, err = db.insertKey(ctx, tx, tenantID, c.Name, c.Scopes, convstore.NewKeySecret(), t); err != nil {
-			return err
-		}
-		return db.insertAudit(ctx, tx, tenantID, convstore.AuditKeyCreate, convstore.ID{}, k.ID, p, t)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return k, nil
-}
-
-// FindKeys returns the tenant's keys, oldest first.
-func (db *DB) FindKeys(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error) {
-	rows, err := db.reads.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id`, idArg(tenantID))
-	if err != nil {
-		return nil, db.translate(ctx, err)
-	}
-	keys, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*convstore.APIKey, error) { return scanKey(row) })
-	if err != nil {
-		return nil, db.translate(ctx, err)
-	}
-	return keys, nil
-}
-
-// DeleteKey revokes a key, with its access tokens (by the cascade), and
-// audits it in the same transaction. ECONFLICT for the tenant's last admin
-// key.
-//
-// The tenant row is locked (FOR NO KEY UPDATE, which does not block
-// inserts that merely refer to the tenant) so that two concurrent deletes
-// of a tenant's last two admin keys, from any nodes, run one after the
-// other and the second sees that it would lock the tenant out.
-func (db *DB) DeleteKey(ctx context.Context, tenantID, keyID convstore.ID, p convstore.DeleteParams) error {
-	if err := checkDeleteParams(p); err != nil {
+	n, err := o.exec(ctx, `
+		INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at, last_used_at)
+		SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM tenants WHERE id = $1
+		ON CONFLICT DO NOTHING`,
+		idArg(k.TenantID), idArg(k.ID), k.Name, k.Prefix, k.Hash, scopes, k.CreatedAt, k.LastUsedAt)
+	if err != nil || n == 1 {
 		return err
 	}
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE`, idArg(tenantID)).Scan(&one)
-		if err != nil {
-			return notFound(err, "key")
-		}
-		var admin bool
-		err = tx.QueryRow(ctx, `SELECT 'admin' = ANY (scopes) FROM api_keys WHERE tenant_id = $1 AND id = $2`,
-			idArg(tenantID), idArg(keyID)).Scan(&admin)
-		if err != nil {
-			return notFound(err, "key")
-		}
-		if admin {
-			var others int
-			err := tx.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND id <> $2 AND 'admin' = ANY (scopes)`,
-				idArg(tenantID), idArg(keyID)).Scan(&others)
-			if err != nil {
-				return err
-			}
-			if others == 0 {
-				return convstore.Errorf(convstore.ECONFLICT, "cannot delete the tenant's last admin key")
-			}
-		}
-		if _, err = tx.Exec(ctx, `DELETE FROM api_keys WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(keyID)); err != nil {
-			return err
-		}
-		return db.insertAudit(ctx, tx, tenantID, convstore.AuditKeyRevoke, convstore.ID{}, keyID, p, now())
-	})
+	if err := o.exists(ctx, "tenant", `SELECT 1 FROM tenants WHERE id = $1`, idArg(k.TenantID)); err != nil {
+		return err
+	}
+	return driver.ErrKeyTaken()
+}
+
+// KeyLock takes FOR KEY SHARE on the key's row: a concurrent KeyDelete
+// (on any node) either ran first, and the key is missing, or waits for
+// this transaction and then deletes what it wrote with the key.
+func (o *ops) KeyLock(ctx context.Context, tenantID, id convstore.ID) error {
+	return o.exists(ctx, "key", `SELECT 1 FROM api_keys WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`, idArg(tenantID), idArg(id))
+}
+
+func (o *ops) KeyDelete(ctx context.Context, tenantID, id convstore.ID) error {
+	return o.execOne(ctx, "key", `DELETE FROM api_keys WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
+}
+
+// KeyTouch writes a batch of uses in one statement, the uses as parallel
+// arrays; of two uses of one key the later counts.
+func (o *ops) KeyTouch(ctx context.Context, uses []driver.KeyUse) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	tenants, keys, ats := make([][]byte, len(uses)), make([][]byte, len(uses)), make([]time.Time, len(uses))
+	for i, u := range uses {
+		tenants[i], keys[i], ats[i] = idBytes(u.TenantID), idBytes(u.KeyID), u.At
+	}
+	_, err := o.exec(ctx, `
+		UPDATE api_keys k SET last_used_at = u.at
+		FROM (SELECT tenant_id, key_id, max(at) AS at
+		      FROM unnest($1::bytea[], $2::bytea[], $3::timestamptz[]) AS x(tenant_id, key_id, at)
+		      GROUP BY tenant_id, key_id) u
+		WHERE k.tenant_id = u.tenant_id AND k.id = u.key_id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+		tenants, keys, ats)
+	return err
 }

@@ -19,12 +19,13 @@ import (
 // fresh connection. The pool is told never to ping a connection it hands
 // out, so every request after a kill meets a dead connection.
 func TestKilledConnections(t *testing.T) {
+	t.Parallel()
 	dsn, app := appURL(t)
 	opts := postgres.Options{MaxConns: 3}
 	postgres.ConfigurePool(&opts, func(cfg *pgxpool.Config) {
 		cfg.ShouldPing = func(ctx context.Context, p pgxpool.ShouldPingParams) bool { return false }
 	})
-	db := pgtest.OpenURL(t, dsn, pgtest.NewSchema(t), opts)
+	db := pgtest.OpenNode(t, pgtest.NewSchema(t), pgtest.NodeOptions{URL: dsn, Driver: opts})
 	admin := pgtest.Open(t)
 	ctx := testCtx(t)
 	tenant, key, err := db.CreateTenant(ctx, "killed-"+convstore.NewID().Base32(), convstore.DeleteParams{Door: "test"})
@@ -46,7 +47,7 @@ func TestKilledConnections(t *testing.T) {
 		// request draws one that is dead.
 		var held []*pgxpool.Conn
 		for range 3 {
-			c, err := postgres.Pool(db).Acquire(ctx)
+			c, err := postgres.Pool(db.DB).Acquire(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

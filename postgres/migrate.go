@@ -29,7 +29,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		_, err := db.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{db.schema}.Sanitize())
 		// Two nodes creating the schema at once may both pass IF NOT
 		// EXISTS; the loser's unique violation means the schema exists.
-		if err != nil && !isCode(err, codeUniqueViolation, "") && !isCode(err, codeDuplicateSchema, "") {
+		if err != nil && !isCode(err, codeUniqueViolation) && !isCode(err, codeDuplicateSchema) {
 			return fmt.Errorf("postgres: creating schema %s: %w", db.schema, db.translate(ctx, err))
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
 )
 
@@ -81,6 +80,7 @@ func (p *proxy) stop() {
 // fail with EUNAVAILABLE while it is away, and succeed again once it is
 // back, with the same DB.
 func TestPingOutage(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse(pgtest.URL(t))
 	if err != nil || u.Host == "" {
 		t.Skipf("%s is not a URL with a host: %v", pgtest.EnvURL, err)
@@ -91,7 +91,7 @@ func TestPingOutage(t *testing.T) {
 	}
 	p := newProxy(t, target)
 	u.Host = p.addr
-	db := pgtest.OpenURL(t, u.String(), pgtest.NewSchema(t), postgres.Options{})
+	db := pgtest.OpenNode(t, pgtest.NewSchema(t), pgtest.NodeOptions{URL: u.String()})
 	ctx := testCtx(t)
 	if err := db.Ping(ctx); err != nil {
 		t.Fatalf("Ping through the proxy: %v", err)
@@ -120,6 +120,7 @@ func TestPingOutage(t *testing.T) {
 // TestPingTerminatedBackends kills the store's server connections: Ping
 // recovers without a restart.
 func TestPingTerminatedBackends(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse(pgtest.URL(t))
 	if err != nil || u.Host == "" {
 		t.Skipf("%s is not a URL with a host: %v", pgtest.EnvURL, err)
@@ -128,7 +129,7 @@ func TestPingTerminatedBackends(t *testing.T) {
 	q := u.Query()
 	q.Set("application_name", app)
 	u.RawQuery = q.Encode()
-	db := pgtest.OpenURL(t, u.String(), pgtest.NewSchema(t), postgres.Options{})
+	db := pgtest.OpenNode(t, pgtest.NewSchema(t), pgtest.NodeOptions{URL: u.String()})
 	ctx := testCtx(t)
 	if _, err := db.FindTenants(ctx); err != nil {
 		t.Fatal(err)
@@ -144,7 +145,7 @@ func TestPingTerminatedBackends(t *testing.T) {
 }
 
 // waitPing waits up to 15 seconds for Ping to succeed.
-func waitPing(t *testing.T, db *postgres.DB) {
+func waitPing(t *testing.T, db *pgtest.Node) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
 
 // conns is how the engine takes connections from its pool: it waits at
@@ -37,7 +38,7 @@ func (c *conns) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 		}
 		// Not busy but still no connection: connecting hangs, which is an
 		// unreachable database.
-		return nil, errUnavailable()
+		return nil, driver.ErrUnavailable()
 	}
 	return conn, err
 }
@@ -76,26 +77,19 @@ func (c *conns) fresh(ctx context.Context) (*pgxpool.Conn, error) {
 // row runs once more on a fresh connection.
 func (c *conns) idempotent() querier { return statements{c: c} }
 
-// once returns a querier for single statements that must run at most once:
-// one is retried only if it provably never reached the server
-// (pgconn.SafeToRetry).
-func (c *conns) once() querier { return statements{c: c, write: true} }
+// querier is what both the pool's statements and a transaction offer.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
 
 // statements runs single statements on connections from c.
-type statements struct {
-	c     *conns
-	write bool
-}
+type statements struct{ c *conns }
 
 // again reports whether a statement that failed with err runs once more.
 func (s statements) again(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	if s.write {
-		return pgconn.SafeToRetry(err)
-	}
-	return connLost(err) || pgconn.SafeToRetry(err)
+	return ctx.Err() == nil && (connLost(err) || pgconn.SafeToRetry(err))
 }
 
 // Exec runs a statement that returns no rows.
@@ -117,10 +111,15 @@ func (s statements) exec(ctx context.Context, fresh bool, sql string, args []any
 }
 
 func (s statements) conn(ctx context.Context, fresh bool) (*pgxpool.Conn, error) {
+	return s.c.take(ctx, fresh)
+}
+
+// take is fresh if fresh is set, else acquire.
+func (c *conns) take(ctx context.Context, fresh bool) (*pgxpool.Conn, error) {
 	if fresh {
-		return s.c.fresh(ctx)
+		return c.fresh(ctx)
 	}
-	return s.c.acquire(ctx)
+	return c.acquire(ctx)
 }
 
 // Query runs a statement and returns its rows, which hold a connection
@@ -182,7 +181,7 @@ func (r *retryRows) Next() bool {
 		r.started = true
 		return true
 	}
-	if err := r.Rows.Err(); err != nil && !r.started && !r.retried && !r.s.write && r.s.again(r.ctx, err) {
+	if err := r.Rows.Err(); err != nil && !r.started && !r.retried && r.s.again(r.ctx, err) {
 		r.retried = true
 		r.release()
 		if r.err = r.start(true); r.err != nil {

@@ -3,10 +3,19 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/convstore/convstore/driver/drivertest"
 	"github.com/convstore/convstore/postgres/pgtest"
-	"github.com/convstore/convstore/storetest"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, pgtest.Harness)
+// TestDriver runs the driver conformance suite.
+func TestDriver(t *testing.T) {
+	t.Parallel()
+	drivertest.Run(t, pgtest.DriverHarness)
+}
+
+// TestService runs the service conformance suite over this driver.
+func TestService(t *testing.T) {
+	t.Parallel()
+	servicetest.Run(t, pgtest.ServiceHarness)
 }

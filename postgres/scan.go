@@ -19,6 +19,9 @@ func idArg(id convstore.ID) any {
 	return id[:]
 }
 
+// idBytes returns id's 16 bytes.
+func idBytes(id convstore.ID) []byte { return id[:] }
+
 // idsArg returns ids as a bytea[] argument.
 func idsArg(ids []convstore.ID) [][]byte {
 	out := make([][]byte, len(ids))
@@ -74,35 +77,13 @@ func metadataArg(m convstore.Metadata) []byte {
 	return b
 }
 
-// metadataScanner scans a jsonb column into metadata; {} becomes nil.
-type metadataScanner struct{ m *convstore.Metadata }
-
-// scanMetadata returns a scan target for a metadata column.
-func scanMetadata(m *convstore.Metadata) metadataScanner { return metadataScanner{m} }
-
-// Scan implements sql.Scanner.
-func (s metadataScanner) Scan(src any) error {
-	var raw []byte
-	switch v := src.(type) {
-	case nil:
-		*s.m = nil
-		return nil
-	case string:
-		raw = []byte(v)
-	case []byte:
-		raw = v
-	default:
-		return fmt.Errorf("postgres: cannot scan %T into metadata", src)
-	}
-	var m convstore.Metadata
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return fmt.Errorf("postgres: decoding metadata: %w", err)
-	}
+// noEmpty returns m, nil when empty: pgx decodes a jsonb column into
+// metadata itself, and empty metadata reads back as nil.
+func noEmpty(m convstore.Metadata) convstore.Metadata {
 	if len(m) == 0 {
-		m = nil
+		return nil
 	}
-	*s.m = m
-	return nil
+	return m
 }
 
 // jsonArg returns raw JSON as a json argument, NULL when empty. The json

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/service"
 )
 
 // serverLogGlob is where a PostgreSQL on the same machine (Debian's
@@ -61,7 +63,15 @@ func (l serverLog) since(tb testing.TB) string {
 // violation's DETAIL line would ("Key (tenant_id, external_id)=(…, ext)
 // already exists"), and server logs are kept long after a deletion.
 func TestUniqueConflictsStayOutOfTheServerLog(t *testing.T) {
-	db := pgtest.Open(t)
+	t.Parallel()
+	// The node draws its ids from newID, which the test makes repeat a
+	// sequence number once.
+	var newID atomic.Pointer[func() convstore.ID]
+	plain := convstore.NewID
+	newID.Store(&plain)
+	db := pgtest.OpenNode(t, pgtest.NewSchema(t), pgtest.NodeOptions{
+		Service: service.Options{NewID: func() convstore.ID { return (*newID.Load())() }},
+	})
 	ctx := testCtx(t)
 	logBefore := openServerLog()
 	tag := strings.ToLower(convstore.NewID().Base32())
@@ -118,14 +128,15 @@ func TestUniqueConflictsStayOutOfTheServerLog(t *testing.T) {
 	clash := first.ID
 	clash[9] ^= 0xff
 	drawn := 0
-	postgres.SetNewID(db, func() convstore.ID {
+	clashing := func() convstore.ID {
 		if drawn++; drawn == 1 {
 			return clash
 		}
 		return convstore.NewID()
-	})
+	}
+	newID.Store(&clashing)
 	second, _, err := db.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{ExternalID: "seq-" + tag})
-	postgres.SetNewID(db, convstore.NewID)
+	newID.Store(&plain)
 	if err != nil || second.Seq == first.Seq {
 		t.Fatalf("CreateConversation with a colliding seq: %v, %+v", err, second)
 	}
@@ -164,7 +175,7 @@ func TestUniqueConflictsStayOutOfTheServerLog(t *testing.T) {
 	canary := "canary-" + tag
 	for i := range 2 {
 		id := convstore.NewID()
-		_, err := postgres.Pool(db).Exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, now())`, id[:], canary)
+		_, err := postgres.Pool(db.DB).Exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, now())`, id[:], canary)
 		if (i == 1) != (err != nil) {
 			t.Fatalf("test bug: canary insert %d: %v", i, err)
 		}

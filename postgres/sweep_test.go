@@ -13,6 +13,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/service"
 )
 
 // crashedDeletes makes n conversations with one attachment each through a
@@ -22,10 +23,10 @@ import (
 func crashedDeletes(t *testing.T, schema string, n int) convstore.BlobStore {
 	t.Helper()
 	ctx := testCtx(t)
-	plain := pgtest.OpenSchema(t, schema, postgres.Options{})
-	failing := newBlobSpy(plain.Blobs())
+	plain := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
+	failing := newBlobSpy(plain.DB.Blobs())
 	failing.fail = true
-	node := pgtest.OpenSchema(t, schema, postgres.Options{Blobs: failing})
+	node := pgtest.OpenNode(t, schema, pgtest.NodeOptions{Blobs: failing})
 	tenant := mustTenant(t, ctx, node)
 	for i := range n {
 		conv, _, err := node.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
@@ -52,16 +53,17 @@ func crashedDeletes(t *testing.T, schema string, n int) convstore.BlobStore {
 	if got, want := blobRows(t, plain), fmt.Sprintf("blobs=%d chunks=%d removals=%d", n, n, n); got != want {
 		t.Fatalf("after deletes whose blob removal failed: %s, want %s", got, want)
 	}
-	return plain.Blobs()
+	return plain.DB.Blobs()
 }
 
 // TestSweepAfterCrash: a delete commits, its blob removal fails (the node
 // "crashed"); the next node to open the store sweeps the bytes and the
 // queue rows.
 func TestSweepAfterCrash(t *testing.T) {
+	t.Parallel()
 	schema := pgtest.NewSchema(t)
 	crashedDeletes(t, schema, 3)
-	fresh := pgtest.OpenSchema(t, schema, postgres.Options{}) // Open runs one sweep
+	fresh := pgtest.OpenNode(t, schema, pgtest.NodeOptions{}) // a service starting sweeps once
 	if got := blobRows(t, fresh); got != "blobs=0 chunks=0 removals=0" {
 		t.Errorf("after a new node opened: %s, want everything swept", got)
 	}
@@ -73,22 +75,23 @@ func TestSweepAfterCrash(t *testing.T) {
 // TestSweepTwoNodes sweeps the same queue from two nodes at once: SKIP
 // LOCKED gives each blob to exactly one of them.
 func TestSweepTwoNodes(t *testing.T) {
+	t.Parallel()
 	const blobs = 40
 	schema := pgtest.NewSchema(t)
 	// The sweeping nodes open first, while the queue is empty, so their
 	// sweeps at Open find nothing.
-	plain := pgtest.OpenSchema(t, schema, postgres.Options{})
-	spyA := newBlobSpy(plain.Blobs())
+	plain := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
+	spyA := newBlobSpy(plain.DB.Blobs())
 	spyA.delay = 2 * time.Millisecond // keep the sweeps overlapping
 	spyB := spyA.sharing()
-	nodeA := pgtest.OpenSchema(t, schema, postgres.Options{Blobs: spyA, SweepBatch: 4})
-	nodeB := pgtest.OpenSchema(t, schema, postgres.Options{Blobs: spyB, SweepBatch: 4})
+	nodeA := pgtest.OpenNode(t, schema, pgtest.NodeOptions{Blobs: spyA, Service: service.Options{SweepBatch: 4}})
+	nodeB := pgtest.OpenNode(t, schema, pgtest.NodeOptions{Blobs: spyB, Service: service.Options{SweepBatch: 4}})
 	crashedDeletes(t, schema, blobs)
 
 	ctx := testCtx(t)
 	var wg sync.WaitGroup
 	removed := make([]int, 2)
-	for i, node := range []*postgres.DB{nodeA, nodeB} {
+	for i, node := range []*pgtest.Node{nodeA, nodeB} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -122,6 +125,7 @@ func TestSweepTwoNodes(t *testing.T) {
 // committing releases its claim with its connection; until then other
 // sweeps skip the claimed rows, afterwards they remove them.
 func TestSweepDeadNodeClaim(t *testing.T) {
+	t.Parallel()
 	schema := pgtest.NewSchema(t)
 	crashedDeletes(t, schema, 2)
 	ctx := testCtx(t)
@@ -145,7 +149,7 @@ func TestSweepDeadNodeClaim(t *testing.T) {
 		t.Fatalf("the dying node claimed %d rows (%v), want 2", claimed, err)
 	}
 
-	live := pgtest.OpenSchema(t, schema, postgres.Options{})
+	live := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
 	if n, err := live.SweepBlobs(ctx); err != nil || n != 0 {
 		t.Errorf("sweep while another node holds the claim: %d, %v; want 0, nil", n, err)
 	}
@@ -172,6 +176,7 @@ func TestSweepDeadNodeClaim(t *testing.T) {
 // longer than the upload timeout) fails instead of pointing at removed
 // bytes, and leaves nothing.
 func TestAbandonedUpload(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Open(t)
 	ctx := testCtx(t)
 	tenant := mustTenant(t, ctx, db)
@@ -182,7 +187,7 @@ func TestAbandonedUpload(t *testing.T) {
 	gen := &genReader{n: 3000}
 	gen.hook = func(off int64) {
 		if off == 0 { // the upload "took an hour": its intent is due
-			if _, err := postgres.Pool(db).Exec(ctx, `UPDATE blob_removals SET due_at = now()`); err != nil {
+			if _, err := postgres.Pool(db.DB).Exec(ctx, `UPDATE blob_removals SET due_at = now()`); err != nil {
 				t.Error(err)
 			}
 			if n, err := db.SweepBlobs(ctx); err != nil || n != 1 {

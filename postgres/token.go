@@ -2,112 +2,59 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
 
-// tokenSweepBatch bounds the expired tokens one sweep statement deletes.
-const tokenSweepBatch = 1000
-
-// errInvalidToken is the one answer to every failed AuthenticateAccessToken.
-func errInvalidToken() error {
-	return convstore.Errorf(convstore.EUNAUTHORIZED, "invalid access token")
+// AccessTokenKey finds the token by its hash, through the primary key,
+// and reads the key in the same statement, so a token of a revoked key
+// finds nothing.
+func (o *ops) AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error) {
+	var expires time.Time
+	k, err := one(ctx, o, "access token", func(row pgx.Row) (*convstore.APIKey, error) { return scanKey(row, &expires) }, `
+		SELECT k.tenant_id, k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, t.expires_at
+		FROM access_tokens t JOIN api_keys k ON k.tenant_id = t.tenant_id AND k.id = t.key_id
+		WHERE t.hash = $1 AND t.expires_at > $2`, hash, now)
+	return k, expires.UTC(), err
 }
 
-// CreateAccessToken issues a token for the tenant's key: only its SHA-256
-// is stored, in the database every node shares, so any node accepts it.
-// The key row is locked (FOR KEY SHARE) so that a concurrent DeleteKey
-// either runs first (the key is then missing: ENOTFOUND) or waits and
-// takes the token with the key. Beyond convstore.MaxAccessTokensPerKey
-// live tokens, the key's oldest are dropped in the same transaction.
-func (db *DB) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.ID, ttl time.Duration) (*convstore.AccessToken, string, error) {
-	ttl, err := convstore.AccessTokenTTL(ttl)
-	if err != nil {
-		return nil, "", err
-	}
-	var tok *convstore.AccessToken
-	var secret string
-	err = db.tx(ctx, func(tx pgx.Tx) error {
-		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM api_keys WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`,
-			idArg(tenantID), idArg(keyID)).Scan(&one)
-		if err != nil {
-			return notFound(err, "key")
-		}
-		secret = convstore.NewAccessTokenSecret()
-		t := now()
-		tok = &convstore.AccessToken{TenantID: tenantID, KeyID: keyID, CreatedAt: t, ExpiresAt: t.Add(ttl)}
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO access_tokens (hash, tenant_id, key_id, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			convstore.HashKeySecret(secret), idArg(tenantID), idArg(keyID), t, tok.ExpiresAt)
-		if err := insertedOne(tag, err, "this access token already exists"); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `
-			DELETE FROM access_tokens WHERE hash IN (
-				SELECT hash FROM access_tokens WHERE tenant_id = $1 AND key_id = $2
-				ORDER BY created_at DESC OFFSET $3)`,
-			idArg(tenantID), idArg(keyID), convstore.MaxAccessTokensPerKey)
+// AccessTokenInsert inserts only for an existing key (INSERT … SELECT)
+// with ON CONFLICT DO NOTHING, for the reasons KeyInsert gives.
+func (o *ops) AccessTokenInsert(ctx context.Context, t *driver.AccessTokenRow) error {
+	n, err := o.exec(ctx, `
+		INSERT INTO access_tokens (hash, tenant_id, key_id, created_at, expires_at)
+		SELECT $1, tenant_id, id, $4, $5 FROM api_keys WHERE tenant_id = $2 AND id = $3
+		ON CONFLICT DO NOTHING`,
+		t.Hash, idArg(t.TenantID), idArg(t.KeyID), t.CreatedAt, t.ExpiresAt)
+	if err != nil || n == 1 {
 		return err
-	})
-	if err != nil {
-		return nil, "", err
 	}
-	return tok, secret, nil
+	if err := o.exists(ctx, "key", `SELECT 1 FROM api_keys WHERE tenant_id = $1 AND id = $2`, idArg(t.TenantID), idArg(t.KeyID)); err != nil {
+		return err
+	}
+	return driver.ErrTokenTaken()
 }
 
-// AuthenticateAccessToken returns the key of an unexpired token. The token
-// is found by its hash, through the primary key: the hash of a 200-bit
-// random secret gives a timing observer nothing to guess with. The key is
-// read in the same statement, so a token of a revoked key finds nothing.
-func (db *DB) AuthenticateAccessToken(ctx context.Context, secret string) (*convstore.APIKey, error) {
-	if !convstore.IsAccessTokenSecret(secret) {
-		return nil, errInvalidToken()
-	}
-	k, err := scanKey(db.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys
-		WHERE (tenant_id, id) = (SELECT tenant_id, key_id FROM access_tokens WHERE hash = $1 AND expires_at > $2)`,
-		convstore.HashKeySecret(secret), now()))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errInvalidToken()
-	} else if err != nil {
-		return nil, db.translate(ctx, err)
-	}
-	db.recordKeyUse(ctx, k)
-	return k, nil
+func (o *ops) AccessTokenTrim(ctx context.Context, tenantID, keyID convstore.ID, keep int) (int, error) {
+	n, err := o.exec(ctx, `
+		DELETE FROM access_tokens WHERE hash IN (
+			SELECT hash FROM access_tokens WHERE tenant_id = $1 AND key_id = $2
+			ORDER BY created_at DESC OFFSET $3)`,
+		idArg(tenantID), idArg(keyID), keep)
+	return int(n), err
 }
 
-// SweepAccessTokens deletes every expired access token, returning how
-// many. RunSweeper calls it on every node; two nodes sweeping at once skip
-// each other's rows. Expired tokens are refused whether or not they have
-// been swept.
-func (db *DB) SweepAccessTokens(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		tag, err := db.pool.Exec(ctx, `
-			DELETE FROM access_tokens WHERE hash IN (
-				SELECT hash FROM access_tokens WHERE expires_at <= $1
-				LIMIT $2 FOR UPDATE SKIP LOCKED)`, now(), tokenSweepBatch)
-		if err != nil {
-			return total, db.translate(ctx, err)
-		}
-		n := int(tag.RowsAffected())
-		total += n
-		if n < tokenSweepBatch {
-			return total, nil
-		}
-	}
-}
-
-// sweepAccessTokensLogged is RunSweeper's call of SweepAccessTokens.
-func (db *DB) sweepAccessTokensLogged(ctx context.Context) {
-	if n, err := db.SweepAccessTokens(ctx); err != nil && ctx.Err() == nil {
-		db.logger.ErrorContext(ctx, "postgres: access token sweep failed", "error", err)
-	} else if n > 0 {
-		db.logger.DebugContext(ctx, "postgres: swept expired access tokens", "removed", n)
-	}
+// AccessTokenDeleteExpired claims the rows it deletes with FOR UPDATE SKIP
+// LOCKED: nodes sweeping at once each take other rows instead of waiting
+// on one another.
+func (o *ops) AccessTokenDeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
+	n, err := o.exec(ctx, `
+		DELETE FROM access_tokens WHERE hash IN (
+			SELECT hash FROM access_tokens WHERE expires_at <= $1
+			LIMIT $2 FOR UPDATE SKIP LOCKED)`, now, limit)
+	return int(n), err
 }

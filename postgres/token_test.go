@@ -10,7 +10,6 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/migration"
 	"github.com/convstore/convstore/postgres/pgtest"
 )
@@ -19,6 +18,7 @@ import (
 // another: tokens live in the database, so every node accepts them, and a
 // revoke or a sweep on one node holds for all.
 func TestTwoNodesAccessTokens(t *testing.T) {
+	t.Parallel()
 	a, b := twoNodes(t)
 	ctx := testCtx(t)
 	op := convstore.DeleteParams{Door: "test"}
@@ -62,6 +62,7 @@ func TestTwoNodesAccessTokens(t *testing.T) {
 // every token issued is dead once the revoke has committed, and nothing
 // is left behind.
 func TestTokenVsRevoke(t *testing.T) {
+	t.Parallel()
 	a, b := twoNodes(t)
 	ctx := testCtx(t)
 	op := convstore.DeleteParams{Door: "test"}
@@ -99,6 +100,7 @@ func TestTokenVsRevoke(t *testing.T) {
 // TestMigration0003KeepsOldKeys: a key made before migration 0003, with
 // the 12-character prefix of that time, still authenticates after it.
 func TestMigration0003KeepsOldKeys(t *testing.T) {
+	t.Parallel()
 	ctx := testCtx(t)
 	schema := pgtest.NewSchema(t)
 	conn, err := pgx.Connect(ctx, pgtest.URL(t))
@@ -138,7 +140,7 @@ func TestMigration0003KeepsOldKeys(t *testing.T) {
 	exec(`INSERT INTO audit_log (tenant_id, id, action, request_id, created_at) VALUES ($1, $2, 'conversation.delete', 'req_old', now())`,
 		tenant[:], auditID[:])
 
-	db := pgtest.OpenSchema(t, schema, postgres.Options{})
+	db := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
 	k, err := db.Authenticate(ctx, secret)
 	if err != nil {
 		t.Fatalf("Authenticate with a key made before 0003: %v", err)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -35,11 +36,12 @@ func (a *afterPut) Put(ctx context.Context, key string, r io.Reader, max int64) 
 // nothing once the request has ended: the chunks go at once, not when the
 // intent falls due an hour later.
 func TestCancelledUploadRemovedPromptly(t *testing.T) {
+	t.Parallel()
 	schema := pgtest.NewSchema(t)
-	plain := pgtest.OpenSchema(t, schema, postgres.Options{})
+	plain := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
 	ctx, cancel := context.WithCancel(testCtx(t))
 	defer cancel()
-	db := pgtest.OpenSchema(t, schema, postgres.Options{Blobs: &afterPut{BlobStore: plain.Blobs(), hook: cancel}})
+	db := pgtest.OpenNode(t, schema, pgtest.NodeOptions{Blobs: &afterPut{BlobStore: plain.DB.Blobs(), hook: cancel}})
 	tenant := mustTenant(t, testCtx(t), db)
 	conv, _, err := db.CreateConversation(testCtx(t), tenant.ID, &convstore.ConversationCreate{})
 	if err != nil {
@@ -57,9 +59,24 @@ func TestCancelledUploadRemovedPromptly(t *testing.T) {
 	}
 }
 
+// sameOutage is a blob store in the database behind a proxy: while the
+// proxy is down, its removals fail as the database's statements do.
+type sameOutage struct {
+	convstore.BlobStore
+	down atomic.Bool
+}
+
+func (s *sameOutage) Delete(ctx context.Context, key string) error {
+	if s.down.Load() {
+		return convstore.Errorf(convstore.EUNAVAILABLE, "database unavailable")
+	}
+	return s.BlobStore.Delete(ctx, key)
+}
+
 // An upload cut off by an outage, when not even its clean-up can reach the
 // database, is cleaned up by the first sweep after the database is back.
 func TestUploadCutOffByOutage(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse(pgtest.URL(t))
 	if err != nil || u.Host == "" {
 		t.Skipf("%s is not a URL with a host: %v", pgtest.EnvURL, err)
@@ -71,10 +88,11 @@ func TestUploadCutOffByOutage(t *testing.T) {
 	p := newProxy(t, target)
 	u.Host = p.addr
 	schema := pgtest.NewSchema(t)
-	direct := pgtest.OpenSchema(t, schema, postgres.Options{})
-	cut := &afterPut{hook: p.stop}
-	db := pgtest.OpenURL(t, u.String(), schema, postgres.Options{Blobs: cut})
-	cut.BlobStore = direct.Blobs() // the bytes reach the database; the node then loses it
+	direct := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
+	// The bytes reach the database; the node then loses it.
+	blobs := &sameOutage{BlobStore: direct.DB.Blobs()}
+	cut := &afterPut{BlobStore: blobs, hook: func() { blobs.down.Store(true); p.stop() }}
+	db := pgtest.OpenNode(t, schema, pgtest.NodeOptions{URL: u.String(), Blobs: cut})
 	ctx := testCtx(t)
 	tenant := mustTenant(t, ctx, db)
 	conv, _, err := db.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
@@ -89,6 +107,7 @@ func TestUploadCutOffByOutage(t *testing.T) {
 		t.Fatalf("during the outage: %s, want the bytes and their intent", got)
 	}
 	p.start()
+	blobs.down.Store(false)
 	waitPing(t, db)
 	if _, err := db.SweepBlobs(ctx); err != nil {
 		t.Fatal(err)
@@ -102,13 +121,14 @@ func TestUploadCutOffByOutage(t *testing.T) {
 // intents name an owner whose lock nobody holds), and leaves those of live
 // nodes alone.
 func TestStartReclaimsDeadNodesUploads(t *testing.T) {
+	t.Parallel()
 	schema := pgtest.NewSchema(t)
-	live := pgtest.OpenSchema(t, schema, postgres.Options{})
+	live := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
 	ctx := testCtx(t)
-	bs := live.Blobs()
+	bs := live.DB.Blobs()
 	intents := map[string]int64{
 		"deadnodeupload": 0x5eadbeef, // no connection holds this lock: its node is gone
-		"livenodeupload": postgres.NodeID(live),
+		"livenodeupload": postgres.NodeID(live.DB),
 		"ownerlessblob1": 0, // an intent from before owners were recorded
 	}
 	for key, owner := range intents {
@@ -119,11 +139,11 @@ func TestStartReclaimsDeadNodesUploads(t *testing.T) {
 		if owner != 0 {
 			o = owner
 		}
-		if _, err := postgres.Pool(live).Exec(ctx, `INSERT INTO blob_removals (blob_key, due_at, owner) VALUES ($1, now() + interval '1 hour', $2)`, key, o); err != nil {
+		if _, err := postgres.Pool(live.DB).Exec(ctx, `INSERT INTO blob_removals (blob_key, due_at, owner) VALUES ($1, now() + interval '1 hour', $2)`, key, o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	pgtest.OpenSchema(t, schema, postgres.Options{}) // a node starts
+	pgtest.OpenNode(t, schema, pgtest.NodeOptions{}) // a node starts
 	var keys []string
 	if err := bs.Keys(ctx, func(k string) error { keys = append(keys, k); return nil }); err != nil {
 		t.Fatal(err)
@@ -151,9 +171,10 @@ func (r *resetReader) Read(p []byte) (int, error) {
 // A client that goes away mid-upload is not "database unavailable": the
 // body's own error comes back, and nothing is stored.
 func TestUploadBodyErrorIsNotUnavailable(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Open(t)
 	ctx := testCtx(t)
-	_, _, err := db.Blobs().Put(ctx, "reset", &resetReader{}, 1<<20)
+	_, _, err := db.DB.Blobs().Put(ctx, "reset", &resetReader{}, 1<<20)
 	if !errors.Is(err, syscall.ECONNRESET) || convstore.ErrorCode(err) == convstore.EUNAVAILABLE {
 		t.Errorf("Put with a reset body: %v, want the reset, not EUNAVAILABLE", err)
 	}

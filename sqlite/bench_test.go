@@ -13,6 +13,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
+	"github.com/convstore/convstore/service"
 )
 
 // BenchmarkDeleteConversation measures DeleteConversation through the
@@ -22,8 +23,7 @@ func BenchmarkDeleteConversation(b *testing.B) {
 	for _, msgs := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("messages=%d", msgs), func(b *testing.B) {
 			ctx := context.Background()
-			db, _ := openTest(b, b.TempDir(), nil)
-			db.logger = slog.New(slog.DiscardHandler)
+			db, _ := openBench(b, "FULL", maxBatch)
 			tenant := mustTenant(b, db)
 			batch := make([]*convstore.MessageCreate, msgs)
 			content := strings.Repeat("lorem ipsum dolor sit amet ", 8)
@@ -62,8 +62,7 @@ func BenchmarkDeleteConversation(b *testing.B) {
 // (primary-key lookup of its hash, joined to its key).
 func BenchmarkAuthenticate(b *testing.B) {
 	ctx := context.Background()
-	db, _ := openTest(b, b.TempDir(), nil)
-	db.logger = slog.New(slog.DiscardHandler)
+	db, _ := openBench(b, "FULL", maxBatch)
 	_, key, err := db.CreateTenant(ctx, "bench", convstore.DeleteParams{Door: "bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -107,7 +106,8 @@ var durabilityModes = []struct {
 type durabilityRun struct {
 	name    string
 	sync    string
-	db      *DB
+	db      *service.Service
+	drv     *DB
 	tenant  convstore.ID
 	clients int
 	del     func(ctx context.Context, id convstore.ID) error
@@ -133,9 +133,9 @@ func BenchmarkDurability(b *testing.B) {
 	var runs []*durabilityRun
 	for _, sync := range []string{"NORMAL", "FULL"} {
 		r := &durabilityRun{name: "baseline/" + sync, sync: sync, clients: 1}
-		r.db, r.tenant = openDurability(b, sync, 1)
+		r.db, r.drv, r.tenant = openDurability(b, sync, 1)
 		r.del = func(ctx context.Context, id convstore.ID) error {
-			_, err := r.db.w.ExecContext(ctx, `DELETE FROM conversations WHERE tenant_id = ? AND id = ?`, idArg(r.tenant), idArg(id))
+			_, err := r.drv.w.ExecContext(ctx, `DELETE FROM conversations WHERE tenant_id = ? AND id = ?`, idArg(r.tenant), idArg(id))
 			return err
 		}
 		runs = append(runs, r)
@@ -143,7 +143,7 @@ func BenchmarkDurability(b *testing.B) {
 	for _, m := range durabilityModes {
 		for _, clients := range []int{1, 8} {
 			r := &durabilityRun{name: fmt.Sprintf("engine/%s/clients=%d", m.name, clients), sync: m.synchronous, clients: clients}
-			r.db, r.tenant = openDurability(b, m.synchronous, m.batch)
+			r.db, r.drv, r.tenant = openDurability(b, m.synchronous, m.batch)
 			r.del = func(ctx context.Context, id convstore.ID) error {
 				_, err := r.db.DeleteConversation(ctx, r.tenant, id, convstore.DeleteParams{Door: "bench"})
 				return err
@@ -181,21 +181,28 @@ func BenchmarkDurability(b *testing.B) {
 	fmt.Printf("  baseline FULL/NORMAL = %.2f\n", rate["baseline/FULL"]/rate["baseline/NORMAL"])
 }
 
-// openDurability opens a store with the given durability settings and
-// creates a tenant.
-func openDurability(b *testing.B, synchronous string, batch int) (*DB, convstore.ID) {
+// openBench opens a service over a driver with the given durability
+// settings, logging nothing.
+func openBench(b *testing.B, synchronous string, batch int) (*service.Service, *DB) {
 	dir := b.TempDir()
 	fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := Open(context.Background(), filepath.Join(dir, "convstore.db"), Options{
-		Blobs: fs, synchronous: synchronous, maxBatch: batch})
+	drv, err := Open(context.Background(), filepath.Join(dir, "convstore.db"), Options{synchronous: synchronous, maxBatch: batch})
 	if err != nil {
 		b.Fatal(err)
 	}
+	db := service.New(drv, fs, service.Options{Logger: slog.New(slog.DiscardHandler)})
 	b.Cleanup(func() { db.Close() })
-	return db, mustTenant(b, db).ID
+	return db, drv
+}
+
+// openDurability opens a service with the given durability settings and
+// creates a tenant.
+func openDurability(b *testing.B, synchronous string, batch int) (*service.Service, *DB, convstore.ID) {
+	db, drv := openBench(b, synchronous, batch)
+	return db, drv, mustTenant(b, db).ID
 }
 
 // round creates n conversations of msgs messages, then times deleting them

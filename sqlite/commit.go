@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
 
 // maxBatch bounds the write transactions that share one commit: enough to
@@ -22,7 +22,7 @@ const maxBatch = 64
 // caller would make SQLite roll back the whole transaction, which other
 // callers' writes share (see committer). fn must assign its results rather
 // than append to them.
-type writeFunc func(ctx context.Context, tx *sql.Tx, now time.Time) error
+type writeFunc func(ctx context.Context, tx *sql.Tx) error
 
 // States of a writeReq.
 const (
@@ -47,9 +47,10 @@ type writeReq struct {
 // fsync of the WAL under synchronous=FULL) makes them all durable. Each
 // caller is answered after that commit, never before.
 type committer struct {
-	w        *sql.DB
-	maxBatch int
-	waited   func(since time.Time) // reports how long a write waited to run
+	w         *sql.DB
+	maxBatch  int
+	waited    func(since time.Time) // reports how long a write waited to run
+	translate func(error) error     // the driver's error translation
 
 	reqs chan *writeReq
 
@@ -59,21 +60,22 @@ type committer struct {
 	exited chan struct{}
 }
 
-func newCommitter(w *sql.DB, maxBatch int, waited func(time.Time)) *committer {
+func newCommitter(w *sql.DB, maxBatch int, waited func(time.Time), translate func(error) error) *committer {
 	c := &committer{
-		w:        w,
-		waited:   waited,
-		maxBatch: max(1, maxBatch),
-		reqs:     make(chan *writeReq, max(1, maxBatch)),
-		stop:     make(chan struct{}),
-		exited:   make(chan struct{}),
+		w:         w,
+		translate: translate,
+		waited:    waited,
+		maxBatch:  max(1, maxBatch),
+		reqs:      make(chan *writeReq, max(1, maxBatch)),
+		stop:      make(chan struct{}),
+		exited:    make(chan struct{}),
 	}
 	go c.loop()
 	return c
 }
 
 // errClosed answers writes to a closed store.
-func errClosed() error { return convstore.Errorf(convstore.EUNAVAILABLE, "database unavailable") }
+func errClosed() error { return driver.ErrUnavailable() }
 
 // write runs fn in a write transaction and returns once it has committed
 // (nil) or failed. If ctx ends before fn has started, fn never runs and
@@ -175,7 +177,7 @@ func (c *committer) run(reqs []*writeReq) (rest []*writeReq) {
 	ctx := context.Background()
 	tx, err := c.w.BeginTx(ctx, nil)
 	if err != nil {
-		answer(reqs, translate(err))
+		answer(reqs, c.translate(err))
 		return nil
 	}
 	if len(reqs) == 1 {
@@ -186,13 +188,13 @@ func (c *committer) run(reqs []*writeReq) (rest []*writeReq) {
 			r.done <- err
 			return nil
 		}
-		r.done <- translate(tx.Commit())
+		r.done <- c.translate(tx.Commit())
 		return nil
 	}
 	results := make([]error, len(reqs))
 	for i, r := range reqs {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
-			return c.abort(tx, reqs, results, i, translate(err))
+			return c.abort(tx, reqs, results, i, c.translate(err))
 		}
 		if results[i] = call(r, tx); results[i] != nil {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
@@ -202,10 +204,10 @@ func (c *committer) run(reqs []*writeReq) (rest []*writeReq) {
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE w`); err != nil {
-			return c.abort(tx, reqs, results, i+1, translate(err))
+			return c.abort(tx, reqs, results, i+1, c.translate(err))
 		}
 	}
-	err = translate(tx.Commit())
+	err = c.translate(tx.Commit())
 	for i, r := range reqs {
 		if results[i] == nil {
 			results[i] = err
@@ -242,7 +244,7 @@ func call(r *writeReq, tx *sql.Tx) (err error) {
 			err = fmt.Errorf("sqlite: panic in a write transaction: %v\n%s", p, debug.Stack())
 		}
 	}()
-	return r.fn(context.WithoutCancel(r.ctx), tx, now())
+	return r.fn(context.WithoutCancel(r.ctx), tx)
 }
 
 func answer(reqs []*writeReq, err error) {

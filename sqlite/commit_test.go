@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,10 +20,10 @@ func request(ctx context.Context, fn writeFunc) *writeReq {
 
 // insertTenant returns a write that inserts a tenant named name.
 func insertTenant(name string) writeFunc {
-	return func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
-			idArg(convstore.NewID()), name, micros(now))
-		return translate(err)
+			idArg(convstore.NewID()), name, micros(time.Now()))
+		return (&DB{}).translate(err)
 	}
 }
 
@@ -42,19 +43,19 @@ func tenantNames(t *testing.T, db *DB) string {
 // In a batch, a write that fails is rolled back alone: the writes before
 // and after it commit, in the same transaction.
 func TestGroupCommitIsolatesAFailedWrite(t *testing.T) {
-	db, _ := openTest(t, t.TempDir(), nil)
+	db := openDriver(t, filepath.Join(t.TempDir(), "convstore.db"))
 	ctx := context.Background()
 	failure := errors.New("refused")
 	reqs := []*writeReq{
 		request(ctx, insertTenant("a")),
-		request(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-			if err := insertTenant("b")(ctx, tx, now); err != nil {
+		request(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			if err := insertTenant("b")(ctx, tx); err != nil {
 				return err
 			}
 			return failure
 		}),
 		request(ctx, insertTenant("a")), // UNIQUE violation: a statement error
-		request(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error { panic("bug") }),
+		request(ctx, func(ctx context.Context, tx *sql.Tx) error { panic("bug") }),
 		request(ctx, insertTenant("c")),
 	}
 	db.commits.commit(reqs)
@@ -75,11 +76,11 @@ func TestGroupCommitIsolatesAFailedWrite(t *testing.T) {
 // before it down with it (they fail, nothing of them commits); the writes
 // after it run in a fresh transaction.
 func TestGroupCommitLostTransaction(t *testing.T) {
-	db, _ := openTest(t, t.TempDir(), nil)
+	db := openDriver(t, filepath.Join(t.TempDir(), "convstore.db"))
 	ctx := context.Background()
 	reqs := []*writeReq{
 		request(ctx, insertTenant("before")),
-		request(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+		request(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK`); err != nil {
 				return err
 			}
@@ -96,7 +97,7 @@ func TestGroupCommitLostTransaction(t *testing.T) {
 		t.Errorf("tenants %q, want after", names)
 	}
 	// The writer is usable after that.
-	if _, _, err := db.CreateTenant(ctx, "later", convstore.DeleteParams{Door: "test"}); err != nil {
+	if err := db.commits.write(ctx, insertTenant("later")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -104,15 +105,15 @@ func TestGroupCommitLostTransaction(t *testing.T) {
 // A caller that gives up while its write waits is answered at once, and
 // its write never runs; one whose write already runs waits for it.
 func TestWriteAbandonedBeforeItRuns(t *testing.T) {
-	db, _ := openTest(t, t.TempDir(), nil)
+	db := openDriver(t, filepath.Join(t.TempDir(), "convstore.db"))
 	ctx := context.Background()
 	started, release := make(chan struct{}), make(chan struct{})
 	blocker := make(chan error, 1)
 	go func() {
-		blocker <- db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+		blocker <- db.commits.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			close(started)
 			<-release
-			return insertTenant("blocker")(ctx, tx, now)
+			return insertTenant("blocker")(ctx, tx)
 		})
 	}()
 	<-started // the committer is busy with the blocker
@@ -121,9 +122,9 @@ func TestWriteAbandonedBeforeItRuns(t *testing.T) {
 	ran := make(chan struct{}, 1)
 	abandoned := make(chan error, 1)
 	go func() {
-		abandoned <- db.write(waiting, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+		abandoned <- db.commits.write(waiting, func(ctx context.Context, tx *sql.Tx) error {
 			ran <- struct{}{}
-			return insertTenant("abandoned")(ctx, tx, now)
+			return insertTenant("abandoned")(ctx, tx)
 		})
 	}()
 	for len(db.commits.reqs) == 0 { // until it is queued behind the blocker
@@ -137,7 +138,7 @@ func TestWriteAbandonedBeforeItRuns(t *testing.T) {
 	if err := <-blocker; err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.CreateTenant(ctx, "next", convstore.DeleteParams{Door: "test"}); err != nil { // runs after the abandoned one would have
+	if err := db.commits.write(ctx, insertTenant("next")); err != nil { // runs after the abandoned one would have
 		t.Fatal(err)
 	}
 	select {
@@ -152,9 +153,9 @@ func TestWriteAbandonedBeforeItRuns(t *testing.T) {
 
 // Writes to a closed store fail with EUNAVAILABLE instead of hanging.
 func TestWriteAfterClose(t *testing.T) {
-	db, _ := openTest(t, t.TempDir(), nil)
+	db := openDriver(t, filepath.Join(t.TempDir(), "convstore.db"))
 	db.Close()
-	if _, _, err := db.CreateTenant(context.Background(), "late", convstore.DeleteParams{Door: "test"}); convstore.ErrorCode(err) != convstore.EUNAVAILABLE {
-		t.Errorf("CreateTenant after Close: %v, want EUNAVAILABLE", err)
+	if err := db.commits.write(context.Background(), insertTenant("late")); convstore.ErrorCode(err) != convstore.EUNAVAILABLE {
+		t.Errorf("a write after Close: %v, want EUNAVAILABLE", err)
 	}
 }

@@ -9,19 +9,35 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
-
-// seqAttempts bounds the fresh IDs drawn when a sequence number collides
-// (21 random bits per millisecond make a collision rare, not impossible).
-const seqAttempts = 5
-
-// newSeq derives a conversation's sequence number; tests replace it to
-// force collisions.
-var newSeq = convstore.NewSeq
 
 const conversationColumns = `id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at`
 
-func scanConversation(row interface{ Scan(...any) error }) (*convstore.Conversation, error) {
+var (
+	qConvByID       = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND id = ?`)
+	qConvBySeq      = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND seq = ?`)
+	qConvByExternal = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND external_id = ?`)
+	qConvExists     = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`)
+	qExternalTaken  = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND external_id = ?`)
+	qConvInsert     = stmt(`INSERT INTO conversations
+		(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	qConvBump = stmt(`UPDATE conversations SET message_count = message_count + ?, updated_at = max(updated_at, ?)
+		WHERE tenant_id = ? AND id = ? RETURNING message_count`)
+	// The counts and keys of what the cascade will remove, in one
+	// statement: keys are hexadecimal, so a comma separates them safely.
+	qConvDeleted = stmt(`SELECT seq,
+		(SELECT count(*) FROM messages WHERE tenant_id = ?1 AND conversation_id = ?2),
+		(SELECT count(*) FROM artifacts WHERE tenant_id = ?1 AND conversation_id = ?2),
+		(SELECT count(*) FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2),
+		(SELECT coalesce(sum(size), 0) FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2),
+		(SELECT coalesce(group_concat(blob_key, ','), '') FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2)
+		FROM conversations WHERE tenant_id = ?1 AND id = ?2`)
+	qConvDelete = stmt(`DELETE FROM conversations WHERE tenant_id = ? AND id = ?`)
+)
+
+func scanConversation(row scanner) (*convstore.Conversation, error) {
 	c := &convstore.Conversation{}
 	var external sql.NullString
 	err := row.Scan(idScan{&c.ID}, &c.Seq, idScan{&c.TenantID}, &c.AgentID, &c.UserID, &external, &c.Title,
@@ -42,78 +58,46 @@ func externalArg(s string) any {
 	return s
 }
 
-// FindConversationByID returns a conversation. ENOTFOUND if missing.
-func (db *DB) FindConversationByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
-	c, err := scanConversation(db.r.QueryRowContext(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = ? AND id = ?`, idArg(tenantID), idArg(id)))
-	if err != nil {
-		return nil, notFound(err, "conversation")
-	}
-	return c, nil
+func (o *ops) ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
+	return one(ctx, o, qConvByID, []any{idArg(tenantID), idArg(id)}, "conversation", scanConversation)
 }
 
-// FindConversationBySeq returns a conversation by sequence number.
-func (db *DB) FindConversationBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
-	c, err := scanConversation(db.r.QueryRowContext(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = ? AND seq = ?`, idArg(tenantID), seq))
-	if err != nil {
-		return nil, notFound(err, "conversation")
-	}
-	return c, nil
+func (o *ops) ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
+	return one(ctx, o, qConvBySeq, []any{idArg(tenantID), seq}, "conversation", scanConversation)
 }
 
-// FindConversationByExternalID returns the conversation created with that
-// external id.
-func (db *DB) FindConversationByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
-	if externalID == "" {
-		return nil, convstore.NotFound("conversation")
-	}
-	c, err := scanConversation(db.r.QueryRowContext(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = ? AND external_id = ?`, idArg(tenantID), externalID))
-	if err != nil {
-		return nil, notFound(err, "conversation")
-	}
-	return c, nil
+func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
+	return one(ctx, o, qConvByExternal, []any{idArg(tenantID), externalID}, "conversation", scanConversation)
 }
 
-// FindConversations returns a page of conversations, newest first by default.
-func (db *DB) FindConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) ([]*convstore.Conversation, bool, error) {
-	if err := f.Validate(); err != nil {
-		return nil, false, err
-	}
+func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*convstore.Conversation, error) {
 	var sb strings.Builder
 	sb.WriteString(`SELECT ` + conversationColumns + ` FROM conversations`)
-	args := conversationWhere(&sb, tenantID, f)
-	cond, pargs, tail := pageSQL(f.PageFilter)
-	sb.WriteString(cond + tail)
-	args = append(args, pargs...)
-	if f.Offset > 0 {
-		sb.WriteString(` OFFSET ?`)
-		args = append(args, f.Offset)
-	}
-	return queryPage(ctx, db.r, sb.String(), args, f.Limit, scanConversation)
+	args := conversationWhere(&sb, p.TenantID, p.Filter)
+	q, args := pageOf(sb.String(), p.Page, args)
+	return list(ctx, o, q, args, scanConversation)
 }
 
-// CountConversations counts the conversations the filter selects.
-func (db *DB) CountConversations(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter) (int, error) {
-	if err := f.ValidateCount(); err != nil {
-		return 0, err
-	}
+func (o *ops) ConversationCount(ctx context.Context, tenantID convstore.ID, f *convstore.ConversationFilter) (int, error) {
 	var sb strings.Builder
 	sb.WriteString(`SELECT count(*) FROM conversations`)
 	args := conversationWhere(&sb, tenantID, f)
 	var n int
-	if err := db.r.QueryRowContext(ctx, sb.String(), args...).Scan(&n); err != nil {
-		return 0, translate(err)
+	if err := o.run.queryRow(ctx, sb.String(), args...).Scan(&n); err != nil {
+		return 0, o.db.translate(err)
 	}
 	return n, nil
 }
 
 // conversationWhere writes the WHERE clause of the filter's selection
-// (not its page) and returns its arguments.
-func conversationWhere(sb *strings.Builder, tenantID convstore.ID, f convstore.ConversationFilter) []any {
+// (not its page) and returns its arguments: the one hand-written builder,
+// for the one dynamic filter.
+func conversationWhere(sb *strings.Builder, tenantID convstore.ID, f *convstore.ConversationFilter) []any {
 	sb.WriteString(` WHERE tenant_id = ?`)
 	args := []any{idArg(tenantID)}
+	if f == nil {
+		return args
+	}
 	if f.AgentID != "" {
 		sb.WriteString(` AND agent_id = ?`)
 		args = append(args, f.AgentID)
@@ -121,6 +105,10 @@ func conversationWhere(sb *strings.Builder, tenantID convstore.ID, f convstore.C
 	if f.UserID != "" {
 		sb.WriteString(` AND user_id = ?`)
 		args = append(args, f.UserID)
+	}
+	if f.Seq != 0 {
+		sb.WriteString(` AND seq = ?`)
+		args = append(args, f.Seq)
 	}
 	// Stored times are whole microseconds: t > after exactly when its
 	// microseconds exceed after's rounded down, and t < before when they
@@ -157,109 +145,78 @@ func ceilMicros(t time.Time) int64 {
 	return us
 }
 
-// CreateConversation creates a conversation with its initial messages in one
-// transaction.
-func (db *DB) CreateConversation(ctx context.Context, tenantID convstore.ID, c *convstore.ConversationCreate) (*convstore.Conversation, []*convstore.Message, error) {
-	if c == nil {
-		return nil, nil, convstore.Invalidf("body", "conversation is missing")
-	}
-	if err := c.Validate(); err != nil {
-		return nil, nil, err
-	}
-	if len(c.Messages) > db.maxMsg {
-		return nil, nil, convstore.MessageCapError(db.maxMsg)
-	}
+// ConversationInsert inserts with ON CONFLICT DO NOTHING: no row inserted
+// means the external id or the sequence number is taken, told apart by a
+// lookup, so the transaction goes on either way.
+func (o *ops) ConversationInsert(ctx context.Context, c *convstore.Conversation) error {
 	meta, err := metaArg(c.Metadata)
 	if err != nil {
-		return nil, nil, err
-	}
-	var conv *convstore.Conversation
-	var msgs []*convstore.Message
-	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		conv = &convstore.Conversation{
-			TenantID:     tenantID,
-			AgentID:      c.AgentID,
-			UserID:       c.UserID,
-			ExternalID:   c.ExternalID,
-			Title:        c.Title,
-			Metadata:     copyMeta(c.Metadata),
-			MessageCount: len(c.Messages),
-			CreatedAt:    now,
-			UpdatedAt:    now,
-		}
-		for attempt := 1; ; attempt++ {
-			conv.ID = convstore.NewID()
-			conv.Seq = newSeq(conv.ID)
-			_, err := tx.ExecContext(ctx, `INSERT INTO conversations
-				(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				idArg(conv.ID), conv.Seq, idArg(tenantID), conv.AgentID, conv.UserID, externalArg(conv.ExternalID), conv.Title, meta,
-				conv.MessageCount, micros(now), micros(now))
-			if err == nil {
-				break
-			}
-			// A failed statement is undone on its own; the transaction
-			// goes on with the next ID.
-			if !isUniqueOn(err, "conversations.seq") || attempt == seqAttempts {
-				return translate(err)
-			}
-		}
-		var err error
-		msgs, err = insertMessages(ctx, tx, now, tenantID, conv.ID, c.Messages)
 		return err
-	})
-	if err != nil {
-		return nil, nil, err
 	}
-	return conv, msgs, nil
+	res, err := o.run.exec(ctx, qConvInsert, idArg(c.ID), c.Seq, idArg(c.TenantID), c.AgentID, c.UserID,
+		externalArg(c.ExternalID), c.Title, meta, c.MessageCount, micros(c.CreatedAt), micros(c.UpdatedAt))
+	err = o.db.insertedOne(res, err, func() error { return driver.ErrSeqTaken }, "tenant")
+	if err != driver.ErrSeqTaken || c.ExternalID == "" {
+		return err
+	}
+	if o.exists(ctx, qExternalTaken, "conversation", idArg(c.TenantID), c.ExternalID) == nil {
+		return driver.ErrExternalIDTaken()
+	}
+	return driver.ErrSeqTaken
 }
 
-// UpdateConversation changes the set fields and UpdatedAt.
-func (db *DB) UpdateConversation(ctx context.Context, tenantID, id convstore.ID, u *convstore.ConversationUpdate) (*convstore.Conversation, error) {
-	if u == nil {
-		u = &convstore.ConversationUpdate{}
+// ConversationLock only checks that the conversation exists: with one
+// writer, no other write can touch it before the transaction ends.
+func (o *ops) ConversationLock(ctx context.Context, tenantID, id convstore.ID, mode driver.LockMode, kind string) error {
+	return o.exists(ctx, qConvExists, kind, idArg(tenantID), idArg(id))
+}
+
+func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpdateParams) (*convstore.Conversation, error) {
+	set := []string{"updated_at = max(updated_at, ?)"}
+	args := []any{micros(p.UpdatedAt)}
+	if p.AgentID != nil {
+		set, args = append(set, "agent_id = ?"), append(args, *p.AgentID)
 	}
-	if err := u.Validate(); err != nil {
-		return nil, err
+	if p.UserID != nil {
+		set, args = append(set, "user_id = ?"), append(args, *p.UserID)
 	}
-	set := []string{"updated_at = ?"}
-	var args []any
-	if u.AgentID != nil {
-		set, args = append(set, "agent_id = ?"), append(args, *u.AgentID)
+	if p.Title != nil {
+		set, args = append(set, "title = ?"), append(args, *p.Title)
 	}
-	if u.UserID != nil {
-		set, args = append(set, "user_id = ?"), append(args, *u.UserID)
-	}
-	if u.Title != nil {
-		set, args = append(set, "title = ?"), append(args, *u.Title)
-	}
-	if u.Metadata != nil {
-		meta, err := metaArg(*u.Metadata)
+	if p.Metadata != nil {
+		meta, err := metaArg(*p.Metadata)
 		if err != nil {
 			return nil, err
 		}
 		set, args = append(set, "metadata = ?"), append(args, meta)
 	}
-	var conv *convstore.Conversation
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		a := append([]any{micros(now)}, args...)
-		a = append(a, idArg(tenantID), idArg(id))
-		res, err := tx.ExecContext(ctx, `UPDATE conversations SET `+strings.Join(set, ", ")+
-			` WHERE tenant_id = ? AND id = ?`, a...)
-		if err != nil {
-			return translate(err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return translate(err)
-		} else if n == 0 {
-			return convstore.NotFound("conversation")
-		}
-		conv, err = scanConversation(tx.QueryRowContext(ctx,
-			`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = ? AND id = ?`, idArg(tenantID), idArg(id)))
-		return notFound(err, "conversation")
-	})
+	args = append(args, idArg(p.TenantID), idArg(p.ID))
+	return one(ctx, o, `UPDATE conversations SET `+strings.Join(set, ", ")+
+		` WHERE tenant_id = ? AND id = ? RETURNING `+conversationColumns, args, "conversation", scanConversation)
+}
+
+func (o *ops) ConversationBumpMessages(ctx context.Context, p *driver.ConversationBumpParams) (int, error) {
+	var n int
+	err := o.run.queryRow(ctx, qConvBump, p.Delta, micros(p.UpdatedAt), idArg(p.TenantID), idArg(p.ID)).Scan(&n)
+	return n, o.db.notFound(err, "conversation")
+}
+
+// ConversationDelete counts what goes, then deletes the row; the schema
+// cascades. With one writer nothing changes in between.
+func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID) (*driver.ConversationDeleted, error) {
+	d := &driver.ConversationDeleted{}
+	var keys string
+	err := o.run.queryRow(ctx, qConvDeleted, idArg(tenantID), idArg(id)).
+		Scan(&d.Seq, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &keys)
 	if err != nil {
+		return nil, o.db.notFound(err, "conversation")
+	}
+	if keys != "" {
+		d.BlobKeys = strings.Split(keys, ",")
+	}
+	res, err := o.run.exec(ctx, qConvDelete, idArg(tenantID), idArg(id))
+	if err := o.db.affectedOne(res, err, "conversation"); err != nil {
 		return nil, err
 	}
-	return conv, nil
+	return d, nil
 }

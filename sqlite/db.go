@@ -10,10 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
-	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/internal/removal"
+	"github.com/convstore/convstore/driver"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -23,16 +23,9 @@ const busyTimeout = 10 * time.Second
 
 // Options configures Open.
 type Options struct {
-	// Blobs keeps attachment bytes. Required.
-	Blobs convstore.BlobStore
-
-	// Logger receives failures that are repaired later (a blob that could
-	// not be removed) rather than returned. Nil discards them.
+	// Logger receives what the driver repairs or retries rather than
+	// returns. Nil discards it.
 	Logger *slog.Logger
-
-	// MaxConversationMessages caps the messages of one conversation; 0 (or
-	// less) means convstore.DefaultMaxConversationMessages.
-	MaxConversationMessages int
 
 	// synchronous and maxBatch override the durability settings, for the
 	// benchmarks that measure what they cost.
@@ -40,28 +33,26 @@ type Options struct {
 	maxBatch    int
 }
 
-// DB is the SQLite store. It is safe for concurrent use.
+// DB is the SQLite driver: one database file, a single writer connection
+// and a pool of readers. It is safe for concurrent use.
 type DB struct {
-	w        *sql.DB // the single writer connection
-	r        *sql.DB // the reader pool
-	commits  *committer
-	removals *removal.Worker
-	blobs    convstore.BlobStore
-	logger   *slog.Logger
-	maxMsg   int // per-conversation message cap
+	w       *sql.DB // the single writer connection
+	r       *sql.DB // the reader pool
+	wStmts  map[string]*sql.Stmt
+	rStmts  map[string]*sql.Stmt
+	commits *committer
+	reads   *ops // Reads(): statements on the reader pool
+	logger  *slog.Logger
+	closed  atomic.Bool
 
 	writerWait writerWaitHook // see ObserveWriterWait
 }
 
-var _ convstore.Store = (*DB)(nil)
+var _ driver.Driver = (*DB)(nil)
 
 // Open opens (creating if missing) the database at path and its parent
-// directory, applies pending migrations, and repairs blob removals that a
-// crash interrupted (SweepBlobs, then SweepOrphans).
+// directory, private to the owner, and applies pending migrations.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
-	if opts.Blobs == nil {
-		return nil, errors.New("sqlite: Options.Blobs is required")
-	}
 	if path == "" || path == ":memory:" {
 		return nil, errors.New("sqlite: a database file path is required")
 	}
@@ -75,10 +66,6 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	db := &DB{blobs: opts.Blobs, logger: logger, maxMsg: opts.MaxConversationMessages}
-	if db.maxMsg <= 0 {
-		db.maxMsg = convstore.DefaultMaxConversationMessages
-	}
 	syncMode := opts.synchronous
 	if syncMode == "" {
 		syncMode = synchronous
@@ -87,6 +74,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if batch == 0 {
 		batch = maxBatch
 	}
+	db := &DB{logger: logger}
 	var err error
 	if db.w, err = sql.Open("sqlite", dsn(path, true, syncMode)); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
@@ -97,22 +85,20 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxIdleTime(0)
 	db.w.SetConnMaxLifetime(0)
-	db.commits = newCommitter(db.w, batch, db.writerWait.since)
-	db.removals = removal.New(db.removeBlobs, removalQueue)
 	if db.r, err = sql.Open("sqlite", dsn(path, false, syncMode)); err != nil {
-		db.commits.close()
-		db.removals.Close()
 		db.w.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
 	n := max(4, runtime.NumCPU())
 	db.r.SetMaxOpenConns(n)
 	db.r.SetMaxIdleConns(n)
-
 	if err := db.open(ctx); err != nil {
-		db.Close()
+		db.r.Close()
+		db.w.Close()
 		return nil, err
 	}
+	db.reads = &ops{db: db, run: runner{pool: db.r, stmts: db.rStmts}}
+	db.commits = newCommitter(db.w, batch, db.writerWait.since, db.translate)
 	return db, nil
 }
 
@@ -125,33 +111,15 @@ func (db *DB) open(ctx context.Context) error {
 	if err := migrate(ctx, db.w, db.logger); err != nil {
 		return err
 	}
-	// Repairs are best effort: a blob store that is briefly unreadable must
-	// not keep the database from opening. RunSweeper retries the queue.
-	if n, err := db.SweepBlobs(ctx); err != nil {
-		db.logger.Warn("sqlite: blob sweep at open failed", "error", err)
-	} else if n > 0 {
-		db.logger.Info("sqlite: removed blobs whose removal a crash interrupted", "removed", n)
+	var err error
+	if db.wStmts, err = prepareAll(ctx, db.w, false); err != nil {
+		return err
 	}
-	if _, err := db.SweepOrphans(ctx); err != nil {
-		db.logger.Warn("sqlite: orphan sweep at open failed", "error", err)
-	}
-	// Partial uploads of a process killed mid-upload: a file blob store
-	// tells them apart from uploads under way (a CLI may open the store
-	// while the server runs).
-	if t, ok := db.blobs.(tempRemover); ok {
-		if n, err := t.RemoveStaleTemp(ctx); err != nil {
-			db.logger.Warn("sqlite: removing partial uploads at open failed", "error", err)
-		} else if n > 0 {
-			db.logger.Info("sqlite: removed partial uploads a crash left", "removed", n)
-		}
+	if db.rStmts, err = prepareAll(ctx, db.r, true); err != nil {
+		closeAll(db.wStmts)
+		return err
 	}
 	return nil
-}
-
-// tempRemover is a blob store that can remove the partial uploads a
-// killed process left (blob.FS).
-type tempRemover interface {
-	RemoveStaleTemp(ctx context.Context) (int, error)
 }
 
 // synchronous is the writer's durability setting. FULL makes every commit
@@ -184,35 +152,33 @@ func dsn(path string, writer bool, synchronous string) string {
 	return u.String()
 }
 
+// Name returns "sqlite".
+func (db *DB) Name() string { return "sqlite" }
+
 // Ping reports whether both pools can reach the database.
 func (db *DB) Ping(ctx context.Context) error {
+	if db.closed.Load() {
+		return driver.ErrUnavailable()
+	}
 	if err := db.w.PingContext(ctx); err != nil {
-		return convstore.Errorf(convstore.EUNAVAILABLE, "database unavailable")
+		return driver.ErrUnavailable()
 	}
 	if err := db.r.PingContext(ctx); err != nil {
-		return convstore.Errorf(convstore.EUNAVAILABLE, "database unavailable")
+		return driver.ErrUnavailable()
 	}
 	return nil
 }
 
-// Close stops the background blob removals, lets the write transactions
-// under way commit, and closes both pools. Blob removals not yet done stay
-// queued for the next sweep.
+// Close lets the write transactions under way commit and closes both
+// pools.
 func (db *DB) Close() error {
-	if db.removals != nil {
-		db.removals.Close()
+	if db.closed.Swap(true) {
+		return nil
 	}
-	if db.commits != nil {
-		db.commits.close()
-	}
-	var errs []error
-	if db.r != nil {
-		errs = append(errs, db.r.Close())
-	}
-	if db.w != nil {
-		errs = append(errs, db.w.Close())
-	}
-	return errors.Join(errs...)
+	db.commits.close()
+	closeAll(db.wStmts)
+	closeAll(db.rStmts)
+	return errors.Join(db.r.Close(), db.w.Close())
 }
 
 // createPrivate creates the database file, readable by its owner only,
@@ -229,28 +195,52 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
-// now is the timestamp of a write, at the microsecond precision stored.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-// write runs fn in a write transaction on the single writer connection and
-// returns once it has durably committed (nil) or failed (fn's error, or the
-// commit's). fn runs with a context that the caller's cancellation does not
-// end (see writeFunc); if ctx ends before fn starts, fn never runs. now is
-// read when fn starts, so timestamps, like the IDs fn draws, follow commit
-// order.
-func (db *DB) write(ctx context.Context, fn writeFunc) error {
-	return db.commits.write(ctx, fn)
-}
-
-// read runs fn in a read transaction, so its queries see one snapshot.
-func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// Read runs fn in a read transaction on the reader pool: its statements
+// see one WAL snapshot.
+func (db *DB) Read(ctx context.Context, fn func(ctx context.Context, r driver.Reader) error) error {
+	if db.closed.Load() {
+		return driver.ErrUnavailable()
+	}
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
-		return translate(err)
+		return db.translate(err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, &ops{db: db, run: runner{tx: tx, pool: db.r, stmts: db.rStmts}}); err != nil {
 		return err
 	}
-	return translate(tx.Commit())
+	return db.translate(tx.Commit())
+}
+
+// Write runs fn in a write transaction on the single writer connection
+// and returns once it has durably committed (see committer: writes that
+// arrive together share one transaction and one fsync). One writer means
+// writes never interleave: p, which drivers with concurrent writers use to
+// order writes to one conversation, has nothing to order here.
+func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx context.Context, tx driver.Tx) error) error {
+	if db.closed.Load() {
+		return driver.ErrUnavailable()
+	}
+	return db.commits.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return fn(ctx, &ops{db: db, run: runner{tx: tx, pool: db.w, stmts: db.wStmts}})
+	})
+}
+
+// Reads returns the reader pool's operations, each statement on its own.
+func (db *DB) Reads() driver.Reader { return db.reads }
+
+// ops implements driver.Tx (and so driver.Reader) over a runner.
+type ops struct {
+	db  *DB
+	run runner
+}
+
+var _ driver.Tx = (*ops)(nil)
+
+// WriterConn returns the writer's connection, with the driver's pragmas
+// and durability settings, for the benchmarks' physical baseline (a bare
+// statement loop on the same connection as the driver's writes). While it
+// is held, no write of the driver runs: close it before using the driver.
+func (db *DB) WriterConn(ctx context.Context) (*sql.Conn, error) {
+	return db.w.Conn(ctx)
 }

@@ -16,9 +16,11 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
+	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/service"
 )
 
-func mustTenant(tb testing.TB, db *DB) *convstore.Tenant {
+func mustTenant(tb testing.TB, db convstore.Store) *convstore.Tenant {
 	tb.Helper()
 	t, _, err := db.CreateTenant(context.Background(), "t-"+convstore.NewID().Base32(), convstore.DeleteParams{Door: "test"})
 	if err != nil {
@@ -27,7 +29,7 @@ func mustTenant(tb testing.TB, db *DB) *convstore.Tenant {
 	return t
 }
 
-func mustConversation(tb testing.TB, db *DB, tenantID convstore.ID, msgs []*convstore.MessageCreate) *convstore.Conversation {
+func mustConversation(tb testing.TB, db convstore.Store, tenantID convstore.ID, msgs []*convstore.MessageCreate) *convstore.Conversation {
 	tb.Helper()
 	c, _, err := db.CreateConversation(context.Background(), tenantID, &convstore.ConversationCreate{Title: "t", Messages: msgs})
 	if err != nil {
@@ -36,7 +38,7 @@ func mustConversation(tb testing.TB, db *DB, tenantID convstore.ID, msgs []*conv
 	return c
 }
 
-func mustPut(tb testing.TB, db *DB, tenantID, convID convstore.ID, name, body string) *convstore.Attachment {
+func mustPut(tb testing.TB, db convstore.Store, tenantID, convID convstore.ID, name, body string) *convstore.Attachment {
 	tb.Helper()
 	a, err := db.PutAttachment(context.Background(), tenantID, convID, &convstore.AttachmentPut{Name: name, Body: strings.NewReader(body)})
 	if err != nil {
@@ -66,7 +68,7 @@ func queueLen(tb testing.TB, db *DB) int {
 // The pragmas live in the DSN, so every connection of both pools has them,
 // not just the first one.
 func TestPragmasOnEveryConnection(t *testing.T) {
-	db, _ := openTest(t, t.TempDir(), nil)
+	_, db, _ := openTest(t, t.TempDir(), nil)
 	ctx := context.Background()
 	want := map[string]string{
 		"foreign_keys":  "1",
@@ -134,17 +136,17 @@ func TestCrashBetweenCommitAndBlobRemoval(t *testing.T) {
 		t.Fatal(err)
 	}
 	crashing := &failingBlobs{BlobStore: fs}
-	db, _ := openTest(t, dir, crashing)
-	tenant := mustTenant(t, db)
-	conv := mustConversation(t, db, tenant.ID, nil)
-	mustPut(t, db, tenant.ID, conv.ID, "a.wav", "audio")
-	mustPut(t, db, tenant.ID, conv.ID, "b.txt", "text")
+	svc, db, _ := openTest(t, dir, crashing)
+	tenant := mustTenant(t, svc)
+	conv := mustConversation(t, svc, tenant.ID, nil)
+	mustPut(t, svc, tenant.ID, conv.ID, "a.wav", "audio")
+	mustPut(t, svc, tenant.ID, conv.ID, "b.txt", "text")
 
 	// The delete succeeds: the blobs are queued, their removal fails.
-	if _, err := db.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{}); err != nil {
+	if _, err := svc.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.WaitBlobRemovals(ctx); err != nil {
+	if err := svc.WaitBlobRemovals(ctx); err != nil {
 		t.Fatal(err)
 	}
 	crashing.mu.Lock()
@@ -152,10 +154,10 @@ func TestCrashBetweenCommitAndBlobRemoval(t *testing.T) {
 	if crashing.failures != 2 || blobCount(t, fs) != 2 || queueLen(t, db) != 2 {
 		t.Fatalf("after failed removal: %d failures, %d blobs, %d queued; want 2, 2, 2", crashing.failures, blobCount(t, fs), queueLen(t, db))
 	}
-	db.Close()
+	svc.Close()
 
 	// Reopening repairs it.
-	db, _ = openTest(t, dir, nil)
+	_, db, _ = openTest(t, dir, nil)
 	if n := blobCount(t, fs); n != 0 {
 		t.Errorf("%d blob files left after reopen", n)
 	}
@@ -169,11 +171,11 @@ func TestCrashBetweenCommitAndBlobRemoval(t *testing.T) {
 // not before.
 func TestUploadCrashSwept(t *testing.T) {
 	ctx := context.Background()
-	db, fs := openTest(t, t.TempDir(), nil)
+	svc, db, fs := openTest(t, t.TempDir(), nil)
 	queue := func(key string, due time.Time) {
 		t.Helper()
-		err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-			return queueRemovals(ctx, tx, now, due, []string{key})
+		err := db.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			return tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{key}, DueAt: due, Now: time.Now(), Upload: true})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -181,13 +183,13 @@ func TestUploadCrashSwept(t *testing.T) {
 	}
 	overdue, pending := newBlobKey(), newBlobKey()
 	queue(overdue, time.Now().Add(-time.Second))
-	queue(pending, time.Now().Add(uploadTimeout))
+	queue(pending, time.Now().Add(service.DefaultUploadTimeout))
 	for _, k := range []string{overdue, pending} {
 		if _, _, err := fs.Put(ctx, k, strings.NewReader("partial upload"), 100); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n, err := db.SweepBlobs(ctx)
+	n, err := svc.SweepBlobs(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("SweepBlobs = %d, %v; want 1", n, err)
 	}
@@ -202,7 +204,7 @@ func TestUploadCrashSwept(t *testing.T) {
 	}
 	// The in-progress upload's blob is covered by its intent, so the
 	// orphan sweep leaves it too.
-	if n, err := db.SweepOrphans(ctx); err != nil || n != 0 {
+	if n, err := svc.SweepOrphans(ctx); err != nil || n != 0 {
 		t.Errorf("SweepOrphans = %d, %v; want 0", n, err)
 	}
 }
@@ -211,14 +213,15 @@ func TestUploadCrashSwept(t *testing.T) {
 // made due, as if the upload had taken longer than uploadTimeout.
 type slowBlobs struct {
 	convstore.BlobStore
-	db *DB
+	db  *DB
+	svc *service.Service
 }
 
 func (s *slowBlobs) Put(ctx context.Context, key string, r io.Reader, max int64) (int64, []byte, error) {
 	n, sum, err := s.BlobStore.Put(ctx, key, r, max)
 	if err == nil {
 		if _, err = s.db.w.ExecContext(ctx, `UPDATE blob_removals SET due_at = 0`); err == nil {
-			_, err = s.db.SweepBlobs(ctx)
+			_, err = s.svc.SweepBlobs(ctx)
 		}
 	}
 	return n, sum, err
@@ -234,15 +237,15 @@ func TestUploadPastTimeoutFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	slow := &slowBlobs{BlobStore: fs}
-	db, _ := openTest(t, dir, slow)
-	slow.db = db
-	tenant := mustTenant(t, db)
-	conv := mustConversation(t, db, tenant.ID, nil)
-	_, err = db.PutAttachment(ctx, tenant.ID, conv.ID, &convstore.AttachmentPut{Name: "slow.bin", Body: strings.NewReader("bytes")})
+	svc, db, _ := openTest(t, dir, slow)
+	slow.db, slow.svc = db, svc
+	tenant := mustTenant(t, svc)
+	conv := mustConversation(t, svc, tenant.ID, nil)
+	_, err = svc.PutAttachment(ctx, tenant.ID, conv.ID, &convstore.AttachmentPut{Name: "slow.bin", Body: strings.NewReader("bytes")})
 	if convstore.ErrorCode(err) != convstore.EUNAVAILABLE {
 		t.Fatalf("err = %v, want EUNAVAILABLE", err)
 	}
-	if _, err := db.FindAttachmentByName(ctx, tenant.ID, conv.ID, "slow.bin"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+	if _, err := svc.FindAttachmentByName(ctx, tenant.ID, conv.ID, "slow.bin"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("record kept: %v", err)
 	}
 	if blobCount(t, fs) != 0 || queueLen(t, db) != 0 {
@@ -252,14 +255,14 @@ func TestUploadPastTimeoutFails(t *testing.T) {
 
 func TestPutAttachmentFailuresLeaveNothing(t *testing.T) {
 	ctx := context.Background()
-	db, fs := openTest(t, t.TempDir(), nil)
-	tenant := mustTenant(t, db)
-	conv := mustConversation(t, db, tenant.ID, nil)
-	_, err := db.PutAttachment(ctx, tenant.ID, conv.ID, &convstore.AttachmentPut{Name: "big", Body: strings.NewReader("0123456789"), MaxBytes: 5})
+	svc, db, fs := openTest(t, t.TempDir(), nil)
+	tenant := mustTenant(t, svc)
+	conv := mustConversation(t, svc, tenant.ID, nil)
+	_, err := svc.PutAttachment(ctx, tenant.ID, conv.ID, &convstore.AttachmentPut{Name: "big", Body: strings.NewReader("0123456789"), MaxBytes: 5})
 	if convstore.ErrorCode(err) != convstore.ETOOLARGE {
 		t.Fatalf("err = %v, want ETOOLARGE", err)
 	}
-	_, err = db.PutAttachment(ctx, tenant.ID, convstore.NewID(), &convstore.AttachmentPut{Name: "x", Body: strings.NewReader("x")})
+	_, err = svc.PutAttachment(ctx, tenant.ID, convstore.NewID(), &convstore.AttachmentPut{Name: "x", Body: strings.NewReader("x")})
 	if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Fatalf("err = %v, want ENOTFOUND", err)
 	}
@@ -267,9 +270,9 @@ func TestPutAttachmentFailuresLeaveNothing(t *testing.T) {
 		t.Errorf("%d blobs, %d queued; want none", blobCount(t, fs), queueLen(t, db))
 	}
 	// Replacing removes the old bytes, in the background.
-	mustPut(t, db, tenant.ID, conv.ID, "a", "first")
-	mustPut(t, db, tenant.ID, conv.ID, "a", "second")
-	if err := db.WaitBlobRemovals(ctx); err != nil {
+	mustPut(t, svc, tenant.ID, conv.ID, "a", "first")
+	mustPut(t, svc, tenant.ID, conv.ID, "a", "second")
+	if err := svc.WaitBlobRemovals(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if blobCount(t, fs) != 1 || queueLen(t, db) != 0 {
@@ -280,20 +283,20 @@ func TestPutAttachmentFailuresLeaveNothing(t *testing.T) {
 func TestSweepOrphans(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, fs := openTest(t, dir, nil)
-	tenant := mustTenant(t, db)
-	conv := mustConversation(t, db, tenant.ID, nil)
-	mustPut(t, db, tenant.ID, conv.ID, "kept", "kept")
+	svc, _, fs := openTest(t, dir, nil)
+	tenant := mustTenant(t, svc)
+	conv := mustConversation(t, svc, tenant.ID, nil)
+	mustPut(t, svc, tenant.ID, conv.ID, "kept", "kept")
 	stray := newBlobKey()
 	if _, _, err := fs.Put(ctx, stray, strings.NewReader("stray"), 100); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	db, _ = openTest(t, dir, nil) // Open sweeps orphans
+	svc.Close()
+	svc, _, _ = openTest(t, dir, nil) // a service over one process's database sweeps orphans when it starts
 	if _, err := fs.Open(ctx, stray); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("orphan kept: %v", err)
 	}
-	a, rc, err := db.OpenAttachment(ctx, tenant.ID, conv.ID, "kept")
+	a, rc, err := svc.OpenAttachment(ctx, tenant.ID, conv.ID, "kept")
 	if err != nil {
 		t.Fatalf("referenced blob removed: %v", err)
 	}
@@ -308,16 +311,16 @@ func TestSweepOrphans(t *testing.T) {
 func TestSecureDelete(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, _ := openTest(t, dir, nil)
-	tenant := mustTenant(t, db)
+	svc, db, _ := openTest(t, dir, nil)
+	tenant := mustTenant(t, svc)
 	secret := "SECRET-" + convstore.NewID().Base32() + "-PINEAPPLE-ZEBRA"
 	var msgs []*convstore.MessageCreate
 	for i := range 50 {
 		msgs = append(msgs, &convstore.MessageCreate{Role: convstore.RoleUser, Content: fmt.Sprintf("%s %d", secret, i)})
 	}
-	mustConversation(t, db, tenant.ID, []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "keep me"}})
-	conv := mustConversation(t, db, tenant.ID, msgs)
-	if _, err := db.UpdateConversation(ctx, tenant.ID, conv.ID, &convstore.ConversationUpdate{Title: &secret}); err != nil {
+	mustConversation(t, svc, tenant.ID, []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "keep me"}})
+	conv := mustConversation(t, svc, tenant.ID, msgs)
+	if _, err := svc.UpdateConversation(ctx, tenant.ID, conv.ID, &convstore.ConversationUpdate{Title: &secret}); err != nil {
 		t.Fatal(err)
 	}
 	checkpoint := func() {
@@ -342,7 +345,7 @@ func TestSecureDelete(t *testing.T) {
 	if !bytes.Contains(files(), []byte(secret)) {
 		t.Fatal("the text is not in the database before the delete; the test proves nothing")
 	}
-	if _, err := db.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{}); err != nil {
+	if _, err := svc.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
 	checkpoint()
@@ -357,15 +360,15 @@ func TestSecureDelete(t *testing.T) {
 func TestMigrationsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, _ := openTest(t, dir, nil)
-	tenant := mustTenant(t, db)
+	svc, db, _ := openTest(t, dir, nil)
+	tenant := mustTenant(t, svc)
 	v1, err := schemaVersion(ctx, db.w)
 	if err != nil || v1 < 1 {
 		t.Fatalf("version %d, %v", v1, err)
 	}
-	db.Close()
+	svc.Close()
 	for range 2 {
-		db, _ = openTest(t, dir, nil)
+		svc, db, _ = openTest(t, dir, nil)
 		v, err := schemaVersion(ctx, db.w)
 		if err != nil || v != v1 {
 			t.Fatalf("version after reopen %d, %v; want %d", v, err, v1)
@@ -375,19 +378,19 @@ func TestMigrationsIdempotent(t *testing.T) {
 		if applied != int(v1) {
 			t.Errorf("%d migrations recorded, want %d", applied, v1)
 		}
-		ts, err := db.FindTenants(ctx)
+		ts, err := svc.FindTenants(ctx)
 		if err != nil || len(ts) != 1 || ts[0].ID != tenant.ID {
 			t.Fatalf("tenants after reopen: %v, %v", ts, err)
 		}
-		db.Close()
+		svc.Close()
 	}
 }
 
-func TestOpenCreatesDirectoryAndRequiresBlobs(t *testing.T) {
-	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), Options{}); err == nil {
-		t.Error("Open without Blobs succeeded")
+func TestOpenCreatesDirectory(t *testing.T) {
+	if _, err := Open(context.Background(), ":memory:", Options{}); err == nil {
+		t.Error("Open of an in-memory database succeeded")
 	}
-	db, _ := openTest(t, filepath.Join(t.TempDir(), "a", "b"), nil)
+	db := openDriver(t, filepath.Join(t.TempDir(), "a", "b", "convstore.db"))
 	if err := db.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -397,34 +400,5 @@ func TestOpenCreatesDirectoryAndRequiresBlobs(t *testing.T) {
 	}
 }
 
-// A seq collision draws a new ID and retries; past seqAttempts it is
-// ECONFLICT.
-func TestSeqCollisionRetries(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openTest(t, t.TempDir(), nil)
-	tenant := mustTenant(t, db)
-	first := mustConversation(t, db, tenant.ID, nil)
-
-	calls := 0
-	newSeq = func(id convstore.ID) int64 {
-		calls++
-		if calls <= 2 {
-			return first.Seq // collide twice
-		}
-		return convstore.NewSeq(id)
-	}
-	t.Cleanup(func() { newSeq = convstore.NewSeq })
-	c := mustConversation(t, db, tenant.ID, []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi"}})
-	if calls != 3 || c.Seq == first.Seq || c.Seq != convstore.NewSeq(c.ID) {
-		t.Errorf("after %d draws: seq %d (first %d)", calls, c.Seq, first.Seq)
-	}
-	if got, err := db.FindConversationBySeq(ctx, tenant.ID, c.Seq); err != nil || got.ID != c.ID || got.MessageCount != 1 {
-		t.Errorf("FindConversationBySeq: %v, %v", got, err)
-	}
-
-	newSeq = func(convstore.ID) int64 { return first.Seq }
-	_, _, err := db.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
-	if convstore.ErrorCode(err) != convstore.ECONFLICT {
-		t.Errorf("persistent collision: %v, want ECONFLICT", err)
-	}
-}
+// newBlobKey returns a key of the form the service draws.
+func newBlobKey() string { return strings.ReplaceAll(convstore.NewID().UUID(), "-", "") }

@@ -4,89 +4,96 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // translate turns driver errors into domain errors at the edge of the
-// package: UNIQUE violations become ECONFLICT, and a database that is shut
-// down becomes EUNAVAILABLE. sql.ErrNoRows is translated by each caller,
-// which knows the kind of the missing row. Domain errors, context errors and
-// nil pass through; anything else stays an internal error.
-func translate(err error) error {
+// package, by SQLite's result codes: a lock another process held past
+// busy_timeout is ETIMEOUT, and any failure of a closed driver is
+// EUNAVAILABLE. Uniqueness is never left to a constraint error (every
+// insert that can collide uses ON CONFLICT DO NOTHING and counts rows, see
+// insertedOne), so a UNIQUE violation here is a bug, reported as a plain
+// ECONFLICT. sql.ErrNoRows is translated by each caller, which knows the
+// kind of the missing row. Domain errors, context errors and nil pass
+// through; anything else stays an internal error.
+func (db *DB) translate(err error) error {
 	var e *convstore.Error
 	var se *sqlite.Error
 	switch {
 	case err == nil, errors.As(err, &e), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case errors.Is(err, sql.ErrConnDone), err.Error() == "sql: database is closed":
-		return convstore.Errorf(convstore.EUNAVAILABLE, "database unavailable")
+	case db.closed.Load(), errors.Is(err, sql.ErrConnDone):
+		return driver.ErrUnavailable()
 	case errors.As(err, &se):
 		switch code := se.Code(); {
 		case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE, code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return convstore.Errorf(convstore.ECONFLICT, "%s", conflictMessage(se.Error()))
+			return convstore.Errorf(convstore.ECONFLICT, "the request conflicts with existing data")
 		case code&0xff == sqlite3.SQLITE_BUSY, code&0xff == sqlite3.SQLITE_LOCKED:
 			// Another process held the lock past busy_timeout.
-			return convstore.Errorf(convstore.EUNAVAILABLE, "database busy, try again")
+			return convstore.Errorf(convstore.ETIMEOUT, "a database lock was not granted in time, try again")
 		}
 	}
 	return err
 }
 
-// conflictMessage names what collided without echoing any value.
-func conflictMessage(msg string) string {
-	switch {
-	case strings.Contains(msg, "tenants.name"):
-		return "a tenant with this name already exists"
-	case strings.Contains(msg, "api_keys.hash"):
-		return "this key already exists"
-	case strings.Contains(msg, "conversations.external_id"):
-		return "a conversation with this external id already exists"
-	case strings.Contains(msg, "attachments."):
-		return "an attachment with this name already exists"
-	}
-	return "the request conflicts with existing data"
-}
-
-// isUniqueOn reports whether err is a UNIQUE violation on column (as
-// "table.column"), for the callers that retry instead of failing.
-func isUniqueOn(err error, column string) bool {
+// isForeignKey reports whether err is a FOREIGN KEY violation: an insert
+// whose parent row (tenant, key) is missing.
+func isForeignKey(err error) bool {
 	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(se.Error(), column)
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
 // notFound maps sql.ErrNoRows to ENOTFOUND for kind and translates the rest.
-func notFound(err error, kind string) error {
+func (db *DB) notFound(err error, kind string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return convstore.NotFound(kind)
 	}
-	return translate(err)
+	return db.translate(err)
 }
 
 // insertedOne turns an INSERT … ON CONFLICT DO NOTHING that inserted no
-// row into ECONFLICT with msg. The engines check uniqueness this way
-// rather than by catching the violation, the shape the PostgreSQL engine
-// needs to keep values out of the server's log.
-func insertedOne(res sql.Result, err error, msg string) error {
-	n, err := rowsAffected(res, err)
+// row into conflict(), and a FOREIGN KEY violation into ENOTFOUND of
+// parent. Uniqueness is checked this way rather than by catching the
+// violation, the shape the PostgreSQL driver needs to keep values out of
+// the server's log, and one that needs no reading of error text to know
+// which constraint fired.
+func (db *DB) insertedOne(res sql.Result, err error, conflict func() error, parent string) error {
+	if isForeignKey(err) && parent != "" {
+		return convstore.NotFound(parent)
+	}
+	n, err := db.rowsAffected(res, err)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return convstore.Errorf(convstore.ECONFLICT, "%s", msg)
+		return conflict()
+	}
+	return nil
+}
+
+// affectedOne turns an Exec result that matched no row into ENOTFOUND of
+// kind.
+func (db *DB) affectedOne(res sql.Result, err error, kind string) error {
+	n, err := db.rowsAffected(res, err)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return convstore.NotFound(kind)
 	}
 	return nil
 }
 
 // rowsAffected returns how many rows an Exec changed, translating either
 // error.
-func rowsAffected(res sql.Result, err error) (int64, error) {
+func (db *DB) rowsAffected(res sql.Result, err error) (int64, error) {
 	if err != nil {
-		return 0, translate(err)
+		return 0, db.translate(err)
 	}
 	n, err := res.RowsAffected()
-	return n, translate(err)
+	return n, db.translate(err)
 }

@@ -2,178 +2,136 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"time"
+	"slices"
+	"strings"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
 
 const messageColumns = `id, conversation_id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at`
 
-func scanMessage(row interface{ Scan(...any) error }) (*convstore.Message, error) {
+var (
+	qMessageGet    = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
+	qMessageGetAny = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND id = ?`)
+	qMessageList   = pagedStmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND conversation_id = ?`)
+	qMessageInsert = stmt(`INSERT INTO messages
+		(id, tenant_id, conversation_id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qMessageDelete = stmt(`DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
+)
+
+func scanMessage(row scanner, extra ...any) (*convstore.Message, error) {
 	m := &convstore.Message{}
 	var role string
-	err := row.Scan(idScan{&m.ID}, idScan{&m.ConversationID}, &role, &m.Content, jsonScan{&m.Parts}, &m.AuthorName,
-		durationScan{&m.StartOffset}, durationScan{&m.EndOffset}, metaScan{&m.Metadata}, timeScan{&m.CreatedAt})
-	if err != nil {
+	dst := append([]any{idScan{&m.ID}, idScan{&m.ConversationID}, &role, &m.Content, jsonScan{&m.Parts}, &m.AuthorName,
+		durationScan{&m.StartOffset}, durationScan{&m.EndOffset}, metaScan{&m.Metadata}, timeScan{&m.CreatedAt}}, extra...)
+	if err := row.Scan(dst...); err != nil {
 		return nil, err
 	}
 	m.Role = convstore.Role(role)
 	return m, nil
 }
 
-// FindMessageByID returns one message of the conversation.
-func (db *DB) FindMessageByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
-	q, args := `SELECT `+messageColumns+` FROM messages WHERE tenant_id = ? AND id = ?`, []any{idArg(tenantID), idArg(id)}
-	if !conversationID.IsZero() {
-		q, args = q+` AND conversation_id = ?`, append(args, idArg(conversationID))
+func scanMessageRow(row scanner) (*convstore.Message, error) { return scanMessage(row) }
+
+func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
+	if conversationID.IsZero() {
+		return one(ctx, o, qMessageGetAny, []any{idArg(tenantID), idArg(id)}, "message", scanMessageRow)
 	}
-	m, err := scanMessage(db.r.QueryRowContext(ctx, q, args...))
-	if err != nil {
-		return nil, notFound(err, "message")
-	}
-	return m, nil
+	return one(ctx, o, qMessageGet, []any{idArg(tenantID), idArg(conversationID), idArg(id)}, "message", scanMessageRow)
 }
 
-// FindMessages returns a page of the conversation's messages, oldest first
-// by default.
-func (db *DB) FindMessages(ctx context.Context, tenantID, conversationID convstore.ID, f convstore.MessageFilter) ([]*convstore.Message, bool, error) {
-	if err := f.Normalize(convstore.OrderAsc); err != nil {
-		return nil, false, err
+func (o *ops) MessageList(ctx context.Context, p *driver.MessageListParams) ([]*convstore.Message, error) {
+	q, args := qMessageList.sql(p.Page, []any{idArg(p.TenantID), idArg(p.ConversationID)})
+	return list(ctx, o, q, args, scanMessageRow)
+}
+
+func (o *ops) MessageCountIn(ctx context.Context, tenantID, conversationID convstore.ID, ids []convstore.ID) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
 	}
-	var out []*convstore.Message
-	var more bool
-	err := db.read(ctx, func(tx *sql.Tx) error {
-		if err := conversationExists(ctx, tx, tenantID, conversationID); err != nil {
-			return err
+	args := []any{idArg(tenantID), idArg(conversationID)}
+	for _, id := range ids {
+		args = append(args, idArg(id))
+	}
+	var n int
+	err := o.run.queryRow(ctx, `SELECT count(*) FROM messages WHERE tenant_id = ? AND conversation_id = ?
+		AND id IN (`+placeholders(len(ids))+`)`, args...).Scan(&n)
+	return n, o.db.translate(err)
+}
+
+// MessageListEnds reads every end in one compound statement: per
+// conversation, a subquery ordered by id with a limit, each an index range
+// scan, so the cost follows the messages returned, not the conversations'
+// sizes.
+func (o *ops) MessageListEnds(ctx context.Context, p *driver.MessageListEndsParams) (map[convstore.ID]*driver.MessageEnds, error) {
+	out := map[convstore.ID]*driver.MessageEnds{}
+	if len(p.ConversationIDs) == 0 || p.First <= 0 && p.Last <= 0 {
+		return out, nil
+	}
+	var parts []string
+	var args []any
+	part := func(end int, order string, limit int, id convstore.ID) {
+		parts = append(parts, `SELECT * FROM (SELECT `+messageColumns+`, `+string(rune('0'+end))+
+			` FROM messages WHERE tenant_id = ? AND conversation_id = ? ORDER BY id `+order+` LIMIT ?)`)
+		args = append(args, idArg(p.TenantID), idArg(id), limit)
+	}
+	for _, id := range p.ConversationIDs {
+		if p.First > 0 {
+			part(0, "ASC", p.First, id)
 		}
-		cond, pargs, tail := pageSQL(f.PageFilter)
-		var err error
-		out, more, err = queryPage(ctx, tx, `SELECT `+messageColumns+` FROM messages
-			WHERE tenant_id = ? AND conversation_id = ?`+cond+tail,
-			append([]any{idArg(tenantID), idArg(conversationID)}, pargs...), f.Limit, scanMessage)
-		return err
-	})
+		if p.Last > 0 {
+			part(1, "DESC", p.Last, id)
+		}
+	}
+	rows, err := o.run.query(ctx, strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
-		return nil, false, err
+		return nil, o.db.translate(err)
 	}
-	return out, more, nil
-}
-
-// CreateMessages appends a batch atomically. The message count is bumped
-// first: if the conversation is gone no row matches and the batch fails with
-// ENOTFOUND, and since all writes share one connection, a delete either
-// commits before (ENOTFOUND here) or after (the batch goes with it). The
-// bumped count is checked against the cap in the same transaction, which
-// rolls back with nothing written when it is over.
-func (db *DB) CreateMessages(ctx context.Context, tenantID, conversationID convstore.ID, batch []*convstore.MessageCreate) ([]*convstore.Message, error) {
-	if err := convstore.ValidateMessageBatch("messages", batch, true); err != nil {
-		return nil, err
-	}
-	var out []*convstore.Message
-	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		var count int
-		err := tx.QueryRowContext(ctx, `UPDATE conversations SET message_count = message_count + ?, updated_at = ?
-			WHERE tenant_id = ? AND id = ? RETURNING message_count`,
-			len(batch), micros(now), idArg(tenantID), idArg(conversationID)).Scan(&count)
+	defer rows.Close()
+	for rows.Next() {
+		var end int
+		m, err := scanMessage(rows, &end)
 		if err != nil {
-			return notFound(err, "conversation")
+			return nil, o.db.translate(err)
 		}
-		if count > db.maxMsg {
-			return convstore.MessageCapError(db.maxMsg)
+		e := out[m.ConversationID]
+		if e == nil {
+			e = &driver.MessageEnds{}
+			out[m.ConversationID] = e
 		}
-		out, err = insertMessages(ctx, tx, now, tenantID, conversationID, batch)
-		return err
-	})
-	if err != nil {
-		return nil, err
+		if end == 0 {
+			e.First = append(e.First, m)
+		} else {
+			e.Last = append(e.Last, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, o.db.translate(err)
+	}
+	for _, e := range out {
+		slices.Reverse(e.Last) // read newest first
 	}
 	return out, nil
 }
 
-// insertMessages inserts a validated batch. IDs are drawn here, inside the
-// write transaction, so they increase in commit order.
-func insertMessages(ctx context.Context, tx *sql.Tx, now time.Time, tenantID, conversationID convstore.ID, batch []*convstore.MessageCreate) ([]*convstore.Message, error) {
-	if len(batch) == 0 {
-		return []*convstore.Message{}, nil
-	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO messages
-		(id, tenant_id, conversation_id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer st.Close()
-	out := make([]*convstore.Message, len(batch))
-	for i, c := range batch {
-		m := &convstore.Message{
-			ID:             convstore.NewID(),
-			ConversationID: conversationID,
-			Role:           c.Role,
-			Content:        c.Content,
-			Parts:          copyJSON(c.Parts),
-			AuthorName:     c.AuthorName,
-			StartOffset:    copyDuration(c.StartOffset),
-			EndOffset:      copyDuration(c.EndOffset),
-			Metadata:       copyMeta(c.Metadata),
-			CreatedAt:      now,
-		}
+func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertManyParams) error {
+	for _, m := range p.Messages {
 		meta, err := metaArg(m.Metadata)
 		if err != nil {
-			return nil, err
-		}
-		if _, err := st.ExecContext(ctx, idArg(m.ID), idArg(tenantID), idArg(conversationID), string(m.Role), m.Content,
-			jsonArg(m.Parts), m.AuthorName, durationArg(m.StartOffset), durationArg(m.EndOffset), meta, micros(now)); err != nil {
-			return nil, translate(err)
-		}
-		out[i] = m
-	}
-	return out, nil
-}
-
-func copyDuration(d *time.Duration) *time.Duration {
-	if d == nil {
-		return nil
-	}
-	v := *d
-	return &v
-}
-
-// DeleteMessage deletes one message, decrements the conversation's count and
-// writes an AuditEntry, in one transaction.
-func (db *DB) DeleteMessage(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
-	return db.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`,
-			idArg(tenantID), idArg(conversationID), idArg(id))
-		if err := affectedOne(res, err, "message"); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE conversations SET message_count = message_count - 1, updated_at = ?
-			WHERE tenant_id = ? AND id = ?`, micros(now), idArg(tenantID), idArg(conversationID))
-		if err != nil {
-			return translate(err)
+		if _, err := o.run.exec(ctx, qMessageInsert, idArg(m.ID), idArg(p.TenantID), idArg(p.ConversationID), string(m.Role),
+			m.Content, jsonArg(m.Parts), m.AuthorName, durationArg(m.StartOffset), durationArg(m.EndOffset), meta,
+			micros(m.CreatedAt)); err != nil {
+			return o.db.translate(err)
 		}
-		return insertAudit(ctx, tx, now, tenantID, convstore.AuditMessageDelete, conversationID, id, p)
-	})
-}
-
-// conversationExists returns ENOTFOUND unless the tenant's conversation
-// exists in tx's snapshot.
-func conversationExists(ctx context.Context, tx *sql.Tx, tenantID, id convstore.ID) error {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`,
-		idArg(tenantID), idArg(id)).Scan(&one)
-	return notFound(err, "conversation")
-}
-
-// affectedOne turns an Exec result that matched no row into ENOTFOUND.
-func affectedOne(res sql.Result, err error, kind string) error {
-	n, err := rowsAffected(res, err)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return convstore.NotFound(kind)
 	}
 	return nil
+}
+
+func (o *ops) MessageDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error {
+	res, err := o.run.exec(ctx, qMessageDelete, idArg(tenantID), idArg(conversationID), idArg(id))
+	return o.db.affectedOne(res, err, "message")
 }

@@ -38,15 +38,15 @@ func (b *blockingBlobs) Delete(ctx context.Context, key string) error {
 func TestDeleteAnswersBeforeBlobRemoval(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	_, fsBlobs := openTest(t, filepath.Join(dir, "plain"), nil)
+	_, _, fsBlobs := openTest(t, filepath.Join(dir, "plain"), nil)
 	blocking := newBlockingBlobs(fsBlobs)
-	db, _ := openTest(t, dir, blocking)
-	tenant := mustTenant(t, db)
-	conv := mustConversation(t, db, tenant.ID, nil)
-	mustPut(t, db, tenant.ID, conv.ID, "call.wav", "audio bytes")
-	mustPut(t, db, tenant.ID, conv.ID, "doc.txt", "text bytes")
+	svc, db, _ := openTest(t, dir, blocking)
+	tenant := mustTenant(t, svc)
+	conv := mustConversation(t, svc, tenant.ID, nil)
+	mustPut(t, svc, tenant.ID, conv.ID, "call.wav", "audio bytes")
+	mustPut(t, svc, tenant.ID, conv.ID, "doc.txt", "text bytes")
 
-	d, err := db.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{})
+	d, err := svc.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{})
 	if err != nil || d.Attachments != 2 {
 		t.Fatalf("DeleteConversation = %+v, %v", d, err)
 	}
@@ -58,7 +58,7 @@ func TestDeleteAnswersBeforeBlobRemoval(t *testing.T) {
 		t.Fatalf("%d removals queued while blocked, want 2", n)
 	}
 	close(blocking.release)
-	if err := db.WaitBlobRemovals(ctx); err != nil {
+	if err := svc.WaitBlobRemovals(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := blobCount(t, fsBlobs); n != 0 {
@@ -74,23 +74,23 @@ func TestDeleteAnswersBeforeBlobRemoval(t *testing.T) {
 func TestCloseStopsBlockedRemoval(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	_, fsBlobs := openTest(t, filepath.Join(dir, "plain"), nil)
+	_, _, fsBlobs := openTest(t, filepath.Join(dir, "plain"), nil)
 	blocking := newBlockingBlobs(fsBlobs)
-	db, _ := openTest(t, dir, blocking)
-	tenant := mustTenant(t, db)
-	conv := mustConversation(t, db, tenant.ID, nil)
-	mustPut(t, db, tenant.ID, conv.ID, "a", "bytes")
-	if err := db.DeleteAttachment(ctx, tenant.ID, conv.ID, "a", convstore.DeleteParams{}); err != nil {
+	svc, _, _ := openTest(t, dir, blocking)
+	tenant := mustTenant(t, svc)
+	conv := mustConversation(t, svc, tenant.ID, nil)
+	mustPut(t, svc, tenant.ID, conv.ID, "a", "bytes")
+	if err := svc.DeleteAttachment(ctx, tenant.ID, conv.ID, "a", convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
 	<-blocking.entered
-	if err := db.Close(); err != nil {
+	if err := svc.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if n := blobCount(t, fsBlobs); n != 1 {
 		t.Fatalf("%d blobs after Close, want the blocked one", n)
 	}
-	db, _ = openTest(t, dir, fsBlobs)
+	_, db, _ := openTest(t, dir, fsBlobs)
 	if n := blobCount(t, fsBlobs); n != 0 {
 		t.Errorf("%d blobs after reopening, want 0", n)
 	}
@@ -102,8 +102,8 @@ func TestCloseStopsBlockedRemoval(t *testing.T) {
 // Open removes the temporary files of uploads a killed process left.
 func TestOpenRemovesPartialUploads(t *testing.T) {
 	dir := t.TempDir()
-	db, fsBlobs := openTest(t, dir, nil)
-	db.Close()
+	svc, _, fsBlobs := openTest(t, dir, nil)
+	svc.Close()
 	shard := filepath.Join(fsBlobs.Root(), "ab", "cd")
 	if err := os.MkdirAll(shard, 0o700); err != nil {
 		t.Fatal(err)
@@ -122,11 +122,11 @@ func TestOpenRemovesPartialUploads(t *testing.T) {
 // private to their owner, and so are the directories Open creates.
 func TestDataFileModes(t *testing.T) {
 	dir := t.TempDir()
-	db, fsBlobs := openTest(t, dir, nil)
-	tenant := mustTenant(t, db)
-	conv := mustConversation(t, db, tenant.ID, []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hello"}})
-	mustPut(t, db, tenant.ID, conv.ID, "a.txt", "attachment bytes")
-	if _, err := db.FindConversationByID(context.Background(), tenant.ID, conv.ID); err != nil {
+	svc, _, fsBlobs := openTest(t, dir, nil)
+	tenant := mustTenant(t, svc)
+	conv := mustConversation(t, svc, tenant.ID, []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hello"}})
+	mustPut(t, svc, tenant.ID, conv.ID, "a.txt", "attachment bytes")
+	if _, err := svc.FindConversationByID(context.Background(), tenant.ID, conv.ID); err != nil {
 		t.Fatal(err)
 	}
 	dbDir := filepath.Join(dir, "db")

@@ -7,8 +7,8 @@ import (
 )
 
 // dataTables are the tables holding tenant data, the same as the
-// PostgreSQL engine's. blob_removals (a work queue) and goose_db_version
-// are not tenant data.
+// PostgreSQL driver's (pgtest counts them). blob_removals (a work queue)
+// and goose_db_version are not tenant data.
 var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
 
 // conversationTables maps the tables whose rows belong to a conversation
@@ -23,15 +23,14 @@ var conversationTables = map[string]string{
 }
 
 // RowCounts returns the number of rows of every table holding tenant data
-// (all tenants), keyed by table name, as the PostgreSQL engine counts
-// them. It is for the conformance suite and for operators checking a
-// store.
+// (all tenants), keyed by table name, as pgtest counts PostgreSQL's. It
+// is for the conformance suites and for operators checking a store.
 func (db *DB) RowCounts(ctx context.Context) (map[string]int, error) {
 	out := make(map[string]int, len(dataTables))
 	for _, table := range dataTables {
 		var n int
 		if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-			return nil, translate(err)
+			return nil, db.translate(err)
 		}
 		out[table] = n
 	}
@@ -40,18 +39,15 @@ func (db *DB) RowCounts(ctx context.Context) (map[string]int, error) {
 
 // ConversationRows returns, per table, how many rows belong to the
 // conversation (of any tenant); after a delete every count is zero. It is
-// for the conformance suite and for operators verifying an erasure.
+// for the conformance suites and for operators verifying an erasure.
 func (db *DB) ConversationRows(ctx context.Context, id convstore.ID) (map[string]int, error) {
 	out := make(map[string]int, len(conversationTables))
 	for table, column := range conversationTables {
 		var n int
 		if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+column+` = ?`, idArg(id)).Scan(&n); err != nil {
-			return nil, translate(err)
+			return nil, db.translate(err)
 		}
 		out[table] = n
 	}
 	return out, nil
 }
-
-// Blobs returns the blob store the engine writes attachment bytes to.
-func (db *DB) Blobs() convstore.BlobStore { return db.blobs }

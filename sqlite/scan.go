@@ -70,6 +70,14 @@ func (s nullTimeScan) Scan(v any) error {
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
+// nullMicros stores an optional time, NULL when nil.
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
 // metaArg stores metadata as a JSON object, NULL when empty.
 func metaArg(m convstore.Metadata) (any, error) {
 	if len(m) == 0 {
@@ -105,32 +113,12 @@ func (s metaScan) Scan(v any) error {
 	return nil
 }
 
-// copyMeta returns a copy of m, nil when empty, as metaScan would read it.
-func copyMeta(m convstore.Metadata) convstore.Metadata {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(convstore.Metadata, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // jsonArg stores a raw JSON value as TEXT, NULL when empty.
 func jsonArg(raw json.RawMessage) any {
 	if len(raw) == 0 {
 		return nil
 	}
 	return string(raw)
-}
-
-// copyJSON returns a copy of raw, nil when empty.
-func copyJSON(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return nil
-	}
-	return append(json.RawMessage(nil), raw...)
 }
 
 // jsonScan reads a raw JSON value; NULL reads as nil.

@@ -2,38 +2,72 @@ package sqlite
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
-	"github.com/convstore/convstore/storetest"
+	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/driver/drivertest"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, newHarness)
+func TestService(t *testing.T) {
+	servicetest.Run(t, servicetest.ServiceHarness(newDatabase))
 }
 
-// newHarness opens a fresh store in a temporary directory.
-func newHarness(t testing.TB) *storetest.Harness {
-	db, _ := openTest(t, t.TempDir(), nil)
-	return harnessFor(db)
-}
-
-// openWithOptions opens a fresh store in a temporary directory with the
-// suite's options.
-func openWithOptions(tb testing.TB, o storetest.StoreOptions) convstore.Store {
-	tb.Helper()
-	dir := tb.TempDir()
-	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db, err := Open(context.Background(), filepath.Join(dir, "db", "convstore.db"), Options{
-		Blobs: blobs, Logger: testLogger(tb), MaxConversationMessages: o.MaxConversationMessages,
+func TestDriver(t *testing.T) {
+	drivertest.Run(t, func(tb testing.TB) *drivertest.Harness {
+		db := newDatabase(tb)
+		return &drivertest.Harness{Driver: db.Open(tb), RowCounts: db.RowCounts, SingleWriter: true, Close: true}
 	})
+}
+
+// newDatabase creates a database file and a blob directory in a
+// temporary directory.
+func newDatabase(tb testing.TB) *servicetest.Database {
+	return databaseIn(tb, tb.TempDir(), nil)
+}
+
+// databaseIn is the database at dir/db/convstore.db with blobs under
+// dir/blobs, or in the given blob store.
+func databaseIn(tb testing.TB, dir string, blobs convstore.BlobStore) *servicetest.Database {
+	tb.Helper()
+	if blobs == nil {
+		fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		blobs = fs
+	}
+	path := filepath.Join(dir, "db", "convstore.db")
+	// A reader of its own, for the counts: the drivers under test may be
+	// closed before the suite counts.
+	var counter *DB
+	count := func(tb testing.TB) *DB {
+		if counter == nil {
+			counter = openDriver(tb, path)
+		}
+		return counter
+	}
+	return &servicetest.Database{
+		Open:  func(tb testing.TB) driver.Driver { return openDriver(tb, path) },
+		Blobs: blobs,
+		RowCounts: func(ctx context.Context) (map[string]int, error) {
+			return count(tb).RowCounts(ctx)
+		},
+		ConversationRows: func(ctx context.Context, id convstore.ID) (map[string]int, error) {
+			return count(tb).ConversationRows(ctx, id)
+		},
+	}
+}
+
+// openDriver opens the driver at path, closed at the end of the test (a
+// service over it closes it earlier; closing twice is harmless).
+func openDriver(tb testing.TB, path string) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), path, Options{Logger: servicetest.Logger(tb)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -41,21 +75,10 @@ func openWithOptions(tb testing.TB, o storetest.StoreOptions) convstore.Store {
 	return db
 }
 
-func harnessFor(db *DB) *storetest.Harness {
-	return &storetest.Harness{
-		Store:             db,
-		Blobs:             db.Blobs(),
-		NewStore:          openWithOptions,
-		SweepAccessTokens: db.SweepAccessTokens,
-		WaitBlobRemovals:  db.WaitBlobRemovals,
-		RowCounts:         db.RowCounts,
-		ConversationRows:  db.ConversationRows,
-	}
-}
-
-// openTest opens a store at dir/db/convstore.db with blobs under dir/blobs
-// (or the given blob store), closed at the end of the test.
-func openTest(tb testing.TB, dir string, blobs convstore.BlobStore) (*DB, *blob.FS) {
+// openTest opens a service over a fresh driver at dir/db/convstore.db
+// with blobs under dir/blobs (or the given blob store), closed at the end
+// of the test, and returns it with its driver and the file blob store.
+func openTest(tb testing.TB, dir string, blobs convstore.BlobStore) (*service.Service, *DB, *blob.FS) {
 	tb.Helper()
 	fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
@@ -64,22 +87,8 @@ func openTest(tb testing.TB, dir string, blobs convstore.BlobStore) (*DB, *blob.
 	if blobs == nil {
 		blobs = fs
 	}
-	db, err := Open(context.Background(), filepath.Join(dir, "db", "convstore.db"), Options{Blobs: blobs, Logger: testLogger(tb)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db, fs
-}
-
-// testLogger sends the store's logs to the test log.
-func testLogger(tb testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tbWriter struct{ tb testing.TB }
-
-func (w tbWriter) Write(p []byte) (int, error) {
-	w.tb.Log(strings.TrimSuffix(string(p), "\n"))
-	return len(p), nil
+	db := openDriver(tb, filepath.Join(dir, "db", "convstore.db"))
+	svc := service.New(db, blobs, service.Options{Logger: servicetest.Logger(tb), SweepOrphansAtStart: true})
+	tb.Cleanup(func() { svc.Close() })
+	return svc, db, fs
 }

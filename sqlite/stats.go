@@ -1,25 +1,14 @@
 package sqlite
 
 import (
-	"context"
 	"sync/atomic"
 	"time"
 )
 
-// BlobRemovalQueue returns how many blob removals are queued and how many
-// of them are due now (a due count that stays up means removals keep
-// failing). It only reads, for metrics.
-func (db *DB) BlobRemovalQueue(ctx context.Context) (due, total int64, err error) {
-	err = db.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(due_at <= ?), 0) FROM blob_removals`,
-		micros(now())).Scan(&total, &due)
-	return due, total, translate(err)
-}
-
 // ObserveWriterWait makes fn receive, for every write, how long it waited
 // before the single writer took it up (queued behind the commit under way):
 // the queueing that the one-writer design trades for never seeing
-// SQLITE_BUSY. fn must
-// be fast; nil stops the reports.
+// SQLITE_BUSY. fn must be fast; nil stops the reports.
 func (db *DB) ObserveWriterWait(fn func(time.Duration)) {
 	if fn == nil {
 		db.writerWait.fn.Store(nil)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -13,113 +12,89 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	"github.com/convstore/convstore/client"
 )
 
 func attachmentsCommand() *command {
-	return &command{
-		name:    "attachments",
-		summary: "Upload, download, list and delete a conversation's attachments (recordings, files).",
-		subs: []*command{
-			{name: "put", summary: "Upload a file as an attachment, replacing one of the same name.", run: attachmentsPut},
-			{name: "get", summary: "Download an attachment's bytes.", run: attachmentsGet},
-			{name: "list", summary: "List a conversation's attachments.", run: attachmentsList},
-			{name: "delete", summary: "Delete an attachment's record and bytes for good.", run: attachmentsDelete},
-		},
-	}
+	return group("attachments", "Upload, download, list and delete a conversation's attachments (recordings, files).",
+		&leaf{name: "put", summary: "Upload a file as an attachment, replacing one of the same name.",
+			help: "Upload FILE (\"-\" for standard input) as attachment NAME. The content type defaults\nto the one of FILE's extension, else application/octet-stream.",
+			args: []string{"CONVERSATION_ID", "NAME", "FILE"}, timeout: noTimeout, flags: attachmentsPut},
+		&leaf{name: "get", summary: "Download an attachment's bytes.",
+			help: "Download an attachment. Without --output the bytes go to standard output; with it\nthey go to the file and the record is printed. The SHA-256 is checked when the\nserver sends it.",
+			args: []string{"CONVERSATION_ID", "NAME"}, timeout: noTimeout, flags: attachmentsGet},
+		&leaf{name: "list", summary: "List a conversation's attachments.", help: "List a conversation's attachments, oldest first.",
+			args: []string{"CONVERSATION_ID"}, flags: attachmentsList},
+		&leaf{name: "delete", summary: "Delete an attachment's record and bytes for good.", args: []string{"CONVERSATION_ID", "NAME"}, run: attachmentsDelete},
+	)
 }
 
-func attachmentsPut(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSetTimeout(env, "attachments put CONVERSATION_ID NAME FILE [flags]",
-		"Upload FILE (\"-\" for standard input) as attachment NAME. The content type defaults\nto the one of FILE's extension, else application/octet-stream.", 0)
+func attachmentsPut(fs *flagSet) func(x *call) (clientCall, error) {
 	var contentType string
 	fs.StringVar(&contentType, "content-type", "", "the attachment's media `type`, e.g. audio/wav")
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
+	return func(x *call) (clientCall, error) {
+		return func(x *call, c *client.Client) error {
+			name, file := x.args[1], x.args[2]
+			var body io.Reader
+			if file == "-" {
+				body = x.env.Stdin
+			} else {
+				f, err := os.Open(file)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				body = f
+				if contentType == "" {
+					contentType = mime.TypeByExtension(filepath.Ext(file))
+				}
+			}
+			if contentType == "" {
+				contentType = mime.TypeByExtension(filepath.Ext(name))
+			}
+			a, err := c.PutAttachment(x.ctx, convstore.ID{}, x.ids[0], &convstore.AttachmentPut{Name: name, ContentType: contentType, Body: body})
+			if err != nil {
+				return err
+			}
+			return printAttachment(x, a)
+		}, nil
 	}
-	if err := fs.wantArgs(pos, "CONVERSATION_ID", "NAME", "FILE"); err != nil {
-		return err
-	}
-	convID, err := parseArgID(fs, convstore.PrefixConversation, "conversation id", pos[0])
-	if err != nil {
-		return err
-	}
-	name, file := pos[1], pos[2]
-	var body io.Reader
-	if file == "-" {
-		body = env.Stdin
-	} else {
-		f, err := os.Open(file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		body = f
-		if contentType == "" {
-			contentType = mime.TypeByExtension(filepath.Ext(file))
-		}
-	}
-	if contentType == "" {
-		contentType = mime.TypeByExtension(filepath.Ext(name))
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	a, err := c.PutAttachment(ctx, convstore.ID{}, convID, &convstore.AttachmentPut{Name: name, ContentType: contentType, Body: body})
-	if err != nil {
-		return err
-	}
-	return printAttachment(env.Stdout, a, cf.json)
 }
 
-func attachmentsGet(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSetTimeout(env, "attachments get CONVERSATION_ID NAME [flags]",
-		"Download an attachment. Without --output the bytes go to standard output; with it\nthey go to the file and the record is printed. The SHA-256 is checked when the\nserver sends it.", 0)
+func attachmentsGet(fs *flagSet) func(x *call) (clientCall, error) {
 	var output string
 	fs.StringVar(&output, "output", "", "write the bytes to `file` instead of standard output")
 	fs.StringVar(&output, "o", "", "short for --output")
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
+	return func(x *call) (clientCall, error) {
+		return func(x *call, c *client.Client) error {
+			a, rc, err := c.OpenAttachment(x.ctx, convstore.ID{}, x.ids[0], x.args[1])
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			if output == "" {
+				return copyChecked(x.env.Stdout, rc, a)
+			}
+			// Write next to the target and rename, so that a failed
+			// download leaves no truncated file behind.
+			tmp, err := os.CreateTemp(filepath.Dir(output), "."+filepath.Base(output)+".*")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(tmp.Name())
+			if err := copyChecked(tmp, rc, a); err != nil {
+				tmp.Close()
+				return err
+			}
+			if err := tmp.Close(); err != nil {
+				return err
+			}
+			if err := os.Rename(tmp.Name(), output); err != nil {
+				return err
+			}
+			return printAttachment(x, a)
+		}, nil
 	}
-	if err := fs.wantArgs(pos, "CONVERSATION_ID", "NAME"); err != nil {
-		return err
-	}
-	convID, err := parseArgID(fs, convstore.PrefixConversation, "conversation id", pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	a, rc, err := c.OpenAttachment(ctx, convstore.ID{}, convID, pos[1])
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if output == "" {
-		return copyChecked(env.Stdout, rc, a)
-	}
-	// Write next to the target and rename, so that a failed download
-	// leaves no truncated file behind.
-	tmp, err := os.CreateTemp(filepath.Dir(output), "."+filepath.Base(output)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := copyChecked(tmp, rc, a); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), output); err != nil {
-		return err
-	}
-	return printAttachment(env.Stdout, a, cf.json)
 }
 
 // copyChecked copies the body and checks its size and SHA-256 against the
@@ -141,77 +116,40 @@ func copyChecked(w io.Writer, r io.Reader, a *convstore.Attachment) error {
 	return nil
 }
 
-func attachmentsList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "attachments list CONVERSATION_ID [flags]", "List a conversation's attachments, oldest first.")
+func attachmentsList(fs *flagSet) func(x *call) (clientCall, error) {
 	var pf pageFlags
 	pf.register(fs)
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
-	}
-	if err := fs.wantArgs(pos, "CONVERSATION_ID"); err != nil {
-		return err
-	}
-	convID, err := parseArgID(fs, convstore.PrefixConversation, "conversation id", pos[0])
-	if err != nil {
-		return err
-	}
-	var f convstore.AttachmentFilter
-	if f.PageFilter, err = pf.filter(fs, convstore.PrefixAttachment); err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	atts, more, err := c.FindAttachments(ctx, convstore.ID{}, convID, f)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		ws := make([]api.Attachment, len(atts))
-		for i, a := range atts {
-			ws[i] = api.FromAttachment(a)
+	return func(x *call) (clientCall, error) {
+		var f convstore.AttachmentFilter
+		var err error
+		if f.PageFilter, err = pf.filter(fs, convstore.PrefixAttachment); err != nil {
+			return nil, err
 		}
-		return writeJSON(env.Stdout, wireList(ws, func(a api.Attachment) string { return a.ID }, more))
+		return func(x *call, c *client.Client) error {
+			atts, more, err := c.FindAttachments(x.ctx, convstore.ID{}, x.ids[0], f)
+			if err != nil {
+				return err
+			}
+			return printList(x, atts, more, api.FromAttachment, func(a api.Attachment) string { return a.ID },
+				[]string{"ID", "NAME", "CONTENT TYPE", "SIZE", "SHA256", "CREATED"}, func(a *convstore.Attachment) []string {
+					return []string{a.ID.Format(convstore.PrefixAttachment), a.Name, a.ContentType, strconv.FormatInt(a.Size, 10),
+						truncate(a.SHA256, 17), fmtTime(a.CreatedAt)}
+				})
+		}, nil
 	}
-	t := newTable(env.Stdout, "ID", "NAME", "CONTENT TYPE", "SIZE", "SHA256", "CREATED")
-	last := ""
-	for _, a := range atts {
-		last = a.ID.Format(convstore.PrefixAttachment)
-		t.row(last, a.Name, a.ContentType, strconv.FormatInt(a.Size, 10), truncate(a.SHA256, 17), fmtTime(a.CreatedAt))
-	}
-	return t.flush(env.Stdout, more, last)
 }
 
-func attachmentsDelete(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "attachments delete CONVERSATION_ID NAME [flags]", "Delete an attachment's record and bytes for good.")
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
+func attachmentsDelete(x *call, c *client.Client) error {
+	convID, name := x.ids[0], x.args[1]
+	if err := c.DeleteAttachment(x.ctx, convstore.ID{}, convID, name, convstore.DeleteParams{}); err != nil {
 		return err
 	}
-	if err := fs.wantArgs(pos, "CONVERSATION_ID", "NAME"); err != nil {
+	wire := attachmentDeletedJSON{Object: api.ObjectAttachmentDeleted, ConversationID: convID.Format(convstore.PrefixConversation),
+		Name: name, Deleted: true}
+	return x.print(wire, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "deleted attachment %s of %s\n", termSafe(name), convID.Format(convstore.PrefixConversation))
 		return err
-	}
-	convID, err := parseArgID(fs, convstore.PrefixConversation, "conversation id", pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	if err := c.DeleteAttachment(ctx, convstore.ID{}, convID, pos[1], convstore.DeleteParams{}); err != nil {
-		return err
-	}
-	if cf.json {
-		return writeJSON(env.Stdout, attachmentDeletedJSON{
-			Object: api.ObjectAttachmentDeleted, ConversationID: convID.Format(convstore.PrefixConversation),
-			Name: pos[1], Deleted: true,
-		})
-	}
-	_, err = fmt.Fprintf(env.Stdout, "deleted attachment %s of %s\n", termSafe(pos[1]), convID.Format(convstore.PrefixConversation))
-	return err
+	})
 }
 
 // attachmentDeletedJSON is the --json output of attachments delete. The
@@ -225,17 +163,16 @@ type attachmentDeletedJSON struct {
 }
 
 // printAttachment writes one attachment record as fields or wire JSON.
-func printAttachment(w io.Writer, a *convstore.Attachment, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, api.FromAttachment(a))
-	}
-	return fields(w,
-		"id", fmtOptID(a.ID, convstore.PrefixAttachment),
-		"conversation_id", a.ConversationID.Format(convstore.PrefixConversation),
-		"name", a.Name,
-		"content_type", a.ContentType,
-		"size", strconv.FormatInt(a.Size, 10),
-		"sha256", orDash(a.SHA256),
-		"created_at", fmtTime(a.CreatedAt),
-	)
+func printAttachment(x *call, a *convstore.Attachment) error {
+	return x.print(api.FromAttachment(a), func(w io.Writer) error {
+		return fields(w,
+			"id", fmtOptID(a.ID, convstore.PrefixAttachment),
+			"conversation_id", a.ConversationID.Format(convstore.PrefixConversation),
+			"name", a.Name,
+			"content_type", a.ContentType,
+			"size", strconv.FormatInt(a.Size, 10),
+			"sha256", orDash(a.SHA256),
+			"created_at", fmtTime(a.CreatedAt),
+		)
+	})
 }

@@ -50,15 +50,9 @@ func (cf *clientFlags) client(fs *flagSet) (*client.Client, error) {
 		client.WithUserAgent("convstore-cli/1")), nil
 }
 
-// newClientFlagSet returns a flag set with the client flags registered.
-func newClientFlagSet(env *Env, usageLine, summary string) (*flagSet, *clientFlags) {
-	return newClientFlagSetTimeout(env, usageLine, summary, defaultTimeout)
-}
-
-// newClientFlagSetTimeout is newClientFlagSet with another default
-// --timeout: uploads and downloads of large attachments take as long as
-// they take (0: no timeout).
-func newClientFlagSetTimeout(env *Env, usageLine, summary string, timeout time.Duration) (*flagSet, *clientFlags) {
+// newClientFlagSet returns a flag set with the client flags registered and
+// timeout as the default --timeout (0: none).
+func newClientFlagSet(env *Env, usageLine, summary string, timeout time.Duration) (*flagSet, *clientFlags) {
 	fs := newFlagSet(usageLine, "convstore "+usageLine, summary, env.Stderr)
 	cf := &clientFlags{timeout: timeout}
 	cf.register(fs)

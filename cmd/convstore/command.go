@@ -58,6 +58,7 @@ func root() *command {
 			auditCommand(),
 			keysCommand(),
 			tenantsCommand(),
+			forensicCommand(),
 			{name: "help", summary: "Show help for a command: convstore help [COMMAND [SUBCOMMAND]]."},
 		},
 	}

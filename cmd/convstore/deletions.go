@@ -1,108 +1,66 @@
 package main
 
 import (
-	"context"
 	"io"
 	"strconv"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	"github.com/convstore/convstore/client"
 )
 
 func deletionsCommand() *command {
-	return &command{
-		name:    "deletions",
-		summary: "List and show deletion receipts: proof of what was deleted, without content.",
-		subs: []*command{
-			{name: "list", summary: "List deletion receipts, newest first.", run: deletionsList},
-			{name: "get", summary: "Show one deletion receipt.", run: deletionsGet},
-		},
-	}
+	return group("deletions", "List and show deletion receipts: proof of what was deleted, without content.",
+		&leaf{name: "list", summary: "List deletion receipts, newest first.", flags: deletionsList},
+		&leaf{name: "get", summary: "Show one deletion receipt.", args: []string{"DELETION_ID"}, run: deletionsGet},
+	)
 }
 
 func auditCommand() *command {
-	return &command{
-		name:    "audit",
-		summary: "Read the audit log of destructive and administrative actions.",
-		subs: []*command{
-			{name: "list", summary: "List audit entries, newest first.", run: auditList},
-		},
-	}
+	return group("audit", "Read the audit log of destructive and administrative actions.",
+		&leaf{name: "list", summary: "List audit entries, newest first.",
+			help: "List audit entries of destructive and administrative actions, newest first.", flags: auditList},
+	)
 }
 
-func deletionsList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "deletions list [flags]", "List deletion receipts, newest first.")
+func deletionsList(fs *flagSet) func(x *call) (clientCall, error) {
 	var pf pageFlags
 	pf.register(fs)
 	var convID string
 	fs.StringVar(&convID, "conversation-id", "", "only the receipt of this conversation `id`")
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
-	}
-	if err := fs.wantArgs(pos); err != nil {
-		return err
-	}
-	var f convstore.DeletionFilter
-	if convID != "" {
-		if f.ConversationID, err = parseArgID(fs, convstore.PrefixConversation, "--conversation-id", convID); err != nil {
-			return err
+	return func(x *call) (clientCall, error) {
+		var f convstore.DeletionFilter
+		var err error
+		if convID != "" {
+			if f.ConversationID, err = parseArgID(fs, convstore.PrefixConversation, "--conversation-id", convID); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if f.PageFilter, err = pf.filter(fs, convstore.PrefixDeletion); err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	dels, more, err := c.FindDeletions(ctx, convstore.ID{}, f)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		ws := make([]api.Deletion, len(dels))
-		for i, d := range dels {
-			ws[i] = api.FromDeletion(d)
+		if f.PageFilter, err = pf.filter(fs, convstore.PrefixDeletion); err != nil {
+			return nil, err
 		}
-		return writeJSON(env.Stdout, wireList(ws, func(d api.Deletion) string { return d.ID }, more))
+		return func(x *call, c *client.Client) error {
+			dels, more, err := c.FindDeletions(x.ctx, convstore.ID{}, f)
+			if err != nil {
+				return err
+			}
+			return printList(x, dels, more, api.FromDeletion, func(d api.Deletion) string { return d.ID },
+				[]string{"ID", "CONVERSATION", "MESSAGES", "ARTIFACTS", "ATTACHMENTS", "BYTES", "BY", "DOOR", "DELETED"},
+				func(d *convstore.Deletion) []string {
+					return []string{d.ID.Format(convstore.PrefixDeletion), d.ConversationID.Format(convstore.PrefixConversation),
+						itoa(d.Messages), itoa(d.Artifacts), itoa(d.Attachments), strconv.FormatInt(d.AttachmentBytes, 10),
+						fmtOptID(d.ActorKeyID, convstore.PrefixKey), orDash(d.Door), fmtTime(d.CreatedAt)}
+				})
+		}, nil
 	}
-	t := newTable(env.Stdout, "ID", "CONVERSATION", "MESSAGES", "ARTIFACTS", "ATTACHMENTS", "BYTES", "BY", "DOOR", "DELETED")
-	last := ""
-	for _, d := range dels {
-		last = d.ID.Format(convstore.PrefixDeletion)
-		t.row(last, d.ConversationID.Format(convstore.PrefixConversation), itoa(d.Messages), itoa(d.Artifacts),
-			itoa(d.Attachments), strconv.FormatInt(d.AttachmentBytes, 10), fmtOptID(d.ActorKeyID, convstore.PrefixKey),
-			orDash(d.Door), fmtTime(d.CreatedAt))
-	}
-	return t.flush(env.Stdout, more, last)
 }
 
-func deletionsGet(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "deletions get DELETION_ID [flags]", "Show one deletion receipt.")
-	pos, err := fs.parse(args, env.Getenv)
+func deletionsGet(x *call, c *client.Client) error {
+	d, err := c.FindDeletionByID(x.ctx, convstore.ID{}, x.ids[0])
 	if err != nil {
 		return err
 	}
-	if err := fs.wantArgs(pos, "DELETION_ID"); err != nil {
-		return err
-	}
-	id, err := parseArgID(fs, convstore.PrefixDeletion, "deletion id", pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	d, err := c.FindDeletionByID(ctx, convstore.ID{}, id)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return writeJSON(env.Stdout, api.FromDeletion(d))
-	}
-	return printDeletionFields(env.Stdout, d)
+	return x.print(api.FromDeletion(d), func(w io.Writer) error { return printDeletionFields(w, d) })
 }
 
 // printDeletionFields writes a receipt as fields.
@@ -123,42 +81,26 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 	)
 }
 
-func auditList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "audit list [flags]", "List audit entries of destructive and administrative actions, newest first.")
+func auditList(fs *flagSet) func(x *call) (clientCall, error) {
 	var pf pageFlags
 	pf.register(fs)
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
-	}
-	if err := fs.wantArgs(pos); err != nil {
-		return err
-	}
-	var f convstore.AuditFilter
-	if f.PageFilter, err = pf.filter(fs, convstore.PrefixAudit); err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	entries, more, err := c.FindAuditEntries(ctx, convstore.ID{}, f)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		ws := make([]api.AuditEntry, len(entries))
-		for i, e := range entries {
-			ws[i] = api.FromAuditEntry(e)
+	return func(x *call) (clientCall, error) {
+		var f convstore.AuditFilter
+		var err error
+		if f.PageFilter, err = pf.filter(fs, convstore.PrefixAudit); err != nil {
+			return nil, err
 		}
-		return writeJSON(env.Stdout, wireList(ws, func(e api.AuditEntry) string { return e.ID }, more))
+		return func(x *call, c *client.Client) error {
+			entries, more, err := c.FindAuditEntries(x.ctx, convstore.ID{}, f)
+			if err != nil {
+				return err
+			}
+			return printList(x, entries, more, api.FromAuditEntry, func(e api.AuditEntry) string { return e.ID },
+				[]string{"ID", "ACTION", "CONVERSATION", "TARGET", "BY", "DOOR", "AT"}, func(e *convstore.AuditEntry) []string {
+					w := api.FromAuditEntry(e) // renders the target with its action's prefix
+					return []string{w.ID, e.Action, fmtOptID(e.ConversationID, convstore.PrefixConversation), w.TargetID,
+						fmtOptID(e.ActorKeyID, convstore.PrefixKey), orDash(e.Door), fmtTime(e.CreatedAt)}
+				})
+		}, nil
 	}
-	t := newTable(env.Stdout, "ID", "ACTION", "CONVERSATION", "TARGET", "BY", "DOOR", "AT")
-	last := ""
-	for _, e := range entries {
-		w := api.FromAuditEntry(e) // renders the target with its action's prefix
-		last = w.ID
-		t.row(w.ID, e.Action, fmtOptID(e.ConversationID, convstore.PrefixConversation), w.TargetID, fmtOptID(e.ActorKeyID, convstore.PrefixKey), orDash(e.Door), fmtTime(e.CreatedAt))
-	}
-	return t.flush(env.Stdout, more, last)
 }

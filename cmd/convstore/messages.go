@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,20 +10,19 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
+	"github.com/convstore/convstore/client"
 	convhttp "github.com/convstore/convstore/http"
 )
 
 func messagesCommand() *command {
-	return &command{
-		name:    "messages",
-		summary: "Add, list, show and delete a conversation's messages.",
-		subs: []*command{
-			{name: "add", summary: "Append messages to a conversation.", run: messagesAdd},
-			{name: "list", summary: "List a conversation's messages, oldest first.", run: messagesList},
-			{name: "get", summary: "Show one message.", run: messagesGet},
-			{name: "delete", summary: "Delete one message for good.", run: messagesDelete},
-		},
-	}
+	return group("messages", "Add, list, show and delete a conversation's messages.",
+		&leaf{name: "add", summary: "Append messages to a conversation.",
+			help: "Append messages, given by --message role:content (repeatable) or --file, in one batch.",
+			args: []string{"CONVERSATION_ID"}, flags: messagesAdd},
+		&leaf{name: "list", summary: "List a conversation's messages, oldest first.", args: []string{"CONVERSATION_ID"}, flags: messagesList},
+		&leaf{name: "get", summary: "Show one message.", args: []string{"CONVERSATION_ID", "MESSAGE_ID"}, run: messagesGet},
+		&leaf{name: "delete", summary: "Delete one message for good.", args: []string{"CONVERSATION_ID", "MESSAGE_ID"}, run: messagesDelete},
+	)
 }
 
 // messageFlags are the ways to give messages on the command line.
@@ -114,171 +112,88 @@ func readMessagesFile(name string, stdin io.Reader) ([]*convstore.MessageCreate,
 	return out, nil
 }
 
-func messagesAdd(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "messages add CONVERSATION_ID [flags]",
-		"Append messages, given by --message role:content (repeatable) or --file, in one batch.")
+func messagesAdd(fs *flagSet) func(x *call) (clientCall, error) {
 	var mf messageFlags
 	mf.register(fs)
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
+	return func(x *call) (clientCall, error) {
+		batch, err := mf.messages(fs, x.env.Stdin)
+		if err != nil {
+			return nil, err
+		}
+		if len(batch) == 0 {
+			return nil, usageErrorf(fs, "no messages: pass --message role:content or --file")
+		}
+		return func(x *call, c *client.Client) error {
+			ms, err := c.CreateMessages(x.ctx, convstore.ID{}, x.ids[0], batch)
+			if err != nil {
+				return err
+			}
+			return printMessages(x, ms, false)
+		}, nil
 	}
-	if err := fs.wantArgs(pos, "CONVERSATION_ID"); err != nil {
-		return err
-	}
-	convID, err := parseArgID(fs, convstore.PrefixConversation, "conversation id", pos[0])
-	if err != nil {
-		return err
-	}
-	batch, err := mf.messages(fs, env.Stdin)
-	if err != nil {
-		return err
-	}
-	if len(batch) == 0 {
-		return usageErrorf(fs, "no messages: pass --message role:content or --file")
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	ms, err := c.CreateMessages(ctx, convstore.ID{}, convID, batch)
-	if err != nil {
-		return err
-	}
-	return printMessages(env.Stdout, ms, false, cf.json)
 }
 
-func messagesList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "messages list CONVERSATION_ID [flags]", "List a conversation's messages, oldest first.")
+func messagesList(fs *flagSet) func(x *call) (clientCall, error) {
 	var pf pageFlags
 	pf.register(fs)
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
+	return func(x *call) (clientCall, error) {
+		var f convstore.MessageFilter
+		var err error
+		if f.PageFilter, err = pf.filter(fs, convstore.PrefixMessage); err != nil {
+			return nil, err
+		}
+		return func(x *call, c *client.Client) error {
+			ms, more, err := c.FindMessages(x.ctx, convstore.ID{}, x.ids[0], f)
+			if err != nil {
+				return err
+			}
+			return printMessages(x, ms, more)
+		}, nil
 	}
-	if err := fs.wantArgs(pos, "CONVERSATION_ID"); err != nil {
-		return err
-	}
-	convID, err := parseArgID(fs, convstore.PrefixConversation, "conversation id", pos[0])
-	if err != nil {
-		return err
-	}
-	var f convstore.MessageFilter
-	if f.PageFilter, err = pf.filter(fs, convstore.PrefixMessage); err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	ms, more, err := c.FindMessages(ctx, convstore.ID{}, convID, f)
-	if err != nil {
-		return err
-	}
-	return printMessages(env.Stdout, ms, more, cf.json)
 }
 
-func messagesGet(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "messages get CONVERSATION_ID MESSAGE_ID [flags]", "Show one message.")
-	pos, err := fs.parse(args, env.Getenv)
+func messagesGet(x *call, c *client.Client) error {
+	m, err := c.FindMessageByID(x.ctx, convstore.ID{}, x.ids[0], x.ids[1])
 	if err != nil {
 		return err
 	}
-	convID, id, err := twoIDs(fs, pos, convstore.PrefixMessage, "MESSAGE_ID")
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	m, err := c.FindMessageByID(ctx, convstore.ID{}, convID, id)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return writeJSON(env.Stdout, api.FromMessage(m))
-	}
-	kv := []string{
-		"id", m.ID.Format(convstore.PrefixMessage),
-		"conversation_id", m.ConversationID.Format(convstore.PrefixConversation),
-		"role", string(m.Role),
-		"author_name", orDash(m.AuthorName),
-		"content", m.Content,
-	}
-	if len(m.Parts) > 0 {
-		kv = append(kv, "parts", string(m.Parts))
-	}
-	if m.StartOffset != nil {
-		kv = append(kv, "start_offset", m.StartOffset.String())
-	}
-	if m.EndOffset != nil {
-		kv = append(kv, "end_offset", m.EndOffset.String())
-	}
-	kv = append(kv, "metadata", fmtMetadata(m.Metadata), "created_at", fmtTime(m.CreatedAt))
-	return fields(env.Stdout, kv...)
+	return x.print(api.FromMessage(m), func(w io.Writer) error {
+		kv := []string{
+			"id", m.ID.Format(convstore.PrefixMessage),
+			"conversation_id", m.ConversationID.Format(convstore.PrefixConversation),
+			"role", string(m.Role),
+			"author_name", orDash(m.AuthorName),
+			"content", m.Content,
+		}
+		if len(m.Parts) > 0 {
+			kv = append(kv, "parts", string(m.Parts))
+		}
+		if m.StartOffset != nil {
+			kv = append(kv, "start_offset", m.StartOffset.String())
+		}
+		if m.EndOffset != nil {
+			kv = append(kv, "end_offset", m.EndOffset.String())
+		}
+		kv = append(kv, "metadata", fmtMetadata(m.Metadata), "created_at", fmtTime(m.CreatedAt))
+		return fields(w, kv...)
+	})
 }
 
-func messagesDelete(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "messages delete CONVERSATION_ID MESSAGE_ID [flags]", "Delete one message for good.")
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
+func messagesDelete(x *call, c *client.Client) error {
+	if err := c.DeleteMessage(x.ctx, convstore.ID{}, x.ids[0], x.ids[1], convstore.DeleteParams{}); err != nil {
 		return err
 	}
-	convID, id, err := twoIDs(fs, pos, convstore.PrefixMessage, "MESSAGE_ID")
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(fs)
-	if err != nil {
-		return err
-	}
-	if err := c.DeleteMessage(ctx, convstore.ID{}, convID, id, convstore.DeleteParams{}); err != nil {
-		return err
-	}
-	return printDeleted(env.Stdout, id.Format(convstore.PrefixMessage), api.ObjectMessageDeleted, cf.json)
+	return x.printDeleted(x.ids[1].Format(convstore.PrefixMessage), api.ObjectMessageDeleted)
 }
 
 // printMessages writes messages as a table or a wire list.
-func printMessages(w io.Writer, ms []*convstore.Message, more, asJSON bool) error {
-	if asJSON {
-		ws := make([]api.Message, len(ms))
-		for i, m := range ms {
-			ws[i] = api.FromMessage(m)
-		}
-		return writeJSON(w, wireList(ws, func(m api.Message) string { return m.ID }, more))
-	}
-	t := newTable(w, "ID", "ROLE", "AUTHOR", "CONTENT", "CREATED")
-	last := ""
-	for _, m := range ms {
-		last = m.ID.Format(convstore.PrefixMessage)
-		content := m.Content
-		if content == "" && len(m.Parts) > 0 {
-			content = string(m.Parts)
-		}
-		t.row(last, string(m.Role), orDash(m.AuthorName), truncate(content, 60), fmtTime(m.CreatedAt))
-	}
-	return t.flush(w, more, last)
-}
-
-// printDeleted confirms the delete of a message, artifact, attachment or key.
-func printDeleted(w io.Writer, id, object string, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, api.Deleted{ID: id, Object: object, Deleted: true})
-	}
-	_, err := fmt.Fprintf(w, "deleted %s\n", id)
-	return err
-}
-
-// twoIDs parses "CONVERSATION_ID CHILD_ID" arguments.
-func twoIDs(fs *flagSet, pos []string, prefix, name string) (convstore.ID, convstore.ID, error) {
-	if err := fs.wantArgs(pos, "CONVERSATION_ID", name); err != nil {
-		return convstore.ID{}, convstore.ID{}, err
-	}
-	convID, err := parseArgID(fs, convstore.PrefixConversation, "conversation id", pos[0])
-	if err != nil {
-		return convstore.ID{}, convstore.ID{}, err
-	}
-	id, err := parseArgID(fs, prefix, strings.ToLower(strings.ReplaceAll(name, "_", " ")), pos[1])
-	return convID, id, err
+func printMessages(x *call, ms []*convstore.Message, more bool) error {
+	return printList(x, ms, more, api.FromMessage, func(m api.Message) string { return m.ID },
+		[]string{"ID", "ROLE", "AUTHOR", "CONTENT", "CREATED"}, func(m *convstore.Message) []string {
+			content := m.Content
+			if content == "" && len(m.Parts) > 0 {
+				content = string(m.Parts)
+			}
+			return []string{m.ID.Format(convstore.PrefixMessage), string(m.Role), orDash(m.AuthorName), truncate(content, 60), fmtTime(m.CreatedAt)}
+		})
 }

@@ -94,10 +94,13 @@ func (m *Main) instrument(cfg convhttp.Config) convhttp.Config {
 	return cfg
 }
 
-// sweeperOf returns what runs the blob sweeper of db: the engine's own
-// loop, or with metrics one that counts its runs.
+// sweeperOf returns what runs the blob sweeper of db: the store's own
+// loop (the service tier's reports its sweeps to the metrics through
+// Instrument), or with metrics, for an engine whose loop reports nothing,
+// one that counts its runs.
 func (m *Main) sweeperOf(db convstore.Store) (sweeper, bool) {
-	if bs, ok := db.(metrics.BlobSweeper); ok && m.obs != nil {
+	_, reports := db.(interface{ ObserveBlobSweeps(func(int, error)) })
+	if bs, ok := db.(metrics.BlobSweeper); ok && m.obs != nil && !reports {
 		return countingSweeper{bs, m.obs.metrics, m.Logger}, true
 	}
 	s, ok := db.(sweeper)

@@ -14,12 +14,14 @@ import (
 	"github.com/convstore/convstore/blob"
 	convhttp "github.com/convstore/convstore/http"
 	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
 
 // openStore opens the engine the configuration names, creating the data
 // directory, the blob directory and the SQLite database file as needed. It
-// is the one place that picks concrete engine types.
+// is the one place that picks concrete engine types: the service tier over
+// the SQLite or the PostgreSQL driver.
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.Store, error) {
 	engine, err := cfg.Engine()
 	if err != nil {
@@ -45,11 +47,17 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Blobs: blobs, Logger: logger, MaxConversationMessages: cfg.MaxConversationMessages})
+	drv, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
-	return db, nil
+	// One process serves a SQLite database, so listing the blob store for
+	// orphans at every start is cheap and catches what a crash left.
+	return service.New(drv, blobs, service.Options{
+		Logger:                  logger,
+		MaxConversationMessages: cfg.MaxConversationMessages,
+		SweepOrphansAtStart:     true,
+	}), nil
 }
 
 // openFSBlobs creates the data and blob directories and opens the
@@ -67,8 +75,11 @@ func openFSBlobs(cfg Config) (convstore.BlobStore, error) {
 	return blobs, nil
 }
 
-// openPostgres opens the PostgreSQL engine; blobs nil means its built-in
-// blob store.
+// openPostgres opens the service tier over the PostgreSQL driver; blobs
+// nil means the driver's built-in blob store (attachment bytes in the
+// database, so nodes need no shared disk). Nodes share the database, so a
+// start does not list the blob store for orphans (each node would list all
+// of it); the service reclaims the uploads of nodes that died instead.
 func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, logger *slog.Logger) (convstore.Store, error) {
 	retries := cfg.PGRetries
 	if retries == 0 {
@@ -81,14 +92,11 @@ func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, lo
 		LockTimeout:          cfg.PGLockTimeout,
 		AcquireTimeout:       cfg.PGAcquireTimeout,
 		SerializationRetries: retries,
-		Blobs:                blobs,
 		Schema:               cfg.PGSchema,
-
-		MaxConversationMessages: cfg.MaxConversationMessages,
 	})
 	if err != nil {
 		// Not wrapped: the CLI would print only the store error's message
-		// ("database unavailable"); the engine logged the cause.
+		// ("database unavailable"); the driver logged the cause.
 		msg := err.Error()
 		var ce *convstore.Error
 		if errors.As(err, &ce) {
@@ -96,7 +104,13 @@ func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, lo
 		}
 		return nil, fmt.Errorf("opening PostgreSQL database %s: %s (check the DSN and that the server is reachable)", redactDSN(cfg.DB), msg)
 	}
-	return db, nil
+	if blobs == nil {
+		blobs = db.Blobs()
+	}
+	return service.New(db, blobs, service.Options{
+		Logger:                  logger,
+		MaxConversationMessages: cfg.MaxConversationMessages,
+	}), nil
 }
 
 // storeLogAttrs says where the data lives, for the start log: the SQLite

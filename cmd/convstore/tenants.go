@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
@@ -10,14 +11,11 @@ import (
 )
 
 func tenantsCommand() *command {
-	return &command{
-		name:    "tenants",
-		summary: "Create and list tenants, offline: opens the store directly (no server needed).",
-		subs: []*command{
-			{name: "create", summary: "Create a tenant and print its first admin key.", run: tenantsCreate},
-			{name: "list", summary: "List tenants.", run: tenantsList},
-		},
-	}
+	return group("tenants", "Create and list tenants, offline: opens the store directly (no server needed).",
+		&leaf{name: "create", summary: "Create a tenant and print its first admin key.",
+			help: "Create a tenant directly in the store and print its first admin key, once.", args: []string{"NAME"}, offline: tenantsCreate},
+		&leaf{name: "list", summary: "List tenants.", help: "List the store's tenants, oldest first.", offline: tenantsList},
+	)
 }
 
 // tenantJSON is the --json form of a tenant; tenants have no wire type
@@ -56,79 +54,37 @@ func (sf *storeFlags) open(ctx context.Context, env *Env) (convstore.Store, erro
 	return openStore(ctx, sf.cfg, logger)
 }
 
-func tenantsCreate(ctx context.Context, env *Env, args []string) error {
-	fs, sf := newStoreFlagSet(env, "tenants create NAME [flags]",
-		"Create a tenant directly in the store and print its first admin key, once.")
-	pos, err := fs.parse(args, env.Getenv)
-	if err != nil {
-		return err
-	}
-	if err := fs.wantArgs(pos, "NAME"); err != nil {
-		return err
-	}
-	if err := sf.cfg.validateStore(); err != nil {
-		return err
-	}
-	store, err := sf.open(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+func tenantsCreate(x *call, store convstore.Store) error {
 	// An operator at the command line: no key, door "cli" in the audit log.
-	t, nk, err := store.CreateTenant(ctx, pos[0], convstore.DeleteParams{Door: "cli"})
+	t, nk, err := store.CreateTenant(x.ctx, x.args[0], convstore.DeleteParams{Door: "cli"})
 	if err != nil {
 		return err
 	}
-	if sf.json {
-		out := toTenantJSON(t)
-		k := api.FromAPIKey(&nk.APIKey)
-		k.Secret = nk.Secret
-		out.AdminKey = &k
-		return writeJSON(env.Stdout, out)
-	}
-	if err := fields(env.Stdout,
-		"tenant", t.ID.Format(convstore.PrefixTenant),
-		"name", t.Name,
-		"admin key id", nk.ID.Format(convstore.PrefixKey),
-		"admin key", nk.Secret,
-	); err != nil {
+	out := toTenantJSON(t)
+	k := api.FromAPIKey(&nk.APIKey)
+	k.Secret = nk.Secret
+	out.AdminKey = &k
+	return x.print(out, func(w io.Writer) error {
+		if err := fields(w,
+			"tenant", t.ID.Format(convstore.PrefixTenant),
+			"name", t.Name,
+			"admin key id", nk.ID.Format(convstore.PrefixKey),
+			"admin key", nk.Secret,
+		); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "Store the admin key now: it cannot be shown again.\n")
 		return err
-	}
-	_, err = env.Stdout.Write([]byte("Store the admin key now: it cannot be shown again.\n"))
-	return err
+	})
 }
 
-func tenantsList(ctx context.Context, env *Env, args []string) error {
-	fs, sf := newStoreFlagSet(env, "tenants list [flags]", "List the store's tenants, oldest first.")
-	pos, err := fs.parse(args, env.Getenv)
+func tenantsList(x *call, store convstore.Store) error {
+	tenants, err := store.FindTenants(x.ctx)
 	if err != nil {
 		return err
 	}
-	if err := fs.wantArgs(pos); err != nil {
-		return err
-	}
-	if err := sf.cfg.validateStore(); err != nil {
-		return err
-	}
-	store, err := sf.open(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	tenants, err := store.FindTenants(ctx)
-	if err != nil {
-		return err
-	}
-	if sf.json {
-		ws := make([]tenantJSON, len(tenants))
-		for i, t := range tenants {
-			ws[i] = toTenantJSON(t)
-		}
-		return writeJSON(env.Stdout, wireList(ws, func(t tenantJSON) string { return t.ID }, false))
-	}
-	t := newTable(env.Stdout, "ID", "NAME", "CREATED")
-	for _, tn := range tenants {
-		t.row(tn.ID.Format(convstore.PrefixTenant), tn.Name, fmtTime(tn.CreatedAt.In(time.UTC)))
-	}
-	return t.flush(env.Stdout, false, "")
+	return printList(x, tenants, false, toTenantJSON, func(t tenantJSON) string { return t.ID },
+		[]string{"ID", "NAME", "CREATED"}, func(tn *convstore.Tenant) []string {
+			return []string{tn.ID.Format(convstore.PrefixTenant), tn.Name, fmtTime(tn.CreatedAt.In(time.UTC))}
+		})
 }

@@ -152,8 +152,10 @@ func TestSlowHeadersCutOffOnEveryListener(t *testing.T) {
 		if _, err := io.ReadAll(c); errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Fatalf("%s kept a connection with unfinished headers", addr)
 		}
-		if d := time.Since(start); d < 300*time.Millisecond {
-			t.Fatalf("%s cut the connection off after %s, before its header timeout", addr, d)
+		// The server's clock starts at accept, a little before ours: only
+		// a cut well before the timeout is premature.
+		if d := time.Since(start); d < 200*time.Millisecond {
+			t.Fatalf("%s cut the connection off after %s, well before its header timeout", addr, d)
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	convhttp "github.com/convstore/convstore/http"
 	"github.com/convstore/convstore/http/botpress"
 	"github.com/convstore/convstore/http/doortest"
-	"github.com/convstore/convstore/sqlite"
+	"github.com/convstore/convstore/service"
 )
 
 // TestMessageCap checks the answer to a message sent to a conversation
@@ -16,7 +16,7 @@ import (
 // the AlreadyExists of other conflicts, with nothing stored.
 func TestMessageCap(t *testing.T) {
 	t.Parallel()
-	de := doortest.NewWithOptions(t, sqlite.Options{MaxConversationMessages: 3})
+	de := doortest.NewWithOptions(t, service.Options{MaxConversationMessages: 3})
 	e := &env{Env: de, c: de.Serve(func(s *convhttp.Server) { s.Mount("/", botpress.New(s)) })}
 	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
 	for _, text := range []string{"a", "b", "c"} {

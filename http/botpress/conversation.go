@@ -2,9 +2,9 @@ package botpress
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -243,7 +243,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := parseQuery(r)
+	q, err := queryRules.Parse(r)
 	if err != nil {
 		return err
 	}
@@ -266,24 +266,24 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 }
 
 // conversationFilter turns the list query into a store filter.
-func conversationFilter(q query, bot string) (convstore.ConversationFilter, error) {
+func conversationFilter(q *convhttp.Query, bot string) (convstore.ConversationFilter, error) {
 	f := convstore.ConversationFilter{AgentID: bot, Metadata: convstore.Metadata{}}
 	var err error
-	if f.PageFilter, err = q.page(convstore.PrefixConversation); err != nil {
+	if f.PageFilter, err = page(q, convstore.PrefixConversation); err != nil {
 		return f, err
 	}
 	f.Order = convstore.OrderDesc
 	for _, name := range []string{"participantIds", "participantIds[]", "minMessageCount", "maxMessageCount"} {
-		if _, ok := q[name]; ok {
+		if q.Has(name) {
 			return f, invalidQuery(name, "%s is not supported by this server.", strings.TrimSuffix(name, "[]"))
 		}
 	}
-	if s, _, err := q.get("sortField"); err != nil {
+	if s, _, err := q.String("sortField"); err != nil {
 		return f, err
 	} else if s != "" && s != "createdAt" {
 		return f, invalidQuery("sortField", "sortField must be createdAt; this server cannot sort by %s.", s)
 	}
-	if s, _, err := q.get("sortDirection"); err != nil {
+	if s, _, err := q.String("sortDirection"); err != nil {
 		return f, err
 	} else if s != "" {
 		if s != "asc" && s != "desc" {
@@ -292,7 +292,7 @@ func conversationFilter(q query, bot string) (convstore.ConversationFilter, erro
 		f.Order = convstore.Order(s)
 	}
 	for param, key := range map[string]string{"channel": keyChannel, "integrationName": keyIntegration} {
-		s, err := q.text(param, maxNameLen)
+		s, err := q.Text(param, maxNameLen)
 		if err != nil {
 			return f, err
 		} else if s != "" {
@@ -300,25 +300,19 @@ func conversationFilter(q query, bot string) (convstore.ConversationFilter, erro
 		}
 	}
 	for param, dst := range map[string]**time.Time{"afterDate": &f.CreatedAfter, "beforeDate": &f.CreatedBefore} {
-		s, ok, err := q.get(param)
-		if err != nil || !ok {
-			if err != nil {
-				return f, err
-			}
-			continue
+		t, ok, err := q.Time(param, parseDate)
+		if err != nil {
+			return f, err
+		} else if ok {
+			*dst = &t
 		}
-		t, perr := time.Parse(time.RFC3339Nano, s)
-		if perr != nil || t.Year() < 1 || t.Year() > 9999 {
-			return f, invalidQuery(param, "%s must be an ISO-8601 date-time such as 2024-01-31T12:00:00.000Z.", param)
-		}
-		*dst = &t
 	}
-	for _, param := range slices.Sorted(maps.Keys(q)) {
+	for _, param := range q.Names() {
 		name, ok := tagParam(param)
 		if !ok {
 			continue
 		}
-		v, err := q.text(param, convstore.MaxMetadataValueLen)
+		v, err := q.Text(param, convstore.MaxMetadataValueLen)
 		if err != nil {
 			return f, err
 		}
@@ -331,6 +325,15 @@ func conversationFilter(q query, bot string) (convstore.ConversationFilter, erro
 		return f, invalidQuery("tags", "At most %d tag filters are allowed.", convstore.MaxMetadataPairs-2)
 	}
 	return f, nil
+}
+
+// parseDate reads an ISO-8601 date-time of years 1..9999.
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err == nil && (t.Year() < 1 || t.Year() > 9999) {
+		err = errors.New("year out of range")
+	}
+	return t, err
 }
 
 // tagParam returns the tag name of a "tags.<name>" or "tags[<name>]" query

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
@@ -41,51 +40,42 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
-// kind is the status and type of one error code.
-type kind struct {
-	status int
-	typ    string
-}
-
-// kinds maps domain and convhttp error codes to Botpress statuses and types.
-// Botpress answers every invalid input with 400, so EINVALID (422 natively)
-// is 400 InvalidPayload here; query problems are 400 InvalidQuery.
-var kinds = map[string]kind{
-	convstore.ENOTFOUND:     {http.StatusNotFound, typeResourceNotFound},
-	convstore.EUNAUTHORIZED: {http.StatusUnauthorized, typeUnauthorized},
-	convstore.EFORBIDDEN:    {http.StatusForbidden, typeForbidden},
-	convstore.EINVALID:      {http.StatusBadRequest, typeInvalidPayload},
-	api.CodeInvalidJSON:     {http.StatusBadRequest, typeInvalidPayload},
+// errorTable maps domain and convhttp error codes to Botpress statuses and
+// types. Botpress answers every invalid input with 400, so EINVALID (422
+// natively) is 400 InvalidPayload here; query problems are 400
+// InvalidQuery.
+var errorTable = convhttp.NewErrorTable(typeInternal, internalMessage, map[string]convhttp.ErrorKind{
+	convstore.ENOTFOUND:           {Status: http.StatusNotFound, Code: typeResourceNotFound},
+	convstore.EUNAUTHORIZED:       {Status: http.StatusUnauthorized, Code: typeUnauthorized},
+	convstore.EFORBIDDEN:          {Status: http.StatusForbidden, Code: typeForbidden},
+	convstore.EINVALID:            {Status: http.StatusBadRequest, Code: typeInvalidPayload},
+	convhttp.CodeInvalidJSON:      {Status: http.StatusBadRequest, Code: typeInvalidPayload},
+	convhttp.CodeInvalidParameter: {Status: http.StatusBadRequest, Code: typeInvalidQuery},
 	// The SDK knows UnsupportedMediaType (415), though it always sends JSON.
-	api.CodeUnsupportedMediaType: {http.StatusUnsupportedMediaType, typeUnsupportedMedia},
-	api.CodeInvalidParameter:     {http.StatusBadRequest, typeInvalidQuery},
-	convstore.ETOOLARGE:          {http.StatusRequestEntityTooLarge, typePayloadTooLarge},
-	convstore.ECONFLICT:          {http.StatusConflict, typeAlreadyExists},
-	convstore.ERATELIMITED:       {http.StatusTooManyRequests, typeRateLimited},
-	api.CodeMethodNotAllowed:     {http.StatusMethodNotAllowed, typeMethodNotFound},
+	convhttp.CodeUnsupportedMediaType: {Status: http.StatusUnsupportedMediaType, Code: typeUnsupportedMedia},
+	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge, Code: typePayloadTooLarge},
+	convstore.ECONFLICT:               {Status: http.StatusConflict, Code: typeAlreadyExists},
+	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests, Code: typeRateLimited},
+	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed, Code: typeMethodNotFound},
 	// Botpress has no 501 or 503 type: Internal keeps the SDK's typed error.
-	convstore.EUNSUPPORTED: {http.StatusNotImplemented, typeInternal},
-	convstore.EUNAVAILABLE: {http.StatusServiceUnavailable, typeInternal},
-	convstore.ETIMEOUT:     {http.StatusServiceUnavailable, typeInternal},
-}
+	convstore.EUNSUPPORTED: {Status: http.StatusNotImplemented, Code: typeInternal},
+	convstore.EUNAVAILABLE: {Status: http.StatusServiceUnavailable, Code: typeInternal},
+	convstore.ETIMEOUT:     {Status: http.StatusServiceUnavailable, Code: typeInternal},
+})
 
 // newErrorBody returns the Botpress error body and status of err. Internal
 // faults show only internalMessage.
 func newErrorBody(err error) (int, errorBody) {
-	code := convstore.ErrorCode(err)
-	k, known := kinds[code]
-	msg := convstore.ErrorMessage(err)
+	a := errorTable.Answer(err)
 	switch {
 	case convstore.IsMessageCapError(err):
 		// A conversation full of messages is Botpress's LimitExceeded
 		// (413, "a hard limit"), not the AlreadyExists of other conflicts.
-		k = kind{http.StatusRequestEntityTooLarge, typeLimitExceeded}
-	case !known:
-		k, msg = kind{http.StatusInternalServerError, typeInternal}, internalMessage
-	case code == convstore.EUNAVAILABLE:
-		msg = unavailableMessage
+		a.ErrorKind = convhttp.ErrorKind{Status: http.StatusRequestEntityTooLarge, Code: typeLimitExceeded}
+	case convstore.ErrorCode(err) == convstore.EUNAVAILABLE:
+		a.Message = unavailableMessage
 	}
-	return k.status, errorBody{ID: newErrorID(), Code: k.status, Type: k.typ, Message: msg}
+	return a.Status, errorBody{ID: newErrorID(), Code: a.Status, Type: a.Code, Message: a.Message}
 }
 
 // newErrorID returns a unique error id in Botpress's "err_…" form.
@@ -109,7 +99,7 @@ func invalid(field, format string, args ...any) error {
 
 // invalidQuery returns a 400 InvalidQuery error naming a query parameter.
 func invalidQuery(field, format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeInvalidParameter, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: convhttp.CodeInvalidParameter, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Not-found errors. Their messages never name the id, so an unknown id,

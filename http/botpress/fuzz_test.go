@@ -2,7 +2,7 @@ package botpress_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,30 +19,24 @@ import (
 // and every error is a Botpress error body.
 func FuzzBotpressIDs(f *testing.F) {
 	e := doortest.New(f)
-	s := convhttp.NewServer(e.Config())
-	s.Mount("/", botpress.New(s))
-	s.Mount("/compat/botpress", botpress.New(s))
-	h := s.Handler()
+	fz := e.Fuzzer(func(s *convhttp.Server) {
+		s.Mount("/", botpress.New(s))
+		s.Mount("/compat/botpress", botpress.New(s))
+	})
+	fz.Auth = func(h http.Header, key string) { h.Set("Authorization", "Bearer "+key) }
+	fz.ErrorType = "application/json"
+	fz.CheckError = func(tb testing.TB, r *doortest.Response) { checkErrorBody(tb, r.Body, r.Status, "", r.String()) }
 
 	// Valid ids of tenant A's bot, tenant B's and another bot's.
-	do := func(method, target, body, key, botID string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, target, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("x-bot-id", botID)
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w
-	}
 	seed := func(key, botID string) (conv, msg string) {
-		w := do("POST", "/v1/chat/conversations", `{"channel":"c","tags":{}}`, key, botID)
+		r := fz.Serve("POST", "/v1/chat/conversations", []byte(`{"channel":"c","tags":{}}`), key, "x-bot-id", botID)
 		var c struct{ Conversation struct{ ID string } }
-		_ = json.Unmarshal(w.Body.Bytes(), &c)
-		w = do("POST", "/v1/chat/messages", `{"conversationId":"`+c.Conversation.ID+`","userId":"u","type":"text","tags":{},"payload":{"text":"x"}}`, key, botID)
+		_ = json.Unmarshal(r.Body, &c)
+		r = fz.Serve("POST", "/v1/chat/messages", []byte(`{"conversationId":"`+c.Conversation.ID+`","userId":"u","type":"text","tags":{},"payload":{"text":"x"}}`), key, "x-bot-id", botID)
 		var m struct{ Message struct{ ID string } }
-		_ = json.Unmarshal(w.Body.Bytes(), &m)
+		_ = json.Unmarshal(r.Body, &m)
 		if c.Conversation.ID == "" || m.Message.ID == "" {
-			f.Fatalf("seed failed: %s", w.Body)
+			f.Fatalf("seed failed: %s", r.Body)
 		}
 		return c.Conversation.ID, m.Message.ID
 	}
@@ -79,22 +73,9 @@ func FuzzBotpressIDs(f *testing.F) {
 			{"DELETE", "/compat/botpress/v1/chat/conversations/" + p, "{}"},
 		}
 		for _, rq := range reqs {
-			w := do(rq.method, rq.target, rq.body, e.KeyA, bot)
-			what := rq.method + " " + rq.target
-			switch {
-			case w.Code >= 500:
-				t.Fatalf("%s: %d %s", what, w.Code, w.Body)
-			case w.Code >= 300 && w.Code < 400:
-				// ServeMux redirects "." and ".." segments to the clean path.
-			case w.Code >= 400:
-				if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-					t.Fatalf("%s: %d with content type %q", what, w.Code, ct)
-				}
-				checkErrorBody(t, w.Body.Bytes(), w.Code, "", what)
-			default:
-				if !json.Valid(w.Body.Bytes()) {
-					t.Fatalf("%s: %d body is not JSON: %s", what, w.Code, w.Body)
-				}
+			r := fz.Check(t, rq.method, rq.target, []byte(rq.body), e.KeyA, "x-bot-id", bot)
+			if r != nil && r.Status < 300 && !json.Valid(r.Body) {
+				t.Fatalf("%v: body is not JSON", r)
 			}
 		}
 	})

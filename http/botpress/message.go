@@ -182,27 +182,27 @@ func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := parseQuery(r)
+	q, err := queryRules.Parse(r)
 	if err != nil {
 		return err
 	}
-	convID, ok2, err := q.get("conversationId")
+	convID, ok2, err := q.String("conversationId")
 	if err != nil {
 		return err
 	} else if !ok2 || convID == "" {
 		return invalidQuery("conversationId", "conversationId is required: this server lists the messages of one conversation.")
 	}
-	page, err := q.page(convstore.PrefixMessage)
+	pf, err := page(q, convstore.PrefixMessage)
 	if err != nil {
 		return err
 	}
-	page.Order = convstore.OrderDesc
+	pf.Order = convstore.OrderDesc
 	ctx, tid := r.Context(), convhttp.Tenant(r)
 	conv, err := d.findConversation(ctx, tid, bot, convID)
 	if err != nil {
 		return err
 	}
-	msgs, more, err := d.store.FindMessages(ctx, tid, conv.ID, convstore.MessageFilter{PageFilter: page})
+	msgs, more, err := d.store.FindMessages(ctx, tid, conv.ID, convstore.MessageFilter{PageFilter: pf})
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		return conversationNotFound()
 	} else if err != nil {

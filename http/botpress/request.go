@@ -1,11 +1,8 @@
 package botpress
 
 import (
-	"encoding/json"
-	"errors"
+	"math"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -50,33 +47,29 @@ func integrationName(r *http.Request, body *string) (string, error) {
 	return name, nil
 }
 
-// decodeBody reads the JSON body into dst leniently: unknown members are
-// ignored, but a body that is not JSON, is null, repeats a key or sends a
-// case variant of a member the door reads, or a member of the wrong type,
-// is 400 InvalidPayload; a body over the server's limit is 413 and one
-// without a JSON Content-Type 415 UnsupportedMediaType.
+// bodyRules decode bodies leniently: unknown members are ignored, but a
+// body that is not JSON, is null, repeats a key or sends a case variant of
+// a member the door reads, or a member of the wrong type, is 400
+// InvalidPayload; Server.ReadBody answers a body over the server's limit
+// 413 and one without a JSON Content-Type 415 UnsupportedMediaType.
+var bodyRules = &convhttp.BodyRules{Wrap: bodyError}
+
+// bodyError phrases a decoding failure as a 400 InvalidPayload.
+func bodyError(e *convhttp.BodyError) error {
+	switch e.Kind {
+	case convhttp.BodySyntax, convhttp.BodyIncomplete, convhttp.BodyTrailing:
+		return invalid("", "The request body is not valid JSON (at byte %d).", e.Offset)
+	case convhttp.BodyWrongType:
+		return invalid(e.Field, "%s must be %s, not %s.", e.Field, jsonKind(e.Type.String()), e.Value)
+	case convhttp.BodyNotObject:
+		return invalid("", "The request body must be a JSON object, not %s.", e.Value)
+	}
+	return invalid("", "The request body is not valid JSON.")
+}
+
+// decodeBody reads the JSON body into dst by bodyRules.
 func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	if err := convhttp.CheckJSON(body, dst); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, dst); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			return invalid("", "The request body is not valid JSON (at byte %d).", syn.Offset)
-		case errors.As(err, &typ) && typ.Field != "":
-			return invalid(typ.Field, "%s must be %s, not %s.", typ.Field, jsonKind(typ.Type.String()), typ.Value)
-		case errors.As(err, &typ):
-			return invalid("", "The request body must be a JSON object, not %s.", typ.Value)
-		}
-		return invalid("", "The request body is not valid JSON.")
-	}
-	return nil
+	return d.srv.ReadJSON(w, r, bodyRules, dst)
 }
 
 // jsonKind names a Go type of the wire structs in JSON terms.
@@ -106,65 +99,39 @@ func requireString(field string, s *string, max int) (string, error) {
 	return *s, nil
 }
 
-// query is a parsed query string.
-type query url.Values
+// queryRules read query strings as Botpress does: unknown parameters are
+// ignored, as clients may send more than this door uses, and a repeated
+// one that the door reads is refused.
+var queryRules = &convhttp.QueryRules{Repeated: convhttp.RepeatRefused, Wrap: queryError}
 
-// parseQuery parses the query string; unknown parameters are ignored, as
-// Botpress clients may send more than this door uses.
-func parseQuery(r *http.Request) (query, error) {
-	v, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, invalidQuery("", "The query string is malformed.")
+// queryError phrases a bad query parameter as a 400 InvalidQuery.
+func queryError(e *convhttp.ParamError) error {
+	switch e.Kind {
+	case convhttp.QueryMalformed:
+		return invalidQuery("", "The query string is malformed.")
+	case convhttp.ParamRepeated:
+		return invalidQuery(e.Name, "Query parameter %s is repeated.", e.Name)
+	case convhttp.ParamNotInteger, convhttp.ParamTooSmall, convhttp.ParamTooLarge:
+		return invalidQuery(e.Name, "%s must be a positive integer.", e.Name)
+	case convhttp.ParamBadID:
+		return invalidQuery(e.Name, "%s is not a token this endpoint returned.", e.Name)
+	case convhttp.ParamBadTime:
+		return invalidQuery(e.Name, "%s must be an ISO-8601 date-time such as 2024-01-31T12:00:00.000Z.", e.Name)
 	}
-	return query(v), nil
-}
-
-// get returns a single-valued parameter; a repeated one is an error.
-func (q query) get(name string) (string, bool, error) {
-	v, ok := q[name]
-	if !ok || len(v) == 0 {
-		return "", false, nil
-	}
-	if len(v) > 1 {
-		return "", false, invalidQuery(name, "Query parameter %s is repeated.", name)
-	}
-	return v[0], true, nil
-}
-
-// text returns an optional text parameter of at most max bytes.
-func (q query) text(name string, max int) (string, error) {
-	s, _, err := q.get(name)
-	if err != nil {
-		return "", err
-	}
-	if len(s) > max || !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
-		return "", invalidQuery(name, "%s must be at most %d bytes of UTF-8.", name, max)
-	}
-	return s, nil
+	return invalidQuery(e.Name, "%s", e.Error())
 }
 
 // page returns the nextToken cursor (a native id with prefix) and pageSize
 // (default 20; larger than the store's 100 is served 100 at a time, which
 // nextToken paging makes invisible to clients).
-func (q query) page(prefix string) (convstore.PageFilter, error) {
+func page(q *convhttp.Query, prefix string) (convstore.PageFilter, error) {
 	p := convstore.PageFilter{Limit: convstore.DefaultPageLimit}
-	if s, ok, err := q.get("pageSize"); err != nil {
+	if n, ok, err := q.Int("pageSize", 1, math.MaxInt64); err != nil {
 		return p, err
 	} else if ok {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return p, invalidQuery("pageSize", "pageSize must be a positive integer.")
-		}
-		p.Limit = min(n, convstore.MaxPageLimit)
+		p.Limit = int(min(n, convstore.MaxPageLimit))
 	}
-	if s, ok, err := q.get("nextToken"); err != nil {
-		return p, err
-	} else if ok {
-		id, err := convstore.ParseID(prefix, "nextToken", s)
-		if err != nil {
-			return p, invalidQuery("nextToken", "nextToken is not a token this endpoint returned.")
-		}
-		p.After = id
-	}
-	return p, nil
+	var err error
+	p.After, _, err = q.ID("nextToken", prefix)
+	return p, err
 }

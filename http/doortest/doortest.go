@@ -1,6 +1,8 @@
 // Package doortest is the shared test harness of the API doors: a real
-// server over a fresh SQLite store with two tenants, and a small HTTP client
-// that reads whole responses. Door packages use it from their tests only.
+// server over a fresh SQLite store with two tenants and their keys, a small
+// HTTP client that reads whole responses, Raw for the exact JSON of one
+// member, and the Fuzzer every door's fuzz target drives. Door packages
+// (the native one included) use it from their tests only.
 package doortest
 
 import (
@@ -14,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +24,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
 	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -30,12 +34,13 @@ type Env struct {
 	Store convstore.Store
 	Logs  *SyncBuffer
 
-	TenantA convstore.ID
-	KeyA    string                     // tenant A's admin key secret
-	KeyAID  convstore.ID               // its id
-	Scoped  map[convstore.Scope]string // tenant A's single-scope key secrets
-	TenantB convstore.ID
-	KeyB    string // tenant B's admin key secret
+	TenantA   convstore.ID
+	KeyA      string                           // tenant A's admin key secret
+	KeyAID    convstore.ID                     // its id
+	Scoped    map[convstore.Scope]string       // tenant A's single-scope key secrets
+	ScopedIDs map[convstore.Scope]convstore.ID // their ids
+	TenantB   convstore.ID
+	KeyB      string // tenant B's admin key secret
 
 	// DBPath and BlobDir locate the SQLite file and the attachment bytes
 	// of a store opened by New ("" with NewWithStore).
@@ -47,23 +52,22 @@ type Env struct {
 // test ends.
 func New(tb testing.TB) *Env {
 	tb.Helper()
-	return NewWithOptions(tb, sqlite.Options{})
+	return NewWithOptions(tb, service.Options{})
 }
 
-// NewWithOptions is New with engine options, such as a small message cap;
-// Blobs is set by NewWithOptions.
-func NewWithOptions(tb testing.TB, opts sqlite.Options) *Env {
+// NewWithOptions is New with service options, such as a small message cap.
+func NewWithOptions(tb testing.TB, opts service.Options) *Env {
 	tb.Helper()
 	dir := tb.TempDir()
 	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	opts.Blobs = blobs
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), opts)
+	drv, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	db := service.New(drv, blobs, opts)
 	tb.Cleanup(func() { _ = db.Close() })
 	e := NewWithStore(tb, db)
 	e.DBPath, e.BlobDir = filepath.Join(dir, "convstore.db"), filepath.Join(dir, "blobs")
@@ -132,7 +136,7 @@ func (e *Env) BlobFiles() []string {
 func NewWithStore(tb testing.TB, store convstore.Store) *Env {
 	tb.Helper()
 	ctx := context.Background()
-	e := &Env{TB: tb, Store: store, Logs: &SyncBuffer{}, Scoped: map[convstore.Scope]string{}}
+	e := &Env{TB: tb, Store: store, Logs: &SyncBuffer{}, Scoped: map[convstore.Scope]string{}, ScopedIDs: map[convstore.Scope]convstore.ID{}}
 	_, ka, err := store.CreateTenant(ctx, "tenant-a", convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		tb.Fatal(err)
@@ -143,7 +147,7 @@ func NewWithStore(tb testing.TB, store convstore.Store) *Env {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		e.Scoped[s] = k.Secret
+		e.Scoped[s], e.ScopedIDs[s] = k.Secret, k.ID
 	}
 	_, kb, err := store.CreateTenant(ctx, "tenant-b", convstore.DeleteParams{Door: "test"})
 	if err != nil {
@@ -172,7 +176,14 @@ func (e *Env) Config() convhttp.Config {
 // convhttp.Server, and returns a client of it.
 func (e *Env) Serve(mount func(s *convhttp.Server)) *Client {
 	e.TB.Helper()
-	s := convhttp.NewServer(e.Config())
+	return e.ServeConfig(e.Config(), mount)
+}
+
+// ServeConfig is Serve with a server configuration of the caller's (start
+// from e.Config() to keep the store and the log).
+func (e *Env) ServeConfig(cfg convhttp.Config, mount func(s *convhttp.Server)) *Client {
+	e.TB.Helper()
+	s := convhttp.NewServer(cfg)
 	mount(s)
 	ts := httptest.NewServer(s.Handler())
 	e.TB.Cleanup(ts.Close)
@@ -272,6 +283,38 @@ func (c *Client) Do(method, path string, body any, hdr ...string) *Response {
 		c.TB.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return &Response{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Raw returns the JSON text at path in body: object members by name,
+// array elements by decimal index; "" when a step is missing. It is how
+// a test asserts the exact JSON of one member ("[]", "{}", "null").
+func Raw(tb testing.TB, body []byte, path ...string) string {
+	tb.Helper()
+	v := json.RawMessage(body)
+	for _, step := range path {
+		var obj map[string]json.RawMessage
+		var arr []json.RawMessage
+		switch {
+		case json.Unmarshal(v, &obj) == nil && obj != nil:
+			v = obj[step]
+		case json.Unmarshal(v, &arr) == nil:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(arr) {
+				return ""
+			}
+			v = arr[i]
+		default:
+			return ""
+		}
+		if v == nil {
+			return ""
+		}
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, v); err != nil {
+		tb.Fatalf("doortest: %s is not JSON: %v", v, err)
+	}
+	return b.String()
 }
 
 // Expect fails the test unless r has the status and media type given.

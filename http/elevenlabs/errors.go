@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
@@ -18,6 +17,7 @@ const (
 	statusAudioNotFound        = "audio_not_found"
 	statusNotFound             = "not_found"
 	statusMethodNotAllowed     = "method_not_allowed"
+	statusUnsupportedMedia     = "unsupported_media_type"
 	statusTooLarge             = "payload_too_large"
 	statusConflict             = "conflict"
 	statusRateLimited          = "too_many_requests"
@@ -59,6 +59,31 @@ type detailBody struct {
 	Message string `json:"message"`
 }
 
+// kindValidation marks the codes answered with FastAPI's 422 list.
+const kindValidation = "value_error"
+
+// errorTable maps error codes to the door's statuses (detail.status). Any
+// validation failure not raised by the query parser still gets FastAPI's
+// list shape (kindValidation).
+var errorTable = convhttp.NewErrorTable(statusInternal, "Internal error.", map[string]convhttp.ErrorKind{
+	// ElevenLabs' one answer to a bad key; a missing key gets it too.
+	convstore.EUNAUTHORIZED: {Status: http.StatusUnauthorized, Code: statusInvalidAPIKey},
+	// ElevenLabs answers a key without the permission with 401.
+	convstore.EFORBIDDEN:              {Status: http.StatusUnauthorized, Code: statusMissingPermissions},
+	convstore.ENOTFOUND:               {Status: http.StatusNotFound, Code: statusNotFound},
+	convstore.EINVALID:                {Status: http.StatusUnprocessableEntity, Code: kindValidation},
+	convhttp.CodeInvalidJSON:          {Status: http.StatusUnprocessableEntity, Code: kindValidation},
+	convhttp.CodeInvalidParameter:     {Status: http.StatusUnprocessableEntity, Code: kindValidation},
+	convhttp.CodeUnsupportedMediaType: {Status: http.StatusUnsupportedMediaType, Code: statusUnsupportedMedia},
+	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed, Code: statusMethodNotAllowed},
+	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge, Code: statusTooLarge},
+	convstore.ECONFLICT:               {Status: http.StatusConflict, Code: statusConflict},
+	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests, Code: statusRateLimited},
+	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable, Code: statusUnavailable},
+	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: statusTimeout},
+	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: statusNotImplemented},
+})
+
 // WriteError writes err in ElevenLabs' format: 422 bodies are FastAPI
 // validation lists, everything else {"detail":{"status","message"}}, all
 // as application/json. A 500 never shows internal details.
@@ -71,54 +96,21 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		_ = convhttp.WriteJSON(w, http.StatusUnprocessableEntity, ve.body())
 		return
 	}
-	code := convstore.ErrorCode(err)
-	status := api.StatusForCode(code)
-	msg := convstore.ErrorMessage(err)
-	var s string
+	a := errorTable.Answer(err)
 	switch {
 	case errors.Is(err, errConversationNotFound):
-		s = statusConversationNotFound
+		a.Code = statusConversationNotFound
 	case errors.Is(err, errAudioNotFound):
-		s = statusAudioNotFound
-	default:
-		switch code {
-		case convstore.EUNAUTHORIZED:
-			// ElevenLabs' one answer to a bad key; a missing key gets it too.
-			s, msg = statusInvalidAPIKey, "Invalid API key"
-		case convstore.EFORBIDDEN:
-			// ElevenLabs answers a key without the permission with 401.
-			s, status = statusMissingPermissions, http.StatusUnauthorized
-		case convstore.ENOTFOUND:
-			s = statusNotFound
-		case convstore.EINVALID, api.CodeInvalidJSON, api.CodeInvalidParameter:
-			// Any validation failure not raised by the query parser still
-			// gets FastAPI's list shape.
-			field := convstore.ErrorField(err)
-			loc := []any{"body"}
-			if field != "" {
-				loc = []any{"query", field}
-			}
-			_ = convhttp.WriteJSON(w, http.StatusUnprocessableEntity,
-				validationBody{Detail: []validationItem{{Type: "value_error", Loc: loc, Msg: msg}}})
-			return
-		case api.CodeMethodNotAllowed:
-			s = statusMethodNotAllowed
-		case convstore.ETOOLARGE:
-			s = statusTooLarge
-		case convstore.ECONFLICT:
-			s = statusConflict
-		case convstore.ERATELIMITED:
-			s = statusRateLimited
-		case convstore.EUNAVAILABLE:
-			s = statusUnavailable
-		case convstore.ETIMEOUT:
-			s = statusTimeout
-		case convstore.EUNSUPPORTED:
-			s = statusNotImplemented
+		a.Code = statusAudioNotFound
+	case a.Code == statusInvalidAPIKey:
+		a.Message = "Invalid API key"
+	case a.Code == kindValidation:
+		loc := []any{"body"}
+		if a.Field != "" {
+			loc = []any{"query", a.Field}
 		}
+		_ = convhttp.WriteJSON(w, a.Status, validationBody{Detail: []validationItem{{Type: kindValidation, Loc: loc, Msg: a.Message}}})
+		return
 	}
-	if status == http.StatusInternalServerError || s == "" {
-		status, s, msg = http.StatusInternalServerError, statusInternal, "Internal error."
-	}
-	_ = convhttp.WriteJSON(w, status, detail{Detail: detailBody{Status: s, Message: msg}})
+	_ = convhttp.WriteJSON(w, a.Status, detail{Detail: detailBody{Status: a.Code, Message: a.Message}})
 }

@@ -1,15 +1,15 @@
 package elevenlabs
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // validationItem is one entry of a FastAPI/pydantic validation error.
@@ -48,88 +48,87 @@ func (e *validationError) orNil() error {
 	return e
 }
 
-// query reads query parameters the way FastAPI does: a repeated scalar
+// queryRules read query strings the way FastAPI does: a repeated scalar
 // parameter takes its last value, unknown parameters are ignored, and
-// every failure is collected into one 422 list.
+// numbers may be padded with white space, as pydantic strips it.
+var queryRules = &convhttp.QueryRules{Repeated: convhttp.RepeatLast, TrimSpace: true, Wrap: queryError}
+
+// queryError phrases a bad query parameter as pydantic v2's error item.
+func queryError(e *convhttp.ParamError) error {
+	loc := []any{"query", e.Name}
+	it := validationItem{Type: "value_error", Loc: loc, Input: e.Value}
+	switch e.Kind {
+	case convhttp.QueryMalformed:
+		it = validationItem{Type: "value_error", Loc: []any{"query"}, Msg: "Value error, the query string is malformed"}
+	case convhttp.ParamTooLong:
+		it.Type, it.Msg = "string_too_long", fmt.Sprintf("String should have at most %d bytes of UTF-8", e.Max)
+		it.Ctx = map[string]any{"max_length": e.Max}
+	case convhttp.ParamNotInteger:
+		it.Type, it.Msg = "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+	case convhttp.ParamTooSmall:
+		it.Type, it.Msg = "greater_than_equal", fmt.Sprintf("Input should be greater than or equal to %d", e.Min)
+		it.Ctx = map[string]any{"ge": e.Min}
+	case convhttp.ParamTooLarge:
+		it.Type, it.Msg = "less_than_equal", fmt.Sprintf("Input should be less than or equal to %d", e.Max)
+		it.Ctx = map[string]any{"le": e.Max}
+	case convhttp.ParamNotAllowed:
+		it = enumItem(loc, e.Value, e.Allowed)
+	case convhttp.ParamBadID:
+		it.Msg = "Value error, invalid " + e.Name
+	default:
+		it.Msg = "Value error, " + e.Error()
+	}
+	ve := &validationError{}
+	ve.add(it)
+	return ve.orNil()
+}
+
+// query reads the query parameters of one request, collecting every
+// failure into one 422 list, as FastAPI answers.
 type query struct {
-	v    url.Values
+	q    *convhttp.Query
 	errs validationError
 }
 
 // parseQuery parses the raw query. A malformed query string is a 422.
 func parseQuery(r *http.Request) *query {
-	q := &query{}
-	v, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		q.errs.add(validationItem{Type: "value_error", Loc: []any{"query"}, Msg: "Value error, the query string is malformed"})
-	}
-	q.v = v
+	cq, err := queryRules.Parse(r)
+	q := &query{q: cq}
+	q.collect(err) // and read on: every failure is reported at once
 	return q
+}
+
+// collect adds the items of a parameter's error to the list.
+func (q *query) collect(err error) {
+	var ve *validationError
+	if errors.As(err, &ve) {
+		for _, it := range ve.items {
+			q.errs.add(it)
+		}
+	}
 }
 
 // err returns the collected 422, or nil.
 func (q *query) err() error { return q.errs.orNil() }
 
-// str returns the last value of a parameter and whether it is present.
-func (q *query) str(name string) (string, bool) {
-	vs := q.v[name]
-	if len(vs) == 0 {
-		return "", false
-	}
-	return vs[len(vs)-1], true
-}
-
-// has reports whether a parameter is present.
-func (q *query) has(name string) bool { return len(q.v[name]) > 0 }
-
 // text returns an optional string parameter of at most max bytes of UTF-8.
 func (q *query) text(name string, max int) string {
-	s, ok := q.str(name)
-	if !ok {
-		return ""
-	}
-	if len(s) > max || !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
-		q.errs.add(validationItem{Type: "string_too_long", Loc: []any{"query", name},
-			Msg: fmt.Sprintf("String should have at most %d bytes of UTF-8", max), Input: s,
-			Ctx: map[string]any{"max_length": max}})
-		return ""
-	}
+	s, err := q.q.Text(name, max)
+	q.collect(err)
 	return s
 }
 
 // integer returns an optional integer parameter within [lo, hi].
 func (q *query) integer(name string, lo, hi int64) (int64, bool) {
-	s, ok := q.str(name)
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	switch {
-	case err != nil:
-		q.errs.add(validationItem{Type: "int_parsing", Loc: []any{"query", name},
-			Msg: "Input should be a valid integer, unable to parse string as an integer", Input: s})
-		return 0, false
-	case n < lo:
-		q.errs.add(validationItem{Type: "greater_than_equal", Loc: []any{"query", name},
-			Msg: fmt.Sprintf("Input should be greater than or equal to %d", lo), Input: s, Ctx: map[string]any{"ge": lo}})
-		return 0, false
-	case n > hi:
-		q.errs.add(validationItem{Type: "less_than_equal", Loc: []any{"query", name},
-			Msg: fmt.Sprintf("Input should be less than or equal to %d", hi), Input: s, Ctx: map[string]any{"le": hi}})
-		return 0, false
-	}
-	return n, true
+	n, ok, err := q.q.Int(name, lo, hi)
+	q.collect(err)
+	return n, ok
 }
 
-// Unix seconds accepted as times: years 1..9999, which every engine stores.
-const (
-	minUnix = -62135596800
-	maxUnix = 253402300799
-)
-
-// unix returns an optional Unix-seconds parameter.
+// unix returns an optional Unix-seconds parameter: an integer of years
+// 1..9999, which every engine stores.
 func (q *query) unix(name string) *time.Time {
-	n, ok := q.integer(name, minUnix, maxUnix)
+	n, ok := q.integer(name, convhttp.MinUnix, convhttp.MaxUnix)
 	if !ok {
 		return nil
 	}
@@ -139,28 +138,16 @@ func (q *query) unix(name string) *time.Time {
 
 // enum returns an optional parameter that must be one of allowed.
 func (q *query) enum(name string, allowed ...string) string {
-	s, ok := q.str(name)
-	if !ok {
-		return ""
-	}
-	for _, a := range allowed {
-		if s == a {
-			return s
-		}
-	}
-	q.errs.add(enumItem([]any{"query", name}, s, allowed))
-	return ""
+	s, _, err := q.q.Enum(name, allowed...)
+	q.collect(err)
+	return s
 }
 
 // enumList returns a repeatable enum parameter's values.
 func (q *query) enumList(name string, allowed ...string) []string {
 	var out []string
-	for _, s := range q.v[name] {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || s == a
-		}
-		if !ok {
+	for _, s := range q.q.All(name) {
+		if !slices.Contains(allowed, s) {
 			q.errs.add(enumItem([]any{"query", name}, s, allowed))
 			continue
 		}
@@ -188,8 +175,8 @@ func enumItem(loc []any, input string, allowed []string) validationItem {
 // delete what a list returns).
 func (q *query) unsupported(names ...string) {
 	for _, name := range names {
-		if q.has(name) {
-			s, _ := q.str(name)
+		if q.q.Has(name) {
+			s, _, _ := q.q.String(name)
 			q.errs.add(validationItem{Type: "value_error", Loc: []any{"query", name},
 				Msg: "Value error, this filter is not supported by this server", Input: s})
 		}
@@ -197,16 +184,12 @@ func (q *query) unsupported(names ...string) {
 }
 
 // cursor returns the optional cursor: the native id of the last
-// conversation the previous page examined.
+// conversation the previous page examined ("" is no cursor).
 func (q *query) cursor() convstore.ID {
-	s, ok := q.str("cursor")
-	if !ok || s == "" {
+	if s, _, _ := q.q.String("cursor"); s == "" {
 		return convstore.ID{}
 	}
-	id, err := convstore.ParseID(convstore.PrefixConversation, "cursor", s)
-	if err != nil {
-		q.errs.add(validationItem{Type: "value_error", Loc: []any{"query", "cursor"},
-			Msg: "Value error, invalid cursor", Input: s})
-	}
+	id, _, err := q.q.ID("cursor", convstore.PrefixConversation)
+	q.collect(err)
 	return id
 }

@@ -7,7 +7,7 @@ import (
 	convhttp "github.com/convstore/convstore/http"
 	"github.com/convstore/convstore/http/doortest"
 	"github.com/convstore/convstore/http/inkeep"
-	"github.com/convstore/convstore/sqlite"
+	"github.com/convstore/convstore/service"
 )
 
 // TestMessageCap checks the answers to a log whose messages would pass the
@@ -15,7 +15,7 @@ import (
 // naming the cap, with nothing stored.
 func TestMessageCap(t *testing.T) {
 	t.Parallel()
-	de := doortest.NewWithOptions(t, sqlite.Options{MaxConversationMessages: 3})
+	de := doortest.NewWithOptions(t, service.Options{MaxConversationMessages: 3})
 	e := &env{Env: de, c: de.Serve(func(s *convhttp.Server) { s.Mount("/", inkeep.New(s)) })}
 	log := func(id string, n int) map[string]any {
 		var msgs []any

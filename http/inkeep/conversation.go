@@ -3,7 +3,6 @@ package inkeep
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/convstore/convstore"
 	convhttp "github.com/convstore/convstore/http"
@@ -56,11 +55,15 @@ func errListChanged() error {
 // first, streaming each conversation with its messages.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	ctx, t := r.Context(), convhttp.Tenant(r)
-	limit, err := intParam(r, "limit", defaultListLimit, 0, maxListLimit)
+	q, err := queryRules.Parse(r)
 	if err != nil {
 		return err
 	}
-	offset, err := intParam(r, "offset", 0, 0, convstore.MaxConversationOffset)
+	limit, err := intParam(q, "limit", defaultListLimit, 0, maxListLimit)
+	if err != nil {
+		return err
+	}
+	offset, err := intParam(q, "offset", 0, 0, convstore.MaxConversationOffset)
 	if err != nil {
 		return err
 	}
@@ -103,18 +106,30 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	return st.Finish()
 }
 
-// intParam reads an optional integer query parameter within [lo, hi]. Inkeep
-// documents both parameters as nullable, so an empty value is the default.
-func intParam(r *http.Request, name string, def, lo, hi int) (int, error) {
-	s := r.URL.Query().Get(name)
-	if s == "" || s == "null" {
-		return def, nil
+// queryRules read query strings as Inkeep's server does: unknown
+// parameters are ignored, a repeated one takes its first value, and both
+// of its documented parameters are nullable, so an empty value or "null"
+// is the default. What cannot be decoded of a malformed string is
+// dropped, as URLSearchParams does.
+var queryRules = &convhttp.QueryRules{Repeated: convhttp.RepeatFirst, Absent: []string{"", "null"}, IgnoreMalformed: true,
+	Wrap: queryError}
+
+// queryError phrases a bad query parameter as a 400 bad_request.
+func queryError(e *convhttp.ParamError) error {
+	switch e.Kind {
+	case convhttp.ParamNotInteger, convhttp.ParamTooSmall, convhttp.ParamTooLarge:
+		return badParam(e.Name, "Query parameter %q must be an integer between %d and %d.", e.Name, e.Min, e.Max)
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		return 0, badParam(name, "Query parameter %q must be an integer between %d and %d.", name, lo, hi)
+	return badParam(e.Name, "%s", e.Error())
+}
+
+// intParam reads an optional integer query parameter within [lo, hi].
+func intParam(q *convhttp.Query, name string, def, lo, hi int) (int, error) {
+	n, ok, err := q.Int(name, int64(lo), int64(hi))
+	if err != nil || !ok {
+		return def, err
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // deleteConversation serves DELETE /conversations/{id}: the conversation

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
@@ -40,61 +39,42 @@ const (
 	codeNotImplemented   = "not_implemented"
 )
 
-// statusOf maps a domain or wire error code to the HTTP status and Inkeep
-// code.
-func statusOf(code string) (int, string) {
-	switch code {
-	case api.CodeInvalidJSON, api.CodeInvalidParameter:
-		return http.StatusBadRequest, codeBadRequest
-	case api.CodeUnsupportedMediaType:
-		// Inkeep documents no 415: a wrong Content-Type is one of its
-		// 400s, which the SDK turns into its typed BadRequest.
-		return http.StatusBadRequest, codeBadRequest
-	case convstore.EUNAUTHORIZED:
-		return http.StatusUnauthorized, codeUnauthorized
-	case convstore.EFORBIDDEN:
-		return http.StatusForbidden, codeForbidden
-	case convstore.ENOTFOUND:
-		return http.StatusNotFound, codeNotFound
-	case convstore.EINVALID:
-		return http.StatusUnprocessableEntity, codeUnprocessable
-	case api.CodeMethodNotAllowed:
-		return http.StatusMethodNotAllowed, codeMethodNotAllowed
-	case convstore.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge, codeTooLarge
-	case convstore.ECONFLICT:
-		return http.StatusConflict, codeConflict
-	case convstore.ERATELIMITED:
-		return http.StatusTooManyRequests, codeRateLimited
-	case convstore.EUNAVAILABLE:
-		return http.StatusServiceUnavailable, codeUnavailable
-	case convstore.ETIMEOUT:
-		return http.StatusServiceUnavailable, codeTimeout
-	case convstore.EUNSUPPORTED:
-		return http.StatusNotImplemented, codeNotImplemented
-	}
-	return http.StatusInternalServerError, codeInternal
-}
+// errorTable maps domain and wire error codes to HTTP statuses and Inkeep
+// codes.
+var errorTable = convhttp.NewErrorTable(codeInternal, internalDetail, map[string]convhttp.ErrorKind{
+	convhttp.CodeInvalidJSON:      {Status: http.StatusBadRequest, Code: codeBadRequest},
+	convhttp.CodeInvalidParameter: {Status: http.StatusBadRequest, Code: codeBadRequest},
+	// Inkeep documents no 415: a wrong Content-Type is one of its 400s,
+	// which the SDK turns into its typed BadRequest.
+	convhttp.CodeUnsupportedMediaType: {Status: http.StatusBadRequest, Code: codeBadRequest},
+	convstore.EUNAUTHORIZED:           {Status: http.StatusUnauthorized, Code: codeUnauthorized},
+	convstore.EFORBIDDEN:              {Status: http.StatusForbidden, Code: codeForbidden},
+	convstore.ENOTFOUND:               {Status: http.StatusNotFound, Code: codeNotFound},
+	convstore.EINVALID:                {Status: http.StatusUnprocessableEntity, Code: codeUnprocessable},
+	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed},
+	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge},
+	convstore.ECONFLICT:               {Status: http.StatusConflict, Code: codeConflict},
+	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests, Code: codeRateLimited},
+	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable, Code: codeUnavailable},
+	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: codeTimeout},
+	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: codeNotImplemented},
+})
 
 // newProblem builds the Inkeep problem for err.
 func newProblem(r *http.Request, err error) *Problem {
-	status, code := statusOf(convstore.ErrorCode(err))
-	detail := convstore.ErrorMessage(err)
-	if status == http.StatusInternalServerError || detail == "" {
-		detail = internalDetail
-		if status != http.StatusInternalServerError {
-			detail = http.StatusText(status) + "."
-		}
+	a := errorTable.Answer(err)
+	if a.Message == "" {
+		a.Message = http.StatusText(a.Status) + "."
 	}
 	return &Problem{
-		Title:     http.StatusText(status),
-		Status:    status,
-		Detail:    detail,
+		Title:     http.StatusText(a.Status),
+		Status:    a.Status,
+		Detail:    a.Message,
 		Instance:  r.URL.EscapedPath(),
 		RequestID: convhttp.RequestID(r.Context()),
-		Code:      code,
+		Code:      a.Code,
 		Type:      ProblemType,
-		Error:     ProblemError{Code: code, Message: detail},
+		Error:     ProblemError{Code: a.Code, Message: a.Message},
 	}
 }
 
@@ -125,13 +105,13 @@ func errFeedbackNotFound() error { return convstore.Errorf(convstore.ENOTFOUND, 
 // badRequest is a 400 bad_request for a body that is not a JSON object or a
 // malformed query parameter.
 func badRequest(format string, args ...any) error {
-	e := convstore.Errorf(api.CodeInvalidJSON, format, args...)
+	e := convstore.Errorf(convhttp.CodeInvalidJSON, format, args...)
 	return e
 }
 
 // badParam is a 400 bad_request for a malformed query parameter.
 func badParam(field, format string, args ...any) error {
-	e := convstore.Errorf(api.CodeInvalidParameter, format, args...)
+	e := convstore.Errorf(convhttp.CodeInvalidParameter, format, args...)
 	e.Field = field
 	return e
 }

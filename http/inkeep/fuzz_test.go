@@ -1,10 +1,8 @@
 package inkeep_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
@@ -20,33 +18,24 @@ import (
 // error format.
 func FuzzInkeepIDs(f *testing.F) {
 	e := doortest.New(f)
-	s := convhttp.NewServer(e.Config())
-	s.Mount("/", inkeep.New(s))
-	s.Mount("/compat/inkeep", inkeep.New(s))
-	h := s.Handler()
-	send := func(method, path string, body []byte, key string) *httptest.ResponseRecorder {
-		req, err := http.NewRequest(method, path, bytes.NewReader(body))
-		if err != nil {
-			return nil
-		}
-		req.Header.Set("Authorization", "Bearer "+key)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w
-	}
+	fz := e.Fuzzer(func(s *convhttp.Server) {
+		s.Mount("/", inkeep.New(s))
+		s.Mount("/compat/inkeep", inkeep.New(s))
+	})
+	fz.Auth = func(h http.Header, key string) { h.Set("Authorization", "Bearer "+key) }
+	fz.ErrorType = inkeep.ContentTypeProblem
+	fz.CheckError = checkProblem
+	send := fz.Serve
 	logBody := func(id string) []byte {
 		b, _ := json.Marshal(map[string]any{"id": id, "type": "openai", "messages": []any{map[string]any{"id": id, "role": "user", "content": "x"}}})
 		return b
 	}
 	// Seeds: tenant A's and B's ids in every form, and malformed ones.
 	var mine, theirs map[string]any
-	json.Unmarshal(send("POST", "/conversations", logBody("seed-a"), e.KeyA).Body.Bytes(), &mine)
-	json.Unmarshal(send("POST", "/conversations", logBody("seed-b"), e.KeyB).Body.Bytes(), &theirs)
+	json.Unmarshal(send("POST", "/conversations", logBody("seed-a"), e.KeyA).Body, &mine)
+	json.Unmarshal(send("POST", "/conversations", logBody("seed-b"), e.KeyB).Body, &theirs)
 	var native map[string]any
-	json.Unmarshal(send("POST", "/conversations", []byte(`{"type":"openai","messages":[{"role":"user","content":"x"}]}`), e.KeyB).Body.Bytes(), &native)
+	json.Unmarshal(send("POST", "/conversations", []byte(`{"type":"openai","messages":[{"role":"user","content":"x"}]}`), e.KeyB).Body, &native)
 	seeds := []string{"seed-a", "seed-b", "", " ", "conv_", "msg_", "art_", "conv_zzzzzzzzzzzzzzzzzzzzzzzzzz",
 		"conv_" + convstore.NewID().Base32(), "%", "../../x", "\x00", "\xff", "a/b", string(make([]byte, 300))}
 	for _, c := range []map[string]any{mine, theirs, native} {
@@ -63,7 +52,7 @@ func FuzzInkeepIDs(f *testing.F) {
 			if c["id"] != "seed-a" {
 				key = e.KeyB
 			}
-			json.Unmarshal(send("POST", "/feedback", body, key).Body.Bytes(), &fb)
+			json.Unmarshal(send("POST", "/feedback", body, key).Body, &fb)
 			if id, ok := fb["id"].(string); ok {
 				seeds = append(seeds, id)
 			}
@@ -86,37 +75,20 @@ func FuzzInkeepIDs(f *testing.F) {
 				{"POST", prefix + "/feedback", fbBody},
 				{"DELETE", prefix + "/conversations/" + esc, nil},
 			} {
-				w := send(rq.method, rq.path, rq.body, e.KeyA)
-				if w == nil {
-					continue // not a URL net/http would send
+				if r := fz.Check(t, rq.method, rq.path, rq.body, e.KeyA); r != nil && !json.Valid(r.Body) && r.Status < 300 {
+					t.Fatalf("%v: body is not JSON", r)
 				}
-				check(t, rq.method+" "+rq.path, w)
 			}
 		}
 	})
 }
 
-// check fails on a 500 or on an error that is not an Inkeep problem.
-func check(t *testing.T, what string, w *httptest.ResponseRecorder) {
-	t.Helper()
-	if w.Code >= 500 {
-		t.Fatalf("%s: %d %s", what, w.Code, w.Body)
-	}
-	if w.Code >= 300 && w.Code < 400 && w.Header().Get("Location") != "" {
-		return // the shared server redirects unclean paths ("/conversations/.") before any door sees them
-	}
-	if !json.Valid(w.Body.Bytes()) {
-		t.Fatalf("%s: body is not JSON: %q", what, w.Body)
-	}
-	if w.Code < 400 {
-		return
-	}
-	if ct := w.Header().Get("Content-Type"); ct != inkeep.ContentTypeProblem {
-		t.Fatalf("%s: %d with content type %q", what, w.Code, ct)
-	}
+// checkProblem fails unless r is an Inkeep problem.
+func checkProblem(tb testing.TB, r *doortest.Response) {
+	tb.Helper()
 	var p inkeep.Problem
-	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Status != w.Code || p.Code == "" || p.Title == "" ||
+	if err := json.Unmarshal(r.Body, &p); err != nil || p.Status != r.Status || p.Code == "" || p.Title == "" ||
 		p.Detail == "" || p.Error.Code != p.Code || p.Error.Message != p.Detail || p.RequestID == "" {
-		t.Fatalf("%s: not an Inkeep problem: %s", what, w.Body)
+		tb.Fatalf("%v: not an Inkeep problem", r)
 	}
 }

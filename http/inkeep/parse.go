@@ -27,18 +27,21 @@ type object struct {
 // member, ignored; a key repeated in any object of the body is a 400,
 // since encoding/json would keep only the last.
 func parseBody(body []byte) (object, error) {
-	if !json.Valid(body) {
-		return object{}, badRequest("The request body is not valid JSON.")
-	}
-	if err := convhttp.CheckJSON(body, nil); err != nil {
-		return object{}, err
-	}
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil || m == nil {
-		return object{}, badRequest("The request body must be a JSON object.")
+	if err := bodyRules.Decode(body, &m); err != nil {
+		return object{}, err
 	}
 	return object{m: m}, nil
 }
+
+// bodyRules decode a body into its members: any member is welcome, so the
+// lenient path, and every failure is a 400 bad_request.
+var bodyRules = &convhttp.BodyRules{Wrap: func(e *convhttp.BodyError) error {
+	if e.Kind == convhttp.BodyNotObject {
+		return badRequest("The request body must be a JSON object.")
+	}
+	return badRequest("The request body is not valid JSON.")
+}}
 
 // name returns the path of member k.
 func (o object) name(k string) string {

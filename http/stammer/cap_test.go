@@ -7,7 +7,7 @@ import (
 	convhttp "github.com/convstore/convstore/http"
 	"github.com/convstore/convstore/http/doortest"
 	"github.com/convstore/convstore/http/stammer"
-	"github.com/convstore/convstore/sqlite"
+	"github.com/convstore/convstore/service"
 )
 
 // TestMessageCap checks the answer to a query sent to a conversation that
@@ -15,7 +15,7 @@ import (
 // "messages", naming the cap, with nothing stored.
 func TestMessageCap(t *testing.T) {
 	t.Parallel()
-	e := doortest.NewWithOptions(t, sqlite.Options{MaxConversationMessages: 3})
+	e := doortest.NewWithOptions(t, service.Options{MaxConversationMessages: 3})
 	f := &fixture{Env: e, c: e.Serve(func(s *convhttp.Server) { s.Mount("/", stammer.New(s)) })}
 	var uuid string
 	for i := range 3 {

@@ -18,7 +18,10 @@ const maxListedMessages = convstore.MaxPageLimit
 // DRF-paginated list, newest first. convstore deletes permanently, so
 // onlyDeletedConversations=true always lists nothing.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	q, err := queryRules.Parse(r)
+	if err != nil {
+		return err
+	}
 	lq, err := parseListQuery(q)
 	if err != nil {
 		return err
@@ -62,10 +65,10 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	}
 	head := pageHead{Count: count}
 	if lq.page < pages {
-		head.Next = pageURL(r, q, lq.page+1)
+		head.Next = pageURL(r, q.Values(), lq.page+1)
 	}
 	if lq.page > 1 {
-		head.Previous = pageURL(r, q, lq.page-1)
+		head.Previous = pageURL(r, q.Values(), lq.page-1)
 	}
 	// Each result is written as soon as its messages are read, so the
 	// answer holds one conversation's first page, not the whole list.
@@ -135,12 +138,8 @@ func (d *Door) fromConversation(ctx context.Context, t convstore.ID, c *convstor
 
 // pageURL is the absolute URL of another page, built as DRF builds next and
 // previous: the request's URL with page replaced (removed for page 1) and
-// the query sorted.
-func pageURL(r *http.Request, q url.Values, page int) *string {
-	v := url.Values{}
-	for k, vs := range q {
-		v[k] = vs
-	}
+// the query sorted. v is a copy of the query, changed here.
+func pageURL(r *http.Request, v url.Values, page int) *string {
 	if page == 1 {
 		v.Del("page")
 	} else {

@@ -1,57 +1,41 @@
 package stammer
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
-// decodeLenient decodes one JSON object into dst. Unknown fields are
-// ignored (clients and DRF serializers tolerate them); malformed JSON, a
-// null body, a repeated key or a case variant of a field the door reads
-// is a 400 parse error and a value of the wrong type a 400 field error.
-func decodeLenient(body []byte, dst any) error {
-	if err := convhttp.CheckJSON(body, dst); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
+// bodyRules decode bodies as DRF's parsers and serializers do: unknown
+// fields are ignored (clients and DRF serializers tolerate them);
+// malformed JSON, a null body, a repeated key or a case variant of a field
+// the door reads is a 400 parse error and a value of the wrong type a 400
+// field error.
+var bodyRules = &convhttp.BodyRules{Wrap: bodyError}
+
+// bodyError phrases a decoding failure like DRF does.
+func bodyError(e *convhttp.BodyError) error {
+	switch e.Kind {
+	case convhttp.BodySyntax:
+		return parseError("JSON parse error - " + e.Err.Error() + ".")
+	case convhttp.BodyNotObject:
+		return &convstore.Error{Code: convstore.EINVALID, Field: "non_field_errors",
+			Message: "Invalid data. Expected a JSON object, but got " + e.Value + "."}
+	case convhttp.BodyWrongType:
+		return invalid(e.Field, "Not a valid string.")
+	case convhttp.BodyIncomplete, convhttp.BodyEmpty:
+		return parseError("JSON parse error - unexpected end of input.")
+	case convhttp.BodyTrailing:
 		return parseError("Extra data after the JSON object.")
 	}
-	return nil
-}
-
-// decodeError phrases a decoding failure like DRF does.
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return parseError("JSON parse error - " + syn.Error() + ".")
-	case errors.As(err, &typ) && typ.Field == "":
-		return &convstore.Error{Code: convstore.EINVALID, Field: "non_field_errors",
-			Message: "Invalid data. Expected a JSON object, but got " + typ.Value + "."}
-	case errors.As(err, &typ):
-		return invalid(typ.Field, "Not a valid string.")
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return parseError("JSON parse error - unexpected end of input.")
-	}
-	return parseError("JSON parse error - " + strings.TrimPrefix(err.Error(), "json: ") + ".")
+	return parseError("JSON parse error - " + strings.TrimPrefix(e.Err.Error(), "json: ") + ".")
 }
 
 // parseError returns DRF's 400 parse_error.
 func parseError(msg string) error {
-	return &convstore.Error{Code: api.CodeInvalidJSON, Message: msg}
+	return &convstore.Error{Code: convhttp.CodeInvalidJSON, Message: msg}
 }
 
 // parseUUID accepts the canonical 8-4-4-4-12 form in either case and, as

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
@@ -39,58 +38,39 @@ type wireError struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// errorKind maps an error code to the door's status and machine code; the
-// codes are DRF's where DRF has one.
-func errorKind(code string) (int, string) {
-	switch code {
-	case convstore.EINVALID, api.CodeInvalidParameter:
-		return http.StatusBadRequest, "invalid"
-	case api.CodeInvalidJSON:
-		return http.StatusBadRequest, "parse_error"
-	case api.CodeUnsupportedMediaType:
-		return http.StatusUnsupportedMediaType, "unsupported_media_type"
-	case convstore.EUNAUTHORIZED:
-		return http.StatusUnauthorized, "not_authenticated"
-	case convstore.EFORBIDDEN:
-		return http.StatusForbidden, "permission_denied"
-	case convstore.ENOTFOUND:
-		return http.StatusNotFound, "not_found"
-	case api.CodeMethodNotAllowed:
-		return http.StatusMethodNotAllowed, "method_not_allowed"
-	case convstore.ECONFLICT:
-		return http.StatusConflict, "conflict"
-	case convstore.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge, "request_too_large"
-	case convstore.ERATELIMITED:
-		return http.StatusTooManyRequests, "throttled"
-	case convstore.EUNAVAILABLE:
-		return http.StatusServiceUnavailable, "service_unavailable"
-	case convstore.ETIMEOUT:
-		return http.StatusServiceUnavailable, "timeout"
-	case convstore.EUNSUPPORTED:
-		return http.StatusNotImplemented, "not_supported"
-	}
-	return http.StatusInternalServerError, "server_error"
-}
+// errorTable maps an error code to the door's status and machine code;
+// the codes are DRF's where DRF has one.
+var errorTable = convhttp.NewErrorTable("server_error", msgInternal, map[string]convhttp.ErrorKind{
+	convstore.EINVALID:                {Status: http.StatusBadRequest, Code: "invalid"},
+	convhttp.CodeInvalidParameter:     {Status: http.StatusBadRequest, Code: "invalid"},
+	convhttp.CodeInvalidJSON:          {Status: http.StatusBadRequest, Code: "parse_error"},
+	convhttp.CodeUnsupportedMediaType: {Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type"},
+	convstore.EUNAUTHORIZED:           {Status: http.StatusUnauthorized, Code: "not_authenticated"},
+	convstore.EFORBIDDEN:              {Status: http.StatusForbidden, Code: "permission_denied"},
+	convstore.ENOTFOUND:               {Status: http.StatusNotFound, Code: "not_found"},
+	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed, Code: "method_not_allowed"},
+	convstore.ECONFLICT:               {Status: http.StatusConflict, Code: "conflict"},
+	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge, Code: "request_too_large"},
+	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests, Code: "throttled"},
+	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable, Code: "service_unavailable"},
+	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: "timeout"},
+	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: "not_supported"},
+})
 
 // WriteError writes err as an application/json error body with both
 // "message" and "error" (and DRF's "detail"). A 500 never shows details.
 func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	status, code := errorKind(convstore.ErrorCode(err))
-	msg, field := convstore.ErrorMessage(err), convstore.ErrorField(err)
-	if status == http.StatusInternalServerError {
-		msg, field = msgInternal, ""
-	}
-	if status == http.StatusUnauthorized {
+	a := errorTable.Answer(err)
+	if a.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "Token")
 	}
 	body, _ := json.Marshal(wireError{ // strings only: always marshals
-		Detail: msg, Message: msg, Error: code, Field: field, RequestID: convhttp.RequestID(r.Context()),
+		Detail: a.Message, Message: a.Message, Error: a.Code, Field: a.Field, RequestID: convhttp.RequestID(r.Context()),
 	})
 	body = append(body, '\n')
 	h := w.Header()
 	h.Set("Content-Type", convhttp.ContentTypeJSON)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
+	w.WriteHeader(a.Status)
 	_, _ = w.Write(body)
 }

@@ -1,9 +1,8 @@
 package stammer_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"net/http/httptest"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,34 +20,45 @@ import (
 // JSON error with message and error.
 func FuzzStammerIDs(f *testing.F) {
 	e := doortest.New(f)
-	s := convhttp.NewServer(e.Config())
-	s.Mount("/", stammer.New(s))
-	s.Mount("/compat/stammer", stammer.New(s))
-	h := s.Handler()
-
-	serve := func(method, target string, body []byte, key string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, target, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Token "+key)
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w
+	fz := e.Fuzzer(func(s *convhttp.Server) {
+		s.Mount("/", stammer.New(s))
+		s.Mount("/compat/stammer", stammer.New(s))
+	})
+	fz.Auth = func(h http.Header, key string) { h.Set("Authorization", "Token "+key) }
+	fz.Allowed = map[int]bool{200: true, 301: true, 307: true, 308: true, 400: true, 404: true, 405: true}
+	fz.ErrorType = "application/json"
+	fz.CheckError = func(tb testing.TB, r *doortest.Response) {
+		var m map[string]any
+		if err := json.Unmarshal(r.Body, &m); err != nil {
+			tb.Fatalf("%v: body is not a JSON object", r)
+		}
+		for _, k := range []string{"detail", "message", "error"} {
+			if s, ok := m[k].(string); !ok || s == "" {
+				tb.Fatalf("%v: no %q", r, k)
+			}
+		}
+	}
+	serve := func(method, target string, body []byte, key string) *doortest.Response {
+		if body == nil {
+			body = []byte{}
+		}
+		return fz.Serve(method, target, body, key)
 	}
 	own, foreign := make([]string, 0, 3), make([]string, 0, 2)
 	for i := range 3 {
 		body, _ := json.Marshal(map[string]string{"chatbot_uuid": bot1, "query": "q", "user_key": "u" + string(rune('a'+i))})
-		w := serve("POST", pathMessage, body, e.KeyA)
+		r := serve("POST", pathMessage, body, e.KeyA)
 		var m map[string]any
-		if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &m) != nil {
-			f.Fatalf("seed conversation: %d %s", w.Code, w.Body)
+		if r.Status != 200 || json.Unmarshal(r.Body, &m) != nil {
+			f.Fatalf("seed conversation: %v", r)
 		}
 		own = append(own, m["conversation_uuid"].(string))
 	}
 	for range 2 {
 		body, _ := json.Marshal(map[string]string{"chatbot_uuid": bot1, "query": "q", "user_key": "b"})
-		w := serve("POST", pathMessage, body, e.KeyB)
+		r := serve("POST", pathMessage, body, e.KeyB)
 		var m map[string]any
-		_ = json.Unmarshal(w.Body.Bytes(), &m)
+		_ = json.Unmarshal(r.Body, &m)
 		uuid, _ := m["conversation_uuid"].(string)
 		foreign = append(foreign, uuid)
 	}
@@ -62,7 +72,6 @@ func FuzzStammerIDs(f *testing.F) {
 	for i, id := range seeds {
 		f.Add(uint8(i), id)
 	}
-	allowed := map[int]bool{200: true, 301: true, 307: true, 308: true, 400: true, 404: true, 405: true}
 	f.Fuzz(func(t *testing.T, target uint8, id string) {
 		var method, path string
 		var body []byte
@@ -82,28 +91,18 @@ func FuzzStammerIDs(f *testing.F) {
 			method, path = "POST", pathMessage
 			body, _ = json.Marshal(map[string]string{"chatbot_uuid": id, "query": "q", "user_key": id})
 		}
-		w := serve(method, path, body, e.KeyA)
-		if !allowed[w.Code] {
-			t.Fatalf("%s %s: status %d %s", method, path, w.Code, w.Body)
+		if body == nil {
+			body = []byte{}
 		}
-		if w.Code >= 300 && w.Code < 400 {
+		r := fz.Check(t, method, path, body, e.KeyA)
+		if r == nil || r.Status >= 300 && r.Status < 400 {
 			return
 		}
-		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-			t.Fatalf("%s %s: content type %q", method, path, ct)
-		}
 		var m map[string]any
-		if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
-			t.Fatalf("%s %s: body is not a JSON object: %s", method, path, w.Body)
+		if err := json.Unmarshal(r.Body, &m); err != nil {
+			t.Fatalf("%v: body is not a JSON object", r)
 		}
-		if w.Code >= 400 {
-			for _, k := range []string{"detail", "message", "error"} {
-				if s, ok := m[k].(string); !ok || s == "" {
-					t.Fatalf("%s %s: %d without %q: %s", method, path, w.Code, k, w.Body)
-				}
-			}
-		}
-		if w.Code == 200 && target%6 < 2 {
+		if r.Status == 200 && target%6 < 2 {
 			// Only the caller's own conversations can be deleted.
 			uuid, _ := m["uuid"].(string)
 			if id, ok := convstore.ParseUUID(uuid); !ok || !containsFold(own, id.UUID()) {

@@ -39,12 +39,8 @@ func externalID(chatbot, userKey string) string {
 // as a user message to the chatbot's open conversation with user_key,
 // starting one if there is none. convstore generates no answer.
 func (d *Door) sendMessage(w http.ResponseWriter, r *http.Request) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
 	var in messageRequest
-	if err := decodeLenient(body, &in); err != nil {
+	if err := d.srv.ReadJSON(w, r, bodyRules, &in); err != nil {
 		return err
 	}
 	chatbot, mc, err := in.validate()

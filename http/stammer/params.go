@@ -1,13 +1,13 @@
 package stammer
 
 import (
-	"net/url"
-	"slices"
-	"strconv"
+	"errors"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/convstore/convstore"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // Pagination of the conversation list (DRF PageNumberPagination).
@@ -23,11 +23,28 @@ var sourcePlatforms = []string{
 	"shared", "personalized", "API", "AUDIO", "masterchat",
 }
 
-// DRF BooleanField's accepted spellings.
-var (
-	trueValues  = []string{"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1"}
-	falseValues = []string{"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0"}
-)
+// queryRules read query strings as Django does: unknown parameters are
+// ignored, a repeated one takes its last value, an empty value counts as
+// absent, and what cannot be decoded of a malformed string is dropped.
+var queryRules = &convhttp.QueryRules{Repeated: convhttp.RepeatLast, Absent: []string{""}, IgnoreMalformed: true, Wrap: queryError}
+
+// queryError phrases a bad query parameter like DRF's field errors.
+func queryError(e *convhttp.ParamError) error {
+	switch e.Kind {
+	case convhttp.ParamNotBoolean:
+		return invalid(e.Name, "Must be a valid boolean.")
+	case convhttp.ParamNotInteger, convhttp.ParamTooSmall, convhttp.ParamTooLarge:
+		if e.Min > 0 {
+			return invalid(e.Name, "A valid positive integer is required.")
+		}
+		return invalid(e.Name, "A valid integer is required.")
+	case convhttp.ParamBadTime:
+		return invalid(e.Name, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+	case convhttp.ParamNotAllowed:
+		return invalid(e.Name, "%q is not a valid choice; choose one of %s.", e.Value, strings.Join(e.Allowed, ", "))
+	}
+	return invalid(e.Name, "%s", e.Error())
+}
 
 // listQuery is the parsed query of GET …/conversations/.
 type listQuery struct {
@@ -39,48 +56,32 @@ type listQuery struct {
 	pageSize    int
 }
 
-// param returns a query parameter's last value, as Django's QueryDict
-// does; an empty value counts as absent.
-func param(q url.Values, name string) (string, bool) {
-	v := q[name]
-	if len(v) == 0 || v[len(v)-1] == "" {
-		return "", false
-	}
-	return v[len(v)-1], true
-}
-
 // parseListQuery validates every parameter before anything is read.
 // Unknown parameters are ignored, as Django ignores them.
-func parseListQuery(q url.Values) (*listQuery, error) {
+func parseListQuery(q *convhttp.Query) (*listQuery, error) {
 	lq := &listQuery{}
-	s, ok := param(q, "onlyDeletedConversations")
+	only, ok, err := q.Bool("onlyDeletedConversations")
 	switch {
+	case err != nil:
+		return nil, err
 	case !ok:
 		return nil, invalid("onlyDeletedConversations", "This field is required.")
-	case slices.Contains(trueValues, s):
-		lq.onlyDeleted = true
-	case !slices.Contains(falseValues, s):
-		return nil, invalid("onlyDeletedConversations", "Must be a valid boolean.")
 	}
+	lq.onlyDeleted = only
 	if err := lq.parseChatbot(q); err != nil {
 		return nil, err
 	}
 	if err := lq.parseDates(q); err != nil {
 		return nil, err
 	}
-	if s, ok := param(q, "sourcePlatform"); ok {
-		if !slices.Contains(sourcePlatforms, s) {
-			return nil, invalid("sourcePlatform", "%q is not a valid choice; choose one of %s.", s, strings.Join(sourcePlatforms, ", "))
-		}
+	if s, ok, err := q.Enum("sourcePlatform", sourcePlatforms...); err != nil {
+		return nil, err
+	} else if ok {
 		lq.source = s
 		lq.filter.Metadata = convstore.Metadata{metaSource: s}
 	}
-	if s, ok := param(q, "conversation_number"); ok {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			return nil, invalid("conversation_number", "A valid positive integer is required.")
-		}
-		lq.seq = n
+	if lq.seq, _, err = q.Int("conversation_number", 1, math.MaxInt64); err != nil {
+		return nil, err
 	}
 	return lq, lq.parsePage(q)
 }
@@ -88,15 +89,15 @@ func parseListQuery(q url.Values) (*listQuery, error) {
 // parseChatbot reads chatbot_uuid xor chatbot_id. convstore knows chatbots
 // only by the uuid it stores as AgentID, so chatbot_id is refused rather
 // than silently matching nothing.
-func (lq *listQuery) parseChatbot(q url.Values) error {
-	u, hasUUID := param(q, "chatbot_uuid")
-	id, hasID := param(q, "chatbot_id")
+func (lq *listQuery) parseChatbot(q *convhttp.Query) error {
+	u, hasUUID, _ := q.String("chatbot_uuid")
+	_, hasID, _ := q.String("chatbot_id")
 	switch {
 	case hasUUID && hasID:
 		return invalid("chatbot_id", "Provide either chatbot_id or chatbot_uuid, not both.")
 	case hasID:
-		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-			return invalid("chatbot_id", "A valid integer is required.")
+		if _, _, err := q.Int("chatbot_id", math.MinInt64, math.MaxInt64); err != nil {
+			return err
 		}
 		return invalid("chatbot_id", "Integer chatbot ids are not supported by this server; use chatbot_uuid.")
 	case hasUUID:
@@ -117,62 +118,55 @@ var (
 
 // parseDates reads startDate and endDate (YYYY-MM-DD, whole UTC days, both
 // inclusive) into the filter's exclusive bounds.
-func (lq *listQuery) parseDates(q url.Values) error {
-	start, err := date(q, "startDate")
+func (lq *listQuery) parseDates(q *convhttp.Query) error {
+	start, hasStart, err := q.Time("startDate", parseDate)
 	if err != nil {
 		return err
 	}
-	end, err := date(q, "endDate")
+	end, hasEnd, err := q.Time("endDate", parseDate)
 	if err != nil {
 		return err
 	}
-	if start != nil && end != nil && start.After(*end) {
+	if hasStart && hasEnd && start.After(end) {
 		return invalid("startDate", "startDate must not be later than endDate.")
 	}
-	if start != nil && start.After(minDate) {
+	if hasStart && start.After(minDate) {
 		after := start.Add(-time.Nanosecond)
 		lq.filter.CreatedAfter = &after
 	}
-	if end != nil && end.Before(maxDate) {
+	if hasEnd && end.Before(maxDate) {
 		before := end.AddDate(0, 0, 1)
 		lq.filter.CreatedBefore = &before
 	}
 	return nil
 }
 
-// date parses an optional YYYY-MM-DD parameter.
-func date(q url.Values, name string) (*time.Time, error) {
-	s, ok := param(q, name)
-	if !ok {
-		return nil, nil
-	}
+// parseDate reads a YYYY-MM-DD date.
+func parseDate(s string) (time.Time, error) {
 	t, err := time.Parse(time.DateOnly, s)
-	if err != nil || t.Before(minDate) {
-		return nil, invalid(name, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+	if err == nil && t.Before(minDate) {
+		err = errors.New("before year 1")
 	}
-	return &t, nil
+	return t, err
 }
 
 // parsePage reads DRF's page and page_size: a bad page is DRF's 404
 // "Invalid page."; a bad page_size falls back to the default and a large
 // one is capped, as DRF does.
-func (lq *listQuery) parsePage(q url.Values) error {
+func (lq *listQuery) parsePage(q *convhttp.Query) error {
 	lq.page, lq.pageSize = 1, defaultPageSize
-	if s, ok := param(q, "page_size"); ok {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			lq.pageSize = min(n, maxPageSize)
-		}
+	if n, ok, err := q.Int("page_size", 1, math.MaxInt); err == nil && ok {
+		lq.pageSize = int(min(n, maxPageSize))
 	}
-	if s, ok := param(q, "page"); ok {
-		if s == "last" {
-			lq.page = 0
-			return nil
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return errInvalidPage()
-		}
-		lq.page = n
+	if s, _, _ := q.String("page"); s == "last" {
+		lq.page = 0
+		return nil
+	}
+	n, ok, err := q.Int("page", 1, math.MaxInt)
+	if err != nil {
+		return errInvalidPage()
+	} else if ok {
+		lq.page = int(n)
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	convhttp "github.com/convstore/convstore/http"
 	"github.com/convstore/convstore/http/doortest"
 	"github.com/convstore/convstore/http/symbl"
-	"github.com/convstore/convstore/sqlite"
+	"github.com/convstore/convstore/service"
 )
 
 // TestMessageCap checks the answers to messages past the per-conversation
@@ -15,7 +15,7 @@ import (
 // nothing stored.
 func TestMessageCap(t *testing.T) {
 	t.Parallel()
-	env := doortest.NewWithOptions(t, sqlite.Options{MaxConversationMessages: 3})
+	env := doortest.NewWithOptions(t, service.Options{MaxConversationMessages: 3})
 	f := &fixture{env: env, own: env.Serve(func(s *convhttp.Server) { s.Mount("/", symbl.New(s)) })}
 	capped := func(r *doortest.Response) {
 		t.Helper()

@@ -3,8 +3,6 @@ package symbl
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -96,47 +94,64 @@ type listQuery struct {
 	start, end    time.Time
 }
 
-// parseListQuery validates the list's query parameters; unknown ones are
-// ignored, as SDKs may send more.
+// queryRules read query strings as Symbl's servers do: unknown parameters
+// are ignored, as SDKs may send more, a repeated one takes its first value
+// and an empty one counts as absent.
+var queryRules = &convhttp.QueryRules{Repeated: convhttp.RepeatFirst, Absent: []string{""}, Wrap: queryError}
+
+// queryError phrases a bad query parameter as Joi does.
+func queryError(e *convhttp.ParamError) error {
+	switch e.Kind {
+	case convhttp.QueryMalformed:
+		return badRequest("The query string is malformed")
+	case convhttp.ParamNotInteger, convhttp.ParamTooSmall, convhttp.ParamTooLarge:
+		return badRequest(`"%s" must be an integer between %d and %d`, e.Name, e.Min, e.Max)
+	case convhttp.ParamNotAllowed:
+		return badRequest(`"%s" must be one of [%s]`, e.Name, strings.Join(e.Allowed, ", "))
+	case convhttp.ParamBadTime:
+		return badRequest(`"%s" must be a valid ISO 8601 date`, e.Name)
+	}
+	return badRequest(`"%s" is invalid`, e.Name)
+}
+
+// parseListQuery validates the list's query parameters.
 func parseListQuery(raw string, t time.Time) (*listQuery, error) {
-	v, err := url.ParseQuery(raw)
+	v, err := queryRules.ParseRaw(raw)
 	if err != nil {
-		return nil, badRequest("The query string is malformed")
+		return nil, err
 	}
 	q := &listQuery{limit: defaultListLimit, order: convstore.OrderAsc, end: t}
-	if s := v.Get("limit"); s != "" {
-		if q.limit, err = strconv.Atoi(s); err != nil || q.limit < 0 || q.limit > maxListLimit {
-			return nil, badRequest(`"limit" must be an integer between 0 and %d`, maxListLimit)
-		}
+	if n, ok, err := v.Int("limit", 0, maxListLimit); err != nil {
+		return nil, err
+	} else if ok {
+		q.limit = int(n)
 	}
-	if s := v.Get("offset"); s != "" {
-		if q.offset, err = strconv.Atoi(s); err != nil || q.offset < 0 || q.offset > convstore.MaxConversationOffset {
-			return nil, badRequest(`"offset" must be an integer between 0 and %d`, convstore.MaxConversationOffset)
-		}
+	if n, ok, err := v.Int("offset", 0, convstore.MaxConversationOffset); err != nil {
+		return nil, err
+	} else if ok {
+		q.offset = int(n)
 	}
-	switch s := v.Get("order"); s {
-	case "", "asc":
-	case "desc":
+	if s, _, err := v.Enum("order", "asc", "desc"); err != nil {
+		return nil, err
+	} else if s == "desc" {
 		q.order = convstore.OrderDesc
-	default:
-		return nil, badRequest(`"order" must be one of [asc, desc]`)
 	}
-	if s := v.Get("sort"); s != "" && s != sortStartTime {
+	if s, ok, _ := v.String("sort"); ok && s != sortStartTime {
 		return nil, badRequest(`"sort" must be %s: no other sort field is supported`, sortStartTime)
 	}
-	if v.Get("filter") != "" {
+	if _, ok, _ := v.String("filter"); ok {
 		return nil, badRequest(`"filter" is not supported by this server; use startTime and endTime`)
 	}
-	if s := v.Get("endTime"); s != "" {
-		if q.end, err = parseISO(s); err != nil {
-			return nil, badRequest(`"endTime" must be a valid ISO 8601 date`)
-		}
+	if end, ok, err := v.Time("endTime", parseISO); err != nil {
+		return nil, err
+	} else if ok {
+		q.end = end
 	}
 	q.start = q.end.Add(-defaultWindow)
-	if s := v.Get("startTime"); s != "" {
-		if q.start, err = parseISO(s); err != nil {
-			return nil, badRequest(`"startTime" must be a valid ISO 8601 date`)
-		}
+	if start, ok, err := v.Time("startTime", parseISO); err != nil {
+		return nil, err
+	} else if ok {
+		q.start = start
 	}
 	if !q.start.Before(q.end) {
 		return nil, badRequest(`"startTime" must be before "endTime"`)

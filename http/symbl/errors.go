@@ -1,16 +1,12 @@
 package symbl
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
 )
 
@@ -48,28 +44,36 @@ func notFoundAs(err error) error {
 // badRequest returns a 400 with a Joi-style message, the style of Symbl's
 // documented validation errors (`"description" is not allowed to be empty`).
 func badRequest(format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeInvalidParameter, Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: convhttp.CodeInvalidParameter, Message: fmt.Sprintf(format, args...)}
 }
 
-// statusFor maps an error code to Symbl's status: every validation error is
-// 400 (Symbl documents no 422), and so is a body without a JSON
-// Content-Type (Symbl documents the header as mandatory, and no 415).
-func statusFor(code string) int {
-	if code == convstore.EINVALID || code == api.CodeUnsupportedMediaType {
-		return http.StatusBadRequest
-	}
-	return api.StatusForCode(code)
-}
+// errorTable maps an error code to Symbl's status (Symbl's body has no
+// code): every validation error is 400 (Symbl documents no 422), and so is
+// a body without a JSON Content-Type (Symbl documents the header as
+// mandatory, and no 415).
+var errorTable = convhttp.NewErrorTable("", msgInternal, map[string]convhttp.ErrorKind{
+	convstore.EINVALID:                {Status: http.StatusBadRequest},
+	convhttp.CodeInvalidJSON:          {Status: http.StatusBadRequest},
+	convhttp.CodeInvalidParameter:     {Status: http.StatusBadRequest},
+	convhttp.CodeUnsupportedMediaType: {Status: http.StatusBadRequest},
+	convstore.ENOTFOUND:               {Status: http.StatusNotFound},
+	convstore.ECONFLICT:               {Status: http.StatusConflict},
+	convstore.EUNAUTHORIZED:           {Status: http.StatusUnauthorized},
+	convstore.EFORBIDDEN:              {Status: http.StatusForbidden},
+	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge},
+	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable},
+	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable},
+	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests},
+	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented},
+	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed},
+})
 
 // WriteError writes err as Symbl's {"message": …} with application/json.
 // A 500 shows only "Internal error."; a 401 carries WWW-Authenticate.
 func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	code := convstore.ErrorCode(err)
-	status := statusFor(code)
-	b := errorBody{Message: convstore.ErrorMessage(err)}
+	a := errorTable.Answer(err)
+	status, b := a.Status, errorBody{Message: a.Message}
 	switch status {
-	case http.StatusInternalServerError:
-		b.Message = msgInternal
 	case http.StatusUnauthorized:
 		if b.Message == convhttp.UnauthorizedMessage {
 			b.Message = msgUnauthorized
@@ -87,38 +91,32 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = w.Write(body)
 }
 
-// decodeBody reads the body (size-limited by the server) and decodes one
-// JSON value into dst leniently: unknown fields are ignored, as Symbl's
-// SDKs send options this door does not use, but syntax errors, a null
-// body, repeated keys, case variants of the fields the door reads, wrong
-// types and trailing data are 400s, and so is a body without Symbl's
-// mandatory Content-Type: application/json.
-func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	if err := convhttp.CheckJSON(body, dst); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(dst); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typ) && typ.Field != "":
-			return badRequest("%q must be %s", typ.Field, kindName(typ.Type.Kind().String()))
-		case errors.As(err, &typ):
-			return badRequest("The request body must be a JSON object")
-		case errors.As(err, &syn):
-			return badRequest("The request body is not valid JSON (at byte %d)", syn.Offset)
-		}
-		return badRequest("The request body is not valid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
+// bodyRules decode bodies leniently: unknown fields are ignored, as
+// Symbl's SDKs send options this door does not use, but syntax errors, a
+// null body, repeated keys, case variants of the fields the door reads,
+// wrong types and trailing data are 400s, and so is a body without Symbl's
+// mandatory Content-Type: application/json (Server.ReadBody).
+var bodyRules = &convhttp.BodyRules{Wrap: bodyError}
+
+// bodyError phrases a decoding failure as Joi does.
+func bodyError(e *convhttp.BodyError) error {
+	switch e.Kind {
+	case convhttp.BodyWrongType:
+		return badRequest("%q must be %s", e.Field, kindName(e.Type.Kind().String()))
+	case convhttp.BodyNotObject:
+		return badRequest("The request body must be a JSON object")
+	case convhttp.BodySyntax:
+		return badRequest("The request body is not valid JSON (at byte %d)", e.Offset)
+	case convhttp.BodyTrailing:
 		return badRequest("The request body must hold a single JSON object")
 	}
-	return nil
+	return badRequest("The request body is not valid JSON")
+}
+
+// decodeBody reads the body (size-limited by the server) and decodes one
+// JSON value into dst by bodyRules.
+func (d *Door) decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
+	return d.srv.ReadJSON(w, r, bodyRules, dst)
 }
 
 // kindName names a Go kind in JSON terms.

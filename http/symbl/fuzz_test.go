@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,9 +44,10 @@ func FuzzSymblIDs(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	s := convhttp.NewServer(env.Config())
-	s.Mount("/", symbl.New(s))
-	h := s.Handler()
+	fz := env.Fuzzer(func(s *convhttp.Server) { s.Mount("/", symbl.New(s)) })
+	fz.Auth = func(h http.Header, key string) { h.Set("Authorization", "Bearer "+key) }
+	fz.ErrorType = "application/json"
+	fz.CheckError = checkError
 	type route struct{ method, pattern, key, body string }
 	routes := []route{
 		{"PUT", "/v1/process/text/%s", env.KeyA, `{"messages":[]}`},
@@ -60,41 +60,28 @@ func FuzzSymblIDs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id string) {
 		for _, rt := range routes {
 			path := strings.Replace(rt.pattern, "%s", url.PathEscape(id), 1)
-			req, err := http.NewRequest(rt.method, "http://symbl.test"+path, strings.NewReader(rt.body))
-			if err != nil {
-				t.Fatalf("%s %q: %v", rt.method, path, err)
-			}
-			req.Header.Set("Authorization", "Bearer "+rt.key)
+			var body []byte
 			if rt.body != "" {
-				req.Header.Set("Content-Type", "application/json")
+				body = []byte(rt.body)
 			}
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
-			checkAnswer(t, rt.method+" "+path, w)
+			if r := fz.Check(t, rt.method, path, body, rt.key); r == nil {
+				t.Fatalf("%s %q cannot be sent", rt.method, path)
+			} else if r.Status < 300 && !json.Valid(r.Body) {
+				t.Fatalf("%v: not JSON", r)
+			}
 		}
 	})
 }
 
-// checkAnswer fails on a 500 and on an error body not in Symbl's format.
-func checkAnswer(t *testing.T, what string, w *httptest.ResponseRecorder) {
-	t.Helper()
-	switch {
-	case w.Code >= 500:
-		t.Fatalf("%s → %d %s", what, w.Code, w.Body)
-	case w.Code >= 300 && w.Code < 400:
-		return // the mux's redirect to a cleaned path ("..", "//")
-	case w.Code >= 400:
-		var m map[string]any
-		msg, isString := "", false
-		if err := json.Unmarshal(w.Body.Bytes(), &m); err == nil {
-			msg, isString = m["message"].(string)
-		}
-		if ct := w.Header().Get("Content-Type"); ct != "application/json" || !isString || msg == "" || len(m) != 1 {
-			t.Fatalf("%s → %d %s %s: not a Symbl error", what, w.Code, ct, w.Body)
-		}
-	default:
-		if !json.Valid(w.Body.Bytes()) {
-			t.Fatalf("%s → %d %s: not JSON", what, w.Code, w.Body)
-		}
+// checkError fails unless r is Symbl's {"message": …} and nothing else.
+func checkError(tb testing.TB, r *doortest.Response) {
+	tb.Helper()
+	var m map[string]any
+	msg, isString := "", false
+	if err := json.Unmarshal(r.Body, &m); err == nil {
+		msg, isString = m["message"].(string)
+	}
+	if !isString || msg == "" || len(m) != 1 {
+		tb.Fatalf("%v: not a Symbl error", r)
 	}
 }

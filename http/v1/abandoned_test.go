@@ -39,18 +39,18 @@ func TestAbandonedUploadLoggedAtInfo(t *testing.T) {
 		o.cfg.Logger = slog.New(recordSink{o.cfg.Logger.Handler(), records})
 	})
 	var conv struct{ ID string }
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{}, &conv)
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{}, &conv)
 	for len(records) > 0 {
 		<-records // the setup's requests
 	}
 
-	u, _ := url.Parse(e.url)
+	u, _ := url.Parse(e.c.URL)
 	c, err := net.Dial("tcp", u.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(c, "PUT /v1/conversations/%s/attachments/call.wav HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
-		"Content-Type: audio/wav\r\nContent-Length: 1000000\r\n\r\n%s", conv.ID, u.Host, e.admin, strings.Repeat("x", 50000))
+		"Content-Type: audio/wav\r\nContent-Length: 1000000\r\n\r\n%s", conv.ID, u.Host, e.KeyA, strings.Repeat("x", 50000))
 	c.Close() // the client gives up after 50 kB of a megabyte
 
 	var failed *slog.Record
@@ -74,11 +74,11 @@ func TestAbandonedUploadLoggedAtInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := e.store.Authenticate(context.Background(), e.admin)
+	key, err := e.Store.Authenticate(context.Background(), e.KeyA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.FindAttachmentByName(context.Background(), key.TenantID, cid, "call.wav"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+	if _, err := e.Store.FindAttachmentByName(context.Background(), key.TenantID, cid, "call.wav"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("the abandoned upload left an attachment: %v", err)
 	}
 }

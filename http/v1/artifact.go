@@ -53,13 +53,13 @@ func (d *Door) listArtifacts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f convstore.ArtifactFilter
-	if s, ok := q.get("type"); ok {
+	if s, ok, _ := q.String("type"); ok { // a repeated type was refused by parseQuery
 		f.Type = convstore.ArtifactType(s)
 		if !f.Type.Valid() {
 			return invalidParam("type", "type must be one of summary, topic, insight, action_item, question, follow_up, analysis, entity, other.")
 		}
 	}
-	if f.PageFilter, err = q.page(convstore.PrefixArtifact, convstore.OrderAsc); err != nil {
+	if f.PageFilter, err = page(q, convstore.PrefixArtifact, convstore.OrderAsc); err != nil {
 		return err
 	}
 	arts, more, err := d.store.FindArtifacts(r.Context(), convhttp.Tenant(r), cid, f)

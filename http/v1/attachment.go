@@ -110,7 +110,7 @@ func (d *Door) listAttachments(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f convstore.AttachmentFilter
-	if f.PageFilter, err = q.page(convstore.PrefixAttachment, convstore.OrderAsc); err != nil {
+	if f.PageFilter, err = page(q, convstore.PrefixAttachment, convstore.OrderAsc); err != nil {
 		return err
 	}
 	atts, more, err := d.store.FindAttachments(r.Context(), convhttp.Tenant(r), cid, f)

@@ -8,7 +8,7 @@ import (
 	convhttp "github.com/convstore/convstore/http"
 	"github.com/convstore/convstore/http/doortest"
 	v1 "github.com/convstore/convstore/http/v1"
-	"github.com/convstore/convstore/sqlite"
+	"github.com/convstore/convstore/service"
 )
 
 // TestMessageCap checks the answer to messages past the per-conversation
@@ -16,7 +16,7 @@ import (
 // nothing stored.
 func TestMessageCap(t *testing.T) {
 	t.Parallel()
-	e := doortest.NewWithOptions(t, sqlite.Options{MaxConversationMessages: 3})
+	e := doortest.NewWithOptions(t, service.Options{MaxConversationMessages: 3})
 	c := e.Serve(func(s *convhttp.Server) { s.Mount("/", v1.New(s)) })
 	auth := []string{"Authorization", "Bearer " + e.KeyA}
 	msgs := func(n int) map[string]any {

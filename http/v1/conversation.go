@@ -1,6 +1,7 @@
 package v1
 
 import (
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,12 +19,9 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	withMessages := false
-	if s, ok := q.get("include"); ok {
-		if s != "messages" {
-			return invalidParam("include", "include must be messages.")
-		}
-		withMessages = true
+	_, withMessages, err := q.Enum("include", "messages")
+	if err != nil {
+		return err
 	}
 	var in api.ConversationCreate
 	if err := d.srv.DecodeJSON(w, r, &in); err != nil {
@@ -62,19 +60,19 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 
 // filterParams are the query parameters that select conversations, on
 // the list and the count.
-var filterParams = []string{"agent_id", "user_id", "created_after", "created_before", "metadata[key]"}
+var filterParams = []string{"agent_id", "user_id", "created_after", "created_before", convhttp.FamilyParam("metadata"), "seq"}
 
 // conversationFilter parses the filterParams of q.
-func conversationFilter(q query) (convstore.ConversationFilter, error) {
+func conversationFilter(q *convhttp.Query) (convstore.ConversationFilter, error) {
 	var f convstore.ConversationFilter
 	var err error
-	if f.AgentID, err = q.text("agent_id", convstore.MaxExternalLen); err != nil {
+	if f.AgentID, err = q.Text("agent_id", convstore.MaxExternalLen); err != nil {
 		return f, err
 	}
-	if f.UserID, err = q.text("user_id", convstore.MaxExternalLen); err != nil {
+	if f.UserID, err = q.Text("user_id", convstore.MaxExternalLen); err != nil {
 		return f, err
 	}
-	if f.CreatedAfter, err = q.unix("created_after"); err != nil {
+	if f.CreatedAfter, err = unix(q, "created_after"); err != nil {
 		return f, err
 	}
 	if f.CreatedAfter != nil {
@@ -86,16 +84,21 @@ func conversationFilter(q query) (convstore.ConversationFilter, error) {
 		after := f.CreatedAfter.Add(time.Second - time.Nanosecond)
 		f.CreatedAfter = &after
 	}
-	if f.CreatedBefore, err = q.unix("created_before"); err != nil {
+	if f.CreatedBefore, err = unix(q, "created_before"); err != nil {
 		return f, err
 	}
-	f.Metadata = convstore.Metadata(q.family("metadata"))
-	return f, nil
+	m, err := q.Family("metadata")
+	if err != nil {
+		return f, err
+	}
+	f.Metadata = convstore.Metadata(m)
+	f.Seq, _, err = q.Int("seq", 1, math.MaxInt64)
+	return f, err
 }
 
 // listConversations serves GET /v1/conversations, newest first by default.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, withPage(slices.Concat(filterParams, []string{"offset"})...)...)
+	q, err := parseQuery(r, withPage(append(slices.Clone(filterParams), "offset")...)...)
 	if err != nil {
 		return err
 	}
@@ -103,14 +106,12 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if s, ok := q.get("offset"); ok {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > convstore.MaxConversationOffset {
-			return invalidParam("offset", "offset must be an integer from 0 to %d.", convstore.MaxConversationOffset)
-		}
-		f.Offset = n
+	offset, _, err := q.Int("offset", 0, convstore.MaxConversationOffset)
+	if err != nil {
+		return err
 	}
-	if f.PageFilter, err = q.page(convstore.PrefixConversation, convstore.OrderDesc); err != nil {
+	f.Offset = int(offset)
+	if f.PageFilter, err = page(q, convstore.PrefixConversation, convstore.OrderDesc); err != nil {
 		return err
 	}
 	convs, more, err := d.store.FindConversations(r.Context(), convhttp.Tenant(r), f)
@@ -145,29 +146,31 @@ func (d *Door) lookupConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ext, byExt := q.get("external_id")
-	seqText, bySeq := q.get("seq")
 	ctx, tid := r.Context(), convhttp.Tenant(r)
 	var conv *convstore.Conversation
-	switch {
+	switch byExt, bySeq := q.Has("external_id"), q.Has("seq"); {
 	case byExt && bySeq:
 		return invalidParam("seq", "Give external_id or seq, not both.")
 	case byExt:
-		if ext, err = q.text("external_id", convstore.MaxExternalLen); err != nil {
+		ext, err := q.Text("external_id", convstore.MaxExternalLen)
+		if err != nil {
 			return err
 		}
 		conv, err = d.store.FindConversationByExternalID(ctx, tid, ext)
+		if err != nil {
+			return err
+		}
 	case bySeq:
-		seq, perr := strconv.ParseInt(seqText, 10, 64)
-		if perr != nil {
-			return invalidParam("seq", "seq must be a conversation's decimal sequence number.")
+		seq, _, err := q.Int("seq", 1, math.MaxInt64)
+		if err != nil {
+			return err
 		}
 		conv, err = d.store.FindConversationBySeq(ctx, tid, seq)
+		if err != nil {
+			return err
+		}
 	default:
 		return invalidParam("external_id", "Give external_id or seq.")
-	}
-	if err != nil {
-		return err
 	}
 	return ok(w, api.FromConversation(conv))
 }

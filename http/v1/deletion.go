@@ -17,10 +17,10 @@ func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f convstore.DeletionFilter
-	if f.ConversationID, err = q.id("conversation_id", convstore.PrefixConversation); err != nil {
+	if f.ConversationID, _, err = q.ID("conversation_id", convstore.PrefixConversation); err != nil {
 		return err
 	}
-	if f.PageFilter, err = q.page(convstore.PrefixDeletion, convstore.OrderDesc); err != nil {
+	if f.PageFilter, err = page(q, convstore.PrefixDeletion, convstore.OrderDesc); err != nil {
 		return err
 	}
 	dels, more, err := d.store.FindDeletions(r.Context(), convhttp.Tenant(r), f)
@@ -53,7 +53,7 @@ func (d *Door) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f convstore.AuditFilter
-	if f.PageFilter, err = q.page(convstore.PrefixAudit, convstore.OrderDesc); err != nil {
+	if f.PageFilter, err = page(q, convstore.PrefixAudit, convstore.OrderDesc); err != nil {
 		return err
 	}
 	entries, more, err := d.store.FindAuditEntries(r.Context(), convhttp.Tenant(r), f)

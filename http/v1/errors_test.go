@@ -80,7 +80,7 @@ func TestBadRequests(t *testing.T) {
 			if tc.name == "content type" {
 				hdr = []string{"Content-Type", "not a type"}
 			}
-			r := e.do(tc.method, tc.path, e.admin, tc.body, hdr...)
+			r := e.do(tc.method, tc.path, e.KeyA, tc.body, hdr...)
 			p := problem(t, r, tc.status, tc.code, tc.field)
 			if d := p["detail"].(string); len(d) < 10 {
 				t.Fatalf("detail %q says too little", d)
@@ -105,10 +105,10 @@ func TestUnauthorized(t *testing.T) {
 		"missing":      "",
 		"empty bearer": "Bearer ",
 		"basic":        "Basic dXNlcjpwYXNz",
-		"no scheme":    e.admin,
+		"no scheme":    e.KeyA,
 		"unknown key":  "Bearer csk_0000000000000000000000000000000000000000",
 		"short key":    "Bearer abc",
-		"two tokens":   "Bearer " + e.admin + " extra",
+		"two tokens":   "Bearer " + e.KeyA + " extra",
 	}
 	for _, rt := range e.routes() {
 		if rt.Scope == "" {
@@ -124,7 +124,7 @@ func TestUnauthorized(t *testing.T) {
 			body, _ := validBody(rt)
 			r := e.do(rt.Method, path, "", body, hdr...)
 			problem(t, r, 401, "unauthorized", "")
-			if got := r.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+			if got := r.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 				t.Fatalf("%s %v: WWW-Authenticate %q", name, r, got)
 			}
 			if n := normalized(t, r); want == "" {
@@ -148,9 +148,9 @@ func TestScopes(t *testing.T) {
 		for _, s := range allScopes {
 			key := &convstore.APIKey{Scopes: []convstore.Scope{s}}
 			body, hdr := validBody(rt)
-			r := e.do(rt.Method, ids.path(rt.Path), e.keys[s], body, hdr...)
+			r := e.do(rt.Method, ids.path(rt.Path), e.Scoped[s], body, hdr...)
 			if rt.Scope == convhttp.AnyScope || key.Has(rt.Scope) {
-				if r.status == 401 || r.status == 403 {
+				if r.Status == 401 || r.Status == 403 {
 					t.Errorf("%s key: %v", s, r)
 				}
 				continue
@@ -177,7 +177,7 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 			continue
 		}
 		body, hdr := validBody(rt)
-		problem(t, e.do(rt.Method, ids.path(rt.Path), e.admin, body, hdr...), 404, "not_found", "")
+		problem(t, e.do(rt.Method, ids.path(rt.Path), e.KeyA, body, hdr...), 404, "not_found", "")
 	}
 	tests := []struct {
 		method, path, allow string
@@ -192,19 +192,19 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 		{"POST", "/healthz", "GET, HEAD"},
 	}
 	for _, tc := range tests {
-		r := e.do(tc.method, tc.path, e.admin, nil)
+		r := e.do(tc.method, tc.path, e.KeyA, nil)
 		problem(t, r, 405, "method_not_allowed", "")
-		if r.header.Get("Allow") != tc.allow {
-			t.Errorf("%v: Allow %q, want %q", r, r.header.Get("Allow"), tc.allow)
+		if r.Header.Get("Allow") != tc.allow {
+			t.Errorf("%v: Allow %q, want %q", r, r.Header.Get("Allow"), tc.allow)
 		}
 	}
 	for _, p := range []string{"/", "/v1", "/v1/conversation", "/v2/conversations", "/v1/conversations/" + ids.conv + "/nope"} {
-		r := e.do("GET", p, e.admin, nil)
+		r := e.do("GET", p, e.KeyA, nil)
 		problem(t, r, 404, "not_found", "")
-		if r.header.Get("X-Request-Id") == "" {
+		if r.Header.Get("X-Request-Id") == "" {
 			t.Errorf("%v: no X-Request-Id", r)
 		}
 	}
 	// A trailing slash is another path, not a redirect.
-	problem(t, e.do("GET", "/v1/conversations/", e.admin, nil), 404, "not_found", "")
+	problem(t, e.do("GET", "/v1/conversations/", e.KeyA, nil), 404, "not_found", "")
 }

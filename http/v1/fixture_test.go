@@ -11,6 +11,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
 	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/http/doortest"
 	v1 "github.com/convstore/convstore/http/v1"
 )
 
@@ -45,27 +46,27 @@ func (f *fixture) path(p string) string {
 // conversation with two messages, an artifact and an attachment, a second
 // conversation that is deleted (for a receipt), and a spare key.
 func (e *env) populate() *fixture {
-	e.tb.Helper()
+	e.TB.Helper()
 	var conv api.Conversation
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{
 		"title": "fixture", "agent_id": "agent-1", "user_id": "user-1", "metadata": map[string]string{"k": "v"},
 		"messages": []map[string]any{{"role": "user", "content": "hello"}, {"role": "assistant", "content": "hi"}},
 	}, &conv)
 	var msgs api.List[api.Message]
-	e.must(200, "GET", "/v1/conversations/"+conv.ID+"/messages", e.admin, nil, &msgs)
+	e.must(200, "GET", "/v1/conversations/"+conv.ID+"/messages", e.KeyA, nil, &msgs)
 	var art api.Artifact
-	e.must(201, "POST", "/v1/conversations/"+conv.ID+"/artifacts", e.admin,
+	e.must(201, "POST", "/v1/conversations/"+conv.ID+"/artifacts", e.KeyA,
 		map[string]any{"type": "summary", "text": "a greeting", "message_ids": []string{msgs.Data[0].ID}}, &art)
-	r := e.do("PUT", "/v1/conversations/"+conv.ID+"/attachments/call.wav", e.admin, "RIFF-audio-bytes", "Content-Type", "audio/wav")
-	if r.status != 201 {
-		e.tb.Fatalf("%v", r)
+	r := e.do("PUT", "/v1/conversations/"+conv.ID+"/attachments/call.wav", e.KeyA, "RIFF-audio-bytes", "Content-Type", "audio/wav")
+	if r.Status != 201 {
+		e.TB.Fatalf("%v", r)
 	}
 	var gone api.Conversation
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{"title": "to delete"}, &gone)
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{"title": "to delete"}, &gone)
 	var deleted api.ConversationDeleted
-	e.must(200, "DELETE", "/v1/conversations/"+gone.ID, e.admin, nil, &deleted)
+	e.must(200, "DELETE", "/v1/conversations/"+gone.ID, e.KeyA, nil, &deleted)
 	var key api.APIKey
-	e.must(201, "POST", "/v1/keys", e.admin, map[string]any{"name": "spare", "scopes": []string{"read"}}, &key)
+	e.must(201, "POST", "/v1/keys", e.KeyA, map[string]any{"name": "spare", "scopes": []string{"read"}}, &key)
 	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID, seq: conv.Seq}
 }
 
@@ -133,11 +134,11 @@ var (
 )
 
 // checkList checks a list body's shape, its items' members and its ids.
-func checkList(tb testing.TB, r *response, itemKeys []string, wantIDs []string, hasMore bool) {
+func checkList(tb testing.TB, r *doortest.Response, itemKeys []string, wantIDs []string, hasMore bool) {
 	tb.Helper()
-	m := hasKeys(tb, r.String(), r.body, listKeys...)
+	m := hasKeys(tb, r.String(), r.Body, listKeys...)
 	var l api.List[json.RawMessage]
-	if err := json.Unmarshal(r.body, &l); err != nil {
+	if err := json.Unmarshal(r.Body, &l); err != nil {
 		tb.Fatal(err)
 	}
 	if m["object"] != "list" || l.HasMore != hasMore || l.Data == nil {

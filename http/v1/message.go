@@ -143,7 +143,7 @@ func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var f convstore.MessageFilter
-	if f.PageFilter, err = q.page(convstore.PrefixMessage, convstore.OrderAsc); err != nil {
+	if f.PageFilter, err = page(q, convstore.PrefixMessage, convstore.OrderAsc); err != nil {
 		return err
 	}
 	msgs, more, err := d.store.FindMessages(r.Context(), convhttp.Tenant(r), cid, f)

@@ -2,24 +2,18 @@ package v1
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/api"
+	convhttp "github.com/convstore/convstore/http"
 )
 
 // invalidParam returns the 400 invalid_parameter error naming a path or
 // query parameter.
 func invalidParam(field, format string, args ...any) error {
-	return &convstore.Error{Code: api.CodeInvalidParameter, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &convstore.Error{Code: convhttp.CodeInvalidParameter, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // pathID parses the path parameter name as a native id with prefix.
@@ -45,130 +39,42 @@ func attachmentName(r *http.Request) (string, error) {
 	return name, nil
 }
 
-// query is a request's parsed query string restricted to known parameters.
-type query url.Values
+// queryRules are the native door's: unknown parameters are refused, so a
+// typo such as "limt" is not silently ignored, and so are repeated ones.
+var queryRules = &convhttp.QueryRules{Strict: true, Repeated: convhttp.RepeatRefused}
 
-// parseQuery parses the query string, rejecting malformed encoding, unknown
-// parameters (so a typo such as "limt" is not silently ignored) and
-// repeated ones. An allowed name of the form "name[key]" admits a family
-// of parameters name[…], one per key (see query.family).
-func parseQuery(r *http.Request, allowed ...string) (query, error) {
-	v, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, invalidParam("", "The query string is malformed: %v.", err)
-	}
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		if !slices.Contains(allowed, k) && !slices.Contains(allowed, familyName(k)+"[key]") {
-			if len(allowed) == 0 {
-				return nil, invalidParam(k, "Unknown query parameter %q: this endpoint takes none.", k)
-			}
-			return nil, invalidParam(k, "Unknown query parameter %q: this endpoint takes %s.", k, strings.Join(allowed, ", "))
-		}
-		if len(v[k]) > 1 {
-			return nil, invalidParam(k, "Query parameter %q is repeated.", k)
-		}
-	}
-	return query(v), nil
-}
-
-// get returns a parameter's value and whether it is present.
-func (q query) get(name string) (string, bool) {
-	v, ok := q[name]
-	if !ok || len(v) == 0 {
-		return "", false
-	}
-	return v[0], true
-}
-
-// familyName returns name for a parameter "name[key]", and "" for any
-// other.
-func familyName(k string) string {
-	name, rest, ok := strings.Cut(k, "[")
-	if !ok || name == "" || !strings.HasSuffix(rest, "]") {
-		return ""
-	}
-	return name
-}
-
-// family returns the parameters name[key]=value as a map of key to value
-// (nil when there are none). The key is everything between the first "["
-// and the last "]", so it may itself hold brackets.
-func (q query) family(name string) map[string]string {
-	var out map[string]string
-	for k, v := range q {
-		if familyName(k) != name || len(v) == 0 {
-			continue
-		}
-		if out == nil {
-			out = map[string]string{}
-		}
-		out[k[len(name)+1:len(k)-1]] = v[0]
-	}
-	return out
-}
-
-// text returns an optional free-text parameter of at most max bytes.
-func (q query) text(name string, max int) (string, error) {
-	s, _ := q.get(name)
-	if len(s) > max || !utf8.ValidString(s) {
-		return "", invalidParam(name, "%s must be at most %d bytes of UTF-8.", name, max)
-	}
-	return s, nil
-}
-
-// id returns an optional id parameter with prefix (zero when absent).
-func (q query) id(name, prefix string) (convstore.ID, error) {
-	s, ok := q.get(name)
-	if !ok {
-		return convstore.ID{}, nil
-	}
-	id, err := convstore.ParseID(prefix, name, s)
-	if err != nil {
-		return id, invalidParam(name, "%s", convstore.ErrorMessage(err))
-	}
-	return id, nil
-}
-
-// unix returns an optional Unix-seconds time parameter.
-func (q query) unix(name string) (*time.Time, error) {
-	s, ok := q.get(name)
-	if !ok {
-		return nil, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	// Keep to years 0..9999 so the time survives every engine's encoding.
-	if err != nil || n < -62135596800 || n > 253402300799 {
-		return nil, invalidParam(name, "%s must be a Unix time in seconds (an integer).", name)
-	}
-	t := time.Unix(n, 0).UTC()
-	return &t, nil
+// parseQuery parses the query string of an endpoint that takes the
+// parameters allowed (none when empty).
+func parseQuery(r *http.Request, allowed ...string) (*convhttp.Query, error) {
+	return queryRules.Parse(r, allowed...)
 }
 
 // page returns the pagination parameters limit, after and order; after is
 // an id with the listed resource's prefix.
-func (q query) page(afterPrefix string, defaultOrder convstore.Order) (convstore.PageFilter, error) {
+func page(q *convhttp.Query, afterPrefix string, defaultOrder convstore.Order) (convstore.PageFilter, error) {
 	p := convstore.PageFilter{Limit: convstore.DefaultPageLimit, Order: defaultOrder}
-	if s, ok := q.get("limit"); ok {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > convstore.MaxPageLimit {
-			return p, invalidParam("limit", "limit must be an integer from 1 to %d.", convstore.MaxPageLimit)
-		}
-		p.Limit = n
-	}
-	if s, ok := q.get("order"); ok {
-		switch o := convstore.Order(s); o {
-		case convstore.OrderAsc, convstore.OrderDesc:
-			p.Order = o
-		default:
-			return p, invalidParam("order", "order must be asc or desc.")
-		}
-	}
-	after, err := q.id("after", afterPrefix)
-	if err != nil {
+	if n, ok, err := q.Int("limit", 1, convstore.MaxPageLimit); err != nil {
 		return p, err
+	} else if ok {
+		p.Limit = int(n)
 	}
+	if o, ok, err := q.Enum("order", string(convstore.OrderAsc), string(convstore.OrderDesc)); err != nil {
+		return p, err
+	} else if ok {
+		p.Order = convstore.Order(o)
+	}
+	after, _, err := q.ID("after", afterPrefix)
 	p.After = after
-	return p, nil
+	return p, err
+}
+
+// unix returns an optional Unix-seconds time parameter (nil when absent).
+func unix(q *convhttp.Query, name string) (*time.Time, error) {
+	t, ok, err := q.Unix(name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // pageParams are the query parameters of every paginated list.

@@ -15,7 +15,7 @@ func TestKeyCreateCaseAttack(t *testing.T) {
 	e := setup(t)
 	count := func() int {
 		var l api.List[api.APIKey]
-		e.must(200, "GET", "/v1/keys", e.admin, nil, &l)
+		e.must(200, "GET", "/v1/keys", e.KeyA, nil, &l)
 		return len(l.Data)
 	}
 	before := count()
@@ -27,7 +27,7 @@ func TestKeyCreateCaseAttack(t *testing.T) {
 		{`{"NAME":"x","scopes":["read"]}`, "NAME"},
 	}
 	for _, a := range attacks {
-		r := e.do("POST", "/v1/keys", e.admin, a.body)
+		r := e.do("POST", "/v1/keys", e.KeyA, a.body)
 		p := problem(t, r, 400, "invalid_json", a.field)
 		if !strings.Contains(p["detail"].(string), a.field) {
 			t.Errorf("%s: detail does not name the key: %v", a.body, p["detail"])
@@ -45,7 +45,7 @@ func TestStrictJSONEveryNativeBody(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	var conv api.Conversation
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{"title": "t"}, &conv)
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{"title": "t"}, &conv)
 	c := "/v1/conversations/" + conv.ID
 	tests := []struct {
 		method, path, body, field string
@@ -64,16 +64,16 @@ func TestStrictJSONEveryNativeBody(t *testing.T) {
 		{"POST", "/v1/keys", `{"name":"k","scopes":["read"],"name":"k2"}`, "name"},
 	}
 	for _, tc := range tests {
-		problem(t, e.do(tc.method, tc.path, e.admin, tc.body), 400, "invalid_json", tc.field)
+		problem(t, e.do(tc.method, tc.path, e.KeyA, tc.body), 400, "invalid_json", tc.field)
 	}
 	// Map keys that differ only in case are different keys: accepted.
 	var ok api.Conversation
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{"metadata": map[string]string{"k": "1", "K": "2"}}, &ok)
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{"metadata": map[string]string{"k": "1", "K": "2"}}, &ok)
 	if ok.Metadata["k"] != "1" || ok.Metadata["K"] != "2" {
 		t.Fatalf("metadata keys differing in case: %+v", ok.Metadata)
 	}
 	var got api.Conversation
-	e.must(200, "GET", c, e.admin, nil, &got)
+	e.must(200, "GET", c, e.KeyA, nil, &got)
 	if got.Title != "t" || got.MessageCount != 0 || got.UserID != nil {
 		t.Fatalf("a refused body changed the conversation: %+v", got)
 	}
@@ -85,14 +85,14 @@ func TestNullBodies(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	var conv api.Conversation
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{}, &conv)
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{}, &conv)
 	c := "/v1/conversations/" + conv.ID
 	for _, tc := range []struct{ method, path string }{
 		{"POST", "/v1/conversations"}, {"PATCH", c}, {"POST", c + "/messages"},
 		{"POST", c + "/artifacts"}, {"POST", "/v1/keys"},
 	} {
 		for _, body := range []string{"null", " null ", ""} {
-			r := e.do(tc.method, tc.path, e.admin, body, "Content-Type", "application/json")
+			r := e.do(tc.method, tc.path, e.KeyA, body, "Content-Type", "application/json")
 			p := problem(t, r, 400, "invalid_json", "")
 			if d := p["detail"].(string); !strings.Contains(d, "null") && !strings.Contains(d, "empty") {
 				t.Errorf("%s %s %q: detail %q", tc.method, tc.path, body, d)
@@ -100,7 +100,7 @@ func TestNullBodies(t *testing.T) {
 		}
 	}
 	var l api.List[api.Conversation]
-	e.must(200, "GET", "/v1/conversations", e.admin, nil, &l)
+	e.must(200, "GET", "/v1/conversations", e.KeyA, nil, &l)
 	if len(l.Data) != 1 {
 		t.Fatalf("%d conversations, want only the fixture's", len(l.Data))
 	}
@@ -114,16 +114,16 @@ func TestJSONContentType(t *testing.T) {
 	body := `{"title":"x"}`
 	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8",
 		"application/merge-patch+json", "APPLICATION/JSON"} {
-		e.must(201, "POST", "/v1/conversations", e.admin, body, nil) // default label
-		if r := e.do("POST", "/v1/conversations", e.admin, body, "Content-Type", ct); r.status != 201 {
+		e.must(201, "POST", "/v1/conversations", e.KeyA, body, nil) // default label
+		if r := e.do("POST", "/v1/conversations", e.KeyA, body, "Content-Type", ct); r.Status != 201 {
 			t.Errorf("Content-Type %q refused: %v", ct, r)
 		}
 	}
 	var before api.List[api.Conversation]
-	e.must(200, "GET", "/v1/conversations?limit=100", e.admin, nil, &before)
+	e.must(200, "GET", "/v1/conversations?limit=100", e.KeyA, nil, &before)
 	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
 		"application/json; charset=latin1", "application/jsonx", "text/json", "not a type"} {
-		r := e.do("POST", "/v1/conversations", e.admin, body, "Content-Type", ct)
+		r := e.do("POST", "/v1/conversations", e.KeyA, body, "Content-Type", ct)
 		p := problem(t, r, 415, "unsupported_media_type", "Content-Type")
 		if !strings.Contains(p["detail"].(string), "application/json") && !strings.Contains(p["detail"].(string), "UTF-8") {
 			t.Errorf("Content-Type %q: detail %q does not say what to send", ct, p["detail"])
@@ -131,16 +131,16 @@ func TestJSONContentType(t *testing.T) {
 	}
 	// Every JSON route checks it.
 	var conv api.Conversation
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{}, &conv)
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{}, &conv)
 	c := "/v1/conversations/" + conv.ID
 	for _, tc := range []struct{ method, path, body string }{
 		{"PATCH", c, `{"title":"y"}`}, {"POST", c + "/messages", `{"role":"user","content":"x"}`},
 		{"POST", c + "/artifacts", `{"type":"summary","text":"x"}`}, {"POST", "/v1/keys", `{"scopes":["read"]}`},
 	} {
-		problem(t, e.do(tc.method, tc.path, e.admin, tc.body, "Content-Type", "text/plain"), 415, "unsupported_media_type", "Content-Type")
+		problem(t, e.do(tc.method, tc.path, e.KeyA, tc.body, "Content-Type", "text/plain"), 415, "unsupported_media_type", "Content-Type")
 	}
 	var after api.List[api.Conversation]
-	e.must(200, "GET", "/v1/conversations?limit=100", e.admin, nil, &after)
+	e.must(200, "GET", "/v1/conversations?limit=100", e.KeyA, nil, &after)
 	if len(after.Data) != len(before.Data)+1 || after.Data[0].Title != "" || after.Data[0].MessageCount != 0 {
 		t.Fatalf("a refused body wrote something: %d conversations, newest %+v", len(after.Data), after.Data[0])
 	}
@@ -152,20 +152,20 @@ func TestJSONContentType(t *testing.T) {
 func TestControlCharactersRefused(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	p := problem(t, e.do("POST", "/v1/keys", e.admin, map[string]any{"name": "\x1b[2J\nadmin", "scopes": []string{"read"}}), 422, "invalid", "name")
+	p := problem(t, e.do("POST", "/v1/keys", e.KeyA, map[string]any{"name": "\x1b[2J\nadmin", "scopes": []string{"read"}}), 422, "invalid", "name")
 	if !strings.Contains(p["detail"].(string), "control characters") {
 		t.Fatalf("detail: %v", p["detail"])
 	}
-	problem(t, e.do("POST", "/v1/conversations", e.admin, map[string]any{"title": "ok\x1b]0;pwned\x07"}), 422, "invalid", "title")
-	problem(t, e.do("POST", "/v1/conversations", e.admin, map[string]any{"metadata": map[string]string{"k": "v\n"}}), 422, "invalid", "metadata")
+	problem(t, e.do("POST", "/v1/conversations", e.KeyA, map[string]any{"title": "ok\x1b]0;pwned\x07"}), 422, "invalid", "title")
+	problem(t, e.do("POST", "/v1/conversations", e.KeyA, map[string]any{"metadata": map[string]string{"k": "v\n"}}), 422, "invalid", "metadata")
 	var conv api.Conversation
-	e.must(201, "POST", "/v1/conversations", e.admin, map[string]any{}, &conv)
-	problem(t, e.do("POST", "/v1/conversations/"+conv.ID+"/messages", e.admin,
+	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{}, &conv)
+	problem(t, e.do("POST", "/v1/conversations/"+conv.ID+"/messages", e.KeyA,
 		map[string]any{"role": "user", "content": "hi \x1b[31mred"}), 422, "invalid", "content")
-	problem(t, e.do("POST", "/v1/conversations/"+conv.ID+"/messages", e.admin,
+	problem(t, e.do("POST", "/v1/conversations/"+conv.ID+"/messages", e.KeyA,
 		map[string]any{"role": "user", "content": "hi", "author_name": "a\tb"}), 422, "invalid", "author_name")
 	var l api.List[api.Message]
-	e.must(201, "POST", "/v1/conversations/"+conv.ID+"/messages", e.admin,
+	e.must(201, "POST", "/v1/conversations/"+conv.ID+"/messages", e.KeyA,
 		map[string]any{"role": "user", "content": "line 1\r\n\tline 2\n"}, &l)
 	if len(l.Data) != 1 || l.Data[0].Content != "line 1\r\n\tline 2\n" {
 		t.Fatalf("multi-line content: %+v", l.Data)

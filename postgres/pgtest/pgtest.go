@@ -10,20 +10,20 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/driver/drivertest"
 	"github.com/convstore/convstore/postgres"
-	"github.com/convstore/convstore/storetest"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
 // EnvURL is the environment variable naming the test database.
@@ -31,6 +31,10 @@ const EnvURL = "CONVSTORE_TEST_POSTGRES_URL"
 
 // defaultMaxConns is the pool size of test stores unless opts say.
 const defaultMaxConns = 4
+
+// testWaitTimeout is the lock and acquire timeout of test drivers unless
+// their options say otherwise.
+const testWaitTimeout = 30 * time.Second
 
 // setupTimeout bounds opening a store and dropping its schema.
 const setupTimeout = time.Minute
@@ -112,7 +116,7 @@ func NewSchema(tb testing.TB) string {
 	return schema
 }
 
-// OpenSchema opens a store in schema (from NewSchema) with opts, logging to
+// OpenSchema opens a driver in schema (from NewSchema) with opts, logging to
 // tb unless opts has a logger, with a pool of 4 connections unless opts
 // say otherwise, and closes it when tb ends. Several stores
 // opened on one schema share its data, like nodes sharing a database.
@@ -132,8 +136,17 @@ func OpenURL(tb testing.TB, url, schema string, opts postgres.Options) *postgres
 		// many of them within it.
 		opts.MaxConns = defaultMaxConns
 	}
+	// The suites test rules, not waits: on a loaded machine (tests in
+	// parallel, -race) 40 appends queued on one conversation may take
+	// longer than the default 5 s turn. The tests of timeouts set theirs.
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = testWaitTimeout
+	}
+	if opts.AcquireTimeout == 0 {
+		opts.AcquireTimeout = testWaitTimeout
+	}
 	if opts.Logger == nil {
-		opts.Logger = Logger(tb)
+		opts.Logger = servicetest.Logger(tb)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
@@ -145,50 +158,85 @@ func OpenURL(tb testing.TB, url, schema string, opts postgres.Options) *postgres
 	return db
 }
 
-// Open opens a store in a fresh schema.
-func Open(tb testing.TB) *postgres.DB {
+// DriverHarness opens a driver in a fresh schema for the driver
+// conformance suite: drivertest.Run(t, pgtest.DriverHarness).
+func DriverHarness(tb testing.TB) *drivertest.Harness {
 	tb.Helper()
-	return OpenSchema(tb, NewSchema(tb), postgres.Options{})
-}
-
-// Harness opens a store in a fresh schema for the conformance suite:
-// storetest.Run(t, pgtest.Harness).
-func Harness(tb testing.TB) *storetest.Harness {
-	tb.Helper()
-	return HarnessFor(Open(tb))
-}
-
-// HarnessFor returns the conformance harness of an open store.
-func HarnessFor(db *postgres.DB) *storetest.Harness {
-	return &storetest.Harness{
-		Store:             db,
-		Blobs:             db.Blobs(),
-		RowCounts:         db.RowCounts,
-		ConversationRows:  db.ConversationRows,
-		SweepAccessTokens: db.SweepAccessTokens,
-		WaitBlobRemovals:  db.WaitBlobRemovals,
-		NewStore: func(tb testing.TB, o storetest.StoreOptions) convstore.Store {
-			return OpenSchema(tb, NewSchema(tb), postgres.Options{MaxConversationMessages: o.MaxConversationMessages})
-		},
+	schema := NewSchema(tb)
+	return &drivertest.Harness{
+		Driver:    OpenSchema(tb, schema, postgres.Options{}),
+		RowCounts: NewTables(tb, schema).RowCounts,
+		Close:     true,
 	}
 }
 
-// Logger returns a logger that writes to tb's log, and drops records
-// once tb has ended (background work may still log then).
-func Logger(tb testing.TB) *slog.Logger {
-	w := &tbWriter{tb: tb}
-	tb.Cleanup(func() { w.done.Store(true) })
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+// ServiceHarness is the service conformance suite's harness: a service
+// over this driver in a fresh schema, each node (Harness.NewNode) with a
+// driver of its own: servicetest.Run(t, pgtest.ServiceHarness).
+var ServiceHarness = servicetest.ServiceHarness(Database)
+
+// Database creates a fresh schema for services over the driver: each
+// node opens its own driver on it, like nodes sharing a database. The
+// blob store is the built-in one, over a small pool of its own.
+func Database(tb testing.TB) *servicetest.Database {
+	tb.Helper()
+	return DatabaseIn(tb, NewSchema(tb), postgres.Options{})
 }
 
-type tbWriter struct {
-	tb   testing.TB
-	done atomic.Bool
-}
-
-func (w *tbWriter) Write(p []byte) (int, error) {
-	if !w.done.Load() {
-		w.tb.Log(strings.TrimSuffix(string(p), "\n"))
+// DatabaseIn is Database on schema, each node's driver opened with opts.
+func DatabaseIn(tb testing.TB, schema string, opts postgres.Options) *servicetest.Database {
+	tb.Helper()
+	tables := NewTables(tb, schema)
+	blobs := OpenSchema(tb, schema, postgres.Options{MaxConns: 2}).Blobs()
+	return &servicetest.Database{
+		Open:             func(tb testing.TB) driver.Driver { return OpenSchema(tb, schema, opts) },
+		Blobs:            blobs,
+		RowCounts:        tables.RowCounts,
+		ConversationRows: tables.ConversationRows,
 	}
-	return len(p), nil
+}
+
+// Node is one node of a PostgreSQL deployment in a test: a service over
+// a driver of its own, on a schema other nodes may share.
+type Node struct {
+	*service.Service
+	DB *postgres.DB
+}
+
+// NodeOptions configure OpenNode; the zero value is usable.
+type NodeOptions struct {
+	URL     string              // the database's URL; "" means the test database (URL)
+	Driver  postgres.Options    // Schema is OpenNode's
+	Service service.Options     // Logger defaults to the test's log
+	Blobs   convstore.BlobStore // nil means the driver's own (DB.Blobs)
+}
+
+// OpenNode opens a node on schema (from NewSchema), closed when tb ends.
+func OpenNode(tb testing.TB, schema string, o NodeOptions) *Node {
+	tb.Helper()
+	if o.URL == "" {
+		o.URL = URL(tb)
+	}
+	return NodeOver(tb, OpenURL(tb, o.URL, schema, o.Driver), o.Blobs, o.Service)
+}
+
+// NodeOver opens a node over an open driver, with blobs (nil: the
+// driver's own) and opts, closed (with the driver) when tb ends.
+func NodeOver(tb testing.TB, db *postgres.DB, blobs convstore.BlobStore, opts service.Options) *Node {
+	tb.Helper()
+	if blobs == nil {
+		blobs = db.Blobs()
+	}
+	if opts.Logger == nil {
+		opts.Logger = servicetest.Logger(tb)
+	}
+	svc := service.New(db, blobs, opts)
+	tb.Cleanup(func() { svc.Close() })
+	return &Node{Service: svc, DB: db}
+}
+
+// Open opens a node in a fresh schema.
+func Open(tb testing.TB) *Node {
+	tb.Helper()
+	return OpenNode(tb, NewSchema(tb), NodeOptions{})
 }

@@ -1,0 +1,309 @@
+// Package driver is the interface every storage engine of convstore
+// implements: a wide but dumb set of named, tenant-scoped operations on
+// rows, run inside transactions the driver manages. The service tier
+// (package service) holds every rule above it; a driver decides nothing.
+//
+// A driver does not validate input, enforce caps, draw ids or sequence
+// numbers, read a clock, or write audit entries: every value it stores is
+// given to it. What it owns is how its engine works: transactions and
+// their durability, locking, retries, statement preparation, cascades
+// done by the schema, and translating the engine's errors into domain
+// errors at its edge:
+//
+//   - a missing row is ENOTFOUND (convstore.NotFound with the kind each
+//     operation documents), never (nil, nil);
+//   - a uniqueness conflict is ECONFLICT with the message of this
+//     package's Err* constructors, found by the engine's error codes or by
+//     INSERT … ON CONFLICT DO NOTHING and a row count, never by matching
+//     error text;
+//   - a wait the engine gave up (a lock, a statement, a pool connection)
+//     is ETIMEOUT; an engine that cannot serve (closed, unreachable, busy
+//     past its retries) is EUNAVAILABLE;
+//   - context errors pass through, and so do the errors fn returns.
+//
+// Times are given in UTC at the microsecond, which both engines store
+// exactly, and read back in UTC. Empty metadata, JSON values and id lists
+// read back as nil; an empty external id is stored as none (NULL, which
+// the unique index ignores).
+//
+// Every operation that touches tenant data takes the tenant and puts it in
+// every WHERE clause: another tenant's row is missing, exactly like one
+// that never existed. The two exceptions are named: KeyListByPrefix (finding
+// the tenant of a secret is its purpose) and the blob-removal queue, whose
+// keys are random and belong to no tenant.
+//
+// Where engines must differ (SQLite has one writer and commits in groups;
+// PostgreSQL runs writers concurrently on many nodes and takes row locks,
+// retries serialization failures and claims work with FOR UPDATE SKIP
+// LOCKED), the difference stays inside the driver, explained where it
+// happens. Package drivertest is the conformance suite every driver passes.
+package driver
+
+import (
+	"context"
+	"time"
+
+	"github.com/convstore/convstore"
+)
+
+// Driver is a storage engine. Its methods are safe for concurrent use.
+type Driver interface {
+	// Name is the engine's name, "sqlite" or "postgres", for logs.
+	Name() string
+
+	// Read runs fn in a read-only transaction: every operation fn calls on
+	// r sees one snapshot. fn must not keep r after it returns. Its error
+	// is returned as is; the driver's own errors are translated.
+	Read(ctx context.Context, fn func(ctx context.Context, r Reader) error) error
+
+	// Write runs fn in a read-write transaction and returns once it has
+	// committed durably (nil: a power loss after the return keeps it) or
+	// failed (fn's error, or the driver's, translated); nothing of a
+	// failed write remains.
+	//
+	// fn may run more than once: a driver runs it again when the
+	// transaction failed in a way that leaves no trace and may well
+	// succeed on a second try (a serialization failure, a deadlock, a
+	// connection lost before COMMIT). So fn draws its ids and times inside,
+	// assigns its results rather than appending to them, and has no
+	// effect outside the transaction except idempotent ones (removing a
+	// blob). The ids fn draws follow commit order on a driver with one
+	// writer.
+	//
+	// The ctx given to fn is the driver's: pass it to every operation of
+	// tx and to blob store calls made within (a driver may carry its
+	// transaction in it, for a blob store in the same database to join).
+	// It may outlive the caller's cancellation: a driver that runs
+	// several callers' writes in one transaction (SQLite's group commit)
+	// does not let one caller's cancellation roll back the others'. If
+	// ctx ends before fn starts, fn never runs.
+	Write(ctx context.Context, p WriteParams, fn func(ctx context.Context, tx Tx) error) error
+
+	// Reads returns a Reader whose operations each run on their own,
+	// outside any transaction: the cheapest way to run one statement. Two
+	// calls may see different states of the database.
+	Reads() Reader
+
+	// Ping reports whether the engine can serve: EUNAVAILABLE if not.
+	Ping(ctx context.Context) error
+
+	// Close waits for the writes under way and releases the engine's
+	// resources. Calls after Close fail with EUNAVAILABLE.
+	Close() error
+}
+
+// WriteParams says what a write transaction changes, for the drivers that
+// order writes by it.
+type WriteParams struct {
+	// TenantID and ConversationID name the one conversation the write
+	// changes (its row or its children), or are zero. A driver may let
+	// writes to one conversation take turns before they take a
+	// connection (PostgreSQL: so that writes queued on one row lock hold
+	// one pooled connection, not the pool); waiting too long for the turn
+	// is ETIMEOUT.
+	TenantID, ConversationID convstore.ID
+}
+
+// OnConversation returns the WriteParams of a write to one conversation.
+func OnConversation(tenantID, conversationID convstore.ID) WriteParams {
+	return WriteParams{TenantID: tenantID, ConversationID: conversationID}
+}
+
+// Reader is the read operations. Each list returns at most Page.Limit rows
+// (the service asks for one more than it shows, to tell whether more
+// follow) and an empty slice, not nil, when nothing matches.
+type Reader interface {
+	// TenantGet returns a tenant. ENOTFOUND "tenant".
+	TenantGet(ctx context.Context, id convstore.ID) (*convstore.Tenant, error)
+	// TenantList returns every tenant, oldest first (by id).
+	TenantList(ctx context.Context) ([]*convstore.Tenant, error)
+
+	// KeyListByPrefix returns every key whose stored prefix is prefix,
+	// with its hash, of any tenant: the one key lookup without a tenant,
+	// since finding it is the purpose.
+	KeyListByPrefix(ctx context.Context, prefix string) ([]*KeyRow, error)
+	// KeyList returns the tenant's keys, oldest first (by id).
+	KeyList(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error)
+	// AccessTokenKey returns the key that the access token with this hash
+	// was issued for, and when the token expires, if it expires after now
+	// and the key still exists, in one statement. ENOTFOUND "access token"
+	// otherwise.
+	AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error)
+
+	// ConversationGetByID returns a conversation. ENOTFOUND "conversation".
+	ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error)
+	// ConversationGetBySeq returns a conversation by its sequence number.
+	// ENOTFOUND "conversation".
+	ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error)
+	// ConversationGetByExternalID returns the conversation stored with
+	// that (non-empty) external id. ENOTFOUND "conversation".
+	ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error)
+	// ConversationList returns a page of the conversations p.Filter
+	// selects, ordered by id as p.Page says.
+	ConversationList(ctx context.Context, p *ConversationListParams) ([]*convstore.Conversation, error)
+	// ConversationCount counts the conversations f selects; it reads only
+	// f's selection fields (see ConversationListParams).
+	ConversationCount(ctx context.Context, tenantID convstore.ID, f *convstore.ConversationFilter) (int, error)
+
+	// MessageGet returns one message of the conversation, or of any of the
+	// tenant's conversations if conversationID is zero. ENOTFOUND
+	// "message".
+	MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error)
+	// MessageList returns a page of the conversation's messages. It does
+	// not tell a missing conversation from an empty one.
+	MessageList(ctx context.Context, p *MessageListParams) ([]*convstore.Message, error)
+	// MessageCountIn counts how many of ids (distinct, as the caller
+	// guarantees) are messages of the conversation.
+	MessageCountIn(ctx context.Context, tenantID, conversationID convstore.ID, ids []convstore.ID) (int, error)
+	// MessageListEnds returns the first p.First and last p.Last messages
+	// of each conversation in p.ConversationIDs, in a number of queries
+	// that does not grow with them (for list views). Conversations
+	// without messages, missing or another tenant's are absent from the
+	// map.
+	MessageListEnds(ctx context.Context, p *MessageListEndsParams) (map[convstore.ID]*MessageEnds, error)
+
+	// ArtifactGet returns one artifact of the conversation, or of any of
+	// the tenant's conversations if conversationID is zero. ENOTFOUND
+	// "artifact".
+	ArtifactGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error)
+	// ArtifactList returns a page of the conversation's artifacts.
+	ArtifactList(ctx context.Context, p *ArtifactListParams) ([]*convstore.Artifact, error)
+
+	// AttachmentGetByName returns an attachment with its blob key.
+	// ENOTFOUND "attachment".
+	AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*AttachmentRow, error)
+	// AttachmentList returns a page of the conversation's attachments.
+	AttachmentList(ctx context.Context, p *AttachmentListParams) ([]*convstore.Attachment, error)
+	// AttachmentCount counts the conversation's attachments.
+	AttachmentCount(ctx context.Context, tenantID, conversationID convstore.ID) (int, error)
+
+	// BlobKeysKnown returns those of keys that an attachment refers to or
+	// the removal queue holds (for the orphan sweep).
+	BlobKeysKnown(ctx context.Context, keys []string) ([]string, error)
+	// BlobRemovalStats counts the queued blob removals, and those due at
+	// now.
+	BlobRemovalStats(ctx context.Context, now time.Time) (due, total int64, err error)
+
+	// DeletionGet returns a deletion receipt. ENOTFOUND "deletion".
+	DeletionGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.Deletion, error)
+	// DeletionList returns a page of receipts.
+	DeletionList(ctx context.Context, p *DeletionListParams) ([]*convstore.Deletion, error)
+	// AuditGet returns an audit entry. ENOTFOUND "audit entry".
+	AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.AuditEntry, error)
+	// AuditList returns a page of audit entries.
+	AuditList(ctx context.Context, p *AuditListParams) ([]*convstore.AuditEntry, error)
+}
+
+// Tx is the operations of a write transaction: every read, and the writes.
+// Writes report what they found (ENOTFOUND, ECONFLICT) without deciding
+// what it means: the service does.
+type Tx interface {
+	Reader
+
+	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
+	TenantInsert(ctx context.Context, t *convstore.Tenant) error
+	// TenantLock locks the tenant's row until the transaction ends, so
+	// that writes checking a rule across the tenant's keys (its last
+	// admin key) take turns, on every node. ENOTFOUND "tenant".
+	TenantLock(ctx context.Context, id convstore.ID) error
+
+	// KeyInsert stores a key with the hash of its secret. ECONFLICT
+	// ErrKeyTaken if some key has that hash; ENOTFOUND "tenant" if the
+	// tenant is missing.
+	KeyInsert(ctx context.Context, k *KeyRow) error
+	// KeyLock locks the key's row against deletion until the transaction
+	// ends (writes that refer to the key). ENOTFOUND "key".
+	KeyLock(ctx context.Context, tenantID, id convstore.ID) error
+	// KeyDelete deletes a key and, by the schema's cascade, its access
+	// tokens. ENOTFOUND "key".
+	KeyDelete(ctx context.Context, tenantID, id convstore.ID) error
+	// KeyTouch sets each key's last use to the use's time where that is
+	// later than the stored one (or none is stored). Keys that are gone
+	// are skipped.
+	KeyTouch(ctx context.Context, uses []KeyUse) error
+
+	// AccessTokenInsert stores an access token. ECONFLICT ErrTokenTaken
+	// on a hash collision; ENOTFOUND "key" if the key is missing.
+	AccessTokenInsert(ctx context.Context, t *AccessTokenRow) error
+	// AccessTokenTrim deletes the key's tokens beyond the keep most
+	// recently created, returning how many it deleted.
+	AccessTokenTrim(ctx context.Context, tenantID, keyID convstore.ID, keep int) (int, error)
+	// AccessTokenDeleteExpired deletes at most limit tokens that expire at
+	// or before now, returning how many. A driver with several nodes
+	// skips rows another transaction holds.
+	AccessTokenDeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// ConversationInsert stores a conversation as given (id, seq, counts
+	// and times included). ENOTFOUND "tenant" if the tenant is missing;
+	// ECONFLICT ErrExternalIDTaken if the tenant has a
+	// conversation with that external id; ErrSeqTaken if the sequence
+	// number (unique across tenants) is taken, after which the
+	// transaction is still usable and the caller draws another.
+	ConversationInsert(ctx context.Context, c *convstore.Conversation) error
+	// ConversationLock locks the conversation's row until the transaction
+	// ends, as mode says, and reports it missing as ENOTFOUND of kind
+	// (the service names what the caller asked for: a child's delete
+	// reports the child).
+	ConversationLock(ctx context.Context, tenantID, id convstore.ID, mode LockMode, kind string) error
+	// ConversationUpdate changes the set fields and returns the row.
+	// ENOTFOUND "conversation".
+	ConversationUpdate(ctx context.Context, p *ConversationUpdateParams) (*convstore.Conversation, error)
+	// ConversationBumpMessages adds p.Delta to the message count, moves
+	// updated_at as ConversationUpdate does, and returns the new count.
+	// It locks the row as LockUpdate does. ENOTFOUND "conversation".
+	ConversationBumpMessages(ctx context.Context, p *ConversationBumpParams) (int, error)
+	// ConversationDelete deletes a conversation with everything in it
+	// (messages, artifacts and attachment records, by the schema's
+	// cascade) and reports what went: its sequence number, counts and the
+	// blob keys of its attachments, taken under a lock that excludes every
+	// write to the conversation, so they are exactly what the cascade
+	// removed. ENOTFOUND "conversation".
+	ConversationDelete(ctx context.Context, tenantID, id convstore.ID) (*ConversationDeleted, error)
+
+	// MessageInsertMany stores messages, each as given (ids, times), of
+	// p.ConversationID.
+	MessageInsertMany(ctx context.Context, p *MessageInsertManyParams) error
+	// MessageDelete deletes one message of the conversation. ENOTFOUND
+	// "message".
+	MessageDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error
+
+	// ArtifactInsert stores an artifact of a's conversation.
+	ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error
+	// ArtifactDelete deletes one artifact of the conversation. ENOTFOUND
+	// "artifact".
+	ArtifactDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error
+
+	// AttachmentInsert stores an attachment record. ECONFLICT
+	// ErrAttachmentNameTaken if the conversation has one of that name.
+	AttachmentInsert(ctx context.Context, a *AttachmentRow) error
+	// AttachmentDeleteByName deletes an attachment record and returns it
+	// with its blob key. ENOTFOUND "attachment".
+	AttachmentDeleteByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*AttachmentRow, error)
+
+	// BlobRemovalQueue records that p.Keys' blobs are to be removed at
+	// p.DueAt; a key already queued keeps the earlier due time.
+	BlobRemovalQueue(ctx context.Context, p *BlobRemovalQueueParams) error
+	// BlobRemovalForget deletes the queue entries of keys, returning how
+	// many there were.
+	BlobRemovalForget(ctx context.Context, keys []string) (int, error)
+	// BlobRemovalClaimDue claims up to limit entries due at now, oldest due
+	// first, until the transaction ends: a driver with several nodes skips
+	// entries another transaction holds (FOR UPDATE SKIP LOCKED), so two
+	// never claim one entry.
+	BlobRemovalClaimDue(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// BlobRemovalClaim claims the queued entries among keys, skipping
+	// those another transaction holds, and returns the keys claimed.
+	BlobRemovalClaim(ctx context.Context, keys []string) ([]string, error)
+	// BlobRemovalReschedule makes keys' entries due at due.
+	BlobRemovalReschedule(ctx context.Context, keys []string, due time.Time) error
+	// BlobRemovalReclaimUploads makes due at now the upload intents whose
+	// uploader is gone, returning how many: on a driver with several
+	// nodes, those of nodes that died mid-upload (never a live node's).
+	// A driver whose uploads all belong to one process has none.
+	BlobRemovalReclaimUploads(ctx context.Context, now time.Time) (int, error)
+
+	// DeletionInsert stores a deletion receipt.
+	DeletionInsert(ctx context.Context, d *convstore.Deletion) error
+	// AuditInsert stores an audit entry.
+	AuditInsert(ctx context.Context, e *convstore.AuditEntry) error
+}

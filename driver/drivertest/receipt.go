@@ -1,0 +1,83 @@
+package drivertest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+)
+
+var receiptTests = []test{
+	{"Deletions", testDeletions},
+	{"Audit", testAudit},
+}
+
+func testDeletions(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	c1, c2 := convstore.NewID(), convstore.NewID()
+	var ds []*convstore.Deletion
+	for i, conv := range []convstore.ID{c1, c2, c1} {
+		d := &convstore.Deletion{ID: convstore.NewID(), TenantID: a.ID, ConversationID: conv, ConversationSeq: int64(i + 1),
+			Door: "native", RequestID: "req", ClientRequestID: "client", Messages: i, Artifacts: 1, Attachments: 2,
+			AttachmentBytes: 3, CreatedAt: now()}
+		if i == 0 {
+			d.ActorKeyID = convstore.NewID()
+		}
+		f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.DeletionInsert(ctx, d) })
+		ds = append(ds, d)
+	}
+	got, err := f.drv.Reads().DeletionGet(f.ctx, a.ID, ds[0].ID)
+	must(t, err)
+	if *got != *ds[0] {
+		t.Errorf("DeletionGet = %+v, want %+v", got, ds[0])
+	}
+	if got, _ := f.drv.Reads().DeletionGet(f.ctx, a.ID, ds[1].ID); got == nil || !got.ActorKeyID.IsZero() {
+		t.Errorf("an operator's receipt: %+v, want no actor", got)
+	}
+	_, err = f.drv.Reads().DeletionGet(f.ctx, b.ID, ds[0].ID)
+	wantCode(t, "DeletionGet from another tenant", err, convstore.ENOTFOUND, "deletion")
+	list, err := f.drv.Reads().DeletionList(f.ctx, &driver.DeletionListParams{TenantID: a.ID, ConversationID: c1, Page: page(10, true)})
+	must(t, err)
+	if !sameIDs(ids(list, func(d *convstore.Deletion) convstore.ID { return d.ID }), []convstore.ID{ds[2].ID, ds[0].ID}) {
+		t.Errorf("DeletionList of c1 = %v", list)
+	}
+	list, err = f.drv.Reads().DeletionList(f.ctx, &driver.DeletionListParams{TenantID: a.ID, Page: driver.Page{After: ds[0].ID, Limit: 10}})
+	must(t, err)
+	if len(list) != 2 {
+		t.Errorf("DeletionList after the first: %d", len(list))
+	}
+	if list, _ := f.drv.Reads().DeletionList(f.ctx, &driver.DeletionListParams{TenantID: b.ID, Page: page(10, false)}); len(list) != 0 {
+		t.Errorf("another tenant lists %d receipts", len(list))
+	}
+}
+
+func testAudit(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	conv, target := convstore.NewID(), convstore.NewID()
+	e := &convstore.AuditEntry{ID: convstore.NewID(), TenantID: a.ID, Action: convstore.AuditMessageDelete, ActorKeyID: convstore.NewID(),
+		Door: "botpress", RequestID: "req", ClientRequestID: "cli", ConversationID: conv, TargetID: target, CreatedAt: now()}
+	keyEntry := &convstore.AuditEntry{ID: convstore.NewID(), TenantID: a.ID, Action: convstore.AuditKeyCreate, Door: "cli",
+		TargetID: convstore.NewID(), CreatedAt: now()}
+	for _, x := range []*convstore.AuditEntry{e, keyEntry} {
+		f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.AuditInsert(ctx, x) })
+	}
+	got, err := f.drv.Reads().AuditGet(f.ctx, a.ID, e.ID)
+	must(t, err)
+	if *got != *e {
+		t.Errorf("AuditGet = %+v, want %+v", got, e)
+	}
+	if got, _ := f.drv.Reads().AuditGet(f.ctx, a.ID, keyEntry.ID); got == nil || !got.ConversationID.IsZero() || !got.ActorKeyID.IsZero() {
+		t.Errorf("a key entry: %+v, want no conversation and no actor", got)
+	}
+	_, err = f.drv.Reads().AuditGet(f.ctx, b.ID, e.ID)
+	wantCode(t, "AuditGet from another tenant", err, convstore.ENOTFOUND, "audit entry")
+	list, err := f.drv.Reads().AuditList(f.ctx, &driver.AuditListParams{TenantID: a.ID, Page: page(10, true)})
+	must(t, err)
+	if len(list) != 2 || list[0].ID != keyEntry.ID {
+		t.Errorf("AuditList = %v", list)
+	}
+	if list, _ := f.drv.Reads().AuditList(f.ctx, &driver.AuditListParams{TenantID: b.ID, Page: page(10, false)}); len(list) != 0 {
+		t.Errorf("another tenant lists %d entries", len(list))
+	}
+}

@@ -1,0 +1,164 @@
+package driver
+
+import (
+	"time"
+
+	"github.com/convstore/convstore"
+)
+
+// LockMode is how ConversationLock locks a conversation's row. On a
+// driver with one writer, writes never interleave and every mode only
+// checks that the row exists.
+type LockMode int
+
+// Lock modes, from weakest to strongest.
+const (
+	// LockShare is taken by writes to a conversation's children that may
+	// run side by side (an artifact, a child's delete): it excludes only
+	// ConversationDelete, so a child write either commits before a delete
+	// (which then counts it) or finds the conversation gone.
+	LockShare LockMode = iota + 1
+	// LockUpdate excludes itself and ConversationDelete: writes that must
+	// take turns (two puts of one attachment name). Row updates of the
+	// conversation (ConversationUpdate, ConversationBumpMessages) lock
+	// the row this way too.
+	LockUpdate
+)
+
+// Page is one page of a list ordered by id.
+type Page struct {
+	After  convstore.ID // exclusive cursor; zero for the first page. Compared, not looked up.
+	Desc   bool         // newest first
+	Limit  int          // at most this many rows
+	Offset int          // rows skipped after the cursor (the doors that page by offset)
+}
+
+// ConversationListParams selects a page of conversations. Of Filter the
+// driver reads only the selection fields (AgentID, UserID, Seq,
+// CreatedAfter, CreatedBefore, Metadata), never its paging.
+type ConversationListParams struct {
+	TenantID convstore.ID
+	Filter   *convstore.ConversationFilter
+	Page     Page
+}
+
+// ConversationUpdateParams are the fields ConversationUpdate sets; nil
+// fields stay as they are.
+type ConversationUpdateParams struct {
+	TenantID, ID convstore.ID
+	AgentID      *string
+	UserID       *string
+	Title        *string
+	Metadata     *convstore.Metadata
+	// UpdatedAt becomes the row's updated_at unless the stored one is
+	// later (a node whose clock lags never moves it back).
+	UpdatedAt time.Time
+}
+
+// ConversationBumpParams change a conversation's message count.
+type ConversationBumpParams struct {
+	TenantID, ID convstore.ID
+	Delta        int
+	UpdatedAt    time.Time // as ConversationUpdateParams.UpdatedAt
+}
+
+// ConversationDeleted is what ConversationDelete removed.
+type ConversationDeleted struct {
+	Seq             int64
+	Messages        int
+	Artifacts       int
+	Attachments     int
+	AttachmentBytes int64
+	BlobKeys        []string // of its attachments
+}
+
+// MessageListParams selects a page of a conversation's messages.
+type MessageListParams struct {
+	TenantID, ConversationID convstore.ID
+	Page                     Page
+}
+
+// MessageListEndsParams select the ends of several conversations' message
+// lists.
+type MessageListEndsParams struct {
+	TenantID        convstore.ID
+	ConversationIDs []convstore.ID // at most convstore.MaxPageLimit
+	First, Last     int            // messages from each end, at most convstore.MaxPageLimit each
+}
+
+// MessageEnds are the ends of one conversation's message list, each oldest
+// first. A conversation with fewer than First+Last messages has some in
+// both.
+type MessageEnds struct {
+	First []*convstore.Message
+	Last  []*convstore.Message
+}
+
+// MessageInsertManyParams are messages to store in one conversation.
+type MessageInsertManyParams struct {
+	TenantID, ConversationID convstore.ID
+	Messages                 []*convstore.Message // ConversationID as above
+}
+
+// ArtifactListParams select a page of a conversation's artifacts.
+type ArtifactListParams struct {
+	TenantID, ConversationID convstore.ID
+	Type                     convstore.ArtifactType // "" for all
+	Page                     Page
+}
+
+// AttachmentListParams select a page of a conversation's attachments.
+type AttachmentListParams struct {
+	TenantID, ConversationID convstore.ID
+	Page                     Page
+}
+
+// AttachmentRow is an attachment record with what only storage sees.
+type AttachmentRow struct {
+	convstore.Attachment
+	TenantID convstore.ID
+	BlobKey  string // where its bytes are in the blob store
+}
+
+// KeyRow is an API key with the SHA-256 of its secret.
+type KeyRow struct {
+	convstore.APIKey
+	Hash []byte
+}
+
+// KeyUse is a key's use at a time, for KeyTouch.
+type KeyUse struct {
+	TenantID, KeyID convstore.ID
+	At              time.Time
+}
+
+// AccessTokenRow is an access token with the SHA-256 of its secret.
+type AccessTokenRow struct {
+	convstore.AccessToken
+	Hash []byte
+}
+
+// BlobRemovalQueueParams queue blob removals.
+type BlobRemovalQueueParams struct {
+	Keys  []string
+	DueAt time.Time
+	Now   time.Time // when they were queued
+	// Upload marks the entries as intents of uploads this process is
+	// making, due if the upload is abandoned: a driver with several nodes
+	// records the node, so that BlobRemovalReclaimUploads can tell the
+	// intents of nodes that are gone.
+	Upload bool
+}
+
+// DeletionListParams select a page of receipts.
+type DeletionListParams struct {
+	TenantID       convstore.ID
+	ConversationID convstore.ID // zero for all
+	Page           Page
+}
+
+// AuditListParams select a page of audit entries.
+type AuditListParams struct {
+	TenantID convstore.ID
+	Page     Page
+}

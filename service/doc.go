@@ -1,0 +1,29 @@
+// Package service is convstore's service tier: the one implementation of
+// convstore.Store, over any engine's driver.Driver. Every rule lives here,
+// once, for every engine: validation (nil inputs included), ids, sequence
+// numbers and the clock (injected through Options), caps, the upload
+// protocol, receipts and audit entries for every destructive and
+// administrative action, API-key authentication with its cache and the
+// background recording of last use, and the background loops that remove
+// attachment bytes and sweep expired tokens. A driver below only runs
+// transactions and reads and writes rows.
+//
+// The doors depend on the convstore interfaces, which Service implements;
+// cmd/convstore wires a Service over the engine it opens. Sealed content,
+// purge, retention, holds, tombstones and the outbox belong here too, one
+// file per entity or concern.
+//
+// # Authentication
+//
+// A successful Authenticate or AuthenticateAccessToken is remembered for
+// at most Options.AuthCacheTTL (DefaultAuthCacheTTL, 5 seconds), by the
+// SHA-256 of the secret. Revoking a key (DeleteKey) drops its entries on
+// this node at once; on every other node sharing the database the key and
+// its tokens stop authenticating within AuthCacheTTL. A cached access token
+// is never accepted past its expiry.
+//
+// A key's last use is recorded in memory and written in the background, at
+// most once per Options.KeyUseResolution (DefaultKeyUseResolution, one
+// minute) per key, all keys in one write: authentication itself never
+// writes. FindKeys shows the uses this node has not written yet.
+package service

@@ -1,0 +1,119 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+)
+
+// FindMessageByID returns one message; a zero conversationID finds it in
+// any of the tenant's conversations.
+func (s *Service) FindMessageByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
+	return s.drv.Reads().MessageGet(ctx, tenantID, conversationID, id)
+}
+
+// FindMessages returns a page of the conversation's messages, oldest first
+// by default. ENOTFOUND if the conversation is missing.
+func (s *Service) FindMessages(ctx context.Context, tenantID, conversationID convstore.ID, f convstore.MessageFilter) ([]*convstore.Message, bool, error) {
+	if err := f.Normalize(convstore.OrderAsc); err != nil {
+		return nil, false, err
+	}
+	var list []*convstore.Message
+	err := s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
+		var err error
+		list, err = r.MessageList(ctx, &driver.MessageListParams{TenantID: tenantID, ConversationID: conversationID, Page: pageOf(f.PageFilter, 0)})
+		if err == nil && len(list) == 0 {
+			err = conversationExists(ctx, r, tenantID, conversationID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	list, more := trim(list, f.Limit)
+	return list, more, nil
+}
+
+// conversationExists returns ENOTFOUND unless the conversation exists.
+// Lists call it only when their page is empty: in one snapshot, a page
+// with rows proves the conversation exists.
+func conversationExists(ctx context.Context, r driver.Reader, tenantID, id convstore.ID) error {
+	_, err := r.ConversationGetByID(ctx, tenantID, id)
+	return err
+}
+
+// CreateMessages appends a batch atomically. The message count is bumped
+// first, which locks the conversation's row (a concurrent delete either
+// commits before, and this is ENOTFOUND, or waits and deletes the batch
+// with it), and the new count is checked against the cap in the same
+// transaction, which rolls back with nothing written when it is over.
+func (s *Service) CreateMessages(ctx context.Context, tenantID, conversationID convstore.ID, batch []*convstore.MessageCreate) ([]*convstore.Message, error) {
+	if err := convstore.ValidateMessageBatch("messages", batch, true); err != nil {
+		return nil, err
+	}
+	var msgs []*convstore.Message
+	err := s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+		now := s.now()
+		count, err := tx.ConversationBumpMessages(ctx, &driver.ConversationBumpParams{
+			TenantID: tenantID, ID: conversationID, Delta: len(batch), UpdatedAt: now})
+		if err != nil {
+			return err
+		}
+		if count > s.maxMessages {
+			return convstore.MessageCapError(s.maxMessages)
+		}
+		msgs = s.newMessages(conversationID, batch, now)
+		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conversationID, Messages: msgs})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// newMessages builds a validated batch's messages, drawing their ids in
+// batch order, so the ids order the batch.
+func (s *Service) newMessages(conversationID convstore.ID, batch []*convstore.MessageCreate, now time.Time) []*convstore.Message {
+	out := make([]*convstore.Message, len(batch))
+	for i, c := range batch {
+		out[i] = &convstore.Message{
+			ID:             s.newID(),
+			ConversationID: conversationID,
+			Role:           c.Role,
+			Content:        c.Content,
+			Parts:          copyJSON(c.Parts),
+			AuthorName:     c.AuthorName,
+			StartOffset:    copyDuration(c.StartOffset),
+			EndOffset:      copyDuration(c.EndOffset),
+			Metadata:       copyMeta(c.Metadata),
+			CreatedAt:      now,
+		}
+	}
+	return out
+}
+
+// DeleteMessage permanently deletes one message, lowers the message count
+// and writes an AuditEntry, in one transaction. The count is lowered first
+// (locking the row as an append does); if the message turns out to be
+// missing, the transaction rolls back with it.
+func (s *Service) DeleteMessage(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+		now := s.now()
+		_, err := tx.ConversationBumpMessages(ctx, &driver.ConversationBumpParams{
+			TenantID: tenantID, ID: conversationID, Delta: -1, UpdatedAt: now})
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			return convstore.NotFound("message")
+		} else if err != nil {
+			return err
+		}
+		if err := tx.MessageDelete(ctx, tenantID, conversationID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, now, tenantID, convstore.AuditMessageDelete, conversationID, id, p)
+	})
+}

@@ -1,0 +1,244 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/internal/removal"
+)
+
+// Defaults of Options.
+const (
+	DefaultAuthCacheTTL        = 5 * time.Second
+	DefaultAuthCacheSize       = 10000
+	DefaultKeyUseResolution    = time.Minute
+	DefaultUploadTimeout       = time.Hour
+	DefaultOrphanSweepInterval = 24 * time.Hour
+	DefaultSweepBatch          = 100
+)
+
+// Options configure a Service. The zero value is usable.
+type Options struct {
+	// Logger receives what is repaired later rather than returned (a
+	// blob that could not be removed). Nil discards it.
+	Logger *slog.Logger
+
+	// Now is the clock of every stored time; nil means time.Now. Times
+	// are stored in UTC at the microsecond.
+	Now func() time.Time
+
+	// NewID draws every id the service stores; nil means convstore.NewID.
+	// Sequence numbers derive from the conversation's id (convstore.NewSeq).
+	NewID func() convstore.ID
+
+	// MaxConversationMessages caps the messages of one conversation; 0 (or
+	// less) means convstore.DefaultMaxConversationMessages. Nodes sharing
+	// a database should agree on it: each enforces its own.
+	MaxConversationMessages int
+
+	// MaxAttachments caps the attachments of one conversation; 0 means
+	// convstore.MaxAttachmentsPerConversation.
+	MaxAttachments int
+
+	// MaxAccessTokens caps the live access tokens of one key; 0 means
+	// convstore.MaxAccessTokensPerKey. Issuing one more drops the key's
+	// oldest.
+	MaxAccessTokens int
+
+	// AuthCacheTTL is how long an authenticated key or token is
+	// remembered: the bound on how long a revocation on another node
+	// takes to apply here. 0 means DefaultAuthCacheTTL; negative disables
+	// the cache.
+	AuthCacheTTL time.Duration
+
+	// KeyUseResolution is how stale a key's stored last use may be: uses
+	// are written at most once per interval per key. 0 means
+	// DefaultKeyUseResolution.
+	KeyUseResolution time.Duration
+
+	// UploadTimeout is how long an upload may take before the sweeper
+	// treats its bytes as abandoned; 0 means DefaultUploadTimeout.
+	UploadTimeout time.Duration
+
+	// SweepBatch is how many blob removals one sweep transaction claims;
+	// 0 means DefaultSweepBatch.
+	SweepBatch int
+
+	// OrphanSweepInterval is how often RunSweeper also lists the blob
+	// store for bytes nothing refers to (SweepOrphans); 0 means
+	// DefaultOrphanSweepInterval, negative never.
+	OrphanSweepInterval time.Duration
+
+	// SweepOrphansAtStart makes New run SweepOrphans: right for a store
+	// one process serves (SQLite), costly when many nodes start (each
+	// would list the whole blob store).
+	SweepOrphansAtStart bool
+}
+
+// Service implements convstore.Store over a driver. It is safe for
+// concurrent use.
+type Service struct {
+	drv    driver.Driver
+	blobs  convstore.BlobStore
+	logger *slog.Logger
+	clock  func() time.Time
+	newID  func() convstore.ID
+
+	maxMessages, maxAttachments, maxTokens int
+	uploadTimeout                          time.Duration
+	sweepBatch                             int
+	orphanInterval                         time.Duration
+
+	auth      *authCache
+	uses      *keyUses
+	removals  *removal.Worker
+	abandoned abandonedUploads
+	sweeps    sweepHook // see ObserveBlobSweeps
+
+	stopUses  chan struct{}
+	usesDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ convstore.Store = (*Service)(nil)
+
+// Timing of background work.
+const (
+	retryDelay     = time.Minute      // before a failed blob removal is tried again
+	removalTimeout = time.Minute      // bounds one background removal job
+	abandonTimeout = 10 * time.Second // bounds the clean-up of a failed upload
+	repairTimeout  = time.Minute      // bounds New's repairs
+	flushTimeout   = 5 * time.Second  // bounds the last key-use write at Close
+	removalQueue   = 1024             // removal jobs waiting for the background worker
+	seqAttempts    = 10               // fresh ids drawn when a sequence number is taken
+	tokenSweep     = 1000             // expired tokens deleted per sweep transaction
+)
+
+// New returns a Service over drv, with attachment bytes in blobs, and
+// takes ownership of drv (Close closes it). It repairs what a crash
+// interrupted before it returns (upload intents of nodes that are gone,
+// due blob removals, and orphans if Options.SweepOrphansAtStart), logging
+// failures rather than returning them, so that a blob store that is
+// briefly unreadable does not keep the store from opening; RunSweeper
+// retries.
+func New(drv driver.Driver, blobs convstore.BlobStore, opts Options) *Service {
+	s := &Service{
+		drv:            drv,
+		blobs:          blobs,
+		logger:         opts.Logger,
+		clock:          opts.Now,
+		newID:          opts.NewID,
+		maxMessages:    positive(opts.MaxConversationMessages, convstore.DefaultMaxConversationMessages),
+		maxAttachments: positive(opts.MaxAttachments, convstore.MaxAttachmentsPerConversation),
+		maxTokens:      positive(opts.MaxAccessTokens, convstore.MaxAccessTokensPerKey),
+		uploadTimeout:  positiveDuration(opts.UploadTimeout, DefaultUploadTimeout),
+		sweepBatch:     positive(opts.SweepBatch, DefaultSweepBatch),
+		orphanInterval: opts.OrphanSweepInterval,
+		stopUses:       make(chan struct{}),
+		usesDone:       make(chan struct{}),
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	if s.newID == nil {
+		s.newID = convstore.NewID
+	}
+	if s.orphanInterval == 0 {
+		s.orphanInterval = DefaultOrphanSweepInterval
+	}
+	s.auth = newAuthCache(opts.AuthCacheTTL)
+	s.uses = newKeyUses(positiveDuration(opts.KeyUseResolution, DefaultKeyUseResolution))
+	s.removals = removal.New(s.removeBlobs, removalQueue)
+	s.repair(opts.SweepOrphansAtStart)
+	go s.flushUses()
+	return s
+}
+
+func positive(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func positiveDuration(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// now is the time of a write: the clock in UTC at the microsecond both
+// engines store, so the value a method returns equals what is read back.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+// Driver returns the driver the service runs on (for engine metrics).
+func (s *Service) Driver() driver.Driver { return s.drv }
+
+// Ping reports whether the engine can serve (for /readyz).
+func (s *Service) Ping(ctx context.Context) error { return s.drv.Ping(ctx) }
+
+// Close stops the background work (removals not done stay queued for the
+// next sweep), writes the key uses not yet written, and closes the driver.
+func (s *Service) Close() error {
+	s.closeOnce.Do(func() {
+		s.removals.Close()
+		close(s.stopUses)
+		<-s.usesDone
+		s.closeErr = s.drv.Close()
+	})
+	return s.closeErr
+}
+
+// repair finishes what a crash interrupted: the uploads of nodes that are
+// gone, due blob removals, partial uploads the blob store can tell apart,
+// and (if asked) blobs nothing refers to.
+func (s *Service) repair(orphans bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), repairTimeout)
+	defer cancel()
+	var reclaimed int
+	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+		var err error
+		reclaimed, err = tx.BlobRemovalReclaimUploads(ctx, s.now())
+		return err
+	})
+	if err != nil {
+		s.logger.Warn("reclaiming the uploads of nodes that are gone failed", "error", err)
+	} else if reclaimed > 0 {
+		s.logger.Info("uploads of nodes that are gone made due for removal", "uploads", reclaimed)
+	}
+	if n, err := s.SweepBlobs(ctx); err != nil {
+		s.logger.Warn("blob sweep at start failed", "error", err)
+	} else if n > 0 {
+		s.logger.Info("removed blobs whose removal was interrupted", "removed", n)
+	}
+	if orphans {
+		if _, err := s.SweepOrphans(ctx); err != nil {
+			s.logger.Warn("orphan sweep at start failed", "error", err)
+		}
+	}
+	// Partial uploads of a process killed mid-upload: a file blob store
+	// tells them apart from uploads under way (a CLI may open the store
+	// while the server runs).
+	if t, ok := s.blobs.(tempRemover); ok {
+		if n, err := t.RemoveStaleTemp(ctx); err != nil {
+			s.logger.Warn("removing partial uploads failed", "error", err)
+		} else if n > 0 {
+			s.logger.Info("removed partial uploads a crash left", "removed", n)
+		}
+	}
+}
+
+// tempRemover is a blob store that can remove the partial uploads a
+// killed process left (blob.FS).
+type tempRemover interface {
+	RemoveStaleTemp(ctx context.Context) (int, error)
+}

@@ -1,0 +1,93 @@
+package servicetest
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/service"
+)
+
+// Database is a fresh, empty database of a driver, for ServiceHarness to
+// run services over.
+type Database struct {
+	// Open opens a driver on the database; it is called once per node
+	// (see Harness.NewNode). The service closes it.
+	Open func(tb testing.TB) driver.Driver
+
+	// Blobs is the blob store of the database's attachment bytes.
+	Blobs convstore.BlobStore
+
+	// RowCounts and ConversationRows are the harness's (see Harness).
+	RowCounts        func(ctx context.Context) (map[string]int, error)
+	ConversationRows func(ctx context.Context, conversationID convstore.ID) (map[string]int, error)
+}
+
+// NewDatabaseFunc creates a fresh database; it registers its own clean-up.
+type NewDatabaseFunc func(tb testing.TB) *Database
+
+// ServiceHarness returns a NewHarnessFunc of services (service.New) over
+// the databases newDatabase creates, each with a Clock the tests move.
+func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
+	return func(tb testing.TB) *Harness {
+		db := newDatabase(tb)
+		clock := &Clock{}
+		svc := OpenService(tb, db, service.Options{Now: clock.Now, Logger: Logger(tb)})
+		return &Harness{
+			Store:             svc,
+			Blobs:             db.Blobs,
+			RowCounts:         db.RowCounts,
+			ConversationRows:  db.ConversationRows,
+			WaitBlobRemovals:  svc.WaitBlobRemovals,
+			SweepAccessTokens: svc.SweepAccessTokens,
+			FlushKeyUses:      svc.FlushKeyUses,
+			Clock:             clock,
+			AuthCacheTTL:      service.DefaultAuthCacheTTL,
+			NewStore: func(tb testing.TB, o StoreOptions) convstore.Store {
+				db := newDatabase(tb)
+				if o.WrapBlobs != nil {
+					wrapped := *db
+					wrapped.Blobs = o.WrapBlobs(db.Blobs)
+					db = &wrapped
+				}
+				return OpenService(tb, db, service.Options{Logger: Logger(tb), MaxConversationMessages: o.MaxConversationMessages})
+			},
+			NewNode: func(tb testing.TB) convstore.Store {
+				return OpenService(tb, db, service.Options{Now: clock.Now, Logger: Logger(tb)})
+			},
+		}
+	}
+}
+
+// OpenService opens a service over a new driver of db with opts, closed
+// when tb ends.
+func OpenService(tb testing.TB, db *Database, opts service.Options) *service.Service {
+	tb.Helper()
+	svc := service.New(db.Open(tb), db.Blobs, opts)
+	tb.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+// Logger returns a logger that writes to tb's log, and drops records
+// once tb has ended (background work may still log then).
+func Logger(tb testing.TB) *slog.Logger {
+	w := &tbWriter{tb: tb}
+	tb.Cleanup(func() { w.done.Store(true) })
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tbWriter struct {
+	tb   testing.TB
+	done atomic.Bool
+}
+
+func (w *tbWriter) Write(p []byte) (int, error) {
+	if !w.done.Load() {
+		w.tb.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}

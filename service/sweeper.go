@@ -1,0 +1,88 @@
+package service
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/convstore/convstore/driver"
+)
+
+// RunSweeper sweeps every interval until ctx ends: due blob removals
+// (SweepBlobs), expired access tokens (SweepAccessTokens), and every
+// Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). It
+// logs failures and tries again at the next interval. A server runs it
+// for the life of the store, on every node.
+func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	lastOrphans := s.now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.SweepBlobs(ctx)
+		if ctx.Err() != nil {
+			return // stopped, not failed
+		}
+		s.sweeps.report(n, err)
+		if err != nil {
+			s.logger.Error("blob sweep failed", "error", err, "removed", n)
+		} else if n > 0 {
+			s.logger.Info("swept blobs", "removed", n)
+		}
+		if n, err := s.SweepAccessTokens(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("access token sweep failed", "error", err)
+		} else if n > 0 {
+			s.logger.Debug("swept expired access tokens", "removed", n)
+		}
+		if now := s.now(); s.orphanInterval > 0 && now.Sub(lastOrphans) >= s.orphanInterval {
+			lastOrphans = now
+			if _, err := s.SweepOrphans(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Error("orphan sweep failed", "error", err)
+			}
+		}
+	}
+}
+
+// SweepAccessTokens deletes every expired access token, returning how
+// many. Expired tokens are refused whether or not they have been swept.
+func (s *Service) SweepAccessTokens(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			var err error
+			n, err = tx.AccessTokenDeleteExpired(ctx, s.now(), tokenSweep)
+			return err
+		})
+		total += n
+		if err != nil || n < tokenSweep {
+			return total, err
+		}
+	}
+}
+
+// ObserveBlobSweeps makes fn receive the outcome of every blob sweep
+// RunSweeper runs (how many blobs it removed, and its error), for metrics.
+// fn must be fast; nil stops the reports.
+func (s *Service) ObserveBlobSweeps(fn func(removed int, err error)) {
+	if fn == nil {
+		s.sweeps.fn.Store(nil)
+		return
+	}
+	s.sweeps.fn.Store(&fn)
+}
+
+// sweepHook holds the ObserveBlobSweeps function.
+type sweepHook struct {
+	fn atomic.Pointer[func(int, error)]
+}
+
+func (h *sweepHook) report(n int, err error) {
+	if fn := h.fn.Load(); fn != nil {
+		(*fn)(n, err)
+	}
+}
