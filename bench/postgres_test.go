@@ -12,8 +12,8 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/client"
-	convhttp "github.com/convstore/convstore/http"
-	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/convhttp"
+	v1 "github.com/convstore/convstore/convhttp/v1"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
 	"github.com/convstore/convstore/service"

@@ -13,8 +13,8 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
 	"github.com/convstore/convstore/client"
-	convhttp "github.com/convstore/convstore/http"
-	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/convhttp"
+	v1 "github.com/convstore/convstore/convhttp/v1"
 	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )

@@ -10,7 +10,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 // RequestIDHeader is the response header that carries the server's request

@@ -11,7 +11,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
 	"github.com/convstore/convstore/client"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 // TestErrorMapping checks that a problem body reaches the caller as both

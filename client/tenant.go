@@ -6,7 +6,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 // Over HTTP the key decides the tenant and the actor. The domain methods

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/convstore/convstore"
-	convhttp "github.com/convstore/convstore/http"
-	"github.com/convstore/convstore/http/doortest"
-	v1 "github.com/convstore/convstore/http/v1"
+	"github.com/convstore/convstore/convhttp"
+	"github.com/convstore/convstore/convhttp/doortest"
+	v1 "github.com/convstore/convstore/convhttp/v1"
 	"github.com/convstore/convstore/metrics"
 )
 

@@ -6,7 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 // namespace prefixes every convstore metric.

@@ -14,9 +14,9 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/convstore/convstore"
-	convhttp "github.com/convstore/convstore/http"
-	"github.com/convstore/convstore/http/doors"
-	"github.com/convstore/convstore/http/doortest"
+	"github.com/convstore/convstore/convhttp"
+	"github.com/convstore/convstore/convhttp/doors"
+	"github.com/convstore/convstore/convhttp/doortest"
 	"github.com/convstore/convstore/metrics"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"

@@ -3,7 +3,7 @@ package metrics
 import (
 	"strconv"
 
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 var _ convhttp.Observer = (*Metrics)(nil)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/postgres"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/convstore/convstore/http/doors"
+	"github.com/convstore/convstore/convhttp/doors"
 )
 
 // doorAddrFlag is the flag naming a vendor door's own listener.

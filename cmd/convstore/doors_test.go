@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/http/doors"
+	"github.com/convstore/convstore/convhttp/doors"
 )
 
 // TestDoorListeners checks how --all-doors and --<door>-addr assign the

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/forensic"
-	convhttp "github.com/convstore/convstore/http"
 )
 
 func forensicCommand() *command {

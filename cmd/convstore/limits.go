@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 // Default rate limits of "convstore serve": far above what an agent

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/convstore/convstore"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 func TestParseRateLimit(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
-	convhttp "github.com/convstore/convstore/http"
-	"github.com/convstore/convstore/http/doors"
+	"github.com/convstore/convstore/convhttp"
+	"github.com/convstore/convstore/convhttp/doors"
 )
 
 // sweeper is a store that removes the attachment bytes of deleted records

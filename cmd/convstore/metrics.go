@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/metrics"
 )
 

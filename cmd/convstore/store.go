@@ -12,7 +12,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"

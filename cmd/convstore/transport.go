@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 // TransportConfig is what one connection may hold and for how long: a

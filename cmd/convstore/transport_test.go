@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
-	convhttp "github.com/convstore/convstore/http"
+	"github.com/convstore/convstore/convhttp"
 )
 
 func TestParseFlagsTransport(t *testing.T) {

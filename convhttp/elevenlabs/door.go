@@ -1,0 +1,49 @@
+package elevenlabs
+
+import (
+	"net/http"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/convhttp"
+)
+
+// DoorName is the door's name, recorded in deletion receipts and audit
+// entries.
+const DoorName = "elevenlabs"
+
+// Door is the ElevenLabs Agents Platform (ConvAI) conversation API. It
+// implements convhttp.Door.
+type Door struct {
+	srv   *convhttp.Server
+	store convstore.Store
+}
+
+// New returns the ElevenLabs door over s's store. Mount it at the root of
+// its own listener and at "/compat/elevenlabs" on the main one.
+func New(s *convhttp.Server) *Door {
+	return &Door{srv: s, store: s.Store()}
+}
+
+// Name returns DoorName.
+func (d *Door) Name() string { return DoorName }
+
+// Secret returns the xi-api-key header, the only credential ElevenLabs
+// clients send.
+func (d *Door) Secret(r *http.Request) string { return r.Header.Get("xi-api-key") }
+
+// Path patterns, exactly as ElevenLabs documents them.
+const (
+	pathConversations = "/v1/convai/conversations"
+	pathConversation  = pathConversations + "/{conversation_id}"
+	pathAudio         = pathConversation + "/audio"
+)
+
+// Routes is the door's route table. GET routes also answer HEAD.
+func (d *Door) Routes() []convhttp.Route {
+	return []convhttp.Route{
+		{Method: http.MethodGet, Path: pathConversations, Scope: convstore.ScopeRead, Handler: d.listConversations},
+		{Method: http.MethodGet, Path: pathConversation, Scope: convstore.ScopeRead, Handler: d.getConversation},
+		{Method: http.MethodDelete, Path: pathConversation, Scope: convstore.ScopeDelete, Handler: d.deleteConversation},
+		{Method: http.MethodGet, Path: pathAudio, Scope: convstore.ScopeRead, Handler: d.getAudio, Transfer: convhttp.TransferDownload},
+	}
+}

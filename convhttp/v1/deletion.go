@@ -1,0 +1,64 @@
+package v1
+
+import (
+	"net/http"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/api"
+	"github.com/convstore/convstore/convhttp"
+)
+
+// listDeletions serves GET /v1/deletions: receipts, newest first by
+// default, optionally for one conversation id (which need not exist any
+// more: receipts outlive their conversations).
+func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r, withPage("conversation_id")...)
+	if err != nil {
+		return err
+	}
+	var f convstore.DeletionFilter
+	if f.ConversationID, _, err = q.ID("conversation_id", convstore.PrefixConversation); err != nil {
+		return err
+	}
+	if f.PageFilter, err = page(q, convstore.PrefixDeletion, convstore.OrderDesc); err != nil {
+		return err
+	}
+	dels, more, err := d.store.FindDeletions(r.Context(), convhttp.Tenant(r), f)
+	if err != nil {
+		return err
+	}
+	return ok(w, newList(dels, more, api.FromDeletion, func(d *api.Deletion) string { return d.ID }))
+}
+
+// getDeletion serves GET /v1/deletions/{deletion_id}.
+func (d *Door) getDeletion(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "deletion_id", convstore.PrefixDeletion)
+	if err != nil {
+		return err
+	}
+	if _, err := parseQuery(r); err != nil {
+		return err
+	}
+	del, err := d.store.FindDeletionByID(r.Context(), convhttp.Tenant(r), id)
+	if err != nil {
+		return err
+	}
+	return ok(w, api.FromDeletion(del))
+}
+
+// listAudit serves GET /v1/audit: audit entries, newest first by default.
+func (d *Door) listAudit(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r, pageParams...)
+	if err != nil {
+		return err
+	}
+	var f convstore.AuditFilter
+	if f.PageFilter, err = page(q, convstore.PrefixAudit, convstore.OrderDesc); err != nil {
+		return err
+	}
+	entries, more, err := d.store.FindAuditEntries(r.Context(), convhttp.Tenant(r), f)
+	if err != nil {
+		return err
+	}
+	return ok(w, newList(entries, more, api.FromAuditEntry, func(e *api.AuditEntry) string { return e.ID }))
+}
