@@ -1,7 +1,6 @@
 package stammer
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,19 +26,12 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx, t := r.Context(), convhttp.Tenant(r)
-	var convs []*convstore.Conversation
+	// conversation_number is one more filter of the store's (Seq), so a
+	// number and the other filters select in SQL, together.
+	lq.filter.Seq = lq.seq
+	var convs []*convstore.ConversationDigest
 	count := 0
-	switch {
-	case lq.onlyDeleted:
-	case lq.seq != 0:
-		conv, err := d.store.FindConversationBySeq(ctx, t, lq.seq)
-		if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
-			return err
-		}
-		if err == nil && lq.matches(conv) {
-			convs, count = []*convstore.Conversation{conv}, 1
-		}
-	default:
+	if !lq.onlyDeleted {
 		if count, err = d.store.CountConversations(ctx, t, lq.filter); err != nil {
 			return err
 		}
@@ -55,11 +47,13 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if offset > convstore.MaxConversationOffset {
 		return invalid("page", "Pages beyond %d conversations cannot be listed; narrow the list with startDate and endDate.", convstore.MaxConversationOffset)
 	}
-	if !lq.onlyDeleted && lq.seq == 0 {
+	if !lq.onlyDeleted && count > 0 {
 		f := lq.filter
 		f.Offset = offset
 		f.PageFilter = convstore.PageFilter{Limit: lq.pageSize, Order: convstore.OrderDesc}
-		if convs, _, err = d.store.FindConversations(ctx, t, f); err != nil {
+		// The page and each conversation's first messages, in one snapshot
+		// and a number of queries that does not grow with the page.
+		if convs, _, err = d.store.FindConversationDigests(ctx, t, f, convstore.DigestOptions{First: maxListedMessages}); err != nil {
 			return err
 		}
 	}
@@ -70,8 +64,6 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if lq.page > 1 {
 		head.Previous = pageURL(r, q.Values(), lq.page-1)
 	}
-	// Each result is written as soon as its messages are read, so the
-	// answer holds one conversation's first page, not the whole list.
 	st := convhttp.NewJSONStream(w, r, http.StatusOK)
 	if st.Head() {
 		return st.Finish()
@@ -81,11 +73,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	st.Key("results")
 	st.OpenArray()
 	for _, c := range convs {
-		res, err := d.fromConversation(ctx, t, c)
-		if err != nil {
-			return err
-		}
-		st.Value(res)
+		st.Value(fromDigest(c))
 		if err := st.Err(); err != nil {
 			return err
 		}
@@ -95,29 +83,9 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	return st.Finish()
 }
 
-// matches reports whether a conversation found by number also passes the
-// other filters.
-func (lq *listQuery) matches(c *convstore.Conversation) bool {
-	f := lq.filter
-	switch {
-	case f.AgentID != "" && c.AgentID != f.AgentID,
-		f.CreatedAfter != nil && !c.CreatedAt.After(*f.CreatedAfter),
-		f.CreatedBefore != nil && !c.CreatedAt.Before(*f.CreatedBefore),
-		lq.source != "" && c.Metadata[metaSource] != lq.source:
-		return false
-	}
-	return true
-}
-
-// fromConversation converts a conversation with its first messages. A
-// conversation deleted since it was listed is shown without messages.
-func (d *Door) fromConversation(ctx context.Context, t convstore.ID, c *convstore.Conversation) (conversation, error) {
-	msgs, more, err := d.store.FindMessages(ctx, t, c.ID, convstore.MessageFilter{
-		PageFilter: convstore.PageFilter{Limit: maxListedMessages, Order: convstore.OrderAsc},
-	})
-	if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
-		return conversation{}, err
-	}
+// fromDigest converts a conversation with its first messages.
+func fromDigest(d *convstore.ConversationDigest) conversation {
+	c := d.Conversation
 	out := conversation{
 		UUID:               c.ID.UUID(),
 		ConversationNumber: c.Seq,
@@ -127,13 +95,14 @@ func (d *Door) fromConversation(ctx context.Context, t convstore.ID, c *convstor
 		CreatedAt:          timestamp(c.CreatedAt),
 		UpdatedAt:          timestamp(c.UpdatedAt),
 		MessageCount:       c.MessageCount,
-		Messages:           make([]message, 0, len(msgs)),
-		MessagesTruncated:  more,
+		Messages:           make([]message, 0, len(d.First)),
+		// The count and the messages are of one snapshot.
+		MessagesTruncated: c.MessageCount > len(d.First),
 	}
-	for _, m := range msgs {
+	for _, m := range d.First {
 		out.Messages = append(out.Messages, fromMessage(m))
 	}
-	return out, nil
+	return out
 }
 
 // pageURL is the absolute URL of another page, built as DRF builds next and
