@@ -61,7 +61,7 @@ const (
 
 // MessageRange selects a page of one conversation's messages, as
 // FindMessages with a MessageFilter of this PageFilter would (oldest first
-// by default).
+// by default), except that its limit may reach MaxBatchRows.
 type MessageRange struct {
 	ConversationID ID
 	PageFilter
@@ -87,9 +87,9 @@ type ArtifactPage struct {
 	More      bool
 }
 
-// validBatch checks what every batch read shares: 1 to MaxBatchRanges
-// ranges, each of a conversation, their limits (after defaults) summing to
-// at most MaxBatchRows.
+// validBatch checks what every batch read shares: at most MaxBatchRanges
+// ranges, each of a conversation, with a limit of 1 to MaxBatchRows (0:
+// DefaultPageLimit), the limits summing to at most MaxBatchRows.
 func validBatch(n int, at func(i int) (ID, *PageFilter)) error {
 	if n > MaxBatchRanges {
 		return Invalidf("ranges", "at most %d ranges can be read at once", MaxBatchRanges)
@@ -100,8 +100,16 @@ func validBatch(n int, at func(i int) (ID, *PageFilter)) error {
 		if id.IsZero() {
 			return Invalidf("conversation_id", "every range needs a conversation")
 		}
+		limit := p.Limit
+		if limit < 0 || limit > MaxBatchRows {
+			return Invalidf("limit", "limit must be between 1 and %d", MaxBatchRows)
+		}
+		p.Limit = min(limit, MaxPageLimit) // Normalize checks the rest
 		if err := p.Normalize(OrderAsc); err != nil {
 			return err
+		}
+		if limit > 0 {
+			p.Limit = limit
 		}
 		rows += p.Limit
 	}

@@ -51,9 +51,10 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		f := lq.filter
 		f.Offset = offset
 		f.PageFilter = convstore.PageFilter{Limit: lq.pageSize, Order: convstore.OrderDesc}
-		// The page and each conversation's first messages, in one snapshot
-		// and a number of queries that does not grow with the page.
-		if convs, _, err = d.store.FindConversationDigests(ctx, t, f, convstore.DigestOptions{First: maxListedMessages}); err != nil {
+		// The page with each conversation's newest message (the end of
+		// its snapshot); their first messages are then read in batches
+		// across conversations as the answer is written.
+		if convs, _, err = d.store.FindConversationDigests(ctx, t, f, convstore.DigestOptions{Last: 1}); err != nil {
 			return err
 		}
 	}
@@ -72,8 +73,18 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	st.Members(head)
 	st.Key("results")
 	st.OpenArray()
-	for _, c := range convs {
-		st.Value(fromDigest(c))
+	msgs := convhttp.NewListMessages(d.store, t, convs, maxListedMessages)
+	for i, c := range convs {
+		res := fromConversation(c.Conversation)
+		err := msgs.Each(ctx, i, func(m *convstore.Message) error {
+			res.Messages = append(res.Messages, fromMessage(m))
+			return nil
+		})
+		if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND { // deleted: shown without messages
+			return err
+		}
+		res.MessagesTruncated = msgs.More(i)
+		st.Value(res)
 		if err := st.Err(); err != nil {
 			return err
 		}
@@ -83,10 +94,9 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	return st.Finish()
 }
 
-// fromDigest converts a conversation with its first messages.
-func fromDigest(d *convstore.ConversationDigest) conversation {
-	c := d.Conversation
-	out := conversation{
+// fromConversation converts a conversation, its messages left to add.
+func fromConversation(c *convstore.Conversation) conversation {
+	return conversation{
 		UUID:               c.ID.UUID(),
 		ConversationNumber: c.Seq,
 		ChatbotUUID:        nullable(c.AgentID),
@@ -95,14 +105,8 @@ func fromDigest(d *convstore.ConversationDigest) conversation {
 		CreatedAt:          timestamp(c.CreatedAt),
 		UpdatedAt:          timestamp(c.UpdatedAt),
 		MessageCount:       c.MessageCount,
-		Messages:           make([]message, 0, len(d.First)),
-		// The count and the messages are of one snapshot.
-		MessagesTruncated: c.MessageCount > len(d.First),
+		Messages:           make([]message, 0, min(c.MessageCount, maxListedMessages)),
 	}
-	for _, m := range d.First {
-		out.Messages = append(out.Messages, fromMessage(m))
-	}
-	return out
 }
 
 // pageURL is the absolute URL of another page, built as DRF builds next and

@@ -68,6 +68,13 @@ func testMessagePages(t *testing.T, f *fixture) {
 	}
 	_, err = f.Store.FindMessagePages(f.ctx, f.tenant.ID, tooLong)
 	wantInvalid(t, err, "limit", "limits summing past the cap")
+	_, err = f.Store.FindMessagePages(f.ctx, f.tenant.ID, []convstore.MessageRange{{ConversationID: a.ID, PageFilter: convstore.PageFilter{Limit: convstore.MaxBatchRows + 1}}})
+	wantInvalid(t, err, "limit", "a range past the cap")
+	// One range may take the whole batch.
+	got, err = f.Store.FindMessagePages(f.ctx, f.tenant.ID, []convstore.MessageRange{{ConversationID: a.ID, PageFilter: convstore.PageFilter{Limit: convstore.MaxBatchRows}}})
+	if err != nil || len(got) != 1 || !idsEqual(messageIDs(got[0].Messages), messageIDs(aMsgs)) || got[0].More {
+		t.Errorf("a range of the whole batch: %v, %v", got, err)
+	}
 	_, err = f.Store.FindMessagePages(f.ctx, f.tenant.ID, []convstore.MessageRange{{ConversationID: a.ID, PageFilter: convstore.PageFilter{Limit: -1}}})
 	wantInvalid(t, err, "limit", "a negative limit")
 	_, err = f.Store.FindMessagePages(f.ctx, f.tenant.ID, []convstore.MessageRange{{}})
