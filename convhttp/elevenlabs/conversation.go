@@ -149,27 +149,50 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 }
 
 // latestAnalyses reads the newest artifact of each analysisArtifacts type
-// of every listed conversation, in one batch: out[i][k] is the i-th
-// conversation's of the k-th type, or nil.
+// of every listed conversation (out[i][k]: the i-th conversation's of the
+// k-th type, or nil) in one batch of each conversation's newest artifacts
+// of any type, then, for the few whose newest did not hold both, one batch
+// of the types still missing.
 func (d *Door) latestAnalyses(ctx context.Context, tid convstore.ID, digests []*convstore.ConversationDigest) ([][]*convstore.Artifact, error) {
-	ranges := make([]convstore.ArtifactRange, 0, len(digests)*len(analysisArtifacts))
-	for _, dg := range digests {
-		for _, t := range analysisArtifacts {
-			ranges = append(ranges, convstore.ArtifactRange{ConversationID: dg.Conversation.ID, Type: t,
-				PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc}})
-		}
+	const newest = 4 // a conversation's newest artifacts read in the first batch
+	out := make([][]*convstore.Artifact, len(digests))
+	ranges := make([]convstore.ArtifactRange, len(digests))
+	for i, dg := range digests {
+		out[i] = make([]*convstore.Artifact, len(analysisArtifacts))
+		ranges[i] = convstore.ArtifactRange{ConversationID: dg.Conversation.ID,
+			PageFilter: convstore.PageFilter{Limit: newest, Order: convstore.OrderDesc}}
 	}
 	pages, err := d.store.FindArtifactPages(ctx, tid, ranges)
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]*convstore.Artifact, len(digests))
-	for i := range out {
-		out[i] = make([]*convstore.Artifact, len(analysisArtifacts))
-		for k := range analysisArtifacts {
-			if p := pages[i*len(analysisArtifacts)+k]; len(p.Artifacts) > 0 {
-				out[i][k] = p.Artifacts[0]
+	var missing []convstore.ArtifactRange
+	var where [][2]int // (conversation, type) of each missing range
+	for i, p := range pages {
+		for k, t := range analysisArtifacts {
+			for _, a := range p.Artifacts {
+				if a.Type == t {
+					out[i][k] = a
+					break
+				}
 			}
+			if out[i][k] == nil && p.More {
+				missing = append(missing, convstore.ArtifactRange{ConversationID: ranges[i].ConversationID, Type: t,
+					PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc}})
+				where = append(where, [2]int{i, k})
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	pages, err = d.store.FindArtifactPages(ctx, tid, missing)
+	if err != nil {
+		return nil, err
+	}
+	for j, p := range pages {
+		if len(p.Artifacts) > 0 {
+			out[where[j][0]][where[j][1]] = p.Artifacts[0]
 		}
 	}
 	return out, nil
