@@ -25,7 +25,8 @@ const (
 // same run (x-native). The doors whose answer carries every message
 // (Inkeep) or reads every message (Symbl, for its members) also report the
 // ratio to the native reads of the same content: the list and each
-// conversation's messages (x-native+msgs).
+// conversation's messages (x-native+msgs). kB/answer is the size of the
+// list's answer (of native+msgs: the last messages page's).
 //
 //	go test -run '^$' -bench DoorList -benchtime 20x ./convhttp/doors/
 func BenchmarkDoorList(b *testing.B) {
@@ -64,6 +65,7 @@ func BenchmarkDoorList(b *testing.B) {
 				b.Run(name, func(b *testing.B) {
 					w.t, w.c.TB = b, b
 					list(w, benchListConvs) // warm: the key's authentication, prepared statements
+					size := w.listBytes
 					b.ResetTimer()
 					for range b.N {
 						if n := list(w, benchListConvs); n != benchListConvs {
@@ -73,6 +75,7 @@ func BenchmarkDoorList(b *testing.B) {
 					per := b.Elapsed().Seconds() / float64(b.N)
 					perList[name] = per
 					b.ReportMetric(per*1e3, "ms/list")
+					b.ReportMetric(float64(size)/1e3, "kB/answer")
 					if native := perList["native"]; native > 0 && name != "native" {
 						b.ReportMetric(per/native, "x-native")
 					}

@@ -52,6 +52,7 @@ func listed(w *world, path, key string, headers ...string) int {
 	if r.Status != 200 {
 		w.t.Fatalf("%v: want 200", r)
 	}
+	w.listBytes = len(r.Body)
 	var body map[string]json.RawMessage
 	var items []json.RawMessage
 	if err := json.Unmarshal(r.Body, &body); err != nil || json.Unmarshal(body[key], &items) != nil {
