@@ -28,11 +28,110 @@ func (o DigestOptions) Validate() error {
 	return nil
 }
 
-// DigestService reads pages of conversations for list views.
+// DigestService reads pages of conversations for list views, and the
+// children of many conversations at once: what a door's list needs of
+// each listed conversation, in a number of queries that does not grow
+// with the conversations listed.
 type DigestService interface {
 	// FindConversationDigests returns the page of conversations that
 	// FindConversations would, each with the ends of its message list,
 	// in a number of queries that does not grow with the page (one
 	// snapshot). EINVALID for a bad filter or options.
 	FindConversationDigests(ctx context.Context, tenantID ID, f ConversationFilter, o DigestOptions) ([]*ConversationDigest, bool, error)
+
+	// FindMessagePages returns a page of messages for each range (the
+	// i-th page for the i-th range), as FindMessages would for each, in
+	// one query. A missing conversation, or another tenant's, has an
+	// empty page: unlike FindMessages it is not ENOTFOUND. EINVALID for a
+	// bad range, more than MaxBatchRanges ranges, or limits summing past
+	// MaxBatchRows.
+	FindMessagePages(ctx context.Context, tenantID ID, ranges []MessageRange) ([]MessagePage, error)
+
+	// FindArtifactPages is FindMessagePages for artifacts.
+	FindArtifactPages(ctx context.Context, tenantID ID, ranges []ArtifactRange) ([]ArtifactPage, error)
+}
+
+// Batch read caps: how many ranges one FindMessagePages or
+// FindArtifactPages call takes, and the sum of their limits, which bounds
+// the rows one call holds.
+const (
+	MaxBatchRanges = 2 * MaxPageLimit
+	MaxBatchRows   = 10 * MaxPageLimit
+)
+
+// MessageRange selects a page of one conversation's messages, as
+// FindMessages with a MessageFilter of this PageFilter would (oldest first
+// by default), except that its limit may reach MaxBatchRows.
+type MessageRange struct {
+	ConversationID ID
+	PageFilter
+}
+
+// MessagePage is the page of one MessageRange.
+type MessagePage struct {
+	Messages []*Message
+	More     bool // more messages follow in the range's order
+}
+
+// ArtifactRange selects a page of one conversation's artifacts, as
+// FindArtifacts with an ArtifactFilter of this Type and PageFilter would.
+type ArtifactRange struct {
+	ConversationID ID
+	Type           ArtifactType // "" for every type
+	PageFilter
+}
+
+// ArtifactPage is the page of one ArtifactRange.
+type ArtifactPage struct {
+	Artifacts []*Artifact
+	More      bool
+}
+
+// validBatch checks what every batch read shares: at most MaxBatchRanges
+// ranges, each of a conversation, with a limit of 1 to MaxBatchRows (0:
+// DefaultPageLimit), the limits summing to at most MaxBatchRows.
+func validBatch(n int, at func(i int) (ID, *PageFilter)) error {
+	if n > MaxBatchRanges {
+		return Invalidf("ranges", "at most %d ranges can be read at once", MaxBatchRanges)
+	}
+	rows := 0
+	for i := range n {
+		id, p := at(i)
+		if id.IsZero() {
+			return Invalidf("conversation_id", "every range needs a conversation")
+		}
+		limit := p.Limit
+		if limit < 0 || limit > MaxBatchRows {
+			return Invalidf("limit", "limit must be between 1 and %d", MaxBatchRows)
+		}
+		p.Limit = min(limit, MaxPageLimit) // Normalize checks the rest
+		if err := p.Normalize(OrderAsc); err != nil {
+			return err
+		}
+		if limit > 0 {
+			p.Limit = limit
+		}
+		rows += p.Limit
+	}
+	if rows > MaxBatchRows {
+		return Invalidf("limit", "the ranges' limits must sum to at most %d", MaxBatchRows)
+	}
+	return nil
+}
+
+// NormalizeMessageRanges validates ranges and applies the page defaults
+// in place.
+func NormalizeMessageRanges(ranges []MessageRange) error {
+	return validBatch(len(ranges), func(i int) (ID, *PageFilter) { return ranges[i].ConversationID, &ranges[i].PageFilter })
+}
+
+// NormalizeArtifactRanges validates ranges (types included) and applies
+// the page defaults in place.
+func NormalizeArtifactRanges(ranges []ArtifactRange) error {
+	for _, r := range ranges {
+		if r.Type != "" && !r.Type.Valid() {
+			return Invalidf("type", "type must be one of summary, topic, insight, action_item, question, follow_up, analysis, entity, other")
+		}
+	}
+	return validBatch(len(ranges), func(i int) (ID, *PageFilter) { return ranges[i].ConversationID, &ranges[i].PageFilter })
 }

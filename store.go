@@ -3,7 +3,9 @@ package convstore
 import "context"
 
 // Store is everything a storage engine provides. The API doors depend on
-// this interface only; cmd/ picks the engine.
+// this interface only; cmd/ picks the engine. DigestService is part of
+// it so that list views never fall back to per-conversation reads behind
+// a wrapper (the metrics decorator embeds a Store).
 type Store interface {
 	TenantService
 	KeyService
@@ -13,6 +15,7 @@ type Store interface {
 	ArtifactService
 	AttachmentService
 	DeletionService
+	DigestService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -12,7 +12,9 @@
 //
 // TenantService (operators only) and TokenService (the Symbl door's token
 // flow) are not part of the native API, so a Client has neither, nor
-// DigestService, which the native API does not serve yet.
+// DigestService (conversation digests and the batch reads of the doors'
+// list views, FindMessagePages and FindArtifactPages), which the native
+// API does not serve yet.
 //
 // # Tenant and actor
 //

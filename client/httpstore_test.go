@@ -375,3 +375,21 @@ func (s *httpStore) Ping(ctx context.Context) error { return s.domain(s.anonymou
 
 // Close does nothing: the test's clean-ups stop the servers and services.
 func (s *httpStore) Close() error { return nil }
+
+// errNoDigests answers the list-view reads, which the native API does not
+// serve (skipOverHTTP skips their subtests).
+func errNoDigests() error {
+	return convstore.Errorf(convstore.EINTERNAL, "overHTTP: the native API serves no digests or batch reads")
+}
+
+func (s *httpStore) FindConversationDigests(context.Context, convstore.ID, convstore.ConversationFilter, convstore.DigestOptions) ([]*convstore.ConversationDigest, bool, error) {
+	return nil, false, errNoDigests()
+}
+
+func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.MessageRange) ([]convstore.MessagePage, error) {
+	return nil, errNoDigests()
+}
+
+func (s *httpStore) FindArtifactPages(context.Context, convstore.ID, []convstore.ArtifactRange) ([]convstore.ArtifactPage, error) {
+	return nil, errNoDigests()
+}

@@ -41,6 +41,12 @@
 // server authenticates the secret against the Store, checks the route's
 // scope, logs and recovers, so every door behaves the same underneath.
 //
+// Answers that stream conversations read their messages through
+// MessagePages (one conversation, a store page at a time, up to its newest
+// message when the answer began) or, for lists, ListMessages (the
+// messages of a page of conversations in batches across conversations, so
+// that no list reads once per conversation).
+//
 // Requests that match no route, or match a path with another method, are
 // answered by the error writer of the door mounted at the longest matching
 // prefix, never by ServeMux's plain-text 404 and 405 pages.

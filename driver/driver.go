@@ -161,6 +161,11 @@ type Reader interface {
 	// without messages, missing or another tenant's are absent from the
 	// map.
 	MessageListEnds(ctx context.Context, p *MessageListEndsParams) (map[convstore.ID]*MessageEnds, error)
+	// MessageListRanges returns a page of messages for each of p.Ranges
+	// (the i-th for the i-th range, each as MessageList would return it)
+	// in one statement, for list views. A missing conversation or another
+	// tenant's has an empty page.
+	MessageListRanges(ctx context.Context, p *MessageListRangesParams) ([][]*convstore.Message, error)
 
 	// ArtifactGet returns one artifact of the conversation, or of any of
 	// the tenant's conversations if conversationID is zero. ENOTFOUND
@@ -168,6 +173,8 @@ type Reader interface {
 	ArtifactGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error)
 	// ArtifactList returns a page of the conversation's artifacts.
 	ArtifactList(ctx context.Context, p *ArtifactListParams) ([]*convstore.Artifact, error)
+	// ArtifactListRanges is MessageListRanges for artifacts.
+	ArtifactListRanges(ctx context.Context, p *ArtifactListRangesParams) ([][]*convstore.Artifact, error)
 
 	// AttachmentGetByName returns an attachment with its blob key.
 	// ENOTFOUND "attachment".

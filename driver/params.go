@@ -94,6 +94,34 @@ type MessageEnds struct {
 	Last  []*convstore.Message
 }
 
+// MessageRange is a page of one conversation's messages (Page.Offset is
+// not used).
+type MessageRange struct {
+	ConversationID convstore.ID
+	Page           Page
+}
+
+// MessageListRangesParams select pages of several conversations' messages.
+type MessageListRangesParams struct {
+	TenantID convstore.ID
+	Ranges   []MessageRange // at most convstore.MaxBatchRanges; limits summing to a few times convstore.MaxBatchRows
+}
+
+// ArtifactRange is a page of one conversation's artifacts, of one type or
+// all (Page.Offset is not used).
+type ArtifactRange struct {
+	ConversationID convstore.ID
+	Type           convstore.ArtifactType // "" for all
+	Page           Page
+}
+
+// ArtifactListRangesParams select pages of several conversations'
+// artifacts.
+type ArtifactListRangesParams struct {
+	TenantID convstore.ID
+	Ranges   []ArtifactRange // as MessageListRangesParams.Ranges
+}
+
 // MessageInsertManyParams are messages to store in one conversation.
 type MessageInsertManyParams struct {
 	TenantID, ConversationID convstore.ID

@@ -11,12 +11,12 @@ import (
 
 const artifactColumns = `conversation_id, id, type, text, data, message_ids, score, created_at`
 
-// scanArtifact scans a row of artifactColumns.
-func scanArtifact(row pgx.Row) (*convstore.Artifact, error) {
+// scanArtifact scans a row of artifactColumns, then extra.
+func scanArtifact(row pgx.Row, extra ...any) (*convstore.Artifact, error) {
 	a := &convstore.Artifact{}
 	var data *string
 	var refs [][]byte
-	err := row.Scan(scanID(&a.ConversationID), scanID(&a.ID), &a.Type, &a.Text, &data, &refs, &a.Score, &a.CreatedAt)
+	err := row.Scan(append([]any{scanID(&a.ConversationID), scanID(&a.ID), &a.Type, &a.Text, &data, &refs, &a.Score, &a.CreatedAt}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -27,12 +27,14 @@ func scanArtifact(row pgx.Row) (*convstore.Artifact, error) {
 	return a, nil
 }
 
+func scanArtifactRow(row pgx.Row) (*convstore.Artifact, error) { return scanArtifact(row) }
+
 func (o *ops) ArtifactGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error) {
 	if conversationID.IsZero() {
-		return one(ctx, o, "artifact", scanArtifact,
+		return one(ctx, o, "artifact", scanArtifactRow,
 			`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
 	}
-	return one(ctx, o, "artifact", scanArtifact,
+	return one(ctx, o, "artifact", scanArtifactRow,
 		`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
 		idArg(tenantID), idArg(conversationID), idArg(id))
 }
@@ -43,7 +45,7 @@ func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([
 	if p.Type != "" {
 		q.and("type = ?", string(p.Type))
 	}
-	return list(ctx, o, q.page(p.Page), scanArtifact)
+	return list(ctx, o, q.page(p.Page), scanArtifactRow)
 }
 
 func (o *ops) ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -49,4 +50,57 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		out[i] = d
 	}
 	return out, more, nil
+}
+
+// FindMessagePages reads a page of each range in one query (one snapshot).
+func (s *Service) FindMessagePages(ctx context.Context, tenantID convstore.ID, ranges []convstore.MessageRange) ([]convstore.MessagePage, error) {
+	ranges = slices.Clone(ranges) // normalized in place
+	if err := convstore.NormalizeMessageRanges(ranges); err != nil {
+		return nil, err
+	}
+	p := &driver.MessageListRangesParams{TenantID: tenantID, Ranges: make([]driver.MessageRange, len(ranges))}
+	for i, r := range ranges {
+		p.Ranges[i] = driver.MessageRange{ConversationID: r.ConversationID, Page: pageOf(r.PageFilter, 0)}
+	}
+	var rows [][]*convstore.Message
+	err := s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
+		var err error
+		rows, err = r.MessageListRanges(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]convstore.MessagePage, len(ranges))
+	for i, r := range ranges {
+		out[i].Messages, out[i].More = trim(rows[i], r.Limit)
+	}
+	return out, nil
+}
+
+// FindArtifactPages reads a page of each range in one query (one
+// snapshot).
+func (s *Service) FindArtifactPages(ctx context.Context, tenantID convstore.ID, ranges []convstore.ArtifactRange) ([]convstore.ArtifactPage, error) {
+	ranges = slices.Clone(ranges)
+	if err := convstore.NormalizeArtifactRanges(ranges); err != nil {
+		return nil, err
+	}
+	p := &driver.ArtifactListRangesParams{TenantID: tenantID, Ranges: make([]driver.ArtifactRange, len(ranges))}
+	for i, r := range ranges {
+		p.Ranges[i] = driver.ArtifactRange{ConversationID: r.ConversationID, Type: r.Type, Page: pageOf(r.PageFilter, 0)}
+	}
+	var rows [][]*convstore.Artifact
+	err := s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
+		var err error
+		rows, err = r.ArtifactListRanges(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]convstore.ArtifactPage, len(ranges))
+	for i, r := range ranges {
+		out[i].Artifacts, out[i].More = trim(rows[i], r.Limit)
+	}
+	return out, nil
 }

@@ -21,12 +21,13 @@ var (
 	qArtifactDelete = stmt(`DELETE FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
 )
 
-func scanArtifact(row scanner) (*convstore.Artifact, error) {
+// scanArtifact scans a row of artifactColumns, then extra.
+func scanArtifact(row scanner, extra ...any) (*convstore.Artifact, error) {
 	a := &convstore.Artifact{}
 	var typ string
 	var score sql.NullFloat64
-	err := row.Scan(idScan{&a.ID}, idScan{&a.ConversationID}, &typ, &a.Text, jsonScan{&a.Data},
-		idsScan{&a.MessageIDs}, &score, timeScan{&a.CreatedAt})
+	err := row.Scan(append([]any{idScan{&a.ID}, idScan{&a.ConversationID}, &typ, &a.Text, jsonScan{&a.Data},
+		idsScan{&a.MessageIDs}, &score, timeScan{&a.CreatedAt}}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -37,11 +38,13 @@ func scanArtifact(row scanner) (*convstore.Artifact, error) {
 	return a, nil
 }
 
+func scanArtifactRow(row scanner) (*convstore.Artifact, error) { return scanArtifact(row) }
+
 func (o *ops) ArtifactGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error) {
 	if conversationID.IsZero() {
-		return one(ctx, o, qArtifactGetAny, []any{idArg(tenantID), idArg(id)}, "artifact", scanArtifact)
+		return one(ctx, o, qArtifactGetAny, []any{idArg(tenantID), idArg(id)}, "artifact", scanArtifactRow)
 	}
-	return one(ctx, o, qArtifactGet, []any{idArg(tenantID), idArg(conversationID), idArg(id)}, "artifact", scanArtifact)
+	return one(ctx, o, qArtifactGet, []any{idArg(tenantID), idArg(conversationID), idArg(id)}, "artifact", scanArtifactRow)
 }
 
 func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([]*convstore.Artifact, error) {
@@ -51,7 +54,7 @@ func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([
 		stmts, args = qArtifactByType, append(args, string(p.Type))
 	}
 	q, args := stmts.sql(p.Page, args)
-	return list(ctx, o, q, args, scanArtifact)
+	return list(ctx, o, q, args, scanArtifactRow)
 }
 
 func (o *ops) ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error {

@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -61,57 +64,61 @@ func (o *ops) MessageCountIn(ctx context.Context, tenantID, conversationID convs
 	return n, o.db.translate(err)
 }
 
-// MessageListEnds reads every end in one compound statement: per
-// conversation, a subquery ordered by id with a limit, each an index range
-// scan, so the cost follows the messages returned, not the conversations'
-// sizes.
+// qMessageEnds read the first (ASC) or last (DESC) messages of each
+// conversation of a JSON array of hex ids, as ranged lists do (see
+// listRanges): fixed statements, prepared once, each conversation an
+// index range search with the one limit.
+var qMessageEnds = [2]string{messageEndsSQL("ASC"), messageEndsSQL("DESC")}
+
+func messageEndsSQL(dir string) string {
+	return stmt(`SELECT m.` + strings.ReplaceAll(messageColumns, ", ", ", m.") + ` FROM json_each(?) AS r JOIN messages AS m
+		ON m.rowid IN (SELECT rowid FROM messages WHERE tenant_id = ? AND conversation_id = unhex(r.value) ORDER BY id ` + dir + ` LIMIT ?)`)
+}
+
+// MessageListEnds reads the first and the last messages in one fixed
+// statement each.
 func (o *ops) MessageListEnds(ctx context.Context, p *driver.MessageListEndsParams) (map[convstore.ID]*driver.MessageEnds, error) {
 	out := map[convstore.ID]*driver.MessageEnds{}
 	if len(p.ConversationIDs) == 0 || p.First <= 0 && p.Last <= 0 {
 		return out, nil
 	}
-	var parts []string
-	var args []any
-	part := func(end int, order string, limit int, id convstore.ID) {
-		parts = append(parts, `SELECT * FROM (SELECT `+messageColumns+`, `+string(rune('0'+end))+
-			` FROM messages WHERE tenant_id = ? AND conversation_id = ? ORDER BY id `+order+` LIMIT ?)`)
-		args = append(args, idArg(p.TenantID), idArg(id), limit)
+	ids := make([]string, len(p.ConversationIDs))
+	for i, id := range p.ConversationIDs {
+		ids[i] = hex.EncodeToString(idArg(id))
 	}
-	for _, id := range p.ConversationIDs {
-		if p.First > 0 {
-			part(0, "ASC", p.First, id)
-		}
-		if p.Last > 0 {
-			part(1, "DESC", p.Last, id)
-		}
-	}
-	rows, err := o.run.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	js, err := json.Marshal(ids)
 	if err != nil {
-		return nil, o.db.translate(err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var end int
-		m, err := scanMessage(rows, &end)
+	for end, limit := range []int{p.First, p.Last} {
+		if limit <= 0 {
+			continue
+		}
+		err := o.rangeRows(ctx, qMessageEnds[end], string(js), idArg(p.TenantID), limit, func(row scanner) error {
+			m, err := scanMessage(row)
+			if err != nil {
+				return err
+			}
+			e := out[m.ConversationID]
+			if e == nil {
+				e = &driver.MessageEnds{}
+				out[m.ConversationID] = e
+			}
+			if end == 0 {
+				e.First = append(e.First, m)
+			} else {
+				e.Last = append(e.Last, m)
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, o.db.translate(err)
-		}
-		e := out[m.ConversationID]
-		if e == nil {
-			e = &driver.MessageEnds{}
-			out[m.ConversationID] = e
-		}
-		if end == 0 {
-			e.First = append(e.First, m)
-		} else {
-			e.Last = append(e.Last, m)
+			return nil, err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, o.db.translate(err)
-	}
-	for _, e := range out {
-		slices.Reverse(e.Last) // read newest first
+	byID := func(a, b *convstore.Message) int { return bytes.Compare(a.ID[:], b.ID[:]) }
+	for _, e := range out { // rows come in rowid order: put them oldest first
+		slices.SortFunc(e.First, byID)
+		slices.SortFunc(e.Last, byID)
 	}
 	return out, nil
 }

@@ -26,6 +26,8 @@ type world struct {
 	c   *doortest.Client
 	key string
 	ctx context.Context
+	// listBytes is the size of the last list answer (listed).
+	listBytes int
 }
 
 func newWorld(t *testing.T) *world {

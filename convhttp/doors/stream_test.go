@@ -26,6 +26,9 @@ type streamRoute struct {
 	count func(t *testing.T, body []byte) int
 	// contentType is the media type of the door's error answers.
 	contentType string
+	// batched says the answer reads its messages in batches across
+	// conversations (a list), all in one batch in streamWorld.
+	batched bool
 }
 
 var streamRoutes = []streamRoute{
@@ -40,21 +43,21 @@ var streamRoutes = []streamRoute{
 			t.Fatalf("%d messages but %d in OpenAI format", len(v.Messages), len(v.MessagesOpenAIFormat))
 		}
 		return len(v.Messages)
-	}, "application/problem+json"},
+	}, "application/problem+json", false},
 	{"elevenlabs get", func(e *doortest.Env, c *convstore.Conversation) (string, []string) {
 		return "/compat/elevenlabs/v1/convai/conversations/" + c.ID.Format(convstore.PrefixConversation), []string{"xi-api-key", e.KeyA}
 	}, func(t *testing.T, body []byte) int {
 		var v struct{ Transcript []json.RawMessage }
 		mustJSON(t, body, &v)
 		return len(v.Transcript)
-	}, "application/json"},
+	}, "application/json", false},
 	{"symbl messages", func(e *doortest.Env, c *convstore.Conversation) (string, []string) {
 		return "/compat/symbl/v1/conversations/" + strconv.FormatInt(c.Seq, 10) + "/messages", []string{"Authorization", "Bearer " + e.KeyA}
 	}, func(t *testing.T, body []byte) int {
 		var v struct{ Messages []json.RawMessage }
 		mustJSON(t, body, &v)
 		return len(v.Messages)
-	}, "application/json"},
+	}, "application/json", false},
 	{"stammer list", func(e *doortest.Env, c *convstore.Conversation) (string, []string) {
 		return "/compat/stammer/en/chatbot/api/v1/conversations/?onlyDeletedConversations=false", []string{"Authorization", "Token " + e.KeyA}
 	}, func(t *testing.T, body []byte) int {
@@ -67,7 +70,7 @@ var streamRoutes = []streamRoute{
 			n += len(r.Messages)
 		}
 		return n
-	}, "application/json"},
+	}, "application/json", true},
 }
 
 func mustJSON(t *testing.T, body []byte, v any) {
@@ -85,6 +88,18 @@ type pageHookStore struct {
 	mu    sync.Mutex
 	pages int
 	hook  func(ctx context.Context, page int) error
+}
+
+// FindMessagePages counts as a page read: the batch reads of lists.
+func (s *pageHookStore) FindMessagePages(ctx context.Context, t convstore.ID, r []convstore.MessageRange) ([]convstore.MessagePage, error) {
+	s.mu.Lock()
+	s.pages++
+	n := s.pages
+	s.mu.Unlock()
+	if err := s.hook(ctx, n); err != nil {
+		return nil, err
+	}
+	return s.Store.FindMessagePages(ctx, t, r)
 }
 
 func (s *pageHookStore) FindMessages(ctx context.Context, t, c convstore.ID, f convstore.MessageFilter) ([]*convstore.Message, bool, error) {
@@ -146,11 +161,12 @@ func get(t *testing.T, url string, hdr []string) (*http.Response, []byte, error)
 }
 
 // TestStreamFailsMidway checks a store that fails on the second page of a
-// streamed answer. Stammer's list reads one page per conversation, so there
-// the second conversation fails. When the first page filled the stream's
-// buffer, the answer had begun: the failure is logged and the connection
-// aborted, so the client sees a broken body rather than a valid truncated
-// one. When it had not, the door answers the failure in its own format.
+// streamed answer. When the first page filled the stream's buffer, the
+// answer had begun: the failure is logged and the connection aborted, so
+// the client sees a broken body rather than a valid truncated one. When it
+// had not, the door answers the failure in its own format. Stammer's list
+// reads the first messages of both conversations in one batch before it
+// writes any: its batch fails, and it can only answer in its own format.
 func TestStreamFailsMidway(t *testing.T) {
 	t.Parallel()
 	for _, rt := range streamRoutes {
@@ -158,12 +174,19 @@ func TestStreamFailsMidway(t *testing.T) {
 			name string
 			size int // message size: 1 KiB fills the buffer with one page
 		}{{"after the first flush", 1024}, {"before anything was sent", 10}} {
+			if rt.batched && tc.size == 1024 {
+				continue
+			}
+			failOn := 2
+			if rt.batched {
+				failOn = 1
+			}
 			t.Run(rt.name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
 				e, hooked, c, url := streamWorld(t, 250, tc.size)
 				hooked.hook = func(_ context.Context, page int) error {
-					if page == 2 {
-						return errors.New("disk failed on page 2")
+					if page == failOn {
+						return errors.New("disk failed on a page read")
 					}
 					return nil
 				}
@@ -179,7 +202,7 @@ func TestStreamFailsMidway(t *testing.T) {
 						t.Fatalf("status %d %q %q, read error %v: want the door's 500", resp.StatusCode, ct, body, err)
 					}
 				}
-				if !strings.Contains(e.Logs.String(), "disk failed on page 2") {
+				if !strings.Contains(e.Logs.String(), "disk failed on a page read") {
 					t.Fatalf("the failure is not logged")
 				}
 			})

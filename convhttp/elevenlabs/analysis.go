@@ -56,8 +56,18 @@ func (d *Door) loadAnalysis(ctx context.Context, tid convstore.ID, conv *convsto
 	if err != nil {
 		return nil, err
 	}
+	return analysisOf(conv, sum, an), nil
+}
+
+// analysisArtifacts are the artifact types the analysis derives from, in
+// the order of analysisOf's arguments.
+var analysisArtifacts = []convstore.ArtifactType{convstore.ArtifactSummary, convstore.ArtifactAnalysis}
+
+// analysisOf derives the analysis object (see loadAnalysis) from the
+// newest summary and analysis artifacts, either nil.
+func analysisOf(conv *convstore.Conversation, sum, an *convstore.Artifact) *callAnalysis {
 	if sum == nil && an == nil {
-		return nil, nil
+		return nil
 	}
 	out := &callAnalysis{
 		CallSuccessful:            successUnknown,
@@ -87,7 +97,7 @@ func (d *Door) loadAnalysis(ctx context.Context, tid convstore.ID, conv *convsto
 	}
 	fillResults(out.EvaluationCriteriaResults, data["evaluation_criteria_results"], "criteria_id", true)
 	fillResults(out.DataCollectionResults, data["data_collection_results"], "data_collection_id", false)
-	return out, nil
+	return out
 }
 
 // jsonString decodes a JSON string.
@@ -129,17 +139,6 @@ func fillResults(dst map[string]json.RawMessage, raw json.RawMessage, idKey stri
 			dst[k] = b
 		}
 	}
-}
-
-// lastMessage returns the conversation's newest message, or nil.
-func (d *Door) lastMessage(ctx context.Context, tid, cid convstore.ID) (*convstore.Message, error) {
-	msgs, _, err := d.store.FindMessages(ctx, tid, cid, convstore.MessageFilter{
-		PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc},
-	})
-	if err != nil || len(msgs) == 0 {
-		return nil, err
-	}
-	return msgs[0], nil
 }
 
 // callDuration is the call's length in whole seconds (truncated): the

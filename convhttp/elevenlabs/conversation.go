@@ -110,25 +110,34 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	}
 	var last convstore.ID
 	for scanned := 0; ; scanned++ {
-		convs, more, err := d.store.FindConversations(ctx, tid, sf)
+		// A store page with each conversation's newest message, then the
+		// newest summary and analysis of each: two reads whatever the
+		// page's size.
+		digests, more, err := d.store.FindConversationDigests(ctx, tid, sf, convstore.DigestOptions{Last: 1})
 		if err != nil {
 			return err
 		}
-		for i, c := range convs {
+		arts, err := d.latestAnalyses(ctx, tid, digests)
+		if err != nil {
+			return err
+		}
+		for i, dg := range digests {
+			c := dg.Conversation
 			last = c.ID
-			s, keep, err := d.summarize(ctx, tid, c, f)
-			if err != nil {
-				return err
+			var lastMsg *convstore.Message
+			if len(dg.Last) > 0 {
+				lastMsg = dg.Last[len(dg.Last)-1]
 			}
+			s, keep := summarize(c, lastMsg, analysisOf(c, arts[i][0], arts[i][1]), f)
 			if keep {
 				page.Conversations = append(page.Conversations, s)
 			}
 			if len(page.Conversations) == f.pageSize {
-				page.HasMore = more || i < len(convs)-1
+				page.HasMore = more || i < len(digests)-1
 				return writePage(w, page, last)
 			}
 		}
-		if !more || len(convs) == 0 {
+		if !more || len(digests) == 0 {
 			return writePage(w, page, last)
 		}
 		if scanned+1 >= maxScanPages {
@@ -137,6 +146,56 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		}
 		sf.After = last
 	}
+}
+
+// latestAnalyses reads the newest artifact of each analysisArtifacts type
+// of every listed conversation (out[i][k]: the i-th conversation's of the
+// k-th type, or nil) in one batch of each conversation's newest artifacts
+// of any type, then, for the few whose newest did not hold both, one batch
+// of the types still missing.
+func (d *Door) latestAnalyses(ctx context.Context, tid convstore.ID, digests []*convstore.ConversationDigest) ([][]*convstore.Artifact, error) {
+	const newest = 4 // a conversation's newest artifacts read in the first batch
+	out := make([][]*convstore.Artifact, len(digests))
+	ranges := make([]convstore.ArtifactRange, len(digests))
+	for i, dg := range digests {
+		out[i] = make([]*convstore.Artifact, len(analysisArtifacts))
+		ranges[i] = convstore.ArtifactRange{ConversationID: dg.Conversation.ID,
+			PageFilter: convstore.PageFilter{Limit: newest, Order: convstore.OrderDesc}}
+	}
+	pages, err := d.store.FindArtifactPages(ctx, tid, ranges)
+	if err != nil {
+		return nil, err
+	}
+	var missing []convstore.ArtifactRange
+	var where [][2]int // (conversation, type) of each missing range
+	for i, p := range pages {
+		for k, t := range analysisArtifacts {
+			for _, a := range p.Artifacts {
+				if a.Type == t {
+					out[i][k] = a
+					break
+				}
+			}
+			if out[i][k] == nil && p.More {
+				missing = append(missing, convstore.ArtifactRange{ConversationID: ranges[i].ConversationID, Type: t,
+					PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc}})
+				where = append(where, [2]int{i, k})
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	pages, err = d.store.FindArtifactPages(ctx, tid, missing)
+	if err != nil {
+		return nil, err
+	}
+	for j, p := range pages {
+		if len(p.Artifacts) > 0 {
+			out[where[j][0]][where[j][1]] = p.Artifacts[0]
+		}
+	}
+	return out, nil
 }
 
 // writePage sets next_cursor when more follow and writes the page.
@@ -148,16 +207,9 @@ func writePage(w http.ResponseWriter, page conversationsPage, last convstore.ID)
 	return convhttp.WriteJSON(w, http.StatusOK, page)
 }
 
-// summarize builds a conversation's summary and applies the post-filters.
-func (d *Door) summarize(ctx context.Context, tid convstore.ID, c *convstore.Conversation, f *listFilter) (conversationSummary, bool, error) {
-	an, err := d.loadAnalysis(ctx, tid, c)
-	if err != nil {
-		return conversationSummary{}, false, err
-	}
-	lastMsg, err := d.lastMessage(ctx, tid, c.ID)
-	if err != nil {
-		return conversationSummary{}, false, err
-	}
+// summarize builds a conversation's summary from its newest message and
+// analysis (either nil) and applies the post-filters.
+func summarize(c *convstore.Conversation, lastMsg *convstore.Message, an *callAnalysis, f *listFilter) (conversationSummary, bool) {
 	s := conversationSummary{
 		AgentID:           c.AgentID,
 		AgentName:         metaString(c.Metadata, metaAgentName),
@@ -184,7 +236,7 @@ func (d *Door) summarize(ctx context.Context, tid convstore.ID, c *convstore.Con
 	keep := (f.callSuccessful == "" || s.CallSuccessful == f.callSuccessful) &&
 		(f.minSecs == nil || s.CallDurationSecs >= *f.minSecs) &&
 		(f.maxSecs == nil || s.CallDurationSecs <= *f.maxSecs)
-	return s, keep, nil
+	return s, keep
 }
 
 // conversationID parses {conversation_id}. ElevenLabs ids are plain

@@ -12,6 +12,8 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp/doortest"
 	"github.com/convstore/convstore/convhttp/elevenlabs"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
 var summaryKeys = map[string]string{
@@ -148,9 +150,10 @@ func TestGetConversationBare(t *testing.T) {
 }
 
 func TestListConversations(t *testing.T) {
-	w := setup(t)
+	clock := &servicetest.Clock{}
+	w := setupWith(t, service.Options{Now: clock.Now})
 	rich := w.richConversation()
-	time.Sleep(1100 * time.Millisecond) // distinct creation seconds for the time filters
+	clock.Advance(1100 * time.Millisecond) // distinct creation seconds for the time filters
 	mid := w.seed(w.TenantA, &convstore.ConversationCreate{AgentID: "agent_2", UserID: "user_2",
 		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi", StartOffset: dur(500), EndOffset: dur(30500)}}})
 	w.artifact(w.TenantA, mid.ID, convstore.ArtifactAnalysis, "", `{"call_successful":"failure"}`)

@@ -13,6 +13,7 @@ import (
 	"github.com/convstore/convstore/convhttp/doortest"
 	"github.com/convstore/convstore/convhttp/elevenlabs"
 	v1 "github.com/convstore/convstore/convhttp/v1"
+	"github.com/convstore/convstore/service"
 )
 
 // world is one test's store, tenants and clients: the door alone at the
@@ -28,7 +29,13 @@ const compat = "/compat/elevenlabs"
 
 func setup(t testing.TB) *world {
 	t.Helper()
-	env := doortest.New(t)
+	return setupWith(t, service.Options{})
+}
+
+// setupWith is setup over a service with opts (a test clock, say).
+func setupWith(t testing.TB, opts service.Options) *world {
+	t.Helper()
+	env := doortest.NewWithOptions(t, opts)
 	return &world{
 		Env: env,
 		own: env.Serve(func(s *convhttp.Server) { s.Mount("/", elevenlabs.New(s)) }),

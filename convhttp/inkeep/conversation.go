@@ -52,7 +52,9 @@ func errListChanged() error {
 }
 
 // listConversations serves GET /conversations?limit=&offset=, newest
-// first, streaming each conversation with its messages.
+// first, streaming each conversation with its messages. A conversation
+// deleted while the list is written cuts the answer short
+// (errListChanged): it cannot be left out any more.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	ctx, t := r.Context(), convhttp.Tenant(r)
 	q, err := queryRules.Parse(r)
@@ -71,12 +73,16 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var convs []*convstore.Conversation
+	var digests []*convstore.ConversationDigest
 	if limit > 0 {
 		f := convstore.ConversationFilter{Offset: offset, PageFilter: convstore.PageFilter{Limit: limit, Order: convstore.OrderDesc}}
-		if convs, _, err = d.store.FindConversations(ctx, t, f); err != nil {
+		if digests, _, err = d.store.FindConversationDigests(ctx, t, f, convstore.DigestOptions{Last: 1}); err != nil {
 			return err
 		}
+	}
+	views, err := d.loadList(ctx, t, digests)
+	if err != nil {
+		return err
 	}
 	st := convhttp.NewJSONStream(w, r, http.StatusOK)
 	if st.Head() {
@@ -85,23 +91,15 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	st.OpenObject()
 	st.Key("conversations")
 	st.OpenArray()
-	count := 0
-	for _, c := range convs {
-		v, err := d.load(ctx, t, c)
-		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-			continue // deleted while we listed
-		} else if err != nil {
-			return err
-		}
+	for _, v := range views {
 		if err := v.write(ctx, st); convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			return errListChanged()
 		} else if err != nil {
 			return err
 		}
-		count++
 	}
 	st.Close()
-	st.Members(listTail{Total: total, PageSize: limit, Count: count})
+	st.Members(listTail{Total: total, PageSize: limit, Count: len(views)})
 	st.Close()
 	return st.Finish()
 }

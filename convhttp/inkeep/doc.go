@@ -21,7 +21,9 @@
 // a time, in both formats, so it holds one page however long the
 // conversation: both lists show the messages up to the newest one when the
 // request began (see convhttp.MessagePages), and a store failure after the
-// answer began aborts the connection.
+// answer began aborts the connection. The list reads the messages and
+// field artifacts of its conversations in batches across conversations
+// (convhttp.ListMessages), never one conversation at a time.
 //
 // # Authentication
 //

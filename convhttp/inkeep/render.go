@@ -13,10 +13,30 @@ import (
 // messages are read page by page as they are written.
 type view struct {
 	conv      *convstore.Conversation
-	messages  *convhttp.MessagePages
+	messages  messageSource
 	extra     *stored               // nil when no Inkeep artifact exists
 	artifacts []*convstore.Artifact // the Inkeep field artifacts (normally one)
 }
+
+// messageSource reads a conversation's messages, oldest first, as often as
+// asked: a convhttp.MessagePages, or its place in a list's ListMessages.
+type messageSource interface {
+	Each(ctx context.Context, fn func(*convstore.Message) error) error
+	Rewind()
+}
+
+// listed is the i-th conversation of a list's messages.
+type listed struct {
+	msgs *convhttp.ListMessages
+	i    int
+}
+
+func (l listed) Each(ctx context.Context, fn func(*convstore.Message) error) error {
+	return l.msgs.Each(ctx, l.i, fn)
+}
+
+// Rewind does nothing: each Each reads the conversation from its start.
+func (l listed) Rewind() {}
 
 // conversationID renders a conversation's Inkeep id: the client's id when
 // it was logged with one, else the native conv_ id.
@@ -71,18 +91,64 @@ func (d *Door) load(ctx context.Context, tenantID convstore.ID, c *convstore.Con
 		if err != nil {
 			return nil, notFoundIfGone(err)
 		}
-		for _, a := range page {
-			if s, ok := inkeepData(a.Data); ok {
-				v.artifacts = append(v.artifacts, a)
-				v.extra = s // the newest wins if a race left two
-			}
-		}
+		v.addArtifacts(page)
 		if !more || len(page) == 0 {
 			break
 		}
 		af.After = page[len(page)-1].ID
 	}
 	return v, nil
+}
+
+// addArtifacts keeps those of the conversation's "other" artifacts that
+// hold Inkeep fields, given oldest first.
+func (v *view) addArtifacts(page []*convstore.Artifact) {
+	for _, a := range page {
+		if s, ok := inkeepData(a.Data); ok {
+			v.artifacts = append(v.artifacts, a)
+			v.extra = s // the newest wins if a race left two
+		}
+	}
+}
+
+// loadList returns the views of a list's conversations (read as digests
+// with their newest message): their Inkeep field artifacts read in
+// batches across conversations, their messages read by one ListMessages,
+// so that the list costs a number of reads that does not grow with its
+// conversations.
+func (d *Door) loadList(ctx context.Context, tenantID convstore.ID, digests []*convstore.ConversationDigest) ([]*view, error) {
+	msgs := convhttp.NewListMessages(d.store, tenantID, digests, 0)
+	views := make([]*view, len(digests))
+	pending := make([]int, len(digests))
+	for i, dg := range digests {
+		views[i], pending[i] = &view{conv: dg.Conversation, messages: listed{msgs, i}}, i
+	}
+	after := make([]convstore.ID, len(digests))
+	for len(pending) > 0 {
+		// Normally one artifact each: a batch of every conversation; a
+		// conversation with more is read further in the next batch.
+		limit := max(1, convstore.MaxBatchRows/len(pending))
+		ranges := make([]convstore.ArtifactRange, len(pending))
+		for j, i := range pending {
+			ranges[j] = convstore.ArtifactRange{ConversationID: views[i].conv.ID, Type: convstore.ArtifactOther,
+				PageFilter: convstore.PageFilter{After: after[i], Limit: limit, Order: convstore.OrderAsc}}
+		}
+		pages, err := d.store.FindArtifactPages(ctx, tenantID, ranges)
+		if err != nil {
+			return nil, err
+		}
+		var next []int
+		for j, i := range pending {
+			p := pages[j]
+			views[i].addArtifacts(p.Artifacts)
+			if p.More && len(p.Artifacts) > 0 {
+				after[i] = p.Artifacts[len(p.Artifacts)-1].ID
+				next = append(next, i)
+			}
+		}
+		pending = next
+	}
+	return views, nil
 }
 
 // notFoundIfGone turns a conversation deleted meanwhile into the door's

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/convhttp"
 )
 
 // raceError says a conversation with the client's id was created between
@@ -195,7 +194,7 @@ func (d *Door) upsert(ctx context.Context, t convstore.ID, c *convstore.Conversa
 // position is within the stored messages. The stored messages are read a
 // page at a time, keeping only the body's ids that they match, so that
 // matching holds the body and a page, not the whole conversation.
-func newMessages(ctx context.Context, have *convhttp.MessagePages, body []*msgInput) ([]*msgInput, error) {
+func newMessages(ctx context.Context, have messageSource, body []*msgInput) ([]*msgInput, error) {
 	known := map[string]bool{} // the body's ids: whether a stored message has it
 	for _, m := range body {
 		if m.ClientID != "" {

@@ -1,7 +1,6 @@
 package stammer
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,19 +26,12 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx, t := r.Context(), convhttp.Tenant(r)
-	var convs []*convstore.Conversation
+	// conversation_number is one more filter of the store's (Seq), so a
+	// number and the other filters select in SQL, together.
+	lq.filter.Seq = lq.seq
+	var convs []*convstore.ConversationDigest
 	count := 0
-	switch {
-	case lq.onlyDeleted:
-	case lq.seq != 0:
-		conv, err := d.store.FindConversationBySeq(ctx, t, lq.seq)
-		if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
-			return err
-		}
-		if err == nil && lq.matches(conv) {
-			convs, count = []*convstore.Conversation{conv}, 1
-		}
-	default:
+	if !lq.onlyDeleted {
 		if count, err = d.store.CountConversations(ctx, t, lq.filter); err != nil {
 			return err
 		}
@@ -55,11 +47,14 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if offset > convstore.MaxConversationOffset {
 		return invalid("page", "Pages beyond %d conversations cannot be listed; narrow the list with startDate and endDate.", convstore.MaxConversationOffset)
 	}
-	if !lq.onlyDeleted && lq.seq == 0 {
+	if !lq.onlyDeleted && count > 0 {
 		f := lq.filter
 		f.Offset = offset
 		f.PageFilter = convstore.PageFilter{Limit: lq.pageSize, Order: convstore.OrderDesc}
-		if convs, _, err = d.store.FindConversations(ctx, t, f); err != nil {
+		// The page with each conversation's newest message (the end of
+		// its snapshot); their first messages are then read in batches
+		// across conversations as the answer is written.
+		if convs, _, err = d.store.FindConversationDigests(ctx, t, f, convstore.DigestOptions{Last: 1}); err != nil {
 			return err
 		}
 	}
@@ -70,8 +65,6 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if lq.page > 1 {
 		head.Previous = pageURL(r, q.Values(), lq.page-1)
 	}
-	// Each result is written as soon as its messages are read, so the
-	// answer holds one conversation's first page, not the whole list.
 	st := convhttp.NewJSONStream(w, r, http.StatusOK)
 	if st.Head() {
 		return st.Finish()
@@ -80,11 +73,17 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	st.Members(head)
 	st.Key("results")
 	st.OpenArray()
-	for _, c := range convs {
-		res, err := d.fromConversation(ctx, t, c)
-		if err != nil {
+	msgs := convhttp.NewListMessages(d.store, t, convs, maxListedMessages)
+	for i, c := range convs {
+		res := fromConversation(c.Conversation)
+		err := msgs.Each(ctx, i, func(m *convstore.Message) error {
+			res.Messages = append(res.Messages, fromMessage(m))
+			return nil
+		})
+		if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND { // deleted: shown without messages
 			return err
 		}
+		res.MessagesTruncated = msgs.More(i)
 		st.Value(res)
 		if err := st.Err(); err != nil {
 			return err
@@ -95,30 +94,9 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	return st.Finish()
 }
 
-// matches reports whether a conversation found by number also passes the
-// other filters.
-func (lq *listQuery) matches(c *convstore.Conversation) bool {
-	f := lq.filter
-	switch {
-	case f.AgentID != "" && c.AgentID != f.AgentID,
-		f.CreatedAfter != nil && !c.CreatedAt.After(*f.CreatedAfter),
-		f.CreatedBefore != nil && !c.CreatedAt.Before(*f.CreatedBefore),
-		lq.source != "" && c.Metadata[metaSource] != lq.source:
-		return false
-	}
-	return true
-}
-
-// fromConversation converts a conversation with its first messages. A
-// conversation deleted since it was listed is shown without messages.
-func (d *Door) fromConversation(ctx context.Context, t convstore.ID, c *convstore.Conversation) (conversation, error) {
-	msgs, more, err := d.store.FindMessages(ctx, t, c.ID, convstore.MessageFilter{
-		PageFilter: convstore.PageFilter{Limit: maxListedMessages, Order: convstore.OrderAsc},
-	})
-	if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
-		return conversation{}, err
-	}
-	out := conversation{
+// fromConversation converts a conversation, its messages left to add.
+func fromConversation(c *convstore.Conversation) conversation {
+	return conversation{
 		UUID:               c.ID.UUID(),
 		ConversationNumber: c.Seq,
 		ChatbotUUID:        nullable(c.AgentID),
@@ -127,13 +105,8 @@ func (d *Door) fromConversation(ctx context.Context, t convstore.ID, c *convstor
 		CreatedAt:          timestamp(c.CreatedAt),
 		UpdatedAt:          timestamp(c.UpdatedAt),
 		MessageCount:       c.MessageCount,
-		Messages:           make([]message, 0, len(msgs)),
-		MessagesTruncated:  more,
+		Messages:           make([]message, 0, min(c.MessageCount, maxListedMessages)),
 	}
-	for _, m := range msgs {
-		out.Messages = append(out.Messages, fromMessage(m))
-	}
-	return out, nil
 }
 
 // pageURL is the absolute URL of another page, built as DRF builds next and

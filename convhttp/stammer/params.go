@@ -49,7 +49,6 @@ func queryError(e *convhttp.ParamError) error {
 // listQuery is the parsed query of GET …/conversations/.
 type listQuery struct {
 	filter      convstore.ConversationFilter // selection only; paging is set later
-	source      string                       // "" for any
 	seq         int64                        // conversation_number; 0 for any
 	onlyDeleted bool
 	page        int // 0 means "last"
@@ -77,7 +76,6 @@ func parseListQuery(q *convhttp.Query) (*listQuery, error) {
 	if s, ok, err := q.Enum("sourcePlatform", sourcePlatforms...); err != nil {
 		return nil, err
 	} else if ok {
-		lq.source = s
 		lq.filter.Metadata = convstore.Metadata{metaSource: s}
 	}
 	if lq.seq, _, err = q.Int("conversation_number", 1, math.MaxInt64); err != nil {

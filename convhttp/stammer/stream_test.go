@@ -98,3 +98,31 @@ func TestStreamedListAsMarshalled(t *testing.T) {
 		}
 	}
 }
+
+// fromConversation is the former per-conversation read (the oracle of
+// fromDigest): a conversation with its first messages. A
+// conversation deleted since it was listed is shown without messages.
+func (d *Door) fromConversation(ctx context.Context, t convstore.ID, c *convstore.Conversation) (conversation, error) {
+	msgs, more, err := d.store.FindMessages(ctx, t, c.ID, convstore.MessageFilter{
+		PageFilter: convstore.PageFilter{Limit: maxListedMessages, Order: convstore.OrderAsc},
+	})
+	if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		return conversation{}, err
+	}
+	out := conversation{
+		UUID:               c.ID.UUID(),
+		ConversationNumber: c.Seq,
+		ChatbotUUID:        nullable(c.AgentID),
+		UserKey:            nullable(c.UserID),
+		SourcePlatform:     nullable(c.Metadata[metaSource]),
+		CreatedAt:          timestamp(c.CreatedAt),
+		UpdatedAt:          timestamp(c.UpdatedAt),
+		MessageCount:       c.MessageCount,
+		Messages:           make([]message, 0, len(msgs)),
+		MessagesTruncated:  more,
+	}
+	for _, m := range msgs {
+		out.Messages = append(out.Messages, fromMessage(m))
+	}
+	return out, nil
+}

@@ -179,19 +179,24 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	st.OpenArray()
 	for remaining := q.limit; remaining > 0; {
 		f.Limit = min(remaining, convstore.MaxPageLimit)
-		page, more, err := d.store.FindConversations(ctx, ten, f)
+		// A store page with each conversation's newest message (the end
+		// of its snapshot), then every message of the page in batches
+		// across conversations, for the members.
+		page, more, err := d.store.FindConversationDigests(ctx, ten, f, convstore.DigestOptions{Last: 1})
 		if err != nil {
 			return err
 		}
-		for _, c := range page {
-			members, err := d.members(ctx, ten, c.ID)
+		msgs := convhttp.NewListMessages(d.store, ten, page, 0)
+		for i, dg := range page {
+			var x memberIndex
+			err := msgs.Each(ctx, i, func(m *convstore.Message) error { x.add(m); return nil })
 			if err != nil {
 				if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 					continue // deleted while listing
 				}
 				return err
 			}
-			st.Value(toConversation(c, members))
+			st.Value(toConversation(dg.Conversation, x.members))
 		}
 		if err := st.Err(); err != nil {
 			return err
@@ -200,7 +205,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		if !more || len(page) == 0 {
 			break
 		}
-		f.After, f.Offset = page[len(page)-1].ID, 0
+		f.After, f.Offset = page[len(page)-1].Conversation.ID, 0
 	}
 	st.Close()
 	st.Close()

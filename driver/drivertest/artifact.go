@@ -11,6 +11,7 @@ import (
 
 var artifactTests = []test{
 	{"RoundTripAndList", testArtifacts},
+	{"Ranges", testArtifactRanges},
 }
 
 func testArtifacts(t *testing.T, f *fixture) {

@@ -15,6 +15,7 @@ var messageTests = []test{
 	{"ListScopedAndPaged", testMessageList},
 	{"CountIn", testMessageCountIn},
 	{"Ends", testMessageEnds},
+	{"Ranges", testMessageRanges},
 	{"Delete", testMessageDelete},
 }
 

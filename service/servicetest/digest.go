@@ -8,15 +8,14 @@ import (
 
 var digestTests = []subtest{
 	{"EndsOfEachConversation", testDigests},
+	{"MessagePages", testMessagePages},
+	{"ArtifactPages", testArtifactPages},
 }
 
 // FindConversationDigests returns the page FindConversations returns, each
 // conversation with the ends of its message list.
 func testDigests(t *testing.T, f *fixture) {
-	ds, ok := f.Store.(convstore.DigestService)
-	if !ok {
-		t.Skipf("%T has no conversation digests", f.Store)
-	}
+	ds := f.Store
 	long, longMsgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Title: "long", Messages: textMessages("l", 6)})
 	short, shortMsgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Title: "short", Messages: textMessages("s", 1)})
 	empty, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Title: "empty"})
