@@ -304,6 +304,10 @@ type Tx interface {
 
 	// DeletionInsert stores a deletion receipt.
 	DeletionInsert(ctx context.Context, d *convstore.Deletion) error
+	// DeletionMarkShredded sets shredded_at to at on every receipt of any
+	// tenant whose key epoch is at most throughEpoch and that has none yet,
+	// returning how many (a system job: epochs belong to no tenant).
+	DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) (int, error)
 	// AuditInsert stores an audit entry.
 	AuditInsert(ctx context.Context, e *convstore.AuditEntry) error
 }
