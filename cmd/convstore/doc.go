@@ -10,6 +10,8 @@
 //	convstore audit list
 //	convstore keys create|list|revoke
 //	convstore tenants create|list        offline: opens the store directly
+//	convstore backup FILE                offline: an online copy of a SQLite store
+//	convstore restore BACKUP             offline: installs a backup, re-applying later deletes
 //
 // Every setting is a flag with a CONVSTORE_* environment variable behind it;
 // a flag wins over the environment, which wins over the default. Client

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/client"
+)
+
+// backupFixture is a conversation written before a backup, with what it
+// must read back as.
+type backupFixture struct {
+	id       convstore.ID
+	title    string
+	messages []string
+	blob     []byte // attachment "a.bin", if any
+}
+
+func writeBackupFixture(t *testing.T, c *client.Client, title string, blob []byte) *backupFixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &backupFixture{title: title, messages: []string{title + " one", title + " two"}, blob: blob}
+	in := &convstore.ConversationCreate{Title: title, UserID: "user-" + title}
+	for _, m := range f.messages {
+		in.Messages = append(in.Messages, &convstore.MessageCreate{Role: convstore.RoleUser, Content: m})
+	}
+	conv, _, err := c.CreateConversation(ctx, convstore.ID{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.id = conv.ID
+	if blob != nil {
+		if _, err := c.PutAttachment(ctx, convstore.ID{}, conv.ID, &convstore.AttachmentPut{Name: "a.bin", Body: bytes.NewReader(blob)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// check fails unless the conversation reads back intact.
+func (f *backupFixture) check(t *testing.T, c *client.Client) {
+	t.Helper()
+	ctx := context.Background()
+	conv, err := c.FindConversationByID(ctx, convstore.ID{}, f.id)
+	if err != nil {
+		t.Fatalf("conversation %q after restore: %v", f.title, err)
+	}
+	if conv.Title != f.title || conv.UserID != "user-"+f.title {
+		t.Errorf("conversation %q reads back as title %q, user %q", f.title, conv.Title, conv.UserID)
+	}
+	msgs, _, err := c.FindMessages(ctx, convstore.ID{}, f.id, convstore.MessageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range msgs {
+		got = append(got, m.Content)
+	}
+	if strings.Join(got, "|") != strings.Join(f.messages, "|") {
+		t.Errorf("conversation %q messages %q, want %q", f.title, got, f.messages)
+	}
+	if f.blob != nil {
+		_, r, err := c.OpenAttachment(ctx, convstore.ID{}, f.id, "a.bin")
+		if err != nil {
+			t.Fatalf("attachment of %q after restore: %v", f.title, err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || !bytes.Equal(b, f.blob) {
+			t.Errorf("attachment of %q reads back %d bytes (%v), want %d", f.title, len(b), err, len(f.blob))
+		}
+	}
+}
+
+// TestBackupRestore takes a backup while the server runs, deletes a
+// conversation, and restores the backup: the deleted conversation stays
+// deleted (with its receipt and without its attachment bytes), every
+// other one reads back intact, and a restore over a running server is
+// refused.
+func TestBackupRestore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ts := startServerEnv(t, dir, map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey})
+	c := ts.client()
+	kept := writeBackupFixture(t, c, "kept", bytes.Repeat([]byte("k"), 3<<20+17))
+	gone := writeBackupFixture(t, c, "gone", []byte("bytes of the deleted conversation"))
+	plain := writeBackupFixture(t, c, "plain", nil)
+
+	env := map[string]string{"CONVSTORE_DATA": dir}
+	file := filepath.Join(t.TempDir(), "store.backup")
+	stdout, stderr, code := runCLI(t, env, nil, "backup", file, "--json")
+	if code != 0 {
+		t.Fatalf("backup: exit %d: %s", code, stderr)
+	}
+	var b backupJSON
+	if err := json.Unmarshal([]byte(stdout), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Conversations != 3 || b.Blobs != 2 || b.BlobBytes != int64(len(kept.blob)+len(gone.blob)) || b.LastDeletionID != nil {
+		t.Fatalf("backup: %+v", b)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v, mode %v; want 0600", err, fi.Mode())
+	}
+	if _, stderr, code := runCLI(t, env, nil, "backup", file); code != 1 || !strings.Contains(stderr, "exists") {
+		t.Fatalf("backup over an existing file: exit %d: %s", code, stderr)
+	}
+
+	d, err := c.DeleteConversation(context.Background(), convstore.ID{}, gone.id, convstore.DeleteParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, env, nil, "restore", file); code != 1 || !strings.Contains(stderr, "in use") {
+		t.Fatalf("restore while the server runs: exit %d: %s", code, stderr)
+	}
+	if err := ts.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	stdout, stderr, code = runCLI(t, env, nil, "restore", file, "--json")
+	if code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	var r restoreJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Receipts != 1 || r.Reapplied != 1 || r.Deleted != 1 || r.Replaced == "" {
+		t.Fatalf("restore: %+v", r)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, defaultDBFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("restored database: %v, mode %v; want 0600", err, fi.Mode())
+	}
+
+	ts = startServerEnv(t, dir, map[string]string{})
+	ts.key = testKey
+	c = ts.client()
+	if _, err := c.FindConversationByID(context.Background(), convstore.ID{}, gone.id); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Fatalf("the conversation deleted after the backup is back: %v", err)
+	}
+	got, err := c.FindDeletionByID(context.Background(), convstore.ID{}, d.ID)
+	if err != nil || got.ConversationID != gone.id {
+		t.Fatalf("its receipt after restore: %+v, %v", got, err)
+	}
+	for _, f := range []*backupFixture{kept, plain} {
+		f.check(t, c)
+	}
+	// The deleted conversation's bytes are nowhere in the blob directory.
+	filepath.WalkDir(filepath.Join(dir, blobDir), func(path string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			if b, _ := os.ReadFile(path); bytes.Contains(b, gone.blob) {
+				t.Errorf("the deleted attachment's bytes are back in %s", path)
+			}
+		}
+		return nil
+	})
+}
+
+// TestRestoreRefusals checks the restore's clear refusals.
+func TestRestoreRefusals(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"CONVSTORE_DATA": dir}
+	notBackup := filepath.Join(dir, "not-a-backup")
+	os.WriteFile(notBackup, []byte("hello"), 0o600)
+	if _, stderr, code := runCLI(t, env, nil, "restore", notBackup); code != 1 || !strings.Contains(stderr, "not a convstore backup") {
+		t.Fatalf("restore of a non-backup: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, env, nil, "restore"); code != 2 || !strings.Contains(stderr, "BACKUP") {
+		t.Fatalf("restore without a backup: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, env, nil, "backup", filepath.Join(dir, "b")); code != 1 || !strings.Contains(stderr, "no store") {
+		t.Fatalf("backup of no store: exit %d: %s", code, stderr)
+	}
+}

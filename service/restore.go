@@ -1,0 +1,104 @@
+package service
+
+import (
+	"context"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+)
+
+// reapplyBatch is how many receipts one re-apply transaction handles.
+const reapplyBatch = 100
+
+// EachDeletion calls fn with every deletion receipt of every tenant,
+// oldest first within each tenant: what a restore re-applies.
+func (s *Service) EachDeletion(ctx context.Context, fn func(d *convstore.Deletion) error) error {
+	tenants, err := s.drv.Reads().TenantList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		var after convstore.ID
+		for {
+			list, err := s.drv.Reads().DeletionList(ctx, &driver.DeletionListParams{TenantID: t.ID,
+				Page: driver.Page{After: after, Limit: reapplyBatch}})
+			if err != nil {
+				return err
+			}
+			for _, d := range list {
+				if err := fn(d); err != nil {
+					return err
+				}
+			}
+			if len(list) < reapplyBatch {
+				break
+			}
+			after = list[len(list)-1].ID
+		}
+	}
+	return nil
+}
+
+// Reapplied reports what ReapplyDeletions did.
+type Reapplied struct {
+	Receipts      int // receipts the store did not hold, now stored
+	Conversations int // conversations those receipts deleted, deleted again
+	Skipped       int // receipts of tenants the store does not have (nothing of theirs to delete)
+}
+
+// ReapplyDeletions makes a restored store forget what was deleted after
+// its backup was taken: for every receipt it does not hold, it deletes the
+// receipt's conversation (and with it the conversation's data key, and its
+// attachment bytes later), if the store still has it, and stores the
+// receipt as it was. A receipt the store holds was applied before the
+// backup; one of a tenant the store lacks has nothing to delete. It is
+// idempotent, so an interrupted restore can run it again.
+func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.Deletion) (Reapplied, error) {
+	var total Reapplied
+	for start := 0; start < len(receipts); start += reapplyBatch {
+		batch := receipts[start:min(start+reapplyBatch, len(receipts))]
+		var r Reapplied
+		var keys []string
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			r, keys = Reapplied{}, nil
+			now := s.now()
+			for _, d := range batch {
+				if _, err := tx.TenantGet(ctx, d.TenantID); convstore.ErrorCode(err) == convstore.ENOTFOUND {
+					r.Skipped++
+					continue
+				} else if err != nil {
+					return err
+				}
+				if _, err := tx.DeletionGet(ctx, d.TenantID, d.ID); err == nil {
+					continue
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
+				gone, err := tx.ConversationDelete(ctx, d.TenantID, d.ConversationID)
+				switch {
+				case err == nil:
+					r.Conversations++
+					keys = append(keys, gone.BlobKeys...)
+				case convstore.ErrorCode(err) != convstore.ENOTFOUND:
+					return err
+				}
+				if err := tx.DeletionInsert(ctx, d); err != nil {
+					return err
+				}
+				r.Receipts++
+			}
+			if len(keys) > 0 {
+				return tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: keys, DueAt: now, Now: now})
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total.Receipts += r.Receipts
+		total.Conversations += r.Conversations
+		total.Skipped += r.Skipped
+		s.removeLater(keys)
+	}
+	return total, nil
+}
