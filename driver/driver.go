@@ -192,6 +192,14 @@ type Reader interface {
 	AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.AuditEntry, error)
 	// AuditList returns a page of audit entries.
 	AuditList(ctx context.Context, p *AuditListParams) ([]*convstore.AuditEntry, error)
+
+	// ConversationKeyGet returns a conversation's wrapped data key.
+	// ENOTFOUND "conversation key" (also once the conversation is
+	// deleted: the delete removes the key first).
+	ConversationKeyGet(ctx context.Context, tenantID, conversationID convstore.ID) (*ConversationKey, error)
+	// StoreMetaGet returns the value of a store meta row (see
+	// MetaKeyringID). ENOTFOUND "store meta".
+	StoreMetaGet(ctx context.Context, name string) (string, error)
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -254,7 +262,9 @@ type Tx interface {
 	ConversationBumpMessages(ctx context.Context, p *ConversationBumpParams) (int, error)
 	// ConversationDelete deletes a conversation with everything in it
 	// (messages, artifacts and attachment records, by the schema's
-	// cascade) and reports what went: its sequence number, counts and the
+	// cascade), deleting its wrapped data key explicitly first (so that
+	// the key is gone at commit even where rows are later purged in the
+	// background), and reports what went: its sequence number, counts and the
 	// blob keys of its attachments, taken under a lock that excludes every
 	// write to the conversation, so they are exactly what the cascade
 	// removed. ENOTFOUND "conversation".
@@ -301,6 +311,16 @@ type Tx interface {
 	// nodes, those of nodes that died mid-upload (never a live node's).
 	// A driver whose uploads all belong to one process has none.
 	BlobRemovalReclaimUploads(ctx context.Context, now time.Time) (int, error)
+
+	// ConversationKeyInsert stores a conversation's wrapped data key.
+	// ECONFLICT ErrConversationKeyTaken if the conversation has one (the
+	// transaction stays usable: the caller reads the one stored);
+	// ENOTFOUND "conversation" if the conversation is missing.
+	ConversationKeyInsert(ctx context.Context, k *ConversationKey) error
+	// StoreMetaInsert stores a store meta row unless one of that name
+	// exists, and returns the value stored under name afterwards (the
+	// given one, or the one found).
+	StoreMetaInsert(ctx context.Context, name, value string) (string, error)
 
 	// DeletionInsert stores a deletion receipt.
 	DeletionInsert(ctx context.Context, d *convstore.Deletion) error

@@ -162,3 +162,17 @@ type AuditListParams struct {
 	TenantID convstore.ID
 	Page     Page
 }
+
+// ConversationKey is a conversation's data key, wrapped by a keyring epoch
+// (keyring.Wrap, bound to its tenant and conversation). The store never
+// holds the data key itself.
+type ConversationKey struct {
+	TenantID, ConversationID convstore.ID
+	Epoch                    uint32 // the keyring epoch that wrapped it
+	Wrapped                  []byte
+	CreatedAt                time.Time
+}
+
+// MetaKeyringID names the store meta row holding the id of the keyring
+// whose epochs wrap the store's data keys.
+const MetaKeyringID = "keyring_id"

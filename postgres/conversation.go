@@ -200,6 +200,9 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	if err != nil {
 		return nil, err
 	}
+	if err := o.conversationKeyDelete(ctx, tenantID, id); err != nil {
+		return nil, err
+	}
 	d := &driver.ConversationDeleted{}
 	err = o.q.QueryRow(ctx, `
 		WITH gone AS (DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 RETURNING seq)

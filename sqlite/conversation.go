@@ -214,6 +214,9 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	if keys != "" {
 		d.BlobKeys = strings.Split(keys, ",")
 	}
+	if err := o.conversationKeyDelete(ctx, tenantID, id); err != nil {
+		return nil, err
+	}
 	res, err := o.run.exec(ctx, qConvDelete, idArg(tenantID), idArg(id))
 	if err := o.db.affectedOne(res, err, "conversation"); err != nil {
 		return nil, err

@@ -55,6 +55,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Cascade", cascadeTests},
 		{"BlobRemovals", removalTests},
 		{"Receipts", receiptTests},
+		{"ConversationKeys", convKeyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
