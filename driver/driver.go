@@ -200,6 +200,15 @@ type Reader interface {
 	// StoreMetaGet returns the value of a store meta row (see
 	// MetaKeyringID). ENOTFOUND "store meta".
 	StoreMetaGet(ctx context.Context, name string) (string, error)
+
+	// ConversationKeyEpochs counts the live wrapped data keys of every
+	// tenant by the epoch that wrapped them, oldest epoch first (a system
+	// job: epochs belong to no tenant). Epochs without keys are absent.
+	ConversationKeyEpochs(ctx context.Context) ([]EpochKeys, error)
+	// ConversationKeyList returns a page of the wrapped data keys of every
+	// tenant, ordered by (tenant, conversation), after p's position (a
+	// system job: a restore carries the live keys into a backup).
+	ConversationKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -317,6 +326,17 @@ type Tx interface {
 	// transaction stays usable: the caller reads the one stored);
 	// ENOTFOUND "conversation" if the conversation is missing.
 	ConversationKeyInsert(ctx context.Context, k *ConversationKey) error
+	// ConversationKeyClaimBefore claims up to limit wrapped data keys of
+	// any tenant wrapped by an epoch older than epoch, oldest epoch first,
+	// until the transaction ends: a driver with several nodes skips keys
+	// another transaction holds (FOR UPDATE SKIP LOCKED), so two nodes
+	// re-wrapping at once never claim one key, and a delete of a claimed
+	// key's conversation waits for the claim's transaction.
+	ConversationKeyClaimBefore(ctx context.Context, epoch uint32, limit int) ([]*ConversationKey, error)
+	// ConversationKeyRewrap replaces the epoch and wrapped key of each of
+	// keys, found by tenant and conversation, and returns how many it
+	// found (a key whose conversation is gone is skipped).
+	ConversationKeyRewrap(ctx context.Context, keys []*ConversationKey) (int, error)
 	// StoreMetaInsert stores a store meta row unless one of that name
 	// exists, and returns the value stored under name afterwards (the
 	// given one, or the one found).

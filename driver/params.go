@@ -70,6 +70,7 @@ type ConversationDeleted struct {
 	Attachments     int
 	AttachmentBytes int64
 	BlobKeys        []string // of its attachments
+	KeyEpoch        uint32   // the epoch that wrapped its data key; 0 if it had none
 }
 
 // MessageListParams selects a page of a conversation's messages.
@@ -176,3 +177,17 @@ type ConversationKey struct {
 // MetaKeyringID names the store meta row holding the id of the keyring
 // whose epochs wrap the store's data keys.
 const MetaKeyringID = "keyring_id"
+
+// EpochKeys is how many live wrapped data keys one epoch wrapped.
+type EpochKeys struct {
+	Epoch uint32
+	Keys  int64
+}
+
+// ConversationKeyListParams select a page of wrapped data keys of every
+// tenant, after the key of (AfterTenant, AfterConversation) (zero: from
+// the first).
+type ConversationKeyListParams struct {
+	AfterTenant, AfterConversation convstore.ID
+	Limit                          int
+}

@@ -200,10 +200,11 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	if err != nil {
 		return nil, err
 	}
-	if err := o.conversationKeyDelete(ctx, tenantID, id); err != nil {
+	epoch, err := o.conversationKeyDelete(ctx, tenantID, id)
+	if err != nil {
 		return nil, err
 	}
-	d := &driver.ConversationDeleted{}
+	d := &driver.ConversationDeleted{KeyEpoch: epoch}
 	err = o.q.QueryRow(ctx, `
 		WITH gone AS (DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 RETURNING seq)
 		SELECT gone.seq,

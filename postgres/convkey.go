@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -41,11 +44,21 @@ func (o *ops) ConversationKeyInsert(ctx context.Context, k *driver.ConversationK
 }
 
 // conversationKeyDelete removes a conversation's data key (ConversationDelete
-// calls it under the row lock, before the row goes).
-func (o *ops) conversationKeyDelete(ctx context.Context, tenantID, conversationID convstore.ID) error {
-	_, err := o.exec(ctx, `DELETE FROM conversation_keys WHERE tenant_id = $1 AND conversation_id = $2`,
-		idArg(tenantID), idArg(conversationID))
-	return err
+// calls it under the row lock, before the row goes) and returns the epoch
+// that wrapped it, 0 if it had none (the receipt's key_epoch). Under READ
+// COMMITTED the DELETE waits for a rotation that holds the key and reads
+// the epoch it committed.
+func (o *ops) conversationKeyDelete(ctx context.Context, tenantID, conversationID convstore.ID) (uint32, error) {
+	var epoch int64
+	err := o.q.QueryRow(ctx, `DELETE FROM conversation_keys WHERE tenant_id = $1 AND conversation_id = $2 RETURNING epoch`,
+		idArg(tenantID), idArg(conversationID)).Scan(&epoch)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, o.fail(ctx, err)
+	}
+	return uint32(epoch), nil
 }
 
 func (o *ops) StoreMetaGet(ctx context.Context, name string) (string, error) {

@@ -168,6 +168,7 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 			Attachments:     gone.Attachments,
 			AttachmentBytes: gone.AttachmentBytes,
 			CreatedAt:       now,
+			KeyEpoch:        gone.KeyEpoch,
 		}
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err

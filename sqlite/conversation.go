@@ -214,7 +214,7 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	if keys != "" {
 		d.BlobKeys = strings.Split(keys, ",")
 	}
-	if err := o.conversationKeyDelete(ctx, tenantID, id); err != nil {
+	if d.KeyEpoch, err = o.conversationKeyDelete(ctx, tenantID, id); err != nil {
 		return nil, err
 	}
 	res, err := o.run.exec(ctx, qConvDelete, idArg(tenantID), idArg(id))

@@ -14,7 +14,7 @@ var (
 		WHERE tenant_id = ? AND conversation_id = ?`)
 	qConvKeyInsert = stmt(`INSERT INTO conversation_keys (tenant_id, conversation_id, epoch, wrapped_key, created_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-	qConvKeyDelete = stmt(`DELETE FROM conversation_keys WHERE tenant_id = ? AND conversation_id = ?`)
+	qConvKeyDelete = stmt(`DELETE FROM conversation_keys WHERE tenant_id = ? AND conversation_id = ? RETURNING epoch`)
 	qStoreMetaGet  = stmt(`SELECT value FROM store_meta WHERE name = ?`)
 	qStoreMetaPut  = stmt(`INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING`)
 )
@@ -35,10 +35,15 @@ func (o *ops) ConversationKeyInsert(ctx context.Context, k *driver.ConversationK
 }
 
 // conversationKeyDelete removes a conversation's data key (ConversationDelete
-// calls it before the row goes).
-func (o *ops) conversationKeyDelete(ctx context.Context, tenantID, conversationID convstore.ID) error {
-	_, err := o.run.exec(ctx, qConvKeyDelete, idArg(tenantID), idArg(conversationID))
-	return o.db.translate(err)
+// calls it before the row goes) and returns the epoch that wrapped it, 0
+// if it had none (the receipt's key_epoch).
+func (o *ops) conversationKeyDelete(ctx context.Context, tenantID, conversationID convstore.ID) (uint32, error) {
+	var epoch uint32
+	err := o.run.queryRow(ctx, qConvKeyDelete, idArg(tenantID), idArg(conversationID)).Scan(&epoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return epoch, o.db.translate(err)
 }
 
 func (o *ops) StoreMetaGet(ctx context.Context, name string) (string, error) {

@@ -56,6 +56,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"BlobRemovals", removalTests},
 		{"Receipts", receiptTests},
 		{"ConversationKeys", convKeyTests},
+		{"KeyRotation", keyRotationTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
