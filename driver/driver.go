@@ -326,13 +326,14 @@ type Tx interface {
 	// transaction stays usable: the caller reads the one stored);
 	// ENOTFOUND "conversation" if the conversation is missing.
 	ConversationKeyInsert(ctx context.Context, k *ConversationKey) error
-	// ConversationKeyClaimBefore claims up to limit wrapped data keys of
-	// any tenant wrapped by an epoch older than epoch, oldest epoch first,
-	// until the transaction ends: a driver with several nodes skips keys
-	// another transaction holds (FOR UPDATE SKIP LOCKED), so two nodes
-	// re-wrapping at once never claim one key, and a delete of a claimed
-	// key's conversation waits for the claim's transaction.
-	ConversationKeyClaimBefore(ctx context.Context, epoch uint32, limit int) ([]*ConversationKey, error)
+	// ConversationKeyClaim claims up to p.Limit wrapped data keys of any
+	// tenant wrapped by an epoch from p.From up to (not including)
+	// p.Before, oldest epoch first, until the transaction ends: a driver
+	// with several nodes skips keys another transaction holds (FOR UPDATE
+	// SKIP LOCKED), so two nodes re-wrapping at once never claim one key,
+	// and a delete of a claimed key's conversation waits for the claim's
+	// transaction.
+	ConversationKeyClaim(ctx context.Context, p *ConversationKeyClaimParams) ([]*ConversationKey, error)
 	// ConversationKeyRewrap replaces the epoch and wrapped key of each of
 	// keys, found by tenant and conversation, and returns how many it
 	// found (a key whose conversation is gone is skipped).

@@ -191,3 +191,10 @@ type ConversationKeyListParams struct {
 	AfterTenant, AfterConversation convstore.ID
 	Limit                          int
 }
+
+// ConversationKeyClaimParams select the wrapped data keys a rotation
+// claims: those of epochs in [From, Before), at most Limit.
+type ConversationKeyClaimParams struct {
+	From, Before uint32
+	Limit        int
+}

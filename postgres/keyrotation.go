@@ -26,9 +26,9 @@ func scanConvKey(row pgx.Row) (*driver.ConversationKey, error) {
 	return k, nil
 }
 
-func (o *ops) ConversationKeyClaimBefore(ctx context.Context, epoch uint32, limit int) ([]*driver.ConversationKey, error) {
-	return list(ctx, o, newQuery(`SELECT `+convKeyColumns+` FROM conversation_keys WHERE epoch < $1
-		ORDER BY epoch, tenant_id, conversation_id LIMIT $2 FOR UPDATE SKIP LOCKED`, int64(epoch), limit), scanConvKey)
+func (o *ops) ConversationKeyClaim(ctx context.Context, p *driver.ConversationKeyClaimParams) ([]*driver.ConversationKey, error) {
+	return list(ctx, o, newQuery(`SELECT `+convKeyColumns+` FROM conversation_keys WHERE epoch >= $1 AND epoch < $2
+		ORDER BY epoch, tenant_id, conversation_id LIMIT $3 FOR UPDATE SKIP LOCKED`, int64(p.From), int64(p.Before), p.Limit), scanConvKey)
 }
 
 // ConversationKeyRewrap updates every key in one statement, from arrays.

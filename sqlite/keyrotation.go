@@ -11,8 +11,8 @@ import (
 // until it commits.
 
 var (
-	qConvKeyClaimBefore = stmt(`SELECT tenant_id, conversation_id, epoch, wrapped_key, created_at FROM conversation_keys
-		WHERE epoch < ? ORDER BY epoch, tenant_id, conversation_id LIMIT ?`)
+	qConvKeyClaim = stmt(`SELECT tenant_id, conversation_id, epoch, wrapped_key, created_at FROM conversation_keys
+		WHERE epoch >= ? AND epoch < ? ORDER BY epoch, tenant_id, conversation_id LIMIT ?`)
 	qConvKeyRewrap = stmt(`UPDATE conversation_keys SET epoch = ?, wrapped_key = ?
 		WHERE tenant_id = ? AND conversation_id = ?`)
 	qConvKeyEpochs = stmt(`SELECT epoch, count(*) FROM conversation_keys GROUP BY epoch ORDER BY epoch`)
@@ -28,8 +28,8 @@ func scanConvKey(row scanner) (*driver.ConversationKey, error) {
 	return k, nil
 }
 
-func (o *ops) ConversationKeyClaimBefore(ctx context.Context, epoch uint32, limit int) ([]*driver.ConversationKey, error) {
-	return list(ctx, o, qConvKeyClaimBefore, []any{int64(epoch), limit}, scanConvKey)
+func (o *ops) ConversationKeyClaim(ctx context.Context, p *driver.ConversationKeyClaimParams) ([]*driver.ConversationKey, error) {
+	return list(ctx, o, qConvKeyClaim, []any{int64(p.From), int64(p.Before), p.Limit}, scanConvKey)
 }
 
 func (o *ops) ConversationKeyRewrap(ctx context.Context, keys []*driver.ConversationKey) (int, error) {

@@ -32,18 +32,26 @@ func testKeyClaimRewrap(t *testing.T, f *fixture) {
 	}
 	var claimed []*driver.ConversationKey
 	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
-		claimed, err = tx.ConversationKeyClaimBefore(ctx, 3, 2)
+		claimed, err = tx.ConversationKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: 1, Before: 3, Limit: 2})
 		return err
 	})
 	if len(claimed) != 2 || claimed[0].Epoch != 1 || claimed[1].Epoch != 1 {
 		t.Fatalf("first claim before 3: %+v, want the two keys of epoch 1", claimed)
 	}
 	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
-		claimed, err = tx.ConversationKeyClaimBefore(ctx, 3, 10)
+		claimed, err = tx.ConversationKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: 1, Before: 3, Limit: 10})
 		return err
 	})
 	if len(claimed) != 3 {
 		t.Fatalf("claim before 3: %d keys, want 3 (epochs 1, 1, 2)", len(claimed))
+	}
+	var from2 []*driver.ConversationKey
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		from2, err = tx.ConversationKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: 2, Before: 3, Limit: 10})
+		return err
+	})
+	if len(from2) != 1 || from2[0].Epoch != 2 {
+		t.Fatalf("claim of [2, 3): %+v, want the key of epoch 2", from2)
 	}
 	for _, k := range claimed {
 		if !bytes.HasPrefix(k.Wrapped, []byte("wrapped-")) || k.CreatedAt.IsZero() {
@@ -78,7 +86,7 @@ func testKeyClaimRewrap(t *testing.T, f *fixture) {
 		}
 	}
 	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
-		claimed, err = tx.ConversationKeyClaimBefore(ctx, 3, 10)
+		claimed, err = tx.ConversationKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: 1, Before: 3, Limit: 10})
 		return err
 	})
 	if len(claimed) != 0 {
@@ -149,7 +157,7 @@ func testKeyClaimsConcurrent(t *testing.T, f *fixture) {
 			for {
 				var got []*driver.ConversationKey
 				err := f.drv.Write(f.ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) (err error) {
-					if got, err = tx.ConversationKeyClaimBefore(ctx, 2, 5); err != nil {
+					if got, err = tx.ConversationKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: 1, Before: 2, Limit: 5}); err != nil {
 						return err
 					}
 					if w == 0 && !f.SingleWriter && !held && len(got) > 0 {
