@@ -102,3 +102,40 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 	}
 	return total, nil
 }
+
+// EachConversationKeyBatch calls fn with every wrapped data key of every
+// tenant, in batches: what a restore carries into the backup it installs.
+func (s *Service) EachConversationKeyBatch(ctx context.Context, fn func(keys []*driver.ConversationKey) error) error {
+	p := &driver.ConversationKeyListParams{Limit: reapplyBatch * 5}
+	for {
+		list, err := s.drv.Reads().ConversationKeyList(ctx, p)
+		if err != nil {
+			return err
+		}
+		if len(list) > 0 {
+			if err := fn(list); err != nil {
+				return err
+			}
+		}
+		if len(list) < p.Limit {
+			return nil
+		}
+		p.AfterTenant, p.AfterConversation = list[len(list)-1].TenantID, list[len(list)-1].ConversationID
+	}
+}
+
+// AdoptKeys replaces the wrapped data keys of the store's conversations
+// by keys (read from the database a restore replaces, of the same
+// keyring), returning how many it replaced. A backup holds the keys as
+// they were wrapped when it was taken; once those epochs are destroyed,
+// only the live database's re-wrapped keys open its conversations. Keys
+// of conversations the store does not hold are skipped: a data key never
+// brings a conversation back.
+func (s *Service) AdoptKeys(ctx context.Context, keys []*driver.ConversationKey) (int, error) {
+	var n int
+	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) (err error) {
+		n, err = tx.ConversationKeyRewrap(ctx, keys)
+		return err
+	})
+	return n, err
+}

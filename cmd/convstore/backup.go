@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
 )
@@ -129,6 +130,7 @@ type restoreJSON struct {
 	Reapplied     int         `json:"reapplied_receipts"`
 	Deleted       int         `json:"deleted_conversations"`
 	Skipped       int         `json:"skipped_receipts"`
+	KeysAdopted   int         `json:"keys_adopted"`
 	BlobsRestored int         `json:"blobs_restored"`
 	Replaced      string      `json:"replaced,omitempty"`
 }
@@ -155,9 +157,12 @@ func runRestore(x *call) error {
 	}
 	logger := slog.New(slog.NewTextHandler(x.env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	out := restoreJSON{ReceiptsFrom: source}
-	receipts, err := restoreReceipts(x, path, source, logger, &out)
+	src, err := openSource(x, path, source, logger, &out)
 	if err != nil {
 		return err
+	}
+	if src != nil {
+		defer src.Close()
 	}
 	blobs, err := openFSBlobs(x.sf.cfg)
 	if err != nil {
@@ -173,11 +178,12 @@ func runRestore(x *call) error {
 	}
 	bj := toBackupJSON(backup, info)
 	out.Backup = &bj
-	r, err := reapply(x.ctx, stage, blobs, receipts, logger)
-	if err != nil {
+	if err := restoreInto(x.ctx, stage, blobs, src, logger, &out); err != nil {
 		return fmt.Errorf("re-applying deletes to the restored database (%s, left for inspection; the store is unchanged): %w", stage, err)
 	}
-	out.Reapplied, out.Deleted, out.Skipped = r.Receipts, r.Conversations, r.Skipped
+	if src != nil {
+		src.Close()
+	}
 	if out.BlobsRestored, err = sqlite.RestoreBlobs(x.ctx, backup, stage, blobs); err != nil {
 		return err
 	}
@@ -187,9 +193,10 @@ func runRestore(x *call) error {
 	return x.print(out, func(w io.Writer) error { return printRestore(w, path, &out) })
 }
 
-// restoreReceipts reads every receipt of the store to re-apply: source's
-// if given, else the database at path, the one being replaced.
-func restoreReceipts(x *call, path, source string, logger *slog.Logger, out *restoreJSON) ([]*convstore.Deletion, error) {
+// openSource opens the store whose receipts and keys a restore carries
+// over: source if given, else the SQLite database at path, the one being
+// replaced; nil (with a warning) if that one is gone.
+func openSource(x *call, path, source string, logger *slog.Logger, out *restoreJSON) (*service.Service, error) {
 	cfg := x.sf.cfg
 	if source != "" {
 		cfg.DB = source
@@ -199,6 +206,7 @@ func restoreReceipts(x *call, path, source string, logger *slog.Logger, out *res
 	} else {
 		out.ReceiptsFrom = "sqlite:" + path
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			out.ReceiptsFrom = ""
 			fmt.Fprintf(x.env.Stderr, "convstore: warning: %s does not exist and no --reapply-from was given: no deletion receipt is re-applied. "+
 				"Conversations deleted since the backup stay unreadable only where the keyring destroyed the epochs that wrapped their keys.\n", path)
 			return nil, nil
@@ -208,34 +216,65 @@ func restoreReceipts(x *call, path, source string, logger *slog.Logger, out *res
 	if err != nil {
 		return nil, fmt.Errorf("opening the store whose deletes to re-apply: %w", err)
 	}
-	defer store.Close()
 	svc, ok := store.(*service.Service)
 	if !ok {
+		store.Close()
 		return nil, errors.New("the store whose deletes to re-apply is not a local store")
 	}
-	var receipts []*convstore.Deletion
-	err = svc.EachDeletion(x.ctx, func(d *convstore.Deletion) error {
-		receipts = append(receipts, d)
-		return nil
-	})
-	out.Receipts = len(receipts)
-	return receipts, err
+	return svc, nil
 }
 
-// reapply opens the database at path (bringing its schema up to date) and
-// re-applies the receipts to it.
-func reapply(ctx context.Context, path string, blobs convstore.BlobStore, receipts []*convstore.Deletion, logger *slog.Logger) (service.Reapplied, error) {
+// restoreInto opens the installed backup at path (bringing its schema up
+// to date, without sweeping the blob directory for orphans: until the
+// swap, the blobs belong to the store being replaced) and carries src's
+// deletes and keys into it.
+func restoreInto(ctx context.Context, path string, blobs convstore.BlobStore, src *service.Service, logger *slog.Logger, out *restoreJSON) error {
 	drv, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
 	if err != nil {
-		return service.Reapplied{}, err
+		return err
 	}
-	svc := service.New(drv, blobs, service.Options{Logger: logger})
-	defer svc.Close()
-	r, err := svc.ReapplyDeletions(ctx, receipts)
+	dst := service.New(drv, blobs, service.Options{Logger: logger})
+	defer dst.Close()
+	if src == nil {
+		return nil
+	}
+	return carryOver(ctx, src, dst, out)
+}
+
+// carryOver re-applies every receipt of src that dst lacks, then replaces
+// dst's wrapped data keys by src's, batch by batch.
+func carryOver(ctx context.Context, src, dst *service.Service, out *restoreJSON) error {
+	var batch []*convstore.Deletion
+	flush := func() error {
+		r, err := dst.ReapplyDeletions(ctx, batch)
+		out.Reapplied += r.Receipts
+		out.Deleted += r.Conversations
+		out.Skipped += r.Skipped
+		batch = batch[:0]
+		return err
+	}
+	err := src.EachDeletion(ctx, func(d *convstore.Deletion) error {
+		out.Receipts++
+		if batch = append(batch, d); len(batch) >= 500 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
-		return r, err
+		return err
 	}
-	return r, svc.WaitBlobRemovals(ctx)
+	err = src.EachConversationKeyBatch(ctx, func(keys []*driver.ConversationKey) error {
+		n, err := dst.AdoptKeys(ctx, keys)
+		out.KeysAdopted += n
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return dst.WaitBlobRemovals(ctx)
 }
 
 // swapIn moves the database at path aside (returning where, "" if there
@@ -280,6 +319,7 @@ func printRestore(w io.Writer, path string, out *restoreJSON) error {
 		"receipts", itoa(out.Receipts),
 		"reapplied", itoa(out.Reapplied),
 		"deleted_again", itoa(out.Deleted),
+		"keys_adopted", itoa(out.KeysAdopted),
 		"blobs_restored", itoa(out.BlobsRestored),
 	)
 	if out.Replaced != "" {
@@ -295,8 +335,8 @@ func printRestore(w io.Writer, path string, out *restoreJSON) error {
 	return nil
 }
 
-// restorePostgres re-applies source's receipts to the PostgreSQL store
-// --db names (restored with pg_restore beforehand).
+// restorePostgres carries source's deletes and keys into the PostgreSQL
+// store --db names (restored with pg_restore beforehand).
 func restorePostgres(x *call, source string) error {
 	if len(x.args) > 0 {
 		return usageErrorf(x.fs, "with PostgreSQL, restore the dump with pg_restore first and give no BACKUP argument")
@@ -309,25 +349,21 @@ func restorePostgres(x *call, source string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(x.env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	out := restoreJSON{ReceiptsFrom: redactDSN(source)}
-	receipts, err := restoreReceipts(x, "", source, logger, &out)
+	src, err := openSource(x, "", source, logger, &out)
 	if err != nil {
 		return err
 	}
+	defer src.Close()
 	store, err := openStore(x.ctx, x.sf.cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	svc, ok := store.(*service.Service)
+	dst, ok := store.(*service.Service)
 	if !ok {
 		return errors.New("the store to restore is not a local store")
 	}
-	r, err := svc.ReapplyDeletions(x.ctx, receipts)
-	if err != nil {
-		return err
-	}
-	out.Reapplied, out.Deleted, out.Skipped = r.Receipts, r.Conversations, r.Skipped
-	if err := svc.WaitBlobRemovals(x.ctx); err != nil {
+	if err := carryOver(x.ctx, src, dst, &out); err != nil {
 		return err
 	}
 	return x.print(out, func(w io.Writer) error { return printRestore(w, redactDSN(x.sf.cfg.DB), &out) })
