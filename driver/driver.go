@@ -131,27 +131,29 @@ type Reader interface {
 	AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error)
 
 	// ConversationGetByID returns a conversation. ENOTFOUND "conversation".
-	ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error)
+	ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*ConversationRow, error)
 	// ConversationGetBySeq returns a conversation by its sequence number.
 	// ENOTFOUND "conversation".
-	ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error)
+	ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*ConversationRow, error)
 	// ConversationGetByExternalID returns the conversation stored with
-	// that (non-empty) external id. ENOTFOUND "conversation".
-	ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error)
+	// that (non-empty) external id: by its blind index, or (a row written
+	// before sealing, without one) by the plaintext. ENOTFOUND
+	// "conversation".
+	ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalIndex []byte, externalID string) (*ConversationRow, error)
 	// ConversationList returns a page of the conversations p.Filter
 	// selects, ordered by id as p.Page says.
-	ConversationList(ctx context.Context, p *ConversationListParams) ([]*convstore.Conversation, error)
-	// ConversationCount counts the conversations f selects; it reads only
-	// f's selection fields (see ConversationListParams).
-	ConversationCount(ctx context.Context, tenantID convstore.ID, f *convstore.ConversationFilter) (int, error)
+	ConversationList(ctx context.Context, p *ConversationListParams) ([]*ConversationRow, error)
+	// ConversationCount counts the conversations p selects, ignoring
+	// p.Page.
+	ConversationCount(ctx context.Context, p *ConversationListParams) (int, error)
 
 	// MessageGet returns one message of the conversation, or of any of the
 	// tenant's conversations if conversationID is zero. ENOTFOUND
 	// "message".
-	MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error)
+	MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*MessageRow, error)
 	// MessageList returns a page of the conversation's messages. It does
 	// not tell a missing conversation from an empty one.
-	MessageList(ctx context.Context, p *MessageListParams) ([]*convstore.Message, error)
+	MessageList(ctx context.Context, p *MessageListParams) ([]*MessageRow, error)
 	// MessageCountIn counts how many of ids (distinct, as the caller
 	// guarantees) are messages of the conversation.
 	MessageCountIn(ctx context.Context, tenantID, conversationID convstore.ID, ids []convstore.ID) (int, error)
@@ -171,7 +173,7 @@ type Reader interface {
 
 	// AttachmentGetByName returns an attachment with its blob key.
 	// ENOTFOUND "attachment".
-	AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*AttachmentRow, error)
+	AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name NameLookup) (*AttachmentRow, error)
 	// AttachmentList returns a page of the conversation's attachments.
 	AttachmentList(ctx context.Context, p *AttachmentListParams) ([]*convstore.Attachment, error)
 	// AttachmentCount counts the conversation's attachments.
@@ -256,7 +258,7 @@ type Tx interface {
 	// conversation with that external id; ErrSeqTaken if the sequence
 	// number (unique across tenants) is taken, after which the
 	// transaction is still usable and the caller draws another.
-	ConversationInsert(ctx context.Context, c *convstore.Conversation) error
+	ConversationInsert(ctx context.Context, c *ConversationRow) error
 	// ConversationLock locks the conversation's row until the transaction
 	// ends, as mode says, and reports it missing as ENOTFOUND of kind
 	// (the service names what the caller asked for: a child's delete
@@ -264,7 +266,7 @@ type Tx interface {
 	ConversationLock(ctx context.Context, tenantID, id convstore.ID, mode LockMode, kind string) error
 	// ConversationUpdate changes the set fields and returns the row.
 	// ENOTFOUND "conversation".
-	ConversationUpdate(ctx context.Context, p *ConversationUpdateParams) (*convstore.Conversation, error)
+	ConversationUpdate(ctx context.Context, p *ConversationUpdateParams) (*ConversationRow, error)
 	// ConversationBumpMessages adds p.Delta to the message count, moves
 	// updated_at as ConversationUpdate does, and returns the new count.
 	// It locks the row as LockUpdate does. ENOTFOUND "conversation".
@@ -297,7 +299,7 @@ type Tx interface {
 	AttachmentInsert(ctx context.Context, a *AttachmentRow) error
 	// AttachmentDeleteByName deletes an attachment record and returns it
 	// with its blob key. ENOTFOUND "attachment".
-	AttachmentDeleteByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*AttachmentRow, error)
+	AttachmentDeleteByName(ctx context.Context, tenantID, conversationID convstore.ID, name NameLookup) (*AttachmentRow, error)
 
 	// BlobRemovalQueue records that p.Keys' blobs are to be removed at
 	// p.DueAt; a key already queued keeps the earlier due time.

@@ -35,21 +35,33 @@ type Page struct {
 
 // ConversationListParams selects a page of conversations. Of Filter the
 // driver reads only the selection fields (AgentID, UserID, Seq,
-// CreatedAfter, CreatedBefore, Metadata), never its paging.
+// CreatedAfter, CreatedBefore), never its paging; Filter.Metadata is
+// matched through MetaPairs.
 type ConversationListParams struct {
 	TenantID convstore.ID
 	Filter   *convstore.ConversationFilter
-	Page     Page
+	// UserIndex is the blind index of Filter.UserID: a conversation
+	// matches by it, or (written before sealing, without an index) by its
+	// plaintext user_id equal to Filter.UserID.
+	UserIndex []byte
+	// MetaPairs are the blind indexes of Filter.Metadata's pairs
+	// (MetaIndex.Pair): a conversation matches if it has every one.
+	MetaPairs [][]byte
+	Page      Page // ignored by ConversationCount
 }
 
 // ConversationUpdateParams are the fields ConversationUpdate sets; nil
-// fields stay as they are.
+// fields stay as they are. Content fields are sealed (see ConversationRow).
 type ConversationUpdateParams struct {
 	TenantID, ID convstore.ID
 	AgentID      *string
 	UserID       *string
+	UserIndex    []byte // with UserID: its blind index, nil for ""
 	Title        *string
-	Metadata     *convstore.Metadata
+	// Meta, if set, replaces the metadata column (nil bytes: none) and
+	// MetaIndex replaces the conversation's pair index rows.
+	Meta      *[]byte
+	MetaIndex []MetaIndex
 	// UpdatedAt becomes the row's updated_at unless the stored one is
 	// later (a node whose clock lags never moves it back).
 	UpdatedAt time.Time
@@ -91,14 +103,14 @@ type MessageListEndsParams struct {
 // first. A conversation with fewer than First+Last messages has some in
 // both.
 type MessageEnds struct {
-	First []*convstore.Message
-	Last  []*convstore.Message
+	First []*MessageRow
+	Last  []*MessageRow
 }
 
 // MessageInsertManyParams are messages to store in one conversation.
 type MessageInsertManyParams struct {
 	TenantID, ConversationID convstore.ID
-	Messages                 []*convstore.Message // ConversationID as above
+	Messages                 []*MessageRow // ConversationID as above
 }
 
 // ArtifactListParams select a page of a conversation's artifacts.
@@ -114,11 +126,56 @@ type AttachmentListParams struct {
 	Page                     Page
 }
 
-// AttachmentRow is an attachment record with what only storage sees.
+// AttachmentRow is an attachment record with what only storage sees. Name
+// holds sealed bytes (see ConversationRow); NameIndex is its blind index,
+// unique within the conversation (nil on rows written before sealing,
+// whose plaintext name is unique instead).
 type AttachmentRow struct {
 	convstore.Attachment
-	TenantID convstore.ID
-	BlobKey  string // where its bytes are in the blob store
+	TenantID  convstore.ID
+	BlobKey   string // where its bytes are in the blob store
+	NameIndex []byte
+}
+
+// NameLookup finds an attachment by name: by its blind index, or (a row
+// written before sealing, without one) by its plaintext name.
+type NameLookup struct {
+	Index []byte
+	Plain string
+}
+
+// Sealed content. The service seals every content field before it reaches
+// a driver (package seal), and opens it after: a driver stores and returns
+// those fields unchanged, as bytes (BLOB, bytea), and never looks into
+// them. The content string fields of the domain types (Conversation.Title,
+// .UserID, .ExternalID; Message.Content, .AuthorName; Artifact.Text;
+// Attachment.Name) and their JSON fields (Message.Parts, Artifact.Data)
+// carry the sealed bytes as they are; metadata, which the domain holds as
+// a map, travels as bytes in Meta. An empty value is stored empty (or
+// NULL), unsealed: emptiness is not hidden.
+
+// ConversationRow is a conversation as stored. Its embedded Metadata is
+// unused (nil).
+type ConversationRow struct {
+	convstore.Conversation
+	Meta          []byte // the metadata column (a sealed JSON object); nil when empty
+	UserIndex     []byte // blind index of UserID; nil when UserID is ""
+	ExternalIndex []byte // blind index of ExternalID, unique per tenant; nil when ""
+	// MetaIndex are the metadata's pair index rows, written by
+	// ConversationInsert; reads leave it nil.
+	MetaIndex []MetaIndex
+}
+
+// MetaIndex is one metadata pair's blind indexes: of its key, and of its
+// key and value.
+type MetaIndex struct {
+	Key, Pair []byte
+}
+
+// MessageRow is a message as stored. Its embedded Metadata is unused.
+type MessageRow struct {
+	convstore.Message
+	Meta []byte // the metadata column (a sealed JSON object); nil when empty
 }
 
 // KeyRow is an API key with the SHA-256 of its secret.

@@ -30,6 +30,16 @@ type Config struct {
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
 	BlobStore          string        // auto, fs or postgres: where attachment bytes live
 
+	// Keyring is the keyring file (see package keyring): the epoch keys
+	// that wrap every conversation's data key. Empty: DataDir/keyring,
+	// created 0600 on a new store's first start. PostgreSQL nodes of one
+	// database share one file (a shared filesystem, like the blob root).
+	Keyring string
+	// KeyringMasterKey is the URL of a master key that seals the keyring
+	// file (base64key://…, or a KMS in builds with -tags kms); empty: the
+	// file is not sealed.
+	KeyringMasterKey string
+
 	// Rate limits (see limits.go); a zero limit is off.
 	KeyRateLimit         convhttp.RateLimit // per API key
 	AddressRateLimit     convhttp.RateLimit // per client address
@@ -306,4 +316,8 @@ func (c *Config) registerStoreFlags(fs *flagSet) {
 	fs.bindEnv("pg-retries", "CONVSTORE_PG_RETRIES")
 	fs.StringVar(&c.PGSchema, "pg-schema", c.PGSchema, "PostgreSQL `schema` of the tables, created if missing (empty: the connection's search_path)")
 	fs.bindEnv("pg-schema", "CONVSTORE_PG_SCHEMA")
+	fs.StringVar(&c.Keyring, "keyring", c.Keyring, "keyring `file` whose keys seal the content (default: keyring in --data, created 0600 on a new store's first start; PostgreSQL nodes share one file)")
+	fs.bindEnv("keyring", "CONVSTORE_KEYRING")
+	fs.StringVar(&c.KeyringMasterKey, "keyring-master-key", c.KeyringMasterKey, "`URL` of the master key sealing the keyring file: base64key://..., or a KMS (awskms://, gcpkms://, azurekeyvault://, hashivault://) in builds with -tags kms; prefer the environment variable, a flag shows in the process list")
+	fs.bindEnv("keyring-master-key", "CONVSTORE_KEYRING_MASTER_KEY")
 }
