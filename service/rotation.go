@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -54,6 +55,10 @@ type KeyRotation struct {
 // the keyring serializes rotations and destructions under its file lock,
 // and the driver hands each data key to one re-wrapping transaction.
 type rotator struct {
+	mu sync.Mutex // one pass at a time in a process
+
+	every, retention time.Duration // of the loop (run)
+
 	drv    driver.Driver
 	ring   *keyring.Keyring
 	now    func() time.Time
@@ -75,6 +80,8 @@ type rotator struct {
 // cut short (a crash, kill -9) leaves keys under older epochs, which the
 // next pass re-wraps; nothing is destroyed while a key needs it.
 func (r *rotator) pass(ctx context.Context, every, retention time.Duration, force bool) (KeyRotation, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var out KeyRotation
 	if _, err := r.ring.Reload(ctx); err != nil {
 		return out, err
@@ -237,14 +244,14 @@ func (r *rotator) markShredded(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// run runs passes every keyRotationTick until ctx ends, logging what they
-// did and their failures.
-func (r *rotator) run(ctx context.Context, every, retention time.Duration) {
-	t := time.NewTicker(min(keyRotationTick, every))
+// run runs passes every keyRotationTick (or r.every, if shorter) until
+// ctx ends, logging what they did and their failures.
+func (r *rotator) run(ctx context.Context) {
+	t := time.NewTicker(min(keyRotationTick, r.every))
 	defer t.Stop()
 	for {
 		started := r.now()
-		out, err := r.pass(ctx, every, retention, false)
+		out, err := r.pass(ctx, r.every, r.retention, false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -270,4 +277,44 @@ func (r *rotator) log(out KeyRotation, err error, took time.Duration) {
 		r.logger.Info("key rotation", "epoch", out.Current.ID, "rotated", out.Rotated, "rewrapped", out.Rewrapped,
 			"destroyed_epochs", ids, "receipts_shredded", out.Shredded, "took", took)
 	}
+}
+
+// newRotator returns the rotator of a sealed store, nil for one without a
+// keyring.
+func (s *Service) newRotator(opts *Options) *rotator {
+	if opts.Keyring == nil {
+		return nil
+	}
+	r := &rotator{drv: s.drv, ring: opts.Keyring, now: s.clock, logger: s.logger, aad: keyAAD,
+		every: opts.KeyEpoch, retention: positiveDuration(opts.KeyRetention, DefaultKeyRetention),
+		batch: positive(opts.RewrapBatch, DefaultRewrapBatch)}
+	if r.every == 0 {
+		r.every = DefaultKeyEpoch
+	}
+	return r
+}
+
+// RotateKeys starts a new key epoch now and runs a rotation pass: every
+// live data key is wrapped again under the new epoch, in batches that
+// interleave with other writes (on PostgreSQL, nodes rotating at once
+// share the work), and the epochs retired for longer than retention (0:
+// the store's Options.KeyRetention; negative: at once, which is safe only
+// when every node sharing the keyring has reloaded it) are destroyed once
+// no live key needs them, stamping shredded_at on the receipts they
+// shred. Run again after a failure or a crash, it carries on where the
+// keys' epochs say it stopped. EINVALID on a store without a keyring.
+func (s *Service) RotateKeys(ctx context.Context, retention time.Duration) (KeyRotation, error) {
+	if s.rot == nil {
+		return KeyRotation{}, convstore.Errorf(convstore.EINVALID, "this store has no keyring: nothing to rotate")
+	}
+	switch {
+	case retention == 0:
+		retention = s.rot.retention
+	case retention < 0:
+		retention = 0
+	}
+	started := s.clock()
+	out, err := s.rot.pass(ctx, 0, retention, true)
+	s.rot.log(out, err, s.clock().Sub(started))
+	return out, err
 }

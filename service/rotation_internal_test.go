@@ -80,10 +80,8 @@ func (r *rotationRig) rotator() *rotator {
 	return &rotator{drv: r.drv, ring: r.ring, now: r.now, logger: slog.New(slog.DiscardHandler), batch: 50, aad: keyAADOf}
 }
 
-// keyAADOf is what the rotation tests bind wrapped keys to.
-func keyAADOf(tenantID, convID convstore.ID) []byte {
-	return seal.Context{Tenant: tenantID.UUID(), Conversation: convID.UUID()}.AAD()
-}
+// keyAADOf is what the service binds wrapped keys to.
+var keyAADOf = keyAAD
 
 // create stores a conversation with a data key wrapped under the current
 // epoch (again under the next one if a rotation destroyed it meanwhile).
@@ -92,8 +90,8 @@ func (r *rotationRig) create(ctx context.Context) (convstore.ID, error) {
 	dek := seal.NewDEK()
 	err := r.drv.Write(ctx, driver.OnConversation(r.tenant, id), func(ctx context.Context, tx driver.Tx) error {
 		now := r.now().UTC().Truncate(time.Microsecond)
-		if err := tx.ConversationInsert(ctx, &convstore.Conversation{ID: id, TenantID: r.tenant, Seq: int64(rand.Uint64() >> 2),
-			CreatedAt: now, UpdatedAt: now}); err != nil {
+		if err := tx.ConversationInsert(ctx, &driver.ConversationRow{Conversation: convstore.Conversation{ID: id, TenantID: r.tenant,
+			Seq: int64(rand.Uint64() >> 2), CreatedAt: now, UpdatedAt: now}}); err != nil {
 			return err
 		}
 		e := r.ring.Current().ID
@@ -345,7 +343,8 @@ func TestRotationKeepsEpochInUse(t *testing.T) {
 	dek := seal.NewDEK()
 	r.write(t, func(ctx context.Context, tx driver.Tx) error {
 		now := r.now()
-		if err := tx.ConversationInsert(ctx, &convstore.Conversation{ID: late, TenantID: r.tenant, Seq: 7, CreatedAt: now, UpdatedAt: now}); err != nil {
+		if err := tx.ConversationInsert(ctx, &driver.ConversationRow{Conversation: convstore.Conversation{ID: late, TenantID: r.tenant, Seq: 7,
+			CreatedAt: now, UpdatedAt: now}}); err != nil {
 			return err
 		}
 		wrapped, err := r.ring.Wrap(1, dek, keyAADOf(r.tenant, late))

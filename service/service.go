@@ -100,6 +100,16 @@ type Options struct {
 	// node deleted (whose rows are gone with it).
 	KeyCacheSize int
 	KeyCacheTTL  time.Duration
+
+	// KeyEpoch is how long an epoch wraps new data keys before RunSweeper
+	// starts the next (see RotateKeys); 0 means DefaultKeyEpoch, negative
+	// never. KeyRetention is how long a retired epoch is kept before it is
+	// destroyed; 0 means DefaultKeyRetention. Deleted content becomes
+	// unrecoverable from every copy within KeyEpoch + KeyRetention.
+	KeyEpoch, KeyRetention time.Duration
+	// RewrapBatch is how many data keys one re-wrap transaction claims; 0
+	// means DefaultRewrapBatch.
+	RewrapBatch int
 }
 
 // Service implements convstore.Store over a driver. It is safe for
@@ -122,6 +132,7 @@ type Service struct {
 	abandoned abandonedUploads
 	sweeps    sweepHook // see ObserveBlobSweeps
 	z         *sealer
+	rot       *rotator // nil without a keyring
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
@@ -198,6 +209,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	if err := s.checkKeyring(opts.Keyring); err != nil {
 		return nil, err
 	}
+	s.rot = s.newRotator(&opts)
 	s.auth = newAuthCache(opts.AuthCacheTTL)
 	s.uses = newKeyUses(positiveDuration(opts.KeyUseResolution, DefaultKeyUseResolution))
 	s.removals = removal.New(s.removeBlobs, removalQueue)

@@ -178,7 +178,7 @@ func runRestore(x *call) error {
 	}
 	bj := toBackupJSON(backup, info)
 	out.Backup = &bj
-	if err := restoreInto(x.ctx, stage, blobs, src, logger, &out); err != nil {
+	if err := restoreInto(x.ctx, x.sf.cfg, stage, blobs, src, logger, &out); err != nil {
 		return fmt.Errorf("re-applying deletes to the restored database (%s, left for inspection; the store is unchanged): %w", stage, err)
 	}
 	if src != nil {
@@ -228,13 +228,17 @@ func openSource(x *call, path, source string, logger *slog.Logger, out *restoreJ
 // to date, without sweeping the blob directory for orphans: until the
 // swap, the blobs belong to the store being replaced) and carries src's
 // deletes and keys into it.
-func restoreInto(ctx context.Context, path string, blobs convstore.BlobStore, src *service.Service, logger *slog.Logger, out *restoreJSON) error {
+func restoreInto(ctx context.Context, cfg Config, path string, blobs convstore.BlobStore, src *service.Service, logger *slog.Logger, out *restoreJSON) error {
 	drv, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
 	if err != nil {
 		return err
 	}
-	dst := service.New(drv, blobs, service.Options{Logger: logger})
-	defer dst.Close()
+	store, err := openService(ctx, cfg, drv, blobs, service.Options{Logger: logger, MaxConversationMessages: cfg.MaxConversationMessages})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	dst := store.(*service.Service)
 	if src == nil {
 		return nil
 	}

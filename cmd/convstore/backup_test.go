@@ -80,10 +80,12 @@ func (f *backupFixture) check(t *testing.T, c *client.Client) {
 }
 
 // TestBackupRestore takes a backup while the server runs, deletes a
-// conversation, and restores the backup: the deleted conversation stays
-// deleted (with its receipt and without its attachment bytes), every
-// other one reads back intact, and a restore over a running server is
-// refused.
+// conversation, rotates key epochs past the retention (the epoch that
+// wrapped the backup's data keys is destroyed), and restores the backup:
+// the deleted conversation stays deleted (with its receipt, now shredded,
+// and without its attachment bytes), every other one reads back intact
+// (under the live database's re-wrapped keys), and a restore over a
+// running server is refused.
 func TestBackupRestore(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -103,7 +105,8 @@ func TestBackupRestore(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &b); err != nil {
 		t.Fatal(err)
 	}
-	if b.Conversations != 3 || b.Blobs != 2 || b.BlobBytes != int64(len(kept.blob)+len(gone.blob)) || b.LastDeletionID != nil {
+	// Attachment bytes are copied sealed, a little larger than they were sent.
+	if b.Conversations != 3 || b.Blobs != 2 || b.BlobBytes < int64(len(kept.blob)+len(gone.blob)) || b.LastDeletionID != nil {
 		t.Fatalf("backup: %+v", b)
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
@@ -120,8 +123,22 @@ func TestBackupRestore(t *testing.T) {
 	if _, stderr, code := runCLI(t, env, nil, "restore", file); code != 1 || !strings.Contains(stderr, "in use") {
 		t.Fatalf("restore while the server runs: exit %d: %s", code, stderr)
 	}
+	if d.KeyEpoch != 1 || d.ShreddedAt != nil {
+		t.Fatalf("receipt: key epoch %d, shredded at %v; want 1, not yet", d.KeyEpoch, d.ShreddedAt)
+	}
 	if err := ts.m.Close(); err != nil {
 		t.Fatal(err)
+	}
+	var rot rotationJSON
+	stdout, stderr, code = runCLI(t, env, nil, "keys", "rotate", "--key-retention", "0s", "--json")
+	if code != 0 {
+		t.Fatalf("keys rotate: exit %d: %s", code, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), &rot); err != nil {
+		t.Fatal(err)
+	}
+	if rot.Epoch != 2 || rot.Rewrapped != 2 || len(rot.DestroyedEpochs) != 1 || rot.DestroyedEpochs[0] != 1 || rot.ReceiptsShredded != 1 {
+		t.Fatalf("keys rotate: %+v; want epoch 2, the 2 live keys re-wrapped, epoch 1 destroyed, 1 receipt shredded", rot)
 	}
 
 	stdout, stderr, code = runCLI(t, env, nil, "restore", file, "--json")
@@ -132,7 +149,7 @@ func TestBackupRestore(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Receipts != 1 || r.Reapplied != 1 || r.Deleted != 1 || r.Replaced == "" {
+	if r.Receipts != 1 || r.Reapplied != 1 || r.Deleted != 1 || r.KeysAdopted != 2 || r.Replaced == "" {
 		t.Fatalf("restore: %+v", r)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, defaultDBFile)); err != nil || fi.Mode().Perm() != 0o600 {
@@ -146,8 +163,8 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatalf("the conversation deleted after the backup is back: %v", err)
 	}
 	got, err := c.FindDeletionByID(context.Background(), convstore.ID{}, d.ID)
-	if err != nil || got.ConversationID != gone.id {
-		t.Fatalf("its receipt after restore: %+v, %v", got, err)
+	if err != nil || got.ConversationID != gone.id || got.KeyEpoch != 1 || got.ShreddedAt == nil {
+		t.Fatalf("its receipt after restore: %+v, %v; want key epoch 1, shredded", got, err)
 	}
 	for _, f := range []*backupFixture{kept, plain} {
 		f.check(t, c)
@@ -161,6 +178,43 @@ func TestBackupRestore(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestRestoreWithoutLiveDatabase restores a backup whose key epoch was
+// destroyed when the live database is gone: nothing tells which deletes to
+// re-apply, and none is needed, since none of the backup's content can be
+// opened any more (a backup is beyond use once its epochs are destroyed,
+// unless restored over the live database that holds the re-wrapped keys).
+func TestRestoreWithoutLiveDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ts := startServerEnv(t, dir, map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey})
+	c := ts.client()
+	kept := writeBackupFixture(t, c, "kept", []byte("attachment"))
+	env := map[string]string{"CONVSTORE_DATA": dir}
+	file := filepath.Join(t.TempDir(), "store.backup")
+	if _, stderr, code := runCLI(t, env, nil, "backup", file); code != 0 {
+		t.Fatalf("backup: exit %d: %s", code, stderr)
+	}
+	if err := ts.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, env, nil, "keys", "rotate", "--key-retention", "0s"); code != 0 {
+		t.Fatalf("keys rotate: exit %d: %s", code, stderr)
+	}
+	if err := removeDB(filepath.Join(dir, defaultDBFile)); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runCLI(t, env, nil, "restore", file)
+	if code != 0 || !strings.Contains(stderr, "no deletion receipt is re-applied") {
+		t.Fatalf("restore without the live database: exit %d: %s", code, stderr)
+	}
+	ts = startServerEnv(t, dir, map[string]string{})
+	ts.key = testKey
+	_, err := ts.client().FindConversationByID(context.Background(), convstore.ID{}, kept.id)
+	if convstore.ErrorCode(err) != convstore.EINTEGRITY {
+		t.Fatalf("a conversation of a backup whose epoch was destroyed: %v; want an integrity error", err)
+	}
 }
 
 // TestRestoreRefusals checks the restore's clear refusals.

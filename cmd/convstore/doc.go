@@ -9,6 +9,7 @@
 //	convstore deletions list|get
 //	convstore audit list
 //	convstore keys create|list|revoke
+//	convstore keys rotate                offline: a new key epoch, data keys re-wrapped
 //	convstore tenants create|list        offline: opens the store directly
 //	convstore backup FILE                offline: an online copy of a SQLite store
 //	convstore restore BACKUP             offline: installs a backup, re-applying later deletes
