@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/api"
 	"github.com/convstore/convstore/client"
 )
 
@@ -91,9 +92,9 @@ func TestBackupRestore(t *testing.T) {
 	dir := t.TempDir()
 	ts := startServerEnv(t, dir, map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey})
 	c := ts.client()
-	kept := writeBackupFixture(t, c, "kept", bytes.Repeat([]byte("k"), 3<<20+17))
-	gone := writeBackupFixture(t, c, "gone", []byte("bytes of the deleted conversation"))
-	plain := writeBackupFixture(t, c, "plain", nil)
+	kept := writeBackupFixture(t, c, "kept-canary-7qv2m", bytes.Repeat([]byte("kept-bytes-canary-9wx4 "), 3<<20/23+17))
+	gone := writeBackupFixture(t, c, "gone-canary-3kd8s", []byte("gone-bytes-canary-5hj1 of the deleted conversation"))
+	plain := writeBackupFixture(t, c, "plain-canary-8rt6p", nil)
 
 	env := map[string]string{"CONVSTORE_DATA": dir}
 	file := filepath.Join(t.TempDir(), "store.backup")
@@ -112,6 +113,22 @@ func TestBackupRestore(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("backup file: %v, mode %v; want 0600", err, fi.Mode())
 	}
+	// The backup holds content only sealed: no title, user id, message or
+	// attachment byte of any conversation in plaintext.
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*backupFixture{kept, gone, plain} {
+		for _, canary := range append([]string{f.title, "user-" + f.title}, f.messages...) {
+			if bytes.Contains(raw, []byte(canary)) {
+				t.Errorf("the backup holds %q in plaintext", canary)
+			}
+		}
+		if len(f.blob) > 0 && bytes.Contains(raw, f.blob[:23]) {
+			t.Errorf("the backup holds attachment bytes of %q in plaintext", f.title)
+		}
+	}
 	if _, stderr, code := runCLI(t, env, nil, "backup", file); code != 1 || !strings.Contains(stderr, "exists") {
 		t.Fatalf("backup over an existing file: exit %d: %s", code, stderr)
 	}
@@ -125,6 +142,13 @@ func TestBackupRestore(t *testing.T) {
 	}
 	if d.KeyEpoch != 1 || d.ShreddedAt != nil {
 		t.Fatalf("receipt: key epoch %d, shredded at %v; want 1, not yet", d.KeyEpoch, d.ShreddedAt)
+	}
+	// What a restore re-applies holds ids, counts and times only.
+	receipt, _ := json.Marshal(api.FromDeletion(d))
+	for _, canary := range append([]string{gone.title, "user-" + gone.title, string(gone.blob), "a.bin"}, gone.messages...) {
+		if bytes.Contains(receipt, []byte(canary)) {
+			t.Errorf("the receipt holds %q: %s", canary, receipt)
+		}
 	}
 	if err := ts.m.Close(); err != nil {
 		t.Fatal(err)
