@@ -30,7 +30,7 @@ func (s *Service) putBlob(ctx context.Context, key string, p *convstore.Attachme
 		return s.blobs.Put(ctx, key, p.Body, p.MaxBytes)
 	}
 	pr, pw := io.Pipe()
-	w := seal.NewWriterWith(b.alg, pw, b.dek, b.blobAAD(key))
+	w := seal.NewWriterWith(streamAlgorithm(b.alg), pw, b.dek, b.blobAAD(key))
 	done := make(chan error, 1)
 	go func() {
 		_, err := w.ReadFrom(&limitReader{r: p.Body, left: p.MaxBytes})
@@ -57,6 +57,16 @@ func (s *Service) putBlob(ctx context.Context, key string, p *convstore.Attachme
 		return 0, nil, werr
 	}
 	return w.Size(), w.Sum(), nil
+}
+
+// streamAlgorithm is the stream algorithm of a record algorithm: streams
+// derive a key per stream and count their nonces, so the ChaCha20 family
+// needs no extended nonce there.
+func streamAlgorithm(alg seal.Algorithm) seal.Algorithm {
+	if alg == seal.XChaCha20Poly1305 {
+		return seal.ChaCha20Poly1305
+	}
+	return alg
 }
 
 // limitReader reads r, failing with the blob stores' ETOOLARGE once more
