@@ -30,8 +30,8 @@ const (
 	DefaultKeyRetention = 7 * 24 * time.Hour
 	// DefaultRewrapBatch is how many data keys one re-wrap transaction
 	// claims: small enough that a batch holds SQLite's single writer for
-	// about a millisecond, so appends and deletes interleave with it.
-	DefaultRewrapBatch = 500
+	// a few milliseconds, so appends and deletes interleave with it.
+	DefaultRewrapBatch = 100
 	// keyRotationTick is how often the rotation loop looks for work: it
 	// also reloads the keyring, so every node wraps under the current
 	// epoch within a tick of a rotation anywhere.
@@ -130,6 +130,7 @@ func (r *rotator) rewrap(ctx context.Context, current uint32) (int, error) {
 	from, total := r.oldestLive(), 0
 	for {
 		var n int
+		started := time.Now()
 		err := r.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 			n = 0
 			keys, err := tx.ConversationKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: from, Before: current, Limit: r.batch})
@@ -163,6 +164,14 @@ func (r *rotator) rewrap(ctx context.Context, current uint32) (int, error) {
 			if err := r.afterBatch(n); err != nil {
 				return total, err
 			}
+		}
+		// Leave the writer to the traffic for as long as the batch held
+		// it: SQLite has one writer, and a rotation that queued its
+		// batches back to back would make every append wait behind one.
+		select {
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(time.Since(started)):
 		}
 	}
 }
