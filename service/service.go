@@ -122,6 +122,7 @@ type Service struct {
 	abandoned abandonedUploads
 	sweeps    sweepHook // see ObserveBlobSweeps
 	z         *sealer
+	upgrade   upgradeHook // see ObserveSealUpgrade
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
