@@ -345,6 +345,20 @@ type Tx interface {
 	// given one, or the one found).
 	StoreMetaInsert(ctx context.Context, name, value string) (string, error)
 
+	// MessageReseal rewrites the content fields (content, parts,
+	// author_name, metadata) of messages of the conversation, by id: the
+	// sealing upgrade of rows stored before sealing. Messages that are
+	// gone are skipped.
+	MessageReseal(ctx context.Context, tenantID, conversationID convstore.ID, rows []*MessageRow) error
+	// ArtifactReseal rewrites an artifact's text and data, by id (the
+	// sealing upgrade); one that is gone is skipped.
+	ArtifactReseal(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error
+	// AttachmentReseal rewrites an attachment record's name, name index
+	// and blob key, by id, if its blob key is still oldBlobKey (the
+	// sealing upgrade). ENOTFOUND "attachment" if it is gone or its bytes
+	// were replaced meanwhile.
+	AttachmentReseal(ctx context.Context, row *AttachmentRow, oldBlobKey string) error
+
 	// DeletionInsert stores a deletion receipt.
 	DeletionInsert(ctx context.Context, d *convstore.Deletion) error
 	// DeletionMarkShredded sets shredded_at to at on every receipt of any

@@ -62,6 +62,11 @@ type ConversationUpdateParams struct {
 	// MetaIndex replaces the conversation's pair index rows.
 	Meta      *[]byte
 	MetaIndex []MetaIndex
+	// ExternalID, if set, replaces the external id with its sealed form,
+	// and ExternalIndex its blind index: only the sealing upgrade does
+	// (an external id never changes otherwise).
+	ExternalID    *string
+	ExternalIndex []byte
 	// UpdatedAt becomes the row's updated_at unless the stored one is
 	// later (a node whose clock lags never moves it back).
 	UpdatedAt time.Time

@@ -186,17 +186,23 @@ func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpda
 	if p.Meta != nil {
 		meta = bytesArg(*p.Meta)
 	}
+	var external []byte
+	if p.ExternalID != nil {
+		external = nullSealedArg(*p.ExternalID)
+	}
 	// $8 says whether the user id (and its index, which may become NULL)
 	// is set, $10 whether the metadata (which may become NULL) is.
 	c, err := one(ctx, o, "conversation", scanConversation, `
 		UPDATE conversations SET updated_at = GREATEST(updated_at, $3),
 			agent_id = coalesce($4, agent_id), user_id = coalesce($5, user_id), title = coalesce($6, title),
 			metadata = CASE WHEN $10 THEN $7 ELSE metadata END,
-			user_idx = CASE WHEN $8 THEN $9 ELSE user_idx END
+			user_idx = CASE WHEN $8 THEN $9 ELSE user_idx END,
+			external_id = CASE WHEN $11 THEN $12 ELSE external_id END,
+			external_idx = CASE WHEN $11 THEN $13 ELSE external_idx END
 		WHERE tenant_id = $1 AND id = $2
 		RETURNING `+conversationColumns,
 		idArg(p.TenantID), idArg(p.ID), p.UpdatedAt, p.AgentID, user, title, meta, p.UserID != nil, bytesArg(p.UserIndex),
-		p.Meta != nil)
+		p.Meta != nil, p.ExternalID != nil, external, bytesArg(p.ExternalIndex))
 	if err != nil || p.Meta == nil {
 		return c, err
 	}

@@ -263,3 +263,95 @@ func flipFileByte(t *testing.T, path string, off int64) {
 		t.Fatal(err)
 	}
 }
+
+// The sealing upgrade seals every row stored before sealing (attachment
+// bytes under a new key, the plaintext ones removed), reads return the
+// same values, metadata filters match them, and a second run finds
+// nothing to do.
+func TestSealUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	plain := openIn(t, dir, service.Options{}, nil)
+	tn, _ := plain.tenant(t)
+	conv, msgs := servicetest.MustCreateConversation(t, plain.ctx, plain.svc, tn.ID, &convstore.ConversationCreate{
+		Title: "canary-title", UserID: "canary-user", ExternalID: "canary-ext", Metadata: convstore.Metadata{"canary-k": "canary-v"},
+		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "canary-content", AuthorName: "canary-author",
+			Parts: []byte(`{"canary":1}`), Metadata: convstore.Metadata{"canary-mk": "canary-mv"}}}})
+	art, err := plain.svc.CreateArtifact(plain.ctx, tn.ID, conv.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary,
+		Text: "canary-summary", Data: []byte(`{"canary":2}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	servicetest.MustPutAttachment(t, plain.ctx, plain.svc, tn.ID, conv.ID, "canary-name.txt", []byte("canary-bytes"))
+	plain.svc.Close()
+	raw := plain.rawDB(t)
+	for _, q := range []string{`UPDATE conversations SET user_idx = NULL, external_idx = NULL`,
+		`UPDATE attachments SET name_idx = NULL`, `DELETE FROM conversation_meta_index`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	e := openIn(t, dir, service.Options{Keyring: servicetest.NewKeyring(t)}, nil)
+	var progress []service.SealUpgradeProgress
+	e.svc.ObserveSealUpgrade(func(p service.SealUpgradeProgress) { progress = append(progress, p) })
+	p, err := e.svc.SealUpgrade(e.ctx)
+	if err != nil || p.Conversations != 1 || p.Sealed != 1 || !p.Done {
+		t.Fatalf("SealUpgrade = %+v, %v", p, err)
+	}
+	if len(progress) == 0 || !progress[len(progress)-1].Done {
+		t.Errorf("progress reports: %+v", progress)
+	}
+	if err := e.svc.WaitBlobRemovals(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for table, cols := range map[string][]string{
+		"conversations": {"title", "user_id", "external_id", "metadata"},
+		"messages":      {"content", "author_name", "parts", "metadata"},
+		"artifacts":     {"text", "data"},
+		"attachments":   {"name"},
+	} {
+		for _, col := range cols {
+			var v []byte
+			if err := raw.QueryRow(`SELECT ` + col + ` FROM ` + table).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if !seal.IsSealed(v) {
+				t.Errorf("%s.%s after the upgrade: %q", table, col, v)
+			}
+		}
+	}
+	for _, blob := range servicetest.MustBlobContents(t, e.ctx, e.blobs) {
+		if bytes.Contains(blob, []byte("canary")) || !seal.IsSealed(blob) {
+			t.Errorf("a blob after the upgrade: %q", blob)
+		}
+	}
+	got, err := e.svc.FindConversationByExternalID(e.ctx, tn.ID, "canary-ext")
+	if err != nil || got.Title != "canary-title" || got.UserID != "canary-user" || got.Metadata["canary-k"] != "canary-v" {
+		t.Errorf("the conversation after the upgrade: %+v, %v", got, err)
+	}
+	if list, _, err := e.svc.FindConversations(e.ctx, tn.ID, convstore.ConversationFilter{UserID: "canary-user",
+		Metadata: convstore.Metadata{"canary-k": "canary-v"}}); err != nil || len(list) != 1 {
+		t.Errorf("filters after the upgrade: %v, %v", list, err)
+	}
+	m, err := e.svc.FindMessageByID(e.ctx, tn.ID, conv.ID, msgs[0].ID)
+	if err != nil || m.Content != "canary-content" || m.AuthorName != "canary-author" || string(m.Parts) != `{"canary":1}` ||
+		m.Metadata["canary-mk"] != "canary-mv" {
+		t.Errorf("the message after the upgrade: %+v, %v", m, err)
+	}
+	a, err := e.svc.FindArtifactByID(e.ctx, tn.ID, conv.ID, art.ID)
+	if err != nil || a.Text != "canary-summary" || string(a.Data) != `{"canary":2}` {
+		t.Errorf("the artifact after the upgrade: %+v, %v", a, err)
+	}
+	_, body, err := e.svc.OpenAttachment(e.ctx, tn.ID, conv.ID, "canary-name.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(body)
+	body.Close()
+	if string(b) != "canary-bytes" {
+		t.Errorf("attachment bytes after the upgrade: %q", b)
+	}
+	if p, err := e.svc.SealUpgrade(e.ctx); err != nil || p.Sealed != 0 || p.Conversations != 1 {
+		t.Errorf("a second run: %+v, %v; want nothing sealed", p, err)
+	}
+}

@@ -14,6 +14,9 @@ import (
 // sealedBlobPrefix starts the blob key of sealed attachment bytes.
 const sealedBlobPrefix = "s"
 
+// isSealedBlobKey reports whether key holds sealed bytes.
+func isSealedBlobKey(key string) bool { return strings.HasPrefix(key, sealedBlobPrefix) }
+
 // blobAAD is the additional data of an attachment's sealed bytes: its
 // conversation and blob key (drawn before the record's id).
 func (b box) blobAAD(key string) []byte {
@@ -94,7 +97,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // seal.Reader (one segment in memory at a time), one stored before
 // sealing as it is.
 func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, key string) (io.ReadCloser, error) {
-	if !strings.HasPrefix(key, sealedBlobPrefix) {
+	if !isSealedBlobKey(key) {
 		return s.blobs.Open(ctx, key)
 	}
 	if s.z.ring == nil {

@@ -132,7 +132,8 @@ type Service struct {
 	abandoned abandonedUploads
 	sweeps    sweepHook // see ObserveBlobSweeps
 	z         *sealer
-	rot       *rotator // nil without a keyring
+	rot       *rotator    // nil without a keyring
+	upgrade   upgradeHook // see ObserveSealUpgrade
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}

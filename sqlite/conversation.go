@@ -191,6 +191,9 @@ func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpda
 	if p.Meta != nil {
 		set, args = append(set, "metadata = ?"), append(args, bytesArg(*p.Meta))
 	}
+	if p.ExternalID != nil {
+		set, args = append(set, "external_id = ?", "external_idx = ?"), append(args, nullSealedArg(*p.ExternalID), bytesArg(p.ExternalIndex))
+	}
 	args = append(args, idArg(p.TenantID), idArg(p.ID))
 	c, err := one(ctx, o, `UPDATE conversations SET `+strings.Join(set, ", ")+
 		` WHERE tenant_id = ? AND id = ? RETURNING `+conversationColumns, args, "conversation", scanConversation)

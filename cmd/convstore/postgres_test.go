@@ -26,9 +26,15 @@ import (
 
 // startPGServer starts a server on the test database in schema, with the
 // bootstrap key and extra flags.
+// pgKeyrings holds the keyring path of each schema's nodes.
+var pgKeyrings sync.Map
+
 func startPGServer(t *testing.T, schema string, extraArgs ...string) *testServer {
 	t.Helper()
-	args := append([]string{"--db", pgtest.URL(t), "--pg-schema", schema, "--pg-max-conns", "8"}, extraArgs...)
+	// The nodes of one database share one keyring file, as the README
+	// says they must.
+	ring, _ := pgKeyrings.LoadOrStore(schema, filepath.Join(t.TempDir(), "keyring"))
+	args := append([]string{"--db", pgtest.URL(t), "--pg-schema", schema, "--pg-max-conns", "8", "--keyring", ring.(string)}, extraArgs...)
 	return startServerEnv(t, t.TempDir(), map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey}, args...)
 }
 

@@ -13,6 +13,7 @@ var convKeyTests = []test{
 	{"RoundTripAndConflicts", testConvKeyRoundTrip},
 	{"DeletedWithConversation", testConvKeyDeleted},
 	{"StoreMeta", testStoreMeta},
+	{"Reseal", testReseal},
 }
 
 // key stores a wrapped key for the conversation.
@@ -109,4 +110,51 @@ func testStoreMeta(t *testing.T, f *fixture) {
 	if v, err := f.drv.Reads().StoreMetaGet(f.ctx, "test_name"); err != nil || v != "first" {
 		t.Errorf("StoreMetaGet = %q, %v", v, err)
 	}
+}
+
+// The sealing upgrade's rewrites: each replaces the stored content of one
+// row by id, and nothing else.
+func testReseal(t *testing.T, f *fixture) {
+	a := f.tenant(t)
+	c := f.conversation(t, a.ID, func(c *convstore.Conversation) { c.ExternalID = "ext" })
+	msgs := f.messages(t, a.ID, c.ID, 2)
+	ext := sealed("ext2")
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.ConversationUpdate(ctx, &driver.ConversationUpdateParams{TenantID: a.ID, ID: c.ID, ExternalID: &ext,
+			ExternalIndex: blind("external_id", "ext2"), UpdatedAt: c.UpdatedAt})
+		return err
+	})
+	if got, err := f.drv.Reads().ConversationGetByExternalID(f.ctx, a.ID, blind("external_id", "ext2"), "ext2"); err != nil || got.ExternalID != ext || got.Title != c.Title {
+		t.Errorf("after rewriting the external id: %+v, %v", got, err)
+	}
+	re := *msgs[0]
+	re.Content, re.AuthorName, re.Parts, re.Meta = sealed("new"), sealed("author"), []byte(sealed("[1]")), sealedMeta(convstore.Metadata{"k": "v"})
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		return tx.MessageReseal(ctx, a.ID, c.ID, []*driver.MessageRow{&re})
+	})
+	got, err := f.drv.Reads().MessageGet(f.ctx, a.ID, c.ID, re.ID)
+	if err != nil || got.Content != re.Content || got.AuthorName != re.AuthorName || string(got.Parts) != string(re.Parts) ||
+		!bytes.Equal(got.Meta, re.Meta) || !got.CreatedAt.Equal(re.CreatedAt) {
+		t.Errorf("MessageReseal: %+v, %v", got, err)
+	}
+	if other, _ := f.drv.Reads().MessageGet(f.ctx, a.ID, c.ID, msgs[1].ID); other == nil || other.Content != msgs[1].Content {
+		t.Errorf("MessageReseal changed another message: %+v", other)
+	}
+	art := &convstore.Artifact{ID: convstore.NewID(), ConversationID: c.ID, Type: convstore.ArtifactSummary, Text: "plain", CreatedAt: now()}
+	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.ArtifactInsert(ctx, a.ID, art) })
+	art.Text, art.Data = sealed("text"), []byte(sealed(`{}`))
+	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.ArtifactReseal(ctx, a.ID, art) })
+	if got, err := f.drv.Reads().ArtifactGet(f.ctx, a.ID, c.ID, art.ID); err != nil || got.Text != art.Text || string(got.Data) != string(art.Data) {
+		t.Errorf("ArtifactReseal: %+v, %v", got, err)
+	}
+	att := f.attachment(t, a.ID, c.ID, "x.wav", 3)
+	old := att.BlobKey
+	att.Name, att.NameIndex, att.BlobKey = sealed("y"), nameIndex("y.wav"), "snewkey"
+	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.AttachmentReseal(ctx, att, old) })
+	if got, err := f.drv.Reads().AttachmentGetByName(f.ctx, a.ID, c.ID, byName("y.wav")); err != nil || got.BlobKey != "snewkey" || got.Name != att.Name {
+		t.Errorf("AttachmentReseal: %+v, %v", got, err)
+	}
+	// A record whose bytes changed meanwhile is not rewritten.
+	err = f.try(func(ctx context.Context, tx driver.Tx) error { return tx.AttachmentReseal(ctx, att, old) })
+	wantCode(t, "AttachmentReseal of a changed record", err, convstore.ENOTFOUND, "attachment")
 }
