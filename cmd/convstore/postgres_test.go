@@ -123,13 +123,16 @@ func TestPostgresBlobStoreFS(t *testing.T) {
 func TestPostgresTenantsOffline(t *testing.T) {
 	t.Parallel()
 	url, schema := pgtest.URL(t), pgtest.NewSchema(t)
-	environ := map[string]string{"CONVSTORE_DB": url, "CONVSTORE_PG_SCHEMA": schema}
+	// The keyring lives in the data directory: a temporary one, not the
+	// package's directory (a keyring file must never be committed).
+	data := t.TempDir()
+	environ := map[string]string{"CONVSTORE_DB": url, "CONVSTORE_PG_SCHEMA": schema, "CONVSTORE_DATA": data}
 	stdout, stderr, code := runCLI(t, environ, nil, "tenants", "create", "acme")
 	if code != 0 {
 		t.Fatalf("tenants create: exit %d: %s", code, stderr)
 	}
 	wantContains(t, "tenants create", stdout, "tenant", "ten_", "admin key", "csk_")
-	stdout, stderr, code = runCLI(t, nil, nil, "tenants", "list", "--db", url, "--pg-schema", schema)
+	stdout, stderr, code = runCLI(t, nil, nil, "tenants", "list", "--db", url, "--pg-schema", schema, "--data", data)
 	if code != 0 {
 		t.Fatalf("tenants list: exit %d: %s", code, stderr)
 	}
