@@ -139,3 +139,105 @@ func (s *Service) AdoptKeys(ctx context.Context, keys []*driver.ConversationKey)
 	})
 	return n, err
 }
+
+// EachAuditEntry calls fn with every audit entry of every tenant, oldest
+// first within each tenant.
+func (s *Service) EachAuditEntry(ctx context.Context, fn func(e *convstore.AuditEntry) error) error {
+	tenants, err := s.drv.Reads().TenantList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		var after convstore.ID
+		for {
+			list, err := s.drv.Reads().AuditList(ctx, &driver.AuditListParams{TenantID: t.ID,
+				Page: driver.Page{After: after, Limit: reapplyBatch}})
+			if err != nil {
+				return err
+			}
+			for _, e := range list {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+			if len(list) < reapplyBatch {
+				break
+			}
+			after = list[len(list)-1].ID
+		}
+	}
+	return nil
+}
+
+// ReappliedAudit reports what ReapplyAudit did.
+type ReappliedAudit struct {
+	Entries  int // audit entries the store did not hold, now stored
+	Messages int // messages deleted again
+	Artifact int // artifacts deleted again
+	Keys     int // API keys revoked again
+}
+
+// ReapplyAudit makes a restored store forget the messages and artifacts
+// deleted, and the API keys revoked, after its backup was taken: for
+// every entry of those actions the store does not hold, it deletes the
+// target if the store still has it, and stores the entry as it was.
+// Conversation deletes are the receipts' (ReapplyDeletions). It is
+// idempotent.
+func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEntry) (ReappliedAudit, error) {
+	var total ReappliedAudit
+	for _, e := range entries {
+		var r ReappliedAudit
+		err := s.drv.Write(ctx, driver.OnConversation(e.TenantID, e.ConversationID), func(ctx context.Context, tx driver.Tx) error {
+			r = ReappliedAudit{}
+			if _, err := tx.TenantGet(ctx, e.TenantID); convstore.ErrorCode(err) == convstore.ENOTFOUND {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if _, err := tx.AuditGet(ctx, e.TenantID, e.ID); err == nil {
+				return nil
+			} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+				return err
+			}
+			switch e.Action {
+			case convstore.AuditMessageDelete:
+				if _, err := tx.MessageGet(ctx, e.TenantID, e.ConversationID, e.TargetID); err == nil {
+					if _, err := tx.ConversationBumpMessages(ctx, &driver.ConversationBumpParams{
+						TenantID: e.TenantID, ID: e.ConversationID, Delta: -1, UpdatedAt: s.now()}); err != nil {
+						return err
+					}
+					if err := tx.MessageDelete(ctx, e.TenantID, e.ConversationID, e.TargetID); err != nil {
+						return err
+					}
+					r.Messages++
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
+			case convstore.AuditArtifactDelete:
+				err := tx.ArtifactDelete(ctx, e.TenantID, e.ConversationID, e.TargetID)
+				if err == nil {
+					r.Artifact++
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
+			case convstore.AuditKeyRevoke:
+				err := tx.KeyDelete(ctx, e.TenantID, e.TargetID)
+				if err == nil {
+					r.Keys++
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
+			}
+			r.Entries++
+			return tx.AuditInsert(ctx, e)
+		})
+		if err != nil {
+			return total, err
+		}
+		total.Entries += r.Entries
+		total.Messages += r.Messages
+		total.Artifact += r.Artifact
+		total.Keys += r.Keys
+	}
+	return total, nil
+}

@@ -130,6 +130,10 @@ type restoreJSON struct {
 	Reapplied     int         `json:"reapplied_receipts"`
 	Deleted       int         `json:"deleted_conversations"`
 	Skipped       int         `json:"skipped_receipts"`
+	AuditEntries  int         `json:"reapplied_audit_entries"`
+	Messages      int         `json:"deleted_messages"`
+	Artifacts     int         `json:"deleted_artifacts"`
+	KeysRevoked   int         `json:"revoked_api_keys"`
 	KeysAdopted   int         `json:"keys_adopted"`
 	BlobsRestored int         `json:"blobs_restored"`
 	Replaced      string      `json:"replaced,omitempty"`
@@ -245,8 +249,10 @@ func restoreInto(ctx context.Context, cfg Config, path string, blobs convstore.B
 	return carryOver(ctx, src, dst, out)
 }
 
-// carryOver re-applies every receipt of src that dst lacks, then replaces
-// dst's wrapped data keys by src's, batch by batch.
+// carryOver re-applies every receipt of src that dst lacks, then the
+// message and artifact deletes and API key revocations of src's audit log
+// that dst lacks, then replaces dst's wrapped data keys by src's, batch by
+// batch.
 func carryOver(ctx context.Context, src, dst *service.Service, out *restoreJSON) error {
 	var batch []*convstore.Deletion
 	flush := func() error {
@@ -266,6 +272,31 @@ func carryOver(ctx context.Context, src, dst *service.Service, out *restoreJSON)
 	})
 	if err == nil {
 		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	var entries []*convstore.AuditEntry
+	flushAudit := func() error {
+		r, err := dst.ReapplyAudit(ctx, entries)
+		out.AuditEntries += r.Entries
+		out.Messages += r.Messages
+		out.Artifacts += r.Artifact
+		out.KeysRevoked += r.Keys
+		entries = entries[:0]
+		return err
+	}
+	err = src.EachAuditEntry(ctx, func(e *convstore.AuditEntry) error {
+		switch e.Action {
+		case convstore.AuditMessageDelete, convstore.AuditArtifactDelete, convstore.AuditKeyRevoke:
+			if entries = append(entries, e); len(entries) >= 500 {
+				return flushAudit()
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = flushAudit()
 	}
 	if err != nil {
 		return err
@@ -323,6 +354,9 @@ func printRestore(w io.Writer, path string, out *restoreJSON) error {
 		"receipts", itoa(out.Receipts),
 		"reapplied", itoa(out.Reapplied),
 		"deleted_again", itoa(out.Deleted),
+		"messages_deleted_again", itoa(out.Messages),
+		"artifacts_deleted_again", itoa(out.Artifacts),
+		"api_keys_revoked_again", itoa(out.KeysRevoked),
 		"keys_adopted", itoa(out.KeysAdopted),
 		"blobs_restored", itoa(out.BlobsRestored),
 	)

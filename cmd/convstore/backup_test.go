@@ -258,3 +258,72 @@ func TestRestoreRefusals(t *testing.T) {
 		t.Fatalf("backup of no store: exit %d: %s", code, stderr)
 	}
 }
+
+// TestRestoreReappliesAuditDeletes: a message and an artifact deleted, and
+// an API key revoked, after the backup stay deleted and revoked after the
+// restore (from the audit log of the database being replaced).
+func TestRestoreReappliesAuditDeletes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	ts := startServerEnv(t, dir, map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey})
+	c := ts.client()
+	f := writeBackupFixture(t, c, "audit-canary-2mz7", nil)
+	msgs, _, err := c.FindMessages(ctx, convstore.ID{}, f.id, convstore.MessageFilter{})
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("messages: %d, %v", len(msgs), err)
+	}
+	art, err := c.CreateArtifact(ctx, convstore.ID{}, f.id, &convstore.ArtifactCreate{Type: "summary", Text: "summary-canary-6pq3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, err := c.CreateKey(ctx, convstore.ID{}, &convstore.KeyCreate{Name: "extra", Scopes: []convstore.Scope{convstore.ScopeRead}}, convstore.DeleteParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CONVSTORE_DATA": dir}
+	file := filepath.Join(t.TempDir(), "store.backup")
+	if _, stderr, code := runCLI(t, env, nil, "backup", file); code != 0 {
+		t.Fatalf("backup: exit %d: %s", code, stderr)
+	}
+	if err := c.DeleteMessage(ctx, convstore.ID{}, f.id, msgs[1].ID, convstore.DeleteParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteArtifact(ctx, convstore.ID{}, f.id, art.ID, convstore.DeleteParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteKey(ctx, convstore.ID{}, extra.ID, convstore.DeleteParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runCLI(t, env, nil, "restore", file, "--json")
+	if code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	var r restoreJSON
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Messages != 1 || r.Artifacts != 1 || r.KeysRevoked != 1 || r.AuditEntries != 3 {
+		t.Fatalf("restore: %+v; want one message, one artifact and one key deleted again", r)
+	}
+	ts = startServerEnv(t, dir, map[string]string{})
+	ts.key = testKey
+	c = ts.client()
+	got, _, err := c.FindMessages(ctx, convstore.ID{}, f.id, convstore.MessageFilter{})
+	if err != nil || len(got) != 1 || got[0].ID != msgs[0].ID {
+		t.Fatalf("messages after restore: %d, %v; want only the first", len(got), err)
+	}
+	if conv, err := c.FindConversationByID(ctx, convstore.ID{}, f.id); err != nil || conv.MessageCount != 1 {
+		t.Fatalf("conversation after restore: %+v, %v; want a message count of 1", conv, err)
+	}
+	if arts, _, err := c.FindArtifacts(ctx, convstore.ID{}, f.id, convstore.ArtifactFilter{}); err != nil || len(arts) != 0 {
+		t.Fatalf("artifacts after restore: %d, %v; want none", len(arts), err)
+	}
+	revoked := client.New(ts.m.URL(), extra.Secret)
+	if _, _, err := revoked.FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{}); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
+		t.Fatalf("a key revoked after the backup works after the restore: %v", err)
+	}
+}
