@@ -206,6 +206,11 @@ type Reader interface {
 	// ENOTFOUND "conversation key" (also once the conversation is
 	// deleted: the delete removes the key first).
 	ConversationKeyGet(ctx context.Context, tenantID, conversationID convstore.ID) (*ConversationKey, error)
+	// ConversationKeyGetMany returns the wrapped data keys of the
+	// conversations in ids (distinct, at most convstore.MaxBatchRanges) in
+	// one query, in no order: a list view opens a page's keys at once.
+	// Conversations without a key, missing or another tenant's are absent.
+	ConversationKeyGetMany(ctx context.Context, tenantID convstore.ID, ids []convstore.ID) ([]*ConversationKey, error)
 	// StoreMetaGet returns the value of a store meta row (see
 	// MetaKeyringID). ENOTFOUND "store meta".
 	StoreMetaGet(ctx context.Context, name string) (string, error)

@@ -47,16 +47,27 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		if err != nil {
 			return err
 		}
-		for id, e := range stored {
-			first, err := s.z.openMessages(ctx, r, tenantID, e.First)
-			if err != nil {
-				return err
+		// Every end opened as one list: the page's keys read together.
+		var endRows []*driver.MessageRow
+		for _, id := range ids {
+			if e := stored[id]; e != nil {
+				endRows = append(append(endRows, e.First...), e.Last...)
 			}
-			last, err := s.z.openMessages(ctx, r, tenantID, e.Last)
-			if err != nil {
-				return err
+		}
+		opened, err := s.z.openMessages(ctx, r, tenantID, endRows)
+		if err != nil {
+			return err
+		}
+		next := func(n int) []*convstore.Message {
+			out := opened[:n:n]
+			opened = opened[n:]
+			return out
+		}
+		for _, id := range ids {
+			if e := stored[id]; e != nil {
+				first := next(len(e.First))
+				ends[id] = [2][]*convstore.Message{first, next(len(e.Last))}
 			}
-			ends[id] = [2][]*convstore.Message{first, last}
 		}
 		return nil
 	})

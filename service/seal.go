@@ -176,6 +176,12 @@ func (z *sealer) key(ctx context.Context, r driver.Reader, tenantID, convID conv
 	if err != nil {
 		return nil, err
 	}
+	return z.unwrap(ctx, k)
+}
+
+// unwrap unwraps a conversation's stored DEK and caches it.
+func (z *sealer) unwrap(ctx context.Context, k *driver.ConversationKey) (*seal.DEK, error) {
+	tenantID, convID := k.TenantID, k.ConversationID
 	dek, err := z.ring.Unwrap(ctx, k.Wrapped, keyAAD(tenantID, convID))
 	if err != nil {
 		z.logger.Error("a conversation's data key failed to unwrap", "tenant", tenantID.UUID(),
@@ -189,6 +195,45 @@ func (z *sealer) key(ctx context.Context, r driver.Reader, tenantID, convID conv
 		z.deks.Set(dekKey{tenantID, convID}, dek)
 	}
 	return dek, nil
+}
+
+// prefetch reads, in one query per batch, the stored DEKs of the openers'
+// conversations that are not cached, for a list of many conversations: a
+// cold page costs one key read, not one per conversation. Each is still
+// unwrapped only when its opener meets a sealed value.
+func (z *sealer) prefetch(ctx context.Context, r driver.Reader, tenantID convstore.ID, openers map[convstore.ID]*opener) error {
+	if z.ring == nil || len(openers) < 2 {
+		return nil
+	}
+	var ids []convstore.ID
+	for id := range openers {
+		if z.deks != nil {
+			if _, ok := z.deks.GetIfPresent(dekKey{tenantID, id}); ok {
+				continue
+			}
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) < 2 { // one read either way
+		return nil
+	}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), convstore.MaxBatchRanges)]
+		ids = ids[len(batch):]
+		keys, err := r.ConversationKeyGetMany(ctx, tenantID, batch)
+		if err != nil {
+			return err
+		}
+		for _, id := range batch {
+			openers[id].fetched = true
+		}
+		for _, k := range keys {
+			if o := openers[k.ConversationID]; o != nil {
+				o.stored = k
+			}
+		}
+	}
+	return nil
 }
 
 // box seals the values of one conversation under its DEK: each value
@@ -249,6 +294,10 @@ type opener struct {
 	convID       convstore.ID
 	dek          *seal.DEK
 	tenant, conv string
+	// fetched: stored is the conversation's stored DEK as prefetch read
+	// it (nil: it has none), so the opener need not read it.
+	fetched bool
+	stored  *driver.ConversationKey
 }
 
 func (z *sealer) opener(ctx context.Context, r driver.Reader, tenantID, convID convstore.ID) *opener {
@@ -266,7 +315,7 @@ func (o *opener) bytes(table, column string, row convstore.ID, v []byte) ([]byte
 			o.z.logger.Error("a sealed value in a store opened without a keyring", "conversation", o.conv)
 			return nil, errIntegrity()
 		}
-		dek, err := o.z.key(o.ctx, o.r, o.tenantID, o.convID)
+		dek, err := o.key()
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			// Sealed content without a key: the conversation is being
 			// deleted, or the key row was lost.
@@ -285,6 +334,22 @@ func (o *opener) bytes(table, column string, row convstore.ID, v []byte) ([]byte
 		return nil, errIntegrity()
 	}
 	return out, nil
+}
+
+// key returns the conversation's DEK: cached, prefetched, or read.
+func (o *opener) key() (*seal.DEK, error) {
+	if !o.fetched {
+		return o.z.key(o.ctx, o.r, o.tenantID, o.convID)
+	}
+	if o.z.deks != nil {
+		if dek, ok := o.z.deks.GetIfPresent(dekKey{o.tenantID, o.convID}); ok {
+			return dek, nil
+		}
+	}
+	if o.stored == nil {
+		return nil, convstore.NotFound("conversation key")
+	}
+	return o.z.unwrap(o.ctx, o.stored)
 }
 
 func (o *opener) str(table, column string, row convstore.ID, v string) (string, error) {

@@ -33,7 +33,11 @@ func (z *sealer) conversationRow(b box, c *convstore.Conversation) (*driver.Conv
 
 // openConversation opens a stored conversation read through r.
 func (z *sealer) openConversation(ctx context.Context, r driver.Reader, row *driver.ConversationRow) (*convstore.Conversation, error) {
-	o := z.opener(ctx, r, row.TenantID, row.ID)
+	return openConversationWith(z.opener(ctx, r, row.TenantID, row.ID), row)
+}
+
+// openConversationWith opens a stored conversation with o, its opener.
+func openConversationWith(o *opener, row *driver.ConversationRow) (*convstore.Conversation, error) {
 	c := row.Conversation
 	var err error
 	if c.Title, err = o.str(tConversations, "title", c.ID, row.Title); err != nil {
@@ -51,11 +55,24 @@ func (z *sealer) openConversation(ctx context.Context, r driver.Reader, row *dri
 	return &c, nil
 }
 
-// openConversations opens a list of stored conversations.
+// openConversations opens a list of stored conversations (of one
+// tenant, as every list is), their keys read together.
 func (z *sealer) openConversations(ctx context.Context, r driver.Reader, rows []*driver.ConversationRow) ([]*convstore.Conversation, error) {
 	out := make([]*convstore.Conversation, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	tenantID := rows[0].TenantID
+	openers, err := z.openersOf(ctx, r, tenantID, len(rows), func(i int) convstore.ID { return rows[i].ID })
+	if err != nil {
+		return nil, err
+	}
 	for i, row := range rows {
-		c, err := z.openConversation(ctx, r, row)
+		o := openers[row.ID]
+		if row.TenantID != tenantID { // not a list of one tenant: no shared reads
+			o = z.opener(ctx, r, row.TenantID, row.ID)
+		}
+		c, err := openConversationWith(o, row)
 		if err != nil {
 			return nil, err
 		}
@@ -95,18 +112,28 @@ func openMessage(o *opener, row *driver.MessageRow) (*convstore.Message, error) 
 	return &m, nil
 }
 
+// openersOf returns an opener for each of the n conversations conv(i)
+// (repeats allowed), their keys read together (see prefetch).
+func (z *sealer) openersOf(ctx context.Context, r driver.Reader, tenantID convstore.ID, n int, conv func(int) convstore.ID) (map[convstore.ID]*opener, error) {
+	openers := map[convstore.ID]*opener{}
+	for i := range n {
+		if id := conv(i); openers[id] == nil {
+			openers[id] = z.opener(ctx, r, tenantID, id)
+		}
+	}
+	return openers, z.prefetch(ctx, r, tenantID, openers)
+}
+
 // openMessages opens stored messages, each with its conversation's
 // opener.
 func (z *sealer) openMessages(ctx context.Context, r driver.Reader, tenantID convstore.ID, rows []*driver.MessageRow) ([]*convstore.Message, error) {
-	openers := map[convstore.ID]*opener{}
+	openers, err := z.openersOf(ctx, r, tenantID, len(rows), func(i int) convstore.ID { return rows[i].ConversationID })
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*convstore.Message, len(rows))
 	for i, row := range rows {
-		o := openers[row.ConversationID]
-		if o == nil {
-			o = z.opener(ctx, r, tenantID, row.ConversationID)
-			openers[row.ConversationID] = o
-		}
-		m, err := openMessage(o, row)
+		m, err := openMessage(openers[row.ConversationID], row)
 		if err != nil {
 			return nil, err
 		}
@@ -126,14 +153,13 @@ func artifactRow(b box, a *convstore.Artifact) *convstore.Artifact {
 // openArtifacts opens stored artifacts, each with its conversation's
 // opener.
 func (z *sealer) openArtifacts(ctx context.Context, r driver.Reader, tenantID convstore.ID, rows []*convstore.Artifact) ([]*convstore.Artifact, error) {
-	openers := map[convstore.ID]*opener{}
+	openers, err := z.openersOf(ctx, r, tenantID, len(rows), func(i int) convstore.ID { return rows[i].ConversationID })
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*convstore.Artifact, len(rows))
 	for i, row := range rows {
 		o := openers[row.ConversationID]
-		if o == nil {
-			o = z.opener(ctx, r, tenantID, row.ConversationID)
-			openers[row.ConversationID] = o
-		}
 		a := *row
 		var err error
 		if a.Text, err = o.str(tArtifacts, "text", a.ID, row.Text); err != nil {

@@ -12,6 +12,7 @@ import (
 var convKeyTests = []test{
 	{"RoundTripAndConflicts", testConvKeyRoundTrip},
 	{"DeletedWithConversation", testConvKeyDeleted},
+	{"GetMany", testConvKeyGetMany},
 	{"StoreMeta", testStoreMeta},
 	{"Reseal", testReseal},
 }
@@ -157,4 +158,50 @@ func testReseal(t *testing.T, f *fixture) {
 	// A record whose bytes changed meanwhile is not rewritten.
 	err = f.try(func(ctx context.Context, tx driver.Tx) error { return tx.AttachmentReseal(ctx, att, old) })
 	wantCode(t, "AttachmentReseal of a changed record", err, convstore.ENOTFOUND, "attachment")
+}
+
+// ConversationKeyGetMany returns each of the tenant's keys among ids, as
+// ConversationKeyGet does; no key, another tenant's or a missing
+// conversation is absent.
+func testConvKeyGetMany(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	c, d, bare := f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil)
+	foreign := f.conversation(t, b.ID, nil)
+	kc, kd := f.convKey(t, a.ID, c.ID, 4000000000), f.convKey(t, a.ID, d.ID, 2)
+	f.convKey(t, b.ID, foreign.ID, 1)
+	got, err := f.drv.Reads().ConversationKeyGetMany(f.ctx, a.ID, []convstore.ID{d.ID, bare.ID, foreign.ID, convstore.NewID(), c.ID})
+	must(t, err)
+	byConv := map[convstore.ID]*driver.ConversationKey{}
+	for _, k := range got {
+		byConv[k.ConversationID] = k
+	}
+	if len(got) != 2 || len(byConv) != 2 {
+		t.Fatalf("%d keys, want 2: %+v", len(got), got)
+	}
+	for _, want := range []*driver.ConversationKey{kc, kd} {
+		k := byConv[want.ConversationID]
+		if k == nil || k.TenantID != a.ID || k.Epoch != want.Epoch || !bytes.Equal(k.Wrapped, want.Wrapped) || !k.CreatedAt.Equal(want.CreatedAt) {
+			t.Errorf("key of %v: %+v, want %+v", want.ConversationID, k, want)
+		}
+	}
+	got, err = f.drv.Reads().ConversationKeyGetMany(f.ctx, b.ID, []convstore.ID{c.ID, d.ID})
+	must(t, err)
+	if len(got) != 0 {
+		t.Errorf("another tenant reads %+v", got)
+	}
+	got, err = f.drv.Reads().ConversationKeyGetMany(f.ctx, a.ID, nil)
+	if err != nil || len(got) != 0 {
+		t.Errorf("no ids: %+v, %v", got, err)
+	}
+	// Inside a write transaction, after a delete in it.
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		if _, err := tx.ConversationDelete(ctx, a.ID, d.ID); err != nil {
+			return err
+		}
+		got, err := tx.ConversationKeyGetMany(ctx, a.ID, []convstore.ID{c.ID, d.ID})
+		if err == nil && (len(got) != 1 || got[0].ConversationID != c.ID) {
+			t.Errorf("in a transaction after a delete: %+v", got)
+		}
+		return err
+	})
 }
