@@ -40,4 +40,17 @@
 // not open is EINTEGRITY, logged with ids only. Rows stored before sealing
 // read as they are, and RunSealUpgrade seals them in the background
 // (sealupgrade.go). Open refuses a store sealed with another keyring.
+//
+// # Key rotation and restores
+//
+// RunSweeper also rotates a sealed store's keys (rotation.go): every
+// Options.KeyEpoch a new epoch starts, every live data key is wrapped
+// again under it in small batches (claimed with SKIP LOCKED across
+// PostgreSQL nodes), and epochs retired longer than Options.KeyRetention
+// are destroyed once no live key needs them, stamping shredded_at on the
+// receipts they shred. A pass is resumable: the keys' epochs say what is
+// left. RotateKeys runs one at once. A restore (restore.go) re-applies
+// what the database being replaced deleted since the backup (receipts,
+// message and artifact deletes, key revocations) and adopts its
+// re-wrapped data keys.
 package service

@@ -174,21 +174,33 @@ type ReappliedAudit struct {
 	Entries  int // audit entries the store did not hold, now stored
 	Messages int // messages deleted again
 	Artifact int // artifacts deleted again
+	Attached int // attachments deleted again (deleted or replaced since the backup)
 	Keys     int // API keys revoked again
 }
 
-// ReapplyAudit makes a restored store forget the messages and artifacts
-// deleted, and the API keys revoked, after its backup was taken: for
-// every entry of those actions the store does not hold, it deletes the
-// target if the store still has it, and stores the entry as it was.
-// Conversation deletes are the receipts' (ReapplyDeletions). It is
-// idempotent.
+// ReapplyAudit makes a restored store forget the messages, artifacts and
+// attachments deleted, and the API keys revoked, after its backup was
+// taken: for every entry of those actions the store does not hold, it
+// deletes the target if the store still has it, and stores the entry as
+// it was. An attachment replaced since the backup is deleted (the backup
+// holds the old bytes, not the new). Conversation deletes are the
+// receipts' (ReapplyDeletions). It is idempotent.
 func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEntry) (ReappliedAudit, error) {
 	var total ReappliedAudit
 	for _, e := range entries {
 		var r ReappliedAudit
+		// An attachment is deleted by its name, sealed in the row: find
+		// it by id among the conversation's, opened.
+		var attachment string
+		if e.Action == convstore.AuditAttachmentDelete || e.Action == convstore.AuditAttachmentReplace {
+			var err error
+			if attachment, err = s.attachmentName(ctx, e.TenantID, e.ConversationID, e.TargetID); err != nil {
+				return total, err
+			}
+		}
+		var blobKey string
 		err := s.drv.Write(ctx, driver.OnConversation(e.TenantID, e.ConversationID), func(ctx context.Context, tx driver.Tx) error {
-			r = ReappliedAudit{}
+			r, blobKey = ReappliedAudit{}, ""
 			if _, err := tx.TenantGet(ctx, e.TenantID); convstore.ErrorCode(err) == convstore.ENOTFOUND {
 				return nil
 			} else if err != nil {
@@ -220,6 +232,26 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err
 				}
+			case convstore.AuditAttachmentDelete, convstore.AuditAttachmentReplace:
+				if attachment == "" {
+					break
+				}
+				lookup, err := s.nameLookup(e.TenantID, attachment)
+				if err != nil {
+					return err
+				}
+				a, err := tx.AttachmentDeleteByName(ctx, e.TenantID, e.ConversationID, lookup)
+				if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+					break
+				} else if err != nil {
+					return err
+				}
+				now := s.now()
+				if err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{a.BlobKey}, DueAt: now, Now: now}); err != nil {
+					return err
+				}
+				blobKey = a.BlobKey
+				r.Attached++
 			case convstore.AuditKeyRevoke:
 				err := tx.KeyDelete(ctx, e.TenantID, e.TargetID)
 				if err == nil {
@@ -237,7 +269,34 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 		total.Entries += r.Entries
 		total.Messages += r.Messages
 		total.Artifact += r.Artifact
+		total.Attached += r.Attached
 		total.Keys += r.Keys
+		if blobKey != "" {
+			s.removeLater([]string{blobKey})
+		}
 	}
 	return total, nil
+}
+
+// attachmentName returns the name of the conversation's attachment id, ""
+// if there is none.
+func (s *Service) attachmentName(ctx context.Context, tenantID, conversationID, id convstore.ID) (string, error) {
+	f := convstore.AttachmentFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit}}
+	for {
+		list, more, err := s.FindAttachments(ctx, tenantID, conversationID, f)
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			return "", nil
+		} else if err != nil {
+			return "", err
+		}
+		for _, a := range list {
+			if a.ID == id {
+				return a.Name, nil
+			}
+		}
+		if !more || len(list) == 0 {
+			return "", nil
+		}
+		f.After = list[len(list)-1].ID
+	}
 }

@@ -133,6 +133,7 @@ type restoreJSON struct {
 	AuditEntries  int         `json:"reapplied_audit_entries"`
 	Messages      int         `json:"deleted_messages"`
 	Artifacts     int         `json:"deleted_artifacts"`
+	Attachments   int         `json:"deleted_attachments"`
 	KeysRevoked   int         `json:"revoked_api_keys"`
 	KeysAdopted   int         `json:"keys_adopted"`
 	BlobsRestored int         `json:"blobs_restored"`
@@ -282,13 +283,15 @@ func carryOver(ctx context.Context, src, dst *service.Service, out *restoreJSON)
 		out.AuditEntries += r.Entries
 		out.Messages += r.Messages
 		out.Artifacts += r.Artifact
+		out.Attachments += r.Attached
 		out.KeysRevoked += r.Keys
 		entries = entries[:0]
 		return err
 	}
 	err = src.EachAuditEntry(ctx, func(e *convstore.AuditEntry) error {
 		switch e.Action {
-		case convstore.AuditMessageDelete, convstore.AuditArtifactDelete, convstore.AuditKeyRevoke:
+		case convstore.AuditMessageDelete, convstore.AuditArtifactDelete, convstore.AuditKeyRevoke,
+			convstore.AuditAttachmentDelete, convstore.AuditAttachmentReplace:
 			if entries = append(entries, e); len(entries) >= 500 {
 				return flushAudit()
 			}
@@ -356,6 +359,7 @@ func printRestore(w io.Writer, path string, out *restoreJSON) error {
 		"deleted_again", itoa(out.Deleted),
 		"messages_deleted_again", itoa(out.Messages),
 		"artifacts_deleted_again", itoa(out.Artifacts),
+		"attachments_deleted_again", itoa(out.Attachments),
 		"api_keys_revoked_again", itoa(out.KeysRevoked),
 		"keys_adopted", itoa(out.KeysAdopted),
 		"blobs_restored", itoa(out.BlobsRestored),

@@ -259,16 +259,17 @@ func TestRestoreRefusals(t *testing.T) {
 	}
 }
 
-// TestRestoreReappliesAuditDeletes: a message and an artifact deleted, and
-// an API key revoked, after the backup stay deleted and revoked after the
-// restore (from the audit log of the database being replaced).
+// TestRestoreReappliesAuditDeletes: a message, an artifact and an
+// attachment deleted, and an API key revoked, after the backup stay
+// deleted and revoked after the restore (from the audit log of the
+// database being replaced).
 func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	ts := startServerEnv(t, dir, map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey})
 	c := ts.client()
-	f := writeBackupFixture(t, c, "audit-canary-2mz7", nil)
+	f := writeBackupFixture(t, c, "audit-canary-2mz7", []byte("attachment-canary-4nb8 deleted after the backup"))
 	msgs, _, err := c.FindMessages(ctx, convstore.ID{}, f.id, convstore.MessageFilter{})
 	if err != nil || len(msgs) != 2 {
 		t.Fatalf("messages: %d, %v", len(msgs), err)
@@ -295,6 +296,9 @@ func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	if err := c.DeleteKey(ctx, convstore.ID{}, extra.ID, convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.DeleteAttachment(ctx, convstore.ID{}, f.id, "a.bin", convstore.DeleteParams{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := ts.m.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -306,8 +310,8 @@ func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Messages != 1 || r.Artifacts != 1 || r.KeysRevoked != 1 || r.AuditEntries != 3 {
-		t.Fatalf("restore: %+v; want one message, one artifact and one key deleted again", r)
+	if r.Messages != 1 || r.Artifacts != 1 || r.Attachments != 1 || r.KeysRevoked != 1 || r.AuditEntries != 4 {
+		t.Fatalf("restore: %+v; want one message, one artifact, one attachment and one key deleted again", r)
 	}
 	ts = startServerEnv(t, dir, map[string]string{})
 	ts.key = testKey
@@ -321,6 +325,9 @@ func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	}
 	if arts, _, err := c.FindArtifacts(ctx, convstore.ID{}, f.id, convstore.ArtifactFilter{}); err != nil || len(arts) != 0 {
 		t.Fatalf("artifacts after restore: %d, %v; want none", len(arts), err)
+	}
+	if atts, _, err := c.FindAttachments(ctx, convstore.ID{}, f.id, convstore.AttachmentFilter{}); err != nil || len(atts) != 0 {
+		t.Fatalf("attachments after restore: %d, %v; want none", len(atts), err)
 	}
 	revoked := client.New(ts.m.URL(), extra.Secret)
 	if _, _, err := revoked.FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{}); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
