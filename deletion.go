@@ -21,6 +21,14 @@ type Deletion struct {
 	Attachments     int
 	AttachmentBytes int64
 	CreatedAt       time.Time
+	// KeyEpoch is the keyring epoch that wrapped the conversation's data
+	// key when it was deleted; 0 if the conversation was never sealed.
+	KeyEpoch uint32
+	// ShreddedAt is when KeyEpoch, the last epoch that ever wrapped the
+	// data key, was destroyed: from then on the conversation is
+	// unrecoverable from any copy of the database (WAL, replica, backup).
+	// Nil until then, and for a conversation never sealed.
+	ShreddedAt *time.Time
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).

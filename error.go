@@ -18,6 +18,11 @@ const (
 	ETIMEOUT      = "timeout"      // the store gave up waiting (a lock, a statement, a pool connection); retry later
 	ERATELIMITED  = "rate_limited" // too many requests
 	EUNSUPPORTED  = "unsupported"  // the operation is not supported by this engine or door
+	// EINTEGRITY: stored content failed its integrity check (a sealed
+	// value that does not open: a changed byte, a lost or destroyed key).
+	// Every door answers it as a 500 with a message that names nothing
+	// of the content.
+	EINTEGRITY = "integrity"
 )
 
 // Error is a domain error. Message is safe to show to the caller; it must

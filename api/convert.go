@@ -215,7 +215,7 @@ func ToAttachment(w *Attachment) *convstore.Attachment {
 
 // FromDeletion converts a receipt to its wire form.
 func FromDeletion(d *convstore.Deletion) Deletion {
-	return Deletion{
+	w := Deletion{
 		ID:              d.ID.Format(convstore.PrefixDeletion),
 		Object:          ObjectDeletion,
 		ConversationID:  d.ConversationID.Format(convstore.PrefixConversation),
@@ -230,6 +230,15 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		AttachmentBytes: d.AttachmentBytes,
 		CreatedAt:       Unix(d.CreatedAt),
 	}
+	if d.KeyEpoch != 0 {
+		e := d.KeyEpoch
+		w.KeyEpoch = &e
+	}
+	if d.ShreddedAt != nil {
+		at := Unix(*d.ShreddedAt)
+		w.ShreddedAt = &at
+	}
+	return w
 }
 
 // ToDeletion converts a wire receipt to the domain type.
@@ -247,6 +256,13 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 	}
 	if w.ClientRequestID != nil {
 		d.ClientRequestID = *w.ClientRequestID
+	}
+	if w.KeyEpoch != nil {
+		d.KeyEpoch = *w.KeyEpoch
+	}
+	if w.ShreddedAt != nil {
+		at := time.Unix(*w.ShreddedAt, 0).UTC()
+		d.ShreddedAt = &at
 	}
 	return d
 }

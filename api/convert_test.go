@@ -70,13 +70,33 @@ func TestDeletionHasNoContentFields(t *testing.T) {
 	for k := range raw {
 		switch k {
 		case "id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id",
-			"messages", "artifacts", "attachments", "attachment_bytes", "created_at":
+			"messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at":
 		default:
 			t.Errorf("receipt has unexpected field %q", k)
 		}
 	}
 	if raw["deleted_by"] != nil || raw["client_request_id"] != nil {
 		t.Fatalf("operator delete without a client request id must render deleted_by and client_request_id null: %s", b)
+	}
+	if v, ok := raw["key_epoch"]; !ok || v != nil {
+		t.Fatalf("a receipt of an unsealed conversation must render key_epoch null: %s", b)
+	}
+	if v, ok := raw["shredded_at"]; !ok || v != nil {
+		t.Fatalf("a receipt not yet shredded must render shredded_at null: %s", b)
+	}
+}
+
+// TestDeletionShreddingRoundTrip checks key_epoch and shredded_at both ways.
+func TestDeletionShreddingRoundTrip(t *testing.T) {
+	at := time.Unix(1796024770, 0).UTC()
+	d := &convstore.Deletion{ID: convstore.NewID(), ConversationID: convstore.NewID(), ConversationSeq: 7, KeyEpoch: 3,
+		ShreddedAt: &at, CreatedAt: at.Add(-time.Hour)}
+	w := api.FromDeletion(d)
+	if w.KeyEpoch == nil || *w.KeyEpoch != 3 || w.ShreddedAt == nil || *w.ShreddedAt != at.Unix() {
+		t.Fatalf("wire receipt: %+v", w)
+	}
+	if got := api.ToDeletion(&w); !reflect.DeepEqual(d, got) {
+		t.Fatalf("receipt round trip:\n in %+v\nout %+v", d, got)
 	}
 }
 

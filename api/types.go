@@ -185,6 +185,8 @@ type Deletion struct {
 	Attachments     int     `json:"attachments"`
 	AttachmentBytes int64   `json:"attachment_bytes"`
 	CreatedAt       int64   `json:"created_at"`
+	KeyEpoch        *uint32 `json:"key_epoch"`   // the keyring epoch that wrapped the data key; null if never sealed
+	ShreddedAt      *int64  `json:"shredded_at"` // when that epoch was destroyed; null until then
 }
 
 // AuditEntry is the wire form of an audit log entry.

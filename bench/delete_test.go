@@ -211,5 +211,10 @@ func TestMain(m *testing.M) {
 			}
 		}
 	}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		if r := rotationRates[engine]; r != "" {
+			fmt.Printf("BenchmarkKeyRotation %s: %s\n", engine, r)
+		}
+	}
 	os.Exit(code)
 }

@@ -241,7 +241,7 @@ func (s *Server) routeHandler(d Door, rt Route, pattern string) http.Handler {
 			return
 		}
 		code := convstore.ErrorCode(err)
-		if code == convstore.EINTERNAL || code == convstore.EUNAVAILABLE || sw.started() {
+		if code == convstore.EINTERNAL || code == convstore.EUNAVAILABLE || code == convstore.EINTEGRITY || sw.started() {
 			// An error after the response began is a fault too: the client
 			// gets a truncated body, so the log must say why.
 			s.logError(r, err)

@@ -27,6 +27,7 @@ var ProblemErrors = NewErrorTable(convstore.EINTERNAL, internalMessage, map[stri
 	convstore.ETIMEOUT:       {http.StatusServiceUnavailable, convstore.ETIMEOUT},
 	convstore.ERATELIMITED:   {http.StatusTooManyRequests, convstore.ERATELIMITED},
 	convstore.EUNSUPPORTED:   {http.StatusNotImplemented, convstore.EUNSUPPORTED},
+	convstore.EINTEGRITY:     {http.StatusInternalServerError, convstore.EINTEGRITY},
 	CodeInvalidJSON:          {http.StatusBadRequest, CodeInvalidJSON},
 	CodeInvalidParameter:     {http.StatusBadRequest, CodeInvalidParameter},
 	CodeMethodNotAllowed:     {http.StatusMethodNotAllowed, CodeMethodNotAllowed},

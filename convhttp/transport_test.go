@@ -228,8 +228,10 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	t.Parallel()
 	tr := convhttp.Transport{ReadHeaderTimeout: 300 * time.Millisecond}
 	e := serveTransfer(t, tr)
-	c := e.dial("")
+	// Timed from before the dial: the server's header timer starts at its
+	// accept, which a busy machine may run before dial returns here.
 	start := time.Now()
+	c := e.dial("")
 	// A slow-loris client: headers begun, never finished.
 	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1"); err != nil {
 		t.Fatal(err)

@@ -131,27 +131,29 @@ type Reader interface {
 	AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error)
 
 	// ConversationGetByID returns a conversation. ENOTFOUND "conversation".
-	ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error)
+	ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*ConversationRow, error)
 	// ConversationGetBySeq returns a conversation by its sequence number.
 	// ENOTFOUND "conversation".
-	ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error)
+	ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*ConversationRow, error)
 	// ConversationGetByExternalID returns the conversation stored with
-	// that (non-empty) external id. ENOTFOUND "conversation".
-	ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error)
+	// that (non-empty) external id: by its blind index, or (a row written
+	// before sealing, without one) by the plaintext. ENOTFOUND
+	// "conversation".
+	ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalIndex []byte, externalID string) (*ConversationRow, error)
 	// ConversationList returns a page of the conversations p.Filter
 	// selects, ordered by id as p.Page says.
-	ConversationList(ctx context.Context, p *ConversationListParams) ([]*convstore.Conversation, error)
-	// ConversationCount counts the conversations f selects; it reads only
-	// f's selection fields (see ConversationListParams).
-	ConversationCount(ctx context.Context, tenantID convstore.ID, f *convstore.ConversationFilter) (int, error)
+	ConversationList(ctx context.Context, p *ConversationListParams) ([]*ConversationRow, error)
+	// ConversationCount counts the conversations p selects, ignoring
+	// p.Page.
+	ConversationCount(ctx context.Context, p *ConversationListParams) (int, error)
 
 	// MessageGet returns one message of the conversation, or of any of the
 	// tenant's conversations if conversationID is zero. ENOTFOUND
 	// "message".
-	MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error)
+	MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*MessageRow, error)
 	// MessageList returns a page of the conversation's messages. It does
 	// not tell a missing conversation from an empty one.
-	MessageList(ctx context.Context, p *MessageListParams) ([]*convstore.Message, error)
+	MessageList(ctx context.Context, p *MessageListParams) ([]*MessageRow, error)
 	// MessageCountIn counts how many of ids (distinct, as the caller
 	// guarantees) are messages of the conversation.
 	MessageCountIn(ctx context.Context, tenantID, conversationID convstore.ID, ids []convstore.ID) (int, error)
@@ -165,7 +167,7 @@ type Reader interface {
 	// (the i-th for the i-th range, each as MessageList would return it)
 	// in one statement, for list views. A missing conversation or another
 	// tenant's has an empty page.
-	MessageListRanges(ctx context.Context, p *MessageListRangesParams) ([][]*convstore.Message, error)
+	MessageListRanges(ctx context.Context, p *MessageListRangesParams) ([][]*MessageRow, error)
 
 	// ArtifactGet returns one artifact of the conversation, or of any of
 	// the tenant's conversations if conversationID is zero. ENOTFOUND
@@ -178,7 +180,7 @@ type Reader interface {
 
 	// AttachmentGetByName returns an attachment with its blob key.
 	// ENOTFOUND "attachment".
-	AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*AttachmentRow, error)
+	AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name NameLookup) (*AttachmentRow, error)
 	// AttachmentList returns a page of the conversation's attachments.
 	AttachmentList(ctx context.Context, p *AttachmentListParams) ([]*convstore.Attachment, error)
 	// AttachmentCount counts the conversation's attachments.
@@ -199,6 +201,28 @@ type Reader interface {
 	AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.AuditEntry, error)
 	// AuditList returns a page of audit entries.
 	AuditList(ctx context.Context, p *AuditListParams) ([]*convstore.AuditEntry, error)
+
+	// ConversationKeyGet returns a conversation's wrapped data key.
+	// ENOTFOUND "conversation key" (also once the conversation is
+	// deleted: the delete removes the key first).
+	ConversationKeyGet(ctx context.Context, tenantID, conversationID convstore.ID) (*ConversationKey, error)
+	// ConversationKeyGetMany returns the wrapped data keys of the
+	// conversations in ids (distinct, at most convstore.MaxBatchRanges) in
+	// one query, in no order: a list view opens a page's keys at once.
+	// Conversations without a key, missing or another tenant's are absent.
+	ConversationKeyGetMany(ctx context.Context, tenantID convstore.ID, ids []convstore.ID) ([]*ConversationKey, error)
+	// StoreMetaGet returns the value of a store meta row (see
+	// MetaKeyringID). ENOTFOUND "store meta".
+	StoreMetaGet(ctx context.Context, name string) (string, error)
+
+	// ConversationKeyEpochs counts the live wrapped data keys of every
+	// tenant by the epoch that wrapped them, oldest epoch first (a system
+	// job: epochs belong to no tenant). Epochs without keys are absent.
+	ConversationKeyEpochs(ctx context.Context) ([]EpochKeys, error)
+	// ConversationKeyList returns a page of the wrapped data keys of every
+	// tenant, ordered by (tenant, conversation), after p's position (a
+	// system job: a restore carries the live keys into a backup).
+	ConversationKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -246,7 +270,7 @@ type Tx interface {
 	// conversation with that external id; ErrSeqTaken if the sequence
 	// number (unique across tenants) is taken, after which the
 	// transaction is still usable and the caller draws another.
-	ConversationInsert(ctx context.Context, c *convstore.Conversation) error
+	ConversationInsert(ctx context.Context, c *ConversationRow) error
 	// ConversationLock locks the conversation's row until the transaction
 	// ends, as mode says, and reports it missing as ENOTFOUND of kind
 	// (the service names what the caller asked for: a child's delete
@@ -254,14 +278,16 @@ type Tx interface {
 	ConversationLock(ctx context.Context, tenantID, id convstore.ID, mode LockMode, kind string) error
 	// ConversationUpdate changes the set fields and returns the row.
 	// ENOTFOUND "conversation".
-	ConversationUpdate(ctx context.Context, p *ConversationUpdateParams) (*convstore.Conversation, error)
+	ConversationUpdate(ctx context.Context, p *ConversationUpdateParams) (*ConversationRow, error)
 	// ConversationBumpMessages adds p.Delta to the message count, moves
 	// updated_at as ConversationUpdate does, and returns the new count.
 	// It locks the row as LockUpdate does. ENOTFOUND "conversation".
 	ConversationBumpMessages(ctx context.Context, p *ConversationBumpParams) (int, error)
 	// ConversationDelete deletes a conversation with everything in it
 	// (messages, artifacts and attachment records, by the schema's
-	// cascade) and reports what went: its sequence number, counts and the
+	// cascade), deleting its wrapped data key explicitly first (so that
+	// the key is gone at commit even where rows are later purged in the
+	// background), and reports what went: its sequence number, counts and the
 	// blob keys of its attachments, taken under a lock that excludes every
 	// write to the conversation, so they are exactly what the cascade
 	// removed. ENOTFOUND "conversation".
@@ -285,7 +311,7 @@ type Tx interface {
 	AttachmentInsert(ctx context.Context, a *AttachmentRow) error
 	// AttachmentDeleteByName deletes an attachment record and returns it
 	// with its blob key. ENOTFOUND "attachment".
-	AttachmentDeleteByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*AttachmentRow, error)
+	AttachmentDeleteByName(ctx context.Context, tenantID, conversationID convstore.ID, name NameLookup) (*AttachmentRow, error)
 
 	// BlobRemovalQueue records that p.Keys' blobs are to be removed at
 	// p.DueAt; a key already queued keeps the earlier due time.
@@ -309,8 +335,48 @@ type Tx interface {
 	// A driver whose uploads all belong to one process has none.
 	BlobRemovalReclaimUploads(ctx context.Context, now time.Time) (int, error)
 
+	// ConversationKeyInsert stores a conversation's wrapped data key.
+	// ECONFLICT ErrConversationKeyTaken if the conversation has one (the
+	// transaction stays usable: the caller reads the one stored);
+	// ENOTFOUND "conversation" if the conversation is missing.
+	ConversationKeyInsert(ctx context.Context, k *ConversationKey) error
+	// ConversationKeyClaim claims up to p.Limit wrapped data keys of any
+	// tenant wrapped by an epoch from p.From up to (not including)
+	// p.Before, oldest epoch first, until the transaction ends: a driver
+	// with several nodes skips keys another transaction holds (FOR UPDATE
+	// SKIP LOCKED), so two nodes re-wrapping at once never claim one key,
+	// and a delete of a claimed key's conversation waits for the claim's
+	// transaction.
+	ConversationKeyClaim(ctx context.Context, p *ConversationKeyClaimParams) ([]*ConversationKey, error)
+	// ConversationKeyRewrap replaces the epoch and wrapped key of each of
+	// keys, found by tenant and conversation, and returns how many it
+	// found (a key whose conversation is gone is skipped).
+	ConversationKeyRewrap(ctx context.Context, keys []*ConversationKey) (int, error)
+	// StoreMetaInsert stores a store meta row unless one of that name
+	// exists, and returns the value stored under name afterwards (the
+	// given one, or the one found).
+	StoreMetaInsert(ctx context.Context, name, value string) (string, error)
+
+	// MessageReseal rewrites the content fields (content, parts,
+	// author_name, metadata) of messages of the conversation, by id: the
+	// sealing upgrade of rows stored before sealing. Messages that are
+	// gone are skipped.
+	MessageReseal(ctx context.Context, tenantID, conversationID convstore.ID, rows []*MessageRow) error
+	// ArtifactReseal rewrites an artifact's text and data, by id (the
+	// sealing upgrade); one that is gone is skipped.
+	ArtifactReseal(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error
+	// AttachmentReseal rewrites an attachment record's name, name index
+	// and blob key, by id, if its blob key is still oldBlobKey (the
+	// sealing upgrade). ENOTFOUND "attachment" if it is gone or its bytes
+	// were replaced meanwhile.
+	AttachmentReseal(ctx context.Context, row *AttachmentRow, oldBlobKey string) error
+
 	// DeletionInsert stores a deletion receipt.
 	DeletionInsert(ctx context.Context, d *convstore.Deletion) error
+	// DeletionMarkShredded sets shredded_at to at on every receipt of any
+	// tenant whose key epoch is at most throughEpoch and that has none yet,
+	// returning how many (a system job: epochs belong to no tenant).
+	DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) (int, error)
 	// AuditInsert stores an audit entry.
 	AuditInsert(ctx context.Context, e *convstore.AuditEntry) error
 }

@@ -40,6 +40,11 @@ func ErrAttachmentNameTaken() error {
 	return convstore.Errorf(convstore.ECONFLICT, "an attachment with this name already exists")
 }
 
+// ErrConversationKeyTaken is ConversationKeyInsert's conflict.
+func ErrConversationKeyTaken() error {
+	return convstore.Errorf(convstore.ECONFLICT, "this conversation already has a data key")
+}
+
 // ErrUnavailable is the error of an engine that cannot serve: closed,
 // unreachable, or busy past its retries.
 func ErrUnavailable() error {

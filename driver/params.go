@@ -35,21 +35,38 @@ type Page struct {
 
 // ConversationListParams selects a page of conversations. Of Filter the
 // driver reads only the selection fields (AgentID, UserID, Seq,
-// CreatedAfter, CreatedBefore, Metadata), never its paging.
+// CreatedAfter, CreatedBefore), never its paging; Filter.Metadata is
+// matched through MetaPairs.
 type ConversationListParams struct {
 	TenantID convstore.ID
 	Filter   *convstore.ConversationFilter
-	Page     Page
+	// UserIndex is the blind index of Filter.UserID: a conversation
+	// matches by it, or (written before sealing, without an index) by its
+	// plaintext user_id equal to Filter.UserID.
+	UserIndex []byte
+	// MetaPairs are the blind indexes of Filter.Metadata's pairs
+	// (MetaIndex.Pair): a conversation matches if it has every one.
+	MetaPairs [][]byte
+	Page      Page // ignored by ConversationCount
 }
 
 // ConversationUpdateParams are the fields ConversationUpdate sets; nil
-// fields stay as they are.
+// fields stay as they are. Content fields are sealed (see ConversationRow).
 type ConversationUpdateParams struct {
 	TenantID, ID convstore.ID
 	AgentID      *string
 	UserID       *string
+	UserIndex    []byte // with UserID: its blind index, nil for ""
 	Title        *string
-	Metadata     *convstore.Metadata
+	// Meta, if set, replaces the metadata column (nil bytes: none) and
+	// MetaIndex replaces the conversation's pair index rows.
+	Meta      *[]byte
+	MetaIndex []MetaIndex
+	// ExternalID, if set, replaces the external id with its sealed form,
+	// and ExternalIndex its blind index: only the sealing upgrade does
+	// (an external id never changes otherwise).
+	ExternalID    *string
+	ExternalIndex []byte
 	// UpdatedAt becomes the row's updated_at unless the stored one is
 	// later (a node whose clock lags never moves it back).
 	UpdatedAt time.Time
@@ -70,6 +87,7 @@ type ConversationDeleted struct {
 	Attachments     int
 	AttachmentBytes int64
 	BlobKeys        []string // of its attachments
+	KeyEpoch        uint32   // the epoch that wrapped its data key; 0 if it had none
 }
 
 // MessageListParams selects a page of a conversation's messages.
@@ -90,8 +108,8 @@ type MessageListEndsParams struct {
 // first. A conversation with fewer than First+Last messages has some in
 // both.
 type MessageEnds struct {
-	First []*convstore.Message
-	Last  []*convstore.Message
+	First []*MessageRow
+	Last  []*MessageRow
 }
 
 // MessageRange is a page of one conversation's messages (Page.Offset is
@@ -125,7 +143,7 @@ type ArtifactListRangesParams struct {
 // MessageInsertManyParams are messages to store in one conversation.
 type MessageInsertManyParams struct {
 	TenantID, ConversationID convstore.ID
-	Messages                 []*convstore.Message // ConversationID as above
+	Messages                 []*MessageRow // ConversationID as above
 }
 
 // ArtifactListParams select a page of a conversation's artifacts.
@@ -141,11 +159,56 @@ type AttachmentListParams struct {
 	Page                     Page
 }
 
-// AttachmentRow is an attachment record with what only storage sees.
+// AttachmentRow is an attachment record with what only storage sees. Name
+// holds sealed bytes (see ConversationRow); NameIndex is its blind index,
+// unique within the conversation (nil on rows written before sealing,
+// whose plaintext name is unique instead).
 type AttachmentRow struct {
 	convstore.Attachment
-	TenantID convstore.ID
-	BlobKey  string // where its bytes are in the blob store
+	TenantID  convstore.ID
+	BlobKey   string // where its bytes are in the blob store
+	NameIndex []byte
+}
+
+// NameLookup finds an attachment by name: by its blind index, or (a row
+// written before sealing, without one) by its plaintext name.
+type NameLookup struct {
+	Index []byte
+	Plain string
+}
+
+// Sealed content. The service seals every content field before it reaches
+// a driver (package seal), and opens it after: a driver stores and returns
+// those fields unchanged, as bytes (BLOB, bytea), and never looks into
+// them. The content string fields of the domain types (Conversation.Title,
+// .UserID, .ExternalID; Message.Content, .AuthorName; Artifact.Text;
+// Attachment.Name) and their JSON fields (Message.Parts, Artifact.Data)
+// carry the sealed bytes as they are; metadata, which the domain holds as
+// a map, travels as bytes in Meta. An empty value is stored empty (or
+// NULL), unsealed: emptiness is not hidden.
+
+// ConversationRow is a conversation as stored. Its embedded Metadata is
+// unused (nil).
+type ConversationRow struct {
+	convstore.Conversation
+	Meta          []byte // the metadata column (a sealed JSON object); nil when empty
+	UserIndex     []byte // blind index of UserID; nil when UserID is ""
+	ExternalIndex []byte // blind index of ExternalID, unique per tenant; nil when ""
+	// MetaIndex are the metadata's pair index rows, written by
+	// ConversationInsert; reads leave it nil.
+	MetaIndex []MetaIndex
+}
+
+// MetaIndex is one metadata pair's blind indexes: of its key, and of its
+// key and value.
+type MetaIndex struct {
+	Key, Pair []byte
+}
+
+// MessageRow is a message as stored. Its embedded Metadata is unused.
+type MessageRow struct {
+	convstore.Message
+	Meta []byte // the metadata column (a sealed JSON object); nil when empty
 }
 
 // KeyRow is an API key with the SHA-256 of its secret.
@@ -189,4 +252,39 @@ type DeletionListParams struct {
 type AuditListParams struct {
 	TenantID convstore.ID
 	Page     Page
+}
+
+// ConversationKey is a conversation's data key, wrapped by a keyring epoch
+// (keyring.Wrap, bound to its tenant and conversation). The store never
+// holds the data key itself.
+type ConversationKey struct {
+	TenantID, ConversationID convstore.ID
+	Epoch                    uint32 // the keyring epoch that wrapped it
+	Wrapped                  []byte
+	CreatedAt                time.Time
+}
+
+// MetaKeyringID names the store meta row holding the id of the keyring
+// whose epochs wrap the store's data keys.
+const MetaKeyringID = "keyring_id"
+
+// EpochKeys is how many live wrapped data keys one epoch wrapped.
+type EpochKeys struct {
+	Epoch uint32
+	Keys  int64
+}
+
+// ConversationKeyListParams select a page of wrapped data keys of every
+// tenant, after the key of (AfterTenant, AfterConversation) (zero: from
+// the first).
+type ConversationKeyListParams struct {
+	AfterTenant, AfterConversation convstore.ID
+	Limit                          int
+}
+
+// ConversationKeyClaimParams select the wrapped data keys a rotation
+// claims: those of epochs in [From, Before), at most Limit.
+type ConversationKeyClaimParams struct {
+	From, Before uint32
+	Limit        int
 }

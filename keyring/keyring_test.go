@@ -607,3 +607,33 @@ func TestIndexKeys(t *testing.T) {
 		t.Fatalf("index roots after destroy %v", roots)
 	}
 }
+
+// TestRotateIfDue rotates only once the current epoch is old enough, and
+// of two keyrings sharing a file only one rotates.
+func TestRotateIfDue(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	ctx := context.Background()
+	a, err := Open(ctx, Config{Path: filepath.Join(dir, "keyring"), Create: true, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, Config{Path: filepath.Join(dir, "keyring"), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, rotated, err := a.RotateIfDue(ctx, time.Hour); err != nil || rotated || e.ID != 1 {
+		t.Fatalf("RotateIfDue of a fresh epoch: %+v, %v, %v", e, rotated, err)
+	}
+	now = now.Add(time.Hour)
+	if e, rotated, err := a.RotateIfDue(ctx, time.Hour); err != nil || !rotated || e.ID != 2 {
+		t.Fatalf("RotateIfDue after an hour: %+v, %v, %v", e, rotated, err)
+	}
+	if e, rotated, err := b.RotateIfDue(ctx, time.Hour); err != nil || rotated || e.ID != 2 {
+		t.Fatalf("the other keyring's RotateIfDue: %+v, %v, %v; want epoch 2, not rotated", e, rotated, err)
+	}
+	if b.Current().ID != 2 {
+		t.Fatalf("the other keyring's current epoch is %d after RotateIfDue", b.Current().ID)
+	}
+}

@@ -51,6 +51,11 @@ func (m *Metrics) Instrument(engine any) {
 	if s, ok := engine.(sweepObserver); ok {
 		s.ObserveBlobSweeps(m.countSweep)
 	}
+	if s, ok := engine.(sealUpgrader); ok {
+		g := newSealUpgradeGauges()
+		m.reg.MustRegister(g.checked, g.sealed, g.done)
+		s.ObserveSealUpgrade(g.observe)
+	}
 	if s, ok := engine.(serviceTier); ok {
 		engine = s.Driver()
 	}

@@ -14,16 +14,16 @@ const artifactColumns = `conversation_id, id, type, text, data, message_ids, sco
 // scanArtifact scans a row of artifactColumns, then extra.
 func scanArtifact(row pgx.Row, extra ...any) (*convstore.Artifact, error) {
 	a := &convstore.Artifact{}
-	var data *string
+	var data []byte
 	var refs [][]byte
-	err := row.Scan(append([]any{scanID(&a.ConversationID), scanID(&a.ID), &a.Type, &a.Text, &data, &refs, &a.Score, &a.CreatedAt}, extra...)...)
+	err := row.Scan(append([]any{scanID(&a.ConversationID), scanID(&a.ID), &a.Type, scanSealed(&a.Text), scanBytes(&data), &refs, &a.Score, &a.CreatedAt}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
 	if a.MessageIDs, err = toIDs(refs); err != nil {
 		return nil, err
 	}
-	a.Data, a.CreatedAt = jsonBytes(data), a.CreatedAt.UTC()
+	a.Data, a.CreatedAt = data, a.CreatedAt.UTC()
 	return a, nil
 }
 
@@ -51,8 +51,8 @@ func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([
 func (o *ops) ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error {
 	_, err := o.exec(ctx, `
 		INSERT INTO artifacts (tenant_id, conversation_id, id, type, text, data, message_ids, score, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9)`,
-		idArg(tenantID), idArg(a.ConversationID), idArg(a.ID), string(a.Type), a.Text, jsonArg(a.Data),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		idArg(tenantID), idArg(a.ConversationID), idArg(a.ID), string(a.Type), sealedArg(a.Text), bytesArg(a.Data),
 		idsArg(a.MessageIDs), a.Score, a.CreatedAt)
 	return err
 }

@@ -14,7 +14,7 @@ const attachmentColumns = `conversation_id, id, name, content_type, size, sha256
 // scanAttachment scans a row of attachmentColumns, then extra.
 func scanAttachment(row pgx.Row, extra ...any) (*convstore.Attachment, error) {
 	a := &convstore.Attachment{}
-	dest := append([]any{scanID(&a.ConversationID), scanID(&a.ID), &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.CreatedAt}, extra...)
+	dest := append([]any{scanID(&a.ConversationID), scanID(&a.ID), scanSealed(&a.Name), &a.ContentType, &a.Size, &a.SHA256, &a.CreatedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -22,10 +22,11 @@ func scanAttachment(row pgx.Row, extra ...any) (*convstore.Attachment, error) {
 	return a, nil
 }
 
-// scanAttachmentStored scans attachmentColumns, tenant_id, blob_key.
+// scanAttachmentStored scans attachmentColumns, tenant_id, blob_key,
+// name_idx.
 func scanAttachmentStored(row pgx.Row) (*driver.AttachmentRow, error) {
 	r := &driver.AttachmentRow{}
-	a, err := scanAttachment(row, scanID(&r.TenantID), &r.BlobKey)
+	a, err := scanAttachment(row, scanID(&r.TenantID), &r.BlobKey, scanBytes(&r.NameIndex))
 	if err != nil {
 		return nil, err
 	}
@@ -33,9 +34,12 @@ func scanAttachmentStored(row pgx.Row) (*driver.AttachmentRow, error) {
 	return r, nil
 }
 
-func (o *ops) AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*driver.AttachmentRow, error) {
-	return one(ctx, o, "attachment", scanAttachmentStored, `SELECT `+attachmentColumns+`, tenant_id, blob_key FROM attachments
-		WHERE tenant_id = $1 AND conversation_id = $2 AND name = $3`, idArg(tenantID), idArg(conversationID), name)
+// AttachmentGetByName finds the row by the blind index of the name, or (a
+// row written before sealing) by the plaintext name.
+func (o *ops) AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name driver.NameLookup) (*driver.AttachmentRow, error) {
+	return one(ctx, o, "attachment", scanAttachmentStored, `SELECT `+attachmentColumns+`, tenant_id, blob_key, name_idx FROM attachments
+		WHERE tenant_id = $1 AND conversation_id = $2 AND (name_idx = $3 OR name_idx IS NULL AND name = $4)`,
+		idArg(tenantID), idArg(conversationID), bytesArg(name.Index), []byte(name.Plain))
 }
 
 func (o *ops) AttachmentList(ctx context.Context, p *driver.AttachmentListParams) ([]*convstore.Attachment, error) {
@@ -54,14 +58,17 @@ func (o *ops) AttachmentCount(ctx context.Context, tenantID, conversationID conv
 // conversation first (LockUpdate), so two puts of one name take turns.
 func (o *ops) AttachmentInsert(ctx context.Context, a *driver.AttachmentRow) error {
 	n, err := o.exec(ctx, `
-		INSERT INTO attachments (tenant_id, conversation_id, id, name, content_type, size, sha256, blob_key, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-		idArg(a.TenantID), idArg(a.ConversationID), idArg(a.ID), a.Name, a.ContentType, a.Size, a.SHA256, a.BlobKey, a.CreatedAt)
+		INSERT INTO attachments (tenant_id, conversation_id, id, name, content_type, size, sha256, blob_key, created_at, name_idx)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		idArg(a.TenantID), idArg(a.ConversationID), idArg(a.ID), sealedArg(a.Name), a.ContentType, a.Size, a.SHA256, a.BlobKey,
+		a.CreatedAt, bytesArg(a.NameIndex))
 	return insertedOne(n, err, driver.ErrAttachmentNameTaken)
 }
 
-func (o *ops) AttachmentDeleteByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*driver.AttachmentRow, error) {
+func (o *ops) AttachmentDeleteByName(ctx context.Context, tenantID, conversationID convstore.ID, name driver.NameLookup) (*driver.AttachmentRow, error) {
 	return one(ctx, o, "attachment", scanAttachmentStored, `
-		DELETE FROM attachments WHERE tenant_id = $1 AND conversation_id = $2 AND name = $3
-		RETURNING `+attachmentColumns+`, tenant_id, blob_key`, idArg(tenantID), idArg(conversationID), name)
+		DELETE FROM attachments
+		WHERE tenant_id = $1 AND conversation_id = $2 AND (name_idx = $3 OR name_idx IS NULL AND name = $4)
+		RETURNING `+attachmentColumns+`, tenant_id, blob_key, name_idx`,
+		idArg(tenantID), idArg(conversationID), bytesArg(name.Index), []byte(name.Plain))
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,46 +11,48 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const conversationColumns = `tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at`
+const conversationColumns = `tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx`
 
-// scanConversation scans a row of conversationColumns.
-func scanConversation(row pgx.Row) (*convstore.Conversation, error) {
-	c := &convstore.Conversation{}
-	var external *string
-	err := row.Scan(scanID(&c.TenantID), scanID(&c.ID), &c.Seq, &c.AgentID, &c.UserID, &external, &c.Title,
-		&c.Metadata, &c.MessageCount, &c.CreatedAt, &c.UpdatedAt)
+// scanConversation scans a row of conversationColumns: the one place that
+// does.
+func scanConversation(row pgx.Row) (*driver.ConversationRow, error) {
+	c := &driver.ConversationRow{}
+	err := row.Scan(scanID(&c.TenantID), scanID(&c.ID), &c.Seq, &c.AgentID, scanSealed(&c.UserID), scanSealed(&c.ExternalID),
+		scanSealed(&c.Title), scanBytes(&c.Meta), &c.MessageCount, &c.CreatedAt, &c.UpdatedAt,
+		scanBytes(&c.UserIndex), scanBytes(&c.ExternalIndex))
 	if err != nil {
 		return nil, err
 	}
-	if external != nil {
-		c.ExternalID = *external
-	}
-	c.Metadata, c.CreatedAt, c.UpdatedAt = noEmpty(c.Metadata), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
 }
 
-func (o *ops) ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
+func (o *ops) ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*driver.ConversationRow, error) {
 	return one(ctx, o, "conversation", scanConversation,
 		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
 }
 
-func (o *ops) ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
+func (o *ops) ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*driver.ConversationRow, error) {
 	return one(ctx, o, "conversation", scanConversation,
 		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND seq = $2`, idArg(tenantID), seq)
 }
 
-func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
+// ConversationGetByExternalID finds the row by the blind index, or (a row
+// written before sealing) by the plaintext.
+func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalIndex []byte, externalID string) (*driver.ConversationRow, error) {
 	return one(ctx, o, "conversation", scanConversation,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND external_id = $2`, idArg(tenantID), externalArg(externalID))
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND
+			(external_idx = $2 OR external_idx IS NULL AND external_id = $3)`,
+		idArg(tenantID), bytesArg(externalIndex), []byte(externalID))
 }
 
-func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*convstore.Conversation, error) {
-	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, p.TenantID, p.Filter)
+func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*driver.ConversationRow, error) {
+	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, p)
 	return list(ctx, o, q.page(p.Page), scanConversation)
 }
 
-func (o *ops) ConversationCount(ctx context.Context, tenantID convstore.ID, f *convstore.ConversationFilter) (int, error) {
-	q := conversationQuery(`SELECT count(*) FROM conversations`, tenantID, f)
+func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListParams) (int, error) {
+	q := conversationQuery(`SELECT count(*) FROM conversations`, p)
 	return o.count(ctx, q.sql.String(), q.args...)
 }
 
@@ -57,8 +60,16 @@ func (o *ops) ConversationCount(ctx context.Context, tenantID convstore.ID, f *c
 // selection (not its page): the one dynamic filter, built by hand. Each
 // field adds a fixed condition, so there are at most 64 forms, each
 // prepared once per connection.
-func conversationQuery(sql string, tenantID convstore.ID, f *convstore.ConversationFilter) *query {
-	q := newQuery(sql+` WHERE tenant_id = $1`, idArg(tenantID))
+func conversationQuery(sql string, p *driver.ConversationListParams) *query {
+	q := newQuery(sql+` WHERE tenant_id = $1`, idArg(p.TenantID))
+	if len(p.MetaPairs) > 0 {
+		// Every pair is a row of the pair index: one form for any number
+		// of pairs, the pairs as one bytea[] argument.
+		q.and(`(SELECT count(DISTINCT mi.pair_idx) FROM conversation_meta_index mi
+			WHERE mi.tenant_id = conversations.tenant_id AND mi.conversation_id = conversations.id
+			AND mi.pair_idx = ANY (?::bytea[])) = `+strconv.Itoa(len(p.MetaPairs)), p.MetaPairs)
+	}
+	f := p.Filter
 	if f == nil {
 		return q
 	}
@@ -66,7 +77,9 @@ func conversationQuery(sql string, tenantID convstore.ID, f *convstore.Conversat
 		q.and("agent_id = ?", f.AgentID)
 	}
 	if f.UserID != "" {
-		q.and("user_id = ?", f.UserID)
+		// By the blind index, or the plaintext of a row written before
+		// sealing.
+		q.and("(user_idx = ? OR user_idx IS NULL AND user_id = ?)", bytesArg(p.UserIndex), []byte(f.UserID))
 	}
 	if f.Seq != 0 {
 		q.and("seq = ?", f.Seq)
@@ -85,11 +98,6 @@ func conversationQuery(sql string, tenantID convstore.ID, f *convstore.Conversat
 		}
 		q.and("created_at < ?", before)
 	}
-	if len(f.Metadata) > 0 {
-		// Containment of one jsonb argument: one form for any number of
-		// pairs, served by the operator, not a path.
-		q.and("metadata @> ?::jsonb", metadataArg(f.Metadata))
-	}
 	return q
 }
 
@@ -99,23 +107,27 @@ func conversationQuery(sql string, tenantID convstore.ID, f *convstore.Conversat
 // caller can draw another sequence number in it) or writing the external
 // id to the server's log in a unique violation's DETAIL line. No row is
 // told apart by lookups.
-func (o *ops) ConversationInsert(ctx context.Context, c *convstore.Conversation) error {
+func (o *ops) ConversationInsert(ctx context.Context, c *driver.ConversationRow) error {
 	n, err := o.exec(ctx, `
-		INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
-		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM tenants WHERE id = $1
+		INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count,
+			created_at, updated_at, user_idx, external_idx)
+		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM tenants WHERE id = $1
 		ON CONFLICT DO NOTHING`,
-		idArg(c.TenantID), idArg(c.ID), c.Seq, c.AgentID, c.UserID, externalArg(c.ExternalID), c.Title,
-		metadataArg(c.Metadata), c.MessageCount, c.CreatedAt, c.UpdatedAt)
-	if err != nil || n == 1 {
+		idArg(c.TenantID), idArg(c.ID), c.Seq, c.AgentID, sealedArg(c.UserID), nullSealedArg(c.ExternalID), sealedArg(c.Title),
+		bytesArg(c.Meta), c.MessageCount, c.CreatedAt, c.UpdatedAt, bytesArg(c.UserIndex), bytesArg(c.ExternalIndex))
+	if err == nil && n == 1 {
+		return o.metaIndexInsert(ctx, c.TenantID, c.ID, c.MetaIndex)
+	}
+	if err != nil {
 		return err
 	}
 	if err := o.exists(ctx, "tenant", `SELECT 1 FROM tenants WHERE id = $1`, idArg(c.TenantID)); err != nil {
 		return err
 	}
-	if c.ExternalID != "" {
+	if len(c.ExternalIndex) > 0 {
 		var taken bool
-		err := o.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND external_id = $2)`,
-			idArg(c.TenantID), c.ExternalID).Scan(&taken)
+		err := o.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND external_idx = $2)`,
+			idArg(c.TenantID), c.ExternalIndex).Scan(&taken)
 		if err != nil {
 			return o.fail(ctx, err)
 		}
@@ -126,13 +138,21 @@ func (o *ops) ConversationInsert(ctx context.Context, c *convstore.Conversation)
 	return driver.ErrSeqTaken
 }
 
-// externalArg stores an empty external id as NULL, which the unique index
-// ignores.
-func externalArg(s string) *string {
-	if s == "" {
+// metaIndexInsert stores a conversation's metadata pair index rows in one
+// statement (parallel arrays).
+func (o *ops) metaIndexInsert(ctx context.Context, tenantID, id convstore.ID, rows []driver.MetaIndex) error {
+	if len(rows) == 0 {
 		return nil
 	}
-	return &s
+	keys, pairs := make([][]byte, len(rows)), make([][]byte, len(rows))
+	for i, m := range rows {
+		keys[i], pairs[i] = m.Key, m.Pair
+	}
+	_, err := o.exec(ctx, `
+		INSERT INTO conversation_meta_index (tenant_id, conversation_id, key_idx, pair_idx)
+		SELECT $1, $2, u.k, u.p FROM unnest($3::bytea[], $4::bytea[]) AS u(k, p)
+		ON CONFLICT DO NOTHING`, idArg(tenantID), idArg(id), keys, pairs)
+	return err
 }
 
 // ConversationLock locks the conversation's row. Writers run
@@ -155,18 +175,42 @@ func (o *ops) ConversationLock(ctx context.Context, tenantID, id convstore.ID, m
 // ConversationUpdate is one fixed statement (a field left nil keeps its
 // value through coalesce), so it is prepared once like the others. The
 // UPDATE locks the row FOR NO KEY UPDATE.
-func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpdateParams) (*convstore.Conversation, error) {
-	var meta []byte
-	if p.Metadata != nil {
-		meta = metadataArg(*p.Metadata)
+func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpdateParams) (*driver.ConversationRow, error) {
+	var user, title, meta []byte
+	if p.UserID != nil {
+		user = sealedArg(*p.UserID)
 	}
-	return one(ctx, o, "conversation", scanConversation, `
+	if p.Title != nil {
+		title = sealedArg(*p.Title)
+	}
+	if p.Meta != nil {
+		meta = bytesArg(*p.Meta)
+	}
+	var external []byte
+	if p.ExternalID != nil {
+		external = nullSealedArg(*p.ExternalID)
+	}
+	// $8 says whether the user id (and its index, which may become NULL)
+	// is set, $10 whether the metadata (which may become NULL) is.
+	c, err := one(ctx, o, "conversation", scanConversation, `
 		UPDATE conversations SET updated_at = GREATEST(updated_at, $3),
 			agent_id = coalesce($4, agent_id), user_id = coalesce($5, user_id), title = coalesce($6, title),
-			metadata = coalesce($7::jsonb, metadata)
+			metadata = CASE WHEN $10 THEN $7 ELSE metadata END,
+			user_idx = CASE WHEN $8 THEN $9 ELSE user_idx END,
+			external_id = CASE WHEN $11 THEN $12 ELSE external_id END,
+			external_idx = CASE WHEN $11 THEN $13 ELSE external_idx END
 		WHERE tenant_id = $1 AND id = $2
 		RETURNING `+conversationColumns,
-		idArg(p.TenantID), idArg(p.ID), p.UpdatedAt, p.AgentID, p.UserID, p.Title, meta)
+		idArg(p.TenantID), idArg(p.ID), p.UpdatedAt, p.AgentID, user, title, meta, p.UserID != nil, bytesArg(p.UserIndex),
+		p.Meta != nil, p.ExternalID != nil, external, bytesArg(p.ExternalIndex))
+	if err != nil || p.Meta == nil {
+		return c, err
+	}
+	if _, err := o.exec(ctx, `DELETE FROM conversation_meta_index WHERE tenant_id = $1 AND conversation_id = $2`,
+		idArg(p.TenantID), idArg(p.ID)); err != nil {
+		return nil, err
+	}
+	return c, o.metaIndexInsert(ctx, p.TenantID, p.ID, p.MetaIndex)
 }
 
 // ConversationBumpMessages's UPDATE locks the row (FOR NO KEY UPDATE)
@@ -200,7 +244,11 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	if err != nil {
 		return nil, err
 	}
-	d := &driver.ConversationDeleted{}
+	epoch, err := o.conversationKeyDelete(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &driver.ConversationDeleted{KeyEpoch: epoch}
 	err = o.q.QueryRow(ctx, `
 		WITH gone AS (DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 RETURNING seq)
 		SELECT gone.seq,

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,22 +11,31 @@ import (
 )
 
 const deletionColumns = `tenant_id, id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
-	messages, artifacts, attachments, attachment_bytes, created_at`
+	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at`
 
 // scanDeletion scans a row of deletionColumns.
 func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
 	d := &convstore.Deletion{}
+	var epoch *int64
 	err := row.Scan(scanID(&d.TenantID), scanID(&d.ID), scanID(&d.ConversationID), &d.ConversationSeq, scanID(&d.ActorKeyID),
-		&d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.CreatedAt)
+		&d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.CreatedAt,
+		&epoch, &d.ShreddedAt)
 	d.CreatedAt = d.CreatedAt.UTC()
+	if epoch != nil {
+		d.KeyEpoch = uint32(*epoch)
+	}
+	if d.ShreddedAt != nil {
+		t := d.ShreddedAt.UTC()
+		d.ShreddedAt = &t
+	}
 	return d, err
 }
 
 func (o *ops) DeletionInsert(ctx context.Context, d *convstore.Deletion) error {
 	_, err := o.exec(ctx, `INSERT INTO deletions (`+deletionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		idArg(d.TenantID), idArg(d.ID), idArg(d.ConversationID), d.ConversationSeq, idArg(d.ActorKeyID), d.Door, d.RequestID,
-		d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, d.CreatedAt)
+		d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, d.CreatedAt, nullEpoch(d.KeyEpoch), d.ShreddedAt)
 	return err
 }
 
@@ -68,4 +78,19 @@ func (o *ops) AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convsto
 func (o *ops) AuditList(ctx context.Context, p *driver.AuditListParams) ([]*convstore.AuditEntry, error) {
 	q := newQuery(`SELECT `+auditColumns+` FROM audit_log WHERE tenant_id = $1`, idArg(p.TenantID))
 	return list(ctx, o, q.page(p.Page), scanAudit)
+}
+
+// nullEpoch stores a key epoch, NULL for none (0).
+func nullEpoch(e uint32) *int64 {
+	if e == 0 {
+		return nil
+	}
+	n := int64(e)
+	return &n
+}
+
+func (o *ops) DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) (int, error) {
+	n, err := o.exec(ctx, `UPDATE deletions SET shredded_at = $1
+		WHERE shredded_at IS NULL AND key_epoch IS NOT NULL AND key_epoch <= $2`, at, int64(throughEpoch))
+	return int(n), err
 }

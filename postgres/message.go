@@ -13,24 +13,24 @@ import (
 
 const messageColumns = `conversation_id, id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at`
 
-// scanMessage scans a row of messageColumns, then extra.
-func scanMessage(row pgx.Row, extra ...any) (*convstore.Message, error) {
-	m := &convstore.Message{}
-	var parts *string
+// scanMessage scans a row of messageColumns, then extra: the one place
+// that scans messages.
+func scanMessage(row pgx.Row, extra ...any) (*driver.MessageRow, error) {
+	m := &driver.MessageRow{}
+	var parts []byte
 	var start, end *int64
-	dest := append([]any{scanID(&m.ConversationID), scanID(&m.ID), &m.Role, &m.Content, &parts, &m.AuthorName,
-		&start, &end, &m.Metadata, &m.CreatedAt}, extra...)
+	dest := append([]any{scanID(&m.ConversationID), scanID(&m.ID), &m.Role, scanSealed(&m.Content), scanBytes(&parts),
+		scanSealed(&m.AuthorName), &start, &end, scanBytes(&m.Meta), &m.CreatedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	m.Parts, m.StartOffset, m.EndOffset, m.CreatedAt = jsonBytes(parts), durationOf(start), durationOf(end), m.CreatedAt.UTC()
-	m.Metadata = noEmpty(m.Metadata)
+	m.Parts, m.StartOffset, m.EndOffset, m.CreatedAt = parts, durationOf(start), durationOf(end), m.CreatedAt.UTC()
 	return m, nil
 }
 
-func scanMessageRow(row pgx.Row) (*convstore.Message, error) { return scanMessage(row) }
+func scanMessageRow(row pgx.Row) (*driver.MessageRow, error) { return scanMessage(row) }
 
-func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
+func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*driver.MessageRow, error) {
 	if conversationID.IsZero() {
 		return one(ctx, o, "message", scanMessageRow,
 			`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
@@ -40,7 +40,7 @@ func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convs
 		idArg(tenantID), idArg(conversationID), idArg(id))
 }
 
-func (o *ops) MessageList(ctx context.Context, p *driver.MessageListParams) ([]*convstore.Message, error) {
+func (o *ops) MessageList(ctx context.Context, p *driver.MessageListParams) ([]*driver.MessageRow, error) {
 	q := newQuery(`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND conversation_id = $2`,
 		idArg(p.TenantID), idArg(p.ConversationID))
 	return list(ctx, o, q.page(p.Page), scanMessageRow)
@@ -114,25 +114,21 @@ func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertMany
 	}
 	var (
 		ids               = make([][]byte, n)
-		roles, contents   = make([]string, n), make([]string, n)
-		parts             = make([]*string, n)
-		authors, metadata = make([]string, n), make([]string, n)
+		roles             = make([]string, n)
+		contents, parts   = make([][]byte, n), make([][]byte, n)
+		authors, metadata = make([][]byte, n), make([][]byte, n)
 		starts, ends      = make([]*int64, n), make([]*int64, n)
 		times             = make([]time.Time, n)
 	)
 	for i, m := range p.Messages {
-		ids[i], roles[i], contents[i], authors[i] = idBytes(m.ID), string(m.Role), m.Content, m.AuthorName
-		if len(m.Parts) > 0 {
-			s := string(m.Parts)
-			parts[i] = &s
-		}
-		metadata[i] = string(metadataArg(m.Metadata))
+		ids[i], roles[i], contents[i], authors[i] = idBytes(m.ID), string(m.Role), sealedArg(m.Content), sealedArg(m.AuthorName)
+		parts[i], metadata[i] = bytesArg(m.Parts), bytesArg(m.Meta)
 		starts[i], ends[i], times[i] = durationArg(m.StartOffset), durationArg(m.EndOffset), m.CreatedAt
 	}
 	_, err := o.exec(ctx, `
 		INSERT INTO messages (tenant_id, conversation_id, id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
-		SELECT $1, $2, u.id, u.role, u.content, u.parts::json, u.author_name, u.start_ns, u.end_ns, u.metadata::jsonb, u.created_at
-		FROM unnest($3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::timestamptz[])
+		SELECT $1, $2, u.id, u.role, u.content, u.parts, u.author_name, u.start_ns, u.end_ns, u.metadata, u.created_at
+		FROM unnest($3::bytea[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bytea[], $11::timestamptz[])
 			AS u(id, role, content, parts, author_name, start_ns, end_ns, metadata, created_at)`,
 		idArg(p.TenantID), idArg(p.ConversationID), ids, roles, contents, parts, authors, starts, ends, metadata, times)
 	return err

@@ -32,10 +32,16 @@ func (q *query) arg(v any) string {
 	return "$" + strconv.Itoa(len(q.args))
 }
 
-// and appends " AND " + cond, in which "?" is the placeholder of v.
-func (q *query) and(cond string, v any) {
-	before, after, _ := strings.Cut(cond, "?")
-	q.sql.WriteString(" AND " + before + q.arg(v) + after)
+// and appends " AND " + cond, in which each "?" in turn is the
+// placeholder of one of vs.
+func (q *query) and(cond string, vs ...any) {
+	q.sql.WriteString(" AND ")
+	for _, v := range vs {
+		before, after, _ := strings.Cut(cond, "?")
+		q.sql.WriteString(before + q.arg(v))
+		cond = after
+	}
+	q.sql.WriteString(cond)
 }
 
 // page appends the cursor condition, the order by id, the limit and the

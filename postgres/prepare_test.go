@@ -30,7 +30,7 @@ func TestStatementsPreparedOncePerConnection(t *testing.T) {
 		t.Helper()
 		id := convstore.NewID()
 		err := db.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-			return tx.ConversationInsert(ctx, &convstore.Conversation{ID: id, Seq: convstore.NewSeq(id), TenantID: tenant.ID, CreatedAt: now, UpdatedAt: now})
+			return tx.ConversationInsert(ctx, &driver.ConversationRow{Conversation: convstore.Conversation{ID: id, Seq: convstore.NewSeq(id), TenantID: tenant.ID, CreatedAt: now, UpdatedAt: now}})
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -105,14 +105,14 @@ func listRanges[T any](ctx context.Context, o *ops, q string, tenantID convstore
 }
 
 // MessageListRanges reads every range in one statement (see rangesSQL).
-func (o *ops) MessageListRanges(ctx context.Context, p *driver.MessageListRangesParams) ([][]*convstore.Message, error) {
+func (o *ops) MessageListRanges(ctx context.Context, p *driver.MessageListRangesParams) ([][]*driver.MessageRow, error) {
 	a := newRangeArrays(len(p.Ranges))
 	for _, r := range p.Ranges {
 		a.add(r.ConversationID, r.Page, "")
 	}
 	return listRanges(ctx, o, qMessageRanges, p.TenantID, a,
-		func(row pgx.Row, n *int64) (*convstore.Message, error) { return scanMessage(row, n) },
-		func(m *convstore.Message) convstore.ID { return m.ID })
+		func(row pgx.Row, n *int64) (*driver.MessageRow, error) { return scanMessage(row, n) },
+		func(m *driver.MessageRow) convstore.ID { return m.ID })
 }
 
 // ArtifactListRanges reads every range in one statement (see rangesSQL).

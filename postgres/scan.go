@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -65,43 +64,55 @@ func toIDs(raw [][]byte) ([]convstore.ID, error) {
 	return out, nil
 }
 
-// metadataArg renders metadata as a jsonb argument; empty is {}.
-func metadataArg(m convstore.Metadata) []byte {
-	if len(m) == 0 {
-		return []byte("{}")
+// sealedArg returns a sealed value (opaque bytes in a string, see
+// driver.ConversationRow) as a bytea argument; "" is the empty bytea the
+// NOT NULL columns default to.
+func sealedArg(s string) []byte {
+	if s == "" {
+		return []byte{}
 	}
-	b, err := json.Marshal(m)
-	if err != nil { // a map of strings always marshals
-		panic("postgres: marshalling metadata: " + err.Error())
+	return []byte(s)
+}
+
+// nullSealedArg returns a sealed value as a bytea argument, NULL when "".
+func nullSealedArg(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+// bytesArg returns bytes as a bytea argument, NULL when empty.
+func bytesArg(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
 	}
 	return b
 }
 
-// noEmpty returns m, nil when empty: pgx decodes a jsonb column into
-// metadata itself, and empty metadata reads back as nil.
-func noEmpty(m convstore.Metadata) convstore.Metadata {
-	if len(m) == 0 {
-		return nil
-	}
-	return m
+// sealedScanner scans a bytea (NULL as "") into a string unchanged.
+type sealedScanner struct{ dst *string }
+
+func scanSealed(s *string) sealedScanner { return sealedScanner{s} }
+
+// ScanBytes implements pgtype.BytesScanner.
+func (s sealedScanner) ScanBytes(b []byte) error {
+	*s.dst = string(b)
+	return nil
 }
 
-// jsonArg returns raw JSON as a json argument, NULL when empty. The json
-// type (not jsonb) keeps the caller's bytes as they came, like SQLite's
-// text does.
-func jsonArg(raw json.RawMessage) any {
-	if len(raw) == 0 {
-		return nil
-	}
-	return string(raw)
-}
+// bytesScanner scans a bytea into a copy, NULL and empty as nil.
+type bytesScanner struct{ dst *[]byte }
 
-// jsonBytes returns a scanned json column as a RawMessage, nil for NULL.
-func jsonBytes(s *string) json.RawMessage {
-	if s == nil {
-		return nil
+func scanBytes(b *[]byte) bytesScanner { return bytesScanner{b} }
+
+// ScanBytes implements pgtype.BytesScanner.
+func (s bytesScanner) ScanBytes(b []byte) error {
+	*s.dst = nil
+	if len(b) > 0 {
+		*s.dst = append([]byte(nil), b...)
 	}
-	return json.RawMessage(*s)
+	return nil
 }
 
 // durationArg returns an offset as nanoseconds, NULL for none.

@@ -11,7 +11,16 @@ import (
 // FindArtifactByID returns one artifact; a zero conversationID finds it in
 // any of the tenant's conversations.
 func (s *Service) FindArtifactByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error) {
-	return s.drv.Reads().ArtifactGet(ctx, tenantID, conversationID, id)
+	r := s.drv.Reads()
+	row, err := r.ArtifactGet(ctx, tenantID, conversationID, id)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.z.openArtifacts(ctx, r, tenantID, []*convstore.Artifact{row})
+	if err != nil {
+		return nil, err
+	}
+	return list[0], nil
 }
 
 // FindArtifacts returns a page of the conversation's artifacts, oldest
@@ -31,6 +40,10 @@ func (s *Service) FindArtifacts(ctx context.Context, tenantID, conversationID co
 		if err == nil && len(list) == 0 {
 			err = conversationExists(ctx, r, tenantID, conversationID)
 		}
+		if err != nil {
+			return err
+		}
+		list, err = s.z.openArtifacts(ctx, r, tenantID, list)
 		return err
 	})
 	if err != nil {
@@ -79,7 +92,11 @@ func (s *Service) CreateArtifact(ctx context.Context, tenantID, conversationID c
 			score := *c.Score
 			a.Score = &score
 		}
-		return tx.ArtifactInsert(ctx, tenantID, a)
+		dek, err := s.z.keyFor(ctx, tx, tenantID, conversationID, a.CreatedAt)
+		if err != nil {
+			return err
+		}
+		return tx.ArtifactInsert(ctx, tenantID, artifactRow(s.z.box(dek, tenantID, conversationID), a))
 	})
 	if err != nil {
 		return nil, err

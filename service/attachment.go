@@ -8,15 +8,23 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/seal"
 )
 
 // newBlobKey returns a random key. Random rather than the attachment ID:
 // time-ordered keys would pile every recent blob into one shard directory,
 // and a key is never reused, so a queued removal can never hit a newer blob.
-func newBlobKey() string {
+// newBlobKey draws a blob key. The key of sealed bytes starts with
+// sealedBlobPrefix, which no hexadecimal key does: the bytes of an
+// attachment stored before sealing can start with anything, so the key,
+// not the bytes, tells the two apart.
+func newBlobKey(sealed bool) string {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("service: crypto/rand failed: " + err.Error())
+	}
+	if sealed {
+		return sealedBlobPrefix + hex.EncodeToString(b[:])
 	}
 	return hex.EncodeToString(b[:])
 }
@@ -44,21 +52,34 @@ func (s *Service) PutAttachment(ctx context.Context, tenantID, conversationID co
 	if _, err := s.drv.Reads().ConversationGetByID(ctx, tenantID, conversationID); err != nil {
 		return nil, err
 	}
-	key := newBlobKey()
+	key := newBlobKey(s.z.ring != nil)
+	// The conversation's data key seals the bytes as they stream to the
+	// blob store; it is read (or, for a conversation made before sealing,
+	// made) with the upload's intent.
+	var dek *seal.DEK
 	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
+		var err error
+		if dek, err = s.z.keyFor(ctx, tx, tenantID, conversationID, now); err != nil {
+			return err
+		}
 		return tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{
 			Keys: []string{key}, DueAt: now.Add(s.uploadTimeout), Now: now, Upload: true})
 	})
 	if err != nil {
 		return nil, err
 	}
-	size, sum, err := s.blobs.Put(ctx, key, p.Body, p.MaxBytes)
+	size, sum, err := s.putBlob(ctx, key, p, s.z.box(dek, tenantID, conversationID))
 	if err != nil {
 		s.abandonUpload(ctx, key)
 		return nil, err
 	}
 
+	name, err := s.nameLookup(tenantID, p.Name)
+	if err != nil {
+		s.abandonUpload(ctx, key)
+		return nil, err
+	}
 	var a *convstore.Attachment
 	var replaced []string
 	err = s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
@@ -69,7 +90,7 @@ func (s *Service) PutAttachment(ctx context.Context, tenantID, conversationID co
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockUpdate, "conversation"); err != nil {
 			return err
 		}
-		old, err := tx.AttachmentDeleteByName(ctx, tenantID, conversationID, p.Name)
+		old, err := tx.AttachmentDeleteByName(ctx, tenantID, conversationID, name)
 		switch convstore.ErrorCode(err) {
 		case "":
 			err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{old.BlobKey}, DueAt: now, Now: now})
@@ -100,7 +121,9 @@ func (s *Service) PutAttachment(ctx context.Context, tenantID, conversationID co
 			SHA256:         hex.EncodeToString(sum),
 			CreatedAt:      now,
 		}
-		if err := tx.AttachmentInsert(ctx, &driver.AttachmentRow{Attachment: *a, TenantID: tenantID, BlobKey: key}); err != nil {
+		row := &driver.AttachmentRow{Attachment: *a, TenantID: tenantID, BlobKey: key, NameIndex: name.Index}
+		row.Name = s.z.box(dek, tenantID, conversationID).str(tAttachments, "name", a.ID, a.Name)
+		if err := tx.AttachmentInsert(ctx, row); err != nil {
 			return err
 		}
 		// No intent means a sweeper judged the upload abandoned and removed
@@ -153,11 +176,34 @@ func (s *Service) queueNow(ctx context.Context, key string) error {
 
 // FindAttachmentByName returns one attachment record.
 func (s *Service) FindAttachmentByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*convstore.Attachment, error) {
-	a, err := s.drv.Reads().AttachmentGetByName(ctx, tenantID, conversationID, name)
+	a, _, err := s.attachmentByName(ctx, tenantID, conversationID, name)
+	return a, err
+}
+
+// nameLookup returns how the driver finds an attachment by name: its
+// blind index, or its plaintext on a record made before sealing.
+func (s *Service) nameLookup(tenantID convstore.ID, name string) (driver.NameLookup, error) {
+	idx, err := s.z.index(tenantID, "attachment_name", name)
+	return driver.NameLookup{Index: idx, Plain: name}, err
+}
+
+// attachmentByName reads an attachment record by name, its name opened,
+// with its blob key.
+func (s *Service) attachmentByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*convstore.Attachment, string, error) {
+	lookup, err := s.nameLookup(tenantID, name)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &a.Attachment, nil
+	r := s.drv.Reads()
+	row, err := r.AttachmentGetByName(ctx, tenantID, conversationID, lookup)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := s.z.openAttachments(ctx, r, tenantID, []*convstore.Attachment{&row.Attachment})
+	if err != nil {
+		return nil, "", err
+	}
+	return list[0], row.BlobKey, nil
 }
 
 // FindAttachments returns a page of the conversation's attachment records,
@@ -173,6 +219,10 @@ func (s *Service) FindAttachments(ctx context.Context, tenantID, conversationID 
 		if err == nil && len(list) == 0 {
 			err = conversationExists(ctx, r, tenantID, conversationID)
 		}
+		if err != nil {
+			return err
+		}
+		list, err = s.z.openAttachments(ctx, r, tenantID, list)
 		return err
 	})
 	if err != nil {
@@ -186,17 +236,17 @@ func (s *Service) FindAttachments(ctx context.Context, tenantID, conversationID 
 // attachment is deleted between reading the record and opening the bytes,
 // it is ENOTFOUND like any missing attachment.
 func (s *Service) OpenAttachment(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*convstore.Attachment, io.ReadCloser, error) {
-	a, err := s.drv.Reads().AttachmentGetByName(ctx, tenantID, conversationID, name)
+	a, key, err := s.attachmentByName(ctx, tenantID, conversationID, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	rc, err := s.blobs.Open(ctx, a.BlobKey)
+	rc, err := s.openBlob(ctx, tenantID, conversationID, key)
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		return nil, nil, convstore.NotFound("attachment")
 	} else if err != nil {
 		return nil, nil, err
 	}
-	return &a.Attachment, rc, nil
+	return a, rc, nil
 }
 
 // DeleteAttachment deletes the record and writes an AuditEntry in one
@@ -212,7 +262,11 @@ func (s *Service) DeleteAttachment(ctx context.Context, tenantID, conversationID
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "attachment"); err != nil {
 			return err
 		}
-		a, err := tx.AttachmentDeleteByName(ctx, tenantID, conversationID, name)
+		lookup, err := s.nameLookup(tenantID, name)
+		if err != nil {
+			return err
+		}
+		a, err := tx.AttachmentDeleteByName(ctx, tenantID, conversationID, lookup)
 		if err != nil {
 			return err
 		}

@@ -6,25 +6,63 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/seal"
 )
 
 // FindConversationByID returns a conversation. ENOTFOUND if missing.
 func (s *Service) FindConversationByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
-	return s.drv.Reads().ConversationGetByID(ctx, tenantID, id)
+	r := s.drv.Reads()
+	row, err := r.ConversationGetByID(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.z.openConversation(ctx, r, row)
 }
 
 // FindConversationBySeq returns a conversation by sequence number.
 func (s *Service) FindConversationBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
-	return s.drv.Reads().ConversationGetBySeq(ctx, tenantID, seq)
+	r := s.drv.Reads()
+	row, err := r.ConversationGetBySeq(ctx, tenantID, seq)
+	if err != nil {
+		return nil, err
+	}
+	return s.z.openConversation(ctx, r, row)
 }
 
 // FindConversationByExternalID returns the conversation created with that
-// external id; ENOTFOUND for "".
+// external id (found by its blind index); ENOTFOUND for "".
 func (s *Service) FindConversationByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
 	if externalID == "" {
 		return nil, convstore.NotFound("conversation")
 	}
-	return s.drv.Reads().ConversationGetByExternalID(ctx, tenantID, externalID)
+	idx, err := s.z.index(tenantID, "external_id", externalID)
+	if err != nil {
+		return nil, err
+	}
+	r := s.drv.Reads()
+	row, err := r.ConversationGetByExternalID(ctx, tenantID, idx, externalID)
+	if err != nil {
+		return nil, err
+	}
+	return s.z.openConversation(ctx, r, row)
+}
+
+// listParams are the driver's parameters of a filter: the user id and
+// metadata pairs as blind indexes.
+func (s *Service) listParams(tenantID convstore.ID, f *convstore.ConversationFilter) (*driver.ConversationListParams, error) {
+	p := &driver.ConversationListParams{TenantID: tenantID, Filter: f}
+	var err error
+	if p.UserIndex, err = s.z.index(tenantID, "user_id", f.UserID); err != nil {
+		return nil, err
+	}
+	pairs, err := s.z.metaIndex(tenantID, f.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range pairs {
+		p.MetaPairs = append(p.MetaPairs, m.Pair)
+	}
+	return p, nil
 }
 
 // CountConversations counts the conversations the filter selects.
@@ -32,7 +70,11 @@ func (s *Service) CountConversations(ctx context.Context, tenantID convstore.ID,
 	if err := f.ValidateCount(); err != nil {
 		return 0, err
 	}
-	return s.drv.Reads().ConversationCount(ctx, tenantID, &f)
+	p, err := s.listParams(tenantID, &f)
+	if err != nil {
+		return 0, err
+	}
+	return s.drv.Reads().ConversationCount(ctx, p)
 }
 
 // FindConversations returns a page of conversations, newest first by
@@ -41,12 +83,21 @@ func (s *Service) FindConversations(ctx context.Context, tenantID convstore.ID, 
 	if err := f.Validate(); err != nil {
 		return nil, false, err
 	}
-	list, err := s.drv.Reads().ConversationList(ctx, &driver.ConversationListParams{
-		TenantID: tenantID, Filter: &f, Page: pageOf(f.PageFilter, f.Offset)})
+	p, err := s.listParams(tenantID, &f)
 	if err != nil {
 		return nil, false, err
 	}
-	list, more := trim(list, f.Limit)
+	p.Page = pageOf(f.PageFilter, f.Offset)
+	r := s.drv.Reads()
+	rows, err := r.ConversationList(ctx, p)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, more := trim(rows, f.Limit)
+	list, err := s.z.openConversations(ctx, r, rows)
+	if err != nil {
+		return nil, false, err
+	}
 	return list, more, nil
 }
 
@@ -80,25 +131,64 @@ func (s *Service) CreateConversation(ctx context.Context, tenantID convstore.ID,
 		// Sequence numbers are unique across tenants: a collision (same
 		// millisecond, same 21 random bits) is rare, not impossible, and
 		// draws a fresh id.
+		// The external id is unique per tenant: its blind index is, in
+		// the schema; a conversation made before sealing holds it in
+		// plaintext, which the index does not cover, so it is looked up
+		// here first, and again after a conflict the index did not name.
+		externalTaken := func() error {
+			if c.ExternalID == "" {
+				return nil
+			}
+			idx, err := s.z.index(tenantID, "external_id", c.ExternalID)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ConversationGetByExternalID(ctx, tenantID, idx, c.ExternalID)
+			if err == nil {
+				return driver.ErrExternalIDTaken()
+			} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+				return err
+			}
+			return nil
+		}
+		if err := externalTaken(); err != nil {
+			return err
+		}
+		var dek *seal.DEK // the conversation's data key; nil when sealing is off
+		if s.z.ring != nil {
+			dek = seal.NewDEK()
+		}
 		for attempt := 1; ; attempt++ {
 			conv.ID = s.newID()
 			conv.Seq = convstore.NewSeq(conv.ID)
-			err := tx.ConversationInsert(ctx, conv)
+			// Content is sealed for its row: a fresh id seals again.
+			row, err := s.z.conversationRow(s.z.box(dek, tenantID, conv.ID), conv)
+			if err != nil {
+				return err
+			}
+			err = tx.ConversationInsert(ctx, row)
 			if err == nil {
 				break
 			}
 			if !errors.Is(err, driver.ErrSeqTaken) {
 				return err
 			}
+			if err := externalTaken(); err != nil {
+				return err
+			}
 			if attempt == seqAttempts {
 				return convstore.Errorf(convstore.ECONFLICT, "no free conversation number was found, try again")
 			}
+		}
+		if err := s.z.storeKey(ctx, tx, tenantID, conv.ID, dek, now); err != nil {
+			return err
 		}
 		msgs = s.newMessages(conv.ID, c.Messages, now)
 		if len(msgs) == 0 {
 			return nil
 		}
-		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conv.ID, Messages: msgs})
+		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conv.ID,
+			Messages: messageRows(s.z.box(dek, tenantID, conv.ID), msgs)})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -116,11 +206,43 @@ func (s *Service) UpdateConversation(ctx context.Context, tenantID, id convstore
 	}
 	var conv *convstore.Conversation
 	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
-		var err error
-		conv, err = tx.ConversationUpdate(ctx, &driver.ConversationUpdateParams{
-			TenantID: tenantID, ID: id, AgentID: u.AgentID, UserID: u.UserID, Title: u.Title, Metadata: u.Metadata,
-			UpdatedAt: s.now(),
-		})
+		now := s.now()
+		p := &driver.ConversationUpdateParams{TenantID: tenantID, ID: id, AgentID: u.AgentID, UpdatedAt: now}
+		if u.UserID != nil || u.Title != nil || u.Metadata != nil {
+			// Lock the row first: a missing conversation is ENOTFOUND
+			// before a data key is made for it.
+			if err := tx.ConversationLock(ctx, tenantID, id, driver.LockUpdate, "conversation"); err != nil {
+				return err
+			}
+			dek, err := s.z.keyFor(ctx, tx, tenantID, id, now)
+			if err != nil {
+				return err
+			}
+			b := s.z.box(dek, tenantID, id)
+			if u.UserID != nil {
+				user := b.str(tConversations, "user_id", id, *u.UserID)
+				p.UserID = &user
+				if p.UserIndex, err = s.z.index(tenantID, "user_id", *u.UserID); err != nil {
+					return err
+				}
+			}
+			if u.Title != nil {
+				title := b.str(tConversations, "title", id, *u.Title)
+				p.Title = &title
+			}
+			if u.Metadata != nil {
+				meta := b.meta(tConversations, id, *u.Metadata)
+				p.Meta = &meta
+				if p.MetaIndex, err = s.z.metaIndex(tenantID, *u.Metadata); err != nil {
+					return err
+				}
+			}
+		}
+		row, err := tx.ConversationUpdate(ctx, p)
+		if err != nil {
+			return err
+		}
+		conv, err = s.z.openConversation(ctx, tx, row)
 		return err
 	})
 	if err != nil {
@@ -144,10 +266,13 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 	var keys []string
 	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
+		// The driver deletes the conversation's data key with it: from
+		// this commit on, nothing can open what is left of it anywhere.
 		gone, err := tx.ConversationDelete(ctx, tenantID, id)
 		if err != nil {
 			return err
 		}
+		s.z.forget(tenantID, id)
 		keys = gone.BlobKeys
 		if len(keys) > 0 {
 			if err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: keys, DueAt: now, Now: now}); err != nil {
@@ -168,6 +293,7 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 			Attachments:     gone.Attachments,
 			AttachmentBytes: gone.AttachmentBytes,
 			CreatedAt:       now,
+			KeyEpoch:        gone.KeyEpoch,
 		}
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err

@@ -20,32 +20,65 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	if err := o.Validate(); err != nil {
 		return nil, false, err
 	}
+	p, err := s.listParams(tenantID, &f)
+	if err != nil {
+		return nil, false, err
+	}
+	p.Page = pageOf(f.PageFilter, f.Offset)
 	var convs []*convstore.Conversation
-	var ends map[convstore.ID]*driver.MessageEnds
-	err := s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
-		var err error
-		convs, err = r.ConversationList(ctx, &driver.ConversationListParams{TenantID: tenantID, Filter: &f, Page: pageOf(f.PageFilter, f.Offset)})
+	var more bool
+	ends := map[convstore.ID][2][]*convstore.Message{}
+	err = s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
+		rows, err := r.ConversationList(ctx, p)
 		if err != nil {
 			return err
 		}
+		rows, more = trim(rows, f.Limit)
+		if convs, err = s.z.openConversations(ctx, r, rows); err != nil {
+			return err
+		}
 		ids := make([]convstore.ID, 0, len(convs))
-		for _, c := range convs[:min(len(convs), f.Limit)] {
+		for _, c := range convs {
 			if c.MessageCount > 0 {
 				ids = append(ids, c.ID)
 			}
 		}
-		ends, err = r.MessageListEnds(ctx, &driver.MessageListEndsParams{TenantID: tenantID, ConversationIDs: ids, First: o.First, Last: o.Last})
-		return err
+		stored, err := r.MessageListEnds(ctx, &driver.MessageListEndsParams{TenantID: tenantID, ConversationIDs: ids, First: o.First, Last: o.Last})
+		if err != nil {
+			return err
+		}
+		// Every end opened as one list: the page's keys read together.
+		var endRows []*driver.MessageRow
+		for _, id := range ids {
+			if e := stored[id]; e != nil {
+				endRows = append(append(endRows, e.First...), e.Last...)
+			}
+		}
+		opened, err := s.z.openMessages(ctx, r, tenantID, endRows)
+		if err != nil {
+			return err
+		}
+		next := func(n int) []*convstore.Message {
+			out := opened[:n:n]
+			opened = opened[n:]
+			return out
+		}
+		for _, id := range ids {
+			if e := stored[id]; e != nil {
+				first := next(len(e.First))
+				ends[id] = [2][]*convstore.Message{first, next(len(e.Last))}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, false, err
 	}
-	convs, more := trim(convs, f.Limit)
 	out := make([]*convstore.ConversationDigest, len(convs))
 	for i, c := range convs {
 		d := &convstore.ConversationDigest{Conversation: c, First: []*convstore.Message{}, Last: []*convstore.Message{}}
-		if e := ends[c.ID]; e != nil {
-			d.First, d.Last = e.First, e.Last
+		if e, ok := ends[c.ID]; ok {
+			d.First, d.Last = e[0], e[1]
 		}
 		out[i] = d
 	}
@@ -62,18 +95,30 @@ func (s *Service) FindMessagePages(ctx context.Context, tenantID convstore.ID, r
 	for i, r := range ranges {
 		p.Ranges[i] = driver.MessageRange{ConversationID: r.ConversationID, Page: pageOf(r.PageFilter, 0)}
 	}
-	var rows [][]*convstore.Message
+	out := make([]convstore.MessagePage, len(ranges))
 	err := s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
-		var err error
-		rows, err = r.MessageListRanges(ctx, p)
-		return err
+		pages, err := r.MessageListRanges(ctx, p)
+		if err != nil {
+			return err
+		}
+		// Opened as one list, as FindMessages opens a page: one opener
+		// (one key read) per conversation, however many ranges it has.
+		var rows []*driver.MessageRow
+		for i, rg := range ranges {
+			pages[i], out[i].More = trim(pages[i], rg.Limit)
+			rows = append(rows, pages[i]...)
+		}
+		opened, err := s.z.openMessages(ctx, r, tenantID, rows)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].Messages, opened = opened[:len(pages[i]):len(pages[i])], opened[len(pages[i]):]
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	out := make([]convstore.MessagePage, len(ranges))
-	for i, r := range ranges {
-		out[i].Messages, out[i].More = trim(rows[i], r.Limit)
 	}
 	return out, nil
 }
@@ -89,18 +134,28 @@ func (s *Service) FindArtifactPages(ctx context.Context, tenantID convstore.ID, 
 	for i, r := range ranges {
 		p.Ranges[i] = driver.ArtifactRange{ConversationID: r.ConversationID, Type: r.Type, Page: pageOf(r.PageFilter, 0)}
 	}
-	var rows [][]*convstore.Artifact
+	out := make([]convstore.ArtifactPage, len(ranges))
 	err := s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
-		var err error
-		rows, err = r.ArtifactListRanges(ctx, p)
-		return err
+		pages, err := r.ArtifactListRanges(ctx, p)
+		if err != nil {
+			return err
+		}
+		var rows []*convstore.Artifact // opened as one list (see FindMessagePages)
+		for i, rg := range ranges {
+			pages[i], out[i].More = trim(pages[i], rg.Limit)
+			rows = append(rows, pages[i]...)
+		}
+		opened, err := s.z.openArtifacts(ctx, r, tenantID, rows)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].Artifacts, opened = opened[:len(pages[i]):len(pages[i])], opened[len(pages[i]):]
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	out := make([]convstore.ArtifactPage, len(ranges))
-	for i, r := range ranges {
-		out[i].Artifacts, out[i].More = trim(rows[i], r.Limit)
 	}
 	return out, nil
 }

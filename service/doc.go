@@ -26,4 +26,31 @@
 // most once per Options.KeyUseResolution (DefaultKeyUseResolution, one
 // minute) per key, all keys in one write: authentication itself never
 // writes. FindKeys shows the uses this node has not written yet.
+//
+// # Sealed content
+//
+// With Options.Keyring, every content field is sealed (package seal)
+// before it reaches the driver and opened after it is read (seal.go,
+// sealrow.go, sealblob.go): each value under its conversation's data key,
+// bound to its tenant, conversation, table, column and row. A
+// conversation's data key is drawn when it is created, stored wrapped by
+// the keyring's current epoch, cached unwrapped for Options.KeyCacheTTL,
+// and deleted with the conversation in the delete's transaction. Looked-up
+// fields get blind indexes under the tenant's index key. A value that does
+// not open is EINTEGRITY, logged with ids only. Rows stored before sealing
+// read as they are, and RunSealUpgrade seals them in the background
+// (sealupgrade.go). Open refuses a store sealed with another keyring.
+//
+// # Key rotation and restores
+//
+// RunSweeper also rotates a sealed store's keys (rotation.go): every
+// Options.KeyEpoch a new epoch starts, every live data key is wrapped
+// again under it in small batches (claimed with SKIP LOCKED across
+// PostgreSQL nodes), and epochs retired longer than Options.KeyRetention
+// are destroyed once no live key needs them, stamping shredded_at on the
+// receipts they shred. A pass is resumable: the keys' epochs say what is
+// left. RotateKeys runs one at once. A restore (restore.go) re-applies
+// what the database being replaced deleted since the backup (receipts,
+// message and artifact deletes, key revocations) and adopts its
+// re-wrapped data keys.
 package service

@@ -11,7 +11,12 @@ import (
 // FindMessageByID returns one message; a zero conversationID finds it in
 // any of the tenant's conversations.
 func (s *Service) FindMessageByID(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
-	return s.drv.Reads().MessageGet(ctx, tenantID, conversationID, id)
+	r := s.drv.Reads()
+	row, err := r.MessageGet(ctx, tenantID, conversationID, id)
+	if err != nil {
+		return nil, err
+	}
+	return openMessage(s.z.opener(ctx, r, tenantID, row.ConversationID), row)
 }
 
 // FindMessages returns a page of the conversation's messages, oldest first
@@ -21,18 +26,22 @@ func (s *Service) FindMessages(ctx context.Context, tenantID, conversationID con
 		return nil, false, err
 	}
 	var list []*convstore.Message
+	var more bool
 	err := s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
-		var err error
-		list, err = r.MessageList(ctx, &driver.MessageListParams{TenantID: tenantID, ConversationID: conversationID, Page: pageOf(f.PageFilter, 0)})
-		if err == nil && len(list) == 0 {
+		rows, err := r.MessageList(ctx, &driver.MessageListParams{TenantID: tenantID, ConversationID: conversationID, Page: pageOf(f.PageFilter, 0)})
+		if err == nil && len(rows) == 0 {
 			err = conversationExists(ctx, r, tenantID, conversationID)
 		}
+		if err != nil {
+			return err
+		}
+		rows, more = trim(rows, f.Limit)
+		list, err = s.z.openMessages(ctx, r, tenantID, rows)
 		return err
 	})
 	if err != nil {
 		return nil, false, err
 	}
-	list, more := trim(list, f.Limit)
 	return list, more, nil
 }
 
@@ -64,8 +73,13 @@ func (s *Service) CreateMessages(ctx context.Context, tenantID, conversationID c
 		if count > s.maxMessages {
 			return convstore.MessageCapError(s.maxMessages)
 		}
+		dek, err := s.z.keyFor(ctx, tx, tenantID, conversationID, now)
+		if err != nil {
+			return err
+		}
 		msgs = s.newMessages(conversationID, batch, now)
-		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conversationID, Messages: msgs})
+		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conversationID,
+			Messages: messageRows(s.z.box(dek, tenantID, conversationID), msgs)})
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
 	"github.com/convstore/convstore/internal/removal"
+	"github.com/convstore/convstore/keyring"
+	"github.com/convstore/convstore/seal"
 )
 
 // Defaults of Options.
@@ -77,6 +79,37 @@ type Options struct {
 	// one process serves (SQLite), costly when many nodes start (each
 	// would list the whole blob store).
 	SweepOrphansAtStart bool
+
+	// Keyring holds the epoch keys that wrap every conversation's data
+	// key and the index roots of the blind indexes: with it, every
+	// content field is sealed before it reaches the driver (package
+	// seal). Nil stores content unsealed, as before sealing, with blind
+	// indexes under a fixed, public root: for benchmarks that measure
+	// what sealing costs, and tests that predate it; cmd/convstore always
+	// passes one. A store sealed with one keyring refuses to open with
+	// another, or with none (Open).
+	Keyring *keyring.Keyring
+
+	// SealAlgorithm seals records; 0 means seal.DefaultAlgorithm.
+	SealAlgorithm seal.Algorithm
+
+	// KeyCacheSize bounds how many unwrapped data keys are kept in memory;
+	// 0 means DefaultKeyCacheSize. KeyCacheTTL is how long one is kept
+	// after it was read (0: DefaultKeyCacheTTL; negative: not cached);
+	// it bounds how long a node keeps the key of a conversation another
+	// node deleted (whose rows are gone with it).
+	KeyCacheSize int
+	KeyCacheTTL  time.Duration
+
+	// KeyEpoch is how long an epoch wraps new data keys before RunSweeper
+	// starts the next (see RotateKeys); 0 means DefaultKeyEpoch, negative
+	// never. KeyRetention is how long a retired epoch is kept before it is
+	// destroyed; 0 means DefaultKeyRetention. Deleted content becomes
+	// unrecoverable from every copy within KeyEpoch + KeyRetention.
+	KeyEpoch, KeyRetention time.Duration
+	// RewrapBatch is how many data keys one re-wrap transaction claims; 0
+	// means DefaultRewrapBatch.
+	RewrapBatch int
 }
 
 // Service implements convstore.Store over a driver. It is safe for
@@ -98,6 +131,9 @@ type Service struct {
 	removals  *removal.Worker
 	abandoned abandonedUploads
 	sweeps    sweepHook // see ObserveBlobSweeps
+	z         *sealer
+	rot       *rotator    // nil without a keyring
+	upgrade   upgradeHook // see ObserveSealUpgrade
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
@@ -119,14 +155,27 @@ const (
 	tokenSweep     = 1000             // expired tokens deleted per sweep transaction
 )
 
-// New returns a Service over drv, with attachment bytes in blobs, and
-// takes ownership of drv (Close closes it). It repairs what a crash
-// interrupted before it returns (upload intents of nodes that are gone,
-// due blob removals, and orphans if Options.SweepOrphansAtStart), logging
-// failures rather than returning them, so that a blob store that is
-// briefly unreadable does not keep the store from opening; RunSweeper
-// retries.
+// New is Open for callers that cannot handle its error (tests): it panics
+// where Open fails.
 func New(drv driver.Driver, blobs convstore.BlobStore, opts Options) *Service {
+	s, err := Open(drv, blobs, opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Open returns a Service over drv, with attachment bytes in blobs, and
+// takes ownership of drv (Close closes it), after checking that the store
+// was sealed with opts.Keyring (or was never sealed, and then records
+// it): a store opened with another keyring, or none, fails at once with a
+// clear error, before anything is written, and drv is left open for the
+// caller to close. It repairs what a crash interrupted before it returns
+// (upload intents of nodes that are gone, due blob removals, and orphans
+// if Options.SweepOrphansAtStart), logging failures rather than returning
+// them, so that a blob store that is briefly unreadable does not keep the
+// store from opening; RunSweeper retries.
+func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service, error) {
 	s := &Service{
 		drv:            drv,
 		blobs:          blobs,
@@ -154,12 +203,20 @@ func New(drv driver.Driver, blobs convstore.BlobStore, opts Options) *Service {
 	if s.orphanInterval == 0 {
 		s.orphanInterval = DefaultOrphanSweepInterval
 	}
+	var err error
+	if s.z, err = newSealer(&opts, s.logger); err != nil {
+		return nil, err
+	}
+	if err := s.checkKeyring(opts.Keyring); err != nil {
+		return nil, err
+	}
+	s.rot = s.newRotator(&opts)
 	s.auth = newAuthCache(opts.AuthCacheTTL)
 	s.uses = newKeyUses(positiveDuration(opts.KeyUseResolution, DefaultKeyUseResolution))
 	s.removals = removal.New(s.removeBlobs, removalQueue)
 	s.repair(opts.SweepOrphansAtStart)
 	go s.flushUses()
-	return s
+	return s, nil
 }
 
 func positive(v, def int) int {

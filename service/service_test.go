@@ -105,8 +105,7 @@ func TestSeqCollisionRetries(t *testing.T) {
 		if err := tx.TenantInsert(ctx, tn2); err != nil {
 			return err
 		}
-		c := *first
-		return tx.ConversationInsert(ctx, &c)
+		return tx.ConversationInsert(ctx, &driver.ConversationRow{Conversation: *first})
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,20 @@ import (
 
 // RunSweeper sweeps every interval until ctx ends: due blob removals
 // (SweepBlobs), expired access tokens (SweepAccessTokens), and every
-// Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). It
+// Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). A
+// sealed store also rotates its keys meanwhile (Options.KeyEpoch: a new
+// epoch when due, data keys re-wrapped, retired epochs destroyed). It
 // logs failures and tries again at the next interval. A server runs it
 // for the life of the store, on every node.
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
+	if s.rot != nil && s.rot.every > 0 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.rot.run(ctx)
+		}()
+		defer func() { <-done }()
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	lastOrphans := s.now()

@@ -26,7 +26,7 @@ func scanArtifact(row scanner, extra ...any) (*convstore.Artifact, error) {
 	a := &convstore.Artifact{}
 	var typ string
 	var score sql.NullFloat64
-	err := row.Scan(append([]any{idScan{&a.ID}, idScan{&a.ConversationID}, &typ, &a.Text, jsonScan{&a.Data},
+	err := row.Scan(append([]any{idScan{&a.ID}, idScan{&a.ConversationID}, &typ, sealedScan{&a.Text}, jsonScan{&a.Data},
 		idsScan{&a.MessageIDs}, &score, timeScan{&a.CreatedAt}}, extra...)...)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func (o *ops) ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *conv
 	if a.Score != nil {
 		score = *a.Score
 	}
-	_, err := o.run.exec(ctx, qArtifactInsert, idArg(a.ID), idArg(tenantID), idArg(a.ConversationID), string(a.Type), a.Text,
+	_, err := o.run.exec(ctx, qArtifactInsert, idArg(a.ID), idArg(tenantID), idArg(a.ConversationID), string(a.Type), sealedArg(a.Text),
 		jsonArg(a.Data), idsArg(a.MessageIDs), score, micros(a.CreatedAt))
 	return o.db.translate(err)
 }

@@ -2,9 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -12,18 +9,22 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const conversationColumns = `id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at`
+const conversationColumns = `id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx`
 
 var (
 	qConvByID       = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND id = ?`)
 	qConvBySeq      = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND seq = ?`)
-	qConvByExternal = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND external_id = ?`)
-	qConvExists     = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`)
-	qExternalTaken  = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND external_id = ?`)
-	qConvInsert     = stmt(`INSERT INTO conversations
-		(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-	qConvBump = stmt(`UPDATE conversations SET message_count = message_count + ?, updated_at = max(updated_at, ?)
+	qConvByExternal = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ?1 AND
+		(external_idx = ?2 OR external_idx IS NULL AND external_id IN (?3, CAST(?3 AS BLOB)))`)
+	qConvExists    = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`)
+	qExternalTaken = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND external_idx = ?`)
+	qConvInsert    = stmt(`INSERT INTO conversations
+		(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	qMetaIndexInsert = stmt(`INSERT INTO conversation_meta_index (tenant_id, conversation_id, key_idx, pair_idx)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	qMetaIndexDelete = stmt(`DELETE FROM conversation_meta_index WHERE tenant_id = ? AND conversation_id = ?`)
+	qConvBump        = stmt(`UPDATE conversations SET message_count = message_count + ?, updated_at = max(updated_at, ?)
 		WHERE tenant_id = ? AND id = ? RETURNING message_count`)
 	// The counts and keys of what the cascade will remove, in one
 	// statement: keys are hexadecimal, so a comma separates them safely.
@@ -37,51 +38,43 @@ var (
 	qConvDelete = stmt(`DELETE FROM conversations WHERE tenant_id = ? AND id = ?`)
 )
 
-func scanConversation(row scanner) (*convstore.Conversation, error) {
-	c := &convstore.Conversation{}
-	var external sql.NullString
-	err := row.Scan(idScan{&c.ID}, &c.Seq, idScan{&c.TenantID}, &c.AgentID, &c.UserID, &external, &c.Title,
-		metaScan{&c.Metadata}, &c.MessageCount, timeScan{&c.CreatedAt}, timeScan{&c.UpdatedAt})
+// scanConversation scans a row of conversationColumns: the one place that
+// does.
+func scanConversation(row scanner) (*driver.ConversationRow, error) {
+	c := &driver.ConversationRow{}
+	err := row.Scan(idScan{&c.ID}, &c.Seq, idScan{&c.TenantID}, &c.AgentID, sealedScan{&c.UserID}, sealedScan{&c.ExternalID},
+		sealedScan{&c.Title}, bytesScan{&c.Meta}, &c.MessageCount, timeScan{&c.CreatedAt}, timeScan{&c.UpdatedAt},
+		bytesScan{&c.UserIndex}, bytesScan{&c.ExternalIndex})
 	if err != nil {
 		return nil, err
 	}
-	c.ExternalID = external.String
 	return c, nil
 }
 
-// externalArg stores an empty external id as NULL, which the unique index
-// ignores.
-func externalArg(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func (o *ops) ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Conversation, error) {
+func (o *ops) ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*driver.ConversationRow, error) {
 	return one(ctx, o, qConvByID, []any{idArg(tenantID), idArg(id)}, "conversation", scanConversation)
 }
 
-func (o *ops) ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*convstore.Conversation, error) {
+func (o *ops) ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*driver.ConversationRow, error) {
 	return one(ctx, o, qConvBySeq, []any{idArg(tenantID), seq}, "conversation", scanConversation)
 }
 
-func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Conversation, error) {
-	return one(ctx, o, qConvByExternal, []any{idArg(tenantID), externalID}, "conversation", scanConversation)
+func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalIndex []byte, externalID string) (*driver.ConversationRow, error) {
+	return one(ctx, o, qConvByExternal, []any{idArg(tenantID), bytesArg(externalIndex), externalID}, "conversation", scanConversation)
 }
 
-func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*convstore.Conversation, error) {
+func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*driver.ConversationRow, error) {
 	var sb strings.Builder
 	sb.WriteString(`SELECT ` + conversationColumns + ` FROM conversations`)
-	args := conversationWhere(&sb, p.TenantID, p.Filter)
+	args := conversationWhere(&sb, p)
 	q, args := pageOf(sb.String(), p.Page, args)
 	return list(ctx, o, q, args, scanConversation)
 }
 
-func (o *ops) ConversationCount(ctx context.Context, tenantID convstore.ID, f *convstore.ConversationFilter) (int, error) {
+func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListParams) (int, error) {
 	var sb strings.Builder
 	sb.WriteString(`SELECT count(*) FROM conversations`)
-	args := conversationWhere(&sb, tenantID, f)
+	args := conversationWhere(&sb, p)
 	var n int
 	if err := o.run.queryRow(ctx, sb.String(), args...).Scan(&n); err != nil {
 		return 0, o.db.translate(err)
@@ -92,9 +85,16 @@ func (o *ops) ConversationCount(ctx context.Context, tenantID convstore.ID, f *c
 // conversationWhere writes the WHERE clause of the filter's selection
 // (not its page) and returns its arguments: the one hand-written builder,
 // for the one dynamic filter.
-func conversationWhere(sb *strings.Builder, tenantID convstore.ID, f *convstore.ConversationFilter) []any {
+func conversationWhere(sb *strings.Builder, p *driver.ConversationListParams) []any {
 	sb.WriteString(` WHERE tenant_id = ?`)
-	args := []any{idArg(tenantID)}
+	args := []any{idArg(p.TenantID)}
+	// Each pair the metadata must hold is a row of the pair index.
+	for _, pair := range p.MetaPairs {
+		sb.WriteString(` AND EXISTS (SELECT 1 FROM conversation_meta_index mi WHERE mi.tenant_id = conversations.tenant_id
+			AND mi.conversation_id = conversations.id AND mi.pair_idx = ?)`)
+		args = append(args, pair)
+	}
+	f := p.Filter
 	if f == nil {
 		return args
 	}
@@ -103,8 +103,10 @@ func conversationWhere(sb *strings.Builder, tenantID convstore.ID, f *convstore.
 		args = append(args, f.AgentID)
 	}
 	if f.UserID != "" {
-		sb.WriteString(` AND user_id = ?`)
-		args = append(args, f.UserID)
+		// By the blind index, or the plaintext of a row written before
+		// sealing.
+		sb.WriteString(` AND (user_idx = ? OR user_idx IS NULL AND user_id IN (?, CAST(? AS BLOB)))`)
+		args = append(args, bytesArg(p.UserIndex), f.UserID, f.UserID)
 	}
 	if f.Seq != 0 {
 		sb.WriteString(` AND seq = ?`)
@@ -120,11 +122,6 @@ func conversationWhere(sb *strings.Builder, tenantID convstore.ID, f *convstore.
 	if f.CreatedBefore != nil {
 		sb.WriteString(` AND created_at < ?`)
 		args = append(args, ceilMicros(*f.CreatedBefore))
-	}
-	// json_each, not a JSON path, so any key is matched literally.
-	for _, k := range slices.Sorted(maps.Keys(f.Metadata)) {
-		sb.WriteString(` AND EXISTS (SELECT 1 FROM json_each(conversations.metadata) WHERE key = ? AND value = ?)`)
-		args = append(args, k, f.Metadata[k])
 	}
 	return args
 }
@@ -148,21 +145,29 @@ func ceilMicros(t time.Time) int64 {
 // ConversationInsert inserts with ON CONFLICT DO NOTHING: no row inserted
 // means the external id or the sequence number is taken, told apart by a
 // lookup, so the transaction goes on either way.
-func (o *ops) ConversationInsert(ctx context.Context, c *convstore.Conversation) error {
-	meta, err := metaArg(c.Metadata)
+func (o *ops) ConversationInsert(ctx context.Context, c *driver.ConversationRow) error {
+	res, err := o.run.exec(ctx, qConvInsert, idArg(c.ID), c.Seq, idArg(c.TenantID), c.AgentID, sealedArg(c.UserID),
+		nullSealedArg(c.ExternalID), sealedArg(c.Title), bytesArg(c.Meta), c.MessageCount, micros(c.CreatedAt),
+		micros(c.UpdatedAt), bytesArg(c.UserIndex), bytesArg(c.ExternalIndex))
+	err = o.db.insertedOne(res, err, func() error { return driver.ErrSeqTaken }, "tenant")
+	if err == driver.ErrSeqTaken && len(c.ExternalIndex) > 0 &&
+		o.exists(ctx, qExternalTaken, "conversation", idArg(c.TenantID), c.ExternalIndex) == nil {
+		return driver.ErrExternalIDTaken()
+	}
 	if err != nil {
 		return err
 	}
-	res, err := o.run.exec(ctx, qConvInsert, idArg(c.ID), c.Seq, idArg(c.TenantID), c.AgentID, c.UserID,
-		externalArg(c.ExternalID), c.Title, meta, c.MessageCount, micros(c.CreatedAt), micros(c.UpdatedAt))
-	err = o.db.insertedOne(res, err, func() error { return driver.ErrSeqTaken }, "tenant")
-	if err != driver.ErrSeqTaken || c.ExternalID == "" {
-		return err
+	return o.metaIndexInsert(ctx, c.TenantID, c.ID, c.MetaIndex)
+}
+
+// metaIndexInsert stores a conversation's metadata pair index rows.
+func (o *ops) metaIndexInsert(ctx context.Context, tenantID, id convstore.ID, rows []driver.MetaIndex) error {
+	for _, m := range rows {
+		if _, err := o.run.exec(ctx, qMetaIndexInsert, idArg(tenantID), idArg(id), m.Key, m.Pair); err != nil {
+			return o.db.translate(err)
+		}
 	}
-	if o.exists(ctx, qExternalTaken, "conversation", idArg(c.TenantID), c.ExternalID) == nil {
-		return driver.ErrExternalIDTaken()
-	}
-	return driver.ErrSeqTaken
+	return nil
 }
 
 // ConversationLock only checks that the conversation exists: with one
@@ -171,28 +176,34 @@ func (o *ops) ConversationLock(ctx context.Context, tenantID, id convstore.ID, m
 	return o.exists(ctx, qConvExists, kind, idArg(tenantID), idArg(id))
 }
 
-func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpdateParams) (*convstore.Conversation, error) {
+func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpdateParams) (*driver.ConversationRow, error) {
 	set := []string{"updated_at = max(updated_at, ?)"}
 	args := []any{micros(p.UpdatedAt)}
 	if p.AgentID != nil {
 		set, args = append(set, "agent_id = ?"), append(args, *p.AgentID)
 	}
 	if p.UserID != nil {
-		set, args = append(set, "user_id = ?"), append(args, *p.UserID)
+		set, args = append(set, "user_id = ?", "user_idx = ?"), append(args, sealedArg(*p.UserID), bytesArg(p.UserIndex))
 	}
 	if p.Title != nil {
-		set, args = append(set, "title = ?"), append(args, *p.Title)
+		set, args = append(set, "title = ?"), append(args, sealedArg(*p.Title))
 	}
-	if p.Metadata != nil {
-		meta, err := metaArg(*p.Metadata)
-		if err != nil {
-			return nil, err
-		}
-		set, args = append(set, "metadata = ?"), append(args, meta)
+	if p.Meta != nil {
+		set, args = append(set, "metadata = ?"), append(args, bytesArg(*p.Meta))
+	}
+	if p.ExternalID != nil {
+		set, args = append(set, "external_id = ?", "external_idx = ?"), append(args, nullSealedArg(*p.ExternalID), bytesArg(p.ExternalIndex))
 	}
 	args = append(args, idArg(p.TenantID), idArg(p.ID))
-	return one(ctx, o, `UPDATE conversations SET `+strings.Join(set, ", ")+
+	c, err := one(ctx, o, `UPDATE conversations SET `+strings.Join(set, ", ")+
 		` WHERE tenant_id = ? AND id = ? RETURNING `+conversationColumns, args, "conversation", scanConversation)
+	if err != nil || p.Meta == nil {
+		return c, err
+	}
+	if _, err := o.run.exec(ctx, qMetaIndexDelete, idArg(p.TenantID), idArg(p.ID)); err != nil {
+		return nil, o.db.translate(err)
+	}
+	return c, o.metaIndexInsert(ctx, p.TenantID, p.ID, p.MetaIndex)
 }
 
 func (o *ops) ConversationBumpMessages(ctx context.Context, p *driver.ConversationBumpParams) (int, error) {
@@ -213,6 +224,9 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	}
 	if keys != "" {
 		d.BlobKeys = strings.Split(keys, ",")
+	}
+	if d.KeyEpoch, err = o.conversationKeyDelete(ctx, tenantID, id); err != nil {
+		return nil, err
 	}
 	res, err := o.run.exec(ctx, qConvDelete, idArg(tenantID), idArg(id))
 	if err := o.db.affectedOne(res, err, "conversation"); err != nil {

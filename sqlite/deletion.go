@@ -2,18 +2,20 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
 )
 
 const deletionColumns = `id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
-	messages, artifacts, attachments, attachment_bytes, created_at`
+	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at`
 
 const auditColumns = `id, tenant_id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at`
 
 var (
-	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qDeletionGet    = stmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND id = ?`)
 	qDeletionList   = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ?`)
 	qDeletionByConv = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND conversation_id = ?`)
@@ -26,7 +28,7 @@ func scanDeletion(row scanner) (*convstore.Deletion, error) {
 	d := &convstore.Deletion{}
 	err := row.Scan(idScan{&d.ID}, idScan{&d.TenantID}, idScan{&d.ConversationID}, &d.ConversationSeq,
 		idScan{&d.ActorKeyID}, &d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments,
-		&d.AttachmentBytes, timeScan{&d.CreatedAt})
+		&d.AttachmentBytes, timeScan{&d.CreatedAt}, epochScan{&d.KeyEpoch}, nullTimeScan{&d.ShreddedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func scanAudit(row scanner) (*convstore.AuditEntry, error) {
 func (o *ops) DeletionInsert(ctx context.Context, d *convstore.Deletion) error {
 	_, err := o.run.exec(ctx, qDeletionInsert, idArg(d.ID), idArg(d.TenantID), idArg(d.ConversationID), d.ConversationSeq,
 		nullID(d.ActorKeyID), d.Door, d.RequestID, d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments,
-		d.AttachmentBytes, micros(d.CreatedAt))
+		d.AttachmentBytes, micros(d.CreatedAt), nullEpoch(d.KeyEpoch), nullMicros(d.ShreddedAt))
 	return o.db.translate(err)
 }
 
@@ -76,4 +78,39 @@ func (o *ops) AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convsto
 func (o *ops) AuditList(ctx context.Context, p *driver.AuditListParams) ([]*convstore.AuditEntry, error) {
 	q, args := qAuditList.sql(p.Page, []any{idArg(p.TenantID)})
 	return list(ctx, o, q, args, scanAudit)
+}
+
+// nullEpoch stores a key epoch, NULL for none (0).
+func nullEpoch(e uint32) any {
+	if e == 0 {
+		return nil
+	}
+	return int64(e)
+}
+
+// epochScan scans a key epoch, NULL as 0.
+type epochScan struct{ dst *uint32 }
+
+func (s epochScan) Scan(v any) error {
+	switch n := v.(type) {
+	case nil:
+		*s.dst = 0
+	case int64:
+		*s.dst = uint32(n)
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into a key epoch", v)
+	}
+	return nil
+}
+
+var qDeletionMarkShredded = stmt(`UPDATE deletions SET shredded_at = ?
+	WHERE shredded_at IS NULL AND key_epoch IS NOT NULL AND key_epoch <= ?`)
+
+func (o *ops) DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) (int, error) {
+	res, err := o.run.exec(ctx, qDeletionMarkShredded, micros(at), int64(throughEpoch))
+	if err != nil {
+		return 0, o.db.translate(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), o.db.translate(err)
 }

@@ -24,11 +24,14 @@ var (
 	qMessageDelete = stmt(`DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
 )
 
-func scanMessage(row scanner, extra ...any) (*convstore.Message, error) {
-	m := &convstore.Message{}
+// scanMessage scans a row of messageColumns, then extra: the one place
+// that scans messages.
+func scanMessage(row scanner, extra ...any) (*driver.MessageRow, error) {
+	m := &driver.MessageRow{}
 	var role string
-	dst := append([]any{idScan{&m.ID}, idScan{&m.ConversationID}, &role, &m.Content, jsonScan{&m.Parts}, &m.AuthorName,
-		durationScan{&m.StartOffset}, durationScan{&m.EndOffset}, metaScan{&m.Metadata}, timeScan{&m.CreatedAt}}, extra...)
+	dst := append([]any{idScan{&m.ID}, idScan{&m.ConversationID}, &role, sealedScan{&m.Content}, jsonScan{&m.Parts},
+		sealedScan{&m.AuthorName}, durationScan{&m.StartOffset}, durationScan{&m.EndOffset}, bytesScan{&m.Meta},
+		timeScan{&m.CreatedAt}}, extra...)
 	if err := row.Scan(dst...); err != nil {
 		return nil, err
 	}
@@ -36,16 +39,16 @@ func scanMessage(row scanner, extra ...any) (*convstore.Message, error) {
 	return m, nil
 }
 
-func scanMessageRow(row scanner) (*convstore.Message, error) { return scanMessage(row) }
+func scanMessageRow(row scanner) (*driver.MessageRow, error) { return scanMessage(row) }
 
-func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Message, error) {
+func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*driver.MessageRow, error) {
 	if conversationID.IsZero() {
 		return one(ctx, o, qMessageGetAny, []any{idArg(tenantID), idArg(id)}, "message", scanMessageRow)
 	}
 	return one(ctx, o, qMessageGet, []any{idArg(tenantID), idArg(conversationID), idArg(id)}, "message", scanMessageRow)
 }
 
-func (o *ops) MessageList(ctx context.Context, p *driver.MessageListParams) ([]*convstore.Message, error) {
+func (o *ops) MessageList(ctx context.Context, p *driver.MessageListParams) ([]*driver.MessageRow, error) {
 	q, args := qMessageList.sql(p.Page, []any{idArg(p.TenantID), idArg(p.ConversationID)})
 	return list(ctx, o, q, args, scanMessageRow)
 }
@@ -115,7 +118,7 @@ func (o *ops) MessageListEnds(ctx context.Context, p *driver.MessageListEndsPara
 			return nil, err
 		}
 	}
-	byID := func(a, b *convstore.Message) int { return bytes.Compare(a.ID[:], b.ID[:]) }
+	byID := func(a, b *driver.MessageRow) int { return bytes.Compare(a.ID[:], b.ID[:]) }
 	for _, e := range out { // rows come in rowid order: put them oldest first
 		slices.SortFunc(e.First, byID)
 		slices.SortFunc(e.Last, byID)
@@ -125,13 +128,9 @@ func (o *ops) MessageListEnds(ctx context.Context, p *driver.MessageListEndsPara
 
 func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertManyParams) error {
 	for _, m := range p.Messages {
-		meta, err := metaArg(m.Metadata)
-		if err != nil {
-			return err
-		}
 		if _, err := o.run.exec(ctx, qMessageInsert, idArg(m.ID), idArg(p.TenantID), idArg(p.ConversationID), string(m.Role),
-			m.Content, jsonArg(m.Parts), m.AuthorName, durationArg(m.StartOffset), durationArg(m.EndOffset), meta,
-			micros(m.CreatedAt)); err != nil {
+			sealedArg(m.Content), jsonArg(m.Parts), sealedArg(m.AuthorName), durationArg(m.StartOffset),
+			durationArg(m.EndOffset), bytesArg(m.Meta), micros(m.CreatedAt)); err != nil {
 			return o.db.translate(err)
 		}
 	}

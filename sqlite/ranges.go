@@ -134,14 +134,14 @@ func (o *ops) rangeRows(ctx context.Context, q, spec string, tenant []byte, limi
 
 // MessageListRanges reads every range in a few fixed statements (see
 // listRanges).
-func (o *ops) MessageListRanges(ctx context.Context, p *driver.MessageListRangesParams) ([][]*convstore.Message, error) {
+func (o *ops) MessageListRanges(ctx context.Context, p *driver.MessageListRangesParams) ([][]*driver.MessageRow, error) {
 	arms := make([]rangeArm, len(p.Ranges))
 	for i, r := range p.Ranges {
 		arms[i] = rangeArm{conv: r.ConversationID, page: r.Page}
 	}
 	return listRanges(ctx, o, qMessageRanges, idArg(p.TenantID), arms,
-		func(row scanner, i *int) (*convstore.Message, error) { return scanMessage(row, i) },
-		func(m *convstore.Message) convstore.ID { return m.ID })
+		func(row scanner, i *int) (*driver.MessageRow, error) { return scanMessage(row, i) },
+		func(m *driver.MessageRow) convstore.ID { return m.ID })
 }
 
 // ArtifactListRanges reads every range in a few fixed statements (see

@@ -9,17 +9,18 @@ import (
 // dataTables are the tables holding tenant data, the same as the
 // PostgreSQL driver's (pgtest counts them). blob_removals (a work queue)
 // and goose_db_version are not tenant data.
-var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"}
+var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log"}
 
 // conversationTables maps the tables whose rows belong to a conversation
 // to the column naming it. Receipts and audit entries name it too but
 // outlive it by design, so they are not counted: after a delete every
 // count here must be zero.
 var conversationTables = map[string]string{
-	"conversations": "id",
-	"messages":      "conversation_id",
-	"artifacts":     "conversation_id",
-	"attachments":   "conversation_id",
+	"conversations":     "id",
+	"conversation_keys": "conversation_id",
+	"messages":          "conversation_id",
+	"artifacts":         "conversation_id",
+	"attachments":       "conversation_id",
 }
 
 // RowCounts returns the number of rows of every table holding tenant data

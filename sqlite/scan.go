@@ -78,47 +78,13 @@ func nullMicros(t *time.Time) any {
 	return t.UnixMicro()
 }
 
-// metaArg stores metadata as a JSON object, NULL when empty.
-func metaArg(m convstore.Metadata) (any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	return string(b), err
-}
-
-// metaScan reads metadata back; empty metadata reads as nil.
-type metaScan struct{ dst *convstore.Metadata }
-
-func (s metaScan) Scan(v any) error {
-	*s.dst = nil
-	var b []byte
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case string:
-		b = []byte(x)
-	case []byte:
-		b = x
-	default:
-		return fmt.Errorf("sqlite: cannot scan %T into metadata", v)
-	}
-	var m convstore.Metadata
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("sqlite: metadata: %w", err)
-	}
-	if len(m) > 0 {
-		*s.dst = m
-	}
-	return nil
-}
-
-// jsonArg stores a raw JSON value as TEXT, NULL when empty.
+// jsonArg stores a JSON value (sealed: opaque bytes) as a BLOB, NULL when
+// empty.
 func jsonArg(raw json.RawMessage) any {
 	if len(raw) == 0 {
 		return nil
 	}
-	return string(raw)
+	return []byte(raw)
 }
 
 // jsonScan reads a raw JSON value; NULL reads as nil.
@@ -214,4 +180,72 @@ func parseScopes(s string) []convstore.Scope {
 }
 
 // Compile-time checks that the scanners are sql.Scanners.
-var _ = []interface{ Scan(any) error }{idScan{}, timeScan{}, nullTimeScan{}, metaScan{}, jsonScan{}, durationScan{}, idsScan{}}
+var _ = []interface{ Scan(any) error }{idScan{}, timeScan{}, nullTimeScan{}, jsonScan{}, durationScan{}, idsScan{}, sealedScan{}, bytesScan{}}
+
+// sealedArg stores a sealed value (opaque bytes in a string, see
+// driver.ConversationRow) as a BLOB; "" stays the empty TEXT the column
+// defaults to.
+func sealedArg(s string) any {
+	if s == "" {
+		return ""
+	}
+	return []byte(s)
+}
+
+// nullSealedArg stores a sealed value as a BLOB, NULL when "".
+func nullSealedArg(s string) any {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+// bytesArg stores bytes as a BLOB, NULL when empty.
+func bytesArg(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// sealedScan reads a sealed BLOB, or the TEXT of a row written before
+// sealing, or NULL (as ""), into a string unchanged.
+type sealedScan struct{ dst *string }
+
+func (s sealedScan) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.dst = ""
+	case string:
+		*s.dst = x
+	case []byte:
+		*s.dst = string(x)
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into a sealed value", v)
+	}
+	return nil
+}
+
+// bytesScan reads a BLOB or TEXT into a copy of its bytes; NULL and empty
+// read as nil.
+type bytesScan struct{ dst *[]byte }
+
+func (s bytesScan) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.dst = nil
+	case string:
+		*s.dst = nil
+		if x != "" {
+			*s.dst = []byte(x)
+		}
+	case []byte:
+		*s.dst = nil
+		if len(x) > 0 {
+			*s.dst = append([]byte(nil), x...)
+		}
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into bytes", v)
+	}
+	return nil
+}

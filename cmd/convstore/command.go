@@ -58,6 +58,8 @@ func root() *command {
 			auditCommand(),
 			keysCommand(),
 			tenantsCommand(),
+			backupCommand(),
+			restoreCommand(),
 			forensicCommand(),
 			{name: "help", summary: "Show help for a command: convstore help [COMMAND [SUBCOMMAND]]."},
 		},

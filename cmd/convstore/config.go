@@ -14,6 +14,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/service"
 )
 
 // Config is the server's configuration as plain data. It starts from
@@ -29,6 +30,22 @@ type Config struct {
 	ShutdownTimeout    time.Duration // how long in-flight requests may take to finish on shutdown
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
 	BlobStore          string        // auto, fs or postgres: where attachment bytes live
+
+	// Keyring is the keyring file (see package keyring): the epoch keys
+	// that wrap every conversation's data key. Empty: DataDir/keyring,
+	// created 0600 on a new store's first start. PostgreSQL nodes of one
+	// database share one file (a shared filesystem, like the blob root).
+	Keyring string
+	// KeyringMasterKey is the URL of a master key that seals the keyring
+	// file (base64key://…, or a KMS in builds with -tags kms); empty: the
+	// file is not sealed.
+	KeyringMasterKey string
+	// KeyEpoch is how long a key epoch wraps new data keys before the
+	// server starts the next; 0 disables scheduled rotation.
+	KeyEpoch time.Duration
+	// KeyRetention is how long a retired key epoch is kept before it is
+	// destroyed (and with it what it wrapped, in every copy).
+	KeyRetention time.Duration
 
 	// Rate limits (see limits.go); a zero limit is off.
 	KeyRateLimit         convhttp.RateLimit // per API key
@@ -88,6 +105,8 @@ func DefaultConfig() Config {
 		PGLockTimeout:      postgres.DefaultLockTimeout,
 		PGAcquireTimeout:   postgres.DefaultAcquireTimeout,
 		PGRetries:          postgres.DefaultSerializationRetries,
+		KeyEpoch:           service.DefaultKeyEpoch,
+		KeyRetention:       service.DefaultKeyRetention,
 
 		KeyRateLimit:            defaultKeyRateLimit,
 		AddressRateLimit:        defaultAddressRateLimit,
@@ -225,6 +244,9 @@ func (c Config) Validate() error {
 	if c.MaxConversationMessages <= 0 {
 		return fmt.Errorf("--max-conversation-messages %d: must be positive", c.MaxConversationMessages)
 	}
+	if err := c.validateKeyRotation(); err != nil {
+		return err
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -279,6 +301,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("max-conversation-messages", "CONVSTORE_MAX_CONVERSATION_MESSAGES")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "on SIGINT/SIGTERM, how long in-flight requests may take to finish")
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
+	fs.DurationVar(&c.KeyEpoch, "key-epoch", c.KeyEpoch, "how long a key epoch wraps new data keys before the next starts and every live data key is wrapped again under it (0: rotate only with convstore keys rotate)")
+	fs.bindEnv("key-epoch", "CONVSTORE_KEY_EPOCH")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
 	c.Transport.registerFlags(fs)
@@ -306,4 +330,37 @@ func (c *Config) registerStoreFlags(fs *flagSet) {
 	fs.bindEnv("pg-retries", "CONVSTORE_PG_RETRIES")
 	fs.StringVar(&c.PGSchema, "pg-schema", c.PGSchema, "PostgreSQL `schema` of the tables, created if missing (empty: the connection's search_path)")
 	fs.bindEnv("pg-schema", "CONVSTORE_PG_SCHEMA")
+	fs.StringVar(&c.Keyring, "keyring", c.Keyring, "keyring `file` whose keys seal the content (default: keyring in --data, created 0600 on a new store's first start; PostgreSQL nodes share one file)")
+	fs.bindEnv("keyring", "CONVSTORE_KEYRING")
+	fs.StringVar(&c.KeyringMasterKey, "keyring-master-key", c.KeyringMasterKey, "`URL` of the master key sealing the keyring file: base64key://..., or a KMS (awskms://, gcpkms://, azurekeyvault://, hashivault://) in builds with -tags kms; prefer the environment variable, a flag shows in the process list")
+	fs.bindEnv("keyring-master-key", "CONVSTORE_KEYRING_MASTER_KEY")
+	fs.DurationVar(&c.KeyRetention, "key-retention", c.KeyRetention, "how long a retired key epoch is kept before it is destroyed: deleted content is unrecoverable from every copy (WAL, replicas, backups) once key-epoch + key-retention have passed, and a backup restored without the live database is readable only that long")
+	fs.bindEnv("key-retention", "CONVSTORE_KEY_RETENTION")
+}
+
+// minKeyRetention is the shortest --key-retention a server accepts: every
+// node reloads the keyring each minute, and one that has not yet may
+// still wrap data keys under a retired epoch.
+const minKeyRetention = 10 * time.Minute
+
+// validateKeyRotation checks --key-epoch and --key-retention.
+func (c Config) validateKeyRotation() error {
+	if c.KeyEpoch < 0 {
+		return fmt.Errorf("--key-epoch %s: must not be negative (0 disables scheduled rotation)", c.KeyEpoch)
+	}
+	if c.KeyEpoch > 0 && c.KeyEpoch < time.Minute {
+		return fmt.Errorf("--key-epoch %s: at least 1m (each rotation re-wraps every live data key)", c.KeyEpoch)
+	}
+	if c.KeyRetention < minKeyRetention {
+		return fmt.Errorf("--key-retention %s: at least %s (nodes reload the keyring every minute)", c.KeyRetention, minKeyRetention)
+	}
+	return nil
+}
+
+// keyRotationOptions sets the key rotation options of the service.
+func (c Config) keyRotationOptions(opts *service.Options) {
+	opts.KeyEpoch, opts.KeyRetention = c.KeyEpoch, c.KeyRetention
+	if c.KeyEpoch == 0 {
+		opts.KeyEpoch = -1 // Options: 0 is the default, negative is never
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
@@ -78,7 +79,25 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 		"request_id", orDash(d.RequestID),
 		"client_request_id", orDash(d.ClientRequestID),
 		"deleted_at", fmtTime(d.CreatedAt),
+		"key_epoch", fmtEpoch(d.KeyEpoch),
+		"shredded_at", fmtOptTime(d.ShreddedAt),
 	)
+}
+
+// fmtEpoch formats a receipt's key epoch, "-" for none.
+func fmtEpoch(e uint32) string {
+	if e == 0 {
+		return "-"
+	}
+	return strconv.FormatUint(uint64(e), 10)
+}
+
+// fmtOptTime formats an optional time, "-" for none.
+func fmtOptTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return fmtTime(*t)
 }
 
 func auditList(fs *flagSet) func(x *call) (clientCall, error) {

@@ -9,7 +9,10 @@
 //	convstore deletions list|get
 //	convstore audit list
 //	convstore keys create|list|revoke
+//	convstore keys rotate                offline: a new key epoch, data keys re-wrapped
 //	convstore tenants create|list        offline: opens the store directly
+//	convstore backup FILE                offline: an online copy of a SQLite store
+//	convstore restore BACKUP             offline: installs a backup, re-applying later deletes
 //
 // Every setting is a flag with a CONVSTORE_* environment variable behind it;
 // a flag wins over the environment, which wins over the default. Client

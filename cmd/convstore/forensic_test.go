@@ -17,23 +17,23 @@ import (
 // wantClean says, for each class of file, whether the forensic check must
 // find no canary there in any phase.
 //
-// Issue 10 seals every content field before it reaches an engine. Until a
-// class is sealed it holds plaintext, and for it the test asserts the
-// claims below: the check finds the canaries where docs/erasure facts say
-// they linger, which shows the scanner has teeth. Sealing flips a class to
-// true as it covers it; with every class true this test is issue 10's
-// acceptance test: zero hits anywhere, in every phase, on both engines.
+// Issue 10 seals every content field before it reaches an engine (package
+// seal, wired in by package service): every class is clean, in every
+// phase, on both engines; this test is issue 10's acceptance test. A
+// class set to false would assert the claims below instead (where the
+// canaries linger in plaintext), which is how the scanner showed its teeth
+// before sealing.
 var wantClean = map[string]bool{
-	// Plaintext today.
-	forensic.ClassSQLiteDB:    false,
-	forensic.ClassSQLiteWAL:   false,
-	forensic.ClassBlob:        false,
-	forensic.ClassPGHeap:      false,
-	forensic.ClassPGTOAST:     false,
-	forensic.ClassPGIndex:     false,
-	forensic.ClassPGStatistic: false,
-	forensic.ClassPGWAL:       false,
-	// Clean today, and must stay so.
+	// Sealed content: ciphertext only.
+	forensic.ClassSQLiteDB:    true,
+	forensic.ClassSQLiteWAL:   true,
+	forensic.ClassBlob:        true,
+	forensic.ClassPGHeap:      true,
+	forensic.ClassPGTOAST:     true,
+	forensic.ClassPGIndex:     true,
+	forensic.ClassPGStatistic: true,
+	forensic.ClassPGWAL:       true,
+	// Clean before sealing, and must stay so.
 	forensic.ClassServerLog:     true, // convstore logs routes and ids, never content
 	forensic.ClassPGServerLog:   true, // conflicts are found before PostgreSQL would log the key
 	forensic.ClassSQLiteSHM:     true, // the WAL index holds page numbers only

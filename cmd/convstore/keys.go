@@ -11,13 +11,14 @@ import (
 )
 
 func keysCommand() *command {
-	return group("keys", "Create, list and revoke API keys of your tenant (needs an admin key).",
+	return group("keys", "Create, list and revoke API keys of your tenant (needs an admin key); rotate the keyring's epochs (offline).",
 		&leaf{name: "create", summary: "Create an API key; its secret is printed once.",
 			help: "Create an API key. The secret is printed once and cannot be shown again.", synopsis: "--scope SCOPE", flags: keysCreate},
 		&leaf{name: "list", summary: "List API keys, oldest first.",
 			help: "List your tenant's API keys, oldest first. Secrets are never shown.", run: keysList},
 		&leaf{name: "revoke", summary: "Revoke an API key at once.",
 			help: "Revoke an API key at once. The tenant's last admin key cannot be revoked.", args: []string{"KEY_ID"}, run: keysRevoke},
+		keysRotateLeaf,
 	)
 }
 

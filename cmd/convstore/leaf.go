@@ -21,6 +21,8 @@ type leaf struct {
 	summary string   // one line in the group's list of commands
 	help    string   // what -h says; the summary when ""
 	args    []string // the positional arguments' names, all required; an id's name is in idPrefixes
+	// lastOptional makes the last of args optional.
+	lastOptional bool
 	// synopsis follows the command's name in the usage line, before
 	// "[flags]"; the arguments' names when "".
 	synopsis string
@@ -36,6 +38,9 @@ type leaf struct {
 	// offline is the body of a leaf that opens the store directly (--data,
 	// --db) instead of calling a server (--url, --key).
 	offline func(x *call, store convstore.Store) error
+	// raw is the body of a leaf that takes the offline flags but works on
+	// the store's files itself (backup, restore) instead of opening it.
+	raw func(x *call) error
 }
 
 // clientCall is what a leaf does with a client of the server.
@@ -73,11 +78,16 @@ func group(name, summary string, leaves ...*leaf) *command {
 	return g
 }
 
+// topLevel returns the leaf as a command of its own, outside any group.
+func (l *leaf) topLevel() *command {
+	return &command{name: l.name, summary: l.summary, run: l.command("")}
+}
+
 // command returns the leaf's run function under group.
 func (l *leaf) command(group string) func(ctx context.Context, env *Env, args []string) error {
 	return func(ctx context.Context, env *Env, args []string) error {
 		x := &call{ctx: ctx, env: env}
-		if l.offline != nil {
+		if l.offline != nil || l.raw != nil {
 			x.fs, x.sf = newStoreFlagSet(env, l.usage(group), l.helpText())
 		} else {
 			x.fs, x.cf = newClientFlagSet(env, l.usage(group), l.helpText(), l.defaultTimeout())
@@ -90,17 +100,27 @@ func (l *leaf) command(group string) func(ctx context.Context, env *Env, args []
 		if err != nil {
 			return err
 		}
-		if err := x.fs.wantArgs(pos, l.args...); err != nil {
+		names := l.args
+		if l.lastOptional && len(pos) == len(names)-1 {
+			names = names[:len(pos)]
+		}
+		if err := x.fs.wantArgs(pos, names...); err != nil {
 			return err
 		}
 		x.args, x.ids = pos, make([]convstore.ID, len(pos))
-		for i, name := range l.args {
+		for i, name := range names {
 			if prefix, ok := idPrefixes[name]; ok {
 				what := strings.ToLower(strings.ReplaceAll(name, "_", " ")) // "conversation id"
 				if x.ids[i], err = parseArgID(x.fs, prefix, what, pos[i]); err != nil {
 					return err
 				}
 			}
+		}
+		if l.raw != nil {
+			if err := x.sf.cfg.validateStore(); err != nil {
+				return err
+			}
+			return l.raw(x)
 		}
 		if l.offline != nil {
 			if err := x.sf.cfg.validateStore(); err != nil {

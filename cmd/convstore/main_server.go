@@ -19,6 +19,15 @@ import (
 	"github.com/convstore/convstore/convhttp/doors"
 )
 
+// sealUpgradeRunner is a store that seals, in the background, what was
+// stored before sealing (the service tier).
+type sealUpgradeRunner interface {
+	RunSealUpgrade(ctx context.Context, logEvery time.Duration)
+}
+
+// sealUpgradeLogEvery is how often the sealing upgrade logs its progress.
+const sealUpgradeLogEvery = 10 * time.Second
+
 // sweeper is a store that removes the attachment bytes of deleted records
 // in the background (the blob-removal queue of the SQLite and PostgreSQL
 // engines; PostgreSQL nodes claim its rows with FOR UPDATE SKIP LOCKED).
@@ -52,10 +61,13 @@ type Main struct {
 	cancelBase context.CancelFunc // cancels every request's context
 	stopSweep  context.CancelFunc
 	sweepDone  chan struct{}
-	serveErr   chan error
-	obs        *observability // the metrics listener, if any (metrics.go)
-	closeOnce  sync.Once
-	closeErr   error
+
+	stopUpgrade context.CancelFunc // the sealing upgrade (see sealUpgradeRunner)
+	upgradeDone chan struct{}
+	serveErr    chan error
+	obs         *observability // the metrics listener, if any (metrics.go)
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // NewMain returns a Main with the default configuration, logging to
@@ -170,6 +182,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	m.cancelBase = cancelBase
 	cfg := m.instrument(httpConfig(m.DB, m.Config, m.Logger))
+	// Seal what was stored before sealing, in the background (after the
+	// metrics are registered, so they see it from its start).
+	if u, ok := m.DB.(sealUpgradeRunner); ok {
+		upgradeCtx, stop := context.WithCancel(context.Background())
+		m.stopUpgrade, m.upgradeDone = stop, make(chan struct{})
+		go func() {
+			defer close(m.upgradeDone)
+			u.RunSealUpgrade(upgradeCtx, sealUpgradeLogEvery)
+		}()
+	}
 	newServer := func(h http.Handler) *http.Server {
 		srv := &http.Server{
 			Handler:     m.track(h),
@@ -362,6 +384,11 @@ func shutdownAll(ctx context.Context, servers []*http.Server) error {
 // closeStore stops the sweeper and the metrics listener, and closes the
 // store.
 func (m *Main) closeStore() error {
+	if m.stopUpgrade != nil {
+		m.stopUpgrade()
+		<-m.upgradeDone
+		m.stopUpgrade = nil
+	}
 	if m.stopSweep != nil {
 		m.stopSweep()
 		<-m.sweepDone

@@ -26,9 +26,15 @@ import (
 
 // startPGServer starts a server on the test database in schema, with the
 // bootstrap key and extra flags.
+// pgKeyrings holds the keyring path of each schema's nodes.
+var pgKeyrings sync.Map
+
 func startPGServer(t *testing.T, schema string, extraArgs ...string) *testServer {
 	t.Helper()
-	args := append([]string{"--db", pgtest.URL(t), "--pg-schema", schema, "--pg-max-conns", "8"}, extraArgs...)
+	// The nodes of one database share one keyring file, as the README
+	// says they must.
+	ring, _ := pgKeyrings.LoadOrStore(schema, filepath.Join(t.TempDir(), "keyring"))
+	args := append([]string{"--db", pgtest.URL(t), "--pg-schema", schema, "--pg-max-conns", "8", "--keyring", ring.(string)}, extraArgs...)
 	return startServerEnv(t, t.TempDir(), map[string]string{"CONVSTORE_BOOTSTRAP_KEY": testKey}, args...)
 }
 
@@ -117,13 +123,16 @@ func TestPostgresBlobStoreFS(t *testing.T) {
 func TestPostgresTenantsOffline(t *testing.T) {
 	t.Parallel()
 	url, schema := pgtest.URL(t), pgtest.NewSchema(t)
-	environ := map[string]string{"CONVSTORE_DB": url, "CONVSTORE_PG_SCHEMA": schema}
+	// The keyring lives in the data directory: a temporary one, not the
+	// package's directory (a keyring file must never be committed).
+	data := t.TempDir()
+	environ := map[string]string{"CONVSTORE_DB": url, "CONVSTORE_PG_SCHEMA": schema, "CONVSTORE_DATA": data}
 	stdout, stderr, code := runCLI(t, environ, nil, "tenants", "create", "acme")
 	if code != 0 {
 		t.Fatalf("tenants create: exit %d: %s", code, stderr)
 	}
 	wantContains(t, "tenants create", stdout, "tenant", "ten_", "admin key", "csk_")
-	stdout, stderr, code = runCLI(t, nil, nil, "tenants", "list", "--db", url, "--pg-schema", schema)
+	stdout, stderr, code = runCLI(t, nil, nil, "tenants", "list", "--db", url, "--pg-schema", schema, "--data", data)
 	if code != 0 {
 		t.Fatalf("tenants list: exit %d: %s", code, stderr)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
 	"github.com/convstore/convstore/convhttp"
+	"github.com/convstore/convstore/driver"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/sqlite"
@@ -53,11 +54,31 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (convstore.
 	}
 	// One process serves a SQLite database, so listing the blob store for
 	// orphans at every start is cheap and catches what a crash left.
-	return service.New(drv, blobs, service.Options{
+	return openService(ctx, cfg, drv, blobs, service.Options{
 		Logger:                  logger,
 		MaxConversationMessages: cfg.MaxConversationMessages,
 		SweepOrphansAtStart:     true,
-	}), nil
+	})
+}
+
+// openService opens the keyring of the store drv opened and the service
+// over it; on failure it closes drv (and the keyring), having changed
+// nothing.
+func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convstore.BlobStore, opts service.Options) (convstore.Store, error) {
+	ring, err := openKeyring(ctx, cfg, drv)
+	if err != nil {
+		drv.Close()
+		return nil, err
+	}
+	opts.Keyring = ring
+	cfg.keyRotationOptions(&opts)
+	svc, err := service.Open(drv, blobs, opts)
+	if err != nil {
+		ring.Close()
+		drv.Close()
+		return nil, err
+	}
+	return svc, nil
 }
 
 // openFSBlobs creates the data and blob directories and opens the
@@ -107,10 +128,10 @@ func openPostgres(ctx context.Context, cfg Config, blobs convstore.BlobStore, lo
 	if blobs == nil {
 		blobs = db.Blobs()
 	}
-	return service.New(db, blobs, service.Options{
+	return openService(ctx, cfg, db, blobs, service.Options{
 		Logger:                  logger,
 		MaxConversationMessages: cfg.MaxConversationMessages,
-	}), nil
+	})
 }
 
 // storeLogAttrs says where the data lives, for the start log: the SQLite

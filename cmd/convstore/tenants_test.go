@@ -74,12 +74,13 @@ func TestTenantsOffline(t *testing.T) {
 // TestTenantsDSN checks --db forms for offline commands.
 func TestTenantsDSN(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(t.TempDir(), "sub", "other.db")
-	stdout, stderr, code := runCLI(t, nil, nil, "tenants", "create", "acme", "--data", t.TempDir(), "--db", "sqlite:"+file)
+	// The keyring lives in --data: both commands name the same one.
+	file, data := filepath.Join(t.TempDir(), "sub", "other.db"), t.TempDir()
+	stdout, stderr, code := runCLI(t, nil, nil, "tenants", "create", "acme", "--data", data, "--db", "sqlite:"+file)
 	if code != 0 {
 		t.Fatalf("tenants create --db: exit %d: %s", code, stderr)
 	}
-	stdout, _, _ = runCLI(t, nil, nil, "tenants", "list", "--data", t.TempDir(), "--db", "sqlite://"+file)
+	stdout, _, _ = runCLI(t, nil, nil, "tenants", "list", "--data", data, "--db", "sqlite://"+file)
 	wantContains(t, "tenants list --db", stdout, "acme")
 
 	for dsn, want := range map[string]string{

@@ -59,6 +59,7 @@ var errorTable = convhttp.NewErrorTable(typeInternal, internalMessage, map[strin
 	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed, Code: typeMethodNotFound},
 	// Botpress has no 501 or 503 type: Internal keeps the SDK's typed error.
 	convstore.EUNSUPPORTED: {Status: http.StatusNotImplemented, Code: typeInternal},
+	convstore.EINTEGRITY:   {Status: http.StatusInternalServerError, Code: typeInternal},
 	convstore.EUNAVAILABLE: {Status: http.StatusServiceUnavailable, Code: typeInternal},
 	convstore.ETIMEOUT:     {Status: http.StatusServiceUnavailable, Code: typeInternal},
 })

@@ -25,6 +25,7 @@ import (
 	"github.com/convstore/convstore/blob"
 	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 	"github.com/convstore/convstore/sqlite"
 )
 
@@ -66,6 +67,10 @@ func NewWithOptions(tb testing.TB, opts service.Options) *Env {
 	drv, err := sqlite.Open(context.Background(), filepath.Join(dir, "convstore.db"), sqlite.Options{})
 	if err != nil {
 		tb.Fatal(err)
+	}
+	// Doors run over a sealed store, as cmd/convstore opens it.
+	if opts.Keyring == nil {
+		opts.Keyring = servicetest.NewKeyring(tb)
 	}
 	db := service.New(drv, blobs, opts)
 	tb.Cleanup(func() { _ = db.Close() })

@@ -82,6 +82,7 @@ var errorTable = convhttp.NewErrorTable(statusInternal, "Internal error.", map[s
 	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable, Code: statusUnavailable},
 	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: statusTimeout},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: statusNotImplemented},
+	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError, Code: statusInternal},
 })
 
 // WriteError writes err in ElevenLabs' format: 422 bodies are FastAPI

@@ -58,6 +58,7 @@ var errorTable = convhttp.NewErrorTable(codeInternal, internalDetail, map[string
 	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable, Code: codeUnavailable},
 	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: codeTimeout},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: codeNotImplemented},
+	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError, Code: codeInternal},
 })
 
 // newProblem builds the Inkeep problem for err.

@@ -55,6 +55,7 @@ var errorTable = convhttp.NewErrorTable("server_error", msgInternal, map[string]
 	convstore.EUNAVAILABLE:            {Status: http.StatusServiceUnavailable, Code: "service_unavailable"},
 	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: "timeout"},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: "not_supported"},
+	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError, Code: "server_error"},
 })
 
 // WriteError writes err as an application/json error body with both

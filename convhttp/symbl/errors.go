@@ -65,6 +65,7 @@ var errorTable = convhttp.NewErrorTable("", msgInternal, map[string]convhttp.Err
 	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable},
 	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented},
+	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError},
 	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed},
 })
 

@@ -1,6 +1,7 @@
 package drivertest
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -27,24 +28,44 @@ func testConversationRoundTrip(t *testing.T, f *fixture) {
 		c.UpdatedAt = c.CreatedAt.Add(time.Second)
 	})
 	bare := f.conversation(t, a.ID, nil)
-	for _, want := range []*convstore.Conversation{full, bare} {
+	for _, want := range []*driver.ConversationRow{full, bare} {
 		got, err := f.drv.Reads().ConversationGetByID(f.ctx, a.ID, want.ID)
 		must(t, err)
 		if got.ID != want.ID || got.Seq != want.Seq || got.TenantID != a.ID || got.AgentID != want.AgentID ||
 			got.UserID != want.UserID || got.ExternalID != want.ExternalID || got.Title != want.Title ||
-			len(got.Metadata) != len(want.Metadata) || got.Metadata["k"] != want.Metadata["k"] ||
+			!bytes.Equal(got.Meta, want.Meta) || !bytes.Equal(got.UserIndex, want.UserIndex) ||
+			!bytes.Equal(got.ExternalIndex, want.ExternalIndex) ||
 			got.MessageCount != want.MessageCount || !got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 			t.Errorf("ConversationGetByID = %+v, want %+v", got, want)
 		}
 	}
-	if got, _ := f.drv.Reads().ConversationGetByID(f.ctx, a.ID, bare.ID); got.Metadata != nil {
-		t.Errorf("empty metadata reads back as %#v, want nil", got.Metadata)
+	if got, _ := f.drv.Reads().ConversationGetByID(f.ctx, a.ID, bare.ID); got.Meta != nil || got.UserIndex != nil ||
+		got.ExternalIndex != nil || got.UserID != "" || got.ExternalID != "" {
+		t.Errorf("empty fields read back as %+v, want empty", got)
 	}
 	if got, err := f.drv.Reads().ConversationGetBySeq(f.ctx, a.ID, full.Seq); err != nil || got.ID != full.ID {
 		t.Errorf("ConversationGetBySeq = %v, %v", got, err)
 	}
-	if got, err := f.drv.Reads().ConversationGetByExternalID(f.ctx, a.ID, "ext-1"); err != nil || got.ID != full.ID {
+	if got, err := f.drv.Reads().ConversationGetByExternalID(f.ctx, a.ID, blind("external_id", "ext-1"), "ext-1"); err != nil || got.ID != full.ID {
 		t.Errorf("ConversationGetByExternalID = %v, %v", got, err)
+	}
+	// The sealed value is not looked up as if it were plaintext.
+	if _, err := f.drv.Reads().ConversationGetByExternalID(f.ctx, a.ID, blind("external_id", "other"), "ext-1"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Errorf("by another index: %v, want ENOTFOUND", err)
+	}
+	// A row written before sealing (plaintext, no index) is found by its
+	// plaintext, and filtered by its plaintext user id.
+	legacy := &driver.ConversationRow{Conversation: convstore.Conversation{ID: convstore.NewID(), TenantID: a.ID,
+		UserID: "old-user", ExternalID: "old-ext", Title: "old", CreatedAt: now(), UpdatedAt: now()}}
+	legacy.Seq = convstore.NewSeq(legacy.ID)
+	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.ConversationInsert(ctx, legacy) })
+	if got, err := f.drv.Reads().ConversationGetByExternalID(f.ctx, a.ID, blind("external_id", "old-ext"), "old-ext"); err != nil ||
+		got.ID != legacy.ID || got.ExternalID != "old-ext" || got.UserID != "old-user" {
+		t.Errorf("a row without indexes by its plaintext external id: %+v, %v", got, err)
+	}
+	uf := &convstore.ConversationFilter{UserID: "old-user"}
+	if got, err := f.drv.Reads().ConversationList(f.ctx, listParams(a.ID, uf, page(10, false))); err != nil || len(got) != 1 || got[0].ID != legacy.ID {
+		t.Errorf("a row without indexes by its plaintext user id: %v, %v", got, err)
 	}
 }
 
@@ -57,7 +78,7 @@ func testConversationConflicts(t *testing.T, f *fixture) {
 		id := convstore.NewID()
 		c := &convstore.Conversation{ID: id, Seq: convstore.NewSeq(id), TenantID: a.ID, CreatedAt: now(), UpdatedAt: now()}
 		mod(c)
-		return f.try(func(ctx context.Context, tx driver.Tx) error { return tx.ConversationInsert(ctx, c) })
+		return f.try(func(ctx context.Context, tx driver.Tx) error { return tx.ConversationInsert(ctx, row(c)) })
 	}
 	wantErr(t, "a taken external id", insert(func(c *convstore.Conversation) { c.ExternalID = "ext" }), driver.ErrExternalIDTaken())
 	wantErr(t, "a taken sequence number", insert(func(c *convstore.Conversation) { c.Seq = first.Seq }), driver.ErrSeqTaken)
@@ -65,9 +86,9 @@ func testConversationConflicts(t *testing.T, f *fixture) {
 	wantCode(t, "a conversation of a missing tenant", insert(func(c *convstore.Conversation) { c.TenantID = convstore.NewID() }), convstore.ENOTFOUND, "tenant")
 	// After ErrSeqTaken the transaction goes on: a fresh id and sequence
 	// number succeed in it.
-	var fresh *convstore.Conversation
+	var fresh *driver.ConversationRow
 	f.write(t, func(ctx context.Context, tx driver.Tx) error {
-		c := &convstore.Conversation{ID: convstore.NewID(), Seq: first.Seq, TenantID: a.ID, CreatedAt: now(), UpdatedAt: now()}
+		c := row(&convstore.Conversation{ID: convstore.NewID(), Seq: first.Seq, TenantID: a.ID, CreatedAt: now(), UpdatedAt: now()})
 		if err := tx.ConversationInsert(ctx, c); err != driver.ErrSeqTaken {
 			t.Errorf("colliding insert: %v", err)
 		}
@@ -91,9 +112,9 @@ func testConversationGetScoped(t *testing.T, f *fixture) {
 	wantCode(t, "by id from another tenant", err, convstore.ENOTFOUND, "conversation")
 	_, err = r.ConversationGetBySeq(f.ctx, b.ID, c.Seq)
 	wantCode(t, "by seq from another tenant", err, convstore.ENOTFOUND, "conversation")
-	_, err = r.ConversationGetByExternalID(f.ctx, b.ID, "mine")
+	_, err = r.ConversationGetByExternalID(f.ctx, b.ID, blind("external_id", "mine"), "mine")
 	wantCode(t, "by external id from another tenant", err, convstore.ENOTFOUND, "conversation")
-	n, err := r.ConversationCount(f.ctx, b.ID, &convstore.ConversationFilter{})
+	n, err := r.ConversationCount(f.ctx, listParams(b.ID, &convstore.ConversationFilter{}, driver.Page{}))
 	if err != nil || n != 0 {
 		t.Errorf("ConversationCount(b) = %d, %v; want 0", n, err)
 	}
@@ -106,7 +127,7 @@ func testConversationGetScoped(t *testing.T, f *fixture) {
 func testConversationList(t *testing.T, f *fixture) {
 	a, b := f.tenant(t), f.tenant(t)
 	base := now()
-	var all []*convstore.Conversation
+	var all []*driver.ConversationRow
 	for i := range 6 {
 		all = append(all, f.conversation(t, a.ID, func(c *convstore.Conversation) {
 			c.CreatedAt = base.Add(time.Duration(i) * time.Second)
@@ -121,14 +142,14 @@ func testConversationList(t *testing.T, f *fixture) {
 	f.conversation(t, b.ID, func(c *convstore.Conversation) { c.AgentID = "x" })
 	list := func(filter convstore.ConversationFilter, p driver.Page) []convstore.ID {
 		t.Helper()
-		got, err := f.drv.Reads().ConversationList(f.ctx, &driver.ConversationListParams{TenantID: a.ID, Filter: &filter, Page: p})
+		got, err := f.drv.Reads().ConversationList(f.ctx, listParams(a.ID, &filter, p))
 		must(t, err)
-		n, err := f.drv.Reads().ConversationCount(f.ctx, a.ID, &filter)
+		n, err := f.drv.Reads().ConversationCount(f.ctx, listParams(a.ID, &filter, p))
 		must(t, err)
 		if p.Limit >= 6 && p.After.IsZero() && p.Offset == 0 && n != len(got) {
 			t.Errorf("ConversationCount(%+v) = %d, list has %d", filter, n, len(got))
 		}
-		return ids(got, func(c *convstore.Conversation) convstore.ID { return c.ID })
+		return ids(got, func(c *driver.ConversationRow) convstore.ID { return c.ID })
 	}
 	id := func(is ...int) []convstore.ID {
 		out := make([]convstore.ID, len(is))
@@ -169,15 +190,43 @@ func testConversationList(t *testing.T, f *fixture) {
 func testConversationUpdate(t *testing.T, f *fixture) {
 	a, b := f.tenant(t), f.tenant(t)
 	c := f.conversation(t, a.ID, func(c *convstore.Conversation) { c.Title, c.AgentID = "old", "agent" })
-	title, meta := "new", convstore.Metadata{"k": "v"}
+	title, meta := sealed("new"), sealedMeta(convstore.Metadata{"k": "v"})
 	later := c.UpdatedAt.Add(time.Minute)
-	var got *convstore.Conversation
+	var got *driver.ConversationRow
 	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
-		got, err = tx.ConversationUpdate(ctx, &driver.ConversationUpdateParams{TenantID: a.ID, ID: c.ID, Title: &title, Metadata: &meta, UpdatedAt: later})
+		got, err = tx.ConversationUpdate(ctx, &driver.ConversationUpdateParams{TenantID: a.ID, ID: c.ID, Title: &title, Meta: &meta,
+			MetaIndex: metaIndex(convstore.Metadata{"k": "v"}), UpdatedAt: later})
 		return err
 	})
-	if got.Title != "new" || got.AgentID != "agent" || got.Metadata["k"] != "v" || !got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(c.CreatedAt) {
+	if got.Title != title || got.AgentID != "agent" || !bytes.Equal(got.Meta, meta) || !got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(c.CreatedAt) {
 		t.Errorf("ConversationUpdate = %+v", got)
+	}
+	// The metadata's pair index was replaced: the old pairs no longer
+	// match, the new one does.
+	for pair, want := range map[string]int{"k": 1, "team": 0} {
+		m := convstore.Metadata{pair: map[string]string{"k": "v", "team": "red"}[pair]}
+		n, err := f.drv.Reads().ConversationCount(f.ctx, listParams(a.ID, &convstore.ConversationFilter{Metadata: m}, driver.Page{}))
+		if err != nil || n != want {
+			t.Errorf("after the update, metadata %v matches %d, %v; want %d", m, n, err, want)
+		}
+	}
+	// The user id and its index change together, and clear together.
+	user, none := sealed("u2"), ""
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		got, err = tx.ConversationUpdate(ctx, &driver.ConversationUpdateParams{TenantID: a.ID, ID: c.ID, UserID: &user,
+			UserIndex: blind("user_id", "u2"), UpdatedAt: later})
+		return err
+	})
+	if got.UserID != user || !bytes.Equal(got.UserIndex, blind("user_id", "u2")) || !bytes.Equal(got.Meta, meta) || got.Title != title {
+		t.Errorf("ConversationUpdate of the user id = %+v", got)
+	}
+	var empty []byte
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		got, err = tx.ConversationUpdate(ctx, &driver.ConversationUpdateParams{TenantID: a.ID, ID: c.ID, UserID: &none, Meta: &empty, UpdatedAt: later})
+		return err
+	})
+	if got.UserID != "" || got.UserIndex != nil || got.Meta != nil {
+		t.Errorf("ConversationUpdate clearing the user id and metadata = %+v", got)
 	}
 	// A clock that lags never moves updated_at back.
 	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {

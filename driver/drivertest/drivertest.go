@@ -8,6 +8,7 @@ package drivertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -55,6 +56,8 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Cascade", cascadeTests},
 		{"BlobRemovals", removalTests},
 		{"Receipts", receiptTests},
+		{"ConversationKeys", convKeyTests},
+		{"KeyRotation", keyRotationTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -112,8 +115,9 @@ func (f *fixture) tenant(tb testing.TB) *convstore.Tenant {
 	return t
 }
 
-// conversation stores a conversation of the tenant with fields set.
-func (f *fixture) conversation(tb testing.TB, tenantID convstore.ID, mod func(c *convstore.Conversation)) *convstore.Conversation {
+// conversation stores a conversation of the tenant with fields set (its
+// content "sealed", see row), and returns the row stored.
+func (f *fixture) conversation(tb testing.TB, tenantID convstore.ID, mod func(c *convstore.Conversation)) *driver.ConversationRow {
 	tb.Helper()
 	id := convstore.NewID()
 	t := now()
@@ -121,17 +125,18 @@ func (f *fixture) conversation(tb testing.TB, tenantID convstore.ID, mod func(c 
 	if mod != nil {
 		mod(c)
 	}
-	f.write(tb, func(ctx context.Context, tx driver.Tx) error { return tx.ConversationInsert(ctx, c) })
-	return c
+	r := row(c)
+	f.write(tb, func(ctx context.Context, tx driver.Tx) error { return tx.ConversationInsert(ctx, r) })
+	return r
 }
 
 // messages stores n messages in the conversation and returns them.
-func (f *fixture) messages(tb testing.TB, tenantID, convID convstore.ID, n int) []*convstore.Message {
+func (f *fixture) messages(tb testing.TB, tenantID, convID convstore.ID, n int) []*driver.MessageRow {
 	tb.Helper()
-	msgs := make([]*convstore.Message, n)
+	msgs := make([]*driver.MessageRow, n)
 	for i := range msgs {
-		msgs[i] = &convstore.Message{ID: convstore.NewID(), ConversationID: convID, Role: convstore.RoleUser,
-			Content: "message " + itoa(i), CreatedAt: now()}
+		msgs[i] = &driver.MessageRow{Message: convstore.Message{ID: convstore.NewID(), ConversationID: convID, Role: convstore.RoleUser,
+			Content: sealed("message " + itoa(i)), CreatedAt: now()}}
 	}
 	f.write(tb, func(ctx context.Context, tx driver.Tx) error {
 		if _, err := tx.ConversationBumpMessages(ctx, &driver.ConversationBumpParams{TenantID: tenantID, ID: convID, Delta: n, UpdatedAt: now()}); err != nil {
@@ -208,4 +213,57 @@ func sameIDs(a, b []convstore.ID) bool {
 		}
 	}
 	return true
+}
+
+// sealed stands for a value the service sealed: bytes a driver must store
+// and return unchanged, here with a NUL and invalid UTF-8 (which a text
+// column would refuse or alter).
+func sealed(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "\xf5\x00" + s
+}
+
+// blind stands for a blind index of value in field.
+func blind(field, value string) []byte {
+	if value == "" {
+		return nil
+	}
+	return []byte(field + "\x00" + value)
+}
+
+// sealedMeta stands for sealed metadata; nil when empty.
+func sealedMeta(m convstore.Metadata) []byte {
+	if len(m) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(m)
+	return append([]byte{0xf5, 0}, b...)
+}
+
+// metaIndex stands for the pair index of m.
+func metaIndex(m convstore.Metadata) []driver.MetaIndex {
+	var out []driver.MetaIndex
+	for k, v := range m {
+		out = append(out, driver.MetaIndex{Key: blind("metadata_key", k), Pair: blind("metadata", k+"\x00"+v)})
+	}
+	return out
+}
+
+// listParams are the list parameters the service would pass for f.
+func listParams(tenantID convstore.ID, f *convstore.ConversationFilter, p driver.Page) *driver.ConversationListParams {
+	out := &driver.ConversationListParams{TenantID: tenantID, Filter: f, Page: p, UserIndex: blind("user_id", f.UserID)}
+	for _, m := range metaIndex(f.Metadata) {
+		out.MetaPairs = append(out.MetaPairs, m.Pair)
+	}
+	return out
+}
+
+// row is the stored form of c: its content sealed, with its indexes.
+func row(c *convstore.Conversation) *driver.ConversationRow {
+	r := &driver.ConversationRow{Conversation: *c, Meta: sealedMeta(c.Metadata), MetaIndex: metaIndex(c.Metadata),
+		UserIndex: blind("user_id", c.UserID), ExternalIndex: blind("external_id", c.ExternalID)}
+	r.Title, r.UserID, r.ExternalID, r.Metadata = sealed(c.Title), sealed(c.UserID), sealed(c.ExternalID), nil
+	return r
 }

@@ -23,24 +23,34 @@ func testMessageRoundTrip(t *testing.T, f *fixture) {
 	a := f.tenant(t)
 	c := f.conversation(t, a.ID, nil)
 	start, end := 2*time.Second, 3500*time.Millisecond
-	full := &convstore.Message{ID: convstore.NewID(), ConversationID: c.ID, Role: convstore.RoleAssistant, Content: "line 1\nline 2",
-		Parts: json.RawMessage(`[{"type":"text"}]`), AuthorName: "Ada", StartOffset: &start, EndOffset: &end,
-		Metadata: convstore.Metadata{"k": "v"}, CreatedAt: now()}
-	bare := &convstore.Message{ID: convstore.NewID(), ConversationID: c.ID, Role: convstore.RoleUser, Content: "hi", CreatedAt: now()}
+	full := &driver.MessageRow{Message: convstore.Message{ID: convstore.NewID(), ConversationID: c.ID, Role: convstore.RoleAssistant,
+		Content: sealed("line 1\nline 2"), Parts: json.RawMessage(sealed(`[{"type":"text"}]`)), AuthorName: sealed("Ada"),
+		StartOffset: &start, EndOffset: &end, CreatedAt: now()}, Meta: sealedMeta(convstore.Metadata{"k": "v"})}
+	bare := &driver.MessageRow{Message: convstore.Message{ID: convstore.NewID(), ConversationID: c.ID, Role: convstore.RoleUser,
+		Content: sealed("hi"), CreatedAt: now()}}
+	// Written before sealing: plaintext, which reads back as it is.
+	legacy := &driver.MessageRow{Message: convstore.Message{ID: convstore.NewID(), ConversationID: c.ID, Role: convstore.RoleUser,
+		Content: "plain", Parts: json.RawMessage(`{"a":1}`), AuthorName: "Bob", CreatedAt: now()}, Meta: []byte(`{"k":"v"}`)}
 	f.write(t, func(ctx context.Context, tx driver.Tx) error {
-		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: a.ID, ConversationID: c.ID, Messages: []*convstore.Message{full, bare}})
+		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: a.ID, ConversationID: c.ID,
+			Messages: []*driver.MessageRow{full, bare, legacy}})
 	})
 	got, err := f.drv.Reads().MessageGet(f.ctx, a.ID, c.ID, full.ID)
 	must(t, err)
-	if got.Role != full.Role || got.Content != full.Content || string(got.Parts) != string(full.Parts) || got.AuthorName != "Ada" ||
-		got.StartOffset == nil || *got.StartOffset != start || *got.EndOffset != end || got.Metadata["k"] != "v" ||
+	if got.Role != full.Role || got.Content != full.Content || string(got.Parts) != string(full.Parts) || got.AuthorName != full.AuthorName ||
+		got.StartOffset == nil || *got.StartOffset != start || *got.EndOffset != end || string(got.Meta) != string(full.Meta) ||
 		!got.CreatedAt.Equal(full.CreatedAt) || got.ConversationID != c.ID {
 		t.Errorf("MessageGet = %+v, want %+v", got, full)
 	}
 	got, err = f.drv.Reads().MessageGet(f.ctx, a.ID, convstore.ID{}, bare.ID)
 	must(t, err)
-	if got.Parts != nil || got.StartOffset != nil || got.EndOffset != nil || got.Metadata != nil {
+	if got.Parts != nil || got.StartOffset != nil || got.EndOffset != nil || got.Meta != nil || got.AuthorName != "" {
 		t.Errorf("empty fields read back as %+v, want nil", got)
+	}
+	got, err = f.drv.Reads().MessageGet(f.ctx, a.ID, c.ID, legacy.ID)
+	must(t, err)
+	if got.Content != "plain" || string(got.Parts) != `{"a":1}` || got.AuthorName != "Bob" || string(got.Meta) != `{"k":"v"}` {
+		t.Errorf("a plaintext row read back as %+v", got)
 	}
 }
 
@@ -56,9 +66,9 @@ func testMessageList(t *testing.T, f *fixture) {
 		if got == nil {
 			t.Error("MessageList returned nil, want an empty list")
 		}
-		return ids(got, func(m *convstore.Message) convstore.ID { return m.ID })
+		return ids(got, func(m *driver.MessageRow) convstore.ID { return m.ID })
 	}
-	all := ids(msgs, func(m *convstore.Message) convstore.ID { return m.ID })
+	all := ids(msgs, func(m *driver.MessageRow) convstore.ID { return m.ID })
 	if got := list(a.ID, page(10, false)); !sameIDs(got, all) {
 		t.Errorf("all = %v, want %v", got, all)
 	}
@@ -110,8 +120,8 @@ func testMessageEnds(t *testing.T, f *fixture) {
 	ends, err := f.drv.Reads().MessageListEnds(f.ctx, &driver.MessageListEndsParams{TenantID: a.ID,
 		ConversationIDs: []convstore.ID{long.ID, short.ID, empty.ID, foreign.ID}, First: 2, Last: 3})
 	must(t, err)
-	msgIDs := func(ms []*convstore.Message) []convstore.ID {
-		return ids(ms, func(m *convstore.Message) convstore.ID { return m.ID })
+	msgIDs := func(ms []*driver.MessageRow) []convstore.ID {
+		return ids(ms, func(m *driver.MessageRow) convstore.ID { return m.ID })
 	}
 	if e := ends[long.ID]; e == nil || !sameIDs(msgIDs(e.First), msgIDs(lm[:2])) || !sameIDs(msgIDs(e.Last), msgIDs(lm[4:])) {
 		t.Errorf("long conversation's ends: %+v", e)

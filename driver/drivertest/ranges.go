@@ -2,7 +2,10 @@ package drivertest
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -27,10 +30,10 @@ func testMessageRanges(t *testing.T, f *fixture) {
 	}
 	got, err := f.drv.Reads().MessageListRanges(f.ctx, &driver.MessageListRangesParams{TenantID: a.ID, Ranges: ranges})
 	must(t, err)
-	msgIDs := func(ms []*convstore.Message) []convstore.ID {
-		return ids(ms, func(m *convstore.Message) convstore.ID { return m.ID })
+	msgIDs := func(ms []*driver.MessageRow) []convstore.ID {
+		return ids(ms, func(m *driver.MessageRow) convstore.ID { return m.ID })
 	}
-	want := [][]*convstore.Message{dm[:2], cm[2:], {cm[4], cm[3]}, {cm[2], cm[1], cm[0]}, nil, nil, nil}
+	want := [][]*driver.MessageRow{dm[:2], cm[2:], {cm[4], cm[3]}, {cm[2], cm[1], cm[0]}, nil, nil, nil}
 	if len(got) != len(want) {
 		t.Fatalf("%d pages for %d ranges", len(got), len(ranges))
 	}
@@ -42,13 +45,32 @@ func testMessageRanges(t *testing.T, f *fixture) {
 	if m := got[1][0]; m.Content != cm[2].Content || m.ConversationID != c.ID || m.Role != cm[2].Role {
 		t.Errorf("a ranged message: %+v, want %+v", m, cm[2])
 	}
-	// Each range matches MessageList.
+	// Each range matches MessageList, row for row.
 	for i, r := range ranges[:4] {
 		list, err := f.drv.Reads().MessageList(f.ctx, &driver.MessageListParams{TenantID: a.ID, ConversationID: r.ConversationID, Page: r.Page})
 		must(t, err)
-		if !sameIDs(msgIDs(list), msgIDs(got[i])) {
+		if !reflect.DeepEqual(list, got[i]) {
 			t.Errorf("range %d: %v, MessageList %v", i, msgIDs(got[i]), msgIDs(list))
 		}
+	}
+	// Every sealed column reads back as stored (bytes with a NUL and
+	// invalid UTF-8), as MessageGet reads it.
+	e := f.conversation(t, a.ID, nil)
+	start := time.Second
+	full := &driver.MessageRow{Message: convstore.Message{ID: convstore.NewID(), ConversationID: e.ID, Role: convstore.RoleAssistant,
+		Content: sealed("content"), Parts: json.RawMessage(sealed(`[{"type":"text"}]`)), AuthorName: sealed("Ada"),
+		StartOffset: &start, CreatedAt: now()}, Meta: sealedMeta(convstore.Metadata{"k": "v"})}
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: a.ID, ConversationID: e.ID, Messages: []*driver.MessageRow{full}})
+	})
+	one, err := f.drv.Reads().MessageGet(f.ctx, a.ID, e.ID, full.ID)
+	must(t, err)
+	got, err = f.drv.Reads().MessageListRanges(f.ctx, &driver.MessageListRangesParams{TenantID: a.ID,
+		Ranges: []driver.MessageRange{{ConversationID: e.ID, Page: page(1, true)}}})
+	must(t, err)
+	if len(got) != 1 || len(got[0]) != 1 || !reflect.DeepEqual(got[0][0], one) || string(got[0][0].Meta) != string(full.Meta) ||
+		got[0][0].AuthorName != full.AuthorName || string(got[0][0].Parts) != string(full.Parts) {
+		t.Errorf("a sealed ranged message: %+v, want %+v", got, one)
 	}
 	got, err = f.drv.Reads().MessageListRanges(f.ctx, &driver.MessageListRangesParams{TenantID: b.ID, Ranges: ranges[:2]})
 	must(t, err)
@@ -77,7 +99,8 @@ func testArtifactRanges(t *testing.T, f *fixture) {
 	c, d := f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil)
 	foreign := f.conversation(t, b.ID, nil)
 	art := func(tenantID, convID convstore.ID, typ convstore.ArtifactType, text string) *convstore.Artifact {
-		x := &convstore.Artifact{ID: convstore.NewID(), ConversationID: convID, Type: typ, Text: text, CreatedAt: now()}
+		x := &convstore.Artifact{ID: convstore.NewID(), ConversationID: convID, Type: typ, Text: sealed(text),
+			Data: json.RawMessage(sealed(`{"d":1}`)), CreatedAt: now()}
 		f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.ArtifactInsert(ctx, tenantID, x) })
 		return x
 	}
@@ -106,8 +129,16 @@ func testArtifactRanges(t *testing.T, f *fixture) {
 			t.Errorf("range %d: %v, want %v", i, artIDs(got[i]), artIDs(w))
 		}
 	}
-	if x := got[1][0]; x.Text != "s2" || x.Type != convstore.ArtifactSummary || x.ConversationID != c.ID {
+	if x := got[1][0]; x.Text != sealed("s2") || string(x.Data) != sealed(`{"d":1}`) || x.Type != convstore.ArtifactSummary || x.ConversationID != c.ID {
 		t.Errorf("a ranged artifact: %+v", x)
+	}
+	// Each range matches ArtifactList, row for row (sealed text and data).
+	for i, r := range ranges[:4] {
+		list, err := f.drv.Reads().ArtifactList(f.ctx, &driver.ArtifactListParams{TenantID: a.ID, ConversationID: r.ConversationID, Type: r.Type, Page: r.Page})
+		must(t, err)
+		if !reflect.DeepEqual(list, got[i]) {
+			t.Errorf("range %d: %v, ArtifactList %v", i, artIDs(got[i]), artIDs(list))
+		}
 	}
 	got, err = f.drv.Reads().ArtifactListRanges(f.ctx, &driver.ArtifactListRangesParams{TenantID: b.ID, Ranges: ranges[:1]})
 	must(t, err)

@@ -3,6 +3,7 @@ package drivertest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -11,6 +12,61 @@ import (
 var receiptTests = []test{
 	{"Deletions", testDeletions},
 	{"Audit", testAudit},
+	{"DeletionsShredded", testDeletionsShredded},
+}
+
+// testDeletionsShredded checks key epochs on receipts and marking them
+// shredded by epoch, across tenants, once.
+func testDeletionsShredded(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	insert := func(tenantID convstore.ID, epoch uint32) *convstore.Deletion {
+		d := &convstore.Deletion{ID: convstore.NewID(), TenantID: tenantID, ConversationID: convstore.NewID(), ConversationSeq: 1,
+			Door: "native", RequestID: "req", CreatedAt: now(), KeyEpoch: epoch}
+		f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.DeletionInsert(ctx, d) })
+		return d
+	}
+	plain, e1a, e1b, e2, e3 := insert(a.ID, 0), insert(a.ID, 1), insert(b.ID, 1), insert(a.ID, 2), insert(b.ID, 3)
+	get := func(d *convstore.Deletion) *convstore.Deletion {
+		t.Helper()
+		got, err := f.drv.Reads().DeletionGet(f.ctx, d.TenantID, d.ID)
+		must(t, err)
+		return got
+	}
+	if got := get(e2); got.KeyEpoch != 2 || got.ShreddedAt != nil {
+		t.Fatalf("a fresh receipt: epoch %d, shredded %v; want 2, nil", got.KeyEpoch, got.ShreddedAt)
+	}
+	if got := get(plain); got.KeyEpoch != 0 {
+		t.Fatalf("a receipt without an epoch reads back epoch %d", got.KeyEpoch)
+	}
+	at := now()
+	var n int
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		n, err = tx.DeletionMarkShredded(ctx, 2, at)
+		return err
+	})
+	if n != 3 {
+		t.Errorf("DeletionMarkShredded(2) = %d, want 3 (epochs 1, 1 and 2, both tenants)", n)
+	}
+	for _, d := range []*convstore.Deletion{e1a, e1b, e2} {
+		if got := get(d); got.ShreddedAt == nil || !got.ShreddedAt.Equal(at) {
+			t.Errorf("receipt of epoch %d: shredded_at %v, want %v", d.KeyEpoch, got.ShreddedAt, at)
+		}
+	}
+	for _, d := range []*convstore.Deletion{plain, e3} {
+		if got := get(d); got.ShreddedAt != nil {
+			t.Errorf("receipt of epoch %d shredded at %v", d.KeyEpoch, got.ShreddedAt)
+		}
+	}
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		n, err = tx.DeletionMarkShredded(ctx, 3, at.Add(time.Hour))
+		return err
+	})
+	if n != 1 {
+		t.Errorf("DeletionMarkShredded(3) = %d, want 1 (only the unmarked)", n)
+	}
+	if got := get(e1a); !got.ShreddedAt.Equal(at) {
+		t.Errorf("a marked receipt moved to %v", got.ShreddedAt)
+	}
 }
 
 func testDeletions(t *testing.T, f *fixture) {

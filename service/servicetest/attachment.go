@@ -252,7 +252,7 @@ func testDeleteAttachment(t *testing.T, f *fixture) {
 	wantCode(t, err, convstore.ENOTFOUND, "OpenAttachment after delete")
 	checkBlobKeys(t, f, "after delete", 1)
 	for _, blob := range MustBlobContents(t, f.ctx, f.Blobs) {
-		if !bytes.Equal(blob, keepBody) {
+		if !SameBlob(blob, keepBody) {
 			t.Errorf("blob store holds %q, want only the kept attachment's bytes", blob)
 		}
 	}

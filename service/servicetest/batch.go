@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -9,7 +10,11 @@ import (
 // FindMessagePages answers each range as FindMessages would, in order; a
 // missing or another tenant's conversation has an empty page.
 func testMessagePages(t *testing.T, f *fixture) {
-	a, aMsgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: textMessages("a", 5)})
+	aCreate := textMessages("a", 5)
+	// Every sealed field of a message, to read back opened.
+	aCreate[0].AuthorName, aCreate[0].Metadata = "Ada", convstore.Metadata{"k": "v"}
+	aCreate[0].Parts = json.RawMessage(`[{"type":"text","text":"hi"}]`)
+	a, aMsgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: aCreate})
 	b, bMsgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: textMessages("b", 3)})
 	empty, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
 	other, _ := MustCreateTenant(t, f.ctx, f.Store, uniqueName("other"))
@@ -47,10 +52,16 @@ func testMessagePages(t *testing.T, f *fixture) {
 	if m := got[0].Messages[0]; m.Content != aMsgs[0].Content || m.ConversationID != a.ID || m.Role != aMsgs[0].Role {
 		t.Errorf("a message read in a batch: %+v, want %+v", m, aMsgs[0])
 	}
-	// Each range reads like FindMessages.
-	page, more, err := f.Store.FindMessages(f.ctx, f.tenant.ID, b.ID, convstore.MessageFilter{PageFilter: ranges[2].PageFilter})
-	if err != nil || !idsEqual(messageIDs(page), messageIDs(got[2].Messages)) || more != got[2].More {
-		t.Errorf("FindMessages of range 2: %v (more %v), %v", messageIDs(page), more, err)
+	// Each range reads like FindMessages, field for field.
+	for i, r := range ranges[:4] {
+		page, more, err := f.Store.FindMessages(f.ctx, f.tenant.ID, r.ConversationID, convstore.MessageFilter{PageFilter: r.PageFilter})
+		if err != nil || snapshot(t, page) != snapshot(t, got[i].Messages) || more != got[i].More {
+			t.Errorf("range %d: %s (more %v), FindMessages %s (more %v), %v", i, snapshot(t, got[i].Messages), got[i].More,
+				snapshot(t, page), more, err)
+		}
+	}
+	if m := got[0].Messages[0]; m.AuthorName != "Ada" || m.Metadata["k"] != "v" || !jsonEqual(m.Parts, aCreate[0].Parts) {
+		t.Errorf("a message read in a batch: %+v, want the fields it was created with", m)
 	}
 	if got, err := f.Store.FindMessagePages(f.ctx, f.tenant.ID, nil); err != nil || len(got) != 0 {
 		t.Errorf("no ranges: %v, %v", got, err)
@@ -87,19 +98,21 @@ func testArtifactPages(t *testing.T, f *fixture) {
 	a, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
 	sum1 := MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, a.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "s1"})
 	topic := MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, a.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactTopic, Text: "t"})
-	sum2 := MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, a.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "s2"})
+	sum2 := MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, a.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "s2",
+		Data: json.RawMessage(`{"n":[1,2]}`)})
 	other, _ := MustCreateTenant(t, f.ctx, f.Store, uniqueName("other"))
 	foreign, _ := MustCreateConversation(t, f.ctx, f.Store, other.ID, &convstore.ConversationCreate{})
 	MustCreateArtifact(t, f.ctx, f.Store, other.ID, foreign.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "x"})
 
-	got, err := f.Store.FindArtifactPages(f.ctx, f.tenant.ID, []convstore.ArtifactRange{
+	ranges := []convstore.ArtifactRange{
 		{ConversationID: a.ID},
 		{ConversationID: a.ID, Type: convstore.ArtifactSummary, PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc}},
 		{ConversationID: a.ID, Type: convstore.ArtifactTopic},
 		{ConversationID: a.ID, Type: convstore.ArtifactSummary, PageFilter: convstore.PageFilter{After: sum1.ID}},
 		{ConversationID: foreign.ID, Type: convstore.ArtifactSummary},
 		{ConversationID: foreign.ID},
-	})
+	}
+	got, err := f.Store.FindArtifactPages(f.ctx, f.tenant.ID, ranges)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +135,16 @@ func testArtifactPages(t *testing.T, f *fixture) {
 			t.Errorf("range %d: %v (more %v), want %v (more %v)", i, ids, got[i].More, w.ids, w.more)
 		}
 	}
-	if x := got[1].Artifacts[0]; x.Text != "s2" || x.Type != convstore.ArtifactSummary || x.ConversationID != a.ID {
+	if x := got[1].Artifacts[0]; x.Text != "s2" || !jsonEqual(x.Data, sum2.Data) || x.Type != convstore.ArtifactSummary || x.ConversationID != a.ID {
 		t.Errorf("an artifact read in a batch: %+v", x)
+	}
+	// Each range reads like FindArtifacts, field for field.
+	for i, r := range ranges[:4] {
+		page, more, err := f.Store.FindArtifacts(f.ctx, f.tenant.ID, r.ConversationID, convstore.ArtifactFilter{Type: r.Type, PageFilter: r.PageFilter})
+		if err != nil || snapshot(t, page) != snapshot(t, got[i].Artifacts) || more != got[i].More {
+			t.Errorf("range %d: %s (more %v), FindArtifacts %s (more %v), %v", i, snapshot(t, got[i].Artifacts), got[i].More,
+				snapshot(t, page), more, err)
+		}
 	}
 	_, err = f.Store.FindArtifactPages(f.ctx, f.tenant.ID, []convstore.ArtifactRange{{ConversationID: a.ID, Type: "nope"}})
 	wantInvalid(t, err, "type", "an unknown type")

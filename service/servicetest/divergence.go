@@ -1,7 +1,6 @@
 package servicetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"sync/atomic"
@@ -218,7 +217,7 @@ func testDeleteQueuesRemovals(t *testing.T, f *fixture) {
 		t.Errorf("%d blobs after the sweep, want the kept and the new one", len(contents))
 	}
 	for _, c := range contents {
-		if !bytes.Equal(c, []byte("kept")) && !bytes.Equal(c, []byte("the new bytes")) {
+		if !SameBlob(c, []byte("kept")) && !SameBlob(c, []byte("the new bytes")) {
 			t.Errorf("blob %q survived its delete", c)
 		}
 	}

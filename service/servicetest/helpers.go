@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/seal"
 )
 
 // testTimeout bounds every subtest's context, so a deadlocked engine fails
@@ -452,4 +453,12 @@ func nonZero(m map[string]int) map[string]int {
 		}
 	}
 	return out
+}
+
+// SameBlob reports whether stored (as the blob store holds it) is plain's
+// bytes: plain itself, or plain sealed (a sealed stream of its size; the
+// suites' bodies differ in size where it matters).
+func SameBlob(stored, plain []byte) bool {
+	return bytes.Equal(stored, plain) ||
+		seal.IsSealed(stored) && int64(len(stored)) == seal.CiphertextSize(int64(len(plain)))
 }

@@ -3,12 +3,14 @@ package servicetest
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
+	"github.com/convstore/convstore/keyring"
 	"github.com/convstore/convstore/service"
 )
 
@@ -25,6 +27,22 @@ type Database struct {
 	// RowCounts and ConversationRows are the harness's (see Harness).
 	RowCounts        func(ctx context.Context) (map[string]int, error)
 	ConversationRows func(ctx context.Context, conversationID convstore.ID) (map[string]int, error)
+
+	// Keyring seals the database's content; nil: ServiceHarness makes one
+	// (NewKeyring), which every node of the database shares.
+	Keyring *keyring.Keyring
+}
+
+// NewKeyring returns a new keyring in a temporary directory, closed when
+// tb ends.
+func NewKeyring(tb testing.TB) *keyring.Keyring {
+	tb.Helper()
+	ring, err := keyring.Open(context.Background(), keyring.Config{Path: filepath.Join(tb.TempDir(), "keyring"), Create: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ring.Close() })
+	return ring
 }
 
 // NewDatabaseFunc creates a fresh database; it registers its own clean-up.
@@ -35,6 +53,9 @@ type NewDatabaseFunc func(tb testing.TB) *Database
 func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 	return func(tb testing.TB) *Harness {
 		db := newDatabase(tb)
+		if db.Keyring == nil {
+			db.Keyring = NewKeyring(tb)
+		}
 		clock := &Clock{}
 		svc := OpenService(tb, db, service.Options{Now: clock.Now, Logger: Logger(tb)})
 		return &Harness{
@@ -49,6 +70,9 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 			AuthCacheTTL:      service.DefaultAuthCacheTTL,
 			NewStore: func(tb testing.TB, o StoreOptions) convstore.Store {
 				db := newDatabase(tb)
+				if db.Keyring == nil {
+					db.Keyring = NewKeyring(tb)
+				}
 				if o.WrapBlobs != nil {
 					wrapped := *db
 					wrapped.Blobs = o.WrapBlobs(db.Blobs)
@@ -63,10 +87,13 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 	}
 }
 
-// OpenService opens a service over a new driver of db with opts, closed
-// when tb ends.
+// OpenService opens a service over a new driver of db with opts (sealed
+// with db.Keyring unless opts names one), closed when tb ends.
 func OpenService(tb testing.TB, db *Database, opts service.Options) *service.Service {
 	tb.Helper()
+	if opts.Keyring == nil {
+		opts.Keyring = db.Keyring
+	}
 	svc := service.New(db.Open(tb), db.Blobs, opts)
 	tb.Cleanup(func() { svc.Close() })
 	return svc

@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/blob"
+	"github.com/convstore/convstore/keyring"
+	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/seal"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/sqlite"
+)
+
+// sealOps are what BenchmarkSealRatio times, in this order.
+var sealOps = []string{"append", "delete", "upload", "download"}
+
+// sealMode is one store of BenchmarkSealRatio: unsealed (no keyring) or
+// sealed with one algorithm, on a database of its own.
+type sealMode struct {
+	name    string
+	alg     seal.Algorithm // 0: unsealed
+	store   convstore.Store
+	tenant  convstore.ID
+	n       map[string]int
+	elapsed map[string]time.Duration
+}
+
+// BenchmarkSealRatio measures, in one run, what sealing costs the service
+// on each engine: three stores side by side (plain: no keyring, content
+// stored as it comes; aes-gcm and xchacha: sealed with AES-256-GCM or
+// XChaCha20-Poly1305, data keys cached as the service does by default),
+// taking turns in rounds so that the machine's other load falls on all
+// alike. Each round times, per store:
+//
+//   - append: 20 appends of one message (1 KiB of content, an author name
+//     and a metadata pair) to one conversation;
+//   - delete: deleting 10 conversations of 10 messages (created untimed);
+//   - upload: 2 attachments of 1 MiB;
+//   - download: reading those 2 attachments back whole.
+//
+// It prints each rate and its ratio to plain:
+//
+//	go test -run '^$' -bench SealRatio -benchtime 20x ./bench/
+func BenchmarkSealRatio(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			modes := []*sealMode{{name: "plain"}, {name: "aes-gcm", alg: seal.AES256GCM}, {name: "xchacha", alg: seal.XChaCha20Poly1305}}
+			for _, m := range modes {
+				m.open(b, engine)
+			}
+			b.ResetTimer()
+			for range b.N {
+				for _, m := range modes {
+					m.round(b)
+				}
+			}
+			b.StopTimer()
+			if b.N == 1 {
+				return // the calibrating run
+			}
+			fmt.Printf("\nBenchmarkSealRatio/%s: operations per second (%d rounds)\n", engine, b.N)
+			for _, op := range sealOps {
+				plain := float64(modes[0].n[op]) / modes[0].elapsed[op].Seconds()
+				fmt.Printf("  %-9s", op)
+				for _, m := range modes {
+					rate := float64(m.n[op]) / m.elapsed[op].Seconds()
+					b.ReportMetric(rate, op+"-"+m.name+"/s")
+					fmt.Printf("  %s %8.1f (%.2f)", m.name, rate, rate/plain)
+				}
+				fmt.Println()
+			}
+		})
+	}
+}
+
+// open opens the mode's store.
+func (m *sealMode) open(b *testing.B, engine string) {
+	ctx := context.Background()
+	opts := service.Options{SealAlgorithm: m.alg}
+	if m.alg != 0 {
+		ring, err := keyring.Open(ctx, keyring.Config{Path: filepath.Join(b.TempDir(), "keyring"), Create: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts.Keyring = ring
+	}
+	switch engine {
+	case "sqlite":
+		dir := b.TempDir()
+		blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		drv, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		svc := service.New(drv, blobs, opts)
+		b.Cleanup(func() { svc.Close() })
+		m.store = svc
+	case "postgres":
+		schema := pgtest.NewSchema(b) // skips when CONVSTORE_TEST_POSTGRES_URL is unset
+		m.store = pgtest.OpenNode(b, schema, pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 8}, Service: opts})
+	}
+	t, _, err := m.store.CreateTenant(ctx, "bench", convstore.DeleteParams{Door: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.tenant, m.n, m.elapsed = t.ID, map[string]int{}, map[string]time.Duration{}
+}
+
+// round runs one round of every operation, timing each.
+func (m *sealMode) round(b *testing.B) {
+	ctx := context.Background()
+	content := strings.Repeat("The caller asks about invoice 17 and a refund. ", 22)[:1024]
+	conv, _, err := m.store.CreateConversation(ctx, m.tenant, &convstore.ConversationCreate{Title: "bench", UserID: "user-1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.time("append", 20, func() {
+		for range 20 {
+			msg := &convstore.MessageCreate{Role: convstore.RoleUser, Content: content, AuthorName: "Alice Example (agent)",
+				Metadata: convstore.Metadata{"channel": "phone"}}
+			if _, err := m.store.CreateMessages(ctx, m.tenant, conv.ID, []*convstore.MessageCreate{msg}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	ids := make([]convstore.ID, 10)
+	for i := range ids {
+		batch := make([]*convstore.MessageCreate, 10)
+		for j := range batch {
+			batch[j] = &convstore.MessageCreate{Role: convstore.RoleUser, Content: content[:200]}
+		}
+		c, _, err := m.store.CreateConversation(ctx, m.tenant, &convstore.ConversationCreate{Title: "bench", Messages: batch})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = c.ID
+	}
+	m.time("delete", len(ids), func() {
+		for _, id := range ids {
+			if _, err := m.store.DeleteConversation(ctx, m.tenant, id, convstore.DeleteParams{Door: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	names := []string{"a.bin", "b.bin"}
+	m.time("upload", len(names), func() {
+		for _, name := range names {
+			if _, err := m.store.PutAttachment(ctx, m.tenant, conv.ID, &convstore.AttachmentPut{Name: name, Body: bytes.NewReader(body)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	m.time("download", len(names), func() {
+		for _, name := range names {
+			_, rc, err := m.store.OpenAttachment(ctx, m.tenant, conv.ID, name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, rc)
+			rc.Close()
+			if err != nil || n != int64(len(body)) {
+				b.Fatalf("read %d bytes, %v", n, err)
+			}
+		}
+	})
+}
+
+func (m *sealMode) time(op string, n int, fn func()) {
+	start := time.Now()
+	fn()
+	m.elapsed[op] += time.Since(start)
+	m.n[op] += n
+}
