@@ -202,6 +202,8 @@ type Reader interface {
 	// StoreMetaGet returns the value of a store meta row (see
 	// MetaKeyringID). ENOTFOUND "store meta".
 	StoreMetaGet(ctx context.Context, name string) (string, error)
+
+	IndexRootReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -209,6 +211,7 @@ type Reader interface {
 // what it means: the service does.
 type Tx interface {
 	Reader
+	IndexRootTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error
