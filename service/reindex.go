@@ -196,3 +196,7 @@ func (s *Service) RunReindex(ctx context.Context, logEvery time.Duration) {
 			"destroyed_roots", p.Destroyed)
 	}
 }
+
+// IndexRoots returns the live index roots, oldest first; the last is
+// current. More than one means a re-index has not finished.
+func (s *Service) IndexRoots() []uint32 { return s.z.liveRoots() }
