@@ -18,6 +18,7 @@ func keysCommand() *command {
 			help: "List your tenant's API keys, oldest first. Secrets are never shown.", run: keysList},
 		&leaf{name: "revoke", summary: "Revoke an API key at once.",
 			help: "Revoke an API key at once. The tenant's last admin key cannot be revoked.", args: []string{"KEY_ID"}, run: keysRevoke},
+		keysRotateIndexLeaf,
 	)
 }
 
