@@ -27,6 +27,21 @@ type ReindexProgress struct {
 	Done          bool
 }
 
+// ReindexOptions tune a re-index.
+type ReindexOptions struct {
+	// Batch is how many conversations one transaction re-indexes; 0
+	// means DefaultReindexBatch.
+	Batch int
+	// Each, if set, receives the progress after every conversation
+	// checked (re-indexed ones once their transaction committed).
+	Each func(ReindexProgress)
+}
+
+// DefaultReindexBatch is how many conversations one re-index transaction
+// rewrites: a commit each would bound the rate by the commits; a few
+// dozen keep the transaction short (milliseconds) between other writes.
+const DefaultReindexBatch = 32
+
 // reindexPasses bounds the walks of one re-index: a node that had not yet
 // loaded the new root may index a conversation under the old one behind
 // the walk, which the next walk takes up.
@@ -47,8 +62,14 @@ func (s *Service) RotateIndexRoot(ctx context.Context) (uint32, error) {
 // roots. each (optional) receives the progress after every conversation
 // checked. It resumes where a previous run stopped: conversations already
 // under the current root are skipped after one read.
-func (s *Service) Reindex(ctx context.Context, each func(ReindexProgress)) (ReindexProgress, error) {
+func (s *Service) Reindex(ctx context.Context, o ReindexOptions) (ReindexProgress, error) {
 	var p ReindexProgress
+	batch := positive(o.Batch, DefaultReindexBatch)
+	report := func() {
+		if o.Each != nil {
+			o.Each(p)
+		}
+	}
 	if s.z.ring == nil {
 		return p, convstore.Errorf(convstore.EUNSUPPORTED, "the store has no keyring")
 	}
@@ -62,20 +83,40 @@ func (s *Service) Reindex(ctx context.Context, each func(ReindexProgress)) (Rein
 		if pass == reindexPasses {
 			return p, fmt.Errorf("service: %d conversations are still indexed under an older root after %d passes; run again", below, pass)
 		}
-		err := s.eachConversation(ctx, func(tenantID, id convstore.ID) error {
-			did, err := s.reindexConversation(ctx, tenantID, id, p.Root)
-			if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND { // deleted meanwhile
+		var todo []convRef
+		flush := func() error {
+			n, err := s.reindexBatch(ctx, todo, p.Root)
+			if err != nil {
 				return err
 			}
-			p.Conversations++
-			if did {
+			for range n {
+				p.Conversations++
 				p.Reindexed++
+				report()
 			}
-			if each != nil {
-				each(p)
+			p.Conversations += len(todo) - n // deleted meanwhile, or done by another node
+			todo = todo[:0]
+			return nil
+		}
+		err := s.eachConversation(ctx, func(tenantID, id convstore.ID) error {
+			r, err := s.drv.Reads().ConversationIndexRoot(ctx, tenantID, id)
+			switch {
+			case convstore.ErrorCode(err) == convstore.ENOTFOUND: // deleted meanwhile
+			case err != nil:
+				return err
+			case r < p.Root:
+				if todo = append(todo, convRef{tenantID, id}); len(todo) == batch {
+					return flush()
+				}
+				return nil
 			}
+			p.Conversations++
+			report()
 			return nil
 		})
+		if err == nil && len(todo) > 0 {
+			err = flush()
+		}
 		if err != nil {
 			return p, err
 		}
@@ -94,68 +135,80 @@ func (s *Service) Reindex(ctx context.Context, each func(ReindexProgress)) (Rein
 		p.Destroyed = append(p.Destroyed, r)
 	}
 	p.Done = true
-	if each != nil {
-		each(p)
-	}
+	report()
 	return p, nil
 }
 
-// reindexConversation recomputes one conversation's indexes under root,
-// unless they are under it already, and reports whether it did.
-func (s *Service) reindexConversation(ctx context.Context, tenantID, id convstore.ID, root uint32) (bool, error) {
-	if r, err := s.drv.Reads().ConversationIndexRoot(ctx, tenantID, id); err != nil || r >= root {
-		return false, err
-	}
+// convRef names a conversation.
+type convRef struct{ tenantID, id convstore.ID }
+
+// reindexBatch recomputes under root the indexes of the conversations of
+// todo, in one transaction, and returns how many it rewrote: those
+// deleted meanwhile, or already under root, are skipped.
+func (s *Service) reindexBatch(ctx context.Context, todo []convRef, root uint32) (int, error) {
+	n := 0
+	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+		n = 0
+		for _, c := range todo {
+			did, err := s.reindexConversation(ctx, tx, c.tenantID, c.id, root)
+			if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if did {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// reindexConversation recomputes one conversation's indexes under root in
+// tx, unless they are under it already, and reports whether it did.
+func (s *Service) reindexConversation(ctx context.Context, tx driver.Tx, tenantID, id convstore.ID, root uint32) (bool, error) {
 	k, err := s.z.indexKeyAt(tenantID, root)
 	if err != nil {
 		return false, err
 	}
-	did := false
-	err = s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
-		did = false
-		if err := tx.ConversationLock(ctx, tenantID, id, driver.LockUpdate, "conversation"); err != nil {
-			return err
-		}
-		if r, err := tx.ConversationIndexRoot(ctx, tenantID, id); err != nil || r >= root {
-			return err
-		}
-		row, err := tx.ConversationGetByID(ctx, tenantID, id)
+	if err := tx.ConversationLock(ctx, tenantID, id, driver.LockUpdate, "conversation"); err != nil {
+		return false, err
+	}
+	if r, err := tx.ConversationIndexRoot(ctx, tenantID, id); err != nil || r >= root {
+		return false, err
+	}
+	row, err := tx.ConversationGetByID(ctx, tenantID, id)
+	if err != nil {
+		return false, err
+	}
+	c, err := s.z.openConversation(ctx, tx, row)
+	if err != nil {
+		return false, err
+	}
+	p := &driver.ConversationReindexParams{TenantID: tenantID, ID: id, Root: root,
+		UserIndex: indexWith(k, "user_id", c.UserID), ExternalIndex: indexWith(k, "external_id", c.ExternalID),
+		MetaIndex: metaIndexWith(k, c.Metadata)}
+	var after convstore.ID
+	for {
+		list, err := tx.AttachmentList(ctx, &driver.AttachmentListParams{TenantID: tenantID, ConversationID: id,
+			Page: driver.Page{After: after, Limit: upgradePage}})
 		if err != nil {
-			return err
+			return false, err
 		}
-		c, err := s.z.openConversation(ctx, tx, row)
+		opened, err := s.z.openAttachments(ctx, tx, tenantID, list)
 		if err != nil {
-			return err
+			return false, err
 		}
-		p := &driver.ConversationReindexParams{TenantID: tenantID, ID: id, Root: root,
-			UserIndex: indexWith(k, "user_id", c.UserID), ExternalIndex: indexWith(k, "external_id", c.ExternalID),
-			MetaIndex: metaIndexWith(k, c.Metadata)}
-		var after convstore.ID
-		for {
-			list, err := tx.AttachmentList(ctx, &driver.AttachmentListParams{TenantID: tenantID, ConversationID: id,
-				Page: driver.Page{After: after, Limit: upgradePage}})
-			if err != nil {
-				return err
-			}
-			opened, err := s.z.openAttachments(ctx, tx, tenantID, list)
-			if err != nil {
-				return err
-			}
-			for _, a := range opened {
-				p.Attachments = append(p.Attachments, driver.AttachmentIndex{ID: a.ID, NameIndex: indexWith(k, "attachment_name", a.Name)})
-				after = a.ID
-			}
-			if len(list) < upgradePage {
-				break
-			}
+		for _, a := range opened {
+			p.Attachments = append(p.Attachments, driver.AttachmentIndex{ID: a.ID, NameIndex: indexWith(k, "attachment_name", a.Name)})
+			after = a.ID
 		}
-		if err := tx.ConversationReindex(ctx, p); err != nil {
-			return err
+		if len(list) < upgradePage {
+			break
 		}
-		did = true
-		return nil
-	})
-	return did, err
+	}
+	return true, tx.ConversationReindex(ctx, p)
 }
 
 // RunReindex finishes, in the background of a running store, a re-index
@@ -179,13 +232,13 @@ func (s *Service) RunReindex(ctx context.Context, logEvery time.Duration) {
 	}
 	s.logger.Info("re-indexing blind indexes under the current index root", "index_root", root)
 	last := time.Now()
-	p, err := s.Reindex(ctx, func(p ReindexProgress) {
+	p, err := s.Reindex(ctx, ReindexOptions{Each: func(p ReindexProgress) {
 		if time.Since(last) >= logEvery {
 			last = time.Now()
 			s.logger.Info("re-indexing blind indexes", "index_root", p.Root, "conversations_checked", p.Conversations,
 				"conversations_reindexed", p.Reindexed, "conversations_below", p.Below)
 		}
-	})
+	}})
 	switch {
 	case err != nil && ctx.Err() != nil:
 		s.logger.Info("re-index stopped; it resumes at the next start", "conversations_reindexed", p.Reindexed)

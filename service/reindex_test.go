@@ -83,7 +83,7 @@ func TestReindexRewritesEveryIndex(t *testing.T) {
 	if _, err := e.svc.RotateIndexRoot(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Reindex(e.ctx, nil); err != nil {
+	if _, err := e.svc.Reindex(e.ctx, service.ReindexOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	after, roots := indexColumns(t, raw)
@@ -114,11 +114,11 @@ func TestRunReindexResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(e.ctx)
-	_, err := e.svc.Reindex(ctx, func(p service.ReindexProgress) {
+	_, err := e.svc.Reindex(ctx, service.ReindexOptions{Batch: 1, Each: func(p service.ReindexProgress) {
 		if p.Reindexed == 2 {
 			cancel()
 		}
-	})
+	}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted Reindex: %v", err)
 	}
@@ -168,7 +168,7 @@ func BenchmarkReindex(b *testing.B) {
 		if _, err := e.svc.RotateIndexRoot(e.ctx); err != nil {
 			b.Fatal(err)
 		}
-		p, err := e.svc.Reindex(e.ctx, nil)
+		p, err := e.svc.Reindex(e.ctx, service.ReindexOptions{})
 		if err != nil || p.Reindexed != n {
 			b.Fatalf("Reindex = %+v, %v", p, err)
 		}

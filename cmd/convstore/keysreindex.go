@@ -64,12 +64,12 @@ func keysRotateIndex(x *call, store convstore.Store) error {
 	}
 	start := time.Now()
 	last := start
-	p, err := svc.Reindex(x.ctx, func(p service.ReindexProgress) {
+	p, err := svc.Reindex(x.ctx, service.ReindexOptions{Each: func(p service.ReindexProgress) {
 		if time.Since(last) >= reindexProgressEvery {
 			last = time.Now()
 			fmt.Fprintf(x.env.Stderr, "re-indexed %d of %d conversations (%d checked)\n", p.Reindexed, p.Below, p.Conversations)
 		}
-	})
+	}})
 	if err != nil {
 		return fmt.Errorf("the re-index stopped after %d conversations (run the command again to finish it): %w", p.Reindexed, err)
 	}

@@ -21,7 +21,7 @@ var reindexTests = []subtest{
 // reindexer is a store whose index root rotates (the service).
 type reindexer interface {
 	RotateIndexRoot(ctx context.Context) (uint32, error)
-	Reindex(ctx context.Context, each func(service.ReindexProgress)) (service.ReindexProgress, error)
+	Reindex(ctx context.Context, o service.ReindexOptions) (service.ReindexProgress, error)
 	IndexRoots() []uint32
 }
 
@@ -140,7 +140,7 @@ func testRotateAndReindex(t *testing.T, f *fixture) {
 	}
 	w.check(t, f, "during the re-index")
 
-	p, err := r.Reindex(f.ctx, nil)
+	p, err := r.Reindex(f.ctx, service.ReindexOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func testRotateAndReindex(t *testing.T, f *fixture) {
 	_, _, err = f.Store.CreateConversation(f.ctx, f.tenant.ID, &convstore.ConversationCreate{ExternalID: "ext-" + itoa(2)})
 	wantCode(t, err, convstore.ECONFLICT, "CreateConversation with a taken external id after the re-index")
 	// Nothing left to do: a second run checks and skips.
-	if p, err := r.Reindex(f.ctx, nil); err != nil || p.Reindexed != 0 || len(p.Destroyed) != 0 {
+	if p, err := r.Reindex(f.ctx, service.ReindexOptions{}); err != nil || p.Reindexed != 0 || len(p.Destroyed) != 0 {
 		t.Errorf("a second Reindex = %+v, %v; want nothing to do", p, err)
 	}
 }
@@ -181,11 +181,11 @@ func testReindexInterrupted(t *testing.T, f *fixture) {
 	// Stop after a few conversations, as a crash would.
 	const stopAfter = 5
 	ctx, cancel := context.WithCancel(f.ctx)
-	p, err := r.Reindex(ctx, func(p service.ReindexProgress) {
+	p, err := r.Reindex(ctx, service.ReindexOptions{Batch: 1, Each: func(p service.ReindexProgress) {
 		if p.Reindexed == stopAfter {
 			cancel()
 		}
-	})
+	}})
 	cancel()
 	if !errors.Is(err, context.Canceled) || p.Done || p.Reindexed != stopAfter {
 		t.Fatalf("interrupted Reindex = %+v, %v; want canceled after %d", p, err, stopAfter)
@@ -194,7 +194,7 @@ func testReindexInterrupted(t *testing.T, f *fixture) {
 		t.Errorf("roots after an interrupted re-index %v, want both [%d %d]", got, old, root)
 	}
 	w.check(t, f, "halfway through the re-index")
-	p, err = r.Reindex(f.ctx, nil)
+	p, err = r.Reindex(f.ctx, service.ReindexOptions{})
 	if err != nil || !p.Done || p.Reindexed != 2*len(w.convs)-stopAfter || p.Below != int64(2*len(w.convs)-stopAfter) {
 		t.Fatalf("resumed Reindex = %+v, %v; want the %d conversations left", p, err, 2*len(w.convs)-stopAfter)
 	}
