@@ -152,29 +152,33 @@ func TestRunReindexResumes(t *testing.T) {
 
 // BenchmarkReindex measures the re-index rate on SQLite: conversations
 // with a user id, an external id, two metadata pairs and one attachment
-// each, re-indexed under a new root per iteration.
+// each, re-indexed under a new root per iteration, one conversation per
+// transaction and DefaultReindexBatch per transaction, on one store in one
+// run (compare the two rates).
 //
 //	go test -run '^$' -bench Reindex -benchtime 3x ./service/
 func BenchmarkReindex(b *testing.B) {
-	const n = 2000
-	dir := b.TempDir()
-	e := openBench(b, dir)
+	const n = 1000
+	e := openBench(b, b.TempDir())
 	tn, _ := servicetest.MustCreateTenant(b, e.ctx, e.svc, "bench")
 	makeIndexed(b, e.ctx, e.svc, tn.ID, n)
-	b.ResetTimer()
-	var total int
-	start := time.Now()
-	for range b.N {
-		if _, err := e.svc.RotateIndexRoot(e.ctx); err != nil {
-			b.Fatal(err)
-		}
-		p, err := e.svc.Reindex(e.ctx, service.ReindexOptions{})
-		if err != nil || p.Reindexed != n {
-			b.Fatalf("Reindex = %+v, %v", p, err)
-		}
-		total += p.Reindexed
+	for _, batch := range []int{1, service.DefaultReindexBatch} {
+		b.Run(fmt.Sprint("batch=", batch), func(b *testing.B) {
+			var total int
+			start := time.Now()
+			for range b.N {
+				if _, err := e.svc.RotateIndexRoot(e.ctx); err != nil {
+					b.Fatal(err)
+				}
+				p, err := e.svc.Reindex(e.ctx, service.ReindexOptions{Batch: batch})
+				if err != nil || p.Reindexed != n {
+					b.Fatalf("Reindex = %+v, %v", p, err)
+				}
+				total += p.Reindexed
+			}
+			b.ReportMetric(float64(total)/time.Since(start).Seconds(), "conversations/s")
+		})
 	}
-	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "conversations/s")
 }
 
 // openBench opens a sealed SQLite service for a benchmark.
