@@ -223,6 +223,7 @@ type Reader interface {
 	// tenant, ordered by (tenant, conversation), after p's position (a
 	// system job: a restore carries the live keys into a backup).
 	ConversationKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
+	IndexRootReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -230,6 +231,7 @@ type Reader interface {
 // what it means: the service does.
 type Tx interface {
 	Reader
+	IndexRootTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error

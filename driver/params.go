@@ -47,7 +47,13 @@ type ConversationListParams struct {
 	// MetaPairs are the blind indexes of Filter.Metadata's pairs
 	// (MetaIndex.Pair): a conversation matches if it has every one.
 	MetaPairs [][]byte
-	Page      Page // ignored by ConversationCount
+	// UserIndexAlts and MetaPairAlts are the same filter's indexes under
+	// the older index roots still live while a re-index runs: a
+	// conversation matches under any of them. MetaPairAlts[i] are the
+	// alternatives of MetaPairs[i] (nil, or one per older root).
+	UserIndexAlts [][]byte
+	MetaPairAlts  [][][]byte
+	Page          Page // ignored by ConversationCount
 }
 
 // ConversationUpdateParams are the fields ConversationUpdate sets; nil

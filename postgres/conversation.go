@@ -64,10 +64,17 @@ func conversationQuery(sql string, p *driver.ConversationListParams) *query {
 	q := newQuery(sql+` WHERE tenant_id = $1`, idArg(p.TenantID))
 	if len(p.MetaPairs) > 0 {
 		// Every pair is a row of the pair index: one form for any number
-		// of pairs, the pairs as one bytea[] argument.
+		// of pairs, the pairs as one bytea[] argument. While a re-index
+		// runs, the array also holds each pair under the older live
+		// roots: a conversation's pair rows are all under one root
+		// (written together), so it still counts one match per pair.
+		pairs := p.MetaPairs
+		for _, alts := range p.MetaPairAlts {
+			pairs = append(pairs[:len(pairs):len(pairs)], alts...)
+		}
 		q.and(`(SELECT count(DISTINCT mi.pair_idx) FROM conversation_meta_index mi
 			WHERE mi.tenant_id = conversations.tenant_id AND mi.conversation_id = conversations.id
-			AND mi.pair_idx = ANY (?::bytea[])) = `+strconv.Itoa(len(p.MetaPairs)), p.MetaPairs)
+			AND mi.pair_idx = ANY (?::bytea[])) = `+strconv.Itoa(len(p.MetaPairs)), pairs)
 	}
 	f := p.Filter
 	if f == nil {
@@ -79,7 +86,12 @@ func conversationQuery(sql string, p *driver.ConversationListParams) *query {
 	if f.UserID != "" {
 		// By the blind index, or the plaintext of a row written before
 		// sealing.
-		q.and("(user_idx = ? OR user_idx IS NULL AND user_id = ?)", bytesArg(p.UserIndex), []byte(f.UserID))
+		if len(p.UserIndexAlts) == 0 {
+			q.and("(user_idx = ? OR user_idx IS NULL AND user_id = ?)", bytesArg(p.UserIndex), []byte(f.UserID))
+		} else { // a re-index runs: under any live root
+			idx := append([][]byte{p.UserIndex}, p.UserIndexAlts...)
+			q.and("(user_idx = ANY (?::bytea[]) OR user_idx IS NULL AND user_id = ?)", idx, []byte(f.UserID))
+		}
 	}
 	if f.Seq != 0 {
 		q.and("seq = ?", f.Seq)

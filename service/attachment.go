@@ -75,11 +75,13 @@ func (s *Service) PutAttachment(ctx context.Context, tenantID, conversationID co
 		return nil, err
 	}
 
-	name, err := s.nameLookup(tenantID, p.Name)
+	root := s.z.currentRoot() // before indexing: never newer than the index
+	names, err := s.nameLookups(tenantID, p.Name)
 	if err != nil {
 		s.abandonUpload(ctx, key)
 		return nil, err
 	}
+	name := names[0] // under the current root
 	var a *convstore.Attachment
 	var replaced []string
 	err = s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
@@ -90,7 +92,9 @@ func (s *Service) PutAttachment(ctx context.Context, tenantID, conversationID co
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockUpdate, "conversation"); err != nil {
 			return err
 		}
-		old, err := tx.AttachmentDeleteByName(ctx, tenantID, conversationID, name)
+		old, err := eachLookup(names, func(l driver.NameLookup) (*driver.AttachmentRow, error) {
+			return tx.AttachmentDeleteByName(ctx, tenantID, conversationID, l)
+		})
 		switch convstore.ErrorCode(err) {
 		case "":
 			err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{old.BlobKey}, DueAt: now, Now: now})
@@ -124,6 +128,9 @@ func (s *Service) PutAttachment(ctx context.Context, tenantID, conversationID co
 		row := &driver.AttachmentRow{Attachment: *a, TenantID: tenantID, BlobKey: key, NameIndex: name.Index}
 		row.Name = s.z.box(dek, tenantID, conversationID).str(tAttachments, "name", a.ID, a.Name)
 		if err := tx.AttachmentInsert(ctx, row); err != nil {
+			return err
+		}
+		if err := s.z.recordRoot(ctx, tx, tenantID, conversationID, root, true); err != nil {
 			return err
 		}
 		// No intent means a sweeper judged the upload abandoned and removed
@@ -180,22 +187,17 @@ func (s *Service) FindAttachmentByName(ctx context.Context, tenantID, conversati
 	return a, err
 }
 
-// nameLookup returns how the driver finds an attachment by name: its
-// blind index, or its plaintext on a record made before sealing.
-func (s *Service) nameLookup(tenantID convstore.ID, name string) (driver.NameLookup, error) {
-	idx, err := s.z.index(tenantID, "attachment_name", name)
-	return driver.NameLookup{Index: idx, Plain: name}, err
-}
-
 // attachmentByName reads an attachment record by name, its name opened,
 // with its blob key.
 func (s *Service) attachmentByName(ctx context.Context, tenantID, conversationID convstore.ID, name string) (*convstore.Attachment, string, error) {
-	lookup, err := s.nameLookup(tenantID, name)
+	lookups, err := s.nameLookups(tenantID, name)
 	if err != nil {
 		return nil, "", err
 	}
 	r := s.drv.Reads()
-	row, err := r.AttachmentGetByName(ctx, tenantID, conversationID, lookup)
+	row, err := eachLookup(lookups, func(l driver.NameLookup) (*driver.AttachmentRow, error) {
+		return r.AttachmentGetByName(ctx, tenantID, conversationID, l)
+	})
 	if err != nil {
 		return nil, "", err
 	}
@@ -262,11 +264,13 @@ func (s *Service) DeleteAttachment(ctx context.Context, tenantID, conversationID
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "attachment"); err != nil {
 			return err
 		}
-		lookup, err := s.nameLookup(tenantID, name)
+		lookups, err := s.nameLookups(tenantID, name)
 		if err != nil {
 			return err
 		}
-		a, err := tx.AttachmentDeleteByName(ctx, tenantID, conversationID, lookup)
+		a, err := eachLookup(lookups, func(l driver.NameLookup) (*driver.AttachmentRow, error) {
+			return tx.AttachmentDeleteByName(ctx, tenantID, conversationID, l)
+		})
 		if err != nil {
 			return err
 		}

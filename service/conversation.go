@@ -35,16 +35,22 @@ func (s *Service) FindConversationByExternalID(ctx context.Context, tenantID con
 	if externalID == "" {
 		return nil, convstore.NotFound("conversation")
 	}
-	idx, err := s.z.index(tenantID, "external_id", externalID)
+	// Under every live index root: a re-index may not have reached it.
+	idxs, err := s.z.indexes(tenantID, "external_id", externalID)
 	if err != nil {
 		return nil, err
 	}
 	r := s.drv.Reads()
-	row, err := r.ConversationGetByExternalID(ctx, tenantID, idx, externalID)
-	if err != nil {
-		return nil, err
+	for _, idx := range idxs {
+		row, err := r.ConversationGetByExternalID(ctx, tenantID, idx, externalID)
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		return s.z.openConversation(ctx, r, row)
 	}
-	return s.z.openConversation(ctx, r, row)
+	return nil, convstore.NotFound("conversation")
 }
 
 // listParams are the driver's parameters of a filter: the user id and
@@ -61,6 +67,25 @@ func (s *Service) listParams(tenantID convstore.ID, f *convstore.ConversationFil
 	}
 	for _, m := range pairs {
 		p.MetaPairs = append(p.MetaPairs, m.Pair)
+	}
+	// While a re-index runs, also under the older live roots.
+	older, err := s.z.olderKeys(tenantID)
+	if err != nil || len(older) == 0 {
+		return p, err
+	}
+	if f.UserID != "" {
+		for _, k := range older {
+			p.UserIndexAlts = append(p.UserIndexAlts, k.Index("user_id", f.UserID))
+		}
+	}
+	if len(f.Metadata) > 0 {
+		// Alternatives pair by pair, in the order of p.MetaPairs.
+		p.MetaPairAlts = make([][][]byte, len(pairs))
+		for _, k := range older {
+			for i, m := range metaIndexWith(k, f.Metadata) {
+				p.MetaPairAlts[i] = append(p.MetaPairAlts[i], m.Pair)
+			}
+		}
 	}
 	return p, nil
 }
@@ -135,19 +160,27 @@ func (s *Service) CreateConversation(ctx context.Context, tenantID convstore.ID,
 		// the schema; a conversation made before sealing holds it in
 		// plaintext, which the index does not cover, so it is looked up
 		// here first, and again after a conflict the index did not name.
+		// While a re-index runs, the id may be held under an older live
+		// root, which the schema's index does not compare with the
+		// current one: it is looked up under each, the oldest first (a
+		// row the re-index moves meanwhile is then found under the newer
+		// root, or its move conflicts with this insert in the index).
+		root := s.z.currentRoot() // before indexing: never newer than the indexes
 		externalTaken := func() error {
 			if c.ExternalID == "" {
 				return nil
 			}
-			idx, err := s.z.index(tenantID, "external_id", c.ExternalID)
+			idxs, err := s.z.indexes(tenantID, "external_id", c.ExternalID)
 			if err != nil {
 				return err
 			}
-			_, err = tx.ConversationGetByExternalID(ctx, tenantID, idx, c.ExternalID)
-			if err == nil {
-				return driver.ErrExternalIDTaken()
-			} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
-				return err
+			for i := len(idxs) - 1; i >= 0; i-- {
+				_, err = tx.ConversationGetByExternalID(ctx, tenantID, idxs[i], c.ExternalID)
+				if err == nil {
+					return driver.ErrExternalIDTaken()
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
 			}
 			return nil
 		}
@@ -183,6 +216,9 @@ func (s *Service) CreateConversation(ctx context.Context, tenantID convstore.ID,
 		if err := s.z.storeKey(ctx, tx, tenantID, conv.ID, dek, now); err != nil {
 			return err
 		}
+		if err := s.z.recordRoot(ctx, tx, tenantID, conv.ID, root, false); err != nil {
+			return err
+		}
 		msgs = s.newMessages(conv.ID, c.Messages, now)
 		if len(msgs) == 0 {
 			return nil
@@ -208,6 +244,7 @@ func (s *Service) UpdateConversation(ctx context.Context, tenantID, id convstore
 	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		p := &driver.ConversationUpdateParams{TenantID: tenantID, ID: id, AgentID: u.AgentID, UpdatedAt: now}
+		root := s.z.currentRoot() // before indexing: never newer than the indexes
 		if u.UserID != nil || u.Title != nil || u.Metadata != nil {
 			// Lock the row first: a missing conversation is ENOTFOUND
 			// before a data key is made for it.
@@ -241,6 +278,11 @@ func (s *Service) UpdateConversation(ctx context.Context, tenantID, id convstore
 		row, err := tx.ConversationUpdate(ctx, p)
 		if err != nil {
 			return err
+		}
+		if u.UserID != nil || u.Metadata != nil {
+			if err := s.z.recordRoot(ctx, tx, tenantID, id, root, true); err != nil {
+				return err
+			}
 		}
 		conv, err = s.z.openConversation(ctx, tx, row)
 		return err

@@ -236,11 +236,13 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 				if attachment == "" {
 					break
 				}
-				lookup, err := s.nameLookup(e.TenantID, attachment)
+				lookups, err := s.nameLookups(e.TenantID, attachment)
 				if err != nil {
 					return err
 				}
-				a, err := tx.AttachmentDeleteByName(ctx, e.TenantID, e.ConversationID, lookup)
+				a, err := eachLookup(lookups, func(l driver.NameLookup) (*driver.AttachmentRow, error) {
+					return tx.AttachmentDeleteByName(ctx, e.TenantID, e.ConversationID, l)
+				})
 				if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 					break
 				} else if err != nil {

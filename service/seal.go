@@ -48,8 +48,8 @@ type sealer struct {
 		Error(msg string, args ...any)
 	}
 	deks *otter.Cache[dekKey, *seal.DEK]
-	// index keys per tenant: deriving one costs an HKDF.
-	indexKeys sync.Map // convstore.ID -> *blindindex.Key
+	// index keys per tenant and root: deriving one costs an HKDF.
+	indexKeys sync.Map // rootKey -> *blindindex.Key
 }
 
 type dekKey struct{ tenant, conv convstore.ID }
@@ -90,26 +90,14 @@ func keyAAD(tenantID, convID convstore.ID) []byte {
 	return seal.Context{Tenant: tenantID.UUID(), Conversation: convID.UUID()}.AAD()
 }
 
-// indexKey returns the tenant's blind-index key.
+// indexKey returns the tenant's blind-index key under the current index
+// root.
 func (z *sealer) indexKey(tenantID convstore.ID) (*blindindex.Key, error) {
-	if k, ok := z.indexKeys.Load(tenantID); ok {
-		return k.(*blindindex.Key), nil
-	}
-	var k *blindindex.Key
-	var err error
-	if z.ring == nil {
-		k, err = blindindex.DeriveKey(unsealedRoot, 0, tenantID.UUID())
-	} else {
-		k, err = z.ring.IndexKey(tenantID.UUID())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("service: index key: %w", err)
-	}
-	z.indexKeys.Store(tenantID, k)
-	return k, nil
+	return z.indexKeyAt(tenantID, z.currentRoot())
 }
 
-// index returns the blind index of value in field, nil for "".
+// index returns the blind index of value in field under the current
+// root, nil for "".
 func (z *sealer) index(tenantID convstore.ID, field, value string) ([]byte, error) {
 	if value == "" {
 		return nil, nil
@@ -121,7 +109,7 @@ func (z *sealer) index(tenantID convstore.ID, field, value string) ([]byte, erro
 	return k.Index(field, value), nil
 }
 
-// metaIndex returns the pair index rows of m.
+// metaIndex returns the pair index rows of m under the current root.
 func (z *sealer) metaIndex(tenantID convstore.ID, m convstore.Metadata) ([]driver.MetaIndex, error) {
 	if len(m) == 0 {
 		return nil, nil
@@ -130,11 +118,7 @@ func (z *sealer) metaIndex(tenantID convstore.ID, m convstore.Metadata) ([]drive
 	if err != nil {
 		return nil, err
 	}
-	out := make([]driver.MetaIndex, 0, len(m))
-	for key, v := range m {
-		out = append(out, driver.MetaIndex{Key: k.Index("metadata_key", key), Pair: k.Index("metadata", key, v)})
-	}
-	return out, nil
+	return metaIndexWith(k, m), nil
 }
 
 // forget drops a deleted conversation's DEK from the cache.

@@ -87,37 +87,23 @@ func (s *Service) sealUpgrade(ctx context.Context, each func(SealUpgradeProgress
 	if s.z.ring == nil {
 		return p, convstore.Errorf(convstore.EUNSUPPORTED, "the store has no keyring to seal with")
 	}
-	tenants, err := s.drv.Reads().TenantList(ctx)
+	err := s.eachConversation(ctx, func(tenantID, id convstore.ID) error {
+		sealed, err := s.upgradeConversation(ctx, tenantID, id)
+		if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND { // deleted meanwhile: nothing to seal
+			return err
+		}
+		p.Conversations++
+		if sealed {
+			p.Sealed++
+		}
+		s.upgrade.report(p)
+		if each != nil {
+			each(p)
+		}
+		return nil
+	})
 	if err != nil {
 		return p, err
-	}
-	for _, t := range tenants {
-		var after convstore.ID
-		for {
-			rows, err := s.drv.Reads().ConversationList(ctx, &driver.ConversationListParams{TenantID: t.ID,
-				Filter: &convstore.ConversationFilter{}, Page: driver.Page{After: after, Limit: upgradePage}})
-			if err != nil {
-				return p, err
-			}
-			for _, row := range rows {
-				sealed, err := s.upgradeConversation(ctx, t.ID, row.ID)
-				if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND { // deleted meanwhile: nothing to seal
-					return p, err
-				}
-				p.Conversations++
-				if sealed {
-					p.Sealed++
-				}
-				s.upgrade.report(p)
-				if each != nil {
-					each(p)
-				}
-				after = row.ID
-			}
-			if len(rows) < upgradePage {
-				break
-			}
-		}
 	}
 	err = s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		_, err := tx.StoreMetaInsert(ctx, metaSealUpgradeDone, s.now().Format(time.RFC3339))

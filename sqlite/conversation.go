@@ -89,10 +89,17 @@ func conversationWhere(sb *strings.Builder, p *driver.ConversationListParams) []
 	sb.WriteString(` WHERE tenant_id = ?`)
 	args := []any{idArg(p.TenantID)}
 	// Each pair the metadata must hold is a row of the pair index.
-	for _, pair := range p.MetaPairs {
+	// While a re-index runs, each under any live index root.
+	for i, pair := range p.MetaPairs {
+		alts := [][]byte{pair}
+		if i < len(p.MetaPairAlts) {
+			alts = append(alts, p.MetaPairAlts[i]...)
+		}
 		sb.WriteString(` AND EXISTS (SELECT 1 FROM conversation_meta_index mi WHERE mi.tenant_id = conversations.tenant_id
-			AND mi.conversation_id = conversations.id AND mi.pair_idx = ?)`)
-		args = append(args, pair)
+			AND mi.conversation_id = conversations.id AND mi.pair_idx IN (` + placeholders(len(alts)) + `))`)
+		for _, a := range alts {
+			args = append(args, a)
+		}
 	}
 	f := p.Filter
 	if f == nil {
@@ -105,8 +112,12 @@ func conversationWhere(sb *strings.Builder, p *driver.ConversationListParams) []
 	if f.UserID != "" {
 		// By the blind index, or the plaintext of a row written before
 		// sealing.
-		sb.WriteString(` AND (user_idx = ? OR user_idx IS NULL AND user_id IN (?, CAST(? AS BLOB)))`)
-		args = append(args, bytesArg(p.UserIndex), f.UserID, f.UserID)
+		sb.WriteString(` AND (user_idx IN (` + placeholders(1+len(p.UserIndexAlts)) + `) OR user_idx IS NULL AND user_id IN (?, CAST(? AS BLOB)))`)
+		args = append(args, bytesArg(p.UserIndex))
+		for _, a := range p.UserIndexAlts {
+			args = append(args, a)
+		}
+		args = append(args, f.UserID, f.UserID)
 	}
 	if f.Seq != 0 {
 		sb.WriteString(` AND seq = ?`)

@@ -67,10 +67,13 @@ func TestMigration0003KeepsOldKeys(t *testing.T) {
 	if err != nil || len(dels) != 1 || dels[0].RequestID != "req_old" || dels[0].ClientRequestID != "" {
 		t.Errorf("a receipt from before 0003: %+v, %v; want it with no client request id", dels, err)
 	}
-	// Every migration applied: one per embedded file.
+	// Every migration applied: the schema is at the last embedded file's
+	// number (numbers are shared with the PostgreSQL engine's and may
+	// skip one another branch took).
 	files, _ := fs.Glob(migrations, "migration/*.sql")
-	if v, err := schemaVersion(ctx, db.w); err != nil || v != int64(len(files)) {
-		t.Errorf("schema version %d, %v; want %d", v, err, len(files))
+	last, _ := strconv.ParseInt(filepath.Base(files[len(files)-1])[:4], 10, 64)
+	if v, err := schemaVersion(ctx, db.w); err != nil || v != last {
+		t.Errorf("schema version %d, %v; want %d", v, err, last)
 	}
 }
 

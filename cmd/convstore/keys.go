@@ -19,6 +19,7 @@ func keysCommand() *command {
 		&leaf{name: "revoke", summary: "Revoke an API key at once.",
 			help: "Revoke an API key at once. The tenant's last admin key cannot be revoked.", args: []string{"KEY_ID"}, run: keysRevoke},
 		keysRotateLeaf,
+		keysRotateIndexLeaf,
 	)
 }
 

@@ -25,6 +25,12 @@ type sealUpgradeRunner interface {
 	RunSealUpgrade(ctx context.Context, logEvery time.Duration)
 }
 
+// reindexRunner is a store that finishes, in the background, a re-index
+// of its blind indexes that a rotation of the index root left unfinished.
+type reindexRunner interface {
+	RunReindex(ctx context.Context, logEvery time.Duration)
+}
+
 // sealUpgradeLogEvery is how often the sealing upgrade logs its progress.
 const sealUpgradeLogEvery = 10 * time.Second
 
@@ -190,6 +196,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		go func() {
 			defer close(m.upgradeDone)
 			u.RunSealUpgrade(upgradeCtx, sealUpgradeLogEvery)
+			// Then finish a re-index a rotation of the index root left.
+			if r, ok := m.DB.(reindexRunner); ok {
+				r.RunReindex(upgradeCtx, sealUpgradeLogEvery)
+			}
 		}()
 	}
 	newServer := func(h http.Handler) *http.Server {

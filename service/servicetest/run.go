@@ -29,6 +29,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Divergences", divergenceTests},
 		{"Authentication", authTests},
 		{"Digests", digestTests},
+		{"IndexRotation", reindexTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

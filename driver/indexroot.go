@@ -1,0 +1,52 @@
+package driver
+
+import (
+	"context"
+
+	"github.com/convstore/convstore"
+)
+
+// IndexRootReader reads which index root a conversation's blind indexes
+// are under (conversations.index_root): the re-index after a rotation of
+// the keyring's index root resumes from it.
+type IndexRootReader interface {
+	// ConversationIndexRoot returns the index root the conversation's
+	// indexes are under (the oldest, if writes mixed roots). ENOTFOUND
+	// "conversation".
+	ConversationIndexRoot(ctx context.Context, tenantID, id convstore.ID) (uint32, error)
+	// ConversationIndexRootBelow counts the conversations of every tenant
+	// whose indexes are under a root older than root.
+	ConversationIndexRootBelow(ctx context.Context, root uint32) (int64, error)
+}
+
+// IndexRootTx writes index roots and recomputed indexes.
+type IndexRootTx interface {
+	// ConversationIndexRootSet records root as the conversation's index
+	// root; with lower, only if the recorded one is newer (a write that
+	// put indexes under root beside others). A missing conversation is
+	// skipped.
+	ConversationIndexRootSet(ctx context.Context, tenantID, id convstore.ID, root uint32, lower bool) error
+	// ConversationReindex replaces every blind index of a conversation
+	// (user_idx, external_idx, the pair index rows, the named attachments'
+	// name_idx) and records p.Root. ENOTFOUND "conversation"; ECONFLICT
+	// ErrExternalIDTaken if another conversation holds the external
+	// index.
+	ConversationReindex(ctx context.Context, p *ConversationReindexParams) error
+}
+
+// ConversationReindexParams are a conversation's blind indexes recomputed
+// under one index root. Nil indexes are for empty values.
+type ConversationReindexParams struct {
+	TenantID, ID  convstore.ID
+	Root          uint32
+	UserIndex     []byte
+	ExternalIndex []byte
+	MetaIndex     []MetaIndex
+	Attachments   []AttachmentIndex
+}
+
+// AttachmentIndex is an attachment's name index, by the attachment's id.
+type AttachmentIndex struct {
+	ID        convstore.ID
+	NameIndex []byte
+}
