@@ -94,8 +94,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 }
 
 // openBlob opens an attachment's bytes: a sealed blob through a
-// seal.Reader (one segment in memory at a time), one stored before
-// sealing as it is.
+// read-ahead seal.Reader (the next segment is read and opened on another
+// goroutine while the caller sends the current one; at most three 64 KiB
+// segments in memory), one stored before sealing as it is.
 func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, key string) (io.ReadCloser, error) {
 	if !isSealedBlobKey(key) {
 		return s.blobs.Open(ctx, key)
@@ -115,7 +116,7 @@ func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, k
 		return nil, err
 	}
 	b := s.z.box(dek, tenantID, convID)
-	return &sealedBlob{Reader: seal.NewReader(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil
+	return &sealedBlob{Reader: seal.NewReadAheadReader(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil
 }
 
 // sealedBlob reads sealed bytes, reporting a failure to open as
@@ -129,16 +130,28 @@ type sealedBlob struct {
 
 func (b *sealedBlob) Read(p []byte) (int, error) {
 	n, err := b.Reader.Read(p)
+	return n, b.check(err)
+}
+
+// WriteTo hands each opened segment to w from the buffer it was opened
+// in, sparing io.Copy's buffer and a copy of every byte.
+func (b *sealedBlob) WriteTo(w io.Writer) (int64, error) {
+	n, err := b.Reader.WriteTo(w)
+	return n, b.check(err)
+}
+
+// check reports a failure to open as EINTEGRITY, logged.
+func (b *sealedBlob) check(err error) error {
 	if err != nil && errors.Is(err, seal.ErrIntegrity) {
 		b.s.logger.Error("sealed attachment bytes failed to open", "blob_key", b.key, "error", err)
-		return n, errIntegrity()
+		return errIntegrity()
 	}
-	return n, err
+	return err
 }
 
-// WriteTo keeps io.Copy on Read, which checks integrity errors.
-func (b *sealedBlob) WriteTo(w io.Writer) (int64, error) {
-	return io.Copy(w, struct{ io.Reader }{b})
+// Close stops the read-ahead goroutine, which uses the blob's reader, and
+// only then closes that.
+func (b *sealedBlob) Close() error {
+	b.Reader.Close()
+	return b.c.Close()
 }
-
-func (b *sealedBlob) Close() error { return b.c.Close() }
