@@ -23,9 +23,9 @@ func (b box) blobAAD(key string) []byte {
 	return seal.Context{Tenant: b.tenant, Conversation: b.conv, Table: tAttachments, Column: "bytes", Row: key}.AAD()
 }
 
-// putBlob stores p.Body under key: sealed as it streams (seal.Writer holds
-// one 64 KiB segment at a time) when b has a data key, as it is otherwise.
-// It returns the plaintext's size and SHA-256, and ETOOLARGE once more
+// putBlob stores p.Body under key: sealed as it streams (a write-ahead
+// seal.Writer holds three 64 KiB segments) when b has a data key, as it
+// is otherwise. It returns the plaintext's size and SHA-256, and ETOOLARGE once more
 // than p.MaxBytes of plaintext arrive, exactly as the blob store does for
 // unsealed bytes.
 func (s *Service) putBlob(ctx context.Context, key string, p *convstore.AttachmentPut, b box) (int64, []byte, error) {
@@ -33,12 +33,16 @@ func (s *Service) putBlob(ctx context.Context, key string, p *convstore.Attachme
 		return s.blobs.Put(ctx, key, p.Body, p.MaxBytes)
 	}
 	pr, pw := io.Pipe()
-	w := seal.NewWriterWith(streamAlgorithm(b.alg), pw, b.dek, b.blobAAD(key))
+	// Three stages overlap: this goroutine reads and hashes the body, the
+	// Writer's seals each full segment, the caller's stores it.
+	w := seal.NewWriteAheadWriter(streamAlgorithm(b.alg), pw, b.dek, b.blobAAD(key))
 	done := make(chan error, 1)
 	go func() {
 		_, err := w.ReadFrom(&limitReader{r: p.Body, left: p.MaxBytes})
 		if err == nil {
 			err = w.Close()
+		} else {
+			w.Stop() // the stream stays incomplete; the store discards it
 		}
 		pw.CloseWithError(err) // nil: the blob store reads EOF
 		done <- err
