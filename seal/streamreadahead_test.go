@@ -123,7 +123,7 @@ func TestReadAheadNoLeak(t *testing.T) {
 		"mid-stream": func(r *Reader) { r.Read(make([]byte, 3*smallSegment)) },
 		"queue full": func(r *Reader) {
 			r.Read(make([]byte, 1))
-			for len(r.ahead.ready) < readAheadDepth { // let the goroutine fill the queue and block
+			for len(r.ahead.order) < readAheadBuffers-1 { // let the reader fill every buffer and block
 				runtime.Gosched()
 			}
 		},

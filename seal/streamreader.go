@@ -41,6 +41,7 @@ type segmenter struct {
 	dek     *DEK
 	aad     []byte
 	aead    cipher.AEAD
+	header  []byte
 	nonce   [streamNonceSize]byte
 	segment int  // plaintext segment size from the header
 	carry   byte // the byte read past a full segment: the next one's first
@@ -53,18 +54,14 @@ func NewReader(src io.Reader, dek *DEK, aad []byte) *Reader {
 	return &Reader{seg: segmenter{src: src, dek: dek, aad: aad}}
 }
 
-// readAheadDepth is how many opened segments a read-ahead goroutine may
-// hold besides the one the caller is consuming: it bounds a Reader's
-// memory to readAheadDepth+2 segment buffers.
-const readAheadDepth = 1
-
 // NewReadAheadReader is NewReader with the next segments read and opened on
-// another goroutine while the caller consumes the current one, at most
-// readAheadDepth+1 segments ahead, so that reading the source, opening and
-// consuming overlap. The goroutine starts at the first Read or WriteTo;
-// Close stops it and waits for it (a source read under way is finished,
-// not interrupted), after which src is no longer used. Every segment is
-// still authenticated before any of its bytes are returned.
+// other goroutines (one reading, two opening segments side by side) while
+// the caller consumes the current one, at most four segments ahead, so
+// that reading the source, opening and consuming overlap. The goroutines
+// start at the first Read or WriteTo; Close stops them and waits for them
+// (a source read under way is finished, not interrupted), after which src
+// is no longer used. Every segment is still authenticated before any of
+// its bytes are returned, and segments are returned in order.
 func NewReadAheadReader(src io.Reader, dek *DEK, aad []byte) *Reader {
 	r := NewReader(src, dek, aad)
 	r.ahead = &readAhead{}
@@ -168,9 +165,28 @@ type opened struct {
 // open reads and opens the next segment in *buf, allocating it (after
 // reading the header, which gives its size) when it is too small.
 func (s *segmenter) open(buf *[]byte) opened {
+	j := s.read(buf)
+	if j.err != nil {
+		return opened{buf: *buf, err: j.err}
+	}
+	return j.open(s.aead, s.nonce[:])
+}
+
+// sealedSegment is one segment as read, to be opened.
+type sealedSegment struct {
+	buf     []byte
+	n       int // sealed length in buf
+	counter uint32
+	final   bool
+	err     error // the stream failed before this segment could be opened
+}
+
+// read reads the next sealed segment into *buf and learns whether it is
+// the final one. Segments are read in order; they may be opened in any.
+func (s *segmenter) read(buf *[]byte) sealedSegment {
 	if s.aead == nil {
 		if err := s.readHeader(); err != nil {
-			return opened{err: err}
+			return sealedSegment{err: err}
 		}
 	}
 	sealedLen := s.segment + tagSize
@@ -195,21 +211,28 @@ func (s *segmenter) open(buf *[]byte) opened {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		final = true
 	default:
-		return opened{buf: *buf, err: err}
+		return sealedSegment{buf: b, err: err}
 	}
 	if n < tagSize {
-		return opened{buf: *buf, err: integrity("stream truncated")}
+		return sealedSegment{buf: b, err: integrity("stream truncated")}
 	}
 	if !final && s.counter == math.MaxUint32 {
-		return opened{buf: *buf, err: integrity("stream longer than 2^32-1 segments")}
+		return sealedSegment{buf: b, err: integrity("stream longer than 2^32-1 segments")}
 	}
-	setSegmentNonce(s.nonce[:], s.counter, final)
-	plain, err := s.aead.Open(b[:0], s.nonce[:], b[:n], nil)
-	if err != nil {
-		return opened{buf: *buf, err: integrity(fmt.Sprintf("segment %d failed authentication (altered, reordered, truncated or extended)", s.counter))}
-	}
+	j := sealedSegment{buf: b, n: n, counter: s.counter, final: final}
 	s.counter++
-	return opened{buf: *buf, plain: plain, final: final}
+	return j
+}
+
+// open authenticates and decrypts the segment in place. nonce starts with
+// the stream's nonce prefix; open sets the rest.
+func (j *sealedSegment) open(aead cipher.AEAD, nonce []byte) opened {
+	setSegmentNonce(nonce, j.counter, j.final)
+	plain, err := aead.Open(j.buf[:0], nonce, j.buf[:j.n], nil)
+	if err != nil {
+		return opened{buf: j.buf, err: integrity(fmt.Sprintf("segment %d failed authentication (altered, reordered, truncated or extended)", j.counter))}
+	}
+	return opened{buf: j.buf, plain: plain, final: j.final}
 }
 
 func (s *segmenter) readHeader() error {
@@ -232,23 +255,46 @@ func (s *segmenter) readHeader() error {
 		return err
 	}
 	s.aead = aead
+	s.header = header
 	s.segment = int(segment)
 	copy(s.nonce[:], header[6+saltSize:])
 	return nil
 }
 
-// readAhead runs a segmenter on a goroutine of its own. Buffers circulate
-// between free (empty), the goroutine (filling one), ready (opened, at most
-// readAheadDepth) and cur (the one the caller consumes), so there are never
-// more than readAheadDepth+2 of them.
+// readAhead reads segments on a goroutine of its own and opens them on
+// readAheadWorkers others, each with its own cipher, so that reading,
+// opening (on several cores) and the caller's consuming overlap. Segments
+// reach the caller in order, each only once opened, and the first error
+// ends the stream as it would on the caller's goroutine. Buffers
+// circulate between free, the reader, the workers, order (read, in
+// stream order) and cur (the one the caller consumes): readAheadBuffers
+// in all.
 type readAhead struct {
 	started bool
 	free    chan []byte
-	ready   chan opened
+	order   chan *pendingSegment
+	jobs    chan *pendingSegment
 	stop    chan struct{}
-	done    chan struct{}
+	done    chan struct{} // closed once the reader and the workers are gone
 	cur     []byte
 }
+
+// pendingSegment is a segment handed to the workers; done closes once res
+// is set.
+type pendingSegment struct {
+	seg  sealedSegment
+	res  opened
+	done chan struct{}
+}
+
+const (
+	// readAheadWorkers open segments side by side.
+	readAheadWorkers = 2
+	// readAheadBuffers bounds a read-ahead Reader's memory: one segment
+	// being read, one per worker, one opened and waiting, one the caller
+	// consumes.
+	readAheadBuffers = readAheadWorkers + 3
+)
 
 // segmentBuffers recycles the buffers of read-ahead Readers of the default
 // segment size, so a download does not allocate (and zero) them anew.
@@ -257,28 +303,36 @@ var segmentBuffers = sync.Pool{New: func() any { b := make([]byte, SegmentSize+t
 func (a *readAhead) next(s *segmenter) opened {
 	if !a.started {
 		a.started = true
-		a.free = make(chan []byte, readAheadDepth+2)
-		a.ready = make(chan opened, readAheadDepth)
+		a.free = make(chan []byte, readAheadBuffers)
+		a.order = make(chan *pendingSegment, readAheadBuffers)
+		a.jobs = make(chan *pendingSegment, readAheadBuffers)
 		a.stop = make(chan struct{})
 		a.done = make(chan struct{})
-		for range readAheadDepth + 2 {
+		for range readAheadBuffers {
 			a.free <- *segmentBuffers.Get().(*[]byte)
 		}
 		go a.run(s)
 	}
 	if a.cur != nil {
-		a.free <- a.cur // never blocks: free holds every buffer
+		a.free <- a.cur // never blocks: free can hold every buffer
 		a.cur = nil
 	}
-	o := <-a.ready // the goroutine sends until a final segment or an error, which end the stream here
-	a.cur = o.buf
-	return o
+	p := <-a.order // the reader sends until a final segment or an error, which end the stream here
+	<-p.done
+	a.cur = p.seg.buf
+	return p.res
 }
 
-// run opens segments into free buffers until the stream ends, fails or
-// the reader is closed.
+// run reads segments into free buffers and hands them to the workers and,
+// in order, to the caller, until the stream ends, fails or the reader is
+// closed; then it waits for the workers.
 func (a *readAhead) run(s *segmenter) {
-	defer close(a.done)
+	var workers sync.WaitGroup
+	defer func() {
+		close(a.jobs)
+		workers.Wait()
+		close(a.done)
+	}()
 	for {
 		var buf []byte
 		select {
@@ -286,35 +340,52 @@ func (a *readAhead) run(s *segmenter) {
 		case <-a.stop:
 			return
 		}
-		o := s.open(&buf)
-		o.buf = buf
-		select {
-		case a.ready <- o:
-		case <-a.stop:
-			a.free <- buf
-			return
+		seg := s.read(&buf)
+		seg.buf = buf
+		p := &pendingSegment{seg: seg, done: make(chan struct{})}
+		if seg.err != nil {
+			p.res = opened{buf: buf, err: seg.err}
+			close(p.done)
+		} else {
+			if s.counter == 1 { // the header is read: start the workers
+				for range readAheadWorkers {
+					nonce := s.nonce // each worker sets its own
+					aead, err := streamAEAD(s.dek, s.header, s.aad)
+					if err != nil {
+						panic(err) // s.aead was made from the same header
+					}
+					workers.Go(func() {
+						for p := range a.jobs {
+							p.res = p.seg.open(aead, nonce[:])
+							close(p.done)
+						}
+					})
+				}
+			}
+			a.jobs <- p // never blocks: jobs can hold every buffer
 		}
-		if o.err != nil || o.final {
+		a.order <- p // never blocks either
+		if seg.err != nil || seg.final {
 			return
 		}
 	}
 }
 
-// close stops the goroutine, waits for it and returns the buffers of the
-// default size to the pool.
+// close stops the goroutines, waits for them and returns the buffers of
+// the default size to the pool.
 func (a *readAhead) close() {
 	if !a.started {
 		return
 	}
 	close(a.stop)
 	<-a.done
-	bufs := make([][]byte, 0, readAheadDepth+2)
+	bufs := make([][]byte, 0, readAheadBuffers)
 	if a.cur != nil {
 		bufs = append(bufs, a.cur)
 		a.cur = nil
 	}
-	for len(a.ready) > 0 {
-		bufs = append(bufs, (<-a.ready).buf)
+	for len(a.order) > 0 {
+		bufs = append(bufs, (<-a.order).seg.buf)
 	}
 	for len(a.free) > 0 {
 		bufs = append(bufs, <-a.free)
