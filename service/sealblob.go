@@ -23,9 +23,8 @@ func (b box) blobAAD(key string) []byte {
 	return seal.Context{Tenant: b.tenant, Conversation: b.conv, Table: tAttachments, Column: "bytes", Row: key}.AAD()
 }
 
-// putBlob stores p.Body under key: sealed as it streams (a write-ahead
-// seal.Writer holds three 64 KiB segments) when b has a data key, as it
-// is otherwise. It returns the plaintext's size and SHA-256, and ETOOLARGE once more
+// putBlob stores p.Body under key: sealed as it streams (seal.Writer holds
+// one 64 KiB segment at a time) when b has a data key, as it is otherwise. It returns the plaintext's size and SHA-256, and ETOOLARGE once more
 // than p.MaxBytes of plaintext arrive, exactly as the blob store does for
 // unsealed bytes.
 func (s *Service) putBlob(ctx context.Context, key string, p *convstore.AttachmentPut, b box) (int64, []byte, error) {
@@ -33,9 +32,10 @@ func (s *Service) putBlob(ctx context.Context, key string, p *convstore.Attachme
 		return s.blobs.Put(ctx, key, p.Body, p.MaxBytes)
 	}
 	pr, pw := io.Pipe()
-	// Three stages overlap: this goroutine reads and hashes the body, the
-	// Writer's seals each full segment, the caller's stores it.
-	w := seal.NewWriteAheadWriter(streamAlgorithm(b.alg), pw, b.dek, b.blobAAD(key))
+	// Sealing on this goroutine while the caller's stores: a write-ahead
+	// Writer (sealing on a third) costs more than it saves on a busy host
+	// (seal's BenchmarkUploadRatio).
+	w := seal.NewWriterWith(streamAlgorithm(b.alg), pw, b.dek, b.blobAAD(key))
 	done := make(chan error, 1)
 	go func() {
 		_, err := w.ReadFrom(&limitReader{r: p.Body, left: p.MaxBytes})
@@ -110,9 +110,10 @@ func (l *limitReader) Read(p []byte) (int, error) {
 }
 
 // openBlob opens an attachment's bytes: a sealed blob through a
-// read-ahead seal.Reader (the next segment is read and opened on another
-// goroutine while the caller sends the current one; at most three 64 KiB
-// segments in memory), one stored before sealing as it is.
+// seal.Reader (one 64 KiB segment in memory at a time), one stored before
+// sealing as it is. The Reader opens on the caller's goroutine: a
+// read-ahead Reader costs more than it saves on a busy host (seal's
+// BenchmarkDownloadRatio).
 func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, key string) (io.ReadCloser, error) {
 	if !isSealedBlobKey(key) {
 		return s.blobs.Open(ctx, key)
@@ -132,7 +133,7 @@ func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, k
 		return nil, err
 	}
 	b := s.z.box(dek, tenantID, convID)
-	return &sealedBlob{Reader: seal.NewReadAheadReader(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil
+	return &sealedBlob{Reader: seal.NewReader(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil
 }
 
 // sealedBlob reads sealed bytes, reporting a failure to open as
@@ -165,8 +166,8 @@ func (b *sealedBlob) check(err error) error {
 	return err
 }
 
-// Close stops the read-ahead goroutine, which uses the blob's reader, and
-// only then closes that.
+// Close closes the Reader (stopping a read-ahead Reader's goroutines,
+// which use the blob's reader) and only then the blob's reader.
 func (b *sealedBlob) Close() error {
 	b.Reader.Close()
 	return b.c.Close()
