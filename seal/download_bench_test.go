@@ -16,8 +16,9 @@ import (
 // BenchmarkDownloadRatio reads a 1 MiB attachment from a (page-cached)
 // file as a download does, three ways taking turns in every round so that
 // the machine's other load falls on all alike: plain (the file copied to
-// the response), read (opened on the caller's goroutine) and read-ahead
-// (opened by NewReadAheadReader's workers). It prints each way's wall time
+// the response), read (opened on the caller's goroutine, WriteTo),
+// read+copy (the same through io.Copy's buffer) and read-ahead (opened by
+// NewReadAheadReader's workers). It prints each way's wall time
 // and CPU time per download and their ratios to plain (rate ratio: plain
 // time / sealed time, as BenchmarkSealRatio reports).
 //
@@ -43,6 +44,11 @@ func BenchmarkDownloadRatio(b *testing.B) {
 	}{
 		{"plain", plainPath, func(f *os.File) (int64, error) { return io.Copy(io.Discard, f) }},
 		{"read", sealedPath, func(f *os.File) (int64, error) { return NewReader(f, dek, aad).WriteTo(io.Discard) }},
+		// What the service did before: io.Copy around WriteTo, through
+		// the destination's buffer.
+		{"read+copy", sealedPath, func(f *os.File) (int64, error) {
+			return io.Copy(io.Discard, struct{ io.Reader }{NewReader(f, dek, aad)})
+		}},
 		{"read-ahead", sealedPath, func(f *os.File) (int64, error) {
 			r := NewReadAheadReader(f, dek, aad)
 			defer r.Close()
@@ -72,7 +78,7 @@ func BenchmarkDownloadRatio(b *testing.B) {
 	}
 	fmt.Printf("\nBenchmarkDownloadRatio (%d rounds of 1 MiB): per download, and rate ratio to plain\n", b.N)
 	for i, w := range ways {
-		fmt.Printf("  %-10s wall %8v (%.2f)  cpu %8v (%.2f)\n", w.name, wall[i]/time.Duration(b.N),
+		fmt.Printf("  %-11s wall %8v (%.2f)  cpu %8v (%.2f)\n", w.name, wall[i]/time.Duration(b.N),
 			float64(wall[0])/float64(wall[i]), cpu[i]/time.Duration(b.N), float64(cpu[0])/float64(cpu[i]))
 		b.ReportMetric(float64(wall[0])/float64(wall[i]), w.name+"-wall-ratio")
 	}
@@ -82,7 +88,8 @@ func BenchmarkDownloadRatio(b *testing.B) {
 // upload onto a file (without fsync, which would drown the difference):
 // plain hashes the bytes with SHA-256 and writes them, as the blob store
 // does; write and write-ahead seal them (the Writer hashes the plaintext)
-// on the caller's goroutine or on the Writer's own.
+// on the caller's goroutine or on the Writer's own; write+sum also hashes
+// the ciphertext, as the blob store's Put does.
 //
 //	go test -run '^$' -bench UploadRatio -benchtime 1000x ./seal/
 func BenchmarkUploadRatio(b *testing.B) {
@@ -105,6 +112,17 @@ func BenchmarkUploadRatio(b *testing.B) {
 			if _, err := w.ReadFrom(onlyReader{bytes.NewReader(plain)}); err != nil {
 				return err
 			}
+			return w.Close()
+		}},
+		// What the service did before: the blob store hashed the
+		// ciphertext too.
+		{"write+sum", func(f *os.File) error {
+			h := sha256.New()
+			w := NewWriter(io.MultiWriter(f, h), dek, aad)
+			if _, err := w.ReadFrom(onlyReader{bytes.NewReader(plain)}); err != nil {
+				return err
+			}
+			sink = h.Sum(nil)
 			return w.Close()
 		}},
 		{"write-ahead", func(f *os.File) error {
