@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
+	"github.com/convstore/convstore/convhttp"
+	v1 "github.com/convstore/convstore/convhttp/v1"
 	"github.com/convstore/convstore/keyring"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
@@ -21,7 +26,7 @@ import (
 )
 
 // sealOps are what BenchmarkSealRatio times, in this order.
-var sealOps = []string{"append", "delete", "upload", "download"}
+var sealOps = []string{"append", "delete", "upload", "download", "http-download"}
 
 // sealMode is one store of BenchmarkSealRatio: unsealed (no keyring) or
 // sealed with one algorithm, on a database of its own.
@@ -30,6 +35,8 @@ type sealMode struct {
 	alg     seal.Algorithm // 0: unsealed
 	store   convstore.Store
 	tenant  convstore.ID
+	url     string // the native door over loopback
+	secret  string
 	n       map[string]int
 	elapsed map[string]time.Duration
 }
@@ -45,7 +52,9 @@ type sealMode struct {
 //     and a metadata pair) to one conversation;
 //   - delete: deleting 10 conversations of 10 messages (created untimed);
 //   - upload: 2 attachments of 1 MiB;
-//   - download: reading those 2 attachments back whole.
+//   - download: reading those 2 attachments back whole;
+//   - http-download: reading them again through the native door over
+//     loopback (GET …/attachments/{name}), as a user does.
 //
 // It prints each rate and its ratio to plain:
 //
@@ -111,11 +120,14 @@ func (m *sealMode) open(b *testing.B, engine string) {
 		schema := pgtest.NewSchema(b) // skips when CONVSTORE_TEST_POSTGRES_URL is unset
 		m.store = pgtest.OpenNode(b, schema, pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 8}, Service: opts})
 	}
-	t, _, err := m.store.CreateTenant(ctx, "bench", convstore.DeleteParams{Door: "bench"})
+	t, key, err := m.store.CreateTenant(ctx, "bench", convstore.DeleteParams{Door: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	m.tenant, m.n, m.elapsed = t.ID, map[string]int{}, map[string]time.Duration{}
+	srv := httptest.NewServer(v1.NewServer(convhttp.Config{Store: m.store, Logger: slog.New(slog.DiscardHandler)}).Handler())
+	b.Cleanup(srv.Close)
+	m.url, m.secret = srv.URL, key.Secret
 }
 
 // round runs one round of every operation, timing each.
@@ -175,6 +187,24 @@ func (m *sealMode) round(b *testing.B) {
 			rc.Close()
 			if err != nil || n != int64(len(body)) {
 				b.Fatalf("read %d bytes, %v", n, err)
+			}
+		}
+	})
+	m.time("http-download", len(names), func() {
+		for _, name := range names {
+			req, err := http.NewRequest(http.MethodGet, m.url+"/v1/conversations/"+conv.ID.Format(convstore.PrefixConversation)+"/attachments/"+name, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+m.secret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK || n != int64(len(body)) {
+				b.Fatalf("GET %s: %s, %d bytes, %v", name, resp.Status, n, err)
 			}
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -87,15 +88,33 @@ func checkKey(key string) error {
 // every failure the temporary file is removed and nothing is left behind.
 // An existing blob under key is replaced.
 func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64, []byte, error) {
-	if err := checkKey(key); err != nil {
+	h := sha256.New()
+	n, err := s.put(ctx, key, r, max, h)
+	if err != nil {
 		return 0, nil, err
 	}
+	return n, h.Sum(nil), nil
+}
+
+// PutNoSum is Put without the SHA-256, for a caller that has the digest
+// it needs already: the service sealing attachment bytes hashes the
+// plaintext, and a digest of the ciphertext would cost an upload as much
+// again as sealing it.
+func (s *FS) PutNoSum(ctx context.Context, key string, r io.Reader, max int64) (int64, error) {
+	return s.put(ctx, key, r, max, nil)
+}
+
+// put is Put, writing the bytes to h too unless it is nil.
+func (s *FS) put(ctx context.Context, key string, r io.Reader, max int64, h hash.Hash) (int64, error) {
+	if err := checkKey(key); err != nil {
+		return 0, err
+	}
 	if err := ctx.Err(); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	f, err := s.createTemp(key)
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	tmp := f.Name()
 	ok := false
@@ -106,39 +125,42 @@ func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64
 		}
 	}()
 	if err := lockFile(f); err != nil {
-		return 0, nil, fmt.Errorf("blob: lock %s: %w", key, err)
+		return 0, fmt.Errorf("blob: lock %s: %w", key, err)
 	}
 
-	h := sha256.New()
+	var dst io.Writer = f
+	if h != nil {
+		dst = io.MultiWriter(f, h)
+	}
 	// Read one byte past max so an exactly-max body is accepted and a longer
 	// one is detected without reading it all.
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, max+1))
+	n, err := io.Copy(dst, io.LimitReader(ctxReader{ctx, r}, max+1))
 	if err != nil {
-		return 0, nil, fmt.Errorf("blob: write %s: %w", key, err)
+		return 0, fmt.Errorf("blob: write %s: %w", key, err)
 	}
 	if n > max {
-		return 0, nil, &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
+		return 0, &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
 			Message: fmt.Sprintf("body must be at most %d bytes", max)}
 	}
 	if err := f.Sync(); err != nil {
-		return 0, nil, fmt.Errorf("blob: sync %s: %w", key, err)
+		return 0, fmt.Errorf("blob: sync %s: %w", key, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	// Renamed while still open and locked: a temporary file whose lock is
 	// free is never one that is about to become a blob.
 	if err := os.Rename(tmp, s.path(key)); err != nil {
-		return 0, nil, fmt.Errorf("blob: rename %s: %w", key, err)
+		return 0, fmt.Errorf("blob: rename %s: %w", key, err)
 	}
 	ok = true
 	if err := f.Close(); err != nil {
-		return 0, nil, fmt.Errorf("blob: close %s: %w", key, err)
+		return 0, fmt.Errorf("blob: close %s: %w", key, err)
 	}
 	// Make the rename itself durable; a failure here is not worth failing a
 	// write whose bytes are already synced.
 	syncDir(s.dir(key))
-	return n, h.Sum(nil), nil
+	return n, nil
 }
 
 // createTemp creates a temporary file in key's shard directory. A concurrent

@@ -370,3 +370,29 @@ func TestFileModes(t *testing.T) {
 		}
 	}
 }
+
+// TestPutNoSum stores like Put, with the same cap, and leaves nothing
+// behind when the body is too large.
+func TestPutNoSum(t *testing.T) {
+	ctx := context.Background()
+	s := newFS(t)
+	if n, err := s.PutNoSum(ctx, "nosum1", strings.NewReader("12345"), 5); err != nil || n != 5 {
+		t.Fatalf("exactly max: n=%d err=%v", n, err)
+	}
+	rc, err := s.Open(ctx, "nosum1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != "12345" {
+		t.Fatalf("read %q", got)
+	}
+	_, err = s.PutNoSum(ctx, "nosum2", strings.NewReader("123456"), 5)
+	if convstore.ErrorCode(err) != convstore.ETOOLARGE {
+		t.Fatalf("err = %v, want ETOOLARGE", err)
+	}
+	if got := files(t, s.Root()); len(got) != 1 {
+		t.Fatalf("files: %v", got)
+	}
+}

@@ -105,8 +105,10 @@ const streamBenchSize = 64 << 20
 // what the blob store does with it unsealed, in memory and onto a file with
 // fsync: an upload copies the bytes through SHA-256 (plain/write), a
 // download copies them (plain/read). A sealed upload computes the same
-// SHA-256 of the plaintext in the Writer. allocs/segment is per 64 KiB
-// segment.
+// SHA-256 of the plaintext in the Writer. read opens a stream on the
+// caller's goroutine; read-ahead opens the next segment on another while
+// the caller consumes the current one, as the service does. allocs/segment
+// is per 64 KiB segment.
 //
 //	go test -run '^$' -bench Stream -benchmem -benchtime 5x ./seal/
 func BenchmarkStream(b *testing.B) {
@@ -141,6 +143,13 @@ func BenchmarkStream(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	openAhead := func(dst io.Writer, src io.Reader) {
+		r := NewReadAheadReader(onlyReader{src}, dek, aad)
+		defer r.Close()
+		if _, err := io.Copy(onlyWriter{dst}, r); err != nil {
+			b.Fatal(err)
+		}
+	}
 
 	b.Run("memory/plain/write", func(b *testing.B) {
 		b.SetBytes(streamBenchSize)
@@ -168,6 +177,11 @@ func BenchmarkStream(b *testing.B) {
 			b.ReportAllocs()
 			loop(b, openOnce)
 			perSegment(b, openOnce)
+		})
+		b.Run("memory/"+alg.String()+"/read-ahead", func(b *testing.B) {
+			b.SetBytes(streamBenchSize)
+			b.ReportAllocs()
+			loop(b, func() { openAhead(io.Discard, bytes.NewReader(sealed.Bytes())) })
 		})
 	}
 
@@ -209,6 +223,10 @@ func BenchmarkStream(b *testing.B) {
 		b.Run("file/"+alg.String()+"/read", func(b *testing.B) {
 			b.SetBytes(streamBenchSize)
 			loop(b, func() { fromFile(name, func(r io.Reader) { open(io.Discard, r) }) })
+		})
+		b.Run("file/"+alg.String()+"/read-ahead", func(b *testing.B) {
+			b.SetBytes(streamBenchSize)
+			loop(b, func() { fromFile(name, func(r io.Reader) { openAhead(io.Discard, r) }) })
 		})
 	}
 }

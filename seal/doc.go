@@ -17,7 +17,10 @@
 //     Tink's streaming AEAD). A per-stream key is derived from the DEK and a
 //     random salt; each segment's nonce carries its index and a final-segment
 //     flag, so reordered, dropped, truncated or extended streams fail to open.
-//     Writer and Reader hold one segment in memory at a time.
+//     Writer and Reader hold one segment in memory at a time; their
+//     write-ahead and read-ahead forms (NewWriteAheadWriter,
+//     NewReadAheadReader) seal or open the next segment on a goroutine of
+//     their own, holding three, so that the cipher overlaps the I/O.
 //
 // Every failure to open (a flipped byte, a truncation, a wrong key or
 // context, an unknown version) is an error matching ErrIntegrity, never

@@ -102,6 +102,7 @@ type Writer struct {
 	hash    hash.Hash
 	err     error // the first error; every later call returns it
 	closed  bool
+	ahead   *writeAhead // nil: segments are sealed on the caller's goroutine
 }
 
 // NewWriter returns a Writer that seals onto dst under dek with aad
@@ -216,16 +217,28 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 
 // Close seals and writes the last segment (and the header, for an empty
 // stream). It does not close the underlying writer. Closing twice does
-// nothing more.
+// nothing more. A write-ahead Writer's Close waits for its goroutine and
+// returns the first error of writing to the underlying writer.
 func (w *Writer) Close() error {
 	if w.err != nil {
+		w.Stop()
 		return w.err
 	}
 	if w.closed {
 		return nil
 	}
 	w.closed = true
-	return w.flush(true)
+	err := w.flush(true)
+	if w.ahead != nil {
+		w.ahead.stop()
+		if err == nil {
+			err = w.ahead.failed()
+		}
+		if err != nil {
+			w.err = err
+		}
+	}
+	return err
 }
 
 // Size returns the number of plaintext bytes written so far.
@@ -236,6 +249,9 @@ func (w *Writer) Sum() []byte { return w.hash.Sum(nil) }
 
 // flush seals the buffered plaintext as the next segment and writes it.
 func (w *Writer) flush(final bool) error {
+	if w.ahead != nil {
+		return w.flushAhead(final)
+	}
 	if w.header != nil {
 		if _, err := w.dst.Write(w.header); err != nil {
 			w.err = err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 )
 
 // Reader opens a sealed stream from an underlying reader, one segment at a
@@ -17,26 +18,54 @@ import (
 // consumer must still treat any error as the failure of the whole stream
 // (abort a download, discard a copy). A Reader is not safe for concurrent
 // use.
+//
+// A Reader from NewReadAheadReader reads and opens the next segments on a
+// goroutine of its own while the caller consumes the current one; it must
+// be closed.
 type Reader struct {
+	seg   segmenter
+	buf   []byte // one sealed segment; opened in place
+	plain []byte // opened bytes not yet returned
+	final bool   // the final segment has been opened
+	size  int64
+	err   error
+
+	ahead  *readAhead // nil: segments are opened on the caller's goroutine
+	closed bool
+}
+
+// segmenter reads and opens the segments of a stream in order. It is used
+// by one goroutine at a time: the caller's, or a read-ahead goroutine's.
+type segmenter struct {
 	src     io.Reader
 	dek     *DEK
 	aad     []byte
 	aead    cipher.AEAD
+	header  []byte
 	nonce   [streamNonceSize]byte
-	segment int    // plaintext segment size from the header
-	buf     []byte // one sealed segment; opened in place
-	plain   []byte // opened bytes not yet returned
-	carry   byte   // the byte read past a full segment: the next one's first
+	segment int  // plaintext segment size from the header
+	carry   byte // the byte read past a full segment: the next one's first
 	counter uint32
-	final   bool // the final segment has been opened
-	size    int64
-	err     error
 }
 
-// NewReader returns a Reader that opens the stream in src with dek and aad.
-// Nothing is read until the first Read.
+// NewReader returns a Reader that opens the stream in src with dek and aad
+// on the caller's goroutine. Nothing is read until the first Read.
 func NewReader(src io.Reader, dek *DEK, aad []byte) *Reader {
-	return &Reader{src: src, dek: dek, aad: aad}
+	return &Reader{seg: segmenter{src: src, dek: dek, aad: aad}}
+}
+
+// NewReadAheadReader is NewReader with the next segments read and opened on
+// other goroutines (one reading, two opening segments side by side) while
+// the caller consumes the current one, at most four segments ahead, so
+// that reading the source, opening and consuming overlap. The goroutines
+// start at the first Read or WriteTo; Close stops them and waits for them
+// (a source read under way is finished, not interrupted), after which src
+// is no longer used. Every segment is still authenticated before any of
+// its bytes are returned, and segments are returned in order.
+func NewReadAheadReader(src io.Reader, dek *DEK, aad []byte) *Reader {
+	r := NewReader(src, dek, aad)
+	r.ahead = &readAhead{}
+	return r
 }
 
 // Read returns opened plaintext.
@@ -56,7 +85,8 @@ func (r *Reader) Read(p []byte) (int, error) {
 }
 
 // WriteTo writes every opened segment to w until the stream ends (io.Copy
-// uses it). It returns nil at the end of an intact stream.
+// uses it), straight from the buffer it was opened in. It returns nil at
+// the end of an intact stream.
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
@@ -85,55 +115,129 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 // the cost of a download (see BenchmarkStream).
 func (r *Reader) Size() int64 { return r.size }
 
-// next reads and opens the next segment into r.plain.
+// errReaderClosed is what a Reader returns after Close.
+var errReaderClosed = errors.New("seal: read after Close")
+
+// Close stops a read-ahead goroutine and waits until it has returned. It
+// does not close the source. Reading after Close fails; closing twice does
+// nothing more.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.ahead != nil {
+		r.ahead.close()
+	}
+	r.plain = nil
+	if r.err == nil {
+		r.err = errReaderClosed
+	}
+	return nil
+}
+
+// next opens the next segment into r.plain.
 func (r *Reader) next() error {
-	if r.aead == nil {
-		if err := r.readHeader(); err != nil {
-			return err
+	var s opened
+	if r.ahead != nil {
+		s = r.ahead.next(&r.seg)
+	} else {
+		s = r.seg.open(&r.buf)
+	}
+	if s.err != nil {
+		return s.err
+	}
+	r.final = s.final
+	r.plain = s.plain
+	r.size += int64(len(s.plain))
+	return nil
+}
+
+// opened is one segment's outcome: its plaintext, opened in buf, or the
+// error that ends the stream.
+type opened struct {
+	buf   []byte
+	plain []byte
+	final bool
+	err   error
+}
+
+// open reads and opens the next segment in *buf, allocating it (after
+// reading the header, which gives its size) when it is too small.
+func (s *segmenter) open(buf *[]byte) opened {
+	j := s.read(buf)
+	if j.err != nil {
+		return opened{buf: *buf, err: j.err}
+	}
+	return j.open(s.aead, s.nonce[:])
+}
+
+// sealedSegment is one segment as read, to be opened.
+type sealedSegment struct {
+	buf     []byte
+	n       int // sealed length in buf
+	counter uint32
+	final   bool
+	err     error // the stream failed before this segment could be opened
+}
+
+// read reads the next sealed segment into *buf and learns whether it is
+// the final one. Segments are read in order; they may be opened in any.
+func (s *segmenter) read(buf *[]byte) sealedSegment {
+	if s.aead == nil {
+		if err := s.readHeader(); err != nil {
+			return sealedSegment{err: err}
 		}
 	}
-	sealedLen := r.segment + tagSize
+	sealedLen := s.segment + tagSize
+	if cap(*buf) < sealedLen+1 {
+		*buf = make([]byte, sealedLen+1)
+	}
 	// Read one byte past a full segment: if the stream goes on, this
 	// segment is not the last.
-	buf := r.buf[:sealedLen+1]
+	b := (*buf)[:sealedLen+1]
 	start := 0
-	if r.counter > 0 {
-		buf[0] = r.carry
+	if s.counter > 0 {
+		b[0] = s.carry
 		start = 1
 	}
-	n, err := io.ReadFull(r.src, buf[start:])
+	n, err := io.ReadFull(s.src, b[start:])
 	n += start
 	final := false
 	switch {
 	case err == nil:
-		r.carry = buf[sealedLen]
+		s.carry = b[sealedLen]
 		n = sealedLen
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		final = true
 	default:
-		return err
+		return sealedSegment{buf: b, err: err}
 	}
 	if n < tagSize {
-		return integrity("stream truncated")
+		return sealedSegment{buf: b, err: integrity("stream truncated")}
 	}
-	if !final && r.counter == math.MaxUint32 {
-		return integrity("stream longer than 2^32-1 segments")
+	if !final && s.counter == math.MaxUint32 {
+		return sealedSegment{buf: b, err: integrity("stream longer than 2^32-1 segments")}
 	}
-	setSegmentNonce(r.nonce[:], r.counter, final)
-	plain, err := r.aead.Open(buf[:0], r.nonce[:], buf[:n], nil)
-	if err != nil {
-		return integrity(fmt.Sprintf("segment %d failed authentication (altered, reordered, truncated or extended)", r.counter))
-	}
-	r.counter++
-	r.final = final
-	r.plain = plain
-	r.size += int64(len(plain))
-	return nil
+	j := sealedSegment{buf: b, n: n, counter: s.counter, final: final}
+	s.counter++
+	return j
 }
 
-func (r *Reader) readHeader() error {
+// open authenticates and decrypts the segment in place. nonce starts with
+// the stream's nonce prefix; open sets the rest.
+func (j *sealedSegment) open(aead cipher.AEAD, nonce []byte) opened {
+	setSegmentNonce(nonce, j.counter, j.final)
+	plain, err := aead.Open(j.buf[:0], nonce, j.buf[:j.n], nil)
+	if err != nil {
+		return opened{buf: j.buf, err: integrity(fmt.Sprintf("segment %d failed authentication (altered, reordered, truncated or extended)", j.counter))}
+	}
+	return opened{buf: j.buf, plain: plain, final: j.final}
+}
+
+func (s *segmenter) readHeader() error {
 	header := make([]byte, streamHeaderLen)
-	if _, err := io.ReadFull(r.src, header); err != nil {
+	if _, err := io.ReadFull(s.src, header); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return integrity("stream header truncated")
 		}
@@ -146,13 +250,150 @@ func (r *Reader) readHeader() error {
 	if segment < minSegmentSize || segment > maxSegmentSize {
 		return integrity(fmt.Sprintf("stream segment size %d out of range", segment))
 	}
-	aead, err := streamAEAD(r.dek, header, r.aad)
+	aead, err := streamAEAD(s.dek, header, s.aad)
 	if err != nil {
 		return err
 	}
-	r.aead = aead
-	r.segment = int(segment)
-	r.buf = make([]byte, r.segment+tagSize+1)
-	copy(r.nonce[:], header[6+saltSize:])
+	s.aead = aead
+	s.header = header
+	s.segment = int(segment)
+	copy(s.nonce[:], header[6+saltSize:])
 	return nil
+}
+
+// readAhead reads segments on a goroutine of its own and opens them on
+// readAheadWorkers others, each with its own cipher, so that reading,
+// opening (on several cores) and the caller's consuming overlap. Segments
+// reach the caller in order, each only once opened, and the first error
+// ends the stream as it would on the caller's goroutine. Buffers
+// circulate between free, the reader, the workers, order (read, in
+// stream order) and cur (the one the caller consumes): readAheadBuffers
+// in all.
+type readAhead struct {
+	started bool
+	free    chan []byte
+	order   chan *pendingSegment
+	jobs    chan *pendingSegment
+	stop    chan struct{}
+	done    chan struct{} // closed once the reader and the workers are gone
+	cur     []byte
+}
+
+// pendingSegment is a segment handed to the workers; done closes once res
+// is set.
+type pendingSegment struct {
+	seg  sealedSegment
+	res  opened
+	done chan struct{}
+}
+
+const (
+	// readAheadWorkers open segments side by side.
+	readAheadWorkers = 2
+	// readAheadBuffers bounds a read-ahead Reader's memory: one segment
+	// being read, one per worker, one opened and waiting, one the caller
+	// consumes.
+	readAheadBuffers = readAheadWorkers + 3
+)
+
+// segmentBuffers recycles the buffers of read-ahead Readers of the default
+// segment size, so a download does not allocate (and zero) them anew.
+var segmentBuffers = sync.Pool{New: func() any { b := make([]byte, SegmentSize+tagSize+1); return &b }}
+
+func (a *readAhead) next(s *segmenter) opened {
+	if !a.started {
+		a.started = true
+		a.free = make(chan []byte, readAheadBuffers)
+		a.order = make(chan *pendingSegment, readAheadBuffers)
+		a.jobs = make(chan *pendingSegment, readAheadBuffers)
+		a.stop = make(chan struct{})
+		a.done = make(chan struct{})
+		for range readAheadBuffers {
+			a.free <- *segmentBuffers.Get().(*[]byte)
+		}
+		go a.run(s)
+	}
+	if a.cur != nil {
+		a.free <- a.cur // never blocks: free can hold every buffer
+		a.cur = nil
+	}
+	p := <-a.order // the reader sends until a final segment or an error, which end the stream here
+	<-p.done
+	a.cur = p.seg.buf
+	return p.res
+}
+
+// run reads segments into free buffers and hands them to the workers and,
+// in order, to the caller, until the stream ends, fails or the reader is
+// closed; then it waits for the workers.
+func (a *readAhead) run(s *segmenter) {
+	var workers sync.WaitGroup
+	defer func() {
+		close(a.jobs)
+		workers.Wait()
+		close(a.done)
+	}()
+	for {
+		var buf []byte
+		select {
+		case buf = <-a.free:
+		case <-a.stop:
+			return
+		}
+		seg := s.read(&buf)
+		seg.buf = buf
+		p := &pendingSegment{seg: seg, done: make(chan struct{})}
+		if seg.err != nil {
+			p.res = opened{buf: buf, err: seg.err}
+			close(p.done)
+		} else {
+			if s.counter == 1 { // the header is read: start the workers
+				for range readAheadWorkers {
+					nonce := s.nonce // each worker sets its own
+					aead, err := streamAEAD(s.dek, s.header, s.aad)
+					if err != nil {
+						panic(err) // s.aead was made from the same header
+					}
+					workers.Go(func() {
+						for p := range a.jobs {
+							p.res = p.seg.open(aead, nonce[:])
+							close(p.done)
+						}
+					})
+				}
+			}
+			a.jobs <- p // never blocks: jobs can hold every buffer
+		}
+		a.order <- p // never blocks either
+		if seg.err != nil || seg.final {
+			return
+		}
+	}
+}
+
+// close stops the goroutines, waits for them and returns the buffers of
+// the default size to the pool.
+func (a *readAhead) close() {
+	if !a.started {
+		return
+	}
+	close(a.stop)
+	<-a.done
+	bufs := make([][]byte, 0, readAheadBuffers)
+	if a.cur != nil {
+		bufs = append(bufs, a.cur)
+		a.cur = nil
+	}
+	for len(a.order) > 0 {
+		bufs = append(bufs, (<-a.order).seg.buf)
+	}
+	for len(a.free) > 0 {
+		bufs = append(bufs, <-a.free)
+	}
+	for _, b := range bufs {
+		if cap(b) == SegmentSize+tagSize+1 {
+			b = b[:cap(b)]
+			segmentBuffers.Put(&b)
+		}
+	}
 }

@@ -1,0 +1,173 @@
+package seal
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"testing/iotest"
+)
+
+// openBoth opens sealed with a Reader and with a read-ahead Reader (read
+// through Read in chunks of chunk bytes, or WriteTo when chunk is 0) and
+// fails unless both return the same bytes and the same error.
+func openBoth(t *testing.T, dek *DEK, aad, sealed []byte, chunk int, what string) ([]byte, error) {
+	t.Helper()
+	want, wantErr := openStream(dek, aad, sealed)
+	r := NewReadAheadReader(bytes.NewReader(sealed), dek, aad)
+	defer r.Close()
+	var got bytes.Buffer
+	var err error
+	if chunk == 0 {
+		_, err = r.WriteTo(&got)
+	} else {
+		_, err = io.CopyBuffer(&got, onlyReader{r}, make([]byte, chunk))
+	}
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) || !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("%s: read-ahead gave %d bytes, %v; Reader %d bytes, %v", what, got.Len(), err, len(want), wantErr)
+	}
+	if err == nil && r.Size() != int64(len(want)) {
+		t.Fatalf("%s: read-ahead Size %d, want %d", what, r.Size(), len(want))
+	}
+	return got.Bytes(), err
+}
+
+// TestReadAheadSameAsReader holds a read-ahead Reader to exactly what
+// Reader does on intact, flipped, truncated and rearranged streams: the
+// same authenticated bytes, then the same error.
+func TestReadAheadSameAsReader(t *testing.T) {
+	dek := NewDEK()
+	aad := attachmentContext().AAD()
+	for _, size := range []int{0, 1, smallSegment, 5*smallSegment + 100} {
+		plain := randomBytes(size, uint64(size))
+		for _, alg := range streamAlgorithms {
+			sealed := sealStream(t, alg, smallSegment, dek, aad, plain, 333)
+			for _, chunk := range []int{0, 1, 100, 4 * smallSegment} {
+				got, err := openBoth(t, dek, aad, sealed, chunk, fmt.Sprintf("%s %d bytes chunk %d", alg, size, chunk))
+				if err != nil || !bytes.Equal(got, plain) {
+					t.Fatalf("%s %d bytes: %v", alg, size, err)
+				}
+			}
+			for i := 0; i < len(sealed); i += 7 {
+				tampered := bytes.Clone(sealed)
+				tampered[i] ^= 0x80
+				_, err := openBoth(t, dek, aad, tampered, 100, fmt.Sprintf("%s byte %d flipped", alg, i))
+				mustFailIntegrity(t, err, "flipped")
+				_, err = openBoth(t, dek, aad, sealed[:i], 0, fmt.Sprintf("%s cut to %d", alg, i))
+				mustFailIntegrity(t, err, "cut")
+			}
+			full := smallSegment + tagSize
+			body := sealed[streamHeaderLen:]
+			if len(body) > 2*full {
+				swapped := bytes.Join([][]byte{sealed[:streamHeaderLen], body[full : 2*full], body[:full], body[2*full:]}, nil)
+				_, err := openBoth(t, dek, aad, swapped, 0, "swapped")
+				mustFailIntegrity(t, err, "swapped")
+			}
+		}
+	}
+	_, err := openBoth(t, NewDEK(), aad, sealStream(t, AES256GCM, smallSegment, dek, aad, []byte("x"), 1), 0, "other key")
+	mustFailIntegrity(t, err, "other key")
+}
+
+// TestReadAheadSourceError passes the source's error through as itself,
+// after the authentic segments before it.
+func TestReadAheadSourceError(t *testing.T) {
+	dek := NewDEK()
+	plain := randomBytes(4*smallSegment, 5)
+	sealed := sealStream(t, AES256GCM, smallSegment, dek, nil, plain, 1000)
+	boom := errors.New("disk on fire")
+	half := streamHeaderLen + 2*(smallSegment+tagSize) + 10
+	r := NewReadAheadReader(io.MultiReader(bytes.NewReader(sealed[:half]), iotest.ErrReader(boom)), dek, nil)
+	defer r.Close()
+	got, err := io.ReadAll(r)
+	if !errors.Is(err, boom) || errors.Is(err, ErrIntegrity) {
+		t.Fatalf("error %v, want the source's own", err)
+	}
+	if !bytes.Equal(got, plain[:2*smallSegment]) {
+		t.Fatalf("read %d bytes before the error, want the %d of the two whole segments", len(got), 2*smallSegment)
+	}
+}
+
+// blockingReader yields its bytes, then blocks until released.
+type blockingReader struct {
+	r        io.Reader
+	entered  chan struct{}
+	release  chan struct{}
+	returned atomic.Bool
+}
+
+func (b *blockingReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		close(b.entered)
+		<-b.release
+		b.returned.Store(true)
+	}
+	return n, err
+}
+
+// TestReadAheadNoLeak closes read-ahead Readers at every stage (unread,
+// mid-stream, at the end, after an error, with the goroutine blocked on a
+// full queue) and checks that the goroutine count returns to where it
+// was, and that a source read under way is waited for, not abandoned.
+func TestReadAheadNoLeak(t *testing.T) {
+	dek := NewDEK()
+	sealed := sealStream(t, AES256GCM, smallSegment, dek, nil, randomBytes(20*smallSegment, 6), 1000)
+	base := runtime.NumGoroutine()
+	stages := map[string]func(r *Reader){
+		"unread":     func(r *Reader) {},
+		"one byte":   func(r *Reader) { r.Read(make([]byte, 1)) },
+		"mid-stream": func(r *Reader) { r.Read(make([]byte, 3*smallSegment)) },
+		"queue full": func(r *Reader) {
+			r.Read(make([]byte, 1))
+			for len(r.ahead.order) < readAheadBuffers-1 { // let the reader fill every buffer and block
+				runtime.Gosched()
+			}
+		},
+		"to the end": func(r *Reader) { io.Copy(io.Discard, r) },
+	}
+	for name, stage := range stages {
+		r := NewReadAheadReader(bytes.NewReader(sealed), dek, nil)
+		stage(r)
+		r.Close()
+		if _, err := r.Read(make([]byte, 1)); err == nil || err == io.EOF && name != "to the end" {
+			t.Errorf("%s: Read after Close gave %v", name, err)
+		}
+		r.Close()
+	}
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)/2] ^= 1
+	r := NewReadAheadReader(bytes.NewReader(tampered), dek, nil)
+	if _, err := io.Copy(io.Discard, r); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("tampered: %v", err)
+	}
+	r.Close()
+
+	// A source read under way when Close is called is finished first.
+	src := &blockingReader{r: bytes.NewReader(sealed[:streamHeaderLen+3*(smallSegment+tagSize)]),
+		entered: make(chan struct{}), release: make(chan struct{})}
+	r = NewReadAheadReader(src, dek, nil)
+	if _, err := r.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	<-src.entered // the goroutine is in the source's Read
+	closed := make(chan struct{})
+	go func() { r.Close(); close(closed) }()
+	close(src.release)
+	<-closed
+	if !src.returned.Load() {
+		t.Error("Close returned while the source's Read was under way")
+	}
+
+	for i := 0; runtime.NumGoroutine() > base; i++ {
+		if i == 100000 {
+			buf := make([]byte, 1<<16)
+			t.Logf("%s", buf[:runtime.Stack(buf, true)])
+			t.Fatalf("%d goroutines after closing every reader, %d before", runtime.NumGoroutine(), base)
+		}
+		runtime.Gosched() // a goroutine that closed done is still exiting
+	}
+}
