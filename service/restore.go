@@ -13,6 +13,14 @@ const reapplyBatch = 100
 // EachDeletion calls fn with every deletion receipt of every tenant,
 // oldest first within each tenant: what a restore re-applies.
 func (s *Service) EachDeletion(ctx context.Context, fn func(d *convstore.Deletion) error) error {
+	return eachOfEveryTenant(ctx, s, func(tenantID convstore.ID, p driver.Page) ([]*convstore.Deletion, error) {
+		return s.drv.Reads().DeletionList(ctx, &driver.DeletionListParams{TenantID: tenantID, Page: p})
+	}, func(d *convstore.Deletion) convstore.ID { return d.ID }, fn)
+}
+
+// eachOfEveryTenant calls fn with every row that list pages through, tenant
+// after tenant, reapplyBatch rows a read.
+func eachOfEveryTenant[T any](ctx context.Context, s *Service, list func(tenantID convstore.ID, p driver.Page) ([]T, error), id func(T) convstore.ID, fn func(T) error) error {
 	tenants, err := s.drv.Reads().TenantList(ctx)
 	if err != nil {
 		return err
@@ -20,20 +28,19 @@ func (s *Service) EachDeletion(ctx context.Context, fn func(d *convstore.Deletio
 	for _, t := range tenants {
 		var after convstore.ID
 		for {
-			list, err := s.drv.Reads().DeletionList(ctx, &driver.DeletionListParams{TenantID: t.ID,
-				Page: driver.Page{After: after, Limit: reapplyBatch}})
+			rows, err := list(t.ID, driver.Page{After: after, Limit: reapplyBatch})
 			if err != nil {
 				return err
 			}
-			for _, d := range list {
-				if err := fn(d); err != nil {
+			for _, r := range rows {
+				if err := fn(r); err != nil {
 					return err
 				}
 			}
-			if len(list) < reapplyBatch {
+			if len(rows) < reapplyBatch {
 				break
 			}
-			after = list[len(list)-1].ID
+			after = id(rows[len(rows)-1])
 		}
 	}
 	return nil
@@ -143,30 +150,9 @@ func (s *Service) AdoptKeys(ctx context.Context, keys []*driver.ConversationKey)
 // EachAuditEntry calls fn with every audit entry of every tenant, oldest
 // first within each tenant.
 func (s *Service) EachAuditEntry(ctx context.Context, fn func(e *convstore.AuditEntry) error) error {
-	tenants, err := s.drv.Reads().TenantList(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range tenants {
-		var after convstore.ID
-		for {
-			list, err := s.drv.Reads().AuditList(ctx, &driver.AuditListParams{TenantID: t.ID,
-				Page: driver.Page{After: after, Limit: reapplyBatch}})
-			if err != nil {
-				return err
-			}
-			for _, e := range list {
-				if err := fn(e); err != nil {
-					return err
-				}
-			}
-			if len(list) < reapplyBatch {
-				break
-			}
-			after = list[len(list)-1].ID
-		}
-	}
-	return nil
+	return eachOfEveryTenant(ctx, s, func(tenantID convstore.ID, p driver.Page) ([]*convstore.AuditEntry, error) {
+		return s.drv.Reads().AuditList(ctx, &driver.AuditListParams{TenantID: tenantID, Page: p})
+	}, func(e *convstore.AuditEntry) convstore.ID { return e.ID }, fn)
 }
 
 // ReappliedAudit reports what ReapplyAudit did.
