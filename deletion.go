@@ -29,6 +29,11 @@ type Deletion struct {
 	// unrecoverable from any copy of the database (WAL, replica, backup).
 	// Nil until then, and for a conversation never sealed.
 	ShreddedAt *time.Time
+	// PurgedAt is when the background purger removed the last of the
+	// conversation's rows (its attachments' bytes are queued for removal
+	// by then). The conversation is invisible from CreatedAt on and its
+	// data key destroyed then; nil while the purge is under way.
+	PurgedAt *time.Time
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).

@@ -238,6 +238,10 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		at := Unix(*d.ShreddedAt)
 		w.ShreddedAt = &at
 	}
+	if d.PurgedAt != nil {
+		at := Unix(*d.PurgedAt)
+		w.PurgedAt = &at
+	}
 	return w
 }
 
@@ -263,6 +267,10 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 	if w.ShreddedAt != nil {
 		at := time.Unix(*w.ShreddedAt, 0).UTC()
 		d.ShreddedAt = &at
+	}
+	if w.PurgedAt != nil {
+		at := time.Unix(*w.PurgedAt, 0).UTC()
+		d.PurgedAt = &at
 	}
 	return d
 }

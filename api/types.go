@@ -187,6 +187,7 @@ type Deletion struct {
 	CreatedAt       int64   `json:"created_at"`
 	KeyEpoch        *uint32 `json:"key_epoch"`   // the keyring epoch that wrapped the data key; null if never sealed
 	ShreddedAt      *int64  `json:"shredded_at"` // when that epoch was destroyed; null until then
+	PurgedAt        *int64  `json:"purged_at"`   // when the last row was removed; null while the purge runs
 }
 
 // AuditEntry is the wire form of an audit log entry.

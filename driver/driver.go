@@ -197,6 +197,9 @@ type Reader interface {
 	DeletionGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.Deletion, error)
 	// DeletionList returns a page of receipts.
 	DeletionList(ctx context.Context, p *DeletionListParams) ([]*convstore.Deletion, error)
+	// PurgeJobCount counts the queued purge jobs of every tenant (for
+	// the backlog metric).
+	PurgeJobCount(ctx context.Context) (int64, error)
 	// AuditGet returns an audit entry. ENOTFOUND "audit entry".
 	AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.AuditEntry, error)
 	// AuditList returns a page of audit entries.
@@ -285,15 +288,48 @@ type Tx interface {
 	// updated_at as ConversationUpdate does, and returns the new count.
 	// It locks the row as LockUpdate does. ENOTFOUND "conversation".
 	ConversationBumpMessages(ctx context.Context, p *ConversationBumpParams) (int, error)
-	// ConversationDelete deletes a conversation with everything in it
-	// (messages, artifacts and attachment records, by the schema's
-	// cascade), deleting its wrapped data key explicitly first (so that
-	// the key is gone at commit even where rows are later purged in the
-	// background), and reports what went: its sequence number, counts and the
-	// blob keys of its attachments, taken under a lock that excludes every
-	// write to the conversation, so they are exactly what the cascade
-	// removed. ENOTFOUND "conversation".
+	// ConversationDelete deletes a conversation in time that does not
+	// grow with it: it deletes its wrapped data key (from the commit on no
+	// path can open its content), marks its row deleted (every read of the
+	// conversation and of its children treats it as missing from the
+	// commit on, and its external id is free again) and drops its
+	// metadata index rows. Its messages, artifacts and attachment records
+	// stay, invisible, until PurgeBatch removes them. It reports what the
+	// conversation holds: its sequence number, its message count (the
+	// row's counter, which every write keeps exact), and its artifacts,
+	// attachments and their bytes counted by index, under a lock that
+	// excludes every write to the conversation, so they are exactly what
+	// the purge will remove. BlobKeys is empty: PurgeBatch returns them as
+	// it removes their records. ENOTFOUND "conversation" (also for one
+	// already deleted).
 	ConversationDelete(ctx context.Context, tenantID, id convstore.ID) (*ConversationDeleted, error)
+
+	// PurgeJobInsert queues the purge of a conversation ConversationDelete
+	// marked deleted, in the same transaction.
+	PurgeJobInsert(ctx context.Context, j *PurgeJob) error
+	// PurgeJobClaim leases to p.Owner until p.Until up to p.Limit purge
+	// jobs of any tenant (a system job) whose lease is free or ended at
+	// p.Now, oldest first, and returns them: a driver with several nodes
+	// skips jobs another transaction holds (FOR UPDATE SKIP LOCKED), so
+	// two purgers never claim one job, and a purger that died leaves a
+	// lease that ends, after which another resumes the job.
+	PurgeJobClaim(ctx context.Context, p *PurgeJobClaimParams) ([]*PurgeJob, error)
+	// PurgeJobRenew extends owner's lease on the conversation's job until
+	// until. ENOTFOUND "purge job" if the job is gone or leased to another
+	// purger (this one's lease ended and the job was claimed again): the
+	// caller stops, so no two purgers work on one job.
+	PurgeJobRenew(ctx context.Context, conversationID, owner convstore.ID, until time.Time) error
+	// PurgeBatch removes up to p.Limit rows of a conversation marked
+	// deleted: attachment records first (their blob keys returned, for the
+	// caller to queue for removal in the same transaction), then
+	// artifacts, then messages; in the batch that finds none left it
+	// removes the conversation's row and reports Done. A conversation
+	// that is not marked deleted is left alone: ENOTFOUND "conversation".
+	// One that is gone altogether reports Done.
+	PurgeBatch(ctx context.Context, p *PurgeBatchParams) (*PurgeBatchResult, error)
+	// PurgeJobFinish removes the job and sets purged_at on its receipt.
+	// A job that is gone is no error (another purger finished it).
+	PurgeJobFinish(ctx context.Context, j *PurgeJob, at time.Time) error
 
 	// MessageInsertMany stores messages, each as given (ids, times), of
 	// p.ConversationID.

@@ -92,7 +92,7 @@ type ConversationDeleted struct {
 	Artifacts       int
 	Attachments     int
 	AttachmentBytes int64
-	BlobKeys        []string // of its attachments
+	BlobKeys        []string // of its attachments, where the driver removed their records (none now: PurgeBatch does)
 	KeyEpoch        uint32   // the epoch that wrapped its data key; 0 if it had none
 }
 

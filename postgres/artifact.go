@@ -32,15 +32,15 @@ func scanArtifactRow(row pgx.Row) (*convstore.Artifact, error) { return scanArti
 func (o *ops) ArtifactGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error) {
 	if conversationID.IsZero() {
 		return one(ctx, o, "artifact", scanArtifactRow,
-			`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
+			`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND id = $2`+live("artifacts.tenant_id", "artifacts.conversation_id"), idArg(tenantID), idArg(id))
 	}
 	return one(ctx, o, "artifact", scanArtifactRow,
-		`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
+		`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`+live("$1", "$2"),
 		idArg(tenantID), idArg(conversationID), idArg(id))
 }
 
 func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([]*convstore.Artifact, error) {
-	q := newQuery(`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2`,
+	q := newQuery(`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2`+live("$1", "$2"),
 		idArg(p.TenantID), idArg(p.ConversationID))
 	if p.Type != "" {
 		q.and("type = ?", string(p.Type))

@@ -38,18 +38,18 @@ func scanAttachmentStored(row pgx.Row) (*driver.AttachmentRow, error) {
 // row written before sealing) by the plaintext name.
 func (o *ops) AttachmentGetByName(ctx context.Context, tenantID, conversationID convstore.ID, name driver.NameLookup) (*driver.AttachmentRow, error) {
 	return one(ctx, o, "attachment", scanAttachmentStored, `SELECT `+attachmentColumns+`, tenant_id, blob_key, name_idx FROM attachments
-		WHERE tenant_id = $1 AND conversation_id = $2 AND (name_idx = $3 OR name_idx IS NULL AND name = $4)`,
+		WHERE tenant_id = $1 AND conversation_id = $2 AND (name_idx = $3 OR name_idx IS NULL AND name = $4)`+live("$1", "$2"),
 		idArg(tenantID), idArg(conversationID), bytesArg(name.Index), []byte(name.Plain))
 }
 
 func (o *ops) AttachmentList(ctx context.Context, p *driver.AttachmentListParams) ([]*convstore.Attachment, error) {
-	q := newQuery(`SELECT `+attachmentColumns+` FROM attachments WHERE tenant_id = $1 AND conversation_id = $2`,
+	q := newQuery(`SELECT `+attachmentColumns+` FROM attachments WHERE tenant_id = $1 AND conversation_id = $2`+live("$1", "$2"),
 		idArg(p.TenantID), idArg(p.ConversationID))
 	return list(ctx, o, q.page(p.Page), func(row pgx.Row) (*convstore.Attachment, error) { return scanAttachment(row) })
 }
 
 func (o *ops) AttachmentCount(ctx context.Context, tenantID, conversationID convstore.ID) (int, error) {
-	return o.count(ctx, `SELECT count(*) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2`,
+	return o.count(ctx, `SELECT count(*) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2`+live("$1", "$2"),
 		idArg(tenantID), idArg(conversationID))
 }
 

@@ -29,19 +29,19 @@ func scanConversation(row pgx.Row) (*driver.ConversationRow, error) {
 
 func (o *ops) ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*driver.ConversationRow, error) {
 	return one(ctx, o, "conversation", scanConversation,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND id = $2 AND NOT deleted`, idArg(tenantID), idArg(id))
 }
 
 func (o *ops) ConversationGetBySeq(ctx context.Context, tenantID convstore.ID, seq int64) (*driver.ConversationRow, error) {
 	return one(ctx, o, "conversation", scanConversation,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND seq = $2`, idArg(tenantID), seq)
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND seq = $2 AND NOT deleted`, idArg(tenantID), seq)
 }
 
 // ConversationGetByExternalID finds the row by the blind index, or (a row
 // written before sealing) by the plaintext.
 func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstore.ID, externalIndex []byte, externalID string) (*driver.ConversationRow, error) {
 	return one(ctx, o, "conversation", scanConversation,
-		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND
+		`SELECT `+conversationColumns+` FROM conversations WHERE tenant_id = $1 AND NOT deleted AND
 			(external_idx = $2 OR external_idx IS NULL AND external_id = $3)`,
 		idArg(tenantID), bytesArg(externalIndex), []byte(externalID))
 }
@@ -61,7 +61,7 @@ func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListP
 // field adds a fixed condition, so there are at most 64 forms, each
 // prepared once per connection.
 func conversationQuery(sql string, p *driver.ConversationListParams) *query {
-	q := newQuery(sql+` WHERE tenant_id = $1`, idArg(p.TenantID))
+	q := newQuery(sql+` WHERE tenant_id = $1 AND NOT deleted`, idArg(p.TenantID))
 	if len(p.MetaPairs) > 0 {
 		// Every pair is a row of the pair index: one form for any number
 		// of pairs, the pairs as one bytea[] argument. While a re-index
@@ -177,9 +177,9 @@ func (o *ops) metaIndexInsert(ctx context.Context, tenantID, id convstore.ID, ro
 //     (and the delete counts it) or waits and then finds no conversation.
 //   - LockUpdate is FOR NO KEY UPDATE, which conflicts with itself too.
 func (o *ops) ConversationLock(ctx context.Context, tenantID, id convstore.ID, mode driver.LockMode, kind string) error {
-	sql := `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`
+	sql := `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 AND NOT deleted FOR KEY SHARE`
 	if mode == driver.LockUpdate {
-		sql = `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`
+		sql = `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 AND NOT deleted FOR NO KEY UPDATE`
 	}
 	return o.exists(ctx, kind, sql, idArg(tenantID), idArg(id))
 }
@@ -211,7 +211,7 @@ func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpda
 			user_idx = CASE WHEN $8 THEN $9 ELSE user_idx END,
 			external_id = CASE WHEN $11 THEN $12 ELSE external_id END,
 			external_idx = CASE WHEN $11 THEN $13 ELSE external_idx END
-		WHERE tenant_id = $1 AND id = $2
+		WHERE tenant_id = $1 AND id = $2 AND NOT deleted
 		RETURNING `+conversationColumns,
 		idArg(p.TenantID), idArg(p.ID), p.UpdatedAt, p.AgentID, user, title, meta, p.UserID != nil, bytesArg(p.UserIndex),
 		p.Meta != nil, p.ExternalID != nil, external, bytesArg(p.ExternalIndex))
@@ -234,7 +234,7 @@ func (o *ops) ConversationBumpMessages(ctx context.Context, p *driver.Conversati
 	var n int
 	err := o.q.QueryRow(ctx, `
 		UPDATE conversations SET message_count = message_count + $3, updated_at = GREATEST(updated_at, $4)
-		WHERE tenant_id = $1 AND id = $2
+		WHERE tenant_id = $1 AND id = $2 AND NOT deleted
 		RETURNING message_count`,
 		idArg(p.TenantID), idArg(p.ID), p.Delta, p.UpdatedAt).Scan(&n)
 	return n, o.notFound(ctx, err, "conversation")
@@ -242,16 +242,18 @@ func (o *ops) ConversationBumpMessages(ctx context.Context, p *driver.Conversati
 
 // ConversationDelete first locks the row with SELECT … FOR UPDATE. Of
 // several concurrent deletes, on this node or another, exactly one gets
-// the lock on an existing row; the others wait, then find the row gone.
+// the lock on a live row; the others wait, then find it marked deleted.
 // Every write to the conversation's children takes a conflicting lock on
 // the row first (see ConversationLock), so once the lock is held nothing
-// can be added or removed. The second statement then counts what the
-// cascade removes and deletes: its snapshot is taken after the lock was
-// granted, so the counts are exactly what goes. (One statement could not
-// do both: its snapshot would predate the wait for the lock, and miss a
-// child committed meanwhile.)
+// can be added or removed, and a write that waited re-reads the row, finds
+// it deleted, and reports it missing. The second statement then marks the
+// row and counts what the purge will remove: its snapshot is taken after
+// the lock was granted, so the counts are exactly what the purge removes.
+// The messages are counted by the row's counter, which every append and
+// message delete keeps exact: counting a million index entries would take
+// longer than the whole delete may.
 func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID) (*driver.ConversationDeleted, error) {
-	err := o.exists(ctx, "conversation", `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+	err := o.exists(ctx, "conversation", `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 AND NOT deleted FOR UPDATE`,
 		idArg(tenantID), idArg(id))
 	if err != nil {
 		return nil, err
@@ -262,17 +264,20 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	}
 	d := &driver.ConversationDeleted{KeyEpoch: epoch}
 	err = o.q.QueryRow(ctx, `
-		WITH gone AS (DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 RETURNING seq)
-		SELECT gone.seq,
-		       (SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2),
+		WITH gone AS (UPDATE conversations SET deleted = true, external_id = NULL, external_idx = NULL
+			WHERE tenant_id = $1 AND id = $2 RETURNING seq, message_count)
+		SELECT gone.seq, gone.message_count,
 		       (SELECT count(*) FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2),
 		       (SELECT count(*) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2),
-		       (SELECT coalesce(sum(size), 0) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2),
-		       (SELECT array_agg(blob_key) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2)
+		       (SELECT coalesce(sum(size), 0) FROM attachments WHERE tenant_id = $1 AND conversation_id = $2)
 		FROM gone`,
-		idArg(tenantID), idArg(id)).Scan(&d.Seq, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.BlobKeys)
+		idArg(tenantID), idArg(id)).Scan(&d.Seq, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes)
 	if err != nil {
 		return nil, o.notFound(ctx, err, "conversation")
+	}
+	if _, err := o.exec(ctx, `DELETE FROM conversation_meta_index WHERE tenant_id = $1 AND conversation_id = $2`,
+		idArg(tenantID), idArg(id)); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -30,13 +30,13 @@ func (o *ops) ConversationKeyGet(ctx context.Context, tenantID, conversationID c
 func (o *ops) ConversationKeyInsert(ctx context.Context, k *driver.ConversationKey) error {
 	n, err := o.exec(ctx, `
 		INSERT INTO conversation_keys (tenant_id, conversation_id, epoch, wrapped_key, created_at)
-		SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2)
+		SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 AND NOT deleted)
 		ON CONFLICT DO NOTHING`,
 		idArg(k.TenantID), idArg(k.ConversationID), int64(k.Epoch), k.Wrapped, k.CreatedAt)
 	if err != nil || n == 1 {
 		return err
 	}
-	if err := o.exists(ctx, "conversation", `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2`,
+	if err := o.exists(ctx, "conversation", `SELECT 1 FROM conversations WHERE tenant_id = $1 AND id = $2 AND NOT deleted`,
 		idArg(k.TenantID), idArg(k.ConversationID)); err != nil {
 		return err
 	}

@@ -33,15 +33,15 @@ func scanMessageRow(row pgx.Row) (*driver.MessageRow, error) { return scanMessag
 func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*driver.MessageRow, error) {
 	if conversationID.IsZero() {
 		return one(ctx, o, "message", scanMessageRow,
-			`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
+			`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND id = $2`+live("messages.tenant_id", "messages.conversation_id"), idArg(tenantID), idArg(id))
 	}
 	return one(ctx, o, "message", scanMessageRow,
-		`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
+		`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`+live("$1", "$2"),
 		idArg(tenantID), idArg(conversationID), idArg(id))
 }
 
 func (o *ops) MessageList(ctx context.Context, p *driver.MessageListParams) ([]*driver.MessageRow, error) {
-	q := newQuery(`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND conversation_id = $2`,
+	q := newQuery(`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND conversation_id = $2`+live("$1", "$2"),
 		idArg(p.TenantID), idArg(p.ConversationID))
 	return list(ctx, o, q.page(p.Page), scanMessageRow)
 }
@@ -52,7 +52,7 @@ func (o *ops) MessageCountIn(ctx context.Context, tenantID, conversationID convs
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	return o.count(ctx, `SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = ANY ($3::bytea[])`,
+	return o.count(ctx, `SELECT count(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = ANY ($3::bytea[])`+live("$1", "$2"),
 		idArg(tenantID), idArg(conversationID), idsArg(ids))
 }
 
@@ -68,10 +68,10 @@ func (o *ops) MessageListEnds(ctx context.Context, p *driver.MessageListEndsPara
 	rows, err := o.q.Query(ctx, `
 		SELECT e.* FROM unnest($2::bytea[]) AS c(cid) CROSS JOIN LATERAL (
 			(SELECT `+messageColumns+`, false AS last FROM messages
-			 WHERE tenant_id = $1 AND conversation_id = c.cid ORDER BY id ASC LIMIT $3)
+			 WHERE tenant_id = $1 AND conversation_id = c.cid`+live("$1", "c.cid")+` ORDER BY id ASC LIMIT $3)
 			UNION ALL
 			(SELECT `+messageColumns+`, true AS last FROM messages
-			 WHERE tenant_id = $1 AND conversation_id = c.cid ORDER BY id DESC LIMIT $4)
+			 WHERE tenant_id = $1 AND conversation_id = c.cid`+live("$1", "c.cid")+` ORDER BY id DESC LIMIT $4)
 		) AS e`,
 		idArg(p.TenantID), idsArg(p.ConversationIDs), max(p.First, 0), max(p.Last, 0))
 	if err != nil {

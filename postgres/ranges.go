@@ -52,7 +52,7 @@ func (a *rangeArrays) add(conv convstore.ID, p driver.Page, typ string) {
 // rows returned, not the conversations' sizes. typ = ” reads every type.
 func rangesSQL(columns, table, typeCond string) string {
 	arm := func(dir, op, descending string) string {
-		return `(SELECT ` + columns + `, r.n FROM ` + table + ` WHERE tenant_id = $1 AND conversation_id = r.cid` + typeCond +
+		return `(SELECT ` + columns + `, r.n FROM ` + table + ` WHERE tenant_id = $1 AND conversation_id = r.cid` + live("$1", "r.cid") + typeCond +
 			` AND ` + descending + `r.descending AND id ` + op + ` r.after ORDER BY id ` + dir + ` LIMIT r.lim)`
 	}
 	return `SELECT e.* FROM unnest($2::bytea[], $3::bytea[], $4::bool[], $5::int[], $6::text[]) WITH ORDINALITY AS r(cid, after, descending, lim, typ, n)

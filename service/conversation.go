@@ -294,12 +294,13 @@ func (s *Service) UpdateConversation(ctx context.Context, tenantID, id convstore
 }
 
 // DeleteConversation permanently deletes a conversation with everything in
-// it. One write transaction deletes it (the driver counts what goes under
-// a lock that excludes every other write to it), queues its attachments'
-// bytes for removal, and writes the receipt and the audit entry. The call
-// returns once that has committed durably; the bytes are removed right
-// after, in the background, and a removal that fails stays queued for the
-// sweeper rather than failing a delete that is done.
+// it, in time that does not grow with it. One short write transaction
+// destroys its data key, hides it from every read (the driver marks it
+// deleted and counts what it holds under a lock that excludes every other
+// write to it), and writes the receipt, the audit entry and a purge job.
+// The call returns once that has committed durably; the purger then
+// removes its rows and queues its attachments' bytes in bounded batches in
+// the background, and stamps the receipt's PurgedAt when done.
 func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Deletion, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -340,11 +341,15 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err
 		}
+		if err := tx.PurgeJobInsert(ctx, &driver.PurgeJob{TenantID: tenantID, ConversationID: id, DeletionID: d.ID, CreatedAt: now}); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, now, tenantID, convstore.AuditConversationDelete, id, d.ID, p)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.removeLater(keys)
+	s.purge.wake()
 	return d, nil
 }

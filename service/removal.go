@@ -24,11 +24,15 @@ func (s *Service) removeLater(keys []string) {
 	}
 }
 
-// WaitBlobRemovals returns once the blob removals that commits handed to
-// the background before the call are done (or have failed and been left to
-// the sweeper), or with ctx's error. Tests use it before they look at the
-// blob store.
+// WaitBlobRemovals purges the deleted conversations it can claim (see
+// Purge: their attachments' bytes are queued as their records go), then
+// returns once the blob removals that commits handed to the background
+// before the call are done (or have failed and been left to the sweeper),
+// or with ctx's error. Tests use it before they look at the blob store.
 func (s *Service) WaitBlobRemovals(ctx context.Context) error {
+	if _, err := s.Purge(ctx); err != nil {
+		return err
+	}
 	return s.removals.Wait(ctx)
 }
 

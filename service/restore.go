@@ -86,6 +86,19 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 				case err == nil:
 					r.Conversations++
 					keys = append(keys, gone.BlobKeys...)
+					// The rows are purged here again: the receipt
+					// says so once they are.
+					c := *d
+					c.PurgedAt = nil
+					if err := tx.DeletionInsert(ctx, &c); err != nil {
+						return err
+					}
+					if err := tx.PurgeJobInsert(ctx, &driver.PurgeJob{TenantID: d.TenantID, ConversationID: d.ConversationID,
+						DeletionID: d.ID, CreatedAt: now}); err != nil {
+						return err
+					}
+					r.Receipts++
+					continue
 				case convstore.ErrorCode(err) != convstore.ENOTFOUND:
 					return err
 				}
@@ -106,6 +119,9 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 		total.Conversations += r.Conversations
 		total.Skipped += r.Skipped
 		s.removeLater(keys)
+		if r.Conversations > 0 {
+			s.purge.wake()
+		}
 	}
 	return total, nil
 }

@@ -110,6 +110,20 @@ type Options struct {
 	// RewrapBatch is how many data keys one re-wrap transaction claims; 0
 	// means DefaultRewrapBatch.
 	RewrapBatch int
+
+	// PurgeBatch is how many rows one purge transaction removes; 0 means
+	// DefaultPurgeBatch. PurgeInterval is how often RunSweeper's purger
+	// looks for jobs queued elsewhere or abandoned (a delete here wakes it
+	// at once); 0 means DefaultPurgeInterval, negative no background
+	// purge (Purge still runs it). PurgeLease is how long a job stays with
+	// a purger that stopped renewing it; 0 means DefaultPurgeLease.
+	PurgeBatch    int
+	PurgeInterval time.Duration
+	PurgeLease    time.Duration
+	// PurgeAfterBatch, if set, runs after each committed purge batch with
+	// the rows it removed; an error stops the job there, leased, as a
+	// crash would (tests of resumption).
+	PurgeAfterBatch func(rows int) error
 }
 
 // Service implements convstore.Store over a driver. It is safe for
@@ -132,7 +146,8 @@ type Service struct {
 	abandoned abandonedUploads
 	sweeps    sweepHook // see ObserveBlobSweeps
 	z         *sealer
-	rot       *rotator    // nil without a keyring
+	rot       *rotator // nil without a keyring
+	purge     *purger
 	upgrade   upgradeHook // see ObserveSealUpgrade
 
 	stopUses  chan struct{}
@@ -211,6 +226,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 		return nil, err
 	}
 	s.rot = s.newRotator(&opts)
+	s.purge = newPurger(&opts)
 	s.auth = newAuthCache(opts.AuthCacheTTL)
 	s.uses = newKeyUses(positiveDuration(opts.KeyUseResolution, DefaultKeyUseResolution))
 	s.removals = removal.New(s.removeBlobs, removalQueue)

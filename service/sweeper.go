@@ -13,6 +13,7 @@ import (
 // Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). A
 // sealed store also rotates its keys meanwhile (Options.KeyEpoch: a new
 // epoch when due, data keys re-wrapped, retired epochs destroyed). It
+// also purges the rows of deleted conversations (see Purge). It
 // logs failures and tries again at the next interval. A server runs it
 // for the life of the store, on every node.
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
@@ -21,6 +22,14 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 		go func() {
 			defer close(done)
 			s.rot.run(ctx)
+		}()
+		defer func() { <-done }()
+	}
+	if s.purge.interval > 0 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.runPurger(ctx)
 		}()
 		defer func() { <-done }()
 	}

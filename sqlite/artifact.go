@@ -11,14 +11,14 @@ import (
 const artifactColumns = `id, conversation_id, type, text, data, message_ids, score, created_at`
 
 var (
-	qArtifactGet    = stmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
-	qArtifactGetAny = stmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND id = ?`)
-	qArtifactList   = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ?`)
-	qArtifactByType = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND type = ?`)
+	qArtifactGet    = stmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?` + live("artifacts"))
+	qArtifactGetAny = stmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND id = ?` + live("artifacts"))
+	qArtifactList   = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ?` + live("artifacts"))
+	qArtifactByType = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND type = ?` + live("artifacts"))
 	qArtifactInsert = stmt(`INSERT INTO artifacts
 		(id, tenant_id, conversation_id, type, text, data, message_ids, score, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	qArtifactDelete = stmt(`DELETE FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
+	qArtifactDelete = stmt(`DELETE FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?` + live("artifacts"))
 )
 
 // scanArtifact scans a row of artifactColumns, then extra.

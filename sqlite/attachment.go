@@ -13,9 +13,9 @@ var (
 	// By the blind index of the name, or the plaintext name of a row
 	// written before sealing (TEXT, or a BLOB if a driver wrote it).
 	qAttachmentByName = stmt(`SELECT ` + attachmentColumns + `, tenant_id, blob_key, name_idx FROM attachments
-		WHERE tenant_id = ?1 AND conversation_id = ?2 AND (name_idx = ?3 OR name_idx IS NULL AND name IN (?4, CAST(?4 AS BLOB)))`)
-	qAttachmentList   = pagedStmt(`SELECT ` + attachmentColumns + ` FROM attachments WHERE tenant_id = ? AND conversation_id = ?`)
-	qAttachmentCount  = stmt(`SELECT count(*) FROM attachments WHERE tenant_id = ? AND conversation_id = ?`)
+		WHERE tenant_id = ?1 AND conversation_id = ?2 AND (name_idx = ?3 OR name_idx IS NULL AND name IN (?4, CAST(?4 AS BLOB)))` + live("attachments"))
+	qAttachmentList   = pagedStmt(`SELECT ` + attachmentColumns + ` FROM attachments WHERE tenant_id = ? AND conversation_id = ?` + live("attachments"))
+	qAttachmentCount  = stmt(`SELECT count(*) FROM attachments WHERE tenant_id = ? AND conversation_id = ?` + live("attachments"))
 	qAttachmentInsert = stmt(`INSERT INTO attachments
 		(id, tenant_id, conversation_id, name, content_type, size, sha256, blob_key, created_at, name_idx)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)

@@ -12,11 +12,11 @@ import (
 const conversationColumns = `id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx`
 
 var (
-	qConvByID       = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND id = ?`)
-	qConvBySeq      = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND seq = ?`)
-	qConvByExternal = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ?1 AND
+	qConvByID       = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND id = ? AND deleted = 0`)
+	qConvBySeq      = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND seq = ? AND deleted = 0`)
+	qConvByExternal = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ?1 AND deleted = 0 AND
 		(external_idx = ?2 OR external_idx IS NULL AND external_id IN (?3, CAST(?3 AS BLOB)))`)
-	qConvExists    = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`)
+	qConvExists    = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ? AND deleted = 0`)
 	qExternalTaken = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND external_idx = ?`)
 	qConvInsert    = stmt(`INSERT INTO conversations
 		(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx)
@@ -25,17 +25,18 @@ var (
 		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qMetaIndexDelete = stmt(`DELETE FROM conversation_meta_index WHERE tenant_id = ? AND conversation_id = ?`)
 	qConvBump        = stmt(`UPDATE conversations SET message_count = message_count + ?, updated_at = max(updated_at, ?)
-		WHERE tenant_id = ? AND id = ? RETURNING message_count`)
-	// The counts and keys of what the cascade will remove, in one
-	// statement: keys are hexadecimal, so a comma separates them safely.
-	qConvDeleted = stmt(`SELECT seq,
-		(SELECT count(*) FROM messages WHERE tenant_id = ?1 AND conversation_id = ?2),
+		WHERE tenant_id = ? AND id = ? AND deleted = 0 RETURNING message_count`)
+	// A delete marks the row and frees its external id; the purge
+	// removes the rest. The messages are counted by the row's counter
+	// (every write keeps it exact; counting a million index entries would
+	// take longer than the whole delete may), the artifacts and
+	// attachments by index.
+	qConvMarkDeleted = stmt(`UPDATE conversations SET deleted = 1, external_id = NULL, external_idx = NULL
+		WHERE tenant_id = ? AND id = ? AND deleted = 0 RETURNING seq, message_count`)
+	qConvDeletedCounts = stmt(`SELECT
 		(SELECT count(*) FROM artifacts WHERE tenant_id = ?1 AND conversation_id = ?2),
 		(SELECT count(*) FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2),
-		(SELECT coalesce(sum(size), 0) FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2),
-		(SELECT coalesce(group_concat(blob_key, ','), '') FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2)
-		FROM conversations WHERE tenant_id = ?1 AND id = ?2`)
-	qConvDelete = stmt(`DELETE FROM conversations WHERE tenant_id = ? AND id = ?`)
+		(SELECT coalesce(sum(size), 0) FROM attachments WHERE tenant_id = ?1 AND conversation_id = ?2)`)
 )
 
 // scanConversation scans a row of conversationColumns: the one place that
@@ -86,7 +87,7 @@ func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListP
 // (not its page) and returns its arguments: the one hand-written builder,
 // for the one dynamic filter.
 func conversationWhere(sb *strings.Builder, p *driver.ConversationListParams) []any {
-	sb.WriteString(` WHERE tenant_id = ?`)
+	sb.WriteString(` WHERE tenant_id = ? AND deleted = 0`)
 	args := []any{idArg(p.TenantID)}
 	// Each pair the metadata must hold is a row of the pair index.
 	// While a re-index runs, each under any live index root.
@@ -207,7 +208,7 @@ func (o *ops) ConversationUpdate(ctx context.Context, p *driver.ConversationUpda
 	}
 	args = append(args, idArg(p.TenantID), idArg(p.ID))
 	c, err := one(ctx, o, `UPDATE conversations SET `+strings.Join(set, ", ")+
-		` WHERE tenant_id = ? AND id = ? RETURNING `+conversationColumns, args, "conversation", scanConversation)
+		` WHERE tenant_id = ? AND id = ? AND deleted = 0 RETURNING `+conversationColumns, args, "conversation", scanConversation)
 	if err != nil || p.Meta == nil {
 		return c, err
 	}
@@ -223,25 +224,24 @@ func (o *ops) ConversationBumpMessages(ctx context.Context, p *driver.Conversati
 	return n, o.db.notFound(err, "conversation")
 }
 
-// ConversationDelete counts what goes, then deletes the row; the schema
-// cascades. With one writer nothing changes in between.
+// ConversationDelete marks the row deleted, counts what the purge will
+// remove, and deletes the data key and the metadata index rows. With one
+// writer nothing changes in between.
 func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID) (*driver.ConversationDeleted, error) {
 	d := &driver.ConversationDeleted{}
-	var keys string
-	err := o.run.queryRow(ctx, qConvDeleted, idArg(tenantID), idArg(id)).
-		Scan(&d.Seq, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &keys)
+	err := o.run.queryRow(ctx, qConvMarkDeleted, idArg(tenantID), idArg(id)).Scan(&d.Seq, &d.Messages)
 	if err != nil {
 		return nil, o.db.notFound(err, "conversation")
 	}
-	if keys != "" {
-		d.BlobKeys = strings.Split(keys, ",")
+	err = o.run.queryRow(ctx, qConvDeletedCounts, idArg(tenantID), idArg(id)).Scan(&d.Artifacts, &d.Attachments, &d.AttachmentBytes)
+	if err != nil {
+		return nil, o.db.translate(err)
 	}
 	if d.KeyEpoch, err = o.conversationKeyDelete(ctx, tenantID, id); err != nil {
 		return nil, err
 	}
-	res, err := o.run.exec(ctx, qConvDelete, idArg(tenantID), idArg(id))
-	if err := o.db.affectedOne(res, err, "conversation"); err != nil {
-		return nil, err
+	if _, err := o.run.exec(ctx, qMetaIndexDelete, idArg(tenantID), idArg(id)); err != nil {
+		return nil, o.db.translate(err)
 	}
 	return d, nil
 }

@@ -29,7 +29,12 @@ func (o *ops) ConversationKeyGet(ctx context.Context, tenantID, conversationID c
 	return k, nil
 }
 
+// ConversationKeyInsert checks the conversation first: the foreign key
+// would accept a conversation marked deleted, whose key must stay gone.
 func (o *ops) ConversationKeyInsert(ctx context.Context, k *driver.ConversationKey) error {
+	if err := o.exists(ctx, qConvExists, "conversation", idArg(k.TenantID), idArg(k.ConversationID)); err != nil {
+		return err
+	}
 	res, err := o.run.exec(ctx, qConvKeyInsert, idArg(k.TenantID), idArg(k.ConversationID), k.Epoch, k.Wrapped, micros(k.CreatedAt))
 	return o.db.insertedOne(res, err, driver.ErrConversationKeyTaken, "conversation")
 }

@@ -44,6 +44,7 @@ type DB struct {
 	reads   *ops // Reads(): statements on the reader pool
 	logger  *slog.Logger
 	closed  atomic.Bool
+	path    string // of the database file (its WAL: path + "-wal")
 
 	writerWait writerWaitHook // see ObserveWriterWait
 }
@@ -74,7 +75,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if batch == 0 {
 		batch = maxBatch
 	}
-	db := &DB{logger: logger}
+	db := &DB{logger: logger, path: path}
 	var err error
 	if db.w, err = sql.Open("sqlite", dsn(path, true, syncMode)); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)

@@ -15,9 +15,9 @@ import (
 const messageColumns = `id, conversation_id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at`
 
 var (
-	qMessageGet    = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
-	qMessageGetAny = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND id = ?`)
-	qMessageList   = pagedStmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND conversation_id = ?`)
+	qMessageGet    = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?` + live("messages"))
+	qMessageGetAny = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND id = ?` + live("messages"))
+	qMessageList   = pagedStmt(`SELECT ` + messageColumns + ` FROM messages WHERE tenant_id = ? AND conversation_id = ?` + live("messages"))
 	qMessageInsert = stmt(`INSERT INTO messages
 		(id, tenant_id, conversation_id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -63,7 +63,7 @@ func (o *ops) MessageCountIn(ctx context.Context, tenantID, conversationID convs
 	}
 	var n int
 	err := o.run.queryRow(ctx, `SELECT count(*) FROM messages WHERE tenant_id = ? AND conversation_id = ?
-		AND id IN (`+placeholders(len(ids))+`)`, args...).Scan(&n)
+		AND id IN (`+placeholders(len(ids))+`)`+live("messages"), args...).Scan(&n)
 	return n, o.db.translate(err)
 }
 
@@ -75,7 +75,7 @@ var qMessageEnds = [2]string{messageEndsSQL("ASC"), messageEndsSQL("DESC")}
 
 func messageEndsSQL(dir string) string {
 	return stmt(`SELECT m.` + strings.ReplaceAll(messageColumns, ", ", ", m.") + ` FROM json_each(?) AS r JOIN messages AS m
-		ON m.rowid IN (SELECT rowid FROM messages WHERE tenant_id = ? AND conversation_id = unhex(r.value) ORDER BY id ` + dir + ` LIMIT ?)`)
+		ON m.rowid IN (SELECT rowid FROM messages WHERE tenant_id = ? AND conversation_id = unhex(r.value)` + live("messages") + ` ORDER BY id ` + dir + ` LIMIT ?)`)
 }
 
 // MessageListEnds reads the first and the last messages in one fixed

@@ -32,7 +32,7 @@ func rangesSQL(columns, table, typeCond string, desc bool) string {
 		op, dir = "<", "DESC"
 	}
 	return stmt(`SELECT m.` + strings.ReplaceAll(columns, ", ", ", m.") + `, r.key FROM json_each(?) AS r JOIN ` + table +
-		` AS m ON m.rowid IN (SELECT rowid FROM ` + table + ` WHERE tenant_id = ? AND conversation_id = unhex(r.value->>0)` +
+		` AS m ON m.rowid IN (SELECT rowid FROM ` + table + ` WHERE tenant_id = ? AND conversation_id = unhex(r.value->>0)` + live(table) +
 		` AND id ` + op + ` unhex(r.value->>1)` + typeCond + ` ORDER BY id ` + dir + ` LIMIT ?)`)
 }
 

@@ -21,6 +21,7 @@ var conversationTables = map[string]string{
 	"messages":          "conversation_id",
 	"artifacts":         "conversation_id",
 	"attachments":       "conversation_id",
+	"purge_jobs":        "conversation_id",
 }
 
 // RowCounts returns the number of rows of every table holding tenant data

@@ -81,6 +81,7 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 		"deleted_at", fmtTime(d.CreatedAt),
 		"key_epoch", fmtEpoch(d.KeyEpoch),
 		"shredded_at", fmtOptTime(d.ShreddedAt),
+		"purged_at", fmtOptTime(d.PurgedAt),
 	)
 }
 

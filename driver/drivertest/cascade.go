@@ -14,8 +14,9 @@ var cascadeTests = []test{
 	{"DeleteScoped", testDeleteScoped},
 }
 
-// ConversationDelete removes the conversation with its children, reports
-// exactly what went, and leaves every other row.
+// ConversationDelete hides the conversation and reports exactly what it
+// holds; the purge then removes it with its children and leaves every
+// other row.
 func testCountedDelete(t *testing.T, f *fixture) {
 	a := f.tenant(t)
 	c, kept := f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil)
@@ -34,12 +35,14 @@ func testCountedDelete(t *testing.T, f *fixture) {
 		gone, err = tx.ConversationDelete(ctx, a.ID, c.ID)
 		return err
 	})
-	slices.Sort(gone.BlobKeys)
+	keys := f.purgeAll(t, a.ID, c.ID)
+	slices.Sort(keys)
 	want := []string{x.BlobKey, y.BlobKey}
 	slices.Sort(want)
 	if gone.Seq != c.Seq || gone.Messages != 3 || gone.Artifacts != 2 || gone.Attachments != 2 || gone.AttachmentBytes != 123 ||
-		!slices.Equal(gone.BlobKeys, want) {
-		t.Errorf("ConversationDelete = %+v, want seq %d, 3 messages, 2 artifacts, 2 attachments of 123 bytes, keys %v", gone, c.Seq, want)
+		len(gone.BlobKeys) != 0 || !slices.Equal(keys, want) {
+		t.Errorf("ConversationDelete = %+v, purged keys %v; want seq %d, 3 messages, 2 artifacts, 2 attachments of 123 bytes, keys %v purged",
+			gone, keys, c.Seq, want)
 	}
 	if before != nil {
 		after := f.counts(t)

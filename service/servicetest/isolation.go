@@ -97,9 +97,9 @@ func testForeignIDs(t *testing.T, f *fixture) {
 	tenantB, keyB := MustCreateTenant(t, ctx, s, uniqueName("tenant-b"))
 	b := buildWorld(t, f, tenantB, keyB, "tenant-b")
 
+	rowsBefore := MustRowCounts(t, ctx, f.Harness) // first: it waits for the purges, which stamp receipts
 	beforeA := tenantSnapshot(t, ctx, f.Harness, a.tenant.ID)
 	beforeB := tenantSnapshot(t, ctx, f.Harness, b.tenant.ID)
-	rowsBefore := MustRowCounts(t, ctx, f.Harness)
 	blobsBefore := MustBlobKeys(t, ctx, f.Blobs)
 
 	B := b.tenant.ID

@@ -58,12 +58,29 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 		}
 		clock := &Clock{}
 		svc := OpenService(tb, db, service.Options{Now: clock.Now, Logger: Logger(tb)})
+		// Deletes answer before their rows are purged: what the suite
+		// counts and the blobs it lists are those after every queued
+		// purge (the purge tests, RunPurge, look before it).
+		purged := func(ctx context.Context) error {
+			_, err := svc.Purge(ctx)
+			return err
+		}
 		return &Harness{
-			Store:             svc,
-			Blobs:             db.Blobs,
-			RowCounts:         db.RowCounts,
-			ConversationRows:  db.ConversationRows,
-			WaitBlobRemovals:  svc.WaitBlobRemovals,
+			Store: svc,
+			Blobs: db.Blobs,
+			RowCounts: func(ctx context.Context) (map[string]int, error) {
+				if err := purged(ctx); err != nil {
+					return nil, err
+				}
+				return db.RowCounts(ctx)
+			},
+			ConversationRows: func(ctx context.Context, id convstore.ID) (map[string]int, error) {
+				if err := purged(ctx); err != nil {
+					return nil, err
+				}
+				return db.ConversationRows(ctx, id)
+			},
+			WaitBlobRemovals:  svc.WaitBlobRemovals, // purges first
 			SweepAccessTokens: svc.SweepAccessTokens,
 			FlushKeyUses:      svc.FlushKeyUses,
 			Clock:             clock,

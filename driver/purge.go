@@ -1,0 +1,53 @@
+package driver
+
+import (
+	"context"
+	"time"
+
+	"github.com/convstore/convstore"
+)
+
+// PurgeJob is the queued removal of a deleted conversation's rows: written
+// in the delete's transaction, removed with the last row.
+type PurgeJob struct {
+	TenantID, ConversationID convstore.ID
+	DeletionID               convstore.ID // the receipt PurgeJobFinish stamps
+	CreatedAt                time.Time
+	// LeaseOwner and LeaseUntil say which purger holds the job until
+	// when; zero while nobody does.
+	LeaseOwner convstore.ID
+	LeaseUntil time.Time
+}
+
+// PurgeJobClaimParams claim purge jobs for one purger.
+type PurgeJobClaimParams struct {
+	Now   time.Time    // a lease that ends at or before Now is free
+	Owner convstore.ID // the claiming purger, drawn once per purger
+	Until time.Time    // the new lease's end
+	Limit int
+}
+
+// PurgeBatchParams remove one batch of a deleted conversation's rows.
+type PurgeBatchParams struct {
+	TenantID, ConversationID convstore.ID
+	Limit                    int // rows at most
+}
+
+// PurgeBatchResult is what one PurgeBatch removed.
+type PurgeBatchResult struct {
+	Rows     int      // child rows removed (attachments, artifacts, messages)
+	BlobKeys []string // of the attachment records removed
+	// Done says nothing of the conversation is left: its row went in this
+	// batch (or had gone before).
+	Done bool
+}
+
+// Checkpointer is a Driver whose engine keeps a log that bulk removals
+// grow and that it can trim between them (SQLite's WAL). The purger calls
+// Checkpoint between batches when the driver implements it.
+type Checkpointer interface {
+	// Checkpoint copies what the log holds back into the database and
+	// truncates the log if no reader needs it, returning the log's size in
+	// bytes before the checkpoint. It never waits for readers or writers.
+	Checkpoint(ctx context.Context) (logBytes int64, err error)
+}

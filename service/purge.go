@@ -1,0 +1,171 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+)
+
+// Defaults of the purger.
+const (
+	// DefaultPurgeBatch is how many rows one purge transaction removes:
+	// a few milliseconds of SQLite's single writer, so appends and reads
+	// of other conversations interleave with a purge of any size.
+	DefaultPurgeBatch = 2000
+	// DefaultPurgeInterval is how often the purger looks for jobs it was
+	// not told about: deletes on other nodes, and jobs whose purger died
+	// (their lease ended).
+	DefaultPurgeInterval = 10 * time.Second
+	// DefaultPurgeLease is how long a purger holds a job without renewing
+	// it (each batch renews it): the longest a job waits after its purger
+	// dies.
+	DefaultPurgeLease = time.Minute
+)
+
+// purger removes the rows of deleted conversations in the background, in
+// bounded batches (see Options.PurgeBatch), on every node: jobs are leased
+// (driver.PurgeJobClaim), so two purgers never work on one, and a job
+// whose purger died is resumed once its lease ends.
+type purger struct {
+	batch    int
+	interval time.Duration // negative: no background loop
+	lease    time.Duration
+	owner    convstore.ID // this purger's leases
+	kick     chan struct{}
+	// afterBatch, if set, runs after each committed batch; an error stops
+	// the job there, as a crash would (tests).
+	afterBatch func(rows int) error
+}
+
+func newPurger(opts *Options) *purger {
+	p := &purger{
+		batch:      positive(opts.PurgeBatch, DefaultPurgeBatch),
+		interval:   opts.PurgeInterval,
+		lease:      positiveDuration(opts.PurgeLease, DefaultPurgeLease),
+		owner:      convstore.NewID(),
+		kick:       make(chan struct{}, 1),
+		afterBatch: opts.PurgeAfterBatch,
+	}
+	if p.interval == 0 {
+		p.interval = DefaultPurgeInterval
+	}
+	return p
+}
+
+// wake tells the loop a job was queued here, without waiting.
+func (p *purger) wake() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// runPurger purges until ctx ends: whenever a delete here queues a job,
+// and every interval for the others. RunSweeper runs it.
+func (s *Service) runPurger(ctx context.Context) {
+	t := time.NewTicker(s.purge.interval)
+	defer t.Stop()
+	for {
+		if _, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("purge failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.purge.kick:
+		}
+	}
+}
+
+// Purge runs every purge job it can claim to the end, one job and one
+// batch at a time, and returns how many jobs it finished. A job another
+// purger holds under a live lease is left to it. Tests and the CLI call it
+// to purge at once; RunSweeper calls it in the background.
+func (s *Service) Purge(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		var jobs []*driver.PurgeJob
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			now := s.now()
+			var err error
+			jobs, err = tx.PurgeJobClaim(ctx, &driver.PurgeJobClaimParams{Now: now, Owner: s.purge.owner, Until: now.Add(s.purge.lease), Limit: 1})
+			return err
+		})
+		if err != nil || len(jobs) == 0 {
+			return done, err
+		}
+		finished, err := s.purgeJob(ctx, jobs[0])
+		if err != nil {
+			return done, err
+		}
+		if finished {
+			done++
+		}
+	}
+}
+
+// purgeJob removes a job's rows batch by batch, each batch renewing the
+// lease in its transaction (a purger whose lease was taken over stops at
+// once: ENOTFOUND), queueing the removed attachments' bytes, and, in the
+// last, finishing the job and stamping the receipt. Between batches the
+// engine may trim its log (SQLite's WAL). It reports false if the job was
+// lost to another purger.
+func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error) {
+	cp, _ := s.drv.(driver.Checkpointer)
+	for {
+		var r *driver.PurgeBatchResult
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			now := s.now()
+			if err := tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.lease)); err != nil {
+				return err
+			}
+			var err error
+			if r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: j.TenantID, ConversationID: j.ConversationID, Limit: s.purge.batch}); err != nil {
+				return err
+			}
+			if len(r.BlobKeys) > 0 {
+				if err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: r.BlobKeys, DueAt: now, Now: now}); err != nil {
+					return err
+				}
+			}
+			if r.Done {
+				return tx.PurgeJobFinish(ctx, j, now)
+			}
+			return nil
+		})
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			// Lost the lease, or the conversation is live (a job that
+			// should not exist): either way not this purger's to finish.
+			s.logger.Warn("purge job left", "conversation_id", j.ConversationID, "error", err)
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if len(r.BlobKeys) > 0 {
+			s.removeLater(r.BlobKeys)
+		}
+		if cp != nil {
+			if _, err := cp.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Debug("checkpoint after a purge batch failed", "error", err)
+			}
+		}
+		if r.Done {
+			return true, nil
+		}
+		if s.purge.afterBatch != nil {
+			if err := s.purge.afterBatch(r.Rows); err != nil {
+				return false, err
+			}
+		}
+	}
+}
+
+// PurgeBacklog counts the deleted conversations whose rows are not purged
+// yet (for metrics).
+func (s *Service) PurgeBacklog(ctx context.Context) (int64, error) {
+	return s.drv.Reads().PurgeJobCount(ctx)
+}

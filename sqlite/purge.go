@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+)
+
+// live is the condition that keeps a child row of table out of every read
+// once its conversation is marked deleted: a primary-key lookup of the
+// parent per row read, so no read has to know about the purge.
+func live(table string) string {
+	return ` AND EXISTS (SELECT 1 FROM conversations AS lc WHERE lc.id = ` + table + `.conversation_id AND lc.deleted = 0)`
+}
+
+const purgeJobColumns = `conversation_id, tenant_id, deletion_id, created_at, lease_owner, lease_until`
+
+var (
+	qPurgeJobInsert = stmt(`INSERT INTO purge_jobs (conversation_id, tenant_id, deletion_id, created_at) VALUES (?, ?, ?, ?)`)
+	qPurgeJobClaim  = stmt(`UPDATE purge_jobs SET lease_owner = ?1, lease_until = ?2 WHERE conversation_id IN
+		(SELECT conversation_id FROM purge_jobs WHERE lease_until IS NULL OR lease_until <= ?3 ORDER BY created_at LIMIT ?4)
+		RETURNING ` + purgeJobColumns)
+	qPurgeJobRenew  = stmt(`UPDATE purge_jobs SET lease_until = ? WHERE conversation_id = ? AND lease_owner = ?`)
+	qPurgeJobDelete = stmt(`DELETE FROM purge_jobs WHERE conversation_id = ?`)
+	qPurgeJobCount  = stmt(`SELECT count(*) FROM purge_jobs`)
+	qDeletionPurged = stmt(`UPDATE deletions SET purged_at = ? WHERE tenant_id = ? AND id = ? AND purged_at IS NULL`)
+	qPurgeState     = stmt(`SELECT deleted FROM conversations WHERE tenant_id = ? AND id = ?`)
+	// Each batch takes rows by rowid through the conversation's index: a
+	// range search that starts where the last batch's deletes ended.
+	qPurgeAttachments = stmt(`DELETE FROM attachments WHERE rowid IN
+		(SELECT rowid FROM attachments WHERE tenant_id = ? AND conversation_id = ? LIMIT ?) RETURNING blob_key`)
+	qPurgeArtifacts = stmt(`DELETE FROM artifacts WHERE rowid IN
+		(SELECT rowid FROM artifacts WHERE tenant_id = ? AND conversation_id = ? LIMIT ?)`)
+	qPurgeMessages = stmt(`DELETE FROM messages WHERE rowid IN
+		(SELECT rowid FROM messages WHERE tenant_id = ? AND conversation_id = ? LIMIT ?)`)
+	qPurgeConversation = stmt(`DELETE FROM conversations WHERE tenant_id = ? AND id = ? AND deleted = 1`)
+)
+
+func scanPurgeJob(row scanner) (*driver.PurgeJob, error) {
+	j := &driver.PurgeJob{}
+	var until *int64
+	if err := row.Scan(idScan{&j.ConversationID}, idScan{&j.TenantID}, idScan{&j.DeletionID}, timeScan{&j.CreatedAt},
+		idScan{&j.LeaseOwner}, &until); err != nil {
+		return nil, err
+	}
+	if until != nil {
+		j.LeaseUntil = time.UnixMicro(*until).UTC()
+	}
+	return j, nil
+}
+
+func (o *ops) PurgeJobInsert(ctx context.Context, j *driver.PurgeJob) error {
+	_, err := o.run.exec(ctx, qPurgeJobInsert, idArg(j.ConversationID), idArg(j.TenantID), idArg(j.DeletionID), micros(j.CreatedAt))
+	return o.db.translate(err)
+}
+
+// PurgeJobClaim needs no row locks: with one writer, a claim's UPDATE is
+// the only one running.
+func (o *ops) PurgeJobClaim(ctx context.Context, p *driver.PurgeJobClaimParams) ([]*driver.PurgeJob, error) {
+	jobs, err := list(ctx, o, qPurgeJobClaim, []any{idArg(p.Owner), micros(p.Until), micros(p.Now), p.Limit}, scanPurgeJob)
+	slices.SortFunc(jobs, func(a, b *driver.PurgeJob) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return jobs, err
+}
+
+func (o *ops) PurgeJobRenew(ctx context.Context, conversationID, owner convstore.ID, until time.Time) error {
+	res, err := o.run.exec(ctx, qPurgeJobRenew, micros(until), idArg(conversationID), idArg(owner))
+	return o.db.affectedOne(res, err, "purge job")
+}
+
+func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driver.PurgeBatchResult, error) {
+	var deleted bool
+	err := o.run.queryRow(ctx, qPurgeState, idArg(p.TenantID), idArg(p.ConversationID)).Scan(&deleted)
+	if err != nil {
+		if err := o.db.notFound(err, "conversation"); convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			return &driver.PurgeBatchResult{Done: true}, nil
+		} else {
+			return nil, err
+		}
+	}
+	if !deleted {
+		return nil, convstore.NotFound("conversation")
+	}
+	r := &driver.PurgeBatchResult{}
+	rows, err := o.run.query(ctx, qPurgeAttachments, idArg(p.TenantID), idArg(p.ConversationID), p.Limit)
+	if err != nil {
+		return nil, o.db.translate(err)
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, o.db.translate(err)
+		}
+		r.BlobKeys = append(r.BlobKeys, k)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, o.db.translate(err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, o.db.translate(err)
+	}
+	r.Rows = len(r.BlobKeys)
+	for _, q := range []string{qPurgeArtifacts, qPurgeMessages} {
+		if r.Rows >= p.Limit {
+			return r, nil
+		}
+		res, err := o.run.exec(ctx, q, idArg(p.TenantID), idArg(p.ConversationID), p.Limit-r.Rows)
+		if err != nil {
+			return nil, o.db.translate(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, o.db.translate(err)
+		}
+		r.Rows += int(n)
+	}
+	if r.Rows >= p.Limit {
+		return r, nil
+	}
+	// Nothing is left under the row: it goes, and by the schema's cascade
+	// whatever index rows remain.
+	if _, err := o.run.exec(ctx, qPurgeConversation, idArg(p.TenantID), idArg(p.ConversationID)); err != nil {
+		return nil, o.db.translate(err)
+	}
+	r.Done = true
+	return r, nil
+}
+
+func (o *ops) PurgeJobFinish(ctx context.Context, j *driver.PurgeJob, at time.Time) error {
+	if _, err := o.run.exec(ctx, qPurgeJobDelete, idArg(j.ConversationID)); err != nil {
+		return o.db.translate(err)
+	}
+	_, err := o.run.exec(ctx, qDeletionPurged, micros(at), idArg(j.TenantID), idArg(j.DeletionID))
+	return o.db.translate(err)
+}
+
+func (o *ops) PurgeJobCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := o.run.queryRow(ctx, qPurgeJobCount).Scan(&n)
+	return n, o.db.translate(err)
+}
+
+var _ driver.Checkpointer = (*DB)(nil)
+
+// Checkpoint runs wal_checkpoint(TRUNCATE) on the writer connection,
+// between two write transactions (it waits for the connection like any
+// write): the WAL is copied back into the database and emptied. With
+// busy_timeout 0 for the call, a reader holding an older snapshot makes it
+// give up at once rather than stall every writer; the frames it could copy
+// are copied, and the WAL is reused from its start by the next writer.
+func (db *DB) Checkpoint(ctx context.Context) (int64, error) {
+	var size int64
+	if fi, err := os.Stat(db.path + "-wal"); err == nil {
+		size = fi.Size()
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return size, db.translate(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return size, db.translate(err)
+	}
+	var busy, logged, moved int
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &moved)
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout.Milliseconds())); rerr != nil {
+		return size, db.translate(rerr)
+	}
+	return size, db.translate(err)
+}
