@@ -19,3 +19,9 @@ func TestService(t *testing.T) {
 	t.Parallel()
 	servicetest.Run(t, pgtest.ServiceHarness)
 }
+
+// TestPurge runs the purge tests over this driver.
+func TestPurge(t *testing.T) {
+	t.Parallel()
+	servicetest.RunPurge(t, pgtest.Database)
+}

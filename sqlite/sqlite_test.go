@@ -17,6 +17,10 @@ func TestService(t *testing.T) {
 	servicetest.Run(t, servicetest.ServiceHarness(newDatabase))
 }
 
+func TestPurge(t *testing.T) {
+	servicetest.RunPurge(t, newDatabase)
+}
+
 func TestDriver(t *testing.T) {
 	drivertest.Run(t, func(tb testing.TB) *drivertest.Harness {
 		db := newDatabase(tb)
