@@ -349,6 +349,9 @@ func TestSecureDelete(t *testing.T) {
 	if _, err := svc.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := svc.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
 	checkpoint()
 	if bytes.Contains(files(), []byte(secret)) {
 		t.Error("deleted text still in the database files")

@@ -164,6 +164,9 @@ func TestMigration0005TenantKeys(t *testing.T) {
 	if _, err := svc.DeleteConversation(ctx, tenant, kept, convstore.DeleteParams{Door: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := svc.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var left int
 	db.r.QueryRow(`SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM artifacts) + (SELECT count(*) FROM attachments)`).Scan(&left)
 	if left != 0 {

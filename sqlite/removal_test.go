@@ -50,6 +50,9 @@ func TestDeleteAnswersBeforeBlobRemoval(t *testing.T) {
 	if err != nil || d.Attachments != 2 {
 		t.Fatalf("DeleteConversation = %+v, %v", d, err)
 	}
+	if _, err := svc.Purge(ctx); err != nil { // queues the bytes as their records go
+		t.Fatal(err)
+	}
 	<-blocking.entered // the removal has started and is blocked
 	if n := blobCount(t, fsBlobs); n != 2 {
 		t.Fatalf("%d blobs while the removal is blocked, want 2", n)
