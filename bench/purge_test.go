@@ -64,8 +64,13 @@ func BenchmarkPurge(b *testing.B) {
 	b.Run("postgres", func(b *testing.B) { runPurgeBench(b, openPostgresPurgeRig(b), n) })
 }
 
+// purgeOptions are the services' options: no background purger, and the
+// batch size CONVSTORE_PURGE_BATCH and yield CONVSTORE_PURGE_YIELD if set
+// (the defaults otherwise).
 func purgeOptions() service.Options {
-	return service.Options{Logger: slog.New(slog.DiscardHandler), PurgeInterval: -1}
+	batch, _ := strconv.Atoi(os.Getenv("CONVSTORE_PURGE_BATCH"))
+	yield, _ := strconv.ParseFloat(os.Getenv("CONVSTORE_PURGE_YIELD"), 64)
+	return service.Options{Logger: slog.New(slog.DiscardHandler), PurgeInterval: -1, PurgeBatch: batch, PurgeYield: yield}
 }
 
 func openSQLitePurgeRig(b *testing.B) *purgeRig {

@@ -13,7 +13,7 @@ const (
 	// DefaultPurgeBatch is how many rows one purge transaction removes:
 	// a few milliseconds of SQLite's single writer, so appends and reads
 	// of other conversations interleave with a purge of any size.
-	DefaultPurgeBatch = 2000
+	DefaultPurgeBatch = 1000
 	// DefaultPurgeInterval is how often the purger looks for jobs it was
 	// not told about: deletes on other nodes, and jobs whose purger died
 	// (their lease ended).
@@ -22,6 +22,17 @@ const (
 	// it (each batch renews it): the longest a job waits after its purger
 	// dies.
 	DefaultPurgeLease = time.Minute
+	// DefaultPurgeYield is how long the purger pauses after a batch, as
+	// a multiple of the batch's duration: 1 gives the foreground at
+	// least half of the writer's time.
+	DefaultPurgeYield = 1.0
+	// checkpointEvery is how many batches go between two checkpoints of
+	// an engine's log: SQLite's automatic checkpoints at commit already
+	// reuse the WAL from its start every 4 MB, so a checkpoint per batch
+	// would cost the writer time for nothing; one every few batches
+	// empties the file (TRUNCATE) and bounds it when readers held the
+	// automatic ones off.
+	checkpointEvery = 8
 )
 
 // purger removes the rows of deleted conversations in the background, in
@@ -33,6 +44,7 @@ type purger struct {
 	interval time.Duration // negative: no background loop
 	lease    time.Duration
 	owner    convstore.ID // this purger's leases
+	yield    float64      // pause after a batch, as a multiple of its duration
 	kick     chan struct{}
 	// afterBatch, if set, runs after each committed batch; an error stops
 	// the job there, as a crash would (tests).
@@ -50,6 +62,11 @@ func newPurger(opts *Options) *purger {
 	}
 	if p.interval == 0 {
 		p.interval = DefaultPurgeInterval
+	}
+	if p.yield == 0 {
+		p.yield = DefaultPurgeYield
+	} else if p.yield < 0 {
+		p.yield = 0
 	}
 	return p
 }
@@ -115,8 +132,9 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 // lost to another purger.
 func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error) {
 	cp, _ := s.drv.(driver.Checkpointer)
-	for {
+	for batches := 0; ; {
 		var r *driver.PurgeBatchResult
+		start := time.Now()
 		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 			now := s.now()
 			if err := tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.lease)); err != nil {
@@ -148,13 +166,23 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 		if len(r.BlobKeys) > 0 {
 			s.removeLater(r.BlobKeys)
 		}
-		if cp != nil {
+		if batches++; cp != nil && batches%checkpointEvery == 0 {
 			if _, err := cp.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 				s.logger.Debug("checkpoint after a purge batch failed", "error", err)
 			}
 		}
 		if r.Done {
 			return true, nil
+		}
+		// Yield the writer for as long as the batch held it (times
+		// PurgeYield): writes queued meanwhile commit in a transaction
+		// of their own instead of behind the next batch.
+		if y := time.Duration(float64(time.Since(start)) * s.purge.yield); y > 0 {
+			select {
+			case <-ctx.Done():
+				return false, ctx.Err()
+			case <-time.After(y):
+			}
 		}
 		if s.purge.afterBatch != nil {
 			if err := s.purge.afterBatch(r.Rows); err != nil {
