@@ -31,15 +31,29 @@ type PurgeJobClaimParams struct {
 type PurgeBatchParams struct {
 	TenantID, ConversationID convstore.ID
 	Limit                    int // rows at most
+	// After is the last message id the previous batch removed (its
+	// Last), zero for the first: messages go in id order, and each batch
+	// starts its index range past the last, never walking the entries the
+	// engine has not reclaimed yet (PostgreSQL's dead index entries).
+	After convstore.ID
 }
 
 // PurgeBatchResult is what one PurgeBatch removed.
 type PurgeBatchResult struct {
-	Rows     int      // child rows removed (attachments, artifacts, messages)
-	BlobKeys []string // of the attachment records removed
+	Rows     int          // child rows removed (attachments, artifacts, messages)
+	BlobKeys []string     // of the attachment records removed
+	Last     convstore.ID // the last message id removed; zero if none
 	// Done says nothing of the conversation is left: its row went in this
 	// batch (or had gone before).
 	Done bool
+}
+
+// OneWriter is a Driver that runs one write transaction at a time
+// (SQLite): background work that writes in batches pauses between them, so
+// that foreground writes are not queued behind the next batch. A driver
+// with concurrent writers (PostgreSQL) lets them proceed side by side.
+type OneWriter interface {
+	OneWriter()
 }
 
 // Checkpointer is a Driver whose engine keeps a log that bulk removals

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -86,16 +87,35 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 		return nil, err
 	}
 	r.Rows = len(r.BlobKeys)
-	for _, table := range []string{"artifacts", "messages"} {
-		if r.Rows >= p.Limit {
-			return r, nil
-		}
-		n, err := o.exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND conversation_id = $2 AND id IN
-			(SELECT id FROM `+table+` WHERE tenant_id = $1 AND conversation_id = $2 LIMIT $3)`, t, c, p.Limit-r.Rows)
+	if r.Rows < p.Limit {
+		n, err := o.exec(ctx, `DELETE FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id IN
+			(SELECT id FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 LIMIT $3)`, t, c, p.Limit-r.Rows)
 		if err != nil {
 			return nil, err
 		}
 		r.Rows += int(n)
+	}
+	if r.Rows < p.Limit {
+		// Messages go in id order from the last batch's end: the index
+		// entries of the rows earlier batches deleted stay until vacuum,
+		// and a scan from the range's start would walk them every time.
+		var last []byte
+		err := o.q.QueryRow(ctx, `SELECT id FROM
+			(SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id > $3 ORDER BY id LIMIT $4) AS b
+			ORDER BY id DESC LIMIT 1`, t, c, idBytes(p.After), p.Limit-r.Rows).Scan(&last)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return nil, o.fail(ctx, err)
+		default:
+			copy(r.Last[:], last)
+			n, err := o.exec(ctx, `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id > $3 AND id <= $4`,
+				t, c, idBytes(p.After), last)
+			if err != nil {
+				return nil, err
+			}
+			r.Rows += int(n)
+		}
 	}
 	if r.Rows >= p.Limit {
 		return r, nil

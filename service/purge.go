@@ -132,6 +132,8 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 // lost to another purger.
 func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error) {
 	cp, _ := s.drv.(driver.Checkpointer)
+	_, oneWriter := s.drv.(driver.OneWriter)
+	var after convstore.ID // the messages' cursor (driver.PurgeBatchParams.After)
 	for batches := 0; ; {
 		var r *driver.PurgeBatchResult
 		start := time.Now()
@@ -141,7 +143,8 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 				return err
 			}
 			var err error
-			if r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: j.TenantID, ConversationID: j.ConversationID, Limit: s.purge.batch}); err != nil {
+			if r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: j.TenantID, ConversationID: j.ConversationID,
+				Limit: s.purge.batch, After: after}); err != nil {
 				return err
 			}
 			if len(r.BlobKeys) > 0 {
@@ -163,6 +166,7 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 		if err != nil {
 			return false, err
 		}
+		after = r.Last
 		if len(r.BlobKeys) > 0 {
 			s.removeLater(r.BlobKeys)
 		}
@@ -174,10 +178,11 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 		if r.Done {
 			return true, nil
 		}
-		// Yield the writer for as long as the batch held it (times
-		// PurgeYield): writes queued meanwhile commit in a transaction
-		// of their own instead of behind the next batch.
-		if y := time.Duration(float64(time.Since(start)) * s.purge.yield); y > 0 {
+		// On a single writer, yield it for as long as the batch held it
+		// (times PurgeYield): writes queued meanwhile commit in a
+		// transaction of their own instead of behind the next batch.
+		// Concurrent writers (PostgreSQL) never wait for a batch.
+		if y := time.Duration(float64(time.Since(start)) * s.purge.yield); oneWriter && y > 0 {
 			select {
 			case <-ctx.Done():
 				return false, ctx.Err()

@@ -36,8 +36,11 @@ var (
 		(SELECT rowid FROM attachments WHERE tenant_id = ? AND conversation_id = ? LIMIT ?) RETURNING blob_key`)
 	qPurgeArtifacts = stmt(`DELETE FROM artifacts WHERE rowid IN
 		(SELECT rowid FROM artifacts WHERE tenant_id = ? AND conversation_id = ? LIMIT ?)`)
-	qPurgeMessages = stmt(`DELETE FROM messages WHERE rowid IN
-		(SELECT rowid FROM messages WHERE tenant_id = ? AND conversation_id = ? LIMIT ?)`)
+	// Messages go in id order from the last batch's end: the batch's
+	// last id first, then one range delete.
+	qPurgeMessagesEnd = stmt(`SELECT max(id), count(*) FROM
+		(SELECT id FROM messages WHERE tenant_id = ?1 AND conversation_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)`)
+	qPurgeMessages     = stmt(`DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id > ? AND id <= ?`)
 	qPurgeConversation = stmt(`DELETE FROM conversations WHERE tenant_id = ? AND id = ? AND deleted = 1`)
 )
 
@@ -105,11 +108,8 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 		return nil, o.db.translate(err)
 	}
 	r.Rows = len(r.BlobKeys)
-	for _, q := range []string{qPurgeArtifacts, qPurgeMessages} {
-		if r.Rows >= p.Limit {
-			return r, nil
-		}
-		res, err := o.run.exec(ctx, q, idArg(p.TenantID), idArg(p.ConversationID), p.Limit-r.Rows)
+	if r.Rows < p.Limit {
+		res, err := o.run.exec(ctx, qPurgeArtifacts, idArg(p.TenantID), idArg(p.ConversationID), p.Limit-r.Rows)
 		if err != nil {
 			return nil, o.db.translate(err)
 		}
@@ -119,11 +119,28 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 		}
 		r.Rows += int(n)
 	}
+	if r.Rows < p.Limit {
+		var last []byte
+		var n int
+		err := o.run.queryRow(ctx, qPurgeMessagesEnd, idArg(p.TenantID), idArg(p.ConversationID), idArg(p.After), p.Limit-r.Rows).Scan(&last, &n)
+		if err != nil {
+			return nil, o.db.translate(err)
+		}
+		if n > 0 {
+			copy(r.Last[:], last)
+			if _, err := o.run.exec(ctx, qPurgeMessages, idArg(p.TenantID), idArg(p.ConversationID), idArg(p.After), last); err != nil {
+				return nil, o.db.translate(err)
+			}
+			r.Rows += n
+		}
+	}
 	if r.Rows >= p.Limit {
 		return r, nil
 	}
 	// Nothing is left under the row: it goes, and by the schema's cascade
-	// whatever index rows remain.
+	// whatever index rows remain (and any message before After, which no
+	// write can add to a deleted conversation: a resumed job starts from
+	// zero).
 	if _, err := o.run.exec(ctx, qPurgeConversation, idArg(p.TenantID), idArg(p.ConversationID)); err != nil {
 		return nil, o.db.translate(err)
 	}
@@ -145,7 +162,13 @@ func (o *ops) PurgeJobCount(ctx context.Context) (int64, error) {
 	return n, o.db.translate(err)
 }
 
-var _ driver.Checkpointer = (*DB)(nil)
+var (
+	_ driver.Checkpointer = (*DB)(nil)
+	_ driver.OneWriter    = (*DB)(nil)
+)
+
+// OneWriter marks the single-writer engine (driver.OneWriter).
+func (db *DB) OneWriter() {}
 
 // Checkpoint runs wal_checkpoint(TRUNCATE) on the writer connection,
 // between two write transactions (it waits for the connection like any

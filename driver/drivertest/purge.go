@@ -1,6 +1,7 @@
 package drivertest
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -190,6 +191,7 @@ func testPurgeBatches(t *testing.T, f *fixture) {
 		t.Fatalf("PurgeJobCount = %d, %v; want 1", n, err)
 	}
 	var keys []string
+	var after convstore.ID
 	rows, batches := 0, 0
 	for done := false; !done; batches++ {
 		if batches > 10 {
@@ -197,9 +199,13 @@ func testPurgeBatches(t *testing.T, f *fixture) {
 		}
 		var r *driver.PurgeBatchResult
 		f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
-			r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: a, ConversationID: c, Limit: 2})
+			r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: a, ConversationID: c, Limit: 2, After: after})
 			return err
 		})
+		if !r.Last.IsZero() && bytes.Compare(r.Last[:], after[:]) <= 0 {
+			t.Errorf("a batch after %v ended at %v", after, r.Last)
+		}
+		after = r.Last
 		if r.Rows > 2 {
 			t.Errorf("a batch of limit 2 removed %d rows", r.Rows)
 		}
@@ -208,6 +214,9 @@ func testPurgeBatches(t *testing.T, f *fixture) {
 		done = r.Done
 	}
 	slices.Sort(keys)
+	if last := p.msgs[len(p.msgs)-1].ID; after != (convstore.ID{}) && after != last {
+		t.Errorf("the last batch's cursor %v, want the last message %v", after, last)
+	}
 	if rows != 11 || !slices.Equal(keys, p.blobKeys) || batches != 6 {
 		t.Errorf("purged %d rows in %d batches with keys %v; want 11 in 6 with %v", rows, batches, keys, p.blobKeys)
 	}
