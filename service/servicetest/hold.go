@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -65,6 +66,12 @@ func testHoldConversation(t *testing.T, f *fixture) {
 	wantHeld(t, f.Store.DeleteMessage(f.ctx, f.tenant.ID, conv.ID, msgs[0].ID, f.params), h.ID, "DeleteMessage in it")
 	wantHeld(t, f.Store.DeleteArtifact(f.ctx, f.tenant.ID, conv.ID, art.ID, f.params), h.ID, "DeleteArtifact in it")
 	wantHeld(t, f.Store.DeleteAttachment(f.ctx, f.tenant.ID, conv.ID, "call.wav", f.params), h.ID, "DeleteAttachment in it")
+	_, err = f.Store.PutAttachment(f.ctx, f.tenant.ID, conv.ID, &convstore.AttachmentPut{Name: "call.wav", ContentType: "audio/wav",
+		Body: strings.NewReader("a second take")})
+	wantHeld(t, err, h.ID, "PutAttachment replacing one in it")
+	if _, body := MustReadAttachment(t, f.ctx, f.Store, f.tenant.ID, conv.ID, "call.wav"); string(body) != "RIFF-bytes" {
+		t.Errorf("a refused replace changed the attachment to %q", body)
+	}
 	if after := MustConversationRows(t, f.ctx, f.Harness, conv.ID); snapshot(t, after) != snapshot(t, rows) {
 		t.Errorf("refused deletes changed rows: %v before, %v after", rows, after)
 	}
