@@ -166,3 +166,41 @@ func TestHoldRefusedByEveryDoor(t *testing.T) {
 		t.Errorf("audit: %d hold.create and %d hold.release entries by the admin key through native, want 1 and 1", held, released)
 	}
 }
+
+// TestHoldRefusesInkeepRelog checks that an Inkeep re-log that would
+// replace a held conversation's fields answers Inkeep's 409: the old field
+// artifact is kept (the new one beside it), and the re-log goes through
+// once the hold is released.
+func TestHoldRefusesInkeepRelog(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	body := func(source string) map[string]any {
+		return map[string]any{"id": "held-relog", "type": "openai", "properties": map[string]any{"source": source},
+			"messages": []map[string]any{{"role": "user", "content": "hello"}}}
+	}
+	auth := []string{"Authorization", "Bearer " + w.env.KeyA}
+	w.mustStatus(w.c.Do("POST", "/compat/inkeep/conversations", body("web"), auth...), 200)
+	c, err := w.env.Store.FindConversationByExternalID(w.ctx, w.env.TenantA, "inkeep:held-relog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hold api.Hold
+	r := w.mustStatus(w.c.Do("POST", "/v1/holds", map[string]any{"conversation_id": c.ID.Format(convstore.PrefixConversation), "reason": "m"}, auth...), 201)
+	if err := json.Unmarshal(r.Body, &hold); err != nil {
+		t.Fatal(err)
+	}
+	r = w.c.Do("POST", "/compat/inkeep/conversations", body("app"), auth...)
+	if r.Status != 409 || r.ContentType() != "application/problem+json" || !strings.Contains(string(r.Body), `"code":"legal_hold"`) {
+		t.Fatalf("re-log under a hold: %v", r)
+	}
+	arts, _, err := w.env.Store.FindArtifacts(w.ctx, w.env.TenantA, c.ID, convstore.ArtifactFilter{PageFilter: convstore.PageFilter{Limit: 10}})
+	if err != nil || len(arts) == 0 || !strings.Contains(string(arts[0].Data), "web") && !strings.Contains(string(arts[len(arts)-1].Data), "web") {
+		t.Fatalf("the held conversation's field artifacts after the refusal: %d, %v", len(arts), err)
+	}
+	w.mustStatus(w.c.Do("DELETE", "/v1/holds/"+hold.ID, nil, auth...), 200)
+	w.mustStatus(w.c.Do("POST", "/compat/inkeep/conversations", body("app"), auth...), 200)
+	arts, _, err = w.env.Store.FindArtifacts(w.ctx, w.env.TenantA, c.ID, convstore.ArtifactFilter{PageFilter: convstore.PageFilter{Limit: 10}})
+	if err != nil || len(arts) != 1 || !strings.Contains(string(arts[0].Data), "app") {
+		t.Errorf("after the release the re-log left %d artifacts, %v", len(arts), err)
+	}
+}
