@@ -9,14 +9,14 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const holdColumns = `tenant_id, id, conversation_id, user_idx, index_root, agent_id, reason, actor_key_id, created_at`
+const holdColumns = `tenant_id, id, conversation_id, user_idx, user_idx_alt, index_root, agent_id, reason, actor_key_id, created_at`
 
 // scanHold scans a row of holdColumns.
 func scanHold(row pgx.Row) (*driver.HoldRow, error) {
 	h := &driver.HoldRow{}
 	var agent *string
 	var root int64
-	err := row.Scan(scanID(&h.TenantID), scanID(&h.ID), scanID(&h.ConversationID), &h.UserIndex, &root, &agent,
+	err := row.Scan(scanID(&h.TenantID), scanID(&h.ID), scanID(&h.ConversationID), &h.UserIndex, &h.UserIndexAlt, &root, &agent,
 		&h.Reason, scanID(&h.ActorKeyID), &h.CreatedAt)
 	if agent != nil {
 		h.AgentID = *agent
@@ -30,12 +30,9 @@ func (o *ops) HoldInsert(ctx context.Context, h *driver.HoldRow) error {
 	if h.AgentID != "" {
 		agent = &h.AgentID
 	}
-	var userIdx []byte
-	if len(h.UserIndex) > 0 {
-		userIdx = h.UserIndex
-	}
-	_, err := o.exec(ctx, `INSERT INTO holds (`+holdColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		idArg(h.TenantID), idArg(h.ID), idArg(h.ConversationID), userIdx, int64(h.IndexRoot), agent, h.Reason,
+	_, err := o.exec(ctx, `INSERT INTO holds (`+holdColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		idArg(h.TenantID), idArg(h.ID), idArg(h.ConversationID), bytesArg(h.UserIndex), bytesArg(h.UserIndexAlt),
+		int64(h.IndexRoot), agent, h.Reason,
 		idArg(h.ActorKeyID), h.CreatedAt)
 	return err
 }
@@ -65,6 +62,7 @@ func (o *ops) HoldsOn(ctx context.Context, tenantID convstore.ID, ids []convstor
 	rows, err := o.q.Query(ctx, `SELECT c.id, COALESCE(
 		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.conversation_id = c.id ORDER BY h.id LIMIT 1),
 		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.user_idx = c.user_idx ORDER BY h.id LIMIT 1),
+		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.user_idx_alt = c.user_idx ORDER BY h.id LIMIT 1),
 		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.agent_id = c.agent_id ORDER BY h.id LIMIT 1))
 		FROM conversations c WHERE c.tenant_id = $1 AND c.id = ANY ($2::bytea[])`, idArg(tenantID), idsArg(ids))
 	if err != nil {
@@ -81,4 +79,19 @@ func (o *ops) HoldsOn(ctx context.Context, tenantID convstore.ID, ids []convstor
 		}
 	}
 	return out, o.fail(ctx, rows.Err())
+}
+
+func (o *ops) HoldUserIndexCarry(ctx context.Context, tenantID convstore.ID, from, to []byte, root uint32) (int, error) {
+	n, err := o.exec(ctx, `UPDATE holds SET user_idx_alt = user_idx, user_idx = $1, index_root = $2
+		WHERE tenant_id = $3 AND user_idx = $4`, to, int64(root), idArg(tenantID), from)
+	return int(n), err
+}
+
+func (o *ops) HoldUserIndexDropAlt(ctx context.Context, root uint32) (int, error) {
+	if _, err := o.exec(ctx, `UPDATE holds SET user_idx_alt = NULL WHERE user_idx_alt IS NOT NULL`); err != nil {
+		return 0, err
+	}
+	var n int
+	err := o.q.QueryRow(ctx, `SELECT count(*) FROM holds WHERE user_idx IS NOT NULL AND index_root < $1`, int64(root)).Scan(&n)
+	return n, o.fail(ctx, err)
 }

@@ -16,7 +16,9 @@ var (
 
 // CreateHold places a legal hold and audits it in one transaction. A hold
 // on a user stores the user id's blind index only, under the current
-// index root, so it matches conversations' user_idx.
+// index root (and the older live one, see HoldRow.UserIndexAlt), so it
+// matches conversations' user_idx; the re-index after a rotation carries
+// it to the new root (reindex.go).
 func (s *Service) CreateHold(ctx context.Context, tenantID convstore.ID, c *convstore.HoldCreate, p convstore.DeleteParams) (*convstore.Hold, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -37,11 +39,17 @@ func (s *Service) CreateHold(ctx context.Context, tenantID convstore.ID, c *conv
 			}
 		}
 		if c.UserID != "" {
-			var err error
-			if row.UserIndex, err = s.z.index(tenantID, "user_id", c.UserID); err != nil {
+			// Under the current root, and while a re-index runs under
+			// the next older live one too: the user's conversations are
+			// under either until re-indexed.
+			idxs, err := s.z.indexes(tenantID, "user_id", c.UserID)
+			if err != nil {
 				return err
 			}
-			row.IndexRoot = s.z.currentRoot()
+			row.UserIndex, row.IndexRoot = idxs[0], s.z.currentRoot()
+			if len(idxs) > 1 {
+				row.UserIndexAlt = idxs[1]
+			}
 		}
 		if err := tx.HoldInsert(ctx, row); err != nil {
 			return err

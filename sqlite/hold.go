@@ -10,10 +10,10 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const holdColumns = `id, tenant_id, conversation_id, user_idx, index_root, agent_id, reason, actor_key_id, created_at`
+const holdColumns = `id, tenant_id, conversation_id, user_idx, user_idx_alt, index_root, agent_id, reason, actor_key_id, created_at`
 
 var (
-	qHoldInsert = stmt(`INSERT INTO holds (` + holdColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qHoldInsert = stmt(`INSERT INTO holds (` + holdColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qHoldGet    = stmt(`SELECT ` + holdColumns + ` FROM holds WHERE tenant_id = ? AND id = ?`)
 	qHoldList   = pagedStmt(`SELECT ` + holdColumns + ` FROM holds WHERE tenant_id = ?`)
 	qHoldDelete = stmt(`DELETE FROM holds WHERE tenant_id = ? AND id = ?`)
@@ -23,6 +23,7 @@ var (
 	qHoldsOn = stmt(`SELECT c.id, COALESCE(
 		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.conversation_id = c.id ORDER BY h.id LIMIT 1),
 		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.user_idx = c.user_idx ORDER BY h.id LIMIT 1),
+		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.user_idx_alt = c.user_idx ORDER BY h.id LIMIT 1),
 		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.agent_id = c.agent_id ORDER BY h.id LIMIT 1))
 		FROM conversations c WHERE c.tenant_id = ? AND c.id IN (SELECT unhex(value) FROM json_each(?))`)
 )
@@ -31,7 +32,7 @@ func scanHold(row scanner) (*driver.HoldRow, error) {
 	h := &driver.HoldRow{}
 	var agent sql.NullString
 	var root int64
-	err := row.Scan(idScan{&h.ID}, idScan{&h.TenantID}, idScan{&h.ConversationID}, &h.UserIndex, &root, &agent,
+	err := row.Scan(idScan{&h.ID}, idScan{&h.TenantID}, idScan{&h.ConversationID}, &h.UserIndex, &h.UserIndexAlt, &root, &agent,
 		&h.Reason, idScan{&h.ActorKeyID}, timeScan{&h.CreatedAt})
 	if err != nil {
 		return nil, err
@@ -41,15 +42,12 @@ func scanHold(row scanner) (*driver.HoldRow, error) {
 }
 
 func (o *ops) HoldInsert(ctx context.Context, h *driver.HoldRow) error {
-	var agent, userIdx any
+	var agent any
 	if h.AgentID != "" {
 		agent = h.AgentID
 	}
-	if len(h.UserIndex) > 0 {
-		userIdx = h.UserIndex
-	}
-	_, err := o.run.exec(ctx, qHoldInsert, idArg(h.ID), idArg(h.TenantID), nullID(h.ConversationID), userIdx,
-		int64(h.IndexRoot), agent, h.Reason, nullID(h.ActorKeyID), micros(h.CreatedAt))
+	_, err := o.run.exec(ctx, qHoldInsert, idArg(h.ID), idArg(h.TenantID), nullID(h.ConversationID), bytesArg(h.UserIndex),
+		bytesArg(h.UserIndexAlt), int64(h.IndexRoot), agent, h.Reason, nullID(h.ActorKeyID), micros(h.CreatedAt))
 	return o.db.translate(err)
 }
 
@@ -95,4 +93,29 @@ func (o *ops) HoldsOn(ctx context.Context, tenantID convstore.ID, ids []convstor
 		}
 	}
 	return out, o.db.translate(rows.Err())
+}
+
+var (
+	qHoldUserIndexCarry = stmt(`UPDATE holds SET user_idx_alt = user_idx, user_idx = ?, index_root = ?
+		WHERE tenant_id = ? AND user_idx = ?`)
+	qHoldUserIndexDropAlt = stmt(`UPDATE holds SET user_idx_alt = NULL WHERE user_idx_alt IS NOT NULL`)
+	qHoldUserIndexStale   = stmt(`SELECT count(*) FROM holds WHERE user_idx IS NOT NULL AND index_root < ?`)
+)
+
+func (o *ops) HoldUserIndexCarry(ctx context.Context, tenantID convstore.ID, from, to []byte, root uint32) (int, error) {
+	res, err := o.run.exec(ctx, qHoldUserIndexCarry, to, int64(root), idArg(tenantID), from)
+	if err != nil {
+		return 0, o.db.translate(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), o.db.translate(err)
+}
+
+func (o *ops) HoldUserIndexDropAlt(ctx context.Context, root uint32) (int, error) {
+	if _, err := o.run.exec(ctx, qHoldUserIndexDropAlt); err != nil {
+		return 0, o.db.translate(err)
+	}
+	var n int
+	err := o.run.queryRow(ctx, qHoldUserIndexStale, int64(root)).Scan(&n)
+	return n, o.db.translate(err)
 }

@@ -14,6 +14,7 @@ import (
 var holdTests = []test{
 	{"InsertGetListDelete", testHolds},
 	{"HoldsOn", testHoldsOn},
+	{"UserIndexCarry", testHoldUserIndexCarry},
 }
 
 // hold stores a hold of the tenant as mod sets it (one target) and
@@ -122,5 +123,50 @@ func testHoldsOn(t *testing.T, f *fixture) {
 	})
 	if got, err := f.drv.Reads().HoldsOn(f.ctx, a.ID, nil); err != nil || len(got) != 0 {
 		t.Errorf("HoldsOn(nil) = %v, %v", got, err)
+	}
+}
+
+// testHoldUserIndexCarry checks the re-index's moves of user holds: a
+// carry moves only the tenant's holds on the old index, keeping it as the
+// alternative that still matches; dropping the alternatives counts the
+// holds left under an older root.
+func testHoldUserIndexCarry(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	oldIdx, newIdx := blind("user_id", "u@root1"), blind("user_id", "u@root2")
+	moved := f.conversation(t, a.ID, func(c *convstore.Conversation) { c.UserID = "u@root2" })
+	notYet := f.conversation(t, a.ID, func(c *convstore.Conversation) { c.UserID = "u@root1" })
+	mine := f.hold(t, a.ID, func(h *driver.HoldRow) { h.UserIndex, h.IndexRoot = oldIdx, 1 })
+	theirs := f.hold(t, b.ID, func(h *driver.HoldRow) { h.UserIndex, h.IndexRoot = oldIdx, 1 })
+	stale := f.hold(t, a.ID, func(h *driver.HoldRow) { h.UserIndex, h.IndexRoot = blind("user_id", "nobody"), 1 })
+	var n int
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		n, err = tx.HoldUserIndexCarry(ctx, a.ID, oldIdx, newIdx, 2)
+		return err
+	})
+	if n != 1 {
+		t.Errorf("HoldUserIndexCarry moved %d holds, want 1", n)
+	}
+	got, err := f.drv.Reads().HoldGet(f.ctx, a.ID, mine.ID)
+	must(t, err)
+	if string(got.UserIndex) != string(newIdx) || string(got.UserIndexAlt) != string(oldIdx) || got.IndexRoot != 2 {
+		t.Errorf("carried hold: %+v", got)
+	}
+	if got, err := f.drv.Reads().HoldGet(f.ctx, b.ID, theirs.ID); err != nil || string(got.UserIndex) != string(oldIdx) || got.UserIndexAlt != nil {
+		t.Errorf("another tenant's hold was carried: %+v, %v", got, err)
+	}
+	on, err := f.drv.Reads().HoldsOn(f.ctx, a.ID, []convstore.ID{moved.ID, notYet.ID})
+	must(t, err)
+	if on[moved.ID] != mine.ID || on[notYet.ID] != mine.ID {
+		t.Errorf("HoldsOn during the re-index = %v, want both held by %s", on, mine.ID.UUID())
+	}
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		n, err = tx.HoldUserIndexDropAlt(ctx, 2)
+		return err
+	})
+	if n != 2 {
+		t.Errorf("HoldUserIndexDropAlt counted %d stale holds, want 2 (%s and the other tenant's)", n, stale.ID.UUID())
+	}
+	if got, err := f.drv.Reads().HoldGet(f.ctx, a.ID, mine.ID); err != nil || got.UserIndexAlt != nil {
+		t.Errorf("after HoldUserIndexDropAlt: %+v, %v", got, err)
 	}
 }

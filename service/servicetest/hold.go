@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/service"
 )
 
 var holdTests = []subtest{
@@ -15,6 +16,7 @@ var holdTests = []subtest{
 	{"Isolation", testHoldIsolation},
 	{"Pagination", testHoldPagination},
 	{"HeldAmongBatch", testHoldBatch},
+	{"AcrossIndexRotation", testHoldAcrossIndexRotation},
 }
 
 // mustHold places a hold or fails.
@@ -276,4 +278,43 @@ func testHoldBatch(t *testing.T, f *fixture) {
 	if held, err = hf.FindHeldConversations(f.ctx, f.tenant.ID, ids); err != nil || len(held) != 2 || held[byAgent.ID] != (convstore.ID{}) {
 		t.Errorf("after the agent hold's release: %v, %v", held, err)
 	}
+}
+
+// testHoldAcrossIndexRotation checks that user holds keep matching
+// through a rotation of the index root: a hold placed before it is
+// carried by the re-index, one placed during it matches conversations not
+// yet re-indexed, and one whose user had no conversation to carry it is
+// reported stale once the old root is gone.
+func testHoldAcrossIndexRotation(t *testing.T, f *fixture) {
+	r := reindexStore(t, f)
+	a1, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{UserID: "frank"})
+	a2, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{UserID: "frank"})
+	b, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{UserID: "grace"})
+	before := f.mustHold(t, &convstore.HoldCreate{UserID: "frank", Reason: "before"})
+	f.mustHold(t, &convstore.HoldCreate{UserID: "henry", Reason: "no conversations"})
+	if _, err := r.RotateIndexRoot(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	during := f.mustHold(t, &convstore.HoldCreate{UserID: "grace", Reason: "during"})
+	_, err := f.Store.DeleteConversation(f.ctx, f.tenant.ID, b.ID, f.params)
+	wantHeld(t, err, during.ID, "a conversation under the old root, held by a hold placed during the rotation")
+	_, err = f.Store.DeleteConversation(f.ctx, f.tenant.ID, a1.ID, f.params)
+	wantHeld(t, err, before.ID, "a conversation under the old root, held by a hold placed before")
+
+	p, err := r.Reindex(f.ctx, service.ReindexOptions{Batch: 1})
+	if err != nil || !p.Done || len(p.Destroyed) != 1 {
+		t.Fatalf("Reindex = %+v, %v", p, err)
+	}
+	if p.StaleUserHolds != 1 {
+		t.Errorf("StaleUserHolds = %d, want 1 (henry's)", p.StaleUserHolds)
+	}
+	for _, c := range []*convstore.Conversation{a1, a2} {
+		_, err = f.Store.DeleteConversation(f.ctx, f.tenant.ID, c.ID, f.params)
+		wantHeld(t, err, before.ID, "after the re-index, frank's conversation")
+	}
+	later, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{UserID: "frank"})
+	_, err = f.Store.DeleteConversation(f.ctx, f.tenant.ID, later.ID, f.params)
+	wantHeld(t, err, before.ID, "frank's conversation created after the rotation")
+	_, err = f.Store.DeleteConversation(f.ctx, f.tenant.ID, b.ID, f.params)
+	wantHeld(t, err, during.ID, "after the re-index, grace's conversation")
 }
