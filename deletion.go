@@ -52,6 +52,8 @@ const (
 	AuditKeyCreate          = "key.create"
 	AuditKeyRevoke          = "key.revoke"
 	AuditTenantCreate       = "tenant.create"
+	AuditHoldCreate         = "hold.create"  // target the hold; the conversation for a conversation hold
+	AuditHoldRelease        = "hold.release" // likewise
 )
 
 // AuditEntry records one destructive or administrative action: who, when,

@@ -23,6 +23,9 @@ const (
 	// Every door answers it as a 500 with a message that names nothing
 	// of the content.
 	EINTEGRITY = "integrity"
+	// EHELD: a delete refused because a legal hold covers the
+	// conversation (see Hold). It lasts until the hold is released.
+	EHELD = "held"
 )
 
 // Error is a domain error. Message is safe to show to the caller; it must

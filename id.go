@@ -25,6 +25,7 @@ const (
 	PrefixKey          = "key"
 	PrefixTenant       = "ten"
 	PrefixAudit        = "aud"
+	PrefixHold         = "hold"
 )
 
 var idGen struct {

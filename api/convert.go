@@ -285,6 +285,8 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditKeyCreate:          convstore.PrefixKey,
 	convstore.AuditKeyRevoke:          convstore.PrefixKey,
 	convstore.AuditTenantCreate:       convstore.PrefixTenant,
+	convstore.AuditHoldCreate:         convstore.PrefixHold,
+	convstore.AuditHoldRelease:        convstore.PrefixHold,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

@@ -393,3 +393,24 @@ func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.
 func (s *httpStore) FindArtifactPages(context.Context, convstore.ID, []convstore.ArtifactRange) ([]convstore.ArtifactPage, error) {
 	return nil, errNoDigests()
 }
+
+// HoldService.
+
+func (s *httpStore) CreateHold(ctx context.Context, tenantID convstore.ID, c *convstore.HoldCreate, p convstore.DeleteParams) (*convstore.Hold, error) {
+	h, err := s.as(tenantID, p.ActorKeyID).CreateHold(ctx, tenantID, c, p)
+	return h, s.domain(err)
+}
+
+func (s *httpStore) FindHoldByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Hold, error) {
+	h, err := s.of(tenantID).FindHoldByID(ctx, tenantID, id)
+	return h, s.domain(err)
+}
+
+func (s *httpStore) FindHolds(ctx context.Context, tenantID convstore.ID, f convstore.HoldFilter) ([]*convstore.Hold, bool, error) {
+	holds, more, err := s.of(tenantID).FindHolds(ctx, tenantID, f)
+	return holds, more, s.domain(err)
+}
+
+func (s *httpStore) DeleteHold(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) error {
+	return s.domain(s.as(tenantID, p.ActorKeyID).DeleteHold(ctx, tenantID, id, p))
+}

@@ -21,7 +21,7 @@ const (
 var Codes = []string{
 	convstore.ECONFLICT, convstore.EINVALID, convstore.ENOTFOUND, convstore.EUNAUTHORIZED,
 	convstore.EFORBIDDEN, convstore.ETOOLARGE, convstore.EUNAVAILABLE, convstore.ETIMEOUT,
-	convstore.ERATELIMITED, convstore.EUNSUPPORTED, convstore.EINTEGRITY,
+	convstore.ERATELIMITED, convstore.EUNSUPPORTED, convstore.EINTEGRITY, convstore.EHELD,
 	CodeInvalidJSON, CodeInvalidParameter, CodeMethodNotAllowed, CodeUnsupportedMediaType,
 }
 

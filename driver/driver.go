@@ -227,6 +227,7 @@ type Reader interface {
 	// system job: a restore carries the live keys into a backup).
 	ConversationKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
 	IndexRootReader
+	HoldReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -235,6 +236,7 @@ type Reader interface {
 type Tx interface {
 	Reader
 	IndexRootTx
+	HoldTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error

@@ -137,6 +137,9 @@ func (s *Service) DeleteArtifact(ctx context.Context, tenantID, conversationID, 
 		return err
 	}
 	return s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
+			return err
+		}
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "artifact"); err != nil {
 			return err
 		}

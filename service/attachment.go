@@ -97,6 +97,11 @@ func (s *Service) PutAttachment(ctx context.Context, tenantID, conversationID co
 		})
 		switch convstore.ErrorCode(err) {
 		case "":
+			// Replacing removes the old bytes: a hold refuses it as it
+			// refuses a delete (the transaction rolls back).
+			if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
+				return err
+			}
 			err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{old.BlobKey}, DueAt: now, Now: now})
 			if err != nil {
 				return err
@@ -260,6 +265,9 @@ func (s *Service) DeleteAttachment(ctx context.Context, tenantID, conversationID
 	}
 	var key string
 	err := s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
+			return err
+		}
 		now := s.now()
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "attachment"); err != nil {
 			return err

@@ -308,6 +308,9 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 	var d *convstore.Deletion
 	var keys []string
 	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
+		if err := s.refuseHeld(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
 		now := s.now()
 		// The driver deletes the conversation's data key with it: from
 		// this commit on, nothing can open what is left of it anywhere.

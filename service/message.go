@@ -117,6 +117,9 @@ func (s *Service) DeleteMessage(ctx context.Context, tenantID, conversationID, i
 		return err
 	}
 	return s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
+			return err
+		}
 		now := s.now()
 		_, err := tx.ConversationBumpMessages(ctx, &driver.ConversationBumpParams{
 			TenantID: tenantID, ID: conversationID, Delta: -1, UpdatedAt: now})

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -24,7 +25,11 @@ type ReindexProgress struct {
 	Conversations int      // conversations checked
 	Reindexed     int      // of which were recomputed
 	Destroyed     []uint32 // older roots destroyed at the end
-	Done          bool
+	// StaleUserHolds counts the legal holds on a user id left under a
+	// destroyed root: no conversation of their user was re-indexed, so
+	// nothing carried them, and they no longer match; place them again.
+	StaleUserHolds int
+	Done           bool
 }
 
 // ReindexOptions tune a re-index.
@@ -134,6 +139,15 @@ func (s *Service) Reindex(ctx context.Context, o ReindexOptions) (ReindexProgres
 		s.z.dropRoot(r)
 		p.Destroyed = append(p.Destroyed, r)
 	}
+	if len(p.Destroyed) > 0 {
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) (err error) {
+			p.StaleUserHolds, err = tx.HoldUserIndexDropAlt(ctx, p.Root)
+			return err
+		})
+		if err != nil {
+			return p, err
+		}
+	}
 	p.Done = true
 	report()
 	return p, nil
@@ -206,6 +220,13 @@ func (s *Service) reindexConversation(ctx context.Context, tx driver.Tx, tenantI
 		}
 		if len(list) < upgradePage {
 			break
+		}
+	}
+	// Legal holds on this user follow the index to the new root; the
+	// old index stays beside it for the user's other conversations.
+	if len(row.UserIndex) > 0 && !bytes.Equal(row.UserIndex, p.UserIndex) {
+		if _, err := tx.HoldUserIndexCarry(ctx, tenantID, row.UserIndex, p.UserIndex, root); err != nil {
+			return false, err
 		}
 	}
 	return true, tx.ConversationReindex(ctx, p)

@@ -22,6 +22,7 @@ const (
 	typeResourceNotFound = "ResourceNotFound"
 	typeInvalidQuery     = "InvalidQuery"
 	typeAlreadyExists    = "AlreadyExists"
+	typeResourceLocked   = "ResourceLockedConflict"
 	typeRateLimited      = "RateLimited"
 	typeLimitExceeded    = "LimitExceeded"
 )
@@ -62,6 +63,9 @@ var errorTable = convhttp.NewErrorTable(typeInternal, internalMessage, map[strin
 	convstore.EINTEGRITY:   {Status: http.StatusInternalServerError, Code: typeInternal},
 	convstore.EUNAVAILABLE: {Status: http.StatusServiceUnavailable, Code: typeInternal},
 	convstore.ETIMEOUT:     {Status: http.StatusServiceUnavailable, Code: typeInternal},
+	// A delete refused by a legal hold: the SDK's ResourceLockedConflict
+	// (409), "locked and cannot be operated on until the lock is released".
+	convstore.EHELD: {Status: http.StatusConflict, Code: typeResourceLocked},
 })
 
 // newErrorBody returns the Botpress error body and status of err. Internal

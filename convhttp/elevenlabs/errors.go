@@ -20,6 +20,7 @@ const (
 	statusUnsupportedMedia     = "unsupported_media_type"
 	statusTooLarge             = "payload_too_large"
 	statusConflict             = "conflict"
+	statusLegalHold            = "conversation_on_legal_hold" // a delete refused by a legal hold (409)
 	statusRateLimited          = "too_many_requests"
 	statusUnavailable          = "service_unavailable"
 	statusTimeout              = "timeout"
@@ -83,6 +84,7 @@ var errorTable = convhttp.NewErrorTable(statusInternal, "Internal error.", map[s
 	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: statusTimeout},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: statusNotImplemented},
 	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError, Code: statusInternal},
+	convstore.EHELD:                   {Status: http.StatusConflict, Code: statusLegalHold},
 })
 
 // WriteError writes err in ElevenLabs' format: 422 bodies are FastAPI

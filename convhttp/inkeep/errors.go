@@ -33,6 +33,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "payload_too_large"
 	codeConflict         = "conflict"
+	codeLegalHold        = "legal_hold"
 	codeRateLimited      = "too_many_requests"
 	codeUnavailable      = "service_unavailable"
 	codeTimeout          = "timeout"
@@ -59,6 +60,10 @@ var errorTable = convhttp.NewErrorTable(codeInternal, internalDetail, map[string
 	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: codeTimeout},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: codeNotImplemented},
 	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError, Code: codeInternal},
+	// A delete refused by a legal hold. Inkeep documents no 409; a 409
+	// with its own code (the SDK's generic APIError, never retried) says
+	// more than a 403 would.
+	convstore.EHELD: {Status: http.StatusConflict, Code: codeLegalHold},
 })
 
 // newProblem builds the Inkeep problem for err.

@@ -56,6 +56,8 @@ var errorTable = convhttp.NewErrorTable("server_error", msgInternal, map[string]
 	convstore.ETIMEOUT:                {Status: http.StatusServiceUnavailable, Code: "timeout"},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented, Code: "not_supported"},
 	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError, Code: "server_error"},
+	// A delete refused by a legal hold: DRF's 409 with its own code.
+	convstore.EHELD: {Status: http.StatusConflict, Code: "legal_hold"},
 })
 
 // WriteError writes err as an application/json error body with both

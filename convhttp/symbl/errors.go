@@ -66,7 +66,10 @@ var errorTable = convhttp.NewErrorTable("", msgInternal, map[string]convhttp.Err
 	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented},
 	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError},
-	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed},
+	// A delete refused by a legal hold: Symbl's body has only a message,
+	// so the 409 and the message tell it.
+	convstore.EHELD:               {Status: http.StatusConflict},
+	convhttp.CodeMethodNotAllowed: {Status: http.StatusMethodNotAllowed},
 })
 
 // WriteError writes err as Symbl's {"message": …} with application/json.

@@ -75,6 +75,8 @@ const (
 	pathKeys          = "/v1/keys"
 	pathKey           = pathKeys + "/{key_id}"
 	pathMe            = "/v1/me"
+	pathHolds         = "/v1/holds"
+	pathHold          = pathHolds + "/{hold_id}"
 	pathOpenAPI       = "/v1/openapi.json"
 )
 
@@ -137,6 +139,11 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathKeys, Scope: admin, Handler: d.listKeys},
 		{Method: http.MethodDelete, Path: pathKey, Scope: admin, Handler: d.deleteKey},
 		{Method: http.MethodGet, Path: pathMe, Scope: anyKey, Handler: d.getMe},
+
+		{Method: http.MethodPost, Path: pathHolds, Scope: admin, Handler: d.createHold},
+		{Method: http.MethodGet, Path: pathHolds, Scope: admin, Handler: d.listHolds},
+		{Method: http.MethodGet, Path: pathHold, Scope: admin, Handler: d.getHold},
+		{Method: http.MethodDelete, Path: pathHold, Scope: admin, Handler: d.deleteHold},
 	}
 }
 

@@ -17,8 +17,8 @@ import (
 
 // fixture holds the wire ids that fill a route's path parameters.
 type fixture struct {
-	conv, msg, art, name, del, key string
-	seq                            string // the conversation's seq, for GET /v1/conversations/lookup
+	conv, msg, art, name, del, key, hold string
+	seq                                  string // the conversation's seq, for GET /v1/conversations/lookup
 }
 
 // randomFixture returns ids that never existed in any tenant.
@@ -30,6 +30,7 @@ func randomFixture() *fixture {
 		name: "nope.wav", // as long as the fixture's "call.wav"
 		del:  convstore.NewID().Format(convstore.PrefixDeletion),
 		key:  convstore.NewID().Format(convstore.PrefixKey),
+		hold: convstore.NewID().Format(convstore.PrefixHold),
 		seq:  strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
 	}
 }
@@ -39,6 +40,7 @@ func (f *fixture) path(p string) string {
 	return strings.NewReplacer(
 		"{conversation_id}", f.conv, "{message_id}", f.msg, "{artifact_id}", f.art,
 		"{name}", f.name, "{deletion_id}", f.del, "{key_id}", f.key,
+		"{hold_id}", f.hold,
 	).Replace(p)
 }
 
@@ -61,13 +63,18 @@ func (e *env) populate() *fixture {
 	if r.Status != 201 {
 		e.TB.Fatalf("%v", r)
 	}
+	// A hold on an agent no conversation of the fixture has: it holds
+	// nothing the other tests delete.
+	var hold api.Hold
+	e.must(201, "POST", "/v1/holds", e.KeyA, map[string]any{"agent_id": "held-agent", "reason": "fixture matter"}, &hold)
 	var gone api.Conversation
 	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{"title": "to delete"}, &gone)
 	var deleted api.ConversationDeleted
 	e.must(200, "DELETE", "/v1/conversations/"+gone.ID, e.KeyA, nil, &deleted)
 	var key api.APIKey
 	e.must(201, "POST", "/v1/keys", e.KeyA, map[string]any{"name": "spare", "scopes": []string{"read"}}, &key)
-	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID, seq: conv.Seq}
+	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID,
+		hold: hold.ID, seq: conv.Seq}
 }
 
 // routes returns the native door's routes as the server registered them.
@@ -97,6 +104,8 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return "new-bytes", []string{"Content-Type", "audio/wav"}
 	case "POST /v1/keys":
 		return map[string]any{"name": "k", "scopes": []string{"read"}}, nil
+	case "POST /v1/holds":
+		return map[string]any{"agent_id": "another-held-agent", "reason": "r"}, nil
 	}
 	return nil, nil
 }
@@ -127,6 +136,7 @@ var (
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}
 	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at"}
+	holdKeys         = []string{"id", "object", "kind", "conversation_id", "agent_id", "reason", "created_by", "created_at"}
 	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at"}
 	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at"}
 	listKeys         = []string{"object", "data", "first_id", "last_id", "has_more"}

@@ -54,6 +54,11 @@ var routeScopes = map[string]convstore.Scope{
 	"GET /v1/keys":             convstore.ScopeAdmin,
 	"DELETE /v1/keys/{key_id}": convstore.ScopeAdmin,
 
+	"POST /v1/holds":             convstore.ScopeAdmin,
+	"GET /v1/holds":              convstore.ScopeAdmin,
+	"GET /v1/holds/{hold_id}":    convstore.ScopeAdmin,
+	"DELETE /v1/holds/{hold_id}": convstore.ScopeAdmin,
+
 	// Every valid key may learn who it is, whatever its scopes.
 	"GET /v1/me": convhttp.AnyScope,
 }
@@ -125,8 +130,8 @@ func TestDeleteRoutesRefuseLesserKeys(t *testing.T) {
 			t.Errorf("%s: after forbidden deletes, GET answers %v", k, r)
 		}
 	}
-	if n != 11 {
-		t.Errorf("%d forbidden deletes sent, want 11 (read and write on 5 routes, and delete too on the key route)", n)
+	if n != 14 {
+		t.Errorf("%d forbidden deletes sent, want 14 (read and write on 5 routes, and delete too on the key and hold routes)", n)
 	}
 	if got := len(e.deletions()); got != receipts {
 		t.Errorf("forbidden deletes wrote %d receipts", got-receipts)

@@ -59,6 +59,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"ConversationKeys", convKeyTests},
 		{"KeyRotation", keyRotationTests},
 		{"Purge", purgeTests},
+		{"Holds", holdTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
