@@ -393,3 +393,13 @@ func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.
 func (s *httpStore) FindArtifactPages(context.Context, convstore.ID, []convstore.ArtifactRange) ([]convstore.ArtifactPage, error) {
 	return nil, errNoDigests()
 }
+
+// ClaimIdempotencyKey and SettleIdempotencyKey go to the service: the
+// native API offers Idempotency-Keys as a header, not as calls.
+func (s *httpStore) ClaimIdempotencyKey(ctx context.Context, tenantID convstore.ID, r *convstore.IdempotentRequest) (*convstore.IdempotencyClaim, error) {
+	return s.engine.ClaimIdempotencyKey(ctx, tenantID, r)
+}
+
+func (s *httpStore) SettleIdempotencyKey(ctx context.Context, tenantID convstore.ID, r *convstore.IdempotentRequest, c *convstore.IdempotencyClaim, a *convstore.IdempotentAnswer) error {
+	return s.engine.SettleIdempotencyKey(ctx, tenantID, r, c, a)
+}

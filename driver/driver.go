@@ -232,6 +232,8 @@ type Reader interface {
 type Tx interface {
 	Reader
 	IndexRootTx
+	TombstoneTx
+	IdempotencyTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error
