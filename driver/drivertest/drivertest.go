@@ -58,6 +58,8 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Receipts", receiptTests},
 		{"ConversationKeys", convKeyTests},
 		{"KeyRotation", keyRotationTests},
+		{"Tombstones", tombstoneTests},
+		{"IdempotencyKeys", idempotencyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
