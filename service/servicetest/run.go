@@ -30,6 +30,8 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Authentication", authTests},
 		{"Digests", digestTests},
 		{"IndexRotation", reindexTests},
+		{"Tombstones", tombstoneTests},
+		{"IdempotencyKeys", idempotencyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -59,15 +59,17 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 		clock := &Clock{}
 		svc := OpenService(tb, db, service.Options{Now: clock.Now, Logger: Logger(tb)})
 		return &Harness{
-			Store:             svc,
-			Blobs:             db.Blobs,
-			RowCounts:         db.RowCounts,
-			ConversationRows:  db.ConversationRows,
-			WaitBlobRemovals:  svc.WaitBlobRemovals,
-			SweepAccessTokens: svc.SweepAccessTokens,
-			FlushKeyUses:      svc.FlushKeyUses,
-			Clock:             clock,
-			AuthCacheTTL:      service.DefaultAuthCacheTTL,
+			Store:                svc,
+			Blobs:                db.Blobs,
+			RowCounts:            db.RowCounts,
+			ConversationRows:     db.ConversationRows,
+			WaitBlobRemovals:     svc.WaitBlobRemovals,
+			SweepAccessTokens:    svc.SweepAccessTokens,
+			SweepTombstones:      svc.SweepTombstones,
+			SweepIdempotencyKeys: svc.SweepIdempotencyKeys,
+			FlushKeyUses:         svc.FlushKeyUses,
+			Clock:                clock,
+			AuthCacheTTL:         service.DefaultAuthCacheTTL,
 			NewStore: func(tb testing.TB, o StoreOptions) convstore.Store {
 				db := newDatabase(tb)
 				if db.Keyring == nil {
