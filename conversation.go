@@ -49,9 +49,9 @@ type ConversationCreate struct {
 	// chatbot and user key), where the next message after a delete
 	// starts a new conversation. No wire format carries it.
 	ReuseDeletedExternalID bool
-	Title      string
-	Metadata   Metadata
-	Messages   []*MessageCreate // optional initial messages, at most MaxMessageBatch
+	Title                  string
+	Metadata               Metadata
+	Messages               []*MessageCreate // optional initial messages, at most MaxMessageBatch
 }
 
 // Validate checks every field and the initial messages.
