@@ -25,6 +25,9 @@ const settleTimeout = 5 * time.Second
 // delete of every door (the delete scope, or the DELETE method), and the
 // routes that ask for it.
 func idempotent(rt Route) bool {
+	if rt.Scope == "" {
+		return false // public: no tenant to keep the key under
+	}
 	return rt.Idempotent || rt.Method == http.MethodDelete || rt.Scope == convstore.ScopeDelete
 }
 
