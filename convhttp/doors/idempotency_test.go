@@ -52,6 +52,10 @@ func TestIdempotencyKey(t *testing.T) {
 			n++
 			key := "del-" + d.name
 			c := w.conversation(d.create(w, n))
+			// A malformed key is refused in the door's format, unrun.
+			if r := d.del(w.withKey(`"bad"quote"`), c); r.Status != 400 && r.Status != 422 || d.read(w, c).Status != 200 {
+				t.Errorf("a malformed key: %v, want 400 or 422 and nothing deleted", r)
+			}
 			first := d.del(w.withKey(key), c)
 			if first.Status != 200 {
 				t.Fatalf("first delete: %v", first)
