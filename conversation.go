@@ -39,11 +39,19 @@ type ConversationCreate struct {
 	// ExternalID is an optional key chosen by the caller, unique within the
 	// tenant: vendor doors keep client-supplied ids and get-or-create keys
 	// here. Creating a second conversation with the same one is ECONFLICT.
-	// It cannot be changed later.
+	// It cannot be changed later. After the conversation holding it is
+	// deleted, its tombstone refuses it (ECONFLICT) until the tombstone
+	// expires, so that a late write cannot bring the conversation back.
 	ExternalID string
-	Title      string
-	Metadata   Metadata
-	Messages   []*MessageCreate // optional initial messages, at most MaxMessageBatch
+	// ReuseDeletedExternalID lets ExternalID name a new conversation
+	// while a deleted one's tombstone holds it: for doors whose external
+	// id names a participant rather than one conversation (Stammer's
+	// chatbot and user key), where the next message after a delete
+	// starts a new conversation. No wire format carries it.
+	ReuseDeletedExternalID bool
+	Title                  string
+	Metadata               Metadata
+	Messages               []*MessageCreate // optional initial messages, at most MaxMessageBatch
 }
 
 // Validate checks every field and the initial messages.

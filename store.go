@@ -17,6 +17,7 @@ type Store interface {
 	DeletionService
 	DigestService
 	HoldService
+	IdempotencyService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -414,3 +414,13 @@ func (s *httpStore) FindHolds(ctx context.Context, tenantID convstore.ID, f conv
 func (s *httpStore) DeleteHold(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) error {
 	return s.domain(s.as(tenantID, p.ActorKeyID).DeleteHold(ctx, tenantID, id, p))
 }
+
+// ClaimIdempotencyKey and SettleIdempotencyKey go to the service: the
+// native API offers Idempotency-Keys as a header, not as calls.
+func (s *httpStore) ClaimIdempotencyKey(ctx context.Context, tenantID convstore.ID, r *convstore.IdempotentRequest) (*convstore.IdempotencyClaim, error) {
+	return s.engine.ClaimIdempotencyKey(ctx, tenantID, r)
+}
+
+func (s *httpStore) SettleIdempotencyKey(ctx context.Context, tenantID convstore.ID, r *convstore.IdempotentRequest, c *convstore.IdempotencyClaim, a *convstore.IdempotentAnswer) error {
+	return s.engine.SettleIdempotencyKey(ctx, tenantID, r, c, a)
+}

@@ -13,6 +13,10 @@ const (
 	// CodeUnsupportedMediaType: a JSON body sent without a JSON
 	// Content-Type (application/json or a +json type); natively 415.
 	CodeUnsupportedMediaType = "unsupported_media_type"
+	// CodeIdempotencyKeyReused: an Idempotency-Key already named another
+	// request (another method, target or body); 422 in every door, as the
+	// IETF draft "The Idempotency-Key HTTP Header Field" says.
+	CodeIdempotencyKeyReused = "idempotency_key_reused"
 )
 
 // Codes lists every error code a door must answer: the domain codes and
@@ -23,6 +27,7 @@ var Codes = []string{
 	convstore.EFORBIDDEN, convstore.ETOOLARGE, convstore.EUNAVAILABLE, convstore.ETIMEOUT,
 	convstore.ERATELIMITED, convstore.EUNSUPPORTED, convstore.EINTEGRITY, convstore.EHELD,
 	CodeInvalidJSON, CodeInvalidParameter, CodeMethodNotAllowed, CodeUnsupportedMediaType,
+	CodeIdempotencyKeyReused,
 }
 
 // DomainCode maps a wire code back to the domain code (the 400 and 415
@@ -30,7 +35,7 @@ var Codes = []string{
 // code as it is.
 func DomainCode(code string) string {
 	switch code {
-	case CodeInvalidJSON, CodeInvalidParameter, CodeUnsupportedMediaType:
+	case CodeInvalidJSON, CodeInvalidParameter, CodeUnsupportedMediaType, CodeIdempotencyKeyReused:
 		return convstore.EINVALID
 	case CodeMethodNotAllowed:
 		return convstore.EUNSUPPORTED

@@ -283,7 +283,7 @@ func (s *Server) serveRoute(d Door, rt Route, w *statusWriter, r *http.Request) 
 			return convstore.Errorf(convstore.EFORBIDDEN, "This API key lacks the %q scope, which %s %s requires.", rt.Scope, rt.Method, rt.Path)
 		}
 	}
-	return rt.Handler(w, r)
+	return s.serveIdempotent(d, rt, w, r)
 }
 
 // logError logs a fault with the request's attributes.

@@ -37,6 +37,7 @@ var ProblemErrors = NewErrorTable(convstore.EINTERNAL, internalMessage, map[stri
 	CodeInvalidParameter:     {http.StatusBadRequest, CodeInvalidParameter},
 	CodeMethodNotAllowed:     {http.StatusMethodNotAllowed, CodeMethodNotAllowed},
 	CodeUnsupportedMediaType: {http.StatusUnsupportedMediaType, CodeUnsupportedMediaType},
+	CodeIdempotencyKeyReused: {http.StatusUnprocessableEntity, CodeIdempotencyKeyReused},
 })
 
 // NewProblem returns the native RFC 9457 problem for err: status and code

@@ -79,6 +79,11 @@ type Route struct {
 	// runs: a larger declared body is answered 413 unread. A public route
 	// is capped at MaxPublicBodyBytes, and may not declare more.
 	MaxBodyBytes int64
+
+	// Idempotent makes the route honour an Idempotency-Key header, its
+	// body included in what the key names (a POST that starts a job).
+	// Every delete route honours it already (see serveIdempotent).
+	Idempotent bool
 }
 
 // Door is one API dialect: the native API or a vendor-compatible one.

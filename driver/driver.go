@@ -237,6 +237,8 @@ type Tx interface {
 	Reader
 	IndexRootTx
 	HoldTx
+	TombstoneTx
+	IdempotencyTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error

@@ -35,6 +35,11 @@ func ErrExternalIDTaken() error {
 	return convstore.Errorf(convstore.ECONFLICT, "a conversation with this external id already exists")
 }
 
+// ErrIdempotencyKeyTaken is IdempotencyInsert's conflict.
+func ErrIdempotencyKeyTaken() error {
+	return convstore.Errorf(convstore.ECONFLICT, "this idempotency key is in use")
+}
+
 // ErrAttachmentNameTaken is AttachmentInsert's conflict.
 func ErrAttachmentNameTaken() error {
 	return convstore.Errorf(convstore.ECONFLICT, "an attachment with this name already exists")

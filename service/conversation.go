@@ -182,7 +182,12 @@ func (s *Service) CreateConversation(ctx context.Context, tenantID convstore.ID,
 					return err
 				}
 			}
-			return nil
+			// After the live conversations: a delete committing between
+			// the two reads is seen by the second, as its tombstone.
+			if c.ReuseDeletedExternalID {
+				return nil
+			}
+			return buried(ctx, tx, tenantID, idxs, now)
 		}
 		if err := externalTaken(); err != nil {
 			return err
@@ -312,6 +317,10 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 			return err
 		}
 		now := s.now()
+		// The tombstone first: it reads the row the delete removes.
+		if err := s.bury(ctx, tx, tenantID, id, now); err != nil {
+			return err
+		}
 		// The driver deletes the conversation's data key with it: from
 		// this commit on, nothing can open what is left of it anywhere.
 		gone, err := tx.ConversationDelete(ctx, tenantID, id)

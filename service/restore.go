@@ -81,6 +81,10 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err
 				}
+				// The delete's tombstone, dated as the delete was.
+				if err := s.bury(ctx, tx, d.TenantID, d.ConversationID, d.CreatedAt); err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
 				gone, err := tx.ConversationDelete(ctx, d.TenantID, d.ConversationID)
 				switch {
 				case err == nil:

@@ -129,7 +129,21 @@ type Options struct {
 	// the rows it removed; an error stops the job there, leased, as a
 	// crash would (tests of resumption).
 	PurgeAfterBatch func(rows int) error
+	// TombstoneRetention is how long a deleted conversation's external id
+	// stays refused to new conversations; 0 means
+	// DefaultTombstoneRetention, negative for ever.
+	TombstoneRetention time.Duration
+	// IdempotencyRetention is how long the answer to a request made with
+	// an Idempotency-Key is replayed to its retries; 0 means
+	// convstore.DefaultIdempotencyRetention. IdempotencyLease is how long
+	// a claim nobody settles (its node died) holds its key; 0 means
+	// DefaultIdempotencyLease.
+	IdempotencyRetention, IdempotencyLease time.Duration
 }
+
+// DefaultIdempotencyLease is how long a claimed Idempotency-Key waits for
+// its request's answer before another request may claim it.
+const DefaultIdempotencyLease = 5 * time.Minute
 
 // Service implements convstore.Store over a driver. It is safe for
 // concurrent use.
@@ -144,6 +158,8 @@ type Service struct {
 	uploadTimeout                          time.Duration
 	sweepBatch                             int
 	orphanInterval                         time.Duration
+	tombstoneRetention                     time.Duration // 0: for ever
+	idempotencyRetention, idempotencyLease time.Duration
 
 	auth      *authCache
 	uses      *keyUses
@@ -197,19 +213,22 @@ func New(drv driver.Driver, blobs convstore.BlobStore, opts Options) *Service {
 // store from opening; RunSweeper retries.
 func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service, error) {
 	s := &Service{
-		drv:            drv,
-		blobs:          blobs,
-		logger:         opts.Logger,
-		clock:          opts.Now,
-		newID:          opts.NewID,
-		maxMessages:    positive(opts.MaxConversationMessages, convstore.DefaultMaxConversationMessages),
-		maxAttachments: positive(opts.MaxAttachments, convstore.MaxAttachmentsPerConversation),
-		maxTokens:      positive(opts.MaxAccessTokens, convstore.MaxAccessTokensPerKey),
-		uploadTimeout:  positiveDuration(opts.UploadTimeout, DefaultUploadTimeout),
-		sweepBatch:     positive(opts.SweepBatch, DefaultSweepBatch),
-		orphanInterval: opts.OrphanSweepInterval,
-		stopUses:       make(chan struct{}),
-		usesDone:       make(chan struct{}),
+		drv:                  drv,
+		blobs:                blobs,
+		logger:               opts.Logger,
+		clock:                opts.Now,
+		newID:                opts.NewID,
+		maxMessages:          positive(opts.MaxConversationMessages, convstore.DefaultMaxConversationMessages),
+		maxAttachments:       positive(opts.MaxAttachments, convstore.MaxAttachmentsPerConversation),
+		maxTokens:            positive(opts.MaxAccessTokens, convstore.MaxAccessTokensPerKey),
+		uploadTimeout:        positiveDuration(opts.UploadTimeout, DefaultUploadTimeout),
+		sweepBatch:           positive(opts.SweepBatch, DefaultSweepBatch),
+		orphanInterval:       opts.OrphanSweepInterval,
+		idempotencyRetention: positiveDuration(opts.IdempotencyRetention, convstore.DefaultIdempotencyRetention),
+		idempotencyLease:     positiveDuration(opts.IdempotencyLease, DefaultIdempotencyLease),
+		tombstoneRetention:   tombstoneRetention(opts.TombstoneRetention),
+		stopUses:             make(chan struct{}),
+		usesDone:             make(chan struct{}),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

@@ -9,7 +9,8 @@ import (
 )
 
 // RunSweeper sweeps every interval until ctx ends: due blob removals
-// (SweepBlobs), expired access tokens (SweepAccessTokens), and every
+// (SweepBlobs), expired access tokens (SweepAccessTokens), tombstones
+// (SweepTombstones) and Idempotency-Keys (SweepIdempotencyKeys), and every
 // Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). A
 // sealed store also rotates its keys meanwhile (Options.KeyEpoch: a new
 // epoch when due, data keys re-wrapped, retired epochs destroyed). It
@@ -56,6 +57,16 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 			s.logger.Error("access token sweep failed", "error", err)
 		} else if n > 0 {
 			s.logger.Debug("swept expired access tokens", "removed", n)
+		}
+		if n, err := s.SweepTombstones(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("tombstone sweep failed", "error", err)
+		} else if n > 0 {
+			s.logger.Debug("swept expired tombstones", "removed", n)
+		}
+		if n, err := s.SweepIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("idempotency key sweep failed", "error", err)
+		} else if n > 0 {
+			s.logger.Debug("swept expired idempotency keys", "removed", n)
 		}
 		if now := s.now(); s.orphanInterval > 0 && now.Sub(lastOrphans) >= s.orphanInterval {
 			lastOrphans = now

@@ -46,6 +46,12 @@ type Config struct {
 	// KeyRetention is how long a retired key epoch is kept before it is
 	// destroyed (and with it what it wrapped, in every copy).
 	KeyRetention time.Duration
+	// TombstoneRetention is how long a deleted conversation's external id
+	// stays refused; 0 keeps it for ever.
+	TombstoneRetention time.Duration
+	// IdempotencyRetention is how long an Idempotency-Key's answer is
+	// replayed to retries.
+	IdempotencyRetention time.Duration
 
 	// Rate limits (see limits.go); a zero limit is off.
 	KeyRateLimit         convhttp.RateLimit // per API key
@@ -89,24 +95,26 @@ type Config struct {
 // DefaultConfig returns the configuration of a bare "convstore serve".
 func DefaultConfig() Config {
 	return Config{
-		Addr:               "127.0.0.1:8080",
-		DataDir:            "./convstore-data",
-		DB:                 "sqlite:",
-		LogLevel:           "info",
-		LogFormat:          "text",
-		MaxBodyBytes:       convhttp.DefaultMaxBodyBytes,
-		MaxAttachmentBytes: convstore.DefaultMaxAttachmentBytes,
-		ShutdownTimeout:    30 * time.Second,
-		SweepInterval:      time.Minute,
-		BlobStore:          BlobStoreAuto,
-		Transport:          defaultTransport(),
-		PGMaxConns:         postgres.DefaultMaxConns,
-		PGStatementTimeout: postgres.DefaultStatementTimeout,
-		PGLockTimeout:      postgres.DefaultLockTimeout,
-		PGAcquireTimeout:   postgres.DefaultAcquireTimeout,
-		PGRetries:          postgres.DefaultSerializationRetries,
-		KeyEpoch:           service.DefaultKeyEpoch,
-		KeyRetention:       service.DefaultKeyRetention,
+		Addr:                 "127.0.0.1:8080",
+		DataDir:              "./convstore-data",
+		DB:                   "sqlite:",
+		LogLevel:             "info",
+		LogFormat:            "text",
+		MaxBodyBytes:         convhttp.DefaultMaxBodyBytes,
+		MaxAttachmentBytes:   convstore.DefaultMaxAttachmentBytes,
+		ShutdownTimeout:      30 * time.Second,
+		SweepInterval:        time.Minute,
+		BlobStore:            BlobStoreAuto,
+		Transport:            defaultTransport(),
+		PGMaxConns:           postgres.DefaultMaxConns,
+		PGStatementTimeout:   postgres.DefaultStatementTimeout,
+		PGLockTimeout:        postgres.DefaultLockTimeout,
+		PGAcquireTimeout:     postgres.DefaultAcquireTimeout,
+		PGRetries:            postgres.DefaultSerializationRetries,
+		KeyEpoch:             service.DefaultKeyEpoch,
+		KeyRetention:         service.DefaultKeyRetention,
+		TombstoneRetention:   service.DefaultTombstoneRetention,
+		IdempotencyRetention: convstore.DefaultIdempotencyRetention,
 
 		KeyRateLimit:            defaultKeyRateLimit,
 		AddressRateLimit:        defaultAddressRateLimit,
@@ -247,6 +255,9 @@ func (c Config) Validate() error {
 	if err := c.validateKeyRotation(); err != nil {
 		return err
 	}
+	if c.TombstoneRetention < 0 || c.IdempotencyRetention <= 0 {
+		return fmt.Errorf("--tombstone-retention %v must not be negative (0: for ever) and --idempotency-retention %v must be positive", c.TombstoneRetention, c.IdempotencyRetention)
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -303,6 +314,10 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
 	fs.DurationVar(&c.KeyEpoch, "key-epoch", c.KeyEpoch, "how long a key epoch wraps new data keys before the next starts and every live data key is wrapped again under it (0: rotate only with convstore keys rotate)")
 	fs.bindEnv("key-epoch", "CONVSTORE_KEY_EPOCH")
+	fs.DurationVar(&c.TombstoneRetention, "tombstone-retention", c.TombstoneRetention, "how long a deleted conversation's external id (Inkeep id, Botpress get-or-create key, native external_id) stays refused to late writes and re-imports (0: for ever)")
+	fs.bindEnv("tombstone-retention", "CONVSTORE_TOMBSTONE_RETENTION")
+	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", c.IdempotencyRetention, "how long the answer to a request sent with an Idempotency-Key is replayed to its retries")
+	fs.bindEnv("idempotency-retention", "CONVSTORE_IDEMPOTENCY_RETENTION")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
 	c.Transport.registerFlags(fs)

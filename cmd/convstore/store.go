@@ -72,6 +72,10 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 	}
 	opts.Keyring = ring
 	cfg.keyRotationOptions(&opts)
+	opts.TombstoneRetention, opts.IdempotencyRetention = cfg.TombstoneRetention, cfg.IdempotencyRetention
+	if cfg.TombstoneRetention == 0 {
+		opts.TombstoneRetention = -1 // for ever
+	}
 	svc, err := service.Open(drv, blobs, opts)
 	if err != nil {
 		ring.Close()

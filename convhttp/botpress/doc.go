@@ -24,7 +24,11 @@
 // DELETE /v1/chat/conversations/{id} deletes the conversation with its
 // messages, artifacts and attachments for good and writes a receipt whose
 // Door is "botpress". DELETE requests may carry a body (the SDK sends `{}`
-// as application/json); it is ignored, as is its absence.
+// as application/json); it is ignored, as is its absence. After a delete,
+// a get-or-create whose key matched the deleted conversation is 404
+// ResourceNotFound and creates nothing (its tombstone holds the key for the
+// store's tombstone retention), so a late event cannot bring it back. An
+// Idempotency-Key makes a retried DELETE answer the first {}.
 //
 // # Authentication and the bot
 //

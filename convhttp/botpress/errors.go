@@ -46,12 +46,15 @@ type errorBody struct {
 // natively) is 400 InvalidPayload here; query problems are 400
 // InvalidQuery.
 var errorTable = convhttp.NewErrorTable(typeInternal, internalMessage, map[string]convhttp.ErrorKind{
-	convstore.ENOTFOUND:           {Status: http.StatusNotFound, Code: typeResourceNotFound},
-	convstore.EUNAUTHORIZED:       {Status: http.StatusUnauthorized, Code: typeUnauthorized},
-	convstore.EFORBIDDEN:          {Status: http.StatusForbidden, Code: typeForbidden},
-	convstore.EINVALID:            {Status: http.StatusBadRequest, Code: typeInvalidPayload},
-	convhttp.CodeInvalidJSON:      {Status: http.StatusBadRequest, Code: typeInvalidPayload},
-	convhttp.CodeInvalidParameter: {Status: http.StatusBadRequest, Code: typeInvalidQuery},
+	convstore.ENOTFOUND: {Status: http.StatusNotFound, Code: typeResourceNotFound},
+	// The one 422 here (the IETF draft's status); InvalidPayload keeps the
+	// SDK's typed error.
+	convhttp.CodeIdempotencyKeyReused: {Status: http.StatusUnprocessableEntity, Code: typeInvalidPayload},
+	convstore.EUNAUTHORIZED:           {Status: http.StatusUnauthorized, Code: typeUnauthorized},
+	convstore.EFORBIDDEN:              {Status: http.StatusForbidden, Code: typeForbidden},
+	convstore.EINVALID:                {Status: http.StatusBadRequest, Code: typeInvalidPayload},
+	convhttp.CodeInvalidJSON:          {Status: http.StatusBadRequest, Code: typeInvalidPayload},
+	convhttp.CodeInvalidParameter:     {Status: http.StatusBadRequest, Code: typeInvalidQuery},
 	// The SDK knows UnsupportedMediaType (415), though it always sends JSON.
 	convhttp.CodeUnsupportedMediaType: {Status: http.StatusUnsupportedMediaType, Code: typeUnsupportedMedia},
 	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge, Code: typePayloadTooLarge},

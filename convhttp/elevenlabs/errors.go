@@ -75,6 +75,7 @@ var errorTable = convhttp.NewErrorTable(statusInternal, "Internal error.", map[s
 	convstore.EINVALID:                {Status: http.StatusUnprocessableEntity, Code: kindValidation},
 	convhttp.CodeInvalidJSON:          {Status: http.StatusUnprocessableEntity, Code: kindValidation},
 	convhttp.CodeInvalidParameter:     {Status: http.StatusUnprocessableEntity, Code: kindValidation},
+	convhttp.CodeIdempotencyKeyReused: {Status: http.StatusUnprocessableEntity, Code: kindValidation},
 	convhttp.CodeUnsupportedMediaType: {Status: http.StatusUnsupportedMediaType, Code: statusUnsupportedMedia},
 	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed, Code: statusMethodNotAllowed},
 	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge, Code: statusTooLarge},

@@ -162,6 +162,12 @@ func (d *Door) logConversation(w http.ResponseWriter, r *http.Request) error {
 		if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
 			return err
 		}
+		if c == nil && isNativeID(in.ID) {
+			// convstore made every id of its own form: one that no
+			// longer resolves was deleted (or is another tenant's), and
+			// logging under it would bring it back.
+			return errConversationNotFound()
+		}
 	}
 	if c == nil {
 		c, err = d.create(ctx, t, in)
@@ -187,4 +193,11 @@ func (d *Door) respond(w http.ResponseWriter, r *http.Request, c *convstore.Conv
 		return notFoundIfGone(err)
 	}
 	return d.respondWith(w, r, c)
+}
+
+// isNativeID reports whether id has the form of convstore's own
+// conversation ids, which a client cannot choose for a new conversation.
+func isNativeID(id string) bool {
+	_, err := convstore.ParseID(convstore.PrefixConversation, "id", id)
+	return err == nil
 }

@@ -276,6 +276,7 @@ func TestDeleteConversation(t *testing.T) {
 	if _, _, err := e.Store.FindAttachments(ctx, e.TenantA, conv.ID, convstore.AttachmentFilter{}); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Fatalf("attachments still listed: %v", err)
 	}
-	// The id can be logged afresh.
-	e.must(t, "POST", "/conversations", map[string]any{"id": "bye", "type": "openai", "messages": []any{map[string]any{"role": "user", "content": "again"}}})
+	// A late log under the id does not bring it back: its tombstone holds it.
+	problem(t, e.c.Do("POST", "/conversations", map[string]any{"id": "bye", "type": "openai", "messages": []any{map[string]any{"role": "user", "content": "again"}}},
+		bearer(e.KeyA)...), 404, "not_found")
 }

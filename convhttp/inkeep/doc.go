@@ -139,5 +139,9 @@
 // DELETE /conversations/{id} deletes the conversation with its messages,
 // feedback and other artifacts and attachments through
 // Store.DeleteConversation, recording Door "inkeep" in the receipt and
-// audit entry. Unknown and foreign ids are the same 404.
+// audit entry. Unknown and foreign ids are the same 404. A later log under
+// the deleted conversation's id is a 404 too, and writes nothing: under its
+// client id, the tombstone the delete left refuses it (for the store's
+// tombstone retention); under a "conv_…" id, which only convstore issues,
+// always. An Idempotency-Key makes a retried DELETE answer the first 200.
 package inkeep

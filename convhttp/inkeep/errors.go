@@ -52,6 +52,7 @@ var errorTable = convhttp.NewErrorTable(codeInternal, internalDetail, map[string
 	convstore.EFORBIDDEN:              {Status: http.StatusForbidden, Code: codeForbidden},
 	convstore.ENOTFOUND:               {Status: http.StatusNotFound, Code: codeNotFound},
 	convstore.EINVALID:                {Status: http.StatusUnprocessableEntity, Code: codeUnprocessable},
+	convhttp.CodeIdempotencyKeyReused: {Status: http.StatusUnprocessableEntity, Code: codeUnprocessable},
 	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed},
 	convstore.ETOOLARGE:               {Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge},
 	convstore.ECONFLICT:               {Status: http.StatusConflict, Code: codeConflict},

@@ -117,6 +117,11 @@ func (d *Door) create(ctx context.Context, t convstore.ID, in *logInput) (*convs
 		cc.Messages = append(cc.Messages, m.Create)
 	}
 	c, msgs, err := d.store.CreateConversation(ctx, t, cc)
+	if convstore.IsTombstone(err) {
+		// A deleted conversation had this id: a late log must not bring
+		// it back.
+		return nil, errConversationNotFound()
+	}
 	if convstore.ErrorCode(err) == convstore.ECONFLICT && cc.ExternalID != "" {
 		if c, err := d.store.FindConversationByExternalID(ctx, t, cc.ExternalID); err == nil {
 			return nil, &raceError{conv: c}

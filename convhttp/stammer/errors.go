@@ -42,6 +42,7 @@ type wireError struct {
 // the codes are DRF's where DRF has one.
 var errorTable = convhttp.NewErrorTable("server_error", msgInternal, map[string]convhttp.ErrorKind{
 	convstore.EINVALID:                {Status: http.StatusBadRequest, Code: "invalid"},
+	convhttp.CodeIdempotencyKeyReused: {Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused"},
 	convhttp.CodeInvalidParameter:     {Status: http.StatusBadRequest, Code: "invalid"},
 	convhttp.CodeInvalidJSON:          {Status: http.StatusBadRequest, Code: "parse_error"},
 	convhttp.CodeUnsupportedMediaType: {Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type"},

@@ -142,8 +142,11 @@ func (d *Door) appendQuery(ctx context.Context, t convstore.ID, chatbot, userKey
 			AgentID:    chatbot,
 			UserID:     userKey,
 			ExternalID: ext,
-			Metadata:   convstore.Metadata{metaSource: sourceAPI},
-			Messages:   []*convstore.MessageCreate{mc},
+			// The key names the chatbot's user, not one conversation: after
+			// a deactivation the user's next message starts a new one.
+			ReuseDeletedExternalID: true,
+			Metadata:               convstore.Metadata{metaSource: sourceAPI},
+			Messages:               []*convstore.MessageCreate{mc},
 		})
 		if convstore.ErrorCode(err) == convstore.ECONFLICT {
 			continue // a concurrent request created it first: append to that one

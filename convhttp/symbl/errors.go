@@ -53,6 +53,7 @@ func badRequest(format string, args ...any) error {
 // mandatory, and no 415).
 var errorTable = convhttp.NewErrorTable("", msgInternal, map[string]convhttp.ErrorKind{
 	convstore.EINVALID:                {Status: http.StatusBadRequest},
+	convhttp.CodeIdempotencyKeyReused: {Status: http.StatusUnprocessableEntity},
 	convhttp.CodeInvalidJSON:          {Status: http.StatusBadRequest},
 	convhttp.CodeInvalidParameter:     {Status: http.StatusBadRequest},
 	convhttp.CodeUnsupportedMediaType: {Status: http.StatusBadRequest},

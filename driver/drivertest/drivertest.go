@@ -60,6 +60,8 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"KeyRotation", keyRotationTests},
 		{"Purge", purgeTests},
 		{"Holds", holdTests},
+		{"Tombstones", tombstoneTests},
+		{"IdempotencyKeys", idempotencyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -47,6 +47,11 @@ type Harness struct {
 	// many it deleted: the engine's sweeper work (RunSweeper calls it).
 	SweepAccessTokens func(ctx context.Context) (int, error)
 
+	// SweepTombstones and SweepIdempotencyKeys delete the expired
+	// tombstones and Idempotency-Keys and return how many; nil skips
+	// those checks.
+	SweepTombstones, SweepIdempotencyKeys func(ctx context.Context) (int, error)
+
 	// NewStore opens another fresh, empty store of the same engine with
 	// the given options, for the tests of configurable limits. It
 	// registers its own clean-up.

@@ -31,6 +31,8 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Digests", digestTests},
 		{"IndexRotation", reindexTests},
 		{"Holds", holdTests},
+		{"Tombstones", tombstoneTests},
+		{"IdempotencyKeys", idempotencyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -80,11 +80,13 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 				}
 				return db.ConversationRows(ctx, id)
 			},
-			WaitBlobRemovals:  svc.WaitBlobRemovals, // purges first
-			SweepAccessTokens: svc.SweepAccessTokens,
-			FlushKeyUses:      svc.FlushKeyUses,
-			Clock:             clock,
-			AuthCacheTTL:      service.DefaultAuthCacheTTL,
+			WaitBlobRemovals:     svc.WaitBlobRemovals, // purges first
+			SweepAccessTokens:    svc.SweepAccessTokens,
+			SweepTombstones:      svc.SweepTombstones,
+			SweepIdempotencyKeys: svc.SweepIdempotencyKeys,
+			FlushKeyUses:         svc.FlushKeyUses,
+			Clock:                clock,
+			AuthCacheTTL:         service.DefaultAuthCacheTTL,
 			NewStore: func(tb testing.TB, o StoreOptions) convstore.Store {
 				db := newDatabase(tb)
 				if db.Keyring == nil {
