@@ -29,6 +29,9 @@ type Deletion struct {
 	// unrecoverable from any copy of the database (WAL, replica, backup).
 	// Nil until then, and for a conversation never sealed.
 	ShreddedAt *time.Time
+	// Policy names the retention policy that erased the conversation
+	// ("default", "agent:" and its id); empty for a delete someone asked for.
+	Policy string
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).
@@ -47,6 +50,7 @@ const (
 	AuditKeyCreate          = "key.create"
 	AuditKeyRevoke          = "key.revoke"
 	AuditTenantCreate       = "tenant.create"
+	AuditRetentionUpdate    = "retention.update" // the tenant's retention policies were replaced
 )
 
 // AuditEntry records one destructive or administrative action: who, when,
@@ -63,6 +67,7 @@ type AuditEntry struct {
 	ConversationID  ID     // zero for key and tenant actions
 	TargetID        ID     // the message, artifact, attachment, deletion receipt, key or tenant
 	CreatedAt       time.Time
+	Policy          string // the retention policy that erased the target, if one did
 }
 
 // AuditFilter selects audit entries. Default order: desc.

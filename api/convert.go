@@ -229,6 +229,7 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		Attachments:     d.Attachments,
 		AttachmentBytes: d.AttachmentBytes,
 		CreatedAt:       Unix(d.CreatedAt),
+		Policy:          optString(d.Policy),
 	}
 	if d.KeyEpoch != 0 {
 		e := d.KeyEpoch
@@ -264,6 +265,9 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 		at := time.Unix(*w.ShreddedAt, 0).UTC()
 		d.ShreddedAt = &at
 	}
+	if w.Policy != nil {
+		d.Policy = *w.Policy
+	}
 	return d
 }
 
@@ -277,6 +281,7 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditKeyCreate:          convstore.PrefixKey,
 	convstore.AuditKeyRevoke:          convstore.PrefixKey,
 	convstore.AuditTenantCreate:       convstore.PrefixTenant,
+	convstore.AuditRetentionUpdate:    convstore.PrefixTenant,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.
@@ -296,6 +301,7 @@ func FromAuditEntry(e *convstore.AuditEntry) AuditEntry {
 		ConversationID:  optID(e.ConversationID, convstore.PrefixConversation),
 		TargetID:        e.TargetID.Format(prefix),
 		CreatedAt:       Unix(e.CreatedAt),
+		Policy:          optString(e.Policy),
 	}
 }
 
@@ -342,4 +348,65 @@ func ToAPIKey(w *APIKey) *convstore.NewKey {
 		k.LastUsedAt = &t
 	}
 	return k
+}
+
+// FromRetention converts a tenant's policies to their wire form.
+func FromRetention(policies []*convstore.RetentionPolicy) Retention {
+	w := Retention{Object: ObjectRetention, Policies: make([]RetentionPolicy, len(policies))}
+	for i, p := range policies {
+		w.Policies[i] = RetentionPolicy{
+			AgentID:       optString(p.AgentID),
+			Conversations: fromRetentionRule(p.Conversations),
+			Attachments:   fromRetentionRule(p.Attachments),
+			Artifacts:     fromRetentionRule(p.Artifacts),
+			UpdatedAt:     Unix(p.UpdatedAt),
+		}
+	}
+	return w
+}
+
+func fromRetentionRule(r *convstore.RetentionRule) *RetentionRule {
+	if r == nil {
+		return nil
+	}
+	return &RetentionRule{AfterDays: r.Days, Since: string(r.Since)}
+}
+
+// ToRetention converts wire policies to the domain type.
+func ToRetention(w []RetentionPolicy) []*convstore.RetentionPolicy {
+	out := make([]*convstore.RetentionPolicy, len(w))
+	for i, p := range w {
+		out[i] = &convstore.RetentionPolicy{
+			Conversations: toRetentionRule(p.Conversations),
+			Attachments:   toRetentionRule(p.Attachments),
+			Artifacts:     toRetentionRule(p.Artifacts),
+			UpdatedAt:     time.Unix(p.UpdatedAt, 0).UTC(),
+		}
+		if p.AgentID != nil {
+			out[i].AgentID = *p.AgentID
+		}
+	}
+	return out
+}
+
+func toRetentionRule(r *RetentionRule) *convstore.RetentionRule {
+	if r == nil {
+		return nil
+	}
+	return &convstore.RetentionRule{Days: r.AfterDays, Since: convstore.RetentionSince(r.Since)}
+}
+
+// FromRetentionPreview converts a preview to its wire form.
+func FromRetentionPreview(p *convstore.RetentionPreview) RetentionPreview {
+	return RetentionPreview{
+		Object: ObjectRetentionPreview, AsOf: Unix(p.At), Conversations: p.Conversations, Messages: p.Messages,
+		Attachments: p.Attachments, AttachmentBytes: p.AttachmentBytes, Artifacts: p.Artifacts, Held: p.Held,
+	}
+}
+
+// ToRetentionPreview converts a wire preview to the domain type.
+func ToRetentionPreview(w *RetentionPreview) *convstore.RetentionPreview {
+	return &convstore.RetentionPreview{At: time.Unix(w.AsOf, 0).UTC(), RetentionCounts: convstore.RetentionCounts{
+		Conversations: w.Conversations, Messages: w.Messages, Attachments: w.Attachments,
+		AttachmentBytes: w.AttachmentBytes, Artifacts: w.Artifacts, Held: w.Held}}
 }
