@@ -47,6 +47,10 @@ type Harness struct {
 	// many it deleted: the engine's sweeper work (RunSweeper calls it).
 	SweepAccessTokens func(ctx context.Context) (int, error)
 
+	// ApplyRetention, if set, runs the tenant's retention policies once
+	// (service.Service.ApplyRetention: the runner's work for one tenant).
+	ApplyRetention func(ctx context.Context, tenantID convstore.ID) (convstore.RetentionCounts, error)
+
 	// NewStore opens another fresh, empty store of the same engine with
 	// the given options, for the tests of configurable limits. It
 	// registers its own clean-up.

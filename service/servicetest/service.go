@@ -65,6 +65,7 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 			ConversationRows:  db.ConversationRows,
 			WaitBlobRemovals:  svc.WaitBlobRemovals,
 			SweepAccessTokens: svc.SweepAccessTokens,
+			ApplyRetention:    svc.ApplyRetention,
 			FlushKeyUses:      svc.FlushKeyUses,
 			Clock:             clock,
 			AuthCacheTTL:      service.DefaultAuthCacheTTL,
