@@ -29,6 +29,7 @@ type Config struct {
 	MaxAttachmentBytes int64         // cap of one attachment upload
 	ShutdownTimeout    time.Duration // how long in-flight requests may take to finish on shutdown
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
+	RetentionInterval  time.Duration // how often each tenant's retention policies are applied; 0: never
 	BlobStore          string        // auto, fs or postgres: where attachment bytes live
 
 	// Keyring is the keyring file (see package keyring): the epoch keys
@@ -98,6 +99,7 @@ func DefaultConfig() Config {
 		MaxAttachmentBytes: convstore.DefaultMaxAttachmentBytes,
 		ShutdownTimeout:    30 * time.Second,
 		SweepInterval:      time.Minute,
+		RetentionInterval:  time.Hour,
 		BlobStore:          BlobStoreAuto,
 		Transport:          defaultTransport(),
 		PGMaxConns:         postgres.DefaultMaxConns,
@@ -247,6 +249,9 @@ func (c Config) Validate() error {
 	if err := c.validateKeyRotation(); err != nil {
 		return err
 	}
+	if c.RetentionInterval < 0 {
+		return fmt.Errorf("--retention-interval %s: must not be negative (0 turns retention off)", c.RetentionInterval)
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -305,6 +310,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("key-epoch", "CONVSTORE_KEY_EPOCH")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
+	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, "how often each tenant's retention policies (PUT /v1/retention) are applied; nodes take turns per tenant (0: never)")
+	fs.bindEnv("retention-interval", "CONVSTORE_RETENTION_INTERVAL")
 	c.Transport.registerFlags(fs)
 	c.registerDoorFlags(fs)
 	c.registerLimitFlags(fs)

@@ -97,6 +97,8 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return "new-bytes", []string{"Content-Type", "audio/wav"}
 	case "POST /v1/keys":
 		return map[string]any{"name": "k", "scopes": []string{"read"}}, nil
+	case "PUT /v1/retention":
+		return map[string]any{"policies": []any{}}, nil
 	}
 	return nil, nil
 }
@@ -126,8 +128,8 @@ var (
 	messageKeys      = []string{"id", "object", "conversation_id", "role", "content", "parts", "author_name", "start_offset_ms", "end_offset_ms", "metadata", "created_at"}
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}
-	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at"}
-	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at"}
+	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "policy"}
+	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at", "policy"}
 	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at"}
 	listKeys         = []string{"object", "data", "first_id", "last_id", "has_more"}
 	deletedKeys      = []string{"id", "object", "deleted"}
