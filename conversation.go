@@ -173,6 +173,9 @@ type DeleteParams struct {
 	// apart from RequestID because a client can send any value (an
 	// earlier receipt's id, say), which must never pass for the server's.
 	ClientRequestID string
+	// Policy names the retention policy erasing (RetentionPolicy.Name);
+	// empty for a delete someone asked for.
+	Policy string
 }
 
 // Validate checks that the actor's fields are single-line text, as every
@@ -184,6 +187,9 @@ func (p DeleteParams) Validate() error {
 		return err
 	}
 	if err := validText("request_id", p.RequestID, MaxExternalLen); err != nil {
+		return err
+	}
+	if err := validText("policy", p.Policy, MaxExternalLen+len("agent:")); err != nil {
 		return err
 	}
 	return validText("client_request_id", p.ClientRequestID, MaxExternalLen)

@@ -34,6 +34,9 @@ type Deletion struct {
 	// by then). The conversation is invisible from CreatedAt on and its
 	// data key destroyed then; nil while the purge is under way.
 	PurgedAt *time.Time
+	// Policy names the retention policy that erased the conversation
+	// ("default", "agent:" and its id); empty for a delete someone asked for.
+	Policy string
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).
@@ -54,6 +57,7 @@ const (
 	AuditTenantCreate       = "tenant.create"
 	AuditHoldCreate         = "hold.create"  // target the hold; the conversation for a conversation hold
 	AuditHoldRelease        = "hold.release" // likewise
+	AuditRetentionUpdate    = "retention.update" // the tenant's retention policies were replaced
 )
 
 // AuditEntry records one destructive or administrative action: who, when,
@@ -70,6 +74,7 @@ type AuditEntry struct {
 	ConversationID  ID     // zero for key and tenant actions
 	TargetID        ID     // the message, artifact, attachment, deletion receipt, key or tenant
 	CreatedAt       time.Time
+	Policy          string // the retention policy that erased the target, if one did
 }
 
 // AuditFilter selects audit entries. Default order: desc.

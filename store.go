@@ -18,6 +18,7 @@ type Store interface {
 	DigestService
 	HoldService
 	IdempotencyService
+	RetentionService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -229,6 +229,7 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		Attachments:     d.Attachments,
 		AttachmentBytes: d.AttachmentBytes,
 		CreatedAt:       Unix(d.CreatedAt),
+		Policy:          optString(d.Policy),
 	}
 	if d.KeyEpoch != 0 {
 		e := d.KeyEpoch
@@ -272,6 +273,9 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 		at := time.Unix(*w.PurgedAt, 0).UTC()
 		d.PurgedAt = &at
 	}
+	if w.Policy != nil {
+		d.Policy = *w.Policy
+	}
 	return d
 }
 
@@ -287,6 +291,7 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditTenantCreate:       convstore.PrefixTenant,
 	convstore.AuditHoldCreate:         convstore.PrefixHold,
 	convstore.AuditHoldRelease:        convstore.PrefixHold,
+	convstore.AuditRetentionUpdate:    convstore.PrefixTenant,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.
@@ -306,6 +311,7 @@ func FromAuditEntry(e *convstore.AuditEntry) AuditEntry {
 		ConversationID:  optID(e.ConversationID, convstore.PrefixConversation),
 		TargetID:        e.TargetID.Format(prefix),
 		CreatedAt:       Unix(e.CreatedAt),
+		Policy:          optString(e.Policy),
 	}
 }
 
@@ -352,4 +358,65 @@ func ToAPIKey(w *APIKey) *convstore.NewKey {
 		k.LastUsedAt = &t
 	}
 	return k
+}
+
+// FromRetention converts a tenant's policies to their wire form.
+func FromRetention(policies []*convstore.RetentionPolicy) Retention {
+	w := Retention{Object: ObjectRetention, Policies: make([]RetentionPolicy, len(policies))}
+	for i, p := range policies {
+		w.Policies[i] = RetentionPolicy{
+			AgentID:       optString(p.AgentID),
+			Conversations: fromRetentionRule(p.Conversations),
+			Attachments:   fromRetentionRule(p.Attachments),
+			Artifacts:     fromRetentionRule(p.Artifacts),
+			UpdatedAt:     Unix(p.UpdatedAt),
+		}
+	}
+	return w
+}
+
+func fromRetentionRule(r *convstore.RetentionRule) *RetentionRule {
+	if r == nil {
+		return nil
+	}
+	return &RetentionRule{AfterDays: r.Days, Since: string(r.Since)}
+}
+
+// ToRetention converts wire policies to the domain type.
+func ToRetention(w []RetentionPolicy) []*convstore.RetentionPolicy {
+	out := make([]*convstore.RetentionPolicy, len(w))
+	for i, p := range w {
+		out[i] = &convstore.RetentionPolicy{
+			Conversations: toRetentionRule(p.Conversations),
+			Attachments:   toRetentionRule(p.Attachments),
+			Artifacts:     toRetentionRule(p.Artifacts),
+			UpdatedAt:     time.Unix(p.UpdatedAt, 0).UTC(),
+		}
+		if p.AgentID != nil {
+			out[i].AgentID = *p.AgentID
+		}
+	}
+	return out
+}
+
+func toRetentionRule(r *RetentionRule) *convstore.RetentionRule {
+	if r == nil {
+		return nil
+	}
+	return &convstore.RetentionRule{Days: r.AfterDays, Since: convstore.RetentionSince(r.Since)}
+}
+
+// FromRetentionPreview converts a preview to its wire form.
+func FromRetentionPreview(p *convstore.RetentionPreview) RetentionPreview {
+	return RetentionPreview{
+		Object: ObjectRetentionPreview, AsOf: Unix(p.At), Conversations: p.Conversations, Messages: p.Messages,
+		Attachments: p.Attachments, AttachmentBytes: p.AttachmentBytes, Artifacts: p.Artifacts, Held: p.Held,
+	}
+}
+
+// ToRetentionPreview converts a wire preview to the domain type.
+func ToRetentionPreview(w *RetentionPreview) *convstore.RetentionPreview {
+	return &convstore.RetentionPreview{At: time.Unix(w.AsOf, 0).UTC(), RetentionCounts: convstore.RetentionCounts{
+		Conversations: w.Conversations, Messages: w.Messages, Attachments: w.Attachments,
+		AttachmentBytes: w.AttachmentBytes, Artifacts: w.Artifacts, Held: w.Held}}
 }

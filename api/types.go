@@ -21,6 +21,8 @@ const (
 	ObjectAttachment          = "attachment"
 	ObjectAttachmentDeleted   = "attachment.deleted"
 	ObjectDeletion            = "deletion"
+	ObjectRetention           = "retention"
+	ObjectRetentionPreview    = "retention.preview"
 	ObjectAPIKey              = "api_key"
 	ObjectAPIKeyDeleted       = "api_key.deleted"
 	ObjectAuditEntry          = "audit_entry"
@@ -188,6 +190,7 @@ type Deletion struct {
 	KeyEpoch        *uint32 `json:"key_epoch"`   // the keyring epoch that wrapped the data key; null if never sealed
 	ShreddedAt      *int64  `json:"shredded_at"` // when that epoch was destroyed; null until then
 	PurgedAt        *int64  `json:"purged_at"`   // when the last row was removed; null while the purge runs
+	Policy          *string `json:"policy"`      // the retention policy that erased it; null for a delete someone asked for
 }
 
 // AuditEntry is the wire form of an audit log entry.
@@ -202,6 +205,7 @@ type AuditEntry struct {
 	ConversationID  *string `json:"conversation_id"`   // null for key and tenant actions
 	TargetID        string  `json:"target_id"`
 	CreatedAt       int64   `json:"created_at"`
+	Policy          *string `json:"policy"` // the retention policy that erased the target, if one did
 }
 
 // APIKey is the wire form of an API key; Secret is set only in the response
@@ -228,4 +232,40 @@ type Identity struct {
 type KeyCreate struct {
 	Name   string   `json:"name"`
 	Scopes []string `json:"scopes"`
+}
+
+// Retention is the wire form of a tenant's retention policies (GET and
+// PUT /v1/retention).
+type Retention struct {
+	Object   string            `json:"object"` // "retention"
+	Policies []RetentionPolicy `json:"policies"`
+}
+
+// RetentionPolicy is one policy: the tenant's default (agent_id null) or
+// an agent's override. A null rule keeps that kind (default) or inherits
+// the default's rule (agent).
+type RetentionPolicy struct {
+	AgentID       *string        `json:"agent_id"`
+	Conversations *RetentionRule `json:"conversations"`
+	Attachments   *RetentionRule `json:"attachments"`
+	Artifacts     *RetentionRule `json:"artifacts"`
+	UpdatedAt     int64          `json:"updated_at,omitempty"` // answers only
+}
+
+// RetentionRule is how long one kind of data is kept.
+type RetentionRule struct {
+	AfterDays int    `json:"after_days"`
+	Since     string `json:"since,omitempty"` // conversations: "created" (default) or "last_activity"
+}
+
+// RetentionPreview is what the next retention run would erase.
+type RetentionPreview struct {
+	Object          string `json:"object"` // "retention.preview"
+	AsOf            int64  `json:"as_of"`
+	Conversations   int    `json:"conversations"`
+	Messages        int    `json:"messages"`
+	Attachments     int    `json:"attachments"`
+	AttachmentBytes int64  `json:"attachment_bytes"`
+	Artifacts       int    `json:"artifacts"`
+	Held            int    `json:"held"`
 }

@@ -108,6 +108,9 @@ func toAuditEntry(w *api.AuditEntry, own convstore.ID) *convstore.AuditEntry {
 	if w.ConversationID != nil {
 		e.ConversationID = anyID(*w.ConversationID)
 	}
+	if w.Policy != nil {
+		e.Policy = *w.Policy
+	}
 	return e
 }
 

@@ -329,6 +329,23 @@ func (s *httpStore) FindAuditEntries(ctx context.Context, tenantID convstore.ID,
 	return es, more, s.domain(err)
 }
 
+// RetentionService.
+
+func (s *httpStore) FindRetention(ctx context.Context, tenantID convstore.ID) ([]*convstore.RetentionPolicy, error) {
+	ps, err := s.of(tenantID).FindRetention(ctx, tenantID)
+	return ps, s.domain(err)
+}
+
+func (s *httpStore) ReplaceRetention(ctx context.Context, tenantID convstore.ID, policies []*convstore.RetentionPolicy, p convstore.DeleteParams) ([]*convstore.RetentionPolicy, error) {
+	ps, err := s.as(tenantID, p.ActorKeyID).ReplaceRetention(ctx, tenantID, policies, p)
+	return ps, s.domain(err)
+}
+
+func (s *httpStore) PreviewRetention(ctx context.Context, tenantID convstore.ID) (*convstore.RetentionPreview, error) {
+	pv, err := s.of(tenantID).PreviewRetention(ctx, tenantID)
+	return pv, s.domain(err)
+}
+
 // blobRemover is the service's blob removal, which the suite looks at
 // beneath the store, as it counts rows.
 type blobRemover interface {

@@ -228,6 +228,7 @@ type Reader interface {
 	ConversationKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
 	IndexRootReader
 	HoldReader
+	RetentionReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -239,6 +240,7 @@ type Tx interface {
 	HoldTx
 	TombstoneTx
 	IdempotencyTx
+	RetentionTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error

@@ -11,7 +11,7 @@ import (
 )
 
 const deletionColumns = `tenant_id, id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
-	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at`
+	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy`
 
 // scanDeletion scans a row of deletionColumns.
 func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
@@ -19,7 +19,7 @@ func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
 	var epoch *int64
 	err := row.Scan(scanID(&d.TenantID), scanID(&d.ID), scanID(&d.ConversationID), &d.ConversationSeq, scanID(&d.ActorKeyID),
 		&d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.CreatedAt,
-		&epoch, &d.ShreddedAt, &d.PurgedAt)
+		&epoch, &d.ShreddedAt, &d.PurgedAt, &d.Policy)
 	if d.PurgedAt != nil {
 		t := d.PurgedAt.UTC()
 		d.PurgedAt = &t
@@ -37,9 +37,9 @@ func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
 
 func (o *ops) DeletionInsert(ctx context.Context, d *convstore.Deletion) error {
 	_, err := o.exec(ctx, `INSERT INTO deletions (`+deletionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		idArg(d.TenantID), idArg(d.ID), idArg(d.ConversationID), d.ConversationSeq, idArg(d.ActorKeyID), d.Door, d.RequestID,
-		d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, d.CreatedAt, nullEpoch(d.KeyEpoch), d.ShreddedAt, d.PurgedAt)
+		d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, d.CreatedAt, nullEpoch(d.KeyEpoch), d.ShreddedAt, d.PurgedAt, d.Policy)
 	return err
 }
 
@@ -56,21 +56,21 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 	return list(ctx, o, q.page(p.Page), scanDeletion)
 }
 
-const auditColumns = `tenant_id, id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at`
+const auditColumns = `tenant_id, id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at, policy`
 
 // scanAudit scans a row of auditColumns.
 func scanAudit(row pgx.Row) (*convstore.AuditEntry, error) {
 	e := &convstore.AuditEntry{}
 	err := row.Scan(scanID(&e.TenantID), scanID(&e.ID), &e.Action, scanID(&e.ActorKeyID), &e.Door, &e.RequestID, &e.ClientRequestID,
-		scanID(&e.ConversationID), scanID(&e.TargetID), &e.CreatedAt)
+		scanID(&e.ConversationID), scanID(&e.TargetID), &e.CreatedAt, &e.Policy)
 	e.CreatedAt = e.CreatedAt.UTC()
 	return e, err
 }
 
 func (o *ops) AuditInsert(ctx context.Context, e *convstore.AuditEntry) error {
-	_, err := o.exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := o.exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		idArg(e.TenantID), idArg(e.ID), e.Action, idArg(e.ActorKeyID), e.Door, e.RequestID, e.ClientRequestID,
-		idArg(e.ConversationID), idArg(e.TargetID), e.CreatedAt)
+		idArg(e.ConversationID), idArg(e.TargetID), e.CreatedAt, e.Policy)
 	return err
 }
 

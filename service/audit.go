@@ -25,6 +25,7 @@ func (s *Service) audit(ctx context.Context, tx driver.Tx, now time.Time, tenant
 		ConversationID:  conversationID,
 		TargetID:        targetID,
 		CreatedAt:       now,
+		Policy:          p.Policy,
 	})
 }
 

@@ -349,6 +349,7 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 			AttachmentBytes: gone.AttachmentBytes,
 			CreatedAt:       now,
 			KeyEpoch:        gone.KeyEpoch,
+			Policy:          p.Policy,
 		}
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err

@@ -10,16 +10,16 @@ import (
 )
 
 const deletionColumns = `id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
-	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at`
+	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy`
 
-const auditColumns = `id, tenant_id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at`
+const auditColumns = `id, tenant_id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at, policy`
 
 var (
-	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qDeletionGet    = stmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND id = ?`)
 	qDeletionList   = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ?`)
 	qDeletionByConv = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND conversation_id = ?`)
-	qAuditInsert    = stmt(`INSERT INTO audit_log (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qAuditInsert    = stmt(`INSERT INTO audit_log (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qAuditGet       = stmt(`SELECT ` + auditColumns + ` FROM audit_log WHERE tenant_id = ? AND id = ?`)
 	qAuditList      = pagedStmt(`SELECT ` + auditColumns + ` FROM audit_log WHERE tenant_id = ?`)
 )
@@ -28,7 +28,7 @@ func scanDeletion(row scanner) (*convstore.Deletion, error) {
 	d := &convstore.Deletion{}
 	err := row.Scan(idScan{&d.ID}, idScan{&d.TenantID}, idScan{&d.ConversationID}, &d.ConversationSeq,
 		idScan{&d.ActorKeyID}, &d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments,
-		&d.AttachmentBytes, timeScan{&d.CreatedAt}, epochScan{&d.KeyEpoch}, nullTimeScan{&d.ShreddedAt}, nullTimeScan{&d.PurgedAt})
+		&d.AttachmentBytes, timeScan{&d.CreatedAt}, epochScan{&d.KeyEpoch}, nullTimeScan{&d.ShreddedAt}, nullTimeScan{&d.PurgedAt}, &d.Policy)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func scanDeletion(row scanner) (*convstore.Deletion, error) {
 func scanAudit(row scanner) (*convstore.AuditEntry, error) {
 	e := &convstore.AuditEntry{}
 	err := row.Scan(idScan{&e.ID}, idScan{&e.TenantID}, &e.Action, idScan{&e.ActorKeyID}, &e.Door, &e.RequestID,
-		&e.ClientRequestID, idScan{&e.ConversationID}, idScan{&e.TargetID}, timeScan{&e.CreatedAt})
+		&e.ClientRequestID, idScan{&e.ConversationID}, idScan{&e.TargetID}, timeScan{&e.CreatedAt}, &e.Policy)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func scanAudit(row scanner) (*convstore.AuditEntry, error) {
 func (o *ops) DeletionInsert(ctx context.Context, d *convstore.Deletion) error {
 	_, err := o.run.exec(ctx, qDeletionInsert, idArg(d.ID), idArg(d.TenantID), idArg(d.ConversationID), d.ConversationSeq,
 		nullID(d.ActorKeyID), d.Door, d.RequestID, d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments,
-		d.AttachmentBytes, micros(d.CreatedAt), nullEpoch(d.KeyEpoch), nullMicros(d.ShreddedAt), nullMicros(d.PurgedAt))
+		d.AttachmentBytes, micros(d.CreatedAt), nullEpoch(d.KeyEpoch), nullMicros(d.ShreddedAt), nullMicros(d.PurgedAt), d.Policy)
 	return o.db.translate(err)
 }
 
@@ -67,7 +67,7 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 
 func (o *ops) AuditInsert(ctx context.Context, e *convstore.AuditEntry) error {
 	_, err := o.run.exec(ctx, qAuditInsert, idArg(e.ID), idArg(e.TenantID), e.Action, nullID(e.ActorKeyID), e.Door,
-		e.RequestID, e.ClientRequestID, nullID(e.ConversationID), nullID(e.TargetID), micros(e.CreatedAt))
+		e.RequestID, e.ClientRequestID, nullID(e.ConversationID), nullID(e.TargetID), micros(e.CreatedAt), e.Policy)
 	return o.db.translate(err)
 }
 

@@ -29,6 +29,7 @@ type Config struct {
 	MaxAttachmentBytes int64         // cap of one attachment upload
 	ShutdownTimeout    time.Duration // how long in-flight requests may take to finish on shutdown
 	SweepInterval      time.Duration // how often orphaned attachment bytes are swept
+	RetentionInterval  time.Duration // how often each tenant's retention policies are applied; 0: never
 	BlobStore          string        // auto, fs or postgres: where attachment bytes live
 
 	// Keyring is the keyring file (see package keyring): the epoch keys
@@ -115,6 +116,7 @@ func DefaultConfig() Config {
 		KeyRetention:         service.DefaultKeyRetention,
 		TombstoneRetention:   service.DefaultTombstoneRetention,
 		IdempotencyRetention: convstore.DefaultIdempotencyRetention,
+		RetentionInterval:    time.Hour,
 
 		KeyRateLimit:            defaultKeyRateLimit,
 		AddressRateLimit:        defaultAddressRateLimit,
@@ -258,6 +260,9 @@ func (c Config) Validate() error {
 	if c.TombstoneRetention < 0 || c.IdempotencyRetention <= 0 {
 		return fmt.Errorf("--tombstone-retention %v must not be negative (0: for ever) and --idempotency-retention %v must be positive", c.TombstoneRetention, c.IdempotencyRetention)
 	}
+	if c.RetentionInterval < 0 {
+		return fmt.Errorf("--retention-interval %s: must not be negative (0 turns retention off)", c.RetentionInterval)
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -320,6 +325,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("idempotency-retention", "CONVSTORE_IDEMPOTENCY_RETENTION")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
+	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, "how often each tenant's retention policies (PUT /v1/retention) are applied; nodes take turns per tenant (0: never)")
+	fs.bindEnv("retention-interval", "CONVSTORE_RETENTION_INTERVAL")
 	c.Transport.registerFlags(fs)
 	c.registerDoorFlags(fs)
 	c.registerLimitFlags(fs)

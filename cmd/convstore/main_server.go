@@ -34,6 +34,12 @@ type reindexRunner interface {
 // sealUpgradeLogEvery is how often the sealing upgrade logs its progress.
 const sealUpgradeLogEvery = 10 * time.Second
 
+// retentionRunner is a store that applies retention policies in the
+// background (the service tier, on every node).
+type retentionRunner interface {
+	RunRetention(ctx context.Context, interval time.Duration)
+}
+
 // sweeper is a store that removes the attachment bytes of deleted records
 // in the background (the blob-removal queue of the SQLite and PostgreSQL
 // engines; PostgreSQL nodes claim its rows with FOR UPDATE SKIP LOCKED).
@@ -69,6 +75,8 @@ type Main struct {
 	sweepDone  chan struct{}
 
 	stopUpgrade context.CancelFunc // the sealing upgrade (see sealUpgradeRunner)
+	stopRetain  context.CancelFunc // the retention runner (see retentionRunner)
+	retainDone  chan struct{}
 	upgradeDone chan struct{}
 	serveErr    chan error
 	obs         *observability // the metrics listener, if any (metrics.go)
@@ -182,6 +190,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		go func() {
 			defer close(m.sweepDone)
 			s.RunSweeper(sweepCtx, m.Config.SweepInterval)
+		}()
+	}
+
+	if r, ok := m.DB.(retentionRunner); ok && m.Config.RetentionInterval > 0 {
+		retainCtx, stop := context.WithCancel(context.Background())
+		m.stopRetain, m.retainDone = stop, make(chan struct{})
+		go func() {
+			defer close(m.retainDone)
+			r.RunRetention(retainCtx, m.Config.RetentionInterval)
 		}()
 	}
 
@@ -394,6 +411,11 @@ func shutdownAll(ctx context.Context, servers []*http.Server) error {
 // closeStore stops the sweeper and the metrics listener, and closes the
 // store.
 func (m *Main) closeStore() error {
+	if m.stopRetain != nil {
+		m.stopRetain()
+		<-m.retainDone
+		m.stopRetain = nil
+	}
 	if m.stopUpgrade != nil {
 		m.stopUpgrade()
 		<-m.upgradeDone

@@ -73,6 +73,8 @@ const (
 	pathDeletion      = pathDeletions + "/{deletion_id}"
 	pathAudit         = "/v1/audit"
 	pathKeys          = "/v1/keys"
+	pathRetention     = "/v1/retention"
+	pathRetentionView = pathRetention + "/preview"
 	pathKey           = pathKeys + "/{key_id}"
 	pathMe            = "/v1/me"
 	pathHolds         = "/v1/holds"
@@ -134,6 +136,10 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathDeletions, Scope: read, Handler: d.listDeletions},
 		{Method: http.MethodGet, Path: pathDeletion, Scope: read, Handler: d.getDeletion},
 		{Method: http.MethodGet, Path: pathAudit, Scope: admin, Handler: d.listAudit},
+
+		{Method: http.MethodGet, Path: pathRetention, Scope: read, Handler: d.getRetention},
+		{Method: http.MethodPut, Path: pathRetention, Scope: admin, Handler: d.putRetention},
+		{Method: http.MethodGet, Path: pathRetentionView, Scope: read, Handler: d.previewRetention},
 
 		{Method: http.MethodPost, Path: pathKeys, Scope: admin, Handler: d.createKey},
 		{Method: http.MethodGet, Path: pathKeys, Scope: admin, Handler: d.listKeys},

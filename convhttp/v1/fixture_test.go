@@ -106,6 +106,8 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return map[string]any{"name": "k", "scopes": []string{"read"}}, nil
 	case "POST /v1/holds":
 		return map[string]any{"agent_id": "another-held-agent", "reason": "r"}, nil
+	case "PUT /v1/retention":
+		return map[string]any{"policies": []any{}}, nil
 	}
 	return nil, nil
 }
@@ -135,9 +137,9 @@ var (
 	messageKeys      = []string{"id", "object", "conversation_id", "role", "content", "parts", "author_name", "start_offset_ms", "end_offset_ms", "metadata", "created_at"}
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}
-	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at"}
+	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy"}
 	holdKeys         = []string{"id", "object", "kind", "conversation_id", "agent_id", "reason", "created_by", "created_at"}
-	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at"}
+	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at", "policy"}
 	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at"}
 	listKeys         = []string{"object", "data", "first_id", "last_id", "has_more"}
 	deletedKeys      = []string{"id", "object", "deleted"}

@@ -50,6 +50,10 @@ var routeScopes = map[string]convstore.Scope{
 	"GET /v1/deletions/{deletion_id}": convstore.ScopeRead,
 	"GET /v1/audit":                   convstore.ScopeAdmin,
 
+	"GET /v1/retention":         convstore.ScopeRead,
+	"PUT /v1/retention":         convstore.ScopeAdmin,
+	"GET /v1/retention/preview": convstore.ScopeRead,
+
 	"POST /v1/keys":            convstore.ScopeAdmin,
 	"GET /v1/keys":             convstore.ScopeAdmin,
 	"DELETE /v1/keys/{key_id}": convstore.ScopeAdmin,

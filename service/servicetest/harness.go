@@ -51,6 +51,9 @@ type Harness struct {
 	// tombstones and Idempotency-Keys and return how many; nil skips
 	// those checks.
 	SweepTombstones, SweepIdempotencyKeys func(ctx context.Context) (int, error)
+	// ApplyRetention, if set, runs the tenant's retention policies once
+	// (service.Service.ApplyRetention: the runner's work for one tenant).
+	ApplyRetention func(ctx context.Context, tenantID convstore.ID) (convstore.RetentionCounts, error)
 
 	// NewStore opens another fresh, empty store of the same engine with
 	// the given options, for the tests of configurable limits. It

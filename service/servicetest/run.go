@@ -33,6 +33,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Holds", holdTests},
 		{"Tombstones", tombstoneTests},
 		{"IdempotencyKeys", idempotencyTests},
+		{"Retention", retentionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -84,6 +84,7 @@ func ServiceHarness(newDatabase NewDatabaseFunc) NewHarnessFunc {
 			SweepAccessTokens:    svc.SweepAccessTokens,
 			SweepTombstones:      svc.SweepTombstones,
 			SweepIdempotencyKeys: svc.SweepIdempotencyKeys,
+			ApplyRetention:       svc.ApplyRetention,
 			FlushKeyUses:         svc.FlushKeyUses,
 			Clock:                clock,
 			AuthCacheTTL:         service.DefaultAuthCacheTTL,

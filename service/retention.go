@@ -1,0 +1,324 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
+)
+
+// retentionBatch is how many expired rows one step of a retention walk
+// reads; each is then erased in a transaction of its own, so foreground
+// writes interleave.
+const retentionBatch = 200
+
+// retentionDoor is the door of what the retention runner erases.
+const retentionDoor = "retention"
+
+// FindRetention returns the tenant's policies, the default first.
+func (s *Service) FindRetention(ctx context.Context, tenantID convstore.ID) ([]*convstore.RetentionPolicy, error) {
+	return s.drv.Reads().RetentionPolicyList(ctx, tenantID)
+}
+
+// ReplaceRetention replaces the tenant's policies and audits the change.
+func (s *Service) ReplaceRetention(ctx context.Context, tenantID convstore.ID, policies []*convstore.RetentionPolicy, p convstore.DeleteParams) ([]*convstore.RetentionPolicy, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := convstore.ValidateRetention(policies); err != nil {
+		return nil, err
+	}
+	var out []*convstore.RetentionPolicy
+	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+		now := s.now()
+		if err := tx.TenantLock(ctx, tenantID); err != nil {
+			return err
+		}
+		stored := make([]*convstore.RetentionPolicy, len(policies))
+		for i, pol := range policies {
+			c := *pol
+			c.UpdatedAt = now
+			stored[i] = &c
+		}
+		if err := tx.RetentionPolicyReplace(ctx, tenantID, stored); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditRetentionUpdate, convstore.ID{}, tenantID, p); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.RetentionPolicyList(ctx, tenantID)
+		return err
+	})
+	return out, err
+}
+
+// PreviewRetention counts what a retention run of the tenant would erase
+// now, walking exactly what the run walks without erasing.
+func (s *Service) PreviewRetention(ctx context.Context, tenantID convstore.ID) (*convstore.RetentionPreview, error) {
+	now := s.now()
+	counts, err := s.retain(ctx, tenantID, now, true)
+	if err != nil {
+		return nil, err
+	}
+	return &convstore.RetentionPreview{At: now, RetentionCounts: counts}, nil
+}
+
+// ApplyRetention runs the tenant's policies once, now: what the runner
+// does for each tenant at each interval (whether or not another node
+// holds the tenant's lease).
+func (s *Service) ApplyRetention(ctx context.Context, tenantID convstore.ID) (convstore.RetentionCounts, error) {
+	return s.retain(ctx, tenantID, s.now(), false)
+}
+
+// RunRetention applies every tenant's policies every interval until ctx
+// ends. Nodes take turns per tenant: a tenant is run by the node that
+// claims its lease (one interval long), so each tenant runs about once
+// per interval whatever the number of nodes, and a node that dies
+// mid-run leaves the rest to the next interval. Failures are logged and
+// tried again at the next interval.
+func (s *Service) RunRetention(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.retentionRound(ctx, interval); err != nil && ctx.Err() == nil {
+			s.logger.Error("retention run failed", "error", err)
+		}
+	}
+}
+
+// retentionRound runs every tenant with policies whose lease it claims.
+func (s *Service) retentionRound(ctx context.Context, interval time.Duration) error {
+	tenants, err := s.drv.Reads().RetentionTenants(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		var claimed bool
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			now := s.now()
+			var err error
+			claimed, err = tx.RetentionClaim(ctx, t, now, now.Add(interval*9/10))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			continue
+		}
+		counts, err := s.ApplyRetention(ctx, t)
+		if err != nil {
+			s.logger.Error("retention run of a tenant failed", "tenant", t.Format(convstore.PrefixTenant), "error", err)
+			continue
+		}
+		if counts != (convstore.RetentionCounts{}) {
+			s.logger.Info("retention erased", "tenant", t.Format(convstore.PrefixTenant),
+				"conversations", counts.Conversations, "attachments", counts.Attachments,
+				"artifacts", counts.Artifacts, "held", counts.Held)
+		}
+	}
+	return nil
+}
+
+// retentionWalk is one rule's walk: the rows of one kind its policy
+// expires as of now.
+type retentionWalk struct {
+	policy string
+	params driver.ExpiredParams
+}
+
+// walks returns the walks of one kind of rule: one per agent policy
+// that sets it, and the default's over every other agent.
+func retentionWalks(tenantID convstore.ID, policies []*convstore.RetentionPolicy, now time.Time,
+	kind func(*convstore.RetentionPolicy) *convstore.RetentionRule) []retentionWalk {
+	var walks []retentionWalk
+	var overridden []string
+	var def *convstore.RetentionPolicy
+	for _, p := range policies {
+		if p.AgentID == "" {
+			def = p
+			continue
+		}
+		r := kind(p)
+		if r == nil {
+			continue
+		}
+		overridden = append(overridden, p.AgentID)
+		walks = append(walks, retentionWalk{policy: p.Name(), params: driver.ExpiredParams{
+			TenantID: tenantID, OnlyAgent: true, AgentID: p.AgentID, Before: ageCutoff(now, r.Days),
+			LastActivity: r.Since == convstore.SinceLastActivity}})
+	}
+	if def != nil && kind(def) != nil {
+		r := kind(def)
+		walks = append(walks, retentionWalk{policy: def.Name(), params: driver.ExpiredParams{
+			TenantID: tenantID, ExceptAgents: overridden, Before: ageCutoff(now, r.Days),
+			LastActivity: r.Since == convstore.SinceLastActivity}})
+	}
+	return walks
+}
+
+// ageCutoff is the time before which a row is older than days at now.
+func ageCutoff(now time.Time, days int) time.Time {
+	return now.Add(-time.Duration(days) * 24 * time.Hour)
+}
+
+// retain walks the tenant's expired rows, conversations first, then
+// attachments and artifacts of the conversations that stay, erasing
+// each (unless dry) with a receipt or audit entry naming its policy.
+// Rows already gone when reached (another node, a user) are skipped;
+// held ones are counted and kept.
+func (s *Service) retain(ctx context.Context, tenantID convstore.ID, now time.Time, dry bool) (convstore.RetentionCounts, error) {
+	var c convstore.RetentionCounts
+	policies, err := s.drv.Reads().RetentionPolicyList(ctx, tenantID)
+	if err != nil || len(policies) == 0 {
+		return c, err
+	}
+	erased := map[convstore.ID]bool{} // dry: conversations counted as erased
+	conversations := retentionWalks(tenantID, policies, now, func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Conversations })
+	for _, w := range conversations {
+		err := s.walkExpired(ctx, &w.params, s.drv.Reads().ConversationExpired, func(r *driver.ExpiredRow) error {
+			if dry {
+				erased[r.ID] = true
+				c.Conversations++
+				c.Messages += r.Messages
+				return nil
+			}
+			d, err := s.DeleteConversation(ctx, tenantID, r.ID, convstore.DeleteParams{Door: retentionDoor, Policy: w.policy})
+			switch {
+			case err == nil:
+				c.Conversations++
+				c.Messages += d.Messages
+			case isHeld(err):
+				c.Held++
+			case convstore.ErrorCode(err) != convstore.ENOTFOUND:
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return c, err
+		}
+	}
+	attachments := retentionWalks(tenantID, policies, now, func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Attachments })
+	for _, w := range attachments {
+		err := s.walkExpired(ctx, &w.params, s.drv.Reads().AttachmentExpired, func(r *driver.ExpiredRow) error {
+			if erased[r.ConversationID] {
+				return nil
+			}
+			if dry {
+				c.Attachments++
+				c.AttachmentBytes += r.Size
+				return nil
+			}
+			size, err := s.deleteAttachmentByID(ctx, tenantID, r.ConversationID, r.ID, convstore.DeleteParams{Door: retentionDoor, Policy: w.policy})
+			switch {
+			case err == nil:
+				c.Attachments++
+				c.AttachmentBytes += size
+			case isHeld(err):
+				c.Held++
+			case convstore.ErrorCode(err) != convstore.ENOTFOUND:
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return c, err
+		}
+	}
+	artifacts := retentionWalks(tenantID, policies, now, func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Artifacts })
+	for _, w := range artifacts {
+		err := s.walkExpired(ctx, &w.params, s.drv.Reads().ArtifactExpired, func(r *driver.ExpiredRow) error {
+			if erased[r.ConversationID] {
+				return nil
+			}
+			if dry {
+				c.Artifacts++
+				return nil
+			}
+			err := s.DeleteArtifact(ctx, tenantID, r.ConversationID, r.ID, convstore.DeleteParams{Door: retentionDoor, Policy: w.policy})
+			switch {
+			case err == nil:
+				c.Artifacts++
+			case isHeld(err):
+				c.Held++
+			case convstore.ErrorCode(err) != convstore.ENOTFOUND:
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// walkExpired reads p's rows in batches, calling fn on each in order,
+// until none is left or ctx ends. The cursor moves past each row, erased
+// or kept, so held rows are not read again in this walk.
+func (s *Service) walkExpired(ctx context.Context, p *driver.ExpiredParams,
+	read func(context.Context, *driver.ExpiredParams) ([]*driver.ExpiredRow, error), fn func(*driver.ExpiredRow) error) error {
+	p.Limit = retentionBatch
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows, err := read(ctx, p)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < p.Limit {
+			return nil
+		}
+		last := rows[len(rows)-1]
+		p.After = driver.ExpiredCursor{At: last.At, ID: last.ID}
+	}
+}
+
+// deleteAttachmentByID deletes one attachment by id, as DeleteAttachment
+// does by name, returning its size.
+func (s *Service) deleteAttachmentByID(ctx context.Context, tenantID, conversationID, id convstore.ID, p convstore.DeleteParams) (int64, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	var a *driver.AttachmentRow
+	err := s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+		now := s.now()
+		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "attachment"); err != nil {
+			return err
+		}
+		var err error
+		if a, err = tx.AttachmentDeleteByID(ctx, tenantID, conversationID, id); err != nil {
+			return err
+		}
+		if err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{a.BlobKey}, DueAt: now, Now: now}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, now, tenantID, convstore.AuditAttachmentDelete, conversationID, a.ID, p)
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.removeLater([]string{a.BlobKey})
+	return a.Size, nil
+}
+
+// isHeld reports whether err is a delete refused because a legal hold
+// keeps the conversation.
+func isHeld(err error) bool {
+	return slices.Contains([]string{}, convstore.ErrorCode(err)) // wired to the hold error code with legal holds
+}
