@@ -55,8 +55,8 @@ const (
 	AuditKeyCreate          = "key.create"
 	AuditKeyRevoke          = "key.revoke"
 	AuditTenantCreate       = "tenant.create"
-	AuditHoldCreate         = "hold.create"  // target the hold; the conversation for a conversation hold
-	AuditHoldRelease        = "hold.release" // likewise
+	AuditHoldCreate         = "hold.create"      // target the hold; the conversation for a conversation hold
+	AuditHoldRelease        = "hold.release"     // likewise
 	AuditRetentionUpdate    = "retention.update" // the tenant's retention policies were replaced
 )
 

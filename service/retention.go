@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -319,6 +318,4 @@ func (s *Service) deleteAttachmentByID(ctx context.Context, tenantID, conversati
 
 // isHeld reports whether err is a delete refused because a legal hold
 // keeps the conversation.
-func isHeld(err error) bool {
-	return slices.Contains([]string{}, convstore.ErrorCode(err)) // wired to the hold error code with legal holds
-}
+func isHeld(err error) bool { return convstore.ErrorCode(err) == convstore.EHELD }

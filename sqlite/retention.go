@@ -113,7 +113,7 @@ func (o *ops) ArtifactExpired(ctx context.Context, p *driver.ExpiredParams) ([]*
 // time, messages, size) with the conversation as c; at and id are the
 // walk's order.
 func (o *ops) expired(ctx context.Context, p *driver.ExpiredParams, base, at, id string) ([]*driver.ExpiredRow, error) {
-	where := fmt.Sprintf(` WHERE c.tenant_id = ? AND %s < ?`, at)
+	where := fmt.Sprintf(` WHERE c.tenant_id = ? AND c.deleted = 0 AND %s < ?`, at)
 	args := []any{idArg(p.TenantID), micros(p.Before)}
 	if !p.After.ID.IsZero() {
 		where += fmt.Sprintf(` AND (%s, %s) > (?, ?)`, at, id)
