@@ -109,7 +109,7 @@ func (o *ops) ArtifactExpired(ctx context.Context, p *driver.ExpiredParams) ([]*
 // time, messages, size) with the conversation as c; at and id are the
 // walk's order.
 func (o *ops) expired(ctx context.Context, p *driver.ExpiredParams, base, at, id string) ([]*driver.ExpiredRow, error) {
-	q := newQuery(base+` WHERE c.tenant_id = $1 AND c.deleted = 0`, idArg(p.TenantID))
+	q := newQuery(base+` WHERE c.tenant_id = $1 AND NOT c.deleted`, idArg(p.TenantID))
 	q.and(at+" < ?", p.Before)
 	if !p.After.ID.IsZero() {
 		q.and("("+at+", "+id+") > (?, ?)", p.After.At, idArg(p.After.ID))
