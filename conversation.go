@@ -165,6 +165,9 @@ type DeleteParams struct {
 	// apart from RequestID because a client can send any value (an
 	// earlier receipt's id, say), which must never pass for the server's.
 	ClientRequestID string
+	// ErasureID is the erasure job a delete is part of (zero: none); it
+	// is recorded in the receipt.
+	ErasureID ID
 }
 
 // Validate checks that the actor's fields are single-line text, as every

@@ -29,11 +29,15 @@ type Deletion struct {
 	// unrecoverable from any copy of the database (WAL, replica, backup).
 	// Nil until then, and for a conversation never sealed.
 	ShreddedAt *time.Time
+	// ErasureID is the erasure job that deleted the conversation; zero
+	// for a delete asked directly.
+	ErasureID ID
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).
 type DeletionFilter struct {
 	ConversationID ID // zero for all
+	ErasureID      ID // zero for all; else only the receipts of that erasure job
 	PageFilter
 }
 

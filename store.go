@@ -16,6 +16,7 @@ type Store interface {
 	AttachmentService
 	DeletionService
 	DigestService
+	ErasureService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

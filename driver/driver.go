@@ -224,6 +224,7 @@ type Reader interface {
 	// system job: a restore carries the live keys into a backup).
 	ConversationKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
 	IndexRootReader
+	ErasureReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -232,6 +233,7 @@ type Reader interface {
 type Tx interface {
 	Reader
 	IndexRootTx
+	ErasureTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error
