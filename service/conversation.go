@@ -336,6 +336,7 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 			AttachmentBytes: gone.AttachmentBytes,
 			CreatedAt:       now,
 			KeyEpoch:        gone.KeyEpoch,
+			ErasureID:       p.ErasureID,
 		}
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err

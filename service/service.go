@@ -134,6 +134,7 @@ type Service struct {
 	z         *sealer
 	rot       *rotator    // nil without a keyring
 	upgrade   upgradeHook // see ObserveSealUpgrade
+	erasures  erasureWork // see RunErasures
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
