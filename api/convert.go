@@ -238,6 +238,7 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		at := Unix(*d.ShreddedAt)
 		w.ShreddedAt = &at
 	}
+	w.ErasureID = optID(d.ErasureID, convstore.PrefixErasure)
 	return w
 }
 
@@ -264,6 +265,9 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 		at := time.Unix(*w.ShreddedAt, 0).UTC()
 		d.ShreddedAt = &at
 	}
+	if w.ErasureID != nil {
+		d.ErasureID, _ = convstore.ParseID(convstore.PrefixErasure, "erasure_id", *w.ErasureID)
+	}
 	return d
 }
 
@@ -277,6 +281,9 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditKeyCreate:          convstore.PrefixKey,
 	convstore.AuditKeyRevoke:          convstore.PrefixKey,
 	convstore.AuditTenantCreate:       convstore.PrefixTenant,
+	convstore.AuditErasureCreate:      convstore.PrefixErasure,
+	convstore.AuditErasureCancel:      convstore.PrefixErasure,
+	convstore.AuditErasureFinish:      convstore.PrefixErasure,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

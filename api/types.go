@@ -187,6 +187,7 @@ type Deletion struct {
 	CreatedAt       int64   `json:"created_at"`
 	KeyEpoch        *uint32 `json:"key_epoch"`   // the keyring epoch that wrapped the data key; null if never sealed
 	ShreddedAt      *int64  `json:"shredded_at"` // when that epoch was destroyed; null until then
+	ErasureID       *string `json:"erasure_id"`  // the erasure job that deleted it; null for a delete asked directly
 }
 
 // AuditEntry is the wire form of an audit log entry.

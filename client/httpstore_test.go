@@ -324,6 +324,26 @@ func (s *httpStore) FindDeletions(ctx context.Context, tenantID convstore.ID, f 
 	return ds, more, s.domain(err)
 }
 
+func (s *httpStore) CreateErasure(ctx context.Context, tenantID convstore.ID, c *convstore.ErasureCreate, p convstore.DeleteParams) (*convstore.Erasure, error) {
+	e, err := s.as(tenantID, p.ActorKeyID).CreateErasure(ctx, tenantID, c, p)
+	return e, s.domain(err)
+}
+
+func (s *httpStore) FindErasureByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Erasure, error) {
+	e, err := s.of(tenantID).FindErasureByID(ctx, tenantID, id)
+	return e, s.domain(err)
+}
+
+func (s *httpStore) FindErasures(ctx context.Context, tenantID convstore.ID, f convstore.ErasureFilter) ([]*convstore.Erasure, bool, error) {
+	es, more, err := s.of(tenantID).FindErasures(ctx, tenantID, f)
+	return es, more, s.domain(err)
+}
+
+func (s *httpStore) CancelErasure(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Erasure, error) {
+	e, err := s.as(tenantID, p.ActorKeyID).CancelErasure(ctx, tenantID, id, p)
+	return e, s.domain(err)
+}
+
 func (s *httpStore) FindAuditEntries(ctx context.Context, tenantID convstore.ID, f convstore.AuditFilter) ([]*convstore.AuditEntry, bool, error) {
 	es, more, err := s.of(tenantID).FindAuditEntries(ctx, tenantID, f)
 	return es, more, s.domain(err)

@@ -72,6 +72,9 @@ const (
 	pathDeletions     = "/v1/deletions"
 	pathDeletion      = pathDeletions + "/{deletion_id}"
 	pathAudit         = "/v1/audit"
+	pathErasures      = "/v1/erasures"
+	pathErasure       = pathErasures + "/{erasure_id}"
+	pathErasureCancel = pathErasure + "/cancel"
 	pathKeys          = "/v1/keys"
 	pathKey           = pathKeys + "/{key_id}"
 	pathMe            = "/v1/me"
@@ -132,6 +135,11 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathDeletions, Scope: read, Handler: d.listDeletions},
 		{Method: http.MethodGet, Path: pathDeletion, Scope: read, Handler: d.getDeletion},
 		{Method: http.MethodGet, Path: pathAudit, Scope: admin, Handler: d.listAudit},
+
+		{Method: http.MethodPost, Path: pathErasures, Scope: admin, Handler: d.createErasure},
+		{Method: http.MethodGet, Path: pathErasures, Scope: read, Handler: d.listErasures},
+		{Method: http.MethodGet, Path: pathErasure, Scope: read, Handler: d.getErasure},
+		{Method: http.MethodPost, Path: pathErasureCancel, Scope: admin, Handler: d.cancelErasure},
 
 		{Method: http.MethodPost, Path: pathKeys, Scope: admin, Handler: d.createKey},
 		{Method: http.MethodGet, Path: pathKeys, Scope: admin, Handler: d.listKeys},
