@@ -30,6 +30,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Authentication", authTests},
 		{"Digests", digestTests},
 		{"IndexRotation", reindexTests},
+		{"Erasures", erasureTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
