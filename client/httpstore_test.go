@@ -12,6 +12,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/client"
+	"github.com/convstore/convstore/service"
 )
 
 // knownKey is a key whose secret the harness saw made.
@@ -412,4 +413,19 @@ func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.
 
 func (s *httpStore) FindArtifactPages(context.Context, convstore.ID, []convstore.ArtifactRange) ([]convstore.ArtifactPage, error) {
 	return nil, errNoDigests()
+}
+
+// erasureRunner is the service's erasure runner, which runs beneath the
+// store as the sweeper does: jobs are created, read and canceled over
+// HTTP, and run by the engine.
+type erasureRunner interface {
+	RunErasures(ctx context.Context, o service.ErasureRunOptions) (int, error)
+}
+
+func (s *httpStore) RunErasures(ctx context.Context, o service.ErasureRunOptions) (int, error) {
+	r, ok := s.engine.(erasureRunner)
+	if !ok {
+		return 0, fmt.Errorf("the engine %T runs no erasure jobs", s.engine)
+	}
+	return r.RunErasures(ctx, o)
 }

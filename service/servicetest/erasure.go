@@ -388,8 +388,8 @@ func testErasureHeld(t *testing.T, f *fixture) {
 
 func testErasureResume(t *testing.T, f *fixture) {
 	r := runnerOf(t, f.Store)
-	if f.NewNode == nil {
-		t.Skip("no second node")
+	if f.NewNode == nil || f.Clock == nil {
+		t.Skip("no second node, or no clock to run a lease out")
 	}
 	var convs []*convstore.Conversation
 	for range 5 {
@@ -397,8 +397,8 @@ func testErasureResume(t *testing.T, f *fixture) {
 	}
 	e := mustCreateErasure(t, f, f.Store, &convstore.ErasureCreate{Selector: convstore.ErasureSelector{UserID: "resume-user"}})
 	// The first runner dies after 3 deletes, one past its last commit
-	// (batches of 2), holding a short lease.
-	mustRunErasures(t, f, r, service.ErasureRunOptions{Batch: 2, StopAfter: 3, Lease: 50 * time.Millisecond})
+	// (batches of 2), holding its lease.
+	mustRunErasures(t, f, r, service.ErasureRunOptions{Batch: 2, StopAfter: 3})
 	mid := mustErasure(t, f, e.ID)
 	if mid.State != convstore.ErasureRunning || mid.Done != perConv(2) {
 		t.Fatalf("after the crash: %s, done %+v; want running, 2 committed", mid.State, mid.Done)
@@ -408,7 +408,7 @@ func testErasureResume(t *testing.T, f *fixture) {
 	if n := mustRunErasures(t, f, node, service.ErasureRunOptions{}); n != 0 {
 		t.Errorf("a leased job was run by another node (%d)", n)
 	}
-	time.Sleep(100 * time.Millisecond)
+	f.Clock.Advance(service.DefaultErasureLease + time.Second)
 	if n := mustRunErasures(t, f, node, service.ErasureRunOptions{Batch: 2}); n != 1 {
 		t.Errorf("the resumed run ended %d jobs; want 1", n)
 	}
