@@ -58,6 +58,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Receipts", receiptTests},
 		{"ConversationKeys", convKeyTests},
 		{"KeyRotation", keyRotationTests},
+		{"Erasures", erasureTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
