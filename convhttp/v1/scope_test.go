@@ -50,6 +50,12 @@ var routeScopes = map[string]convstore.Scope{
 	"GET /v1/deletions/{deletion_id}": convstore.ScopeRead,
 	"GET /v1/audit":                   convstore.ScopeAdmin,
 
+	// One erasure job may delete a whole user, agent or period: admin.
+	"POST /v1/erasures":                     convstore.ScopeAdmin,
+	"GET /v1/erasures":                      convstore.ScopeRead,
+	"GET /v1/erasures/{erasure_id}":         convstore.ScopeRead,
+	"POST /v1/erasures/{erasure_id}/cancel": convstore.ScopeAdmin,
+
 	"POST /v1/keys":            convstore.ScopeAdmin,
 	"GET /v1/keys":             convstore.ScopeAdmin,
 	"DELETE /v1/keys/{key_id}": convstore.ScopeAdmin,
