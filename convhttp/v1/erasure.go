@@ -101,4 +101,3 @@ func (d *Door) cancelErasure(w http.ResponseWriter, r *http.Request) error {
 	}
 	return ok(w, api.FromErasure(e))
 }
-
