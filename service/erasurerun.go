@@ -182,17 +182,17 @@ func (s *Service) runErasure(ctx context.Context, row *driver.ErasureRow, o *Era
 			if err == nil {
 				d, err = s.DeleteConversation(ctx, row.TenantID, id, params)
 			}
-			switch convstore.ErrorCode(err) {
-			case "":
+			switch code := convstore.ErrorCode(err); {
+			case code == "":
 				run.done.Add(convstore.ErasureCounts{Conversations: 1, Messages: d.Messages, Artifacts: d.Artifacts,
 					Attachments: d.Attachments, Bytes: d.AttachmentBytes})
-			case convstore.ENOTFOUND:
+			case code == convstore.ENOTFOUND:
 				// Deleted meanwhile (by another run of this job, whose
 				// receipt is counted, or by someone else): never twice.
-			case convstore.ECONFLICT:
+			case refusedByRule(code):
 				// A rule keeps it (a legal hold): skipped and counted.
 				run.held++
-			case convstore.ETIMEOUT, convstore.EUNAVAILABLE:
+			case code == convstore.ETIMEOUT || code == convstore.EUNAVAILABLE:
 				return false, err
 			default:
 				if ctx.Err() != nil {
@@ -213,6 +213,13 @@ func (s *Service) runErasure(ctx context.Context, row *driver.ErasureRow, o *Era
 			return false, err
 		}
 	}
+}
+
+// refusedByRule reports a delete refused by a rule on the conversation
+// (a legal hold), which a job skips and counts as held rather than fails
+// on: a conflict-class code.
+func refusedByRule(code string) bool {
+	return code == convstore.ECONFLICT
 }
 
 // commitErasure records a run's progress and renews its lease; lost
