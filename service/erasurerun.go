@@ -143,7 +143,7 @@ func (s *Service) runErasure(ctx context.Context, row *driver.ErasureRow, o *Era
 	sel, err := s.openSelector(ctx, row)
 	if err != nil {
 		s.logger.Error("an erasure's selector does not open", "erasure", row.ID.UUID(), "error", err)
-		return true, s.finishErasure(ctx, run, o, convstore.ErasureFailed,
+		return s.finishErasure(ctx, run, o, convstore.ErasureFailed,
 			"the job's selector can no longer be read (its key epoch was destroyed); create the job again")
 	}
 	if run.done, err = s.drv.Reads().DeletionTotals(ctx, row.TenantID, row.ID); err != nil {
@@ -167,8 +167,11 @@ func (s *Service) runErasure(ctx context.Context, row *driver.ErasureRow, o *Era
 			if err != nil {
 				return false, err
 			}
+			if cur.State.Final() || cur.LeaseOwner != s.erasures.owner {
+				return false, nil // the lease ran out and another node took the job
+			}
 			if cur.CancelRequested {
-				return true, s.finishErasure(ctx, run, o, convstore.ErasureCanceled, "")
+				return s.finishErasure(ctx, run, o, convstore.ErasureCanceled, "")
 			}
 			if o.StopAfter > 0 && *deletes >= o.StopAfter {
 				return false, errStopped
@@ -200,13 +203,13 @@ func (s *Service) runErasure(ctx context.Context, row *driver.ErasureRow, o *Era
 				}
 				s.logger.Error("an erasure failed to delete a conversation", "erasure", row.ID.UUID(),
 					"conversation", id.UUID(), "error", err)
-				return true, s.finishErasure(ctx, run, o, convstore.ErasureFailed,
+				return s.finishErasure(ctx, run, o, convstore.ErasureFailed,
 					"a conversation could not be deleted: "+convstore.ErrorMessage(err))
 			}
 			run.cursor = id
 		}
 		if !more {
-			return true, s.finishErasure(ctx, run, o, convstore.ErasureSucceeded, "")
+			return s.finishErasure(ctx, run, o, convstore.ErasureSucceeded, "")
 		}
 		lost, err := s.commitErasure(ctx, run, o)
 		if err != nil || lost {
@@ -243,8 +246,9 @@ func (s *Service) commitErasure(ctx context.Context, run *erasureRun, o *Erasure
 
 // finishErasure ends a job in state with its last progress, clears its
 // sealed selector and writes the AuditErasureFinish entry, under the
-// actor, door and request that created the job.
-func (s *Service) finishErasure(ctx context.Context, run *erasureRun, o *ErasureRunOptions, state convstore.ErasureState, reason string) error {
+// actor, door and request that created the job. It reports false if the
+// lease was lost meanwhile: the node that holds it ends the job.
+func (s *Service) finishErasure(ctx context.Context, run *erasureRun, o *ErasureRunOptions, state convstore.ErasureState, reason string) (bool, error) {
 	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		r := run.row
@@ -258,7 +262,7 @@ func (s *Service) finishErasure(ctx context.Context, run *erasureRun, o *Erasure
 			convstore.DeleteParams{ActorKeyID: r.ActorKeyID, Door: r.Door, RequestID: r.RequestID, ClientRequestID: r.ClientRequestID})
 	})
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-		return nil // the lease was lost: the node that holds it ends the job
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }

@@ -25,6 +25,7 @@ var erasureTests = []subtest{
 	{"Held", testErasureHeld},
 	{"Resume", testErasureResume},
 	{"TwoNodes", testErasureTwoNodes},
+	{"LeaseLost", testErasureLeaseLost},
 }
 
 // erasureRunner is a store that runs erasure jobs (the service).
@@ -471,5 +472,53 @@ func testErasureTwoNodes(t *testing.T, f *fixture) {
 	}
 	if finishes != jobs {
 		t.Errorf("%d erasure.finish entries; want %d", finishes, jobs)
+	}
+}
+
+// A runner whose lease ran out while it was slow (not dead) stops at its
+// next conversation once another node has taken the job: nothing is
+// deleted twice and the job ends once.
+func testErasureLeaseLost(t *testing.T, f *fixture) {
+	r := runnerOf(t, f.Store)
+	if f.NewNode == nil || f.Clock == nil {
+		t.Skip("no second node, or no clock to run a lease out")
+	}
+	other := runnerOf(t, f.NewNode(t))
+	var convs []*convstore.Conversation
+	for range 6 {
+		convs = append(convs, erasureConv(t, f, &convstore.ConversationCreate{UserID: "zombie-user"}))
+	}
+	e := mustCreateErasure(t, f, f.Store, &convstore.ErasureCreate{Selector: convstore.ErasureSelector{UserID: "zombie-user"}})
+	calls, otherEnded := 0, 0
+	ended := mustRunErasures(t, f, r, service.ErasureRunOptions{Batch: 4, Refuse: func(_, _ convstore.ID) error {
+		if calls++; calls == 2 {
+			// The first runner stalls past its lease; the other node
+			// takes the job over and finishes it meanwhile.
+			f.Clock.Advance(service.DefaultErasureLease + time.Second)
+			otherEnded = mustRunErasures(t, f, other, service.ErasureRunOptions{Batch: 4})
+		}
+		return nil
+	}})
+	if ended != 0 || otherEnded != 1 {
+		t.Errorf("jobs ended: %d by the stalled runner, %d by the other; want 0 and 1", ended, otherEnded)
+	}
+	got := mustErasure(t, f, e.ID)
+	if got.State != convstore.ErasureSucceeded || got.Done != perConv(6) {
+		t.Errorf("job: %s, done %+v; want succeeded, all 6", got.State, got.Done)
+	}
+	if rc := jobReceipts(t, f, e.ID); len(rc) != 6 {
+		t.Errorf("%d receipts; want 6, one per conversation", len(rc))
+	}
+	if a := alive(t, f, convs...); slices.Contains(a, true) {
+		t.Errorf("alive %v; want all erased", a)
+	}
+	finishes := 0
+	for _, a := range MustAuditEntries(t, f.ctx, f.Store, f.tenant.ID) {
+		if a.Action == convstore.AuditErasureFinish && a.TargetID == e.ID {
+			finishes++
+		}
+	}
+	if finishes != 1 {
+		t.Errorf("%d erasure.finish entries; want 1", finishes)
 	}
 }
