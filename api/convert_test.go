@@ -127,7 +127,7 @@ func TestErasureRoundTrip(t *testing.T) {
 	now := time.Unix(1700000000, 0).UTC()
 	before := now.Add(-time.Hour)
 	e := &convstore.Erasure{ID: convstore.NewID(), State: convstore.ErasureRunning, IncludeNew: true,
-		Selector: convstore.ErasureSummary{AgentID: "agent", CreatedBefore: &before, UserID: true, ExternalIDs: 2, MetadataPairs: 1},
+		Selector:   convstore.ErasureSummary{AgentID: "agent", CreatedBefore: &before, UserID: true, ExternalIDs: 2, MetadataPairs: 1},
 		SnapshotAt: now, Total: convstore.ErasureCounts{Conversations: 3, Messages: 4, Artifacts: 5, Attachments: 6, Bytes: 7},
 		Done: convstore.ErasureCounts{Conversations: 1}, Held: 1, CancelRequested: true, Error: "why",
 		ActorKeyID: convstore.NewID(), Door: "native", RequestID: "req", ClientRequestID: "client",
