@@ -176,6 +176,9 @@ type DeleteParams struct {
 	// Policy names the retention policy erasing (RetentionPolicy.Name);
 	// empty for a delete someone asked for.
 	Policy string
+	// ErasureID is the erasure job a delete is part of (zero: none); it
+	// is recorded in the receipt.
+	ErasureID ID
 }
 
 // Validate checks that the actor's fields are single-line text, as every

@@ -37,11 +37,15 @@ type Deletion struct {
 	// Policy names the retention policy that erased the conversation
 	// ("default", "agent:" and its id); empty for a delete someone asked for.
 	Policy string
+	// ErasureID is the erasure job that deleted the conversation; zero
+	// for a delete asked directly.
+	ErasureID ID
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).
 type DeletionFilter struct {
 	ConversationID ID // zero for all
+	ErasureID      ID // zero for all; else only the receipts of that erasure job
 	PageFilter
 }
 

@@ -19,6 +19,7 @@ type Store interface {
 	HoldService
 	IdempotencyService
 	RetentionService
+	ErasureService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -243,6 +243,7 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		at := Unix(*d.PurgedAt)
 		w.PurgedAt = &at
 	}
+	w.ErasureID = optID(d.ErasureID, convstore.PrefixErasure)
 	return w
 }
 
@@ -276,6 +277,9 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 	if w.Policy != nil {
 		d.Policy = *w.Policy
 	}
+	if w.ErasureID != nil {
+		d.ErasureID, _ = convstore.ParseID(convstore.PrefixErasure, "erasure_id", *w.ErasureID)
+	}
 	return d
 }
 
@@ -292,6 +296,9 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditHoldCreate:         convstore.PrefixHold,
 	convstore.AuditHoldRelease:        convstore.PrefixHold,
 	convstore.AuditRetentionUpdate:    convstore.PrefixTenant,
+	convstore.AuditErasureCreate:      convstore.PrefixErasure,
+	convstore.AuditErasureCancel:      convstore.PrefixErasure,
+	convstore.AuditErasureFinish:      convstore.PrefixErasure,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

@@ -70,7 +70,7 @@ func TestDeletionHasNoContentFields(t *testing.T) {
 	for k := range raw {
 		switch k {
 		case "id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id",
-			"messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "policy":
+			"messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "policy", "purged_at", "erasure_id":
 		default:
 			t.Errorf("receipt has unexpected field %q", k)
 		}
@@ -120,5 +120,26 @@ func TestAuditEntryOfKeyActions(t *testing.T) {
 	w := api.FromDeletion(d)
 	if got := api.ToDeletion(&w); !reflect.DeepEqual(got, d) {
 		t.Errorf("receipt round trip:\n in %+v\nout %+v", d, got)
+	}
+}
+
+func TestErasureRoundTrip(t *testing.T) {
+	now := time.Unix(1700000000, 0).UTC()
+	before := now.Add(-time.Hour)
+	e := &convstore.Erasure{ID: convstore.NewID(), State: convstore.ErasureRunning, IncludeNew: true,
+		Selector:   convstore.ErasureSummary{AgentID: "agent", CreatedBefore: &before, UserID: true, ExternalIDs: 2, MetadataPairs: 1},
+		SnapshotAt: now, Total: convstore.ErasureCounts{Conversations: 3, Messages: 4, Artifacts: 5, Attachments: 6, Bytes: 7},
+		Done: convstore.ErasureCounts{Conversations: 1}, Held: 1, CancelRequested: true, Error: "why",
+		ActorKeyID: convstore.NewID(), Door: "native", RequestID: "req", ClientRequestID: "client",
+		CreatedAt: now, UpdatedAt: now, FinishedAt: &now}
+	w := api.FromErasure(e)
+	if got := api.ToErasure(&w); !reflect.DeepEqual(e, got) {
+		t.Fatalf("erasure round trip:\n in %+v\nout %+v", e, got)
+	}
+	b, _ := json.Marshal(w)
+	var raw map[string]any
+	_ = json.Unmarshal(b, &raw)
+	if _, ok := raw["selector"].(map[string]any)["user_id"]; ok {
+		t.Fatalf("the job's wire form has a user_id: %s", b)
 	}
 }

@@ -29,7 +29,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"Conversation": api.Conversation{}, "Message": api.Message{}, "Artifact": api.Artifact{},
 		"Attachment": api.Attachment{}, "Deletion": api.Deletion{}, "AuditEntry": api.AuditEntry{}, "APIKey": api.APIKey{},
 		"ConversationWithMessages": api.ConversationWithMessages{}, "ConversationCount": api.ConversationCount{},
-		"Identity": api.Identity{},
+		"Identity": api.Identity{}, "Erasure": api.Erasure{}, "ErasureList": api.List[api.Erasure]{},
 	} {
 		schema, ok := doc.Components.Schemas[name]
 		if !ok {

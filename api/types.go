@@ -191,6 +191,7 @@ type Deletion struct {
 	ShreddedAt      *int64  `json:"shredded_at"` // when that epoch was destroyed; null until then
 	PurgedAt        *int64  `json:"purged_at"`   // when the last row was removed; null while the purge runs
 	Policy          *string `json:"policy"`      // the retention policy that erased it; null for a delete someone asked for
+	ErasureID       *string `json:"erasure_id"`  // the erasure job that deleted it; null for a delete asked directly
 }
 
 // AuditEntry is the wire form of an audit log entry.

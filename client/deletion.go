@@ -40,6 +40,9 @@ func (c *Client) FindDeletions(ctx context.Context, tenantID convstore.ID, f con
 	if !f.ConversationID.IsZero() {
 		q.Set("conversation_id", f.ConversationID.Format(convstore.PrefixConversation))
 	}
+	if !f.ErasureID.IsZero() {
+		q.Set("erasure_id", f.ErasureID.Format(convstore.PrefixErasure))
+	}
 	var out api.List[api.Deletion]
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/deletions", query: pageQuery(q, f.PageFilter, convstore.PrefixDeletion), out: &out}); err != nil {
 		return nil, false, err

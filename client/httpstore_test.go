@@ -12,6 +12,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/client"
+	"github.com/convstore/convstore/service"
 )
 
 // knownKey is a key whose secret the harness saw made.
@@ -324,6 +325,26 @@ func (s *httpStore) FindDeletions(ctx context.Context, tenantID convstore.ID, f 
 	return ds, more, s.domain(err)
 }
 
+func (s *httpStore) CreateErasure(ctx context.Context, tenantID convstore.ID, c *convstore.ErasureCreate, p convstore.DeleteParams) (*convstore.Erasure, error) {
+	e, err := s.as(tenantID, p.ActorKeyID).CreateErasure(ctx, tenantID, c, p)
+	return e, s.domain(err)
+}
+
+func (s *httpStore) FindErasureByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Erasure, error) {
+	e, err := s.of(tenantID).FindErasureByID(ctx, tenantID, id)
+	return e, s.domain(err)
+}
+
+func (s *httpStore) FindErasures(ctx context.Context, tenantID convstore.ID, f convstore.ErasureFilter) ([]*convstore.Erasure, bool, error) {
+	es, more, err := s.of(tenantID).FindErasures(ctx, tenantID, f)
+	return es, more, s.domain(err)
+}
+
+func (s *httpStore) CancelErasure(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Erasure, error) {
+	e, err := s.as(tenantID, p.ActorKeyID).CancelErasure(ctx, tenantID, id, p)
+	return e, s.domain(err)
+}
+
 func (s *httpStore) FindAuditEntries(ctx context.Context, tenantID convstore.ID, f convstore.AuditFilter) ([]*convstore.AuditEntry, bool, error) {
 	es, more, err := s.of(tenantID).FindAuditEntries(ctx, tenantID, f)
 	return es, more, s.domain(err)
@@ -440,4 +461,19 @@ func (s *httpStore) ClaimIdempotencyKey(ctx context.Context, tenantID convstore.
 
 func (s *httpStore) SettleIdempotencyKey(ctx context.Context, tenantID convstore.ID, r *convstore.IdempotentRequest, c *convstore.IdempotencyClaim, a *convstore.IdempotentAnswer) error {
 	return s.engine.SettleIdempotencyKey(ctx, tenantID, r, c, a)
+}
+
+// erasureRunner is the service's erasure runner, which runs beneath the
+// store as the sweeper does: jobs are created, read and canceled over
+// HTTP, and run by the engine.
+type erasureRunner interface {
+	RunErasures(ctx context.Context, o service.ErasureRunOptions) (int, error)
+}
+
+func (s *httpStore) RunErasures(ctx context.Context, o service.ErasureRunOptions) (int, error) {
+	r, ok := s.engine.(erasureRunner)
+	if !ok {
+		return 0, fmt.Errorf("the engine %T runs no erasure jobs", s.engine)
+	}
+	return r.RunErasures(ctx, o)
 }

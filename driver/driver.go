@@ -229,6 +229,7 @@ type Reader interface {
 	IndexRootReader
 	HoldReader
 	RetentionReader
+	ErasureReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -241,6 +242,7 @@ type Tx interface {
 	TombstoneTx
 	IdempotencyTx
 	RetentionTx
+	ErasureTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error

@@ -251,6 +251,7 @@ type BlobRemovalQueueParams struct {
 type DeletionListParams struct {
 	TenantID       convstore.ID
 	ConversationID convstore.ID // zero for all
+	ErasureID      convstore.ID // zero for all
 	Page           Page
 }
 

@@ -350,6 +350,7 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 			CreatedAt:       now,
 			KeyEpoch:        gone.KeyEpoch,
 			Policy:          p.Policy,
+			ErasureID:       p.ErasureID,
 		}
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err

@@ -18,7 +18,7 @@ func (s *Service) FindDeletions(ctx context.Context, tenantID convstore.ID, f co
 		return nil, false, err
 	}
 	list, err := s.drv.Reads().DeletionList(ctx, &driver.DeletionListParams{
-		TenantID: tenantID, ConversationID: f.ConversationID, Page: pageOf(f.PageFilter, 0)})
+		TenantID: tenantID, ConversationID: f.ConversationID, ErasureID: f.ErasureID, Page: pageOf(f.PageFilter, 0)})
 	if err != nil {
 		return nil, false, err
 	}

@@ -53,4 +53,17 @@
 // what the database being replaced deleted since the backup (receipts,
 // message and artifact deletes, key revocations) and adopts its
 // re-wrapped data keys.
+//
+// # Erasure jobs
+//
+// CreateErasure (erasure.go) counts what a selector matches through the
+// blind indexes and records a job whose id is its snapshot; RunSweeper
+// runs jobs on every node (erasurerun.go): each is claimed with a lease,
+// its conversations deleted one by one through DeleteConversation (one
+// receipt each, naming the job) in id order after its cursor, and its
+// cursor, counts and lease committed every batch, so a job resumes on any
+// node after a crash without deleting anything twice. A refusal by a rule
+// (a legal hold) counts the conversation as held. The job keeps its
+// selector sealed under a data key of its own, and drops both when it
+// ends.
 package service

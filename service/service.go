@@ -170,6 +170,7 @@ type Service struct {
 	rot       *rotator // nil without a keyring
 	purge     *purger
 	upgrade   upgradeHook // see ObserveSealUpgrade
+	erasures  erasureWork // see RunErasures
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}

@@ -14,10 +14,17 @@ import (
 // Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). A
 // sealed store also rotates its keys meanwhile (Options.KeyEpoch: a new
 // epoch when due, data keys re-wrapped, retired epochs destroyed). It
-// also purges the rows of deleted conversations (see Purge). It
-// logs failures and tries again at the next interval. A server runs it
-// for the life of the store, on every node.
+// also purges the rows of deleted conversations (see Purge), and runs
+// erasure jobs (RunErasures), every interval and at once when one is
+// created on this node. It logs failures and tries again at the next
+// interval. A server runs it for the life of the store, on every node.
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
+	erasuresDone := make(chan struct{})
+	go func() {
+		defer close(erasuresDone)
+		s.runErasureLoop(ctx, interval)
+	}()
+	defer func() { <-erasuresDone }()
 	if s.rot != nil && s.rot.every > 0 {
 		done := make(chan struct{})
 		go func() {

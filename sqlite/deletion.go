@@ -10,15 +10,17 @@ import (
 )
 
 const deletionColumns = `id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
-	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy`
+	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy, erasure_id`
 
 const auditColumns = `id, tenant_id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at, policy`
 
 var (
-	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qDeletionGet    = stmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND id = ?`)
 	qDeletionList   = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ?`)
 	qDeletionByConv = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND conversation_id = ?`)
+	qDeletionByJob  = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND erasure_id = ?`)
+	qDeletionByBoth = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND erasure_id = ? AND conversation_id = ?`)
 	qAuditInsert    = stmt(`INSERT INTO audit_log (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qAuditGet       = stmt(`SELECT ` + auditColumns + ` FROM audit_log WHERE tenant_id = ? AND id = ?`)
 	qAuditList      = pagedStmt(`SELECT ` + auditColumns + ` FROM audit_log WHERE tenant_id = ?`)
@@ -28,7 +30,7 @@ func scanDeletion(row scanner) (*convstore.Deletion, error) {
 	d := &convstore.Deletion{}
 	err := row.Scan(idScan{&d.ID}, idScan{&d.TenantID}, idScan{&d.ConversationID}, &d.ConversationSeq,
 		idScan{&d.ActorKeyID}, &d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments,
-		&d.AttachmentBytes, timeScan{&d.CreatedAt}, epochScan{&d.KeyEpoch}, nullTimeScan{&d.ShreddedAt}, nullTimeScan{&d.PurgedAt}, &d.Policy)
+		&d.AttachmentBytes, timeScan{&d.CreatedAt}, epochScan{&d.KeyEpoch}, nullTimeScan{&d.ShreddedAt}, nullTimeScan{&d.PurgedAt}, &d.Policy, idScan{&d.ErasureID})
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +50,7 @@ func scanAudit(row scanner) (*convstore.AuditEntry, error) {
 func (o *ops) DeletionInsert(ctx context.Context, d *convstore.Deletion) error {
 	_, err := o.run.exec(ctx, qDeletionInsert, idArg(d.ID), idArg(d.TenantID), idArg(d.ConversationID), d.ConversationSeq,
 		nullID(d.ActorKeyID), d.Door, d.RequestID, d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments,
-		d.AttachmentBytes, micros(d.CreatedAt), nullEpoch(d.KeyEpoch), nullMicros(d.ShreddedAt), nullMicros(d.PurgedAt), d.Policy)
+		d.AttachmentBytes, micros(d.CreatedAt), nullEpoch(d.KeyEpoch), nullMicros(d.ShreddedAt), nullMicros(d.PurgedAt), d.Policy, nullID(d.ErasureID))
 	return o.db.translate(err)
 }
 
@@ -60,6 +62,12 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 	stmts, args := qDeletionList, []any{idArg(p.TenantID)}
 	if !p.ConversationID.IsZero() {
 		stmts, args = qDeletionByConv, append(args, idArg(p.ConversationID))
+	}
+	if !p.ErasureID.IsZero() {
+		stmts, args = qDeletionByJob, []any{idArg(p.TenantID), idArg(p.ErasureID)}
+		if !p.ConversationID.IsZero() {
+			stmts, args = qDeletionByBoth, append(args, idArg(p.ConversationID))
+		}
 	}
 	q, args := stmts.sql(p.Page, args)
 	return list(ctx, o, q, args, scanDeletion)

@@ -55,6 +55,8 @@ func root() *command {
 			artifactsCommand(),
 			attachmentsCommand(),
 			deletionsCommand(),
+			eraseCommand(),
+			erasuresCommand(),
 			auditCommand(),
 			keysCommand(),
 			tenantsCommand(),

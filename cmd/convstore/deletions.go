@@ -27,13 +27,19 @@ func auditCommand() *command {
 func deletionsList(fs *flagSet) func(x *call) (clientCall, error) {
 	var pf pageFlags
 	pf.register(fs)
-	var convID string
+	var convID, erasureID string
 	fs.StringVar(&convID, "conversation-id", "", "only the receipt of this conversation `id`")
+	fs.StringVar(&erasureID, "erasure-id", "", "only the receipts of this erasure job `id`")
 	return func(x *call) (clientCall, error) {
 		var f convstore.DeletionFilter
 		var err error
 		if convID != "" {
 			if f.ConversationID, err = parseArgID(fs, convstore.PrefixConversation, "--conversation-id", convID); err != nil {
+				return nil, err
+			}
+		}
+		if erasureID != "" {
+			if f.ErasureID, err = parseArgID(fs, convstore.PrefixErasure, "--erasure-id", erasureID); err != nil {
 				return nil, err
 			}
 		}
@@ -66,7 +72,7 @@ func deletionsGet(x *call, c *client.Client) error {
 
 // printDeletionFields writes a receipt as fields.
 func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
-	return fields(w,
+	kv := []string{
 		"receipt", d.ID.Format(convstore.PrefixDeletion),
 		"conversation_id", d.ConversationID.Format(convstore.PrefixConversation),
 		"conversation_seq", strconv.FormatInt(d.ConversationSeq, 10),
@@ -82,7 +88,14 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 		"key_epoch", fmtEpoch(d.KeyEpoch),
 		"shredded_at", fmtOptTime(d.ShreddedAt),
 		"purged_at", fmtOptTime(d.PurgedAt),
-	)
+	}
+	if d.Policy != "" { // shown only for retention's receipts
+		kv = append(kv, "policy", d.Policy)
+	}
+	if !d.ErasureID.IsZero() { // shown only for a job's receipts
+		kv = append(kv, "erasure_id", d.ErasureID.Format(convstore.PrefixErasure))
+	}
+	return fields(w, kv...)
 }
 
 // fmtEpoch formats a receipt's key epoch, "-" for none.

@@ -56,6 +56,7 @@ var idPrefixes = map[string]string{
 	"ARTIFACT_ID":     convstore.PrefixArtifact,
 	"DELETION_ID":     convstore.PrefixDeletion,
 	"KEY_ID":          convstore.PrefixKey,
+	"ERASURE_ID":      convstore.PrefixErasure,
 }
 
 // call is a leaf's parsed command line, with what its body needs.

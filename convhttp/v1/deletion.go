@@ -10,14 +10,17 @@ import (
 
 // listDeletions serves GET /v1/deletions: receipts, newest first by
 // default, optionally for one conversation id (which need not exist any
-// more: receipts outlive their conversations).
+// more: receipts outlive their conversations) and of one erasure job.
 func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, withPage("conversation_id")...)
+	q, err := parseQuery(r, withPage("conversation_id", "erasure_id")...)
 	if err != nil {
 		return err
 	}
 	var f convstore.DeletionFilter
 	if f.ConversationID, _, err = q.ID("conversation_id", convstore.PrefixConversation); err != nil {
+		return err
+	}
+	if f.ErasureID, _, err = q.ID("erasure_id", convstore.PrefixErasure); err != nil {
 		return err
 	}
 	if f.PageFilter, err = page(q, convstore.PrefixDeletion, convstore.OrderDesc); err != nil {

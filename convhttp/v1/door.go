@@ -72,6 +72,9 @@ const (
 	pathDeletions     = "/v1/deletions"
 	pathDeletion      = pathDeletions + "/{deletion_id}"
 	pathAudit         = "/v1/audit"
+	pathErasures      = "/v1/erasures"
+	pathErasure       = pathErasures + "/{erasure_id}"
+	pathErasureCancel = pathErasure + "/cancel"
 	pathKeys          = "/v1/keys"
 	pathRetention     = "/v1/retention"
 	pathRetentionView = pathRetention + "/preview"
@@ -140,6 +143,10 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathRetention, Scope: read, Handler: d.getRetention},
 		{Method: http.MethodPut, Path: pathRetention, Scope: admin, Handler: d.putRetention},
 		{Method: http.MethodGet, Path: pathRetentionView, Scope: read, Handler: d.previewRetention},
+		{Method: http.MethodPost, Path: pathErasures, Scope: admin, Handler: d.createErasure},
+		{Method: http.MethodGet, Path: pathErasures, Scope: read, Handler: d.listErasures},
+		{Method: http.MethodGet, Path: pathErasure, Scope: read, Handler: d.getErasure},
+		{Method: http.MethodPost, Path: pathErasureCancel, Scope: admin, Handler: d.cancelErasure},
 
 		{Method: http.MethodPost, Path: pathKeys, Scope: admin, Handler: d.createKey},
 		{Method: http.MethodGet, Path: pathKeys, Scope: admin, Handler: d.listKeys},

@@ -17,21 +17,22 @@ import (
 
 // fixture holds the wire ids that fill a route's path parameters.
 type fixture struct {
-	conv, msg, art, name, del, key, hold string
-	seq                                  string // the conversation's seq, for GET /v1/conversations/lookup
+	conv, msg, art, name, del, key, hold, erasure string
+	seq                                           string // the conversation's seq, for GET /v1/conversations/lookup
 }
 
 // randomFixture returns ids that never existed in any tenant.
 func randomFixture() *fixture {
 	return &fixture{
-		conv: convstore.NewID().Format(convstore.PrefixConversation),
-		msg:  convstore.NewID().Format(convstore.PrefixMessage),
-		art:  convstore.NewID().Format(convstore.PrefixArtifact),
-		name: "nope.wav", // as long as the fixture's "call.wav"
-		del:  convstore.NewID().Format(convstore.PrefixDeletion),
-		key:  convstore.NewID().Format(convstore.PrefixKey),
-		hold: convstore.NewID().Format(convstore.PrefixHold),
-		seq:  strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
+		conv:    convstore.NewID().Format(convstore.PrefixConversation),
+		msg:     convstore.NewID().Format(convstore.PrefixMessage),
+		art:     convstore.NewID().Format(convstore.PrefixArtifact),
+		name:    "nope.wav", // as long as the fixture's "call.wav"
+		del:     convstore.NewID().Format(convstore.PrefixDeletion),
+		key:     convstore.NewID().Format(convstore.PrefixKey),
+		hold:    convstore.NewID().Format(convstore.PrefixHold),
+		erasure: convstore.NewID().Format(convstore.PrefixErasure),
+		seq:     strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
 	}
 }
 
@@ -41,6 +42,7 @@ func (f *fixture) path(p string) string {
 		"{conversation_id}", f.conv, "{message_id}", f.msg, "{artifact_id}", f.art,
 		"{name}", f.name, "{deletion_id}", f.del, "{key_id}", f.key,
 		"{hold_id}", f.hold,
+		"{erasure_id}", f.erasure,
 	).Replace(p)
 }
 
@@ -73,8 +75,10 @@ func (e *env) populate() *fixture {
 	e.must(200, "DELETE", "/v1/conversations/"+gone.ID, e.KeyA, nil, &deleted)
 	var key api.APIKey
 	e.must(201, "POST", "/v1/keys", e.KeyA, map[string]any{"name": "spare", "scopes": []string{"read"}}, &key)
+	var erasure api.Erasure // a dry run: it deletes nothing
+	e.must(201, "POST", "/v1/erasures", e.KeyA, map[string]any{"selector": map[string]any{"user_id": "user-1"}, "dry_run": true}, &erasure)
 	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID,
-		hold: hold.ID, seq: conv.Seq}
+		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq}
 }
 
 // routes returns the native door's routes as the server registered them.
@@ -137,7 +141,7 @@ var (
 	messageKeys      = []string{"id", "object", "conversation_id", "role", "content", "parts", "author_name", "start_offset_ms", "end_offset_ms", "metadata", "created_at"}
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}
-	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy"}
+	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy", "erasure_id"}
 	holdKeys         = []string{"id", "object", "kind", "conversation_id", "agent_id", "reason", "created_by", "created_at"}
 	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at", "policy"}
 	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at"}

@@ -100,9 +100,10 @@ func TestDeletionsAndAudit(t *testing.T) {
 	}
 	checkList(t, r, auditKeys, ids, false)
 	admin := e.KeyAID.Format("key")
-	if len(l.Data) < 4 || l.Data[0].Action != "message.delete" || l.Data[0].TargetID != f.msg || *l.Data[0].ActorKeyID != admin ||
-		l.Data[1].Action != "key.create" || l.Data[1].TargetID != f.key || *l.Data[1].ActorKeyID != admin || l.Data[1].ConversationID != nil ||
-		l.Data[2].Action != "conversation.delete" || l.Data[2].TargetID != f.del || *l.Data[2].ConversationID != conv {
+	if len(l.Data) < 5 || l.Data[0].Action != "message.delete" || l.Data[0].TargetID != f.msg || *l.Data[0].ActorKeyID != admin ||
+		l.Data[1].Action != "erasure.create" || l.Data[1].TargetID != f.erasure || *l.Data[1].ActorKeyID != admin || l.Data[1].ConversationID != nil ||
+		l.Data[2].Action != "key.create" || l.Data[2].TargetID != f.key || *l.Data[2].ActorKeyID != admin || l.Data[2].ConversationID != nil ||
+		l.Data[3].Action != "conversation.delete" || l.Data[3].TargetID != f.del || *l.Data[3].ConversationID != conv {
 		t.Fatalf("audit: %s", r.Body)
 	}
 	oldest := l.Data[len(l.Data)-1]

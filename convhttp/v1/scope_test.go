@@ -53,6 +53,11 @@ var routeScopes = map[string]convstore.Scope{
 	"GET /v1/retention":         convstore.ScopeRead,
 	"PUT /v1/retention":         convstore.ScopeAdmin,
 	"GET /v1/retention/preview": convstore.ScopeRead,
+	// One erasure job may delete a whole user, agent or period: admin.
+	"POST /v1/erasures":                     convstore.ScopeAdmin,
+	"GET /v1/erasures":                      convstore.ScopeRead,
+	"GET /v1/erasures/{erasure_id}":         convstore.ScopeRead,
+	"POST /v1/erasures/{erasure_id}/cancel": convstore.ScopeAdmin,
 
 	"POST /v1/keys":            convstore.ScopeAdmin,
 	"GET /v1/keys":             convstore.ScopeAdmin,

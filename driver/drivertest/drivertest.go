@@ -63,6 +63,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Tombstones", tombstoneTests},
 		{"IdempotencyKeys", idempotencyTests},
 		{"Retention", retentionTests},
+		{"Erasures", erasureTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
