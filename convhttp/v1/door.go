@@ -143,7 +143,7 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathRetention, Scope: read, Handler: d.getRetention},
 		{Method: http.MethodPut, Path: pathRetention, Scope: admin, Handler: d.putRetention},
 		{Method: http.MethodGet, Path: pathRetentionView, Scope: read, Handler: d.previewRetention},
-		{Method: http.MethodPost, Path: pathErasures, Scope: admin, Handler: d.createErasure},
+		{Method: http.MethodPost, Path: pathErasures, Scope: admin, Handler: d.createErasure, Idempotent: true},
 		{Method: http.MethodGet, Path: pathErasures, Scope: read, Handler: d.listErasures},
 		{Method: http.MethodGet, Path: pathErasure, Scope: read, Handler: d.getErasure},
 		{Method: http.MethodPost, Path: pathErasureCancel, Scope: admin, Handler: d.cancelErasure},

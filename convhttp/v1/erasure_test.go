@@ -101,3 +101,28 @@ func TestErasureCancel(t *testing.T) {
 		t.Errorf("erasure.cancel entries: %+v", got)
 	}
 }
+
+// TestErasureIdempotencyKey checks that a retried POST /v1/erasures with
+// the same Idempotency-Key returns the first job, not a second one, and
+// that the key sent with another selector is refused.
+func TestErasureIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.populate()
+	body := map[string]any{"selector": map[string]any{"user_id": "user-1"}, "dry_run": true}
+	first := e.do("POST", "/v1/erasures", e.KeyA, body, "Idempotency-Key", `"erase-user-1"`)
+	if first.Status != 201 {
+		t.Fatalf("first: %v", first)
+	}
+	again := e.do("POST", "/v1/erasures", e.KeyA, body, "Idempotency-Key", `"erase-user-1"`)
+	if again.Status != 201 || string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry: %v, want the first answer replayed", again)
+	}
+	var l api.List[api.Erasure]
+	e.must(200, "GET", "/v1/erasures", e.KeyA, nil, &l)
+	if len(l.Data) != 2 { // the fixture's dry run and this one
+		t.Errorf("%d jobs after a retried create, want 2", len(l.Data))
+	}
+	other := map[string]any{"selector": map[string]any{"user_id": "user-2"}, "dry_run": true}
+	problem(t, e.do("POST", "/v1/erasures", e.KeyA, other, "Idempotency-Key", `"erase-user-1"`), 422, "idempotency_key_reused", "")
+}
