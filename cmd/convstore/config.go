@@ -46,6 +46,11 @@ type Config struct {
 	// KeyRetention is how long a retired key epoch is kept before it is
 	// destroyed (and with it what it wrapped, in every copy).
 	KeyRetention time.Duration
+	// PurgeBatch is how many rows one purge transaction removes (0: the
+	// engine's default); PurgeInterval how often the purger looks for
+	// deletes made on other nodes or abandoned by a node that died.
+	PurgeBatch    int
+	PurgeInterval time.Duration
 
 	// Rate limits (see limits.go); a zero limit is off.
 	KeyRateLimit         convhttp.RateLimit // per API key
@@ -107,6 +112,7 @@ func DefaultConfig() Config {
 		PGRetries:          postgres.DefaultSerializationRetries,
 		KeyEpoch:           service.DefaultKeyEpoch,
 		KeyRetention:       service.DefaultKeyRetention,
+		PurgeInterval:      service.DefaultPurgeInterval,
 
 		KeyRateLimit:            defaultKeyRateLimit,
 		AddressRateLimit:        defaultAddressRateLimit,
@@ -247,6 +253,12 @@ func (c Config) Validate() error {
 	if err := c.validateKeyRotation(); err != nil {
 		return err
 	}
+	if c.PurgeBatch < 0 || c.PurgeBatch > 100000 {
+		return fmt.Errorf("--purge-batch %d: between 1 and 100000 rows, or 0 for the engine's default", c.PurgeBatch)
+	}
+	if c.PurgeInterval <= 0 {
+		return fmt.Errorf("--purge-interval %s: must be positive", c.PurgeInterval)
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -305,6 +317,10 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("key-epoch", "CONVSTORE_KEY_EPOCH")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
+	fs.IntVar(&c.PurgeBatch, "purge-batch", c.PurgeBatch, "`rows` one background purge transaction removes of a deleted conversation (0: 1000 on SQLite, 10000 on PostgreSQL)")
+	fs.bindEnv("purge-batch", "CONVSTORE_PURGE_BATCH")
+	fs.DurationVar(&c.PurgeInterval, "purge-interval", c.PurgeInterval, "how often the purger looks for deleted conversations queued on other nodes or left by a node that died (a delete on this node wakes it at once)")
+	fs.bindEnv("purge-interval", "CONVSTORE_PURGE_INTERVAL")
 	c.Transport.registerFlags(fs)
 	c.registerDoorFlags(fs)
 	c.registerLimitFlags(fs)
@@ -357,9 +373,11 @@ func (c Config) validateKeyRotation() error {
 	return nil
 }
 
-// keyRotationOptions sets the key rotation options of the service.
-func (c Config) keyRotationOptions(opts *service.Options) {
+// backgroundOptions sets the options of the service's background work: key
+// rotation and the purge.
+func (c Config) backgroundOptions(opts *service.Options) {
 	opts.KeyEpoch, opts.KeyRetention = c.KeyEpoch, c.KeyRetention
+	opts.PurgeBatch, opts.PurgeInterval = c.PurgeBatch, c.PurgeInterval
 	if c.KeyEpoch == 0 {
 		opts.KeyEpoch = -1 // Options: 0 is the default, negative is never
 	}

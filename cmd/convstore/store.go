@@ -71,7 +71,7 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 		return nil, err
 	}
 	opts.Keyring = ring
-	cfg.keyRotationOptions(&opts)
+	cfg.backgroundOptions(&opts)
 	svc, err := service.Open(drv, blobs, opts)
 	if err != nil {
 		ring.Close()
