@@ -53,4 +53,16 @@
 // what the database being replaced deleted since the backup (receipts,
 // message and artifact deletes, key revocations) and adopts its
 // re-wrapped data keys.
+//
+// # Deletes and the purge
+//
+// A conversation's delete is one short transaction whatever its size
+// (conversation.go): the driver destroys its data key and marks it deleted,
+// which every read and write then treats as missing, and the receipt, the
+// audit entry and a purge job are written with it. RunSweeper's purger
+// (purge.go) removes the rows and queues the bytes in bounded batches,
+// each renewing a lease on the job (claimed with SKIP LOCKED across
+// PostgreSQL nodes; a job whose purger died is resumed once its lease
+// ends), pausing between batches on SQLite's single writer and
+// checkpointing its WAL, and stamps purged_at on the receipt when done.
 package service
