@@ -230,8 +230,11 @@ type ConversationService interface {
 	UpdateConversation(ctx context.Context, tenantID, id ID, u *ConversationUpdate) (*Conversation, error)
 
 	// DeleteConversation permanently deletes the conversation with its
-	// messages, artifacts and attachments (records in the transaction, bytes
-	// right after commit), and writes a Deletion receipt and an AuditEntry in
-	// the same transaction. ENOTFOUND if missing or already deleted.
+	// messages, artifacts and attachments, in time that does not grow with
+	// them: one transaction destroys its data key, makes it and everything
+	// in it missing to every read and write, and writes a Deletion receipt
+	// and an AuditEntry; a background purge then removes the records and
+	// the bytes and sets the receipt's PurgedAt. ENOTFOUND if missing or
+	// already deleted.
 	DeleteConversation(ctx context.Context, tenantID, id ID, p DeleteParams) (*Deletion, error)
 }

@@ -84,6 +84,21 @@ func TestDeletionHasNoContentFields(t *testing.T) {
 	if v, ok := raw["shredded_at"]; !ok || v != nil {
 		t.Fatalf("a receipt not yet shredded must render shredded_at null: %s", b)
 	}
+	if v, ok := raw["purged_at"]; !ok || v != nil {
+		t.Fatalf("a receipt not yet purged must render purged_at null: %s", b)
+	}
+}
+
+// TestDeletionPurgedRoundTrip checks purged_at both ways.
+func TestDeletionPurgedRoundTrip(t *testing.T) {
+	at := time.Unix(1764500041, 0).UTC()
+	w := api.FromDeletion(&convstore.Deletion{ID: convstore.NewID(), ConversationID: convstore.NewID(), PurgedAt: &at})
+	if w.PurgedAt == nil || *w.PurgedAt != at.Unix() {
+		t.Fatalf("purged_at = %v, want %d", w.PurgedAt, at.Unix())
+	}
+	if d := api.ToDeletion(&w); d.PurgedAt == nil || !d.PurgedAt.Equal(at) {
+		t.Fatalf("back: purged_at = %v, want %v", d.PurgedAt, at)
+	}
 }
 
 // TestDeletionShreddingRoundTrip checks key_epoch and shredded_at both ways.

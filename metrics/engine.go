@@ -51,6 +51,9 @@ func (m *Metrics) Instrument(engine any) {
 	if s, ok := engine.(sweepObserver); ok {
 		s.ObserveBlobSweeps(m.countSweep)
 	}
+	if p, ok := engine.(purgeBacklogger); ok {
+		m.reg.MustRegister(&purgeCollector{p: p, m: m})
+	}
 	if s, ok := engine.(sealUpgrader); ok {
 		g := newSealUpgradeGauges()
 		m.reg.MustRegister(g.checked, g.sealed, g.done)

@@ -148,6 +148,11 @@ func TestTwoNodesAppendVsDelete(t *testing.T) {
 		if receipt.Messages != initial+appended {
 			t.Errorf("round %d: receipt counts %d messages, want %d initial + %d appended", round, receipt.Messages, initial, appended)
 		}
+		// The rows go with the purge: afterwards no message is left,
+		// none appended after the delete among them.
+		if _, err := b.Purge(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if n := count(t, b, `SELECT count(*) FROM messages WHERE conversation_id = $1`, conv.ID[:]); n != 0 {
 			t.Errorf("round %d: %d orphan messages", round, n)
 		}

@@ -112,6 +112,9 @@ func TestDeleteAnswersBeforeBlobRemoval(t *testing.T) {
 	if err != nil || d.Attachments != 1 {
 		t.Fatalf("DeleteConversation = %+v, %v", d, err)
 	}
+	if _, err := closing.Purge(ctx); err != nil { // queues the bytes as their record goes
+		t.Fatal(err)
+	}
 	waitLockWait(t, schema, app2)
 	closed := make(chan error, 1)
 	go func() { closed <- closing.Close() }()

@@ -66,4 +66,16 @@
 // (a legal hold) counts the conversation as held. The job keeps its
 // selector sealed under a data key of its own, and drops both when it
 // ends.
+//
+// # Deletes and the purge
+//
+// A conversation's delete is one short transaction whatever its size
+// (conversation.go): the driver destroys its data key and marks it deleted,
+// which every read and write then treats as missing, and the receipt, the
+// audit entry and a purge job are written with it. RunSweeper's purger
+// (purge.go) removes the rows and queues the bytes in bounded batches,
+// each renewing a lease on the job (claimed with SKIP LOCKED across
+// PostgreSQL nodes; a job whose purger died is resumed once its lease
+// ends), pausing between batches on SQLite's single writer and
+// checkpointing its WAL, and stamps purged_at on the receipt when done.
 package service

@@ -10,10 +10,15 @@ import (
 
 // Defaults of the purger.
 const (
-	// DefaultPurgeBatch is how many rows one purge transaction removes:
-	// a few milliseconds of SQLite's single writer, so appends and reads
-	// of other conversations interleave with a purge of any size.
+	// DefaultPurgeBatch is how many rows one purge transaction removes
+	// on a single-writer engine (SQLite): some 20 ms of its writer, after
+	// which the purger yields it (PurgeYield), so appends of other
+	// conversations interleave with a purge of any size.
 	DefaultPurgeBatch = 1000
+	// DefaultPurgeBatchConcurrent is the same on an engine whose writers
+	// run side by side (PostgreSQL): a batch blocks no other write, so it
+	// is sized for throughput (fewer commits and statements per row).
+	DefaultPurgeBatchConcurrent = 10000
 	// DefaultPurgeInterval is how often the purger looks for jobs it was
 	// not told about: deletes on other nodes, and jobs whose purger died
 	// (their lease ended).
@@ -53,7 +58,7 @@ type purger struct {
 
 func newPurger(opts *Options) *purger {
 	p := &purger{
-		batch:      positive(opts.PurgeBatch, DefaultPurgeBatch),
+		batch:      opts.PurgeBatch, // 0: by the engine (Open)
 		interval:   opts.PurgeInterval,
 		lease:      positiveDuration(opts.PurgeLease, DefaultPurgeLease),
 		owner:      convstore.NewID(),

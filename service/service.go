@@ -112,7 +112,8 @@ type Options struct {
 	RewrapBatch int
 
 	// PurgeBatch is how many rows one purge transaction removes; 0 means
-	// DefaultPurgeBatch. PurgeInterval is how often RunSweeper's purger
+	// DefaultPurgeBatch on a single-writer engine (SQLite),
+	// DefaultPurgeBatchConcurrent otherwise. PurgeInterval is how often RunSweeper's purger
 	// looks for jobs queued elsewhere or abandoned (a delete here wakes it
 	// at once); 0 means DefaultPurgeInterval, negative no background
 	// purge (Purge still runs it). PurgeLease is how long a job stays with
@@ -252,6 +253,12 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	}
 	s.rot = s.newRotator(&opts)
 	s.purge = newPurger(&opts)
+	if s.purge.batch <= 0 {
+		s.purge.batch = DefaultPurgeBatchConcurrent
+		if _, ok := drv.(driver.OneWriter); ok {
+			s.purge.batch = DefaultPurgeBatch
+		}
+	}
 	s.auth = newAuthCache(opts.AuthCacheTTL)
 	s.uses = newKeyUses(positiveDuration(opts.KeyUseResolution, DefaultKeyUseResolution))
 	s.removals = removal.New(s.removeBlobs, removalQueue)

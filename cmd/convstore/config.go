@@ -53,6 +53,11 @@ type Config struct {
 	// IdempotencyRetention is how long an Idempotency-Key's answer is
 	// replayed to retries.
 	IdempotencyRetention time.Duration
+	// PurgeBatch is how many rows one purge transaction removes (0: the
+	// engine's default); PurgeInterval how often the purger looks for
+	// deletes made on other nodes or abandoned by a node that died.
+	PurgeBatch    int
+	PurgeInterval time.Duration
 
 	// Rate limits (see limits.go); a zero limit is off.
 	KeyRateLimit         convhttp.RateLimit // per API key
@@ -117,6 +122,7 @@ func DefaultConfig() Config {
 		TombstoneRetention:   service.DefaultTombstoneRetention,
 		IdempotencyRetention: convstore.DefaultIdempotencyRetention,
 		RetentionInterval:    time.Hour,
+		PurgeInterval:        service.DefaultPurgeInterval,
 
 		KeyRateLimit:            defaultKeyRateLimit,
 		AddressRateLimit:        defaultAddressRateLimit,
@@ -263,6 +269,12 @@ func (c Config) Validate() error {
 	if c.RetentionInterval < 0 {
 		return fmt.Errorf("--retention-interval %s: must not be negative (0 turns retention off)", c.RetentionInterval)
 	}
+	if c.PurgeBatch < 0 || c.PurgeBatch > 100000 {
+		return fmt.Errorf("--purge-batch %d: between 1 and 100000 rows, or 0 for the engine's default", c.PurgeBatch)
+	}
+	if c.PurgeInterval <= 0 {
+		return fmt.Errorf("--purge-interval %s: must be positive", c.PurgeInterval)
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -327,6 +339,10 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
 	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, "how often each tenant's retention policies (PUT /v1/retention) are applied; nodes take turns per tenant (0: never)")
 	fs.bindEnv("retention-interval", "CONVSTORE_RETENTION_INTERVAL")
+	fs.IntVar(&c.PurgeBatch, "purge-batch", c.PurgeBatch, "`rows` one background purge transaction removes of a deleted conversation (0: 1000 on SQLite, 10000 on PostgreSQL)")
+	fs.bindEnv("purge-batch", "CONVSTORE_PURGE_BATCH")
+	fs.DurationVar(&c.PurgeInterval, "purge-interval", c.PurgeInterval, "how often the purger looks for deleted conversations queued on other nodes or left by a node that died (a delete on this node wakes it at once)")
+	fs.bindEnv("purge-interval", "CONVSTORE_PURGE_INTERVAL")
 	c.Transport.registerFlags(fs)
 	c.registerDoorFlags(fs)
 	c.registerLimitFlags(fs)
@@ -379,9 +395,11 @@ func (c Config) validateKeyRotation() error {
 	return nil
 }
 
-// keyRotationOptions sets the key rotation options of the service.
-func (c Config) keyRotationOptions(opts *service.Options) {
+// backgroundOptions sets the options of the service's background work: key
+// rotation and the purge.
+func (c Config) backgroundOptions(opts *service.Options) {
 	opts.KeyEpoch, opts.KeyRetention = c.KeyEpoch, c.KeyRetention
+	opts.PurgeBatch, opts.PurgeInterval = c.PurgeBatch, c.PurgeInterval
 	if c.KeyEpoch == 0 {
 		opts.KeyEpoch = -1 // Options: 0 is the default, negative is never
 	}
