@@ -15,23 +15,22 @@ const internalMessage = "Internal error."
 // ProblemErrors is the native door's error table: the problem's code
 // member is the error code itself. A domain EINVALID is 422 (the request
 // was understood but its content is wrong); the shared wire codes are 400
-// (malformed), 405 and 415.
+// (malformed), 405 and 415. A delete refused by a legal hold (EHELD) is
+// 409, not WebDAV's 423 Locked: 423 promises a lock the client can name in
+// an If header to lift, and generic clients know it less; the code "held"
+// tells it apart from other conflicts.
 var ProblemErrors = NewErrorTable(convstore.EINTERNAL, internalMessage, map[string]ErrorKind{
-	convstore.EINVALID:      {http.StatusUnprocessableEntity, convstore.EINVALID},
-	convstore.ENOTFOUND:     {http.StatusNotFound, convstore.ENOTFOUND},
-	convstore.ECONFLICT:     {http.StatusConflict, convstore.ECONFLICT},
-	convstore.EUNAUTHORIZED: {http.StatusUnauthorized, convstore.EUNAUTHORIZED},
-	convstore.EFORBIDDEN:    {http.StatusForbidden, convstore.EFORBIDDEN},
-	convstore.ETOOLARGE:     {http.StatusRequestEntityTooLarge, convstore.ETOOLARGE},
-	convstore.EUNAVAILABLE:  {http.StatusServiceUnavailable, convstore.EUNAVAILABLE},
-	convstore.ETIMEOUT:      {http.StatusServiceUnavailable, convstore.ETIMEOUT},
-	convstore.ERATELIMITED:  {http.StatusTooManyRequests, convstore.ERATELIMITED},
-	convstore.EUNSUPPORTED:  {http.StatusNotImplemented, convstore.EUNSUPPORTED},
-	convstore.EINTEGRITY:    {http.StatusInternalServerError, convstore.EINTEGRITY},
-	// A delete refused by a legal hold is 409, not WebDAV's 423 Locked:
-	// 423 promises a lock the client can name in an If header to lift,
-	// and generic clients know it less; the code "held" tells it apart
-	// from other conflicts.
+	convstore.EINVALID:       {http.StatusUnprocessableEntity, convstore.EINVALID},
+	convstore.ENOTFOUND:      {http.StatusNotFound, convstore.ENOTFOUND},
+	convstore.ECONFLICT:      {http.StatusConflict, convstore.ECONFLICT},
+	convstore.EUNAUTHORIZED:  {http.StatusUnauthorized, convstore.EUNAUTHORIZED},
+	convstore.EFORBIDDEN:     {http.StatusForbidden, convstore.EFORBIDDEN},
+	convstore.ETOOLARGE:      {http.StatusRequestEntityTooLarge, convstore.ETOOLARGE},
+	convstore.EUNAVAILABLE:   {http.StatusServiceUnavailable, convstore.EUNAVAILABLE},
+	convstore.ETIMEOUT:       {http.StatusServiceUnavailable, convstore.ETIMEOUT},
+	convstore.ERATELIMITED:   {http.StatusTooManyRequests, convstore.ERATELIMITED},
+	convstore.EUNSUPPORTED:   {http.StatusNotImplemented, convstore.EUNSUPPORTED},
+	convstore.EINTEGRITY:     {http.StatusInternalServerError, convstore.EINTEGRITY},
 	convstore.EHELD:          {http.StatusConflict, convstore.EHELD},
 	CodeInvalidJSON:          {http.StatusBadRequest, CodeInvalidJSON},
 	CodeInvalidParameter:     {http.StatusBadRequest, CodeInvalidParameter},

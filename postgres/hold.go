@@ -51,31 +51,37 @@ func (o *ops) HoldDelete(ctx context.Context, tenantID, id convstore.ID) error {
 	return o.execOne(ctx, "hold", `DELETE FROM holds WHERE tenant_id = $1 AND id = $2`, idArg(tenantID), idArg(id))
 }
 
-// HoldsOn passes the ids as one bytea[] argument. Each kind of hold is one
-// probe of its own partial index, in the order of precedence HoldsOn
-// documents.
+// HoldsOn passes the ids as one bytea[] argument and joins them with the
+// holds once per kind of hold. Unlike SQLite's correlated probes (which
+// use the partial indexes), PostgreSQL plans a correlated subquery per
+// conversation as a scan of the small holds table, 500 times; four hash
+// joins answer a batch of 500 about 12 times faster. The precedence is
+// applied here: the lowest kind, then the oldest hold.
 func (o *ops) HoldsOn(ctx context.Context, tenantID convstore.ID, ids []convstore.ID) (map[convstore.ID]convstore.ID, error) {
 	out := map[convstore.ID]convstore.ID{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := o.q.Query(ctx, `SELECT c.id, COALESCE(
-		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.conversation_id = c.id ORDER BY h.id LIMIT 1),
-		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.user_idx = c.user_idx ORDER BY h.id LIMIT 1),
-		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.user_idx_alt = c.user_idx ORDER BY h.id LIMIT 1),
-		(SELECT h.id FROM holds h WHERE h.tenant_id = c.tenant_id AND h.agent_id = c.agent_id ORDER BY h.id LIMIT 1))
-		FROM conversations c WHERE c.tenant_id = $1 AND c.id = ANY ($2::bytea[])`, idArg(tenantID), idsArg(ids))
+	rows, err := o.q.Query(ctx, `WITH c AS (SELECT tenant_id, id, user_idx, agent_id FROM conversations
+			WHERE tenant_id = $1 AND id = ANY ($2::bytea[]))
+		SELECT c.id, h.id, 1 FROM c JOIN holds h ON h.tenant_id = c.tenant_id AND h.conversation_id = c.id
+		UNION ALL SELECT c.id, h.id, 2 FROM c JOIN holds h ON h.tenant_id = c.tenant_id AND h.user_idx = c.user_idx
+		UNION ALL SELECT c.id, h.id, 3 FROM c JOIN holds h ON h.tenant_id = c.tenant_id AND h.user_idx_alt = c.user_idx
+		UNION ALL SELECT c.id, h.id, 4 FROM c JOIN holds h ON h.tenant_id = c.tenant_id AND h.agent_id = c.agent_id`,
+		idArg(tenantID), idsArg(ids))
 	if err != nil {
 		return nil, o.fail(ctx, err)
 	}
 	defer rows.Close()
+	kinds := map[convstore.ID]int{}
 	for rows.Next() {
 		var conv, hold convstore.ID
-		if err := rows.Scan(scanID(&conv), scanID(&hold)); err != nil {
+		var kind int
+		if err := rows.Scan(scanID(&conv), scanID(&hold), &kind); err != nil {
 			return nil, o.fail(ctx, err)
 		}
-		if !hold.IsZero() {
-			out[conv] = hold
+		if k, ok := kinds[conv]; !ok || kind < k || kind == k && hold.Less(out[conv]) {
+			kinds[conv], out[conv] = kind, hold
 		}
 	}
 	return out, o.fail(ctx, rows.Err())

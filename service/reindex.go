@@ -268,6 +268,10 @@ func (s *Service) RunReindex(ctx context.Context, logEvery time.Duration) {
 	default:
 		s.logger.Info("re-index done: older index roots destroyed", "index_root", p.Root, "conversations_reindexed", p.Reindexed,
 			"destroyed_roots", p.Destroyed)
+		if p.StaleUserHolds > 0 {
+			s.logger.Warn("legal holds on user ids no longer match after the re-index: place them again",
+				"stale_user_holds", p.StaleUserHolds)
+		}
 	}
 }
 

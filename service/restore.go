@@ -182,6 +182,7 @@ type ReappliedAudit struct {
 	Artifact int // artifacts deleted again
 	Attached int // attachments deleted again (deleted or replaced since the backup)
 	Keys     int // API keys revoked again
+	Holds    int // legal holds released again
 }
 
 // ReapplyAudit makes a restored store forget the messages, artifacts and
@@ -267,6 +268,16 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err
 				}
+			case convstore.AuditHoldRelease:
+				// A hold released since the backup stays released. (A
+				// hold placed since cannot be rebuilt from its entry,
+				// which holds neither the reason nor the user's index.)
+				err := tx.HoldDelete(ctx, e.TenantID, e.TargetID)
+				if err == nil {
+					r.Holds++
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
 			}
 			r.Entries++
 			return tx.AuditInsert(ctx, e)
@@ -279,6 +290,7 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 		total.Artifact += r.Artifact
 		total.Attached += r.Attached
 		total.Keys += r.Keys
+		total.Holds += r.Holds
 		if blobKey != "" {
 			s.removeLater([]string{blobKey})
 		}

@@ -9,7 +9,7 @@ import (
 // dataTables are the tables holding tenant data, the same as the
 // PostgreSQL driver's (pgtest counts them). blob_removals (a work queue)
 // and goose_db_version are not tenant data.
-var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log"}
+var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log", "holds"}
 
 // conversationTables maps the tables whose rows belong to a conversation
 // to the column naming it. Receipts and audit entries name it too but

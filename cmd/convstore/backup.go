@@ -135,6 +135,7 @@ type restoreJSON struct {
 	Artifacts     int         `json:"deleted_artifacts"`
 	Attachments   int         `json:"deleted_attachments"`
 	KeysRevoked   int         `json:"revoked_api_keys"`
+	HoldsReleased int         `json:"released_holds"`
 	KeysAdopted   int         `json:"keys_adopted"`
 	BlobsRestored int         `json:"blobs_restored"`
 	Replaced      string      `json:"replaced,omitempty"`
@@ -285,13 +286,14 @@ func carryOver(ctx context.Context, src, dst *service.Service, out *restoreJSON)
 		out.Artifacts += r.Artifact
 		out.Attachments += r.Attached
 		out.KeysRevoked += r.Keys
+		out.HoldsReleased += r.Holds
 		entries = entries[:0]
 		return err
 	}
 	err = src.EachAuditEntry(ctx, func(e *convstore.AuditEntry) error {
 		switch e.Action {
 		case convstore.AuditMessageDelete, convstore.AuditArtifactDelete, convstore.AuditKeyRevoke,
-			convstore.AuditAttachmentDelete, convstore.AuditAttachmentReplace:
+			convstore.AuditAttachmentDelete, convstore.AuditAttachmentReplace, convstore.AuditHoldRelease:
 			if entries = append(entries, e); len(entries) >= 500 {
 				return flushAudit()
 			}
@@ -361,6 +363,7 @@ func printRestore(w io.Writer, path string, out *restoreJSON) error {
 		"artifacts_deleted_again", itoa(out.Artifacts),
 		"attachments_deleted_again", itoa(out.Attachments),
 		"api_keys_revoked_again", itoa(out.KeysRevoked),
+		"holds_released_again", itoa(out.HoldsReleased),
 		"keys_adopted", itoa(out.KeysAdopted),
 		"blobs_restored", itoa(out.BlobsRestored),
 	)

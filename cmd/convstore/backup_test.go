@@ -282,6 +282,10 @@ func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hold, err := c.CreateHold(ctx, convstore.ID{}, &convstore.HoldCreate{AgentID: "nobody's", Reason: "released after the backup"}, convstore.DeleteParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{"CONVSTORE_DATA": dir}
 	file := filepath.Join(t.TempDir(), "store.backup")
 	if _, stderr, code := runCLI(t, env, nil, "backup", file); code != 0 {
@@ -299,6 +303,9 @@ func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	if err := c.DeleteAttachment(ctx, convstore.ID{}, f.id, "a.bin", convstore.DeleteParams{}); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.DeleteHold(ctx, convstore.ID{}, hold.ID, convstore.DeleteParams{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := ts.m.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -310,8 +317,8 @@ func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Messages != 1 || r.Artifacts != 1 || r.Attachments != 1 || r.KeysRevoked != 1 || r.AuditEntries != 4 {
-		t.Fatalf("restore: %+v; want one message, one artifact, one attachment and one key deleted again", r)
+	if r.Messages != 1 || r.Artifacts != 1 || r.Attachments != 1 || r.KeysRevoked != 1 || r.HoldsReleased != 1 || r.AuditEntries != 5 {
+		t.Fatalf("restore: %+v; want one message, one artifact, one attachment, one key and one hold deleted again", r)
 	}
 	ts = startServerEnv(t, dir, map[string]string{})
 	ts.key = testKey
@@ -328,6 +335,9 @@ func TestRestoreReappliesAuditDeletes(t *testing.T) {
 	}
 	if atts, _, err := c.FindAttachments(ctx, convstore.ID{}, f.id, convstore.AttachmentFilter{}); err != nil || len(atts) != 0 {
 		t.Fatalf("attachments after restore: %d, %v; want none", len(atts), err)
+	}
+	if _, err := c.FindHoldByID(ctx, convstore.ID{}, hold.ID); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Fatalf("a hold released after the backup is back after the restore: %v", err)
 	}
 	revoked := client.New(ts.m.URL(), extra.Secret)
 	if _, _, err := revoked.FindConversations(ctx, convstore.ID{}, convstore.ConversationFilter{}); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {

@@ -38,6 +38,7 @@ type reindexJSON struct {
 	Conversations  int      `json:"conversations_checked"`
 	Reindexed      int      `json:"conversations_reindexed"`
 	DestroyedRoots []uint32 `json:"destroyed_roots"`
+	StaleUserHolds int      `json:"stale_user_holds"` // legal holds on user ids the re-index could not carry
 	Seconds        float64  `json:"seconds"`
 }
 
@@ -75,6 +76,9 @@ func keysRotateIndex(x *call, store convstore.Store) error {
 	}
 	j.IndexRoot, j.Conversations, j.Reindexed, j.Seconds = p.Root, p.Conversations, p.Reindexed, time.Since(start).Seconds()
 	j.DestroyedRoots = append(j.DestroyedRoots, p.Destroyed...)
+	if j.StaleUserHolds = p.StaleUserHolds; j.StaleUserHolds > 0 {
+		fmt.Fprintf(x.env.Stderr, "%d legal holds on user ids no longer match (their users had no conversation to carry them): place them again\n", j.StaleUserHolds)
+	}
 	return x.print(j, func(w io.Writer) error {
 		ids := make([]string, len(j.DestroyedRoots))
 		for i, r := range j.DestroyedRoots {
@@ -85,6 +89,7 @@ func keysRotateIndex(x *call, store convstore.Store) error {
 			"rotated", strconv.FormatBool(j.Rotated),
 			"conversations_reindexed", itoa(j.Reindexed),
 			"destroyed_roots", orDash(strings.Join(ids, ",")),
+			"stale_user_holds", itoa(j.StaleUserHolds),
 			"seconds", strconv.FormatFloat(j.Seconds, 'f', 1, 64),
 		)
 	})

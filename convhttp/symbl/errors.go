@@ -50,7 +50,8 @@ func badRequest(format string, args ...any) error {
 // errorTable maps an error code to Symbl's status (Symbl's body has no
 // code): every validation error is 400 (Symbl documents no 422), and so is
 // a body without a JSON Content-Type (Symbl documents the header as
-// mandatory, and no 415).
+// mandatory, and no 415). A delete refused by a legal hold is a 409 whose
+// message names the hold (Symbl's body has no code).
 var errorTable = convhttp.NewErrorTable("", msgInternal, map[string]convhttp.ErrorKind{
 	convstore.EINVALID:                {Status: http.StatusBadRequest},
 	convhttp.CodeIdempotencyKeyReused: {Status: http.StatusUnprocessableEntity},
@@ -67,10 +68,8 @@ var errorTable = convhttp.NewErrorTable("", msgInternal, map[string]convhttp.Err
 	convstore.ERATELIMITED:            {Status: http.StatusTooManyRequests},
 	convstore.EUNSUPPORTED:            {Status: http.StatusNotImplemented},
 	convstore.EINTEGRITY:              {Status: http.StatusInternalServerError},
-	// A delete refused by a legal hold: Symbl's body has only a message,
-	// so the 409 and the message tell it.
-	convstore.EHELD:               {Status: http.StatusConflict},
-	convhttp.CodeMethodNotAllowed: {Status: http.StatusMethodNotAllowed},
+	convstore.EHELD:                   {Status: http.StatusConflict},
+	convhttp.CodeMethodNotAllowed:     {Status: http.StatusMethodNotAllowed},
 })
 
 // WriteError writes err as Symbl's {"message": …} with application/json.
