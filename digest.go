@@ -49,6 +49,14 @@ type DigestService interface {
 
 	// FindArtifactPages is FindMessagePages for artifacts.
 	FindArtifactPages(ctx context.Context, tenantID ID, ranges []ArtifactRange) ([]ArtifactPage, error)
+
+	// FindAuthors returns the distinct authors of each conversation's
+	// messages (the i-th list for the i-th id), in order of first
+	// message, as AuthorsOf would find them in its messages, from a record
+	// kept as messages are added and deleted, without reading the
+	// messages, in one snapshot. A missing conversation, or another
+	// tenant's, has none. EINVALID for more than MaxBatchRanges ids.
+	FindAuthors(ctx context.Context, tenantID ID, conversationIDs []ID) ([][]*Author, error)
 }
 
 // Batch read caps: how many ranges one FindMessagePages or

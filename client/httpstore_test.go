@@ -393,3 +393,7 @@ func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.
 func (s *httpStore) FindArtifactPages(context.Context, convstore.ID, []convstore.ArtifactRange) ([]convstore.ArtifactPage, error) {
 	return nil, errNoDigests()
 }
+
+func (s *httpStore) FindAuthors(context.Context, convstore.ID, []convstore.ID) ([][]*convstore.Author, error) {
+	return nil, errNoDigests()
+}
