@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -11,13 +13,15 @@ import (
 
 // The conversations of an author read are one JSON array of hex ids
 // (json_each), as ranged lists pass theirs: one statement text, prepared
-// once, for any number of conversations.
+// once, for any number of conversations. CROSS JOIN keeps the array the
+// outer loop (SQLite never reorders it), each id one primary key search:
+// left free, the planner scanned the table in key order to save a sort,
+// matching every row against every id.
 var (
 	qAuthorList = stmt(`SELECT a.conversation_id, a.message_id, a.name, a.user_id FROM json_each(?) AS r
-		JOIN conversation_authors AS a ON a.tenant_id = ? AND a.conversation_id = unhex(r.value)
-		ORDER BY a.conversation_id, a.message_id`)
+		CROSS JOIN conversation_authors AS a WHERE a.tenant_id = ? AND a.conversation_id = unhex(r.value)`)
 	qAuthorPending = stmt(`SELECT p.conversation_id FROM json_each(?) AS r
-		JOIN conversation_authors_pending AS p ON p.tenant_id = ? AND p.conversation_id = unhex(r.value)`)
+		CROSS JOIN conversation_authors_pending AS p WHERE p.tenant_id = ? AND p.conversation_id = unhex(r.value)`)
 	qAuthorInsert = stmt(`INSERT INTO conversation_authors (tenant_id, conversation_id, message_id, name, user_id)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qAuthorDelete = stmt(`DELETE FROM conversation_authors WHERE tenant_id = ? AND conversation_id = ? AND message_id = ?`)
@@ -55,7 +59,13 @@ func (o *ops) AuthorList(ctx context.Context, tenantID convstore.ID, conversatio
 		}
 		out[conv] = append(out[conv], a)
 	}
-	return out, o.db.translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, o.db.translate(err)
+	}
+	for _, as := range out {
+		slices.SortFunc(as, func(x, y *driver.AuthorRow) int { return bytes.Compare(x.MessageID[:], y.MessageID[:]) })
+	}
+	return out, nil
 }
 
 func (o *ops) AuthorPendingIn(ctx context.Context, tenantID convstore.ID, conversationIDs []convstore.ID) ([]convstore.ID, error) {
