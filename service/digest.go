@@ -28,6 +28,7 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	var convs []*convstore.Conversation
 	var more bool
 	ends := map[convstore.ID][2][]*convstore.Message{}
+	var newest [][]*convstore.Artifact
 	err = s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
 		rows, err := r.ConversationList(ctx, p)
 		if err != nil {
@@ -69,7 +70,8 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 				ends[id] = [2][]*convstore.Message{first, next(len(e.Last))}
 			}
 		}
-		return nil
+		newest, err = s.newestArtifacts(ctx, r, tenantID, convs, o.Newest)
+		return err
 	})
 	if err != nil {
 		return nil, false, err
@@ -80,9 +82,51 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		if e, ok := ends[c.ID]; ok {
 			d.First, d.Last = e[0], e[1]
 		}
+		if len(o.Newest) > 0 {
+			d.Newest = newest[i]
+		}
 		out[i] = d
 	}
 	return out, more, nil
+}
+
+// newestArtifacts reads the newest artifact of each of types of every
+// conversation (out[i][k]: the i-th conversation's of the k-th type, or
+// nil), as one batch of ranges of one artifact each.
+func (s *Service) newestArtifacts(ctx context.Context, r driver.Reader, tenantID convstore.ID, convs []*convstore.Conversation, types []convstore.ArtifactType) ([][]*convstore.Artifact, error) {
+	if len(types) == 0 || len(convs) == 0 {
+		return nil, nil
+	}
+	p := &driver.ArtifactListRangesParams{TenantID: tenantID, Ranges: make([]driver.ArtifactRange, 0, len(convs)*len(types))}
+	for _, c := range convs {
+		for _, t := range types {
+			p.Ranges = append(p.Ranges, driver.ArtifactRange{ConversationID: c.ID, Type: t, Page: driver.Page{Desc: true, Limit: 1}})
+		}
+	}
+	pages, err := r.ArtifactListRanges(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*convstore.Artifact
+	for _, pg := range pages {
+		rows = append(rows, pg...)
+	}
+	opened, err := s.z.openArtifacts(ctx, r, tenantID, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]*convstore.Artifact, len(convs))
+	for i := range convs {
+		out[i] = make([]*convstore.Artifact, len(types))
+		for k := range types {
+			pg := pages[i*len(types)+k]
+			if len(pg) > 0 {
+				out[i][k] = opened[0]
+			}
+			opened = opened[len(pg):]
+		}
+	}
+	return out, nil
 }
 
 // FindMessagePages reads a page of each range in one query (one snapshot).
