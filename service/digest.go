@@ -92,38 +92,68 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 
 // newestArtifacts reads the newest artifact of each of types of every
 // conversation (out[i][k]: the i-th conversation's of the k-th type, or
-// nil), as one batch of ranges of one artifact each.
+// nil): one range per conversation of its newest artifacts of any type
+// (most conversations hold few), then, for those whose range was full
+// without every type, one range per type still missing. A range per
+// conversation and type from the start doubles the index searches of a
+// list, which is what a list of small artifacts pays for.
 func (s *Service) newestArtifacts(ctx context.Context, r driver.Reader, tenantID convstore.ID, convs []*convstore.Conversation, types []convstore.ArtifactType) ([][]*convstore.Artifact, error) {
 	if len(types) == 0 || len(convs) == 0 {
 		return nil, nil
 	}
-	p := &driver.ArtifactListRangesParams{TenantID: tenantID, Ranges: make([]driver.ArtifactRange, 0, len(convs)*len(types))}
-	for _, c := range convs {
-		for _, t := range types {
-			p.Ranges = append(p.Ranges, driver.ArtifactRange{ConversationID: c.ID, Type: t, Page: driver.Page{Desc: true, Limit: 1}})
-		}
+	out := make([][]*convstore.Artifact, len(convs))
+	newest := &driver.ArtifactListRangesParams{TenantID: tenantID, Ranges: make([]driver.ArtifactRange, len(convs))}
+	for i, c := range convs {
+		out[i] = make([]*convstore.Artifact, len(types))
+		newest.Ranges[i] = driver.ArtifactRange{ConversationID: c.ID, Page: driver.Page{Desc: true, Limit: 2 * len(types)}}
 	}
-	pages, err := r.ArtifactListRanges(ctx, p)
+	pages, err := r.ArtifactListRanges(ctx, newest)
 	if err != nil {
 		return nil, err
 	}
+	missing := &driver.ArtifactListRangesParams{TenantID: tenantID}
+	var where [][2]int // (conversation, type) of each missing range
 	var rows []*convstore.Artifact
-	for _, pg := range pages {
-		rows = append(rows, pg...)
+	for i, pg := range pages {
+		for k, t := range types {
+			for _, a := range pg {
+				if a.Type == t {
+					out[i][k] = a
+					rows = append(rows, a)
+					break
+				}
+			}
+			if out[i][k] == nil && len(pg) == newest.Ranges[i].Page.Limit {
+				missing.Ranges = append(missing.Ranges, driver.ArtifactRange{ConversationID: convs[i].ID, Type: t, Page: driver.Page{Desc: true, Limit: 1}})
+				where = append(where, [2]int{i, k})
+			}
+		}
 	}
+	if len(missing.Ranges) > 0 {
+		if pages, err = r.ArtifactListRanges(ctx, missing); err != nil {
+			return nil, err
+		}
+		for j, pg := range pages {
+			if len(pg) > 0 {
+				out[where[j][0]][where[j][1]] = pg[0]
+				rows = append(rows, pg[0])
+			}
+		}
+	}
+	// Only the artifacts kept are opened, all at once.
 	opened, err := s.z.openArtifacts(ctx, r, tenantID, rows)
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]*convstore.Artifact, len(convs))
-	for i := range convs {
-		out[i] = make([]*convstore.Artifact, len(types))
-		for k := range types {
-			pg := pages[i*len(types)+k]
-			if len(pg) > 0 {
-				out[i][k] = opened[0]
+	byRow := make(map[*convstore.Artifact]*convstore.Artifact, len(rows))
+	for j, a := range rows {
+		byRow[a] = opened[j]
+	}
+	for i := range out {
+		for k, a := range out[i] {
+			if a != nil {
+				out[i][k] = byRow[a]
 			}
-			opened = opened[len(pg):]
 		}
 	}
 	return out, nil
