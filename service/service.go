@@ -110,6 +110,11 @@ type Options struct {
 	// RewrapBatch is how many data keys one re-wrap transaction claims; 0
 	// means DefaultRewrapBatch.
 	RewrapBatch int
+
+	// ReadAhead opens the next segments of a sealed attachment on other
+	// cores while the current one is sent (seal.NewReadAheadReader):
+	// faster downloads on a host with idle cores, slower on a busy one.
+	ReadAhead bool
 }
 
 // Service implements convstore.Store over a driver. It is safe for
@@ -125,6 +130,7 @@ type Service struct {
 	uploadTimeout                          time.Duration
 	sweepBatch                             int
 	orphanInterval                         time.Duration
+	readAhead                              bool
 
 	auth      *authCache
 	uses      *keyUses
@@ -188,6 +194,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 		uploadTimeout:  positiveDuration(opts.UploadTimeout, DefaultUploadTimeout),
 		sweepBatch:     positive(opts.SweepBatch, DefaultSweepBatch),
 		orphanInterval: opts.OrphanSweepInterval,
+		readAhead:      opts.ReadAhead,
 		stopUses:       make(chan struct{}),
 		usesDone:       make(chan struct{}),
 	}
