@@ -44,9 +44,19 @@ type Deletion struct {
 
 // DeletionFilter selects receipts. Default order: desc (newest first).
 type DeletionFilter struct {
-	ConversationID ID // zero for all
-	ErasureID      ID // zero for all; else only the receipts of that erasure job
+	ConversationID ID     // zero for all
+	ErasureID      ID     // zero for all; else only the receipts of that erasure job
+	Door           string // "" for all; else only deletes through that door ("retention", "native", …)
+	Policy         string // "" for all; else only what that retention policy erased ("default", "agent:…")
 	PageFilter
+}
+
+// Validate checks the text filters.
+func (f *DeletionFilter) Validate() error {
+	if err := validText("door", f.Door, MaxExternalLen); err != nil {
+		return err
+	}
+	return validText("policy", f.Policy, MaxExternalLen+len("agent:"))
 }
 
 // Audit actions: every destructive or administrative action.

@@ -43,6 +43,12 @@ func (c *Client) FindDeletions(ctx context.Context, tenantID convstore.ID, f con
 	if !f.ErasureID.IsZero() {
 		q.Set("erasure_id", f.ErasureID.Format(convstore.PrefixErasure))
 	}
+	if f.Door != "" {
+		q.Set("door", f.Door)
+	}
+	if f.Policy != "" {
+		q.Set("policy", f.Policy)
+	}
 	var out api.List[api.Deletion]
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/deletions", query: pageQuery(q, f.PageFilter, convstore.PrefixDeletion), out: &out}); err != nil {
 		return nil, false, err

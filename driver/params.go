@@ -262,6 +262,7 @@ type DeletionListParams struct {
 	TenantID       convstore.ID
 	ConversationID convstore.ID // zero for all
 	ErasureID      convstore.ID // zero for all
+	Door, Policy   string       // "" for all
 	Page           Page
 }
 

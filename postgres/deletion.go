@@ -56,6 +56,12 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 	if !p.ErasureID.IsZero() {
 		q.and("erasure_id = ?", idArg(p.ErasureID))
 	}
+	if p.Door != "" {
+		q.and("door = ?", p.Door)
+	}
+	if p.Policy != "" {
+		q.and("policy = ?", p.Policy)
+	}
 	return list(ctx, o, q.page(p.Page), scanDeletion)
 }
 

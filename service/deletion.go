@@ -17,8 +17,12 @@ func (s *Service) FindDeletions(ctx context.Context, tenantID convstore.ID, f co
 	if err := f.Normalize(convstore.OrderDesc); err != nil {
 		return nil, false, err
 	}
+	if err := f.Validate(); err != nil {
+		return nil, false, err
+	}
 	list, err := s.drv.Reads().DeletionList(ctx, &driver.DeletionListParams{
-		TenantID: tenantID, ConversationID: f.ConversationID, ErasureID: f.ErasureID, Page: pageOf(f.PageFilter, 0)})
+		TenantID: tenantID, ConversationID: f.ConversationID, ErasureID: f.ErasureID,
+		Door: f.Door, Policy: f.Policy, Page: pageOf(f.PageFilter, 0)})
 	if err != nil {
 		return nil, false, err
 	}

@@ -69,7 +69,25 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 			stmts, args = qDeletionByBoth, append(args, idArg(p.ConversationID))
 		}
 	}
-	q, args := stmts.sql(p.Page, args)
+	if p.Door == "" && p.Policy == "" {
+		q, args := stmts.sql(p.Page, args)
+		return list(ctx, o, q, args, scanDeletion)
+	}
+	// Rarer filters: a dynamic statement over the tenant's receipts.
+	base := `SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ?`
+	args = []any{idArg(p.TenantID)}
+	for _, f := range []struct {
+		col string
+		v   any
+		set bool
+	}{{"conversation_id", idArg(p.ConversationID), !p.ConversationID.IsZero()}, {"erasure_id", idArg(p.ErasureID), !p.ErasureID.IsZero()},
+		{"door", p.Door, p.Door != ""}, {"policy", p.Policy, p.Policy != ""}} {
+		if f.set {
+			base += ` AND ` + f.col + ` = ?`
+			args = append(args, f.v)
+		}
+	}
+	q, args := pageOf(base, p.Page, args)
 	return list(ctx, o, q, args, scanDeletion)
 }
 

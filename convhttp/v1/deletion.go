@@ -10,9 +10,10 @@ import (
 
 // listDeletions serves GET /v1/deletions: receipts, newest first by
 // default, optionally for one conversation id (which need not exist any
-// more: receipts outlive their conversations) and of one erasure job.
+// more: receipts outlive their conversations), of one erasure job, one door
+// ("retention" for what retention erased) and one retention policy.
 func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, withPage("conversation_id", "erasure_id")...)
+	q, err := parseQuery(r, withPage("conversation_id", "erasure_id", "door", "policy")...)
 	if err != nil {
 		return err
 	}
@@ -21,6 +22,12 @@ func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f.ErasureID, _, err = q.ID("erasure_id", convstore.PrefixErasure); err != nil {
+		return err
+	}
+	if f.Door, err = q.Text("door", convstore.MaxExternalLen); err != nil {
+		return err
+	}
+	if f.Policy, err = q.Text("policy", convstore.MaxExternalLen+len("agent:")); err != nil {
 		return err
 	}
 	if f.PageFilter, err = page(q, convstore.PrefixDeletion, convstore.OrderDesc); err != nil {

@@ -180,6 +180,13 @@ func testRetentionApplied(t *testing.T, f *fixture) {
 		t.Errorf("the receipt of the idle conversation: %+v, %v; want one naming policy agent:bot", dels, err)
 	}
 	MustFindConversation(t, ctx, s, tid, busy.ID)
+	byPolicy, _, err := s.FindDeletions(ctx, tid, convstore.DeletionFilter{Door: "retention", Policy: "agent:bot"})
+	if err != nil || len(byPolicy) != 1 || byPolicy[0].ConversationID != idle.ID {
+		t.Errorf("receipts filtered by door retention and policy agent:bot: %d (%v), want the idle conversation's", len(byPolicy), err)
+	}
+	if other, _, err := s.FindDeletions(ctx, tid, convstore.DeletionFilter{Policy: "default"}); err != nil || len(other) != 0 {
+		t.Errorf("receipts of policy default before any: %d (%v), want none", len(other), err)
+	}
 
 	f.Clock.Advance(20 * day) // day 31: plain is past the default's 30 days; busy idle 25 days
 	run("day 31", convstore.RetentionCounts{Conversations: 2, Messages: 3 + 4})
