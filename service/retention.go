@@ -169,6 +169,51 @@ func ageCutoff(now time.Time, days int) time.Time {
 	return now.Add(-time.Duration(days) * 24 * time.Hour)
 }
 
+// retentionKind is one kind of data a rule erases: how its expired rows
+// are read and one is erased, and what each adds to the counts.
+type retentionKind struct {
+	whole bool // conversations: their attachments and artifacts go with them
+	rule  func(*convstore.RetentionPolicy) *convstore.RetentionRule
+	read  func(context.Context, *driver.ExpiredParams) ([]*driver.ExpiredRow, error)
+	// erase erases one row, returning it as counted (what the delete
+	// found, which may differ from what the walk read).
+	erase func(ctx context.Context, tenantID convstore.ID, r *driver.ExpiredRow, p convstore.DeleteParams) (*driver.ExpiredRow, error)
+	count func(c *convstore.RetentionCounts, r *driver.ExpiredRow)
+}
+
+// retentionKinds are the kinds in the order a run erases them.
+func (s *Service) retentionKinds() []retentionKind {
+	reads := s.drv.Reads()
+	return []retentionKind{{
+		whole: true,
+		rule:  func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Conversations },
+		read:  reads.ConversationExpired,
+		erase: func(ctx context.Context, tenantID convstore.ID, r *driver.ExpiredRow, p convstore.DeleteParams) (*driver.ExpiredRow, error) {
+			d, err := s.DeleteConversation(ctx, tenantID, r.ID, p)
+			if err != nil {
+				return nil, err
+			}
+			return &driver.ExpiredRow{Messages: d.Messages}, nil
+		},
+		count: func(c *convstore.RetentionCounts, r *driver.ExpiredRow) { c.Conversations++; c.Messages += r.Messages },
+	}, {
+		rule: func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Attachments },
+		read: reads.AttachmentExpired,
+		erase: func(ctx context.Context, tenantID convstore.ID, r *driver.ExpiredRow, p convstore.DeleteParams) (*driver.ExpiredRow, error) {
+			size, err := s.deleteAttachmentByID(ctx, tenantID, r.ConversationID, r.ID, p)
+			return &driver.ExpiredRow{Size: size}, err
+		},
+		count: func(c *convstore.RetentionCounts, r *driver.ExpiredRow) { c.Attachments++; c.AttachmentBytes += r.Size },
+	}, {
+		rule: func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Artifacts },
+		read: reads.ArtifactExpired,
+		erase: func(ctx context.Context, tenantID convstore.ID, r *driver.ExpiredRow, p convstore.DeleteParams) (*driver.ExpiredRow, error) {
+			return r, s.DeleteArtifact(ctx, tenantID, r.ConversationID, r.ID, p)
+		},
+		count: func(c *convstore.RetentionCounts, _ *driver.ExpiredRow) { c.Artifacts++ },
+	}}
+}
+
 // retain walks the tenant's expired rows, conversations first, then
 // attachments and artifacts of the conversations that stay, erasing
 // each (unless dry) with a receipt or audit entry naming its policy.
@@ -181,81 +226,33 @@ func (s *Service) retain(ctx context.Context, tenantID convstore.ID, now time.Ti
 		return c, err
 	}
 	erased := map[convstore.ID]bool{} // dry: conversations counted as erased
-	conversations := retentionWalks(tenantID, policies, now, func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Conversations })
-	for _, w := range conversations {
-		err := s.walkExpired(ctx, &w.params, s.drv.Reads().ConversationExpired, func(r *driver.ExpiredRow) error {
-			if dry {
-				erased[r.ID] = true
-				c.Conversations++
-				c.Messages += r.Messages
+	for _, k := range s.retentionKinds() {
+		for _, w := range retentionWalks(tenantID, policies, now, k.rule) {
+			err := s.walkExpired(ctx, &w.params, k.read, func(r *driver.ExpiredRow) error {
+				if !k.whole && erased[r.ConversationID] {
+					return nil
+				}
+				if dry {
+					if k.whole {
+						erased[r.ID] = true
+					}
+					k.count(&c, r)
+					return nil
+				}
+				done, err := k.erase(ctx, tenantID, r, convstore.DeleteParams{Door: retentionDoor, Policy: w.policy})
+				switch {
+				case err == nil:
+					k.count(&c, done)
+				case isHeld(err):
+					c.Held++
+				case convstore.ErrorCode(err) != convstore.ENOTFOUND:
+					return err
+				}
 				return nil
+			})
+			if err != nil {
+				return c, err
 			}
-			d, err := s.DeleteConversation(ctx, tenantID, r.ID, convstore.DeleteParams{Door: retentionDoor, Policy: w.policy})
-			switch {
-			case err == nil:
-				c.Conversations++
-				c.Messages += d.Messages
-			case isHeld(err):
-				c.Held++
-			case convstore.ErrorCode(err) != convstore.ENOTFOUND:
-				return err
-			}
-			return nil
-		})
-		if err != nil {
-			return c, err
-		}
-	}
-	attachments := retentionWalks(tenantID, policies, now, func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Attachments })
-	for _, w := range attachments {
-		err := s.walkExpired(ctx, &w.params, s.drv.Reads().AttachmentExpired, func(r *driver.ExpiredRow) error {
-			if erased[r.ConversationID] {
-				return nil
-			}
-			if dry {
-				c.Attachments++
-				c.AttachmentBytes += r.Size
-				return nil
-			}
-			size, err := s.deleteAttachmentByID(ctx, tenantID, r.ConversationID, r.ID, convstore.DeleteParams{Door: retentionDoor, Policy: w.policy})
-			switch {
-			case err == nil:
-				c.Attachments++
-				c.AttachmentBytes += size
-			case isHeld(err):
-				c.Held++
-			case convstore.ErrorCode(err) != convstore.ENOTFOUND:
-				return err
-			}
-			return nil
-		})
-		if err != nil {
-			return c, err
-		}
-	}
-	artifacts := retentionWalks(tenantID, policies, now, func(p *convstore.RetentionPolicy) *convstore.RetentionRule { return p.Artifacts })
-	for _, w := range artifacts {
-		err := s.walkExpired(ctx, &w.params, s.drv.Reads().ArtifactExpired, func(r *driver.ExpiredRow) error {
-			if erased[r.ConversationID] {
-				return nil
-			}
-			if dry {
-				c.Artifacts++
-				return nil
-			}
-			err := s.DeleteArtifact(ctx, tenantID, r.ConversationID, r.ID, convstore.DeleteParams{Door: retentionDoor, Policy: w.policy})
-			switch {
-			case err == nil:
-				c.Artifacts++
-			case isHeld(err):
-				c.Held++
-			case convstore.ErrorCode(err) != convstore.ENOTFOUND:
-				return err
-			}
-			return nil
-		})
-		if err != nil {
-			return c, err
 		}
 	}
 	return c, nil
