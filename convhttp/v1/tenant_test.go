@@ -13,6 +13,7 @@ import (
 
 // lastUsed matches the one member that changes when a key is merely used.
 var lastUsed = regexp.MustCompile(`"last_used_at":(null|\d+)`)
+var asOf = regexp.MustCompile(`"as_of":\d+`)
 
 // snapshot returns tenant A's view of every GET route filled with the
 // fixture's ids, keyed by path.
@@ -31,7 +32,9 @@ func (e *env) snapshot(f *fixture) map[string]string {
 		if r.Status != 200 {
 			e.TB.Fatalf("snapshot: %v", r)
 		}
-		out[p] = lastUsed.ReplaceAllString(string(r.Body), `"last_used_at":0`)
+		// What moves with the clock alone: a key's last use, a preview's as_of.
+		body := lastUsed.ReplaceAllString(string(r.Body), `"last_used_at":0`)
+		out[p] = asOf.ReplaceAllString(body, `"as_of":0`)
 	}
 	return out
 }
