@@ -13,6 +13,8 @@ import (
 
 // lastUsed matches the one member that changes when a key is merely used.
 var lastUsed = regexp.MustCompile(`"last_used_at":(null|\d+)`)
+
+// asOf matches the time a retention preview was computed at.
 var asOf = regexp.MustCompile(`"as_of":\d+`)
 
 // snapshot returns tenant A's view of every GET route filled with the
