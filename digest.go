@@ -7,18 +7,40 @@ import "context"
 // the message count).
 type ConversationDigest struct {
 	Conversation *Conversation
-	First        []*Message // its first messages, oldest first
-	Last         []*Message // its last messages, oldest first; a short conversation's may repeat First's
+	First        []*Message  // its first messages, oldest first
+	Last         []*Message  // its last messages, oldest first; a short conversation's may repeat First's
+	Newest       []*Artifact // its newest artifact of each of DigestOptions.Newest's types (the i-th of the i-th), nil for none
 }
 
 // DigestOptions say how many messages from each end of a conversation a
 // digest carries, each 0 to MaxPageLimit.
 type DigestOptions struct {
 	First, Last int
+	// Newest lists artifact types (at most maxDigestTypes, distinct)
+	// whose newest artifact of each conversation the digest carries, read
+	// in the same snapshot.
+	Newest []ArtifactType
 }
+
+// maxDigestTypes bounds DigestOptions.Newest: each type is a range per
+// conversation of one batch read of MaxBatchRanges ranges.
+const maxDigestTypes = MaxBatchRanges / MaxPageLimit
 
 // Validate checks the options.
 func (o DigestOptions) Validate() error {
+	if len(o.Newest) > maxDigestTypes {
+		return Invalidf("newest", "at most %d artifact types can be read per digest", maxDigestTypes)
+	}
+	for i, t := range o.Newest {
+		if !t.Valid() {
+			return Invalidf("newest", "newest must hold artifact types: summary, topic, insight, action_item, question, follow_up, analysis, entity, other")
+		}
+		for _, u := range o.Newest[:i] {
+			if u == t {
+				return Invalidf("newest", "newest must not repeat a type")
+			}
+		}
+	}
 	if o.First < 0 || o.First > MaxPageLimit {
 		return Invalidf("first", "first must be between 0 and %d", MaxPageLimit)
 	}
@@ -49,6 +71,14 @@ type DigestService interface {
 
 	// FindArtifactPages is FindMessagePages for artifacts.
 	FindArtifactPages(ctx context.Context, tenantID ID, ranges []ArtifactRange) ([]ArtifactPage, error)
+
+	// FindAuthors returns the distinct authors of each conversation's
+	// messages (the i-th list for the i-th id), in order of first
+	// message, as AuthorsOf would find them in its messages, from a record
+	// kept as messages are added and deleted, without reading the
+	// messages, in one snapshot. A missing conversation, or another
+	// tenant's, has none. EINVALID for more than MaxBatchRanges ids.
+	FindAuthors(ctx context.Context, tenantID ID, conversationIDs []ID) ([][]*Author, error)
 }
 
 // Batch read caps: how many ranges one FindMessagePages or

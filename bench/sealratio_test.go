@@ -33,6 +33,7 @@ var sealOps = []string{"append", "delete", "upload", "download", "http-download"
 type sealMode struct {
 	name    string
 	alg     seal.Algorithm // 0: unsealed
+	ahead   bool           // downloads open segments ahead, on other cores
 	store   convstore.Store
 	tenant  convstore.ID
 	url     string // the native door over loopback
@@ -44,7 +45,8 @@ type sealMode struct {
 // BenchmarkSealRatio measures, in one run, what sealing costs the service
 // on each engine: three stores side by side (plain: no keyring, content
 // stored as it comes; aes-gcm and xchacha: sealed with AES-256-GCM or
-// XChaCha20-Poly1305, data keys cached as the service does by default),
+// XChaCha20-Poly1305, data keys cached as the service does by default;
+// aes-ahead: AES-256-GCM with downloads opened ahead on other cores),
 // taking turns in rounds so that the machine's other load falls on all
 // alike. Each round times, per store:
 //
@@ -62,7 +64,8 @@ type sealMode struct {
 func BenchmarkSealRatio(b *testing.B) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
-			modes := []*sealMode{{name: "plain"}, {name: "aes-gcm", alg: seal.AES256GCM}, {name: "xchacha", alg: seal.XChaCha20Poly1305}}
+			modes := []*sealMode{{name: "plain"}, {name: "aes-gcm", alg: seal.AES256GCM}, {name: "aes-ahead", alg: seal.AES256GCM, ahead: true},
+				{name: "xchacha", alg: seal.XChaCha20Poly1305}}
 			for _, m := range modes {
 				m.open(b, engine)
 			}
@@ -94,7 +97,7 @@ func BenchmarkSealRatio(b *testing.B) {
 // open opens the mode's store.
 func (m *sealMode) open(b *testing.B, engine string) {
 	ctx := context.Background()
-	opts := service.Options{SealAlgorithm: m.alg}
+	opts := service.Options{SealAlgorithm: m.alg, ReadAhead: m.ahead}
 	if m.alg != 0 {
 		ring, err := keyring.Open(ctx, keyring.Config{Path: filepath.Join(b.TempDir(), "keyring"), Create: true})
 		if err != nil {

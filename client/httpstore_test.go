@@ -493,3 +493,7 @@ func (s *httpStore) RunErasures(ctx context.Context, o service.ErasureRunOptions
 	}
 	return r.RunErasures(ctx, o)
 }
+
+func (s *httpStore) FindAuthors(context.Context, convstore.ID, []convstore.ID) ([][]*convstore.Author, error) {
+	return nil, errNoDigests()
+}

@@ -169,6 +169,14 @@ type Reader interface {
 	// tenant's has an empty page.
 	MessageListRanges(ctx context.Context, p *MessageListRangesParams) ([][]*MessageRow, error)
 
+	// AuthorList returns the author rows of each of conversationIDs,
+	// each conversation's ordered by first message id. Conversations
+	// without any, missing or another tenant's are absent from the map.
+	AuthorList(ctx context.Context, tenantID convstore.ID, conversationIDs []convstore.ID) (map[convstore.ID][]*AuthorRow, error)
+	// AuthorPendingIn returns those of conversationIDs whose author rows
+	// are incomplete: conversations stored before the rows were kept.
+	AuthorPendingIn(ctx context.Context, tenantID convstore.ID, conversationIDs []convstore.ID) ([]convstore.ID, error)
+
 	// ArtifactGet returns one artifact of the conversation, or of any of
 	// the tenant's conversations if conversationID is zero. ENOTFOUND
 	// "artifact".
@@ -369,6 +377,13 @@ type Tx interface {
 	// MessageDelete deletes one message of the conversation. ENOTFOUND
 	// "message".
 	MessageDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error
+
+	// AuthorInsert stores author rows of the conversation; one of a
+	// message that has one is skipped.
+	AuthorInsert(ctx context.Context, tenantID, conversationID convstore.ID, rows []*AuthorRow) error
+	// AuthorDelete deletes the conversation's author row whose first
+	// message is messageID, reporting whether there was one.
+	AuthorDelete(ctx context.Context, tenantID, conversationID, messageID convstore.ID) (bool, error)
 
 	// ArtifactInsert stores an artifact of a's conversation.
 	ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error

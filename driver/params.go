@@ -220,6 +220,16 @@ type MessageRow struct {
 	Meta []byte // the metadata column (a sealed JSON object); nil when empty
 }
 
+// AuthorRow is the stored record of one distinct author of a
+// conversation's messages (convstore.Author), by its first message; Name
+// and UserID are sealed. Which messages start an author is decided above
+// the driver (the values that tell authors apart are sealed).
+type AuthorRow struct {
+	MessageID convstore.ID
+	Name      string
+	UserID    string
+}
+
 // KeyRow is an API key with the SHA-256 of its secret.
 type KeyRow struct {
 	convstore.APIKey

@@ -229,8 +229,12 @@ func (s *Service) CreateConversation(ctx context.Context, tenantID convstore.ID,
 		if len(msgs) == 0 {
 			return nil
 		}
-		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conv.ID,
-			Messages: messageRows(s.z.box(dek, tenantID, conv.ID), msgs)})
+		b := s.z.box(dek, tenantID, conv.ID)
+		if err := tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conv.ID,
+			Messages: messageRows(b, msgs)}); err != nil {
+			return err
+		}
+		return s.addAuthors(ctx, tx, b, tenantID, conv.ID, msgs, true)
 	})
 	if err != nil {
 		return nil, nil, err

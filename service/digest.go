@@ -28,6 +28,7 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	var convs []*convstore.Conversation
 	var more bool
 	ends := map[convstore.ID][2][]*convstore.Message{}
+	var newest [][]*convstore.Artifact
 	err = s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
 		rows, err := r.ConversationList(ctx, p)
 		if err != nil {
@@ -69,7 +70,8 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 				ends[id] = [2][]*convstore.Message{first, next(len(e.Last))}
 			}
 		}
-		return nil
+		newest, err = s.newestArtifacts(ctx, r, tenantID, convs, o.Newest)
+		return err
 	})
 	if err != nil {
 		return nil, false, err
@@ -80,9 +82,81 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		if e, ok := ends[c.ID]; ok {
 			d.First, d.Last = e[0], e[1]
 		}
+		if len(o.Newest) > 0 {
+			d.Newest = newest[i]
+		}
 		out[i] = d
 	}
 	return out, more, nil
+}
+
+// newestArtifacts reads the newest artifact of each of types of every
+// conversation (out[i][k]: the i-th conversation's of the k-th type, or
+// nil): one range per conversation of its newest artifacts of any type
+// (most conversations hold few), then, for those whose range was full
+// without every type, one range per type still missing. A range per
+// conversation and type from the start doubles the index searches of a
+// list, which is what a list of small artifacts pays for.
+func (s *Service) newestArtifacts(ctx context.Context, r driver.Reader, tenantID convstore.ID, convs []*convstore.Conversation, types []convstore.ArtifactType) ([][]*convstore.Artifact, error) {
+	if len(types) == 0 || len(convs) == 0 {
+		return nil, nil
+	}
+	out := make([][]*convstore.Artifact, len(convs))
+	newest := &driver.ArtifactListRangesParams{TenantID: tenantID, Ranges: make([]driver.ArtifactRange, len(convs))}
+	for i, c := range convs {
+		out[i] = make([]*convstore.Artifact, len(types))
+		newest.Ranges[i] = driver.ArtifactRange{ConversationID: c.ID, Page: driver.Page{Desc: true, Limit: 2 * len(types)}}
+	}
+	pages, err := r.ArtifactListRanges(ctx, newest)
+	if err != nil {
+		return nil, err
+	}
+	missing := &driver.ArtifactListRangesParams{TenantID: tenantID}
+	var where [][2]int // (conversation, type) of each missing range
+	var rows []*convstore.Artifact
+	for i, pg := range pages {
+		for k, t := range types {
+			for _, a := range pg {
+				if a.Type == t {
+					out[i][k] = a
+					rows = append(rows, a)
+					break
+				}
+			}
+			if out[i][k] == nil && len(pg) == newest.Ranges[i].Page.Limit {
+				missing.Ranges = append(missing.Ranges, driver.ArtifactRange{ConversationID: convs[i].ID, Type: t, Page: driver.Page{Desc: true, Limit: 1}})
+				where = append(where, [2]int{i, k})
+			}
+		}
+	}
+	if len(missing.Ranges) > 0 {
+		if pages, err = r.ArtifactListRanges(ctx, missing); err != nil {
+			return nil, err
+		}
+		for j, pg := range pages {
+			if len(pg) > 0 {
+				out[where[j][0]][where[j][1]] = pg[0]
+				rows = append(rows, pg[0])
+			}
+		}
+	}
+	// Only the artifacts kept are opened, all at once.
+	opened, err := s.z.openArtifacts(ctx, r, tenantID, rows)
+	if err != nil {
+		return nil, err
+	}
+	byRow := make(map[*convstore.Artifact]*convstore.Artifact, len(rows))
+	for j, a := range rows {
+		byRow[a] = opened[j]
+	}
+	for i := range out {
+		for k, a := range out[i] {
+			if a != nil {
+				out[i][k] = byRow[a]
+			}
+		}
+	}
+	return out, nil
 }
 
 // FindMessagePages reads a page of each range in one query (one snapshot).

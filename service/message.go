@@ -78,8 +78,12 @@ func (s *Service) CreateMessages(ctx context.Context, tenantID, conversationID c
 			return err
 		}
 		msgs = s.newMessages(conversationID, batch, now)
-		return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conversationID,
-			Messages: messageRows(s.z.box(dek, tenantID, conversationID), msgs)})
+		b := s.z.box(dek, tenantID, conversationID)
+		if err := tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conversationID,
+			Messages: messageRows(b, msgs)}); err != nil {
+			return err
+		}
+		return s.addAuthors(ctx, tx, b, tenantID, conversationID, msgs, false)
 	})
 	if err != nil {
 		return nil, err
@@ -129,6 +133,9 @@ func (s *Service) DeleteMessage(ctx context.Context, tenantID, conversationID, i
 			return err
 		}
 		if err := tx.MessageDelete(ctx, tenantID, conversationID, id); err != nil {
+			return err
+		}
+		if err := s.messageDeleted(ctx, tx, tenantID, conversationID, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, now, tenantID, convstore.AuditMessageDelete, conversationID, id, p)

@@ -228,6 +228,9 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 					if err := tx.MessageDelete(ctx, e.TenantID, e.ConversationID, e.TargetID); err != nil {
 						return err
 					}
+					if err := s.messageDeleted(ctx, tx, e.TenantID, e.ConversationID, e.TargetID); err != nil {
+						return err
+					}
 					r.Messages++
 				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err

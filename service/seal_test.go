@@ -69,9 +69,10 @@ func TestSealedAtRest(t *testing.T) {
 	servicetest.MustPutAttachment(t, e.ctx, e.svc, tn.ID, conv.ID, "canary-name.txt", []byte("canary-bytes"))
 	raw := e.rawDB(t)
 	for table, cols := range map[string][]string{
-		"conversations": {"title", "user_id", "external_id", "metadata"},
-		"messages":      {"content", "author_name", "metadata"},
-		"attachments":   {"name"},
+		"conversations":        {"title", "user_id", "external_id", "metadata"},
+		"messages":             {"content", "author_name", "metadata"},
+		"attachments":          {"name"},
+		"conversation_authors": {"name"},
 	} {
 		for _, col := range cols {
 			rows, err := raw.Query(`SELECT ` + col + ` FROM ` + table)
@@ -89,6 +90,9 @@ func TestSealedAtRest(t *testing.T) {
 			}
 			rows.Close()
 		}
+	}
+	if as, err := e.svc.FindAuthors(e.ctx, tn.ID, []convstore.ID{conv.ID}); err != nil || len(as[0]) != 1 || as[0][0].Name != "canary-author" {
+		t.Errorf("the authors: %v, %v", as, err)
 	}
 	got, err := e.svc.FindConversationByExternalID(e.ctx, tn.ID, "canary-ext")
 	if err != nil || got.Title != "canary-title" || got.UserID != "canary-user" || got.Metadata["canary-k"] != "canary-v" {
@@ -305,10 +309,11 @@ func TestSealUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	for table, cols := range map[string][]string{
-		"conversations": {"title", "user_id", "external_id", "metadata"},
-		"messages":      {"content", "author_name", "parts", "metadata"},
-		"artifacts":     {"text", "data"},
-		"attachments":   {"name"},
+		"conversations":        {"title", "user_id", "external_id", "metadata"},
+		"messages":             {"content", "author_name", "parts", "metadata"},
+		"artifacts":            {"text", "data"},
+		"attachments":          {"name"},
+		"conversation_authors": {"name"},
 	} {
 		for _, col := range cols {
 			var v []byte
@@ -324,6 +329,9 @@ func TestSealUpgrade(t *testing.T) {
 		if bytes.Contains(blob, []byte("canary")) || !seal.IsSealed(blob) {
 			t.Errorf("a blob after the upgrade: %q", blob)
 		}
+	}
+	if as, err := e.svc.FindAuthors(e.ctx, tn.ID, []convstore.ID{conv.ID}); err != nil || len(as[0]) != 1 || as[0][0].Name != "canary-author" {
+		t.Errorf("the authors after the upgrade: %v, %v", as, err)
 	}
 	got, err := e.svc.FindConversationByExternalID(e.ctx, tn.ID, "canary-ext")
 	if err != nil || got.Title != "canary-title" || got.UserID != "canary-user" || got.Metadata["canary-k"] != "canary-v" {

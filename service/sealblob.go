@@ -111,9 +111,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 // openBlob opens an attachment's bytes: a sealed blob through a
 // seal.Reader (one 64 KiB segment in memory at a time), one stored before
-// sealing as it is. The Reader opens on the caller's goroutine: a
-// read-ahead Reader costs more than it saves on a busy host (seal's
-// BenchmarkDownloadRatio).
+// sealing as it is. The Reader opens on the caller's goroutine unless
+// Options.ReadAhead: a read-ahead Reader costs more than it saves on a
+// busy host (seal's BenchmarkDownloadRatio, bench's BenchmarkSealRatio).
 func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, key string) (io.ReadCloser, error) {
 	if !isSealedBlobKey(key) {
 		return s.blobs.Open(ctx, key)
@@ -133,7 +133,11 @@ func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, k
 		return nil, err
 	}
 	b := s.z.box(dek, tenantID, convID)
-	return &sealedBlob{Reader: seal.NewReader(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil
+	open := seal.NewReader
+	if s.readAhead {
+		open = seal.NewReadAheadReader
+	}
+	return &sealedBlob{Reader: open(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil
 }
 
 // sealedBlob reads sealed bytes, reporting a failure to open as

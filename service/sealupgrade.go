@@ -163,7 +163,7 @@ func (s *Service) upgradeConversation(ctx context.Context, tenantID, id convstor
 		return false, err
 	}
 	for _, step := range []func(context.Context, convstore.ID, convstore.ID) (bool, error){
-		s.upgradeMessages, s.upgradeArtifacts, s.upgradeAttachments,
+		s.upgradeMessages, s.upgradeArtifacts, s.upgradeAttachments, s.upgradeAuthors,
 	} {
 		c, err := step(ctx, tenantID, id)
 		if err != nil {
@@ -223,6 +223,51 @@ func (s *Service) upgradeMessages(ctx context.Context, tenantID, id convstore.ID
 			return changed, nil
 		}
 	}
+}
+
+// upgradeAuthors seals the conversation's author rows stored before
+// sealing, in one transaction (a conversation's authors are few): each is
+// deleted and inserted again, sealed.
+func (s *Service) upgradeAuthors(ctx context.Context, tenantID, id convstore.ID) (bool, error) {
+	changed := false
+	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
+		changed = false
+		if err := tx.ConversationLock(ctx, tenantID, id, driver.LockShare, "conversation"); err != nil {
+			return err
+		}
+		stored, err := tx.AuthorList(ctx, tenantID, []convstore.ID{id})
+		if err != nil {
+			return err
+		}
+		var todo []*driver.AuthorRow
+		for _, r := range stored[id] {
+			if plainStr(r.Name) || plainStr(r.UserID) {
+				todo = append(todo, r)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		dek, err := s.z.keyFor(ctx, tx, tenantID, id, s.now())
+		if err != nil {
+			return err
+		}
+		o, b := s.z.opener(ctx, tx, tenantID, id), s.z.box(dek, tenantID, id)
+		sealed := make([]*driver.AuthorRow, len(todo))
+		for i, r := range todo {
+			a, err := openAuthor(o, r)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.AuthorDelete(ctx, tenantID, id, r.MessageID); err != nil {
+				return err
+			}
+			sealed[i] = authorRow(b, a)
+		}
+		changed = true
+		return tx.AuthorInsert(ctx, tenantID, id, sealed)
+	})
+	return changed, err
 }
 
 // upgradeArtifacts seals the conversation's artifacts stored before

@@ -140,6 +140,10 @@ type Options struct {
 	// a claim nobody settles (its node died) holds its key; 0 means
 	// DefaultIdempotencyLease.
 	IdempotencyRetention, IdempotencyLease time.Duration
+	// ReadAhead opens the next segments of a sealed attachment on other
+	// cores while the current one is sent (seal.NewReadAheadReader):
+	// faster downloads on a host with idle cores, slower on a busy one.
+	ReadAhead bool
 }
 
 // DefaultIdempotencyLease is how long a claimed Idempotency-Key waits for
@@ -161,6 +165,7 @@ type Service struct {
 	orphanInterval                         time.Duration
 	tombstoneRetention                     time.Duration // 0: for ever
 	idempotencyRetention, idempotencyLease time.Duration
+	readAhead                              bool
 
 	auth      *authCache
 	uses      *keyUses
@@ -230,6 +235,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 		idempotencyLease:     positiveDuration(opts.IdempotencyLease, DefaultIdempotencyLease),
 		tombstoneRetention:   tombstoneRetention(opts.TombstoneRetention),
 		stopUses:             make(chan struct{}),
+		readAhead:            opts.ReadAhead,
 		usesDone:             make(chan struct{}),
 	}
 	if s.logger == nil {

@@ -36,11 +36,16 @@ func rangesSQL(columns, table, typeCond string, desc bool) string {
 		` AND id ` + op + ` unhex(r.value->>1)` + typeCond + ` ORDER BY id ` + dir + ` LIMIT ?)`)
 }
 
+// The statements of a ranged list, by [typed][desc]: ranges of one type
+// of artifact have their own, whose plain type condition lets each range
+// search the (tenant_id, conversation_id, type, id) index; a condition
+// that also took "every type" (an OR) left SQLite walking each
+// conversation's artifacts of every type.
 var (
-	qMessageRanges  = [2]string{rangesSQL(messageColumns, "messages", "", false), rangesSQL(messageColumns, "messages", "", true)}
-	qArtifactRanges = [2]string{
-		rangesSQL(artifactColumns, "artifacts", ` AND (r.value->>2 = '' OR type = r.value->>2)`, false),
-		rangesSQL(artifactColumns, "artifacts", ` AND (r.value->>2 = '' OR type = r.value->>2)`, true),
+	qMessageRanges  = [2][2]string{{rangesSQL(messageColumns, "messages", "", false), rangesSQL(messageColumns, "messages", "", true)}}
+	qArtifactRanges = [2][2]string{
+		{rangesSQL(artifactColumns, "artifacts", "", false), rangesSQL(artifactColumns, "artifacts", "", true)},
+		{rangesSQL(artifactColumns, "artifacts", ` AND type = r.value->>2`, false), rangesSQL(artifactColumns, "artifacts", ` AND type = r.value->>2`, true)},
 	}
 )
 
@@ -57,10 +62,11 @@ type rangeArm struct {
 
 // listRanges reads every arm, a statement per group of arms (see above),
 // and puts each row in its arm's page, in order by id.
-func listRanges[T any](ctx context.Context, o *ops, q [2]string, tenant []byte, arms []rangeArm,
+func listRanges[T any](ctx context.Context, o *ops, q [2][2]string, tenant []byte, arms []rangeArm,
 	scan func(scanner, *int) (T, error), id func(T) convstore.ID) ([][]T, error) {
 	out := make([][]T, len(arms))
 	type group struct {
+		typed bool
 		desc  bool
 		limit int
 	}
@@ -68,7 +74,7 @@ func listRanges[T any](ctx context.Context, o *ops, q [2]string, tenant []byte, 
 	for i, a := range arms {
 		out[i] = []T{}
 		if a.page.Limit > 0 {
-			g := group{a.page.Desc, 1 << bits.Len(uint(a.page.Limit-1))}
+			g := group{a.typ != "", a.page.Desc, 1 << bits.Len(uint(a.page.Limit-1))}
 			groups[g] = append(groups[g], i)
 		}
 	}
@@ -89,11 +95,14 @@ func listRanges[T any](ctx context.Context, o *ops, q [2]string, tenant []byte, 
 		if err != nil {
 			return nil, err
 		}
-		dir := 0
+		typed, dir := 0, 0
+		if g.typed {
+			typed = 1
+		}
 		if g.desc {
 			dir = 1
 		}
-		if err := o.rangeRows(ctx, q[dir], string(js), tenant, g.limit, func(row scanner) error {
+		if err := o.rangeRows(ctx, q[typed][dir], string(js), tenant, g.limit, func(row scanner) error {
 			var j int
 			v, err := scan(row, &j)
 			if err == nil {

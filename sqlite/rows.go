@@ -9,7 +9,8 @@ import (
 // dataTables are the tables holding tenant data, the same as the
 // PostgreSQL driver's (pgtest counts them). blob_removals (a work queue)
 // and goose_db_version are not tenant data.
-var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log", "holds"}
+var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log", "holds",
+	"conversation_authors", "conversation_authors_pending"}
 
 // conversationTables maps the tables whose rows belong to a conversation
 // to the column naming it. Receipts and audit entries name it too but
@@ -22,6 +23,9 @@ var conversationTables = map[string]string{
 	"artifacts":         "conversation_id",
 	"attachments":       "conversation_id",
 	"purge_jobs":        "conversation_id",
+	// Kept from the messages (see migration 0016).
+	"conversation_authors":         "conversation_id",
+	"conversation_authors_pending": "conversation_id",
 }
 
 // RowCounts returns the number of rows of every table holding tenant data

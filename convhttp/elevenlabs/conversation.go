@@ -1,7 +1,6 @@
 package elevenlabs
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"time"
@@ -110,14 +109,10 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	}
 	var last convstore.ID
 	for scanned := 0; ; scanned++ {
-		// A store page with each conversation's newest message, then the
-		// newest summary and analysis of each: two reads whatever the
-		// page's size.
-		digests, more, err := d.store.FindConversationDigests(ctx, tid, sf, convstore.DigestOptions{Last: 1})
-		if err != nil {
-			return err
-		}
-		arts, err := d.latestAnalyses(ctx, tid, digests)
+		// A store page with each conversation's newest message and its
+		// newest summary and analysis: one read whatever the page's size.
+		digests, more, err := d.store.FindConversationDigests(ctx, tid, sf,
+			convstore.DigestOptions{Last: 1, Newest: analysisArtifacts})
 		if err != nil {
 			return err
 		}
@@ -128,7 +123,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 			if len(dg.Last) > 0 {
 				lastMsg = dg.Last[len(dg.Last)-1]
 			}
-			s, keep := summarize(c, lastMsg, analysisOf(c, arts[i][0], arts[i][1]), f)
+			s, keep := summarize(c, lastMsg, analysisOf(c, dg.Newest[0], dg.Newest[1]), f)
 			if keep {
 				page.Conversations = append(page.Conversations, s)
 			}
@@ -146,56 +141,6 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		}
 		sf.After = last
 	}
-}
-
-// latestAnalyses reads the newest artifact of each analysisArtifacts type
-// of every listed conversation (out[i][k]: the i-th conversation's of the
-// k-th type, or nil) in one batch of each conversation's newest artifacts
-// of any type, then, for the few whose newest did not hold both, one batch
-// of the types still missing.
-func (d *Door) latestAnalyses(ctx context.Context, tid convstore.ID, digests []*convstore.ConversationDigest) ([][]*convstore.Artifact, error) {
-	const newest = 4 // a conversation's newest artifacts read in the first batch
-	out := make([][]*convstore.Artifact, len(digests))
-	ranges := make([]convstore.ArtifactRange, len(digests))
-	for i, dg := range digests {
-		out[i] = make([]*convstore.Artifact, len(analysisArtifacts))
-		ranges[i] = convstore.ArtifactRange{ConversationID: dg.Conversation.ID,
-			PageFilter: convstore.PageFilter{Limit: newest, Order: convstore.OrderDesc}}
-	}
-	pages, err := d.store.FindArtifactPages(ctx, tid, ranges)
-	if err != nil {
-		return nil, err
-	}
-	var missing []convstore.ArtifactRange
-	var where [][2]int // (conversation, type) of each missing range
-	for i, p := range pages {
-		for k, t := range analysisArtifacts {
-			for _, a := range p.Artifacts {
-				if a.Type == t {
-					out[i][k] = a
-					break
-				}
-			}
-			if out[i][k] == nil && p.More {
-				missing = append(missing, convstore.ArtifactRange{ConversationID: ranges[i].ConversationID, Type: t,
-					PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc}})
-				where = append(where, [2]int{i, k})
-			}
-		}
-	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	pages, err = d.store.FindArtifactPages(ctx, tid, missing)
-	if err != nil {
-		return nil, err
-	}
-	for j, p := range pages {
-		if len(p.Artifacts) > 0 {
-			out[where[j][0]][where[j][1]] = p.Artifacts[0]
-		}
-	}
-	return out, nil
 }
 
 // writePage sets next_cursor when more follow and writes the page.

@@ -179,24 +179,23 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	st.OpenArray()
 	for remaining := q.limit; remaining > 0; {
 		f.Limit = min(remaining, convstore.MaxPageLimit)
-		// A store page with each conversation's newest message (the end
-		// of its snapshot), then every message of the page in batches
-		// across conversations, for the members.
-		page, more, err := d.store.FindConversationDigests(ctx, ten, f, convstore.DigestOptions{Last: 1})
+		// A store page, then the members of all its conversations at
+		// once, from the store's record of their authors (not from their
+		// messages).
+		page, more, err := d.store.FindConversations(ctx, ten, f)
 		if err != nil {
 			return err
 		}
-		msgs := convhttp.NewListMessages(d.store, ten, page, 0)
-		for i, dg := range page {
-			var x memberIndex
-			err := msgs.Each(ctx, i, func(m *convstore.Message) error { x.add(m); return nil })
-			if err != nil {
-				if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-					continue // deleted while listing
-				}
-				return err
-			}
-			st.Value(toConversation(dg.Conversation, x.members))
+		ids := make([]convstore.ID, len(page))
+		for i, c := range page {
+			ids[i] = c.ID
+		}
+		authors, err := d.store.FindAuthors(ctx, ten, ids)
+		if err != nil {
+			return err
+		}
+		for i, c := range page {
+			st.Value(toConversation(c, toMembers(authors[i])))
 		}
 		if err := st.Err(); err != nil {
 			return err
@@ -205,34 +204,17 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		if !more || len(page) == 0 {
 			break
 		}
-		f.After, f.Offset = page[len(page)-1].Conversation.ID, 0
+		f.After, f.Offset = page[len(page)-1].ID, 0
 	}
 	st.Close()
 	st.Close()
 	return st.Finish()
 }
 
-// eachMessage calls fn with every message of a conversation, oldest first.
-func (d *Door) eachMessage(ctx context.Context, ten, conv convstore.ID, fn func(*convstore.Message)) error {
-	f := convstore.MessageFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
-	for {
-		page, more, err := d.store.FindMessages(ctx, ten, conv, f)
-		if err != nil {
-			return err
-		}
-		for _, m := range page {
-			fn(m)
-		}
-		if !more || len(page) == 0 {
-			return nil
-		}
-		f.After = page[len(page)-1].ID
-	}
-}
-
-// memberIndex assigns member ids: a member is a distinct from.userId, or
-// from.name for messages without one, and its id is the decimal id of its
-// first message, so it is stable and matches the messages' from.id.
+// memberIndex assigns member ids: a member is a distinct author
+// (convstore.AuthorOf: a distinct from.userId, or from.name for messages
+// without one), and its id is the decimal id of its first message, so it
+// is stable and matches the messages' from.id.
 type memberIndex struct {
 	ids     map[string]string
 	members []member
@@ -240,29 +222,36 @@ type memberIndex struct {
 
 // add returns the member id of m's author, "" when m has none.
 func (x *memberIndex) add(m *convstore.Message) string {
-	userID := m.Metadata[metaUserID]
-	key := "u:" + userID
-	if userID == "" {
-		if m.AuthorName == "" {
-			return ""
-		}
-		key = "n:" + m.AuthorName
+	a := convstore.AuthorOf(m)
+	if a == nil {
+		return ""
 	}
-	if id, ok := x.ids[key]; ok {
+	if id, ok := x.ids[a.Key()]; ok {
 		return id
 	}
 	if x.ids == nil {
 		x.ids = map[string]string{}
 	}
 	id := decimalID(m.ID)
-	x.ids[key] = id
-	x.members = append(x.members, member{ID: id, Name: m.AuthorName, Email: userID})
+	x.ids[a.Key()] = id
+	x.members = append(x.members, member{ID: id, Name: a.Name, Email: a.UserID})
 	return id
+}
+
+// toMembers renders a conversation's authors as its members.
+func toMembers(authors []*convstore.Author) []member {
+	out := make([]member, len(authors))
+	for i, a := range authors {
+		out[i] = member{ID: decimalID(a.MessageID), Name: a.Name, Email: a.UserID}
+	}
+	return out
 }
 
 // members returns the conversation's members in order of first message.
 func (d *Door) members(ctx context.Context, ten, conv convstore.ID) ([]member, error) {
-	var x memberIndex
-	err := d.eachMessage(ctx, ten, conv, func(m *convstore.Message) { x.add(m) })
-	return x.members, err
+	authors, err := d.store.FindAuthors(ctx, ten, []convstore.ID{conv})
+	if err != nil {
+		return nil, err
+	}
+	return toMembers(authors[0]), nil
 }

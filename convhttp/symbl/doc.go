@@ -26,9 +26,10 @@
 // The lists of messages, insights and conversations are streamed, a store
 // page at a time: messages show the conversation up to its newest message
 // when the request began (see convhttp.MessagePages), and a store failure
-// after the answer began aborts the connection. The conversation list
-// reads its conversations' messages (for their members) in batches across
-// conversations (convhttp.ListMessages).
+// after the answer began aborts the connection. Members (of the
+// conversation list, a conversation and /members) come from the store's
+// record of each conversation's authors (FindAuthors, one read per store
+// page of conversations), not from their messages.
 //
 // Times are ISO 8601: RFC 3339 date-times with any fraction, or plain
 // dates (midnight UTC). The door writes UTC with milliseconds.

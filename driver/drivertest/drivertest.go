@@ -51,6 +51,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"AccessTokens", tokenTests},
 		{"Conversations", conversationTests},
 		{"Messages", messageTests},
+		{"Authors", authorTests},
 		{"Artifacts", artifactTests},
 		{"Attachments", attachmentTests},
 		{"Cascade", cascadeTests},

@@ -8,6 +8,7 @@ import (
 
 var digestTests = []subtest{
 	{"EndsOfEachConversation", testDigests},
+	{"NewestArtifacts", testDigestNewest},
 	{"MessagePages", testMessagePages},
 	{"ArtifactPages", testArtifactPages},
 }
@@ -67,4 +68,51 @@ func testDigests(t *testing.T, f *fixture) {
 	}
 	_, _, err = ds.FindConversationDigests(f.ctx, f.tenant.ID, convstore.ConversationFilter{}, convstore.DigestOptions{First: convstore.MaxPageLimit + 1})
 	wantInvalid(t, err, "first", "too many messages per digest")
+}
+
+// A digest carries each conversation's newest artifact of each type asked
+// for, in the order asked, nil where it has none.
+func testDigestNewest(t *testing.T, f *fixture) {
+	a, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Title: "a", Messages: textMessages("a", 1)})
+	b, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Title: "b"})
+	art := func(c *convstore.Conversation, typ convstore.ArtifactType, text string) *convstore.Artifact {
+		return MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, c.ID, &convstore.ArtifactCreate{Type: typ, Text: text})
+	}
+	art(a, convstore.ArtifactSummary, "old summary")
+	an := art(a, convstore.ArtifactAnalysis, "analysis")
+	sum := art(a, convstore.ArtifactSummary, "new summary")
+	for range 5 { // newer artifacts of other types
+		art(a, convstore.ArtifactTopic, "topic")
+	}
+	bSum := art(b, convstore.ArtifactSummary, "b's summary")
+	filter := convstore.ConversationFilter{PageFilter: convstore.PageFilter{Limit: 10, Order: convstore.OrderAsc}}
+	got, _, err := f.Store.FindConversationDigests(f.ctx, f.tenant.ID, filter,
+		convstore.DigestOptions{Newest: []convstore.ArtifactType{convstore.ArtifactAnalysis, convstore.ArtifactSummary}})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%d digests, %v", len(got), err)
+	}
+	id := func(x *convstore.Artifact) convstore.ID {
+		if x == nil {
+			return convstore.ID{}
+		}
+		return x.ID
+	}
+	if n := got[0].Newest; len(n) != 2 || id(n[0]) != an.ID || id(n[1]) != sum.ID || n[1].Text != "new summary" {
+		t.Errorf("a's newest: %+v, want its analysis and its newer summary", n)
+	}
+	if n := got[1].Newest; len(n) != 2 || n[0] != nil || id(n[1]) != bSum.ID {
+		t.Errorf("b's newest: %+v, want no analysis and its summary", n)
+	}
+	got, _, err = f.Store.FindConversationDigests(f.ctx, f.tenant.ID, filter, convstore.DigestOptions{Last: 1})
+	if err != nil || got[0].Newest != nil {
+		t.Errorf("a digest without types: %+v, %v", got[0].Newest, err)
+	}
+	for _, bad := range [][]convstore.ArtifactType{
+		{convstore.ArtifactSummary, convstore.ArtifactSummary},
+		{"nonsense"},
+		{convstore.ArtifactSummary, convstore.ArtifactAnalysis, convstore.ArtifactTopic},
+	} {
+		_, _, err := f.Store.FindConversationDigests(f.ctx, f.tenant.ID, filter, convstore.DigestOptions{Newest: bad})
+		wantInvalid(t, err, "newest", "newest types")
+	}
 }
