@@ -59,6 +59,13 @@ func (s *Service) RestoreConversation(ctx context.Context, tenantID, id convstor
 		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditConversationRestore, id, deletionID, p); err != nil {
 			return err
 		}
+		// A re-index skips hidden conversations: one restored after it
+		// gets its indexes under the current root here.
+		if s.z.ring != nil {
+			if _, err := s.reindexConversation(ctx, tx, tenantID, id, s.z.currentRoot()); err != nil {
+				return err
+			}
+		}
 		row, err := tx.ConversationGetByID(ctx, tenantID, id)
 		if err != nil {
 			return err
