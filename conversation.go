@@ -119,7 +119,10 @@ type ConversationFilter struct {
 	Metadata Metadata
 	// Offset skips that many conversations before the page, for doors
 	// that page by offset. It cannot be combined with After.
-	Offset     int
+	Offset int
+	// Deleted lists the deleted conversations still within their restore
+	// window instead of the live ones (by id, like the live ones).
+	Deleted    bool
 	PageFilter // default order: desc (newest first)
 }
 

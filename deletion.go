@@ -40,6 +40,13 @@ type Deletion struct {
 	// ErasureID is the erasure job that deleted the conversation; zero
 	// for a delete asked directly.
 	ErasureID ID
+	// RestorableUntil is, for a delete under a restore window, when the
+	// window ends: until then the conversation can be restored and its
+	// data key is kept; then the key is destroyed (KeyEpoch set) and the
+	// purge starts. Nil for a delete that was final at once.
+	RestorableUntil *time.Time
+	// RestoredAt is when the conversation was restored; nil if it was not.
+	RestoredAt *time.Time
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).

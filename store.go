@@ -20,6 +20,7 @@ type Store interface {
 	IdempotencyService
 	RetentionService
 	ErasureService
+	RestoreService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

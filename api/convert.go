@@ -244,6 +244,8 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		w.PurgedAt = &at
 	}
 	w.ErasureID = optID(d.ErasureID, convstore.PrefixErasure)
+	w.RestorableUntil = optUnix(d.RestorableUntil)
+	w.RestoredAt = optUnix(d.RestoredAt)
 	return w
 }
 
@@ -280,25 +282,28 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 	if w.ErasureID != nil {
 		d.ErasureID, _ = convstore.ParseID(convstore.PrefixErasure, "erasure_id", *w.ErasureID)
 	}
+	d.RestorableUntil = fromUnix(w.RestorableUntil)
+	d.RestoredAt = fromUnix(w.RestoredAt)
 	return d
 }
 
 // auditTargetPrefix is the native prefix of an audit entry's target id.
 var auditTargetPrefix = map[string]string{
-	convstore.AuditConversationDelete: convstore.PrefixDeletion,
-	convstore.AuditMessageDelete:      convstore.PrefixMessage,
-	convstore.AuditArtifactDelete:     convstore.PrefixArtifact,
-	convstore.AuditAttachmentDelete:   convstore.PrefixAttachment,
-	convstore.AuditAttachmentReplace:  convstore.PrefixAttachment,
-	convstore.AuditKeyCreate:          convstore.PrefixKey,
-	convstore.AuditKeyRevoke:          convstore.PrefixKey,
-	convstore.AuditTenantCreate:       convstore.PrefixTenant,
-	convstore.AuditHoldCreate:         convstore.PrefixHold,
-	convstore.AuditHoldRelease:        convstore.PrefixHold,
-	convstore.AuditRetentionUpdate:    convstore.PrefixTenant,
-	convstore.AuditErasureCreate:      convstore.PrefixErasure,
-	convstore.AuditErasureCancel:      convstore.PrefixErasure,
-	convstore.AuditErasureFinish:      convstore.PrefixErasure,
+	convstore.AuditConversationDelete:  convstore.PrefixDeletion,
+	convstore.AuditConversationRestore: convstore.PrefixDeletion,
+	convstore.AuditMessageDelete:       convstore.PrefixMessage,
+	convstore.AuditArtifactDelete:      convstore.PrefixArtifact,
+	convstore.AuditAttachmentDelete:    convstore.PrefixAttachment,
+	convstore.AuditAttachmentReplace:   convstore.PrefixAttachment,
+	convstore.AuditKeyCreate:           convstore.PrefixKey,
+	convstore.AuditKeyRevoke:           convstore.PrefixKey,
+	convstore.AuditTenantCreate:        convstore.PrefixTenant,
+	convstore.AuditHoldCreate:          convstore.PrefixHold,
+	convstore.AuditHoldRelease:         convstore.PrefixHold,
+	convstore.AuditRetentionUpdate:     convstore.PrefixTenant,
+	convstore.AuditErasureCreate:       convstore.PrefixErasure,
+	convstore.AuditErasureCancel:       convstore.PrefixErasure,
+	convstore.AuditErasureFinish:       convstore.PrefixErasure,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

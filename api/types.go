@@ -192,6 +192,11 @@ type Deletion struct {
 	PurgedAt        *int64  `json:"purged_at"`   // when the last row was removed; null while the purge runs
 	Policy          *string `json:"policy"`      // the retention policy that erased it; null for a delete someone asked for
 	ErasureID       *string `json:"erasure_id"`  // the erasure job that deleted it; null for a delete asked directly
+	// RestorableUntil is when the tenant's restore window ends: until then
+	// POST /v1/conversations/{id}/restore brings it back. Null for a
+	// delete that was final at once.
+	RestorableUntil *int64 `json:"restorable_until"`
+	RestoredAt      *int64 `json:"restored_at"` // when it was restored; null if not
 }
 
 // AuditEntry is the wire form of an audit log entry.
@@ -240,6 +245,10 @@ type KeyCreate struct {
 type Retention struct {
 	Object   string            `json:"object"` // "retention"
 	Policies []RetentionPolicy `json:"policies"`
+	// RestoreWindowDays keeps deleted conversations restorable that many
+	// days (0..365; 0, the default, makes deletes final at once). A PUT
+	// without it sets 0: the PUT replaces the whole object.
+	RestoreWindowDays int `json:"restore_window_days"`
 }
 
 // RetentionPolicy is one policy: the tenant's default (agent_id null) or

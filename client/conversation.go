@@ -89,6 +89,9 @@ func (c *Client) FindConversations(ctx context.Context, tenantID convstore.ID, f
 	if f.Offset != 0 {
 		q.Set("offset", strconv.Itoa(f.Offset))
 	}
+	if f.Deleted {
+		q.Set("deleted", "true")
+	}
 	var out api.List[api.Conversation]
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/conversations", query: pageQuery(q, f.PageFilter, convstore.PrefixConversation), out: &out}); err != nil {
 		return nil, false, err
@@ -225,6 +228,28 @@ func (c *Client) DeleteConversation(ctx context.Context, tenantID, id convstore.
 		return nil, err
 	}
 	return c.toDeletion(ctx, &out.Receipt)
+}
+
+// RestoreConversation brings back a conversation deleted within its
+// restore window (POST /v1/conversations/{id}/restore, delete scope).
+// ENOTFOUND past the window or if missing.
+func (c *Client) RestoreConversation(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Conversation, error) {
+	rid, err := requestID(p)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := c.inTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || id.IsZero() {
+		return nil, convstore.NotFound("conversation")
+	}
+	var out api.Conversation
+	if err := c.do(ctx, request{method: http.MethodPost, path: conversationPath(id) + "/restore", out: &out, requestID: rid}); err != nil {
+		return nil, err
+	}
+	return c.toConversation(ctx, &out)
 }
 
 // toConversation converts a wire conversation of the key's tenant.

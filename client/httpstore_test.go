@@ -367,6 +367,22 @@ func (s *httpStore) PreviewRetention(ctx context.Context, tenantID convstore.ID)
 	return pv, s.domain(err)
 }
 
+// RestoreService.
+
+func (s *httpStore) FindRestoreWindow(ctx context.Context, tenantID convstore.ID) (int, error) {
+	n, err := s.of(tenantID).FindRestoreWindow(ctx, tenantID)
+	return n, s.domain(err)
+}
+
+func (s *httpStore) SetRestoreWindow(ctx context.Context, tenantID convstore.ID, days int, p convstore.DeleteParams) error {
+	return s.domain(s.as(tenantID, p.ActorKeyID).SetRestoreWindow(ctx, tenantID, days, p))
+}
+
+func (s *httpStore) RestoreConversation(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) (*convstore.Conversation, error) {
+	c, err := s.as(tenantID, p.ActorKeyID).RestoreConversation(ctx, tenantID, id, p)
+	return c, s.domain(err)
+}
+
 // blobRemover is the service's blob removal, which the suite looks at
 // beneath the store, as it counts rows.
 type blobRemover interface {

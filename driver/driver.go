@@ -205,6 +205,9 @@ type Reader interface {
 	DeletionGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.Deletion, error)
 	// DeletionList returns a page of receipts.
 	DeletionList(ctx context.Context, p *DeletionListParams) ([]*convstore.Deletion, error)
+	// RestoreWindowGet returns the tenant's restore window in days; 0
+	// if never set.
+	RestoreWindowGet(ctx context.Context, tenantID convstore.ID) (int, error)
 	// PurgeJobCount counts the queued purge jobs of every tenant (for
 	// the backlog metric).
 	PurgeJobCount(ctx context.Context) (int64, error)
@@ -319,6 +322,27 @@ type Tx interface {
 	// it removes their records. ENOTFOUND "conversation" (also for one
 	// already deleted).
 	ConversationDelete(ctx context.Context, tenantID, id convstore.ID) (*ConversationDeleted, error)
+
+	// ConversationHide is ConversationDelete under a restore window: it
+	// marks the row deleted and counts what it holds as ConversationDelete
+	// does, but keeps its data key, metadata index rows and external id,
+	// so ConversationRestore can bring it back. KeyEpoch is 0.
+	// ENOTFOUND "conversation" (also for one already deleted).
+	ConversationHide(ctx context.Context, tenantID, id convstore.ID) (*ConversationDeleted, error)
+	// ConversationRestore unmarks a conversation ConversationHide marked,
+	// if its purge job is due after now and not leased: it removes the
+	// job and the conversation's tombstone, and sets restored_at = now on
+	// the job's receipt, whose id it returns. ENOTFOUND "conversation"
+	// otherwise (unknown, live, past its window).
+	ConversationRestore(ctx context.Context, tenantID, id convstore.ID, now time.Time) (convstore.ID, error)
+	// PurgeJobExpire ends the restore window of a job with a DueAt: it
+	// destroys the conversation's data key, drops its metadata index rows
+	// and frees its external id (what ConversationDelete does at once),
+	// records the key's epoch on the receipt, and clears the job's DueAt.
+	// Doing it again is harmless.
+	PurgeJobExpire(ctx context.Context, j *PurgeJob) error
+	// RestoreWindowSet sets the tenant's restore window in days (0: off).
+	RestoreWindowSet(ctx context.Context, tenantID convstore.ID, days int) error
 
 	// PurgeJobInsert queues the purge of a conversation ConversationDelete
 	// marked deleted, in the same transaction.

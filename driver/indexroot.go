@@ -14,8 +14,10 @@ type IndexRootReader interface {
 	// indexes are under (the oldest, if writes mixed roots). ENOTFOUND
 	// "conversation".
 	ConversationIndexRoot(ctx context.Context, tenantID, id convstore.ID) (uint32, error)
-	// ConversationIndexRootBelow counts the conversations of every tenant
-	// whose indexes are under a root older than root.
+	// ConversationIndexRootBelow counts the live conversations of every
+	// tenant whose indexes are under a root older than root. Deleted ones
+	// are not counted: a purged one never needs its indexes again, and a
+	// hidden one (restore window) is re-indexed when it is restored.
 	ConversationIndexRootBelow(ctx context.Context, root uint32) (int64, error)
 }
 

@@ -54,6 +54,9 @@ type ConversationListParams struct {
 	UserIndexAlts [][]byte
 	MetaPairAlts  [][][]byte
 	Page          Page // ignored by ConversationCount
+	// Now, with Filter.Deleted, keeps the deleted conversations whose
+	// purge job is due after Now (still within their restore window).
+	Now time.Time
 }
 
 // ConversationUpdateParams are the fields ConversationUpdate sets; nil

@@ -13,6 +13,11 @@ type PurgeJob struct {
 	TenantID, ConversationID convstore.ID
 	DeletionID               convstore.ID // the receipt PurgeJobFinish stamps
 	CreatedAt                time.Time
+	// DueAt is when a delete under a restore window ends its window: no
+	// purger claims the job before, and the first to claim it after
+	// calls PurgeJobExpire before purging. Zero: due at once, the
+	// conversation's data key already destroyed.
+	DueAt time.Time
 	// LeaseOwner and LeaseUntil say which purger holds the job until
 	// when; zero while nobody does.
 	LeaseOwner convstore.ID
@@ -21,7 +26,7 @@ type PurgeJob struct {
 
 // PurgeJobClaimParams claim purge jobs for one purger.
 type PurgeJobClaimParams struct {
-	Now   time.Time    // a lease that ends at or before Now is free
+	Now   time.Time    // a lease that ends at or before Now is free; a job due after Now is not claimed
 	Owner convstore.ID // the claiming purger, drawn once per purger
 	Until time.Time    // the new lease's end
 	Limit int

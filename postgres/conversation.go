@@ -62,6 +62,11 @@ func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListP
 // prepared once per connection.
 func conversationQuery(sql string, p *driver.ConversationListParams) *query {
 	q := newQuery(sql+` WHERE tenant_id = $1 AND NOT deleted`, idArg(p.TenantID))
+	if p.Filter != nil && p.Filter.Deleted {
+		// Deleted and still restorable: its purge job is due later.
+		q = newQuery(sql+` WHERE tenant_id = $1 AND deleted`, idArg(p.TenantID))
+		q.and(`EXISTS (SELECT 1 FROM purge_jobs AS pj WHERE pj.conversation_id = conversations.id AND pj.due_at > ?)`, p.Now)
+	}
 	if len(p.MetaPairs) > 0 {
 		// Every pair is a row of the pair index: one form for any number
 		// of pairs, the pairs as one bytea[] argument. While a re-index

@@ -19,7 +19,7 @@ func (o *ops) ConversationIndexRoot(ctx context.Context, tenantID, id convstore.
 
 func (o *ops) ConversationIndexRootBelow(ctx context.Context, root uint32) (int64, error) {
 	var n int64
-	err := o.q.QueryRow(ctx, `SELECT count(*) FROM conversations WHERE index_root < $1`, int64(root)).Scan(&n)
+	err := o.q.QueryRow(ctx, `SELECT count(*) FROM conversations WHERE index_root < $1 AND NOT deleted`, int64(root)).Scan(&n)
 	if err != nil {
 		return 0, o.fail(ctx, err)
 	}

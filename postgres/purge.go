@@ -21,14 +21,17 @@ func live(tenant, conversation string) string {
 		` AND NOT lc.deleted)`
 }
 
-const purgeJobColumns = `conversation_id, tenant_id, deletion_id, created_at, lease_owner, lease_until`
+const purgeJobColumns = `conversation_id, tenant_id, deletion_id, created_at, lease_owner, lease_until, due_at`
 
 func scanPurgeJob(row pgx.Row) (*driver.PurgeJob, error) {
 	j := &driver.PurgeJob{}
-	var until *time.Time
+	var until, due *time.Time
 	if err := row.Scan(scanID(&j.ConversationID), scanID(&j.TenantID), scanID(&j.DeletionID), &j.CreatedAt,
-		scanID(&j.LeaseOwner), &until); err != nil {
+		scanID(&j.LeaseOwner), &until, &due); err != nil {
 		return nil, err
+	}
+	if due != nil {
+		j.DueAt = due.UTC()
 	}
 	j.CreatedAt = j.CreatedAt.UTC()
 	if until != nil {
@@ -38,8 +41,8 @@ func scanPurgeJob(row pgx.Row) (*driver.PurgeJob, error) {
 }
 
 func (o *ops) PurgeJobInsert(ctx context.Context, j *driver.PurgeJob) error {
-	_, err := o.exec(ctx, `INSERT INTO purge_jobs (conversation_id, tenant_id, deletion_id, created_at) VALUES ($1, $2, $3, $4)`,
-		idBytes(j.ConversationID), idBytes(j.TenantID), idBytes(j.DeletionID), j.CreatedAt)
+	_, err := o.exec(ctx, `INSERT INTO purge_jobs (conversation_id, tenant_id, deletion_id, created_at, due_at) VALUES ($1, $2, $3, $4, $5)`,
+		idBytes(j.ConversationID), idBytes(j.TenantID), idBytes(j.DeletionID), j.CreatedAt, dueArg(j.DueAt))
 	return err
 }
 
@@ -51,7 +54,7 @@ func (o *ops) PurgeJobInsert(ctx context.Context, j *driver.PurgeJob) error {
 func (o *ops) PurgeJobClaim(ctx context.Context, p *driver.PurgeJobClaimParams) ([]*driver.PurgeJob, error) {
 	jobs, err := list(ctx, o, newQuery(`
 		UPDATE purge_jobs SET lease_owner = $1, lease_until = $2 WHERE conversation_id IN (
-			SELECT conversation_id FROM purge_jobs WHERE lease_until IS NULL OR lease_until <= $3
+			SELECT conversation_id FROM purge_jobs WHERE (lease_until IS NULL OR lease_until <= $3) AND (due_at IS NULL OR due_at <= $3)
 			ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
 		RETURNING `+purgeJobColumns, idBytes(p.Owner), p.Until, p.Now, p.Limit), scanPurgeJob)
 	slices.SortFunc(jobs, func(a, b *driver.PurgeJob) int { return a.CreatedAt.Compare(b.CreatedAt) })
@@ -142,4 +145,12 @@ func (o *ops) PurgeJobCount(ctx context.Context) (int64, error) {
 		return 0, o.fail(ctx, err)
 	}
 	return n, nil
+}
+
+// dueArg stores a job's due time, NULL when zero (due at once).
+func dueArg(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -56,7 +57,7 @@ func (s *Service) FindConversationByExternalID(ctx context.Context, tenantID con
 // listParams are the driver's parameters of a filter: the user id and
 // metadata pairs as blind indexes.
 func (s *Service) listParams(tenantID convstore.ID, f *convstore.ConversationFilter) (*driver.ConversationListParams, error) {
-	p := &driver.ConversationListParams{TenantID: tenantID, Filter: f}
+	p := &driver.ConversationListParams{TenantID: tenantID, Filter: f, Now: s.now()}
 	var err error
 	if p.UserIndex, err = s.z.index(tenantID, "user_id", f.UserID); err != nil {
 		return nil, err
@@ -325,9 +326,28 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 		if err := s.bury(ctx, tx, tenantID, id, now); err != nil {
 			return err
 		}
-		// The driver deletes the conversation's data key with it: from
-		// this commit on, nothing can open what is left of it anywhere.
-		gone, err := tx.ConversationDelete(ctx, tenantID, id)
+		// Under a restore window (never for an erasure job, an explicit
+		// erasure) the key stays until the window ends; otherwise the
+		// driver deletes it with the conversation: from this commit on,
+		// nothing can open what is left of it anywhere.
+		var until *time.Time
+		if p.ErasureID.IsZero() {
+			days, err := tx.RestoreWindowGet(ctx, tenantID)
+			if err != nil {
+				return err
+			}
+			if days > 0 {
+				t := now.AddDate(0, 0, days)
+				until = &t
+			}
+		}
+		var gone *driver.ConversationDeleted
+		var err error
+		if until != nil {
+			gone, err = tx.ConversationHide(ctx, tenantID, id)
+		} else {
+			gone, err = tx.ConversationDelete(ctx, tenantID, id)
+		}
 		if err != nil {
 			return err
 		}
@@ -355,11 +375,16 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 			KeyEpoch:        gone.KeyEpoch,
 			Policy:          p.Policy,
 			ErasureID:       p.ErasureID,
+			RestorableUntil: until,
 		}
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err
 		}
-		if err := tx.PurgeJobInsert(ctx, &driver.PurgeJob{TenantID: tenantID, ConversationID: id, DeletionID: d.ID, CreatedAt: now}); err != nil {
+		job := &driver.PurgeJob{TenantID: tenantID, ConversationID: id, DeletionID: d.ID, CreatedAt: now}
+		if until != nil {
+			job.DueAt = *until
+		}
+		if err := tx.PurgeJobInsert(ctx, job); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, now, tenantID, convstore.AuditConversationDelete, id, d.ID, p)

@@ -136,6 +136,17 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 // engine may trim its log (SQLite's WAL). It reports false if the job was
 // lost to another purger.
 func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error) {
+	if !j.DueAt.IsZero() {
+		// A restore window ended: the key goes before any row does.
+		err := s.expirePurgeJob(ctx, j)
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			s.logger.Warn("purge job left", "conversation_id", j.ConversationID, "error", err)
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
 	cp, _ := s.drv.(driver.Checkpointer)
 	_, oneWriter := s.drv.(driver.OneWriter)
 	var after convstore.ID // the messages' cursor (driver.PurgeBatchParams.After)

@@ -87,8 +87,15 @@ func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListP
 // (not its page) and returns its arguments: the one hand-written builder,
 // for the one dynamic filter.
 func conversationWhere(sb *strings.Builder, p *driver.ConversationListParams) []any {
-	sb.WriteString(` WHERE tenant_id = ? AND deleted = 0`)
 	args := []any{idArg(p.TenantID)}
+	if p.Filter != nil && p.Filter.Deleted {
+		// Deleted and still restorable: its purge job is due later.
+		sb.WriteString(` WHERE tenant_id = ? AND deleted = 1 AND EXISTS (SELECT 1 FROM purge_jobs AS pj
+			WHERE pj.conversation_id = conversations.id AND pj.due_at > ?)`)
+		args = append(args, micros(p.Now))
+	} else {
+		sb.WriteString(` WHERE tenant_id = ? AND deleted = 0`)
+	}
 	// Each pair the metadata must hold is a row of the pair index.
 	// While a re-index runs, each under any live index root.
 	for i, pair := range p.MetaPairs {

@@ -11,7 +11,7 @@ import (
 // the re-index's rewrite of them (see driver.IndexRootTx).
 var (
 	qIndexRoot      = stmt(`SELECT index_root FROM conversations WHERE tenant_id = ? AND id = ?`)
-	qIndexRootBelow = stmt(`SELECT count(*) FROM conversations WHERE index_root < ?`)
+	qIndexRootBelow = stmt(`SELECT count(*) FROM conversations WHERE index_root < ? AND deleted = 0`)
 	qIndexRootSet   = stmt(`UPDATE conversations SET index_root = ? WHERE tenant_id = ? AND id = ?`)
 	qIndexRootLower = stmt(`UPDATE conversations SET index_root = ?1 WHERE tenant_id = ?2 AND id = ?3 AND index_root > ?1`)
 	qReindexConv    = stmt(`UPDATE conversations SET user_idx = ?, external_idx = ?, index_root = ? WHERE tenant_id = ? AND id = ?`)

@@ -18,12 +18,12 @@ func live(table string) string {
 	return ` AND EXISTS (SELECT 1 FROM conversations AS lc WHERE lc.id = ` + table + `.conversation_id AND lc.deleted = 0)`
 }
 
-const purgeJobColumns = `conversation_id, tenant_id, deletion_id, created_at, lease_owner, lease_until`
+const purgeJobColumns = `conversation_id, tenant_id, deletion_id, created_at, lease_owner, lease_until, due_at`
 
 var (
-	qPurgeJobInsert = stmt(`INSERT INTO purge_jobs (conversation_id, tenant_id, deletion_id, created_at) VALUES (?, ?, ?, ?)`)
+	qPurgeJobInsert = stmt(`INSERT INTO purge_jobs (conversation_id, tenant_id, deletion_id, created_at, due_at) VALUES (?, ?, ?, ?, ?)`)
 	qPurgeJobClaim  = stmt(`UPDATE purge_jobs SET lease_owner = ?1, lease_until = ?2 WHERE conversation_id IN
-		(SELECT conversation_id FROM purge_jobs WHERE lease_until IS NULL OR lease_until <= ?3 ORDER BY created_at LIMIT ?4)
+		(SELECT conversation_id FROM purge_jobs WHERE (lease_until IS NULL OR lease_until <= ?3) AND (due_at IS NULL OR due_at <= ?3) ORDER BY created_at LIMIT ?4)
 		RETURNING ` + purgeJobColumns)
 	qPurgeJobRenew  = stmt(`UPDATE purge_jobs SET lease_until = ? WHERE conversation_id = ? AND lease_owner = ?`)
 	qPurgeJobDelete = stmt(`DELETE FROM purge_jobs WHERE conversation_id = ?`)
@@ -46,10 +46,13 @@ var (
 
 func scanPurgeJob(row scanner) (*driver.PurgeJob, error) {
 	j := &driver.PurgeJob{}
-	var until *int64
+	var until, due *int64
 	if err := row.Scan(idScan{&j.ConversationID}, idScan{&j.TenantID}, idScan{&j.DeletionID}, timeScan{&j.CreatedAt},
-		idScan{&j.LeaseOwner}, &until); err != nil {
+		idScan{&j.LeaseOwner}, &until, &due); err != nil {
 		return nil, err
+	}
+	if due != nil {
+		j.DueAt = time.UnixMicro(*due).UTC()
 	}
 	if until != nil {
 		j.LeaseUntil = time.UnixMicro(*until).UTC()
@@ -58,7 +61,7 @@ func scanPurgeJob(row scanner) (*driver.PurgeJob, error) {
 }
 
 func (o *ops) PurgeJobInsert(ctx context.Context, j *driver.PurgeJob) error {
-	_, err := o.run.exec(ctx, qPurgeJobInsert, idArg(j.ConversationID), idArg(j.TenantID), idArg(j.DeletionID), micros(j.CreatedAt))
+	_, err := o.run.exec(ctx, qPurgeJobInsert, idArg(j.ConversationID), idArg(j.TenantID), idArg(j.DeletionID), micros(j.CreatedAt), dueArg(j.DueAt))
 	return o.db.translate(err)
 }
 
@@ -195,4 +198,12 @@ func (db *DB) Checkpoint(ctx context.Context) (int64, error) {
 		return size, db.translate(rerr)
 	}
 	return size, db.translate(err)
+}
+
+// dueArg stores a job's due time, NULL when zero (due at once).
+func dueArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
 }

@@ -105,3 +105,60 @@ func TestDeactivateNotFound(t *testing.T) {
 		}
 	})
 }
+
+// Under a tenant restore window a deactivated conversation is listed by
+// onlyDeletedConversations=true (is_deleted true, no messages) until it
+// is restored; the next message for the same user_key still starts a new
+// conversation.
+func TestDeactivateRestoreWindow(t *testing.T) {
+	mounts(t, func(t *testing.T, f *fixture) {
+		if err := f.Store.SetRestoreWindow(ctx, f.TenantA, 7, convstore.DeleteParams{Door: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		uuid := f.message(f.KeyA, bot1, "u1", "first")["conversation_uuid"].(string)
+		f.message(f.KeyA, bot1, "u2", "kept")
+		conv, err := f.conversation(f.TenantA, uuid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doortest.Expect(t, f.do("POST", pathDeactivate(uuid), nil, f.KeyA), 200, "application/json")
+		if p := f.list(f.KeyA, "onlyDeletedConversations=false"); p["count"] != 1.0 {
+			t.Fatalf("live list: %v", p)
+		}
+		p := f.list(f.KeyA, "onlyDeletedConversations=true")
+		res, _ := p["results"].([]any)
+		if p["count"] != 1.0 || len(res) != 1 {
+			t.Fatalf("deleted list: %v", p)
+		}
+		got := res[0].(map[string]any)
+		if got["uuid"] != uuid || got["is_deleted"] != true || got["message_count"] != 1.0 {
+			t.Fatalf("deleted entry: %v", got)
+		}
+		// Tenant B sees none of it.
+		if p := f.list(f.KeyB, "onlyDeletedConversations=true"); p["count"] != 0.0 {
+			t.Fatalf("tenant B's deleted list: %v", p)
+		}
+		n := f.message(f.KeyA, bot1, "u1", "after")
+		if n["conversation_uuid"] == uuid || n["new_conversation"] != true {
+			t.Fatalf("next message after deactivation: %v", n)
+		}
+		// The new conversation holds the external id now: restoring the
+		// old one conflicts, until the new one is deactivated too.
+		if _, err := f.Store.RestoreConversation(ctx, f.TenantA, conv.ID, convstore.DeleteParams{Door: "test"}); convstore.ErrorCode(err) != convstore.ECONFLICT {
+			t.Fatalf("restore over a reused external id: %v, want ECONFLICT", err)
+		}
+		doortest.Expect(t, f.do("POST", pathDeactivate(n["conversation_uuid"].(string)), nil, f.KeyA), 200, "application/json")
+		if p := f.list(f.KeyA, "onlyDeletedConversations=true"); p["count"] != 2.0 {
+			t.Fatalf("deleted list with both: %v", p)
+		}
+		if _, err := f.Store.RestoreConversation(ctx, f.TenantA, conv.ID, convstore.DeleteParams{Door: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if p := f.list(f.KeyA, "onlyDeletedConversations=true"); p["count"] != 1.0 {
+			t.Fatalf("deleted list after the restore: %v", p)
+		}
+		if p := f.list(f.KeyA, "onlyDeletedConversations=false"); p["count"] != 2.0 {
+			t.Fatalf("live list after the restore: %v", p)
+		}
+	})
+}

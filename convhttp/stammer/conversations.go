@@ -14,8 +14,10 @@ import (
 const maxListedMessages = convstore.MaxPageLimit
 
 // listConversations serves GET /en/chatbot/api/v1/conversations/: a
-// DRF-paginated list, newest first. convstore deletes permanently, so
-// onlyDeletedConversations=true always lists nothing.
+// DRF-paginated list, newest first. onlyDeletedConversations=true lists
+// the deactivated conversations still within the tenant's restore window
+// (none when it has no window: deletes are then final), with is_deleted
+// true and no messages (they are hidden until a restore).
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	q, err := queryRules.Parse(r)
 	if err != nil {
@@ -29,12 +31,11 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	// conversation_number is one more filter of the store's (Seq), so a
 	// number and the other filters select in SQL, together.
 	lq.filter.Seq = lq.seq
+	lq.filter.Deleted = lq.onlyDeleted
 	var convs []*convstore.ConversationDigest
-	count := 0
-	if !lq.onlyDeleted {
-		if count, err = d.store.CountConversations(ctx, t, lq.filter); err != nil {
-			return err
-		}
+	count, err := d.store.CountConversations(ctx, t, lq.filter)
+	if err != nil {
+		return err
 	}
 	pages := max(1, (count+lq.pageSize-1)/lq.pageSize)
 	if lq.page == 0 {
@@ -47,7 +48,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	if offset > convstore.MaxConversationOffset {
 		return invalid("page", "Pages beyond %d conversations cannot be listed; narrow the list with startDate and endDate.", convstore.MaxConversationOffset)
 	}
-	if !lq.onlyDeleted && count > 0 {
+	if count > 0 {
 		f := lq.filter
 		f.Offset = offset
 		f.PageFilter = convstore.PageFilter{Limit: lq.pageSize, Order: convstore.OrderDesc}
@@ -76,6 +77,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	msgs := convhttp.NewListMessages(d.store, t, convs, maxListedMessages)
 	for i, c := range convs {
 		res := fromConversation(c.Conversation)
+		res.IsDeleted = lq.onlyDeleted
 		err := msgs.Each(ctx, i, func(m *convstore.Message) error {
 			res.Messages = append(res.Messages, fromMessage(m))
 			return nil

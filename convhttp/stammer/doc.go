@@ -85,8 +85,11 @@
 // value counts as absent.
 //   - onlyDeletedConversations is required (DRF boolean spellings:
 //     true/false, True/False, 1/0, yes/no, on/off, …); missing or invalid is
-//     400. Since convstore deletes permanently and keeps no content, true
-//     always answers an empty list (count 0).
+//     400. true lists the deactivated conversations still within the
+//     tenant's restore window (PUT /v1/retention restore_window_days; none
+//     when it is 0, the default: deletes are then final), each with
+//     is_deleted true and no messages (hidden until restored through the
+//     native POST /v1/conversations/{id}/restore).
 //   - chatbot_uuid filters by AgentID. chatbot_id (Stammer's integer id)
 //     has no convstore equivalent and is refused with a clear 400 rather
 //     than silently matching nothing; giving both is also 400.
@@ -109,14 +112,16 @@
 //     malformed page is DRF's 404 {"detail": "Invalid page."}; pages that
 //     start beyond 100000 conversations are 400 (narrow by date).
 //   - Each result: uuid, conversation_number, chatbot_uuid, user_key,
-//     source_platform (null when unset), is_deleted (always false),
+//     source_platform (null when unset), is_deleted (true only in the deleted list),
 //     created_at, updated_at (DRF ISO 8601, UTC, microseconds),
 //     message_count, messages (the first 100, oldest first, each {role,
 //     content, created_at} with convstore's roles user, assistant, system,
 //     tool) and messages_truncated.
 //
 // Deactivate (POST …/conversation/{uuid}/deactivate/). Stammer's verb
-// suggests a soft delete, but convstore deletes permanently: the
+// suggests a soft delete, which is what it is under a tenant restore window
+// (the conversation is hidden, restorable until the receipt's
+// restorable_until); without one convstore deletes permanently: the
 // conversation, its messages, artifacts and attachments are removed through
 // Store.DeleteConversation, which writes a receipt and an audit entry with
 // door "stammer". Any request body (none, {} or anything else) is ignored.

@@ -98,7 +98,7 @@ func conversationFilter(q *convhttp.Query) (convstore.ConversationFilter, error)
 
 // listConversations serves GET /v1/conversations, newest first by default.
 func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, withPage(append(slices.Clone(filterParams), "offset")...)...)
+	q, err := parseQuery(r, withPage(append(slices.Clone(filterParams), "offset", "deleted")...)...)
 	if err != nil {
 		return err
 	}
@@ -111,6 +111,11 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Offset = int(offset)
+	// deleted=true lists the conversations deleted within their restore
+	// window instead, in the same order (by id) and page shape.
+	if f.Deleted, _, err = q.Bool("deleted"); err != nil {
+		return err
+	}
 	if f.PageFilter, err = page(q, convstore.PrefixConversation, convstore.OrderDesc); err != nil {
 		return err
 	}
@@ -243,4 +248,22 @@ func (d *Door) deleteConversation(w http.ResponseWriter, r *http.Request) error 
 		Deleted: true,
 		Receipt: api.FromDeletion(del),
 	})
+}
+
+// restoreConversation serves POST /v1/conversations/{id}/restore: a
+// conversation deleted within its restore window comes back whole. 404
+// past the window, as for a missing conversation.
+func (d *Door) restoreConversation(w http.ResponseWriter, r *http.Request) error {
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := parseQuery(r); err != nil {
+		return err
+	}
+	c, err := d.store.RestoreConversation(r.Context(), convhttp.Tenant(r), id, convhttp.DeleteParams(r, DoorName))
+	if err != nil {
+		return err
+	}
+	return ok(w, api.FromConversation(c))
 }

@@ -61,6 +61,7 @@ const (
 	pathConversation  = pathConversations + "/{conversation_id}"
 	pathLookup        = pathConversations + "/lookup"
 	pathCount         = pathConversations + "/count"
+	pathRestore       = pathConversation + "/restore"
 	pathMessages      = pathConversation + "/messages"
 	pathMessage       = pathMessages + "/{message_id}"
 	pathMessageByID   = "/v1/messages/{message_id}"
@@ -118,6 +119,9 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathCount, Scope: read, Handler: d.countConversations},
 		{Method: http.MethodPatch, Path: pathConversation, Scope: write, Handler: d.updateConversation},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: del, Handler: d.deleteConversation},
+		// Restore undoes a delete: the same scope, so a key that may only
+		// write cannot bring back what another key deleted.
+		{Method: http.MethodPost, Path: pathRestore, Scope: del, Handler: d.restoreConversation},
 
 		{Method: http.MethodPost, Path: pathMessages, Scope: write, Handler: d.createMessages},
 		{Method: http.MethodGet, Path: pathMessages, Scope: read, Handler: d.listMessages},

@@ -18,7 +18,11 @@ func (d *Door) getRetention(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, api.FromRetention(policies))
+	out := api.FromRetention(policies)
+	if out.RestoreWindowDays, err = d.store.FindRestoreWindow(r.Context(), convhttp.Tenant(r)); err != nil {
+		return err
+	}
+	return ok(w, out)
 }
 
 // putRetention serves PUT /v1/retention: the body's policies replace the
@@ -30,6 +34,8 @@ func (d *Door) putRetention(w http.ResponseWriter, r *http.Request) error {
 	}
 	var in struct {
 		Policies *[]api.RetentionPolicy `json:"policies"`
+		// Absent is 0 (off): the PUT replaces the whole object.
+		RestoreWindowDays int `json:"restore_window_days"`
 	}
 	if err := d.srv.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -42,11 +48,21 @@ func (d *Door) putRetention(w http.ResponseWriter, r *http.Request) error {
 			return convstore.Invalidf("policies", "policies[%d].updated_at is set by the server", i)
 		}
 	}
-	policies, err := d.store.ReplaceRetention(r.Context(), convhttp.Tenant(r), api.ToRetention(*in.Policies), convhttp.DeleteParams(r, DoorName))
+	// Checked first, so a bad window changes nothing.
+	if err := convstore.ValidateRestoreWindow(in.RestoreWindowDays); err != nil {
+		return err
+	}
+	p := convhttp.DeleteParams(r, DoorName)
+	policies, err := d.store.ReplaceRetention(r.Context(), convhttp.Tenant(r), api.ToRetention(*in.Policies), p)
 	if err != nil {
 		return err
 	}
-	return ok(w, api.FromRetention(policies))
+	if err := d.store.SetRestoreWindow(r.Context(), convhttp.Tenant(r), in.RestoreWindowDays, p); err != nil {
+		return err
+	}
+	out := api.FromRetention(policies)
+	out.RestoreWindowDays = in.RestoreWindowDays
+	return ok(w, out)
 }
 
 // previewRetention serves GET /v1/retention/preview: what a retention run

@@ -14,7 +14,7 @@ func TestRetention(t *testing.T) {
 
 	var empty api.Retention
 	r := e.must(200, "GET", "/v1/retention", e.KeyA, nil, &empty)
-	hasKeys(t, "get", r.Body, "object", "policies")
+	hasKeys(t, "get", r.Body, "object", "policies", "restore_window_days")
 	if empty.Object != "retention" || empty.Policies == nil || len(empty.Policies) != 0 {
 		t.Fatalf("a new tenant's retention: %s", r.Body)
 	}

@@ -15,6 +15,7 @@ var purgeTests = []test{
 	{"DeletedIsInvisible", testDeletedIsInvisible},
 	{"PurgeBatches", testPurgeBatches},
 	{"PurgeLeases", testPurgeLeases},
+	{"RestoreWindow", testRestoreWindow},
 }
 
 // purgeFixture is a conversation with every kind of child, and another

@@ -25,6 +25,10 @@ func RunPurge(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"InvisibleAtOnce", testPurgeInvisibleAtOnce},
 		{"ResumesAfterCrash", testPurgeResumes},
 		{"OtherWritesProceed", testPurgeInterleaves},
+		{"RestoreWindowOff", testRestoreWindowOff},
+		{"RestoreWithinWindow", testRestoreWithinWindow},
+		{"RestoreWindowDeadline", testRestoreWindowDeadline},
+		{"RestoreWindowErasure", testRestoreWindowErasure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

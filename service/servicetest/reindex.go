@@ -16,6 +16,38 @@ import (
 var reindexTests = []subtest{
 	{"RotateAndReindex", testRotateAndReindex},
 	{"Interrupted", testReindexInterrupted},
+	{"RestoredAfterReindex", testRestoredAfterReindex},
+}
+
+// A conversation hidden under a restore window does not hold a re-index
+// up; restored after the old root is destroyed, it is found by every
+// lookup again (indexed under the current root at its restore).
+func testRestoredAfterReindex(t *testing.T, f *fixture) {
+	r := reindexStore(t, f)
+	if err := f.Store.SetRestoreWindow(f.ctx, f.tenant.ID, 7, operator); err != nil {
+		t.Fatal(err)
+	}
+	conv, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{ExternalID: "ext-hidden",
+		UserID: "user-hidden", Metadata: convstore.Metadata{"n": "hidden"}})
+	MustDeleteConversation(t, f.ctx, f.Store, f.tenant.ID, conv.ID, operator)
+	if _, err := r.RotateIndexRoot(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.Reindex(f.ctx, service.ReindexOptions{})
+	if err != nil || !p.Done || len(p.Destroyed) != 1 {
+		t.Fatalf("Reindex with a hidden conversation = %+v, %v; want done, the old root destroyed", p, err)
+	}
+	if _, err := f.Store.RestoreConversation(f.ctx, f.tenant.ID, conv.ID, operator); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.Store.FindConversationByExternalID(f.ctx, f.tenant.ID, "ext-hidden"); err != nil || got.ID != conv.ID {
+		t.Errorf("FindConversationByExternalID after the restore: %v, %v", got, err)
+	}
+	for _, flt := range []convstore.ConversationFilter{{UserID: "user-hidden"}, {Metadata: convstore.Metadata{"n": "hidden"}}} {
+		if list, _, err := f.Store.FindConversations(f.ctx, f.tenant.ID, flt); err != nil || len(list) != 1 || list[0].ID != conv.ID {
+			t.Errorf("FindConversations(%+v) after the restore: %d, %v", flt, len(list), err)
+		}
+	}
 }
 
 // reindexer is a store whose index root rotates (the service).
