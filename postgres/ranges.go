@@ -62,6 +62,10 @@ func rangesSQL(columns, table, typeCond string) string {
 var (
 	qMessageRanges  = rangesSQL(messageColumns, "messages", "")
 	qArtifactRanges = rangesSQL(artifactColumns, "artifacts", ` AND (r.typ = '' OR type = r.typ)`)
+	// Ranges that each name a type get a statement of their own: the OR
+	// of "every type" keeps the planner off the (conversation, type, id)
+	// index, and each range walked every artifact of its conversation.
+	qArtifactTypedRanges = rangesSQL(artifactColumns, "artifacts", ` AND type = r.typ`)
 )
 
 // listRanges runs a ranged list and puts each row in its range's page, in
@@ -118,10 +122,14 @@ func (o *ops) MessageListRanges(ctx context.Context, p *driver.MessageListRanges
 // ArtifactListRanges reads every range in one statement (see rangesSQL).
 func (o *ops) ArtifactListRanges(ctx context.Context, p *driver.ArtifactListRangesParams) ([][]*convstore.Artifact, error) {
 	a := newRangeArrays(len(p.Ranges))
+	q := qArtifactTypedRanges
 	for _, r := range p.Ranges {
 		a.add(r.ConversationID, r.Page, string(r.Type))
+		if r.Type == "" {
+			q = qArtifactRanges
+		}
 	}
-	return listRanges(ctx, o, qArtifactRanges, p.TenantID, a,
+	return listRanges(ctx, o, q, p.TenantID, a,
 		func(row pgx.Row, n *int64) (*convstore.Artifact, error) { return scanArtifact(row, n) },
 		func(a *convstore.Artifact) convstore.ID { return a.ID })
 }

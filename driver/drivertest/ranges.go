@@ -129,6 +129,15 @@ func testArtifactRanges(t *testing.T, f *fixture) {
 			t.Errorf("range %d: %v, want %v", i, artIDs(got[i]), artIDs(w))
 		}
 	}
+	// Ranges that all name a type (a driver may read them by another
+	// statement) read the same pages.
+	typed, err := f.drv.Reads().ArtifactListRanges(f.ctx, &driver.ArtifactListRangesParams{TenantID: a.ID, Ranges: ranges[1:5]})
+	must(t, err)
+	for i, w := range want[1:5] {
+		if typed[i] == nil || !sameIDs(artIDs(typed[i]), artIDs(w)) {
+			t.Errorf("typed range %d: %v, want %v", i+1, artIDs(typed[i]), artIDs(w))
+		}
+	}
 	if x := got[1][0]; x.Text != sealed("s2") || string(x.Data) != sealed(`{"d":1}`) || x.Type != convstore.ArtifactSummary || x.ConversationID != c.ID {
 		t.Errorf("a ranged artifact: %+v", x)
 	}
