@@ -137,10 +137,10 @@ func (s *Service) DeleteArtifact(ctx context.Context, tenantID, conversationID, 
 		return err
 	}
 	return s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
-		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
+		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "artifact"); err != nil {
 			return err
 		}
-		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "artifact"); err != nil {
+		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
 			return err
 		}
 		if err := tx.ArtifactDelete(ctx, tenantID, conversationID, id); err != nil {

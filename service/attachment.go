@@ -265,11 +265,11 @@ func (s *Service) DeleteAttachment(ctx context.Context, tenantID, conversationID
 	}
 	var key string
 	err := s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
-		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
-			return err
-		}
 		now := s.now()
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "attachment"); err != nil {
+			return err
+		}
+		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
 			return err
 		}
 		lookups, err := s.nameLookups(tenantID, name)

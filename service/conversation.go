@@ -318,6 +318,12 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 	var d *convstore.Deletion
 	var keys []string
 	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
+		// The row lock before the hold check: a hold placed on the
+		// conversation meanwhile (its create locks the row) is either
+		// committed and seen, or waits for this delete.
+		if err := tx.ConversationLock(ctx, tenantID, id, driver.LockUpdate, "conversation"); err != nil {
+			return err
+		}
 		if err := s.refuseHeld(ctx, tx, tenantID, id); err != nil {
 			return err
 		}

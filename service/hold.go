@@ -32,9 +32,11 @@ func (s *Service) CreateHold(ctx context.Context, tenantID convstore.ID, c *conv
 		row = &driver.HoldRow{ID: s.newID(), TenantID: tenantID, ConversationID: c.ConversationID, AgentID: c.AgentID,
 			Reason: c.Reason, ActorKeyID: p.ActorKeyID, CreatedAt: now}
 		if !c.ConversationID.IsZero() {
-			// A shared lock: the hold commits before a delete of the
-			// conversation starts, or finds it gone.
-			if err := tx.ConversationLock(ctx, tenantID, c.ConversationID, driver.LockShare, "conversation"); err != nil {
+			// An exclusive lock: every delete in the conversation locks
+			// its row before it checks for holds, so it either sees this
+			// hold committed or runs before it starts (or it finds the
+			// conversation gone).
+			if err := tx.ConversationLock(ctx, tenantID, c.ConversationID, driver.LockUpdate, "conversation"); err != nil {
 				return err
 			}
 		}

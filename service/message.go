@@ -121,15 +121,17 @@ func (s *Service) DeleteMessage(ctx context.Context, tenantID, conversationID, i
 		return err
 	}
 	return s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
-		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
-			return err
-		}
 		now := s.now()
+		// The bump locks the row, before the hold check (see
+		// DeleteConversation); a refusal rolls it back.
 		_, err := tx.ConversationBumpMessages(ctx, &driver.ConversationBumpParams{
 			TenantID: tenantID, ID: conversationID, Delta: -1, UpdatedAt: now})
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			return convstore.NotFound("message")
 		} else if err != nil {
+			return err
+		}
+		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
 			return err
 		}
 		if err := tx.MessageDelete(ctx, tenantID, conversationID, id); err != nil {
