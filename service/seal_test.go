@@ -21,6 +21,18 @@ import (
 
 // rawDB opens the env's SQLite file beside the driver, to look at and
 // tamper with what is stored.
+// dropBlindIndexes makes the store's rows look as they did before
+// migration 0007: no blind indexes.
+func dropBlindIndexes(t *testing.T, raw *sql.DB) {
+	t.Helper()
+	for _, q := range []string{`UPDATE conversations SET user_idx = NULL, external_idx = NULL`,
+		`UPDATE attachments SET name_idx = NULL`, `DELETE FROM conversation_meta_index`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func (e *env) rawDB(t *testing.T) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(e.dir, "convstore.db")+"?_pragma=busy_timeout(5000)")
@@ -214,14 +226,7 @@ func TestPlaintextRowsStillRead(t *testing.T) {
 		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "old content"}}})
 	servicetest.MustPutAttachment(t, plain.ctx, plain.svc, tn.ID, conv.ID, "old.txt", []byte("old bytes"))
 	plain.svc.Close()
-	// Rows from before migration 0007 have no blind indexes.
-	raw := plain.rawDB(t)
-	for _, q := range []string{`UPDATE conversations SET user_idx = NULL, external_idx = NULL`,
-		`UPDATE attachments SET name_idx = NULL`, `DELETE FROM conversation_meta_index`} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dropBlindIndexes(t, plain.rawDB(t))
 
 	e := openIn(t, dir, service.Options{Keyring: servicetest.NewKeyring(t)}, nil)
 	if got, err := e.svc.FindConversationByExternalID(e.ctx, tn.ID, "old-ext"); err != nil || got.Title != "old title" {
@@ -288,12 +293,7 @@ func TestSealUpgrade(t *testing.T) {
 	servicetest.MustPutAttachment(t, plain.ctx, plain.svc, tn.ID, conv.ID, "canary-name.txt", []byte("canary-bytes"))
 	plain.svc.Close()
 	raw := plain.rawDB(t)
-	for _, q := range []string{`UPDATE conversations SET user_idx = NULL, external_idx = NULL`,
-		`UPDATE attachments SET name_idx = NULL`, `DELETE FROM conversation_meta_index`} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dropBlindIndexes(t, raw)
 
 	e := openIn(t, dir, service.Options{Keyring: servicetest.NewKeyring(t)}, nil)
 	var progress []service.SealUpgradeProgress
