@@ -45,6 +45,7 @@ type erasureWork struct {
 	once  sync.Once
 	wake  chan struct{}
 	owner string
+	lease time.Duration // of the background runs (Options.ErasureLease)
 }
 
 func (w *erasureWork) init() {
@@ -73,7 +74,7 @@ func (s *Service) runErasureLoop(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := s.RunErasures(ctx, ErasureRunOptions{}); err != nil && ctx.Err() == nil {
+		if _, err := s.RunErasures(ctx, ErasureRunOptions{Lease: s.erasures.lease}); err != nil && ctx.Err() == nil {
 			s.logger.Error("erasure run failed", "error", err)
 		}
 		select {

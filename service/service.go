@@ -121,6 +121,10 @@ type Options struct {
 	PurgeBatch    int
 	PurgeInterval time.Duration
 	PurgeLease    time.Duration
+	// ErasureLease is how long a node holds an erasure job between two
+	// commits of its progress (RunSweeper's runs); 0 means
+	// DefaultErasureLease.
+	ErasureLease time.Duration
 	// PurgeYield is how long the purger pauses after each batch on a
 	// single-writer engine (SQLite), as a multiple of the time the batch
 	// took: the share of the writer it leaves to other writes. 0 means
@@ -259,6 +263,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	}
 	s.rot = s.newRotator(&opts)
 	s.purge = newPurger(&opts)
+	s.erasures.lease = opts.ErasureLease
 	if s.purge.batch <= 0 {
 		s.purge.batch = DefaultPurgeBatchConcurrent
 		if _, ok := drv.(driver.OneWriter); ok {

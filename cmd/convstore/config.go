@@ -58,6 +58,9 @@ type Config struct {
 	// deletes made on other nodes or abandoned by a node that died.
 	PurgeBatch    int
 	PurgeInterval time.Duration
+	// JobLease is how long a node holds a purge or erasure job without
+	// renewing it: how long such a job waits after its node died.
+	JobLease time.Duration
 
 	// Rate limits (see limits.go); a zero limit is off.
 	KeyRateLimit         convhttp.RateLimit // per API key
@@ -96,6 +99,9 @@ type Config struct {
 
 	// bootstrapKeyVar names the variable BootstrapKey came from, for errors.
 	bootstrapKeyVar string
+	// now, if set, is the store's clock (tests of deadlines that pass
+	// while the server is down); nil: time.Now.
+	now func() time.Time
 }
 
 // DefaultConfig returns the configuration of a bare "convstore serve".
@@ -123,6 +129,7 @@ func DefaultConfig() Config {
 		IdempotencyRetention: convstore.DefaultIdempotencyRetention,
 		RetentionInterval:    time.Hour,
 		PurgeInterval:        service.DefaultPurgeInterval,
+		JobLease:             service.DefaultPurgeLease,
 
 		KeyRateLimit:            defaultKeyRateLimit,
 		AddressRateLimit:        defaultAddressRateLimit,
@@ -275,6 +282,9 @@ func (c Config) Validate() error {
 	if c.PurgeInterval <= 0 {
 		return fmt.Errorf("--purge-interval %s: must be positive", c.PurgeInterval)
 	}
+	if c.JobLease < time.Second {
+		return fmt.Errorf("--job-lease %s: at least 1s", c.JobLease)
+	}
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
@@ -343,6 +353,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("purge-batch", "CONVSTORE_PURGE_BATCH")
 	fs.DurationVar(&c.PurgeInterval, "purge-interval", c.PurgeInterval, "how often the purger looks for deleted conversations queued on other nodes or left by a node that died (a delete on this node wakes it at once)")
 	fs.bindEnv("purge-interval", "CONVSTORE_PURGE_INTERVAL")
+	fs.DurationVar(&c.JobLease, "job-lease", c.JobLease, "how long a node holds a purge or erasure job between two commits of its progress: a job whose node died is resumed by any node (or the same, restarted) once this much time has passed")
+	fs.bindEnv("job-lease", "CONVSTORE_JOB_LEASE")
 	c.Transport.registerFlags(fs)
 	c.registerDoorFlags(fs)
 	c.registerLimitFlags(fs)
@@ -400,6 +412,7 @@ func (c Config) validateKeyRotation() error {
 func (c Config) backgroundOptions(opts *service.Options) {
 	opts.KeyEpoch, opts.KeyRetention = c.KeyEpoch, c.KeyRetention
 	opts.PurgeBatch, opts.PurgeInterval = c.PurgeBatch, c.PurgeInterval
+	opts.PurgeLease, opts.ErasureLease = c.JobLease, c.JobLease
 	if c.KeyEpoch == 0 {
 		opts.KeyEpoch = -1 // Options: 0 is the default, negative is never
 	}

@@ -442,7 +442,11 @@ func serveCommand() *command {
 // serve runs the server until ctx is cancelled (SIGINT/SIGTERM in main) or
 // the server fails.
 func serve(ctx context.Context, env *Env, args []string) error {
-	m := NewMain()
+	return serveMain(ctx, env, args, NewMain())
+}
+
+// serveMain is serve with m, a Main from NewMain (tests set its clock).
+func serveMain(ctx context.Context, env *Env, args []string, m *Main) error {
 	m.Stderr = env.Stderr
 	if err := m.ParseFlags(args, env.Getenv); err != nil {
 		return err

@@ -72,6 +72,9 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 	}
 	opts.Keyring = ring
 	cfg.backgroundOptions(&opts)
+	if cfg.now != nil {
+		opts.Now = cfg.now
+	}
 	opts.TombstoneRetention, opts.IdempotencyRetention = cfg.TombstoneRetention, cfg.IdempotencyRetention
 	if cfg.TombstoneRetention == 0 {
 		opts.TombstoneRetention = -1 // for ever
