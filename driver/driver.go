@@ -341,6 +341,13 @@ type Tx interface {
 	// records the key's epoch on the receipt, and clears the job's DueAt.
 	// Doing it again is harmless.
 	PurgeJobExpire(ctx context.Context, j *PurgeJob) error
+	// PurgeJobLockWindowed locks the purge job of a conversation hidden
+	// within its restore window whose data key is not destroyed yet (the
+	// job still has a DueAt), as ConversationLock with LockUpdate does a
+	// live conversation's row: for a hold placed on it, which must be
+	// seen by, or wait for, the PurgeJobExpire of that job. ENOTFOUND
+	// "conversation" otherwise.
+	PurgeJobLockWindowed(ctx context.Context, tenantID, conversationID convstore.ID) error
 	// RestoreWindowSet sets the tenant's restore window in days (0: off).
 	RestoreWindowSet(ctx context.Context, tenantID convstore.ID, days int) error
 

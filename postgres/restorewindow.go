@@ -99,3 +99,12 @@ func (o *ops) RestoreWindowSet(ctx context.Context, tenantID convstore.ID, days 
 		ON CONFLICT (tenant_id) DO UPDATE SET days = EXCLUDED.days`, idArg(tenantID), days)
 	return err
 }
+
+// PurgeJobLockWindowed locks the job's row: PurgeJobExpire's transaction
+// renews that row's lease before it checks for holds, so a hold placed
+// meanwhile is either seen by it or finds the key destroyed (due_at
+// cleared, the row no longer matches) once it has waited.
+func (o *ops) PurgeJobLockWindowed(ctx context.Context, tenantID, conversationID convstore.ID) error {
+	return o.exists(ctx, "conversation", `SELECT 1 FROM purge_jobs WHERE tenant_id = $1 AND conversation_id = $2
+		AND due_at IS NOT NULL FOR UPDATE`, idArg(tenantID), idArg(conversationID))
+}

@@ -36,7 +36,14 @@ func (s *Service) CreateHold(ctx context.Context, tenantID convstore.ID, c *conv
 			// its row before it checks for holds, so it either sees this
 			// hold committed or runs before it starts (or it finds the
 			// conversation gone).
-			if err := tx.ConversationLock(ctx, tenantID, c.ConversationID, driver.LockUpdate, "conversation"); err != nil {
+			err := tx.ConversationLock(ctx, tenantID, c.ConversationID, driver.LockUpdate, "conversation")
+			if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+				// Deleted within its restore window, its key not yet
+				// destroyed: the hold keeps the purger from destroying
+				// it (expirePurgeJob), so it locks that job instead.
+				err = tx.PurgeJobLockWindowed(ctx, tenantID, c.ConversationID)
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -76,6 +77,16 @@ func newPurger(opts *Options) *purger {
 	return p
 }
 
+// recheck is how long a job whose conversation is held waits before it is
+// looked at again: the purge interval, so a released hold's purge starts
+// at about the purger's next pass (the lease when no loop runs).
+func (p *purger) recheck() time.Duration {
+	if p.interval > 0 {
+		return p.interval
+	}
+	return p.lease
+}
+
 // wake tells the loop a job was queued here, without waiting.
 func (p *purger) wake() {
 	select {
@@ -139,6 +150,10 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 	if !j.DueAt.IsZero() {
 		// A restore window ended: the key goes before any row does.
 		err := s.expirePurgeJob(ctx, j)
+		if errors.Is(err, errJobHeld) {
+			s.logger.Debug("purge held", "conversation_id", j.ConversationID)
+			return false, nil
+		}
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			s.logger.Warn("purge job left", "conversation_id", j.ConversationID, "error", err)
 			return false, nil

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -79,18 +80,38 @@ func (s *Service) RestoreConversation(ctx context.Context, tenantID, id convstor
 	return c, nil
 }
 
+// errJobHeld is expirePurgeJob's answer for a conversation a legal hold
+// covers: its window's end waits for the hold's release.
+var errJobHeld = errors.New("service: the conversation is held")
+
 // expirePurgeJob ends a job's restore window before its first batch: the
 // data key is destroyed (and its epoch put on the receipt) in a
 // transaction of its own, so from its commit the conversation is as an
-// immediate delete leaves it.
+// immediate delete leaves it. A conversation a hold covers (placed while
+// it was restorable) keeps its key and rows: the job stays leased for a
+// purge interval and is looked at again then, so a released hold lets
+// the purge go on at the purger's next look (errJobHeld).
 func (s *Service) expirePurgeJob(ctx context.Context, j *driver.PurgeJob) error {
+	held := false
 	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		if err := tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.lease)); err != nil {
 			return err
 		}
+		// After the renewal, which locks the job: a hold placed on the
+		// conversation locks it too (PurgeJobLockWindowed).
+		h, err := tx.HoldsOn(ctx, j.TenantID, []convstore.ID{j.ConversationID})
+		if err != nil {
+			return err
+		}
+		if held = len(h) > 0; held {
+			return tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.recheck()))
+		}
 		return tx.PurgeJobExpire(ctx, j)
 	})
+	if err == nil && held {
+		return errJobHeld
+	}
 	s.z.forget(j.TenantID, j.ConversationID)
 	return err
 }

@@ -24,6 +24,7 @@ var (
 	qDeletionRestored = stmt(`UPDATE deletions SET restored_at = ? WHERE tenant_id = ? AND id = ?`)
 	qConvFreeExternal = stmt(`UPDATE conversations SET external_id = NULL, external_idx = NULL WHERE tenant_id = ? AND id = ? AND deleted = 1`)
 	qDeletionKeyEpoch = stmt(`UPDATE deletions SET key_epoch = ? WHERE tenant_id = ? AND id = ?`)
+	qPurgeJobWindowed = stmt(`SELECT 1 FROM purge_jobs WHERE tenant_id = ? AND conversation_id = ? AND due_at IS NOT NULL`)
 	qPurgeJobDue      = stmt(`UPDATE purge_jobs SET due_at = NULL WHERE conversation_id = ?`)
 	qRestoreWindowGet = stmt(`SELECT days FROM restore_windows WHERE tenant_id = ?`)
 	qRestoreWindowSet = stmt(`INSERT INTO restore_windows (tenant_id, days) VALUES (?1, ?2) ON CONFLICT (tenant_id) DO UPDATE SET days = ?2`)
@@ -92,4 +93,10 @@ func (o *ops) RestoreWindowGet(ctx context.Context, tenantID convstore.ID) (int,
 func (o *ops) RestoreWindowSet(ctx context.Context, tenantID convstore.ID, days int) error {
 	_, err := o.run.exec(ctx, qRestoreWindowSet, idArg(tenantID), days)
 	return o.db.translate(err)
+}
+
+// PurgeJobLockWindowed needs no lock: the write transaction is the only
+// writer until it ends.
+func (o *ops) PurgeJobLockWindowed(ctx context.Context, tenantID, conversationID convstore.ID) error {
+	return o.exists(ctx, qPurgeJobWindowed, "conversation", idArg(tenantID), idArg(conversationID))
 }

@@ -29,6 +29,7 @@ func RunPurge(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"RestoreWithinWindow", testRestoreWithinWindow},
 		{"RestoreWindowDeadline", testRestoreWindowDeadline},
 		{"RestoreWindowErasure", testRestoreWindowErasure},
+		{"RestoreWindowHold", testRestoreWindowHold},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

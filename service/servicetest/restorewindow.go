@@ -208,3 +208,70 @@ func testRestoreWindowErasure(t *testing.T, db *Database) {
 		t.Errorf("deleted list after an erasure = %v", ids)
 	}
 }
+
+// A legal hold placed on a conversation within its restore window (on the
+// conversation itself, its user or its agent) keeps its key and rows past
+// the deadline, for as long as it lasts; once released, the purger's next
+// look at the job destroys the key and purges. A conversation whose key is
+// destroyed can no longer be held.
+func testRestoreWindowHold(t *testing.T, db *Database) {
+	for _, kind := range []string{"conversation", "user", "agent"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx, svc, clock, w := restoreSvc(t, db, 1)
+			a, c := w.tenant.ID, w.conv.ID
+			agent := "agent-" + kind
+			if _, err := svc.UpdateConversation(ctx, a, c, &convstore.ConversationUpdate{AgentID: &agent}); err != nil {
+				t.Fatal(err)
+			}
+			d := MustDeleteConversation(t, ctx, svc, a, c, operator)
+			h := &convstore.HoldCreate{Reason: "litigation"}
+			switch kind {
+			case "conversation":
+				h.ConversationID = c
+			case "user":
+				h.UserID = "purged-user"
+			case "agent":
+				h.AgentID = agent
+			}
+			hold, err := svc.CreateHold(ctx, a, h, operator)
+			if err != nil {
+				t.Fatalf("a hold on a conversation within its restore window: %v", err)
+			}
+			rows := &Harness{ConversationRows: db.ConversationRows}
+			for _, wait := range []time.Duration{24*time.Hour + time.Second, 30 * 24 * time.Hour} {
+				clock.Advance(wait)
+				if n, err := svc.Purge(ctx); err != nil || n != 0 {
+					t.Fatalf("Purge of a held conversation past its deadline = %d, %v; want nothing", n, err)
+				}
+				r, err := svc.FindDeletionByID(ctx, a, d.ID)
+				if err != nil || r.KeyEpoch != 0 || r.PurgedAt != nil {
+					t.Fatalf("receipt while held: %+v, %v; want the key kept and nothing purged", r, err)
+				}
+				if got := MustConversationRows(t, ctx, rows, c); got["messages"] != 5 || got["conversation_keys"] != 1 || got["attachments"] != 2 {
+					t.Fatalf("rows while held: %v; want the messages, attachments and key kept", got)
+				}
+			}
+			if err := svc.DeleteHold(ctx, a, hold.ID, operator); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(service.DefaultPurgeLease + time.Second)
+			if n, err := svc.Purge(ctx); err != nil || n != 1 {
+				t.Fatalf("Purge after the hold's release = %d, %v; want the job", n, err)
+			}
+			if err := svc.WaitBlobRemovals(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := nonZero(MustConversationRows(t, ctx, rows, c)); len(got) != 0 {
+				t.Errorf("rows after the purge: %v", got)
+			}
+			r, err := svc.FindDeletionByID(ctx, a, d.ID)
+			if err != nil || r.KeyEpoch == 0 || r.PurgedAt == nil || r.RestorableUntil == nil {
+				t.Errorf("receipt after the release: %+v, %v; want key epoch, purged_at and restorable_until", r, err)
+			}
+			if kind == "conversation" {
+				_, err := svc.CreateHold(ctx, a, h, operator)
+				mustNotFound(t, "a hold on a purged conversation", err)
+			}
+		})
+	}
+}
