@@ -21,6 +21,10 @@ type ErasureReader interface {
 	// DeletionTotals sums the receipts of an erasure job: one
 	// conversation per receipt, and what each removed.
 	DeletionTotals(ctx context.Context, tenantID, erasureID convstore.ID) (convstore.ErasureCounts, error)
+	// ErasureKeyEpochs counts the wrapped selector keys of jobs that may
+	// still run (every tenant's), per epoch: an epoch that wraps one must
+	// not be destroyed, as with ConversationKeyEpochs.
+	ErasureKeyEpochs(ctx context.Context) ([]EpochKeys, error)
 }
 
 // ErasureTx writes erasure jobs.
@@ -44,6 +48,22 @@ type ErasureTx interface {
 	// key cleared. A final job is left as it is. It returns the row.
 	// ENOTFOUND "erasure".
 	ErasureCancel(ctx context.Context, tenantID, id convstore.ID, now time.Time) (*ErasureRow, error)
+	// ErasureKeyClaim claims up to p.Limit wrapped selector keys of any
+	// tenant's jobs, of epochs p.From <= epoch < p.Before, for a re-wrap
+	// in the same transaction, as ConversationKeyClaim does the
+	// conversations' keys (several nodes: FOR UPDATE SKIP LOCKED).
+	ErasureKeyClaim(ctx context.Context, p *ConversationKeyClaimParams) ([]*ErasureKey, error)
+	// ErasureKeyRewrap stores each key's new Epoch and Wrapped, unless
+	// its job ended meanwhile (its key cleared), and returns how many it
+	// stored.
+	ErasureKeyRewrap(ctx context.Context, keys []*ErasureKey) (int, error)
+}
+
+// ErasureKey is the wrapped data key of a job's sealed selector.
+type ErasureKey struct {
+	TenantID, ErasureID convstore.ID
+	Epoch               uint32
+	Wrapped             []byte
 }
 
 // ErasureRow is an erasure job as stored. Its selector is kept sealed,

@@ -105,6 +105,11 @@ func (r *rotator) pass(ctx context.Context, every, retention time.Duration, forc
 	if err != nil {
 		return out, err
 	}
+	n, err = r.rewrapErasures(ctx, out.Current.ID)
+	out.Rewrapped += n
+	if err != nil {
+		return out, err
+	}
 	if out.Destroyed, out.Blocked, err = r.destroy(ctx, retention); err != nil {
 		return out, err
 	}
@@ -176,6 +181,45 @@ func (r *rotator) rewrap(ctx context.Context, current uint32) (int, error) {
 	}
 }
 
+// rewrapErasures wraps the selector keys of erasure jobs that may still
+// run (a final job's key is cleared) again under current, as rewrap does
+// the conversations' keys: a job that waits or runs across a rotation
+// keeps its selector readable once its creation's epoch is destroyed.
+func (r *rotator) rewrapErasures(ctx context.Context, current uint32) (int, error) {
+	from, total := r.oldestLive(), 0
+	for {
+		var n int
+		err := r.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			n = 0
+			keys, err := tx.ErasureKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: from, Before: current, Limit: r.batch})
+			if err != nil || len(keys) == 0 {
+				return err
+			}
+			for _, k := range keys {
+				aad := selectorAAD(k.TenantID, k.ErasureID, "key")
+				dek, err := r.ring.Unwrap(ctx, k.Wrapped, aad)
+				if err != nil {
+					return fmt.Errorf("re-wrapping the selector key of erasure %s (tenant %s, epoch %d): %w",
+						k.ErasureID.Format(convstore.PrefixErasure), k.TenantID.Format(convstore.PrefixTenant), k.Epoch, err)
+				}
+				if k.Wrapped, err = r.ring.Wrap(current, dek, aad); err != nil {
+					return err
+				}
+				k.Epoch = current
+			}
+			if _, err := tx.ErasureKeyRewrap(ctx, keys); err != nil {
+				return err
+			}
+			n = len(keys)
+			return nil
+		})
+		total += n
+		if err != nil || n < r.batch {
+			return total, err
+		}
+	}
+}
+
 // destroy destroys the epochs retired before now - retention, oldest
 // first, stopping at the first that still wraps a live data key (returned
 // as blocked): destroying it would make live conversations unreadable.
@@ -195,9 +239,15 @@ func (r *rotator) destroy(ctx context.Context, retention time.Duration) ([]keyri
 	if err != nil {
 		return nil, 0, err
 	}
+	// A waiting erasure job's selector key counts as a live key too: its
+	// job would fail once the epoch that wraps it is gone.
+	jobs, err := r.drv.Reads().ErasureKeyEpochs(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
 	live := make(map[uint32]int64, len(counts))
-	for _, c := range counts {
-		live[c.Epoch] = c.Keys
+	for _, c := range append(counts, jobs...) {
+		live[c.Epoch] += c.Keys
 	}
 	var blocked uint32
 	for _, e := range r.ring.Epochs() {

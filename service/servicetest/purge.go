@@ -30,6 +30,7 @@ func RunPurge(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"RestoreWindowDeadline", testRestoreWindowDeadline},
 		{"RestoreWindowErasure", testRestoreWindowErasure},
 		{"RestoreWindowHold", testRestoreWindowHold},
+		{"ErasureAcrossRotation", testErasureAcrossRotation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
