@@ -16,6 +16,7 @@ var erasureTests = []test{
 	{"Cancel", testErasureCancel},
 	{"Totals", testErasureTotals},
 	{"ClaimsConcurrent", testErasureClaimsConcurrent},
+	{"KeyRewrap", testErasureKeyRewrap},
 }
 
 // erasure stores a queued job of the tenant.
@@ -243,5 +244,69 @@ func testErasureClaimsConcurrent(t *testing.T, f *fixture) {
 		if n != 1 {
 			t.Errorf("job %s claimed %d times", id.UUID(), n)
 		}
+	}
+}
+
+// The selector keys of jobs that may still run are claimed by epoch,
+// re-wrapped and counted per epoch; a final job's (cleared) key is none
+// of these, and a re-wrap does not bring it back.
+func testErasureKeyRewrap(t *testing.T, f *fixture) {
+	a := f.tenant(t)
+	waiting, done := f.erasure(t, a.ID), f.erasure(t, a.ID) // both under epoch 3
+	t0 := now()
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		if _, err := tx.ErasureCancel(ctx, a.ID, done.ID, t0); err != nil { // queued: final at once
+			return err
+		}
+		return nil
+	})
+	epochs := func() map[uint32]int64 {
+		t.Helper()
+		list, err := f.drv.Reads().ErasureKeyEpochs(f.ctx)
+		must(t, err)
+		out := map[uint32]int64{}
+		for _, e := range list {
+			out[e.Epoch] = e.Keys
+		}
+		return out
+	}
+	before := epochs()
+	var claimed []*driver.ErasureKey
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		claimed, err = tx.ErasureKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: 3, Before: 4, Limit: 1000})
+		return err
+	})
+	var mine *driver.ErasureKey
+	for _, k := range claimed {
+		if k.ErasureID == done.ID {
+			t.Errorf("claimed the canceled job's cleared key")
+		}
+		if k.ErasureID == waiting.ID {
+			mine = k
+		}
+	}
+	if mine == nil || mine.TenantID != a.ID || mine.Epoch != 3 || string(mine.Wrapped) != "wrapped" {
+		t.Fatalf("claimed %+v; want the waiting job's key under epoch 3", mine)
+	}
+	rewrapped := []*driver.ErasureKey{{TenantID: a.ID, ErasureID: waiting.ID, Epoch: 4, Wrapped: []byte("again")},
+		{TenantID: a.ID, ErasureID: done.ID, Epoch: 4, Wrapped: []byte("again")}}
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		n, err := tx.ErasureKeyRewrap(ctx, rewrapped)
+		if err == nil && n != 1 {
+			t.Errorf("ErasureKeyRewrap stored %d keys, want only the waiting job's", n)
+		}
+		return err
+	})
+	got, err := f.drv.Reads().ErasureGet(f.ctx, a.ID, waiting.ID)
+	must(t, err)
+	if got.KeyEpoch != 4 || string(got.WrappedKey) != "again" || string(got.SealedSelector) != string(waiting.SealedSelector) {
+		t.Errorf("re-wrapped job: epoch %d, key %q; want epoch 4, the new key and the same selector", got.KeyEpoch, got.WrappedKey)
+	}
+	if got, err := f.drv.Reads().ErasureGet(f.ctx, a.ID, done.ID); err != nil || got.WrappedKey != nil || got.KeyEpoch != 0 {
+		t.Errorf("the canceled job after a re-wrap: %+v, %v; want no key", got, err)
+	}
+	after := epochs()
+	if after[3] != before[3]-1 || after[4] != before[4]+1 {
+		t.Errorf("key epochs %v, then %v; want one key moved from epoch 3 to 4", before, after)
 	}
 }

@@ -13,6 +13,7 @@ import (
 // its job is due later; no purger claims it before; a restore within the
 // window brings it back and drops the job; after the deadline the job is
 // claimed, PurgeJobExpire clears its due time, and a restore is refused.
+// PurgeJobLockWindowed finds the job from the delete until it expires.
 func testRestoreWindow(t *testing.T, f *fixture) {
 	p := f.purgeFixture(t)
 	a, c := p.tenant.ID, p.conv.ID
@@ -69,9 +70,15 @@ func testRestoreWindow(t *testing.T, f *fixture) {
 		return id, err
 	}
 
+	lockWindowed := func(tenantID convstore.ID) error {
+		return f.try(func(ctx context.Context, tx driver.Tx) error { return tx.PurgeJobLockWindowed(ctx, tenantID, c) })
+	}
+	wantCode(t, "PurgeJobLockWindowed of a live conversation", lockWindowed(a), convstore.ENOTFOUND, "conversation")
 	d := hide()
 	_, err := f.drv.Reads().ConversationGetByID(f.ctx, a, c)
 	wantCode(t, "a hidden conversation", err, convstore.ENOTFOUND, "conversation")
+	must(t, lockWindowed(a))
+	wantCode(t, "PurgeJobLockWindowed of another tenant's", lockWindowed(f.tenant(t).ID), convstore.ENOTFOUND, "conversation")
 	if n := deleted(t0); n != 1 {
 		t.Errorf("deleted list within the window: %d, want 1", n)
 	}
@@ -112,8 +119,10 @@ func testRestoreWindow(t *testing.T, f *fixture) {
 	if len(jobs) != 1 || !jobs[0].DueAt.Equal(due) {
 		t.Fatalf("claim past the window = %+v, want the job with its due time", jobs)
 	}
+	must(t, lockWindowed(a)) // past the deadline, until the key is destroyed
 	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.PurgeJobExpire(ctx, jobs[0]) })
 	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.PurgeJobExpire(ctx, jobs[0]) })
+	wantCode(t, "PurgeJobLockWindowed of an expired job", lockWindowed(a), convstore.ENOTFOUND, "conversation")
 	if again := claim(due.Add(time.Hour)); len(again) != 1 || !again[0].DueAt.IsZero() {
 		t.Errorf("the expired job = %+v, want no due time", again)
 	}
