@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -344,5 +345,67 @@ func testKillErasureJob(t *testing.T, dir string, st *killStore) {
 	}
 	if n := st.purgeJobs(t); n != 0 {
 		t.Errorf("%d purge jobs left", n)
+	}
+}
+
+// TestKilledJobAcrossKeyRotation kills a server in the middle of an
+// erasure job, rotates the keys offline with no retention (`convstore keys
+// rotate --key-retention 0s`), which destroys the epoch the job was
+// created under, and starts the server again: GET /v1/erasures/{id} still
+// answers, and the job resumes and succeeds over every conversation.
+func TestKilledJobAcrossKeyRotation(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	st := sqliteKillStore(t, dir)
+	ctx := context.Background()
+	clockFile := filepath.Join(dir, "clock")
+	p := startProc(t, clockFile, st.args...)
+	c := p.client()
+	const n = 150
+	createKillConvs(t, c, "erase-me", n)
+	job, err := c.CreateErasure(ctx, convstore.ID{}, &convstore.ErasureCreate{
+		Selector: convstore.ErasureSelector{UserID: "erase-me"}}, convstore.DeleteParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *convstore.Erasure
+	waitUntil(t, 2*time.Minute, "the job to start", func() bool {
+		e, err := c.FindErasureByID(ctx, convstore.ID{}, job.ID)
+		last = e
+		return err == nil && (e.State.Final() || e.Done.Conversations >= 20)
+	})
+	p.kill(t)
+	if last.State.Final() {
+		t.Fatalf("the job finished before the kill: %+v", last)
+	}
+	env := map[string]string{"CONVSTORE_DATA": dir}
+	destroyed := 0
+	for range 2 {
+		var rot rotationJSON
+		stdout, stderr, code := runCLI(t, env, nil, "keys", "rotate", "--key-retention", "0s", "--json")
+		if code != 0 {
+			t.Fatalf("keys rotate: exit %d: %s", code, stderr)
+		}
+		if err := json.Unmarshal([]byte(stdout), &rot); err != nil {
+			t.Fatal(err)
+		}
+		destroyed += len(rot.DestroyedEpochs)
+	}
+	if destroyed == 0 {
+		t.Fatal("the rotations destroyed no epoch")
+	}
+	p = startProc(t, clockFile, st.args...)
+	c = p.client()
+	if _, err := c.FindErasureByID(ctx, convstore.ID{}, job.ID); err != nil {
+		t.Fatalf("GET of the job after its epoch was destroyed: %v", err)
+	}
+	var got *convstore.Erasure
+	waitUntil(t, 2*time.Minute, "the job to finish", func() bool {
+		e, err := c.FindErasureByID(ctx, convstore.ID{}, job.ID)
+		got = e
+		return err == nil && e.State.Final()
+	})
+	if got.State != convstore.ErasureSucceeded || got.Done != got.Total || got.Total.Conversations != n {
+		t.Fatalf("job after the rotations: %+v; want succeeded over all %d conversations", got, n)
 	}
 }
