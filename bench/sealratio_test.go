@@ -40,6 +40,7 @@ type sealMode struct {
 	secret  string
 	n       map[string]int
 	elapsed map[string]time.Duration
+	round   sealRound
 }
 
 // BenchmarkSealRatio measures, in one run, what sealing costs the service
@@ -48,7 +49,9 @@ type sealMode struct {
 // XChaCha20-Poly1305, data keys cached as the service does by default;
 // aes-ahead: AES-256-GCM with downloads opened ahead on other cores),
 // taking turns in rounds so that the machine's other load falls on all
-// alike. Each round times, per store:
+// alike: each round makes its conversations untimed, then times each
+// operation on every store in turn before the next operation (the first
+// store rotating from round to round). Each round times, per store:
 //
 //   - append: 20 appends of one message (1 KiB of content, an author name
 //     and a metadata pair) to one conversation;
@@ -70,9 +73,20 @@ func BenchmarkSealRatio(b *testing.B) {
 				m.open(b, engine)
 			}
 			b.ResetTimer()
-			for range b.N {
-				for _, m := range modes {
-					m.round(b)
+			for i := range b.N {
+				// Operation by operation, each mode in turn, the first
+				// mode rotating from round to round: a burst of the
+				// machine's other load falls on one short operation of
+				// one mode, not on a whole round of it, and no mode always
+				// runs right after another's writes.
+				order := append(modes[i%len(modes):len(modes):len(modes)], modes[:i%len(modes)]...)
+				for _, m := range order {
+					m.setup(b)
+				}
+				for _, op := range sealOps {
+					for _, m := range order {
+						m.run(b, op)
+					}
 				}
 			}
 			b.StopTimer()
@@ -133,84 +147,109 @@ func (m *sealMode) open(b *testing.B, engine string) {
 	m.url, m.secret = srv.URL, key.Secret
 }
 
-// round runs one round of every operation, timing each.
-func (m *sealMode) round(b *testing.B) {
+// sealRound is what one round of a mode works on: made untimed by setup.
+type sealRound struct {
+	conv convstore.ID   // appended to, attachments put on
+	dels []convstore.ID // conversations of 10 messages to delete
+}
+
+// sealContent is an appended message's content: 1 KiB.
+var sealContent = strings.Repeat("The caller asks about invoice 17 and a refund. ", 22)[:1024]
+
+// sealBody is an uploaded attachment: 1 MiB.
+var sealBody = bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+
+// sealNames are the attachments uploaded in each round.
+var sealNames = []string{"a.bin", "b.bin"}
+
+// setup makes, untimed, the conversations of the mode's next round.
+func (m *sealMode) setup(b *testing.B) {
 	ctx := context.Background()
-	content := strings.Repeat("The caller asks about invoice 17 and a refund. ", 22)[:1024]
 	conv, _, err := m.store.CreateConversation(ctx, m.tenant, &convstore.ConversationCreate{Title: "bench", UserID: "user-1"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	m.time("append", 20, func() {
-		for range 20 {
-			msg := &convstore.MessageCreate{Role: convstore.RoleUser, Content: content, AuthorName: "Alice Example (agent)",
-				Metadata: convstore.Metadata{"channel": "phone"}}
-			if _, err := m.store.CreateMessages(ctx, m.tenant, conv.ID, []*convstore.MessageCreate{msg}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-
-	ids := make([]convstore.ID, 10)
-	for i := range ids {
+	m.round = sealRound{conv: conv.ID, dels: make([]convstore.ID, 10)}
+	for i := range m.round.dels {
 		batch := make([]*convstore.MessageCreate, 10)
 		for j := range batch {
-			batch[j] = &convstore.MessageCreate{Role: convstore.RoleUser, Content: content[:200]}
+			batch[j] = &convstore.MessageCreate{Role: convstore.RoleUser, Content: sealContent[:200]}
 		}
 		c, _, err := m.store.CreateConversation(ctx, m.tenant, &convstore.ConversationCreate{Title: "bench", Messages: batch})
 		if err != nil {
 			b.Fatal(err)
 		}
-		ids[i] = c.ID
+		m.round.dels[i] = c.ID
 	}
-	m.time("delete", len(ids), func() {
-		for _, id := range ids {
-			if _, err := m.store.DeleteConversation(ctx, m.tenant, id, convstore.DeleteParams{Door: "bench"}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+}
 
-	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
-	names := []string{"a.bin", "b.bin"}
-	m.time("upload", len(names), func() {
-		for _, name := range names {
-			if _, err := m.store.PutAttachment(ctx, m.tenant, conv.ID, &convstore.AttachmentPut{Name: name, Body: bytes.NewReader(body)}); err != nil {
-				b.Fatal(err)
+// run runs and times one operation of the mode's round.
+func (m *sealMode) run(b *testing.B, op string) {
+	ctx := context.Background()
+	conv := m.round.conv
+	switch op {
+	case "append":
+		m.time(op, 20, func() {
+			for range 20 {
+				msg := &convstore.MessageCreate{Role: convstore.RoleUser, Content: sealContent, AuthorName: "Alice Example (agent)",
+					Metadata: convstore.Metadata{"channel": "phone"}}
+				if _, err := m.store.CreateMessages(ctx, m.tenant, conv, []*convstore.MessageCreate{msg}); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	m.time("download", len(names), func() {
-		for _, name := range names {
-			_, rc, err := m.store.OpenAttachment(ctx, m.tenant, conv.ID, name)
-			if err != nil {
-				b.Fatal(err)
+		})
+	case "delete":
+		m.time(op, len(m.round.dels), func() {
+			for _, id := range m.round.dels {
+				if _, err := m.store.DeleteConversation(ctx, m.tenant, id, convstore.DeleteParams{Door: "bench"}); err != nil {
+					b.Fatal(err)
+				}
 			}
-			n, err := io.Copy(io.Discard, rc)
-			rc.Close()
-			if err != nil || n != int64(len(body)) {
-				b.Fatalf("read %d bytes, %v", n, err)
+		})
+	case "upload":
+		m.time(op, len(sealNames), func() {
+			for _, name := range sealNames {
+				if _, err := m.store.PutAttachment(ctx, m.tenant, conv, &convstore.AttachmentPut{Name: name, Body: bytes.NewReader(sealBody)}); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	m.time("http-download", len(names), func() {
-		for _, name := range names {
-			req, err := http.NewRequest(http.MethodGet, m.url+"/v1/conversations/"+conv.ID.Format(convstore.PrefixConversation)+"/attachments/"+name, nil)
-			if err != nil {
-				b.Fatal(err)
+		})
+	case "download":
+		m.time(op, len(sealNames), func() {
+			for _, name := range sealNames {
+				_, rc, err := m.store.OpenAttachment(ctx, m.tenant, conv, name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, err := io.Copy(io.Discard, rc)
+				rc.Close()
+				if err != nil || n != int64(len(sealBody)) {
+					b.Fatalf("read %d bytes, %v", n, err)
+				}
 			}
-			req.Header.Set("Authorization", "Bearer "+m.secret)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				b.Fatal(err)
+		})
+	case "http-download":
+		m.time(op, len(sealNames), func() {
+			for _, name := range sealNames {
+				req, err := http.NewRequest(http.MethodGet, m.url+"/v1/conversations/"+conv.Format(convstore.PrefixConversation)+"/attachments/"+name, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+m.secret)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, err := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK || n != int64(len(sealBody)) {
+					b.Fatalf("GET %s: %s, %d bytes, %v", name, resp.Status, n, err)
+				}
 			}
-			n, err := io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if err != nil || resp.StatusCode != http.StatusOK || n != int64(len(body)) {
-				b.Fatalf("GET %s: %s, %d bytes, %v", name, resp.Status, n, err)
-			}
-		}
-	})
+		})
+	default:
+		b.Fatalf("unknown operation %q", op)
+	}
 }
 
 func (m *sealMode) time(op string, n int, fn func()) {
