@@ -110,6 +110,103 @@ func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader, max int64)
 	return size, sum, nil
 }
 
+// PutFunc stores under key what write writes to the writer it is given,
+// as Put stores a reader's bytes (in ChunkSize chunks, in one
+// transaction), without a SHA-256: the caller has the digest it needs
+// (the service sealing attachment bytes hashes the plaintext). More than
+// max bytes fail the write with ETOOLARGE; an error from write fails the
+// Put as it is, and nothing is left behind.
+func (s *BlobStore) PutFunc(ctx context.Context, key string, max int64, write func(w io.Writer) error) (int64, error) {
+	if err := checkBlobKey(key); err != nil {
+		return 0, err
+	}
+	var size int64
+	var writeErr error // write's own failure, the client's doing unless cw's
+	conn, err := s.conns.acquire(ctx)
+	if err != nil {
+		return 0, translateErr(ctx, err)
+	}
+	defer conn.Release()
+	var cw *chunkWriter
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM blobs WHERE key = $1`, key); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO blobs (key, size, sha256, chunks) VALUES ($1, 0, '', 0)`, key); err != nil {
+			return err
+		}
+		cw = &chunkWriter{ctx: ctx, tx: tx, key: key, buf: make([]byte, 0, s.chunkSize), left: max, max: max}
+		if writeErr = write(cw); writeErr != nil {
+			return writeErr
+		}
+		if err := cw.flush(); err != nil {
+			return err
+		}
+		size = max - cw.left
+		_, err := tx.Exec(ctx, `UPDATE blobs SET size = $2, chunks = $3 WHERE key = $1`, key, size, cw.n)
+		return err
+	})
+	if writeErr != nil && (cw == nil || cw.err == nil) {
+		// Not a database failure: a client that went away must not read
+		// as "database unavailable".
+		return 0, writeErr
+	}
+	if err != nil {
+		return 0, translateErr(ctx, err)
+	}
+	return size, nil
+}
+
+// chunkWriter inserts what is written to it as the chunks of a blob.
+type chunkWriter struct {
+	ctx  context.Context
+	tx   pgx.Tx
+	key  string
+	buf  []byte // the chunk being filled
+	n    int    // chunks inserted
+	left int64
+	max  int64
+	err  error // the first database failure
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left {
+		return 0, &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
+			Message: fmt.Sprintf("body must be at most %d bytes", c.max)}
+	}
+	written := 0
+	for len(p) > 0 {
+		if len(c.buf) == cap(c.buf) {
+			if err := c.flush(); err != nil {
+				return written, err
+			}
+		}
+		k := copy(c.buf[len(c.buf):cap(c.buf)], p)
+		c.buf = c.buf[:len(c.buf)+k]
+		p = p[k:]
+		written += k
+		c.left -= int64(k)
+	}
+	return written, nil
+}
+
+// flush inserts the buffered bytes as the next chunk, if there are any.
+func (c *chunkWriter) flush() error {
+	if c.err != nil || len(c.buf) == 0 {
+		return c.err
+	}
+	if _, err := c.tx.Exec(c.ctx, `INSERT INTO blob_chunks (key, n, data) VALUES ($1, $2, $3)`, c.key, c.n, c.buf); err != nil {
+		c.err = err
+		return err
+	}
+	c.n++
+	c.buf = c.buf[:0]
+	return nil
+}
+
 // Open returns a reader of the blob, which fetches one chunk at a time
 // with ctx as it is read. ENOTFOUND if missing. If the blob is deleted
 // while being read, reading fails with io.ErrUnexpectedEOF.
