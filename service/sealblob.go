@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/convstore/convstore"
@@ -128,8 +129,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // openBlob opens an attachment's bytes: a sealed blob through a
 // seal.Reader (one 64 KiB segment in memory at a time), one stored before
 // sealing as it is. The Reader opens on the caller's goroutine unless
-// Options.ReadAhead: a read-ahead Reader costs more than it saves on a
-// busy host (seal's BenchmarkDownloadRatio, bench's BenchmarkSealRatio).
+// Options.ReadAhead (--seal-read-ahead) and there is more than one core:
+// a read-ahead Reader costs more than it saves on a busy host (seal's
+// BenchmarkDownloadRatio, bench's BenchmarkSealRatio).
 func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, key string) (io.ReadCloser, error) {
 	if !isSealedBlobKey(key) {
 		return s.blobs.Open(ctx, key)
@@ -150,7 +152,7 @@ func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, k
 	}
 	b := s.z.box(dek, tenantID, convID)
 	open := seal.NewReader
-	if s.readAhead {
+	if s.readAhead && runtime.GOMAXPROCS(0) > 1 {
 		open = seal.NewReadAheadReader
 	}
 	return &sealedBlob{Reader: open(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil
