@@ -19,6 +19,14 @@ import (
 // ever holds more than one chunk of a blob in memory.
 const ChunkSize = 1 << 20
 
+// ChunkSlack is how much longer than ChunkSize PutFunc lets a blob's last
+// chunk grow, so that a few bytes over a multiple of ChunkSize take no
+// row, and no round trip to read, of their own: a sealed attachment's
+// ciphertext is its plaintext plus a 45-byte header and 16 bytes per 64
+// KiB, so the ciphertext of a plaintext of whole chunks (up to 255 of
+// them) still fits in as many chunks.
+const ChunkSlack = ChunkSize / 16
+
 // maxBlobKeyLen bounds blob keys, like the file blob store does.
 const maxBlobKeyLen = 128
 
@@ -112,7 +120,8 @@ func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader, max int64)
 
 // PutFunc stores under key what write writes to the writer it is given,
 // as Put stores a reader's bytes (in ChunkSize chunks, in one
-// transaction), without a SHA-256: the caller has the digest it needs
+// transaction; the last may be up to ChunkSlack longer), without a
+// SHA-256: the caller has the digest it needs
 // (the service sealing attachment bytes hashes the plaintext). More than
 // max bytes fail the write with ETOOLARGE; an error from write fails the
 // Put as it is, and nothing is left behind.
@@ -135,7 +144,8 @@ func (s *BlobStore) PutFunc(ctx context.Context, key string, max int64, write fu
 		if _, err := tx.Exec(ctx, `INSERT INTO blobs (key, size, sha256, chunks) VALUES ($1, 0, '', 0)`, key); err != nil {
 			return err
 		}
-		cw = &chunkWriter{ctx: ctx, tx: tx, key: key, buf: make([]byte, 0, s.chunkSize), left: max, max: max}
+		cw = &chunkWriter{ctx: ctx, tx: tx, key: key, size: s.chunkSize,
+			buf: make([]byte, 0, s.chunkSize+s.chunkSize/16), left: max, max: max}
 		if writeErr = write(cw); writeErr != nil {
 			return writeErr
 		}
@@ -157,12 +167,15 @@ func (s *BlobStore) PutFunc(ctx context.Context, key string, max int64, write fu
 	return size, nil
 }
 
-// chunkWriter inserts what is written to it as the chunks of a blob.
+// chunkWriter inserts what is written to it as the chunks of a blob: each
+// of size bytes but the last, which takes the rest once flush is called
+// (up to the slack that buf holds beyond size).
 type chunkWriter struct {
 	ctx  context.Context
 	tx   pgx.Tx
 	key  string
-	buf  []byte // the chunk being filled
+	size int    // the size of every chunk but the last
+	buf  []byte // the chunk being filled, and the next one's first bytes
 	n    int    // chunks inserted
 	left int64
 	max  int64
@@ -180,9 +193,12 @@ func (c *chunkWriter) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		if len(c.buf) == cap(c.buf) {
-			if err := c.flush(); err != nil {
+			// More bytes than the last chunk may hold: the first size of
+			// them are a chunk.
+			if err := c.insert(c.buf[:c.size]); err != nil {
 				return written, err
 			}
+			c.buf = c.buf[:copy(c.buf, c.buf[c.size:])]
 		}
 		k := copy(c.buf[len(c.buf):cap(c.buf)], p)
 		c.buf = c.buf[:len(c.buf)+k]
@@ -193,17 +209,25 @@ func (c *chunkWriter) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// flush inserts the buffered bytes as the next chunk, if there are any.
+// flush inserts the buffered bytes as the last chunk, if there are any.
 func (c *chunkWriter) flush() error {
 	if c.err != nil || len(c.buf) == 0 {
 		return c.err
 	}
-	if _, err := c.tx.Exec(c.ctx, `INSERT INTO blob_chunks (key, n, data) VALUES ($1, $2, $3)`, c.key, c.n, c.buf); err != nil {
+	if err := c.insert(c.buf); err != nil {
+		return err
+	}
+	c.buf = c.buf[:0]
+	return nil
+}
+
+// insert inserts data as the next chunk.
+func (c *chunkWriter) insert(data []byte) error {
+	if _, err := c.tx.Exec(c.ctx, `INSERT INTO blob_chunks (key, n, data) VALUES ($1, $2, $3)`, c.key, c.n, data); err != nil {
 		c.err = err
 		return err
 	}
 	c.n++
-	c.buf = c.buf[:0]
 	return nil
 }
 

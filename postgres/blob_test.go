@@ -103,7 +103,7 @@ func TestBlobStoreBasics(t *testing.T) {
 }
 
 // TestBlobStorePutFunc stores what its function writes in chunks as Put
-// does, with Put's cap; a failing function or a too-large body leaves the
+// does (the last up to ChunkSlack longer), with Put's cap; a failing function or a too-large body leaves the
 // old blob alone and nothing new.
 func TestBlobStorePutFunc(t *testing.T) {
 	t.Parallel()
@@ -123,7 +123,8 @@ func TestBlobStorePutFunc(t *testing.T) {
 			return nil
 		}
 	}
-	sizes := []int{0, 1, postgres.ChunkSize, postgres.ChunkSize + 1, 2*postgres.ChunkSize + 7}
+	sizes := []int{0, 1, postgres.ChunkSize, postgres.ChunkSize + 1, 2*postgres.ChunkSize + 7,
+		postgres.ChunkSize + postgres.ChunkSlack, postgres.ChunkSize + postgres.ChunkSlack + 1, 3*postgres.ChunkSize + postgres.ChunkSlack + 1}
 	for i, size := range sizes {
 		key := fmt.Sprintf("fkey%02d", i)
 		body := make([]byte, size)
@@ -142,11 +143,16 @@ func TestBlobStorePutFunc(t *testing.T) {
 			t.Errorf("reading back %d bytes: got %d bytes, err %v", size, len(got), err)
 		}
 	}
-	if got := count(t, db, `SELECT count(*) FROM blob_chunks WHERE key = 'fkey04'`); got != 3 {
-		t.Errorf("a blob of 2 chunks + 7 bytes has %d chunks, want 3", got)
-	}
-	if got := count(t, db, `SELECT count(*) FROM blob_chunks WHERE key = 'fkey02'`); got != 1 {
-		t.Errorf("a blob of 1 chunk has %d chunks, want 1", got)
+	// The last chunk takes up to ChunkSlack bytes more; every other chunk
+	// is ChunkSize bytes.
+	for i, want := range []int{0, 1, 1, 1, 2, 1, 2, 4} {
+		key := fmt.Sprintf("fkey%02d", i)
+		if got := count(t, db, `SELECT count(*) FROM blob_chunks WHERE key = '`+key+`'`); got != want {
+			t.Errorf("a blob of %d bytes has %d chunks, want %d", sizes[i], got, want)
+		}
+		if got := count(t, db, `SELECT count(*) FROM blob_chunks WHERE key = '`+key+`' AND n < `+fmt.Sprint(want-1)+` AND length(data) <> `+fmt.Sprint(postgres.ChunkSize)); got != 0 {
+			t.Errorf("a blob of %d bytes has %d chunks before its last of other than ChunkSize bytes", sizes[i], got)
+		}
 	}
 
 	big := make([]byte, 2*postgres.ChunkSize+1)
