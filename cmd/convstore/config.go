@@ -400,6 +400,9 @@ func (c Config) validateKeyRotation() error {
 	return nil
 }
 
+// sealOptions sets how the service opens sealed attachment bytes.
+func (c Config) sealOptions(opts *service.Options) { opts.ReadAhead = c.SealReadAhead }
+
 // backgroundOptions sets the options of the service's background work: key
 // rotation and the purge.
 func (c Config) backgroundOptions(opts *service.Options) {

@@ -71,7 +71,7 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 		return nil, err
 	}
 	opts.Keyring = ring
-	opts.ReadAhead = cfg.SealReadAhead
+	cfg.sealOptions(&opts)
 	cfg.backgroundOptions(&opts)
 	opts.TombstoneRetention, opts.IdempotencyRetention = cfg.TombstoneRetention, cfg.IdempotencyRetention
 	if cfg.TombstoneRetention == 0 {
