@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -89,23 +88,37 @@ func checkKey(key string) error {
 // An existing blob under key is replaced.
 func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64, []byte, error) {
 	h := sha256.New()
-	n, err := s.put(ctx, key, r, max, h)
+	n, err := s.put(ctx, key, max, func(f *os.File) (int64, error) {
+		// Read one byte past max so an exactly-max body is accepted and a
+		// longer one is detected without reading it all.
+		return io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, max+1))
+	})
 	if err != nil {
 		return 0, nil, err
 	}
 	return n, h.Sum(nil), nil
 }
 
-// PutNoSum is Put without the SHA-256, for a caller that has the digest
-// it needs already: the service sealing attachment bytes hashes the
-// plaintext, and a digest of the ciphertext would cost an upload as much
-// again as sealing it.
-func (s *FS) PutNoSum(ctx context.Context, key string, r io.Reader, max int64) (int64, error) {
-	return s.put(ctx, key, r, max, nil)
+// PutFunc stores under key what write writes to the writer it is given,
+// as Put stores a reader's bytes, without a SHA-256: the caller has the
+// digest it needs (the service sealing attachment bytes hashes the
+// plaintext; a digest of the ciphertext would cost an upload as much
+// again as sealing it). Each Write goes straight to the file, so a
+// writer that produces whole segments stores them without a pipe, a
+// goroutine or a copy in between. More than max bytes fail the write with
+// ETOOLARGE; an error from write (or ctx ending) fails the Put, and
+// nothing is left behind.
+func (s *FS) PutFunc(ctx context.Context, key string, max int64, write func(w io.Writer) error) (int64, error) {
+	return s.put(ctx, key, max, func(f *os.File) (int64, error) {
+		w := &capWriter{ctx: ctx, w: f, left: max, max: max}
+		err := write(w)
+		return max - w.left, err
+	})
 }
 
-// put is Put, writing the bytes to h too unless it is nil.
-func (s *FS) put(ctx context.Context, key string, r io.Reader, max int64, h hash.Hash) (int64, error) {
+// put writes what fill writes to a temporary file under key, then syncs
+// it and renames it into place.
+func (s *FS) put(ctx context.Context, key string, max int64, fill func(f *os.File) (int64, error)) (int64, error) {
 	if err := checkKey(key); err != nil {
 		return 0, err
 	}
@@ -128,19 +141,12 @@ func (s *FS) put(ctx context.Context, key string, r io.Reader, max int64, h hash
 		return 0, fmt.Errorf("blob: lock %s: %w", key, err)
 	}
 
-	var dst io.Writer = f
-	if h != nil {
-		dst = io.MultiWriter(f, h)
-	}
-	// Read one byte past max so an exactly-max body is accepted and a longer
-	// one is detected without reading it all.
-	n, err := io.Copy(dst, io.LimitReader(ctxReader{ctx, r}, max+1))
+	n, err := fill(f)
 	if err != nil {
 		return 0, fmt.Errorf("blob: write %s: %w", key, err)
 	}
 	if n > max {
-		return 0, &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
-			Message: fmt.Sprintf("body must be at most %d bytes", max)}
+		return 0, tooLarge(max)
 	}
 	if err := f.Sync(); err != nil {
 		return 0, fmt.Errorf("blob: sync %s: %w", key, err)
@@ -161,6 +167,33 @@ func (s *FS) put(ctx context.Context, key string, r io.Reader, max int64, h hash
 	// write whose bytes are already synced.
 	syncDir(s.dir(key))
 	return n, nil
+}
+
+// tooLarge is the error of a body over max bytes.
+func tooLarge(max int64) error {
+	return &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
+		Message: fmt.Sprintf("body must be at most %d bytes", max)}
+}
+
+// capWriter writes to w until more than max bytes would be written, and
+// stops once ctx ends, as ctxReader stops a Put.
+type capWriter struct {
+	ctx  context.Context
+	w    io.Writer
+	left int64
+	max  int64
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		return 0, tooLarge(c.max)
+	}
+	n, err := c.w.Write(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // createTemp creates a temporary file in key's shard directory. A concurrent

@@ -371,15 +371,26 @@ func TestFileModes(t *testing.T) {
 	}
 }
 
-// TestPutNoSum stores like Put, with the same cap, and leaves nothing
-// behind when the body is too large.
-func TestPutNoSum(t *testing.T) {
+// TestPutFunc stores what its function writes, with Put's cap, and
+// leaves nothing behind when the bytes are too many, when the function
+// fails or when ctx ends.
+func TestPutFunc(t *testing.T) {
 	ctx := context.Background()
 	s := newFS(t)
-	if n, err := s.PutNoSum(ctx, "nosum1", strings.NewReader("12345"), 5); err != nil || n != 5 {
+	write := func(parts ...string) func(io.Writer) error {
+		return func(w io.Writer) error {
+			for _, p := range parts {
+				if _, err := io.WriteString(w, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	if n, err := s.PutFunc(ctx, "func1", 5, write("123", "45")); err != nil || n != 5 {
 		t.Fatalf("exactly max: n=%d err=%v", n, err)
 	}
-	rc, err := s.Open(ctx, "nosum1")
+	rc, err := s.Open(ctx, "func1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,9 +399,27 @@ func TestPutNoSum(t *testing.T) {
 	if string(got) != "12345" {
 		t.Fatalf("read %q", got)
 	}
-	_, err = s.PutNoSum(ctx, "nosum2", strings.NewReader("123456"), 5)
+	_, err = s.PutFunc(ctx, "func2", 5, write("123", "456"))
 	if convstore.ErrorCode(err) != convstore.ETOOLARGE {
 		t.Fatalf("err = %v, want ETOOLARGE", err)
+	}
+	broke := errors.New("body broke off")
+	_, err = s.PutFunc(ctx, "func3", 5, func(w io.Writer) error {
+		io.WriteString(w, "12")
+		return broke
+	})
+	if !errors.Is(err, broke) {
+		t.Fatalf("err = %v, want the function's", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = s.PutFunc(cctx, "func4", 5, func(w io.Writer) error {
+		io.WriteString(w, "12")
+		cancel()
+		_, err := io.WriteString(w, "3")
+		return err
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if got := files(t, s.Root()); len(got) != 1 {
 		t.Fatalf("files: %v", got)

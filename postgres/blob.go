@@ -19,6 +19,14 @@ import (
 // ever holds more than one chunk of a blob in memory.
 const ChunkSize = 1 << 20
 
+// ChunkSlack is how much longer than ChunkSize PutFunc lets a blob's last
+// chunk grow, so that a few bytes over a multiple of ChunkSize take no
+// row, and no round trip to read, of their own: a sealed attachment's
+// ciphertext is its plaintext plus a 45-byte header and 16 bytes per 64
+// KiB, so the ciphertext of a plaintext of whole chunks (up to 255 of
+// them) still fits in as many chunks.
+const ChunkSlack = ChunkSize / 16
+
 // maxBlobKeyLen bounds blob keys, like the file blob store does.
 const maxBlobKeyLen = 128
 
@@ -108,6 +116,119 @@ func (s *BlobStore) Put(ctx context.Context, key string, r io.Reader, max int64)
 		return 0, nil, translateErr(ctx, err)
 	}
 	return size, sum, nil
+}
+
+// PutFunc stores under key what write writes to the writer it is given,
+// as Put stores a reader's bytes (in ChunkSize chunks, in one
+// transaction; the last may be up to ChunkSlack longer), without a
+// SHA-256: the caller has the digest it needs
+// (the service sealing attachment bytes hashes the plaintext). More than
+// max bytes fail the write with ETOOLARGE; an error from write fails the
+// Put as it is, and nothing is left behind.
+func (s *BlobStore) PutFunc(ctx context.Context, key string, max int64, write func(w io.Writer) error) (int64, error) {
+	if err := checkBlobKey(key); err != nil {
+		return 0, err
+	}
+	var size int64
+	var writeErr error // write's own failure, the client's doing unless cw's
+	conn, err := s.conns.acquire(ctx)
+	if err != nil {
+		return 0, translateErr(ctx, err)
+	}
+	defer conn.Release()
+	var cw *chunkWriter
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM blobs WHERE key = $1`, key); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO blobs (key, size, sha256, chunks) VALUES ($1, 0, '', 0)`, key); err != nil {
+			return err
+		}
+		cw = &chunkWriter{ctx: ctx, tx: tx, key: key, size: s.chunkSize,
+			buf: make([]byte, 0, s.chunkSize+s.chunkSize/16), left: max, max: max}
+		if writeErr = write(cw); writeErr != nil {
+			return writeErr
+		}
+		if err := cw.flush(); err != nil {
+			return err
+		}
+		size = max - cw.left
+		_, err := tx.Exec(ctx, `UPDATE blobs SET size = $2, chunks = $3 WHERE key = $1`, key, size, cw.n)
+		return err
+	})
+	if writeErr != nil && (cw == nil || cw.err == nil) {
+		// Not a database failure: a client that went away must not read
+		// as "database unavailable".
+		return 0, writeErr
+	}
+	if err != nil {
+		return 0, translateErr(ctx, err)
+	}
+	return size, nil
+}
+
+// chunkWriter inserts what is written to it as the chunks of a blob: each
+// of size bytes but the last, which takes the rest once flush is called
+// (up to the slack that buf holds beyond size).
+type chunkWriter struct {
+	ctx  context.Context
+	tx   pgx.Tx
+	key  string
+	size int    // the size of every chunk but the last
+	buf  []byte // the chunk being filled, and the next one's first bytes
+	n    int    // chunks inserted
+	left int64
+	max  int64
+	err  error // the first database failure
+}
+
+func (c *chunkWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left {
+		return 0, &convstore.Error{Code: convstore.ETOOLARGE, Field: "body",
+			Message: fmt.Sprintf("body must be at most %d bytes", c.max)}
+	}
+	written := 0
+	for len(p) > 0 {
+		if len(c.buf) == cap(c.buf) {
+			// More bytes than the last chunk may hold: the first size of
+			// them are a chunk.
+			if err := c.insert(c.buf[:c.size]); err != nil {
+				return written, err
+			}
+			c.buf = c.buf[:copy(c.buf, c.buf[c.size:])]
+		}
+		k := copy(c.buf[len(c.buf):cap(c.buf)], p)
+		c.buf = c.buf[:len(c.buf)+k]
+		p = p[k:]
+		written += k
+		c.left -= int64(k)
+	}
+	return written, nil
+}
+
+// flush inserts the buffered bytes as the last chunk, if there are any.
+func (c *chunkWriter) flush() error {
+	if c.err != nil || len(c.buf) == 0 {
+		return c.err
+	}
+	if err := c.insert(c.buf); err != nil {
+		return err
+	}
+	c.buf = c.buf[:0]
+	return nil
+}
+
+// insert inserts data as the next chunk.
+func (c *chunkWriter) insert(data []byte) error {
+	if _, err := c.tx.Exec(c.ctx, `INSERT INTO blob_chunks (key, n, data) VALUES ($1, $2, $3)`, c.key, c.n, data); err != nil {
+		c.err = err
+		return err
+	}
+	c.n++
+	return nil
 }
 
 // Open returns a reader of the blob, which fetches one chunk at a time

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -98,6 +99,88 @@ func TestBlobStoreBasics(t *testing.T) {
 	}
 	if _, err := bs.Open(ctx, "key05"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("Open after Delete: %v, want ENOTFOUND", err)
+	}
+}
+
+// TestBlobStorePutFunc stores what its function writes in chunks as Put
+// does (the last up to ChunkSlack longer), with Put's cap; a failing function or a too-large body leaves the
+// old blob alone and nothing new.
+func TestBlobStorePutFunc(t *testing.T) {
+	t.Parallel()
+	db := pgtest.Open(t)
+	ctx := testCtx(t)
+	bs := db.DB.Blobs()
+	// Writes of a sealed segment's size, which straddle chunk boundaries.
+	writeAll := func(body []byte) func(io.Writer) error {
+		return func(w io.Writer) error {
+			for len(body) > 0 {
+				k := min(len(body), 65552)
+				if _, err := w.Write(body[:k]); err != nil {
+					return err
+				}
+				body = body[k:]
+			}
+			return nil
+		}
+	}
+	sizes := []int{0, 1, postgres.ChunkSize, postgres.ChunkSize + 1, 2*postgres.ChunkSize + 7,
+		postgres.ChunkSize + postgres.ChunkSlack, postgres.ChunkSize + postgres.ChunkSlack + 1, 3*postgres.ChunkSize + postgres.ChunkSlack + 1}
+	for i, size := range sizes {
+		key := fmt.Sprintf("fkey%02d", i)
+		body := make([]byte, size)
+		(&genReader{n: int64(size), state: uint64(i + 1)}).Read(body)
+		n, err := bs.PutFunc(ctx, key, int64(size), writeAll(body))
+		if err != nil || n != int64(size) {
+			t.Fatalf("PutFunc %d bytes: %d, %v", size, n, err)
+		}
+		rc, err := bs.Open(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, body) {
+			t.Errorf("reading back %d bytes: got %d bytes, err %v", size, len(got), err)
+		}
+	}
+	// The last chunk takes up to ChunkSlack bytes more; every other chunk
+	// is ChunkSize bytes.
+	for i, want := range []int{0, 1, 1, 1, 2, 1, 2, 4} {
+		key := fmt.Sprintf("fkey%02d", i)
+		if got := count(t, db, `SELECT count(*) FROM blob_chunks WHERE key = '`+key+`'`); got != want {
+			t.Errorf("a blob of %d bytes has %d chunks, want %d", sizes[i], got, want)
+		}
+		if got := count(t, db, `SELECT count(*) FROM blob_chunks WHERE key = '`+key+`' AND n < `+fmt.Sprint(want-1)+` AND length(data) <> `+fmt.Sprint(postgres.ChunkSize)); got != 0 {
+			t.Errorf("a blob of %d bytes has %d chunks before its last of other than ChunkSize bytes", sizes[i], got)
+		}
+	}
+
+	big := make([]byte, 2*postgres.ChunkSize+1)
+	_, err := bs.PutFunc(ctx, "fkey01", 2*postgres.ChunkSize, writeAll(big))
+	if convstore.ErrorCode(err) != convstore.ETOOLARGE || convstore.ErrorField(err) != "body" {
+		t.Errorf("PutFunc over max: %v, want ETOOLARGE on body", err)
+	}
+	broke := errors.New("body broke off")
+	_, err = bs.PutFunc(ctx, "fkey01", 10, func(w io.Writer) error {
+		w.Write([]byte("abc"))
+		return broke
+	})
+	if !errors.Is(err, broke) {
+		t.Errorf("PutFunc whose function fails: %v, want its error", err)
+	}
+	rc, err := bs.Open(ctx, "fkey01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(rc); len(got) != 1 {
+		t.Errorf("fkey01 holds %d bytes after failed replacements, want its 1", len(got))
+	}
+	_, err = bs.PutFunc(ctx, "fhuge", 10, func(w io.Writer) error {
+		w.Write([]byte("abc"))
+		return broke
+	})
+	if _, err := bs.Open(ctx, "fhuge"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Errorf("Open of a failed PutFunc: %v, want ENOTFOUND", err)
 	}
 }
 

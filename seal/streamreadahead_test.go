@@ -171,3 +171,61 @@ func TestReadAheadNoLeak(t *testing.T) {
 		runtime.Gosched() // a goroutine that closed done is still exiting
 	}
 }
+
+// TestReadAheadOneCore runs a read-ahead Reader with one core: one worker,
+// the same bytes and errors as a Reader.
+func TestReadAheadOneCore(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	if n := aheadWorkers(); n != 1 {
+		t.Fatalf("aheadWorkers with one core = %d, want 1", n)
+	}
+	dek := NewDEK()
+	aad := attachmentContext().AAD()
+	plain := randomBytes(5*smallSegment+100, 11)
+	sealed := sealStream(t, AES256GCM, smallSegment, dek, aad, plain, 333)
+	if got, err := openBoth(t, dek, aad, sealed, 0, "intact"); err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("intact: %d bytes, %v", len(got), err)
+	}
+	tampered := bytes.Clone(sealed)
+	tampered[streamHeaderLen+2*(smallSegment+tagSize)+5] ^= 1 // the third segment
+	got, err := openBoth(t, dek, aad, tampered, 0, "flipped")
+	mustFailIntegrity(t, err, "flipped")
+	if !bytes.Equal(got, plain[:2*smallSegment]) {
+		t.Fatalf("flipped third segment: %d bytes returned, want the first two segments' %d", len(got), 2*smallSegment)
+	}
+}
+
+// TestPooledSegmentBuffers reads streams of the default segment size one
+// after another, each Reader taking the buffer the last one returned: a
+// tampered segment still fails after exactly the segments before it, and
+// a stream read after it comes out intact.
+func TestPooledSegmentBuffers(t *testing.T) {
+	dek := NewDEK()
+	aad := attachmentContext().AAD()
+	plain := randomBytes(3*SegmentSize+100, 12)
+	sealed := sealStream(t, AES256GCM, SegmentSize, dek, aad, plain, 1<<16)
+	tampered := bytes.Clone(sealed)
+	tampered[streamHeaderLen+2*(SegmentSize+tagSize)+5] ^= 1 // the third segment
+	for i, ahead := range []bool{false, false, true, false, true} {
+		for _, stream := range []struct {
+			name   string
+			sealed []byte
+		}{{"intact", sealed}, {"tampered", tampered}} {
+			r := NewReader(bytes.NewReader(stream.sealed), dek, aad)
+			if ahead {
+				r = NewReadAheadReader(bytes.NewReader(stream.sealed), dek, aad)
+			}
+			var got bytes.Buffer
+			_, err := r.WriteTo(&got)
+			r.Close()
+			if stream.name == "tampered" {
+				mustFailIntegrity(t, err, fmt.Sprintf("round %d tampered", i))
+				if !bytes.Equal(got.Bytes(), plain[:2*SegmentSize]) {
+					t.Fatalf("round %d tampered: %d bytes written, want the first two segments' %d", i, got.Len(), 2*SegmentSize)
+				}
+			} else if err != nil || !bytes.Equal(got.Bytes(), plain) {
+				t.Fatalf("round %d intact: %d bytes, %v", i, got.Len(), err)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sync"
 )
 
@@ -55,9 +56,10 @@ func NewReader(src io.Reader, dek *DEK, aad []byte) *Reader {
 }
 
 // NewReadAheadReader is NewReader with the next segments read and opened on
-// other goroutines (one reading, two opening segments side by side) while
-// the caller consumes the current one, at most four segments ahead, so
-// that reading the source, opening and consuming overlap. The goroutines
+// other goroutines (one reading, and one per core besides the caller's, up
+// to two, opening segments side by side) while the caller consumes the
+// current one, at most four segments ahead, so that reading the source,
+// opening and consuming overlap. The goroutines
 // start at the first Read or WriteTo; Close stops them and waits for them
 // (a source read under way is finished, not interrupted), after which src
 // is no longer used. Every segment is still authenticated before any of
@@ -129,6 +131,8 @@ func (r *Reader) Close() error {
 	if r.ahead != nil {
 		r.ahead.close()
 	}
+	putSegmentBuffer(r.buf)
+	r.buf = nil
 	r.plain = nil
 	if r.err == nil {
 		r.err = errReaderClosed
@@ -191,7 +195,11 @@ func (s *segmenter) read(buf *[]byte) sealedSegment {
 	}
 	sealedLen := s.segment + tagSize
 	if cap(*buf) < sealedLen+1 {
-		*buf = make([]byte, sealedLen+1)
+		if sealedLen == SegmentSize+tagSize {
+			*buf = getSegmentBuffer()
+		} else {
+			*buf = make([]byte, sealedLen+1)
+		}
 	}
 	// Read one byte past a full segment: if the stream goes on, this
 	// segment is not the last.
@@ -262,7 +270,7 @@ func (s *segmenter) readHeader() error {
 }
 
 // readAhead reads segments on a goroutine of its own and opens them on
-// readAheadWorkers others, each with its own cipher, so that reading,
+// aheadWorkers others, each with its own cipher, so that reading,
 // opening (on several cores) and the caller's consuming overlap. Segments
 // reach the caller in order, each only once opened, and the first error
 // ends the stream as it would on the caller's goroutine. Buffers
@@ -288,7 +296,9 @@ type pendingSegment struct {
 }
 
 const (
-	// readAheadWorkers open segments side by side.
+	// readAheadWorkers is the most workers that open segments side by
+	// side: fewer when there are fewer cores to spare besides the
+	// caller's (see aheadWorkers).
 	readAheadWorkers = 2
 	// readAheadBuffers bounds a read-ahead Reader's memory: one segment
 	// being read, one per worker, one opened and waiting, one the caller
@@ -296,9 +306,26 @@ const (
 	readAheadBuffers = readAheadWorkers + 3
 )
 
-// segmentBuffers recycles the buffers of read-ahead Readers of the default
-// segment size, so a download does not allocate (and zero) them anew.
+// aheadWorkers is how many workers a read-ahead Reader starts: one per
+// core besides the caller's, up to readAheadWorkers, and at least one.
+// More would only take turns with the caller and the reader goroutine.
+func aheadWorkers() int { return max(1, min(readAheadWorkers, runtime.GOMAXPROCS(0)-1)) }
+
+// segmentBuffers recycles the buffers of Readers of the default segment
+// size, so a download does not allocate (and zero) them anew.
 var segmentBuffers = sync.Pool{New: func() any { b := make([]byte, SegmentSize+tagSize+1); return &b }}
+
+// getSegmentBuffer takes a buffer of a default-size segment from the pool.
+func getSegmentBuffer() []byte { return *segmentBuffers.Get().(*[]byte) }
+
+// putSegmentBuffer returns a buffer to the pool, if it is one of a
+// default-size segment.
+func putSegmentBuffer(b []byte) {
+	if cap(b) == SegmentSize+tagSize+1 {
+		b = b[:cap(b)]
+		segmentBuffers.Put(&b)
+	}
+}
 
 func (a *readAhead) next(s *segmenter) opened {
 	if !a.started {
@@ -309,7 +336,7 @@ func (a *readAhead) next(s *segmenter) opened {
 		a.stop = make(chan struct{})
 		a.done = make(chan struct{})
 		for range readAheadBuffers {
-			a.free <- *segmentBuffers.Get().(*[]byte)
+			a.free <- getSegmentBuffer()
 		}
 		go a.run(s)
 	}
@@ -348,7 +375,7 @@ func (a *readAhead) run(s *segmenter) {
 			close(p.done)
 		} else {
 			if s.counter == 1 { // the header is read: start the workers
-				for range readAheadWorkers {
+				for range aheadWorkers() {
 					nonce := s.nonce // each worker sets its own
 					aead, err := streamAEAD(s.dek, s.header, s.aad)
 					if err != nil {
@@ -391,9 +418,6 @@ func (a *readAhead) close() {
 		bufs = append(bufs, <-a.free)
 	}
 	for _, b := range bufs {
-		if cap(b) == SegmentSize+tagSize+1 {
-			b = b[:cap(b)]
-			segmentBuffers.Put(&b)
-		}
+		putSegmentBuffer(b)
 	}
 }

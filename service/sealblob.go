@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/convstore/convstore"
@@ -24,58 +25,74 @@ func (b box) blobAAD(key string) []byte {
 }
 
 // putBlob stores p.Body under key: sealed as it streams (seal.Writer holds
-// one 64 KiB segment at a time) when b has a data key, as it is otherwise. It returns the plaintext's size and SHA-256, and ETOOLARGE once more
+// one 64 KiB segment at a time) when b has a data key, as it is otherwise.
+// It returns the plaintext's size and SHA-256, and ETOOLARGE once more
 // than p.MaxBytes of plaintext arrive, exactly as the blob store does for
 // unsealed bytes.
 func (s *Service) putBlob(ctx context.Context, key string, p *convstore.AttachmentPut, b box) (int64, []byte, error) {
 	if b.dek == nil {
 		return s.blobs.Put(ctx, key, p.Body, p.MaxBytes)
 	}
-	pr, pw := io.Pipe()
-	// Sealing on this goroutine while the caller's stores: a write-ahead
-	// Writer (sealing on a third) costs more than it saves on a busy host
-	// (seal's BenchmarkUploadRatio).
-	w := seal.NewWriterWith(streamAlgorithm(b.alg), pw, b.dek, b.blobAAD(key))
-	done := make(chan error, 1)
-	go func() {
-		_, err := w.ReadFrom(&limitReader{r: p.Body, left: p.MaxBytes})
-		if err == nil {
-			err = w.Close()
+	// Sealing on the caller's goroutine: a write-ahead Writer (sealing on
+	// another) costs more than it saves on a busy host (seal's
+	// BenchmarkUploadRatio).
+	var w *seal.Writer
+	var werr error // the sealing side's own failure
+	write := func(dst io.Writer) error {
+		w = seal.NewWriterWith(streamAlgorithm(b.alg), dst, b.dek, b.blobAAD(key))
+		_, werr = w.ReadFrom(&limitReader{r: p.Body, left: p.MaxBytes})
+		if werr == nil {
+			werr = w.Close()
 		} else {
 			w.Stop() // the stream stays incomplete; the store discards it
 		}
-		pw.CloseWithError(err) // nil: the blob store reads EOF
-		done <- err
-	}()
+		return werr
+	}
 	// The cap on the ciphertext is never what stops an upload: the
 	// plaintext's is, first.
+	max := seal.CiphertextSize(p.MaxBytes) + 1
 	var err error
-	if ns, ok := s.blobs.(noSumPutter); ok {
-		_, err = ns.PutNoSum(ctx, key, pr, seal.CiphertextSize(p.MaxBytes)+1)
+	if fp, ok := s.blobs.(funcPutter); ok {
+		_, err = fp.PutFunc(ctx, key, max, write)
 	} else {
-		_, _, err = s.blobs.Put(ctx, key, pr, seal.CiphertextSize(p.MaxBytes)+1)
+		err = putPiped(ctx, s.blobs, key, max, write)
 	}
-	pr.CloseWithError(errors.New("service: upload ended")) // unblocks the writer if the store stopped early
-	werr := <-done
 	if err != nil {
 		// The plaintext's own failure (ETOOLARGE, a body that broke off)
-		// reaches the blob store through the pipe; report it as it was.
+		// reaches the blob store from write; report it as it was.
 		if werr != nil && convstore.ErrorCode(werr) != convstore.EINTERNAL {
 			return 0, nil, werr
 		}
 		return 0, nil, err
 	}
-	if werr != nil {
-		return 0, nil, werr
-	}
 	return w.Size(), w.Sum(), nil
 }
 
-// noSumPutter is a blob store that can store bytes without hashing them
-// (blob.FS): a sealed upload needs the plaintext's SHA-256, which the
-// seal.Writer computes, not the ciphertext's.
-type noSumPutter interface {
-	PutNoSum(ctx context.Context, key string, r io.Reader, max int64) (int64, error)
+// funcPutter is a blob store that stores what a function writes, without
+// hashing it (blob.FS, postgres.BlobStore): a sealed upload needs the
+// plaintext's SHA-256, which the seal.Writer computes, not the
+// ciphertext's, and each sealed segment goes to the store as it is
+// sealed, with no pipe, goroutine or copy in between.
+type funcPutter interface {
+	PutFunc(ctx context.Context, key string, max int64, write func(w io.Writer) error) (int64, error)
+}
+
+// putPiped stores what write writes through a plain Put, over a pipe, for
+// a blob store without PutFunc.
+func putPiped(ctx context.Context, blobs convstore.BlobStore, key string, max int64, write func(io.Writer) error) error {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := write(pw)
+		pw.CloseWithError(err) // nil: the blob store reads EOF
+		done <- err
+	}()
+	_, _, err := blobs.Put(ctx, key, pr, max)
+	pr.CloseWithError(errors.New("service: upload ended")) // unblocks the writer if the store stopped early
+	if werr := <-done; err == nil {
+		err = werr
+	}
+	return err
 }
 
 // streamAlgorithm is the stream algorithm of a record algorithm: streams
@@ -112,8 +129,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // openBlob opens an attachment's bytes: a sealed blob through a
 // seal.Reader (one 64 KiB segment in memory at a time), one stored before
 // sealing as it is. The Reader opens on the caller's goroutine unless
-// Options.ReadAhead: a read-ahead Reader costs more than it saves on a
-// busy host (seal's BenchmarkDownloadRatio, bench's BenchmarkSealRatio).
+// Options.ReadAhead (--seal-read-ahead) and there is more than one core:
+// a read-ahead Reader costs more than it saves on a busy host (seal's
+// BenchmarkDownloadRatio, bench's BenchmarkSealRatio).
 func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, key string) (io.ReadCloser, error) {
 	if !isSealedBlobKey(key) {
 		return s.blobs.Open(ctx, key)
@@ -134,7 +152,7 @@ func (s *Service) openBlob(ctx context.Context, tenantID, convID convstore.ID, k
 	}
 	b := s.z.box(dek, tenantID, convID)
 	open := seal.NewReader
-	if s.readAhead {
+	if s.readAhead && runtime.GOMAXPROCS(0) > 1 {
 		open = seal.NewReadAheadReader
 	}
 	return &sealedBlob{Reader: open(rc, dek, b.blobAAD(key)), c: rc, s: s, key: key}, nil

@@ -147,6 +147,8 @@ type Options struct {
 	// ReadAhead opens the next segments of a sealed attachment on other
 	// cores while the current one is sent (seal.NewReadAheadReader):
 	// faster downloads on a host with idle cores, slower on a busy one.
+	// With one core (GOMAXPROCS 1) downloads open on the caller's
+	// goroutine all the same: there is no other core to use.
 	ReadAhead bool
 }
 

@@ -41,6 +41,9 @@ type Config struct {
 	// file (base64key://…, or a KMS in builds with -tags kms); empty: the
 	// file is not sealed.
 	KeyringMasterKey string
+	// SealReadAhead opens the next segments of a sealed attachment on
+	// other cores while the current one is sent (service.Options.ReadAhead).
+	SealReadAhead bool
 	// KeyEpoch is how long a key epoch wraps new data keys before the
 	// server starts the next; 0 disables scheduled rotation.
 	KeyEpoch time.Duration
@@ -341,6 +344,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("shutdown-timeout", "CONVSTORE_SHUTDOWN_TIMEOUT")
 	fs.DurationVar(&c.KeyEpoch, "key-epoch", c.KeyEpoch, "how long a key epoch wraps new data keys before the next starts and every live data key is wrapped again under it (0: rotate only with convstore keys rotate)")
 	fs.bindEnv("key-epoch", "CONVSTORE_KEY_EPOCH")
+	fs.BoolVar(&c.SealReadAhead, "seal-read-ahead", c.SealReadAhead, "open the next segments of a sealed attachment on other cores while the current one is sent: faster downloads on a host with idle cores, slower on a busy one (no effect on one core)")
+	fs.bindEnv("seal-read-ahead", "CONVSTORE_SEAL_READ_AHEAD")
 	fs.DurationVar(&c.TombstoneRetention, "tombstone-retention", c.TombstoneRetention, "how long a deleted conversation's external id (Inkeep id, Botpress get-or-create key, native external_id) stays refused to late writes and re-imports (0: for ever)")
 	fs.bindEnv("tombstone-retention", "CONVSTORE_TOMBSTONE_RETENTION")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", c.IdempotencyRetention, "how long the answer to a request sent with an Idempotency-Key is replayed to its retries")
@@ -406,6 +411,9 @@ func (c Config) validateKeyRotation() error {
 	}
 	return nil
 }
+
+// sealOptions sets how the service opens sealed attachment bytes.
+func (c Config) sealOptions(opts *service.Options) { opts.ReadAhead = c.SealReadAhead }
 
 // backgroundOptions sets the options of the service's background work: key
 // rotation and the purge.

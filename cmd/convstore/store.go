@@ -71,6 +71,7 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 		return nil, err
 	}
 	opts.Keyring = ring
+	cfg.sealOptions(&opts)
 	cfg.backgroundOptions(&opts)
 	if cfg.now != nil {
 		opts.Now = cfg.now
