@@ -396,6 +396,15 @@ type Tx interface {
 	// AuthorDelete deletes the conversation's author row whose first
 	// message is messageID, reporting whether there was one.
 	AuthorDelete(ctx context.Context, tenantID, conversationID, messageID convstore.ID) (bool, error)
+	// AuthorPendingClaim returns at most limit conversations, not
+	// deleted, whose authors are pending (stored before their rows were
+	// kept), in key order, each locked against the writes to it (as
+	// LockUpdate) until the transaction ends; an engine of several writers
+	// skips those another transaction holds.
+	AuthorPendingClaim(ctx context.Context, limit int) ([]PendingAuthors, error)
+	// AuthorBackfill replaces the conversation's author rows (those its
+	// appends since kept, partial) by rows, and ends its pending state.
+	AuthorBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []*AuthorRow) error
 
 	// ArtifactInsert stores an artifact of a's conversation.
 	ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error

@@ -157,6 +157,11 @@ type ArtifactNewestParams struct {
 	Types           []convstore.ArtifactType // distinct, a few
 }
 
+// PendingAuthors names a conversation whose authors are pending.
+type PendingAuthors struct {
+	TenantID, ConversationID convstore.ID
+}
+
 // ConversationDigestListParams select a page of conversations with, for
 // each, the ends of its messages and its newest artifacts of some types.
 type ConversationDigestListParams struct {
