@@ -120,7 +120,7 @@ var (
 	qAuthorPendingClaim = stmt(`SELECT p.tenant_id, p.conversation_id FROM conversation_authors_pending AS p
 		JOIN conversations AS c ON c.tenant_id = p.tenant_id AND c.id = p.conversation_id
 		WHERE c.deleted = 0 ORDER BY p.tenant_id, p.conversation_id LIMIT ?`)
-	qAuthorDeleteAll = stmt(`DELETE FROM conversation_authors WHERE tenant_id = ? AND conversation_id = ?`)
+	qAuthorDeleteAll  = stmt(`DELETE FROM conversation_authors WHERE tenant_id = ? AND conversation_id = ?`)
 	qAuthorPendingEnd = stmt(`DELETE FROM conversation_authors_pending WHERE tenant_id = ? AND conversation_id = ?`)
 )
 
