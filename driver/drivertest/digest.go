@@ -149,6 +149,12 @@ func testDigestList(t *testing.T, f *fixture) {
 				t.Errorf("%s, %s: newest %v, want %v", tc.name, how, got.Newest, newest)
 			}
 		}
+		// A read that fails leaves nothing behind: the next one answers.
+		canceled, cancel := context.WithCancel(f.ctx)
+		cancel()
+		if _, err := f.drv.Reads().ConversationDigestList(canceled, p); err == nil {
+			t.Errorf("%s: a canceled read answered", tc.name)
+		}
 		got, err := f.drv.Reads().ConversationDigestList(f.ctx, p)
 		must(t, err)
 		check("outside a transaction", got)
