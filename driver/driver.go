@@ -143,6 +143,12 @@ type Reader interface {
 	// ConversationList returns a page of the conversations p.Filter
 	// selects, ordered by id as p.Page says.
 	ConversationList(ctx context.Context, p *ConversationListParams) ([]*ConversationRow, error)
+	// ConversationDigestList is ConversationList(p.List) with, for the
+	// conversations listed, MessageListEnds(p.First, p.Last) and
+	// ArtifactNewest(p.Types), all of one snapshot, also outside a
+	// transaction (Reads), where a server engine reads them in one round
+	// trip, its transaction's BEGIN and COMMIT included.
+	ConversationDigestList(ctx context.Context, p *ConversationDigestListParams) (*ConversationDigestRows, error)
 	// ConversationCount counts the conversations p selects, ignoring
 	// p.Page.
 	ConversationCount(ctx context.Context, p *ConversationListParams) (int, error)
@@ -185,6 +191,12 @@ type Reader interface {
 	ArtifactList(ctx context.Context, p *ArtifactListParams) ([]*convstore.Artifact, error)
 	// ArtifactListRanges is MessageListRanges for artifacts.
 	ArtifactListRanges(ctx context.Context, p *ArtifactListRangesParams) ([][]*convstore.Artifact, error)
+	// ArtifactNewest returns the newest artifact of each of p.Types in
+	// each of p.ConversationIDs (out[i][k]: the i-th conversation's of the
+	// k-th type, nil for none), in a number of queries that does not grow
+	// with them (for list views). A missing conversation or another
+	// tenant's has none.
+	ArtifactNewest(ctx context.Context, p *ArtifactNewestParams) ([][]*convstore.Artifact, error)
 
 	// AttachmentGetByName returns an attachment with its blob key.
 	// ENOTFOUND "attachment".
@@ -391,6 +403,15 @@ type Tx interface {
 	// AuthorDelete deletes the conversation's author row whose first
 	// message is messageID, reporting whether there was one.
 	AuthorDelete(ctx context.Context, tenantID, conversationID, messageID convstore.ID) (bool, error)
+	// AuthorPendingClaim returns at most limit conversations, not
+	// deleted, whose authors are pending (stored before their rows were
+	// kept), in key order, each locked against the writes to it (as
+	// LockUpdate) until the transaction ends; an engine of several writers
+	// skips those another transaction holds.
+	AuthorPendingClaim(ctx context.Context, limit int) ([]PendingAuthors, error)
+	// AuthorBackfill replaces the conversation's author rows (those its
+	// appends since kept, partial) by rows, and ends its pending state.
+	AuthorBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []*AuthorRow) error
 
 	// ArtifactInsert stores an artifact of a's conversation.
 	ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error

@@ -149,6 +149,37 @@ type ArtifactListRangesParams struct {
 	Ranges   []ArtifactRange // as MessageListRangesParams.Ranges
 }
 
+// ArtifactNewestParams select the newest artifact of each of several
+// types in each of several conversations.
+type ArtifactNewestParams struct {
+	TenantID        convstore.ID
+	ConversationIDs []convstore.ID           // at most convstore.MaxPageLimit
+	Types           []convstore.ArtifactType // distinct, a few
+}
+
+// PendingAuthors names a conversation whose authors are pending.
+type PendingAuthors struct {
+	TenantID, ConversationID convstore.ID
+}
+
+// ConversationDigestListParams select a page of conversations with, for
+// each, the ends of its messages and its newest artifacts of some types.
+type ConversationDigestListParams struct {
+	List        ConversationListParams
+	First, Last int                      // as MessageListEndsParams
+	Types       []convstore.ArtifactType // as ArtifactNewestParams
+}
+
+// ConversationDigestRows are a page of conversations with the ends of
+// their messages (by conversation, as MessageListEnds returns them) and
+// their newest artifacts (Newest[i] of Conversations[i], as
+// ArtifactNewest returns them; nil without Types).
+type ConversationDigestRows struct {
+	Conversations []*ConversationRow
+	Ends          map[convstore.ID]*MessageEnds
+	Newest        [][]*convstore.Artifact
+}
+
 // MessageInsertManyParams are messages to store in one conversation.
 type MessageInsertManyParams struct {
 	TenantID, ConversationID convstore.ID

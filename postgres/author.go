@@ -76,3 +76,39 @@ func (o *ops) AuthorDelete(ctx context.Context, tenantID, conversationID, messag
 		idArg(tenantID), idArg(conversationID), idArg(messageID))
 	return n > 0, err
 }
+
+// AuthorPendingClaim locks the conversations it returns FOR NO KEY UPDATE
+// (as LockUpdate; appends and deletes wait), skipping those another
+// node's backfill, or a write, holds: nodes backfill side by side, each
+// its own conversations, and none waits on a busy one.
+func (o *ops) AuthorPendingClaim(ctx context.Context, limit int) ([]driver.PendingAuthors, error) {
+	rows, err := o.q.Query(ctx, `SELECT p.tenant_id, p.conversation_id FROM conversation_authors_pending AS p
+		JOIN conversations AS c ON c.tenant_id = p.tenant_id AND c.id = p.conversation_id
+		WHERE NOT c.deleted ORDER BY p.tenant_id, p.conversation_id LIMIT $1 FOR NO KEY UPDATE OF c SKIP LOCKED`, limit)
+	if err != nil {
+		return nil, o.fail(ctx, err)
+	}
+	defer rows.Close()
+	var out []driver.PendingAuthors
+	for rows.Next() {
+		var p driver.PendingAuthors
+		if err := rows.Scan(scanID(&p.TenantID), scanID(&p.ConversationID)); err != nil {
+			return nil, o.fail(ctx, err)
+		}
+		out = append(out, p)
+	}
+	return out, o.fail(ctx, rows.Err())
+}
+
+func (o *ops) AuthorBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []*driver.AuthorRow) error {
+	if _, err := o.exec(ctx, `DELETE FROM conversation_authors WHERE tenant_id = $1 AND conversation_id = $2`,
+		idArg(tenantID), idArg(conversationID)); err != nil {
+		return err
+	}
+	if err := o.AuthorInsert(ctx, tenantID, conversationID, rows); err != nil {
+		return err
+	}
+	_, err := o.exec(ctx, `DELETE FROM conversation_authors_pending WHERE tenant_id = $1 AND conversation_id = $2`,
+		idArg(tenantID), idArg(conversationID))
+	return err
+}

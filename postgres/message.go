@@ -59,30 +59,43 @@ func (o *ops) MessageCountIn(ctx context.Context, tenantID, conversationID convs
 // MessageListEnds reads every end in one statement: for each conversation
 // (unnest of one array argument), two LATERAL subqueries ordered by id
 // with a limit, each an index range scan of the primary key, so the cost
-// follows the messages returned, not the conversations' sizes.
+// follows the messages returned, not the conversations' sizes. Each
+// conversation is checked once, by a join: a check in each subquery ran
+// for each end, even the one with limit 0, and cost more than the ends.
 func (o *ops) MessageListEnds(ctx context.Context, p *driver.MessageListEndsParams) (map[convstore.ID]*driver.MessageEnds, error) {
 	out := map[convstore.ID]*driver.MessageEnds{}
 	if len(p.ConversationIDs) == 0 || p.First <= 0 && p.Last <= 0 {
 		return out, nil
 	}
 	rows, err := o.q.Query(ctx, `
-		SELECT e.* FROM unnest($2::bytea[]) AS c(cid) CROSS JOIN LATERAL (
+		SELECT e.* FROM unnest($2::bytea[]) AS c(cid)
+		JOIN conversations AS lc ON lc.tenant_id = $1 AND lc.id = c.cid AND NOT lc.deleted
+		CROSS JOIN LATERAL (
 			(SELECT `+messageColumns+`, false AS last FROM messages
-			 WHERE tenant_id = $1 AND conversation_id = c.cid`+live("$1", "c.cid")+` ORDER BY id ASC LIMIT $3)
+			 WHERE tenant_id = $1 AND conversation_id = c.cid ORDER BY id ASC LIMIT $3)
 			UNION ALL
 			(SELECT `+messageColumns+`, true AS last FROM messages
-			 WHERE tenant_id = $1 AND conversation_id = c.cid`+live("$1", "c.cid")+` ORDER BY id DESC LIMIT $4)
+			 WHERE tenant_id = $1 AND conversation_id = c.cid ORDER BY id DESC LIMIT $4)
 		) AS e`,
 		idArg(p.TenantID), idsArg(p.ConversationIDs), max(p.First, 0), max(p.Last, 0))
 	if err != nil {
 		return nil, o.fail(ctx, err)
 	}
+	if err := scanEnds(rows, out); err != nil {
+		return nil, o.fail(ctx, err)
+	}
+	return out, nil
+}
+
+// scanEnds reads rows of messageColumns and a "last" flag into out, by
+// conversation, and closes rows.
+func scanEnds(rows pgx.Rows, out map[convstore.ID]*driver.MessageEnds) error {
 	defer rows.Close()
 	for rows.Next() {
 		var last bool
 		m, err := scanMessage(rows, &last)
 		if err != nil {
-			return nil, o.fail(ctx, err)
+			return err
 		}
 		e := out[m.ConversationID]
 		if e == nil {
@@ -96,12 +109,12 @@ func (o *ops) MessageListEnds(ctx context.Context, p *driver.MessageListEndsPara
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, o.fail(ctx, err)
+		return err
 	}
 	for _, e := range out {
 		slices.Reverse(e.Last) // read newest first
 	}
-	return out, nil
+	return nil
 }
 
 // MessageInsertMany inserts a batch in one statement, the rows given as

@@ -133,3 +133,48 @@ func (o *ops) ArtifactListRanges(ctx context.Context, p *driver.ArtifactListRang
 		func(row pgx.Row, n *int64) (*convstore.Artifact, error) { return scanArtifact(row, n) },
 		func(a *convstore.Artifact) convstore.ID { return a.ID })
 }
+
+// qArtifactNewest reads the newest artifact of each type of each
+// conversation: a LATERAL search of the (conversation, type, id) index
+// with LIMIT 1 per pair, its conversation checked once (a join) rather
+// than in each search. A range of the newest of every type per
+// conversation, then a range per type still missing (SQLite's way), cost
+// here two statements and a check of the conversation in each range.
+const qArtifactNewest = `SELECT a.*, c.n, t.k FROM unnest($2::bytea[]) WITH ORDINALITY AS c(cid, n)
+	JOIN conversations AS lc ON lc.tenant_id = $1 AND lc.id = c.cid AND NOT lc.deleted
+	CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS t(typ, k)
+	CROSS JOIN LATERAL (SELECT ` + artifactColumns + ` FROM artifacts
+		WHERE tenant_id = $1 AND conversation_id = c.cid AND type = t.typ ORDER BY id DESC LIMIT 1) AS a`
+
+// ArtifactNewest reads every conversation's newest artifacts in one
+// statement (see qArtifactNewest).
+func (o *ops) ArtifactNewest(ctx context.Context, p *driver.ArtifactNewestParams) ([][]*convstore.Artifact, error) {
+	out := make([][]*convstore.Artifact, len(p.ConversationIDs))
+	for i := range out {
+		out[i] = make([]*convstore.Artifact, len(p.Types))
+	}
+	if len(out) == 0 || len(p.Types) == 0 {
+		return out, nil
+	}
+	types := make([]string, len(p.Types))
+	for k, t := range p.Types {
+		types[k] = string(t)
+	}
+	rows, err := o.q.Query(ctx, qArtifactNewest, idArg(p.TenantID), idsArg(p.ConversationIDs), types)
+	if err != nil {
+		return nil, o.fail(ctx, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n, k int64
+		a, err := scanArtifact(rows, &n, &k)
+		if err != nil {
+			return nil, o.fail(ctx, err)
+		}
+		out[n-1][k-1] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, o.fail(ctx, err)
+	}
+	return out, nil
+}

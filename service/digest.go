@@ -11,8 +11,8 @@ import (
 var _ convstore.DigestService = (*Service)(nil)
 
 // FindConversationDigests returns a page of conversations with the ends
-// of their message lists, in two queries of one snapshot: the page, then
-// every conversation's ends at once.
+// of their message lists and their newest artifacts of some types, read
+// by one driver call of one snapshot (one round trip on PostgreSQL).
 func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstore.ID, f convstore.ConversationFilter, o convstore.DigestOptions) ([]*convstore.ConversationDigest, bool, error) {
 	if err := f.Validate(); err != nil {
 		return nil, false, err
@@ -29,29 +29,24 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	var more bool
 	ends := map[convstore.ID][2][]*convstore.Message{}
 	var newest [][]*convstore.Artifact
-	err = s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
-		rows, err := r.ConversationList(ctx, p)
+	err = func() error {
+		// The rows are of one snapshot, read outside a transaction (one
+		// round trip on PostgreSQL); their keys are then read as
+		// FindConversations reads them.
+		r := s.drv.Reads()
+		got, err := r.ConversationDigestList(ctx, &driver.ConversationDigestListParams{List: *p, First: o.First, Last: o.Last, Types: o.Newest})
 		if err != nil {
 			return err
 		}
+		rows := got.Conversations
 		rows, more = trim(rows, f.Limit)
 		if convs, err = s.z.openConversations(ctx, r, rows); err != nil {
 			return err
 		}
-		ids := make([]convstore.ID, 0, len(convs))
-		for _, c := range convs {
-			if c.MessageCount > 0 {
-				ids = append(ids, c.ID)
-			}
-		}
-		stored, err := r.MessageListEnds(ctx, &driver.MessageListEndsParams{TenantID: tenantID, ConversationIDs: ids, First: o.First, Last: o.Last})
-		if err != nil {
-			return err
-		}
 		// Every end opened as one list: the page's keys read together.
 		var endRows []*driver.MessageRow
-		for _, id := range ids {
-			if e := stored[id]; e != nil {
+		for _, c := range convs {
+			if e := got.Ends[c.ID]; e != nil {
 				endRows = append(append(endRows, e.First...), e.Last...)
 			}
 		}
@@ -64,15 +59,17 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 			opened = opened[n:]
 			return out
 		}
-		for _, id := range ids {
-			if e := stored[id]; e != nil {
+		for _, c := range convs {
+			if e := got.Ends[c.ID]; e != nil {
 				first := next(len(e.First))
-				ends[id] = [2][]*convstore.Message{first, next(len(e.Last))}
+				ends[c.ID] = [2][]*convstore.Message{first, next(len(e.Last))}
 			}
 		}
-		newest, err = s.newestArtifacts(ctx, r, tenantID, convs, o.Newest)
+		if len(o.Newest) > 0 {
+			newest, err = s.openNewest(ctx, r, tenantID, got.Newest[:len(convs)])
+		}
 		return err
-	})
+	}()
 	if err != nil {
 		return nil, false, err
 	}
@@ -90,73 +87,30 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	return out, more, nil
 }
 
-// newestArtifacts reads the newest artifact of each of types of every
-// conversation (out[i][k]: the i-th conversation's of the k-th type, or
-// nil): one range per conversation of its newest artifacts of any type
-// (most conversations hold few), then, for those whose range was full
-// without every type, one range per type still missing. A range per
-// conversation and type from the start doubles the index searches of a
-// list, which is what a list of small artifacts pays for.
-func (s *Service) newestArtifacts(ctx context.Context, r driver.Reader, tenantID convstore.ID, convs []*convstore.Conversation, types []convstore.ArtifactType) ([][]*convstore.Artifact, error) {
-	if len(types) == 0 || len(convs) == 0 {
-		return nil, nil
-	}
-	out := make([][]*convstore.Artifact, len(convs))
-	newest := &driver.ArtifactListRangesParams{TenantID: tenantID, Ranges: make([]driver.ArtifactRange, len(convs))}
-	for i, c := range convs {
-		out[i] = make([]*convstore.Artifact, len(types))
-		newest.Ranges[i] = driver.ArtifactRange{ConversationID: c.ID, Page: driver.Page{Desc: true, Limit: 2 * len(types)}}
-	}
-	pages, err := r.ArtifactListRanges(ctx, newest)
-	if err != nil {
-		return nil, err
-	}
-	missing := &driver.ArtifactListRangesParams{TenantID: tenantID}
-	var where [][2]int // (conversation, type) of each missing range
+// openNewest opens the newest artifacts of a page (as
+// driver.ConversationDigestRows.Newest holds them, nil for none), all at
+// once, in place.
+func (s *Service) openNewest(ctx context.Context, r driver.Reader, tenantID convstore.ID, newest [][]*convstore.Artifact) ([][]*convstore.Artifact, error) {
 	var rows []*convstore.Artifact
-	for i, pg := range pages {
-		for k, t := range types {
-			for _, a := range pg {
-				if a.Type == t {
-					out[i][k] = a
-					rows = append(rows, a)
-					break
-				}
-			}
-			if out[i][k] == nil && len(pg) == newest.Ranges[i].Page.Limit {
-				missing.Ranges = append(missing.Ranges, driver.ArtifactRange{ConversationID: convs[i].ID, Type: t, Page: driver.Page{Desc: true, Limit: 1}})
-				where = append(where, [2]int{i, k})
+	for i := range newest {
+		for _, a := range newest[i] {
+			if a != nil {
+				rows = append(rows, a)
 			}
 		}
 	}
-	if len(missing.Ranges) > 0 {
-		if pages, err = r.ArtifactListRanges(ctx, missing); err != nil {
-			return nil, err
-		}
-		for j, pg := range pages {
-			if len(pg) > 0 {
-				out[where[j][0]][where[j][1]] = pg[0]
-				rows = append(rows, pg[0])
-			}
-		}
-	}
-	// Only the artifacts kept are opened, all at once.
 	opened, err := s.z.openArtifacts(ctx, r, tenantID, rows)
 	if err != nil {
 		return nil, err
 	}
-	byRow := make(map[*convstore.Artifact]*convstore.Artifact, len(rows))
-	for j, a := range rows {
-		byRow[a] = opened[j]
-	}
-	for i := range out {
-		for k, a := range out[i] {
+	for i := range newest {
+		for k, a := range newest[i] {
 			if a != nil {
-				out[i][k] = byRow[a]
+				newest[i][k], opened = opened[0], opened[1:]
 			}
 		}
 	}
-	return out, nil
+	return newest, nil
 }
 
 // FindMessagePages reads a page of each range in one query (one snapshot).

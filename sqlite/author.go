@@ -113,3 +113,41 @@ func (o *ops) AuthorDelete(ctx context.Context, tenantID, conversationID, messag
 	n, err := res.RowsAffected()
 	return n > 0, o.db.translate(err)
 }
+
+// Backfilling the authors of conversations stored before their rows were
+// kept: one writer, so the claim needs no lock of its own.
+var (
+	qAuthorPendingClaim = stmt(`SELECT p.tenant_id, p.conversation_id FROM conversation_authors_pending AS p
+		JOIN conversations AS c ON c.tenant_id = p.tenant_id AND c.id = p.conversation_id
+		WHERE c.deleted = 0 ORDER BY p.tenant_id, p.conversation_id LIMIT ?`)
+	qAuthorDeleteAll  = stmt(`DELETE FROM conversation_authors WHERE tenant_id = ? AND conversation_id = ?`)
+	qAuthorPendingEnd = stmt(`DELETE FROM conversation_authors_pending WHERE tenant_id = ? AND conversation_id = ?`)
+)
+
+func (o *ops) AuthorPendingClaim(ctx context.Context, limit int) ([]driver.PendingAuthors, error) {
+	rows, err := o.run.query(ctx, qAuthorPendingClaim, limit)
+	if err != nil {
+		return nil, o.db.translate(err)
+	}
+	defer rows.Close()
+	var out []driver.PendingAuthors
+	for rows.Next() {
+		var p driver.PendingAuthors
+		if err := rows.Scan(idScan{&p.TenantID}, idScan{&p.ConversationID}); err != nil {
+			return nil, o.db.translate(err)
+		}
+		out = append(out, p)
+	}
+	return out, o.db.translate(rows.Err())
+}
+
+func (o *ops) AuthorBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []*driver.AuthorRow) error {
+	if _, err := o.run.exec(ctx, qAuthorDeleteAll, idArg(tenantID), idArg(conversationID)); err != nil {
+		return o.db.translate(err)
+	}
+	if err := o.AuthorInsert(ctx, tenantID, conversationID, rows); err != nil {
+		return err
+	}
+	_, err := o.run.exec(ctx, qAuthorPendingEnd, idArg(tenantID), idArg(conversationID))
+	return o.db.translate(err)
+}

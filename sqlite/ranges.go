@@ -164,3 +164,54 @@ func (o *ops) ArtifactListRanges(ctx context.Context, p *driver.ArtifactListRang
 		func(row scanner, i *int) (*convstore.Artifact, error) { return scanArtifact(row, i) },
 		func(a *convstore.Artifact) convstore.ID { return a.ID })
 }
+
+// ArtifactNewest reads one range per conversation of its newest artifacts
+// of any type (most conversations hold few), then, for those whose range
+// was full without every type, one range per type still missing: a range
+// per conversation and type from the start doubles the index searches of
+// a list, which is what a list of small artifacts pays for.
+func (o *ops) ArtifactNewest(ctx context.Context, p *driver.ArtifactNewestParams) ([][]*convstore.Artifact, error) {
+	out := make([][]*convstore.Artifact, len(p.ConversationIDs))
+	for i := range out {
+		out[i] = make([]*convstore.Artifact, len(p.Types))
+	}
+	if len(out) == 0 || len(p.Types) == 0 {
+		return out, nil
+	}
+	newest := &driver.ArtifactListRangesParams{TenantID: p.TenantID, Ranges: make([]driver.ArtifactRange, len(out))}
+	for i, id := range p.ConversationIDs {
+		newest.Ranges[i] = driver.ArtifactRange{ConversationID: id, Page: driver.Page{Desc: true, Limit: 2 * len(p.Types)}}
+	}
+	pages, err := o.ArtifactListRanges(ctx, newest)
+	if err != nil {
+		return nil, err
+	}
+	missing := &driver.ArtifactListRangesParams{TenantID: p.TenantID}
+	var where [][2]int // (conversation, type) of each missing range
+	for i, pg := range pages {
+		for k, t := range p.Types {
+			for _, a := range pg {
+				if a.Type == t {
+					out[i][k] = a
+					break
+				}
+			}
+			if out[i][k] == nil && len(pg) == newest.Ranges[i].Page.Limit {
+				missing.Ranges = append(missing.Ranges, driver.ArtifactRange{ConversationID: p.ConversationIDs[i], Type: t, Page: driver.Page{Desc: true, Limit: 1}})
+				where = append(where, [2]int{i, k})
+			}
+		}
+	}
+	if len(missing.Ranges) == 0 {
+		return out, nil
+	}
+	if pages, err = o.ArtifactListRanges(ctx, missing); err != nil {
+		return nil, err
+	}
+	for j, pg := range pages {
+		if len(pg) > 0 {
+			out[where[j][0]][where[j][1]] = pg[0]
+		}
+	}
+	return out, nil
+}

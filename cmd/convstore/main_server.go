@@ -31,6 +31,12 @@ type reindexRunner interface {
 	RunReindex(ctx context.Context, logEvery time.Duration)
 }
 
+// authorsBackfillRunner is a store that records, in the background, the
+// authors of the conversations stored before they were kept.
+type authorsBackfillRunner interface {
+	RunAuthorsBackfill(ctx context.Context, logEvery time.Duration)
+}
+
 // sealUpgradeLogEvery is how often the sealing upgrade logs its progress.
 const sealUpgradeLogEvery = 10 * time.Second
 
@@ -216,6 +222,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			// Then finish a re-index a rotation of the index root left.
 			if r, ok := m.DB.(reindexRunner); ok {
 				r.RunReindex(upgradeCtx, sealUpgradeLogEvery)
+			}
+			// Then record the authors of conversations stored before
+			// they were kept (their lists read every message until then).
+			if a, ok := m.DB.(authorsBackfillRunner); ok {
+				a.RunAuthorsBackfill(upgradeCtx, sealUpgradeLogEvery)
 			}
 		}()
 	}

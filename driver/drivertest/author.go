@@ -12,6 +12,46 @@ import (
 var authorTests = []test{
 	{"ListInsertDelete", testAuthors},
 	{"NotPending", testAuthorsNotPending},
+	{"Backfill", testAuthorBackfill},
+}
+
+// AuthorBackfill replaces every author row of the conversation, and no
+// other's; a store made after the authors were kept has none pending to
+// claim.
+func testAuthorBackfill(t *testing.T, f *fixture) {
+	a := f.tenant(t)
+	c, d := f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil)
+	row := func(name string) *driver.AuthorRow {
+		return &driver.AuthorRow{MessageID: convstore.NewID(), Name: name}
+	}
+	partial, other, whole := []*driver.AuthorRow{row("Dee"), row("Ann again")}, row("Kay"), []*driver.AuthorRow{row("Ann"), row("Bob")}
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		if err := tx.AuthorInsert(ctx, a.ID, c.ID, partial); err != nil {
+			return err
+		}
+		return tx.AuthorInsert(ctx, a.ID, d.ID, []*driver.AuthorRow{other})
+	})
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		claimed, err := tx.AuthorPendingClaim(ctx, 10)
+		if len(claimed) != 0 {
+			t.Errorf("AuthorPendingClaim = %v; nothing is pending", claimed)
+		}
+		if err != nil {
+			return err
+		}
+		return tx.AuthorBackfill(ctx, a.ID, c.ID, whole)
+	})
+	got, err := f.drv.Reads().AuthorList(f.ctx, a.ID, []convstore.ID{c.ID, d.ID})
+	must(t, err)
+	want := map[convstore.ID][]*driver.AuthorRow{c.ID: whole, d.ID: {other}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after AuthorBackfill: %v, want %v", got, want)
+	}
+	pending, err := f.drv.Reads().AuthorPendingIn(f.ctx, a.ID, []convstore.ID{c.ID, d.ID})
+	must(t, err)
+	if len(pending) != 0 {
+		t.Errorf("pending after AuthorBackfill: %v", pending)
+	}
 }
 
 // AuthorInsert stores rows as given (sealed bytes unchanged), skips one of

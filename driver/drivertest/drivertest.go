@@ -53,6 +53,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Messages", messageTests},
 		{"Authors", authorTests},
 		{"Artifacts", artifactTests},
+		{"Digests", digestTests},
 		{"Attachments", attachmentTests},
 		{"Cascade", cascadeTests},
 		{"BlobRemovals", removalTests},
