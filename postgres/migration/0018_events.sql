@@ -1,0 +1,38 @@
+-- The outbox: every deletion-related change writes an event here in its
+-- own transaction (service/event.go). seq numbers a tenant's events in
+-- commit order: event_seqs holds the tenant's last one, and the write that
+-- raises it holds its row lock until commit, so a reader paging by seq
+-- never skips an event that commits later (a sequence or identity column
+-- would: PostgreSQL draws those out of commit order). lease_owner and
+-- lease_until are the claim of a delivery attempt (as in purge_jobs: a
+-- relay claims with FOR UPDATE SKIP LOCKED, and a node that dies leaves a
+-- lease that ends), attempts counts them and delivered_at ends them. The
+-- sweeper prunes events older than --event-retention, delivered or not.
+
+-- +goose Up
+CREATE TABLE event_seqs (
+    tenant_id bytea  NOT NULL PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+    seq       bigint NOT NULL
+);
+CREATE TABLE events (
+    id              bytea       NOT NULL PRIMARY KEY,
+    tenant_id       bytea       NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    seq             bigint      NOT NULL,
+    type            text        NOT NULL,
+    conversation_id bytea,
+    occurred_at     timestamptz NOT NULL,
+    data            json        NOT NULL, -- kept as written, byte for byte, as SQLite keeps it
+    lease_owner     bytea,
+    lease_until     timestamptz,
+    attempts        integer     NOT NULL DEFAULT 0,
+    delivered_at    timestamptz
+);
+CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, seq);
+CREATE INDEX events_tenant_type_seq ON events (tenant_id, type, seq);
+CREATE INDEX events_occurred ON events (occurred_at);
+-- What a relay claims: the undelivered, oldest first.
+CREATE INDEX events_undelivered ON events (tenant_id, seq) WHERE delivered_at IS NULL;
+
+-- +goose Down
+DROP TABLE events;
+DROP TABLE event_seqs;
