@@ -17,7 +17,7 @@ var (
 		ON CONFLICT (tenant_id) DO UPDATE SET seq = seq + ?2 RETURNING seq`)
 	qEventInsert = stmt(`INSERT INTO events (id, tenant_id, seq, type, conversation_id, occurred_at, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	qEventList = stmt(`SELECT ` + eventColumns + ` FROM events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
+	qEventList     = stmt(`SELECT ` + eventColumns + ` FROM events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
 	qEventListType = stmt(`SELECT ` + eventColumns + ` FROM events WHERE tenant_id = ? AND type = ? AND seq > ?
 		ORDER BY seq LIMIT ?`)
 	qEventPrune = stmt(`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred_at < ? LIMIT ?)`)
