@@ -1,6 +1,7 @@
 package convstore
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -88,4 +89,14 @@ func (f *EventFilter) Normalize() error {
 		return Invalidf("type", "type must be one of the event types (conversation.deleted, …)")
 	}
 	return nil
+}
+
+// EventService reads a tenant's outbox. Events are written by the
+// changes themselves (every delete, purge, restore, hold, …), never
+// through this interface.
+type EventService interface {
+	// FindEvents returns a page of the tenant's events in sequence order
+	// (after f.After), and whether more follow. EINVALID for a bad
+	// filter.
+	FindEvents(ctx context.Context, tenantID ID, f EventFilter) ([]*Event, bool, error)
 }
