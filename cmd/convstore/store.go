@@ -73,6 +73,7 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 	opts.Keyring = ring
 	cfg.backgroundOptions(&opts)
 	opts.TombstoneRetention, opts.IdempotencyRetention = cfg.TombstoneRetention, cfg.IdempotencyRetention
+	opts.EventRetention = cfg.EventRetention
 	if cfg.TombstoneRetention == 0 {
 		opts.TombstoneRetention = -1 // for ever
 	}
