@@ -35,6 +35,7 @@ func RunEvents(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"NoContent", testEventsNoContent},
 		{"Prune", testEventsPrune},
 		{"ConcurrentSequence", testEventsConcurrentSequence},
+		{"ErasureCanceled", testEventsErasureCanceled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -586,5 +587,33 @@ func testEventsConcurrentSequence(t *testing.T, db *Database) {
 			t.Errorf("a %s of conversation %v after its conversation.deleted", e.Type, e.ConversationID)
 		}
 		last[e.ConversationID] = e.Type
+	}
+}
+
+// A queued erasure job canceled ends at once: one erasure.completed,
+// canceled, erasing nothing; canceling again writes no second one.
+func testEventsErasureCanceled(t *testing.T, db *Database) {
+	ctx, svc, _, tenant := eventSvc(t, db)
+	a := tenant.ID
+	MustCreateConversation(t, ctx, svc, a, &convstore.ConversationCreate{UserID: "kept-user"})
+	job, err := svc.CreateErasure(ctx, a, &convstore.ErasureCreate{Selector: convstore.ErasureSelector{UserID: "kept-user"}}, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := svc.CancelErasure(ctx, a, job.ID, operator); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.RunErasures(ctx, service.ErasureRunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	events := allEvents(t, ctx, svc, a)
+	if len(events) != 1 || events[0].Type != convstore.EventErasureCompleted {
+		t.Fatalf("events %v; want one erasure.completed", countTypes(events))
+	}
+	if m := eventData(t, events[0]); m["state"] != string(convstore.ErasureCanceled) || m["conversations"] != float64(0) ||
+		m["erasure_id"] != job.ID.Format(convstore.PrefixErasure) {
+		t.Errorf("erasure.completed = %s; want this job, canceled, nothing erased", events[0].Data)
 	}
 }
