@@ -78,4 +78,15 @@
 // PostgreSQL nodes; a job whose purger died is resumed once its lease
 // ends), pausing between batches on SQLite's single writer and
 // checkpointing its WAL, and stamps purged_at on the receipt when done.
+//
+// # Events
+//
+// Every deletion-related change writes its event to the outbox in its own
+// transaction (event.go): deletes, purges, shreddings, restores, erasure
+// jobs' ends, retention runs, holds and item deletes. emit numbers a
+// tenant's events from its counter row, last in the transaction, so the
+// numbers commit in order and without gaps on both engines; payloads
+// carry ids, counts and times, never content (api/events.schema.json).
+// FindEvents reads them; RunSweeper prunes them after
+// Options.EventRetention. Delivery (webhooks, NATS) comes next.
 package service
