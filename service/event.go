@@ -1,10 +1,8 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -24,49 +22,77 @@ type event struct {
 	data           any
 }
 
-// emit writes events to the outbox in tx, each numbered in its tenant's
-// sequence. Callers emit last in their transaction: reserving the
-// sequence holds the tenant's counter until commit (see
-// driver.EventTx.EventSeqReserve), so nothing should wait on another lock
-// after it. Tenants are reserved in id order, so two transactions that
-// emit for several tenants never wait on each other in a cycle.
+// emit writes events to the outbox in tx, unnumbered: numberEvents
+// numbers them once committed, in commit order (see
+// driver.EventTx.EventNumber), so no change waits for another on a
+// tenant-wide lock. Callers emit after the change's locks are taken (its
+// conversation's row), so the events of one conversation are inserted, and
+// numbered, in the order its changes commit.
 func (s *Service) emit(ctx context.Context, tx driver.Tx, now time.Time, evs ...event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	byTenant := map[convstore.ID][]event{}
-	var tenants []convstore.ID
-	for _, e := range evs {
-		if _, ok := byTenant[e.tenantID]; !ok {
-			tenants = append(tenants, e.tenantID)
-		}
-		byTenant[e.tenantID] = append(byTenant[e.tenantID], e)
-	}
-	slices.SortFunc(tenants, func(a, b convstore.ID) int { return bytes.Compare(a[:], b[:]) })
-	rows := make([]*convstore.Event, 0, len(evs))
-	for _, t := range tenants {
-		list := byTenant[t]
-		last, err := tx.EventSeqReserve(ctx, t, len(list))
+	rows := make([]*convstore.Event, len(evs))
+	for i, e := range evs {
+		data, err := json.Marshal(e.data)
 		if err != nil {
 			return err
 		}
-		for i, e := range list {
-			data, err := json.Marshal(e.data)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, &convstore.Event{ID: s.newID(), TenantID: t, Seq: last - int64(len(list)-1-i), Type: e.typ,
-				ConversationID: e.conversationID, OccurredAt: now, Data: data})
-		}
+		rows[i] = &convstore.Event{ID: s.newID(), TenantID: e.tenantID, Type: e.typ, ConversationID: e.conversationID,
+			OccurredAt: now, Data: data}
 	}
 	return tx.EventInsert(ctx, rows)
 }
 
+// eventNumberBatch is how many events one numbering transaction numbers.
+const eventNumberBatch = 1000
+
+// numberEvents numbers the tenant's committed events not numbered yet.
+func (s *Service) numberEvents(ctx context.Context, tenantID convstore.ID) error {
+	for {
+		var n int
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			var err error
+			n, err = tx.EventNumber(ctx, tenantID, eventNumberBatch)
+			return err
+		})
+		if err != nil || n < eventNumberBatch {
+			return err
+		}
+	}
+}
+
+// NumberEvents numbers every tenant's committed events not numbered yet,
+// returning how many tenants had some. RunSweeper calls it every
+// interval; FindEvents numbers the tenant's own before it reads.
+func (s *Service) NumberEvents(ctx context.Context) (int, error) {
+	tenants, err := s.drv.Reads().EventUnnumbered(ctx, convstore.ID{}, eventNumberBatch)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range tenants {
+		if err := s.numberEvents(ctx, t); err != nil {
+			return 0, err
+		}
+	}
+	return len(tenants), nil
+}
+
 // FindEvents returns a page of the tenant's events in sequence order,
-// and whether more follow.
+// and whether more follow. It first numbers the tenant's committed
+// events, so a change is listed as soon as it has committed.
 func (s *Service) FindEvents(ctx context.Context, tenantID convstore.ID, f convstore.EventFilter) ([]*convstore.Event, bool, error) {
 	if err := f.Normalize(); err != nil {
 		return nil, false, err
+	}
+	pending, err := s.drv.Reads().EventUnnumbered(ctx, tenantID, 1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(pending) > 0 {
+		if err := s.numberEvents(ctx, tenantID); err != nil {
+			return nil, false, err
+		}
 	}
 	list, err := s.drv.Reads().EventList(ctx, &driver.EventListParams{TenantID: tenantID, After: f.After, Type: f.Type, Limit: f.Limit + 1})
 	if err != nil {

@@ -513,6 +513,12 @@ func testEventsPrune(t *testing.T, db *Database) {
 	}
 	del()
 	del()
+	if n, err := svc.NumberEvents(ctx); err != nil || n != 1 {
+		t.Fatalf("NumberEvents = %d tenants, %v; want this one", n, err)
+	}
+	if n, err := svc.NumberEvents(ctx); err != nil || n != 0 {
+		t.Fatalf("NumberEvents again = %d tenants, %v; want none left", n, err)
+	}
 	if n, err := svc.SweepEvents(ctx); err != nil || n != 0 {
 		t.Fatalf("SweepEvents of fresh events = %d, %v; want 0", n, err)
 	}
