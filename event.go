@@ -50,9 +50,10 @@ func IsEventType(t string) bool {
 const DefaultEventRetention = 7 * 24 * time.Hour
 
 // Event is one row of the outbox. ID is stable (a receiver deduplicates
-// by it); Seq increases with every event of the tenant in commit order, so
-// the events of one conversation (indeed of one tenant) are read in the
-// order their changes committed. ConversationID is zero for events of no
+// by it); Seq numbers the tenant's events 1, 2, … without gaps once they
+// have committed, in the order they are numbered, so a reader paging by
+// Seq misses none, and the events of one conversation are numbered in the
+// order its changes committed. ConversationID is zero for events of no
 // one conversation (holds on users or agents, erasure and retention
 // runs). Data is the type's JSON payload.
 type Event struct {

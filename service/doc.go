@@ -83,10 +83,11 @@
 //
 // Every deletion-related change writes its event to the outbox in its own
 // transaction (event.go): deletes, purges, shreddings, restores, erasure
-// jobs' ends, retention runs, holds and item deletes. emit numbers a
-// tenant's events from its counter row, last in the transaction, so the
-// numbers commit in order and without gaps on both engines; payloads
-// carry ids, counts and times, never content (api/events.schema.json).
-// FindEvents reads them; RunSweeper prunes them after
-// Options.EventRetention. Delivery (webhooks, NATS) comes next.
+// jobs' ends, retention runs, holds and item deletes, unnumbered (no
+// change waits for another on a tenant-wide lock). Committed events are
+// numbered from the tenant's counter row, in commit order and without
+// gaps on both engines, by FindEvents before it reads and by RunSweeper
+// (NumberEvents), which also prunes them after Options.EventRetention.
+// Payloads carry ids, counts and times, never content
+// (api/events.schema.json). Delivery (webhooks, NATS) comes next.
 package service
