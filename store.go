@@ -21,6 +21,7 @@ type Store interface {
 	RetentionService
 	ErasureService
 	RestoreService
+	EventService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

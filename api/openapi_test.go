@@ -30,6 +30,7 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"Attachment": api.Attachment{}, "Deletion": api.Deletion{}, "AuditEntry": api.AuditEntry{}, "APIKey": api.APIKey{},
 		"ConversationWithMessages": api.ConversationWithMessages{}, "ConversationCount": api.ConversationCount{},
 		"Identity": api.Identity{}, "Erasure": api.Erasure{}, "ErasureList": api.List[api.Erasure]{},
+		"Event": api.Event{}, "EventList": api.List[api.Event]{},
 	} {
 		schema, ok := doc.Components.Schemas[name]
 		if !ok {

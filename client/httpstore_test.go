@@ -350,6 +350,13 @@ func (s *httpStore) FindAuditEntries(ctx context.Context, tenantID convstore.ID,
 	return es, more, s.domain(err)
 }
 
+// EventService.
+
+func (s *httpStore) FindEvents(ctx context.Context, tenantID convstore.ID, f convstore.EventFilter) ([]*convstore.Event, bool, error) {
+	es, more, err := s.of(tenantID).FindEvents(ctx, tenantID, f)
+	return es, more, s.domain(err)
+}
+
 // RetentionService.
 
 func (s *httpStore) FindRetention(ctx context.Context, tenantID convstore.ID) ([]*convstore.RetentionPolicy, error) {

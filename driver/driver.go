@@ -253,6 +253,7 @@ type Reader interface {
 	HoldReader
 	RetentionReader
 	ErasureReader
+	EventReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -266,6 +267,7 @@ type Tx interface {
 	IdempotencyTx
 	RetentionTx
 	ErasureTx
+	EventTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error
@@ -488,8 +490,15 @@ type Tx interface {
 	DeletionInsert(ctx context.Context, d *convstore.Deletion) error
 	// DeletionMarkShredded sets shredded_at to at on every receipt of any
 	// tenant whose key epoch is at most throughEpoch and that has none yet,
-	// returning how many (a system job: epochs belong to no tenant).
-	DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) (int, error)
+	// returning those receipts (a system job: epochs belong to no tenant),
+	// for their conversation.shredded events.
+	DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) ([]ShreddedReceipt, error)
 	// AuditInsert stores an audit entry.
 	AuditInsert(ctx context.Context, e *convstore.AuditEntry) error
+}
+
+// ShreddedReceipt is a receipt DeletionMarkShredded marked.
+type ShreddedReceipt struct {
+	TenantID, ID, ConversationID convstore.ID
+	KeyEpoch                     uint32
 }

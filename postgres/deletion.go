@@ -105,8 +105,15 @@ func nullEpoch(e uint32) *int64 {
 	return &n
 }
 
-func (o *ops) DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) (int, error) {
-	n, err := o.exec(ctx, `UPDATE deletions SET shredded_at = $1
-		WHERE shredded_at IS NULL AND key_epoch IS NOT NULL AND key_epoch <= $2`, at, int64(throughEpoch))
-	return int(n), err
+func (o *ops) DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) ([]driver.ShreddedReceipt, error) {
+	q := newQuery(`UPDATE deletions SET shredded_at = $1
+		WHERE shredded_at IS NULL AND key_epoch IS NOT NULL AND key_epoch <= $2 RETURNING tenant_id, id, conversation_id, key_epoch`,
+		at, int64(throughEpoch))
+	return list(ctx, o, q, func(row pgx.Row) (driver.ShreddedReceipt, error) {
+		var r driver.ShreddedReceipt
+		var epoch int64
+		err := row.Scan(scanID(&r.TenantID), scanID(&r.ID), scanID(&r.ConversationID), &epoch)
+		r.KeyEpoch = uint32(epoch)
+		return r, err
+	})
 }

@@ -20,6 +20,12 @@ func TestService(t *testing.T) {
 	servicetest.Run(t, pgtest.ServiceHarness)
 }
 
+// TestEvents runs the outbox tests over this driver.
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	servicetest.RunEvents(t, pgtest.Database)
+}
+
 // TestPurge runs the purge tests over this driver.
 func TestPurge(t *testing.T) {
 	t.Parallel()

@@ -146,6 +146,11 @@ func (s *Service) DeleteArtifact(ctx context.Context, tenantID, conversationID, 
 		if err := tx.ArtifactDelete(ctx, tenantID, conversationID, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, s.now(), tenantID, convstore.AuditArtifactDelete, conversationID, id, p)
+		now := s.now()
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditArtifactDelete, conversationID, id, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, itemDeleted(convstore.EventArtifactDeleted, tenantID, conversationID,
+			id.Format(convstore.PrefixArtifact), 0, p, now))
 	})
 }

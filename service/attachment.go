@@ -286,7 +286,11 @@ func (s *Service) DeleteAttachment(ctx context.Context, tenantID, conversationID
 		if err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{key}, DueAt: now, Now: now}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, tenantID, convstore.AuditAttachmentDelete, conversationID, a.ID, p)
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditAttachmentDelete, conversationID, a.ID, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, itemDeleted(convstore.EventAttachmentDeleted, tenantID, conversationID,
+			a.ID.Format(convstore.PrefixAttachment), a.Size, p, now))
 	})
 	if err != nil {
 		return err

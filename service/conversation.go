@@ -393,7 +393,10 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 		if err := tx.PurgeJobInsert(ctx, job); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, tenantID, convstore.AuditConversationDelete, id, d.ID, p)
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditConversationDelete, id, d.ID, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, conversationDeleted(d))
 	})
 	if err != nil {
 		return nil, err

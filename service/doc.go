@@ -78,4 +78,16 @@
 // PostgreSQL nodes; a job whose purger died is resumed once its lease
 // ends), pausing between batches on SQLite's single writer and
 // checkpointing its WAL, and stamps purged_at on the receipt when done.
+//
+// # Events
+//
+// Every deletion-related change writes its event to the outbox in its own
+// transaction (event.go): deletes, purges, shreddings, restores, erasure
+// jobs' ends, retention runs, holds and item deletes, unnumbered (no
+// change waits for another on a tenant-wide lock). Committed events are
+// numbered from the tenant's counter row, in commit order and without
+// gaps on both engines, by FindEvents before it reads and by RunSweeper
+// (NumberEvents), which also prunes them after Options.EventRetention.
+// Payloads carry ids, counts and times, never content
+// (api/events.schema.json). Delivery (webhooks, NATS) comes next.
 package service

@@ -140,7 +140,13 @@ func (s *Service) CancelErasure(ctx context.Context, tenantID, id convstore.ID, 
 		if row, err = tx.ErasureCancel(ctx, tenantID, id, now); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, tenantID, convstore.AuditErasureCancel, convstore.ID{}, id, p)
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditErasureCancel, convstore.ID{}, id, p); err != nil {
+			return err
+		}
+		if !row.State.Final() {
+			return nil // running: its runner ends it, and writes the event
+		}
+		return s.emit(ctx, tx, now, erasureCompleted(row, row.State, row.Done, row.Held, now))
 	})
 	if err != nil {
 		return nil, err

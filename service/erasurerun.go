@@ -259,8 +259,11 @@ func (s *Service) finishErasure(ctx context.Context, run *erasureRun, o *Erasure
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, r.TenantID, convstore.AuditErasureFinish, convstore.ID{}, r.ID,
-			convstore.DeleteParams{ActorKeyID: r.ActorKeyID, Door: r.Door, RequestID: r.RequestID, ClientRequestID: r.ClientRequestID})
+		if err := s.audit(ctx, tx, now, r.TenantID, convstore.AuditErasureFinish, convstore.ID{}, r.ID,
+			convstore.DeleteParams{ActorKeyID: r.ActorKeyID, Door: r.Door, RequestID: r.RequestID, ClientRequestID: r.ClientRequestID}); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, erasureCompleted(r, state, run.done, run.held, now))
 	})
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		return false, nil

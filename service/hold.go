@@ -63,7 +63,10 @@ func (s *Service) CreateHold(ctx context.Context, tenantID convstore.ID, c *conv
 		if err := tx.HoldInsert(ctx, row); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, tenantID, convstore.AuditHoldCreate, c.ConversationID, row.ID, p)
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditHoldCreate, c.ConversationID, row.ID, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, holdEvent(convstore.EventHoldPlaced, row, p, now))
 	})
 	if err != nil {
 		return nil, err
@@ -110,7 +113,11 @@ func (s *Service) DeleteHold(ctx context.Context, tenantID, id convstore.ID, p c
 		if err := tx.HoldDelete(ctx, tenantID, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, s.now(), tenantID, convstore.AuditHoldRelease, row.ConversationID, id, p)
+		now := s.now()
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditHoldRelease, row.ConversationID, id, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, holdEvent(convstore.EventHoldReleased, row, p, now))
 	})
 }
 

@@ -140,6 +140,10 @@ func (s *Service) DeleteMessage(ctx context.Context, tenantID, conversationID, i
 		if err := s.messageDeleted(ctx, tx, tenantID, conversationID, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, tenantID, convstore.AuditMessageDelete, conversationID, id, p)
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditMessageDelete, conversationID, id, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, itemDeleted(convstore.EventMessageDeleted, tenantID, conversationID,
+			id.Format(convstore.PrefixMessage), 0, p, now))
 	})
 }

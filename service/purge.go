@@ -184,7 +184,10 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 				}
 			}
 			if r.Done {
-				return tx.PurgeJobFinish(ctx, j, now)
+				if err := tx.PurgeJobFinish(ctx, j, now); err != nil {
+					return err
+				}
+				return s.emit(ctx, tx, now, conversationPurged(j, now))
 			}
 			return nil
 		})

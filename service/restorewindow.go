@@ -67,6 +67,9 @@ func (s *Service) RestoreConversation(ctx context.Context, tenantID, id convstor
 				return err
 			}
 		}
+		if err := s.emit(ctx, tx, now, conversationRestored(tenantID, id, deletionID, p, now)); err != nil {
+			return err
+		}
 		row, err := tx.ConversationGetByID(ctx, tenantID, id)
 		if err != nil {
 			return err

@@ -69,7 +69,11 @@ func (s *Service) PreviewRetention(ctx context.Context, tenantID convstore.ID) (
 // does for each tenant at each interval (whether or not another node
 // holds the tenant's lease).
 func (s *Service) ApplyRetention(ctx context.Context, tenantID convstore.ID) (convstore.RetentionCounts, error) {
-	return s.retain(ctx, tenantID, s.now(), false)
+	c, err := s.retain(ctx, tenantID, s.now(), false)
+	if err != nil || c == (convstore.RetentionCounts{}) {
+		return c, err
+	}
+	return c, s.retentionApplied(ctx, tenantID, c)
 }
 
 // RunRetention applies every tenant's policies every interval until ctx
@@ -304,7 +308,11 @@ func (s *Service) deleteAttachmentByID(ctx context.Context, tenantID, conversati
 		if err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: []string{a.BlobKey}, DueAt: now, Now: now}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, now, tenantID, convstore.AuditAttachmentDelete, conversationID, a.ID, p)
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditAttachmentDelete, conversationID, a.ID, p); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, now, itemDeleted(convstore.EventAttachmentDeleted, tenantID, conversationID,
+			a.ID.Format(convstore.PrefixAttachment), a.Size, p, now))
 	})
 	if err != nil {
 		return 0, err

@@ -67,6 +67,8 @@ type rotator struct {
 	aad    func(tenantID, convID convstore.ID) []byte // what a data key's wrap is bound to
 
 	caughtUp bool // receipts of every destroyed epoch have been marked once
+	// emit writes the conversation.shredded events (Service.emit).
+	emit func(ctx context.Context, tx driver.Tx, now time.Time, evs ...event) error
 	// afterBatch, if set, runs after each committed re-wrap batch (tests
 	// stop a pass there, as a crash would).
 	afterBatch func(n int) error
@@ -288,14 +290,19 @@ func (r *rotator) markShredded(ctx context.Context) (int, error) {
 	var n int
 	err := r.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		n = 0
+		var evs []event
 		for _, e := range destroyed {
-			m, err := tx.DeletionMarkShredded(ctx, e.ID, e.Destroyed.UTC().Truncate(time.Microsecond))
+			at := e.Destroyed.UTC().Truncate(time.Microsecond)
+			marked, err := tx.DeletionMarkShredded(ctx, e.ID, at)
 			if err != nil {
 				return err
 			}
-			n += m
+			n += len(marked)
+			for _, m := range marked {
+				evs = append(evs, conversationShredded(m, at))
+			}
 		}
-		return nil
+		return r.emit(ctx, tx, r.now().UTC().Truncate(time.Microsecond), evs...)
 	})
 	if err == nil {
 		r.caughtUp = true
@@ -344,7 +351,7 @@ func (s *Service) newRotator(opts *Options) *rotator {
 	if opts.Keyring == nil {
 		return nil
 	}
-	r := &rotator{drv: s.drv, ring: opts.Keyring, now: s.clock, logger: s.logger, aad: keyAAD,
+	r := &rotator{drv: s.drv, ring: opts.Keyring, now: s.clock, logger: s.logger, aad: keyAAD, emit: s.emit,
 		every: opts.KeyEpoch, retention: positiveDuration(opts.KeyRetention, DefaultKeyRetention),
 		batch: positive(opts.RewrapBatch, DefaultRewrapBatch)}
 	if r.every == 0 {

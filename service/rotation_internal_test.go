@@ -77,7 +77,8 @@ func (r *rotationRig) write(tb testing.TB, fn func(ctx context.Context, tx drive
 }
 
 func (r *rotationRig) rotator() *rotator {
-	return &rotator{drv: r.drv, ring: r.ring, now: r.now, logger: slog.New(slog.DiscardHandler), batch: 50, aad: keyAADOf}
+	return &rotator{drv: r.drv, ring: r.ring, now: r.now, logger: slog.New(slog.DiscardHandler), batch: 50, aad: keyAADOf,
+		emit: (&Service{newID: convstore.NewID}).emit}
 }
 
 // keyAADOf is what the service binds wrapped keys to.

@@ -144,6 +144,10 @@ type Options struct {
 	// a claim nobody settles (its node died) holds its key; 0 means
 	// DefaultIdempotencyLease.
 	IdempotencyRetention, IdempotencyLease time.Duration
+	// EventRetention is how long an event stays in the outbox, delivered
+	// or not, before RunSweeper prunes it; 0 means
+	// convstore.DefaultEventRetention.
+	EventRetention time.Duration
 	// ReadAhead opens the next segments of a sealed attachment on other
 	// cores while the current one is sent (seal.NewReadAheadReader):
 	// faster downloads on a host with idle cores, slower on a busy one.
@@ -172,6 +176,7 @@ type Service struct {
 	tombstoneRetention                     time.Duration // 0: for ever
 	idempotencyRetention, idempotencyLease time.Duration
 	readAhead                              bool
+	eventRetention                         time.Duration
 
 	auth      *authCache
 	uses      *keyUses
@@ -242,6 +247,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 		tombstoneRetention:   tombstoneRetention(opts.TombstoneRetention),
 		stopUses:             make(chan struct{}),
 		readAhead:            opts.ReadAhead,
+		eventRetention:       positiveDuration(opts.EventRetention, convstore.DefaultEventRetention),
 		usesDone:             make(chan struct{}),
 	}
 	if s.logger == nil {

@@ -10,7 +10,9 @@ import (
 
 // RunSweeper sweeps every interval until ctx ends: due blob removals
 // (SweepBlobs), expired access tokens (SweepAccessTokens), tombstones
-// (SweepTombstones) and Idempotency-Keys (SweepIdempotencyKeys), and every
+// (SweepTombstones), Idempotency-Keys (SweepIdempotencyKeys) and events
+// past their retention (SweepEvents, after numbering the new ones:
+// NumberEvents), and every
 // Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). A
 // sealed store also rotates its keys meanwhile (Options.KeyEpoch: a new
 // epoch when due, data keys re-wrapped, retired epochs destroyed). It
@@ -74,6 +76,14 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 			s.logger.Error("idempotency key sweep failed", "error", err)
 		} else if n > 0 {
 			s.logger.Debug("swept expired idempotency keys", "removed", n)
+		}
+		if _, err := s.NumberEvents(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("numbering events failed", "error", err)
+		}
+		if n, err := s.SweepEvents(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("event sweep failed", "error", err)
+		} else if n > 0 {
+			s.logger.Debug("pruned events past their retention", "removed", n)
 		}
 		if now := s.now(); s.orphanInterval > 0 && now.Sub(lastOrphans) >= s.orphanInterval {
 			lastOrphans = now

@@ -132,13 +132,23 @@ func (s epochScan) Scan(v any) error {
 }
 
 var qDeletionMarkShredded = stmt(`UPDATE deletions SET shredded_at = ?
-	WHERE shredded_at IS NULL AND key_epoch IS NOT NULL AND key_epoch <= ?`)
+	WHERE shredded_at IS NULL AND key_epoch IS NOT NULL AND key_epoch <= ? RETURNING tenant_id, id, conversation_id, key_epoch`)
 
-func (o *ops) DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) (int, error) {
-	res, err := o.run.exec(ctx, qDeletionMarkShredded, micros(at), int64(throughEpoch))
+func (o *ops) DeletionMarkShredded(ctx context.Context, throughEpoch uint32, at time.Time) ([]driver.ShreddedReceipt, error) {
+	rows, err := o.run.query(ctx, qDeletionMarkShredded, micros(at), int64(throughEpoch))
 	if err != nil {
-		return 0, o.db.translate(err)
+		return nil, o.db.translate(err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), o.db.translate(err)
+	defer rows.Close()
+	out := []driver.ShreddedReceipt{}
+	for rows.Next() {
+		var r driver.ShreddedReceipt
+		var epoch int64
+		if err := rows.Scan(idScan{&r.TenantID}, idScan{&r.ID}, idScan{&r.ConversationID}, &epoch); err != nil {
+			return nil, o.db.translate(err)
+		}
+		r.KeyEpoch = uint32(epoch)
+		out = append(out, r)
+	}
+	return out, o.db.translate(rows.Err())
 }

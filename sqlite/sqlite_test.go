@@ -21,6 +21,10 @@ func TestPurge(t *testing.T) {
 	servicetest.RunPurge(t, newDatabase)
 }
 
+func TestEvents(t *testing.T) {
+	servicetest.RunEvents(t, newDatabase)
+}
+
 func TestDriver(t *testing.T) {
 	drivertest.Run(t, func(tb testing.TB) *drivertest.Harness {
 		db := newDatabase(tb)

@@ -56,6 +56,9 @@ type Config struct {
 	// IdempotencyRetention is how long an Idempotency-Key's answer is
 	// replayed to retries.
 	IdempotencyRetention time.Duration
+	// EventRetention is how long an event stays in the outbox, delivered
+	// or not, before the sweeper prunes it.
+	EventRetention time.Duration
 	// PurgeBatch is how many rows one purge transaction removes (0: the
 	// engine's default); PurgeInterval how often the purger looks for
 	// deletes made on other nodes or abandoned by a node that died.
@@ -130,6 +133,7 @@ func DefaultConfig() Config {
 		KeyRetention:         service.DefaultKeyRetention,
 		TombstoneRetention:   service.DefaultTombstoneRetention,
 		IdempotencyRetention: convstore.DefaultIdempotencyRetention,
+		EventRetention:       convstore.DefaultEventRetention,
 		RetentionInterval:    time.Hour,
 		PurgeInterval:        service.DefaultPurgeInterval,
 		JobLease:             service.DefaultPurgeLease,
@@ -276,6 +280,9 @@ func (c Config) Validate() error {
 	if c.TombstoneRetention < 0 || c.IdempotencyRetention <= 0 {
 		return fmt.Errorf("--tombstone-retention %v must not be negative (0: for ever) and --idempotency-retention %v must be positive", c.TombstoneRetention, c.IdempotencyRetention)
 	}
+	if c.EventRetention <= 0 {
+		return fmt.Errorf("--event-retention %v: must be positive", c.EventRetention)
+	}
 	if c.RetentionInterval < 0 {
 		return fmt.Errorf("--retention-interval %s: must not be negative (0 turns retention off)", c.RetentionInterval)
 	}
@@ -350,6 +357,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("tombstone-retention", "CONVSTORE_TOMBSTONE_RETENTION")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", c.IdempotencyRetention, "how long the answer to a request sent with an Idempotency-Key is replayed to its retries")
 	fs.bindEnv("idempotency-retention", "CONVSTORE_IDEMPOTENCY_RETENTION")
+	fs.DurationVar(&c.EventRetention, "event-retention", c.EventRetention, "how long an event (GET /v1/events) stays in the outbox, delivered or not, before the sweeper prunes it")
+	fs.bindEnv("event-retention", "CONVSTORE_EVENT_RETENTION")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
 	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, "how often each tenant's retention policies (PUT /v1/retention) are applied; nodes take turns per tenant (0: never)")

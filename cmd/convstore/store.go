@@ -77,6 +77,7 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 		opts.Now = cfg.now
 	}
 	opts.TombstoneRetention, opts.IdempotencyRetention = cfg.TombstoneRetention, cfg.IdempotencyRetention
+	opts.EventRetention = cfg.EventRetention
 	if cfg.TombstoneRetention == 0 {
 		opts.TombstoneRetention = -1 // for ever
 	}

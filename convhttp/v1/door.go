@@ -73,6 +73,7 @@ const (
 	pathDeletions     = "/v1/deletions"
 	pathDeletion      = pathDeletions + "/{deletion_id}"
 	pathAudit         = "/v1/audit"
+	pathEvents        = "/v1/events"
 	pathErasures      = "/v1/erasures"
 	pathErasure       = pathErasures + "/{erasure_id}"
 	pathErasureCancel = pathErasure + "/cancel"
@@ -143,6 +144,7 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathDeletions, Scope: read, Handler: d.listDeletions},
 		{Method: http.MethodGet, Path: pathDeletion, Scope: read, Handler: d.getDeletion},
 		{Method: http.MethodGet, Path: pathAudit, Scope: admin, Handler: d.listAudit},
+		{Method: http.MethodGet, Path: pathEvents, Scope: admin, Handler: d.listEvents},
 
 		{Method: http.MethodGet, Path: pathRetention, Scope: read, Handler: d.getRetention},
 		{Method: http.MethodPut, Path: pathRetention, Scope: admin, Handler: d.putRetention},

@@ -50,6 +50,7 @@ var routeScopes = map[string]convstore.Scope{
 	"GET /v1/deletions":               convstore.ScopeRead,
 	"GET /v1/deletions/{deletion_id}": convstore.ScopeRead,
 	"GET /v1/audit":                   convstore.ScopeAdmin,
+	"GET /v1/events":                  convstore.ScopeAdmin,
 
 	"GET /v1/retention":         convstore.ScopeRead,
 	"PUT /v1/retention":         convstore.ScopeAdmin,

@@ -66,6 +66,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"IdempotencyKeys", idempotencyTests},
 		{"Retention", retentionTests},
 		{"Erasures", erasureTests},
+		{"Events", eventTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -39,12 +39,12 @@ func testDeletionsShredded(t *testing.T, f *fixture) {
 		t.Fatalf("a receipt without an epoch reads back epoch %d", got.KeyEpoch)
 	}
 	at := now()
-	var n int
+	var marked []driver.ShreddedReceipt
 	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
-		n, err = tx.DeletionMarkShredded(ctx, 2, at)
+		marked, err = tx.DeletionMarkShredded(ctx, 2, at)
 		return err
 	})
-	if n != 3 {
+	if n := len(marked); n != 3 {
 		t.Errorf("DeletionMarkShredded(2) = %d, want 3 (epochs 1, 1 and 2, both tenants)", n)
 	}
 	for _, d := range []*convstore.Deletion{e1a, e1b, e2} {
@@ -58,11 +58,13 @@ func testDeletionsShredded(t *testing.T, f *fixture) {
 		}
 	}
 	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
-		n, err = tx.DeletionMarkShredded(ctx, 3, at.Add(time.Hour))
+		marked, err = tx.DeletionMarkShredded(ctx, 3, at.Add(time.Hour))
 		return err
 	})
-	if n != 1 {
+	if n := len(marked); n != 1 {
 		t.Errorf("DeletionMarkShredded(3) = %d, want 1 (only the unmarked)", n)
+	} else if m := marked[0]; m.ID != e3.ID || m.TenantID != e3.TenantID || m.ConversationID != e3.ConversationID || m.KeyEpoch != 3 {
+		t.Errorf("DeletionMarkShredded(3) returned %+v, want the receipt of epoch 3", m)
 	}
 	if got := get(e1a); !got.ShreddedAt.Equal(at) {
 		t.Errorf("a marked receipt moved to %v", got.ShreddedAt)
