@@ -31,10 +31,11 @@ const (
 	DefaultPurgeLease = time.Minute
 	// DefaultPurgeYield is how long the purger pauses after a batch that
 	// gave way to foreground writes on a single-writer engine, as a
-	// multiple of the batch's duration: 1 leaves the foreground at least
-	// half of the writer's time, and of a CPU, while it is busy. A batch
-	// that ran to its limit (nobody waited) is followed by the next at
-	// once.
+	// multiple of the time it ran since its last pause (at most
+	// maxPurgeRun; at least minPurgePause): 1 leaves the foreground at
+	// least half of the writer's time, and of a CPU, while it is busy. A
+	// batch that ran to its limit (nobody waited) is followed by the next
+	// at once.
 	DefaultPurgeYield = 1.0
 	// minPurgePause is the shortest pause after a batch that gave way:
 	// foreground requests come in bursts, and one that just wrote is
@@ -186,6 +187,9 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 			}
 			return nil
 		})
+		if err == nil && len(r.BlobKeys) > 0 {
+			s.removeLater(r.BlobKeys)
+		}
 		if err == nil && r.Done {
 			err = s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 				now := s.now()
@@ -205,9 +209,6 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 			return false, err
 		}
 		after = r.Last
-		if len(r.BlobKeys) > 0 {
-			s.removeLater(r.BlobKeys)
-		}
 		if rows += r.Rows; cp != nil && rows >= checkpointRows {
 			rows = 0
 			if _, err := cp.Checkpoint(ctx); err != nil && ctx.Err() == nil {
