@@ -114,14 +114,15 @@ func TestBackgroundWriteNotStarved(t *testing.T) {
 }
 
 // A background purge batch ends after a step when a foreground write
-// waits, saying it gave way; with nobody waiting it runs to its limit.
+// waits or a read is under way, saying it gave way; with neither it runs
+// to its limit.
 func TestPurgeBatchGivesWay(t *testing.T) {
 	svc, db, _ := openTest(t, t.TempDir(), nil)
 	ctx := context.Background()
 	tenant, _, err := svc.CreateTenant(ctx, "t", convstore.DeleteParams{Door: "test"})
 	mustOK(t, err)
 	conv := mustConversation(t, svc, tenant.ID, nil)
-	batch := make([]*convstore.MessageCreate, 5*purgeStep)
+	batch := make([]*convstore.MessageCreate, 6*purgeStep)
 	for i := range batch {
 		batch[i] = &convstore.MessageCreate{Role: convstore.RoleUser, Content: fmt.Sprint("m", i)}
 	}
@@ -131,33 +132,48 @@ func TestPurgeBatchGivesWay(t *testing.T) {
 		_, err := tx.ConversationDelete(ctx, tenant.ID, conv.ID)
 		return err
 	}))
-	purge := func(after convstore.ID, fg bool) *driver.PurgeBatchResult {
+	// fg: "write" queues a foreground write during the batch, "read" holds
+	// a read transaction open during it.
+	purge := func(after convstore.ID, fg string) *driver.PurgeBatchResult {
 		var r *driver.PurgeBatchResult
-		errs := make(chan error, 1)
+		errs, release := make(chan error, 1), make(chan struct{})
 		mustOK(t, db.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) (err error) {
-			if fg {
+			switch fg {
+			case "write":
 				go func() { errs <- db.commits.write(ctx, insertTenant("fg")) }()
 				for !db.commits.waiting() {
 					runtime.Gosched()
 				}
+			case "read":
+				go func() {
+					errs <- db.Read(ctx, func(ctx context.Context, _ driver.Reader) error { <-release; return nil })
+				}()
+				for db.reading.Load() == 0 {
+					runtime.Gosched()
+				}
 			}
 			r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: tenant.ID, ConversationID: conv.ID, Limit: 3 * purgeStep, After: after})
+			close(release)
 			return err
 		}))
-		if fg {
+		if fg != "" {
 			mustOK(t, <-errs)
 		}
 		return r
 	}
-	r := purge(convstore.ID{}, true)
+	r := purge(convstore.ID{}, "write")
 	if r.Rows != purgeStep || !r.GaveWay || r.Done || r.Last.IsZero() {
 		t.Errorf("with a write waiting: %d rows, gave way %v, done %v, last %v; want %d, true, false, set", r.Rows, r.GaveWay, r.Done, r.Last, purgeStep)
 	}
-	r = purge(r.Last, false)
+	r = purge(r.Last, "read")
+	if r.Rows != purgeStep || !r.GaveWay || r.Done {
+		t.Errorf("with a read under way: %d rows, gave way %v, done %v; want %d, true, false", r.Rows, r.GaveWay, r.Done, purgeStep)
+	}
+	r = purge(r.Last, "")
 	if r.Rows != 3*purgeStep || r.GaveWay || r.Done {
 		t.Errorf("alone: %d rows, gave way %v, done %v; want %d, false, false", r.Rows, r.GaveWay, r.Done, 3*purgeStep)
 	}
-	r = purge(r.Last, false)
+	r = purge(r.Last, "")
 	rows, err := db.ConversationRows(ctx, conv.ID)
 	mustOK(t, err)
 	if r.Rows != purgeStep || !r.Done || rows["messages"] != 0 || rows["conversations"] != 0 {

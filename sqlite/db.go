@@ -45,6 +45,9 @@ type DB struct {
 	logger  *slog.Logger
 	closed  atomic.Bool
 	path    string // of the database file (its WAL: path + "-wal")
+	// reading counts the read transactions under way (Read): a
+	// background write gives way to them too (see busy), for the CPU.
+	reading atomic.Int32
 
 	writerWait writerWaitHook // see ObserveWriterWait
 }
@@ -210,6 +213,8 @@ func (db *DB) Read(ctx context.Context, fn func(ctx context.Context, r driver.Re
 	if db.closed.Load() {
 		return driver.ErrUnavailable()
 	}
+	db.reading.Add(1)
+	defer db.reading.Add(-1)
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
 		return db.translate(err)
@@ -232,7 +237,7 @@ func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx conte
 	}
 	if p.Background {
 		err := db.commits.writeBackground(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			return fn(ctx, &ops{db: db, run: runner{tx: tx, pool: db.w, stmts: db.wStmts}, yield: db.commits.waiting})
+			return fn(ctx, &ops{db: db, run: runner{tx: tx, pool: db.w, stmts: db.wStmts}, yield: db.busy})
 		})
 		if err == nil {
 			db.syncWAL()
@@ -265,6 +270,11 @@ var _ driver.Tx = (*ops)(nil)
 func (db *DB) WriterConn(ctx context.Context) (*sql.Conn, error) {
 	return db.w.Conn(ctx)
 }
+
+// busy reports whether a foreground write waits for the writer or a read
+// transaction is under way: a background write's batch ends then, and the
+// purger pauses, leaving the writer and the CPU to the requests.
+func (db *DB) busy() bool { return db.commits.waiting() || db.reading.Load() > 0 }
 
 // syncWAL fsyncs the WAL file from the caller's goroutine, outside the
 // writer, after a background write committed without an fsync (see
