@@ -105,10 +105,10 @@ type WriteParams struct {
 	// Background marks work that can wait (the purge's batches). A driver
 	// with one writer (SQLite) runs it only when no other write is queued,
 	// in a transaction of its own, lets PurgeBatch end early when a write
-	// arrives, and commits it without waiting for the disk: a background
-	// write may be lost to a power failure until a later commit makes it
-	// durable, so it must be one that is redone if lost. Other drivers run
-	// it as any write.
+	// arrives or a read runs, and commits it without waiting for the disk:
+	// a background write may be lost to a power failure until a later
+	// commit makes it durable, so it must be one that is redone if lost.
+	// Other drivers run it as any write.
 	Background bool
 }
 

@@ -58,8 +58,8 @@ const backgroundWait = 100 * time.Millisecond
 // queued (or it has waited backgroundWait), alone in its transaction, so
 // an append never shares a commit with a purge batch or waits for more
 // than the part of one that was under way when it arrived (PurgeBatch ends
-// a batch early when a foreground write waits). Its commit does not fsync
-// (see runBackground).
+// a batch early when a foreground write waits, or a read runs: DB.busy).
+// Its commit does not fsync (see runBackground).
 type committer struct {
 	w         *sql.DB
 	sync      string        // the writer's synchronous setting

@@ -98,8 +98,9 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 	r := &driver.PurgeBatchResult{Last: p.After}
 	for {
 		// A background batch goes a step at a time and ends after the
-		// step during which a foreground write arrived: that write waits
-		// for one step (about a millisecond), not for the batch.
+		// step during which a foreground write arrived (or a read ran,
+		// see DB.busy): that write waits for one step (about a
+		// millisecond), not for the batch.
 		step := p.Limit - r.Rows
 		if o.yield != nil {
 			step = min(step, purgeStep)
