@@ -102,6 +102,14 @@ type WriteParams struct {
 	// one pooled connection, not the pool); waiting too long for the turn
 	// is ETIMEOUT.
 	TenantID, ConversationID convstore.ID
+	// Background marks work that can wait (the purge's batches). A driver
+	// with one writer (SQLite) runs it only when no other write is queued,
+	// in a transaction of its own, lets PurgeBatch end early when a write
+	// arrives or a read runs, and commits it without waiting for the disk:
+	// a background write may be lost to a power failure until a later
+	// commit makes it durable, so it must be one that is redone if lost.
+	// Other drivers run it as any write.
+	Background bool
 }
 
 // OnConversation returns the WriteParams of a write to one conversation.
@@ -383,7 +391,9 @@ type Tx interface {
 	// PurgeBatch removes up to p.Limit rows of a conversation marked
 	// deleted: attachment records first (their blob keys returned, for the
 	// caller to queue for removal in the same transaction), then
-	// artifacts, then messages; in the batch that finds none left it
+	// artifacts, then messages. In a background write (WriteParams) it may
+	// remove fewer, not none, when another write waits for a single
+	// writer. In the batch that finds none left it
 	// removes the conversation's row and reports Done. A conversation
 	// that is not marked deleted is left alone: ENOTFOUND "conversation".
 	// One that is gone altogether reports Done.

@@ -51,12 +51,17 @@ type PurgeBatchResult struct {
 	// Done says nothing of the conversation is left: its row went in this
 	// batch (or had gone before).
 	Done bool
+	// GaveWay says the batch ended before its limit because another write
+	// waited for the single writer (a background write's batch): the
+	// foreground is busy.
+	GaveWay bool
 }
 
 // OneWriter is a Driver that runs one write transaction at a time
-// (SQLite): background work that writes in batches pauses between them, so
-// that foreground writes are not queued behind the next batch. A driver
-// with concurrent writers (PostgreSQL) lets them proceed side by side.
+// (SQLite): background work that writes in batches sizes them for it, and
+// marks them WriteParams.Background so that foreground writes go first. A
+// driver with concurrent writers (PostgreSQL) lets them proceed side by
+// side.
 type OneWriter interface {
 	OneWriter()
 }
@@ -65,8 +70,9 @@ type OneWriter interface {
 // grow and that it can trim between them (SQLite's WAL). The purger calls
 // Checkpoint between batches when the driver implements it.
 type Checkpointer interface {
-	// Checkpoint copies what the log holds back into the database and
-	// truncates the log if no reader needs it, returning the log's size in
-	// bytes before the checkpoint. It never waits for readers or writers.
+	// Checkpoint copies what the log holds back into the database, so
+	// the engine can reuse or cut the log once no reader needs it,
+	// returning the log's size in bytes before the checkpoint. It never
+	// waits for readers or writers, nor makes them wait.
 	Checkpoint(ctx context.Context) (logBytes int64, err error)
 }

@@ -76,8 +76,9 @@
 // (purge.go) removes the rows and queues the bytes in bounded batches,
 // each renewing a lease on the job (claimed with SKIP LOCKED across
 // PostgreSQL nodes; a job whose purger died is resumed once its lease
-// ends), pausing between batches on SQLite's single writer and
-// checkpointing its WAL, and stamps purged_at on the receipt when done.
+// ends), as background writes that give way to every other write on
+// SQLite's single writer (driver.WriteParams.Background), checkpointing
+// its WAL, and stamps purged_at on the receipt when done.
 //
 // # Events
 //

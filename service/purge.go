@@ -12,10 +12,12 @@ import (
 // Defaults of the purger.
 const (
 	// DefaultPurgeBatch is how many rows one purge transaction removes
-	// on a single-writer engine (SQLite): some 20 ms of its writer, after
-	// which the purger yields it (PurgeYield), so appends of other
-	// conversations interleave with a purge of any size.
-	DefaultPurgeBatch = 1000
+	// on a single-writer engine (SQLite) when no other write waits. The
+	// engine runs a batch only when no foreground write is queued and ends
+	// it early when one arrives (driver.WriteParams.Background), so the
+	// size is for throughput when idle (fewer commits per row) within a
+	// few MB of WAL.
+	DefaultPurgeBatch = 2000
 	// DefaultPurgeBatchConcurrent is the same on an engine whose writers
 	// run side by side (PostgreSQL): a batch blocks no other write, so it
 	// is sized for throughput (fewer commits and statements per row).
@@ -28,17 +30,29 @@ const (
 	// it (each batch renews it): the longest a job waits after its purger
 	// dies.
 	DefaultPurgeLease = time.Minute
-	// DefaultPurgeYield is how long the purger pauses after a batch, as
-	// a multiple of the batch's duration: 1 gives the foreground at
-	// least half of the writer's time.
+	// DefaultPurgeYield is how long the purger pauses after a batch that
+	// gave way to foreground writes on a single-writer engine, as a
+	// multiple of the time it ran since its last pause (at most
+	// maxPurgeRun; at least minPurgePause): 1 leaves the foreground at
+	// least half of the writer's time, and of a CPU, while it is busy. A
+	// batch that ran to its limit (nobody waited) is followed by the next
+	// at once.
 	DefaultPurgeYield = 1.0
-	// checkpointEvery is how many batches go between two checkpoints of
-	// an engine's log: SQLite's automatic checkpoints at commit already
-	// reuse the WAL from its start every 4 MB, so a checkpoint per batch
-	// would cost the writer time for nothing; one every few batches
-	// empties the file (TRUNCATE) and bounds it when readers held the
-	// automatic ones off.
-	checkpointEvery = 8
+	// minPurgePause is the shortest pause after a batch that gave way:
+	// foreground requests come in bursts, and one that just wrote is
+	// likely to read next, which a purge running beside it would slow
+	// (CPU, and SQLite's locks on the WAL index).
+	minPurgePause = 10 * time.Millisecond
+	// maxPurgeRun bounds the run a pause after giving way is a share
+	// of: a purge that ran alone for seconds pauses as after a batch.
+	maxPurgeRun = 50 * time.Millisecond
+	// checkpointRows is how many rows the purger removes between two
+	// checkpoints of an engine's log. SQLite's checkpoint runs beside the
+	// writer (see sqlite.DB.Checkpoint) and lets the next write reuse the
+	// WAL from its start: every few thousand rows keeps the WAL to a few
+	// MB and under the 1000 pages at which a commit on the writer would
+	// checkpoint itself, with the foreground's writes waiting behind it.
+	checkpointRows = 4000
 )
 
 // purger removes the rows of deleted conversations in the background, in
@@ -50,7 +64,7 @@ type purger struct {
 	interval time.Duration // negative: no background loop
 	lease    time.Duration
 	owner    convstore.ID // this purger's leases
-	yield    float64      // pause after a batch, as a multiple of its duration
+	yield    float64      // pause after a batch, as a multiple of its duration (Options.PurgeYield)
 	kick     chan struct{}
 	// afterBatch, if set, runs after each committed batch; an error stops
 	// the job there, as a crash would (tests).
@@ -65,6 +79,7 @@ func newPurger(opts *Options) *purger {
 		owner:      convstore.NewID(),
 		kick:       make(chan struct{}, 1),
 		afterBatch: opts.PurgeAfterBatch,
+		yield:      opts.PurgeYield,
 	}
 	if p.interval == 0 {
 		p.interval = DefaultPurgeInterval
@@ -142,10 +157,14 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 
 // purgeJob removes a job's rows batch by batch, each batch renewing the
 // lease in its transaction (a purger whose lease was taken over stops at
-// once: ENOTFOUND), queueing the removed attachments' bytes, and, in the
-// last, finishing the job and stamping the receipt. Between batches the
-// engine may trim its log (SQLite's WAL). It reports false if the job was
-// lost to another purger.
+// once: ENOTFOUND) and queueing the removed attachments' bytes. Batches
+// are background writes (driver.WriteParams.Background): on SQLite they
+// give way to foreground writes and may be lost to a power failure, which
+// only means purging them again, since their progress is in the database.
+// Once the last batch removed the conversation's row, an ordinary write
+// finishes the job and stamps the receipt, durably: a purged_at once seen
+// never goes back. Between batches the engine may trim its log (SQLite's
+// WAL). It reports false if the job was lost to another purger.
 func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error) {
 	if !j.DueAt.IsZero() {
 		// A restore window ended: the key goes before any row does.
@@ -165,10 +184,10 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 	cp, _ := s.drv.(driver.Checkpointer)
 	_, oneWriter := s.drv.(driver.OneWriter)
 	var after convstore.ID // the messages' cursor (driver.PurgeBatchParams.After)
-	for batches := 0; ; {
+	running := time.Now()  // since the last pause
+	for rows := 0; ; {
 		var r *driver.PurgeBatchResult
-		start := time.Now()
-		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+		err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) error {
 			now := s.now()
 			if err := tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.lease)); err != nil {
 				return err
@@ -179,18 +198,25 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 				return err
 			}
 			if len(r.BlobKeys) > 0 {
-				if err := tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: r.BlobKeys, DueAt: now, Now: now}); err != nil {
+				return tx.BlobRemovalQueue(ctx, &driver.BlobRemovalQueueParams{Keys: r.BlobKeys, DueAt: now, Now: now})
+			}
+			return nil
+		})
+		if err == nil && len(r.BlobKeys) > 0 {
+			s.removeLater(r.BlobKeys)
+		}
+		if err == nil && r.Done {
+			err = s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+				now := s.now()
+				if err := tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.lease)); err != nil {
 					return err
 				}
-			}
-			if r.Done {
 				if err := tx.PurgeJobFinish(ctx, j, now); err != nil {
 					return err
 				}
 				return s.emit(ctx, tx, now, conversationPurged(j, now))
-			}
-			return nil
-		})
+			})
+		}
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			// Lost the lease, or the conversation is live (a job that
 			// should not exist): either way not this purger's to finish.
@@ -201,10 +227,8 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 			return false, err
 		}
 		after = r.Last
-		if len(r.BlobKeys) > 0 {
-			s.removeLater(r.BlobKeys)
-		}
-		if batches++; cp != nil && batches%checkpointEvery == 0 {
+		if rows += r.Rows; cp != nil && rows >= checkpointRows {
+			rows = 0
 			if _, err := cp.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 				s.logger.Debug("checkpoint after a purge batch failed", "error", err)
 			}
@@ -212,16 +236,19 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 		if r.Done {
 			return true, nil
 		}
-		// On a single writer, yield it for as long as the batch held it
-		// (times PurgeYield): writes queued meanwhile commit in a
-		// transaction of their own instead of behind the next batch.
+		// A batch that gave way found the foreground busy: leave it the
+		// writer, and the CPU its reads need too, for a share of the time
+		// the purge ran since its last pause (Options.PurgeYield; at most
+		// maxPurgeRun of it). Idle, the next batch follows at once.
 		// Concurrent writers (PostgreSQL) never wait for a batch.
-		if y := time.Duration(float64(time.Since(start)) * s.purge.yield); oneWriter && y > 0 {
+		if oneWriter && r.GaveWay && s.purge.yield > 0 {
+			y := max(minPurgePause, time.Duration(float64(min(time.Since(running), maxPurgeRun))*s.purge.yield))
 			select {
 			case <-ctx.Done():
 				return false, ctx.Err()
 			case <-time.After(y):
 			}
+			running = time.Now()
 		}
 		if s.purge.afterBatch != nil {
 			if err := s.purge.afterBatch(r.Rows); err != nil {

@@ -125,10 +125,11 @@ type Options struct {
 	// commits of its progress (RunSweeper's runs); 0 means
 	// DefaultErasureLease.
 	ErasureLease time.Duration
-	// PurgeYield is how long the purger pauses after each batch on a
-	// single-writer engine (SQLite), as a multiple of the time the batch
-	// took: the share of the writer it leaves to other writes. 0 means
-	// DefaultPurgeYield, negative none.
+	// PurgeYield is how long the purger pauses after a batch that gave
+	// way to foreground writes on a single-writer engine (SQLite), as a
+	// multiple of the time the purge ran since its last pause (see
+	// DefaultPurgeYield): the share of the writer it leaves to other
+	// writes while they come. 0 means DefaultPurgeYield, negative none.
 	PurgeYield float64
 	// PurgeAfterBatch, if set, runs after each committed purge batch with
 	// the rows it removed; an error stops the job there, leased, as a

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -40,19 +41,35 @@ type writeReq struct {
 	done  chan error // receives the outcome once
 }
 
+// backgroundWait is the longest a background write waits while foreground
+// writes keep coming: past it, it runs before them, so a server that is
+// never idle still purges, a batch at a time.
+const backgroundWait = 100 * time.Millisecond
+
 // committer runs every write transaction of the store on the single writer
 // connection. Writes that arrive while a commit is under way wait and then
 // share the next transaction (group commit): each runs inside a SAVEPOINT
 // of its own, so one that fails is rolled back alone, and one COMMIT (one
 // fsync of the WAL under synchronous=FULL) makes them all durable. Each
 // caller is answered after that commit, never before.
+//
+// Background writes (the purge's batches, driver.WriteParams.Background)
+// queue apart and give way: one runs only when no foreground write is
+// queued (or it has waited backgroundWait), alone in its transaction, so
+// an append never shares a commit with a purge batch or waits for more
+// than the part of one that was under way when it arrived (PurgeBatch ends
+// a batch early when a foreground write waits, or a read runs: DB.busy).
+// Its commit does not fsync (see runBackground).
 type committer struct {
 	w         *sql.DB
+	sync      string        // the writer's synchronous setting
+	bgWait    time.Duration // backgroundWait
 	maxBatch  int
 	waited    func(since time.Time) // reports how long a write waited to run
 	translate func(error) error     // the driver's error translation
 
-	reqs chan *writeReq
+	reqs chan *writeReq // foreground writes
+	bg   chan *writeReq // background writes
 
 	mu     sync.RWMutex // held for reading while a request is being sent
 	closed bool
@@ -60,13 +77,16 @@ type committer struct {
 	exited chan struct{}
 }
 
-func newCommitter(w *sql.DB, maxBatch int, waited func(time.Time), translate func(error) error) *committer {
+func newCommitter(w *sql.DB, sync string, maxBatch int, waited func(time.Time), translate func(error) error) *committer {
 	c := &committer{
 		w:         w,
+		sync:      sync,
+		bgWait:    backgroundWait,
 		translate: translate,
 		waited:    waited,
 		maxBatch:  max(1, maxBatch),
 		reqs:      make(chan *writeReq, max(1, maxBatch)),
+		bg:        make(chan *writeReq, 1),
 		stop:      make(chan struct{}),
 		exited:    make(chan struct{}),
 	}
@@ -81,6 +101,21 @@ func errClosed() error { return driver.ErrUnavailable() }
 // (nil) or failed. If ctx ends before fn has started, fn never runs and
 // ctx's error is returned; once fn has started, write waits for the commit.
 func (c *committer) write(ctx context.Context, fn writeFunc) error {
+	return c.send(ctx, c.reqs, fn)
+}
+
+// writeBackground runs fn as write does, but as a background write (see
+// committer): after the foreground writes queued, alone in its
+// transaction, committed without an fsync.
+func (c *committer) writeBackground(ctx context.Context, fn writeFunc) error {
+	return c.send(ctx, c.bg, fn)
+}
+
+// waiting reports whether a foreground write is queued, for a background
+// write to end early.
+func (c *committer) waiting() bool { return len(c.reqs) > 0 }
+
+func (c *committer) send(ctx context.Context, queue chan *writeReq, fn writeFunc) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -91,7 +126,7 @@ func (c *committer) write(ctx context.Context, fn writeFunc) error {
 		return errClosed()
 	}
 	select {
-	case c.reqs <- r:
+	case queue <- r:
 		c.mu.RUnlock()
 	case <-ctx.Done():
 		c.mu.RUnlock()
@@ -126,24 +161,45 @@ func (c *committer) close() {
 func (c *committer) loop() {
 	defer close(c.exited)
 	batch := make([]*writeReq, 0, c.maxBatch)
+	var held *writeReq // a background write, waiting for the foreground ones
 	for {
+		if held == nil {
+			select {
+			case held = <-c.bg:
+			default:
+			}
+		}
+		if held != nil && time.Since(held.since) >= c.bgWait {
+			c.runBackground(held)
+			held = nil
+			continue
+		}
 		select {
 		case r := <-c.reqs:
-			batch = append(batch[:0], r)
-		drain:
-			for len(batch) < c.maxBatch {
-				select {
-				case r := <-c.reqs:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
-			c.commit(batch)
+			c.commit(c.drain(batch, r))
+			continue
+		default:
+		}
+		if held != nil {
+			c.runBackground(held)
+			held = nil
+			continue
+		}
+		select {
+		case r := <-c.reqs:
+			c.commit(c.drain(batch, r))
+		case r := <-c.bg:
+			// Not yet: a foreground write may have come with it.
+			held = r
 		case <-c.stop:
+			if held != nil {
+				held.done <- errClosed()
+			}
 			for {
 				select {
 				case r := <-c.reqs:
+					r.done <- errClosed()
+				case r := <-c.bg:
 					r.done <- errClosed()
 				default:
 					return
@@ -151,6 +207,66 @@ func (c *committer) loop() {
 			}
 		}
 	}
+}
+
+// drain returns batch holding r and the foreground writes queued after it.
+func (c *committer) drain(batch []*writeReq, r *writeReq) []*writeReq {
+	batch = append(batch[:0], r)
+	for len(batch) < c.maxBatch {
+		select {
+		case r := <-c.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// runBackground runs a background write alone, committed under
+// synchronous=NORMAL: in WAL mode that commit appends its frames without
+// an fsync. Safe here because a background write is one that is redone if
+// lost (a purge batch commits with its job's progress, so a batch lost to a
+// power failure is purged again), and durable soon anyway: DB.Write fsyncs
+// the WAL right after, from the caller's goroutine while the writer goes
+// on; failing that, the next foreground commit's fsync covers its frames
+// with its own, and a checkpoint fsyncs the WAL before it copies it. The
+// connection returns to FULL after; if it cannot, it is dropped, and the
+// pool opens a new one with the DSN's FULL.
+func (c *committer) runBackground(r *writeReq) {
+	// Not in the writer-wait metric: a background write waits by design.
+	if !r.state.CompareAndSwap(reqQueued, reqRunning) {
+		return
+	}
+	ctx := context.Background()
+	conn, err := c.w.Conn(ctx)
+	if err != nil {
+		r.done <- c.translate(err)
+		return
+	}
+	defer conn.Close()
+	if c.sync == "FULL" {
+		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+			r.done <- c.translate(err)
+			return
+		}
+		defer func() {
+			if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+				conn.Raw(func(any) error { return sqldriver.ErrBadConn })
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		r.done <- c.translate(err)
+		return
+	}
+	if err := call(r, tx); err != nil {
+		tx.Rollback()
+		r.done <- err
+		return
+	}
+	r.done <- c.translate(tx.Commit())
 }
 
 // commit runs a batch of requests in one transaction. Requests whose

@@ -45,6 +45,9 @@ type DB struct {
 	logger  *slog.Logger
 	closed  atomic.Bool
 	path    string // of the database file (its WAL: path + "-wal")
+	// reading counts the read transactions under way (Read): a
+	// background write gives way to them too (see busy), for the CPU.
+	reading atomic.Int32
 
 	writerWait writerWaitHook // see ObserveWriterWait
 }
@@ -99,7 +102,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.reads = &ops{db: db, run: runner{pool: db.r, stmts: db.rStmts}}
-	db.commits = newCommitter(db.w, batch, db.writerWait.since, db.translate)
+	db.commits = newCommitter(db.w, syncMode, batch, db.writerWait.since, db.translate)
 	return db, nil
 }
 
@@ -130,6 +133,10 @@ func (db *DB) open(ctx context.Context) error {
 // committer) shares one fsync among the writes that arrive together.
 const synchronous = "FULL"
 
+// walSizeLimit is the size the WAL file is cut back to when it starts
+// over: twice the 1000 pages at which a commit checkpoints it.
+const walSizeLimit = 8 << 20
+
 // dsn returns the connection string. The pragmas are in the DSN rather than
 // run once after Open because database/sql opens connections at will, and
 // every one of them needs them (foreign_keys above all, or cascades silently
@@ -145,6 +152,10 @@ func dsn(path string, writer bool, synchronous string) string {
 		// BEGIN IMMEDIATE: take the write lock at BEGIN, so a transaction
 		// that reads then writes cannot fail with SQLITE_BUSY on upgrade.
 		q.Set("_txlock", "immediate")
+		// When a write starts the WAL over after a checkpoint copied it
+		// all (see Checkpoint), cut the file back to this size: one bulk
+		// write that grew it must not leave it that large for good.
+		q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	} else {
 		q.Add("_pragma", "query_only(ON)")
 		q.Set("_txlock", "deferred")
@@ -202,6 +213,8 @@ func (db *DB) Read(ctx context.Context, fn func(ctx context.Context, r driver.Re
 	if db.closed.Load() {
 		return driver.ErrUnavailable()
 	}
+	db.reading.Add(1)
+	defer db.reading.Add(-1)
 	tx, err := db.r.BeginTx(ctx, nil)
 	if err != nil {
 		return db.translate(err)
@@ -222,6 +235,15 @@ func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx conte
 	if db.closed.Load() {
 		return driver.ErrUnavailable()
 	}
+	if p.Background {
+		err := db.commits.writeBackground(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			return fn(ctx, &ops{db: db, run: runner{tx: tx, pool: db.w, stmts: db.wStmts}, yield: db.busy})
+		})
+		if err == nil {
+			db.syncWAL()
+		}
+		return err
+	}
 	return db.commits.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return fn(ctx, &ops{db: db, run: runner{tx: tx, pool: db.w, stmts: db.wStmts}})
 	})
@@ -234,6 +256,9 @@ func (db *DB) Reads() driver.Reader { return db.reads }
 type ops struct {
 	db  *DB
 	run runner
+	// yield, in a background write, reports that a foreground write
+	// waits for the writer: the background work ends its batch early.
+	yield func() bool
 }
 
 var _ driver.Tx = (*ops)(nil)
@@ -244,4 +269,23 @@ var _ driver.Tx = (*ops)(nil)
 // is held, no write of the driver runs: close it before using the driver.
 func (db *DB) WriterConn(ctx context.Context) (*sql.Conn, error) {
 	return db.w.Conn(ctx)
+}
+
+// busy reports whether a foreground write waits for the writer or a read
+// transaction is under way: a background write's batch ends then, and the
+// purger pauses, leaving the writer and the CPU to the requests.
+func (db *DB) busy() bool { return db.commits.waiting() || db.reading.Load() > 0 }
+
+// syncWAL fsyncs the WAL file from the caller's goroutine, outside the
+// writer, after a background write committed without an fsync (see
+// committer.runBackground): its frames reach the disk while foreground
+// writes go on, rather than in the fsync of the next foreground commit,
+// which would wait for them. A failure leaves that to the next commit.
+func (db *DB) syncWAL() {
+	f, err := os.Open(db.path + "-wal")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	f.Sync()
 }

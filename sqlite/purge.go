@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"time"
@@ -17,6 +16,11 @@ import (
 func live(table string) string {
 	return ` AND EXISTS (SELECT 1 FROM conversations AS lc WHERE lc.id = ` + table + `.conversation_id AND lc.deleted = 0)`
 }
+
+// purgeStep is how many rows a background purge batch removes between two
+// looks at the foreground writes waiting (see ops.yield): about a
+// millisecond of the writer.
+const purgeStep = 64
 
 const purgeJobColumns = `conversation_id, tenant_id, deletion_id, created_at, lease_owner, lease_until, due_at`
 
@@ -91,54 +95,35 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 	if !deleted {
 		return nil, convstore.NotFound("conversation")
 	}
-	r := &driver.PurgeBatchResult{}
-	rows, err := o.run.query(ctx, qPurgeAttachments, idArg(p.TenantID), idArg(p.ConversationID), p.Limit)
-	if err != nil {
-		return nil, o.db.translate(err)
-	}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, o.db.translate(err)
+	r := &driver.PurgeBatchResult{Last: p.After}
+	for {
+		// A background batch goes a step at a time and ends after the
+		// step during which a foreground write arrived (or a read ran,
+		// see DB.busy): that write waits for one step (about a
+		// millisecond), not for the batch.
+		step := p.Limit - r.Rows
+		if o.yield != nil {
+			step = min(step, purgeStep)
 		}
-		r.BlobKeys = append(r.BlobKeys, k)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, o.db.translate(err)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, o.db.translate(err)
-	}
-	r.Rows = len(r.BlobKeys)
-	if r.Rows < p.Limit {
-		res, err := o.run.exec(ctx, qPurgeArtifacts, idArg(p.TenantID), idArg(p.ConversationID), p.Limit-r.Rows)
+		n, err := o.purgeStep(ctx, p, step, r)
 		if err != nil {
-			return nil, o.db.translate(err)
+			return nil, err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, o.db.translate(err)
+		if n < step {
+			break // nothing is left under the row
 		}
-		r.Rows += int(n)
-	}
-	if r.Rows < p.Limit {
-		var last []byte
-		var n int
-		err := o.run.queryRow(ctx, qPurgeMessagesEnd, idArg(p.TenantID), idArg(p.ConversationID), idArg(p.After), p.Limit-r.Rows).Scan(&last, &n)
-		if err != nil {
-			return nil, o.db.translate(err)
+		if r.Rows < p.Limit && o.yield != nil && o.yield() {
+			r.GaveWay = true
 		}
-		if n > 0 {
-			copy(r.Last[:], last)
-			if _, err := o.run.exec(ctx, qPurgeMessages, idArg(p.TenantID), idArg(p.ConversationID), idArg(p.After), last); err != nil {
-				return nil, o.db.translate(err)
+		if r.Rows >= p.Limit || r.GaveWay {
+			if r.Last == p.After {
+				r.Last = convstore.ID{}
 			}
-			r.Rows += n
+			return r, nil
 		}
 	}
-	if r.Rows >= p.Limit {
-		return r, nil
+	if r.Last == p.After {
+		r.Last = convstore.ID{}
 	}
 	// Nothing is left under the row: it goes, and by the schema's cascade
 	// whatever index rows remain (and any message before After, which no
@@ -149,6 +134,59 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 	}
 	r.Done = true
 	return r, nil
+}
+
+// purgeStep removes up to limit child rows of the conversation, messages
+// from r.Last on, adds them to r and returns how many it removed.
+func (o *ops) purgeStep(ctx context.Context, p *driver.PurgeBatchParams, limit int, r *driver.PurgeBatchResult) (int, error) {
+	rows, err := o.run.query(ctx, qPurgeAttachments, idArg(p.TenantID), idArg(p.ConversationID), limit)
+	if err != nil {
+		return 0, o.db.translate(err)
+	}
+	n := 0
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return 0, o.db.translate(err)
+		}
+		r.BlobKeys = append(r.BlobKeys, k)
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		return 0, o.db.translate(err)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, o.db.translate(err)
+	}
+	if n < limit {
+		res, err := o.run.exec(ctx, qPurgeArtifacts, idArg(p.TenantID), idArg(p.ConversationID), limit-n)
+		if err != nil {
+			return 0, o.db.translate(err)
+		}
+		a, err := res.RowsAffected()
+		if err != nil {
+			return 0, o.db.translate(err)
+		}
+		n += int(a)
+	}
+	if n < limit {
+		var last []byte
+		var m int
+		err := o.run.queryRow(ctx, qPurgeMessagesEnd, idArg(p.TenantID), idArg(p.ConversationID), idArg(r.Last), limit-n).Scan(&last, &m)
+		if err != nil {
+			return 0, o.db.translate(err)
+		}
+		if m > 0 {
+			if _, err := o.run.exec(ctx, qPurgeMessages, idArg(p.TenantID), idArg(p.ConversationID), idArg(r.Last), last); err != nil {
+				return 0, o.db.translate(err)
+			}
+			copy(r.Last[:], last)
+			n += m
+		}
+	}
+	r.Rows += n
+	return n, nil
 }
 
 func (o *ops) PurgeJobFinish(ctx context.Context, j *driver.PurgeJob, at time.Time) error {
@@ -173,30 +211,21 @@ var (
 // OneWriter marks the single-writer engine (driver.OneWriter).
 func (db *DB) OneWriter() {}
 
-// Checkpoint runs wal_checkpoint(TRUNCATE) on the writer connection,
-// between two write transactions (it waits for the connection like any
-// write): the WAL is copied back into the database and emptied. With
-// busy_timeout 0 for the call, a reader holding an older snapshot makes it
-// give up at once rather than stall every writer; the frames it could copy
-// are copied, and the WAL is reused from its start by the next writer.
+// Checkpoint runs wal_checkpoint(PASSIVE) on a reader connection, beside
+// the writer rather than on it: it copies the WAL's frames back into the
+// database (and fsyncs both) while writes go on, and once it has copied
+// them all the next write starts the WAL over from its beginning, so the
+// file stays the size of what was written between two checkpoints. Frames
+// a reader's older snapshot still needs are left for the next one. On the
+// writer (TRUNCATE, as until issue 11's tuning) every foreground write
+// waited for the copy and its fsyncs.
 func (db *DB) Checkpoint(ctx context.Context) (int64, error) {
 	var size int64
 	if fi, err := os.Stat(db.path + "-wal"); err == nil {
 		size = fi.Size()
 	}
-	conn, err := db.w.Conn(ctx)
-	if err != nil {
-		return size, db.translate(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
-		return size, db.translate(err)
-	}
 	var busy, logged, moved int
-	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &moved)
-	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout.Milliseconds())); rerr != nil {
-		return size, db.translate(rerr)
-	}
+	err := db.r.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &moved)
 	return size, db.translate(err)
 }
 

@@ -363,7 +363,7 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
 	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, "how often each tenant's retention policies (PUT /v1/retention) are applied; nodes take turns per tenant (0: never)")
 	fs.bindEnv("retention-interval", "CONVSTORE_RETENTION_INTERVAL")
-	fs.IntVar(&c.PurgeBatch, "purge-batch", c.PurgeBatch, "`rows` one background purge transaction removes of a deleted conversation (0: 1000 on SQLite, 10000 on PostgreSQL)")
+	fs.IntVar(&c.PurgeBatch, "purge-batch", c.PurgeBatch, "`rows` one background purge transaction removes of a deleted conversation (0: 2000 on SQLite, 10000 on PostgreSQL)")
 	fs.bindEnv("purge-batch", "CONVSTORE_PURGE_BATCH")
 	fs.DurationVar(&c.PurgeInterval, "purge-interval", c.PurgeInterval, "how often the purger looks for deleted conversations queued on other nodes or left by a node that died (a delete on this node wakes it at once)")
 	fs.bindEnv("purge-interval", "CONVSTORE_PURGE_INTERVAL")
