@@ -108,7 +108,8 @@ type WriteParams struct {
 	// arrives or a read runs, and commits it without waiting for the disk:
 	// a background write may be lost to a power failure until a later
 	// commit makes it durable, so it must be one that is redone if lost.
-	// Other drivers run it as any write.
+	// PostgreSQL runs it as any write, committed with synchronous_commit
+	// off (the same trade: no wait for the WAL's flush).
 	Background bool
 }
 

@@ -41,6 +41,20 @@ func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx conte
 		}
 		defer leave()
 	}
+	if p.Background {
+		return db.transact(ctx, pgx.TxOptions{}, db.retries, func(ctx context.Context, o *ops) error {
+			// A background write is redone if lost (driver.WriteParams),
+			// so its commit need not wait for the WAL's flush: the purge's
+			// batches then neither wait on the disk nor add their flushes
+			// to the ones foreground commits wait for. A crash loses at
+			// most the last few such commits (wal_writer_delay), never a
+			// later foreground one, whose flush covers them.
+			if _, err := o.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+			return fn(ctx, o)
+		})
+	}
 	return db.transact(ctx, pgx.TxOptions{}, db.retries, func(ctx context.Context, o *ops) error { return fn(ctx, o) })
 }
 
