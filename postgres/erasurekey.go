@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
 )
 
@@ -29,27 +30,15 @@ func (o *ops) ErasureKeyClaim(ctx context.Context, p *driver.ConversationKeyClai
 
 // ErasureKeyRewrap updates every key in one statement, from arrays.
 func (o *ops) ErasureKeyRewrap(ctx context.Context, keys []*driver.ErasureKey) (int, error) {
-	if len(keys) == 0 {
-		return 0, nil
-	}
-	tenants, ids, epochs, wrapped := make([][]byte, len(keys)), make([][]byte, len(keys)), make([]int64, len(keys)), make([][]byte, len(keys))
-	for i, k := range keys {
-		tenants[i], ids[i], epochs[i], wrapped[i] = k.TenantID[:], k.ErasureID[:], int64(k.Epoch), k.Wrapped
-	}
-	n, err := o.exec(ctx, `UPDATE erasures e SET key_epoch = u.epoch, wrapped_key = u.wrapped
+	return o.rewrapArrays(ctx, `UPDATE erasures e SET key_epoch = u.epoch, wrapped_key = u.wrapped
 		FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bytea[]) AS u(tenant_id, id, epoch, wrapped)
-		WHERE e.tenant_id = u.tenant_id AND e.id = u.id AND e.wrapped_key IS NOT NULL`, tenants, ids, epochs, wrapped)
-	return int(n), err
+		WHERE e.tenant_id = u.tenant_id AND e.id = u.id AND e.wrapped_key IS NOT NULL`, len(keys),
+		func(i int) (convstore.ID, convstore.ID, uint32, []byte) {
+			return keys[i].TenantID, keys[i].ErasureID, keys[i].Epoch, keys[i].Wrapped
+		})
 }
 
 func (o *ops) ErasureKeyEpochs(ctx context.Context) ([]driver.EpochKeys, error) {
-	return list(ctx, o, newQuery(`SELECT key_epoch, count(*) FROM erasures WHERE wrapped_key IS NOT NULL
-		GROUP BY key_epoch ORDER BY key_epoch`),
-		func(row pgx.Row) (driver.EpochKeys, error) {
-			var epoch int64
-			var e driver.EpochKeys
-			err := row.Scan(&epoch, &e.Keys)
-			e.Epoch = uint32(epoch)
-			return e, err
-		})
+	return o.epochCounts(ctx, `SELECT key_epoch, count(*) FROM erasures WHERE wrapped_key IS NOT NULL
+		GROUP BY key_epoch ORDER BY key_epoch`)
 }

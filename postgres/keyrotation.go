@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
 )
 
@@ -33,28 +34,43 @@ func (o *ops) ConversationKeyClaim(ctx context.Context, p *driver.ConversationKe
 
 // ConversationKeyRewrap updates every key in one statement, from arrays.
 func (o *ops) ConversationKeyRewrap(ctx context.Context, keys []*driver.ConversationKey) (int, error) {
-	if len(keys) == 0 {
+	return o.rewrapArrays(ctx, `UPDATE conversation_keys k SET epoch = u.epoch, wrapped_key = u.wrapped
+		FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bytea[]) AS u(tenant_id, conversation_id, epoch, wrapped)
+		WHERE k.tenant_id = u.tenant_id AND k.conversation_id = u.conversation_id`, len(keys),
+		func(i int) (convstore.ID, convstore.ID, uint32, []byte) {
+			return keys[i].TenantID, keys[i].ConversationID, keys[i].Epoch, keys[i].Wrapped
+		})
+}
+
+// rewrapArrays runs a rewrap statement over n keys passed as four arrays
+// (tenant ids, row ids, epochs, wrapped keys; key gives the i-th) and
+// counts the rows it changed.
+func (o *ops) rewrapArrays(ctx context.Context, sql string, n int, key func(i int) (convstore.ID, convstore.ID, uint32, []byte)) (int, error) {
+	if n == 0 {
 		return 0, nil
 	}
-	tenants, convs, epochs, wrapped := make([][]byte, len(keys)), make([][]byte, len(keys)), make([]int64, len(keys)), make([][]byte, len(keys))
-	for i, k := range keys {
-		tenants[i], convs[i], epochs[i], wrapped[i] = k.TenantID[:], k.ConversationID[:], int64(k.Epoch), k.Wrapped
+	tenants, ids, epochs, wrapped := make([][]byte, n), make([][]byte, n), make([]int64, n), make([][]byte, n)
+	for i := range n {
+		t, id, epoch, w := key(i)
+		tenants[i], ids[i], epochs[i], wrapped[i] = idBytes(t), idBytes(id), int64(epoch), w
 	}
-	n, err := o.exec(ctx, `UPDATE conversation_keys k SET epoch = u.epoch, wrapped_key = u.wrapped
-		FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bytea[]) AS u(tenant_id, conversation_id, epoch, wrapped)
-		WHERE k.tenant_id = u.tenant_id AND k.conversation_id = u.conversation_id`, tenants, convs, epochs, wrapped)
-	return int(n), err
+	changed, err := o.exec(ctx, sql, tenants, ids, epochs, wrapped)
+	return int(changed), err
 }
 
 func (o *ops) ConversationKeyEpochs(ctx context.Context) ([]driver.EpochKeys, error) {
-	return list(ctx, o, newQuery(`SELECT epoch, count(*) FROM conversation_keys GROUP BY epoch ORDER BY epoch`),
-		func(row pgx.Row) (driver.EpochKeys, error) {
-			var epoch int64
-			var e driver.EpochKeys
-			err := row.Scan(&epoch, &e.Keys)
-			e.Epoch = uint32(epoch)
-			return e, err
-		})
+	return o.epochCounts(ctx, `SELECT epoch, count(*) FROM conversation_keys GROUP BY epoch ORDER BY epoch`)
+}
+
+// epochCounts reads sql's (epoch, count) rows.
+func (o *ops) epochCounts(ctx context.Context, sql string) ([]driver.EpochKeys, error) {
+	return list(ctx, o, newQuery(sql), func(row pgx.Row) (driver.EpochKeys, error) {
+		var epoch int64
+		var e driver.EpochKeys
+		err := row.Scan(&epoch, &e.Keys)
+		e.Epoch = uint32(epoch)
+		return e, err
+	})
 }
 
 func (o *ops) ConversationKeyList(ctx context.Context, p *driver.ConversationKeyListParams) ([]*driver.ConversationKey, error) {

@@ -74,13 +74,23 @@ func (s *Service) messageDeleted(ctx context.Context, tx driver.Tx, tenantID, co
 	if err != nil || !gone {
 		return err
 	}
-	msgs, err := s.allMessages(ctx, tx, tenantID, convID)
+	rows, err := s.authorRowsFromMessages(ctx, tx, tenantID, convID)
 	if err != nil {
 		return err
 	}
+	return tx.AuthorInsert(ctx, tenantID, convID, rows)
+}
+
+// authorRowsFromMessages derives a conversation's authors from every one
+// of its messages, sealed as stored rows.
+func (s *Service) authorRowsFromMessages(ctx context.Context, tx driver.Tx, tenantID, convID convstore.ID) ([]*driver.AuthorRow, error) {
+	msgs, err := s.allMessages(ctx, tx, tenantID, convID)
+	if err != nil {
+		return nil, err
+	}
 	dek, err := s.z.keyFor(ctx, tx, tenantID, convID, s.now())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b := s.z.box(dek, tenantID, convID)
 	authors := convstore.AuthorsOf(msgs)
@@ -88,7 +98,7 @@ func (s *Service) messageDeleted(ctx context.Context, tx driver.Tx, tenantID, co
 	for i, a := range authors {
 		rows[i] = authorRow(b, a)
 	}
-	return tx.AuthorInsert(ctx, tenantID, convID, rows)
+	return rows, nil
 }
 
 // allMessages reads every message of a conversation, oldest first, a page

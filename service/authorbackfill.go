@@ -60,19 +60,9 @@ func (s *Service) BackfillAuthors(ctx context.Context, batch int, each func(done
 // messages, replacing the rows its appends since the migration added
 // (those know only the authors of their own messages).
 func (s *Service) backfillAuthors(ctx context.Context, tx driver.Tx, tenantID, convID convstore.ID) error {
-	msgs, err := s.allMessages(ctx, tx, tenantID, convID)
+	rows, err := s.authorRowsFromMessages(ctx, tx, tenantID, convID)
 	if err != nil {
 		return err
-	}
-	dek, err := s.z.keyFor(ctx, tx, tenantID, convID, s.now())
-	if err != nil {
-		return err
-	}
-	b := s.z.box(dek, tenantID, convID)
-	authors := convstore.AuthorsOf(msgs)
-	rows := make([]*driver.AuthorRow, len(authors))
-	for i, a := range authors {
-		rows[i] = authorRow(b, a)
 	}
 	return tx.AuthorBackfill(ctx, tenantID, convID, rows)
 }

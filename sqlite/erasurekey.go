@@ -28,25 +28,12 @@ func (o *ops) ErasureKeyClaim(ctx context.Context, p *driver.ConversationKeyClai
 }
 
 func (o *ops) ErasureKeyRewrap(ctx context.Context, keys []*driver.ErasureKey) (int, error) {
-	n := 0
-	for _, k := range keys {
-		res, err := o.run.exec(ctx, qErasureKeyRewrap, int64(k.Epoch), k.Wrapped, idArg(k.TenantID), idArg(k.ErasureID))
-		if err != nil {
-			return n, o.db.translate(err)
-		}
-		c, err := res.RowsAffected()
-		if err != nil {
-			return n, o.db.translate(err)
-		}
-		n += int(c)
-	}
-	return n, nil
+	return o.rewrapEach(ctx, qErasureKeyRewrap, len(keys), func(i int) []any {
+		k := keys[i]
+		return []any{int64(k.Epoch), k.Wrapped, idArg(k.TenantID), idArg(k.ErasureID)}
+	})
 }
 
 func (o *ops) ErasureKeyEpochs(ctx context.Context) ([]driver.EpochKeys, error) {
-	return list(ctx, o, qErasureKeyEpochs, nil, func(row scanner) (driver.EpochKeys, error) {
-		var e driver.EpochKeys
-		err := row.Scan(epochScan{&e.Epoch}, &e.Keys)
-		return e, err
-	})
+	return o.epochCounts(ctx, qErasureKeyEpochs)
 }

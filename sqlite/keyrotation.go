@@ -33,25 +33,39 @@ func (o *ops) ConversationKeyClaim(ctx context.Context, p *driver.ConversationKe
 }
 
 func (o *ops) ConversationKeyRewrap(ctx context.Context, keys []*driver.ConversationKey) (int, error) {
-	n := 0
-	for _, k := range keys {
-		res, err := o.run.exec(ctx, qConvKeyRewrap, int64(k.Epoch), k.Wrapped, idArg(k.TenantID), idArg(k.ConversationID))
+	return o.rewrapEach(ctx, qConvKeyRewrap, len(keys), func(i int) []any {
+		k := keys[i]
+		return []any{int64(k.Epoch), k.Wrapped, idArg(k.TenantID), idArg(k.ConversationID)}
+	})
+}
+
+// rewrapEach runs the rewrap statement q once per key (args gives the
+// i-th key's arguments) and counts the rows it changed.
+func (o *ops) rewrapEach(ctx context.Context, q string, n int, args func(i int) []any) (int, error) {
+	changed := 0
+	for i := range n {
+		res, err := o.run.exec(ctx, q, args(i)...)
 		if err != nil {
-			return n, o.db.translate(err)
+			return changed, o.db.translate(err)
 		}
 		c, err := res.RowsAffected()
 		if err != nil {
-			return n, o.db.translate(err)
+			return changed, o.db.translate(err)
 		}
-		n += int(c)
+		changed += int(c)
 	}
-	return n, nil
+	return changed, nil
 }
 
 func (o *ops) ConversationKeyEpochs(ctx context.Context) ([]driver.EpochKeys, error) {
-	return list(ctx, o, qConvKeyEpochs, nil, func(row scanner) (driver.EpochKeys, error) {
+	return o.epochCounts(ctx, qConvKeyEpochs)
+}
+
+// epochCounts reads q's (epoch, count) rows.
+func (o *ops) epochCounts(ctx context.Context, q string) ([]driver.EpochKeys, error) {
+	return list(ctx, o, q, nil, func(row scanner) (driver.EpochKeys, error) {
 		var e driver.EpochKeys
-		err := row.Scan(&e.Epoch, &e.Keys)
+		err := row.Scan(epochScan{&e.Epoch}, &e.Keys)
 		return e, err
 	})
 }
