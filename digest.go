@@ -10,6 +10,7 @@ type ConversationDigest struct {
 	First        []*Message  // its first messages, oldest first
 	Last         []*Message  // its last messages, oldest first; a short conversation's may repeat First's
 	Newest       []*Artifact // its newest artifact of each of DigestOptions.Newest's types (the i-th of the i-th), nil for none
+	Authors      []*Author   // with DigestOptions.Authors, its authors as FindAuthors returns them; nil without
 }
 
 // DigestOptions say how many messages from each end of a conversation a
@@ -20,6 +21,9 @@ type DigestOptions struct {
 	// whose newest artifact of each conversation the digest carries, read
 	// in the same snapshot.
 	Newest []ArtifactType
+	// Authors has the digest carry each conversation's authors, read in
+	// the same snapshot (a list of members costs no second read).
+	Authors bool
 }
 
 // maxDigestTypes bounds DigestOptions.Newest: each type is a range per

@@ -6,8 +6,8 @@ import (
 	"github.com/convstore/convstore"
 )
 
-// DigestInTurn is ConversationDigestList as three calls of r: the list,
-// then the ends and newest artifacts of the conversations listed. For an
+// DigestInTurn is ConversationDigestList as calls of r in turn: the list,
+// then the ends, newest artifacts and authors of the conversations listed. For an
 // engine in process, or a read outside a transaction.
 func DigestInTurn(ctx context.Context, r Reader, p *ConversationDigestListParams) (*ConversationDigestRows, error) {
 	rows, err := r.ConversationList(ctx, &p.List)
@@ -29,6 +29,14 @@ func DigestInTurn(ctx context.Context, r Reader, p *ConversationDigestListParams
 	}
 	if len(p.Types) > 0 {
 		if out.Newest, err = r.ArtifactNewest(ctx, &ArtifactNewestParams{TenantID: p.List.TenantID, ConversationIDs: ids, Types: p.Types}); err != nil {
+			return nil, err
+		}
+	}
+	if p.Authors {
+		if out.Authors, err = r.AuthorList(ctx, p.List.TenantID, ids); err != nil {
+			return nil, err
+		}
+		if out.Pending, err = r.AuthorPendingIn(ctx, p.List.TenantID, ids); err != nil {
 			return nil, err
 		}
 	}

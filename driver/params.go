@@ -168,16 +168,21 @@ type ConversationDigestListParams struct {
 	List        ConversationListParams
 	First, Last int                      // as MessageListEndsParams
 	Types       []convstore.ArtifactType // as ArtifactNewestParams
+	Authors     bool                     // with the authors and pending marks, as AuthorList and AuthorPendingIn
 }
 
 // ConversationDigestRows are a page of conversations with the ends of
 // their messages (by conversation, as MessageListEnds returns them) and
 // their newest artifacts (Newest[i] of Conversations[i], as
-// ArtifactNewest returns them; nil without Types).
+// ArtifactNewest returns them; nil without Types) and, with Authors,
+// their author rows and those whose authors are pending (as AuthorList
+// and AuthorPendingIn return them).
 type ConversationDigestRows struct {
 	Conversations []*ConversationRow
 	Ends          map[convstore.ID]*MessageEnds
 	Newest        [][]*convstore.Artifact
+	Authors       map[convstore.ID][]*AuthorRow
+	Pending       []convstore.ID
 }
 
 // MessageInsertManyParams are messages to store in one conversation.

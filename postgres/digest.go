@@ -23,8 +23,8 @@ func digestPage(p *driver.ConversationListParams) *query {
 	return q
 }
 
-// ConversationDigestList sends the list, the ends and the newest artifacts
-// in one batch: one round trip, where three statements in turn cost three,
+// ConversationDigestList sends the list, the ends, the newest artifacts
+// and the authors in one batch: one round trip, where three statements in turn cost three,
 // which is what a list view paid beyond the native list. The ends and the
 // artifacts select their conversations by the list's own filter and page
 // (a CTE) rather than by its rows, so they need not wait for them; the
@@ -111,6 +111,19 @@ func digestBatch(ctx context.Context, b batcher, p *driver.ConversationDigestLis
 			WHERE NOT c.deleted`)
 		batch.Queue(q.sql.String(), q.args...)
 	}
+	if p.Authors {
+		// As AuthorList and AuthorPendingIn, over the page.
+		q := digestPage(&p.List)
+		q.sql.WriteString(`SELECT a.conversation_id, a.message_id, a.name, a.user_id FROM page AS c
+			JOIN conversation_authors AS a ON a.tenant_id = $1 AND a.conversation_id = c.id
+			WHERE NOT c.deleted ORDER BY a.conversation_id, a.message_id`)
+		batch.Queue(q.sql.String(), q.args...)
+		q = digestPage(&p.List)
+		q.sql.WriteString(`SELECT w.conversation_id FROM page AS c
+			JOIN conversation_authors_pending AS w ON w.tenant_id = $1 AND w.conversation_id = c.id
+			WHERE NOT c.deleted`)
+		batch.Queue(q.sql.String(), q.args...)
+	}
 	if own {
 		batch.Queue("COMMIT")
 	}
@@ -151,6 +164,11 @@ func digestBatch(ctx context.Context, b batcher, p *driver.ConversationDigestLis
 				return err
 			}
 		}
+		if p.Authors {
+			if err := scanDigestAuthors(br, out); err != nil {
+				return err
+			}
+		}
 		if own {
 			_, err = br.Exec()
 		}
@@ -188,6 +206,40 @@ func scanNewest(br pgx.BatchResults, out *driver.ConversationDigestRows, types i
 		if i, ok := at[a.ConversationID]; ok {
 			out.Newest[i][k-1] = a
 		}
+	}
+	return rows.Err()
+}
+
+// scanDigestAuthors reads the author rows and pending marks of a digest
+// batch into out.
+func scanDigestAuthors(br pgx.BatchResults, out *driver.ConversationDigestRows) error {
+	out.Authors = map[convstore.ID][]*driver.AuthorRow{}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var conv convstore.ID
+		a := &driver.AuthorRow{}
+		if err := rows.Scan(scanID(&conv), scanID(&a.MessageID), scanSealed(&a.Name), scanSealed(&a.UserID)); err != nil {
+			rows.Close()
+			return err
+		}
+		out.Authors[conv] = append(out.Authors[conv], a)
+	}
+	if rows.Close(); rows.Err() != nil {
+		return rows.Err()
+	}
+	if rows, err = br.Query(); err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id convstore.ID
+		if err := rows.Scan(scanID(&id)); err != nil {
+			return err
+		}
+		out.Pending = append(out.Pending, id)
 	}
 	return rows.Err()
 }

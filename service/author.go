@@ -140,34 +140,16 @@ func (s *Service) FindAuthors(ctx context.Context, tenantID convstore.ID, conver
 		if err != nil {
 			return err
 		}
-		fromMessages := map[convstore.ID][]*convstore.Author{}
-		for _, id := range pending {
-			msgs, err := s.allMessages(ctx, r, tenantID, id)
-			if err != nil {
-				return err
-			}
-			fromMessages[id] = convstore.AuthorsOf(msgs)
-		}
-		var withRows []convstore.ID // the keys read are only those of conversations with rows
-		for id := range stored {
-			withRows = append(withRows, id)
-		}
-		openers, err := s.z.openersOf(ctx, r, tenantID, len(withRows), func(i int) convstore.ID { return withRows[i] })
+		opened, err := s.openAuthors(ctx, r, tenantID, stored)
 		if err != nil {
 			return err
 		}
+		if err := s.authorsFromMessages(ctx, r, tenantID, pending, opened); err != nil {
+			return err
+		}
 		for i, id := range conversationIDs {
-			if as, ok := fromMessages[id]; ok {
-				out[i] = as
-				continue
-			}
-			out[i] = make([]*convstore.Author, 0, len(stored[id]))
-			for _, row := range stored[id] {
-				a, err := openAuthor(openers[id], row)
-				if err != nil {
-					return err
-				}
-				out[i] = append(out[i], a)
+			if out[i] = opened[id]; out[i] == nil {
+				out[i] = []*convstore.Author{}
 			}
 		}
 		return nil
@@ -176,4 +158,51 @@ func (s *Service) FindAuthors(ctx context.Context, tenantID convstore.ID, conver
 		return nil, err
 	}
 	return out, nil
+}
+
+// openAuthors opens stored author rows, by conversation; the keys read
+// are only those of conversations with rows.
+func (s *Service) openAuthors(ctx context.Context, r driver.Reader, tenantID convstore.ID, stored map[convstore.ID][]*driver.AuthorRow) (map[convstore.ID][]*convstore.Author, error) {
+	var withRows []convstore.ID
+	for id := range stored {
+		withRows = append(withRows, id)
+	}
+	openers, err := s.z.openersOf(ctx, r, tenantID, len(withRows), func(i int) convstore.ID { return withRows[i] })
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[convstore.ID][]*convstore.Author, len(stored))
+	for id, rows := range stored {
+		as := make([]*convstore.Author, 0, len(rows))
+		for _, row := range rows {
+			a, err := openAuthor(openers[id], row)
+			if err != nil {
+				return nil, err
+			}
+			as = append(as, a)
+		}
+		out[id] = as
+	}
+	return out, nil
+}
+
+// authorsFromMessages sets into out the authors of the pending
+// conversations (stored before author rows were kept) from their
+// messages, in place of any rows.
+func (s *Service) authorsFromMessages(ctx context.Context, r driver.Reader, tenantID convstore.ID, pending []convstore.ID, out map[convstore.ID][]*convstore.Author) error {
+	for _, id := range pending {
+		msgs, err := s.allMessages(ctx, r, tenantID, id)
+		if err != nil {
+			return err
+		}
+		out[id] = convstore.AuthorsOf(msgs)
+	}
+	return nil
+}
+
+// pendingAuthors is authorsFromMessages in a read of its own.
+func (s *Service) pendingAuthors(ctx context.Context, tenantID convstore.ID, pending []convstore.ID, out map[convstore.ID][]*convstore.Author) error {
+	return s.drv.Read(ctx, func(ctx context.Context, r driver.Reader) error {
+		return s.authorsFromMessages(ctx, r, tenantID, pending, out)
+	})
 }

@@ -29,12 +29,15 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	var more bool
 	ends := map[convstore.ID][2][]*convstore.Message{}
 	var newest [][]*convstore.Artifact
+	var authors map[convstore.ID][]*convstore.Author
+	var pending []convstore.ID
 	err = func() error {
 		// The rows are of one snapshot, read outside a transaction (one
 		// round trip on PostgreSQL); their keys are then read as
 		// FindConversations reads them.
 		r := s.drv.Reads()
-		got, err := r.ConversationDigestList(ctx, &driver.ConversationDigestListParams{List: *p, First: o.First, Last: o.Last, Types: o.Newest})
+		got, err := r.ConversationDigestList(ctx, &driver.ConversationDigestListParams{List: *p, First: o.First, Last: o.Last,
+			Types: o.Newest, Authors: o.Authors})
 		if err != nil {
 			return err
 		}
@@ -66,12 +69,26 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 			}
 		}
 		if len(o.Newest) > 0 {
-			newest, err = s.openNewest(ctx, r, tenantID, got.Newest[:len(convs)])
+			if newest, err = s.openNewest(ctx, r, tenantID, got.Newest[:len(convs)]); err != nil {
+				return err
+			}
+		}
+		if o.Authors {
+			pending = got.Pending
+			authors, err = s.openAuthors(ctx, r, tenantID, got.Authors)
 		}
 		return err
 	}()
 	if err != nil {
 		return nil, false, err
+	}
+	if len(pending) > 0 {
+		// Stored before their author rows were kept (the backfill has yet
+		// to reach them): their authors come from their messages, as
+		// FindAuthors reads them, in a read of its own.
+		if err := s.pendingAuthors(ctx, tenantID, pending, authors); err != nil {
+			return nil, false, err
+		}
 	}
 	out := make([]*convstore.ConversationDigest, len(convs))
 	for i, c := range convs {
@@ -81,6 +98,11 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		}
 		if len(o.Newest) > 0 {
 			d.Newest = newest[i]
+		}
+		if o.Authors {
+			if d.Authors = authors[c.ID]; d.Authors == nil {
+				d.Authors = []*convstore.Author{}
+			}
 		}
 		out[i] = d
 	}

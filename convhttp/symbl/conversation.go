@@ -179,23 +179,15 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	st.OpenArray()
 	for remaining := q.limit; remaining > 0; {
 		f.Limit = min(remaining, convstore.MaxPageLimit)
-		// A store page, then the members of all its conversations at
-		// once, from the store's record of their authors (not from their
-		// messages).
-		page, more, err := d.store.FindConversations(ctx, ten, f)
+		// A store page with the members of its conversations, from the
+		// store's record of their authors (not from their messages): one
+		// read (one round trip on PostgreSQL) whatever the page's size.
+		page, more, err := d.store.FindConversationDigests(ctx, ten, f, convstore.DigestOptions{Authors: true})
 		if err != nil {
 			return err
 		}
-		ids := make([]convstore.ID, len(page))
-		for i, c := range page {
-			ids[i] = c.ID
-		}
-		authors, err := d.store.FindAuthors(ctx, ten, ids)
-		if err != nil {
-			return err
-		}
-		for i, c := range page {
-			st.Value(toConversation(c, toMembers(authors[i])))
+		for _, dg := range page {
+			st.Value(toConversation(dg.Conversation, toMembers(dg.Authors)))
 		}
 		if err := st.Err(); err != nil {
 			return err
@@ -204,7 +196,7 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		if !more || len(page) == 0 {
 			break
 		}
-		f.After, f.Offset = page[len(page)-1].ID, 0
+		f.After, f.Offset = page[len(page)-1].Conversation.ID, 0
 	}
 	st.Close()
 	st.Close()

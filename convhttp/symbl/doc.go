@@ -28,8 +28,10 @@
 // when the request began (see convhttp.MessagePages), and a store failure
 // after the answer began aborts the connection. Members (of the
 // conversation list, a conversation and /members) come from the store's
-// record of each conversation's authors (FindAuthors, one read per store
-// page of conversations), not from their messages.
+// record of each conversation's authors, not from their messages: the
+// conversation list reads them with each store page (a digest with
+// DigestOptions.Authors, one read, one round trip on PostgreSQL), a
+// conversation and /members with FindAuthors.
 //
 // Times are ISO 8601: RFC 3339 date-times with any fraction, or plain
 // dates (midnight UTC). The door writes UTC with milliseconds.

@@ -78,9 +78,10 @@ func testArtifactNewest(t *testing.T, f *fixture) {
 	}
 }
 
-// ConversationDigestList answers as ConversationList, MessageListEnds and
-// ArtifactNewest of the conversations listed, in or out of a transaction,
-// with a filter and a cursor; a deleted conversation is not listed.
+// ConversationDigestList answers as ConversationList, MessageListEnds,
+// ArtifactNewest and (asked) AuthorList and AuthorPendingIn of the
+// conversations listed, in or out of a transaction, with a filter and a
+// cursor; a deleted conversation is not listed, nor its authors.
 func testDigestList(t *testing.T, f *fixture) {
 	a, b := f.tenant(t), f.tenant(t)
 	var convs []*driver.ConversationRow
@@ -97,28 +98,42 @@ func testDigestList(t *testing.T, f *fixture) {
 	}
 	gone := f.conversation(t, a.ID, nil)
 	f.messages(t, a.ID, gone.ID, 2)
+	other := f.conversation(t, b.ID, nil)
+	f.messages(t, b.ID, other.ID, 2)
+	author := func(tenantID, convID convstore.ID, names ...string) {
+		rows := make([]*driver.AuthorRow, len(names))
+		for i, n := range names {
+			rows[i] = &driver.AuthorRow{MessageID: convstore.NewID(), Name: n, UserID: "\xf6\x01" + n}
+		}
+		f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.AuthorInsert(ctx, tenantID, convID, rows) })
+	}
+	author(a.ID, convs[0].ID, "ann", "bob")
+	author(a.ID, convs[3].ID, "cy")
+	author(a.ID, convs[4].ID, "dee", "eve", "fay")
+	author(a.ID, gone.ID, "gus")
+	author(b.ID, other.ID, "hal")
 	f.write(t, func(ctx context.Context, tx driver.Tx) error {
 		_, err := tx.ConversationDelete(ctx, a.ID, gone.ID)
 		return err
 	})
-	other := f.conversation(t, b.ID, nil)
-	f.messages(t, b.ID, other.ID, 2)
 	types := []convstore.ArtifactType{convstore.ArtifactSummary, convstore.ArtifactAnalysis}
 	for _, tc := range []struct {
 		name        string
 		list        driver.ConversationListParams
 		first, last int
 		types       []convstore.ArtifactType
+		authors     bool
 		n           int // conversations listed
 	}{
-		{"all", driver.ConversationListParams{TenantID: a.ID, Page: page(10, true)}, 1, 2, types, 5},
+		{"all", driver.ConversationListParams{TenantID: a.ID, Page: page(10, true)}, 1, 2, types, true, 5},
 		{"filter and cursor", driver.ConversationListParams{TenantID: a.ID, Filter: &convstore.ConversationFilter{AgentID: "x"},
-			Page: driver.Page{After: convs[4].ID, Limit: 10, Desc: true}}, 0, 1, types[1:], 2},
-		{"a page", driver.ConversationListParams{TenantID: a.ID, Page: page(2, false)}, 2, 0, nil, 2},
-		{"no ends", driver.ConversationListParams{TenantID: a.ID, Page: page(10, false)}, 0, 0, types, 5},
-		{"another tenant", driver.ConversationListParams{TenantID: b.ID, Page: page(10, false)}, 1, 1, types, 1},
+			Page: driver.Page{After: convs[4].ID, Limit: 10, Desc: true}}, 0, 1, types[1:], true, 2},
+		{"a page", driver.ConversationListParams{TenantID: a.ID, Page: page(2, false)}, 2, 0, nil, false, 2},
+		{"no ends", driver.ConversationListParams{TenantID: a.ID, Page: page(10, false)}, 0, 0, types, false, 5},
+		{"authors only", driver.ConversationListParams{TenantID: a.ID, Page: page(4, false)}, 0, 0, nil, true, 4},
+		{"another tenant", driver.ConversationListParams{TenantID: b.ID, Page: page(10, false)}, 1, 1, types, true, 1},
 	} {
-		p := &driver.ConversationDigestListParams{List: tc.list, First: tc.first, Last: tc.last, Types: tc.types}
+		p := &driver.ConversationDigestListParams{List: tc.list, First: tc.first, Last: tc.last, Types: tc.types, Authors: tc.authors}
 		list, err := f.drv.Reads().ConversationList(f.ctx, &tc.list)
 		must(t, err)
 		if len(list) != tc.n {
@@ -132,8 +147,30 @@ func testDigestList(t *testing.T, f *fixture) {
 			newest, err = f.drv.Reads().ArtifactNewest(f.ctx, &driver.ArtifactNewestParams{TenantID: tc.list.TenantID, ConversationIDs: listed, Types: tc.types})
 			must(t, err)
 		}
+		var authors map[convstore.ID][]*driver.AuthorRow
+		var pending []convstore.ID
+		if tc.authors {
+			authors, err = f.drv.Reads().AuthorList(f.ctx, tc.list.TenantID, listed)
+			must(t, err)
+			pending, err = f.drv.Reads().AuthorPendingIn(f.ctx, tc.list.TenantID, listed)
+			must(t, err)
+			if len(authors) == 0 {
+				t.Fatalf("%s: the page has no authors to compare", tc.name)
+			}
+		}
 		check := func(how string, got *driver.ConversationDigestRows) {
 			t.Helper()
+			if !tc.authors && (got.Authors != nil || got.Pending != nil) {
+				t.Errorf("%s, %s: authors %v, pending %v not asked", tc.name, how, got.Authors, got.Pending)
+			}
+			if tc.authors && (len(got.Authors) != len(authors) || len(got.Pending) != len(pending)) {
+				t.Errorf("%s, %s: authors of %d, %d pending; want %d, %d", tc.name, how, len(got.Authors), len(got.Pending), len(authors), len(pending))
+			}
+			for id, as := range authors {
+				if !reflect.DeepEqual(got.Authors[id], as) {
+					t.Errorf("%s, %s: authors of %v: %+v, want %+v", tc.name, how, id, got.Authors[id], as)
+				}
+			}
 			if !reflect.DeepEqual(got.Conversations, list) {
 				t.Errorf("%s, %s: conversations %v, want %v", tc.name, how, ids(got.Conversations, func(c *driver.ConversationRow) convstore.ID { return c.ID }), listed)
 			}

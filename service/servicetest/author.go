@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -11,8 +12,9 @@ var authorTests = []subtest{
 	{"Scoped", testAuthorsScoped},
 }
 
-// wantAuthors checks that FindAuthors gives each conversation the authors
-// AuthorsOf finds in its messages.
+// wantAuthors checks that FindAuthors, and FindConversationDigests asked
+// for authors, give each conversation the authors AuthorsOf finds in its
+// messages.
 func wantAuthors(t *testing.T, f *fixture, what string, ids []convstore.ID, msgs ...[]*convstore.Message) {
 	t.Helper()
 	got, err := f.Store.FindAuthors(f.ctx, f.tenant.ID, ids)
@@ -25,6 +27,33 @@ func wantAuthors(t *testing.T, f *fixture, what string, ids []convstore.ID, msgs
 			t.Errorf("%s: conversation %d's authors\n got %s\nwant %s", what, i, snapshot(t, got[i]), snapshot(t, want))
 		}
 	}
+	digested := digestAuthors(t, f.ctx, f.Store, f.tenant.ID)
+	for i, id := range ids {
+		want := convstore.AuthorsOf(msgs[i])
+		d, ok := digested[id]
+		if !ok && len(want) == 0 { // not the tenant's: not listed
+			continue
+		}
+		if !ok || d == nil || snapshot(t, d) != snapshot(t, want) {
+			t.Errorf("%s: conversation %d's digest authors\n got %s\nwant %s", what, i, snapshot(t, d), snapshot(t, want))
+		}
+	}
+}
+
+// digestAuthors returns the authors the digests of a tenant's
+// conversations (a page of them, oldest first) carry, by conversation.
+func digestAuthors(t *testing.T, ctx context.Context, s convstore.DigestService, tenantID convstore.ID) map[convstore.ID][]*convstore.Author {
+	t.Helper()
+	digests, _, err := s.FindConversationDigests(ctx, tenantID, convstore.ConversationFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit}},
+		convstore.DigestOptions{Authors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[convstore.ID][]*convstore.Author{}
+	for _, d := range digests {
+		out[d.Conversation.ID] = d.Authors
+	}
+	return out
 }
 
 // authored is a message of a name and a user id (either may be empty).

@@ -84,6 +84,12 @@ func RunAuthorsBackfill(t *testing.T, db *Database, markPending MarkPendingFunc)
 		if read := pages.Load() - before; read > 0 != readsMessages {
 			t.Errorf("%s: the list read %d message pages; want reads of messages %v", what, read, readsMessages)
 		}
+		digested := digestAuthors(t, ctx, svc, tenant.ID)
+		for i, w := range [][]*convstore.Message{msgs, keptMsgs} {
+			if d := digested[ids[i]]; snapshot(t, d) != snapshot(t, convstore.AuthorsOf(w)) {
+				t.Errorf("%s: conversation %d's digest authors\n got %s\nwant %s", what, i, snapshot(t, d), snapshot(t, convstore.AuthorsOf(w)))
+			}
+		}
 	}
 	want("pending", true)
 	if n, err := svc.BackfillAuthors(ctx, 0, nil); err != nil || n != 1 {
