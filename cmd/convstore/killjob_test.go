@@ -176,37 +176,38 @@ func checkKept(t *testing.T, c *client.Client, convs []killConv, what string) {
 
 // allDeletions returns every receipt f selects, page by page.
 func allDeletions(t *testing.T, c *client.Client, f convstore.DeletionFilter) []*convstore.Deletion {
-	t.Helper()
-	var out []*convstore.Deletion
 	f.Limit = convstore.MaxPageLimit
-	for {
-		page, more, err := c.FindDeletions(context.Background(), convstore.ID{}, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, page...)
-		if !more {
-			return out
-		}
-		f.After = page[len(page)-1].ID
-	}
+	return allPages(t, func(after convstore.ID) ([]*convstore.Deletion, bool, error) {
+		f.After = after
+		return c.FindDeletions(context.Background(), convstore.ID{}, f)
+	}, func(d *convstore.Deletion) convstore.ID { return d.ID })
 }
 
 // allAudit returns the tenant's whole audit log.
 func allAudit(t *testing.T, c *client.Client) []*convstore.AuditEntry {
-	t.Helper()
-	var out []*convstore.AuditEntry
 	f := convstore.AuditFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit}}
+	return allPages(t, func(after convstore.ID) ([]*convstore.AuditEntry, bool, error) {
+		f.After = after
+		return c.FindAuditEntries(context.Background(), convstore.ID{}, f)
+	}, func(e *convstore.AuditEntry) convstore.ID { return e.ID })
+}
+
+// allPages reads every page of a cursor-paged list: page(after) is one
+// page and whether more follow; id is an item's cursor.
+func allPages[T any](t *testing.T, page func(after convstore.ID) ([]T, bool, error), id func(T) convstore.ID) []T {
+	t.Helper()
+	var out []T
+	var after convstore.ID
 	for {
-		page, more, err := c.FindAuditEntries(context.Background(), convstore.ID{}, f)
+		items, more, err := page(after)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, page...)
-		if !more {
+		out = append(out, items...)
+		if !more || len(items) == 0 {
 			return out
 		}
-		f.After = page[len(page)-1].ID
+		after = id(items[len(items)-1])
 	}
 }
 
