@@ -41,8 +41,8 @@ func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx conte
 		}
 		defer leave()
 	}
-	if p.Background {
-		return db.transact(ctx, pgx.TxOptions{}, db.retries, func(ctx context.Context, o *ops) error {
+	return db.transact(ctx, pgx.TxOptions{}, db.retries, func(ctx context.Context, o *ops) error {
+		if p.Background {
 			// A background write is redone if lost (driver.WriteParams),
 			// so its commit need not wait for the WAL's flush: the purge's
 			// batches then neither wait on the disk nor add their flushes
@@ -52,10 +52,9 @@ func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx conte
 			if _, err := o.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 				return err
 			}
-			return fn(ctx, o)
-		})
-	}
-	return db.transact(ctx, pgx.TxOptions{}, db.retries, func(ctx context.Context, o *ops) error { return fn(ctx, o) })
+		}
+		return fn(ctx, o)
+	})
 }
 
 // enterWrite registers a write under way, unless the driver is closed.
