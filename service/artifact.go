@@ -136,7 +136,7 @@ func (s *Service) DeleteArtifact(ctx context.Context, tenantID, conversationID, 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+	return s.writeEvents(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "artifact"); err != nil {
 			return err
 		}

@@ -264,7 +264,7 @@ func (s *Service) DeleteAttachment(ctx context.Context, tenantID, conversationID
 		return err
 	}
 	var key string
-	err := s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+	err := s.writeEvents(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "attachment"); err != nil {
 			return err

@@ -317,7 +317,7 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 	}
 	var d *convstore.Deletion
 	var keys []string
-	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
+	err := s.writeEvents(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
 		// The row lock before the hold check: a hold placed on the
 		// conversation meanwhile (its create locks the row) is either
 		// committed and seen, or waits for this delete.

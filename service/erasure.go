@@ -128,7 +128,7 @@ func (s *Service) CancelErasure(ctx context.Context, tenantID, id convstore.ID, 
 		return nil, err
 	}
 	var row *driver.ErasureRow
-	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+	err := s.writeEvents(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		before, err := tx.ErasureGet(ctx, tenantID, id)
 		if err != nil {
 			return err

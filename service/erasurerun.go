@@ -250,7 +250,7 @@ func (s *Service) commitErasure(ctx context.Context, run *erasureRun, o *Erasure
 // actor, door and request that created the job. It reports false if the
 // lease was lost meanwhile: the node that holds it ends the job.
 func (s *Service) finishErasure(ctx context.Context, run *erasureRun, o *ErasureRunOptions, state convstore.ErasureState, reason string) (bool, error) {
-	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+	err := s.writeEvents(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		r := run.row
 		_, err := tx.ErasureUpdate(ctx, &driver.ErasureUpdateParams{TenantID: r.TenantID, ID: r.ID,

@@ -308,7 +308,7 @@ func itemDeleted(typ string, tenantID, conversationID convstore.ID, id string, s
 // erased or kept something, in a transaction of its own after the run:
 // each erasure's own event was written with it.
 func (s *Service) retentionApplied(ctx context.Context, tenantID convstore.ID, c convstore.RetentionCounts) error {
-	return s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+	return s.writeEvents(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		return s.emit(ctx, tx, now, event{typ: convstore.EventRetentionApplied, tenantID: tenantID,
 			data: &RetentionAppliedEvent{Conversations: c.Conversations, Messages: c.Messages, Attachments: c.Attachments,

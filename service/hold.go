@@ -27,7 +27,7 @@ func (s *Service) CreateHold(ctx context.Context, tenantID convstore.ID, c *conv
 		return nil, err
 	}
 	var row *driver.HoldRow
-	err := s.drv.Write(ctx, driver.OnConversation(tenantID, c.ConversationID), func(ctx context.Context, tx driver.Tx) error {
+	err := s.writeEvents(ctx, driver.OnConversation(tenantID, c.ConversationID), func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		row = &driver.HoldRow{ID: s.newID(), TenantID: tenantID, ConversationID: c.ConversationID, AgentID: c.AgentID,
 			Reason: c.Reason, ActorKeyID: p.ActorKeyID, CreatedAt: now}
@@ -105,7 +105,7 @@ func (s *Service) DeleteHold(ctx context.Context, tenantID, id convstore.ID, p c
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+	return s.writeEvents(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		row, err := tx.HoldGet(ctx, tenantID, id)
 		if err != nil {
 			return err

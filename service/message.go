@@ -120,7 +120,7 @@ func (s *Service) DeleteMessage(ctx context.Context, tenantID, conversationID, i
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+	return s.writeEvents(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		// The bump locks the row, before the hold check (see
 		// DeleteConversation); a refusal rolls it back.

@@ -206,7 +206,7 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 			s.removeLater(r.BlobKeys)
 		}
 		if err == nil && r.Done {
-			err = s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			err = s.writeEvents(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 				now := s.now()
 				if err := tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.lease)); err != nil {
 					return err

@@ -51,7 +51,7 @@ func (s *Service) RestoreConversation(ctx context.Context, tenantID, id convstor
 		return nil, err
 	}
 	var c *convstore.Conversation
-	err := s.drv.Write(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
+	err := s.writeEvents(ctx, driver.OnConversation(tenantID, id), func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		deletionID, err := tx.ConversationRestore(ctx, tenantID, id, now)
 		if err != nil {

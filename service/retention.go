@@ -296,7 +296,7 @@ func (s *Service) deleteAttachmentByID(ctx context.Context, tenantID, conversati
 		return 0, err
 	}
 	var a *driver.AttachmentRow
-	err := s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+	err := s.writeEvents(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "attachment"); err != nil {
 			return err

@@ -69,6 +69,8 @@ type rotator struct {
 	caughtUp bool // receipts of every destroyed epoch have been marked once
 	// emit writes the conversation.shredded events (Service.emit).
 	emit func(ctx context.Context, tx driver.Tx, now time.Time, evs ...event) error
+	// committed wakes the relays after events committed (nil: none).
+	committed func()
 	// afterBatch, if set, runs after each committed re-wrap batch (tests
 	// stop a pass there, as a crash would).
 	afterBatch func(n int) error
@@ -306,6 +308,9 @@ func (r *rotator) markShredded(ctx context.Context) (int, error) {
 	})
 	if err == nil {
 		r.caughtUp = true
+		if n > 0 && r.committed != nil {
+			r.committed()
+		}
 	}
 	return n, err
 }
@@ -351,7 +356,7 @@ func (s *Service) newRotator(opts *Options) *rotator {
 	if opts.Keyring == nil {
 		return nil
 	}
-	r := &rotator{drv: s.drv, ring: opts.Keyring, now: s.clock, logger: s.logger, aad: keyAAD, emit: s.emit,
+	r := &rotator{drv: s.drv, ring: opts.Keyring, now: s.clock, logger: s.logger, aad: keyAAD, emit: s.emit, committed: s.outbox.notify,
 		every: opts.KeyEpoch, retention: positiveDuration(opts.KeyRetention, DefaultKeyRetention),
 		batch: positive(opts.RewrapBatch, DefaultRewrapBatch)}
 	if r.every == 0 {

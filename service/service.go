@@ -189,6 +189,7 @@ type Service struct {
 	purge     *purger
 	upgrade   upgradeHook // see ObserveSealUpgrade
 	erasures  erasureWork // see RunErasures
+	outbox    outboxWake  // see writeEvents
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
