@@ -180,11 +180,10 @@ func (d *Door) getWebhookDelivery(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := api.FromWebhookDelivery(del, attempts)
-	if out.Attempts == nil {
-		out.Attempts = []api.WebhookAttempt{}
+	if attempts == nil {
+		attempts = []*convstore.WebhookAttempt{}
 	}
-	return ok(w, out)
+	return ok(w, api.FromWebhookDelivery(del, attempts))
 }
 
 // replayWebhookDelivery serves POST
