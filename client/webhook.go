@@ -11,7 +11,9 @@ import (
 
 var _ convstore.WebhookService = (*Client)(nil)
 
-func webhookPath(id convstore.ID) string { return pathf("/v1/webhooks/%s", id.Format(convstore.PrefixWebhook)) }
+func webhookPath(id convstore.ID) string {
+	return pathf("/v1/webhooks/%s", id.Format(convstore.PrefixWebhook))
+}
 
 func deliveryPath(hook, id convstore.ID) string {
 	return pathf("/v1/webhooks/%s/deliveries/%s", hook.Format(convstore.PrefixWebhook), id.Format(convstore.PrefixWebhookDelivery))

@@ -15,7 +15,7 @@ func webhooksCommand() *command {
 	return group("webhooks", "Register webhooks that receive the tenant's events, and follow their deliveries.",
 		// The webhook's URL is an argument: --url names the server.
 		&leaf{name: "add", summary: "Register a webhook; prints its id and its secret, shown this once.", args: []string{"WEBHOOK_URL"},
-			help: "Register a webhook that receives the tenant's events from now on, signed per Standard Webhooks; prints its id and its secret, shown this once.",
+			help:  "Register a webhook that receives the tenant's events from now on, signed per Standard Webhooks; prints its id and its secret, shown this once.",
 			flags: webhooksAdd},
 		&leaf{name: "list", summary: "List the tenant's webhooks.", flags: webhooksList},
 		&leaf{name: "deliveries", summary: "List a webhook's deliveries, newest first.", args: []string{"WEBHOOK_ID"}, flags: webhooksDeliveries},
