@@ -155,6 +155,9 @@ type Options struct {
 	// With one core (GOMAXPROCS 1) downloads open on the caller's
 	// goroutine all the same: there is no other core to use.
 	ReadAhead bool
+	// WebhookDelivery configures how webhook deliveries are sent
+	// (RunWebhooks); the zero value is the documented policy.
+	WebhookDelivery WebhookDeliveryOptions
 }
 
 // DefaultIdempotencyLease is how long a claimed Idempotency-Key waits for
@@ -190,6 +193,8 @@ type Service struct {
 	upgrade   upgradeHook // see ObserveSealUpgrade
 	erasures  erasureWork // see RunErasures
 	outbox    outboxWake  // see writeEvents
+	hooks     *webhookEngine
+	listeners ownListeners // see SetWebhookListeners
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
@@ -274,6 +279,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	s.rot = s.newRotator(&opts)
 	s.purge = newPurger(&opts)
 	s.erasures.lease = opts.ErasureLease
+	s.hooks = newWebhookEngine(opts.WebhookDelivery, s.webhookForbidden(opts.WebhookAllowPrivate))
 	if s.purge.batch <= 0 {
 		s.purge.batch = DefaultPurgeBatchConcurrent
 		if _, ok := drv.(driver.OneWriter); ok {
