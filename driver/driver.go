@@ -266,6 +266,7 @@ type Reader interface {
 	RetentionReader
 	ErasureReader
 	EventReader
+	WebhookReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -280,6 +281,7 @@ type Tx interface {
 	RetentionTx
 	ErasureTx
 	EventTx
+	WebhookTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error

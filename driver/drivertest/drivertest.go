@@ -67,6 +67,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Retention", retentionTests},
 		{"Erasures", erasureTests},
 		{"Events", eventTests},
+		{"Webhooks", webhookTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
