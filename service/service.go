@@ -190,11 +190,10 @@ type Service struct {
 	z         *sealer
 	rot       *rotator // nil without a keyring
 	purge     *purger
-	upgrade   upgradeHook // see ObserveSealUpgrade
-	erasures  erasureWork // see RunErasures
-	outbox    outboxWake  // see writeEvents
-	hooks     *webhookEngine
-	listeners ownListeners // see SetWebhookListeners
+	upgrade   upgradeHook    // see ObserveSealUpgrade
+	erasures  erasureWork    // see RunErasures
+	outbox    outboxWake     // see writeEvents
+	delivery  *webhookEngine // see RunWebhooks
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
@@ -279,7 +278,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	s.rot = s.newRotator(&opts)
 	s.purge = newPurger(&opts)
 	s.erasures.lease = opts.ErasureLease
-	s.hooks = newWebhookEngine(opts.WebhookDelivery, s.webhookForbidden(opts.WebhookAllowPrivate))
+	s.delivery = newWebhookEngine(opts.WebhookDelivery, s.webhookDialForbidden(opts.WebhookAllowPrivate))
 	if s.purge.batch <= 0 {
 		s.purge.batch = DefaultPurgeBatchConcurrent
 		if _, ok := drv.(driver.OneWriter); ok {

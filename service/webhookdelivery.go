@@ -133,10 +133,10 @@ type WebhookAttemptOutcome struct {
 // this node makes. fn must be fast; nil stops the reports.
 func (s *Service) ObserveWebhooks(fn func(WebhookAttemptOutcome)) {
 	if fn == nil {
-		s.hooks.observe.Store(nil)
+		s.delivery.observe.Store(nil)
 		return
 	}
-	s.hooks.observe.Store(&fn)
+	s.delivery.observe.Store(&fn)
 }
 
 // RunWebhooks delivers webhook events until ctx ends, on every node: it
@@ -148,7 +148,7 @@ func (s *Service) ObserveWebhooks(fn func(WebhookAttemptOutcome)) {
 // whenever a write here commits events, when an attempt ends, and every
 // PollInterval. It returns once the attempts in flight have ended.
 func (s *Service) RunWebhooks(ctx context.Context) {
-	e := s.hooks
+	e := s.delivery
 	wake := s.outbox.subscribe()
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
@@ -228,7 +228,7 @@ func (s *Service) fanOutWebhook(ctx context.Context, r driver.WebhookRef) error 
 // startWebhookDeliveries claims as many due deliveries as there is room
 // for and sends each on its own goroutine.
 func (s *Service) startWebhookDeliveries(ctx context.Context, wg *sync.WaitGroup) error {
-	e := s.hooks
+	e := s.delivery
 	free := e.concurrency - int(e.inflight.Load())
 	if free <= 0 {
 		return nil
@@ -276,7 +276,7 @@ func (s *Service) startWebhookDeliveries(ctx context.Context, wg *sync.WaitGroup
 // deliverWebhook makes one attempt of a claimed delivery, once the
 // endpoint has room, and records it.
 func (s *Service) deliverWebhook(ctx context.Context, w *driver.WebhookRow, d *convstore.WebhookDelivery, leaseUntil time.Time) {
-	e := s.hooks
+	e := s.delivery
 	sem := e.endpoint(d.WebhookID)
 	select {
 	case sem <- struct{}{}:
@@ -312,7 +312,7 @@ func (s *Service) deliverWebhook(ctx context.Context, w *driver.WebhookRow, d *c
 // delivery's next state, and the webhook's disabling after persistent
 // failure.
 func (s *Service) finishWebhookAttempt(ctx context.Context, d *convstore.WebhookDelivery, started time.Time, res stdwebhook.Result) {
-	e := s.hooks
+	e := s.delivery
 	p := &driver.WebhookDeliveryFinishParams{TenantID: d.TenantID, WebhookID: d.WebhookID, DeliveryID: d.ID, Owner: e.owner,
 		Attempt: convstore.WebhookAttempt{StartedAt: started, Latency: res.Latency, Status: res.Status,
 			Error:          convstore.ClipWebhookText(attemptError(res), convstore.MaxWebhookErrorLen),
@@ -466,4 +466,19 @@ func webhookDisabled(tenantID, id convstore.ID, reason string, at time.Time) eve
 // finished yet (for metrics).
 func (s *Service) WebhookBacklog(ctx context.Context) (int64, error) {
 	return s.drv.Reads().WebhookDeliveryBacklog(ctx)
+}
+
+// webhookKeys returns the keys a delivery to w is signed with now: its
+// secret's, and its previous secret's while the rotation overlap lasts.
+func (s *Service) webhookKeys(w *driver.WebhookRow) ([][]byte, error) {
+	secrets := webhookSecrets(w, s.now())
+	keys := make([][]byte, len(secrets))
+	for i, secret := range secrets {
+		key, err := convstore.WebhookSecretKey(secret)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = key
+	}
+	return keys, nil
 }

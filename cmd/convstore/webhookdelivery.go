@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/netip"
 	"time"
 
 	"github.com/convstore/convstore/service"
@@ -62,31 +60,17 @@ func (c Config) webhookDeliveryOptions(opts *service.Options) {
 }
 
 // webhookDeliverer is a store that delivers webhooks (the service tier,
-// on every node) and must know the server's listeners, which no webhook
-// may reach.
+// on every node).
 type webhookDeliverer interface {
 	RunWebhooks(ctx context.Context)
-	SetWebhookListeners(addrs []netip.AddrPort)
 }
 
-// startWebhooks tells the store the server's listeners and runs its
-// webhook delivery until closeStore.
+// startWebhooks runs the store's webhook delivery until closeStore.
 func (m *Main) startWebhooks() {
 	d, ok := m.DB.(webhookDeliverer)
 	if !ok {
 		return
 	}
-	listeners := []net.Listener{m.ln}
-	for _, door := range m.doors {
-		listeners = append(listeners, door.ln)
-	}
-	var addrs []netip.AddrPort
-	for _, ln := range listeners {
-		if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
-			addrs = append(addrs, ap)
-		}
-	}
-	d.SetWebhookListeners(addrs)
 	ctx, stop := context.WithCancel(context.Background())
 	m.stopWebhooks, m.webhooksDone = stop, make(chan struct{})
 	go func() {
