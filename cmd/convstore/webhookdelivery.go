@@ -19,6 +19,9 @@ type WebhookDeliveryConfig struct {
 	// PollInterval is how often a node looks for deliveries it was not
 	// woken for (events of other nodes, retries that came due).
 	PollInterval time.Duration
+	// AllowPrivate lets webhooks reach loopback, private and link-local
+	// addresses (never metadata services or the server's own listeners).
+	AllowPrivate bool
 }
 
 func defaultWebhookDeliveryConfig() WebhookDeliveryConfig {
@@ -36,6 +39,8 @@ func (c *Config) registerWebhookDeliveryFlags(fs *flagSet) {
 	fs.bindEnv("webhook-workers", "CONVSTORE_WEBHOOK_WORKERS")
 	fs.DurationVar(&w.PollInterval, "webhook-poll-interval", w.PollInterval, "how often a node looks for webhook deliveries it was not woken for: events written on other nodes, retries that came due, deliveries of a node that died")
 	fs.bindEnv("webhook-poll-interval", "CONVSTORE_WEBHOOK_POLL_INTERVAL")
+	fs.BoolVar(&w.AllowPrivate, "webhook-allow-private", w.AllowPrivate, "let webhooks reach loopback, private and link-local addresses (a receiver on this host or network); cloud metadata addresses and this server's own listeners stay refused")
+	fs.bindEnv("webhook-allow-private", "CONVSTORE_WEBHOOK_ALLOW_PRIVATE")
 }
 
 func (c Config) validateWebhookDelivery() error {
@@ -57,6 +62,7 @@ func (c Config) webhookDeliveryOptions(opts *service.Options) {
 	w := c.WebhookDelivery
 	opts.WebhookDelivery = service.WebhookDeliveryOptions{Timeout: w.Timeout, PerEndpoint: w.PerEndpoint,
 		Concurrency: w.Concurrency, PollInterval: w.PollInterval}
+	opts.WebhookAllowPrivate = w.AllowPrivate
 }
 
 // webhookDeliverer is a store that delivers webhooks (the service tier,
