@@ -325,11 +325,11 @@ type WebhookService interface {
 	// ENOTFOUND.
 	DeleteWebhook(ctx context.Context, tenantID, id ID) error
 	// RotateWebhookSecret gives the webhook a new secret and returns it
-	// (shown once). The previous secret stays valid for overlap (0:
-	// DefaultWebhookSecretOverlap; at most MaxWebhookSecretOverlap):
-	// deliveries are signed with both until then. EINVALID for a bad
-	// overlap; ENOTFOUND.
-	RotateWebhookSecret(ctx context.Context, tenantID, id ID, overlap time.Duration) (*WebhookSecret, error)
+	// (shown once). The previous secret stays valid for overlap (nil:
+	// DefaultWebhookSecretOverlap; 0: not at all, for a leaked secret; at
+	// most MaxWebhookSecretOverlap): deliveries are signed with both
+	// until then. EINVALID for a bad overlap; ENOTFOUND.
+	RotateWebhookSecret(ctx context.Context, tenantID, id ID, overlap *time.Duration) (*WebhookSecret, error)
 	// FindWebhookDeliveries returns a page of the webhook's deliveries
 	// and whether more follow. ENOTFOUND for a missing webhook.
 	FindWebhookDeliveries(ctx context.Context, tenantID, webhookID ID, f WebhookDeliveryFilter) ([]*WebhookDelivery, bool, error)

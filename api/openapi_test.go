@@ -31,6 +31,9 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		"ConversationWithMessages": api.ConversationWithMessages{}, "ConversationCount": api.ConversationCount{},
 		"Identity": api.Identity{}, "Erasure": api.Erasure{}, "ErasureList": api.List[api.Erasure]{},
 		"Event": api.Event{}, "EventList": api.List[api.Event]{},
+		"Webhook": api.Webhook{}, "WebhookList": api.List[api.Webhook]{}, "WebhookSecret": api.WebhookSecret{},
+		"WebhookDelivery": api.WebhookDelivery{}, "WebhookAttempt": api.WebhookAttempt{},
+		"WebhookDeliveryList": api.List[api.WebhookDelivery]{},
 	} {
 		schema, ok := doc.Components.Schemas[name]
 		if !ok {

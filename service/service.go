@@ -155,6 +155,15 @@ type Options struct {
 	// With one core (GOMAXPROCS 1) downloads open on the caller's
 	// goroutine all the same: there is no other core to use.
 	ReadAhead bool
+	// WebhookAllowPrivate lets webhook URLs point at loopback, private
+	// and link-local addresses (a receiver on the same host or network);
+	// cloud metadata, unspecified and multicast addresses, and the
+	// server's own listeners, stay refused (netguard).
+	WebhookAllowPrivate bool
+	// OwnAddrs are the addresses (host:port) the server listens on:
+	// webhook URLs that point at them are refused. SetOwnAddrs replaces
+	// them once the listeners are bound.
+	OwnAddrs []string
 	// WebhookDelivery configures how webhook deliveries are sent
 	// (RunWebhooks); the zero value is the documented policy.
 	WebhookDelivery WebhookDeliveryOptions
@@ -193,6 +202,7 @@ type Service struct {
 	upgrade   upgradeHook    // see ObserveSealUpgrade
 	erasures  erasureWork    // see RunErasures
 	outbox    outboxWake     // see writeEvents
+	hooks     webhookGuard   // see CreateWebhook
 	delivery  *webhookEngine // see RunWebhooks
 
 	stopUses  chan struct{}
@@ -278,6 +288,8 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	s.rot = s.newRotator(&opts)
 	s.purge = newPurger(&opts)
 	s.erasures.lease = opts.ErasureLease
+	s.hooks.allowPrivate = opts.WebhookAllowPrivate
+	s.SetOwnAddrs(opts.OwnAddrs)
 	s.delivery = newWebhookEngine(opts.WebhookDelivery, s.webhookDialForbidden(opts.WebhookAllowPrivate))
 	if s.purge.batch <= 0 {
 		s.purge.batch = DefaultPurgeBatchConcurrent

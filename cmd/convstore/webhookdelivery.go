@@ -66,17 +66,25 @@ func (c Config) webhookDeliveryOptions(opts *service.Options) {
 }
 
 // webhookDeliverer is a store that delivers webhooks (the service tier,
-// on every node).
+// on every node), and refuses webhooks that point at the server's own
+// listeners (at registration, and when it dials).
 type webhookDeliverer interface {
 	RunWebhooks(ctx context.Context)
+	SetOwnAddrs(addrs []string)
 }
 
-// startWebhooks runs the store's webhook delivery until closeStore.
+// startWebhooks tells the store the listeners' addresses (known once they
+// are bound) and runs its webhook delivery until closeStore.
 func (m *Main) startWebhooks() {
 	d, ok := m.DB.(webhookDeliverer)
 	if !ok {
 		return
 	}
+	own := []string{m.ln.Addr().String()}
+	for _, door := range m.doors {
+		own = append(own, door.ln.Addr().String())
+	}
+	d.SetOwnAddrs(own)
 	ctx, stop := context.WithCancel(context.Background())
 	m.stopWebhooks, m.webhooksDone = stop, make(chan struct{})
 	go func() {

@@ -84,6 +84,13 @@ const (
 	pathMe            = "/v1/me"
 	pathHolds         = "/v1/holds"
 	pathHold          = pathHolds + "/{hold_id}"
+	pathWebhooks      = "/v1/webhooks"
+	pathWebhook       = pathWebhooks + "/{webhook_id}"
+	pathWebhookRotate = pathWebhook + "/rotate_secret"
+	pathWebhookTest   = pathWebhook + "/test"
+	pathDeliveries    = pathWebhook + "/deliveries"
+	pathDelivery      = pathDeliveries + "/{delivery_id}"
+	pathReplay        = pathDelivery + "/replay"
 	pathOpenAPI       = "/v1/openapi.json"
 )
 
@@ -163,6 +170,17 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathHolds, Scope: admin, Handler: d.listHolds},
 		{Method: http.MethodGet, Path: pathHold, Scope: admin, Handler: d.getHold},
 		{Method: http.MethodDelete, Path: pathHold, Scope: admin, Handler: d.deleteHold},
+
+		{Method: http.MethodPost, Path: pathWebhooks, Scope: admin, Handler: d.createWebhook},
+		{Method: http.MethodGet, Path: pathWebhooks, Scope: admin, Handler: d.listWebhooks},
+		{Method: http.MethodGet, Path: pathWebhook, Scope: admin, Handler: d.getWebhook},
+		{Method: http.MethodPatch, Path: pathWebhook, Scope: admin, Handler: d.updateWebhook},
+		{Method: http.MethodDelete, Path: pathWebhook, Scope: admin, Handler: d.deleteWebhook},
+		{Method: http.MethodPost, Path: pathWebhookRotate, Scope: admin, Handler: d.rotateWebhookSecret},
+		{Method: http.MethodPost, Path: pathWebhookTest, Scope: admin, Handler: d.testWebhook},
+		{Method: http.MethodGet, Path: pathDeliveries, Scope: admin, Handler: d.listWebhookDeliveries},
+		{Method: http.MethodGet, Path: pathDelivery, Scope: admin, Handler: d.getWebhookDelivery},
+		{Method: http.MethodPost, Path: pathReplay, Scope: admin, Handler: d.replayWebhookDelivery},
 	}
 }
 

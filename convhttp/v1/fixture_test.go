@@ -18,21 +18,24 @@ import (
 // fixture holds the wire ids that fill a route's path parameters.
 type fixture struct {
 	conv, msg, art, name, del, key, hold, erasure string
+	hook, delivery                                string // a webhook and its test delivery
 	seq                                           string // the conversation's seq, for GET /v1/conversations/lookup
 }
 
 // randomFixture returns ids that never existed in any tenant.
 func randomFixture() *fixture {
 	return &fixture{
-		conv:    convstore.NewID().Format(convstore.PrefixConversation),
-		msg:     convstore.NewID().Format(convstore.PrefixMessage),
-		art:     convstore.NewID().Format(convstore.PrefixArtifact),
-		name:    "nope.wav", // as long as the fixture's "call.wav"
-		del:     convstore.NewID().Format(convstore.PrefixDeletion),
-		key:     convstore.NewID().Format(convstore.PrefixKey),
-		hold:    convstore.NewID().Format(convstore.PrefixHold),
-		erasure: convstore.NewID().Format(convstore.PrefixErasure),
-		seq:     strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
+		conv:     convstore.NewID().Format(convstore.PrefixConversation),
+		msg:      convstore.NewID().Format(convstore.PrefixMessage),
+		art:      convstore.NewID().Format(convstore.PrefixArtifact),
+		name:     "nope.wav", // as long as the fixture's "call.wav"
+		del:      convstore.NewID().Format(convstore.PrefixDeletion),
+		key:      convstore.NewID().Format(convstore.PrefixKey),
+		hold:     convstore.NewID().Format(convstore.PrefixHold),
+		erasure:  convstore.NewID().Format(convstore.PrefixErasure),
+		hook:     convstore.NewID().Format(convstore.PrefixWebhook),
+		delivery: convstore.NewID().Format(convstore.PrefixWebhookDelivery),
+		seq:      strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
 	}
 }
 
@@ -43,6 +46,7 @@ func (f *fixture) path(p string) string {
 		"{name}", f.name, "{deletion_id}", f.del, "{key_id}", f.key,
 		"{hold_id}", f.hold,
 		"{erasure_id}", f.erasure,
+		"{webhook_id}", f.hook, "{delivery_id}", f.delivery,
 	).Replace(p)
 }
 
@@ -77,8 +81,12 @@ func (e *env) populate() *fixture {
 	e.must(201, "POST", "/v1/keys", e.KeyA, map[string]any{"name": "spare", "scopes": []string{"read"}}, &key)
 	var erasure api.Erasure // a dry run: it deletes nothing
 	e.must(201, "POST", "/v1/erasures", e.KeyA, map[string]any{"selector": map[string]any{"user_id": "user-1"}, "dry_run": true}, &erasure)
+	var hook api.Webhook
+	e.must(201, "POST", "/v1/webhooks", e.KeyA, map[string]any{"url": "https://example.com/hook"}, &hook)
+	var delivery api.WebhookDelivery
+	e.must(202, "POST", "/v1/webhooks/"+hook.ID+"/test", e.KeyA, nil, &delivery)
 	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID,
-		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq}
+		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq, hook: hook.ID, delivery: delivery.ID}
 }
 
 // routes returns the native door's routes as the server registered them.
@@ -110,6 +118,12 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return map[string]any{"name": "k", "scopes": []string{"read"}}, nil
 	case "POST /v1/holds":
 		return map[string]any{"agent_id": "another-held-agent", "reason": "r"}, nil
+	case "POST /v1/webhooks":
+		return map[string]any{"url": "https://example.com/another"}, nil
+	case "PATCH /v1/webhooks/{webhook_id}":
+		return map[string]any{"description": "changed"}, nil
+	case "POST /v1/webhooks/{webhook_id}/rotate_secret":
+		return map[string]any{"overlap_seconds": 60}, nil
 	case "PUT /v1/retention":
 		return map[string]any{"policies": []any{}}, nil
 	}

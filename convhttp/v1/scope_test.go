@@ -70,6 +70,17 @@ var routeScopes = map[string]convstore.Scope{
 	"GET /v1/holds/{hold_id}":    convstore.ScopeAdmin,
 	"DELETE /v1/holds/{hold_id}": convstore.ScopeAdmin,
 
+	"POST /v1/webhooks":                                              convstore.ScopeAdmin,
+	"GET /v1/webhooks":                                               convstore.ScopeAdmin,
+	"GET /v1/webhooks/{webhook_id}":                                  convstore.ScopeAdmin,
+	"PATCH /v1/webhooks/{webhook_id}":                                convstore.ScopeAdmin,
+	"DELETE /v1/webhooks/{webhook_id}":                               convstore.ScopeAdmin,
+	"POST /v1/webhooks/{webhook_id}/rotate_secret":                   convstore.ScopeAdmin,
+	"POST /v1/webhooks/{webhook_id}/test":                            convstore.ScopeAdmin,
+	"GET /v1/webhooks/{webhook_id}/deliveries":                       convstore.ScopeAdmin,
+	"GET /v1/webhooks/{webhook_id}/deliveries/{delivery_id}":         convstore.ScopeAdmin,
+	"POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay": convstore.ScopeAdmin,
+
 	// Every valid key may learn who it is, whatever its scopes.
 	"GET /v1/me": convhttp.AnyScope,
 }
@@ -141,8 +152,8 @@ func TestDeleteRoutesRefuseLesserKeys(t *testing.T) {
 			t.Errorf("%s: after forbidden deletes, GET answers %v", k, r)
 		}
 	}
-	if n != 14 {
-		t.Errorf("%d forbidden deletes sent, want 14 (read and write on 5 routes, and delete too on the key and hold routes)", n)
+	if n != 17 {
+		t.Errorf("%d forbidden deletes sent, want 17 (read and write on 5 routes, and delete too on the key, hold and webhook routes)", n)
 	}
 	if got := len(e.deletions()); got != receipts {
 		t.Errorf("forbidden deletes wrote %d receipts", got-receipts)
