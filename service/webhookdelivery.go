@@ -27,6 +27,7 @@ const (
 	webhookLeaseMargin          = 2 * time.Second       // a lease must outlast an attempt by this much to start it
 	webhookWakeCoalesce         = 20 * time.Millisecond // commits that come together are fanned out together
 	webhookDisableReasonMaxSize = 256
+	webhookRecordTimeout        = 5 * time.Second // bounds recording an attempt after the worker stopped
 )
 
 // WebhookDeliveryOptions configure how webhook deliveries are sent
@@ -302,10 +303,14 @@ func (s *Service) deliverWebhook(ctx context.Context, w *driver.WebhookRow, d *c
 	}
 	started := s.now()
 	res := stdwebhook.Send(ctx, e.client, stdwebhook.Request{URL: w.URL, MsgID: webhookMsgID(d), At: started, Body: body, Keys: keys})
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !res.OK() {
 		return // stopped, not failed: the lease ends and the delivery is sent again
 	}
-	s.finishWebhookAttempt(ctx, d, started, res)
+	// Record what the receiver answered even if the worker is stopping
+	// meanwhile, so an accepted delivery is not sent again.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookRecordTimeout)
+	defer cancel()
+	s.finishWebhookAttempt(rctx, d, started, res)
 }
 
 // finishWebhookAttempt records an attempt and what follows from it: the
