@@ -25,7 +25,7 @@ const (
 	webhookFanOutBatch          = 500
 	webhookBehindBatch          = 100
 	webhookLeaseMargin          = 2 * time.Second       // a lease must outlast an attempt by this much to start it
-	webhookWakeCoalesce         = 20 * time.Millisecond // commits that come together are fanned out together
+	webhookWakeCoalesce         = 100 * time.Millisecond // commits that come together are fanned out together
 	webhookDisableReasonMaxSize = 256
 	webhookRecordTimeout        = 5 * time.Second // bounds recording an attempt after the worker stopped
 )
