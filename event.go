@@ -25,6 +25,7 @@ const (
 	EventMessageDeleted       = "message.deleted"
 	EventArtifactDeleted      = "artifact.deleted"
 	EventAttachmentDeleted    = "attachment.deleted"
+	EventWebhookDisabled      = "webhook.disabled" // a webhook was disabled after persistent failure
 )
 
 // EventTypes lists every event type, in the order the README documents
@@ -32,7 +33,7 @@ const (
 var EventTypes = []string{
 	EventConversationDeleted, EventConversationPurged, EventConversationShredded, EventConversationRestored,
 	EventErasureCompleted, EventRetentionApplied, EventHoldPlaced, EventHoldReleased,
-	EventMessageDeleted, EventArtifactDeleted, EventAttachmentDeleted,
+	EventMessageDeleted, EventArtifactDeleted, EventAttachmentDeleted, EventWebhookDisabled,
 }
 
 // IsEventType reports whether t is one of EventTypes.

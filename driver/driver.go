@@ -232,6 +232,9 @@ type Reader interface {
 	// PurgeJobCount counts the queued purge jobs of every tenant (for
 	// the backlog metric).
 	PurgeJobCount(ctx context.Context) (int64, error)
+	// WebhookDeliveryBacklog counts the webhook deliveries of every
+	// tenant not finished yet, pending or delivering (for metrics).
+	WebhookDeliveryBacklog(ctx context.Context) (int64, error)
 	// AuditGet returns an audit entry. ENOTFOUND "audit entry".
 	AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convstore.AuditEntry, error)
 	// AuditList returns a page of audit entries.

@@ -59,6 +59,9 @@ func (m *Metrics) Instrument(engine any) {
 		m.reg.MustRegister(g.checked, g.sealed, g.done)
 		s.ObserveSealUpgrade(g.observe)
 	}
+	if w, ok := engine.(webhookObserver); ok {
+		m.instrumentWebhooks(w)
+	}
 	if s, ok := engine.(serviceTier); ok {
 		engine = s.Driver()
 	}

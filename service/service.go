@@ -164,6 +164,9 @@ type Options struct {
 	// webhook URLs that point at them are refused. SetOwnAddrs replaces
 	// them once the listeners are bound.
 	OwnAddrs []string
+	// WebhookDelivery configures how webhook deliveries are sent
+	// (RunWebhooks); the zero value is the documented policy.
+	WebhookDelivery WebhookDeliveryOptions
 }
 
 // DefaultIdempotencyLease is how long a claimed Idempotency-Key waits for
@@ -196,10 +199,11 @@ type Service struct {
 	z         *sealer
 	rot       *rotator // nil without a keyring
 	purge     *purger
-	upgrade   upgradeHook // see ObserveSealUpgrade
-	erasures  erasureWork // see RunErasures
-	outbox    outboxWake  // see writeEvents
-	hooks     webhookGuard
+	upgrade   upgradeHook    // see ObserveSealUpgrade
+	erasures  erasureWork    // see RunErasures
+	outbox    outboxWake     // see writeEvents
+	hooks     webhookGuard   // see CreateWebhook
+	delivery  *webhookEngine // see RunWebhooks
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
@@ -286,6 +290,7 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	s.erasures.lease = opts.ErasureLease
 	s.hooks.allowPrivate = opts.WebhookAllowPrivate
 	s.SetOwnAddrs(opts.OwnAddrs)
+	s.delivery = newWebhookEngine(opts.WebhookDelivery, s.webhookDialForbidden(opts.WebhookAllowPrivate))
 	if s.purge.batch <= 0 {
 		s.purge.batch = DefaultPurgeBatchConcurrent
 		if _, ok := drv.(driver.OneWriter); ok {

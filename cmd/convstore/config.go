@@ -62,6 +62,8 @@ type Config struct {
 	// EventRetention is how long an event stays in the outbox, delivered
 	// or not, before the sweeper prunes it.
 	EventRetention time.Duration
+	// WebhookDelivery is how webhook deliveries are sent.
+	WebhookDelivery WebhookDeliveryConfig
 	// PurgeBatch is how many rows one purge transaction removes (0: the
 	// engine's default); PurgeInterval how often the purger looks for
 	// deletes made on other nodes or abandoned by a node that died.
@@ -137,6 +139,7 @@ func DefaultConfig() Config {
 		TombstoneRetention:   service.DefaultTombstoneRetention,
 		IdempotencyRetention: convstore.DefaultIdempotencyRetention,
 		EventRetention:       convstore.DefaultEventRetention,
+		WebhookDelivery:      defaultWebhookDeliveryConfig(),
 		RetentionInterval:    time.Hour,
 		PurgeInterval:        service.DefaultPurgeInterval,
 		JobLease:             service.DefaultPurgeLease,
@@ -286,6 +289,9 @@ func (c Config) Validate() error {
 	if c.EventRetention <= 0 {
 		return fmt.Errorf("--event-retention %v: must be positive", c.EventRetention)
 	}
+	if err := c.validateWebhookDelivery(); err != nil {
+		return err
+	}
 	if c.RetentionInterval < 0 {
 		return fmt.Errorf("--retention-interval %s: must not be negative (0 turns retention off)", c.RetentionInterval)
 	}
@@ -364,6 +370,7 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("idempotency-retention", "CONVSTORE_IDEMPOTENCY_RETENTION")
 	fs.DurationVar(&c.EventRetention, "event-retention", c.EventRetention, "how long an event (GET /v1/events) stays in the outbox, delivered or not, before the sweeper prunes it")
 	fs.bindEnv("event-retention", "CONVSTORE_EVENT_RETENTION")
+	c.registerWebhookDeliveryFlags(fs)
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often orphaned attachment bytes are swept")
 	fs.bindEnv("sweep-interval", "CONVSTORE_SWEEP_INTERVAL")
 	fs.DurationVar(&c.RetentionInterval, "retention-interval", c.RetentionInterval, "how often each tenant's retention policies (PUT /v1/retention) are applied; nodes take turns per tenant (0: never)")
@@ -435,6 +442,7 @@ func (c Config) backgroundOptions(opts *service.Options) {
 	opts.KeyEpoch, opts.KeyRetention = c.KeyEpoch, c.KeyRetention
 	opts.PurgeBatch, opts.PurgeInterval = c.PurgeBatch, c.PurgeInterval
 	opts.PurgeLease, opts.ErasureLease = c.JobLease, c.JobLease
+	c.webhookDeliveryOptions(opts)
 	if c.KeyEpoch == 0 {
 		opts.KeyEpoch = -1 // Options: 0 is the default, negative is never
 	}

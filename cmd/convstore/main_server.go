@@ -88,6 +88,9 @@ type Main struct {
 	obs         *observability // the metrics listener, if any (metrics.go)
 	closeOnce   sync.Once
 	closeErr    error
+
+	stopWebhooks context.CancelFunc // webhook delivery (see webhookDeliverer)
+	webhooksDone chan struct{}
 }
 
 // NewMain returns a Main with the default configuration, logging to
@@ -199,6 +202,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			s.RunSweeper(sweepCtx, m.Config.SweepInterval)
 		}()
 	}
+
+	m.startWebhooks()
 
 	if r, ok := m.DB.(retentionRunner); ok && m.Config.RetentionInterval > 0 {
 		retainCtx, stop := context.WithCancel(context.Background())
@@ -423,6 +428,7 @@ func shutdownAll(ctx context.Context, servers []*http.Server) error {
 // closeStore stops the sweeper and the metrics listener, and closes the
 // store.
 func (m *Main) closeStore() error {
+	m.stopWebhookDelivery()
 	if m.stopRetain != nil {
 		m.stopRetain()
 		<-m.retainDone
