@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -187,9 +188,11 @@ type Service struct {
 	z         *sealer
 	rot       *rotator // nil without a keyring
 	purge     *purger
-	upgrade   upgradeHook // see ObserveSealUpgrade
-	erasures  erasureWork // see RunErasures
-	outbox    outboxWake  // see writeEvents
+	upgrade   upgradeHook  // see ObserveSealUpgrade
+	erasures  erasureWork  // see RunErasures
+	outbox    outboxWake   // see writeEvents
+	relays    atomic.Int32 // relays made by NewRelay: pruning undelivered events is then worth a warning
+	relayHook relayHook    // see ObserveRelay
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
