@@ -86,6 +86,7 @@ type Main struct {
 	upgradeDone chan struct{}
 	serveErr    chan error
 	obs         *observability // the metrics listener, if any (metrics.go)
+	nats        *natsRelay     // the NATS relay, if any (nats.go)
 	closeOnce   sync.Once
 	closeErr    error
 }
@@ -199,6 +200,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}()
 	}
 
+	if err := m.startNATS(); err != nil {
+		return err
+	}
 	if r, ok := m.DB.(retentionRunner); ok && m.Config.RetentionInterval > 0 {
 		retainCtx, stop := context.WithCancel(context.Background())
 		m.stopRetain, m.retainDone = stop, make(chan struct{})
@@ -422,6 +426,7 @@ func shutdownAll(ctx context.Context, servers []*http.Server) error {
 // closeStore stops the sweeper and the metrics listener, and closes the
 // store.
 func (m *Main) closeStore() error {
+	m.stopNATS()
 	if m.stopRetain != nil {
 		m.stopRetain()
 		<-m.retainDone

@@ -190,12 +190,18 @@ func testEventClaim(t *testing.T, f *fixture) {
 		}
 		return out
 	}
-	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.EventDeliver(ctx, ids(stored[0], stored[1]), at) })
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		return tx.EventDeliver(ctx, ids(stored[0], stored[1]), at)
+	})
 	want("after a's first two are delivered", claim(two, at, convstore.ID{}, 10), stored[2])
 	// Another owner's release leaves b's lease alone; its owner's frees it.
-	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.EventRelease(ctx, two, ids(stored[3], stored[4])) })
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		return tx.EventRelease(ctx, two, ids(stored[3], stored[4]))
+	})
 	want("after a foreign release", claim(three, at, a, 10))
-	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.EventRelease(ctx, one, ids(stored[3], stored[4])) })
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		return tx.EventRelease(ctx, one, ids(stored[3], stored[4]))
+	})
 	want("after the owner's release, above a", claim(three, at, a, 10), stored[3], stored[4])
 
 	n, oldest, err := f.drv.Reads().EventBacklog(f.ctx)
