@@ -36,6 +36,12 @@ const (
 	DefaultRelayBatch = 100
 	// DefaultRelayMaxBackoff caps the wait after failures.
 	DefaultRelayMaxBackoff = 30 * time.Second
+	// DefaultRelayCoalesce is how long a relay woken by a commit waits
+	// before its pass, so that the events of the commits that follow
+	// within it are claimed, published and marked together: under a
+	// stream of deletes a pass (numbering, claim, mark: three short
+	// write transactions) serves many of them rather than one each.
+	DefaultRelayCoalesce = 100 * time.Millisecond
 	// relayTenants is how many tenants one claim takes; their events are
 	// published side by side, each tenant's in order.
 	relayTenants = 16
@@ -62,6 +68,9 @@ type RelayOptions struct {
 	// MaxBackoff caps the wait after failures; 0 means
 	// DefaultRelayMaxBackoff.
 	MaxBackoff time.Duration
+	// Coalesce is how long a wake-up waits before its pass; 0 means
+	// DefaultRelayCoalesce, negative none.
+	Coalesce time.Duration
 	// AfterPublish, if set, runs after a claim's events were published
 	// and before they are marked delivered; an error stops there, the
 	// events still leased, as a crash would (tests of redelivery).
@@ -98,6 +107,7 @@ type Relay struct {
 	lease      time.Duration
 	batch      int
 	maxBackoff time.Duration
+	coalesce   time.Duration
 	after      func([]*convstore.Event) error
 	wake       <-chan struct{}
 	cursor     convstore.ID // the last tenant claimed: the next claim starts past it
@@ -116,6 +126,7 @@ func (s *Service) NewRelay(pub EventPublisher, opts RelayOptions) *Relay {
 		lease:      positiveDuration(opts.Lease, DefaultRelayLease),
 		batch:      positive(opts.Batch, DefaultRelayBatch),
 		maxBackoff: positiveDuration(opts.MaxBackoff, DefaultRelayMaxBackoff),
+		coalesce:   max(0, cmpOr(opts.Coalesce, DefaultRelayCoalesce)),
 		after:      opts.AfterPublish,
 		wake:       s.outbox.subscribe(),
 	}
@@ -148,8 +159,25 @@ func (r *Relay) Run(ctx context.Context) {
 		case <-t.C:
 		case <-wake:
 			t.Stop()
+			if r.coalesce > 0 {
+				c := time.NewTimer(r.coalesce)
+				select {
+				case <-ctx.Done():
+					c.Stop()
+					return
+				case <-c.C:
+				}
+			}
 		}
 	}
+}
+
+// cmpOr is v, or def if v is 0.
+func cmpOr(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // relayBackoff is the wait after the nth failure in a row: the minimum
@@ -164,20 +192,31 @@ func relayBackoff(n int, ceiling time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// Deliver numbers the committed events, then claims, publishes and marks
+// Deliver numbers the committed events, claims, publishes and marks
 // delivered every undelivered event it can claim, until none is left
 // that no other relay holds. It returns how many it published and the
 // first failure; what failed stays undelivered for the next pass (or
 // another node).
 func (r *Relay) Deliver(ctx context.Context) (int, error) {
-	if _, err := r.s.NumberEvents(ctx); err != nil {
-		return 0, err
-	}
 	total := 0
 	for {
 		var evs []*convstore.Event
 		now := r.s.now()
-		err := r.s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) (err error) {
+		// Numbering and claiming share a transaction: one commit per
+		// pass. It is a foreground write: sequence numbers, once
+		// published, must never be handed out again differently, which a
+		// background write lost to a crash could lead to on PostgreSQL
+		// (its pos order is not commit order).
+		err := r.s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) (err error) {
+			tenants, err := tx.EventUnnumbered(ctx, convstore.ID{}, eventNumberBatch)
+			if err != nil {
+				return err
+			}
+			for _, t := range tenants {
+				if _, err := tx.EventNumber(ctx, t, eventNumberBatch); err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
+			}
 			evs, err = tx.EventClaim(ctx, &driver.EventClaimParams{Now: now, Owner: r.owner, Until: now.Add(r.lease),
 				After: r.cursor, Tenants: relayTenants, Limit: r.batch})
 			return err
@@ -185,8 +224,9 @@ func (r *Relay) Deliver(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		from := r.cursor
 		if len(evs) == 0 {
-			if r.cursor.IsZero() {
+			if from.IsZero() {
 				return total, nil
 			}
 			r.cursor = convstore.ID{} // round again from the first tenant
@@ -198,7 +238,29 @@ func (r *Relay) Deliver(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		if from.IsZero() && !r.full(evs) {
+			// The claim took every tenant's claimable events: what
+			// commits from now on wakes the relay again.
+			r.cursor = convstore.ID{}
+			return total, nil
+		}
 	}
+}
+
+// full reports whether a claim may have left claimable events behind: it
+// took as many tenants as a claim takes, or a tenant's full batch.
+func (r *Relay) full(evs []*convstore.Event) bool {
+	tenants, run := 1, 1
+	for i := 1; i < len(evs); i++ {
+		if evs[i].TenantID != evs[i-1].TenantID {
+			tenants, run = tenants+1, 0
+		}
+		run++
+		if run >= r.batch {
+			return true
+		}
+	}
+	return tenants >= relayTenants || r.batch == 1
 }
 
 // publish publishes claimed events, each tenant's in order on a goroutine
