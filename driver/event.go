@@ -16,6 +16,10 @@ type EventReader interface {
 	// only tenantID's if it is set) that have events not numbered yet, at
 	// most limit.
 	EventUnnumbered(ctx context.Context, tenantID convstore.ID, limit int) ([]convstore.ID, error)
+	// EventBacklog counts the events of every tenant (a system job) not
+	// delivered yet, numbered or not, and returns when the oldest of them
+	// occurred (zero if none).
+	EventBacklog(ctx context.Context) (int64, time.Time, error)
 }
 
 // EventTx writes the outbox.
@@ -34,8 +38,42 @@ type EventTx interface {
 	// if the tenant is missing.
 	EventNumber(ctx context.Context, tenantID convstore.ID, limit int) (int, error)
 	// EventPrune deletes up to limit events of any tenant (a system job)
-	// that occurred before before, delivered or not, returning how many.
-	EventPrune(ctx context.Context, before time.Time, limit int) (int, error)
+	// that occurred before before, delivered or not, returning how many,
+	// and how many of them were not delivered.
+	EventPrune(ctx context.Context, before time.Time, limit int) (pruned, undelivered int, err error)
+
+	// EventClaim leases to p.Owner until p.Until the first undelivered
+	// numbered events of up to p.Tenants tenants (a system job), at most
+	// p.Limit of each, in Seq order from the tenant's first undelivered
+	// event, and returns them ordered by tenant id and Seq. Only tenants
+	// whose id is above p.After are looked at, in id order (a relay goes
+	// round its tenants, then starts again with a zero After). A tenant
+	// is skipped whole while its first
+	// undelivered event is under another owner's lease that ends after
+	// p.Now, or while another transaction claims or numbers its events (a
+	// driver with several nodes locks the tenant's sequence row, FOR
+	// UPDATE SKIP LOCKED): so one tenant's events are with one relay at a
+	// time, and a relay publishes them in order. A lease that ended
+	// (its node died) is taken over. Each claim counts an attempt.
+	EventClaim(ctx context.Context, p *EventClaimParams) ([]*convstore.Event, error)
+	// EventDeliver marks the events delivered at at and ends their
+	// leases, whoever holds them (their publication was acknowledged);
+	// one delivered already keeps its time. Missing ids are no error.
+	EventDeliver(ctx context.Context, ids []convstore.ID, at time.Time) error
+	// EventRelease ends owner's leases on the undelivered events among
+	// ids, so that any relay may claim them at once; a lease another
+	// owner took over is left alone.
+	EventRelease(ctx context.Context, owner convstore.ID, ids []convstore.ID) error
+}
+
+// EventClaimParams claim undelivered events for one relay.
+type EventClaimParams struct {
+	Now     time.Time    // a lease that ends at or before Now is free
+	Owner   convstore.ID // the claiming relay, drawn once per relay
+	Until   time.Time    // the new leases' end
+	After   convstore.ID // only tenants above this id (zero: from the first)
+	Tenants int          // tenants at most
+	Limit   int          // events of one tenant at most
 }
 
 // EventListParams select a page of a tenant's events.

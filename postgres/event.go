@@ -1,7 +1,11 @@
 package postgres
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,8 +104,97 @@ func (o *ops) EventUnnumbered(ctx context.Context, tenantID convstore.ID, limit 
 
 // EventPrune skips rows another transaction holds (a relay's claim, a
 // second sweeper): they are pruned next time.
-func (o *ops) EventPrune(ctx context.Context, before time.Time, limit int) (int, error) {
-	n, err := o.exec(ctx, `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred_at < $1
-		LIMIT $2 FOR UPDATE SKIP LOCKED)`, before, limit)
-	return int(n), err
+func (o *ops) EventPrune(ctx context.Context, before time.Time, limit int) (int, int, error) {
+	var n, undelivered int
+	err := o.q.QueryRow(ctx, `WITH d AS (DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred_at < $1
+		LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING delivered_at)
+		SELECT count(*), count(*) FILTER (WHERE delivered_at IS NULL) FROM d`, before, limit).Scan(&n, &undelivered)
+	if err != nil {
+		return 0, 0, o.fail(ctx, err)
+	}
+	return n, undelivered, nil
+}
+
+// EventBacklog reads the undelivered through the partial index
+// events_undelivered.
+func (o *ops) EventBacklog(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var oldest *time.Time
+	err := o.q.QueryRow(ctx, `SELECT count(*), min(occurred_at) FROM events WHERE delivered_at IS NULL`).Scan(&n, &oldest)
+	if err != nil || oldest == nil {
+		return n, time.Time{}, o.fail(ctx, err)
+	}
+	return n, oldest.UTC(), nil
+}
+
+// eventTenantsUndelivered lists the tenants above $1 with undelivered
+// numbered events, at most $2, by a skip scan of events_undelivered: one
+// index search per tenant, however long a tenant's backlog is (DISTINCT
+// would read every entry of it).
+const eventTenantsUndelivered = `WITH RECURSIVE t (tenant_id) AS (
+	(SELECT tenant_id FROM events WHERE delivered_at IS NULL AND seq IS NOT NULL AND tenant_id > $1 ORDER BY tenant_id LIMIT 1)
+	UNION ALL
+	SELECT (SELECT e.tenant_id FROM events e WHERE e.delivered_at IS NULL AND e.seq IS NOT NULL AND e.tenant_id > t.tenant_id
+		ORDER BY e.tenant_id LIMIT 1) FROM t WHERE t.tenant_id IS NOT NULL)
+	SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL LIMIT $2`
+
+// EventClaim locks the tenants' sequence rows with FOR UPDATE SKIP
+// LOCKED before it looks at their leases: two relays claiming at once
+// never both see a tenant's first event free (each would then lease a
+// different stretch of it, and publish them side by side), and a tenant
+// being numbered or claimed elsewhere is left for the next claim. The
+// lock is the transaction's; the lease is what keeps the events this
+// relay's while it publishes them.
+func (o *ops) EventClaim(ctx context.Context, p *driver.EventClaimParams) ([]*convstore.Event, error) {
+	scanTenant := func(row pgx.Row) (convstore.ID, error) {
+		var id convstore.ID
+		err := row.Scan(scanID(&id))
+		return id, err
+	}
+	tenants, err := list(ctx, o, newQuery(eventTenantsUndelivered, idBytes(p.After), p.Tenants), scanTenant)
+	if err != nil || len(tenants) == 0 {
+		return nil, err
+	}
+	tenants, err = list(ctx, o, newQuery(`SELECT tenant_id FROM event_seqs WHERE tenant_id = ANY($1) ORDER BY tenant_id
+		FOR UPDATE SKIP LOCKED`, idsArg(tenants)), scanTenant)
+	if err != nil {
+		return nil, err
+	}
+	var out []*convstore.Event
+	for _, t := range tenants {
+		var owner []byte
+		var until *time.Time
+		err := o.q.QueryRow(ctx, `SELECT lease_owner, lease_until FROM events WHERE tenant_id = $1 AND delivered_at IS NULL
+			AND seq IS NOT NULL ORDER BY seq LIMIT 1`, idBytes(t)).Scan(&owner, &until)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // delivered since the list was read
+		}
+		if err != nil {
+			return nil, o.fail(ctx, err)
+		}
+		if owner != nil && !bytes.Equal(owner, idBytes(p.Owner)) && until != nil && until.After(p.Now) {
+			continue
+		}
+		evs, err := list(ctx, o, newQuery(`UPDATE events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM events WHERE tenant_id = $3 AND delivered_at IS NULL AND seq IS NOT NULL ORDER BY seq LIMIT $4)
+			AND delivered_at IS NULL RETURNING `+eventColumns, idBytes(p.Owner), p.Until, idBytes(t), p.Limit), scanEvent)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(evs, func(a, b *convstore.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+		out = append(out, evs...)
+	}
+	return out, nil
+}
+
+func (o *ops) EventDeliver(ctx context.Context, ids []convstore.ID, at time.Time) error {
+	_, err := o.exec(ctx, `UPDATE events SET delivered_at = COALESCE(delivered_at, $2), lease_owner = NULL, lease_until = NULL
+		WHERE id = ANY($1)`, idsArg(ids), at)
+	return err
+}
+
+func (o *ops) EventRelease(ctx context.Context, owner convstore.ID, ids []convstore.ID) error {
+	_, err := o.exec(ctx, `UPDATE events SET lease_owner = NULL, lease_until = NULL
+		WHERE id = ANY($1) AND lease_owner = $2 AND delivered_at IS NULL`, idsArg(ids), idBytes(owner))
+	return err
 }

@@ -107,17 +107,27 @@ const eventPruneBatch = 1000
 
 // SweepEvents deletes the events of every tenant older than the event
 // retention (Options.EventRetention), delivered or not, returning how
-// many. RunSweeper calls it every interval.
+// many. RunSweeper calls it every interval. With a relay on this node
+// (NewRelay), the undelivered among them (the message system was out of
+// reach for the whole retention) are logged and reported to ObserveRelay:
+// the retention bounds the outbox whatever happens downstream.
 func (s *Service) SweepEvents(ctx context.Context) (int, error) {
-	total := 0
+	total, lost := 0, 0
+	defer func() {
+		if lost > 0 && s.relays.Load() > 0 {
+			s.logger.Warn("pruned events past their retention that were never delivered", "undelivered", lost,
+				"retention", s.eventRetention)
+			s.relayHook.report(RelayReport{PrunedUndelivered: lost})
+		}
+	}()
 	for {
-		var n int
+		var n, undelivered int
 		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 			var err error
-			n, err = tx.EventPrune(ctx, s.now().Add(-s.eventRetention), eventPruneBatch)
+			n, undelivered, err = tx.EventPrune(ctx, s.now().Add(-s.eventRetention), eventPruneBatch)
 			return err
 		})
-		total += n
+		total, lost = total+n, lost+undelivered
 		if err != nil || n < eventPruneBatch {
 			return total, err
 		}

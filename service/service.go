@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -204,6 +205,8 @@ type Service struct {
 	outbox    outboxWake     // see writeEvents
 	hooks     webhookGuard   // see CreateWebhook
 	delivery  *webhookEngine // see RunWebhooks
+	relays    atomic.Int32   // relays made by NewRelay: pruning undelivered events is then worth a warning
+	relayHook relayHook      // see ObserveRelay
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}

@@ -1,7 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -25,7 +29,27 @@ var (
 		ORDER BY seq LIMIT ?`)
 	qEventUnnumbered       = stmt(`SELECT DISTINCT tenant_id FROM events WHERE seq IS NULL LIMIT ?`)
 	qEventUnnumberedTenant = stmt(`SELECT tenant_id FROM events WHERE tenant_id = ? AND seq IS NULL LIMIT 1`)
-	qEventPrune            = stmt(`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred_at < ? LIMIT ?)`)
+	qEventPrune            = stmt(`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred_at < ? LIMIT ?)
+		RETURNING delivered_at IS NULL`)
+	qEventBacklog = stmt(`SELECT count(*), min(occurred_at) FROM events WHERE delivered_at IS NULL`)
+	// The tenants above ?1 with undelivered numbered events, at most ?2:
+	// a skip scan of events_undelivered, one index search per tenant
+	// however long its backlog (DISTINCT would read all of it).
+	qEventTenantsUndelivered = stmt(`WITH RECURSIVE t (tenant_id) AS (
+		SELECT (SELECT tenant_id FROM events WHERE delivered_at IS NULL AND seq IS NOT NULL AND tenant_id > ?1 ORDER BY tenant_id LIMIT 1)
+		UNION ALL
+		SELECT (SELECT e.tenant_id FROM events e WHERE e.delivered_at IS NULL AND e.seq IS NOT NULL AND e.tenant_id > t.tenant_id
+			ORDER BY e.tenant_id LIMIT 1) FROM t WHERE t.tenant_id IS NOT NULL)
+		SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL LIMIT ?2`)
+	qEventFirstUndelivered = stmt(`SELECT lease_owner, lease_until FROM events WHERE tenant_id = ? AND delivered_at IS NULL
+		AND seq IS NOT NULL ORDER BY seq LIMIT 1`)
+	qEventClaim = stmt(`UPDATE events SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM events WHERE tenant_id = ?3 AND delivered_at IS NULL AND seq IS NOT NULL ORDER BY seq LIMIT ?4)
+		RETURNING ` + eventColumns)
+	qEventDeliver = stmt(`UPDATE events SET delivered_at = COALESCE(delivered_at, ?2), lease_owner = NULL, lease_until = NULL
+		WHERE id IN (SELECT unhex(value) FROM json_each(?1))`)
+	qEventRelease = stmt(`UPDATE events SET lease_owner = NULL, lease_until = NULL
+		WHERE id IN (SELECT unhex(value) FROM json_each(?1)) AND lease_owner = ?2 AND delivered_at IS NULL`)
 )
 
 func scanEvent(row scanner) (*convstore.Event, error) {
@@ -91,11 +115,83 @@ func (o *ops) EventUnnumbered(ctx context.Context, tenantID convstore.ID, limit 
 	})
 }
 
-func (o *ops) EventPrune(ctx context.Context, before time.Time, limit int) (int, error) {
-	res, err := o.run.exec(ctx, qEventPrune, micros(before), limit)
+func (o *ops) EventPrune(ctx context.Context, before time.Time, limit int) (int, int, error) {
+	flags, err := list(ctx, o, qEventPrune, []any{micros(before), limit}, func(row scanner) (bool, error) {
+		var undelivered bool
+		err := row.Scan(&undelivered)
+		return undelivered, err
+	})
 	if err != nil {
-		return 0, o.db.translate(err)
+		return 0, 0, err
 	}
-	n, err := res.RowsAffected()
-	return int(n), o.db.translate(err)
+	undelivered := 0
+	for _, u := range flags {
+		if u {
+			undelivered++
+		}
+	}
+	return len(flags), undelivered, nil
+}
+
+func (o *ops) EventBacklog(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var oldest *int64
+	if err := o.run.queryRow(ctx, qEventBacklog).Scan(&n, &oldest); err != nil || oldest == nil {
+		return n, time.Time{}, o.db.translate(err)
+	}
+	return n, time.UnixMicro(*oldest).UTC(), nil
+}
+
+// EventClaim needs no locks: with one writer, the claim is the only write
+// running, and no other relay can see a tenant's first event free at the
+// same time.
+func (o *ops) EventClaim(ctx context.Context, p *driver.EventClaimParams) ([]*convstore.Event, error) {
+	tenants, err := list(ctx, o, qEventTenantsUndelivered, []any{idArg(p.After), p.Tenants}, func(row scanner) (convstore.ID, error) {
+		var id convstore.ID
+		err := row.Scan(idScan{&id})
+		return id, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*convstore.Event
+	for _, t := range tenants {
+		var owner convstore.ID
+		var until *int64
+		err := o.run.queryRow(ctx, qEventFirstUndelivered, idArg(t)).Scan(idScan{&owner}, &until)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, o.db.translate(err)
+		}
+		if !owner.IsZero() && owner != p.Owner && until != nil && *until > micros(p.Now) {
+			continue
+		}
+		evs, err := list(ctx, o, qEventClaim, []any{idArg(p.Owner), micros(p.Until), idArg(t), p.Limit}, scanEvent)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(evs, func(a, b *convstore.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+		out = append(out, evs...)
+	}
+	return out, nil
+}
+
+func (o *ops) EventDeliver(ctx context.Context, ids []convstore.ID, at time.Time) error {
+	js, err := hexIDs(ids)
+	if err != nil {
+		return err
+	}
+	_, err = o.run.exec(ctx, qEventDeliver, js, micros(at))
+	return o.db.translate(err)
+}
+
+func (o *ops) EventRelease(ctx context.Context, owner convstore.ID, ids []convstore.ID) error {
+	js, err := hexIDs(ids)
+	if err != nil {
+		return err
+	}
+	_, err = o.run.exec(ctx, qEventRelease, js, idArg(owner))
+	return o.db.translate(err)
 }

@@ -80,6 +80,9 @@ type Config struct {
 	AuthFailureRateLimit convhttp.RateLimit // per client address, per failed authentication
 	TrustedProxies       []netip.Prefix     // peers whose X-Forwarded-For is believed
 
+	// NATS JetStream relay of the events (see nats.go); off without a URL.
+	NATS NATSConfig
+
 	// Metrics listener (see metrics.go); "" serves no metrics.
 	MetricsAddr string
 	PProf       bool // also serve net/http/pprof on MetricsAddr
@@ -113,6 +116,10 @@ type Config struct {
 	// now, if set, is the store's clock (tests of deadlines that pass
 	// while the server is down); nil: time.Now.
 	now func() time.Time
+	// relayAfterPublish, if set, is the event relay's
+	// service.RelayOptions.AfterPublish (tests that kill a server between
+	// publishing and marking).
+	relayAfterPublish func([]*convstore.Event) error
 }
 
 // DefaultConfig returns the configuration of a bare "convstore serve".
@@ -129,6 +136,7 @@ func DefaultConfig() Config {
 		SweepInterval:        time.Minute,
 		BlobStore:            BlobStoreAuto,
 		Transport:            defaultTransport(),
+		NATS:                 defaultNATS(),
 		PGMaxConns:           postgres.DefaultMaxConns,
 		PGStatementTimeout:   postgres.DefaultStatementTimeout,
 		PGLockTimeout:        postgres.DefaultLockTimeout,
@@ -307,6 +315,9 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < 0 || c.SweepInterval <= 0 {
 		return errors.New("shutdown timeout must not be negative and sweep interval must be positive")
 	}
+	if err := c.NATS.validate(); err != nil {
+		return err
+	}
 	if err := c.validateMetrics(); err != nil {
 		return err
 	}
@@ -385,6 +396,7 @@ func (c *Config) registerFlags(fs *flagSet) {
 	c.registerDoorFlags(fs)
 	c.registerLimitFlags(fs)
 	c.registerMetricsFlags(fs)
+	c.NATS.registerFlags(fs)
 }
 
 // registerStoreFlags binds the database flags, shared by serve and the

@@ -86,6 +86,7 @@ type Main struct {
 	upgradeDone chan struct{}
 	serveErr    chan error
 	obs         *observability // the metrics listener, if any (metrics.go)
+	nats        *natsRelay     // the NATS relay, if any (nats.go)
 	closeOnce   sync.Once
 	closeErr    error
 
@@ -205,6 +206,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.startWebhooks()
 
+	if err := m.startNATS(); err != nil {
+		return err
+	}
 	if r, ok := m.DB.(retentionRunner); ok && m.Config.RetentionInterval > 0 {
 		retainCtx, stop := context.WithCancel(context.Background())
 		m.stopRetain, m.retainDone = stop, make(chan struct{})
@@ -429,6 +433,7 @@ func shutdownAll(ctx context.Context, servers []*http.Server) error {
 // store.
 func (m *Main) closeStore() error {
 	m.stopWebhookDelivery()
+	m.stopNATS()
 	if m.stopRetain != nil {
 		m.stopRetain()
 		<-m.retainDone

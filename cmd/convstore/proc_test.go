@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/client"
 )
 
@@ -20,6 +21,11 @@ import (
 // the duration written in the file the variable names (if there is one),
 // so that a test can let a deadline pass while the server is down.
 const serveChildEnv = "CONVSTORE_TEST_SERVE_CHILD"
+
+// relayHangSuffix, appended to the clock file's name, names a file whose
+// presence makes the server process's event relay stop for good after
+// its first publication, before it marks anything delivered.
+const relayHangSuffix = ".relay-hang"
 
 func TestMain(m *testing.M) {
 	if clockFile := os.Getenv(serveChildEnv); clockFile != "" {
@@ -40,6 +46,11 @@ func serveChild(clockFile string) int {
 			return 1
 		}
 		m.Config.now = func() time.Time { return time.Now().Add(offset) }
+	}
+	if _, err := os.Stat(clockFile + relayHangSuffix); err == nil {
+		// Published, never marked delivered: the window a kill -9 of a
+		// relaying server may fall in.
+		m.Config.relayAfterPublish = func([]*convstore.Event) error { select {} }
 	}
 	if err := serveMain(ctx, NewEnv(), os.Args[1:], m); err != nil {
 		fmt.Fprintln(os.Stderr, err)

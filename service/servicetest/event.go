@@ -34,6 +34,9 @@ func RunEvents(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"Prune", testEventsPrune},
 		{"ConcurrentSequence", testEventsConcurrentSequence},
 		{"ErasureCanceled", testEventsErasureCanceled},
+		{"RelayFailureKeepsOrder", testRelayFailureKeepsOrder},
+		{"RelayWakesAndRetries", testRelayWakesAndRetries},
+		{"RelayPruneUndelivered", testRelayPruneUndelivered},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
