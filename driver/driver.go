@@ -263,6 +263,7 @@ type Reader interface {
 	RetentionReader
 	ErasureReader
 	EventReader
+	ConfirmationReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -277,6 +278,7 @@ type Tx interface {
 	RetentionTx
 	ErasureTx
 	EventTx
+	ConfirmationTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error
