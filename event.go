@@ -25,6 +25,8 @@ const (
 	EventMessageDeleted       = "message.deleted"
 	EventArtifactDeleted      = "artifact.deleted"
 	EventAttachmentDeleted    = "attachment.deleted"
+	EventConfirmationOverdue  = "confirmation.overdue" // a processor has not confirmed a deletion by its due time
+	EventDeletionCompleted    = "deletion.completed"   // every processor a deletion required has confirmed it
 )
 
 // EventTypes lists every event type, in the order the README documents
@@ -33,6 +35,7 @@ var EventTypes = []string{
 	EventConversationDeleted, EventConversationPurged, EventConversationShredded, EventConversationRestored,
 	EventErasureCompleted, EventRetentionApplied, EventHoldPlaced, EventHoldReleased,
 	EventMessageDeleted, EventArtifactDeleted, EventAttachmentDeleted,
+	EventConfirmationOverdue, EventDeletionCompleted,
 }
 
 // IsEventType reports whether t is one of EventTypes.

@@ -22,6 +22,7 @@ type Store interface {
 	ErasureService
 	RestoreService
 	EventService
+	ProcessorService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -190,6 +191,8 @@ type Service struct {
 	upgrade   upgradeHook // see ObserveSealUpgrade
 	erasures  erasureWork // see RunErasures
 	outbox    outboxWake  // see writeEvents
+
+	confirmBacklog atomic.Pointer[[]driver.ProcessorBacklog] // see ConfirmationBacklog
 
 	stopUses  chan struct{}
 	usesDone  chan struct{}
