@@ -147,7 +147,9 @@ func (o *ops) ConfirmationStats(ctx context.Context, now time.Time) ([]driver.Pr
 
 // ConfirmationLock has nothing to lock: with one writer, no other
 // confirmation runs until the transaction ends.
-func (o *ops) ConfirmationLock(ctx context.Context, tenantID, deletionID convstore.ID) error { return nil }
+func (o *ops) ConfirmationLock(ctx context.Context, tenantID, deletionID convstore.ID) error {
+	return nil
+}
 
 func (o *ops) ConfirmationConfirm(ctx context.Context, tenantID, deletionID convstore.ID, processor string, at time.Time, note string) (bool, error) {
 	res, err := o.run.exec(ctx, qConfirmationConfirm, micros(at), note, idArg(tenantID), idArg(deletionID), processor)
