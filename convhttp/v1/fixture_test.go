@@ -18,6 +18,7 @@ import (
 // fixture holds the wire ids that fill a route's path parameters.
 type fixture struct {
 	conv, msg, art, name, del, key, hold, erasure string
+	proc                                          string // a processor's name
 	seq                                           string // the conversation's seq, for GET /v1/conversations/lookup
 }
 
@@ -33,6 +34,7 @@ func randomFixture() *fixture {
 		hold:    convstore.NewID().Format(convstore.PrefixHold),
 		erasure: convstore.NewID().Format(convstore.PrefixErasure),
 		seq:     strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
+		proc:    "missing-proc", // as long as the fixture's "fixture-proc"
 	}
 }
 
@@ -42,7 +44,7 @@ func (f *fixture) path(p string) string {
 		"{conversation_id}", f.conv, "{message_id}", f.msg, "{artifact_id}", f.art,
 		"{name}", f.name, "{deletion_id}", f.del, "{key_id}", f.key,
 		"{hold_id}", f.hold,
-		"{erasure_id}", f.erasure,
+		"{erasure_id}", f.erasure, "{processor}", f.proc,
 	).Replace(p)
 }
 
@@ -69,6 +71,9 @@ func (e *env) populate() *fixture {
 	// nothing the other tests delete.
 	var hold api.Hold
 	e.must(201, "POST", "/v1/holds", e.KeyA, map[string]any{"agent_id": "held-agent", "reason": "fixture matter"}, &hold)
+	// A processor registered before the delete below: its receipt
+	// requires a confirmation from it.
+	e.must(201, "POST", "/v1/processors", e.KeyA, map[string]any{"name": "fixture-proc"}, nil)
 	var gone api.Conversation
 	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{"title": "to delete"}, &gone)
 	var deleted api.ConversationDeleted
@@ -78,7 +83,7 @@ func (e *env) populate() *fixture {
 	var erasure api.Erasure // a dry run: it deletes nothing
 	e.must(201, "POST", "/v1/erasures", e.KeyA, map[string]any{"selector": map[string]any{"user_id": "user-1"}, "dry_run": true}, &erasure)
 	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID,
-		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq}
+		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq, proc: "fixture-proc"}
 }
 
 // routes returns the native door's routes as the server registered them.
@@ -112,6 +117,12 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return map[string]any{"agent_id": "another-held-agent", "reason": "r"}, nil
 	case "PUT /v1/retention":
 		return map[string]any{"policies": []any{}}, nil
+	case "POST /v1/processors":
+		return map[string]any{"name": "new-proc", "deadline": "24h"}, nil
+	case "PATCH /v1/processors/{processor}":
+		return map[string]any{"deadline": "48h"}, nil
+	case "POST /v1/deletions/{deletion_id}/confirmations":
+		return map[string]any{"processor": "fixture-proc", "note": "purged"}, nil
 	}
 	return nil, nil
 }
@@ -141,10 +152,10 @@ var (
 	messageKeys      = []string{"id", "object", "conversation_id", "role", "content", "parts", "author_name", "start_offset_ms", "end_offset_ms", "metadata", "created_at"}
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}
-	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy", "erasure_id", "restorable_until", "restored_at"}
+	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy", "erasure_id", "restorable_until", "restored_at", "confirmations", "complete"}
 	holdKeys         = []string{"id", "object", "kind", "conversation_id", "agent_id", "reason", "created_by", "created_at"}
 	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at", "policy"}
-	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at"}
+	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at", "processor"}
 	listKeys         = []string{"object", "data", "first_id", "last_id", "has_more"}
 	deletedKeys      = []string{"id", "object", "deleted"}
 )

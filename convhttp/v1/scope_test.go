@@ -49,8 +49,15 @@ var routeScopes = map[string]convstore.Scope{
 
 	"GET /v1/deletions":               convstore.ScopeRead,
 	"GET /v1/deletions/{deletion_id}": convstore.ScopeRead,
-	"GET /v1/audit":                   convstore.ScopeAdmin,
-	"GET /v1/events":                  convstore.ScopeAdmin,
+	// A processor's key (or an admin's) records a confirmation.
+	"POST /v1/deletions/{deletion_id}/confirmations": convstore.ScopeConfirm,
+	"POST /v1/processors":                            convstore.ScopeAdmin,
+	"GET /v1/processors":                             convstore.ScopeAdmin,
+	"GET /v1/processors/{processor}":                 convstore.ScopeAdmin,
+	"PATCH /v1/processors/{processor}":               convstore.ScopeAdmin,
+	"DELETE /v1/processors/{processor}":              convstore.ScopeAdmin,
+	"GET /v1/audit":                                  convstore.ScopeAdmin,
+	"GET /v1/events":                                 convstore.ScopeAdmin,
 
 	"GET /v1/retention":         convstore.ScopeRead,
 	"PUT /v1/retention":         convstore.ScopeAdmin,
@@ -141,8 +148,8 @@ func TestDeleteRoutesRefuseLesserKeys(t *testing.T) {
 			t.Errorf("%s: after forbidden deletes, GET answers %v", k, r)
 		}
 	}
-	if n != 14 {
-		t.Errorf("%d forbidden deletes sent, want 14 (read and write on 5 routes, and delete too on the key and hold routes)", n)
+	if n != 17 {
+		t.Errorf("%d forbidden deletes sent, want 17 (read and write on 6 routes, and delete too on the key, hold and processor routes)", n)
 	}
 	if got := len(e.deletions()); got != receipts {
 		t.Errorf("forbidden deletes wrote %d receipts", got-receipts)
