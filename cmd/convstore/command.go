@@ -59,6 +59,7 @@ func root() *command {
 			erasuresCommand(),
 			auditCommand(),
 			keysCommand(),
+			processorsCommand(),
 			tenantsCommand(),
 			backupCommand(),
 			restoreCommand(),

@@ -27,9 +27,11 @@ func keysCreate(fs *flagSet) func(x *call) (clientCall, error) {
 	var name string
 	var scopes stringList
 	fs.StringVar(&name, "name", "", "a `name` to recognise the key by")
-	fs.Var(&scopes, "scope", "a `scope`: read, write, delete or admin (repeatable or comma-separated)")
+	var processor string
+	fs.Var(&scopes, "scope", "a `scope`: read, write, delete, admin, or confirm with --processor (repeatable or comma-separated)")
+	fs.StringVar(&processor, "processor", "", "with --scope confirm: the processor `name` the key confirms for, and nothing else")
 	return func(x *call) (clientCall, error) {
-		in := convstore.KeyCreate{Name: name}
+		in := convstore.KeyCreate{Name: name, Processor: processor}
 		for _, s := range scopes {
 			for _, p := range strings.Split(s, ",") {
 				if p = strings.TrimSpace(p); p != "" {
@@ -52,6 +54,7 @@ func keysCreate(fs *flagSet) func(x *call) (clientCall, error) {
 					"id", k.ID.Format(convstore.PrefixKey),
 					"name", orDash(k.Name),
 					"scopes", fmtScopes(k.Scopes),
+					"processor", orDash(k.Processor),
 					"secret", k.Secret,
 				); err != nil {
 					return err
