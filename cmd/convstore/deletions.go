@@ -15,7 +15,7 @@ func deletionsCommand() *command {
 		&leaf{name: "list", summary: "List deletion receipts, newest first.", flags: deletionsList},
 		&leaf{name: "get", summary: "Show one deletion receipt.", args: []string{"DELETION_ID"}, run: deletionsGet},
 		&leaf{name: "pending", summary: "List receipts still waiting on downstream processors' confirmations.",
-			help: "List receipts still waiting on downstream processors' confirmations (overdue ones included), newest first: which processors, and when the first is due.",
+			help:  "List receipts still waiting on downstream processors' confirmations (overdue ones included), newest first: which processors, and when the first is due.",
 			flags: deletionsPending},
 		&leaf{name: "confirm", summary: "Record a processor's confirmation that it purged a deleted conversation.",
 			help: "Record a processor's confirmation that it purged a deleted conversation. Confirming again changes nothing.",
