@@ -101,7 +101,9 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 	if !d.ErasureID.IsZero() { // shown only for a job's receipts
 		kv = append(kv, "erasure_id", d.ErasureID.Format(convstore.PrefixErasure))
 	}
-	kv = append(kv, confirmationFields(d)...)
+	if len(d.Confirmations) > 0 { // shown only where processors were registered
+		kv = append(kv, confirmationFields(d)...)
+	}
 	return fields(w, kv...)
 }
 

@@ -50,13 +50,11 @@ func keysCreate(fs *flagSet) func(x *call) (clientCall, error) {
 			wire := api.FromAPIKey(&k.APIKey)
 			wire.Secret = k.Secret
 			return x.print(wire, func(w io.Writer) error {
-				if err := fields(w,
-					"id", k.ID.Format(convstore.PrefixKey),
-					"name", orDash(k.Name),
-					"scopes", fmtScopes(k.Scopes),
-					"processor", orDash(k.Processor),
-					"secret", k.Secret,
-				); err != nil {
+				kv := []string{"id", k.ID.Format(convstore.PrefixKey), "name", orDash(k.Name), "scopes", fmtScopes(k.Scopes)}
+				if k.Processor != "" { // a confirm key's
+					kv = append(kv, "processor", k.Processor)
+				}
+				if err := fields(w, append(kv, "secret", k.Secret)...); err != nil {
 					return err
 				}
 				_, err := fmt.Fprintln(w, "Store the secret now: it cannot be shown again.")
