@@ -2,6 +2,8 @@ package servicetest
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +32,7 @@ func RunConfirmations(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"ErasureAggregate", testConfirmErasureAggregate},
 		{"Restored", testConfirmRestored},
 		{"Processors", testConfirmProcessors},
+		{"ConcurrentCompletion", testConfirmConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -538,5 +541,47 @@ func testConfirmProcessors(t *testing.T, db *Database) {
 	}
 	if _, err := svc.UpdateProcessor(ctx, a, "missing", &convstore.ProcessorUpdate{Deadline: &d}, operator); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("updating a missing processor: %v", err)
+	}
+}
+
+// Processors confirming one receipt at once, and each twice: every
+// confirmation is recorded once, and exactly one of them completes the
+// receipt (one deletion.completed event), on every engine (PostgreSQL
+// runs them concurrently, on their own connections).
+func testConfirmConcurrent(t *testing.T, db *Database) {
+	ctx, svc, _, tenant := eventSvc(t, db)
+	a := tenant.ID
+	const n = 6
+	for i := range n {
+		mustProcessor(t, ctx, svc, a, fmt.Sprintf("p%d", i), 0)
+	}
+	d := deleteOne(t, ctx, svc, a)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	recorded := 0
+	for i := range 2 * n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, ok, err := svc.ConfirmDeletion(ctx, a, d.ID, &convstore.ConfirmationCreate{Processor: fmt.Sprintf("p%d", i%n)}, operator)
+			if err != nil {
+				t.Errorf("ConfirmDeletion(p%d): %v", i%n, err)
+			}
+			if ok {
+				mu.Lock()
+				recorded++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if recorded != n {
+		t.Errorf("%d confirmations recorded, want %d (each processor once)", recorded, n)
+	}
+	if got := mustReceipt(t, ctx, svc, a, d.ID); !got.Complete() {
+		t.Fatalf("not complete: %v", states(got))
+	}
+	if c := countTypes(allEvents(t, ctx, svc, a))[convstore.EventDeletionCompleted]; c != 1 {
+		t.Fatalf("%d deletion.completed events, want 1", c)
 	}
 }
