@@ -47,6 +47,10 @@ type Deletion struct {
 	RestorableUntil *time.Time
 	// RestoredAt is when the conversation was restored; nil if it was not.
 	RestoredAt *time.Time
+	// Confirmations are the downstream processors' confirmations of the
+	// delete, by processor name: one per processor registered when the
+	// delete was made (see Processor). Complete reports whether all are in.
+	Confirmations []Confirmation
 }
 
 // DeletionFilter selects receipts. Default order: desc (newest first).
@@ -55,6 +59,9 @@ type DeletionFilter struct {
 	ErasureID      ID     // zero for all; else only the receipts of that erasure job
 	Door           string // "" for all; else only deletes through that door ("retention", "native", …)
 	Policy         string // "" for all; else only what that retention policy erased ("default", "agent:…")
+	// State is "" for all; else DeletionPending, DeletionOverdue or
+	// DeletionComplete (see those).
+	State string
 	PageFilter
 }
 
@@ -62,6 +69,11 @@ type DeletionFilter struct {
 func (f *DeletionFilter) Validate() error {
 	if err := validText("door", f.Door, MaxExternalLen); err != nil {
 		return err
+	}
+	switch f.State {
+	case "", DeletionPending, DeletionOverdue, DeletionComplete:
+	default:
+		return Invalidf("state", "state must be pending, overdue or complete")
 	}
 	return validText("policy", f.Policy, MaxExternalLen+len("agent:"))
 }

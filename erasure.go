@@ -167,6 +167,10 @@ type Erasure struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	FinishedAt      *time.Time
+	// Confirmations aggregates the downstream confirmations of the job's
+	// receipts (see Processor): how many are complete, pending and
+	// overdue. Set by FindErasureByID only; nil in lists.
+	Confirmations *ConfirmationCounts
 }
 
 // ErasureFilter selects erasure jobs. Default order: desc (newest first).

@@ -25,7 +25,9 @@ const (
 	EventMessageDeleted       = "message.deleted"
 	EventArtifactDeleted      = "artifact.deleted"
 	EventAttachmentDeleted    = "attachment.deleted"
-	EventWebhookDisabled      = "webhook.disabled" // a webhook was disabled after persistent failure
+	EventWebhookDisabled      = "webhook.disabled"     // a webhook was disabled after persistent failure
+	EventConfirmationOverdue  = "confirmation.overdue" // a processor has not confirmed a deletion by its due time
+	EventDeletionCompleted    = "deletion.completed"   // every processor a deletion required has confirmed it
 )
 
 // EventTypes lists every event type, in the order the README documents
@@ -34,6 +36,7 @@ var EventTypes = []string{
 	EventConversationDeleted, EventConversationPurged, EventConversationShredded, EventConversationRestored,
 	EventErasureCompleted, EventRetentionApplied, EventHoldPlaced, EventHoldReleased,
 	EventMessageDeleted, EventArtifactDeleted, EventAttachmentDeleted, EventWebhookDisabled,
+	EventConfirmationOverdue, EventDeletionCompleted,
 }
 
 // IsEventType reports whether t is one of EventTypes.

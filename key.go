@@ -18,10 +18,14 @@ const (
 	ScopeWrite  Scope = "write"  // create and change conversations and derived data
 	ScopeDelete Scope = "delete" // delete conversations and derived data
 	ScopeAdmin  Scope = "admin"  // manage keys; implies all scopes
+	// ScopeConfirm records a downstream processor's confirmation of a
+	// deletion, and nothing else: a key with it names its processor
+	// (APIKey.Processor) and has no other scope.
+	ScopeConfirm Scope = "confirm"
 )
 
 // AllScopes lists every scope, in display order.
-var AllScopes = []Scope{ScopeRead, ScopeWrite, ScopeDelete, ScopeAdmin}
+var AllScopes = []Scope{ScopeRead, ScopeWrite, ScopeDelete, ScopeAdmin, ScopeConfirm}
 
 // Key secrets look like "csk_" + 40 base-32 characters. The first
 // KeyPrefixLength characters of any key are its non-secret prefix, shown in
@@ -40,11 +44,14 @@ const (
 
 // APIKey is a tenant's API key. Only a SHA-256 hash of its secret is stored.
 type APIKey struct {
-	ID         ID
-	TenantID   ID
-	Name       string
-	Prefix     string // first KeyPrefixLength characters of the secret
-	Scopes     []Scope
+	ID       ID
+	TenantID ID
+	Name     string
+	Prefix   string // first KeyPrefixLength characters of the secret
+	Scopes   []Scope
+	// Processor is, for a key with ScopeConfirm, the processor it
+	// confirms for; "" for every other key.
+	Processor  string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 }
@@ -65,6 +72,9 @@ type NewKey struct {
 type KeyCreate struct {
 	Name   string
 	Scopes []Scope
+	// Processor names the processor a key with ScopeConfirm confirms
+	// for (required with it, refused without it).
+	Processor string
 }
 
 // Validate checks name and scopes, and sorts and de-duplicates the scopes.
@@ -73,14 +83,25 @@ func (c *KeyCreate) Validate() error {
 		return err
 	}
 	if len(c.Scopes) == 0 {
-		return Invalidf("scopes", "scopes must name at least one of read, write, delete, admin")
+		return Invalidf("scopes", "scopes must name at least one of read, write, delete, admin, confirm")
 	}
 	for _, s := range c.Scopes {
 		if !slices.Contains(AllScopes, s) {
-			return Invalidf("scopes", "unknown scope %q: use read, write, delete or admin", s)
+			return Invalidf("scopes", "unknown scope %q: use read, write, delete, admin or confirm", s)
 		}
 	}
 	c.Scopes = SortScopes(c.Scopes)
+	confirm := slices.Contains(c.Scopes, ScopeConfirm)
+	switch {
+	case confirm && len(c.Scopes) > 1:
+		return Invalidf("scopes", "a confirm key has no other scope: it can only confirm deletions for its processor")
+	case confirm && c.Processor == "":
+		return Invalidf("processor", "processor is required with the confirm scope: name the processor the key confirms for")
+	case !confirm && c.Processor != "":
+		return Invalidf("processor", "processor is only for keys with the confirm scope")
+	case confirm:
+		return ValidateProcessorName("processor", c.Processor)
+	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ type Store interface {
 	RestoreService
 	EventService
 	WebhookService
+	ProcessorService
 
 	// Ping reports whether the store can serve (for /readyz).
 	Ping(ctx context.Context) error

@@ -246,6 +246,8 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 	w.ErasureID = optID(d.ErasureID, convstore.PrefixErasure)
 	w.RestorableUntil = optUnix(d.RestorableUntil)
 	w.RestoredAt = optUnix(d.RestoredAt)
+	w.Confirmations = fromConfirmations(d.Confirmations)
+	w.Complete = d.Complete()
 	return w
 }
 
@@ -284,6 +286,7 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 	}
 	d.RestorableUntil = fromUnix(w.RestorableUntil)
 	d.RestoredAt = fromUnix(w.RestoredAt)
+	d.Confirmations = toConfirmations(w.Confirmations)
 	return d
 }
 
@@ -304,6 +307,10 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditErasureCreate:       convstore.PrefixErasure,
 	convstore.AuditErasureCancel:       convstore.PrefixErasure,
 	convstore.AuditErasureFinish:       convstore.PrefixErasure,
+	convstore.AuditProcessorCreate:     convstore.PrefixProcessor,
+	convstore.AuditProcessorUpdate:     convstore.PrefixProcessor,
+	convstore.AuditProcessorDelete:     convstore.PrefixProcessor,
+	convstore.AuditDeletionConfirm:     convstore.PrefixDeletion,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.
@@ -335,7 +342,7 @@ func FromAPIKey(k *convstore.APIKey) APIKey {
 	}
 	w := APIKey{
 		ID: k.ID.Format(convstore.PrefixKey), Object: ObjectAPIKey, Name: k.Name, Prefix: k.Prefix,
-		Scopes: scopes, CreatedAt: Unix(k.CreatedAt),
+		Scopes: scopes, CreatedAt: Unix(k.CreatedAt), Processor: optString(k.Processor),
 	}
 	if k.LastUsedAt != nil {
 		t := Unix(*k.LastUsedAt)
@@ -362,6 +369,9 @@ func ToAPIKey(w *APIKey) *convstore.NewKey {
 	id, _ := convstore.ParseID(convstore.PrefixKey, "id", w.ID)
 	k := &convstore.NewKey{Secret: w.Secret}
 	k.ID, k.Name, k.Prefix, k.CreatedAt = id, w.Name, w.Prefix, time.Unix(w.CreatedAt, 0).UTC()
+	if w.Processor != nil {
+		k.Processor = *w.Processor
+	}
 	for _, s := range w.Scopes {
 		k.Scopes = append(k.Scopes, convstore.Scope(s))
 	}

@@ -70,7 +70,8 @@ func TestDeletionHasNoContentFields(t *testing.T) {
 	for k := range raw {
 		switch k {
 		case "id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id",
-			"messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "policy", "purged_at", "erasure_id", "restorable_until", "restored_at":
+			"messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "policy", "purged_at", "erasure_id", "restorable_until", "restored_at",
+			"confirmations", "complete":
 		default:
 			t.Errorf("receipt has unexpected field %q", k)
 		}

@@ -74,6 +74,9 @@ type Erasure struct {
 	CreatedAt       int64           `json:"created_at"`
 	UpdatedAt       int64           `json:"updated_at"`
 	FinishedAt      *int64          `json:"finished_at"`
+	// Confirmations aggregates the downstream confirmations of the job's
+	// receipts; on GET /v1/erasures/{id} only, null in lists.
+	Confirmations *ConfirmationCounts `json:"confirmations"`
 }
 
 func countsOut(c convstore.ErasureCounts) ErasureCounts {
@@ -113,7 +116,7 @@ func FromErasure(e *convstore.Erasure) Erasure {
 		CancelRequested: e.CancelRequested, Error: optString(e.Error), CreatedBy: optID(e.ActorKeyID, convstore.PrefixKey),
 		Door: e.Door, RequestID: e.RequestID, ClientRequestID: optString(e.ClientRequestID),
 		SnapshotAt: Unix(e.SnapshotAt), CreatedAt: Unix(e.CreatedAt), UpdatedAt: Unix(e.UpdatedAt),
-		FinishedAt: optUnix(e.FinishedAt),
+		FinishedAt: optUnix(e.FinishedAt), Confirmations: fromCounts(e.Confirmations),
 	}
 }
 
@@ -128,6 +131,7 @@ func ToErasure(w *Erasure) *convstore.Erasure {
 		CancelRequested: w.CancelRequested, Door: w.Door, RequestID: w.RequestID,
 		SnapshotAt: time.Unix(w.SnapshotAt, 0).UTC(), CreatedAt: time.Unix(w.CreatedAt, 0).UTC(),
 		UpdatedAt: time.Unix(w.UpdatedAt, 0).UTC(), FinishedAt: fromUnix(w.FinishedAt),
+		Confirmations: toCounts(w.Confirmations),
 	}
 	if w.Selector.AgentID != nil {
 		e.Selector.AgentID = *w.Selector.AgentID

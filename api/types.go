@@ -197,6 +197,12 @@ type Deletion struct {
 	// delete that was final at once.
 	RestorableUntil *int64 `json:"restorable_until"`
 	RestoredAt      *int64 `json:"restored_at"` // when it was restored; null if not
+	// Confirmations are the downstream processors' confirmations, by
+	// processor name: one per processor registered when it was deleted.
+	Confirmations []Confirmation `json:"confirmations"`
+	// Complete is true when every confirmation required is recorded
+	// (true when none is).
+	Complete bool `json:"complete"`
 }
 
 // AuditEntry is the wire form of an audit log entry.
@@ -224,6 +230,7 @@ type APIKey struct {
 	Scopes     []string `json:"scopes"`
 	CreatedAt  int64    `json:"created_at"`
 	LastUsedAt *int64   `json:"last_used_at"`
+	Processor  *string  `json:"processor"` // the processor a confirm key confirms for; null for other keys
 	Secret     string   `json:"secret,omitempty"`
 }
 
@@ -236,8 +243,9 @@ type Identity struct {
 
 // KeyCreate is the body of POST /v1/keys.
 type KeyCreate struct {
-	Name   string   `json:"name"`
-	Scopes []string `json:"scopes"`
+	Name      string   `json:"name"`
+	Scopes    []string `json:"scopes"`
+	Processor string   `json:"processor,omitempty"` // required with (and only with) the confirm scope
 }
 
 // Retention is the wire form of a tenant's retention policies (GET and

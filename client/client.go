@@ -87,6 +87,7 @@ type request struct {
 	in, out      any
 	secret       *string // the credential; nil means the client's key
 	requestID    string  // sent as X-Request-Id when set
+	status       *int    // if set, receives the 2xx status answered
 }
 
 // newRequest builds a request of path (already escaped) with query and an
@@ -171,6 +172,9 @@ func (c *Client) do(ctx context.Context, r request) error {
 		return err
 	}
 	defer resp.Body.Close()
+	if r.status != nil {
+		*r.status = resp.StatusCode
+	}
 	if r.secret == nil {
 		c.noteTenant(resp.Header) // an answer to another secret names its tenant
 	}

@@ -49,6 +49,9 @@ func (c *Client) FindDeletions(ctx context.Context, tenantID convstore.ID, f con
 	if f.Policy != "" {
 		q.Set("policy", f.Policy)
 	}
+	if f.State != "" {
+		q.Set("state", f.State)
+	}
 	var out api.List[api.Deletion]
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/deletions", query: pageQuery(q, f.PageFilter, convstore.PrefixDeletion), out: &out}); err != nil {
 		return nil, false, err

@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -34,7 +35,7 @@ func TestDeletionsAndAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *got != *d || d.TenantID != f.tenant.ID {
+	if !reflect.DeepEqual(got, d) || d.TenantID != f.tenant.ID {
 		t.Fatalf("FindDeletionByID = %+v, want %+v", got, d)
 	}
 	dels, more, err := f.c.FindDeletions(f.ctx, convstore.ID{}, convstore.DeletionFilter{})

@@ -504,3 +504,33 @@ func (s *httpStore) RunErasures(ctx context.Context, o service.ErasureRunOptions
 func (s *httpStore) FindAuthors(context.Context, convstore.ID, []convstore.ID) ([][]*convstore.Author, error) {
 	return nil, errNoDigests()
 }
+
+func (s *httpStore) CreateProcessor(ctx context.Context, tenantID convstore.ID, c *convstore.ProcessorCreate, p convstore.DeleteParams) (*convstore.Processor, error) {
+	out, err := s.as(tenantID, p.ActorKeyID).CreateProcessor(ctx, tenantID, c, p)
+	return out, s.domain(err)
+}
+
+func (s *httpStore) FindProcessors(ctx context.Context, tenantID convstore.ID) ([]*convstore.Processor, error) {
+	out, err := s.of(tenantID).FindProcessors(ctx, tenantID)
+	return out, s.domain(err)
+}
+
+func (s *httpStore) FindProcessor(ctx context.Context, tenantID convstore.ID, name string) (*convstore.Processor, error) {
+	out, err := s.of(tenantID).FindProcessor(ctx, tenantID, name)
+	return out, s.domain(err)
+}
+
+func (s *httpStore) UpdateProcessor(ctx context.Context, tenantID convstore.ID, name string, u *convstore.ProcessorUpdate, p convstore.DeleteParams) (*convstore.Processor, error) {
+	out, err := s.as(tenantID, p.ActorKeyID).UpdateProcessor(ctx, tenantID, name, u, p)
+	return out, s.domain(err)
+}
+
+func (s *httpStore) DeleteProcessor(ctx context.Context, tenantID convstore.ID, name string, p convstore.DeleteParams) (int, error) {
+	n, err := s.as(tenantID, p.ActorKeyID).DeleteProcessor(ctx, tenantID, name, p)
+	return n, s.domain(err)
+}
+
+func (s *httpStore) ConfirmDeletion(ctx context.Context, tenantID, deletionID convstore.ID, c *convstore.ConfirmationCreate, p convstore.DeleteParams) (*convstore.Deletion, bool, error) {
+	d, recorded, err := s.as(tenantID, p.ActorKeyID).ConfirmDeletion(ctx, tenantID, deletionID, c, p)
+	return d, recorded, s.domain(err)
+}

@@ -42,7 +42,7 @@ func (c *Client) CreateKey(ctx context.Context, tenantID convstore.ID, in *convs
 	if !ok {
 		return nil, convstore.NotFound("tenant")
 	}
-	body := api.KeyCreate{Name: in.Name, Scopes: make([]string, len(in.Scopes))}
+	body := api.KeyCreate{Name: in.Name, Scopes: make([]string, len(in.Scopes)), Processor: in.Processor}
 	for i, s := range in.Scopes {
 		body.Scopes[i] = string(s)
 	}

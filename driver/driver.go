@@ -267,6 +267,7 @@ type Reader interface {
 	ErasureReader
 	EventReader
 	WebhookReader
+	ConfirmationReader
 }
 
 // Tx is the operations of a write transaction: every read, and the writes.
@@ -282,6 +283,7 @@ type Tx interface {
 	ErasureTx
 	EventTx
 	WebhookTx
+	ConfirmationTx
 
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error

@@ -302,7 +302,11 @@ type DeletionListParams struct {
 	ConversationID convstore.ID // zero for all
 	ErasureID      convstore.ID // zero for all
 	Door, Policy   string       // "" for all
-	Page           Page
+	// State is "" for all, else convstore.DeletionPending,
+	// DeletionOverdue or DeletionComplete, as of Now.
+	State string
+	Now   time.Time
+	Page  Page
 }
 
 // AuditListParams select a page of audit entries.

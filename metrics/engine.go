@@ -54,6 +54,9 @@ func (m *Metrics) Instrument(engine any) {
 	if p, ok := engine.(purgeBacklogger); ok {
 		m.reg.MustRegister(&purgeCollector{p: p, m: m})
 	}
+	if b, ok := engine.(confirmationBacklogger); ok {
+		m.reg.MustRegister(&confirmationCollector{b: b})
+	}
 	if s, ok := engine.(sealUpgrader); ok {
 		g := newSealUpgradeGauges()
 		m.reg.MustRegister(g.checked, g.sealed, g.done)

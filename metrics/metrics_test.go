@@ -17,6 +17,7 @@ import (
 	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/convhttp/doors"
 	"github.com/convstore/convstore/convhttp/doortest"
+	"github.com/convstore/convstore/driver"
 	"github.com/convstore/convstore/metrics"
 	"github.com/convstore/convstore/postgres"
 	"github.com/convstore/convstore/postgres/pgtest"
@@ -305,5 +306,29 @@ func TestPostgresMetrics(t *testing.T) {
 	}
 	if _, ok := f["convstore_sqlite_writer_wait_seconds"]; ok {
 		t.Error("SQLite writer metrics on a PostgreSQL store")
+	}
+}
+
+// fakeBacklog is a store whose sweeper counted open confirmations.
+type fakeBacklog struct{ b []driver.ProcessorBacklog }
+
+func (f fakeBacklog) ConfirmationBacklog() []driver.ProcessorBacklog { return f.b }
+
+// TestConfirmationMetrics reports what the sweeper counted, per
+// processor and state.
+func TestConfirmationMetrics(t *testing.T) {
+	t.Parallel()
+	met := metrics.New(nil)
+	met.Instrument(fakeBacklog{b: []driver.ProcessorBacklog{{Processor: "analytics", Pending: 3, Overdue: 1}, {Processor: "vector-index", Pending: 2}}})
+	mts := httptest.NewServer(met.Handler(false))
+	t.Cleanup(mts.Close)
+	f := scrape(t, mts.URL)
+	for _, c := range []struct {
+		processor, state string
+		want             float64
+	}{{"analytics", "pending", 3}, {"analytics", "overdue", 1}, {"vector-index", "pending", 2}, {"vector-index", "overdue", 0}} {
+		if got := f.value(t, "convstore_confirmations", "processor", c.processor, "state", c.state); got != c.want {
+			t.Errorf("convstore_confirmations{processor=%q,state=%q} = %v, want %v", c.processor, c.state, got, c.want)
+		}
 	}
 }

@@ -65,6 +65,15 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 	if p.Policy != "" {
 		q.and("policy = ?", p.Policy)
 	}
+	open := `EXISTS (SELECT 1 FROM confirmations c WHERE c.tenant_id = deletions.tenant_id AND c.deletion_id = deletions.id AND c.` + confirmationOpen
+	switch p.State {
+	case convstore.DeletionPending:
+		q.and(open + `)`)
+	case convstore.DeletionOverdue:
+		q.and(open+` AND c.due_at <= ?)`, p.Now)
+	case convstore.DeletionComplete:
+		q.and(`NOT ` + open + `)`)
+	}
 	return list(ctx, o, q.page(p.Page), scanDeletion)
 }
 

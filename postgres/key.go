@@ -10,13 +10,13 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const keyColumns = `tenant_id, id, name, prefix, scopes, created_at, last_used_at`
+const keyColumns = `tenant_id, id, name, prefix, scopes, created_at, last_used_at, processor`
 
 // scanKey scans a row of keyColumns, then extra.
 func scanKey(row pgx.Row, extra ...any) (*convstore.APIKey, error) {
 	k := &convstore.APIKey{}
 	var scopes []string
-	dest := append([]any{scanID(&k.TenantID), scanID(&k.ID), &k.Name, &k.Prefix, &scopes, &k.CreatedAt, &k.LastUsedAt}, extra...)
+	dest := append([]any{scanID(&k.TenantID), scanID(&k.ID), &k.Name, &k.Prefix, &scopes, &k.CreatedAt, &k.LastUsedAt, &k.Processor}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -62,10 +62,10 @@ func (o *ops) KeyInsert(ctx context.Context, k *driver.KeyRow) error {
 		scopes[i] = string(s)
 	}
 	n, err := o.exec(ctx, `
-		INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at, last_used_at)
-		SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM tenants WHERE id = $1
+		INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at, last_used_at, processor)
+		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9 FROM tenants WHERE id = $1
 		ON CONFLICT DO NOTHING`,
-		idArg(k.TenantID), idArg(k.ID), k.Name, k.Prefix, k.Hash, scopes, k.CreatedAt, k.LastUsedAt)
+		idArg(k.TenantID), idArg(k.ID), k.Name, k.Prefix, k.Hash, scopes, k.CreatedAt, k.LastUsedAt, k.Processor)
 	if err != nil || n == 1 {
 		return err
 	}

@@ -20,6 +20,12 @@ func TestService(t *testing.T) {
 	servicetest.Run(t, pgtest.ServiceHarness)
 }
 
+// TestConfirmations runs the downstream confirmation tests over this driver.
+func TestConfirmations(t *testing.T) {
+	t.Parallel()
+	servicetest.RunConfirmations(t, pgtest.Database)
+}
+
 // TestEvents runs the outbox tests over this driver.
 func TestEvents(t *testing.T) {
 	t.Parallel()

@@ -16,7 +16,7 @@ import (
 func (o *ops) AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error) {
 	var expires time.Time
 	k, err := one(ctx, o, "access token", func(row pgx.Row) (*convstore.APIKey, error) { return scanKey(row, &expires) }, `
-		SELECT k.tenant_id, k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, t.expires_at
+		SELECT k.tenant_id, k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.processor, t.expires_at
 		FROM access_tokens t JOIN api_keys k ON k.tenant_id = t.tenant_id AND k.id = t.key_id
 		WHERE t.hash = $1 AND t.expires_at > $2`, hash, now)
 	return k, expires.UTC(), err

@@ -386,6 +386,11 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 		if err := tx.DeletionInsert(ctx, d); err != nil {
 			return err
 		}
+		// One confirmation per processor the tenant has now, due after
+		// its deadline, committed with the delete itself.
+		if d.Confirmations, err = tx.ConfirmationInsertAll(ctx, d); err != nil {
+			return err
+		}
 		job := &driver.PurgeJob{TenantID: tenantID, ConversationID: id, DeletionID: d.ID, CreatedAt: now}
 		if until != nil {
 			job.DueAt = *until
@@ -403,5 +408,6 @@ func (s *Service) DeleteConversation(ctx context.Context, tenantID, id convstore
 	}
 	s.removeLater(keys)
 	s.purge.wake()
+	s.stateConfirmations(d, d.CreatedAt)
 	return d, nil
 }

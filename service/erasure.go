@@ -96,10 +96,16 @@ func (s *Service) CreateErasure(ctx context.Context, tenantID convstore.ID, c *c
 
 // FindErasureByID returns a job. ENOTFOUND if missing.
 func (s *Service) FindErasureByID(ctx context.Context, tenantID, id convstore.ID) (*convstore.Erasure, error) {
-	row, err := s.drv.Reads().ErasureGet(ctx, tenantID, id)
+	r := s.drv.Reads()
+	row, err := r.ErasureGet(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
+	counts, err := r.ConfirmationCounts(ctx, tenantID, id, s.now())
+	if err != nil {
+		return nil, err
+	}
+	row.Erasure.Confirmations = &counts
 	return &row.Erasure, nil
 }
 

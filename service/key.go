@@ -28,9 +28,16 @@ func (s *Service) CreateKey(ctx context.Context, tenantID convstore.ID, c *convs
 		if _, err := tx.TenantGet(ctx, tenantID); err != nil {
 			return err
 		}
+		if c.Processor != "" {
+			if _, err := tx.ProcessorGet(ctx, tenantID, c.Processor); convstore.ErrorCode(err) == convstore.ENOTFOUND {
+				return convstore.Invalidf("processor", "processor %q is not registered: create it first (POST /v1/processors)", c.Processor)
+			} else if err != nil {
+				return err
+			}
+		}
 		now := s.now()
 		var err error
-		if k, err = s.insertKey(ctx, tx, now, tenantID, c.Name, c.Scopes, convstore.NewKeySecret()); err != nil {
+		if k, err = s.insertKey(ctx, tx, now, tenantID, c.Name, c.Scopes, c.Processor, convstore.NewKeySecret()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, now, tenantID, convstore.AuditKeyCreate, convstore.ID{}, k.ID, p)
@@ -42,7 +49,7 @@ func (s *Service) CreateKey(ctx context.Context, tenantID convstore.ID, c *convs
 }
 
 // insertKey stores a key, only the hash of its secret.
-func (s *Service) insertKey(ctx context.Context, tx driver.Tx, now time.Time, tenantID convstore.ID, name string, scopes []convstore.Scope, secret string) (*convstore.NewKey, error) {
+func (s *Service) insertKey(ctx context.Context, tx driver.Tx, now time.Time, tenantID convstore.ID, name string, scopes []convstore.Scope, processor, secret string) (*convstore.NewKey, error) {
 	k := &convstore.NewKey{
 		APIKey: convstore.APIKey{
 			ID:        s.newID(),
@@ -50,6 +57,7 @@ func (s *Service) insertKey(ctx context.Context, tx driver.Tx, now time.Time, te
 			Name:      name,
 			Prefix:    convstore.KeyPrefix(secret),
 			Scopes:    convstore.SortScopes(scopes),
+			Processor: processor,
 			CreatedAt: now,
 		},
 		Secret: secret,

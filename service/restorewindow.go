@@ -60,6 +60,10 @@ func (s *Service) RestoreConversation(ctx context.Context, tenantID, id convstor
 		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditConversationRestore, id, deletionID, p); err != nil {
 			return err
 		}
+		// Nothing was erased: no processor has a purge to confirm.
+		if _, err := tx.ConfirmationWithdraw(ctx, tenantID, convstore.ID{}, deletionID, now); err != nil {
+			return err
+		}
 		// A re-index skips hidden conversations: one restored after it
 		// gets its indexes under the current root here.
 		if s.z.ring != nil {

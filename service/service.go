@@ -208,6 +208,8 @@ type Service struct {
 	relays    atomic.Int32   // relays made by NewRelay: pruning undelivered events is then worth a warning
 	relayHook relayHook      // see ObserveRelay
 
+	confirmBacklog atomic.Pointer[[]driver.ProcessorBacklog] // see ConfirmationBacklog
+
 	stopUses  chan struct{}
 	usesDone  chan struct{}
 	closeOnce sync.Once

@@ -12,7 +12,7 @@ import (
 // (SweepBlobs), expired access tokens (SweepAccessTokens), tombstones
 // (SweepTombstones), Idempotency-Keys (SweepIdempotencyKeys) and events
 // past their retention (SweepEvents, after numbering the new ones:
-// NumberEvents), and every
+// NumberEvents), overdue confirmations (SweepConfirmations), and every
 // Options.OrphanSweepInterval blobs nothing refers to (SweepOrphans). A
 // sealed store also rotates its keys meanwhile (Options.KeyEpoch: a new
 // epoch when due, data keys re-wrapped, retired epochs destroyed). It
@@ -76,6 +76,13 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 			s.logger.Error("idempotency key sweep failed", "error", err)
 		} else if n > 0 {
 			s.logger.Debug("swept expired idempotency keys", "removed", n)
+		}
+		// Before numbering: the overdue events it emits are numbered in
+		// this same round.
+		if n, err := s.SweepConfirmations(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("confirmation sweep failed", "error", err)
+		} else if n > 0 {
+			s.logger.Info("marked confirmations overdue", "overdue", n)
 		}
 		if _, err := s.NumberEvents(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Error("numbering events failed", "error", err)

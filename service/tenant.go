@@ -41,7 +41,7 @@ func (s *Service) createTenant(ctx context.Context, name, secret string, p convs
 			return err
 		}
 		var err error
-		if k, err = s.insertKey(ctx, tx, now, t.ID, bootstrapKeyName, []convstore.Scope{convstore.ScopeAdmin}, secret); err != nil {
+		if k, err = s.insertKey(ctx, tx, now, t.ID, bootstrapKeyName, []convstore.Scope{convstore.ScopeAdmin}, "", secret); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, now, t.ID, convstore.AuditTenantCreate, convstore.ID{}, t.ID, p); err != nil {

@@ -71,7 +71,7 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 			stmts, args = qDeletionByBoth, append(args, idArg(p.ConversationID))
 		}
 	}
-	if p.Door == "" && p.Policy == "" {
+	if p.Door == "" && p.Policy == "" && p.State == "" {
 		q, args := stmts.sql(p.Page, args)
 		return list(ctx, o, q, args, scanDeletion)
 	}
@@ -89,8 +89,29 @@ func (o *ops) DeletionList(ctx context.Context, p *driver.DeletionListParams) ([
 			args = append(args, f.v)
 		}
 	}
+	if cond, now := deletionStateCond(p.State); cond != "" {
+		base += ` AND ` + cond
+		if now {
+			args = append(args, micros(p.Now))
+		}
+	}
 	q, args := pageOf(base, p.Page, args)
 	return list(ctx, o, q, args, scanDeletion)
+}
+
+// deletionStateCond is the condition of a receipt state filter, and
+// whether it takes the time as an argument.
+func deletionStateCond(state string) (string, bool) {
+	open := `EXISTS (SELECT 1 FROM confirmations c WHERE c.deletion_id = deletions.id AND c.` + confirmationOpen
+	switch state {
+	case convstore.DeletionPending:
+		return open + `)`, false
+	case convstore.DeletionOverdue:
+		return open + ` AND c.due_at <= ?)`, true
+	case convstore.DeletionComplete:
+		return `NOT ` + open + `)`, false
+	}
+	return "", false
 }
 
 func (o *ops) AuditInsert(ctx context.Context, e *convstore.AuditEntry) error {

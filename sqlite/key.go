@@ -7,14 +7,14 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const keyColumns = `id, tenant_id, name, prefix, scopes, created_at, last_used_at`
+const keyColumns = `id, tenant_id, name, prefix, scopes, created_at, last_used_at, processor`
 
 var (
 	qKeyByPrefix = stmt(`SELECT ` + keyColumns + `, hash FROM api_keys WHERE prefix = ?`)
 	qKeyList     = stmt(`SELECT ` + keyColumns + ` FROM api_keys WHERE tenant_id = ? ORDER BY id`)
 	qKeyExists   = stmt(`SELECT 1 FROM api_keys WHERE tenant_id = ? AND id = ?`)
-	qKeyInsert   = stmt(`INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, last_used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	qKeyInsert   = stmt(`INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at, last_used_at, processor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qKeyDelete = stmt(`DELETE FROM api_keys WHERE tenant_id = ? AND id = ?`)
 	qKeyTouch  = stmt(`UPDATE api_keys SET last_used_at = ?1
 		WHERE tenant_id = ?2 AND id = ?3 AND (last_used_at IS NULL OR last_used_at < ?1)`)
@@ -24,7 +24,7 @@ func scanKey(row scanner, extra ...any) (*convstore.APIKey, error) {
 	k := &convstore.APIKey{}
 	var scopes string
 	if err := row.Scan(append([]any{idScan{&k.ID}, idScan{&k.TenantID}, &k.Name, &k.Prefix, &scopes,
-		timeScan{&k.CreatedAt}, nullTimeScan{&k.LastUsedAt}}, extra...)...); err != nil {
+		timeScan{&k.CreatedAt}, nullTimeScan{&k.LastUsedAt}, &k.Processor}, extra...)...); err != nil {
 		return nil, err
 	}
 	k.Scopes = parseScopes(scopes)
@@ -35,7 +35,7 @@ func scanKeyRow(row scanner) (*driver.KeyRow, error) {
 	k := &driver.KeyRow{}
 	var scopes string
 	if err := row.Scan(idScan{&k.ID}, idScan{&k.TenantID}, &k.Name, &k.Prefix, &scopes,
-		timeScan{&k.CreatedAt}, nullTimeScan{&k.LastUsedAt}, &k.Hash); err != nil {
+		timeScan{&k.CreatedAt}, nullTimeScan{&k.LastUsedAt}, &k.Processor, &k.Hash); err != nil {
 		return nil, err
 	}
 	k.Scopes = parseScopes(scopes)
@@ -52,7 +52,7 @@ func (o *ops) KeyList(ctx context.Context, tenantID convstore.ID) ([]*convstore.
 
 func (o *ops) KeyInsert(ctx context.Context, k *driver.KeyRow) error {
 	res, err := o.run.exec(ctx, qKeyInsert, idArg(k.ID), idArg(k.TenantID), k.Name, k.Prefix, k.Hash,
-		scopesArg(k.Scopes), micros(k.CreatedAt), nullMicros(k.LastUsedAt))
+		scopesArg(k.Scopes), micros(k.CreatedAt), nullMicros(k.LastUsedAt), k.Processor)
 	return o.db.insertedOne(res, err, driver.ErrKeyTaken, "tenant")
 }
 

@@ -21,6 +21,10 @@ func TestPurge(t *testing.T) {
 	servicetest.RunPurge(t, newDatabase)
 }
 
+func TestConfirmations(t *testing.T) {
+	servicetest.RunConfirmations(t, newDatabase)
+}
+
 func TestEvents(t *testing.T) {
 	servicetest.RunEvents(t, newDatabase)
 }

@@ -11,7 +11,7 @@ import (
 var (
 	// The key is read in the same statement, so a token of a revoked key
 	// finds nothing even before the cascade has run.
-	qTokenKey = stmt(`SELECT k.id, k.tenant_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, t.expires_at
+	qTokenKey = stmt(`SELECT k.id, k.tenant_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.processor, t.expires_at
 		FROM access_tokens t JOIN api_keys k ON k.tenant_id = t.tenant_id AND k.id = t.key_id
 		WHERE t.hash = ? AND t.expires_at > ?`)
 	qTokenInsert = stmt(`INSERT INTO access_tokens (hash, tenant_id, key_id, created_at, expires_at)

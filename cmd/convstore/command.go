@@ -60,6 +60,7 @@ func root() *command {
 			auditCommand(),
 			webhooksCommand(),
 			keysCommand(),
+			processorsCommand(),
 			tenantsCommand(),
 			backupCommand(),
 			restoreCommand(),

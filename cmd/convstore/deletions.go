@@ -14,6 +14,12 @@ func deletionsCommand() *command {
 	return group("deletions", "List and show deletion receipts: proof of what was deleted, without content.",
 		&leaf{name: "list", summary: "List deletion receipts, newest first.", flags: deletionsList},
 		&leaf{name: "get", summary: "Show one deletion receipt.", args: []string{"DELETION_ID"}, run: deletionsGet},
+		&leaf{name: "pending", summary: "List receipts still waiting on downstream processors' confirmations.",
+			help:  "List receipts still waiting on downstream processors' confirmations (overdue ones included), newest first: which processors, and when the first is due.",
+			flags: deletionsPending},
+		&leaf{name: "confirm", summary: "Record a processor's confirmation that it purged a deleted conversation.",
+			help: "Record a processor's confirmation that it purged a deleted conversation. Confirming again changes nothing.",
+			args: []string{"DELETION_ID"}, synopsis: "DELETION_ID [--processor NAME]", flags: deletionsConfirm},
 	)
 }
 
@@ -94,6 +100,9 @@ func printDeletionFields(w io.Writer, d *convstore.Deletion) error {
 	}
 	if !d.ErasureID.IsZero() { // shown only for a job's receipts
 		kv = append(kv, "erasure_id", d.ErasureID.Format(convstore.PrefixErasure))
+	}
+	if len(d.Confirmations) > 0 { // shown only where processors were registered
+		kv = append(kv, confirmationFields(d)...)
 	}
 	return fields(w, kv...)
 }

@@ -27,9 +27,11 @@ func keysCreate(fs *flagSet) func(x *call) (clientCall, error) {
 	var name string
 	var scopes stringList
 	fs.StringVar(&name, "name", "", "a `name` to recognise the key by")
-	fs.Var(&scopes, "scope", "a `scope`: read, write, delete or admin (repeatable or comma-separated)")
+	var processor string
+	fs.Var(&scopes, "scope", "a `scope`: read, write, delete, admin, or confirm with --processor (repeatable or comma-separated)")
+	fs.StringVar(&processor, "processor", "", "with --scope confirm: the processor `name` the key confirms for, and nothing else")
 	return func(x *call) (clientCall, error) {
-		in := convstore.KeyCreate{Name: name}
+		in := convstore.KeyCreate{Name: name, Processor: processor}
 		for _, s := range scopes {
 			for _, p := range strings.Split(s, ",") {
 				if p = strings.TrimSpace(p); p != "" {
@@ -48,12 +50,11 @@ func keysCreate(fs *flagSet) func(x *call) (clientCall, error) {
 			wire := api.FromAPIKey(&k.APIKey)
 			wire.Secret = k.Secret
 			return x.print(wire, func(w io.Writer) error {
-				if err := fields(w,
-					"id", k.ID.Format(convstore.PrefixKey),
-					"name", orDash(k.Name),
-					"scopes", fmtScopes(k.Scopes),
-					"secret", k.Secret,
-				); err != nil {
+				kv := []string{"id", k.ID.Format(convstore.PrefixKey), "name", orDash(k.Name), "scopes", fmtScopes(k.Scopes)}
+				if k.Processor != "" { // a confirm key's
+					kv = append(kv, "processor", k.Processor)
+				}
+				if err := fields(w, append(kv, "secret", k.Secret)...); err != nil {
 					return err
 				}
 				_, err := fmt.Fprintln(w, "Store the secret now: it cannot be shown again.")

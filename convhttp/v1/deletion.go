@@ -13,7 +13,7 @@ import (
 // more: receipts outlive their conversations), of one erasure job, one door
 // ("retention" for what retention erased) and one retention policy.
 func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, withPage("conversation_id", "erasure_id", "door", "policy")...)
+	q, err := parseQuery(r, withPage("conversation_id", "erasure_id", "door", "policy", "state")...)
 	if err != nil {
 		return err
 	}
@@ -28,6 +28,11 @@ func (d *Door) listDeletions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f.Policy, err = q.Text("policy", convstore.MaxExternalLen+len("agent:")); err != nil {
+		return err
+	}
+	// pending: waiting on some processor (overdue included); overdue:
+	// some confirmation past due; complete: every one recorded.
+	if f.State, _, err = q.Enum("state", convstore.DeletionPending, convstore.DeletionOverdue, convstore.DeletionComplete); err != nil {
 		return err
 	}
 	if f.PageFilter, err = page(q, convstore.PrefixDeletion, convstore.OrderDesc); err != nil {

@@ -52,6 +52,7 @@ const (
 	write  = convstore.ScopeWrite
 	del    = convstore.ScopeDelete
 	admin  = convstore.ScopeAdmin
+	cnfrm  = convstore.ScopeConfirm
 	anyKey = convhttp.AnyScope
 )
 
@@ -72,6 +73,9 @@ const (
 	pathAttachment    = pathAttachments + "/{name}"
 	pathDeletions     = "/v1/deletions"
 	pathDeletion      = pathDeletions + "/{deletion_id}"
+	pathConfirmations = pathDeletion + "/confirmations"
+	pathProcessors    = "/v1/processors"
+	pathProcessor     = pathProcessors + "/{processor}"
 	pathAudit         = "/v1/audit"
 	pathEvents        = "/v1/events"
 	pathErasures      = "/v1/erasures"
@@ -150,6 +154,12 @@ func (d *Door) routes() []convhttp.Route {
 
 		{Method: http.MethodGet, Path: pathDeletions, Scope: read, Handler: d.listDeletions},
 		{Method: http.MethodGet, Path: pathDeletion, Scope: read, Handler: d.getDeletion},
+		{Method: http.MethodPost, Path: pathConfirmations, Scope: cnfrm, Handler: d.confirmDeletion},
+		{Method: http.MethodPost, Path: pathProcessors, Scope: admin, Handler: d.createProcessor},
+		{Method: http.MethodGet, Path: pathProcessors, Scope: admin, Handler: d.listProcessors},
+		{Method: http.MethodGet, Path: pathProcessor, Scope: admin, Handler: d.getProcessor},
+		{Method: http.MethodPatch, Path: pathProcessor, Scope: admin, Handler: d.updateProcessor},
+		{Method: http.MethodDelete, Path: pathProcessor, Scope: admin, Handler: d.deleteProcessor},
 		{Method: http.MethodGet, Path: pathAudit, Scope: admin, Handler: d.listAudit},
 		{Method: http.MethodGet, Path: pathEvents, Scope: admin, Handler: d.listEvents},
 

@@ -8,7 +8,7 @@ import (
 )
 
 var erasureKeys = []string{"id", "object", "state", "dry_run", "include_new", "selector", "progress", "cancel_requested",
-	"error", "created_by", "door", "request_id", "client_request_id", "snapshot_at", "created_at", "updated_at", "finished_at"}
+	"error", "created_by", "door", "request_id", "client_request_id", "snapshot_at", "created_at", "updated_at", "finished_at", "confirmations"}
 
 func TestErasureValidation(t *testing.T) {
 	t.Parallel()

@@ -19,6 +19,7 @@ import (
 type fixture struct {
 	conv, msg, art, name, del, key, hold, erasure string
 	hook, delivery                                string // a webhook and its test delivery
+	proc                                          string // a processor's name
 	seq                                           string // the conversation's seq, for GET /v1/conversations/lookup
 }
 
@@ -35,6 +36,7 @@ func randomFixture() *fixture {
 		erasure:  convstore.NewID().Format(convstore.PrefixErasure),
 		hook:     convstore.NewID().Format(convstore.PrefixWebhook),
 		delivery: convstore.NewID().Format(convstore.PrefixWebhookDelivery),
+		proc:     "missing-proc", // as long as the fixture's "fixture-proc"
 		seq:      strconv.FormatInt(convstore.NewSeq(convstore.NewID()), 10),
 	}
 }
@@ -45,7 +47,7 @@ func (f *fixture) path(p string) string {
 		"{conversation_id}", f.conv, "{message_id}", f.msg, "{artifact_id}", f.art,
 		"{name}", f.name, "{deletion_id}", f.del, "{key_id}", f.key,
 		"{hold_id}", f.hold,
-		"{erasure_id}", f.erasure,
+		"{erasure_id}", f.erasure, "{processor}", f.proc,
 		"{webhook_id}", f.hook, "{delivery_id}", f.delivery,
 	).Replace(p)
 }
@@ -73,6 +75,9 @@ func (e *env) populate() *fixture {
 	// nothing the other tests delete.
 	var hold api.Hold
 	e.must(201, "POST", "/v1/holds", e.KeyA, map[string]any{"agent_id": "held-agent", "reason": "fixture matter"}, &hold)
+	// A processor registered before the delete below: its receipt
+	// requires a confirmation from it.
+	e.must(201, "POST", "/v1/processors", e.KeyA, map[string]any{"name": "fixture-proc"}, nil)
 	var gone api.Conversation
 	e.must(201, "POST", "/v1/conversations", e.KeyA, map[string]any{"title": "to delete"}, &gone)
 	var deleted api.ConversationDeleted
@@ -86,7 +91,8 @@ func (e *env) populate() *fixture {
 	var delivery api.WebhookDelivery
 	e.must(202, "POST", "/v1/webhooks/"+hook.ID+"/test", e.KeyA, nil, &delivery)
 	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID,
-		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq, hook: hook.ID, delivery: delivery.ID}
+		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq, hook: hook.ID, delivery: delivery.ID,
+		proc: "fixture-proc"}
 }
 
 // routes returns the native door's routes as the server registered them.
@@ -126,6 +132,12 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return map[string]any{"overlap_seconds": 60}, nil
 	case "PUT /v1/retention":
 		return map[string]any{"policies": []any{}}, nil
+	case "POST /v1/processors":
+		return map[string]any{"name": "new-proc", "deadline": "24h"}, nil
+	case "PATCH /v1/processors/{processor}":
+		return map[string]any{"deadline": "48h"}, nil
+	case "POST /v1/deletions/{deletion_id}/confirmations":
+		return map[string]any{"processor": "fixture-proc", "note": "purged"}, nil
 	}
 	return nil, nil
 }
@@ -155,10 +167,10 @@ var (
 	messageKeys      = []string{"id", "object", "conversation_id", "role", "content", "parts", "author_name", "start_offset_ms", "end_offset_ms", "metadata", "created_at"}
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}
-	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy", "erasure_id", "restorable_until", "restored_at"}
+	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy", "erasure_id", "restorable_until", "restored_at", "confirmations", "complete"}
 	holdKeys         = []string{"id", "object", "kind", "conversation_id", "agent_id", "reason", "created_by", "created_at"}
 	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at", "policy"}
-	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at"}
+	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at", "processor"}
 	listKeys         = []string{"object", "data", "first_id", "last_id", "has_more"}
 	deletedKeys      = []string{"id", "object", "deleted"}
 )

@@ -18,7 +18,7 @@ func (d *Door) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := d.srv.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c := &convstore.KeyCreate{Name: in.Name}
+	c := &convstore.KeyCreate{Name: in.Name, Processor: in.Processor}
 	for _, s := range in.Scopes {
 		c.Scopes = append(c.Scopes, convstore.Scope(s))
 	}

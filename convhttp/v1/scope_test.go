@@ -49,8 +49,15 @@ var routeScopes = map[string]convstore.Scope{
 
 	"GET /v1/deletions":               convstore.ScopeRead,
 	"GET /v1/deletions/{deletion_id}": convstore.ScopeRead,
-	"GET /v1/audit":                   convstore.ScopeAdmin,
-	"GET /v1/events":                  convstore.ScopeAdmin,
+	// A processor's key (or an admin's) records a confirmation.
+	"POST /v1/deletions/{deletion_id}/confirmations": convstore.ScopeConfirm,
+	"POST /v1/processors":                            convstore.ScopeAdmin,
+	"GET /v1/processors":                             convstore.ScopeAdmin,
+	"GET /v1/processors/{processor}":                 convstore.ScopeAdmin,
+	"PATCH /v1/processors/{processor}":               convstore.ScopeAdmin,
+	"DELETE /v1/processors/{processor}":              convstore.ScopeAdmin,
+	"GET /v1/audit":                                  convstore.ScopeAdmin,
+	"GET /v1/events":                                 convstore.ScopeAdmin,
 
 	"GET /v1/retention":         convstore.ScopeRead,
 	"PUT /v1/retention":         convstore.ScopeAdmin,

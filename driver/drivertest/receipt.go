@@ -2,6 +2,7 @@ package drivertest
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -87,7 +88,7 @@ func testDeletions(t *testing.T, f *fixture) {
 	}
 	got, err := f.drv.Reads().DeletionGet(f.ctx, a.ID, ds[0].ID)
 	must(t, err)
-	if *got != *ds[0] {
+	if !reflect.DeepEqual(got, ds[0]) {
 		t.Errorf("DeletionGet = %+v, want %+v", got, ds[0])
 	}
 	if got, _ := f.drv.Reads().DeletionGet(f.ctx, a.ID, ds[1].ID); got == nil || !got.ActorKeyID.IsZero() {
