@@ -159,8 +159,8 @@ func TestDeleteRoutesRefuseLesserKeys(t *testing.T) {
 			t.Errorf("%s: after forbidden deletes, GET answers %v", k, r)
 		}
 	}
-	if n != 17 {
-		t.Errorf("%d forbidden deletes sent, want 17 (read and write on 5 routes, and delete too on the key, hold and webhook routes)", n)
+	if n != 20 {
+		t.Errorf("%d forbidden deletes sent, want 20 (read and write on 6 routes, and delete too on the key, hold, processor and webhook routes)", n)
 	}
 	if got := len(e.deletions()); got != receipts {
 		t.Errorf("forbidden deletes wrote %d receipts", got-receipts)
