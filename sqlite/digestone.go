@@ -16,8 +16,8 @@ import (
 // the page as ConversationList does, then its children in one fixed
 // statement (prepared once): each conversation of the page, a JSON array
 // of hex ids, joined to its first and last message and its newest
-// artifact of each type, each found by an index search for its id (a
-// correlated subquery), then read by id. The ranged lists of
+// artifact of each type, each found by an index search for its rowid (a
+// correlated subquery the index covers), then read by rowid. The ranged lists of
 // MessageListEnds and ArtifactNewest (see listRanges) build a row set per
 // conversation and check each row's conversation is live: for the one
 // row a list view wants of each, most of its time. The page's
@@ -51,14 +51,14 @@ func digestChildrenSQL(first, last bool, types int) string {
 	}{{first, "f", "ASC"}, {last, "l", "DESC"}} {
 		if end.on {
 			cols.WriteString(`, ` + digestColumns(end.alias, messageColumns))
-			joins.WriteString(` LEFT JOIN messages AS ` + end.alias + ` ON ` + end.alias + `.id = (SELECT id FROM messages
+			joins.WriteString(` LEFT JOIN messages AS ` + end.alias + ` ON ` + end.alias + `.rowid = (SELECT rowid FROM messages
 				WHERE tenant_id = ?2 AND conversation_id = r.id ORDER BY id ` + end.dir + ` LIMIT 1)`)
 		}
 	}
 	for k := range types {
 		a := fmt.Sprintf("a%d", k)
 		cols.WriteString(`, ` + digestColumns(a, artifactColumns))
-		joins.WriteString(fmt.Sprintf(` LEFT JOIN artifacts AS %s ON %s.id = (SELECT id FROM artifacts
+		joins.WriteString(fmt.Sprintf(` LEFT JOIN artifacts AS %s ON %s.rowid = (SELECT rowid FROM artifacts
 			WHERE tenant_id = ?2 AND conversation_id = r.id AND type = ?%d ORDER BY id DESC LIMIT 1)`, a, a, 3+k))
 	}
 	return cols.String() + ` FROM (SELECT key, unhex(value) AS id FROM json_each(?1)) AS r` + joins.String()
