@@ -23,8 +23,10 @@ func digestPage(p *driver.ConversationListParams) *query {
 	return q
 }
 
-// ConversationDigestList sends the list, the ends, the newest artifacts
-// and the authors in one batch: one round trip, where three statements in turn cost three,
+// ConversationDigestList reads a digest of at most a message from each
+// end without authors in one statement (see digestOneRow); any other, it
+// sends the list, the ends, the newest artifacts and the authors in one
+// batch: one round trip, where three statements in turn cost three,
 // which is what a list view paid beyond the native list. The ends and the
 // artifacts select their conversations by the list's own filter and page
 // (a CTE) rather than by its rows, so they need not wait for them; the
@@ -38,6 +40,9 @@ func digestPage(p *driver.ConversationListParams) *query {
 // round trip like a native list's one statement: BEGIN and COMMIT sent
 // apart would cost two more.
 func (o *ops) ConversationDigestList(ctx context.Context, p *driver.ConversationDigestListParams) (*driver.ConversationDigestRows, error) {
+	if oneRowDigest(p) {
+		return o.digestOneRow(ctx, p)
+	}
 	if b, ok := o.q.(batcher); ok {
 		out, err := digestBatch(ctx, b, p, false)
 		if err != nil {

@@ -210,6 +210,11 @@ func createPrivate(path string) error {
 // Read runs fn in a read transaction on the reader pool: its statements
 // see one WAL snapshot.
 func (db *DB) Read(ctx context.Context, fn func(ctx context.Context, r driver.Reader) error) error {
+	return db.read(ctx, func(ctx context.Context, o *ops) error { return fn(ctx, o) })
+}
+
+// read is Read with the transaction's ops.
+func (db *DB) read(ctx context.Context, fn func(ctx context.Context, o *ops) error) error {
 	if db.closed.Load() {
 		return driver.ErrUnavailable()
 	}

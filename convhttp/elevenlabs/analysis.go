@@ -66,14 +66,23 @@ var analysisArtifacts = []convstore.ArtifactType{convstore.ArtifactSummary, conv
 // analysisOf derives the analysis object (see loadAnalysis) from the
 // newest summary and analysis artifacts, either nil.
 func analysisOf(conv *convstore.Conversation, sum, an *convstore.Artifact) *callAnalysis {
+	out, data := analysisHead(conv, sum, an)
+	if out != nil {
+		out.EvaluationCriteriaResults = map[string]json.RawMessage{}
+		out.DataCollectionResults = map[string]json.RawMessage{}
+		fillResults(out.EvaluationCriteriaResults, data["evaluation_criteria_results"], "criteria_id", true)
+		fillResults(out.DataCollectionResults, data["data_collection_results"], "data_collection_id", false)
+	}
+	return out
+}
+
+// analysisHead is analysisOf without the two result maps (nil), which a
+// list's summaries do not show, and the analysis data they come from.
+func analysisHead(conv *convstore.Conversation, sum, an *convstore.Artifact) (*callAnalysis, map[string]json.RawMessage) {
 	if sum == nil && an == nil {
-		return nil
+		return nil, nil
 	}
-	out := &callAnalysis{
-		CallSuccessful:            successUnknown,
-		EvaluationCriteriaResults: map[string]json.RawMessage{},
-		DataCollectionResults:     map[string]json.RawMessage{},
-	}
+	out := &callAnalysis{CallSuccessful: successUnknown}
 	var data map[string]json.RawMessage
 	if an != nil && len(an.Data) > 0 {
 		_ = json.Unmarshal(an.Data, &data) // not an object: no fields
@@ -95,9 +104,7 @@ func analysisOf(conv *convstore.Conversation, sum, an *convstore.Artifact) *call
 	case an != nil:
 		out.TranscriptSummary = an.Text
 	}
-	fillResults(out.EvaluationCriteriaResults, data["evaluation_criteria_results"], "criteria_id", true)
-	fillResults(out.DataCollectionResults, data["data_collection_results"], "data_collection_id", false)
-	return out
+	return out, data
 }
 
 // jsonString decodes a JSON string.

@@ -123,7 +123,8 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 			if len(dg.Last) > 0 {
 				lastMsg = dg.Last[len(dg.Last)-1]
 			}
-			s, keep := summarize(c, lastMsg, analysisOf(c, dg.Newest[0], dg.Newest[1]), f)
+			an, _ := analysisHead(c, dg.Newest[0], dg.Newest[1])
+			s, keep := summarize(c, lastMsg, an, f)
 			if keep {
 				page.Conversations = append(page.Conversations, s)
 			}

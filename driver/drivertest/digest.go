@@ -95,6 +95,14 @@ func testDigestList(t *testing.T, f *fixture) {
 			f.artifact(t, a.ID, c.ID, convstore.ArtifactSummary, "s")
 		}
 		f.artifact(t, a.ID, c.ID, convstore.ArtifactAnalysis, "an")
+		switch i {
+		case 0: // newer artifacts of a type not asked for
+			for range 3 {
+				f.artifact(t, a.ID, c.ID, convstore.ArtifactOther, "o")
+			}
+		case 1: // a newer one of a type asked for
+			f.artifact(t, a.ID, c.ID, convstore.ArtifactAnalysis, "an2")
+		}
 	}
 	gone := f.conversation(t, a.ID, nil)
 	f.messages(t, a.ID, gone.ID, 2)
@@ -132,6 +140,14 @@ func testDigestList(t *testing.T, f *fixture) {
 		{"no ends", driver.ConversationListParams{TenantID: a.ID, Page: page(10, false)}, 0, 0, types, false, 5},
 		{"authors only", driver.ConversationListParams{TenantID: a.ID, Page: page(4, false)}, 0, 0, nil, true, 4},
 		{"another tenant", driver.ConversationListParams{TenantID: b.ID, Page: page(10, false)}, 1, 1, types, true, 1},
+		// At most a message from each end and no authors: a row per
+		// conversation, as list views ask.
+		{"one row: all", driver.ConversationListParams{TenantID: a.ID, Page: page(10, true)}, 1, 1, types, false, 5},
+		{"one row: filter and cursor", driver.ConversationListParams{TenantID: a.ID, Filter: &convstore.ConversationFilter{AgentID: "x"},
+			Page: driver.Page{After: convs[4].ID, Limit: 10, Desc: true}}, 0, 1, types[1:], false, 2},
+		{"one row: a page", driver.ConversationListParams{TenantID: a.ID, Page: page(2, false)}, 1, 0, types[:1], false, 2},
+		{"one row: last only", driver.ConversationListParams{TenantID: a.ID, Page: page(10, false)}, 0, 1, nil, false, 5},
+		{"one row: another tenant", driver.ConversationListParams{TenantID: b.ID, Page: page(10, false)}, 1, 1, types, false, 1},
 	} {
 		p := &driver.ConversationDigestListParams{List: tc.list, First: tc.first, Last: tc.last, Types: tc.types, Authors: tc.authors}
 		list, err := f.drv.Reads().ConversationList(f.ctx, &tc.list)
