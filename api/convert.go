@@ -304,6 +304,10 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditErasureCreate:       convstore.PrefixErasure,
 	convstore.AuditErasureCancel:       convstore.PrefixErasure,
 	convstore.AuditErasureFinish:       convstore.PrefixErasure,
+	convstore.AuditWebhookCreate:       convstore.PrefixWebhook,
+	convstore.AuditWebhookUpdate:       convstore.PrefixWebhook,
+	convstore.AuditWebhookDelete:       convstore.PrefixWebhook,
+	convstore.AuditWebhookRotate:       convstore.PrefixWebhook,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

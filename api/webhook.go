@@ -67,24 +67,24 @@ type WebhookSecret struct {
 // WebhookDelivery is the wire form of one event's delivery to a webhook.
 // Attempts is set only when one delivery is read.
 type WebhookDelivery struct {
-	ID             string           `json:"id"`
-	Object         string           `json:"object"`
-	WebhookID      string           `json:"webhook_id"`
-	EventID        string           `json:"event_id"`
-	EventType      string           `json:"event_type"`
-	Sequence       int64            `json:"sequence"` // 0 for a test event
-	ConversationID *string          `json:"conversation_id"`
-	State          string           `json:"state"`
-	AttemptCount   int              `json:"attempt_count"`
-	NextAttemptAt  *int64           `json:"next_attempt_at"` // null unless pending
-	LastAttemptAt  *int64           `json:"last_attempt_at"`
-	LastStatus     *int             `json:"last_status"` // HTTP status; null if none was received
-	LastLatencyMS  *int64           `json:"last_latency_ms"`
-	LastError      *string          `json:"last_error"`
-	ResponsePrefix *string          `json:"response_prefix"` // at most 256 bytes of the last response body
-	CreatedAt      int64            `json:"created_at"`
-	DeliveredAt    *int64           `json:"delivered_at"`
-	Attempts       []WebhookAttempt `json:"attempts,omitempty"`
+	ID             string            `json:"id"`
+	Object         string            `json:"object"`
+	WebhookID      string            `json:"webhook_id"`
+	EventID        string            `json:"event_id"`
+	EventType      string            `json:"event_type"`
+	Sequence       int64             `json:"sequence"` // 0 for a test event
+	ConversationID *string           `json:"conversation_id"`
+	State          string            `json:"state"`
+	AttemptCount   int               `json:"attempt_count"`
+	NextAttemptAt  *int64            `json:"next_attempt_at"` // null unless pending
+	LastAttemptAt  *int64            `json:"last_attempt_at"`
+	LastStatus     *int              `json:"last_status"` // HTTP status; null if none was received
+	LastLatencyMS  *int64            `json:"last_latency_ms"`
+	LastError      *string           `json:"last_error"`
+	ResponsePrefix *string           `json:"response_prefix"` // at most 256 bytes of the last response body
+	CreatedAt      int64             `json:"created_at"`
+	DeliveredAt    *int64            `json:"delivered_at"`
+	Attempts       *[]WebhookAttempt `json:"attempts,omitempty"` // set (maybe empty) when one delivery is read
 }
 
 // WebhookAttempt is one attempt of a delivery.
@@ -132,8 +132,8 @@ func FromWebhookSecret(s *convstore.WebhookSecret) WebhookSecret {
 		PreviousSecretExpiresAt: optUnix(s.PreviousExpiresAt)}
 }
 
-// FromWebhookDelivery converts a delivery and (for one read alone) its
-// attempts to the wire form.
+// FromWebhookDelivery converts a delivery to the wire form, with its
+// attempts (for one read alone) when attempts is not nil.
 func FromWebhookDelivery(d *convstore.WebhookDelivery, attempts []*convstore.WebhookAttempt) WebhookDelivery {
 	out := WebhookDelivery{
 		ID: d.ID.Format(convstore.PrefixWebhookDelivery), Object: ObjectWebhookDelivery, WebhookID: d.WebhookID.Format(convstore.PrefixWebhook),
@@ -153,6 +153,9 @@ func FromWebhookDelivery(d *convstore.WebhookDelivery, attempts []*convstore.Web
 			out.LastStatus = &st
 		}
 	}
+	if attempts != nil {
+		out.Attempts = &[]WebhookAttempt{}
+	}
 	for _, a := range attempts {
 		wa := WebhookAttempt{Object: ObjectWebhookAttempt, Attempt: a.Attempt, StartedAt: Unix(a.StartedAt), LatencyMS: a.Latency.Milliseconds(),
 			Error: optString(a.Error), ResponsePrefix: optString(a.ResponsePrefix)}
@@ -160,7 +163,7 @@ func FromWebhookDelivery(d *convstore.WebhookDelivery, attempts []*convstore.Web
 			st := a.Status
 			wa.Status = &st
 		}
-		out.Attempts = append(out.Attempts, wa)
+		*out.Attempts = append(*out.Attempts, wa)
 	}
 	return out
 }
@@ -192,7 +195,11 @@ func ToWebhookDelivery(w *WebhookDelivery) (*convstore.WebhookDelivery, []*convs
 		d.ResponsePrefix = *w.ResponsePrefix
 	}
 	var attempts []*convstore.WebhookAttempt
-	for _, a := range w.Attempts {
+	if w.Attempts == nil {
+		return d, nil
+	}
+	attempts = []*convstore.WebhookAttempt{}
+	for _, a := range *w.Attempts {
 		ca := &convstore.WebhookAttempt{DeliveryID: d.ID, Attempt: a.Attempt, StartedAt: time.Unix(a.StartedAt, 0).UTC(),
 			Latency: time.Duration(a.LatencyMS) * time.Millisecond}
 		if a.Status != nil {

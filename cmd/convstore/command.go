@@ -58,6 +58,7 @@ func root() *command {
 			eraseCommand(),
 			erasuresCommand(),
 			auditCommand(),
+			webhooksCommand(),
 			keysCommand(),
 			tenantsCommand(),
 			backupCommand(),

@@ -44,6 +44,9 @@ type Config struct {
 	// SealReadAhead opens the next segments of a sealed attachment on
 	// other cores while the current one is sent (service.Options.ReadAhead).
 	SealReadAhead bool
+	// WebhookAllowPrivate lets webhook URLs point at loopback, private and
+	// link-local addresses (service.Options.WebhookAllowPrivate).
+	WebhookAllowPrivate bool
 	// KeyEpoch is how long a key epoch wraps new data keys before the
 	// server starts the next; 0 disables scheduled rotation.
 	KeyEpoch time.Duration
@@ -359,6 +362,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("key-epoch", "CONVSTORE_KEY_EPOCH")
 	fs.BoolVar(&c.SealReadAhead, "seal-read-ahead", c.SealReadAhead, "open the next segments of a sealed attachment on other cores while the current one is sent: faster downloads on a host with idle cores, slower on a busy one (no effect on one core)")
 	fs.bindEnv("seal-read-ahead", "CONVSTORE_SEAL_READ_AHEAD")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhook URLs point at loopback, private and link-local addresses (a receiver on this host or network); cloud metadata addresses and this server's own listeners stay refused")
+	fs.bindEnv("webhook-allow-private", "CONVSTORE_WEBHOOK_ALLOW_PRIVATE")
 	fs.DurationVar(&c.TombstoneRetention, "tombstone-retention", c.TombstoneRetention, "how long a deleted conversation's external id (Inkeep id, Botpress get-or-create key, native external_id) stays refused to late writes and re-imports (0: for ever)")
 	fs.bindEnv("tombstone-retention", "CONVSTORE_TOMBSTONE_RETENTION")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", c.IdempotencyRetention, "how long the answer to a request sent with an Idempotency-Key is replayed to its retries")

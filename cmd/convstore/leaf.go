@@ -57,6 +57,8 @@ var idPrefixes = map[string]string{
 	"DELETION_ID":     convstore.PrefixDeletion,
 	"KEY_ID":          convstore.PrefixKey,
 	"ERASURE_ID":      convstore.PrefixErasure,
+	"WEBHOOK_ID":      convstore.PrefixWebhook,
+	"DELIVERY_ID":     convstore.PrefixWebhookDelivery,
 }
 
 // call is a leaf's parsed command line, with what its body needs.

@@ -192,6 +192,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.ln = nil
 		return err
 	}
+	m.refuseOwnWebhooks()
 
 	if s, ok := m.sweeperOf(m.DB); ok {
 		sweepCtx, stopSweep := context.WithCancel(context.Background())
@@ -479,4 +480,22 @@ func serveMain(ctx context.Context, env *Env, args []string, m *Main) error {
 	case serveErr = <-m.Done():
 	}
 	return errors.Join(serveErr, m.Close())
+}
+
+// refuseOwnWebhooks tells the store the addresses this node listens on
+// (now that a port of 0 is known), so that webhook URLs pointing back at
+// the server are refused.
+func (m *Main) refuseOwnWebhooks() {
+	s, ok := m.DB.(interface{ SetOwnAddrs([]string) })
+	if !ok {
+		return
+	}
+	addrs := []string{m.Addr()}
+	for _, d := range m.doors {
+		addrs = append(addrs, d.ln.Addr().String())
+	}
+	if a := m.MetricsAddr(); a != "" {
+		addrs = append(addrs, a)
+	}
+	s.SetOwnAddrs(addrs)
 }

@@ -78,6 +78,7 @@ func openService(ctx context.Context, cfg Config, drv driver.Driver, blobs convs
 	}
 	opts.TombstoneRetention, opts.IdempotencyRetention = cfg.TombstoneRetention, cfg.IdempotencyRetention
 	opts.EventRetention = cfg.EventRetention
+	opts.WebhookAllowPrivate = cfg.WebhookAllowPrivate
 	if cfg.TombstoneRetention == 0 {
 		opts.TombstoneRetention = -1 // for ever
 	}
