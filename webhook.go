@@ -42,6 +42,15 @@ const (
 	MaxWebhookSecretOverlap     = 7 * 24 * time.Hour
 )
 
+// Audit actions of webhooks: each records who registered, changed,
+// deleted a webhook or rotated its secret (target: the webhook).
+const (
+	AuditWebhookCreate = "webhook.create"
+	AuditWebhookUpdate = "webhook.update"
+	AuditWebhookDelete = "webhook.delete"
+	AuditWebhookRotate = "webhook.rotate_secret"
+)
+
 // Webhook states.
 const (
 	WebhookEnabled  = "enabled"
@@ -305,14 +314,16 @@ func (f *WebhookDeliveryFilter) Normalize() error {
 
 // WebhookService manages a tenant's webhooks and shows their delivery
 // log. Every method is scoped to the tenant: another tenant's webhook or
-// delivery is ENOTFOUND, exactly like a missing one.
+// delivery is ENOTFOUND, exactly like a missing one. Creating, changing
+// and deleting a webhook and rotating its secret each write an audit entry
+// (AuditWebhook*, actor p) in the same transaction.
 type WebhookService interface {
 	// CreateWebhook registers a webhook, enabled, that receives the
 	// tenant's events from now on (not those before), and returns it
 	// with its secret, which is never shown again. EINVALID for a bad
 	// URL, one that points at a forbidden address (SSRF), an unknown
 	// event type, or a tenant that has MaxWebhooks already.
-	CreateWebhook(ctx context.Context, tenantID ID, c *WebhookCreate) (*Webhook, *WebhookSecret, error)
+	CreateWebhook(ctx context.Context, tenantID ID, c *WebhookCreate, p DeleteParams) (*Webhook, *WebhookSecret, error)
 	// FindWebhookByID returns a webhook. ENOTFOUND.
 	FindWebhookByID(ctx context.Context, tenantID, id ID) (*Webhook, error)
 	// FindWebhooks returns a page of the tenant's webhooks and whether
@@ -320,16 +331,16 @@ type WebhookService interface {
 	FindWebhooks(ctx context.Context, tenantID ID, f WebhookFilter) ([]*Webhook, bool, error)
 	// UpdateWebhook changes the fields set. EINVALID as CreateWebhook;
 	// ENOTFOUND.
-	UpdateWebhook(ctx context.Context, tenantID, id ID, u *WebhookUpdate) (*Webhook, error)
+	UpdateWebhook(ctx context.Context, tenantID, id ID, u *WebhookUpdate, p DeleteParams) (*Webhook, error)
 	// DeleteWebhook deletes a webhook with its deliveries and their log.
 	// ENOTFOUND.
-	DeleteWebhook(ctx context.Context, tenantID, id ID) error
+	DeleteWebhook(ctx context.Context, tenantID, id ID, p DeleteParams) error
 	// RotateWebhookSecret gives the webhook a new secret and returns it
 	// (shown once). The previous secret stays valid for overlap (nil:
 	// DefaultWebhookSecretOverlap; 0: not at all, for a leaked secret; at
 	// most MaxWebhookSecretOverlap): deliveries are signed with both
 	// until then. EINVALID for a bad overlap; ENOTFOUND.
-	RotateWebhookSecret(ctx context.Context, tenantID, id ID, overlap *time.Duration) (*WebhookSecret, error)
+	RotateWebhookSecret(ctx context.Context, tenantID, id ID, overlap *time.Duration, p DeleteParams) (*WebhookSecret, error)
 	// FindWebhookDeliveries returns a page of the webhook's deliveries
 	// and whether more follow. ENOTFOUND for a missing webhook.
 	FindWebhookDeliveries(ctx context.Context, tenantID, webhookID ID, f WebhookDeliveryFilter) ([]*WebhookDelivery, bool, error)

@@ -311,6 +311,10 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditProcessorUpdate:     convstore.PrefixProcessor,
 	convstore.AuditProcessorDelete:     convstore.PrefixProcessor,
 	convstore.AuditDeletionConfirm:     convstore.PrefixDeletion,
+	convstore.AuditWebhookCreate:       convstore.PrefixWebhook,
+	convstore.AuditWebhookUpdate:       convstore.PrefixWebhook,
+	convstore.AuditWebhookDelete:       convstore.PrefixWebhook,
+	convstore.AuditWebhookRotate:       convstore.PrefixWebhook,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

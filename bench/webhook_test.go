@@ -91,7 +91,7 @@ func BenchmarkWebhookDeleteRatio(b *testing.B) {
 		m.tenant = t.ID
 		var url string
 		url, received = countingReceiver(b)
-		if _, _, err := m.svc.CreateWebhook(ctx, m.tenant, &convstore.WebhookCreate{URL: url}); err != nil {
+		if _, _, err := m.svc.CreateWebhook(ctx, m.tenant, &convstore.WebhookCreate{URL: url}, convstore.DeleteParams{Door: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 		runWebhooks(b, m.svc)
@@ -143,7 +143,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		b.Fatal(err)
 	}
 	url, received := countingReceiver(b)
-	if _, _, err := svc.CreateWebhook(ctx, t.ID, &convstore.WebhookCreate{URL: url}); err != nil {
+	if _, _, err := svc.CreateWebhook(ctx, t.ID, &convstore.WebhookCreate{URL: url}, convstore.DeleteParams{Door: "bench"}); err != nil {
 		b.Fatal(err)
 	}
 	for range b.N {

@@ -9,8 +9,8 @@ import (
 
 // WebhookService.
 
-func (s *httpStore) CreateWebhook(ctx context.Context, tenantID convstore.ID, c *convstore.WebhookCreate) (*convstore.Webhook, *convstore.WebhookSecret, error) {
-	h, sec, err := s.of(tenantID).CreateWebhook(ctx, tenantID, c)
+func (s *httpStore) CreateWebhook(ctx context.Context, tenantID convstore.ID, c *convstore.WebhookCreate, p convstore.DeleteParams) (*convstore.Webhook, *convstore.WebhookSecret, error) {
+	h, sec, err := s.as(tenantID, p.ActorKeyID).CreateWebhook(ctx, tenantID, c, p)
 	return h, sec, s.domain(err)
 }
 
@@ -24,17 +24,17 @@ func (s *httpStore) FindWebhooks(ctx context.Context, tenantID convstore.ID, f c
 	return hs, more, s.domain(err)
 }
 
-func (s *httpStore) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u *convstore.WebhookUpdate) (*convstore.Webhook, error) {
-	h, err := s.of(tenantID).UpdateWebhook(ctx, tenantID, id, u)
+func (s *httpStore) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u *convstore.WebhookUpdate, p convstore.DeleteParams) (*convstore.Webhook, error) {
+	h, err := s.as(tenantID, p.ActorKeyID).UpdateWebhook(ctx, tenantID, id, u, p)
 	return h, s.domain(err)
 }
 
-func (s *httpStore) DeleteWebhook(ctx context.Context, tenantID, id convstore.ID) error {
-	return s.domain(s.of(tenantID).DeleteWebhook(ctx, tenantID, id))
+func (s *httpStore) DeleteWebhook(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) error {
+	return s.domain(s.as(tenantID, p.ActorKeyID).DeleteWebhook(ctx, tenantID, id, p))
 }
 
-func (s *httpStore) RotateWebhookSecret(ctx context.Context, tenantID, id convstore.ID, overlap *time.Duration) (*convstore.WebhookSecret, error) {
-	sec, err := s.of(tenantID).RotateWebhookSecret(ctx, tenantID, id, overlap)
+func (s *httpStore) RotateWebhookSecret(ctx context.Context, tenantID, id convstore.ID, overlap *time.Duration, p convstore.DeleteParams) (*convstore.WebhookSecret, error) {
+	sec, err := s.as(tenantID, p.ActorKeyID).RotateWebhookSecret(ctx, tenantID, id, overlap, p)
 	return sec, s.domain(err)
 }
 

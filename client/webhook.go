@@ -21,9 +21,13 @@ func deliveryPath(hook, id convstore.ID) string {
 
 // CreateWebhook registers a webhook (POST /v1/webhooks, admin scope) and
 // returns it with its secret, shown this once.
-func (c *Client) CreateWebhook(ctx context.Context, tenantID convstore.ID, in *convstore.WebhookCreate) (*convstore.Webhook, *convstore.WebhookSecret, error) {
+func (c *Client) CreateWebhook(ctx context.Context, tenantID convstore.ID, in *convstore.WebhookCreate, p convstore.DeleteParams) (*convstore.Webhook, *convstore.WebhookSecret, error) {
 	if in == nil {
 		return nil, nil, convstore.Invalidf("body", "webhook is missing")
+	}
+	rid, err := requestID(p)
+	if err != nil {
+		return nil, nil, err
 	}
 	ok, err := c.inTenant(ctx, tenantID)
 	if err != nil {
@@ -34,7 +38,7 @@ func (c *Client) CreateWebhook(ctx context.Context, tenantID convstore.ID, in *c
 	}
 	var out api.Webhook
 	body := api.WebhookCreate{URL: in.URL, Events: in.Events, Description: in.Description}
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/v1/webhooks", in: body, out: &out}); err != nil {
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/v1/webhooks", in: body, out: &out, requestID: rid}); err != nil {
 		return nil, nil, err
 	}
 	h := api.ToWebhook(&out)
@@ -81,9 +85,13 @@ func (c *Client) FindWebhooks(ctx context.Context, tenantID convstore.ID, f conv
 }
 
 // UpdateWebhook changes a webhook (PATCH /v1/webhooks/{id}).
-func (c *Client) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u *convstore.WebhookUpdate) (*convstore.Webhook, error) {
+func (c *Client) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u *convstore.WebhookUpdate, p convstore.DeleteParams) (*convstore.Webhook, error) {
 	if u == nil {
 		return nil, convstore.Invalidf("body", "update is missing")
+	}
+	rid, err := requestID(p)
+	if err != nil {
+		return nil, err
 	}
 	ok, err := c.inTenant(ctx, tenantID)
 	if err != nil {
@@ -94,7 +102,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u
 	}
 	var out api.Webhook
 	body := api.WebhookUpdate{URL: u.URL, Events: u.Events, Description: u.Description, Enabled: u.Enabled}
-	if err := c.do(ctx, request{method: http.MethodPatch, path: webhookPath(id), in: body, out: &out}); err != nil {
+	if err := c.do(ctx, request{method: http.MethodPatch, path: webhookPath(id), in: body, out: &out, requestID: rid}); err != nil {
 		return nil, err
 	}
 	h := api.ToWebhook(&out)
@@ -103,7 +111,11 @@ func (c *Client) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u
 }
 
 // DeleteWebhook deletes a webhook (DELETE /v1/webhooks/{id}).
-func (c *Client) DeleteWebhook(ctx context.Context, tenantID, id convstore.ID) error {
+func (c *Client) DeleteWebhook(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) error {
+	rid, err := requestID(p)
+	if err != nil {
+		return err
+	}
 	ok, err := c.inTenant(ctx, tenantID)
 	if err != nil {
 		return err
@@ -111,12 +123,16 @@ func (c *Client) DeleteWebhook(ctx context.Context, tenantID, id convstore.ID) e
 	if !ok || id.IsZero() {
 		return convstore.NotFound("webhook")
 	}
-	return c.do(ctx, request{method: http.MethodDelete, path: webhookPath(id), out: &api.Deleted{}})
+	return c.do(ctx, request{method: http.MethodDelete, path: webhookPath(id), out: &api.Deleted{}, requestID: rid})
 }
 
 // RotateWebhookSecret gives a webhook a new secret (POST
 // /v1/webhooks/{id}/rotate_secret) and returns it, shown this once.
-func (c *Client) RotateWebhookSecret(ctx context.Context, tenantID, id convstore.ID, overlap *time.Duration) (*convstore.WebhookSecret, error) {
+func (c *Client) RotateWebhookSecret(ctx context.Context, tenantID, id convstore.ID, overlap *time.Duration, p convstore.DeleteParams) (*convstore.WebhookSecret, error) {
+	rid, err := requestID(p)
+	if err != nil {
+		return nil, err
+	}
 	ok, err := c.inTenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -130,7 +146,7 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, tenantID, id convstore
 		body.OverlapSeconds = &s
 	}
 	var out api.WebhookSecret
-	if err := c.do(ctx, request{method: http.MethodPost, path: webhookPath(id) + "/rotate_secret", in: body, out: &out}); err != nil {
+	if err := c.do(ctx, request{method: http.MethodPost, path: webhookPath(id) + "/rotate_secret", in: body, out: &out, requestID: rid}); err != nil {
 		return nil, err
 	}
 	s := &convstore.WebhookSecret{WebhookID: id, Secret: out.Secret}

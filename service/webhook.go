@@ -26,8 +26,11 @@ const maxWebhookAttempts = 100
 // tenant's events committed so far (numbered first), so it receives only
 // later ones. The tenant's row is locked so two creations count its
 // webhooks in turn.
-func (s *Service) CreateWebhook(ctx context.Context, tenantID convstore.ID, c *convstore.WebhookCreate) (*convstore.Webhook, *convstore.WebhookSecret, error) {
+func (s *Service) CreateWebhook(ctx context.Context, tenantID convstore.ID, c *convstore.WebhookCreate, p convstore.DeleteParams) (*convstore.Webhook, *convstore.WebhookSecret, error) {
 	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if err := p.Validate(); err != nil {
 		return nil, nil, err
 	}
 	if err := s.hooks.check(c.URL); err != nil {
@@ -53,6 +56,9 @@ func (s *Service) CreateWebhook(ctx context.Context, tenantID convstore.ID, c *c
 		row = &driver.WebhookRow{Webhook: convstore.Webhook{ID: s.newID(), TenantID: tenantID, URL: c.URL, Events: c.Events,
 			Description: c.Description, State: convstore.WebhookEnabled, CreatedAt: now, UpdatedAt: now}, Secret: []byte(secret)}
 		if err := tx.WebhookInsert(ctx, row); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, now, tenantID, convstore.AuditWebhookCreate, convstore.ID{}, row.ID, p); err != nil {
 			return err
 		}
 		row, err = tx.WebhookGet(ctx, tenantID, row.ID)
@@ -92,8 +98,11 @@ func (s *Service) FindWebhooks(ctx context.Context, tenantID convstore.ID, f con
 
 // UpdateWebhook changes the fields set; Enabled true also clears the
 // failure record, so automatic disabling counts afresh.
-func (s *Service) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u *convstore.WebhookUpdate) (*convstore.Webhook, error) {
+func (s *Service) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, u *convstore.WebhookUpdate, dp convstore.DeleteParams) (*convstore.Webhook, error) {
 	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	if err := dp.Validate(); err != nil {
 		return nil, err
 	}
 	if u.URL != nil {
@@ -110,8 +119,10 @@ func (s *Service) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, 
 	err := s.writeEvents(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		p.UpdatedAt = s.now()
 		var err error
-		row, err = tx.WebhookUpdate(ctx, p)
-		return err
+		if row, err = tx.WebhookUpdate(ctx, p); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.UpdatedAt, tenantID, convstore.AuditWebhookUpdate, convstore.ID{}, id, dp)
 	})
 	if err != nil {
 		return nil, err
@@ -120,15 +131,24 @@ func (s *Service) UpdateWebhook(ctx context.Context, tenantID, id convstore.ID, 
 }
 
 // DeleteWebhook deletes a webhook with its deliveries and their log.
-func (s *Service) DeleteWebhook(ctx context.Context, tenantID, id convstore.ID) error {
+func (s *Service) DeleteWebhook(ctx context.Context, tenantID, id convstore.ID, p convstore.DeleteParams) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
 	return s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-		return tx.WebhookDelete(ctx, tenantID, id)
+		if err := tx.WebhookDelete(ctx, tenantID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, s.now(), tenantID, convstore.AuditWebhookDelete, convstore.ID{}, id, p)
 	})
 }
 
 // RotateWebhookSecret stores a new secret, keeping the previous one valid
 // for the overlap.
-func (s *Service) RotateWebhookSecret(ctx context.Context, tenantID, id convstore.ID, overlap *time.Duration) (*convstore.WebhookSecret, error) {
+func (s *Service) RotateWebhookSecret(ctx context.Context, tenantID, id convstore.ID, overlap *time.Duration, p convstore.DeleteParams) (*convstore.WebhookSecret, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
 	d := convstore.DefaultWebhookSecretOverlap
 	if overlap != nil {
 		d = *overlap
@@ -142,8 +162,10 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, tenantID, id convstor
 	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
 		until = now.Add(d)
-		_, err := tx.WebhookRotateSecret(ctx, tenantID, id, []byte(secret), until, now)
-		return err
+		if _, err := tx.WebhookRotateSecret(ctx, tenantID, id, []byte(secret), until, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, now, tenantID, convstore.AuditWebhookRotate, convstore.ID{}, id, p)
 	})
 	if err != nil {
 		return nil, err

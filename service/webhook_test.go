@@ -12,6 +12,9 @@ import (
 	"github.com/convstore/convstore/service/servicetest"
 )
 
+// cli is the DeleteParams of an operator's call.
+var cli = convstore.DeleteParams{Door: "cli"}
+
 // deleteOne stores a conversation and deletes it: one conversation.deleted
 // event.
 func (e *env) deleteOne(t *testing.T, tenantID convstore.ID) convstore.ID {
@@ -30,7 +33,7 @@ func TestWebhookLifecycle(t *testing.T) {
 	b, _ := e.tenant(t)
 	e.deleteOne(t, a.ID) // before the webhook: not delivered to it
 	h, secret, err := e.svc.CreateWebhook(e.ctx, a.ID, &convstore.WebhookCreate{URL: "https://example.com/hook",
-		Events: []string{convstore.EventConversationDeleted, convstore.EventConversationDeleted}, Description: "vector index"})
+		Events: []string{convstore.EventConversationDeleted, convstore.EventConversationDeleted}, Description: "vector index"}, cli)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +117,7 @@ func TestWebhookLifecycle(t *testing.T) {
 	}
 
 	// Rotation: the previous secret stays for the overlap.
-	rotated, err := e.svc.RotateWebhookSecret(e.ctx, a.ID, h.ID, nil)
+	rotated, err := e.svc.RotateWebhookSecret(e.ctx, a.ID, h.ID, nil, cli)
 	if err != nil || rotated.Secret == secret.Secret || rotated.PreviousExpiresAt == nil ||
 		rotated.PreviousExpiresAt.Sub(time.Now()) < 23*time.Hour {
 		t.Fatalf("rotated: %+v (%v); want a new secret, the old one kept about 24h", rotated, err)
@@ -124,10 +127,10 @@ func TestWebhookLifecycle(t *testing.T) {
 		t.Errorf("stored secrets after rotation: %q, previous %q (%v)", row.Secret, row.PreviousSecret, err)
 	}
 	tooLong := 8 * 24 * time.Hour
-	if _, err := e.svc.RotateWebhookSecret(e.ctx, a.ID, h.ID, &tooLong); convstore.ErrorCode(err) != convstore.EINVALID {
+	if _, err := e.svc.RotateWebhookSecret(e.ctx, a.ID, h.ID, &tooLong, cli); convstore.ErrorCode(err) != convstore.EINVALID {
 		t.Errorf("an overlap of 8 days: %v", err)
 	}
-	if _, err := e.svc.RotateWebhookSecret(e.ctx, b.ID, h.ID, nil); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+	if _, err := e.svc.RotateWebhookSecret(e.ctx, b.ID, h.ID, nil, cli); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("rotating another tenant's webhook: %v", err)
 	}
 	if h2, err := e.svc.FindWebhookByID(e.ctx, a.ID, h.ID); err != nil || h2.PreviousSecretExpiresAt == nil {
@@ -136,28 +139,43 @@ func TestWebhookLifecycle(t *testing.T) {
 
 	// Disable and enable again.
 	off, on := false, true
-	if h, err = e.svc.UpdateWebhook(e.ctx, a.ID, h.ID, &convstore.WebhookUpdate{Enabled: &off}); err != nil ||
+	if h, err = e.svc.UpdateWebhook(e.ctx, a.ID, h.ID, &convstore.WebhookUpdate{Enabled: &off}, cli); err != nil ||
 		h.State != convstore.WebhookDisabled || h.DisabledAt == nil || h.DisabledReason == "" {
 		t.Errorf("disabled: %+v (%v)", h, err)
 	}
 	url := "https://example.org/new"
-	if h, err = e.svc.UpdateWebhook(e.ctx, a.ID, h.ID, &convstore.WebhookUpdate{Enabled: &on, URL: &url}); err != nil ||
+	if h, err = e.svc.UpdateWebhook(e.ctx, a.ID, h.ID, &convstore.WebhookUpdate{Enabled: &on, URL: &url}, cli); err != nil ||
 		h.State != convstore.WebhookEnabled || h.DisabledAt != nil || h.URL != url {
 		t.Errorf("enabled: %+v (%v)", h, err)
 	}
 	bad := "http://10.0.0.1/"
-	if _, err := e.svc.UpdateWebhook(e.ctx, a.ID, h.ID, &convstore.WebhookUpdate{URL: &bad}); convstore.ErrorCode(err) != convstore.EINVALID {
+	if _, err := e.svc.UpdateWebhook(e.ctx, a.ID, h.ID, &convstore.WebhookUpdate{URL: &bad}, cli); convstore.ErrorCode(err) != convstore.EINVALID {
 		t.Errorf("update to a private address: %v", err)
 	}
-	if _, err := e.svc.UpdateWebhook(e.ctx, b.ID, h.ID, &convstore.WebhookUpdate{URL: &url}); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+	if _, err := e.svc.UpdateWebhook(e.ctx, b.ID, h.ID, &convstore.WebhookUpdate{URL: &url}, cli); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("updating another tenant's webhook: %v", err)
 	}
 
-	if err := e.svc.DeleteWebhook(e.ctx, b.ID, h.ID); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+	if err := e.svc.DeleteWebhook(e.ctx, b.ID, h.ID, cli); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("deleting another tenant's webhook: %v", err)
 	}
-	if err := e.svc.DeleteWebhook(e.ctx, a.ID, h.ID); err != nil {
+	if err := e.svc.DeleteWebhook(e.ctx, a.ID, h.ID, cli); err != nil {
 		t.Fatal(err)
+	}
+	// Every change is audited, naming the webhook.
+	entries, _, err := e.svc.FindAuditEntries(e.ctx, a.ID, convstore.AuditFilter{PageFilter: convstore.PageFilter{Limit: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, en := range entries {
+		if en.TargetID == h.ID && en.Door == "cli" {
+			count[en.Action]++
+		}
+	}
+	if count[convstore.AuditWebhookCreate] != 1 || count[convstore.AuditWebhookRotate] != 1 || count[convstore.AuditWebhookUpdate] != 2 ||
+		count[convstore.AuditWebhookDelete] != 1 {
+		t.Errorf("audit entries of the webhook: %v; want one create, one rotation, two updates, one delete", count)
 	}
 	if _, err := e.svc.FindWebhookByID(e.ctx, a.ID, h.ID); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("a deleted webhook: %v", err)
@@ -208,7 +226,7 @@ func TestWebhookURLGuard(t *testing.T) {
 			want   string
 			name   string
 		}{{strict, ta.ID, tc.strictOK, tc.strictWant, "strict"}, {loose, tb.ID, tc.allowOK, tc.allowWant, "private allowed"}} {
-			_, _, err := side.e.svc.CreateWebhook(side.e.ctx, side.tenant, &convstore.WebhookCreate{URL: tc.url})
+			_, _, err := side.e.svc.CreateWebhook(side.e.ctx, side.tenant, &convstore.WebhookCreate{URL: tc.url}, cli)
 			switch {
 			case side.ok && err != nil:
 				t.Errorf("%s: %s refused: %v", side.name, tc.url, err)
@@ -225,17 +243,17 @@ func TestWebhookURLGuard(t *testing.T) {
 		{URL: "https://example.com", Description: strings.Repeat("d", convstore.MaxWebhookDescriptionLen+1)},
 		{URL: ""},
 	} {
-		if _, _, err := strict.svc.CreateWebhook(strict.ctx, ta.ID, c); convstore.ErrorCode(err) != convstore.EINVALID {
+		if _, _, err := strict.svc.CreateWebhook(strict.ctx, ta.ID, c, cli); convstore.ErrorCode(err) != convstore.EINVALID {
 			t.Errorf("%+v: %v, want EINVALID", c, err)
 		}
 	}
 	// A listener bound later (port 0) is refused once set.
 	strict.svc.SetOwnAddrs([]string{"[::]:7777"})
-	if _, _, err := loose.svc.CreateWebhook(loose.ctx, tb.ID, &convstore.WebhookCreate{URL: "http://[::1]:7777/"}); err != nil {
+	if _, _, err := loose.svc.CreateWebhook(loose.ctx, tb.ID, &convstore.WebhookCreate{URL: "http://[::1]:7777/"}, cli); err != nil {
 		t.Errorf("another server's listener refused: %v", err)
 	}
 	loose.svc.SetOwnAddrs([]string{"[::]:7777"})
-	if _, _, err := loose.svc.CreateWebhook(loose.ctx, tb.ID, &convstore.WebhookCreate{URL: "http://[::1]:7777/"}); convstore.ErrorCode(err) != convstore.EINVALID {
+	if _, _, err := loose.svc.CreateWebhook(loose.ctx, tb.ID, &convstore.WebhookCreate{URL: "http://[::1]:7777/"}, cli); convstore.ErrorCode(err) != convstore.EINVALID {
 		t.Errorf("own listener on every interface, by its loopback address: %v", err)
 	}
 }
@@ -245,11 +263,11 @@ func TestWebhookCap(t *testing.T) {
 	e := open(t, service.Options{})
 	a, _ := e.tenant(t)
 	for i := range convstore.MaxWebhooks {
-		if _, _, err := e.svc.CreateWebhook(e.ctx, a.ID, &convstore.WebhookCreate{URL: "https://example.com/" + strings.Repeat("x", i)}); err != nil {
+		if _, _, err := e.svc.CreateWebhook(e.ctx, a.ID, &convstore.WebhookCreate{URL: "https://example.com/" + strings.Repeat("x", i)}, cli); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := e.svc.CreateWebhook(e.ctx, a.ID, &convstore.WebhookCreate{URL: "https://example.com/last"}); convstore.ErrorCode(err) != convstore.EINVALID {
+	if _, _, err := e.svc.CreateWebhook(e.ctx, a.ID, &convstore.WebhookCreate{URL: "https://example.com/last"}, cli); convstore.ErrorCode(err) != convstore.EINVALID {
 		t.Errorf("webhook %d: %v, want EINVALID", convstore.MaxWebhooks+1, err)
 	}
 }

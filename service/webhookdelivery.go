@@ -24,7 +24,7 @@ const (
 	DefaultWebhookPollInterval  = time.Second
 	webhookFanOutBatch          = 500
 	webhookBehindBatch          = 100
-	webhookLeaseMargin          = 2 * time.Second       // a lease must outlast an attempt by this much to start it
+	webhookLeaseMargin          = 2 * time.Second        // a lease must outlast an attempt by this much to start it
 	webhookWakeCoalesce         = 100 * time.Millisecond // commits that come together are fanned out together
 	webhookDisableReasonMaxSize = 256
 	webhookRecordTimeout        = 5 * time.Second // bounds recording an attempt after the worker stopped

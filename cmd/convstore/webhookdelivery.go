@@ -19,9 +19,6 @@ type WebhookDeliveryConfig struct {
 	// PollInterval is how often a node looks for deliveries it was not
 	// woken for (events of other nodes, retries that came due).
 	PollInterval time.Duration
-	// AllowPrivate lets webhooks reach loopback, private and link-local
-	// addresses (never metadata services or the server's own listeners).
-	AllowPrivate bool
 }
 
 func defaultWebhookDeliveryConfig() WebhookDeliveryConfig {
@@ -39,8 +36,6 @@ func (c *Config) registerWebhookDeliveryFlags(fs *flagSet) {
 	fs.bindEnv("webhook-workers", "CONVSTORE_WEBHOOK_WORKERS")
 	fs.DurationVar(&w.PollInterval, "webhook-poll-interval", w.PollInterval, "how often a node looks for webhook deliveries it was not woken for: events written on other nodes, retries that came due, deliveries of a node that died")
 	fs.bindEnv("webhook-poll-interval", "CONVSTORE_WEBHOOK_POLL_INTERVAL")
-	fs.BoolVar(&w.AllowPrivate, "webhook-allow-private", w.AllowPrivate, "let webhooks reach loopback, private and link-local addresses (a receiver on this host or network); cloud metadata addresses and this server's own listeners stay refused")
-	fs.bindEnv("webhook-allow-private", "CONVSTORE_WEBHOOK_ALLOW_PRIVATE")
 }
 
 func (c Config) validateWebhookDelivery() error {
@@ -62,29 +57,21 @@ func (c Config) webhookDeliveryOptions(opts *service.Options) {
 	w := c.WebhookDelivery
 	opts.WebhookDelivery = service.WebhookDeliveryOptions{Timeout: w.Timeout, PerEndpoint: w.PerEndpoint,
 		Concurrency: w.Concurrency, PollInterval: w.PollInterval}
-	opts.WebhookAllowPrivate = w.AllowPrivate
 }
 
 // webhookDeliverer is a store that delivers webhooks (the service tier,
-// on every node), and refuses webhooks that point at the server's own
-// listeners (at registration, and when it dials).
+// on every node).
 type webhookDeliverer interface {
 	RunWebhooks(ctx context.Context)
-	SetOwnAddrs(addrs []string)
 }
 
-// startWebhooks tells the store the listeners' addresses (known once they
-// are bound) and runs its webhook delivery until closeStore.
+// startWebhooks runs the store's webhook delivery until closeStore (the
+// listeners it must never reach were set before: SetOwnAddrs).
 func (m *Main) startWebhooks() {
 	d, ok := m.DB.(webhookDeliverer)
 	if !ok {
 		return
 	}
-	own := []string{m.ln.Addr().String()}
-	for _, door := range m.doors {
-		own = append(own, door.ln.Addr().String())
-	}
-	d.SetOwnAddrs(own)
 	ctx, stop := context.WithCancel(context.Background())
 	m.stopWebhooks, m.webhooksDone = stop, make(chan struct{})
 	go func() {

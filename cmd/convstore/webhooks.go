@@ -36,7 +36,7 @@ func webhooksAdd(fs *flagSet) func(x *call) (clientCall, error) {
 			}
 		}
 		return func(x *call, c *client.Client) error {
-			h, secret, err := c.CreateWebhook(x.ctx, convstore.ID{}, in)
+			h, secret, err := c.CreateWebhook(x.ctx, convstore.ID{}, in, convstore.DeleteParams{})
 			if err != nil {
 				return err
 			}

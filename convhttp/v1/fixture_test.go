@@ -71,6 +71,12 @@ func (e *env) populate() *fixture {
 	if r.Status != 201 {
 		e.TB.Fatalf("%v", r)
 	}
+	// A webhook with a test delivery (audited before the actions the
+	// audit test reads first).
+	var hook api.Webhook
+	e.must(201, "POST", "/v1/webhooks", e.KeyA, map[string]any{"url": "https://example.com/hook"}, &hook)
+	var delivery api.WebhookDelivery
+	e.must(202, "POST", "/v1/webhooks/"+hook.ID+"/test", e.KeyA, nil, &delivery)
 	// A hold on an agent no conversation of the fixture has: it holds
 	// nothing the other tests delete.
 	var hold api.Hold
@@ -86,10 +92,6 @@ func (e *env) populate() *fixture {
 	e.must(201, "POST", "/v1/keys", e.KeyA, map[string]any{"name": "spare", "scopes": []string{"read"}}, &key)
 	var erasure api.Erasure // a dry run: it deletes nothing
 	e.must(201, "POST", "/v1/erasures", e.KeyA, map[string]any{"selector": map[string]any{"user_id": "user-1"}, "dry_run": true}, &erasure)
-	var hook api.Webhook
-	e.must(201, "POST", "/v1/webhooks", e.KeyA, map[string]any{"url": "https://example.com/hook"}, &hook)
-	var delivery api.WebhookDelivery
-	e.must(202, "POST", "/v1/webhooks/"+hook.ID+"/test", e.KeyA, nil, &delivery)
 	return &fixture{conv: conv.ID, msg: msgs.Data[1].ID, art: art.ID, name: "call.wav", del: deleted.Receipt.ID, key: key.ID,
 		hold: hold.ID, erasure: erasure.ID, seq: conv.Seq, hook: hook.ID, delivery: delivery.ID,
 		proc: "fixture-proc"}

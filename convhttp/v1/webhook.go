@@ -20,7 +20,7 @@ func (d *Door) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h, secret, err := d.store.CreateWebhook(r.Context(), convhttp.Tenant(r),
-		&convstore.WebhookCreate{URL: in.URL, Events: in.Events, Description: in.Description})
+		&convstore.WebhookCreate{URL: in.URL, Events: in.Events, Description: in.Description}, convhttp.DeleteParams(r, DoorName))
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,8 @@ func (d *Door) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h, err := d.store.UpdateWebhook(r.Context(), convhttp.Tenant(r), id,
-		&convstore.WebhookUpdate{URL: in.URL, Events: in.Events, Description: in.Description, Enabled: in.Enabled})
+		&convstore.WebhookUpdate{URL: in.URL, Events: in.Events, Description: in.Description, Enabled: in.Enabled},
+		convhttp.DeleteParams(r, DoorName))
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (d *Door) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := d.store.DeleteWebhook(r.Context(), convhttp.Tenant(r), id); err != nil {
+	if err := d.store.DeleteWebhook(r.Context(), convhttp.Tenant(r), id, convhttp.DeleteParams(r, DoorName)); err != nil {
 		return err
 	}
 	return ok(w, api.Deleted{ID: id.Format(convstore.PrefixWebhook), Object: api.ObjectWebhookDeleted, Deleted: true})
@@ -122,7 +123,7 @@ func (d *Door) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error
 		o := time.Duration(*in.OverlapSeconds) * time.Second
 		overlap = &o
 	}
-	s, err := d.store.RotateWebhookSecret(r.Context(), convhttp.Tenant(r), id, overlap)
+	s, err := d.store.RotateWebhookSecret(r.Context(), convhttp.Tenant(r), id, overlap, convhttp.DeleteParams(r, DoorName))
 	if err != nil {
 		return err
 	}
