@@ -253,6 +253,9 @@ func TestWebhookURLGuard(t *testing.T) {
 		t.Errorf("another server's listener refused: %v", err)
 	}
 	loose.svc.SetOwnAddrs([]string{"[::]:7777"})
+	if !loose.svc.IsOwnAddr("[::1]:7777") || !loose.svc.IsOwnAddr("127.0.0.1:7777") || loose.svc.IsOwnAddr("127.0.0.1:7778") {
+		t.Errorf("IsOwnAddr does not match the listener on every interface by port")
+	}
 	if _, _, err := loose.svc.CreateWebhook(loose.ctx, tb.ID, &convstore.WebhookCreate{URL: "http://[::1]:7777/"}, cli); convstore.ErrorCode(err) != convstore.EINVALID {
 		t.Errorf("own listener on every interface, by its loopback address: %v", err)
 	}

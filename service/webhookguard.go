@@ -146,3 +146,10 @@ func thisMachine(host string) bool {
 	}
 	return false
 }
+
+// IsOwnAddr reports whether addr (host:port, as the delivery dialer is
+// about to connect to after DNS) is one of this server's listeners.
+func (s *Service) IsOwnAddr(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	return err == nil && s.hooks.isOwn(strings.ToLower(host), port)
+}
