@@ -1,9 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -212,6 +214,10 @@ func (r *Relay) Deliver(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
+			// In id order: two relays numbering the same tenants wait
+			// for each other's counter rows in one order, never in a
+			// cycle.
+			slices.SortFunc(tenants, func(a, b convstore.ID) int { return bytes.Compare(a[:], b[:]) })
 			for _, t := range tenants {
 				if _, err := tx.EventNumber(ctx, t, eventNumberBatch); err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err
