@@ -325,3 +325,24 @@ func (s *Service) retentionApplied(ctx context.Context, tenantID convstore.ID, c
 				AttachmentBytes: c.AttachmentBytes, Artifacts: c.Artifacts, Held: c.Held, AppliedAt: unix(now)}})
 	})
 }
+
+// SweepWebhookDeliveries deletes the finished (succeeded or failed)
+// webhook deliveries of every tenant, with their attempt logs, created
+// longer than the event retention ago: the delivery log is kept as long
+// as the outbox keeps events. Pending deliveries are kept whatever their
+// age. RunSweeper calls it every interval.
+func (s *Service) SweepWebhookDeliveries(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			var err error
+			n, err = tx.WebhookDeliveryPrune(ctx, s.now().Add(-s.eventRetention), eventPruneBatch)
+			return err
+		})
+		total += n
+		if err != nil || n < eventPruneBatch {
+			return total, err
+		}
+	}
+}

@@ -92,6 +92,11 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 		} else if n > 0 {
 			s.logger.Debug("pruned events past their retention", "removed", n)
 		}
+		if n, err := s.SweepWebhookDeliveries(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("webhook delivery log sweep failed", "error", err)
+		} else if n > 0 {
+			s.logger.Debug("pruned finished webhook deliveries past the event retention", "removed", n)
+		}
 		if now := s.now(); s.orphanInterval > 0 && now.Sub(lastOrphans) >= s.orphanInterval {
 			lastOrphans = now
 			if _, err := s.SweepOrphans(ctx); err != nil && ctx.Err() == nil {

@@ -33,6 +33,7 @@ func RunWebhookDelivery(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"DisabledAfterPersistentFailure", testWebhookDisabled},
 		{"PrivateTargetRefusedAtDial", testWebhookPrivateRefused},
 		{"TwoNodes", testWebhookTwoNodes},
+		{"LogPrunedWithTheOutbox", testWebhookLogPruned},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -457,5 +458,40 @@ func testWebhookTwoNodes(t *testing.T, db *Database) {
 	}
 	if len(seen) != n {
 		t.Errorf("%d events arrived, want %d", len(seen), n)
+	}
+}
+
+// Finished deliveries older than the event retention are pruned with
+// their attempts by the sweeper; a pending one is kept whatever its age.
+func testWebhookLogPruned(t *testing.T, db *Database) {
+	ctx := testContext(t)
+	svc := OpenService(t, db, service.Options{Logger: Logger(t), PurgeInterval: -1, WebhookAllowPrivate: true,
+		EventRetention: 50 * time.Millisecond,
+		WebhookDelivery: service.WebhookDeliveryOptions{PollInterval: 50 * time.Millisecond, RetrySchedule: fastRetries,
+			Timeout: 5 * time.Second, DisableAfter: time.Hour}})
+	runWebhooks(t, svc)
+	tenant, _ := MustCreateTenant(t, ctx, svc, uniqueName("tenant"))
+	r := NewReceiver(t, nil)
+	w, _ := mustWebhook(t, ctx, svc, tenant.ID, r)
+	deleteConversations(t, ctx, svc, tenant.ID, 2)
+	waitFor(t, "two deliveries succeeded", func() bool {
+		list, _, err := svc.FindWebhookDeliveries(ctx, tenant.ID, w.ID, convstore.WebhookDeliveryFilter{State: convstore.DeliverySucceeded})
+		return err == nil && len(list) == 2
+	})
+	off := false
+	if _, err := svc.UpdateWebhook(ctx, tenant.ID, w.ID, &convstore.WebhookUpdate{Enabled: &off}, operator); err != nil {
+		t.Fatalf("UpdateWebhook: %v", err)
+	}
+	if _, err := svc.TestWebhook(ctx, tenant.ID, w.ID); err != nil { // pending: its webhook is disabled
+		t.Fatalf("TestWebhook: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	n, err := svc.SweepWebhookDeliveries(ctx)
+	if err != nil || n < 2 {
+		t.Fatalf("SweepWebhookDeliveries = %d, %v; want at least the 2 succeeded", n, err)
+	}
+	list, _, err := svc.FindWebhookDeliveries(ctx, tenant.ID, w.ID, convstore.WebhookDeliveryFilter{})
+	if err != nil || len(list) != 1 || list[0].State != convstore.DeliveryPending {
+		t.Fatalf("after the sweep: %d deliveries, %v; want only the pending test delivery", len(list), err)
 	}
 }
