@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type natsMode struct {
 	svc     *service.Service
 	tenant  convstore.ID
 	relay   bool
+	webhook *atomic.Int64 // requests its webhook's receiver took; nil: no webhook
 	n       int
 	elapsed time.Duration
 	lag     int64 // events still unpublished at the end of the timed rounds, summed
@@ -36,7 +38,7 @@ func openBenchService(b *testing.B, engine string) *service.Service {
 	logger := slog.New(slog.DiscardHandler)
 	if engine == "postgres" {
 		return pgtest.OpenNode(b, pgtest.NewSchema(b), pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 8, Logger: logger},
-			Service: service.Options{Logger: logger}}).Service
+			Service: service.Options{Logger: logger, WebhookAllowPrivate: true}}).Service
 	}
 	dir := b.TempDir()
 	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
@@ -47,7 +49,7 @@ func openBenchService(b *testing.B, engine string) *service.Service {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := service.New(drv, blobs, service.Options{Logger: logger})
+	s := service.New(drv, blobs, service.Options{Logger: logger, WebhookAllowPrivate: true})
 	b.Cleanup(func() { s.Close() })
 	return s
 }
@@ -64,14 +66,17 @@ func natsPublisher(b *testing.B) *natsrelay.Publisher {
 }
 
 // BenchmarkDeleteNATS measures, in one run, what relaying every event to
-// NATS JetStream costs deletes: conversations of 10 messages deleted one
-// after the other through the service, on a database without a relay and
-// on one whose relay publishes to the local nats-server as they commit
-// (each delete's conversation.deleted, then its conversation.purged),
-// taking turns in rounds of 100. After each round of the relaying store,
-// with the timer stopped, it waits for the relay to publish what is left.
-// It prints both rates, their ratio (the target is 0.90 or more) and the
-// events the relay had left at the rounds' ends. SQLite always; PostgreSQL
+// NATS JetStream, and also delivering it to a webhook, costs deletes:
+// conversations of 10 messages deleted one after the other through the
+// service, on a database without a relay, on one whose relay publishes to
+// the local nats-server as they commit (each delete's
+// conversation.deleted, then its conversation.purged), and on one that
+// also delivers every event to one webhook (a receiver on loopback that
+// answers 204), taking turns in rounds of 100. After each round of a
+// delivering store, with the timer stopped, it waits for the relay to
+// publish, and the webhook to receive, what is left. It prints the rates,
+// their ratios to the store without delivery (the target is 0.90 or
+// more) and the events the relay had left at the rounds' ends. SQLite always; PostgreSQL
 // with CONVSTORE_TEST_POSTGRES_URL; skips without a NATS server:
 //
 //	go test -run '^$' -bench DeleteNATS -benchtime 20x ./bench/
@@ -81,7 +86,7 @@ func BenchmarkDeleteNATS(b *testing.B) {
 			if engine == "postgres" {
 				pgtest.URL(b)
 			}
-			modes := []*natsMode{{name: "off"}, {name: "nats", relay: true}}
+			modes := []*natsMode{{name: "off"}, {name: "nats", relay: true}, {name: "nats+webhook", relay: true}}
 			ctx, stop := context.WithCancel(context.Background())
 			defer stop()
 			for _, m := range modes {
@@ -91,6 +96,14 @@ func BenchmarkDeleteNATS(b *testing.B) {
 					b.Fatal(err)
 				}
 				m.tenant = t.ID
+				if m.name == "nats+webhook" {
+					var url string
+					url, m.webhook = countingReceiver(b)
+					if _, _, err := m.svc.CreateWebhook(ctx, m.tenant, &convstore.WebhookCreate{URL: url}, convstore.DeleteParams{Door: "bench"}); err != nil {
+						b.Fatal(err)
+					}
+					runWebhooks(b, m.svc)
+				}
 				if m.relay {
 					r := m.svc.NewRelay(natsPublisher(b), service.RelayOptions{})
 					done := make(chan struct{})
@@ -118,7 +131,8 @@ func BenchmarkDeleteNATS(b *testing.B) {
 			}
 			nats := modes[1]
 			fmt.Printf("\nBenchmarkDeleteNATS: %s, conversations of 10 messages deleted per second (%d each)\n", engine, nats.n)
-			fmt.Printf("  relay off %6.0f\n  relay on  %6.0f   on/off = %.2f\n", rate["off"], rate["nats"], rate["nats"]/rate["off"])
+			fmt.Printf("  relay off          %6.0f\n  relay on           %6.0f   on/off = %.2f\n", rate["off"], rate["nats"], rate["nats"]/rate["off"])
+			fmt.Printf("  relay and webhook  %6.0f   on/off = %.2f\n", rate["nats+webhook"], rate["nats+webhook"]/rate["off"])
 			fmt.Printf("  events left to publish at the rounds' ends: %.1f per round of %d deletes; drained in %.1f ms per round\n",
 				float64(nats.lag)/float64(b.N), ratioRound, float64(nats.drained.Milliseconds())/float64(b.N))
 		})
@@ -168,6 +182,12 @@ func (m *natsMode) round(b *testing.B) {
 			}
 			if time.Since(drain) > time.Minute {
 				b.Fatalf("%d events still unpublished a minute after the round", n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		for m.webhook != nil && m.webhook.Load() < int64(m.n)*2 {
+			if time.Since(drain) > time.Minute {
+				b.Fatalf("%d of %d events delivered to the webhook a minute after the round", m.webhook.Load(), m.n*2)
 			}
 			time.Sleep(time.Millisecond)
 		}

@@ -48,9 +48,12 @@ type WebhookTx interface {
 	WebhookRotateSecret(ctx context.Context, tenantID, id convstore.ID, secret []byte, previousUntil, at time.Time) (*WebhookRow, error)
 	// WebhookDisable disables a webhook (state, reason, disabled_at =
 	// at) unless it is disabled already; its deliveries stay as they
-	// are (pending ones wait, unclaimable, until it is enabled).
-	// ENOTFOUND "webhook".
-	WebhookDisable(ctx context.Context, tenantID, id convstore.ID, reason string, at time.Time) error
+	// are (pending ones wait, unclaimable, until it is enabled). It
+	// reports whether this call disabled it: false if it was disabled
+	// already, or another transaction disabled it first (so two nodes
+	// that both saw it failing do not both announce it). ENOTFOUND
+	// "webhook".
+	WebhookDisable(ctx context.Context, tenantID, id convstore.ID, reason string, at time.Time) (bool, error)
 
 	// WebhookFanOut makes, for one webhook, a pending delivery due at
 	// p.At for each of the tenant's numbered events after its cursor that

@@ -114,16 +114,17 @@ func (o *ops) WebhookRotateSecret(ctx context.Context, tenantID, id convstore.ID
 		previousUntil, secret, at, idArg(tenantID), idArg(id))
 }
 
-func (o *ops) WebhookDisable(ctx context.Context, tenantID, id convstore.ID, reason string, at time.Time) error {
-	// One statement: the row (locked by the UPDATE when it is enabled)
-	// exists or not.
-	_, err := one(ctx, o, "webhook", func(row pgx.Row) (bool, error) {
-		var found bool
-		return found, row.Scan(&found)
+func (o *ops) WebhookDisable(ctx context.Context, tenantID, id convstore.ID, reason string, at time.Time) (bool, error) {
+	// One statement: the row exists or not, and the UPDATE changed it or
+	// not. A concurrent disable holds the row until it commits; the
+	// UPDATE then reads the committed row again (READ COMMITTED), finds
+	// it disabled and changes nothing.
+	return one(ctx, o, "webhook", func(row pgx.Row) (bool, error) {
+		var changed bool
+		return changed, row.Scan(&changed)
 	}, `WITH d AS (UPDATE webhooks SET state = 'disabled', disabled_reason = $1, disabled_at = $2, updated_at = $2
 		WHERE tenant_id = $3 AND id = $4 AND state <> 'disabled' RETURNING id)
-		SELECT true FROM webhooks WHERE tenant_id = $3 AND id = $4`, reason, at, idArg(tenantID), idArg(id))
-	return err
+		SELECT EXISTS (SELECT 1 FROM d) FROM webhooks WHERE tenant_id = $3 AND id = $4`, reason, at, idArg(tenantID), idArg(id))
 }
 
 // WebhookFanOut locks the webhook's row first (FOR UPDATE), so two

@@ -375,8 +375,9 @@ func (s *Service) disableWebhook(ctx context.Context, tenantID, id convstore.ID,
 			return err
 		}
 		now := s.now()
-		if err := tx.WebhookDisable(ctx, tenantID, id, reason, now); err != nil {
-			return err
+		changed, err := tx.WebhookDisable(ctx, tenantID, id, reason, now)
+		if err != nil || !changed {
+			return err // another node disabled it first: it announced it
 		}
 		disabled = true
 		return s.emit(ctx, tx, now, webhookDisabled(tenantID, id, reason, now))

@@ -125,13 +125,13 @@ func (o *ops) WebhookRotateSecret(ctx context.Context, tenantID, id convstore.ID
 	return o.WebhookGet(ctx, tenantID, id)
 }
 
-func (o *ops) WebhookDisable(ctx context.Context, tenantID, id convstore.ID, reason string, at time.Time) error {
+func (o *ops) WebhookDisable(ctx context.Context, tenantID, id convstore.ID, reason string, at time.Time) (bool, error) {
 	res, err := o.run.exec(ctx, qWebhookDisable, reason, micros(at), micros(at), idArg(tenantID), idArg(id))
 	n, err := o.db.rowsAffected(res, err)
 	if err != nil || n > 0 {
-		return err
+		return err == nil, err
 	}
-	return o.exists(ctx, qWebhookExists, "webhook", idArg(tenantID), idArg(id))
+	return false, o.exists(ctx, qWebhookExists, "webhook", idArg(tenantID), idArg(id))
 }
 
 // WebhookFanOut needs no lock of its own: the one writer runs it alone.

@@ -167,16 +167,27 @@ func testWebhookCRUD(t *testing.T, f *fixture) {
 		return err
 	})
 	wantCode(t, "another tenant's rotation", err, convstore.ENOTFOUND, "webhook")
+	var first, second bool
 	f.write(t, func(ctx context.Context, tx driver.Tx) error {
-		return tx.WebhookDisable(ctx, a.ID, w.ID, "failing", now())
+		var err error
+		first, err = tx.WebhookDisable(ctx, a.ID, w.ID, "failing", now())
+		return err
 	})
 	f.write(t, func(ctx context.Context, tx driver.Tx) error {
-		return tx.WebhookDisable(ctx, a.ID, w.ID, "again", now())
+		var err error
+		second, err = tx.WebhookDisable(ctx, a.ID, w.ID, "again", now())
+		return err
 	})
+	if !first || second {
+		t.Errorf("disable reported %v, then %v; want true, then false", first, second)
+	}
 	if got, _ := f.drv.Reads().WebhookGet(f.ctx, a.ID, w.ID); got == nil || got.State != convstore.WebhookDisabled || got.DisabledReason != "failing" {
 		t.Errorf("disabled twice: %+v; want the first reason kept", got)
 	}
-	err = f.try(func(ctx context.Context, tx driver.Tx) error { return tx.WebhookDisable(ctx, b.ID, w.ID, "x", now()) })
+	err = f.try(func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.WebhookDisable(ctx, b.ID, w.ID, "x", now())
+		return err
+	})
 	wantCode(t, "another tenant's disable", err, convstore.ENOTFOUND, "webhook")
 	err = f.try(func(ctx context.Context, tx driver.Tx) error { return tx.WebhookDelete(ctx, b.ID, w.ID) })
 	wantCode(t, "another tenant's delete", err, convstore.ENOTFOUND, "webhook")
@@ -237,7 +248,10 @@ func testWebhookFanOut(t *testing.T, f *fixture) {
 	if got, err := f.drv.Reads().WebhookDeliveryGet(f.ctx, a.ID, w.ID, d.ID); err != nil || got.ID != d.ID {
 		t.Errorf("get: %v, %v", got, err)
 	}
-	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.WebhookDisable(ctx, a.ID, w.ID, "x", now()) })
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.WebhookDisable(ctx, a.ID, w.ID, "x", now())
+		return err
+	})
 	f.events(t, a.ID, conv, "conversation.deleted")
 	if made, read := f.fanOut(t, w, 10); made != 0 || read != 0 {
 		t.Errorf("a disabled webhook's fan-out: made %d, read %d", made, read)
@@ -297,7 +311,10 @@ func testWebhookClaimInOrder(t *testing.T, f *fixture) {
 	if _, err := f.finish(t, first[0], owner, convstore.DeliveryFailed, 500); err != nil {
 		t.Fatal(err)
 	}
-	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.WebhookDisable(ctx, a.ID, w.ID, "x", now()) })
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.WebhookDisable(ctx, a.ID, w.ID, "x", now())
+		return err
+	})
 	if got := f.claim(t, owner, at.Add(2*time.Minute), time.Minute, 10); len(got) != 0 {
 		t.Errorf("claimed a disabled webhook's delivery: %v", seqs(got))
 	}
