@@ -13,8 +13,6 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/driver"
-	"github.com/convstore/convstore/sqlite"
 )
 
 // hookReceiver is a webhook endpoint in the test process: it verifies
@@ -75,12 +73,21 @@ func (r *hookReceiver) ids() map[string]int {
 // webhook-id), each signed.
 func TestKillWebhookDeliverySQLite(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	dir := t.TempDir()
-	args := []string{"--data", dir, "--webhook-allow-private", "--webhook-poll-interval", "100ms", "--webhook-timeout", "2s",
-		"--webhook-workers", "4", "--webhook-concurrency", "4", "--rate-limit", "off", "--ip-rate-limit", "off", "--retention-interval", "0"}
-	secret := convstore.NewWebhookSecret()
-	recv := &hookReceiver{t: t, secret: secret, held: make(chan struct{}), got: map[string]int{}}
+	testKillWebhookDelivery(t, dir, sqliteKillStore(t, dir))
+}
+
+func TestKillWebhookDeliveryPostgres(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testKillWebhookDelivery(t, dir, postgresKillStore(t, dir))
+}
+
+func testKillWebhookDelivery(t *testing.T, dir string, st *killStore) {
+	ctx := context.Background()
+	args := append(append([]string{}, st.args...), "--webhook-allow-private", "--webhook-poll-interval", "100ms",
+		"--webhook-timeout", "2s", "--webhook-workers", "4", "--webhook-concurrency", "4")
+	recv := &hookReceiver{t: t, held: make(chan struct{}), got: map[string]int{}}
 	srv := httptest.NewServer(recv)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { // let held handlers end before srv.Close waits for them
@@ -95,26 +102,11 @@ func TestKillWebhookDeliverySQLite(t *testing.T) {
 
 	p := startProc(t, filepath.Join(dir, "clock"), args...)
 	c := p.client()
-	tenantID, err := c.TenantID(ctx)
+	_, secret, err := c.CreateWebhook(ctx, convstore.ID{}, &convstore.WebhookCreate{URL: srv.URL + "/hook"}, convstore.DeleteParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Register the webhook in the database the server uses (SQLite lets
-	// a second process write it).
-	path := filepath.Join(dir, defaultDBFile)
-	db, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	err = db.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-		return tx.WebhookInsert(ctx, &driver.WebhookRow{Webhook: convstore.Webhook{ID: convstore.NewID(), TenantID: tenantID,
-			URL: srv.URL + "/hook", State: convstore.WebhookEnabled, CreatedAt: now, UpdatedAt: now}, Secret: []byte(secret)})
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recv.secret = secret.Secret // before any delivery: the webhook receives only later events
 
 	const n = 20
 	convs := createKillConvs(t, c, "hooked", n)
