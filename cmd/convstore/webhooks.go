@@ -43,10 +43,10 @@ func webhooksAdd(fs *flagSet) func(x *call) (clientCall, error) {
 			wire := api.FromWebhook(h)
 			wire.Secret = secret.Secret
 			return x.print(wire, func(w io.Writer) error {
-				if err := printWebhookFields(w, h); err != nil {
+				if err := printWebhookFields(w, h, "secret", secret.Secret); err != nil {
 					return err
 				}
-				_, err := fmt.Fprintf(w, "secret  %s\n\nThe secret is shown this once: store it where the receiver verifies signatures.\n", secret.Secret)
+				_, err := fmt.Fprint(w, "\nThe secret is shown this once: store it where the receiver verifies signatures.\n")
 				return err
 			})
 		}, nil
@@ -134,15 +134,17 @@ func webhooksTest(x *call, c *client.Client) error {
 }
 
 // printWebhookFields writes a webhook as fields (never its secret).
-func printWebhookFields(w io.Writer, h *convstore.Webhook) error {
-	return fields(w,
+// printWebhookFields prints a webhook's fields, then extra name, value
+// pairs aligned with them (the secret, the once it is shown).
+func printWebhookFields(w io.Writer, h *convstore.Webhook, extra ...string) error {
+	return fields(w, append([]string{
 		"webhook", h.ID.Format(convstore.PrefixWebhook),
 		"url", h.URL,
 		"events", fmtEvents(h.Events),
 		"description", orDash(h.Description),
 		"state", h.State,
 		"created_at", fmtTime(h.CreatedAt),
-	)
+	}, extra...)...)
 }
 
 // fmtEvents formats an event filter: "all" for every type.
