@@ -18,10 +18,7 @@ import (
 // marks each overdue one and emits its event exactly once, and the
 // receipt state filter selects what it says.
 func RunConfirmations(t *testing.T, newDatabase NewDatabaseFunc) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, db *Database)
-	}{
+	runSealedCases(t, newDatabase, []sealedCase{
 		{"RowsInDeleteTransaction", testConfirmRowsInDelete},
 		{"Confirm", testConfirmIdempotent},
 		{"ForeignTenant", testConfirmForeignTenant},
@@ -33,17 +30,7 @@ func RunConfirmations(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"Restored", testConfirmRestored},
 		{"Processors", testConfirmProcessors},
 		{"ConcurrentCompletion", testConfirmConcurrent},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			db := newDatabase(t)
-			if db.Keyring == nil {
-				db.Keyring = NewKeyring(t)
-			}
-			tc.fn(t, db)
-		})
-	}
+	})
 }
 
 // mustProcessor registers a processor.

@@ -23,10 +23,7 @@ import (
 // rolls back, nothing another tenant can read, no content; every event
 // read is checked against api/events.schema.json.
 func RunEvents(t *testing.T, newDatabase NewDatabaseFunc) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, db *Database)
-	}{
+	runSealedCases(t, newDatabase, []sealedCase{
 		{"EachTypeOnce", testEventsEachTypeOnce},
 		{"RolledBack", testEventsRolledBack},
 		{"Isolation", testEventsIsolation},
@@ -37,17 +34,7 @@ func RunEvents(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"RelayFailureKeepsOrder", testRelayFailureKeepsOrder},
 		{"RelayWakesAndRetries", testRelayWakesAndRetries},
 		{"RelayPruneUndelivered", testRelayPruneUndelivered},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			db := newDatabase(t)
-			if db.Keyring == nil {
-				db.Keyring = NewKeyring(t)
-			}
-			tc.fn(t, db)
-		})
-	}
+	})
 }
 
 // eventsSchema is api/events.schema.json, compiled once.

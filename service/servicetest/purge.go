@@ -18,10 +18,7 @@ import (
 // purge options of its own (no background purger: each test runs Purge,
 // or stops it mid-way as a crash would).
 func RunPurge(t *testing.T, newDatabase NewDatabaseFunc) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, db *Database)
-	}{
+	runSealedCases(t, newDatabase, []sealedCase{
 		{"InvisibleAtOnce", testPurgeInvisibleAtOnce},
 		{"ResumesAfterCrash", testPurgeResumes},
 		{"OtherWritesProceed", testPurgeInterleaves},
@@ -31,17 +28,7 @@ func RunPurge(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"RestoreWindowErasure", testRestoreWindowErasure},
 		{"RestoreWindowHold", testRestoreWindowHold},
 		{"ErasureAcrossRotation", testErasureAcrossRotation},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			db := newDatabase(t)
-			if db.Keyring == nil {
-				db.Keyring = NewKeyring(t)
-			}
-			tc.fn(t, db)
-		})
-	}
+	})
 }
 
 // purgeWorld is a conversation with messages, an artifact and

@@ -21,10 +21,7 @@ import (
 // over databases of a driver: to a real HTTP receiver that verifies
 // every signature with the official Standard Webhooks library.
 func RunWebhookDelivery(t *testing.T, newDatabase NewDatabaseFunc) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, db *Database)
-	}{
+	runSealedCases(t, newDatabase, []sealedCase{
 		{"SignedAndLogged", testWebhookSignedAndLogged},
 		{"FailsThenRecovers", testWebhookFailsThenRecovers},
 		{"RedirectNotFollowed", testWebhookRedirectNotFollowed},
@@ -34,17 +31,7 @@ func RunWebhookDelivery(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"PrivateTargetRefusedAtDial", testWebhookPrivateRefused},
 		{"TwoNodes", testWebhookTwoNodes},
 		{"LogPrunedWithTheOutbox", testWebhookLogPruned},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			db := newDatabase(t)
-			if db.Keyring == nil {
-				db.Keyring = NewKeyring(t)
-			}
-			tc.fn(t, db)
-		})
-	}
+	})
 }
 
 // fastRetries is a retry schedule for tests: three retries, soon.
