@@ -16,8 +16,9 @@ const (
 )
 
 // Conversation is a chat or voice conversation. ID and Seq identify it: ID
-// for the native API (conv_…) and UUID-speaking doors, Seq (a unique 63-bit
-// number) for doors whose ids are decimal numbers.
+// for the native API (conv_…) and UUID-speaking doors, Seq (a unique
+// positive number, at most MaxSeq for conversations created since numbers
+// were bounded, up to 2^63-1 before) for doors whose ids are decimal numbers.
 type Conversation struct {
 	ID           ID
 	Seq          int64

@@ -185,13 +185,32 @@ func ParseUUID(s string) (ID, bool) {
 	return id, true
 }
 
-// NewSeq returns a 63-bit conversation sequence number derived from id: its
-// millisecond timestamp shifted left by 21 bits plus 21 random bits of id.
-// Sequence numbers are time-ordered like IDs but, unlike a counter, reveal
-// nothing about how many conversations other tenants have. Engines keep them
-// unique and draw a fresh ID on the rare collision.
+// MaxSeq is the largest sequence number NewSeq gives: 2^53-1, the largest
+// integer a JavaScript number (an IEEE-754 double) holds exactly, so a
+// client that parses JSON numbers into doubles (res.json()) keeps them
+// exact. Conversations created before numbers were bounded keep their
+// 63-bit numbers (up to 2^63-1), which such clients round.
+const MaxSeq = 1<<53 - 1
+
+// seqEpoch is the Unix millisecond time NewSeq counts from (2024-01-01
+// UTC): 41 bits of milliseconds from it last until 2093.
+const seqEpoch = 1704067200000
+
+// NewSeq returns a conversation sequence number in 1..MaxSeq derived from
+// id: its millisecond timestamp counted from 2024-01-01 UTC, shifted left
+// by 12 bits, plus 12 random bits of id (a time before 2024 counts as
+// 2024-01-01). Sequence numbers are time-ordered like IDs but, unlike a
+// counter, reveal nothing about how many conversations other tenants have.
+// Engines keep them unique and draw a fresh ID on a collision (two
+// conversations in the same millisecond with the same 12 random bits).
+// Numbers given before this scheme (ms<<21 plus 21 random bits, above
+// 2^60) never collide with these.
 func NewSeq(id ID) int64 {
-	ms := binary.BigEndian.Uint64(id[0:8]) >> 16
-	r := binary.BigEndian.Uint32(id[12:16]) & (1<<21 - 1)
-	return int64((ms<<21 | uint64(r)) & (1<<63 - 1))
+	ms := int64(binary.BigEndian.Uint64(id[0:8])>>16) - seqEpoch
+	r := int64(binary.BigEndian.Uint32(id[12:16]) & (1<<12 - 1))
+	seq := (max(ms, 0)<<12 | r) & MaxSeq
+	if seq == 0 {
+		return 1
+	}
+	return seq
 }

@@ -1,6 +1,7 @@
 package convstore_test
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,10 @@ func TestNewSeqIsPositiveAndTimeOrdered(t *testing.T) {
 	if sa >= sb {
 		t.Fatalf("seq not time ordered: %d >= %d", sa, sb)
 	}
-	if got := time.UnixMilli(sb >> 21); got.Sub(b.Time()).Abs() > time.Millisecond {
+	if sa > convstore.MaxSeq || sb > convstore.MaxSeq || float64(sb) != float64(sb-1)+1 {
+		t.Fatalf("seq not exact in a double: %d %d", sa, sb)
+	}
+	if got := time.UnixMilli(sb>>12 + 1704067200000); got.Sub(b.Time()).Abs() > time.Millisecond {
 		t.Fatalf("seq time %v != id time %v", got, b.Time())
 	}
 }
@@ -118,4 +122,35 @@ func FuzzParseID(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNewSeqBounds checks the ends of the scheme: a time before 2024 and
+// one in 2093 (the last year whose milliseconds fit) still give a number
+// in 1..MaxSeq.
+func TestNewSeqBounds(t *testing.T) {
+	at := func(ms uint64, random uint32) convstore.ID {
+		var id convstore.ID
+		binary.BigEndian.PutUint64(id[0:8], ms<<16)
+		binary.BigEndian.PutUint32(id[12:16], random)
+		return id
+	}
+	for _, c := range []struct {
+		name string
+		id   convstore.ID
+		want int64
+	}{
+		{"zero", convstore.ID{}, 1},
+		{"1999", at(uint64(time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()), 0xfff), 0xfff},
+		{"2024", at(uint64(time.Date(2024, 1, 1, 0, 0, 1, 0, time.UTC).UnixMilli()), 0x1234), 1000<<12 | 0x234},
+		{"2093", at(uint64(time.Date(2093, 9, 1, 0, 0, 0, 0, time.UTC).UnixMilli()), 0xffffffff), -1},
+	} {
+		got := convstore.NewSeq(c.id)
+		if got < 1 || got > convstore.MaxSeq || (c.want > 0 && got != c.want) {
+			t.Errorf("%s: NewSeq = %d, want %d in 1..%d", c.name, got, c.want, convstore.MaxSeq)
+		}
+	}
+	maxSeq := int64(convstore.MaxSeq)
+	if int64(float64(maxSeq)) != maxSeq || int64(float64(maxSeq+2)) == maxSeq+2 {
+		t.Fatal("MaxSeq is not the largest integer a double holds exactly")
+	}
 }

@@ -102,8 +102,21 @@
 //     are "API"; conversations created through other doors have none and
 //     are not listed when sourcePlatform is given.
 //   - conversation_number is the conversation's convstore sequence number
-//     (the Symbl door's conversation id), shown in every result. It is a
-//     63-bit integer: exact in Python, not in JavaScript numbers.
+//     (the Symbl door's conversation id), shown in every result as a JSON
+//     integer, as Stammer documents it (int). Stammer's own numbering is
+//     UNCONFIRMED; convstore's numbers are unique across tenants, so they
+//     do not count a chatbot's conversations 1, 2, 3. Numbers of
+//     conversations created since numbers were bounded are at most
+//     2^53-1 (convstore.MaxSeq), the largest integer a JavaScript number
+//     holds exactly, so a client that reads them with res.json() and sends
+//     them back as conversation_number finds the conversation (a contract
+//     test does exactly that). Conversations created by earlier versions
+//     keep their 63-bit numbers (up to 2^63-1): renumbering them would
+//     change the ids Symbl clients hold. JavaScript rounds those, and the
+//     filter matches only the exact number, never a rounded one (which
+//     could name another conversation); such clients should read the raw
+//     text (a JSON parser with big-integer support) or filter by date and
+//     chatbot_uuid.
 //   - Pagination is UNCONFIRMED; the door uses DRF's PageNumberPagination:
 //     {"count", "next", "previous", "results"}, page (1-based, or "last")
 //     and page_size (default 20, capped at 100; an invalid one falls back
