@@ -246,6 +246,9 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if tail.Analysis, err = d.loadAnalysis(ctx, tid, c); err != nil {
 		return notFound(err)
 	}
+	if tail.Metadata.Feedback, err = d.loadFeedback(ctx, tid, c.ID); err != nil {
+		return notFound(err)
+	}
 	audio, err := d.audioAttachments(ctx, tid, c.ID)
 	if err != nil {
 		return notFound(err)

@@ -36,6 +36,8 @@ const (
 	pathConversations = "/v1/convai/conversations"
 	pathConversation  = pathConversations + "/{conversation_id}"
 	pathAudio         = pathConversation + "/audio"
+	pathFeedback      = pathConversation + "/feedback"
+	pathSummary       = pathConversation + "/summary"
 )
 
 // Routes is the door's route table. GET routes also answer HEAD.
@@ -45,5 +47,7 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathConversation, Scope: convstore.ScopeRead, Handler: d.getConversation},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: convstore.ScopeDelete, Handler: d.deleteConversation},
 		{Method: http.MethodGet, Path: pathAudio, Scope: convstore.ScopeRead, Handler: d.getAudio, Transfer: convhttp.TransferDownload},
+		{Method: http.MethodGet, Path: pathSummary, Scope: convstore.ScopeRead, Handler: d.getSummary},
+		{Method: http.MethodPost, Path: pathFeedback, Scope: convstore.ScopeWrite, Handler: d.postFeedback},
 	}
 }

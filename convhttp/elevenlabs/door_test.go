@@ -27,6 +27,8 @@ func TestRoutes(t *testing.T) {
 		"GET /v1/convai/conversations/{conversation_id} read",
 		"DELETE /v1/convai/conversations/{conversation_id} delete",
 		"GET /v1/convai/conversations/{conversation_id}/audio read",
+		"GET /v1/convai/conversations/{conversation_id}/summary read",
+		"POST /v1/convai/conversations/{conversation_id}/feedback write",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

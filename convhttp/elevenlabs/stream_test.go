@@ -85,6 +85,9 @@ func wholeGet(tb testing.TB, d *Door, tid convstore.ID, c *convstore.Conversatio
 	if out.Analysis, err = d.loadAnalysis(ctx, tid, c); err != nil {
 		tb.Fatal(err)
 	}
+	if out.Metadata.Feedback, err = d.loadFeedback(ctx, tid, c.ID); err != nil {
+		tb.Fatal(err)
+	}
 	audio, err := d.audioAttachments(ctx, tid, c.ID)
 	if err != nil {
 		tb.Fatal(err)

@@ -73,10 +73,23 @@ type conversationTail struct {
 // callMetadata is ConversationHistoryMetadataCommonModel; only
 // start_time_unix_secs and call_duration_secs are required.
 type callMetadata struct {
-	StartTimeUnixSecs int64   `json:"start_time_unix_secs"`
-	CallDurationSecs  int64   `json:"call_duration_secs"`
-	MainLanguage      *string `json:"main_language,omitempty"`
-	TerminationReason *string `json:"termination_reason,omitempty"`
+	StartTimeUnixSecs int64         `json:"start_time_unix_secs"`
+	CallDurationSecs  int64         `json:"call_duration_secs"`
+	MainLanguage      *string       `json:"main_language,omitempty"`
+	TerminationReason *string       `json:"termination_reason,omitempty"`
+	Feedback          *callFeedback `json:"feedback"`
+}
+
+// feedbackThumbs is the ConversationFeedbackType of like/dislike feedback.
+const feedbackThumbs = "thumbs"
+
+// callFeedback is ConversationHistoryFeedbackCommonModel (every key
+// optional): the conversation's overall like or dislike.
+type callFeedback struct {
+	Type         *string `json:"type"`
+	OverallScore *string `json:"overall_score"`
+	Likes        int     `json:"likes"`
+	Dislikes     int     `json:"dislikes"`
 }
 
 // transcript is one turn (ConversationHistoryTranscript…Model): role and
@@ -102,3 +115,24 @@ type callAnalysis struct {
 
 // jsonRaw is any JSON value, for lists this door always sends empty.
 type jsonRaw = json.RawMessage
+
+// summaryResponse is GetConversationSummaryResponseModel: conversation_id,
+// agent_id, status, message_count and note are required.
+type summaryResponse struct {
+	ConversationID    string           `json:"conversation_id"`
+	AgentID           string           `json:"agent_id"`
+	Status            string           `json:"status"`
+	CallSummaryTitle  *string          `json:"call_summary_title,omitempty"`
+	TranscriptSummary *string          `json:"transcript_summary,omitempty"`
+	CallSuccessful    string           `json:"call_successful"`
+	MessageCount      int              `json:"message_count"`
+	Messages          []summaryMessage `json:"messages"` // null when omitted
+	MessagesOmitted   bool             `json:"messages_omitted"`
+	Note              string           `json:"note"`
+}
+
+// summaryMessage is ConversationSummaryMessageModel: a plain chat turn.
+type summaryMessage struct {
+	Role    string `json:"role"`
+	Message string `json:"message"`
+}
