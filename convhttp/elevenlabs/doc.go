@@ -10,9 +10,23 @@
 //	GET    /v1/convai/conversations                         200 list page; 401, 422
 //	GET    /v1/convai/conversations/{conversation_id}       200 conversation; 401, 404, 422
 //	GET    /v1/convai/conversations/{conversation_id}/audio 200 audio bytes; 401, 404
+//	GET    /v1/convai/conversations/{conversation_id}/summary 200 summary; 401, 404, 422
+//	POST   /v1/convai/conversations/{conversation_id}/feedback 200 null; 401, 404, 415, 422
+//	GET    /v1/convai/conversations/{conversation_id}/sip-messages 200 empty page; 401, 404, 422
 //	DELETE /v1/convai/conversations/{conversation_id}       200 null; 401, 404
 //
-// GET routes also answer HEAD. Scopes: reads need "read", DELETE "delete".
+// GET routes also answer HEAD. Scopes: reads need "read", feedback
+// "write", DELETE "delete". These are the SDK's conversations.list, get,
+// audio.get, getSummary, getSipMessages, feedback.create and delete; a
+// contract test runs each of them with @elevenlabs/elevenlabs-js 2.73.0
+// against the door. getSipMessages always answers an empty page
+// ({"sip_messages":[],"next_cursor":null,"has_more":false}; page_size
+// 1..100 and cursor are validated, then unused): convstore receives no
+// telephony signalling. The SDK's other conversation methods need what
+// convstore does not hold or do (agents for getSignedUrl, getWebrtcToken
+// and resolve; analysis and evaluation runs; tags, topics, files and
+// message search) and are not served: they answer 404 (resolve's path is
+// read as a conversation id, so its 404 is conversation_not_found).
 // GET of a conversation streams its transcript a store page at a time, so
 // it holds one page however long the call: it shows the messages up to the
 // newest one when the request began (see convhttp.MessagePages), and a
@@ -113,7 +127,8 @@
 // Sends every key the SDKs require: agent_id, conversation_id, status
 // ("done"), metadata {start_time_unix_secs, call_duration_secs,
 // main_language? and termination_reason? from metadata
-// "elevenlabs.main_language" / "elevenlabs.termination_reason"},
+// "elevenlabs.main_language" / "elevenlabs.termination_reason", feedback
+// (see Feedback)},
 // transcript, analysis (null when the conversation has neither a summary
 // nor an analysis artifact), has_audio, has_user_audio, has_response_audio
 // and has_auxiliary_audio, plus user_id and agent_name when set.
@@ -154,6 +169,56 @@
 // attachment's name starts with user_audio, response_audio or
 // auxiliary_audio; those tracks are not served by this door (the native
 // API serves every attachment). No audio: 404 audio_not_found.
+//
+// # Feedback: POST /v1/convai/conversations/{conversation_id}/feedback
+//
+// Body ConversationFeedbackRequestModel, {"feedback": "like"|"dislike"}, as
+// application/json. ElevenLabs documents the field as optional and says
+// nothing of what leaving it out does; this door reads an absent or null
+// feedback as taking the conversation's feedback back. Any other value is
+// 422 type "enum" at ["body","feedback"]; a body that is not a JSON object
+// is 422 "model_attributes_type" (malformed JSON "json_invalid", an empty
+// body a 422 at ["body"]); unknown members are ignored; a body that is not
+// application/json is 415. The body is validated before the id, as FastAPI
+// does, so a bad body is 422 even for an unknown conversation. The answer
+// is 200 with the JSON body null (the SDK returns it unchecked).
+//
+// A post replaces the conversation's earlier feedback: it is stored as an
+// artifact of type "other" (as the Inkeep door stores its feedback) with
+// text "like" or "dislike", score 1 or -1 and data
+// {"elevenlabs_feedback":{"score":…}} (score null when taken back), so it
+// is derived data of the conversation: sealed with it, listed by the native
+// API's artifacts, and deleted with it. The door then deletes the older
+// ElevenLabs feedback artifacts of the conversation (each delete writes an
+// audit entry; under a legal hold they stay). Reads use the newest, so
+// concurrent posts settle on the one stored last.
+//
+// GET of the conversation shows it as metadata.feedback {"type",
+// "overall_score", "likes", "dislikes"}: type "thumbs" and overall_score
+// the score when there is one, both null otherwise; likes and dislikes are
+// always 0, because ElevenLabs counts there the thumbs given to single
+// agent turns during a call, which convstore does not receive. rating and
+// comment are never sent.
+//
+// # Summary: GET /v1/convai/conversations/{conversation_id}/summary
+//
+// GetConversationSummaryResponseModel: conversation_id, agent_id, status
+// ("done"), call_summary_title, transcript_summary (omitted when empty) and
+// call_successful as in the conversation's analysis (see Analysis; without
+// one the title and "unknown"), message_count, messages,
+// messages_omitted and note. Plain chat messages are the user and assistant
+// messages with text, oldest first, as {role: "user"|"agent", message};
+// system and tool messages and assistant messages without text (tool calls
+// only) are left out, as ElevenLabs leaves out tool calls, tool results and
+// contextual updates. message_count counts them. When there are at most
+// max_messages of them they are all sent and messages_omitted is false;
+// otherwise messages is null and messages_omitted true. ElevenLabs
+// documents neither the default nor the bounds of max_messages: here it is
+// 0..100 (pydantic's 422 outside) and 20 by default. note is a sentence
+// that says which messages are shown and that GET of the conversation
+// returns the full transcript. The messages are read a store page at a
+// time, up to the newest one when the request began, and at most
+// max_messages are held.
 //
 // # Delete: DELETE /v1/convai/conversations/{conversation_id}
 //

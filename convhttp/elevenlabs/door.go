@@ -38,6 +38,7 @@ const (
 	pathAudio         = pathConversation + "/audio"
 	pathFeedback      = pathConversation + "/feedback"
 	pathSummary       = pathConversation + "/summary"
+	pathSIPMessages   = pathConversation + "/sip-messages"
 )
 
 // Routes is the door's route table. GET routes also answer HEAD.
@@ -49,5 +50,6 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathAudio, Scope: convstore.ScopeRead, Handler: d.getAudio, Transfer: convhttp.TransferDownload},
 		{Method: http.MethodGet, Path: pathSummary, Scope: convstore.ScopeRead, Handler: d.getSummary},
 		{Method: http.MethodPost, Path: pathFeedback, Scope: convstore.ScopeWrite, Handler: d.postFeedback},
+		{Method: http.MethodGet, Path: pathSIPMessages, Scope: convstore.ScopeRead, Handler: d.getSIPMessages},
 	}
 }

@@ -29,6 +29,7 @@ func TestRoutes(t *testing.T) {
 		"GET /v1/convai/conversations/{conversation_id}/audio read",
 		"GET /v1/convai/conversations/{conversation_id}/summary read",
 		"POST /v1/convai/conversations/{conversation_id}/feedback write",
+		"GET /v1/convai/conversations/{conversation_id}/sip-messages read",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

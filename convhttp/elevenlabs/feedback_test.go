@@ -194,3 +194,21 @@ func TestSummary(t *testing.T) {
 	// Through the compat mount as well.
 	doortest.Expect(t, w.main.Do("GET", compat+path, nil, "xi-api-key", w.KeyA), 200, "application/json")
 }
+
+func TestSIPMessages(t *testing.T) {
+	w := setup(t)
+	c := w.seed(w.TenantA, &convstore.ConversationCreate{Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi"}}})
+	path := "/v1/convai/conversations/" + cid(c) + "/sip-messages"
+	r := w.do("GET", path+"?page_size=5&cursor=abc")
+	doortest.Expect(t, r, 200, "application/json")
+	if got := strings.TrimSpace(string(r.Body)); got != `{"sip_messages":[],"next_cursor":null,"has_more":false}` {
+		t.Fatalf("%s", got)
+	}
+	validation(t, w.do("GET", path+"?page_size=0"), "page_size", "greater_than_equal")
+	foreign := w.own.Do("GET", path, nil, "xi-api-key", w.KeyB)
+	errorDetail(t, foreign, 404, "conversation_not_found")
+	missing := w.own.Do("GET", "/v1/convai/conversations/conv_01m8pfgzpnepf8eew0phv59r57/sip-messages", nil, "xi-api-key", w.KeyB)
+	if string(missing.Body) != string(foreign.Body) {
+		t.Fatalf("foreign %s, missing %s", foreign.Body, missing.Body)
+	}
+}

@@ -11,7 +11,7 @@ import (
 
 // TestOfficialSDK runs testdata/sdk/conversations.mjs: every conversation
 // method of @elevenlabs/elevenlabs-js (list, get, audio.get,
-// feedback.create, getSummary, delete) against the door by base URL alone,
+// feedback.create, getSummary, getSipMessages, delete) against the door by base URL alone,
 // with the SDK's typed errors. The store is then checked: the feedback the
 // SDK left is one artifact, the deleted conversation left no row.
 func TestOfficialSDK(t *testing.T) {
@@ -55,17 +55,20 @@ func TestOfficialSDK(t *testing.T) {
 			BadKey                       string `json:"badKey"`
 			ReaderFeedback, ReaderDelete string
 		} `json:"errors"`
-		Deleted string `json:"deleted"`
+		Deleted     string `json:"deleted"`
+		SIPMessages *int   `json:"sipMessages"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("output %s: %v", out, err)
 	}
 	if len(got.List.IDs) != 2 || got.List.MessageCount != 6 || got.Feedback.Full != "dislike" ||
-		got.Summary.MessageCount != 3 || !got.Summary.Omitted || got.Deleted != cid(plain) {
+		got.Summary.MessageCount != 3 || !got.Summary.Omitted || got.Deleted != cid(plain) ||
+		got.SIPMessages == nil || *got.SIPMessages != 0 {
 		t.Fatalf("findings %s", out)
 	}
 	for _, statuses := range [][]string{got.Errors.Missing, got.Errors.Foreign} {
-		want := []string{"conversation_not_found", "conversation_not_found", "conversation_not_found", "conversation_not_found", "conversation_not_found"}
+		want := []string{"conversation_not_found", "conversation_not_found", "conversation_not_found",
+			"conversation_not_found", "conversation_not_found", "conversation_not_found"}
 		if len(statuses) != len(want) {
 			t.Fatalf("errors %s", out)
 		}

@@ -104,3 +104,21 @@ func (d *Door) getSummary(w http.ResponseWriter, r *http.Request) error {
 	}
 	return convhttp.WriteJSON(w, http.StatusOK, out)
 }
+
+// getSIPMessages serves GET /v1/convai/conversations/{conversation_id}/sip-messages:
+// convstore receives no telephony signalling, so every conversation has
+// none. It answers {"sip_messages": [], "next_cursor": null, "has_more":
+// false}; page_size (1..100) and cursor (any string) are validated and
+// otherwise unused.
+func (d *Door) getSIPMessages(w http.ResponseWriter, r *http.Request) error {
+	if _, err := d.findConversation(r); err != nil {
+		return err
+	}
+	q := parseQuery(r)
+	q.integer("page_size", 1, convstore.MaxPageLimit)
+	q.text("cursor", convstore.MaxExternalLen)
+	if err := q.err(); err != nil {
+		return err
+	}
+	return convhttp.WriteJSON(w, http.StatusOK, sipMessagesPage{SIPMessages: []jsonRaw{}})
+}

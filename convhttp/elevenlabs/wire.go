@@ -136,3 +136,10 @@ type summaryMessage struct {
 	Role    string `json:"role"`
 	Message string `json:"message"`
 }
+
+// sipMessagesPage is GetSipLogMessagesResponse; sip_messages is required.
+type sipMessagesPage struct {
+	SIPMessages []jsonRaw `json:"sip_messages"`
+	NextCursor  *string   `json:"next_cursor"`
+	HasMore     bool      `json:"has_more"`
+}

@@ -1,7 +1,7 @@
 // Every conversation method of the official ElevenLabs SDK
 // (@elevenlabs/elevenlabs-js, pinned in package.json) against the door, by
 // base URL alone, as an application calls them: list (filters, paging),
-// get, audio.get, feedback.create, getSummary and delete, with the typed
+// get, audio.get, feedback.create, getSummary, getSipMessages and delete, with the typed
 // errors the SDK raises (404 for a missing and for another tenant's id,
 // 401 for a bad key or a key without the scope, 422 for a bad parameter).
 // The Go test seeds the conversations and checks the store afterwards.
@@ -112,6 +112,12 @@ assert.equal(bare.callSuccessful, "unknown");
 assert.equal(bare.messages.length, 2);
 out.summary = { messageCount: summary.messageCount, omitted: short.messagesOmitted };
 
+// getSipMessages: convstore holds no telephony signalling, an empty page.
+const sip = await conversations.getSipMessages(full, { pageSize: 10 });
+assert.deepEqual(sip.sipMessages, []);
+assert.equal(sip.hasMore, false);
+out.sipMessages = sip.sipMessages.length;
+
 // Errors: a missing id and another tenant's id answer alike (404).
 const errors = {};
 for (const [name, id] of [["missing", missing], ["foreign", foreign]]) {
@@ -120,6 +126,7 @@ for (const [name, id] of [["missing", missing], ["foreign", foreign]]) {
     await expectError(() => conversations.getSummary(id), 404),
     await expectError(() => conversations.feedback.create(id, { feedback: "like" }), 404),
     await expectError(() => conversations.audio.get(id), 404),
+    await expectError(() => conversations.getSipMessages(id), 404),
     await expectError(() => conversations.delete(id), 404),
   ].map((b) => b.detail.status);
 }
@@ -138,7 +145,12 @@ out.errors = errors;
 // delete: the conversation and everything derived from it, feedback
 // included; afterwards every method answers 404.
 assert.equal(await conversations.delete(plain), null);
-for (const fn of [() => conversations.get(plain), () => conversations.getSummary(plain), () => conversations.feedback.create(plain, { feedback: "like" })]) {
+for (const fn of [
+  () => conversations.get(plain),
+  () => conversations.getSummary(plain),
+  () => conversations.getSipMessages(plain),
+  () => conversations.feedback.create(plain, { feedback: "like" }),
+]) {
   await expectError(fn, 404);
 }
 const after = await conversations.list();
