@@ -71,7 +71,7 @@ func TestSeqCollisionRetries(t *testing.T) {
 	newID := func() convstore.ID {
 		draws.Add(1)
 		if c, ok := clash.Load().(convstore.ID); ok {
-			c[9] ^= byte(draws.Load()) // another id, same millisecond and same 21 low bits
+			c[9] ^= byte(draws.Load()) // another id, same millisecond and same 12 random bits
 			return c
 		}
 		return convstore.NewID()
