@@ -44,6 +44,9 @@ func TestAuth(t *testing.T) {
 		{"GET", "/v1/convai/conversations/" + cid(c)},
 		{"GET", "/v1/convai/conversations/" + cid(c) + "/audio"},
 		{"DELETE", "/v1/convai/conversations/" + cid(c)},
+		{"GET", "/v1/convai/conversations/" + cid(c) + "/summary"},
+		{"GET", "/v1/convai/conversations/" + cid(c) + "/sip-messages"},
+		{"POST", "/v1/convai/conversations/" + cid(c) + "/feedback"},
 	}
 	const invalid = `{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}`
 	for _, rt := range routes {
@@ -60,9 +63,10 @@ func TestAuth(t *testing.T) {
 	}
 	// Scope failures: 401 missing_permissions.
 	errorDetail(t, w.own.Do("DELETE", routes[3].path, nil, "xi-api-key", w.Scoped[convstore.ScopeRead]), 401, "missing_permissions")
-	for _, rt := range routes[:3] {
+	for _, rt := range append(routes[:3:3], routes[4:6]...) {
 		errorDetail(t, w.own.Do(rt.method, rt.path, nil, "xi-api-key", w.Scoped[convstore.ScopeWrite]), 401, "missing_permissions")
 	}
+	errorDetail(t, w.own.Do("POST", routes[6].path, map[string]any{"feedback": "like"}, "xi-api-key", w.Scoped[convstore.ScopeRead]), 401, "missing_permissions")
 	// Nothing was deleted by the failures.
 	doortest.Expect(t, w.own.Do("GET", routes[1].path, nil, "xi-api-key", w.Scoped[convstore.ScopeRead]), 200, "application/json")
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // FuzzElevenLabsIDs sends arbitrary conversation ids through every
-// id-taking route (and the list's cursor) of the real handler. Whatever the
+// id-taking route (get, audio, delete, summary, SIP messages, feedback;
+// and the list's cursor) of the real handler. Whatever the
 // id, the answer is a success or a client error in the door's format:
 // never a 500, never a body of another format.
 func FuzzElevenLabsIDs(f *testing.F) {
@@ -43,17 +44,19 @@ func FuzzElevenLabsIDs(f *testing.F) {
 		"", " ", "conv_", "conv_00000000000000000000000000", "conv_zzzzzzzzzzzzzzzzzzzzzzzzzz",
 		"21m00Tcm4TlvDq8ikWAM", "../..", "a/b", "%", "%2F", "\x00", "\xff", "conv_\u00e9", strings.Repeat("x", 5000),
 	} {
-		for route := range uint8(5) {
+		for route := range uint8(8) {
 			f.Add(route, id)
 		}
 	}
 	f.Fuzz(func(t *testing.T, route uint8, id string) {
 		base := "/v1/convai/conversations"
-		if route&8 != 0 {
+		if route&16 != 0 {
 			base = "/compat/elevenlabs" + base
 		}
 		method, target := http.MethodGet, base+"/"+url.PathEscape(id)
-		switch route % 5 {
+		var body []byte
+		hdr := []string{}
+		switch route % 8 {
 		case 1:
 			target += "/audio"
 		case 2:
@@ -62,8 +65,15 @@ func FuzzElevenLabsIDs(f *testing.F) {
 			target = base + "?cursor=" + url.QueryEscape(id)
 		case 4:
 			target = base + "?page_size=2&call_successful=success&cursor=" + url.QueryEscape(id)
+		case 5:
+			target += "/summary?max_messages=1"
+		case 6:
+			target += "/sip-messages"
+		case 7:
+			method, body, hdr = http.MethodPost, []byte(`{"feedback":"like"}`), []string{"Content-Type", "application/json"}
+			target += "/feedback"
 		}
-		r := fz.Check(t, method, target, nil, env.KeyA)
+		r := fz.Check(t, method, target, body, env.KeyA, hdr...)
 		if r == nil {
 			t.Fatalf("escaped target %q cannot be sent", target)
 		}
