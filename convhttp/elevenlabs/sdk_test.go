@@ -101,9 +101,15 @@ func TestOfficialSDK(t *testing.T) {
 			t.Fatalf("%d rows of the deleted conversation left in %s", n, table)
 		}
 	}
-	// Cross-check through the native API: the receipt names the door and
-	// counts the feedback artifacts (the like and the taking back).
-	r := w.main.Do("GET", "/v1/deletions?conversation_id="+cid(plain), nil, "Authorization", "Bearer "+w.KeyA)
+	// Cross-check through the native API: the feedback is an ordinary
+	// artifact of the conversation there, and the receipt names the door.
+	r := w.main.Do("GET", "/v1/conversations/"+cid(full)+"/artifacts?type=other", nil, "Authorization", "Bearer "+w.KeyA)
+	doortest.Expect(t, r, 200, "application/json")
+	if got := doortest.Raw(t, r.Body, "data", "0", "data"); got != `{"elevenlabs_feedback":{"score":"dislike"}}` ||
+		doortest.Raw(t, r.Body, "data", "1") != "" {
+		t.Fatalf("native artifacts %s", r.Body)
+	}
+	r = w.main.Do("GET", "/v1/deletions?conversation_id="+cid(plain), nil, "Authorization", "Bearer "+w.KeyA)
 	doortest.Expect(t, r, 200, "application/json")
 	if door := doortest.Raw(t, r.Body, "data", "0", "door"); door != `"elevenlabs"` {
 		t.Fatalf("receipt %s", r.Body)
