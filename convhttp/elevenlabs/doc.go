@@ -13,19 +13,22 @@
 //	GET    /v1/convai/conversations/{conversation_id}/summary 200 summary; 401, 404, 422
 //	POST   /v1/convai/conversations/{conversation_id}/feedback 200 null; 401, 404, 415, 422
 //	GET    /v1/convai/conversations/{conversation_id}/sip-messages 200 empty page; 401, 404, 422
+//	POST   /v1/convai/conversations/{conversation_id}/files 200 {file_id}; 401, 404, 413, 422
+//	DELETE /v1/convai/conversations/{conversation_id}/files/{file_id} 200 {file_id}; 401, 404
 //	DELETE /v1/convai/conversations/{conversation_id}       200 null; 401, 404
 //
-// GET routes also answer HEAD. Scopes: reads need "read", feedback
-// "write", DELETE "delete". These are the SDK's conversations.list, get,
-// audio.get, getSummary, getSipMessages, feedback.create and delete; a
-// contract test runs each of them with @elevenlabs/elevenlabs-js 2.73.0
+// GET routes also answer HEAD. Scopes: reads need "read", feedback and
+// file uploads "write", the DELETEs "delete". These are the SDK's
+// conversations.list, get, audio.get, getSummary, getSipMessages,
+// feedback.create, files.create, files.delete and delete; a contract test
+// runs each of them with @elevenlabs/elevenlabs-js 2.73.0
 // against the door. getSipMessages always answers an empty page
 // ({"sip_messages":[],"next_cursor":null,"has_more":false}; page_size
 // 1..100 and cursor are validated, then unused): convstore receives no
 // telephony signalling. The SDK's other conversation methods need what
 // convstore does not hold or do (agents for getSignedUrl, getWebrtcToken
-// and resolve; analysis and evaluation runs; tags, topics, files and
-// message search) and are not served: they answer 404 (resolve's path is
+// and resolve; analysis and evaluation runs; tags, topics and message
+// search) and are not served: they answer 404 (resolve's path is
 // read as a conversation id, so its 404 is conversation_not_found).
 // GET of a conversation streams its transcript a store page at a time, so
 // it holds one page however long the call: it shows the messages up to the
@@ -219,6 +222,26 @@
 // returns the full transcript. The messages are read a store page at a
 // time, up to the newest one when the request began, and at most
 // max_messages are held.
+//
+// # Files: POST …/files, DELETE …/files/{file_id}
+//
+// ElevenLabs takes an image, PDF or text file for a conversation. The body
+// is multipart/form-data with the part "file" (a file part, with a file
+// name); its media type is the part's Content-Type, or sniffed from the
+// first 512 bytes when that is absent or application/octet-stream, and must
+// be image/*, text/* or application/pdf. Anything else, a body that is not
+// multipart or has no "file" part, is 422 at ["body","file"]; a file over
+// the server's attachment cap (--max-attachment-bytes) is 413. The file is
+// streamed into an attachment of the conversation named
+// "elevenlabs_file_<26 base32>", and the answer is 200 {"file_id":
+// "file_<26 base32>"}; like every attachment it is sealed, listed and
+// served by the native API, and deleted with the conversation. Unknown and
+// foreign conversations answer 404 conversation_not_found before the body
+// is read. DELETE removes the upload for good (with an audit entry) and
+// answers 200 {"file_id"}; ElevenLabs refuses once the file was used in
+// the live conversation, which convstore cannot know, so it always goes
+// ahead. A file id that names no upload of the conversation, of an unknown
+// one or of another tenant's answers one 404 file_not_found.
 //
 // # Delete: DELETE /v1/convai/conversations/{conversation_id}
 //

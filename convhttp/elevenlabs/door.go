@@ -39,6 +39,8 @@ const (
 	pathFeedback      = pathConversation + "/feedback"
 	pathSummary       = pathConversation + "/summary"
 	pathSIPMessages   = pathConversation + "/sip-messages"
+	pathFiles         = pathConversation + "/files"
+	pathFile          = pathFiles + "/{file_id}"
 )
 
 // Routes is the door's route table. GET routes also answer HEAD.
@@ -51,5 +53,7 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathSummary, Scope: convstore.ScopeRead, Handler: d.getSummary},
 		{Method: http.MethodPost, Path: pathFeedback, Scope: convstore.ScopeWrite, Handler: d.postFeedback},
 		{Method: http.MethodGet, Path: pathSIPMessages, Scope: convstore.ScopeRead, Handler: d.getSIPMessages},
+		{Method: http.MethodPost, Path: pathFiles, Scope: convstore.ScopeWrite, Handler: d.postFile, Transfer: convhttp.TransferUpload},
+		{Method: http.MethodDelete, Path: pathFile, Scope: convstore.ScopeDelete, Handler: d.deleteFile},
 	}
 }

@@ -30,6 +30,8 @@ func TestRoutes(t *testing.T) {
 		"GET /v1/convai/conversations/{conversation_id}/summary read",
 		"POST /v1/convai/conversations/{conversation_id}/feedback write",
 		"GET /v1/convai/conversations/{conversation_id}/sip-messages read",
+		"POST /v1/convai/conversations/{conversation_id}/files write",
+		"DELETE /v1/convai/conversations/{conversation_id}/files/{file_id} delete",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -47,6 +49,8 @@ func TestAuth(t *testing.T) {
 		{"GET", "/v1/convai/conversations/" + cid(c) + "/summary"},
 		{"GET", "/v1/convai/conversations/" + cid(c) + "/sip-messages"},
 		{"POST", "/v1/convai/conversations/" + cid(c) + "/feedback"},
+		{"POST", "/v1/convai/conversations/" + cid(c) + "/files"},
+		{"DELETE", "/v1/convai/conversations/" + cid(c) + "/files/file_01m8pfgzpnepf8eew0phv59r57"},
 	}
 	const invalid = `{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}`
 	for _, rt := range routes {
@@ -67,6 +71,8 @@ func TestAuth(t *testing.T) {
 		errorDetail(t, w.own.Do(rt.method, rt.path, nil, "xi-api-key", w.Scoped[convstore.ScopeWrite]), 401, "missing_permissions")
 	}
 	errorDetail(t, w.own.Do("POST", routes[6].path, map[string]any{"feedback": "like"}, "xi-api-key", w.Scoped[convstore.ScopeRead]), 401, "missing_permissions")
+	errorDetail(t, w.own.Do("POST", routes[7].path, nil, "xi-api-key", w.Scoped[convstore.ScopeRead]), 401, "missing_permissions")
+	errorDetail(t, w.own.Do("DELETE", routes[8].path, nil, "xi-api-key", w.Scoped[convstore.ScopeWrite]), 401, "missing_permissions")
 	// Nothing was deleted by the failures.
 	doortest.Expect(t, w.own.Do("GET", routes[1].path, nil, "xi-api-key", w.Scoped[convstore.ScopeRead]), 200, "application/json")
 }

@@ -15,6 +15,7 @@ const (
 	statusMissingPermissions   = "missing_permissions"
 	statusConversationNotFound = "conversation_not_found"
 	statusAudioNotFound        = "audio_not_found"
+	statusFileNotFound         = "file_not_found"
 	statusNotFound             = "not_found"
 	statusMethodNotAllowed     = "method_not_allowed"
 	statusUnsupportedMedia     = "unsupported_media_type"
@@ -106,6 +107,8 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		a.Code = statusConversationNotFound
 	case errors.Is(err, errAudioNotFound):
 		a.Code = statusAudioNotFound
+	case errors.Is(err, errFileNotFound):
+		a.Code = statusFileNotFound
 	case a.Code == statusInvalidAPIKey:
 		a.Message = "Invalid API key"
 	case a.Code == kindValidation:

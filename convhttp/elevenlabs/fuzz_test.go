@@ -13,8 +13,8 @@ import (
 )
 
 // FuzzElevenLabsIDs sends arbitrary conversation ids through every
-// id-taking route (get, audio, delete, summary, SIP messages, feedback;
-// and the list's cursor) of the real handler. Whatever the
+// id-taking route (get, audio, delete, summary, SIP messages, feedback,
+// file upload and delete; and the list's cursor) of the real handler. Whatever the
 // id, the answer is a success or a client error in the door's format:
 // never a 500, never a body of another format.
 func FuzzElevenLabsIDs(f *testing.F) {
@@ -44,7 +44,7 @@ func FuzzElevenLabsIDs(f *testing.F) {
 		"", " ", "conv_", "conv_00000000000000000000000000", "conv_zzzzzzzzzzzzzzzzzzzzzzzzzz",
 		"21m00Tcm4TlvDq8ikWAM", "../..", "a/b", "%", "%2F", "\x00", "\xff", "conv_\u00e9", strings.Repeat("x", 5000),
 	} {
-		for route := range uint8(8) {
+		for route := range uint8(10) {
 			f.Add(route, id)
 		}
 	}
@@ -56,7 +56,7 @@ func FuzzElevenLabsIDs(f *testing.F) {
 		method, target := http.MethodGet, base+"/"+url.PathEscape(id)
 		var body []byte
 		hdr := []string{}
-		switch route % 8 {
+		switch route % 10 {
 		case 1:
 			target += "/audio"
 		case 2:
@@ -72,6 +72,13 @@ func FuzzElevenLabsIDs(f *testing.F) {
 		case 7:
 			method, body, hdr = http.MethodPost, []byte(`{"feedback":"like"}`), []string{"Content-Type", "application/json"}
 			target += "/feedback"
+		case 8:
+			method = http.MethodDelete
+			target = base + "/" + url.PathEscape(cid(mine)) + "/files/" + url.PathEscape(id)
+		case 9:
+			method, body = http.MethodPost, []byte("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhi\r\n--b--\r\n")
+			hdr = []string{"Content-Type", "multipart/form-data; boundary=b"}
+			target += "/files"
 		}
 		r := fz.Check(t, method, target, body, env.KeyA, hdr...)
 		if r == nil {

@@ -11,7 +11,8 @@ import (
 
 // TestOfficialSDK runs testdata/sdk/conversations.mjs: every conversation
 // method of @elevenlabs/elevenlabs-js (list, get, audio.get,
-// feedback.create, getSummary, getSipMessages, delete) against the door by base URL alone,
+// feedback.create, getSummary, getSipMessages, files.create, files.delete,
+// delete) against the door by base URL alone,
 // with the SDK's typed errors. The store is then checked: the feedback the
 // SDK left is one artifact, the deleted conversation left no row.
 func TestOfficialSDK(t *testing.T) {
@@ -55,6 +56,9 @@ func TestOfficialSDK(t *testing.T) {
 			BadKey                       string `json:"badKey"`
 			ReaderFeedback, ReaderDelete string
 		} `json:"errors"`
+		Files struct {
+			Removed, Kept string
+		} `json:"files"`
 		Deleted     string `json:"deleted"`
 		SIPMessages *int   `json:"sipMessages"`
 	}
@@ -68,7 +72,8 @@ func TestOfficialSDK(t *testing.T) {
 	}
 	for _, statuses := range [][]string{got.Errors.Missing, got.Errors.Foreign} {
 		want := []string{"conversation_not_found", "conversation_not_found", "conversation_not_found",
-			"conversation_not_found", "conversation_not_found", "conversation_not_found"}
+			"conversation_not_found", "conversation_not_found", "conversation_not_found", "conversation_not_found",
+			"file_not_found"}
 		if len(statuses) != len(want) {
 			t.Fatalf("errors %s", out)
 		}
@@ -101,6 +106,16 @@ func TestOfficialSDK(t *testing.T) {
 			t.Fatalf("%d rows of the deleted conversation left in %s", n, table)
 		}
 	}
+	// The kept upload is an attachment of full with its bytes, sniffed as a
+	// PDF; the removed one is gone.
+	if a, err := w.Store.FindAttachmentByName(ctx, w.TenantA, full.ID, "elevenlabs_"+got.Files.Kept); err != nil ||
+		a.ContentType != "application/pdf" || a.Size != int64(len("%PDF-1.4 a tiny pdf")) {
+		t.Fatalf("kept file %q: %+v (%v)", got.Files.Kept, a, err)
+	}
+	if _, err := w.Store.FindAttachmentByName(ctx, w.TenantA, full.ID, "elevenlabs_"+got.Files.Removed); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Fatalf("removed file %q: %v", got.Files.Removed, err)
+	}
+
 	// Cross-check through the native API: the feedback is an ordinary
 	// artifact of the conversation there, and the receipt names the door.
 	r := w.main.Do("GET", "/v1/conversations/"+cid(full)+"/artifacts?type=other", nil, "Authorization", "Bearer "+w.KeyA)

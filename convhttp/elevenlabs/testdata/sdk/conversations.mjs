@@ -1,7 +1,8 @@
 // Every conversation method of the official ElevenLabs SDK
 // (@elevenlabs/elevenlabs-js, pinned in package.json) against the door, by
 // base URL alone, as an application calls them: list (filters, paging),
-// get, audio.get, feedback.create, getSummary, getSipMessages and delete, with the typed
+// get, audio.get, feedback.create, getSummary, getSipMessages, files.create,
+// files.delete and delete, with the typed
 // errors the SDK raises (404 for a missing and for another tenant's id,
 // 401 for a bad key or a key without the scope, 422 for a bad parameter).
 // The Go test seeds the conversations and checks the store afterwards.
@@ -118,6 +119,22 @@ assert.deepEqual(sip.sipMessages, []);
 assert.equal(sip.hasMore, false);
 out.sipMessages = sip.sipMessages.length;
 
+// files: an upload (image, PDF or text) is an attachment of the
+// conversation; delete removes it; other media types are 422.
+const uploaded = await conversations.files.create(full, { file: new File(["notes for the agent"], "notes.txt", { type: "text/plain" }) });
+assert.match(uploaded.fileId, /^file_[0-9a-z]{26}$/);
+const removed = await conversations.files.delete(full, uploaded.fileId);
+assert.equal(removed.fileId, uploaded.fileId);
+const gone404 = await expectError(() => conversations.files.delete(full, uploaded.fileId), 404);
+assert.equal(gone404.detail.status, "file_not_found");
+const kept = await conversations.files.create(full, { file: Buffer.from("%PDF-1.4 a tiny pdf") });
+const audio422 = await expectError(
+  () => conversations.files.create(full, { file: new File(["ID3"], "a.mp3", { type: "audio/mpeg" }) }),
+  422, ElevenLabs.UnprocessableEntityError);
+assert.deepEqual(audio422.detail[0].loc, ["body", "file"]);
+assert.equal((await conversations.get(full)).hasAudio, true);
+out.files = { removed: uploaded.fileId, kept: kept.fileId };
+
 // Errors: a missing id and another tenant's id answer alike (404).
 const errors = {};
 for (const [name, id] of [["missing", missing], ["foreign", foreign]]) {
@@ -127,8 +144,10 @@ for (const [name, id] of [["missing", missing], ["foreign", foreign]]) {
     await expectError(() => conversations.feedback.create(id, { feedback: "like" }), 404),
     await expectError(() => conversations.audio.get(id), 404),
     await expectError(() => conversations.getSipMessages(id), 404),
+    await expectError(() => conversations.files.create(id, { file: new File(["x"], "x.txt", { type: "text/plain" }) }), 404),
     await expectError(() => conversations.delete(id), 404),
   ].map((b) => b.detail.status);
+  errors[name].push((await expectError(() => conversations.files.delete(id, kept.fileId), 404)).detail.status);
 }
 assert.deepEqual(errors.missing, errors.foreign);
 const bad422 = await expectError(() => conversations.getSummary(full, { maxMessages: 1000 }), 422, ElevenLabs.UnprocessableEntityError);
