@@ -14,9 +14,10 @@ import (
 func TestStreamingRoutesDeclareTheirTransfer(t *testing.T) {
 	t.Parallel()
 	want := map[string]convhttp.Transfer{
-		"PUT /v1/conversations/{conversation_id}/attachments/{name}":             convhttp.TransferUpload,
-		"GET /v1/conversations/{conversation_id}/attachments/{name}":             convhttp.TransferDownload,
-		"GET /compat/elevenlabs/v1/convai/conversations/{conversation_id}/audio": convhttp.TransferDownload,
+		"PUT /v1/conversations/{conversation_id}/attachments/{name}":              convhttp.TransferUpload,
+		"GET /v1/conversations/{conversation_id}/attachments/{name}":              convhttp.TransferDownload,
+		"GET /compat/elevenlabs/v1/convai/conversations/{conversation_id}/audio":  convhttp.TransferDownload,
+		"POST /compat/elevenlabs/v1/convai/conversations/{conversation_id}/files": convhttp.TransferUpload,
 	}
 	s := doors.NewMainServer(doortest.New(t).Config())
 	seen := 0
