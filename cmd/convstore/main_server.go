@@ -16,6 +16,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
+	"github.com/convstore/convstore/convhttp/console"
 	"github.com/convstore/convstore/convhttp/doors"
 )
 
@@ -254,7 +255,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	limiter.OnReject = func(remote net.Addr, limit string) {
 		m.Logger.Debug("connection refused", "remote", remote.String(), "cap", limit)
 	}
-	m.HTTPServer = newServer(doors.NewMainServer(cfg).Handler())
+	mainSrv := doors.NewMainServer(cfg)
+	if m.Config.Console {
+		mainSrv.Mount(console.Prefix, console.New(mainSrv))
+	}
+	m.HTTPServer = newServer(mainSrv.Handler())
 	for i := range m.doors {
 		s, _ := doors.NewDoorServer(cfg, m.doors[i].name) // names come from doors.Names
 		m.doors[i].srv = newServer(s.Handler())
