@@ -320,7 +320,11 @@ func seeOther(w http.ResponseWriter, r *http.Request, path string) error {
 
 // pathID parses a path id, EINVALID naming the parameter when malformed.
 func pathID(r *http.Request, name, prefix string) (convstore.ID, error) {
-	return convstore.ParseID(prefix, name, r.PathValue(name))
+	id, err := convstore.ParseID(prefix, name, r.PathValue(name))
+	if err != nil {
+		return id, &convhttp.ParamError{Kind: convhttp.ParamBadID, Name: name, Value: r.PathValue(name), Err: err}
+	}
+	return id, nil
 }
 
 var errStop = errors.New("stop")
