@@ -182,13 +182,12 @@ func csrfToken(sessionSecret string) string {
 func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	securityHeaders(w)
 	p := convhttp.NewProblem(r, err)
+	// The session cookie is left alone: a request without it (a link or a
+	// form of another site, which SameSite=Strict keeps it off) must not
+	// sign the user out.
 	if p.Status == http.StatusUnauthorized && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		clearCookie(w, r, sessionCookie)
 		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 		return
-	}
-	if p.Status == http.StatusUnauthorized {
-		clearCookie(w, r, sessionCookie)
 	}
 	v := &view{Title: p.Title, Key: convhttp.Key(r.Context())}
 	if v.Key != nil {
