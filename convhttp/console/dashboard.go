@@ -189,7 +189,7 @@ func barChart(title string, labels []string, series map[string][]int) template.H
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`,
 				x+2, base, barW-4, bh, palette[si%len(palette)], esc(l), esc(displayName(n)), c)
 		}
-		if i%2 == 0 {
+		if (len(labels)-1-i)%2 == 0 { // every other day, today included
 			fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#333">%s</text>`, x+barW/2, h-bottom+16, esc(l))
 		}
 	}
