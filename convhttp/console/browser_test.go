@@ -159,6 +159,28 @@ func (b *tab) signOut() {
 	}
 }
 
+// checkAccessible checks what a screen-reader or keyboard user needs of a
+// page: every visible form field has a label, every button a name, one h1,
+// and a skip link to the main content as the first focusable element.
+func (b *tab) checkAccessible(page string) {
+	b.t.Helper()
+	unlabelled := eval[[]string](b, `Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea")).filter(e => e.labels.length === 0 && !e.getAttribute("aria-label")).map(e => e.name || e.id)`)
+	if len(unlabelled) > 0 {
+		b.t.Errorf("%s: fields without a label: %v", page, unlabelled)
+	}
+	nameless := eval[int](b, `Array.from(document.querySelectorAll("button")).filter(e => !(e.getAttribute("aria-label") || e.textContent.trim())).length`)
+	if nameless > 0 {
+		b.t.Errorf("%s: %d buttons without a name", page, nameless)
+	}
+	if n := eval[int](b, `document.querySelectorAll("h1").length`); n != 1 {
+		b.t.Errorf("%s: %d h1 elements", page, n)
+	}
+	first := eval[string](b, `(() => { const f = document.querySelector("a[href], button, input:not([type=hidden]), select"); return f.getAttribute("href") || f.tagName; })()`)
+	if first != "#main" {
+		b.t.Errorf("%s: the first focusable element is %q, want the skip link", page, first)
+	}
+}
+
 // startSweeper runs the store's background work (erasure jobs among it)
 // until the test ends.
 func startSweeper(t *testing.T, w *world) {
@@ -393,8 +415,9 @@ func TestBrowserErasureJourney(t *testing.T) {
 
 	// Narrow screens: nothing but tables scrolls sideways.
 	b.do("narrow", chromedp.EmulateViewport(380, 800))
-	for _, p := range []string{"/console/", "/console/find", "/console/deletions", "/console/retention"} {
+	for _, p := range []string{"/console/", "/console/find", "/console/deletions", "/console/retention", "/console/holds", "/console/erasures"} {
 		b.open(p)
+		b.checkAccessible(p)
 		if wide := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
 			culprits := eval[[]string](b, `Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1)).map(e => e.tagName + "#" + e.id + "." + e.className)`)
 			t.Errorf("%s overflows a 380px screen: %v", p, culprits)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -352,5 +353,39 @@ func TestBadInputIsAPageNotAFault(t *testing.T) {
 	list, _, _ := w.Store.FindErasures(context.Background(), w.TenantA, convstore.ErasureFilter{})
 	if len(list) != 0 {
 		t.Errorf("refused forms made %d erasure jobs", len(list))
+	}
+}
+
+// TestSecureCookieUnderTLS: served over TLS, the session cookie is Secure.
+func TestSecureCookieUnderTLS(t *testing.T) {
+	t.Parallel()
+	e := doortest.New(t)
+	s := convhttp.NewServer(e.Config())
+	s.Mount(console.Prefix, console.New(s))
+	ts := httptest.NewTLSServer(s.Handler())
+	t.Cleanup(ts.Close)
+	c := ts.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	b := &browser{t: t, base: ts.URL, c: c}
+	p := b.do("GET", "/console/signin", nil)
+	for _, ck := range (&http.Response{Header: p.Header}).Cookies() {
+		if !ck.Secure || !ck.HttpOnly {
+			t.Errorf("sign-in cookie over TLS: %+v", ck)
+		}
+	}
+	r := b.do("POST", "/console/signin", url.Values{"csrf": {csrfOf(t, p)}, "key": {e.KeyA}})
+	cookies := (&http.Response{Header: r.Header}).Cookies()
+	found := false
+	for _, ck := range cookies {
+		if ck.Name == "convstore_console" {
+			found = true
+			if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie over TLS: %+v", ck)
+			}
+		}
+	}
+	if r.Status != http.StatusSeeOther || !found {
+		t.Fatalf("sign in over TLS: %d %v", r.Status, cookies)
 	}
 }
