@@ -114,6 +114,7 @@ func (d *Door) Routes() []convhttp.Route {
 		rt("POST", "/conversations/{conversation_id}/delete", del, d.deleteConversation),
 		rt("GET", "/erasures", read, d.erasures),
 		rt("POST", "/erasures", admin, d.createErasure),
+		rt("POST", "/erasures/{erasure_id}/cancel", admin, d.cancelErasure),
 		rt("GET", "/erasures/{erasure_id}", read, d.erasure),
 		rt("GET", "/erasures/{erasure_id}/status", read, d.erasureStatus),
 		rt("GET", "/erasures/{erasure_id}/receipt", read, d.receiptPage),
@@ -204,11 +205,29 @@ type view struct {
 	CSRF  string
 	Nav   string
 	Data  any
+	Keys  map[convstore.ID]string // key names, for pages that show who acted
 }
 
 // Has reports whether the signed-in key grants scope s (for links and
 // buttons; the routes check again).
 func (v *view) Has(s string) bool { return v.Key != nil && v.Key.Has(convstore.Scope(s)) }
+
+// withKeys adds the names of the tenant's keys to v: all of them for an
+// admin key (which may list keys), else the signed-in key's own.
+func (d *Door) withKeys(r *http.Request, v *view) (*view, error) {
+	v.Keys = map[convstore.ID]string{v.Key.ID: v.Key.Name}
+	if !v.Key.Has(convstore.ScopeAdmin) {
+		return v, nil
+	}
+	keys, err := d.store.FindKeys(r.Context(), v.Key.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		v.Keys[k.ID] = k.Name
+	}
+	return v, nil
+}
 
 func (d *Door) page(r *http.Request, title, nav string, data any) *view {
 	return &view{Title: title, Nav: nav, Key: convhttp.Key(r.Context()), CSRF: csrfToken(d.Secret(r)), Data: data}

@@ -389,3 +389,54 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 		t.Fatalf("sign in over TLS: %d %v", r.Status, cookies)
 	}
 }
+
+// TestEraseConfirmAndCancel: the erasure form needs the user id typed
+// exactly; a queued job can be canceled from its page; the audit log names
+// the key that acted.
+func TestEraseConfirmAndCancel(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	conv := w.seed(t, w.TenantA, "carol", "t", "hello")
+	b := w.browser(t)
+	tok := b.signIn(w.KeyA)
+	if p := b.do("POST", "/console/erasures", url.Values{"csrf": {tok}, "user_id": {"carol"}, "mode": {"erase"}, "confirm": {"Carol"}}); p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("erase with a wrong confirmation: %d", p.Status)
+	}
+	r := b.do("POST", "/console/erasures", url.Values{"csrf": {tok}, "user_id": {"carol"}, "mode": {"erase"}, "confirm": {"carol"}})
+	loc := r.Header.Get("Location")
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/erasures/erasure_") {
+		t.Fatalf("erase: %d %s", r.Status, loc)
+	}
+	eid := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/console/erasures/")
+	page := b.do("GET", loc, nil)
+	if page.Status != 200 || !strings.Contains(page.Body, `id="cancel-erasure"`) || !strings.Contains(page.Body, `data-state="queued"`) {
+		t.Fatalf("queued job page: %d %.500s", page.Status, page.Body)
+	}
+	c := b.do("POST", "/console/erasures/"+eid+"/cancel", url.Values{"csrf": {tok}})
+	if c.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d %.300s", c.Status, c.Body)
+	}
+	id, err := convstore.ParseID(convstore.PrefixErasure, "id", eid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := w.Store.FindErasureByID(context.Background(), w.TenantA, id)
+	if err != nil || job.State != convstore.ErasureCanceled {
+		t.Fatalf("job after cancel: %+v, %v", job, err)
+	}
+	if _, err := w.Store.FindConversationByID(context.Background(), w.TenantA, conv.ID); err != nil {
+		t.Errorf("a canceled queued job erased: %v", err)
+	}
+	status := b.do("GET", "/console/erasures/"+eid+"/status", nil)
+	if status.Status != 200 || !strings.Contains(status.Body, `"state": "canceled"`) || !strings.Contains(status.Body, `"final": true`) {
+		t.Errorf("status: %d %s", status.Status, status.Body)
+	}
+	key, err := w.Store.Authenticate(context.Background(), w.KeyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := b.do("GET", "/console/audit", nil)
+	if !strings.Contains(audit.Body, "erasure.cancel") || !strings.Contains(audit.Body, key.Name+" ("+key.ID.Format(convstore.PrefixKey)+")") {
+		t.Errorf("audit log: %.1000s", audit.Body)
+	}
+}

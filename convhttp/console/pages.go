@@ -290,6 +290,19 @@ func (d *Door) createErasure(w http.ResponseWriter, r *http.Request) error {
 	return seeOther(w, r, "/erasures/"+e.ID.Format(convstore.PrefixErasure)+"?user_id="+url.QueryEscape(user))
 }
 
+// cancelErasure asks a running job to stop: what it erased stays erased
+// (with receipts), the rest is kept.
+func (d *Door) cancelErasure(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "erasure_id", convstore.PrefixErasure)
+	if err != nil {
+		return err
+	}
+	if _, err := d.store.CancelErasure(r.Context(), convhttp.Tenant(r), id, convhttp.DeleteParams(r, DoorName)); err != nil {
+		return err
+	}
+	return seeOther(w, r, "/erasures/"+id.Format(convstore.PrefixErasure))
+}
+
 type erasureView struct {
 	E      *convstore.Erasure
 	UserID string // from the preview's link: the job itself keeps no user id
@@ -432,7 +445,11 @@ func (d *Door) receiptPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return d.render(w, r, http.StatusOK, "receipt", d.page(r, "Erasure receipt", "erasures", &receiptView{R: rc, E: e, Deletions: dels, Now: d.now()}))
+	v, err := d.withKeys(r, d.page(r, "Erasure receipt", "erasures", &receiptView{R: rc, E: e, Deletions: dels, Now: d.now()}))
+	if err != nil {
+		return err
+	}
+	return d.render(w, r, http.StatusOK, "receipt", v)
 }
 
 func writeJSON(w http.ResponseWriter, v any, download string) error {
@@ -483,7 +500,11 @@ func (d *Door) showHolds(w http.ResponseWriter, r *http.Request, status int, for
 	if err != nil {
 		return err
 	}
-	return d.render(w, r, status, "holds", d.page(r, "Legal holds", "holds", &holdsView{Holds: list, Form: form, Error: msg}))
+	v, err := d.withKeys(r, d.page(r, "Legal holds", "holds", &holdsView{Holds: list, Form: form, Error: msg}))
+	if err != nil {
+		return err
+	}
+	return d.render(w, r, status, "holds", v)
 }
 
 func (d *Door) createHold(w http.ResponseWriter, r *http.Request) error {
@@ -590,5 +611,9 @@ func (d *Door) audit(w http.ResponseWriter, r *http.Request) error {
 	if more && len(list) > 0 {
 		next = list[len(list)-1].ID.Format(convstore.PrefixAudit)
 	}
-	return d.render(w, r, http.StatusOK, "audit", d.page(r, "Audit log", "audit", map[string]any{"List": list, "Next": next}))
+	v, err := d.withKeys(r, d.page(r, "Audit log", "audit", map[string]any{"List": list, "Next": next}))
+	if err != nil {
+		return err
+	}
+	return d.render(w, r, http.StatusOK, "audit", v)
 }

@@ -56,6 +56,17 @@ var funcs = template.FuncMap{
 	},
 	"confState": func(c convstore.Confirmation, now time.Time) string { return c.StateAt(now) },
 	"cause":     causeOf,
+	// who names a key by its name and id, or by its id alone when the
+	// viewer may not list keys (or the key is gone); zero is an operator.
+	"who": func(keys map[convstore.ID]string, id convstore.ID) string {
+		if id.IsZero() {
+			return "operator (command line)"
+		}
+		if n, ok := keys[id]; ok {
+			return n + " (" + id.Format(convstore.PrefixKey) + ")"
+		}
+		return id.Format(convstore.PrefixKey)
+	},
 	"add":       func(a, b int) int { return a + b },
 	"seq": func(n int) []int {
 		s := make([]int, n)

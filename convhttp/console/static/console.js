@@ -29,6 +29,7 @@
           if (bar) { bar.value = s.percent; bar.textContent = s.percent + "%"; }
           if (s.final) {
             el.querySelectorAll("[data-when-final]").forEach(function (x) { x.hidden = false; });
+            el.querySelectorAll("[data-when-running]").forEach(function (x) { x.hidden = true; });
             clearInterval(timer);
           }
         })
