@@ -67,7 +67,7 @@ var funcs = template.FuncMap{
 		}
 		return id.Format(convstore.PrefixKey)
 	},
-	"add":       func(a, b int) int { return a + b },
+	"add": func(a, b int) int { return a + b },
 	"seq": func(n int) []int {
 		s := make([]int, n)
 		for i := range s {
