@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -187,7 +188,11 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	// form of another site, which SameSite=Strict keeps it off) must not
 	// sign the user out.
 	if p.Status == http.StatusUnauthorized && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
+		to := Prefix + "/signin"
+		if next := r.URL.RequestURI(); safeNext(next) && next != Prefix+"/" {
+			to += "?next=" + url.QueryEscape(next)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	v := &view{Title: p.Title, Key: convhttp.Key(r.Context())}
@@ -280,13 +285,29 @@ func (d *Door) signinPage(w http.ResponseWriter, r *http.Request) error {
 	return d.showSignin(w, r, http.StatusOK, "")
 }
 
+// safeNext reports whether next is a console page to return to after
+// sign-in: a path under Prefix on this server, never another site.
+func safeNext(next string) bool {
+	return strings.HasPrefix(next, Prefix+"/") && len(next) <= 2048 && !strings.ContainsAny(next, "\\\r\n") &&
+		!strings.HasPrefix(next, Prefix+"/signin")
+}
+
+type signinView struct {
+	Error string
+	Next  string
+}
+
 func (d *Door) showSignin(w http.ResponseWriter, r *http.Request, status int, msg string) error {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	tok := base64.RawURLEncoding.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: tok, Path: Prefix + "/", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	return d.render(w, r, status, "signin", &view{Title: "Sign in", CSRF: tok, Data: msg})
+	next := r.FormValue("next")
+	if !safeNext(next) {
+		next = ""
+	}
+	return d.render(w, r, status, "signin", &view{Title: "Sign in", CSRF: tok, Data: &signinView{Error: msg, Next: next}})
 }
 
 // signin exchanges an API key for a session: an access token of the key,
@@ -311,7 +332,11 @@ func (d *Door) signin(w http.ResponseWriter, r *http.Request) error {
 	clearCookie(w, r, signinCookie)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: Prefix + "/", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL / time.Second)})
-	http.Redirect(w, r, Prefix+"/", http.StatusSeeOther)
+	to := Prefix + "/"
+	if next := r.PostForm.Get("next"); safeNext(next) {
+		to = next
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 

@@ -440,3 +440,32 @@ func TestEraseConfirmAndCancel(t *testing.T) {
 		t.Errorf("audit log: %.1000s", audit.Body)
 	}
 }
+
+// TestSignInReturnsToThePageAsked: a link into the console (from a
+// ticket, say) leads through the sign-in page back to that page, and
+// never off the console.
+func TestSignInReturnsToThePageAsked(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b := w.browser(t)
+	p := b.do("GET", "/console/people?user_id=dan", nil)
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/console/signin?next=%2Fconsole%2Fpeople%3Fuser_id%3Ddan" {
+		t.Fatalf("page without a session: %d %s", p.Status, p.Header.Get("Location"))
+	}
+	for next, want := range map[string]string{
+		"/console/people?user_id=dan": "/console/people?user_id=dan",
+		"https://evil.example/":       "/console/",
+		"//evil.example/console/":     "/console/",
+		"/console/\\evil":             "/console/",
+		"/v1/conversations":           "/console/",
+	} {
+		signin := b.do("GET", "/console/signin?next="+url.QueryEscape(next), nil)
+		if strings.Contains(signin.Body, "evil") {
+			t.Errorf("the sign-in page carries next=%q", next)
+		}
+		r := b.do("POST", "/console/signin", url.Values{"csrf": {csrfOf(t, signin)}, "key": {w.KeyA}, "next": {next}})
+		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != want {
+			t.Errorf("sign in with next=%q: %d %s, want %s", next, r.Status, r.Header.Get("Location"), want)
+		}
+	}
+}
