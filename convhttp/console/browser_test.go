@@ -235,6 +235,7 @@ func TestBrowserErasureJourney(t *testing.T) {
 		t.Fatal("find page")
 	}
 	b.do("search", chromedp.Click(chromedp.CSS(`input[name=by][value=user]`)), chromedp.SendKeys(chromedp.ID("q"), user))
+	b.screenshot("find")
 	if st := b.nav("find", chromedp.Submit(chromedp.ID("q"))); st != 200 || b.heading() != "Person "+user {
 		t.Fatalf("find: %d %q", st, b.heading())
 	}
@@ -350,6 +351,11 @@ func TestBrowserErasureJourney(t *testing.T) {
 		t.Errorf("the printable receipt: %s", b.text(".receipt"))
 	}
 	b.screenshot("receipt")
+	b.open("/console/erasures")
+	if n := eval[int](b, `document.querySelector("main table").tBodies[0].rows.length`); n != 2 {
+		t.Errorf("the erasures page lists %d jobs, want the preview and the erasure", n)
+	}
+	b.screenshot("erasures")
 
 	// A hold on Bob's conversation refuses its delete until released.
 	bobID := bob.ID.Format(convstore.PrefixConversation)
@@ -423,6 +429,7 @@ func TestBrowserErasureJourney(t *testing.T) {
 			t.Errorf("%s overflows a 380px screen: %v", p, culprits)
 		}
 	}
+	b.open("/console/")
 	b.screenshot("narrow")
 	b.do("wide", chromedp.EmulateViewport(1100, 800))
 
