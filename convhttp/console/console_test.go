@@ -16,6 +16,7 @@ import (
 	"github.com/convstore/convstore/convhttp/console"
 	"github.com/convstore/convstore/convhttp/doortest"
 	v1 "github.com/convstore/convstore/convhttp/v1"
+	"github.com/convstore/convstore/metrics"
 )
 
 // world is a test's store with the console and the native door mounted
@@ -467,5 +468,28 @@ func TestSignInReturnsToThePageAsked(t *testing.T) {
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != want {
 			t.Errorf("sign in with next=%q: %d %s, want %s", next, r.Status, r.Header.Get("Location"), want)
 		}
+	}
+}
+
+// TestPersonShowsHolds: the person page marks held conversations, also
+// through the metrics decorator cmd/convstore wraps the store in.
+func TestPersonShowsHolds(t *testing.T) {
+	t.Parallel()
+	e := doortest.New(t)
+	cfg := e.Config()
+	cfg.Store = metrics.New(nil).Store(e.Store)
+	c := e.ServeConfig(cfg, func(s *convhttp.Server) { s.Mount(console.Prefix, console.New(s)) })
+	w := &world{Env: e, URL: c.URL}
+	held := w.seed(t, w.TenantA, "erin", "kept", "x")
+	w.seed(t, w.TenantA, "erin", "free", "y")
+	if _, err := e.Store.CreateHold(context.Background(), w.TenantA, &convstore.HoldCreate{ConversationID: held.ID, Reason: "matter 9"},
+		convstore.DeleteParams{Door: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	b := w.browser(t)
+	b.signIn(w.KeyA)
+	p := b.do("GET", "/console/people?user_id=erin", nil)
+	if p.Status != 200 || !strings.Contains(p.Body, `<span class="num">1</span> under legal hold`) || strings.Count(p.Body, `badge warn">held`) != 1 {
+		t.Errorf("person page: %d %s", p.Status, p.Body)
 	}
 }

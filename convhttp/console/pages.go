@@ -30,7 +30,8 @@ type personView struct {
 	Agents        []agentRow
 	Total         agentRow
 	Truncated     bool
-	Held          int // conversations under a legal hold
+	Held          int  // conversations under a legal hold
+	HeldKnown     bool // false when the store cannot tell
 }
 
 type convRow struct {
@@ -144,9 +145,11 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 		p.Agents = append(p.Agents, *a)
 	}
 	slices.SortFunc(p.Agents, func(a, b agentRow) int { return strings.Compare(a.AgentID, b.AgentID) })
-	if err := d.markHeld(r, tenant, p.Conversations); err != nil {
+	known, err := d.markHeld(r, tenant, p.Conversations)
+	if err != nil {
 		return err
 	}
+	p.HeldKnown = known
 	for _, c := range p.Conversations {
 		if !c.HoldID.IsZero() {
 			p.Held++
@@ -155,12 +158,12 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 	return d.render(w, r, http.StatusOK, "person", d.page(r, "Person "+user, "find", p))
 }
 
-// markHeld sets the hold of every held conversation in rows, when the
-// store can tell (the service tier can).
-func (d *Door) markHeld(r *http.Request, tenant convstore.ID, rows []convRow) error {
+// markHeld sets the hold of every held conversation in rows, and reports
+// whether the store could tell (the service tier can).
+func (d *Door) markHeld(r *http.Request, tenant convstore.ID, rows []convRow) (bool, error) {
 	hf, ok := d.store.(convstore.HeldFinder)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	for start := 0; start < len(rows); start += convstore.MaxHeldBatch {
 		end := min(len(rows), start+convstore.MaxHeldBatch)
@@ -169,14 +172,16 @@ func (d *Door) markHeld(r *http.Request, tenant convstore.ID, rows []convRow) er
 			ids = append(ids, c.ID)
 		}
 		held, err := hf.FindHeldConversations(r.Context(), tenant, ids)
-		if err != nil {
-			return err
+		if convstore.ErrorCode(err) == convstore.EUNSUPPORTED {
+			return false, nil
+		} else if err != nil {
+			return false, err
 		}
 		for i := start; i < end; i++ {
 			rows[i].HoldID = held[rows[i].ID]
 		}
 	}
-	return nil
+	return true, nil
 }
 
 func (d *Door) eachAttachment(r *http.Request, tenant, conv convstore.ID, fn func(*convstore.Attachment)) error {
