@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -369,5 +368,3 @@ func pathID(r *http.Request, name, prefix string) (convstore.ID, error) {
 	}
 	return id, nil
 }
-
-var errStop = errors.New("stop")

@@ -336,6 +336,7 @@ func TestBadInputIsAPageNotAFault(t *testing.T) {
 		{"GET", "/console/conversations/nonsense", nil, 400},
 		{"GET", "/console/erasures/erasure_nope", nil, 400},
 		{"GET", "/console/find?by=nope&q=x", nil, 422},
+		{"GET", "/console/find?by=conversation&q=nonsense", nil, 422},
 		{"GET", "/console/people", nil, 422},
 		{"GET", "/console/people?user_id=" + strings.Repeat("u", 300), nil, 422},
 		{"GET", "/console/deletions?state=nope", nil, 422},

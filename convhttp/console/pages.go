@@ -70,10 +70,15 @@ func (d *Door) find(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return convstore.Invalidf("by", "by must be user, external or conversation")
 	}
-	if convstore.ErrorCode(err) == convstore.ENOTFOUND || convstore.ErrorCode(err) == convstore.EINVALID {
+	switch convstore.ErrorCode(err) {
+	case "":
+	case convstore.ENOTFOUND:
 		v := d.page(r, "Find a person", "find", map[string]string{"Q": q, "By": by, "Error": "Nothing was found for that " + byName(by) + "."})
 		return d.render(w, r, http.StatusNotFound, "find", v)
-	} else if err != nil {
+	case convstore.EINVALID:
+		v := d.page(r, "Find a person", "find", map[string]string{"Q": q, "By": by, "Error": "That is not a " + byName(by) + ": " + convstore.ErrorMessage(err)})
+		return d.render(w, r, http.StatusUnprocessableEntity, "find", v)
+	default:
 		return err
 	}
 	if c.UserID != "" {
