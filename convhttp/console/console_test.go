@@ -494,3 +494,36 @@ func TestPersonShowsHolds(t *testing.T) {
 		t.Errorf("person page: %d %s", p.Status, p.Body)
 	}
 }
+
+// TestDeletionsFilters: the receipts page filters by door, policy and
+// confirmation state, and pages on.
+func TestDeletionsFilters(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	del := func(door string) string {
+		c := w.seed(t, w.TenantA, "frank", "t", "x")
+		d, err := w.Store.DeleteConversation(ctx, w.TenantA, c.ID, convstore.DeleteParams{Door: door})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.ID.Format(convstore.PrefixDeletion)
+	}
+	native, symbl := del("native"), del("symbl")
+	b := w.browser(t)
+	b.signIn(w.KeyA)
+	all := b.do("GET", "/console/deletions", nil)
+	if !strings.Contains(all.Body, native) || !strings.Contains(all.Body, symbl) {
+		t.Fatalf("all receipts: %.500s", all.Body)
+	}
+	only := b.do("GET", "/console/deletions?door=symbl", nil)
+	if !strings.Contains(only.Body, symbl) || strings.Contains(only.Body, native) || !strings.Contains(only.Body, `value="symbl"`) {
+		t.Errorf("door=symbl: %.500s", only.Body)
+	}
+	if p := b.do("GET", "/console/deletions?policy=default", nil); strings.Contains(p.Body, native) || !strings.Contains(p.Body, "No receipts.") {
+		t.Errorf("policy=default lists request deletes: %.500s", p.Body)
+	}
+	if p := b.do("GET", "/console/deletions?state=overdue", nil); !strings.Contains(p.Body, "No receipts.") {
+		t.Errorf("state=overdue without processors: %.500s", p.Body)
+	}
+}

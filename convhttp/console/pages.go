@@ -567,13 +567,14 @@ type deletionsView struct {
 	Next    string
 	State   string
 	Door    string
+	Policy  string
 	Now     time.Time
 	Deleted string
 }
 
 func (d *Door) deletions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := convstore.DeletionFilter{State: q.Get("state"), Door: q.Get("door")}
+	f := convstore.DeletionFilter{State: q.Get("state"), Door: q.Get("door"), Policy: q.Get("policy")}
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -589,7 +590,7 @@ func (d *Door) deletions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := &deletionsView{List: list, More: more, State: f.State, Door: f.Door, Now: d.now(), Deleted: q.Get("deleted")}
+	v := &deletionsView{List: list, More: more, State: f.State, Door: f.Door, Policy: f.Policy, Now: d.now(), Deleted: q.Get("deleted")}
 	if more && len(list) > 0 {
 		n := url.Values{"after": {list[len(list)-1].ID.Format(convstore.PrefixDeletion)}}
 		if f.State != "" {
@@ -597,6 +598,9 @@ func (d *Door) deletions(w http.ResponseWriter, r *http.Request) error {
 		}
 		if f.Door != "" {
 			n.Set("door", f.Door)
+		}
+		if f.Policy != "" {
+			n.Set("policy", f.Policy)
 		}
 		v.Next = n.Encode()
 	}
