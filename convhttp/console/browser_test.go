@@ -454,6 +454,12 @@ func TestBrowserXSS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Attachment names are restricted to [A-Za-z0-9._-]; a media type's
+	// quoted parameter is not.
+	if _, err := w.Store.PutAttachment(ctx, w.TenantA, c.ID, &convstore.AttachmentPut{Name: "a.txt",
+		ContentType: `text/plain; name="<img src=x onerror=window.__xss=7>"`, Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
 	keyA, _ := w.Store.Authenticate(ctx, w.KeyA)
 	if _, err := w.Store.CreateHold(ctx, w.TenantA, &convstore.HoldCreate{AgentID: "agent" + payload, Reason: "reason" + payload},
 		convstore.DeleteParams{ActorKeyID: keyA.ID, Door: "test"}); err != nil {
@@ -487,7 +493,8 @@ func TestBrowserXSS(t *testing.T) {
 		}
 	}
 	check("/console/people?user_id="+urlQuery(user), "title"+`"><script>window.__xss=1</script>`, "agent"+`"><script>`)
-	check("/console/conversations/"+c.ID.Format(convstore.PrefixConversation), "name"+`"><script>`, `</div></li></ol><script>window.__xss=5</script>`, "k<b>", "v\"><script>")
+	check("/console/conversations/"+c.ID.Format(convstore.PrefixConversation), "name"+`"><script>`, `</div></li></ol><script>window.__xss=5</script>`, "k<b>", "v\"><script>",
+		`name="<img src=x onerror=window.__xss=7>"`)
 	check("/console/holds", "reason"+`"><script>`)
 	check("/console/find?by=external&q="+urlQuery("ext"+payload), "Person u</a><script>window.__xss=4</script>")
 	// The preview page puts the user id in attributes (hidden field, the
