@@ -7,8 +7,29 @@
 // A dashboard draws deletions per day by door and by cause as server-side
 // SVG.
 //
+// Pages and actions (under /console; the scope each needs in brackets,
+// every POST a form with the session's CSRF token):
+//
+//	GET  /signin, POST /signin          sign in with an API key [public]
+//	POST /signout                       end the session [any key]
+//	GET  /                              dashboard [any key; charts with read]
+//	GET  /find?by=user|external|conversation&q=…   find a person [read]
+//	GET  /people?user_id=…              what is held for one end user [read]
+//	GET  /conversations/{id}            one conversation's content [read]
+//	POST /conversations/{id}/delete     delete it, confirm=delete [delete]
+//	GET  /erasures, /erasures/{id}      erasure jobs, one job (polls /status) [read]
+//	POST /erasures                      preview (mode=preview) or erase (mode=erase, confirm=user id) [admin]
+//	POST /erasures/{id}/cancel          cancel a running job [admin]
+//	GET  /erasures/{id}/receipt(.json)  the printable and JSON receipts [read]
+//	GET  /holds, POST /holds, POST /holds/{id}/release   legal holds [admin]
+//	GET  /retention, POST /retention    retention policies and preview [read; admin to save]
+//	GET  /deletions?state=&door=&policy=   deletion receipts [read]
+//	GET  /audit                         the audit log [admin]
+//	GET  /static/{name}                 the embedded stylesheet and script [public]
+//
 // It is a door of the shared server (convhttp.Door), mounted at /console
-// when the server is started with --console, and depends on the service
+// when the server is started with --console (or on a listener of its own
+// with --console-addr), and depends on the service
 // tier through convstore.Store only: every page does what the matching
 // native route does, with the same scope (read to look, delete to delete a
 // conversation, admin for erasures, holds, retention changes and the audit
