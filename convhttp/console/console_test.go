@@ -527,3 +527,56 @@ func TestDeletionsFilters(t *testing.T) {
 		t.Errorf("state=overdue without processors: %.500s", p.Body)
 	}
 }
+
+// TestAuditFilters: the audit page filters by action (or a family of
+// them) and by conversation.
+func TestAuditFilters(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	c := w.seed(t, w.TenantA, "gus", "t", "x")
+	other := w.seed(t, w.TenantA, "gus", "u", "y")
+	p := convstore.DeleteParams{Door: "test"}
+	h, err := w.Store.CreateHold(ctx, w.TenantA, &convstore.HoldCreate{ConversationID: c.ID, Reason: "r"}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Store.DeleteHold(ctx, w.TenantA, h.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Store.DeleteConversation(ctx, w.TenantA, other.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	b := w.browser(t)
+	b.signIn(w.KeyA)
+	rows := func(query string) string {
+		t.Helper()
+		pg := b.do("GET", "/console/audit?"+query, nil)
+		if pg.Status != 200 {
+			t.Fatalf("audit?%s: %d", query, pg.Status)
+		}
+		body := pg.Body[strings.Index(pg.Body, "<tbody>"):]
+		var acts []string
+		for _, a := range []string{"hold.create", "hold.release", "conversation.delete"} {
+			if strings.Contains(body, "<td>"+a+"</td>") {
+				acts = append(acts, a)
+			}
+		}
+		return strings.Join(acts, ",")
+	}
+	if got := rows(""); got != "hold.create,hold.release,conversation.delete" {
+		t.Errorf("all: %s", got)
+	}
+	if got := rows("action=hold."); got != "hold.create,hold.release" {
+		t.Errorf("action=hold.: %s", got)
+	}
+	if got := rows("action=hold.release"); got != "hold.release" {
+		t.Errorf("action=hold.release: %s", got)
+	}
+	if got := rows("conversation_id=" + other.ID.Format(convstore.PrefixConversation)); got != "conversation.delete" {
+		t.Errorf("conversation filter: %s", got)
+	}
+	if pg := b.do("GET", "/console/audit?conversation_id=nonsense", nil); pg.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a malformed conversation id: %d", pg.Status)
+	}
+}

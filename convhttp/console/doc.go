@@ -24,7 +24,7 @@
 //	GET  /holds, POST /holds, POST /holds/{id}/release   legal holds [admin]
 //	GET  /retention, POST /retention    retention policies and preview [read; admin to save]
 //	GET  /deletions?state=&door=&policy=   deletion receipts [read]
-//	GET  /audit                         the audit log [admin]
+//	GET  /audit?action=&conversation_id=   the audit log [admin]
 //	GET  /static/{name}                 the embedded stylesheet and script [public]
 //
 // It is a door of the shared server (convhttp.Door), mounted at /console

@@ -607,27 +607,81 @@ func (d *Door) deletions(w http.ResponseWriter, r *http.Request) error {
 	return d.render(w, r, http.StatusOK, "deletions", d.page(r, "Deletion receipts", "deletions", v))
 }
 
+// auditScan bounds how many entries one audit page reads while it
+// filters: the store pages the log but does not filter it.
+const auditScan = 20 * convstore.MaxPageLimit
+
+// audit lists the audit log, newest first, optionally only one action
+// (a prefix such as "erasure." selects a family) and one conversation.
 func (d *Door) audit(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	action := q.Get("action")
+	if len(action) > 64 {
+		return convstore.Invalidf("action", "action is at most 64 bytes")
+	}
+	var conv convstore.ID
+	if c := q.Get("conversation_id"); c != "" {
+		id, err := convstore.ParseID(convstore.PrefixConversation, "conversation_id", c)
+		if err != nil {
+			return err
+		}
+		conv = id
+	}
 	var f convstore.AuditFilter
-	f.Limit = 50
-	if a := r.URL.Query().Get("after"); a != "" {
+	f.Limit = convstore.MaxPageLimit
+	if a := q.Get("after"); a != "" {
 		id, err := convstore.ParseID(convstore.PrefixAudit, "after", a)
 		if err != nil {
 			return err
 		}
 		f.After = id
 	}
-	list, more, err := d.store.FindAuditEntries(r.Context(), convhttp.Tenant(r), f)
-	if err != nil {
-		return err
+	var list []*convstore.AuditEntry
+	next, scanned := "", 0
+	for {
+		page, more, err := d.store.FindAuditEntries(r.Context(), convhttp.Tenant(r), f)
+		if err != nil {
+			return err
+		}
+		full := false
+		for i, e := range page {
+			f.After = e.ID
+			scanned++
+			if (action == "" || e.Action == action || strings.HasSuffix(action, ".") && strings.HasPrefix(e.Action, action)) &&
+				(conv.IsZero() || e.ConversationID == conv) {
+				list = append(list, e)
+			}
+			if len(list) == 50 {
+				full, more = true, more || i < len(page)-1
+				break
+			}
+		}
+		if !more || len(page) == 0 {
+			break
+		}
+		if full || scanned >= auditScan {
+			next = f.After.Format(convstore.PrefixAudit)
+			break
+		}
 	}
-	next := ""
-	if more && len(list) > 0 {
-		next = list[len(list)-1].ID.Format(convstore.PrefixAudit)
+	nq := url.Values{}
+	if next != "" {
+		nq.Set("after", next)
+		if action != "" {
+			nq.Set("action", action)
+		}
+		if !conv.IsZero() {
+			nq.Set("conversation_id", conv.Format(convstore.PrefixConversation))
+		}
 	}
-	v, err := d.withKeys(r, d.page(r, "Audit log", "audit", map[string]any{"List": list, "Next": next}))
+	data := map[string]any{"List": list, "Next": nq.Encode(), "Action": action, "Conversation": q.Get("conversation_id"), "Actions": auditActions}
+	v, err := d.withKeys(r, d.page(r, "Audit log", "audit", data))
 	if err != nil {
 		return err
 	}
 	return d.render(w, r, http.StatusOK, "audit", v)
 }
+
+// auditActions are the filter's choices: families, then single actions.
+var auditActions = []string{"conversation.", "message.delete", "artifact.delete", "attachment.", "erasure.", "hold.",
+	"retention.update", "deletion.confirm", "key.", "processor.", "webhook.", "tenant.create"}
