@@ -44,6 +44,13 @@ type TokenService interface {
 	// Returns EUNAUTHORIZED, with one message for all, for a malformed,
 	// unknown or expired token and for a token whose key was revoked.
 	AuthenticateAccessToken(ctx context.Context, secret string) (*APIKey, error)
+
+	// RevokeAccessToken ends a token before its expiry (a console
+	// sign-out): every node refuses it once its authentication cache
+	// entry lapses (at once on this node). Revoking a malformed, unknown,
+	// expired or already revoked token does nothing and is no error, so
+	// it tells nothing about the secret.
+	RevokeAccessToken(ctx context.Context, secret string) error
 }
 
 // NewAccessTokenSecret returns a new random access token.

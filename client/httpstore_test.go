@@ -169,6 +169,10 @@ func (s *httpStore) CreateAccessToken(ctx context.Context, tenantID, keyID convs
 	return s.engine.CreateAccessToken(ctx, tenantID, keyID, ttl)
 }
 
+func (s *httpStore) RevokeAccessToken(ctx context.Context, secret string) error {
+	return s.engine.RevokeAccessToken(ctx, secret)
+}
+
 func (s *httpStore) AuthenticateAccessToken(ctx context.Context, secret string) (*convstore.APIKey, error) {
 	return s.engine.AuthenticateAccessToken(ctx, secret)
 }

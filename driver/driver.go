@@ -317,6 +317,9 @@ type Tx interface {
 	// or before now, returning how many. A driver with several nodes
 	// skips rows another transaction holds.
 	AccessTokenDeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+	// AccessTokenDelete deletes the token with this hash (a sign-out),
+	// reporting whether there was one.
+	AccessTokenDelete(ctx context.Context, hash []byte) (bool, error)
 
 	// ConversationInsert stores a conversation as given (id, seq, counts
 	// and times included). ENOTFOUND "tenant" if the tenant is missing;

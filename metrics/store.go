@@ -70,3 +70,13 @@ func (s *store) countRecord(err error, p convstore.DeleteParams, kind string) {
 		s.m.recordDeletes.WithLabelValues(doorLabel(p.Door), kind).Inc()
 	}
 }
+
+// FindHeldConversations passes convstore.HeldFinder through (the console
+// marks held conversations with it); EUNSUPPORTED when the wrapped store
+// has none.
+func (s *store) FindHeldConversations(ctx context.Context, tenantID convstore.ID, ids []convstore.ID) (map[convstore.ID]convstore.ID, error) {
+	if hf, ok := s.Store.(convstore.HeldFinder); ok {
+		return hf.FindHeldConversations(ctx, tenantID, ids)
+	}
+	return nil, convstore.Errorf(convstore.EUNSUPPORTED, "this store cannot tell which conversations are held")
+}

@@ -58,3 +58,8 @@ func (o *ops) AccessTokenDeleteExpired(ctx context.Context, now time.Time, limit
 			LIMIT $2 FOR UPDATE SKIP LOCKED)`, now, limit)
 	return int(n), err
 }
+
+func (o *ops) AccessTokenDelete(ctx context.Context, hash []byte) (bool, error) {
+	n, err := o.exec(ctx, `DELETE FROM access_tokens WHERE hash = $1`, hash)
+	return n == 1, err
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/maypok86/otter/v2"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/driver"
 )
 
 func errInvalidKey() error { return convstore.Errorf(convstore.EUNAUTHORIZED, "invalid API key") }
@@ -74,6 +75,20 @@ func (s *Service) AuthenticateAccessToken(ctx context.Context, secret string) (*
 	return k, nil
 }
 
+// RevokeAccessToken deletes the token's row and this node's cache entry.
+func (s *Service) RevokeAccessToken(ctx context.Context, secret string) error {
+	if !convstore.IsAccessTokenSecret(secret) {
+		return nil
+	}
+	hash := convstore.HashKeySecret(secret)
+	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.AccessTokenDelete(ctx, hash)
+		return err
+	})
+	s.auth.forget(tokenSecret, hash)
+	return err
+}
+
 // authCache remembers authenticated keys by the kind and SHA-256 of the
 // secret (a key's or an access token's: neither stands in for the other),
 // each entry until its expiry by the service's clock. The otter cache bounds the entries in number and drops
@@ -135,6 +150,13 @@ func (c *authCache) put(kind byte, hash []byte, k *convstore.APIKey, now, limit 
 
 func cacheKey(kind byte, hash []byte) string {
 	return string(append([]byte{kind}, hash...))
+}
+
+// forget drops the entry of one secret.
+func (c *authCache) forget(kind byte, hash []byte) {
+	if c.cache != nil {
+		c.cache.Invalidate(cacheKey(kind, hash))
+	}
 }
 
 // forgetKey drops every entry of a key (its own and its tokens'). Revokes

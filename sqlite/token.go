@@ -19,6 +19,7 @@ var (
 	qTokenTrim = stmt(`DELETE FROM access_tokens WHERE hash IN (
 		SELECT hash FROM access_tokens WHERE tenant_id = ? AND key_id = ?
 		ORDER BY created_at DESC LIMIT -1 OFFSET ?)`)
+	qTokenDelete  = stmt(`DELETE FROM access_tokens WHERE hash = ?`)
 	qTokenExpired = stmt(`DELETE FROM access_tokens WHERE hash IN (
 		SELECT hash FROM access_tokens WHERE expires_at <= ? LIMIT ?)`)
 )
@@ -47,4 +48,10 @@ func (o *ops) AccessTokenDeleteExpired(ctx context.Context, now time.Time, limit
 	res, err := o.run.exec(ctx, qTokenExpired, micros(now), limit)
 	n, err := o.db.rowsAffected(res, err)
 	return int(n), err
+}
+
+func (o *ops) AccessTokenDelete(ctx context.Context, hash []byte) (bool, error) {
+	res, err := o.run.exec(ctx, qTokenDelete, hash)
+	n, err := o.db.rowsAffected(res, err)
+	return n == 1, err
 }

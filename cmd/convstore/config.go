@@ -98,6 +98,11 @@ type Config struct {
 	DoorAddrs map[string]string // door name → listen address
 	AllDoors  bool              // every door without an address gets the next port after Addr
 
+	// Console serves the web console under /console/ on the main listener;
+	// ConsoleAddr, if set, on a listener of its own too (or only there).
+	Console     bool
+	ConsoleAddr string
+
 	// PostgreSQL engine settings (ignored by SQLite).
 	PGMaxConns         int           // connection pool size
 	PGStatementTimeout time.Duration // per-statement timeout; 0: the DSN's or the engine default, negative: none
@@ -375,6 +380,10 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("seal-read-ahead", "CONVSTORE_SEAL_READ_AHEAD")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhook URLs point at loopback, private and link-local addresses (a receiver on this host or network); cloud metadata addresses and this server's own listeners stay refused")
 	fs.bindEnv("webhook-allow-private", "CONVSTORE_WEBHOOK_ALLOW_PRIVATE")
+	fs.BoolVar(&c.Console, "console", c.Console, "serve the web console under /console/ on the main listener (sign in with an API key)")
+	fs.bindEnv("console", "CONVSTORE_CONSOLE")
+	fs.StringVar(&c.ConsoleAddr, "console-addr", c.ConsoleAddr, "serve the web console under /console/ on a listener of its own at this `address` (an internal network, say), whether or not --console also serves it on the main listener")
+	fs.bindEnv("console-addr", "CONVSTORE_CONSOLE_ADDR")
 	fs.DurationVar(&c.TombstoneRetention, "tombstone-retention", c.TombstoneRetention, "how long a deleted conversation's external id (Inkeep id, Botpress get-or-create key, native external_id) stays refused to late writes and re-imports (0: for ever)")
 	fs.bindEnv("tombstone-retention", "CONVSTORE_TOMBSTONE_RETENTION")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", c.IdempotencyRetention, "how long the answer to a request sent with an Idempotency-Key is replayed to its retries")

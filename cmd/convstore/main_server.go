@@ -16,6 +16,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
+	"github.com/convstore/convstore/convhttp/console"
 	"github.com/convstore/convstore/convhttp/doors"
 )
 
@@ -254,8 +255,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	limiter.OnReject = func(remote net.Addr, limit string) {
 		m.Logger.Debug("connection refused", "remote", remote.String(), "cap", limit)
 	}
-	m.HTTPServer = newServer(doors.NewMainServer(cfg).Handler())
+	mainSrv := doors.NewMainServer(cfg)
+	if m.Config.Console {
+		mainSrv.Mount(console.Prefix, console.New(mainSrv))
+	}
+	m.HTTPServer = newServer(mainSrv.Handler())
 	for i := range m.doors {
+		if m.doors[i].name == console.DoorName {
+			s := convhttp.NewServer(cfg)
+			s.Mount(console.Prefix, console.New(s))
+			m.doors[i].srv = newServer(s.Handler())
+			continue
+		}
 		s, _ := doors.NewDoorServer(cfg, m.doors[i].name) // names come from doors.Names
 		m.doors[i].srv = newServer(s.Handler())
 	}
@@ -286,10 +297,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.Logger.Info("vendor door", attrs...)
 	}
+	if m.Config.Console || m.Config.ConsoleAddr != "" {
+		var attrs []any
+		if m.Config.Console {
+			attrs = append(attrs, "url", m.URL()+console.Prefix+"/")
+		}
+		if addr := m.DoorAddr(console.DoorName); addr != "" {
+			attrs = append(attrs, "own_url", "http://"+addr+console.Prefix+"/")
+		}
+		m.Logger.Info("web console", attrs...)
+	}
 	return nil
 }
 
-// doorServer is a vendor door on a listener of its own.
+// doorServer is a vendor door, or the console, on a listener of its own.
 type doorServer struct {
 	name string
 	ln   net.Listener
@@ -309,6 +330,18 @@ func (m *Main) listenDoors() error {
 			return fmt.Errorf("listen on %s for the %s door: %w", l.Addr, l.Door, err)
 		}
 		m.doors = append(m.doors, doorServer{name: l.Door, ln: ln})
+	}
+	if a := m.Config.ConsoleAddr; a != "" {
+		if _, _, err := splitPort(a); err != nil {
+			m.closeDoorListeners()
+			return fmt.Errorf("--console-addr %q: %w", a, err)
+		}
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			m.closeDoorListeners()
+			return fmt.Errorf("listen on %s for the console: %w", a, err)
+		}
+		m.doors = append(m.doors, doorServer{name: console.DoorName, ln: ln})
 	}
 	return nil
 }

@@ -83,4 +83,22 @@ func testTokenTrim(t *testing.T, f *fixture) {
 	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, kept.Hash, now()); err != nil {
 		t.Errorf("a live token of another key: %v", err)
 	}
+	// A sign-out deletes exactly the one token, once.
+	signedOut := f.token(t, other, time.Hour)
+	for i, want := range []bool{true, false} {
+		var gone bool
+		f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+			gone, err = tx.AccessTokenDelete(ctx, signedOut.Hash)
+			return err
+		})
+		if gone != want {
+			t.Errorf("AccessTokenDelete #%d = %v, want %v", i+1, gone, want)
+		}
+	}
+	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, signedOut.Hash, now()); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Errorf("a deleted token still authenticates: %v", err)
+	}
+	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, kept.Hash, now()); err != nil {
+		t.Errorf("deleting one token took another: %v", err)
+	}
 }

@@ -16,6 +16,7 @@ var tokenTests = []subtest{
 	{"Expired", testTokenExpired},
 	{"SweepRemovesExpired", testTokenSweep},
 	{"RevokingTheKeyRevokesItsTokens", testTokenRevokedKey},
+	{"RevokeOneToken", testTokenRevoke},
 	{"Malformed", testTokenMalformed},
 	{"AnotherTenantsKey", testTokenForeignKey},
 	{"AtMostMaxPerKey", testTokenCap},
@@ -145,6 +146,33 @@ func testTokenRevokedKey(t *testing.T, f *fixture) {
 	}
 	_, _, err = f.Store.CreateAccessToken(f.ctx, f.tenant.ID, k.ID, time.Hour)
 	wantCode(t, err, convstore.ENOTFOUND, "CreateAccessToken for a revoked key")
+}
+
+// testTokenRevoke: a sign-out ends one token at once (the cached
+// authentication included), leaves the key's other tokens, and revoking
+// again, or revoking nonsense, is silently nothing.
+func testTokenRevoke(t *testing.T, f *fixture) {
+	_, gone := mustToken(t, f, f.tenant.ID, f.key.ID, time.Hour)
+	_, kept := mustToken(t, f, f.tenant.ID, f.key.ID, time.Hour)
+	if _, err := f.Store.AuthenticateAccessToken(f.ctx, gone); err != nil {
+		t.Fatal(err) // now cached
+	}
+	if err := f.Store.RevokeAccessToken(f.ctx, gone); err != nil {
+		t.Fatalf("RevokeAccessToken: %v", err)
+	}
+	_, err := f.Store.AuthenticateAccessToken(f.ctx, gone)
+	wantCode(t, err, convstore.EUNAUTHORIZED, "AuthenticateAccessToken after RevokeAccessToken")
+	if got, err := f.Store.AuthenticateAccessToken(f.ctx, kept); err != nil || got.ID != f.key.ID {
+		t.Errorf("the key's other token after a revoke: %v, %v", got, err)
+	}
+	if n := tokenRows(t, f); n != 1 {
+		t.Errorf("%d access token rows after revoking one of two, want 1", n)
+	}
+	for _, s := range []string{gone, "", "cst_nonsense", strings.Repeat("x", 300)} {
+		if err := f.Store.RevokeAccessToken(f.ctx, s); err != nil {
+			t.Errorf("RevokeAccessToken(%q): %v, want nil", s, err)
+		}
+	}
 }
 
 func testTokenMalformed(t *testing.T, f *fixture) {
