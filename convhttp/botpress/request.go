@@ -26,6 +26,8 @@ func botID(r *http.Request) (string, error) {
 		return "", invalid(headerBotID, "x-bot-id header is required.")
 	case len(bot) > convstore.MaxExternalLen || !utf8.ValidString(bot):
 		return "", invalid(headerBotID, "x-bot-id header must be at most %d bytes of UTF-8.", convstore.MaxExternalLen)
+	case bot == usersAgent:
+		return "", invalid(headerBotID, "x-bot-id %q is reserved by this server for user records.", usersAgent)
 	}
 	return bot, nil
 }

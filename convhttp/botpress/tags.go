@@ -20,6 +20,7 @@ const (
 	keyIntegration = "botpress.integration"
 	keyType        = "botpress.type"
 	keyOrigin      = "botpress.origin"
+	keyUpdatedAt   = "botpress.updatedAt" // a message's last update, in timeLayout
 	tagPrefix      = "botpress.tag."
 	propPrefix     = "botpress.prop."
 
