@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
@@ -273,9 +274,19 @@ func conversationFilter(q *convhttp.Query, bot string) (convstore.ConversationFi
 		return f, err
 	}
 	f.Order = convstore.OrderDesc
-	for _, name := range []string{"participantIds", "participantIds[]", "minMessageCount", "maxMessageCount"} {
+	// participantIds (repeated, as the SDK's qs sends arrays; also
+	// participantIds[]): conversations that have every one of them.
+	for _, name := range []string{"participantIds", "participantIds[]"} {
+		for _, id := range q.All(name) {
+			if id == "" || len(participantPrefix+id) > convstore.MaxMetadataKeyLen || !utf8.ValidString(id) {
+				return f, invalidQuery("participantIds", "participantIds must be user ids.")
+			}
+			f.Metadata[participantPrefix+id] = "1"
+		}
+	}
+	for _, name := range []string{"minMessageCount", "maxMessageCount"} {
 		if q.Has(name) {
-			return f, invalidQuery(name, "%s is not supported by this server.", strings.TrimSuffix(name, "[]"))
+			return f, invalidQuery(name, "%s is not supported by this server.", name)
 		}
 	}
 	if s, _, err := q.String("sortField"); err != nil {
@@ -299,30 +310,11 @@ func conversationFilter(q *convhttp.Query, bot string) (convstore.ConversationFi
 			f.Metadata[key] = s
 		}
 	}
-	for param, dst := range map[string]**time.Time{"afterDate": &f.CreatedAfter, "beforeDate": &f.CreatedBefore} {
-		t, ok, err := q.Time(param, parseDate)
-		if err != nil {
-			return f, err
-		} else if ok {
-			*dst = &t
-		}
+	if err := dateRange(q, &f.CreatedAfter, &f.CreatedBefore); err != nil {
+		return f, err
 	}
-	for _, param := range q.Names() {
-		name, ok := tagParam(param)
-		if !ok {
-			continue
-		}
-		v, err := q.Text(param, convstore.MaxMetadataValueLen)
-		if err != nil {
-			return f, err
-		}
-		if err := validKey(tagPrefix, "tags", name); err != nil {
-			return f, invalidQuery(param, "%s", convstore.ErrorMessage(err))
-		}
-		f.Metadata[tagPrefix+name] = v
-	}
-	if len(f.Metadata) > convstore.MaxMetadataPairs {
-		return f, invalidQuery("tags", "At most %d tag filters are allowed.", convstore.MaxMetadataPairs-2)
+	if err := tagFilters(q, f.Metadata); err != nil {
+		return f, err
 	}
 	return f, nil
 }

@@ -380,15 +380,27 @@ func (d *Door) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, out)
 }
 
-// dateRange reads afterDate and beforeDate (ISO-8601, exclusive).
+// dateRange reads afterDate and beforeDate (ISO-8601, exclusive) as
+// bounds on createdAt as the wire shows it, in whole milliseconds: an item
+// shown created at afterDate or beforeDate is not listed. after is moved to
+// the last microsecond of its millisecond, before up to the next whole
+// millisecond, so stored times (microseconds) compare as shown ones do.
 func dateRange(q *convhttp.Query, after, before **time.Time) error {
-	for param, dst := range map[string]**time.Time{"afterDate": after, "beforeDate": before} {
-		t, ok, err := q.Time(param, parseDate)
-		if err != nil {
-			return err
-		} else if ok {
-			*dst = &t
+	t, ok, err := q.Time("afterDate", parseDate)
+	if err != nil {
+		return err
+	} else if ok {
+		a := t.Truncate(time.Millisecond).Add(time.Millisecond - time.Microsecond)
+		*after = &a
+	}
+	t, ok, err = q.Time("beforeDate", parseDate)
+	if err != nil {
+		return err
+	} else if ok {
+		if b := t.Truncate(time.Millisecond); !b.Equal(t) {
+			t = b.Add(time.Millisecond)
 		}
+		*before = &t
 	}
 	return nil
 }
@@ -410,7 +422,7 @@ func tagFilters(q *convhttp.Query, meta convstore.Metadata) error {
 		meta[tagPrefix+name] = v
 	}
 	if len(meta) > convstore.MaxMetadataPairs {
-		return invalidQuery("tags", "At most %d tag filters are allowed.", convstore.MaxMetadataPairs-2)
+		return invalidQuery("tags", "At most %d tag and participant filters are allowed.", convstore.MaxMetadataPairs-2)
 	}
 	return nil
 }
