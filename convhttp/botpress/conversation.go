@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -261,7 +263,11 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		out.Conversations = append(out.Conversations, toConversation(c))
 	}
 	if more && len(convs) > 0 {
-		out.Meta.NextToken = convs[len(convs)-1].ID.Format(convstore.PrefixConversation)
+		last := convs[len(convs)-1]
+		out.Meta.NextToken = last.ID.Format(convstore.PrefixConversation)
+		if f.ByUpdated {
+			out.Meta.NextToken += "." + strconv.FormatInt(last.UpdatedAt.UnixMicro(), 10)
+		}
 	}
 	return ok(w, out)
 }
@@ -269,9 +275,36 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 // conversationFilter turns the list query into a store filter.
 func conversationFilter(q *convhttp.Query, bot string) (convstore.ConversationFilter, error) {
 	f := convstore.ConversationFilter{AgentID: bot, Metadata: convstore.Metadata{}}
-	var err error
-	if f.PageFilter, err = page(q, convstore.PrefixConversation); err != nil {
+	sortField, _, err := q.String("sortField")
+	if err != nil {
 		return f, err
+	}
+	switch sortField {
+	case "", "createdAt":
+		if f.PageFilter, err = page(q, convstore.PrefixConversation); err != nil {
+			return f, err
+		}
+	case "updatedAt":
+		// The cursor is "<id>.<updatedAt in Unix microseconds>".
+		f.ByUpdated = true
+		token, _, err := q.String("nextToken")
+		if err != nil {
+			return f, err
+		}
+		if f.PageFilter, err = pageSize(q); err != nil {
+			return f, err
+		}
+		if token != "" {
+			id, micros, ok := strings.Cut(token, ".")
+			n, nerr := strconv.ParseInt(micros, 10, 64)
+			after, perr := convstore.ParseID(convstore.PrefixConversation, "nextToken", id)
+			if !ok || nerr != nil || perr != nil {
+				return f, invalidQuery("nextToken", "nextToken is not a token this endpoint returned.")
+			}
+			f.After, f.AfterUpdated = after, time.UnixMicro(n).UTC()
+		}
+	default:
+		return f, invalidQuery("sortField", "sortField must be createdAt or updatedAt.")
 	}
 	f.Order = convstore.OrderDesc
 	// participantIds (repeated, as the SDK's qs sends arrays; also
@@ -284,15 +317,13 @@ func conversationFilter(q *convhttp.Query, bot string) (convstore.ConversationFi
 			f.Metadata[participantPrefix+id] = "1"
 		}
 	}
-	for _, name := range []string{"minMessageCount", "maxMessageCount"} {
-		if q.Has(name) {
-			return f, invalidQuery(name, "%s is not supported by this server.", name)
+	for name, dst := range map[string]**int{"minMessageCount": &f.MinMessages, "maxMessageCount": &f.MaxMessages} {
+		if n, ok, err := q.Int(name, 0, math.MaxInt32); err != nil {
+			return f, err
+		} else if ok {
+			v := int(n)
+			*dst = &v
 		}
-	}
-	if s, _, err := q.String("sortField"); err != nil {
-		return f, err
-	} else if s != "" && s != "createdAt" {
-		return f, invalidQuery("sortField", "sortField must be createdAt; this server cannot sort by %s.", s)
 	}
 	if s, _, err := q.String("sortDirection"); err != nil {
 		return f, err

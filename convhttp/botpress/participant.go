@@ -149,12 +149,11 @@ func (d *Door) listParticipants(w http.ResponseWriter, r *http.Request) error {
 // f says so), and the next page's token. A participant whose user was
 // deleted is skipped.
 func (d *Door) participants(ctx context.Context, tid convstore.ID, bot, convID string, q *convhttp.Query, f *convstore.ConversationFilter) ([]user, string, error) {
-	limit := convstore.DefaultPageLimit
-	if n, ok, err := q.Int("pageSize", 1, 1<<31); err != nil {
+	pf, err := pageSize(q)
+	if err != nil {
 		return nil, "", err
-	} else if ok {
-		limit = int(min(n, convstore.MaxPageLimit))
 	}
+	limit := pf.Limit
 	after, _, err := q.String("nextToken")
 	if err != nil {
 		return nil, "", err

@@ -27,7 +27,7 @@ func TestOfficialSDK(t *testing.T) {
 	})
 	var out struct {
 		Ann, Bob, Carl, BobAgain, Conversation, DeletedConversation, DeletedMessage string
-		Messages                                                                 []string
+		Messages                                                                    []string
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("script output %q: %v", raw, err)
