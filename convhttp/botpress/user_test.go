@@ -7,6 +7,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp/doortest"
+	"github.com/convstore/convstore/service"
 )
 
 func TestCreateUser(t *testing.T) {
@@ -211,5 +212,46 @@ func TestParticipants(t *testing.T) {
 	c, err := e.Store.FindConversationByID(ctx, e.TenantA, id)
 	if err != nil || c.UserID != users[0] {
 		t.Errorf("conversation user %q, %v; want the first participant %s", c.UserID, err, users[0])
+	}
+}
+
+// TestUserErasure: an end-user erasure by a Botpress user id erases the
+// user's record and the conversation whose first participant it was, and
+// leaves other users and conversations; a deleted get-or-create user's tags
+// name a new user.
+func TestUserErasure(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	ann := e.createUser(t, e.KeyA, bot, map[string]string{"email": "ann"})["id"].(string)
+	bob := e.createUser(t, e.KeyA, bot, map[string]string{"email": "bob"})["id"].(string)
+	annConv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	bobConv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	for conv, user := range map[string]string{annConv: ann, bobConv: bob} {
+		doortest.Expect(t, e.c.Do("POST", "/v1/chat/conversations/"+conv+"/participants", map[string]string{"userId": user}, as(e.KeyA, bot)...), 200, "application/json")
+		e.createMessage(t, e.KeyA, bot, conv, user, "my address is 1 Main St")
+	}
+	job, err := e.Store.CreateErasure(ctx, e.TenantA, &convstore.ErasureCreate{Selector: convstore.ErasureSelector{UserID: ann}}, convstore.DeleteParams{Door: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.(*service.Service).RunErasures(ctx, service.ErasureRunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if job, err = e.Store.FindErasureByID(ctx, e.TenantA, job.ID); err != nil || job.State != convstore.ErasureSucceeded || job.Done.Conversations != 2 || job.Done.Messages != 1 {
+		t.Fatalf("erasure %+v, %v; want 2 conversations (record and chat), 1 message", job, err)
+	}
+	sameNotFound(t, e.c.Do("GET", "/v1/chat/conversations/"+annConv, nil, as(e.KeyA, bot)...),
+		e.c.Do("GET", "/v1/chat/conversations/conv_00000000000000000000000000", nil, as(e.KeyA, bot)...))
+	wantError(t, e.c.Do("GET", "/v1/chat/users/"+ann, nil, as(e.KeyA, bot)...), 404, "ResourceNotFound")
+	doortest.Expect(t, e.c.Do("GET", "/v1/chat/users/"+bob, nil, as(e.KeyA, bot)...), 200, "application/json")
+	doortest.Expect(t, e.c.Do("GET", "/v1/chat/conversations/"+bobConv, nil, as(e.KeyA, bot)...), 200, "application/json")
+
+	// Get-or-create after a delete makes a new user.
+	body := map[string]any{"tags": map[string]string{"phone": "1"}}
+	first := e.c.Do("POST", "/v1/chat/users/get-or-create", body, as(e.KeyA, bot)...).Map(t)["user"].(map[string]any)["id"].(string)
+	doortest.Expect(t, e.c.Do("DELETE", "/v1/chat/users/"+first, nil, as(e.KeyA, bot)...), 200, "application/json")
+	again := e.c.Do("POST", "/v1/chat/users/get-or-create", body, as(e.KeyA, bot)...).Map(t)
+	if again["user"].(map[string]any)["id"] == first || again["meta"].(map[string]any)["created"] != true {
+		t.Errorf("get-or-create after delete: %v", again)
 	}
 }
