@@ -358,14 +358,11 @@ func (d *Door) listUsers(w http.ResponseWriter, r *http.Request) error {
 		}
 		return ok(w, userList{Users: users, Meta: listMeta{NextToken: next}})
 	}
+	order := f.Order
 	if f.PageFilter, err = page(q, convstore.PrefixConversation); err != nil {
 		return err
 	}
-	if s, _, _ := q.String("sortDirection"); s != "" {
-		f.Order = convstore.Order(s)
-	} else {
-		f.Order = convstore.OrderDesc
-	}
+	f.Order = order
 	recs, more, err := d.store.FindConversations(ctx, tid, f)
 	if err != nil {
 		return err
