@@ -105,8 +105,9 @@
 // ("botpress.picture", at most 512 bytes), the integration, and tags,
 // properties and attributes ("botpress.tag.", "botpress.prop.",
 // "botpress.attr."; together at most 13 or 14). So they are sealed,
-// tenant-isolated, deleted with a receipt and counted as conversations of
-// that agent by the native API. A conversation's participants are its
+// tenant-isolated, deleted with a receipt, and seen by the native API,
+// retention policies and event subscribers as conversations of that agent
+// (their creation and deletion emit conversation events). A conversation's participants are its
 // metadata pairs "botpress.participant.<user id>" = "1", sharing the
 // conversation's 16 pairs with its channel, integration, tags and
 // properties, and deleted with it.
