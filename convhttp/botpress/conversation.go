@@ -118,13 +118,22 @@ func (d *Door) getOrCreateConversation(w http.ResponseWriter, r *http.Request) e
 	if err := d.decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	c, err := newConversation(r, bot, &in)
+	conv, created, err := d.findOrCreateConversation(r, bot, &in)
 	if err != nil {
 		return err
 	}
+	return ok(w, getOrCreateResponse{Conversation: toConversation(conv), Meta: getOrCreateMeta{Created: created}})
+}
+
+// findOrCreateConversation is the get-or-create of a conversation body.
+func (d *Door) findOrCreateConversation(r *http.Request, bot string, in *conversationIn) (*convstore.Conversation, bool, error) {
+	c, err := newConversation(r, bot, in)
+	if err != nil {
+		return nil, false, err
+	}
 	disc, err := discriminators(in.Tags, in.DiscriminateByTags)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	c.ExternalID = externalID(bot, c.Metadata[keyChannel], c.Metadata[keyIntegration], disc)
 	ctx, tid := r.Context(), convhttp.Tenant(r)
@@ -138,18 +147,18 @@ func (d *Door) getOrCreateConversation(w http.ResponseWriter, r *http.Request) e
 		}
 	}
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	if conv.AgentID != bot {
 		// Only a caller outside this door could have taken the key.
-		return convstore.Errorf(convstore.ECONFLICT, "Another conversation already uses this get-or-create key.")
+		return nil, false, convstore.Errorf(convstore.ECONFLICT, "Another conversation already uses this get-or-create key.")
 	}
 	if !created {
 		if conv, err = d.mergeIfChanged(ctx, tid, conv, in.Tags, in.Properties); err != nil {
-			return err
+			return nil, false, err
 		}
 	}
-	return ok(w, getOrCreateResponse{Conversation: toConversation(conv), Meta: getOrCreateMeta{Created: created}})
+	return conv, created, nil
 }
 
 // mergeIfChanged applies tags and properties to conv, writing only when

@@ -95,23 +95,29 @@ func (d *Door) getOrCreateMessage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	m, created, err := d.findOrCreateMessage(ctx, tid, conv, mc, disc)
+	if err != nil {
+		return err
+	}
+	return ok(w, getOrCreateMessageResponse{Message: toMessage(m, conv), Meta: getOrCreateMeta{Created: created}})
+}
+
+// findOrCreateMessage is the get-or-create of message mc in conv.
+func (d *Door) findOrCreateMessage(ctx context.Context, tid convstore.ID, conv *convstore.Conversation, mc *convstore.MessageCreate, disc [][2]string) (*convstore.Message, bool, error) {
 	mu := &d.getOrCreate[binary.BigEndian.Uint64(conv.ID[8:])%uint64(len(d.getOrCreate))]
 	mu.Lock()
 	defer mu.Unlock()
 	found, err := d.findMatchingMessage(ctx, tid, conv, mc, disc)
-	if err != nil {
-		return err
-	}
-	if found != nil {
-		return ok(w, getOrCreateMessageResponse{Message: toMessage(found, conv), Meta: getOrCreateMeta{Created: false}})
+	if err != nil || found != nil {
+		return found, false, err
 	}
 	msgs, err := d.store.CreateMessages(ctx, tid, conv.ID, []*convstore.MessageCreate{mc})
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-		return conversationNotFound()
+		return nil, false, conversationNotFound()
 	} else if err != nil {
-		return err
+		return nil, false, err
 	}
-	return ok(w, getOrCreateMessageResponse{Message: toMessage(msgs[0], conv), Meta: getOrCreateMeta{Created: true}})
+	return msgs[0], true, nil
 }
 
 // findMatchingMessage returns the newest message of conv that mc's

@@ -53,26 +53,35 @@ func (d *Door) addParticipant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := conv.Metadata[participantPrefix+rec.UserID]; !ok {
-		meta := maps.Clone(conv.Metadata)
-		if meta == nil {
-			meta = convstore.Metadata{}
-		}
-		meta[participantPrefix+rec.UserID] = "1"
-		if err := checkCount(meta); err != nil {
-			return err
-		}
-		u := &convstore.ConversationUpdate{Metadata: &meta}
-		if conv.UserID == "" {
-			u.UserID = &rec.UserID
-		}
-		if _, err := d.store.UpdateConversation(ctx, tid, conv.ID, u); convstore.ErrorCode(err) == convstore.ENOTFOUND {
-			return conversationNotFound()
-		} else if err != nil {
-			return err
-		}
+	if _, err := d.join(ctx, tid, conv, rec); err != nil {
+		return err
 	}
 	return ok(w, participantResponse{toUser(rec)})
+}
+
+// join makes user record rec a participant of conv (nothing if it is one)
+// and returns the conversation as it is then.
+func (d *Door) join(ctx context.Context, tid convstore.ID, conv, rec *convstore.Conversation) (*convstore.Conversation, error) {
+	if _, ok := conv.Metadata[participantPrefix+rec.UserID]; ok {
+		return conv, nil
+	}
+	meta := maps.Clone(conv.Metadata)
+	if meta == nil {
+		meta = convstore.Metadata{}
+	}
+	meta[participantPrefix+rec.UserID] = "1"
+	if err := checkCount(meta); err != nil {
+		return nil, err
+	}
+	u := &convstore.ConversationUpdate{Metadata: &meta}
+	if conv.UserID == "" {
+		u.UserID = &rec.UserID
+	}
+	conv, err := d.store.UpdateConversation(ctx, tid, conv.ID, u)
+	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+		return nil, conversationNotFound()
+	}
+	return conv, err
 }
 
 // getParticipant serves GET /v1/chat/conversations/{id}/participants/{userId}.

@@ -190,13 +190,22 @@ func (d *Door) getOrCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := d.decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	c, err := newUser(r, bot, &in)
+	rec, created, err := d.findOrCreateUser(r, bot, &in)
 	if err != nil {
 		return err
 	}
+	return ok(w, getOrCreateUserResponse{User: toUser(rec), Meta: getOrCreateMeta{Created: created}})
+}
+
+// findOrCreateUser is the get-or-create of a user body.
+func (d *Door) findOrCreateUser(r *http.Request, bot string, in *userIn) (*convstore.Conversation, bool, error) {
+	c, err := newUser(r, bot, in)
+	if err != nil {
+		return nil, false, err
+	}
 	disc, err := discriminators(in.Tags, in.DiscriminateByTags)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	canon, _ := json.Marshal([]any{bot, c.Metadata[keyIntegration], disc}) // strings always marshal
 	sum := sha256.Sum256(canon)
@@ -215,17 +224,17 @@ func (d *Door) getOrCreateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	if rec.AgentID != usersAgent || rec.Metadata[keyBot] != bot {
-		return convstore.Errorf(convstore.ECONFLICT, "Another record already uses this get-or-create key.")
+		return nil, false, convstore.Errorf(convstore.ECONFLICT, "Another record already uses this get-or-create key.")
 	}
 	if !created {
-		if rec, err = d.updateUserRecord(ctx, tid, rec, &in); err != nil {
-			return err
+		if rec, err = d.updateUserRecord(ctx, tid, rec, in); err != nil {
+			return nil, false, err
 		}
 	}
-	return ok(w, getOrCreateUserResponse{User: toUser(rec), Meta: getOrCreateMeta{Created: created}})
+	return rec, created, nil
 }
 
 // updateUserRecord merges the body's fields into rec, writing only when
