@@ -28,10 +28,12 @@
 //	DELETE /v1/chat/conversations/{id}/participants/{userId} {}              (write)
 //	POST   /v1/chat/messages                     {message}                   (write)
 //	POST   /v1/chat/messages/get-or-create       {message, meta:{created}}   (write)
+//	POST   /v1/chat/messages/import-messages     {messages}                  (write)
 //	GET    /v1/chat/messages?conversationId=…    {messages, meta:{nextToken?}} (read)
 //	GET    /v1/chat/messages/{id}                {message}                   (read)
 //	PUT    /v1/chat/messages/{id}                {message}                   (write)
 //	DELETE /v1/chat/messages/{id}                {}                          (delete)
+//	POST   /v1/chat/initialize-incoming-message  {user, conversation, message?} (write)
 //
 // DELETE /v1/chat/conversations/{id} deletes the conversation with its
 // messages, artifacts and attachments for good and writes a receipt whose
@@ -169,6 +171,19 @@
 //     in. Limitation: the key is fixed at creation, so a conversation made
 //     by plain POST /conversations, or whose discriminating tags were later
 //     changed by PUT, is matched on its original get-or-create tags only.
+//   - initializeIncomingMessage: the user (userId, else the get-or-create
+//     of user), the conversation (conversationId, else the get-or-create of
+//     conversation), the user made a participant (as addParticipant), then
+//     the get-or-create of message, incoming from the user. The body is
+//     validated whole before anything is written; each step then commits
+//     on its own (a failure leaves the steps before it done, and a retry
+//     finds them).
+//   - importMessages: at most 100 messages per request, each a
+//     get-or-create (discriminateByTags as for getOrCreateMessage) that
+//     keeps its createdAt ("botpress.createdAt"), shown as createdAt and
+//     updatedAt and used by listMessages' date filters; messages are listed
+//     in the order stored, not by that time. Every message is validated
+//     before any is written.
 //   - List conversations: newest first by default (as Botpress's API is
 //     observed to answer); sortField createdAt or updatedAt (then by id);
 //     sortDirection asc|desc; pageSize default 20, values over 100 are

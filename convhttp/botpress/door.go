@@ -47,6 +47,8 @@ const (
 	pathMessages           = "/v1/chat/messages"
 	pathMessageGetOrCreate = pathMessages + "/get-or-create"
 	pathMessage            = pathMessages + "/{id}"
+	pathIncoming           = "/v1/chat/initialize-incoming-message"
+	pathImport             = pathMessages + "/import-messages"
 )
 
 // Routes is the door's route table. GET routes also answer HEAD.
@@ -77,10 +79,13 @@ func (d *Door) Routes() []convhttp.Route {
 
 		{Method: http.MethodPost, Path: pathMessages, Scope: write, Handler: d.createMessage},
 		{Method: http.MethodPost, Path: pathMessageGetOrCreate, Scope: write, Handler: d.getOrCreateMessage},
+		{Method: http.MethodPost, Path: pathImport, Scope: write, Handler: d.importMessages},
 		{Method: http.MethodPut, Path: pathMessage, Scope: write, Handler: d.updateMessage},
 		{Method: http.MethodGet, Path: pathMessages, Scope: read, Handler: d.listMessages},
 		{Method: http.MethodGet, Path: pathMessage, Scope: read, Handler: d.getMessage},
 		{Method: http.MethodDelete, Path: pathMessage, Scope: del, Handler: d.deleteMessage},
+
+		{Method: http.MethodPost, Path: pathIncoming, Scope: write, Handler: d.initializeIncomingMessage},
 	}
 }
 

@@ -33,6 +33,9 @@ func routes(conv, msg, user string) []route {
 		{"DELETE", "/v1/chat/conversations/" + conv + "/participants/" + user, nil},
 		{"POST", "/v1/chat/messages/get-or-create", map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{"k": "v"}, "payload": map[string]string{"text": "x"}}},
 		{"PUT", "/v1/chat/messages/" + msg, map[string]any{"tags": map[string]string{"a": "b"}}},
+		{"POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": user, "conversationId": conv}},
+		{"POST", "/v1/chat/messages/import-messages", map[string]any{"messages": []any{map[string]any{"conversationId": conv, "userId": "u", "type": "text",
+			"tags": map[string]string{"i": "1"}, "payload": map[string]string{"text": "x"}, "createdAt": "2024-01-31T12:00:00.000Z", "discriminateByTags": []string{"i"}}}}},
 		{"DELETE", "/v1/chat/users/" + user, nil},
 		{"POST", "/v1/chat/conversations", map[string]any{"channel": "c", "tags": map[string]string{}}},
 		{"POST", "/v1/chat/conversations/get-or-create", map[string]any{"channel": "c", "tags": map[string]string{"k": "v"}}},
@@ -62,8 +65,9 @@ func TestRoutesAreTheDocumentedOnes(t *testing.T) {
 		"GET /v1/chat/conversations/{id}", "PUT /v1/chat/conversations/{id}", "DELETE /v1/chat/conversations/{id}",
 		"POST /v1/chat/conversations/{id}/participants", "GET /v1/chat/conversations/{id}/participants",
 		"GET /v1/chat/conversations/{id}/participants/{userId}", "DELETE /v1/chat/conversations/{id}/participants/{userId}",
-		"POST /v1/chat/messages", "POST /v1/chat/messages/get-or-create", "PUT /v1/chat/messages/{id}",
+		"POST /v1/chat/messages", "POST /v1/chat/messages/get-or-create", "POST /v1/chat/messages/import-messages", "PUT /v1/chat/messages/{id}",
 		"GET /v1/chat/messages", "GET /v1/chat/messages/{id}", "DELETE /v1/chat/messages/{id}",
+		"POST /v1/chat/initialize-incoming-message",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -32,6 +32,9 @@ func toMessage(m *convstore.Message, conv *convstore.Conversation) message {
 		Tags:           pairs(m.Metadata, tagPrefix),
 		Origin:         m.Metadata[keyOrigin],
 	}
+	if c := m.Metadata[keyCreatedAt]; c != "" {
+		out.CreatedAt, out.UpdatedAt = c, c
+	}
 	if u := m.Metadata[keyUpdatedAt]; u != "" {
 		out.UpdatedAt = u
 	}
@@ -248,7 +251,19 @@ func (f *messageMatch) match(m *convstore.Message) bool {
 			return false
 		}
 	}
-	return (f.after == nil || m.CreatedAt.After(*f.after)) && (f.before == nil || m.CreatedAt.Before(*f.before))
+	at := createdAt(m)
+	return (f.after == nil || at.After(*f.after)) && (f.before == nil || at.Before(*f.before))
+}
+
+// createdAt returns the creation time a message shows: an imported one's
+// given createdAt, else when it was stored.
+func createdAt(m *convstore.Message) time.Time {
+	if c := m.Metadata[keyCreatedAt]; c != "" {
+		if t, err := time.Parse(timeLayout, c); err == nil {
+			return t
+		}
+	}
+	return m.CreatedAt
 }
 
 // messagePage returns one store page of the conversation's messages.

@@ -393,3 +393,78 @@ func TestListMessagesFilters(t *testing.T) {
 		t.Errorf("after the bound: %v %q, want %s", got, end, join(3, 1))
 	}
 }
+
+// TestInitializeIncomingMessage: a bad body is refused before anything is
+// written; another bot's user or conversation is 404; a valid one makes
+// the user a participant and the message incoming from it.
+func TestInitializeIncomingMessage(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	user := e.createUser(t, e.KeyA, bot, nil)["id"].(string)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	newUser := map[string]any{"tags": map[string]string{"p": "1"}, "discriminateByTags": []string{"p"}}
+	for _, body := range []any{
+		map[string]any{"conversationId": conv},
+		map[string]any{"user": newUser},
+		map[string]any{"user": newUser, "conversationId": conv, "message": map[string]any{"type": "text", "tags": map[string]string{}}},
+		map[string]any{"user": newUser, "conversationId": conv, "message": map[string]any{"type": "text", "payload": map[string]any{"text": "x"}}},
+		`{"user":5}`,
+	} {
+		wantError(t, e.c.Do("POST", "/v1/chat/initialize-incoming-message", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+	if n, _ := e.Store.CountConversations(ctx, e.TenantA, convstore.ConversationFilter{}); n != 2 {
+		t.Errorf("refused requests wrote: %d conversations, want 2", n)
+	}
+	sameNotFound(t, e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": user, "conversationId": conv}, as(e.KeyA, otherBot)...),
+		e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": "user_00000000000000000000000000", "conversationId": conv}, as(e.KeyA, bot)...))
+	r := e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": user, "conversationId": conv,
+		"message": map[string]any{"type": "text", "payload": map[string]any{"text": "hi"}, "tags": map[string]string{}}}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	m := r.Map(t)
+	msg := m["message"].(map[string]any)
+	if msg["userId"] != user || msg["direction"] != "incoming" || m["conversation"].(map[string]any)["messageCount"] != float64(1) || m["user"].(map[string]any)["id"] != user {
+		t.Errorf("answer %s", r.Body)
+	}
+	doortest.Expect(t, e.c.Do("GET", "/v1/chat/conversations/"+conv+"/participants/"+user, nil, as(e.KeyA, bot)...), 200, "application/json")
+}
+
+// TestImportMessages: createdAt is kept and shown, a re-import finds the
+// messages, and a batch with any bad message writes none.
+func TestImportMessages(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	msg := func(i int, at string) map[string]any {
+		return map[string]any{"conversationId": conv, "userId": "u", "type": "text", "payload": map[string]any{"text": "m" + strconv.Itoa(i)},
+			"tags": map[string]string{"n": strconv.Itoa(i)}, "createdAt": at, "discriminateByTags": []string{"n"}}
+	}
+	good := []any{msg(1, "2024-01-31T12:00:00.000Z"), msg(2, "2024-01-31T12:00:01Z")}
+	for _, bad := range [][]any{
+		{good[0], msg(3, "yesterday")},
+		{good[0], map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "x"}}},
+		{good[0], map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "createdAt": "2024-01-31T12:00:00Z"}},
+	} {
+		wantError(t, e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": bad}, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+	many := make([]any, 101)
+	for i := range many {
+		many[i] = msg(i, "2024-01-31T12:00:00Z")
+	}
+	wantError(t, e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": many}, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	wantError(t, e.c.Do("POST", "/v1/chat/messages/import-messages", `{}`, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	if n := e.c.Do("GET", "/v1/chat/conversations/"+conv, nil, as(e.KeyA, bot)...).Map(t)["conversation"].(map[string]any)["messageCount"]; n != float64(0) {
+		t.Fatalf("refused imports wrote %v messages", n)
+	}
+	r := e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": good}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	ms := r.Map(t)["messages"].([]any)
+	if len(ms) != 2 || ms[0].(map[string]any)["createdAt"] != "2024-01-31T12:00:00.000Z" || ms[1].(map[string]any)["updatedAt"] != "2024-01-31T12:00:01.000Z" {
+		t.Errorf("imported %s", r.Body)
+	}
+	again := e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": good}, as(e.KeyA, bot)...).Map(t)["messages"].([]any)
+	if again[0].(map[string]any)["id"] != ms[0].(map[string]any)["id"] {
+		t.Errorf("re-import made new messages: %v", again)
+	}
+	sameNotFound(t, e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": good}, as(e.KeyA, otherBot)...),
+		e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": []any{map[string]any{"conversationId": "conv_00000000000000000000000000", "userId": "u",
+			"type": "text", "payload": map[string]any{"text": "x"}, "tags": map[string]string{}, "createdAt": "2024-01-31T12:00:00Z"}}}, as(e.KeyA, bot)...))
+}

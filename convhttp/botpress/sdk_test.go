@@ -56,8 +56,9 @@ func TestOfficialSDK(t *testing.T) {
 		t.Errorf("messages %v (second %q), want %v", ids, msgs[1].Content, out.Messages)
 	}
 
-	// User records: Ann and the new Bob; Bob and Carl deleted, with the
-	// get-or-create conversation, each with a receipt of this door.
+	// User records: Ann and the new Bob; Bob, Carl and Dee deleted, with the
+	// get-or-create and the incoming conversations, each with a receipt of
+	// this door.
 	users, _, err := e.Store.FindConversations(ctx, tid, convstore.ConversationFilter{AgentID: "botpress.users"})
 	if err != nil {
 		t.Fatal(err)
@@ -70,8 +71,8 @@ func TestOfficialSDK(t *testing.T) {
 		t.Errorf("user records %v, want %v", names, want)
 	}
 	dels, _, err := e.Store.FindDeletions(ctx, tid, convstore.DeletionFilter{})
-	if err != nil || len(dels) != 3 {
-		t.Fatalf("receipts %v, %v; want 3 (conversation, Carl, Bob)", dels, err)
+	if err != nil || len(dels) != 5 {
+		t.Fatalf("receipts %v, %v; want 5 (2 conversations, Carl, Bob, Dee)", dels, err)
 	}
 	for _, d := range dels {
 		if d.Door != botpress.DoorName {

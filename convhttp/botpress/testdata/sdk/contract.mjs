@@ -144,6 +144,40 @@ const { conversations: byUpdateAsc } = await client.listConversations({ sortFiel
 assert.deepEqual(byUpdateAsc.map((c) => c.id), [conv.id]);
 await rejects("getConversation of another bot", () => otherBotClient.getConversation({ id: conv.id }), ResourceNotFoundError);
 
+// An integration's incoming message: user, conversation and message by
+// get-or-create, the user made a participant. Twice: nothing new.
+const incoming = {
+  user: { tags: { phone: "+200" }, name: "Dee", discriminateByTags: ["phone"] },
+  conversation: { channel: "sms", tags: { thread: "sms-1" }, discriminateByTags: ["thread"] },
+  message: { type: "text", payload: { text: "hello from sms" }, tags: { smsId: "s-1" }, discriminateByTags: ["smsId"] },
+};
+const in1 = await client.initializeIncomingMessage(incoming);
+const in2 = await client.initializeIncomingMessage(incoming);
+assert.equal(in1.message.userId, in1.user.id);
+assert.equal(in1.message.direction, "incoming");
+assert.equal(in1.conversation.messageCount, 1);
+assert.deepEqual([in2.user.id, in2.conversation.id, in2.message.id], [in1.user.id, in1.conversation.id, in1.message.id]);
+assert.equal(in2.conversation.messageCount, 1);
+assert.equal((await client.getParticipant({ id: in1.conversation.id, userId: in1.user.id })).participant.name, "Dee");
+const in3 = await client.initializeIncomingMessage({ userId: in1.user.id, conversationId: in1.conversation.id });
+assert.equal(in3.message, undefined);
+// Importing history: createdAt kept, each a get-or-create (a retry adds
+// nothing), dated filters on the imported times.
+const history = [
+  { conversationId: in1.conversation.id, userId: in1.user.id, type: "text", payload: { text: "old 1" }, tags: { smsId: "h-1" }, createdAt: "2024-01-01T10:00:00.000Z", discriminateByTags: ["smsId"] },
+  { conversationId: in1.conversation.id, userId: bot, type: "text", payload: { text: "old 2" }, tags: { smsId: "h-2" }, createdAt: "2024-01-01T10:01:00.000Z", discriminateByTags: ["smsId"] },
+];
+const imp1 = await client.importMessages({ messages: history });
+const imp2 = await client.importMessages({ messages: history });
+assert.deepEqual(imp1.messages.map((m) => m.createdAt), ["2024-01-01T10:00:00.000Z", "2024-01-01T10:01:00.000Z"]);
+assert.deepEqual(imp2.messages.map((m) => m.id), imp1.messages.map((m) => m.id));
+assert.equal(imp1.messages[1].direction, "outgoing");
+const old = await client.listMessages({ conversationId: in1.conversation.id, beforeDate: "2024-01-01T10:00:30.000Z" });
+assert.deepEqual(old.messages.map((m) => m.id), [imp1.messages[0].id]);
+await rejects("importMessages without createdAt", () => client.importMessages({ messages: [{ ...history[0], createdAt: undefined }] }), InvalidPayloadError);
+await client.deleteConversation({ id: in1.conversation.id });
+await client.deleteUser({ id: in1.user.id });
+
 // What the Go test checks in the store, then erases (Ann) or finds gone.
 out.ann = ann.id;
 out.bob = bob.id;
