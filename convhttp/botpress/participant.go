@@ -70,8 +70,8 @@ func (d *Door) join(ctx context.Context, tid convstore.ID, conv, rec *convstore.
 		meta = convstore.Metadata{}
 	}
 	meta[participantPrefix+rec.UserID] = "1"
-	if err := checkCount(meta); err != nil {
-		return nil, err
+	if len(meta) > convstore.MaxMetadataPairs {
+		return nil, invalid("userId", "This conversation has no room for another participant: its channel, integration, tags, properties and participants share %d entries here.", convstore.MaxMetadataPairs)
 	}
 	u := &convstore.ConversationUpdate{Metadata: &meta}
 	if conv.UserID == "" {

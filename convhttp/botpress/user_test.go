@@ -2,6 +2,7 @@ package botpress_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -204,6 +205,17 @@ func TestParticipants(t *testing.T) {
 	doortest.Expect(t, e.c.Do("DELETE", "/v1/chat/users/"+users[2], nil, as(e.KeyA, bot)...), 200, "application/json")
 	if ps := e.c.Do("GET", path, nil, as(e.KeyA, bot)...).Map(t)["participants"].([]any); len(ps) != 1 {
 		t.Errorf("participants %v, want only the first", ps)
+	}
+	// A conversation full of tags has no room for a participant.
+	tags := map[string]string{}
+	for i := range 15 {
+		tags["t"+strconv.Itoa(i)] = "v"
+	}
+	full := e.createConversation(t, e.KeyA, bot, tags)["id"].(string)
+	r = e.c.Do("POST", "/v1/chat/conversations/"+full+"/participants", map[string]string{"userId": users[0]}, as(e.KeyA, bot)...)
+	wantError(t, r, 400, "InvalidPayload")
+	if !strings.Contains(r.Map(t)["message"].(string), "participant") {
+		t.Errorf("full conversation: %s", r.Body)
 	}
 	if cs := e.c.Do("GET", "/v1/chat/conversations?participantIds="+users[0], nil, as(e.KeyA, bot)...).Map(t)["conversations"].([]any); len(cs) != 1 {
 		t.Errorf("by participant: %v", cs)
