@@ -118,6 +118,14 @@ type ConversationFilter struct {
 	CreatedBefore *time.Time // exclusive
 	// Metadata keeps conversations whose metadata has every pair given.
 	Metadata Metadata
+	// MinMessages and MaxMessages keep the conversations holding at
+	// least, at most, that many messages (nil: no bound).
+	MinMessages, MaxMessages *int
+	// ByUpdated orders the page by UpdatedAt, then ID, in the page's
+	// order, instead of by ID alone. Its cursor is then the pair
+	// (AfterUpdated, After): both of the previous page's last item.
+	ByUpdated    bool
+	AfterUpdated time.Time
 	// Offset skips that many conversations before the page, for doors
 	// that page by offset. It cannot be combined with After.
 	Offset int
@@ -147,6 +155,9 @@ func (f *ConversationFilter) validateSelection() error {
 	}
 	if f.Seq < 0 {
 		return Invalidf("seq", "seq must not be negative")
+	}
+	if f.MinMessages != nil && *f.MinMessages < 0 || f.MaxMessages != nil && *f.MaxMessages < 0 {
+		return Invalidf("message_count", "message count bounds must not be negative")
 	}
 	if err := validText("agent_id", f.AgentID, MaxExternalLen); err != nil {
 		return err

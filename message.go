@@ -162,6 +162,45 @@ type MessageService interface {
 	DeleteMessage(ctx context.Context, tenantID, conversationID, id ID, p DeleteParams) error
 }
 
+// MessageEditService rewrites stored messages, for the vendor doors whose
+// APIs update a message (Botpress's PUT /v1/chat/messages/{id}). The
+// native API has no such route, so the Go client does not implement it.
+type MessageEditService interface {
+	// UpdateMessage changes the set fields of one message and returns it.
+	// ENOTFOUND "message" if it or its conversation is missing; EHELD if
+	// the conversation is under a legal hold (an update rewrites content
+	// a hold preserves); EINVALID for bad input, or if the message would
+	// be left without content and parts.
+	UpdateMessage(ctx context.Context, tenantID, conversationID, id ID, u *MessageUpdate) (*Message, error)
+}
+
+// MessageUpdate is the input of MessageService.UpdateMessage. Nil fields
+// are left unchanged; Metadata replaces the whole map. A message's role,
+// author, offsets and creation time never change.
+type MessageUpdate struct {
+	Content  *string
+	Parts    *json.RawMessage
+	Metadata *Metadata
+}
+
+// Validate checks every set field.
+func (u *MessageUpdate) Validate() error {
+	if u.Content != nil {
+		if err := validMultiline("content", *u.Content, MaxMessageContentLen); err != nil {
+			return err
+		}
+	}
+	if u.Parts != nil {
+		if err := validJSON("parts", *u.Parts, MaxMessagePartsLen); err != nil {
+			return err
+		}
+	}
+	if u.Metadata != nil {
+		return u.Metadata.Validate("metadata")
+	}
+	return nil
+}
+
 func itoa(i int) string {
 	if i == 0 {
 		return "0"

@@ -12,6 +12,7 @@ type Store interface {
 	TokenService
 	ConversationService
 	MessageService
+	MessageEditService
 	ArtifactService
 	AttachmentService
 	DeletionService

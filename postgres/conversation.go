@@ -48,6 +48,18 @@ func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstor
 
 func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*driver.ConversationRow, error) {
 	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, p)
+	if p.Filter != nil && p.Filter.ByUpdated {
+		// By (updated_at, id), the cursor being both.
+		op, dir := ">", "ASC"
+		if p.Page.Desc {
+			op, dir = "<", "DESC"
+		}
+		if !p.Page.After.IsZero() {
+			q.and("(updated_at, id) "+op+" (?, ?)", p.Filter.AfterUpdated.Truncate(time.Microsecond), p.Page.After[:])
+		}
+		q.sql.WriteString(" ORDER BY updated_at " + dir + ", id " + dir + " LIMIT " + q.arg(p.Page.Limit) + " OFFSET " + q.arg(p.Page.Offset))
+		return list(ctx, o, q, scanConversation)
+	}
 	return list(ctx, o, q.page(p.Page), scanConversation)
 }
 
@@ -100,6 +112,12 @@ func conversationQuery(sql string, p *driver.ConversationListParams) *query {
 	}
 	if f.Seq != 0 {
 		q.and("seq = ?", f.Seq)
+	}
+	if f.MinMessages != nil {
+		q.and("message_count >= ?", *f.MinMessages)
+	}
+	if f.MaxMessages != nil {
+		q.and("message_count <= ?", *f.MaxMessages)
 	}
 	// Stored times are whole microseconds; bounds with nanoseconds are
 	// rounded so that the comparison stays exact: created_at > t holds

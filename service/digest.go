@@ -20,6 +20,10 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	if err := o.Validate(); err != nil {
 		return nil, false, err
 	}
+	if f.ByUpdated {
+		// No door lists digests by update; the digest queries page by id.
+		return nil, false, convstore.Errorf(convstore.EUNSUPPORTED, "conversation digests are listed by id, not by update")
+	}
 	p, err := s.listParams(tenantID, &f)
 	if err != nil {
 		return nil, false, err

@@ -147,3 +147,55 @@ func (s *Service) DeleteMessage(ctx context.Context, tenantID, conversationID, i
 			id.Format(convstore.PrefixMessage), 0, p, now))
 	})
 }
+
+// UpdateMessage changes the set fields of one message in one transaction:
+// it locks the conversation as a delete of the message does, refuses a
+// held conversation, opens the message, applies the update and seals it
+// again under the conversation's data key. The message keeps its id,
+// role, author and creation time; the conversation's UpdatedAt is not
+// moved, as no message is added or removed.
+func (s *Service) UpdateMessage(ctx context.Context, tenantID, conversationID, id convstore.ID, u *convstore.MessageUpdate) (*convstore.Message, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var out *convstore.Message
+	err := s.drv.Write(ctx, driver.OnConversation(tenantID, conversationID), func(ctx context.Context, tx driver.Tx) error {
+		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockUpdate, "message"); err != nil {
+			return err
+		}
+		if err := s.refuseHeld(ctx, tx, tenantID, conversationID); err != nil {
+			return err
+		}
+		row, err := tx.MessageGet(ctx, tenantID, conversationID, id)
+		if err != nil {
+			return err
+		}
+		msgs, err := s.z.openMessages(ctx, tx, tenantID, []*driver.MessageRow{row})
+		if err != nil {
+			return err
+		}
+		m := msgs[0]
+		if u.Content != nil {
+			m.Content = *u.Content
+		}
+		if u.Parts != nil {
+			m.Parts = copyJSON(*u.Parts)
+		}
+		if u.Metadata != nil {
+			m.Metadata = copyMeta(*u.Metadata)
+		}
+		if m.Content == "" && len(m.Parts) == 0 {
+			return convstore.Invalidf("content", "a message needs content or parts")
+		}
+		dek, err := s.z.keyFor(ctx, tx, tenantID, conversationID, s.now())
+		if err != nil {
+			return err
+		}
+		out = m
+		return tx.MessageReseal(ctx, tenantID, conversationID, messageRows(s.z.box(dek, tenantID, conversationID), []*convstore.Message{m}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -68,6 +68,20 @@ func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListPa
 	var sb strings.Builder
 	sb.WriteString(`SELECT ` + conversationColumns + ` FROM conversations`)
 	args := conversationWhere(&sb, p)
+	if p.Filter != nil && p.Filter.ByUpdated {
+		// By (updated_at, id), the cursor being both.
+		op, dir := ">", "ASC"
+		if p.Page.Desc {
+			op, dir = "<", "DESC"
+		}
+		if !p.Page.After.IsZero() {
+			at := micros(p.Filter.AfterUpdated)
+			sb.WriteString(` AND (updated_at ` + op + ` ? OR updated_at = ? AND id ` + op + ` ?)`)
+			args = append(args, at, at, idArg(p.Page.After))
+		}
+		sb.WriteString(` ORDER BY updated_at ` + dir + `, id ` + dir + ` LIMIT ? OFFSET ?`)
+		return list(ctx, o, sb.String(), append(args, p.Page.Limit, p.Page.Offset), scanConversation)
+	}
 	q, args := pageOf(sb.String(), p.Page, args)
 	return list(ctx, o, q, args, scanConversation)
 }
@@ -130,6 +144,14 @@ func conversationWhere(sb *strings.Builder, p *driver.ConversationListParams) []
 	if f.Seq != 0 {
 		sb.WriteString(` AND seq = ?`)
 		args = append(args, f.Seq)
+	}
+	if f.MinMessages != nil {
+		sb.WriteString(` AND message_count >= ?`)
+		args = append(args, *f.MinMessages)
+	}
+	if f.MaxMessages != nil {
+		sb.WriteString(` AND message_count <= ?`)
+		args = append(args, *f.MaxMessages)
 	}
 	// Stored times are whole microseconds: t > after exactly when its
 	// microseconds exceed after's rounded down, and t < before when they

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
@@ -115,13 +118,22 @@ func (d *Door) getOrCreateConversation(w http.ResponseWriter, r *http.Request) e
 	if err := d.decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	c, err := newConversation(r, bot, &in)
+	conv, created, err := d.findOrCreateConversation(r, bot, &in)
 	if err != nil {
 		return err
 	}
+	return ok(w, getOrCreateResponse{Conversation: toConversation(conv), Meta: getOrCreateMeta{Created: created}})
+}
+
+// findOrCreateConversation is the get-or-create of a conversation body.
+func (d *Door) findOrCreateConversation(r *http.Request, bot string, in *conversationIn) (*convstore.Conversation, bool, error) {
+	c, err := newConversation(r, bot, in)
+	if err != nil {
+		return nil, false, err
+	}
 	disc, err := discriminators(in.Tags, in.DiscriminateByTags)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	c.ExternalID = externalID(bot, c.Metadata[keyChannel], c.Metadata[keyIntegration], disc)
 	ctx, tid := r.Context(), convhttp.Tenant(r)
@@ -135,18 +147,18 @@ func (d *Door) getOrCreateConversation(w http.ResponseWriter, r *http.Request) e
 		}
 	}
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	if conv.AgentID != bot {
 		// Only a caller outside this door could have taken the key.
-		return convstore.Errorf(convstore.ECONFLICT, "Another conversation already uses this get-or-create key.")
+		return nil, false, convstore.Errorf(convstore.ECONFLICT, "Another conversation already uses this get-or-create key.")
 	}
 	if !created {
 		if conv, err = d.mergeIfChanged(ctx, tid, conv, in.Tags, in.Properties); err != nil {
-			return err
+			return nil, false, err
 		}
 	}
-	return ok(w, getOrCreateResponse{Conversation: toConversation(conv), Meta: getOrCreateMeta{Created: created}})
+	return conv, created, nil
 }
 
 // mergeIfChanged applies tags and properties to conv, writing only when
@@ -260,7 +272,11 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		out.Conversations = append(out.Conversations, toConversation(c))
 	}
 	if more && len(convs) > 0 {
-		out.Meta.NextToken = convs[len(convs)-1].ID.Format(convstore.PrefixConversation)
+		last := convs[len(convs)-1]
+		out.Meta.NextToken = last.ID.Format(convstore.PrefixConversation)
+		if f.ByUpdated {
+			out.Meta.NextToken += "." + strconv.FormatInt(last.UpdatedAt.UnixMicro(), 10)
+		}
 	}
 	return ok(w, out)
 }
@@ -268,20 +284,55 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 // conversationFilter turns the list query into a store filter.
 func conversationFilter(q *convhttp.Query, bot string) (convstore.ConversationFilter, error) {
 	f := convstore.ConversationFilter{AgentID: bot, Metadata: convstore.Metadata{}}
-	var err error
-	if f.PageFilter, err = page(q, convstore.PrefixConversation); err != nil {
+	sortField, _, err := q.String("sortField")
+	if err != nil {
 		return f, err
+	}
+	switch sortField {
+	case "", "createdAt":
+		if f.PageFilter, err = page(q, convstore.PrefixConversation); err != nil {
+			return f, err
+		}
+	case "updatedAt":
+		// The cursor is "<id>.<updatedAt in Unix microseconds>".
+		f.ByUpdated = true
+		token, _, err := q.String("nextToken")
+		if err != nil {
+			return f, err
+		}
+		if f.PageFilter, err = pageSize(q); err != nil {
+			return f, err
+		}
+		if token != "" {
+			id, micros, ok := strings.Cut(token, ".")
+			n, nerr := strconv.ParseInt(micros, 10, 64)
+			after, perr := convstore.ParseID(convstore.PrefixConversation, "nextToken", id)
+			if !ok || nerr != nil || perr != nil {
+				return f, invalidQuery("nextToken", "nextToken is not a token this endpoint returned.")
+			}
+			f.After, f.AfterUpdated = after, time.UnixMicro(n).UTC()
+		}
+	default:
+		return f, invalidQuery("sortField", "sortField must be createdAt or updatedAt.")
 	}
 	f.Order = convstore.OrderDesc
-	for _, name := range []string{"participantIds", "participantIds[]", "minMessageCount", "maxMessageCount"} {
-		if q.Has(name) {
-			return f, invalidQuery(name, "%s is not supported by this server.", strings.TrimSuffix(name, "[]"))
+	// participantIds (repeated, as the SDK's qs sends arrays; also
+	// participantIds[]): conversations that have every one of them.
+	for _, name := range []string{"participantIds", "participantIds[]"} {
+		for _, id := range q.All(name) {
+			if id == "" || len(participantPrefix+id) > convstore.MaxMetadataKeyLen || !utf8.ValidString(id) {
+				return f, invalidQuery("participantIds", "participantIds must be user ids.")
+			}
+			f.Metadata[participantPrefix+id] = "1"
 		}
 	}
-	if s, _, err := q.String("sortField"); err != nil {
-		return f, err
-	} else if s != "" && s != "createdAt" {
-		return f, invalidQuery("sortField", "sortField must be createdAt; this server cannot sort by %s.", s)
+	for name, dst := range map[string]**int{"minMessageCount": &f.MinMessages, "maxMessageCount": &f.MaxMessages} {
+		if n, ok, err := q.Int(name, 0, math.MaxInt32); err != nil {
+			return f, err
+		} else if ok {
+			v := int(n)
+			*dst = &v
+		}
 	}
 	if s, _, err := q.String("sortDirection"); err != nil {
 		return f, err
@@ -299,30 +350,11 @@ func conversationFilter(q *convhttp.Query, bot string) (convstore.ConversationFi
 			f.Metadata[key] = s
 		}
 	}
-	for param, dst := range map[string]**time.Time{"afterDate": &f.CreatedAfter, "beforeDate": &f.CreatedBefore} {
-		t, ok, err := q.Time(param, parseDate)
-		if err != nil {
-			return f, err
-		} else if ok {
-			*dst = &t
-		}
+	if err := dateRange(q, &f.CreatedAfter, &f.CreatedBefore); err != nil {
+		return f, err
 	}
-	for _, param := range q.Names() {
-		name, ok := tagParam(param)
-		if !ok {
-			continue
-		}
-		v, err := q.Text(param, convstore.MaxMetadataValueLen)
-		if err != nil {
-			return f, err
-		}
-		if err := validKey(tagPrefix, "tags", name); err != nil {
-			return f, invalidQuery(param, "%s", convstore.ErrorMessage(err))
-		}
-		f.Metadata[tagPrefix+name] = v
-	}
-	if len(f.Metadata) > convstore.MaxMetadataPairs {
-		return f, invalidQuery("tags", "At most %d tag filters are allowed.", convstore.MaxMetadataPairs-2)
+	if err := tagFilters(q, f.Metadata); err != nil {
+		return f, err
 	}
 	return f, nil
 }

@@ -307,8 +307,8 @@ func TestListConversations(t *testing.T) {
 	if m := r.Map(t); len(m["conversations"].([]any)) != 0 {
 		t.Errorf("unknown bot sees %v", m)
 	}
-	for _, q := range []string{"?pageSize=0", "?pageSize=x", "?nextToken=bad", "?sortField=updatedAt", "?sortDirection=up",
-		"?participantIds=u1", "?minMessageCount=1", "?afterDate=yesterday", "?channel=a&channel=b", "?%zz"} {
+	for _, q := range []string{"?pageSize=0", "?pageSize=x", "?nextToken=bad", "?sortField=title", "?sortField=updatedAt&nextToken=conv_x.1", "?sortDirection=up",
+		"?participantIds=", "?minMessageCount=-1", "?maxMessageCount=x", "?afterDate=yesterday", "?channel=a&channel=b", "?%zz"} {
 		wantError(t, e.c.Do("GET", "/v1/chat/conversations"+q, nil, as(e.KeyA, bot)...), 400, "InvalidQuery")
 	}
 }

@@ -2,6 +2,7 @@ package botpress
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
@@ -15,6 +16,9 @@ const DoorName = "botpress"
 type Door struct {
 	srv   *convhttp.Server
 	store convstore.Store
+	// getOrCreate serializes the message get-or-creates of a conversation
+	// (by a stripe of its id) within this process.
+	getOrCreate [64]sync.Mutex
 }
 
 // New returns the Botpress door over s's store. Mount it at the root of its
@@ -33,11 +37,18 @@ func (d *Door) Secret(r *http.Request) string { return convhttp.BearerSecret(r) 
 // Path patterns of the Botpress Runtime API, relative to the mount point.
 const (
 	pathUsers              = "/v1/chat/users"
+	pathUserGetOrCreate    = pathUsers + "/get-or-create"
+	pathUser               = pathUsers + "/{id}"
 	pathConversations      = "/v1/chat/conversations"
 	pathConversationGetOrC = pathConversations + "/get-or-create"
 	pathConversation       = pathConversations + "/{id}"
+	pathParticipants       = pathConversation + "/participants"
+	pathParticipant        = pathParticipants + "/{userId}"
 	pathMessages           = "/v1/chat/messages"
+	pathMessageGetOrCreate = pathMessages + "/get-or-create"
 	pathMessage            = pathMessages + "/{id}"
+	pathIncoming           = "/v1/chat/initialize-incoming-message"
+	pathImport             = pathMessages + "/import-messages"
 )
 
 // Routes is the door's route table. GET routes also answer HEAD.
@@ -49,6 +60,11 @@ func (d *Door) Routes() []convhttp.Route {
 	)
 	return []convhttp.Route{
 		{Method: http.MethodPost, Path: pathUsers, Scope: write, Handler: d.createUser},
+		{Method: http.MethodPost, Path: pathUserGetOrCreate, Scope: write, Handler: d.getOrCreateUser},
+		{Method: http.MethodGet, Path: pathUsers, Scope: read, Handler: d.listUsers},
+		{Method: http.MethodGet, Path: pathUser, Scope: read, Handler: d.getUser},
+		{Method: http.MethodPut, Path: pathUser, Scope: write, Handler: d.updateUser},
+		{Method: http.MethodDelete, Path: pathUser, Scope: del, Handler: d.deleteUser},
 
 		{Method: http.MethodPost, Path: pathConversations, Scope: write, Handler: d.createConversation},
 		{Method: http.MethodPost, Path: pathConversationGetOrC, Scope: write, Handler: d.getOrCreateConversation},
@@ -56,11 +72,20 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathConversation, Scope: read, Handler: d.getConversation},
 		{Method: http.MethodPut, Path: pathConversation, Scope: write, Handler: d.updateConversation},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: del, Handler: d.deleteConversation},
+		{Method: http.MethodPost, Path: pathParticipants, Scope: write, Handler: d.addParticipant},
+		{Method: http.MethodGet, Path: pathParticipants, Scope: read, Handler: d.listParticipants},
+		{Method: http.MethodGet, Path: pathParticipant, Scope: read, Handler: d.getParticipant},
+		{Method: http.MethodDelete, Path: pathParticipant, Scope: write, Handler: d.removeParticipant},
 
 		{Method: http.MethodPost, Path: pathMessages, Scope: write, Handler: d.createMessage},
+		{Method: http.MethodPost, Path: pathMessageGetOrCreate, Scope: write, Handler: d.getOrCreateMessage},
+		{Method: http.MethodPost, Path: pathImport, Scope: write, Handler: d.importMessages},
+		{Method: http.MethodPut, Path: pathMessage, Scope: write, Handler: d.updateMessage},
 		{Method: http.MethodGet, Path: pathMessages, Scope: read, Handler: d.listMessages},
 		{Method: http.MethodGet, Path: pathMessage, Scope: read, Handler: d.getMessage},
 		{Method: http.MethodDelete, Path: pathMessage, Scope: del, Handler: d.deleteMessage},
+
+		{Method: http.MethodPost, Path: pathIncoming, Scope: write, Handler: d.initializeIncomingMessage},
 	}
 }
 

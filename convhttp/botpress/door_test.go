@@ -18,11 +18,25 @@ type route struct {
 	body         any
 }
 
-// routes returns one valid request per route, over conversation conv and
-// message msg of tenant A's bot.
-func routes(conv, msg string) []route {
+// routes returns one valid request per route, over conversation conv,
+// message msg and user of tenant A's bot.
+func routes(conv, msg, user string) []route {
 	return []route{
 		{"POST", "/v1/chat/users", map[string]any{"tags": map[string]string{}}},
+		{"POST", "/v1/chat/users/get-or-create", map[string]any{"tags": map[string]string{"k": "v"}}},
+		{"GET", "/v1/chat/users", nil},
+		{"GET", "/v1/chat/users/" + user, nil},
+		{"PUT", "/v1/chat/users/" + user, map[string]any{"name": "n"}},
+		{"POST", "/v1/chat/conversations/" + conv + "/participants", map[string]any{"userId": user}},
+		{"GET", "/v1/chat/conversations/" + conv + "/participants", nil},
+		{"GET", "/v1/chat/conversations/" + conv + "/participants/" + user, nil},
+		{"DELETE", "/v1/chat/conversations/" + conv + "/participants/" + user, nil},
+		{"POST", "/v1/chat/messages/get-or-create", map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{"k": "v"}, "payload": map[string]string{"text": "x"}}},
+		{"PUT", "/v1/chat/messages/" + msg, map[string]any{"tags": map[string]string{"a": "b"}}},
+		{"POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": user, "conversationId": conv}},
+		{"POST", "/v1/chat/messages/import-messages", map[string]any{"messages": []any{map[string]any{"conversationId": conv, "userId": "u", "type": "text",
+			"tags": map[string]string{"i": "1"}, "payload": map[string]string{"text": "x"}, "createdAt": "2024-01-31T12:00:00.000Z", "discriminateByTags": []string{"i"}}}}},
+		{"DELETE", "/v1/chat/users/" + user, nil},
 		{"POST", "/v1/chat/conversations", map[string]any{"channel": "c", "tags": map[string]string{}}},
 		{"POST", "/v1/chat/conversations/get-or-create", map[string]any{"channel": "c", "tags": map[string]string{"k": "v"}}},
 		{"GET", "/v1/chat/conversations", nil},
@@ -45,10 +59,15 @@ func TestRoutesAreTheDocumentedOnes(t *testing.T) {
 		}
 	}
 	want := []string{
-		"POST /v1/chat/users",
+		"POST /v1/chat/users", "POST /v1/chat/users/get-or-create", "GET /v1/chat/users", "GET /v1/chat/users/{id}",
+		"PUT /v1/chat/users/{id}", "DELETE /v1/chat/users/{id}",
 		"POST /v1/chat/conversations", "POST /v1/chat/conversations/get-or-create", "GET /v1/chat/conversations",
 		"GET /v1/chat/conversations/{id}", "PUT /v1/chat/conversations/{id}", "DELETE /v1/chat/conversations/{id}",
-		"POST /v1/chat/messages", "GET /v1/chat/messages", "GET /v1/chat/messages/{id}", "DELETE /v1/chat/messages/{id}",
+		"POST /v1/chat/conversations/{id}/participants", "GET /v1/chat/conversations/{id}/participants",
+		"GET /v1/chat/conversations/{id}/participants/{userId}", "DELETE /v1/chat/conversations/{id}/participants/{userId}",
+		"POST /v1/chat/messages", "POST /v1/chat/messages/get-or-create", "POST /v1/chat/messages/import-messages", "PUT /v1/chat/messages/{id}",
+		"GET /v1/chat/messages", "GET /v1/chat/messages/{id}", "DELETE /v1/chat/messages/{id}",
+		"POST /v1/chat/initialize-incoming-message",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -62,7 +81,8 @@ func TestAuthEveryRoute(t *testing.T) {
 	e := setup(t)
 	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
 	msg := e.createMessage(t, e.KeyA, bot, conv, "u", "hi")["id"].(string)
-	for _, rt := range routes(conv, msg) {
+	user := e.createUser(t, e.KeyA, bot, nil)["id"].(string)
+	for _, rt := range routes(conv, msg, user) {
 		name := rt.method + " " + rt.path
 		r := e.c.Do(rt.method, rt.path, rt.body, as("", bot)...)
 		wantError(t, r, 401, "Unauthorized")
@@ -86,6 +106,9 @@ func TestAuthEveryRoute(t *testing.T) {
 			need = convstore.ScopeWrite
 		case "DELETE":
 			need = convstore.ScopeDelete
+			if strings.Contains(rt.path, "/participants/") {
+				need = convstore.ScopeWrite // removing a participant deletes no data
+			}
 		}
 		for _, s := range []convstore.Scope{convstore.ScopeRead, convstore.ScopeWrite, convstore.ScopeDelete} {
 			if s != need {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
@@ -30,6 +31,12 @@ func toMessage(m *convstore.Message, conv *convstore.Conversation) message {
 		ConversationID: conv.ID.Format(convstore.PrefixConversation),
 		Tags:           pairs(m.Metadata, tagPrefix),
 		Origin:         m.Metadata[keyOrigin],
+	}
+	if c := m.Metadata[keyCreatedAt]; c != "" {
+		out.CreatedAt, out.UpdatedAt = c, c
+	}
+	if u := m.Metadata[keyUpdatedAt]; u != "" {
+		out.UpdatedAt = u
 	}
 	if m.Role == convstore.RoleUser {
 		out.Direction = directionIncoming
@@ -176,7 +183,11 @@ func (d *Door) createMessage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listMessages serves GET /v1/chat/messages?conversationId=…: the
-// conversation's messages, newest first.
+// conversation's messages, newest first. Filters (tags.<k>=v, afterDate,
+// beforeDate on createdAt, exclusive) are applied to the opened messages,
+// as their tags are sealed: a filtered list reads the conversation
+// maxScanPages store pages at most per request, and a page it could not
+// fill in that many ends early with a nextToken to go on from.
 func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 	bot, err := botID(r)
 	if err != nil {
@@ -197,25 +208,114 @@ func (d *Door) listMessages(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pf.Order = convstore.OrderDesc
+	var f messageMatch
+	f.tags = convstore.Metadata{}
+	if err := dateRange(q, &f.after, &f.before); err != nil {
+		return err
+	}
+	if err := tagFilters(q, f.tags); err != nil {
+		return err
+	}
 	ctx, tid := r.Context(), convhttp.Tenant(r)
 	conv, err := d.findConversation(ctx, tid, bot, convID)
 	if err != nil {
 		return err
 	}
-	msgs, more, err := d.store.FindMessages(ctx, tid, conv.ID, convstore.MessageFilter{PageFilter: pf})
-	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-		return conversationNotFound()
-	} else if err != nil {
+	var out messageList
+	if f.none() {
+		out, err = d.messagePage(ctx, tid, conv, pf)
+	} else {
+		out, err = d.filteredMessages(ctx, tid, conv, pf, &f)
+	}
+	if err != nil {
 		return err
 	}
-	out := messageList{Messages: make([]message, 0, len(msgs))}
+	return ok(w, out)
+}
+
+// maxScanPages bounds the store pages (of convstore.MaxPageLimit
+// messages) one filtered message list reads.
+const maxScanPages = 10
+
+// messageMatch is a message list's filters.
+type messageMatch struct {
+	tags          convstore.Metadata
+	after, before *time.Time
+}
+
+func (f *messageMatch) none() bool { return len(f.tags) == 0 && f.after == nil && f.before == nil }
+
+func (f *messageMatch) match(m *convstore.Message) bool {
+	for k, v := range f.tags {
+		if m.Metadata[k] != v {
+			return false
+		}
+	}
+	at := createdAt(m)
+	return (f.after == nil || at.After(*f.after)) && (f.before == nil || at.Before(*f.before))
+}
+
+// createdAt returns the creation time a message shows: an imported one's
+// given createdAt, else when it was stored.
+func createdAt(m *convstore.Message) time.Time {
+	if c := m.Metadata[keyCreatedAt]; c != "" {
+		if t, err := time.Parse(timeLayout, c); err == nil {
+			return t
+		}
+	}
+	return m.CreatedAt
+}
+
+// messagePage returns one store page of the conversation's messages.
+func (d *Door) messagePage(ctx context.Context, tid convstore.ID, conv *convstore.Conversation, pf convstore.PageFilter) (messageList, error) {
+	out := messageList{Messages: []message{}}
+	msgs, more, err := d.store.FindMessages(ctx, tid, conv.ID, convstore.MessageFilter{PageFilter: pf})
+	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+		return out, conversationNotFound()
+	} else if err != nil {
+		return out, err
+	}
 	for _, m := range msgs {
 		out.Messages = append(out.Messages, toMessage(m, conv))
 	}
 	if more && len(msgs) > 0 {
 		out.Meta.NextToken = msgs[len(msgs)-1].ID.Format(convstore.PrefixMessage)
 	}
-	return ok(w, out)
+	return out, nil
+}
+
+// filteredMessages returns up to pf.Limit messages that match f, reading
+// at most maxScanPages store pages from pf's cursor on.
+func (d *Door) filteredMessages(ctx context.Context, tid convstore.ID, conv *convstore.Conversation, pf convstore.PageFilter, f *messageMatch) (messageList, error) {
+	out := messageList{Messages: []message{}}
+	limit := pf.Limit
+	pf.Limit = convstore.MaxPageLimit
+	for range maxScanPages {
+		msgs, more, err := d.store.FindMessages(ctx, tid, conv.ID, convstore.MessageFilter{PageFilter: pf})
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			return out, conversationNotFound()
+		} else if err != nil {
+			return out, err
+		}
+		for i, m := range msgs {
+			pf.After = m.ID
+			if !f.match(m) {
+				continue
+			}
+			out.Messages = append(out.Messages, toMessage(m, conv))
+			if len(out.Messages) == limit {
+				if more || i < len(msgs)-1 {
+					out.Meta.NextToken = m.ID.Format(convstore.PrefixMessage)
+				}
+				return out, nil
+			}
+		}
+		if !more {
+			return out, nil
+		}
+	}
+	out.Meta.NextToken = pf.After.Format(convstore.PrefixMessage)
+	return out, nil
 }
 
 // getMessage serves GET /v1/chat/messages/{id}.

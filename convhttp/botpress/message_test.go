@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp/doortest"
@@ -224,4 +225,246 @@ func TestMessageEmptyTagsPresent(t *testing.T) {
 	if got := strings.TrimSpace(string(r.Body)); got != `{"messages":[],"meta":{}}` {
 		t.Errorf("empty list %s", got)
 	}
+}
+
+// TestUpdateMessage: tags merge (null removes), the payload is replaced
+// and its text kept as content, updatedAt moves, type/createdAt stay; bad
+// input is 400 and another bot's or tenant's message 404, changing nothing.
+func TestUpdateMessage(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	r := e.c.Do("POST", "/v1/chat/messages", map[string]any{"conversationId": conv, "userId": "u", "type": "text",
+		"tags": map[string]string{"a": "1", "b": "2"}, "payload": map[string]any{"text": "before"}}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	m := r.Map(t)["message"].(map[string]any)
+	id := m["id"].(string)
+	time.Sleep(2 * time.Millisecond)
+	r = e.c.Do("PUT", "/v1/chat/messages/"+id, map[string]any{"tags": map[string]any{"a": nil, "c": "3"}, "payload": map[string]any{"text": "after", "n": 1}}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	u := r.Map(t)["message"].(map[string]any)
+	if tags := u["tags"].(map[string]any); len(tags) != 2 || tags["b"] != "2" || tags["c"] != "3" {
+		t.Errorf("tags %v", tags)
+	}
+	if doortest.Raw(t, r.Body, "message", "payload") != `{"n":1,"text":"after"}` || u["type"] != "text" || u["createdAt"] != m["createdAt"] ||
+		u["updatedAt"].(string) <= m["updatedAt"].(string) {
+		t.Errorf("updated %s (was %v)", r.Body, m)
+	}
+	got := e.c.Do("GET", "/v1/chat/messages/"+id, nil, as(e.KeyA, bot)...)
+	if doortest.Raw(t, got.Body, "message") != doortest.Raw(t, r.Body, "message") {
+		t.Errorf("GET %s after PUT %s", got.Body, r.Body)
+	}
+	// Tags only: the payload stays.
+	r = e.c.Do("PUT", "/v1/chat/messages/"+id, map[string]any{"tags": map[string]any{"b": ""}}, as(e.KeyA, bot)...)
+	if doortest.Raw(t, r.Body, "message", "payload") != `{"n":1,"text":"after"}` || len(r.Map(t)["message"].(map[string]any)["tags"].(map[string]any)) != 1 {
+		t.Errorf("tags-only update %s", r.Body)
+	}
+	for _, body := range []string{`{"payload":5}`, `{"payload":[]}`, `{"tags":{"a":1}}`, `not json`} {
+		wantError(t, e.c.Do("PUT", "/v1/chat/messages/"+id, body, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+	sameNotFound(t, e.c.Do("PUT", "/v1/chat/messages/"+id, `{"tags":{"x":"y"}}`, as(e.KeyA, otherBot)...),
+		e.c.Do("PUT", "/v1/chat/messages/"+id, `{"tags":{"x":"y"}}`, as(e.KeyB, bot)...),
+		e.c.Do("PUT", "/v1/chat/messages/msg_00000000000000000000000000", `{"tags":{"x":"y"}}`, as(e.KeyA, bot)...))
+	if tags := e.c.Do("GET", "/v1/chat/messages/"+id, nil, as(e.KeyA, bot)...).Map(t)["message"].(map[string]any)["tags"].(map[string]any); tags["x"] != nil {
+		t.Errorf("a refused update changed the message: %v", tags)
+	}
+}
+
+// TestGetOrCreateMessage: discriminating tags find the message (whatever
+// the payload); without them the payload must match; another user, type
+// or conversation is another message.
+func TestGetOrCreateMessage(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	goc := func(body map[string]any) (string, bool) {
+		t.Helper()
+		b := map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "hi"}}
+		for k, v := range body {
+			b[k] = v
+		}
+		r := e.c.Do("POST", "/v1/chat/messages/get-or-create", b, as(e.KeyA, bot)...)
+		doortest.Expect(t, r, 200, "application/json")
+		m := r.Map(t)
+		return m["message"].(map[string]any)["id"].(string), m["meta"].(map[string]any)["created"].(bool)
+	}
+	a, c1 := goc(map[string]any{"tags": map[string]string{"k": "1"}})
+	b, c2 := goc(map[string]any{"tags": map[string]string{"k": "1"}, "payload": map[string]any{"text": "other"}})
+	if !c1 || c2 || a != b {
+		t.Errorf("by tags: %s %v, %s %v", a, c1, b, c2)
+	}
+	if x, c := goc(map[string]any{"tags": map[string]string{"k": "1", "z": "9"}, "discriminateByTags": []string{"k"}}); c || x != a {
+		t.Errorf("discriminateByTags [k]: %s %v", x, c)
+	}
+	if x, c := goc(map[string]any{"tags": map[string]string{"k": "2"}}); !c || x == a {
+		t.Errorf("another tag value: %s %v", x, c)
+	}
+	if x, c := goc(map[string]any{"tags": map[string]string{"k": "1"}, "userId": "v"}); !c || x == a {
+		t.Errorf("another user: %s %v", x, c)
+	}
+	// Without tags the payload discriminates: u's newest "hi" is found.
+	if x, c := goc(nil); c || x == a {
+		t.Errorf("no tags, a's payload: %s %v, want the newer k=2 message", x, c)
+	}
+	hello := map[string]any{"payload": map[string]any{"text": "hello"}}
+	p1, c3 := goc(hello)
+	p2, c4 := goc(hello)
+	p3, c5 := goc(map[string]any{"payload": map[string]any{"text": "different"}})
+	if !c3 || c4 || p1 != p2 || !c5 || p3 == p1 {
+		t.Errorf("without tags: %s %v %s %v %s %v", p1, c3, p2, c4, p3, c5)
+	}
+	if n := e.c.Do("GET", "/v1/chat/conversations/"+conv, nil, as(e.KeyA, bot)...).Map(t)["conversation"].(map[string]any)["messageCount"]; n != float64(5) {
+		t.Errorf("messageCount %v, want 5", n)
+	}
+	wantError(t, e.c.Do("POST", "/v1/chat/messages/get-or-create", map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}}, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	sameNotFound(t, e.c.Do("POST", "/v1/chat/messages/get-or-create", map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "hi"}}, as(e.KeyA, otherBot)...),
+		e.c.Do("POST", "/v1/chat/messages/get-or-create", map[string]any{"conversationId": "conv_00000000000000000000000000", "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "hi"}}, as(e.KeyA, bot)...))
+}
+
+// TestListMessagesFilters: tags and dates filter (bad ones are 400
+// InvalidQuery), pages of matches carry a nextToken, and a page that the
+// scan bound cuts short ends with a nextToken that goes on.
+func TestListMessagesFilters(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	var ids []string
+	var times []string
+	for i := range 5 {
+		r := e.c.Do("POST", "/v1/chat/messages", map[string]any{"conversationId": conv, "userId": "u", "type": "text",
+			"tags": map[string]string{"even": map[bool]string{true: "yes", false: "no"}[i%2 == 0]}, "payload": map[string]any{"text": "m"}}, as(e.KeyA, bot)...)
+		m := r.Map(t)["message"].(map[string]any)
+		ids, times = append(ids, m["id"].(string)), append(times, m["createdAt"].(string))
+		time.Sleep(2 * time.Millisecond)
+	}
+	list := func(q string) ([]string, string) {
+		t.Helper()
+		r := e.c.Do("GET", "/v1/chat/messages?conversationId="+conv+q, nil, as(e.KeyA, bot)...)
+		doortest.Expect(t, r, 200, "application/json")
+		m := r.Map(t)
+		var out []string
+		for _, x := range m["messages"].([]any) {
+			out = append(out, x.(map[string]any)["id"].(string))
+		}
+		next, _ := m["meta"].(map[string]any)["nextToken"].(string)
+		return out, next
+	}
+	join := func(ix ...int) string {
+		var s []string
+		for _, i := range ix {
+			s = append(s, ids[i])
+		}
+		return strings.Join(s, ",")
+	}
+	for q, want := range map[string]string{
+		"&tags.even=yes":          join(4, 2, 0),
+		"&tags%5Beven%5D=no":      join(3, 1),
+		"&afterDate=" + times[2]:  join(4, 3),
+		"&beforeDate=" + times[2]: join(1, 0),
+		"&afterDate=" + times[0] + "&beforeDate=" + times[4] + "&tags.even=no": join(3, 1),
+		"&tags.even=maybe": "",
+	} {
+		if got, next := list(q); strings.Join(got, ",") != want || next != "" {
+			t.Errorf("%s: %v %q, want %s", q, got, next, want)
+		}
+	}
+	got, next := list("&tags.even=yes&pageSize=2")
+	rest, end := list("&tags.even=yes&pageSize=2&nextToken=" + next)
+	if strings.Join(got, ",") != join(4, 2) || strings.Join(rest, ",") != join(0) || end != "" {
+		t.Errorf("pages %v %q %v %q", got, next, rest, end)
+	}
+	for _, q := range []string{"&afterDate=x", "&beforeDate=2024-13-01T00:00:00Z", "&tags.=a", "&tags.a=1&tags.a=2"} {
+		wantError(t, e.c.Do("GET", "/v1/chat/messages?conversationId="+conv+q, nil, as(e.KeyA, bot)...), 400, "InvalidQuery")
+	}
+
+	// 1,000 newer messages without the tag: the first request reads its
+	// bound (10 pages of 100) and ends with no match but a nextToken, from
+	// which the next finds the oldest match.
+	id, _ := convstore.ParseID(convstore.PrefixConversation, "id", conv)
+	batch := make([]*convstore.MessageCreate, 1000)
+	for i := range batch {
+		batch[i] = &convstore.MessageCreate{Role: convstore.RoleUser, Content: "x", Metadata: convstore.Metadata{"botpress.type": "text"}}
+	}
+	if _, err := e.Store.CreateMessages(context.Background(), e.TenantA, id, batch); err != nil {
+		t.Fatal(err)
+	}
+	got, next = list("&tags.even=no&pageSize=5")
+	if len(got) != 0 || next == "" {
+		t.Fatalf("past the scan bound: %v %q", got, next)
+	}
+	if got, end = list("&tags.even=no&pageSize=5&nextToken=" + next); strings.Join(got, ",") != join(3, 1) || end != "" {
+		t.Errorf("after the bound: %v %q, want %s", got, end, join(3, 1))
+	}
+}
+
+// TestInitializeIncomingMessage: a bad body is refused before anything is
+// written; another bot's user or conversation is 404; a valid one makes
+// the user a participant and the message incoming from it.
+func TestInitializeIncomingMessage(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	user := e.createUser(t, e.KeyA, bot, nil)["id"].(string)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	newUser := map[string]any{"tags": map[string]string{"p": "1"}, "discriminateByTags": []string{"p"}}
+	for _, body := range []any{
+		map[string]any{"conversationId": conv},
+		map[string]any{"user": newUser},
+		map[string]any{"user": newUser, "conversationId": conv, "message": map[string]any{"type": "text", "tags": map[string]string{}}},
+		map[string]any{"user": newUser, "conversationId": conv, "message": map[string]any{"type": "text", "payload": map[string]any{"text": "x"}}},
+		`{"user":5}`,
+	} {
+		wantError(t, e.c.Do("POST", "/v1/chat/initialize-incoming-message", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+	if n, _ := e.Store.CountConversations(ctx, e.TenantA, convstore.ConversationFilter{}); n != 2 {
+		t.Errorf("refused requests wrote: %d conversations, want 2", n)
+	}
+	sameNotFound(t, e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": user, "conversationId": conv}, as(e.KeyA, otherBot)...),
+		e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": "user_00000000000000000000000000", "conversationId": conv}, as(e.KeyA, bot)...))
+	r := e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": user, "conversationId": conv,
+		"message": map[string]any{"type": "text", "payload": map[string]any{"text": "hi"}, "tags": map[string]string{}}}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	m := r.Map(t)
+	msg := m["message"].(map[string]any)
+	if msg["userId"] != user || msg["direction"] != "incoming" || m["conversation"].(map[string]any)["messageCount"] != float64(1) || m["user"].(map[string]any)["id"] != user {
+		t.Errorf("answer %s", r.Body)
+	}
+	doortest.Expect(t, e.c.Do("GET", "/v1/chat/conversations/"+conv+"/participants/"+user, nil, as(e.KeyA, bot)...), 200, "application/json")
+}
+
+// TestImportMessages: createdAt is kept and shown, a re-import finds the
+// messages, and a batch with any bad message writes none.
+func TestImportMessages(t *testing.T) {
+	e := setup(t)
+	conv := e.createConversation(t, e.KeyA, bot, nil)["id"].(string)
+	msg := func(i int, at string) map[string]any {
+		return map[string]any{"conversationId": conv, "userId": "u", "type": "text", "payload": map[string]any{"text": "m" + strconv.Itoa(i)},
+			"tags": map[string]string{"n": strconv.Itoa(i)}, "createdAt": at, "discriminateByTags": []string{"n"}}
+	}
+	good := []any{msg(1, "2024-01-31T12:00:00.000Z"), msg(2, "2024-01-31T12:00:01Z")}
+	for _, bad := range [][]any{
+		{good[0], msg(3, "yesterday")},
+		{good[0], map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "payload": map[string]any{"text": "x"}}},
+		{good[0], map[string]any{"conversationId": conv, "userId": "u", "type": "text", "tags": map[string]string{}, "createdAt": "2024-01-31T12:00:00Z"}},
+	} {
+		wantError(t, e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": bad}, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	}
+	many := make([]any, 101)
+	for i := range many {
+		many[i] = msg(i, "2024-01-31T12:00:00Z")
+	}
+	wantError(t, e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": many}, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	wantError(t, e.c.Do("POST", "/v1/chat/messages/import-messages", `{}`, as(e.KeyA, bot)...), 400, "InvalidPayload")
+	if n := e.c.Do("GET", "/v1/chat/conversations/"+conv, nil, as(e.KeyA, bot)...).Map(t)["conversation"].(map[string]any)["messageCount"]; n != float64(0) {
+		t.Fatalf("refused imports wrote %v messages", n)
+	}
+	r := e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": good}, as(e.KeyA, bot)...)
+	doortest.Expect(t, r, 200, "application/json")
+	ms := r.Map(t)["messages"].([]any)
+	if len(ms) != 2 || ms[0].(map[string]any)["createdAt"] != "2024-01-31T12:00:00.000Z" || ms[1].(map[string]any)["updatedAt"] != "2024-01-31T12:00:01.000Z" {
+		t.Errorf("imported %s", r.Body)
+	}
+	again := e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": good}, as(e.KeyA, bot)...).Map(t)["messages"].([]any)
+	if again[0].(map[string]any)["id"] != ms[0].(map[string]any)["id"] {
+		t.Errorf("re-import made new messages: %v", again)
+	}
+	sameNotFound(t, e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": good}, as(e.KeyA, otherBot)...),
+		e.c.Do("POST", "/v1/chat/messages/import-messages", map[string]any{"messages": []any{map[string]any{"conversationId": "conv_00000000000000000000000000", "userId": "u",
+			"type": "text", "payload": map[string]any{"text": "x"}, "tags": map[string]string{}, "createdAt": "2024-01-31T12:00:00Z"}}}, as(e.KeyA, bot)...))
 }

@@ -26,6 +26,8 @@ func botID(r *http.Request) (string, error) {
 		return "", invalid(headerBotID, "x-bot-id header is required.")
 	case len(bot) > convstore.MaxExternalLen || !utf8.ValidString(bot):
 		return "", invalid(headerBotID, "x-bot-id header must be at most %d bytes of UTF-8.", convstore.MaxExternalLen)
+	case bot == usersAgent:
+		return "", invalid(headerBotID, "x-bot-id %q is reserved by this server for user records.", usersAgent)
 	}
 	return bot, nil
 }
@@ -125,13 +127,22 @@ func queryError(e *convhttp.ParamError) error {
 // (default 20; larger than the store's 100 is served 100 at a time, which
 // nextToken paging makes invisible to clients).
 func page(q *convhttp.Query, prefix string) (convstore.PageFilter, error) {
+	p, err := pageSize(q)
+	if err != nil {
+		return p, err
+	}
+	p.After, _, err = q.ID("nextToken", prefix)
+	return p, err
+}
+
+// pageSize returns the page of pageSize alone, for lists whose nextToken
+// is not an id.
+func pageSize(q *convhttp.Query) (convstore.PageFilter, error) {
 	p := convstore.PageFilter{Limit: convstore.DefaultPageLimit}
 	if n, ok, err := q.Int("pageSize", 1, math.MaxInt64); err != nil {
 		return p, err
 	} else if ok {
 		p.Limit = int(min(n, convstore.MaxPageLimit))
 	}
-	var err error
-	p.After, _, err = q.ID("nextToken", prefix)
-	return p, err
+	return p, nil
 }

@@ -135,3 +135,14 @@ func (e *env) createMessage(t testing.TB, key, botID, convID, userID, text strin
 	doortest.Expect(t, r, 200, "application/json")
 	return r.Map(t)["message"].(map[string]any)
 }
+
+// createUser creates a user with tags and returns the user object.
+func (e *env) createUser(t testing.TB, key, botID string, tags map[string]string) map[string]any {
+	t.Helper()
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	r := e.c.Do("POST", "/v1/chat/users", map[string]any{"tags": tags, "name": "Ann"}, as(key, botID)...)
+	doortest.Expect(t, r, 200, "application/json")
+	return r.Map(t)["user"].(map[string]any)
+}

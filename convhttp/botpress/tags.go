@@ -20,6 +20,8 @@ const (
 	keyIntegration = "botpress.integration"
 	keyType        = "botpress.type"
 	keyOrigin      = "botpress.origin"
+	keyUpdatedAt   = "botpress.updatedAt" // a message's last update, in timeLayout
+	keyCreatedAt   = "botpress.createdAt" // an imported message's createdAt, in timeLayout
 	tagPrefix      = "botpress.tag."
 	propPrefix     = "botpress.prop."
 

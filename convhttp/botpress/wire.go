@@ -45,14 +45,48 @@ type messageIn struct {
 		DateTime *string  `json:"dateTime"`
 		Delay    *float64 `json:"delay"`
 	} `json:"schedule"` // accepted and ignored: messages are stored at once
-	Origin *string `json:"origin"`
+	Origin             *string   `json:"origin"`
+	DiscriminateByTags *[]string `json:"discriminateByTags"` // get-or-create only
 }
 
-// userIn is the body of POST /v1/chat/users.
+// userIn is the body of POST /v1/chat/users, of users/get-or-create and of
+// PUT /v1/chat/users/{id}.
 type userIn struct {
-	Tags       tagsIn  `json:"tags"`
-	Name       *string `json:"name"`
-	PictureURL *string `json:"pictureUrl"`
+	Tags               tagsIn    `json:"tags"`
+	IntegrationName    *string   `json:"integrationName"` // creates only
+	Name               optString `json:"name"`
+	PictureURL         optString `json:"pictureUrl"`
+	Properties         tagsIn    `json:"properties"`
+	Attributes         tagsIn    `json:"attributes"`
+	DiscriminateByTags *[]string `json:"discriminateByTags"` // get-or-create only
+}
+
+// optString is a string member that may be absent (Set false), null or
+// a string (both Set; null reads as "").
+type optString struct {
+	Set bool
+	S   string
+}
+
+// UnmarshalJSON reads null or a string.
+func (o *optString) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.S = ""
+		return nil
+	}
+	return json.Unmarshal(b, &o.S)
+}
+
+// participantIn is the body of POST /v1/chat/conversations/{id}/participants.
+type participantIn struct {
+	UserID *string `json:"userId"`
+}
+
+// messageUpdateIn is the body of PUT /v1/chat/messages/{id}.
+type messageUpdateIn struct {
+	Tags    tagsIn          `json:"tags"`
+	Payload json.RawMessage `json:"payload"`
 }
 
 // Response objects.
@@ -91,6 +125,8 @@ type user struct {
 	Tags       map[string]string `json:"tags"`
 	Name       string            `json:"name,omitempty"`
 	PictureURL string            `json:"pictureUrl,omitempty"`
+	Properties map[string]string `json:"properties,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // Message directions.
@@ -138,6 +174,30 @@ type messageList struct {
 
 type userResponse struct {
 	User user `json:"user"`
+}
+
+type getOrCreateUserResponse struct {
+	User user            `json:"user"`
+	Meta getOrCreateMeta `json:"meta"`
+}
+
+type userList struct {
+	Users []user   `json:"users"`
+	Meta  listMeta `json:"meta"`
+}
+
+type participantResponse struct {
+	Participant user `json:"participant"`
+}
+
+type participantList struct {
+	Participants []user   `json:"participants"`
+	Meta         listMeta `json:"meta"`
+}
+
+type getOrCreateMessageResponse struct {
+	Message message         `json:"message"`
+	Meta    getOrCreateMeta `json:"meta"`
 }
 
 // empty is the {} body of deletes.

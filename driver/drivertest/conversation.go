@@ -128,10 +128,13 @@ func testConversationList(t *testing.T, f *fixture) {
 	a, b := f.tenant(t), f.tenant(t)
 	base := now()
 	var all []*driver.ConversationRow
+	// Updated in another order than created, 3 and 4 at one time.
+	updated := []int{0, 5, 4, 2, 2, 1}
 	for i := range 6 {
 		all = append(all, f.conversation(t, a.ID, func(c *convstore.Conversation) {
 			c.CreatedAt = base.Add(time.Duration(i) * time.Second)
-			c.UpdatedAt = c.CreatedAt
+			c.UpdatedAt = base.Add(time.Duration(updated[i]) * time.Second)
+			c.MessageCount = i
 			c.AgentID = []string{"x", "y"}[i%2]
 			c.UserID = []string{"u", "v", "w"}[i%3]
 			if i%2 == 0 {
@@ -159,6 +162,7 @@ func testConversationList(t *testing.T, f *fixture) {
 		return out
 	}
 	after1, before4 := base.Add(time.Second), base.Add(4*time.Second)
+	zero, two, four := 0, 2, 4
 	cases := []struct {
 		name   string
 		filter convstore.ConversationFilter
@@ -179,6 +183,15 @@ func testConversationList(t *testing.T, f *fixture) {
 		{"metadata", convstore.ConversationFilter{Metadata: convstore.Metadata{"team": "red"}}, page(10, false), id(0, 2, 4)},
 		{"metadata pairs", convstore.ConversationFilter{Metadata: convstore.Metadata{"team": "red", "n": "2"}}, page(10, false), id(2)},
 		{"combined", convstore.ConversationFilter{AgentID: "x", UserID: "u"}, page(10, false), id(0)},
+		{"message count range", convstore.ConversationFilter{MinMessages: &two, MaxMessages: &four}, page(10, false), id(2, 3, 4)},
+		{"no messages", convstore.ConversationFilter{MaxMessages: &zero}, page(10, false), id(0)},
+		{"by update ascending", convstore.ConversationFilter{ByUpdated: true}, page(10, false), id(0, 5, 3, 4, 2, 1)},
+		{"by update descending", convstore.ConversationFilter{ByUpdated: true}, page(10, true), id(1, 2, 4, 3, 5, 0)},
+		{"by update after, ascending", convstore.ConversationFilter{ByUpdated: true, AfterUpdated: all[3].UpdatedAt},
+			driver.Page{After: all[3].ID, Limit: 2}, id(4, 2)},
+		{"by update after, descending", convstore.ConversationFilter{ByUpdated: true, AfterUpdated: all[4].UpdatedAt},
+			driver.Page{After: all[4].ID, Limit: 10, Desc: true}, id(3, 5, 0)},
+		{"by update, filtered", convstore.ConversationFilter{ByUpdated: true, AgentID: "y", MinMessages: &two}, page(10, true), id(3, 5)},
 	}
 	for _, c := range cases {
 		if got := list(c.filter, c.page); !sameIDs(got, c.want) {

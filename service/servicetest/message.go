@@ -14,6 +14,7 @@ var messageTests = []subtest{
 	{"RoundTrip", testMessageRoundTrip},
 	{"WrongConversation", testMessageWrongConversation},
 	{"Delete", testDeleteMessage},
+	{"Update", testUpdateMessage},
 	{"Validation", testMessageValidation},
 	{"MissingConversation", testMessagesMissingConversation},
 }
@@ -214,5 +215,66 @@ func testMessagesMissingConversation(t *testing.T, f *fixture) {
 	wantCode(t, err, convstore.ENOTFOUND, "DeleteMessage in a missing conversation")
 	if rows := nonZero(MustRowCounts(t, f.ctx, f.Harness)); sumCounts(MustConversationRows(t, f.ctx, f.Harness, missing)) != 0 {
 		t.Errorf("rows refer to a never-created conversation; all rows: %v", rows)
+	}
+}
+
+// testUpdateMessage checks that UpdateMessage rewrites the set fields,
+// leaves the others and the message's place, answers another tenant's or
+// conversation's message as missing, refuses a held conversation and
+// bad input, and writes nothing when it fails.
+func testUpdateMessage(t *testing.T, f *fixture) {
+	conv, msgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: textMessages("before", 2)})
+	other, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: textMessages("x", 1)})
+	content, parts, meta := "after-update", json.RawMessage(`{"text":"after-update"}`), convstore.Metadata{"k": "v2"}
+	got, err := f.Store.UpdateMessage(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID, &convstore.MessageUpdate{Content: &content, Parts: &parts, Metadata: &meta})
+	if err != nil {
+		t.Fatalf("UpdateMessage: %v", err)
+	}
+	if got.ID != msgs[1].ID || got.Content != content || string(got.Parts) != string(parts) || got.Metadata["k"] != "v2" ||
+		got.Role != msgs[1].Role || !got.CreatedAt.Equal(msgs[1].CreatedAt) {
+		t.Errorf("UpdateMessage returned %+v", got)
+	}
+	read, err := f.Store.FindMessageByID(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID)
+	if err != nil || read.Content != content || string(read.Parts) != string(parts) || len(read.Metadata) != 1 || read.Metadata["k"] != "v2" {
+		t.Errorf("FindMessageByID after update: %+v, %v", read, err)
+	}
+	// Only metadata: content and parts stay.
+	meta2 := convstore.Metadata{}
+	if got, err = f.Store.UpdateMessage(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID, &convstore.MessageUpdate{Metadata: &meta2}); err != nil ||
+		got.Content != content || len(got.Metadata) != 0 {
+		t.Errorf("UpdateMessage of metadata only: %+v, %v", got, err)
+	}
+	if first, err := f.Store.FindMessageByID(f.ctx, f.tenant.ID, conv.ID, msgs[0].ID); err != nil || first.Content != msgs[0].Content {
+		t.Errorf("the other message changed: %+v, %v", first, err)
+	}
+	listed, _, err := f.Store.FindMessages(f.ctx, f.tenant.ID, conv.ID, convstore.MessageFilter{})
+	if err != nil || len(listed) != 2 || listed[1].ID != msgs[1].ID || listed[1].Content != content {
+		t.Errorf("FindMessages after update: %v, %v", listed, err)
+	}
+	if c := MustFindConversation(t, f.ctx, f.Store, f.tenant.ID, conv.ID); c.MessageCount != 2 {
+		t.Errorf("MessageCount %d after update, want 2", c.MessageCount)
+	}
+
+	_, err = f.Store.UpdateMessage(f.ctx, f.tenant.ID, other.ID, msgs[1].ID, &convstore.MessageUpdate{Content: &content})
+	wantCode(t, err, convstore.ENOTFOUND, "UpdateMessage in another conversation")
+	foreign, _ := MustCreateTenant(t, f.ctx, f.Store, uniqueName("foreign"))
+	_, err = f.Store.UpdateMessage(f.ctx, foreign.ID, conv.ID, msgs[1].ID, &convstore.MessageUpdate{Content: &content})
+	wantCode(t, err, convstore.ENOTFOUND, "UpdateMessage of another tenant's message")
+	_, err = f.Store.UpdateMessage(f.ctx, f.tenant.ID, conv.ID, convstore.NewID(), &convstore.MessageUpdate{Content: &content})
+	wantCode(t, err, convstore.ENOTFOUND, "UpdateMessage of a missing message")
+
+	empty, none := "", json.RawMessage(nil)
+	_, err = f.Store.UpdateMessage(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID, &convstore.MessageUpdate{Content: &empty, Parts: &none})
+	wantCode(t, err, convstore.EINVALID, "UpdateMessage leaving no content")
+	bad := json.RawMessage(`{`)
+	_, err = f.Store.UpdateMessage(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID, &convstore.MessageUpdate{Parts: &bad})
+	wantCode(t, err, convstore.EINVALID, "UpdateMessage with invalid parts")
+
+	h := f.mustHold(t, &convstore.HoldCreate{ConversationID: conv.ID, Reason: "litigation"})
+	other2 := "while-held"
+	_, err = f.Store.UpdateMessage(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID, &convstore.MessageUpdate{Content: &other2})
+	wantHeld(t, err, h.ID, "UpdateMessage under a hold")
+	if read, err := f.Store.FindMessageByID(f.ctx, f.tenant.ID, conv.ID, msgs[1].ID); err != nil || read.Content != content {
+		t.Errorf("a refused update changed the message: %+v, %v", read, err)
 	}
 }
