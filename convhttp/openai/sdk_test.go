@@ -52,10 +52,10 @@ func TestOfficialSDK(t *testing.T) {
 		t.Fatalf("receipts %+v, %v: want one by door openai of 7 messages", dels, err)
 	}
 	want := map[string]struct {
-		status     int
-		code       string
-		param      string
-		typ        string
+		status int
+		code   string
+		param  string
+		typ    string
 	}{
 		"missing": {404, "", "", "invalid_request_error"}, "malformed": {404, "", "", "invalid_request_error"},
 		"foreign": {404, "", "", "invalid_request_error"}, "foreignDelete": {404, "", "", "invalid_request_error"},
