@@ -13,7 +13,7 @@ import (
 )
 
 // Doors are the doors a workload writes through, in order.
-var Doors = []string{"native", "stammer", "symbl", "elevenlabs", "botpress", "inkeep"}
+var Doors = []string{"native", "stammer", "symbl", "elevenlabs", "botpress", "inkeep", "openai"}
 
 // Workload writes canaries into every content field of the native API and
 // of every vendor door of one server, two conversations per door: one it
@@ -43,6 +43,7 @@ func (w *Workload) Write(ctx context.Context) error {
 	writers := map[string]func(context.Context, bool) error{
 		"native": w.writeNative, "stammer": w.writeStammer, "symbl": w.writeSymbl,
 		"elevenlabs": w.writeElevenLabs, "botpress": w.writeBotpress, "inkeep": w.writeInkeep,
+		"openai": w.writeOpenAI,
 	}
 	for _, door := range Doors {
 		for _, deleted := range []bool{false, true} {
@@ -209,5 +210,5 @@ func auth(name, value string, more ...string) http.Header {
 	return h
 }
 
-// errNoMessages is an Inkeep log answer without messages.
-var errNoMessages = errors.New("the Inkeep log answer has no messages")
+// errNoMessages is a door's answer without the messages it wrote.
+var errNoMessages = errors.New("the answer has no messages")

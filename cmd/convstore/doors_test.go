@@ -27,13 +27,13 @@ func TestDoorListeners(t *testing.T) {
 		{name: "none", cfg: Config{Addr: "127.0.0.1:8080"}, want: map[string]string{}},
 		{name: "all consecutive", cfg: Config{Addr: "127.0.0.1:8080", AllDoors: true}, want: map[string]string{
 			names[0]: "127.0.0.1:8081", names[1]: "127.0.0.1:8082", names[2]: "127.0.0.1:8083",
-			names[3]: "127.0.0.1:8084", names[4]: "127.0.0.1:8085"}},
+			names[3]: "127.0.0.1:8084", names[4]: "127.0.0.1:8085", names[5]: "127.0.0.1:8086"}},
 		{name: "explicit wins", cfg: Config{Addr: ":9000", AllDoors: true, DoorAddrs: map[string]string{names[1]: "0.0.0.0:7000"}},
-			want: map[string]string{names[0]: ":9001", names[1]: "0.0.0.0:7000", names[2]: ":9003", names[3]: ":9004", names[4]: ":9005"}},
+			want: map[string]string{names[0]: ":9001", names[1]: "0.0.0.0:7000", names[2]: ":9003", names[3]: ":9004", names[4]: ":9005", names[5]: ":9006"}},
 		{name: "one door", cfg: Config{Addr: "127.0.0.1:8080", DoorAddrs: map[string]string{names[3]: "127.0.0.1:9999"}},
 			want: map[string]string{names[3]: "127.0.0.1:9999"}},
 		{name: "port 0 stays 0", cfg: Config{Addr: "127.0.0.1:0", AllDoors: true}, want: map[string]string{
-			names[0]: "127.0.0.1:0", names[1]: "127.0.0.1:0", names[2]: "127.0.0.1:0", names[3]: "127.0.0.1:0", names[4]: "127.0.0.1:0"}},
+			names[0]: "127.0.0.1:0", names[1]: "127.0.0.1:0", names[2]: "127.0.0.1:0", names[3]: "127.0.0.1:0", names[4]: "127.0.0.1:0", names[5]: "127.0.0.1:0"}},
 		{name: "past 65535", cfg: Config{Addr: "127.0.0.1:65533", AllDoors: true}, error: "past 65535"},
 		{name: "bad door addr", cfg: Config{Addr: "127.0.0.1:1", DoorAddrs: map[string]string{names[0]: "nonsense"}}, error: "--" + names[0] + "-addr"},
 		{name: "bad port", cfg: Config{Addr: "127.0.0.1:1", DoorAddrs: map[string]string{names[0]: "h:99999"}}, error: "0 to 65535"},
@@ -104,6 +104,8 @@ var doorProbes = map[string]doorProbe{
 	"botpress": {"DELETE", "/v1/chat/conversations/conv_01m84da9czf2dshz2bsxj5yvbx",
 		[]string{"Authorization", "Bearer KEY", "x-bot-id", "bot-1"}, "application/json", "ResourceNotFound"},
 	"inkeep": {"DELETE", "/conversations/nope", []string{"Authorization", "Bearer KEY"}, "application/problem+json", "not_found"},
+	"openai": {"DELETE", "/v1/conversations/conv_01m84da9czf2dshz2bsxj5yvbx", []string{"Authorization", "Bearer KEY"}, "application/json",
+		`"invalid_request_error"`},
 }
 
 func (p doorProbe) do(t *testing.T, base, key string) {

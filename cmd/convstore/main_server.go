@@ -130,8 +130,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 
 const serveSummary = `Run the convstore server: the native REST API under /v1, /healthz and /readyz,
 and the vendor-compatible doors (Stammer.ai, Symbl.ai, ElevenLabs, Botpress,
-Inkeep) under /compat/<door>/, each also on a listener of its own with
---<door>-addr or --all-doors.
+Inkeep, OpenAI Conversations) under /compat/<door>/, each also on a listener
+of its own with --<door>-addr or --all-doors.
 On first start it creates the data directory and a tenant "default" with an
 admin key: CONVSTORE_BOOTSTRAP_KEY (or the file named by
 CONVSTORE_BOOTSTRAP_KEY_FILE) if set, otherwise a new key printed once to

@@ -127,6 +127,18 @@ var auditCases = []auditCase{
 			f := w.fixture()
 			return w.c.Do("DELETE", "/compat/inkeep/conversations/"+f.conv.ID.Format(convstore.PrefixConversation), nil, append(auth("Bearer"), hdr...)...), f.conv.ID, convstore.ID{}
 		}},
+	{name: "openai conversation", door: "openai", action: convstore.AuditConversationDelete, scope: convstore.ScopeDelete,
+		run: func(w *world, auth func(string) []string, hdr []string) (*doortest.Response, convstore.ID, convstore.ID) {
+			f := w.fixture()
+			return w.c.Do("DELETE", "/compat/openai/v1/conversations/"+f.conv.ID.Format(convstore.PrefixConversation), nil, append(auth("Bearer"), hdr...)...), f.conv.ID, convstore.ID{}
+		}},
+	{name: "openai item", door: "openai", action: convstore.AuditMessageDelete, scope: convstore.ScopeDelete,
+		run: func(w *world, auth func(string) []string, hdr []string) (*doortest.Response, convstore.ID, convstore.ID) {
+			f := w.fixture()
+			m := f.msgs[1]
+			return w.c.Do("DELETE", "/compat/openai/v1/conversations/"+f.conv.ID.Format(convstore.PrefixConversation)+"/items/"+m.ID.Format(convstore.PrefixMessage),
+				nil, append(auth("Bearer"), hdr...)...), f.conv.ID, m.ID
+		}},
 	{name: "inkeep re-log replacing its fields", door: "inkeep", action: convstore.AuditArtifactDelete, scope: convstore.ScopeWrite,
 		run: func(w *world, auth func(string) []string, hdr []string) (*doortest.Response, convstore.ID, convstore.ID) {
 			body := func(source string) map[string]any {

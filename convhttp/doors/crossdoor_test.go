@@ -225,6 +225,35 @@ var allDoors = []door{
 		},
 		gone: func(w *world, r *doortest.Response) { wantNotFound(w, r, "application/problem+json", `"not_found"`) },
 	},
+	{
+		name: "openai",
+		create: func(w *world, n int) convstore.ID {
+			r := w.mustStatus(w.c.Do("POST", "/compat/openai/v1/conversations", map[string]any{"metadata": map[string]string{"n": strconv.Itoa(n)},
+				"items": []map[string]any{{"type": "message", "role": "user", "content": "hello from openai"},
+					{"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}"}}},
+				"Authorization", w.token("Bearer")), 200)
+			return nativeID(w.t, str(r.Map(w.t), "id"))
+		},
+		// A conversation is read with its items, which every door's
+		// messages are.
+		read: func(w *world, c *convstore.Conversation) *doortest.Response {
+			r := w.c.Do("GET", "/compat/openai/v1/conversations/"+c.ID.Format(convstore.PrefixConversation), nil, "Authorization", w.token("Bearer"))
+			if r.Status != 200 {
+				return r
+			}
+			items := w.c.Do("GET", "/compat/openai/v1/conversations/"+c.ID.Format(convstore.PrefixConversation)+"/items?order=asc", nil, "Authorization", w.token("Bearer"))
+			if items.Status != 200 || !bytes.Contains(items.Body, []byte(`"type":"message"`)) {
+				return items
+			}
+			return r
+		},
+		del: func(w *world, c *convstore.Conversation) *doortest.Response {
+			return w.c.Do("DELETE", "/compat/openai/v1/conversations/"+c.ID.Format(convstore.PrefixConversation), nil, "Authorization", w.token("Bearer"))
+		},
+		gone: func(w *world, r *doortest.Response) {
+			wantNotFound(w, r, "application/json", `"invalid_request_error"`)
+		},
+	},
 }
 
 // inkeepID is the id the Inkeep door shows: the client's own id for
@@ -236,9 +265,9 @@ func inkeepID(c *convstore.Conversation) string {
 	return c.ID.Format(convstore.PrefixConversation)
 }
 
-// TestCrossDoor creates a conversation through each door, reads every one
-// through every door, then deletes each through the next door in turn and
-// checks that every door answers its not-found, the native receipts list
+// TestCrossDoor creates a conversation through each door (native and the
+// six vendors'), reads every one through every door, then deletes each
+// through the next door in turn and checks that every door answers its not-found, the native receipts list
 // the delete with the deleting door, and no row or file is left.
 func TestCrossDoor(t *testing.T) {
 	t.Parallel()

@@ -10,6 +10,7 @@ import (
 	"github.com/convstore/convstore/convhttp/botpress"
 	"github.com/convstore/convstore/convhttp/elevenlabs"
 	"github.com/convstore/convstore/convhttp/inkeep"
+	"github.com/convstore/convstore/convhttp/openai"
 	"github.com/convstore/convstore/convhttp/stammer"
 	"github.com/convstore/convstore/convhttp/symbl"
 	v1 "github.com/convstore/convstore/convhttp/v1"
@@ -30,6 +31,7 @@ func All() []Door {
 		{elevenlabs.DoorName, func(s *convhttp.Server) convhttp.Door { return elevenlabs.New(s) }},
 		{botpress.DoorName, func(s *convhttp.Server) convhttp.Door { return botpress.New(s) }},
 		{inkeep.DoorName, func(s *convhttp.Server) convhttp.Door { return inkeep.New(s) }},
+		{openai.DoorName, func(s *convhttp.Server) convhttp.Door { return openai.New(s) }},
 	}
 }
 

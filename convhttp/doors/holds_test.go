@@ -98,6 +98,13 @@ var holdCases = []holdCase{
 	{name: "inkeep conversation", del: func(w *world, f *fixture) *doortest.Response {
 		return w.c.Do("DELETE", "/compat/inkeep/conversations/"+f.conv.ID.Format(convstore.PrefixConversation), nil, "Authorization", "Bearer "+w.env.KeyA)
 	}, mediaType: "application/problem+json", check: wants([]string{"detail", "error.message"}, "code", "legal_hold", "error.code", "legal_hold", "status", "409")},
+	{name: "openai conversation", del: func(w *world, f *fixture) *doortest.Response {
+		return w.c.Do("DELETE", "/compat/openai/v1/conversations/"+f.conv.ID.Format(convstore.PrefixConversation), nil, "Authorization", "Bearer "+w.env.KeyA)
+	}, mediaType: "application/json", check: wants([]string{"error.message"}, "error.type", "invalid_request_error", "error.code", "conversation_on_legal_hold")},
+	{name: "openai item", del: func(w *world, f *fixture) *doortest.Response {
+		return w.c.Do("DELETE", "/compat/openai/v1/conversations/"+f.conv.ID.Format(convstore.PrefixConversation)+"/items/"+f.msgs[0].ID.Format(convstore.PrefixMessage), nil,
+			"Authorization", "Bearer "+w.env.KeyA)
+	}, mediaType: "application/json", check: wants([]string{"error.message"}, "error.type", "invalid_request_error", "error.code", "conversation_on_legal_hold")},
 }
 
 // TestHoldRefusedByEveryDoor places a legal hold on the agent of one
