@@ -36,6 +36,8 @@ const (
 	pathConversation  = "/conversations/{id}"
 	pathFeedback      = "/feedback"
 	pathFeedbackOne   = "/feedback/{id}"
+	pathExternal      = "/conversations/external/{externalId}"
+	pathEvents        = "/events"
 )
 
 // Routes is the door's one route table. GET routes also answer HEAD.
@@ -44,9 +46,11 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodPost, Path: pathConversations, Scope: convstore.ScopeWrite, Handler: d.logConversation},
 		{Method: http.MethodGet, Path: pathConversations, Scope: convstore.ScopeRead, Handler: d.listConversations},
 		{Method: http.MethodGet, Path: pathConversation, Scope: convstore.ScopeRead, Handler: d.getConversation},
+		{Method: http.MethodGet, Path: pathExternal, Scope: convstore.ScopeRead, Handler: d.getConversationByExternalID},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: convstore.ScopeDelete, Handler: d.deleteConversation},
 		{Method: http.MethodPost, Path: pathFeedback, Scope: convstore.ScopeWrite, Handler: d.submitFeedback},
 		{Method: http.MethodGet, Path: pathFeedbackOne, Scope: convstore.ScopeRead, Handler: d.getFeedback},
+		{Method: http.MethodPost, Path: pathEvents, Scope: convstore.ScopeWrite, Handler: d.logEvent},
 	}
 }
 
