@@ -196,7 +196,8 @@ type Reader interface {
 	// the tenant's conversations if conversationID is zero. ENOTFOUND
 	// "artifact".
 	ArtifactGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error)
-	// ArtifactList returns a page of the conversation's artifacts.
+	// ArtifactList returns a page of the conversation's artifacts, or with
+	// a zero p.ConversationID of all live conversations of the tenant.
 	ArtifactList(ctx context.Context, p *ArtifactListParams) ([]*convstore.Artifact, error)
 	// ArtifactListRanges is MessageListRanges for artifacts.
 	ArtifactListRanges(ctx context.Context, p *ArtifactListRangesParams) ([][]*convstore.Artifact, error)

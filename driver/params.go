@@ -191,7 +191,8 @@ type MessageInsertManyParams struct {
 	Messages                 []*MessageRow // ConversationID as above
 }
 
-// ArtifactListParams select a page of a conversation's artifacts.
+// ArtifactListParams select a page of a conversation's artifacts, or with a
+// zero ConversationID of every live conversation of the tenant.
 type ArtifactListParams struct {
 	TenantID, ConversationID convstore.ID
 	Type                     convstore.ArtifactType // "" for all
