@@ -49,6 +49,7 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathExternal, Scope: convstore.ScopeRead, Handler: d.getConversationByExternalID},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: convstore.ScopeDelete, Handler: d.deleteConversation},
 		{Method: http.MethodPost, Path: pathFeedback, Scope: convstore.ScopeWrite, Handler: d.submitFeedback},
+		{Method: http.MethodGet, Path: pathFeedback, Scope: convstore.ScopeRead, Handler: d.listFeedback},
 		{Method: http.MethodGet, Path: pathFeedbackOne, Scope: convstore.ScopeRead, Handler: d.getFeedback},
 		{Method: http.MethodPost, Path: pathEvents, Scope: convstore.ScopeWrite, Handler: d.logEvent},
 	}
