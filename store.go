@@ -12,6 +12,7 @@ type Store interface {
 	TokenService
 	ConversationService
 	MessageService
+	MessageLookupService
 	ArtifactService
 	AttachmentService
 	DeletionService

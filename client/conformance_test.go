@@ -48,6 +48,8 @@ var skipOverHTTP = map[string]string{
 	"Digests/ArtifactPages":                "the native API serves no batch reads (the doors' list views read them in process)",
 	"Authors/KeptOnAppendAndDelete":        "the native API serves no authors (the Symbl door's members read them in process)",
 	"Authors/Scoped":                       "the native API serves no authors (the Symbl door's members read them in process)",
+	"Messages/ByExternalID":                "the native API serves no lookup of messages by external id (the Inkeep door's reads do it in process)",
+	"Artifacts/TenantWide":                 "the native API lists artifacts of one conversation (the Inkeep door's feedback list reads a tenant's in process)",
 }
 
 // sqliteDatabase creates a SQLite database file and a blob directory in a

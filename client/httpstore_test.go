@@ -451,6 +451,10 @@ func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.
 	return nil, errNoDigests()
 }
 
+func (s *httpStore) FindMessageByExternalID(context.Context, convstore.ID, string) (*convstore.Message, error) {
+	return nil, errNoDigests()
+}
+
 func (s *httpStore) FindArtifactPages(context.Context, convstore.ID, []convstore.ArtifactRange) ([]convstore.ArtifactPage, error) {
 	return nil, errNoDigests()
 }

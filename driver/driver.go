@@ -166,6 +166,10 @@ type Reader interface {
 	// tenant's conversations if conversationID is zero. ENOTFOUND
 	// "message".
 	MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*MessageRow, error)
+	// MessageGetByExternalIndex returns the tenant's newest message, of a
+	// live conversation, stored with ExternalIndex idx. ENOTFOUND
+	// "message".
+	MessageGetByExternalIndex(ctx context.Context, tenantID convstore.ID, idx []byte) (*MessageRow, error)
 	// MessageList returns a page of the conversation's messages. It does
 	// not tell a missing conversation from an empty one.
 	MessageList(ctx context.Context, p *MessageListParams) ([]*MessageRow, error)
