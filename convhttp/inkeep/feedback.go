@@ -116,14 +116,19 @@ func (d *Door) getFeedback(w http.ResponseWriter, r *http.Request) error {
 	return st.Finish()
 }
 
-// findMessage finds a message of the tenant by the id the door rendered;
-// an unknown or foreign id is a 422 naming messageId, since Inkeep
-// documents no 404 for the routes that take one in their body.
+// findMessage finds a message of the tenant by the id the door rendered
+// (msg_…) or, failing that, by the client's own id it was logged with
+// (the newest such message of the tenant); an unknown or foreign id is a
+// 422 naming messageId, since Inkeep documents no 404 for the routes that
+// take one in their body.
 func (d *Door) findMessage(ctx context.Context, t convstore.ID, id string) (*convstore.Message, error) {
 	msgID, err := convstore.ParseID(convstore.PrefixMessage, "messageId", id)
 	var m *convstore.Message
 	if err == nil {
 		m, err = d.store.FindMessageByID(ctx, t, convstore.ID{}, msgID)
+	}
+	if lookupMiss(err) {
+		m, err = d.store.FindMessageByExternalID(ctx, t, id)
 	}
 	if lookupMiss(err) {
 		return nil, invalid("messageId", "messageId does not name a logged message.")
