@@ -13,6 +13,7 @@ type Store interface {
 	ConversationService
 	MessageService
 	MessageLookupService
+	CORSService
 	ArtifactService
 	AttachmentService
 	DeletionService

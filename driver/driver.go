@@ -234,6 +234,11 @@ type Reader interface {
 	// RestoreWindowGet returns the tenant's restore window in days; 0
 	// if never set.
 	RestoreWindowGet(ctx context.Context, tenantID convstore.ID) (int, error)
+	// CORSOriginsGet returns the tenant's allowed origins, sorted.
+	CORSOriginsGet(ctx context.Context, tenantID convstore.ID) ([]string, error)
+	// CORSOriginAllowed reports whether any tenant allows origin (given
+	// normalized).
+	CORSOriginAllowed(ctx context.Context, origin string) (bool, error)
 	// PurgeJobCount counts the queued purge jobs of every tenant (for
 	// the backlog metric).
 	PurgeJobCount(ctx context.Context) (int64, error)
@@ -385,6 +390,8 @@ type Tx interface {
 	PurgeJobLockWindowed(ctx context.Context, tenantID, conversationID convstore.ID) error
 	// RestoreWindowSet sets the tenant's restore window in days (0: off).
 	RestoreWindowSet(ctx context.Context, tenantID convstore.ID, days int) error
+	// CORSOriginsSet replaces the tenant's allowed origins.
+	CORSOriginsSet(ctx context.Context, tenantID convstore.ID, origins []string) error
 
 	// PurgeJobInsert queues the purge of a conversation ConversationDelete
 	// marked deleted, in the same transaction.

@@ -12,6 +12,11 @@
 -- re-index after an index root rotation recomputes them from the
 -- messages' metadata. Messages stored before this migration have no row:
 -- they stay addressable by their own ids only.
+--
+-- The web origins each tenant allows to call the doors from a browser
+-- (CORS), normalized: a preflight, which carries no credential, is
+-- answered for an origin some tenant allows (by origin), an actual
+-- request only for one its key's tenant allows.
 
 -- +goose Up
 CREATE INDEX artifacts_tenant_type ON artifacts (tenant_id, type, id);
@@ -23,7 +28,14 @@ CREATE TABLE message_external_ids (
 );
 CREATE INDEX message_external_ids_idx ON message_external_ids (tenant_id, external_idx, message_id);
 CREATE INDEX message_external_ids_conversation ON message_external_ids (tenant_id, conversation_id);
+CREATE TABLE cors_origins (
+    tenant_id BLOB NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    origin    TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, origin)
+);
+CREATE INDEX cors_origins_origin ON cors_origins (origin);
 
 -- +goose Down
+DROP TABLE cors_origins;
 DROP TABLE message_external_ids;
 DROP INDEX artifacts_tenant_type;
