@@ -18,7 +18,7 @@ var (
 	// Tenant-wide (the Inkeep feedback list), by type on the index of 0024.
 	qArtifactTenantList   = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ?` + live("artifacts"))
 	qArtifactTenantByType = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND type = ?` + live("artifacts"))
-	qArtifactInsert = stmt(`INSERT INTO artifacts
+	qArtifactInsert       = stmt(`INSERT INTO artifacts
 		(id, tenant_id, conversation_id, type, text, data, message_ids, score, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qArtifactDelete = stmt(`DELETE FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?` + live("artifacts"))

@@ -27,7 +27,10 @@ func testArtifactsTenantWide(t *testing.T, f *fixture) {
 	o2 := f.artifact(t, a.ID, c2.ID, convstore.ArtifactOther, "o2")
 	f.artifact(t, a.ID, hidden.ID, convstore.ArtifactOther, "gone")
 	f.artifact(t, b.ID, cb.ID, convstore.ArtifactOther, "b")
-	f.write(t, func(ctx context.Context, tx driver.Tx) error { _, err := tx.ConversationHide(ctx, a.ID, hidden.ID); return err })
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.ConversationHide(ctx, a.ID, hidden.ID)
+		return err
+	})
 	list, err := f.drv.Reads().ArtifactList(f.ctx, &driver.ArtifactListParams{TenantID: a.ID, Type: convstore.ArtifactOther, Page: page(10, true)})
 	must(t, err)
 	if len(list) != 2 || list[0].ID != o2.ID || list[1].ID != o1.ID || list[0].ConversationID != c2.ID {

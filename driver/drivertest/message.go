@@ -68,7 +68,10 @@ func testMessageExternalIndex(t *testing.T, f *fixture) {
 	if m, err := get(a.ID, w); err != nil || m.ID != m1[1].ID {
 		t.Errorf("re-indexed w = %+v, %v", m, err)
 	}
-	f.write(t, func(ctx context.Context, tx driver.Tx) error { _, err := tx.ConversationHide(ctx, a.ID, c1.ID); return err })
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.ConversationHide(ctx, a.ID, c1.ID)
+		return err
+	})
 	_, err = get(a.ID, w)
 	wantCode(t, "a hidden conversation's message", err, convstore.ENOTFOUND, "message")
 	f.purgeAll(t, a.ID, c1.ID)

@@ -23,7 +23,9 @@ var messageTests = []subtest{
 // across the tenant's live conversations: the newest one, never another
 // tenant's, never a deleted message's or conversation's.
 func testMessageByExternalID(t *testing.T, f *fixture) {
-	ext := func(id string) convstore.Metadata { return convstore.Metadata{convstore.MessageExternalIDKey: id, "k": "v"} }
+	ext := func(id string) convstore.Metadata {
+		return convstore.Metadata{convstore.MessageExternalIDKey: id, "k": "v"}
+	}
 	c1, m1 := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: []*convstore.MessageCreate{
 		{Role: convstore.RoleUser, Content: "one", Metadata: ext("x")}, {Role: convstore.RoleAssistant, Content: "two", Metadata: ext("y")},
 		{Role: convstore.RoleUser, Content: "three"}}})
@@ -38,7 +40,9 @@ func testMessageByExternalID(t *testing.T, f *fixture) {
 	}
 	MustCreateConversation(t, f.ctx, f.Store, other.ID, &convstore.ConversationCreate{Messages: []*convstore.MessageCreate{
 		{Role: convstore.RoleUser, Content: "foreign", Metadata: ext("z")}}})
-	find := func(id string) (*convstore.Message, error) { return f.Store.FindMessageByExternalID(f.ctx, f.tenant.ID, id) }
+	find := func(id string) (*convstore.Message, error) {
+		return f.Store.FindMessageByExternalID(f.ctx, f.tenant.ID, id)
+	}
 	if m, err := find("x"); err != nil || m.ID != m3[0].ID || m.Content != "again" || m.Metadata["k"] != "v" {
 		t.Fatalf("newest x = %+v, %v", m, err)
 	}
