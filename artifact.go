@@ -104,7 +104,9 @@ type ArtifactService interface {
 	FindArtifactByID(ctx context.Context, tenantID, conversationID, id ID) (*Artifact, error)
 
 	// FindArtifacts returns a page of artifacts ordered by ID and whether
-	// more follow. ENOTFOUND if the conversation is missing.
+	// more follow. ENOTFOUND if the conversation is missing. A zero
+	// conversationID lists the artifacts of every live conversation of the
+	// tenant.
 	FindArtifacts(ctx context.Context, tenantID, conversationID ID, f ArtifactFilter) ([]*Artifact, bool, error)
 
 	// CreateArtifact adds an artifact. ENOTFOUND if the conversation is

@@ -137,6 +137,24 @@ type MessageFilter struct {
 	PageFilter
 }
 
+// MessageExternalIDKey is the message metadata key whose value is the
+// message's external id, the id a client gave it: FindMessageByExternalID
+// finds a message by it across the tenant's conversations, for doors
+// whose message routes carry only the client's message id. The store
+// keeps it as a blind index, like a conversation's ExternalID; unlike
+// that one, it need not be unique (the newest message with it is found).
+const MessageExternalIDKey = "external_id"
+
+// MessageLookupService finds messages by what a door's clients know of
+// them. It is part of Store, for the doors, and not served by the native
+// API.
+type MessageLookupService interface {
+	// FindMessageByExternalID returns the tenant's newest message, in any
+	// of its live conversations, whose metadata holds externalID under
+	// MessageExternalIDKey. ENOTFOUND if none.
+	FindMessageByExternalID(ctx context.Context, tenantID ID, externalID string) (*Message, error)
+}
+
 // MessageService manages messages. Every method is scoped to the tenant and
 // the conversation: ENOTFOUND if either is missing or the message belongs to
 // another conversation.

@@ -13,6 +13,8 @@ type Store interface {
 	ConversationService
 	MessageService
 	MessageEditService
+	MessageLookupService
+	CORSService
 	ArtifactService
 	AttachmentService
 	DeletionService

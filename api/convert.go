@@ -315,6 +315,7 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditWebhookUpdate:       convstore.PrefixWebhook,
 	convstore.AuditWebhookDelete:       convstore.PrefixWebhook,
 	convstore.AuditWebhookRotate:       convstore.PrefixWebhook,
+	convstore.AuditCORSUpdate:          convstore.PrefixTenant,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

@@ -22,6 +22,7 @@ const (
 	ObjectAttachmentDeleted   = "attachment.deleted"
 	ObjectDeletion            = "deletion"
 	ObjectRetention           = "retention"
+	ObjectCORS                = "cors"
 	ObjectRetentionPreview    = "retention.preview"
 	ObjectAPIKey              = "api_key"
 	ObjectAPIKeyDeleted       = "api_key.deleted"
@@ -250,6 +251,13 @@ type KeyCreate struct {
 
 // Retention is the wire form of a tenant's retention policies (GET and
 // PUT /v1/retention).
+// CORS is the web origins a tenant allows to call the doors from a
+// browser (GET and PUT /v1/cors).
+type CORS struct {
+	Object         string   `json:"object"` // "cors"
+	AllowedOrigins []string `json:"allowed_origins"`
+}
+
 type Retention struct {
 	Object   string            `json:"object"` // "retention"
 	Policies []RetentionPolicy `json:"policies"`

@@ -49,6 +49,8 @@ var skipOverHTTP = map[string]string{
 	"Authors/KeptOnAppendAndDelete":        "the native API serves no authors (the Symbl door's members read them in process)",
 	"Authors/Scoped":                       "the native API serves no authors (the Symbl door's members read them in process)",
 	"Messages/Update":                      "the native API has no message update (the Botpress door's PUT rewrites messages in process)",
+	"Messages/ByExternalID":                "the native API serves no lookup of messages by external id (the Inkeep door's reads do it in process)",
+	"Artifacts/TenantWide":                 "the native API lists artifacts of one conversation (the Inkeep door's feedback list reads a tenant's in process)",
 }
 
 // sqliteDatabase creates a SQLite database file and a blob directory in a

@@ -387,6 +387,22 @@ func (s *httpStore) PreviewRetention(ctx context.Context, tenantID convstore.ID)
 
 // RestoreService.
 
+func (s *httpStore) FindCORSOrigins(ctx context.Context, tenantID convstore.ID) ([]string, error) {
+	o, err := s.of(tenantID).FindCORSOrigins(ctx, tenantID)
+	return o, s.domain(err)
+}
+
+func (s *httpStore) SetCORSOrigins(ctx context.Context, tenantID convstore.ID, origins []string, p convstore.DeleteParams) ([]string, error) {
+	o, err := s.as(tenantID, p.ActorKeyID).SetCORSOrigins(ctx, tenantID, origins, p)
+	return o, s.domain(err)
+}
+
+// CORSOriginAllowed asks the engine: a preflight's lookup, which no key
+// makes, is not part of the native API.
+func (s *httpStore) CORSOriginAllowed(ctx context.Context, origin string) (bool, error) {
+	return s.engine.CORSOriginAllowed(ctx, origin)
+}
+
 func (s *httpStore) FindRestoreWindow(ctx context.Context, tenantID convstore.ID) (int, error) {
 	n, err := s.of(tenantID).FindRestoreWindow(ctx, tenantID)
 	return n, s.domain(err)
@@ -459,6 +475,10 @@ func (s *httpStore) FindConversationDigests(context.Context, convstore.ID, convs
 }
 
 func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.MessageRange) ([]convstore.MessagePage, error) {
+	return nil, errNoDigests()
+}
+
+func (s *httpStore) FindMessageByExternalID(context.Context, convstore.ID, string) (*convstore.Message, error) {
 	return nil, errNoDigests()
 }
 

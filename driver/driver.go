@@ -166,6 +166,10 @@ type Reader interface {
 	// tenant's conversations if conversationID is zero. ENOTFOUND
 	// "message".
 	MessageGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*MessageRow, error)
+	// MessageGetByExternalIndex returns the tenant's newest message, of a
+	// live conversation, stored with ExternalIndex idx. ENOTFOUND
+	// "message".
+	MessageGetByExternalIndex(ctx context.Context, tenantID convstore.ID, idx []byte) (*MessageRow, error)
 	// MessageList returns a page of the conversation's messages. It does
 	// not tell a missing conversation from an empty one.
 	MessageList(ctx context.Context, p *MessageListParams) ([]*MessageRow, error)
@@ -196,7 +200,8 @@ type Reader interface {
 	// the tenant's conversations if conversationID is zero. ENOTFOUND
 	// "artifact".
 	ArtifactGet(ctx context.Context, tenantID, conversationID, id convstore.ID) (*convstore.Artifact, error)
-	// ArtifactList returns a page of the conversation's artifacts.
+	// ArtifactList returns a page of the conversation's artifacts, or with
+	// a zero p.ConversationID of all live conversations of the tenant.
 	ArtifactList(ctx context.Context, p *ArtifactListParams) ([]*convstore.Artifact, error)
 	// ArtifactListRanges is MessageListRanges for artifacts.
 	ArtifactListRanges(ctx context.Context, p *ArtifactListRangesParams) ([][]*convstore.Artifact, error)
@@ -229,6 +234,11 @@ type Reader interface {
 	// RestoreWindowGet returns the tenant's restore window in days; 0
 	// if never set.
 	RestoreWindowGet(ctx context.Context, tenantID convstore.ID) (int, error)
+	// CORSOriginsGet returns the tenant's allowed origins, sorted.
+	CORSOriginsGet(ctx context.Context, tenantID convstore.ID) ([]string, error)
+	// CORSOriginAllowed reports whether any tenant allows origin (given
+	// normalized).
+	CORSOriginAllowed(ctx context.Context, origin string) (bool, error)
 	// PurgeJobCount counts the queued purge jobs of every tenant (for
 	// the backlog metric).
 	PurgeJobCount(ctx context.Context) (int64, error)
@@ -383,6 +393,8 @@ type Tx interface {
 	PurgeJobLockWindowed(ctx context.Context, tenantID, conversationID convstore.ID) error
 	// RestoreWindowSet sets the tenant's restore window in days (0: off).
 	RestoreWindowSet(ctx context.Context, tenantID convstore.ID, days int) error
+	// CORSOriginsSet replaces the tenant's allowed origins.
+	CORSOriginsSet(ctx context.Context, tenantID convstore.ID, origins []string) error
 
 	// PurgeJobInsert queues the purge of a conversation ConversationDelete
 	// marked deleted, in the same transaction.

@@ -30,7 +30,7 @@ type IndexRootTx interface {
 	ConversationIndexRootSet(ctx context.Context, tenantID, id convstore.ID, root uint32, lower bool) error
 	// ConversationReindex replaces every blind index of a conversation
 	// (user_idx, external_idx, the pair index rows, the named attachments'
-	// name_idx) and records p.Root. ENOTFOUND "conversation"; ECONFLICT
+	// name_idx, its messages' external indexes) and records p.Root. ENOTFOUND "conversation"; ECONFLICT
 	// ErrExternalIDTaken if another conversation holds the external
 	// index.
 	ConversationReindex(ctx context.Context, p *ConversationReindexParams) error
@@ -45,6 +45,16 @@ type ConversationReindexParams struct {
 	ExternalIndex []byte
 	MetaIndex     []MetaIndex
 	Attachments   []AttachmentIndex
+	// Messages are the external-id indexes of the conversation's
+	// messages that have one: they replace all the conversation's rows of
+	// message_external_ids.
+	Messages []MessageIndex
+}
+
+// MessageIndex is a message's external-id index, by the message's id.
+type MessageIndex struct {
+	ID            convstore.ID
+	ExternalIndex []byte
 }
 
 // AttachmentIndex is an attachment's name index, by the attachment's id.

@@ -191,7 +191,8 @@ type MessageInsertManyParams struct {
 	Messages                 []*MessageRow // ConversationID as above
 }
 
-// ArtifactListParams select a page of a conversation's artifacts.
+// ArtifactListParams select a page of a conversation's artifacts, or with a
+// zero ConversationID of every live conversation of the tenant.
 type ArtifactListParams struct {
 	TenantID, ConversationID convstore.ID
 	Type                     convstore.ArtifactType // "" for all
@@ -254,6 +255,11 @@ type MetaIndex struct {
 type MessageRow struct {
 	convstore.Message
 	Meta []byte // the metadata column (a sealed JSON object); nil when empty
+	// ExternalIndex is the blind index of the message's external id
+	// (metadata convstore.MessageExternalIDKey), nil without one.
+	// MessageInsertMany stores it (table message_external_ids, whose rows
+	// go with their message); reads leave it nil.
+	ExternalIndex []byte
 }
 
 // AuthorRow is the stored record of one distinct author of a

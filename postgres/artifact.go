@@ -40,8 +40,14 @@ func (o *ops) ArtifactGet(ctx context.Context, tenantID, conversationID, id conv
 }
 
 func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([]*convstore.Artifact, error) {
-	q := newQuery(`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2`+live("$1", "$2"),
-		idArg(p.TenantID), idArg(p.ConversationID))
+	var q *query
+	if p.ConversationID.IsZero() {
+		q = newQuery(`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1`+live("artifacts.tenant_id", "artifacts.conversation_id"),
+			idArg(p.TenantID))
+	} else {
+		q = newQuery(`SELECT `+artifactColumns+` FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2`+live("$1", "$2"),
+			idArg(p.TenantID), idArg(p.ConversationID))
+	}
 	if p.Type != "" {
 		q.and("type = ?", string(p.Type))
 	}

@@ -49,6 +49,13 @@ func (o *ops) ConversationReindex(ctx context.Context, p *driver.ConversationRei
 	if err := o.metaIndexInsert(ctx, p.TenantID, p.ID, p.MetaIndex); err != nil {
 		return err
 	}
+	if _, err := o.exec(ctx, `DELETE FROM message_external_ids WHERE tenant_id = $1 AND conversation_id = $2`,
+		idArg(p.TenantID), idArg(p.ID)); err != nil {
+		return err
+	}
+	if err := o.messageExternalInsert(ctx, p.TenantID, p.ID, p.Messages); err != nil {
+		return err
+	}
 	if len(p.Attachments) == 0 {
 		return nil
 	}

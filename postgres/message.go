@@ -40,6 +40,34 @@ func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convs
 		idArg(tenantID), idArg(conversationID), idArg(id))
 }
 
+// MessageGetByExternalIndex finds the newest live message with the index
+// (message_external_ids, 0024).
+func (o *ops) MessageGetByExternalIndex(ctx context.Context, tenantID convstore.ID, idx []byte) (*driver.MessageRow, error) {
+	return one(ctx, o, "message", scanMessageRow,
+		`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND (conversation_id, id) = (
+			SELECT x.conversation_id, x.message_id FROM message_external_ids x WHERE x.tenant_id = $1 AND x.external_idx = $2`+
+			live("x.tenant_id", "x.conversation_id")+` ORDER BY x.message_id DESC LIMIT 1)`,
+		idArg(tenantID), bytesArg(idx))
+}
+
+// messageExternalInsert stores the external indexes of messages; those
+// without one are skipped.
+func (o *ops) messageExternalInsert(ctx context.Context, tenantID, conversationID convstore.ID, rows []driver.MessageIndex) error {
+	var ids, idxs [][]byte
+	for _, m := range rows {
+		if m.ExternalIndex != nil {
+			ids, idxs = append(ids, idBytes(m.ID)), append(idxs, m.ExternalIndex)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := o.exec(ctx, `INSERT INTO message_external_ids (tenant_id, conversation_id, message_id, external_idx)
+		SELECT $1, $2, u.id, u.idx FROM unnest($3::bytea[], $4::bytea[]) AS u(id, idx)`,
+		idArg(tenantID), idArg(conversationID), ids, idxs)
+	return err
+}
+
 func (o *ops) MessageList(ctx context.Context, p *driver.MessageListParams) ([]*driver.MessageRow, error) {
 	q := newQuery(`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND conversation_id = $2`+live("$1", "$2"),
 		idArg(p.TenantID), idArg(p.ConversationID))
@@ -144,7 +172,16 @@ func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertMany
 		FROM unnest($3::bytea[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bytea[], $11::timestamptz[])
 			AS u(id, role, content, parts, author_name, start_ns, end_ns, metadata, created_at)`,
 		idArg(p.TenantID), idArg(p.ConversationID), ids, roles, contents, parts, authors, starts, ends, metadata, times)
-	return err
+	if err != nil {
+		return err
+	}
+	var ext []driver.MessageIndex
+	for _, m := range p.Messages {
+		if m.ExternalIndex != nil {
+			ext = append(ext, driver.MessageIndex{ID: m.ID, ExternalIndex: m.ExternalIndex})
+		}
+	}
+	return o.messageExternalInsert(ctx, p.TenantID, p.ConversationID, ext)
 }
 
 func (o *ops) MessageDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error {

@@ -37,7 +37,7 @@ func (s *Service) FindArtifacts(ctx context.Context, tenantID, conversationID co
 		var err error
 		list, err = r.ArtifactList(ctx, &driver.ArtifactListParams{
 			TenantID: tenantID, ConversationID: conversationID, Type: f.Type, Page: pageOf(f.PageFilter, 0)})
-		if err == nil && len(list) == 0 {
+		if err == nil && len(list) == 0 && !conversationID.IsZero() {
 			err = conversationExists(ctx, r, tenantID, conversationID)
 		}
 		if err != nil {

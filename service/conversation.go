@@ -230,8 +230,12 @@ func (s *Service) CreateConversation(ctx context.Context, tenantID convstore.ID,
 			return nil
 		}
 		b := s.z.box(dek, tenantID, conv.ID)
+		rows, _, err := s.messageRows(tenantID, b, msgs)
+		if err != nil {
+			return err
+		}
 		if err := tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conv.ID,
-			Messages: messageRows(b, msgs)}); err != nil {
+			Messages: rows}); err != nil {
 			return err
 		}
 		return s.addAuthors(ctx, tx, b, tenantID, conv.ID, msgs, true)

@@ -19,6 +19,44 @@ func (s *Service) FindMessageByID(ctx context.Context, tenantID, conversationID,
 	return openMessage(s.z.opener(ctx, r, tenantID, row.ConversationID), row)
 }
 
+// FindMessageByExternalID returns the tenant's newest message whose
+// metadata holds externalID under convstore.MessageExternalIDKey, looked
+// up under every live index root (a re-index may not have reached it).
+func (s *Service) FindMessageByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Message, error) {
+	idxs, err := s.z.indexes(tenantID, messageExternalField, externalID)
+	if err != nil {
+		return nil, err
+	}
+	r := s.drv.Reads()
+	for _, idx := range idxs {
+		row, err := r.MessageGetByExternalIndex(ctx, tenantID, idx)
+		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		return openMessage(s.z.opener(ctx, r, tenantID, row.ConversationID), row)
+	}
+	return nil, convstore.NotFound("message")
+}
+
+// messageExternalField is the blind-index field of messages' external ids.
+const messageExternalField = "message_external_id"
+
+// messageRows seals new messages into rows with the blind indexes of
+// their external ids, under the current root; indexed reports whether
+// any has one.
+func (s *Service) messageRows(tenantID convstore.ID, b box, msgs []*convstore.Message) (rows []*driver.MessageRow, indexed bool, err error) {
+	rows = messageRows(b, msgs)
+	for i, m := range msgs {
+		if rows[i].ExternalIndex, err = s.z.index(tenantID, messageExternalField, m.Metadata[convstore.MessageExternalIDKey]); err != nil {
+			return nil, false, err
+		}
+		indexed = indexed || rows[i].ExternalIndex != nil
+	}
+	return rows, indexed, nil
+}
+
 // FindMessages returns a page of the conversation's messages, oldest first
 // by default. ENOTFOUND if the conversation is missing.
 func (s *Service) FindMessages(ctx context.Context, tenantID, conversationID convstore.ID, f convstore.MessageFilter) ([]*convstore.Message, bool, error) {
@@ -79,9 +117,19 @@ func (s *Service) CreateMessages(ctx context.Context, tenantID, conversationID c
 		}
 		msgs = s.newMessages(conversationID, batch, now)
 		b := s.z.box(dek, tenantID, conversationID)
-		if err := tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conversationID,
-			Messages: messageRows(b, msgs)}); err != nil {
+		root := s.z.currentRoot() // before indexing: never newer than the indexes
+		rows, indexed, err := s.messageRows(tenantID, b, msgs)
+		if err != nil {
 			return err
+		}
+		if err := tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: conversationID,
+			Messages: rows}); err != nil {
+			return err
+		}
+		if indexed {
+			if err := s.z.recordRoot(ctx, tx, tenantID, conversationID, root, true); err != nil {
+				return err
+			}
 		}
 		return s.addAuthors(ctx, tx, b, tenantID, conversationID, msgs, false)
 	})

@@ -222,6 +222,26 @@ func (s *Service) reindexConversation(ctx context.Context, tx driver.Tx, tenantI
 			break
 		}
 	}
+	for after = (convstore.ID{}); ; {
+		list, err := tx.MessageList(ctx, &driver.MessageListParams{TenantID: tenantID, ConversationID: id,
+			Page: driver.Page{After: after, Limit: upgradePage}})
+		if err != nil {
+			return false, err
+		}
+		opened, err := s.z.openMessages(ctx, tx, tenantID, list)
+		if err != nil {
+			return false, err
+		}
+		for _, m := range opened {
+			if x := indexWith(k, messageExternalField, m.Metadata[convstore.MessageExternalIDKey]); x != nil {
+				p.Messages = append(p.Messages, driver.MessageIndex{ID: m.ID, ExternalIndex: x})
+			}
+			after = m.ID
+		}
+		if len(list) < upgradePage {
+			break
+		}
+	}
 	// Legal holds on this user follow the index to the new root; the
 	// old index stays beside it for the user's other conversations.
 	if len(row.UserIndex) > 0 && !bytes.Equal(row.UserIndex, p.UserIndex) {

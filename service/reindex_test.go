@@ -28,7 +28,7 @@ func indexColumns(t testing.TB, db *sql.DB) (map[string][][]byte, []uint32) {
 	for _, q := range []string{
 		"SELECT user_idx FROM conversations", "SELECT external_idx FROM conversations",
 		"SELECT name_idx FROM attachments", "SELECT key_idx FROM conversation_meta_index",
-		"SELECT pair_idx FROM conversation_meta_index",
+		"SELECT pair_idx FROM conversation_meta_index", "SELECT external_idx FROM message_external_ids",
 	} {
 		rows, err := db.Query(q)
 		if err != nil {
@@ -62,7 +62,9 @@ func makeIndexed(t testing.TB, ctx context.Context, svc *service.Service, tenant
 	for i := range n {
 		c, _ := servicetest.MustCreateConversation(t, ctx, svc, tenantID, &convstore.ConversationCreate{
 			ExternalID: fmt.Sprint("ext-", i), UserID: fmt.Sprint("user-", i%3),
-			Metadata: convstore.Metadata{"tag": "vip", "n": fmt.Sprint(i)}})
+			Metadata: convstore.Metadata{"tag": "vip", "n": fmt.Sprint(i)},
+			Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi",
+				Metadata: convstore.Metadata{convstore.MessageExternalIDKey: fmt.Sprint("m-", i)}}}})
 		servicetest.MustPutAttachment(t, ctx, svc, tenantID, c.ID, fmt.Sprint("f", i), []byte("x"))
 		out = append(out, c)
 	}

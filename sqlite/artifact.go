@@ -15,7 +15,10 @@ var (
 	qArtifactGetAny = stmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND id = ?` + live("artifacts"))
 	qArtifactList   = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ?` + live("artifacts"))
 	qArtifactByType = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND type = ?` + live("artifacts"))
-	qArtifactInsert = stmt(`INSERT INTO artifacts
+	// Tenant-wide (the Inkeep feedback list), by type on the index of 0024.
+	qArtifactTenantList   = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ?` + live("artifacts"))
+	qArtifactTenantByType = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND type = ?` + live("artifacts"))
+	qArtifactInsert       = stmt(`INSERT INTO artifacts
 		(id, tenant_id, conversation_id, type, text, data, message_ids, score, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qArtifactDelete = stmt(`DELETE FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND id = ?` + live("artifacts"))
@@ -49,9 +52,12 @@ func (o *ops) ArtifactGet(ctx context.Context, tenantID, conversationID, id conv
 
 func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([]*convstore.Artifact, error) {
 	args := []any{idArg(p.TenantID), idArg(p.ConversationID)}
-	stmts := qArtifactList
+	stmts, byType := qArtifactList, qArtifactByType
+	if p.ConversationID.IsZero() {
+		args, stmts, byType = args[:1], qArtifactTenantList, qArtifactTenantByType
+	}
 	if p.Type != "" {
-		stmts, args = qArtifactByType, append(args, string(p.Type))
+		stmts, args = byType, append(args, string(p.Type))
 	}
 	q, args := stmts.sql(p.Page, args)
 	return list(ctx, o, q, args, scanArtifactRow)

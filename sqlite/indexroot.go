@@ -55,5 +55,8 @@ func (o *ops) ConversationReindex(ctx context.Context, p *driver.ConversationRei
 			return o.db.translate(err)
 		}
 	}
-	return nil
+	if _, err := o.run.exec(ctx, qMessageExternalDelete, idArg(p.TenantID), idArg(p.ID)); err != nil {
+		return o.db.translate(err)
+	}
+	return o.messageExternalInsert(ctx, p.TenantID, p.ID, p.Messages)
 }

@@ -22,7 +22,31 @@ var (
 		(id, tenant_id, conversation_id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qMessageDelete = stmt(`DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
+	// Message external ids (0024): a row goes with its message.
+	qMessageExternalInsert = stmt(`INSERT INTO message_external_ids (message_id, tenant_id, conversation_id, external_idx) VALUES (?, ?, ?, ?)`)
+	qMessageExternalDelete = stmt(`DELETE FROM message_external_ids WHERE tenant_id = ? AND conversation_id = ?`)
+	qMessageByExternal     = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE id = (
+		SELECT x.message_id FROM message_external_ids x WHERE x.tenant_id = ? AND x.external_idx = ?
+		AND EXISTS (SELECT 1 FROM conversations AS lc WHERE lc.id = x.conversation_id AND lc.deleted = 0)
+		ORDER BY x.message_id DESC LIMIT 1)`)
 )
+
+// messageExternalInsert stores the external indexes of messages.
+func (o *ops) messageExternalInsert(ctx context.Context, tenantID, conversationID convstore.ID, rows []driver.MessageIndex) error {
+	for _, m := range rows {
+		if m.ExternalIndex == nil {
+			continue
+		}
+		if _, err := o.run.exec(ctx, qMessageExternalInsert, idArg(m.ID), idArg(tenantID), idArg(conversationID), bytesArg(m.ExternalIndex)); err != nil {
+			return o.db.translate(err)
+		}
+	}
+	return nil
+}
+
+func (o *ops) MessageGetByExternalIndex(ctx context.Context, tenantID convstore.ID, idx []byte) (*driver.MessageRow, error) {
+	return one(ctx, o, qMessageByExternal, []any{idArg(tenantID), bytesArg(idx)}, "message", scanMessageRow)
+}
 
 // scanMessage scans a row of messageColumns, then extra: the one place
 // that scans messages.
@@ -132,6 +156,11 @@ func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertMany
 			sealedArg(m.Content), jsonArg(m.Parts), sealedArg(m.AuthorName), durationArg(m.StartOffset),
 			durationArg(m.EndOffset), bytesArg(m.Meta), micros(m.CreatedAt)); err != nil {
 			return o.db.translate(err)
+		}
+		if m.ExternalIndex != nil {
+			if err := o.messageExternalInsert(ctx, p.TenantID, p.ConversationID, []driver.MessageIndex{{ID: m.ID, ExternalIndex: m.ExternalIndex}}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

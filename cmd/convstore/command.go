@@ -61,6 +61,7 @@ func root() *command {
 			webhooksCommand(),
 			keysCommand(),
 			processorsCommand(),
+			corsCommand(),
 			tenantsCommand(),
 			backupCommand(),
 			restoreCommand(),

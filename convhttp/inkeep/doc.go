@@ -1,6 +1,7 @@
 // Package inkeep is the Inkeep Analytics API door of convstore: the routes
-// of api.analytics.inkeep.com that log, read, list and delete conversations
-// and submit and read feedback, wire-compatible with the official
+// of api.analytics.inkeep.com that log, read, list and delete conversations,
+// submit, read and list feedback and log events, wire-compatible with the
+// official
 // @inkeep/inkeep-analytics SDK, whose zod schemas parse every body strictly.
 // It listens at the root of its own listener (--inkeep-addr) and under
 // /compat/inkeep on the main listener.
@@ -11,12 +12,19 @@
 //	GET    /conversations       ?limit=0..100 (20) &offset=0..100000 (0), newest first
 //	                            → 200 {conversations, total, pageSize, count}
 //	GET    /conversations/{id}  → 200 Conversation
+//	GET    /conversations/external/{externalId}
+//	                            → 200 Conversation whose externalId is that
 //	DELETE /conversations/{id}  → 200 {"success":true,"message":"Conversation deleted successfully"}
 //	POST   /feedback            → 200 feedback
+//	GET    /feedback            ?limit=0..100 (10) &offset=0..100000 (0)
+//	                            → 200 {positiveFeedbackCount, negativeFeedbackCount,
+//	                                   positiveFeedback, negativeFeedback}
 //	GET    /feedback/{id}       → 200 feedback with its conversation and message
+//	POST   /events              → 200 SelectEvent
+//	OPTIONS <every path above>  → 204, CORS preflight (see CORS)
 //
-// Reads need the read scope, logging and feedback the write scope, DELETE
-// the delete scope. Every answer that holds conversations (get, list, the
+// Reads need the read scope, logging, feedback and events the write scope,
+// DELETE the delete scope; OPTIONS needs no key. Every answer that holds conversations (get, list, the
 // log's answer, GET /feedback/{id}) streams their messages a store page at
 // a time, in both formats, so it holds one page however long the
 // conversation: both lists show the messages up to the newest one when the
@@ -60,10 +68,20 @@
 // A conversation's id is the client's id when it was logged with one (kept
 // as ExternalID "inkeep:<id>", so at most 249 bytes), else the native
 // "conv_…" id. GET and DELETE look up ExternalID "inkeep:"+id first, then a
-// native id. Messages always render their native "msg_…" id (the client's
-// message id is kept in message metadata "inkeep.id" and used only to match
-// messages on upsert), because POST /feedback must find a message from its
-// messageId alone, which only the native id allows. A feedback's id is its
+// native id. A conversation's externalId member is another thing (metadata
+// "inkeep.externalId", not unique): GET /conversations/external/{externalId}
+// answers the newest conversation of the tenant with it, since Inkeep does
+// not say which of several answers.
+//
+// Messages render their native "msg_…" id. The client's own message id is
+// kept in message metadata "external_id" (convstore.MessageExternalIDKey),
+// which the store indexes across the tenant: POST /feedback and message
+// events take either id (a msg_ id first, then the client's id; the newest
+// message of the tenant with that client id, since Inkeep's ids are its
+// own and unique but a client's need not be), and upserts match either.
+// Messages logged before this index existed keep their client id as
+// "inkeep.id", which upserts still match but feedback cannot find. A
+// feedback's id is its
 // artifact's native "art_…" id; a client-supplied feedback id is kept in the
 // artifact's Data as clientId but not used as the id, since GET /feedback/{id}
 // can only look up native ids.
@@ -123,7 +141,8 @@
 // # Feedback
 //
 // POST /feedback needs type (positive or negative) and messageId (a msg_ id
-// this door rendered, of any conversation of the tenant); an unknown or
+// this door rendered, or the client's own message id, of any conversation
+// of the tenant; the stored messageId is the msg_ id); an unknown or
 // foreign messageId is a 422 (Inkeep documents no 404 there). Every POST
 // creates a new feedback: an artifact of type "other" on the message's
 // conversation with MessageIDs [message], Text the type, Score +1 or -1 and
@@ -134,10 +153,56 @@
 // the conversation and message; an artifact that is not feedback, or whose
 // message is gone, is a 404. Feedback is deleted with its conversation.
 //
+// # Feedback list
+//
+// GET /feedback reads the tenant's feedback newest first; offset and limit
+// (the SDK's default 10) count positive and negative feedback together in
+// that one order, and each feedback of the page goes to the array of its
+// type, with its conversation and message as the SDK requires. The counts
+// are of all the tenant's feedback, which Inkeep's response implies (they
+// would repeat the arrays' lengths otherwise); reading them means reading
+// every "other" artifact of the tenant (feedback, events and fields), a
+// store page at a time. A feedback whose message was deleted through
+// another door is counted but left out of the arrays.
+//
+// # Events
+//
+// POST /events takes the SDK's InsertEvent: entityType "conversation"
+// (conversationId: the id this door renders) or "message" (messageId: a
+// msg_ id or the client's message id), type (any string, required), and
+// optional id, createdAt, projectId, integrationId, properties and
+// userProperties. An unknown or foreign conversationId or messageId is a
+// 422, as for feedback. The event becomes an artifact of type "other" of
+// its conversation (Text the type, MessageIDs the message, Data
+// {"inkeep_event":{…}}), so it is sealed like the conversation's content,
+// deleted with it (DELETE, retention, erasure by user, which finds the
+// conversation by its userProperties) and never listed by the door's
+// conversation answers. Its id is the artifact's "art_…" id; a client id is
+// kept as clientId. The answer is the SDK's SelectEvent (projectId and
+// integrationId null when absent). Search events (entityType "search")
+// name no conversation to keep them with, and carry the user's query: they
+// are a 422 rather than stored outside any conversation, where no delete
+// would reach them.
+//
+// # CORS
+//
+// A tenant allows web origins (PUT /v1/cors, `convstore cors set`). A
+// browser's preflight carries no key, so OPTIONS on any of the door's
+// paths answers 204 with Allow and, when the request has Origin and
+// Access-Control-Request-Method and some tenant allows the origin,
+// Access-Control-Allow-Origin (the origin as sent), the path's methods,
+// the headers Authorization, Content-Type, Accept, Idempotency-Key and
+// X-Request-Id, and Access-Control-Max-Age 600; Vary: Origin whenever
+// Origin is sent. An actual request gets Access-Control-Allow-Origin (and
+// Access-Control-Expose-Headers) only if its key's tenant allows its
+// Origin, including on the door's error answers; 401 and 403 answers,
+// written before the tenant is known, get none. Never "*", never
+// Access-Control-Allow-Credentials: the key travels in Authorization.
+//
 // # Deleting
 //
 // DELETE /conversations/{id} deletes the conversation with its messages,
-// feedback and other artifacts and attachments through
+// feedback, events and other artifacts and attachments through
 // Store.DeleteConversation, recording Door "inkeep" in the receipt and
 // audit entry. Unknown and foreign ids are the same 404. A later log under
 // the deleted conversation's id is a 404 too, and writes nothing: under its

@@ -36,18 +36,29 @@ const (
 	pathConversation  = "/conversations/{id}"
 	pathFeedback      = "/feedback"
 	pathFeedbackOne   = "/feedback/{id}"
+	pathExternal      = "/conversations/external/{externalId}"
+	pathEvents        = "/events"
 )
 
-// Routes is the door's one route table. GET routes also answer HEAD.
+// Routes is the door's one route table: its routes, each answering CORS
+// for the origins the key's tenant allows, and an OPTIONS route per path
+// for preflights (see cors.go). GET routes also answer HEAD.
 func (d *Door) Routes() []convhttp.Route {
-	return []convhttp.Route{
+	routes := []convhttp.Route{
 		{Method: http.MethodPost, Path: pathConversations, Scope: convstore.ScopeWrite, Handler: d.logConversation},
 		{Method: http.MethodGet, Path: pathConversations, Scope: convstore.ScopeRead, Handler: d.listConversations},
 		{Method: http.MethodGet, Path: pathConversation, Scope: convstore.ScopeRead, Handler: d.getConversation},
+		{Method: http.MethodGet, Path: pathExternal, Scope: convstore.ScopeRead, Handler: d.getConversationByExternalID},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: convstore.ScopeDelete, Handler: d.deleteConversation},
 		{Method: http.MethodPost, Path: pathFeedback, Scope: convstore.ScopeWrite, Handler: d.submitFeedback},
+		{Method: http.MethodGet, Path: pathFeedback, Scope: convstore.ScopeRead, Handler: d.listFeedback},
 		{Method: http.MethodGet, Path: pathFeedbackOne, Scope: convstore.ScopeRead, Handler: d.getFeedback},
+		{Method: http.MethodPost, Path: pathEvents, Scope: convstore.ScopeWrite, Handler: d.logEvent},
 	}
+	for i := range routes {
+		routes[i].Handler = d.withCORS(routes[i].Handler)
+	}
+	return append(routes, d.preflightRoutes(routes)...)
 }
 
 // ok writes a 200 JSON body; every Inkeep success is a 200.

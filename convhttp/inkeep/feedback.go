@@ -1,6 +1,7 @@
 package inkeep
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -34,14 +35,8 @@ func (d *Door) submitFeedback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msgID, perr := convstore.ParseID(convstore.PrefixMessage, "messageId", fb.MessageID)
-	var m *convstore.Message
-	if perr == nil {
-		m, err = d.store.FindMessageByID(ctx, t, convstore.ID{}, msgID)
-	}
-	if perr != nil || lookupMiss(err) {
-		return invalid("messageId", "messageId does not name a logged message.")
-	} else if err != nil {
+	m, err := d.findMessage(ctx, t, fb.MessageID)
+	if err != nil {
 		return err
 	}
 	fb.MessageID = m.ID.Format(convstore.PrefixMessage)
@@ -119,6 +114,26 @@ func (d *Door) getFeedback(w http.ResponseWriter, r *http.Request) error {
 	st.Value(v.message(m))
 	st.Close()
 	return st.Finish()
+}
+
+// findMessage finds a message of the tenant by the id the door rendered
+// (msg_…) or, failing that, by the client's own id it was logged with
+// (the newest such message of the tenant); an unknown or foreign id is a
+// 422 naming messageId, since Inkeep documents no 404 for the routes that
+// take one in their body.
+func (d *Door) findMessage(ctx context.Context, t convstore.ID, id string) (*convstore.Message, error) {
+	msgID, err := convstore.ParseID(convstore.PrefixMessage, "messageId", id)
+	var m *convstore.Message
+	if err == nil {
+		m, err = d.store.FindMessageByID(ctx, t, convstore.ID{}, msgID)
+	}
+	if lookupMiss(err) {
+		m, err = d.store.FindMessageByExternalID(ctx, t, id)
+	}
+	if lookupMiss(err) {
+		return nil, invalid("messageId", "messageId does not name a logged message.")
+	}
+	return m, err
 }
 
 // feedbackData decodes a feedback artifact; false for any other artifact.

@@ -48,7 +48,11 @@ const (
 	metaVisibility    = "inkeep.visibility"
 	metaCreatedAt     = "inkeep.createdAt"
 	metaUpdatedAt     = "inkeep.updatedAt"
-	metaMessageID     = "inkeep.id" // on messages: the client's message id
+	// On messages: the client's message id, which the store indexes
+	// (FindMessageByExternalID). Messages logged before it was indexed
+	// keep it under metaMessageIDOld, which only upserts match.
+	metaMessageID    = convstore.MessageExternalIDKey
+	metaMessageIDOld = "inkeep.id"
 )
 
 // conversationStrings maps the body's small string members to their

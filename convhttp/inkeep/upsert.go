@@ -209,7 +209,7 @@ func newMessages(ctx context.Context, have messageSource, body []*msgInput) ([]*
 	stored := 0
 	err := have.Each(ctx, func(m *convstore.Message) error {
 		stored++
-		for _, id := range []string{m.ID.Format(convstore.PrefixMessage), m.Metadata[metaMessageID]} {
+		for _, id := range []string{m.ID.Format(convstore.PrefixMessage), m.Metadata[metaMessageID], m.Metadata[metaMessageIDOld]} {
 			if _, ok := known[id]; ok && id != "" {
 				known[id] = true
 			}

@@ -83,6 +83,7 @@ const (
 	pathErasureCancel = pathErasure + "/cancel"
 	pathKeys          = "/v1/keys"
 	pathRetention     = "/v1/retention"
+	pathCORS          = "/v1/cors"
 	pathRetentionView = pathRetention + "/preview"
 	pathKey           = pathKeys + "/{key_id}"
 	pathMe            = "/v1/me"
@@ -166,6 +167,8 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathRetention, Scope: read, Handler: d.getRetention},
 		{Method: http.MethodPut, Path: pathRetention, Scope: admin, Handler: d.putRetention},
 		{Method: http.MethodGet, Path: pathRetentionView, Scope: read, Handler: d.previewRetention},
+		{Method: http.MethodGet, Path: pathCORS, Scope: read, Handler: d.getCORS},
+		{Method: http.MethodPut, Path: pathCORS, Scope: admin, Handler: d.putCORS},
 		{Method: http.MethodPost, Path: pathErasures, Scope: admin, Handler: d.createErasure, Idempotent: true},
 		{Method: http.MethodGet, Path: pathErasures, Scope: read, Handler: d.listErasures},
 		{Method: http.MethodGet, Path: pathErasure, Scope: read, Handler: d.getErasure},

@@ -132,6 +132,8 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return map[string]any{"description": "changed"}, nil
 	case "POST /v1/webhooks/{webhook_id}/rotate_secret":
 		return map[string]any{"overlap_seconds": 60}, nil
+	case "PUT /v1/cors":
+		return map[string]any{"allowed_origins": []string{"https://app.example.com"}}, nil
 	case "PUT /v1/retention":
 		return map[string]any{"policies": []any{}}, nil
 	case "POST /v1/processors":

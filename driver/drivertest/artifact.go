@@ -12,6 +12,40 @@ import (
 var artifactTests = []test{
 	{"RoundTripAndList", testArtifacts},
 	{"Ranges", testArtifactRanges},
+	{"TenantWide", testArtifactsTenantWide},
+}
+
+// testArtifactsTenantWide lists a tenant's artifacts across its live
+// conversations (a zero ConversationID): never another tenant's, never a
+// hidden conversation's.
+func testArtifactsTenantWide(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	c1, c2, hidden := f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil)
+	cb := f.conversation(t, b.ID, nil)
+	o1 := f.artifact(t, a.ID, c1.ID, convstore.ArtifactOther, "o1")
+	f.artifact(t, a.ID, c1.ID, convstore.ArtifactTopic, "t1")
+	o2 := f.artifact(t, a.ID, c2.ID, convstore.ArtifactOther, "o2")
+	f.artifact(t, a.ID, hidden.ID, convstore.ArtifactOther, "gone")
+	f.artifact(t, b.ID, cb.ID, convstore.ArtifactOther, "b")
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.ConversationHide(ctx, a.ID, hidden.ID)
+		return err
+	})
+	list, err := f.drv.Reads().ArtifactList(f.ctx, &driver.ArtifactListParams{TenantID: a.ID, Type: convstore.ArtifactOther, Page: page(10, true)})
+	must(t, err)
+	if len(list) != 2 || list[0].ID != o2.ID || list[1].ID != o1.ID || list[0].ConversationID != c2.ID {
+		t.Errorf("tenant-wide ArtifactList by type = %+v", list)
+	}
+	list, err = f.drv.Reads().ArtifactList(f.ctx, &driver.ArtifactListParams{TenantID: a.ID, Page: page(10, false)})
+	must(t, err)
+	if len(list) != 3 || list[0].ID != o1.ID {
+		t.Errorf("tenant-wide ArtifactList = %+v", list)
+	}
+	list, err = f.drv.Reads().ArtifactList(f.ctx, &driver.ArtifactListParams{TenantID: a.ID, Page: page(1, false)})
+	must(t, err)
+	if len(list) < 1 || list[0].ID != o1.ID {
+		t.Errorf("tenant-wide ArtifactList, one page = %+v", list)
+	}
 }
 
 func testArtifacts(t *testing.T, f *fixture) {

@@ -17,6 +17,68 @@ var messageTests = []test{
 	{"Ends", testMessageEnds},
 	{"Ranges", testMessageRanges},
 	{"Delete", testMessageDelete},
+	{"ExternalIndex", testMessageExternalIndex},
+}
+
+// testMessageExternalIndex finds messages by external index: the newest
+// of the tenant's live conversations, never another tenant's, gone with
+// the message, hidden with the conversation, purged with it, and replaced
+// by a re-index.
+func testMessageExternalIndex(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	c1, c2, cb := f.conversation(t, a.ID, nil), f.conversation(t, a.ID, nil), f.conversation(t, b.ID, nil)
+	x, y, z := []byte("index-x-0123456789abcdef"), []byte("index-y-0123456789abcdef"), []byte("index-z-0123456789abcdef")
+	insert := func(tenantID, convID convstore.ID, idx ...[]byte) []*driver.MessageRow {
+		rows := make([]*driver.MessageRow, len(idx))
+		for i := range rows {
+			rows[i] = &driver.MessageRow{Message: convstore.Message{ID: convstore.NewID(), ConversationID: convID, Role: convstore.RoleUser,
+				Content: sealed("m"), CreatedAt: now()}, ExternalIndex: idx[i]}
+		}
+		f.write(t, func(ctx context.Context, tx driver.Tx) error {
+			return tx.MessageInsertMany(ctx, &driver.MessageInsertManyParams{TenantID: tenantID, ConversationID: convID, Messages: rows})
+		})
+		return rows
+	}
+	m1 := insert(a.ID, c1.ID, x, nil, y)
+	m2 := insert(a.ID, c2.ID, x)
+	insert(b.ID, cb.ID, z)
+	get := func(tenantID convstore.ID, idx []byte) (*driver.MessageRow, error) {
+		return f.drv.Reads().MessageGetByExternalIndex(f.ctx, tenantID, idx)
+	}
+	if m, err := get(a.ID, x); err != nil || m.ID != m2[0].ID || m.ConversationID != c2.ID || m.ExternalIndex != nil {
+		t.Errorf("newest x = %+v, %v", m, err)
+	}
+	if m, err := get(a.ID, y); err != nil || m.ID != m1[2].ID {
+		t.Errorf("y = %+v, %v", m, err)
+	}
+	_, err := get(a.ID, z)
+	wantCode(t, "another tenant's index", err, convstore.ENOTFOUND, "message")
+	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.MessageDelete(ctx, a.ID, c2.ID, m2[0].ID) })
+	if m, err := get(a.ID, x); err != nil || m.ID != m1[0].ID {
+		t.Errorf("x after its newest message's delete = %+v, %v", m, err)
+	}
+	// A re-index replaces the conversation's rows.
+	w := []byte("index-w-0123456789abcdef")
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		return tx.ConversationReindex(ctx, &driver.ConversationReindexParams{TenantID: a.ID, ID: c1.ID, Root: 2,
+			Messages: []driver.MessageIndex{{ID: m1[1].ID, ExternalIndex: w}}})
+	})
+	_, err = get(a.ID, x)
+	wantCode(t, "an index the re-index dropped", err, convstore.ENOTFOUND, "message")
+	if m, err := get(a.ID, w); err != nil || m.ID != m1[1].ID {
+		t.Errorf("re-indexed w = %+v, %v", m, err)
+	}
+	f.write(t, func(ctx context.Context, tx driver.Tx) error {
+		_, err := tx.ConversationHide(ctx, a.ID, c1.ID)
+		return err
+	})
+	_, err = get(a.ID, w)
+	wantCode(t, "a hidden conversation's message", err, convstore.ENOTFOUND, "message")
+	f.purgeAll(t, a.ID, c1.ID)
+	if c := f.counts(t); c != nil && c["message_external_ids"] != 1 {
+		n := c["message_external_ids"]
+		t.Errorf("message_external_ids rows after the purge: %d, want 1 (tenant b's)", n)
+	}
 }
 
 func testMessageRoundTrip(t *testing.T, f *fixture) {

@@ -16,6 +16,45 @@ var artifactTests = []subtest{
 	{"Validation", testArtifactValidation},
 	{"ForeignMessageIDs", testArtifactForeignMessageIDs},
 	{"MissingConversation", testArtifactsMissingConversation},
+	{"TenantWide", testArtifactsTenantWide},
+}
+
+// testArtifactsTenantWide lists artifacts with a zero conversation id:
+// every live conversation of the tenant, opened, and nothing of another
+// tenant or of a deleted conversation.
+func testArtifactsTenantWide(t *testing.T, f *fixture) {
+	other, _, err := f.Store.CreateTenant(f.ctx, uniqueName("other"), f.params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
+	c2, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
+	gone, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
+	foreign, _ := MustCreateConversation(t, f.ctx, f.Store, other.ID, &convstore.ConversationCreate{})
+	in := &convstore.ArtifactCreate{Type: convstore.ArtifactOther, Text: "feedback", Data: json.RawMessage(`{"k":"v"}`)}
+	a1 := MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, c1.ID, in)
+	MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, c1.ID, &convstore.ArtifactCreate{Type: convstore.ArtifactTopic, Text: "t"})
+	a2 := MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, c2.ID, in)
+	MustCreateArtifact(t, f.ctx, f.Store, f.tenant.ID, gone.ID, in)
+	MustCreateArtifact(t, f.ctx, f.Store, other.ID, foreign.ID, in)
+	if _, err := f.Store.DeleteConversation(f.ctx, f.tenant.ID, gone.ID, f.params); err != nil {
+		t.Fatal(err)
+	}
+	list, more, err := f.Store.FindArtifacts(f.ctx, f.tenant.ID, convstore.ID{}, convstore.ArtifactFilter{Type: convstore.ArtifactOther,
+		PageFilter: convstore.PageFilter{Limit: 1, Order: convstore.OrderDesc}})
+	if err != nil || len(list) != 1 || !more || list[0].ID != a2.ID {
+		t.Fatalf("first page %+v, more %v, %v", list, more, err)
+	}
+	checkArtifact(t, "tenant-wide", list[0], c2.ID, in)
+	list, more, err = f.Store.FindArtifacts(f.ctx, f.tenant.ID, convstore.ID{}, convstore.ArtifactFilter{Type: convstore.ArtifactOther,
+		PageFilter: convstore.PageFilter{Limit: 10, Order: convstore.OrderDesc, After: a2.ID}})
+	if err != nil || len(list) != 1 || more || list[0].ID != a1.ID {
+		t.Fatalf("second page %+v, more %v, %v", list, more, err)
+	}
+	list, _, err = f.Store.FindArtifacts(f.ctx, other.ID, convstore.ID{}, convstore.ArtifactFilter{})
+	if err != nil || len(list) != 1 || list[0].ConversationID != foreign.ID {
+		t.Fatalf("other tenant %+v %v", list, err)
+	}
 }
 
 // checkArtifact reports unless a matches the input c.

@@ -17,6 +17,56 @@ var messageTests = []subtest{
 	{"Update", testUpdateMessage},
 	{"Validation", testMessageValidation},
 	{"MissingConversation", testMessagesMissingConversation},
+	{"ByExternalID", testMessageByExternalID},
+}
+
+// testMessageByExternalID finds messages by their metadata external id
+// across the tenant's live conversations: the newest one, never another
+// tenant's, never a deleted message's or conversation's.
+func testMessageByExternalID(t *testing.T, f *fixture) {
+	ext := func(id string) convstore.Metadata {
+		return convstore.Metadata{convstore.MessageExternalIDKey: id, "k": "v"}
+	}
+	c1, m1 := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Messages: []*convstore.MessageCreate{
+		{Role: convstore.RoleUser, Content: "one", Metadata: ext("x")}, {Role: convstore.RoleAssistant, Content: "two", Metadata: ext("y")},
+		{Role: convstore.RoleUser, Content: "three"}}})
+	c2, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
+	m3, err := f.Store.CreateMessages(f.ctx, f.tenant.ID, c2.ID, []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "again", Metadata: ext("x")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := f.Store.CreateTenant(f.ctx, uniqueName("other"), f.params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustCreateConversation(t, f.ctx, f.Store, other.ID, &convstore.ConversationCreate{Messages: []*convstore.MessageCreate{
+		{Role: convstore.RoleUser, Content: "foreign", Metadata: ext("z")}}})
+	find := func(id string) (*convstore.Message, error) {
+		return f.Store.FindMessageByExternalID(f.ctx, f.tenant.ID, id)
+	}
+	if m, err := find("x"); err != nil || m.ID != m3[0].ID || m.Content != "again" || m.Metadata["k"] != "v" {
+		t.Fatalf("newest x = %+v, %v", m, err)
+	}
+	if m, err := find("y"); err != nil || m.ID != m1[1].ID || m.ConversationID != c1.ID {
+		t.Fatalf("y = %+v, %v", m, err)
+	}
+	for _, id := range []string{"z", "three", "", "X"} {
+		_, err := find(id)
+		wantCode(t, err, convstore.ENOTFOUND, "FindMessageByExternalID("+id+")")
+	}
+	if err := f.Store.DeleteMessage(f.ctx, f.tenant.ID, c2.ID, m3[0].ID, f.params); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := find("x"); err != nil || m.ID != m1[0].ID {
+		t.Fatalf("x after deleting the newest = %+v, %v", m, err)
+	}
+	if _, err := f.Store.DeleteConversation(f.ctx, f.tenant.ID, c1.ID, f.params); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"x", "y"} {
+		_, err := find(id)
+		wantCode(t, err, convstore.ENOTFOUND, "FindMessageByExternalID("+id+") of a deleted conversation")
+	}
 }
 
 func testCreateMessageBatch(t *testing.T, f *fixture) {

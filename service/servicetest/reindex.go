@@ -80,7 +80,9 @@ func makeLookupWorld(t *testing.T, f *fixture, n int) *lookupWorld {
 	w.foreign, _ = MustCreateTenant(t, f.ctx, f.Store, uniqueName("foreign"))
 	for i := range n {
 		c := &convstore.ConversationCreate{ExternalID: "ext-" + itoa(i), UserID: "user-" + itoa(i%2),
-			Metadata: convstore.Metadata{"tag.color": "red", "n": itoa(i)}}
+			Metadata: convstore.Metadata{"tag.color": "red", "n": itoa(i)},
+			Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi",
+				Metadata: convstore.Metadata{convstore.MessageExternalIDKey: "msg-ext-" + itoa(i)}}}}
 		conv, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, c)
 		MustPutAttachment(t, f.ctx, f.Store, f.tenant.ID, conv.ID, "file-"+itoa(i)+".txt", []byte("bytes"))
 		w.convs = append(w.convs, conv)
@@ -100,6 +102,9 @@ func (w *lookupWorld) check(t *testing.T, f *fixture, when string) {
 		got, err := f.Store.FindConversationByExternalID(f.ctx, f.tenant.ID, "ext-"+itoa(i))
 		if err != nil || got.ID != conv.ID {
 			t.Errorf("%s: FindConversationByExternalID(ext-%d) = %v, %v; want %s", when, i, got, err, conv.ID.UUID())
+		}
+		if m, err := f.Store.FindMessageByExternalID(f.ctx, f.tenant.ID, "msg-ext-"+itoa(i)); err != nil || m.ConversationID != conv.ID {
+			t.Errorf("%s: FindMessageByExternalID(msg-ext-%d) = %v, %v; want a message of %s", when, i, m, err, conv.ID.UUID())
 		}
 		a, err := f.Store.FindAttachmentByName(f.ctx, f.tenant.ID, conv.ID, "file-"+itoa(i)+".txt")
 		if err != nil || a.Name != "file-"+itoa(i)+".txt" {
@@ -170,6 +175,12 @@ func testRotateAndReindex(t *testing.T, f *fixture) {
 	if _, err := f.Store.UpdateConversation(f.ctx, f.tenant.ID, w.convs[1].ID, &convstore.ConversationUpdate{UserID: &user}); err != nil {
 		t.Fatal(err)
 	}
+	// A message appended meanwhile to a conversation of the old root.
+	added, err := f.Store.CreateMessages(f.ctx, f.tenant.ID, w.convs[2].ID, []*convstore.MessageCreate{{Role: convstore.RoleUser,
+		Content: "more", Metadata: convstore.Metadata{convstore.MessageExternalIDKey: "msg-ext-added"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.check(t, f, "during the re-index")
 
 	p, err := r.Reindex(f.ctx, service.ReindexOptions{})
@@ -185,6 +196,9 @@ func testRotateAndReindex(t *testing.T, f *fixture) {
 	w.check(t, f, "after the re-index")
 	if got, err := f.Store.FindConversationByExternalID(f.ctx, f.tenant.ID, "ext-new"); err != nil || got.ID != conv.ID {
 		t.Errorf("the conversation made during the re-index: %v, %v", got, err)
+	}
+	if m, err := f.Store.FindMessageByExternalID(f.ctx, f.tenant.ID, "msg-ext-added"); err != nil || m.ID != added[0].ID {
+		t.Errorf("the message appended during the re-index: %v, %v", m, err)
 	}
 	if a, err := f.Store.FindAttachmentByName(f.ctx, f.tenant.ID, conv.ID, "file-new.txt"); err != nil || a.Name != "file-new.txt" {
 		t.Errorf("its attachment: %v, %v", a, err)

@@ -35,6 +35,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Tombstones", tombstoneTests},
 		{"IdempotencyKeys", idempotencyTests},
 		{"Retention", retentionTests},
+		{"CORS", corsTests},
 		{"Erasures", erasureTests},
 	}
 	for _, g := range groups {
