@@ -47,7 +47,10 @@ func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstor
 }
 
 func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*driver.ConversationRow, error) {
-	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, p)
+	q := conversationQuery(`SELECT `+listColumns(p)+` FROM conversations`, p)
+	if keptOn(p) {
+		return list(ctx, o, q.page(p.Page), scanConversationKept)
+	}
 	return list(ctx, o, q.page(p.Page), scanConversation)
 }
 
@@ -269,7 +272,7 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	}
 	d := &driver.ConversationDeleted{KeyEpoch: epoch}
 	err = o.q.QueryRow(ctx, `
-		WITH gone AS (UPDATE conversations SET deleted = true, external_id = NULL, external_idx = NULL
+		WITH gone AS (UPDATE conversations SET deleted = true, external_id = NULL, external_idx = NULL, `+keptClear+`
 			WHERE tenant_id = $1 AND id = $2 RETURNING seq, message_count)
 		SELECT gone.seq, gone.message_count,
 		       (SELECT count(*) FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2),
