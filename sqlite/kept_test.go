@@ -45,12 +45,23 @@ func migrationUpdates(tb testing.TB, name string) []string {
 	up, _, _ := strings.Cut(string(b), "-- +goose Down")
 	var out []string
 	for _, q := range strings.Split(up, ";") {
-		if q = strings.TrimSpace(q); strings.HasPrefix(q, "UPDATE") {
+		if q = strings.TrimSpace(uncommented(q)); strings.HasPrefix(q, "UPDATE") {
 			out = append(out, q)
 		}
 	}
-	if len(out) != 3 {
-		tb.Fatalf("%s has %d UPDATE statements, want 3", name, len(out))
+	if len(out) != 1 {
+		tb.Fatalf("%s has %d UPDATE statements, want 1", name, len(out))
 	}
 	return out
+}
+
+// uncommented drops the SQL comment lines of q.
+func uncommented(q string) string {
+	var keep []string
+	for _, line := range strings.Split(q, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
 }

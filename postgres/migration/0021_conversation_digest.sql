@@ -8,8 +8,8 @@
 -- writes of messages and artifacts keep them; a delete clears them.
 --
 -- Conversations stored before this migration are filled here, from their
--- newest message and artifacts: an index search each (the work of 0016's
--- list of pending conversations, with no content to open).
+-- newest message and artifacts: an index search each, with no content to
+-- open (0016 likewise wrote a row per conversation in its migration).
 
 -- +goose Up
 ALTER TABLE conversations
@@ -29,20 +29,22 @@ ALTER TABLE conversations
     ADD COLUMN analysis_score double precision,
     ADD COLUMN analysis_created_at timestamptz;
 
-UPDATE conversations AS c SET last_message_id = m.id, last_start_offset = m.start_offset, last_end_offset = m.end_offset
-FROM (SELECT DISTINCT ON (tenant_id, conversation_id) tenant_id, conversation_id, id, start_offset, end_offset
-      FROM messages ORDER BY tenant_id, conversation_id, id DESC) AS m
-WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND NOT c.deleted;
-UPDATE conversations AS c SET summary_id = a.id, summary_text = a.text, summary_data = a.data,
-    summary_message_ids = a.message_ids, summary_score = a.score, summary_created_at = a.created_at
-FROM (SELECT DISTINCT ON (tenant_id, conversation_id) tenant_id, conversation_id, id, text, data, message_ids, score, created_at
-      FROM artifacts WHERE type = 'summary' ORDER BY tenant_id, conversation_id, id DESC) AS a
-WHERE a.tenant_id = c.tenant_id AND a.conversation_id = c.id AND NOT c.deleted;
-UPDATE conversations AS c SET analysis_id = a.id, analysis_text = a.text, analysis_data = a.data,
-    analysis_message_ids = a.message_ids, analysis_score = a.score, analysis_created_at = a.created_at
-FROM (SELECT DISTINCT ON (tenant_id, conversation_id) tenant_id, conversation_id, id, text, data, message_ids, score, created_at
-      FROM artifacts WHERE type = 'analysis' ORDER BY tenant_id, conversation_id, id DESC) AS a
-WHERE a.tenant_id = c.tenant_id AND a.conversation_id = c.id AND NOT c.deleted;
+-- One statement, each row written once: for each live conversation an
+-- index search per kept value (no sort or scan of the children's tables,
+-- however many messages they hold).
+UPDATE conversations SET
+    (last_message_id, last_start_offset, last_end_offset) =
+        (SELECT m.id, m.start_offset, m.end_offset FROM messages AS m
+         WHERE m.tenant_id = conversations.tenant_id AND m.conversation_id = conversations.id ORDER BY m.id DESC LIMIT 1),
+    (summary_id, summary_text, summary_data, summary_message_ids, summary_score, summary_created_at) =
+        (SELECT a.id, a.text, a.data, a.message_ids, a.score, a.created_at FROM artifacts AS a
+         WHERE a.tenant_id = conversations.tenant_id AND a.conversation_id = conversations.id AND a.type = 'summary'
+         ORDER BY a.id DESC LIMIT 1),
+    (analysis_id, analysis_text, analysis_data, analysis_message_ids, analysis_score, analysis_created_at) =
+        (SELECT a.id, a.text, a.data, a.message_ids, a.score, a.created_at FROM artifacts AS a
+         WHERE a.tenant_id = conversations.tenant_id AND a.conversation_id = conversations.id AND a.type = 'analysis'
+         ORDER BY a.id DESC LIMIT 1)
+WHERE NOT deleted;
 
 -- +goose Down
 ALTER TABLE conversations
