@@ -32,6 +32,16 @@ var keptColumns = func() string {
 
 var conversationColumnCount = strings.Count(conversationColumns, ",") + 1
 
+// The lists of a tenant's live conversations without a filter, with and
+// without the kept values, registered to be prepared once per pool:
+// ConversationList builds exactly these forms (see pageOf), which then
+// run without parsing (the kept form's 31 columns cost a list more to
+// parse than to read).
+var (
+	_ = pagedStmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND deleted = 0`)
+	_ = pagedStmt(`SELECT ` + conversationColumns + `, ` + keptColumns + ` FROM conversations WHERE tenant_id = ? AND deleted = 0`)
+)
+
 // keptStmts are the statements that keep the values.
 var (
 	// qKeptLast records a batch's newest message if it is newer than the
