@@ -15,7 +15,9 @@ type ConversationDigest struct {
 	Newest       []*Artifact // its newest artifact of each of DigestOptions.Newest's types (the i-th of the i-th), nil for none
 	Authors      []*Author   // with DigestOptions.Authors, its authors as FindAuthors returns them; nil without
 	// With DigestOptions.Offsets, the StartOffset and EndOffset of its
-	// newest message, nil without messages (or without the offset).
+	// newest message, nil without messages (or without the offset), and
+	// in a list of deleted conversations, which shows none of their
+	// children.
 	LastStartOffset, LastEndOffset *time.Duration
 }
 
