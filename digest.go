@@ -1,6 +1,9 @@
 package convstore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ConversationDigest is a conversation with the ends of its message list:
 // what a door's list view shows of each conversation (Conversation has
@@ -11,6 +14,11 @@ type ConversationDigest struct {
 	Last         []*Message  // its last messages, oldest first; a short conversation's may repeat First's
 	Newest       []*Artifact // its newest artifact of each of DigestOptions.Newest's types (the i-th of the i-th), nil for none
 	Authors      []*Author   // with DigestOptions.Authors, its authors as FindAuthors returns them; nil without
+	// With DigestOptions.Offsets, the StartOffset and EndOffset of its
+	// newest message, nil without messages (or without the offset), and
+	// in a list of deleted conversations, which shows none of their
+	// children.
+	LastStartOffset, LastEndOffset *time.Duration
 }
 
 // DigestOptions say how many messages from each end of a conversation a
@@ -24,6 +32,12 @@ type DigestOptions struct {
 	// Authors has the digest carry each conversation's authors, read in
 	// the same snapshot (a list of members costs no second read).
 	Authors bool
+	// Offsets has the digest carry the offsets of each conversation's
+	// newest message (LastStartOffset, LastEndOffset), which the store
+	// keeps on the conversation: with Last 0 no message is read. Newest
+	// summaries and analyses are kept likewise: a digest of Offsets and
+	// those types is one read of the page.
+	Offsets bool
 }
 
 // maxDigestTypes bounds DigestOptions.Newest: each type is a range per

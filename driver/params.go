@@ -54,6 +54,10 @@ type ConversationListParams struct {
 	UserIndexAlts [][]byte
 	MetaPairAlts  [][][]byte
 	Page          Page // ignored by ConversationCount
+	// Kept has ConversationList read each row's Kept (ignored by
+	// ConversationCount, and with Filter.Deleted: a deleted
+	// conversation's list shows none of its children).
+	Kept bool
 	// Now, with Filter.Deleted, keeps the deleted conversations whose
 	// purge job is due after Now (still within their restore window).
 	Now time.Time
@@ -243,6 +247,25 @@ type ConversationRow struct {
 	// MetaIndex are the metadata's pair index rows, written by
 	// ConversationInsert; reads leave it nil.
 	MetaIndex []MetaIndex
+	// Kept is what the row keeps of the conversation's children, read
+	// with ConversationListParams.Kept; nil otherwise.
+	Kept *Kept
+}
+
+// KeptTypes are the artifact types whose newest artifact a conversation's
+// row keeps a copy of (Kept.Newest[i] of KeptTypes[i]).
+var KeptTypes = [2]convstore.ArtifactType{convstore.ArtifactSummary, convstore.ArtifactAnalysis}
+
+// Kept is what a conversation's row keeps of its children as they are
+// written (migration 0021), so that a list view reads only the page: the
+// offsets of its newest message (by id; nil without messages, or
+// without the offset) and its newest artifact of each of KeptTypes, as
+// stored (sealed as the artifact row is: a copy of its values), nil for
+// none. Every write of messages and artifacts in a driver keeps them
+// equal to what MessageListEnds and ArtifactNewest would read.
+type Kept struct {
+	LastStartOffset, LastEndOffset *time.Duration
+	Newest                         [len(KeptTypes)]*convstore.Artifact
 }
 
 // MetaIndex is one metadata pair's blind indexes: of its key, and of its

@@ -55,15 +55,28 @@ func (o *ops) ArtifactList(ctx context.Context, p *driver.ArtifactListParams) ([
 }
 
 func (o *ops) ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error {
-	_, err := o.exec(ctx, `
+	insert := `
 		INSERT INTO artifacts (tenant_id, conversation_id, id, type, text, data, message_ids, score, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+	if keptType(a.Type) {
+		// The row keeps it if it is the newest of its type (see kept.go):
+		// the same statement.
+		p := string(a.Type) + "_"
+		insert = `WITH ins AS (` + insert + `)
+			UPDATE conversations SET ` + p + `id = $3, ` + p + `text = $5, ` + p + `data = $6, ` + p + `message_ids = $7,
+				` + p + `score = $8, ` + p + `created_at = $9
+			WHERE tenant_id = $1 AND id = $2 AND (` + p + `id IS NULL OR ` + p + `id < $3)`
+	}
+	_, err := o.exec(ctx, insert,
 		idArg(tenantID), idArg(a.ConversationID), idArg(a.ID), string(a.Type), sealedArg(a.Text), bytesArg(a.Data),
 		idsArg(a.MessageIDs), a.Score, a.CreatedAt)
 	return err
 }
 
 func (o *ops) ArtifactDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error {
-	return o.execOne(ctx, "artifact", `DELETE FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
-		idArg(tenantID), idArg(conversationID), idArg(id))
+	if err := o.execOne(ctx, "artifact", `DELETE FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
+		idArg(tenantID), idArg(conversationID), idArg(id)); err != nil {
+		return err
+	}
+	return o.keepArtifacts(ctx, tenantID, conversationID)
 }

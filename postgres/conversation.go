@@ -47,7 +47,11 @@ func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstor
 }
 
 func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*driver.ConversationRow, error) {
-	q := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, p)
+	q := conversationQuery(`SELECT `+listColumns(p)+` FROM conversations`, p)
+	scan := scanConversation
+	if keptOn(p) {
+		scan = scanConversationKept
+	}
 	if p.Filter != nil && p.Filter.ByUpdated {
 		// By (updated_at, id), the cursor being both.
 		op, dir := ">", "ASC"
@@ -58,9 +62,9 @@ func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListPa
 			q.and("(updated_at, id) "+op+" (?, ?)", p.Filter.AfterUpdated.Truncate(time.Microsecond), p.Page.After[:])
 		}
 		q.sql.WriteString(" ORDER BY updated_at " + dir + ", id " + dir + " LIMIT " + q.arg(p.Page.Limit) + " OFFSET " + q.arg(p.Page.Offset))
-		return list(ctx, o, q, scanConversation)
+		return list(ctx, o, q, scan)
 	}
-	return list(ctx, o, q.page(p.Page), scanConversation)
+	return list(ctx, o, q.page(p.Page), scan)
 }
 
 func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListParams) (int, error) {
@@ -287,7 +291,7 @@ func (o *ops) ConversationDelete(ctx context.Context, tenantID, id convstore.ID)
 	}
 	d := &driver.ConversationDeleted{KeyEpoch: epoch}
 	err = o.q.QueryRow(ctx, `
-		WITH gone AS (UPDATE conversations SET deleted = true, external_id = NULL, external_idx = NULL
+		WITH gone AS (UPDATE conversations SET deleted = true, external_id = NULL, external_idx = NULL, `+keptClear+`
 			WHERE tenant_id = $1 AND id = $2 RETURNING seq, message_count)
 		SELECT gone.seq, gone.message_count,
 		       (SELECT count(*) FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2),

@@ -85,7 +85,7 @@ func (s statements) digest(ctx context.Context, fresh bool, p *driver.Conversati
 // digestBatch sends the statements of ConversationDigestList to b, inside
 // BEGIN and COMMIT if own, and reads their rows.
 func digestBatch(ctx context.Context, b batcher, p *driver.ConversationDigestListParams, own bool) (*driver.ConversationDigestRows, error) {
-	list := conversationQuery(`SELECT `+conversationColumns+` FROM conversations`, &p.List).page(p.List.Page)
+	list := conversationQuery(`SELECT `+listColumns(&p.List)+` FROM conversations`, &p.List).page(p.List.Page)
 	batch := &pgx.Batch{}
 	if own {
 		batch.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -145,8 +145,12 @@ func digestBatch(ctx context.Context, b batcher, p *driver.ConversationDigestLis
 			return err
 		}
 		out.Conversations = []*driver.ConversationRow{}
+		scan := scanConversation
+		if keptOn(&p.List) {
+			scan = scanConversationKept
+		}
 		for rows.Next() {
-			c, err := scanConversation(rows)
+			c, err := scan(rows)
 			if err != nil {
 				rows.Close()
 				return err

@@ -35,7 +35,7 @@ var (
 
 // digestOneRow reads p's digest (see oneRowDigest) in one statement.
 func (o *ops) digestOneRow(ctx context.Context, p *driver.ConversationDigestListParams) (*driver.ConversationDigestRows, error) {
-	q := conversationQuery(`WITH page AS (SELECT `+conversationColumns+` FROM conversations`, &p.List).page(p.List.Page)
+	q := conversationQuery(`WITH page AS (SELECT `+listColumns(&p.List)+` FROM conversations`, &p.List).page(p.List.Page)
 	var joins strings.Builder
 	q.sql.WriteString(`) SELECT page.*`)
 	ends := []struct {
@@ -76,6 +76,11 @@ func (o *ops) digestOneRow(ctx context.Context, p *driver.ConversationDigestList
 		c, err := scanConversation(r.next(conversationColumnCount))
 		if err != nil {
 			return nil, o.fail(ctx, err)
+		}
+		if keptOn(&p.List) {
+			if c.Kept, err = scanKept(r); err != nil {
+				return nil, o.fail(ctx, err)
+			}
 		}
 		out.Conversations = append(out.Conversations, c)
 		var e driver.MessageEnds

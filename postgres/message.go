@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"time"
@@ -166,12 +167,24 @@ func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertMany
 		parts[i], metadata[i] = bytesArg(m.Parts), bytesArg(m.Meta)
 		starts[i], ends[i], times[i] = durationArg(m.StartOffset), durationArg(m.EndOffset), m.CreatedAt
 	}
+	newest := 0
+	for i := range ids {
+		if bytes.Compare(ids[i], ids[newest]) > 0 {
+			newest = i
+		}
+	}
+	// The row keeps the batch's newest message if it is newer than the
+	// one it keeps (see kept.go): the same statement, no round trip more.
 	_, err := o.exec(ctx, `
-		INSERT INTO messages (tenant_id, conversation_id, id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
-		SELECT $1, $2, u.id, u.role, u.content, u.parts, u.author_name, u.start_ns, u.end_ns, u.metadata, u.created_at
-		FROM unnest($3::bytea[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bytea[], $11::timestamptz[])
-			AS u(id, role, content, parts, author_name, start_ns, end_ns, metadata, created_at)`,
-		idArg(p.TenantID), idArg(p.ConversationID), ids, roles, contents, parts, authors, starts, ends, metadata, times)
+		WITH ins AS (
+			INSERT INTO messages (tenant_id, conversation_id, id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
+			SELECT $1, $2, u.id, u.role, u.content, u.parts, u.author_name, u.start_ns, u.end_ns, u.metadata, u.created_at
+			FROM unnest($3::bytea[], $4::text[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[], $9::bigint[], $10::bytea[], $11::timestamptz[])
+				AS u(id, role, content, parts, author_name, start_ns, end_ns, metadata, created_at))
+		UPDATE conversations SET last_message_id = $12, last_start_offset = $13, last_end_offset = $14
+		WHERE tenant_id = $1 AND id = $2 AND (last_message_id IS NULL OR last_message_id < $12)`,
+		idArg(p.TenantID), idArg(p.ConversationID), ids, roles, contents, parts, authors, starts, ends, metadata, times,
+		ids[newest], starts[newest], ends[newest])
 	if err != nil {
 		return err
 	}
@@ -185,6 +198,22 @@ func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertMany
 }
 
 func (o *ops) MessageDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error {
-	return o.execOne(ctx, "message", `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
-		idArg(tenantID), idArg(conversationID), idArg(id))
+	// The row keeps the newest message left if it kept this one; the
+	// statement's snapshot still has it, so it is left out by id.
+	var n int
+	err := o.q.QueryRow(ctx, `
+		WITH gone AS (DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3 RETURNING id),
+		kept AS (UPDATE conversations SET (last_message_id, last_start_offset, last_end_offset) =
+				(SELECT id, start_offset, end_offset FROM messages
+				 WHERE tenant_id = $1 AND conversation_id = $2 AND id <> $3 ORDER BY id DESC LIMIT 1)
+			WHERE tenant_id = $1 AND id = $2 AND last_message_id = $3 AND EXISTS (SELECT 1 FROM gone) RETURNING 1)
+		SELECT count(*) FROM gone`,
+		idArg(tenantID), idArg(conversationID), idArg(id)).Scan(&n)
+	if err != nil {
+		return o.fail(ctx, err)
+	}
+	if n == 0 {
+		return notFound(pgx.ErrNoRows, "message")
+	}
+	return nil
 }

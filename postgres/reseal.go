@@ -28,9 +28,11 @@ func (o *ops) MessageReseal(ctx context.Context, tenantID, conversationID convst
 }
 
 func (o *ops) ArtifactReseal(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error {
-	_, err := o.exec(ctx, `UPDATE artifacts SET text = $4, data = $5 WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
-		idArg(tenantID), idArg(a.ConversationID), idArg(a.ID), sealedArg(a.Text), bytesArg(a.Data))
-	return err
+	if _, err := o.exec(ctx, `UPDATE artifacts SET text = $4, data = $5 WHERE tenant_id = $1 AND conversation_id = $2 AND id = $3`,
+		idArg(tenantID), idArg(a.ConversationID), idArg(a.ID), sealedArg(a.Text), bytesArg(a.Data)); err != nil {
+		return err
+	}
+	return o.keepArtifacts(ctx, tenantID, a.ConversationID) // the copy of a kept one is rewritten with it
 }
 
 func (o *ops) AttachmentReseal(ctx context.Context, a *driver.AttachmentRow, oldBlobKey string) error {

@@ -67,7 +67,7 @@ func (o *ops) PurgeJobExpire(ctx context.Context, j *driver.PurgeJob) error {
 		idArg(j.TenantID), idArg(j.ConversationID)); err != nil {
 		return err
 	}
-	if _, err := o.exec(ctx, `UPDATE conversations SET external_id = NULL, external_idx = NULL WHERE tenant_id = $1 AND id = $2 AND deleted`,
+	if _, err := o.exec(ctx, `UPDATE conversations SET external_id = NULL, external_idx = NULL, `+keptClear+` WHERE tenant_id = $1 AND id = $2 AND deleted`,
 		idArg(j.TenantID), idArg(j.ConversationID)); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -29,7 +30,18 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		return nil, false, err
 	}
 	p.Page = pageOf(f.PageFilter, f.Offset)
+	// The newest message's offsets and the newest artifacts of the kept
+	// types come with the page, from each conversation's row (see
+	// driver.Kept); the other types are read as its children. A list of
+	// deleted conversations shows none of their children.
+	kept := !f.Deleted && (o.Offsets || slices.ContainsFunc(o.Newest, isKept))
+	p.Kept = kept
+	types := o.Newest
+	if kept {
+		types = slices.DeleteFunc(slices.Clone(o.Newest), isKept)
+	}
 	var convs []*convstore.Conversation
+	var offsets [][2]*time.Duration
 	var more bool
 	ends := map[convstore.ID][2][]*convstore.Message{}
 	var newest [][]*convstore.Artifact
@@ -41,7 +53,7 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		// FindConversations reads them.
 		r := s.drv.Reads()
 		got, err := r.ConversationDigestList(ctx, &driver.ConversationDigestListParams{List: *p, First: o.First, Last: o.Last,
-			Types: o.Newest, Authors: o.Authors})
+			Types: types, Authors: o.Authors})
 		if err != nil {
 			return err
 		}
@@ -72,8 +84,31 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 				ends[c.ID] = [2][]*convstore.Message{first, next(len(e.Last))}
 			}
 		}
+		if o.Offsets {
+			offsets = make([][2]*time.Duration, len(convs))
+			for i, row := range rows {
+				if k := row.Kept; k != nil {
+					offsets[i] = [2]*time.Duration{k.LastStartOffset, k.LastEndOffset}
+				}
+			}
+		}
 		if len(o.Newest) > 0 {
-			if newest, err = s.openNewest(ctx, r, tenantID, got.Newest[:len(convs)]); err != nil {
+			sealed := make([][]*convstore.Artifact, len(convs))
+			for i, row := range rows {
+				sealed[i] = make([]*convstore.Artifact, len(o.Newest))
+				j := 0 // the next of types, read as children
+				for k, t := range o.Newest {
+					if kept && isKept(t) {
+						if row.Kept != nil {
+							sealed[i][k] = row.Kept.Newest[slices.Index(driver.KeptTypes[:], t)]
+						}
+						continue
+					}
+					sealed[i][k] = got.Newest[i][j]
+					j++
+				}
+			}
+			if newest, err = s.openNewest(ctx, r, tenantID, sealed); err != nil {
 				return err
 			}
 		}
@@ -103,6 +138,9 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 		if len(o.Newest) > 0 {
 			d.Newest = newest[i]
 		}
+		if o.Offsets {
+			d.LastStartOffset, d.LastEndOffset = offsets[i][0], offsets[i][1]
+		}
 		if o.Authors {
 			if d.Authors = authors[c.ID]; d.Authors == nil {
 				d.Authors = []*convstore.Author{}
@@ -112,6 +150,10 @@ func (s *Service) FindConversationDigests(ctx context.Context, tenantID convstor
 	}
 	return out, more, nil
 }
+
+// isKept reports whether a conversation's row keeps its newest artifact
+// of type t.
+func isKept(t convstore.ArtifactType) bool { return slices.Contains(driver.KeptTypes[:], t) }
 
 // openNewest opens the newest artifacts of a page (as
 // driver.ConversationDigestRows.Newest holds them, nil for none), all at

@@ -70,10 +70,16 @@ func (o *ops) ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *conv
 	}
 	_, err := o.run.exec(ctx, qArtifactInsert, idArg(a.ID), idArg(tenantID), idArg(a.ConversationID), string(a.Type), sealedArg(a.Text),
 		jsonArg(a.Data), idsArg(a.MessageIDs), score, micros(a.CreatedAt))
-	return o.db.translate(err)
+	if err != nil || !keptType(a.Type) {
+		return o.db.translate(err)
+	}
+	return o.keepArtifacts(ctx, tenantID, a.ConversationID)
 }
 
 func (o *ops) ArtifactDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error {
 	res, err := o.run.exec(ctx, qArtifactDelete, idArg(tenantID), idArg(conversationID), idArg(id))
-	return o.db.affectedOne(res, err, "artifact")
+	if err := o.db.affectedOne(res, err, "artifact"); err != nil {
+		return err
+	}
+	return o.keepArtifacts(ctx, tenantID, conversationID)
 }

@@ -31,7 +31,7 @@ var (
 	// (every write keeps it exact; counting a million index entries would
 	// take longer than the whole delete may), the artifacts and
 	// attachments by index.
-	qConvMarkDeleted = stmt(`UPDATE conversations SET deleted = 1, external_id = NULL, external_idx = NULL
+	qConvMarkDeleted = stmt(`UPDATE conversations SET deleted = 1, external_id = NULL, external_idx = NULL, ` + keptClear + `
 		WHERE tenant_id = ? AND id = ? AND deleted = 0 RETURNING seq, message_count`)
 	qConvDeletedCounts = stmt(`SELECT
 		(SELECT count(*) FROM artifacts WHERE tenant_id = ?1 AND conversation_id = ?2),
@@ -66,7 +66,13 @@ func (o *ops) ConversationGetByExternalID(ctx context.Context, tenantID convstor
 
 func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListParams) ([]*driver.ConversationRow, error) {
 	var sb strings.Builder
-	sb.WriteString(`SELECT ` + conversationColumns + ` FROM conversations`)
+	scan := scanConversation
+	if keptOn(p) {
+		sb.WriteString(`SELECT ` + conversationColumns + `, ` + keptColumns + ` FROM conversations`)
+		scan = scanConversationKept
+	} else {
+		sb.WriteString(`SELECT ` + conversationColumns + ` FROM conversations`)
+	}
 	args := conversationWhere(&sb, p)
 	if p.Filter != nil && p.Filter.ByUpdated {
 		// By (updated_at, id), the cursor being both.
@@ -80,10 +86,10 @@ func (o *ops) ConversationList(ctx context.Context, p *driver.ConversationListPa
 			args = append(args, at, at, idArg(p.Page.After))
 		}
 		sb.WriteString(` ORDER BY updated_at ` + dir + `, id ` + dir + ` LIMIT ? OFFSET ?`)
-		return list(ctx, o, sb.String(), append(args, p.Page.Limit, p.Page.Offset), scanConversation)
+		return list(ctx, o, sb.String(), append(args, p.Page.Limit, p.Page.Offset), scan)
 	}
 	q, args := pageOf(sb.String(), p.Page, args)
-	return list(ctx, o, q, args, scanConversation)
+	return list(ctx, o, q, args, scan)
 }
 
 func (o *ops) ConversationCount(ctx context.Context, p *driver.ConversationListParams) (int, error) {

@@ -163,10 +163,14 @@ func (o *ops) MessageInsertMany(ctx context.Context, p *driver.MessageInsertMany
 			}
 		}
 	}
-	return nil
+	return o.keepLast(ctx, p.TenantID, p.ConversationID, p.Messages)
 }
 
 func (o *ops) MessageDelete(ctx context.Context, tenantID, conversationID, id convstore.ID) error {
 	res, err := o.run.exec(ctx, qMessageDelete, idArg(tenantID), idArg(conversationID), idArg(id))
-	return o.db.affectedOne(res, err, "message")
+	if err := o.db.affectedOne(res, err, "message"); err != nil {
+		return err
+	}
+	_, err = o.run.exec(ctx, qKeptLastAgain, idArg(tenantID), idArg(conversationID), idArg(id))
+	return o.db.translate(err)
 }

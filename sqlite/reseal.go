@@ -28,8 +28,10 @@ func (o *ops) MessageReseal(ctx context.Context, tenantID, conversationID convst
 }
 
 func (o *ops) ArtifactReseal(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error {
-	_, err := o.run.exec(ctx, qArtifactReseal, sealedArg(a.Text), jsonArg(a.Data), idArg(tenantID), idArg(a.ConversationID), idArg(a.ID))
-	return o.db.translate(err)
+	if _, err := o.run.exec(ctx, qArtifactReseal, sealedArg(a.Text), jsonArg(a.Data), idArg(tenantID), idArg(a.ConversationID), idArg(a.ID)); err != nil {
+		return o.db.translate(err)
+	}
+	return o.keepArtifacts(ctx, tenantID, a.ConversationID) // the copy of a kept one is rewritten with it
 }
 
 func (o *ops) AttachmentReseal(ctx context.Context, a *driver.AttachmentRow, oldBlobKey string) error {

@@ -22,7 +22,7 @@ var (
 	qConvUnhide       = stmt(`UPDATE conversations SET deleted = 0 WHERE tenant_id = ? AND id = ? AND deleted = 1`)
 	qTombstoneDelete  = stmt(`DELETE FROM tombstones WHERE tenant_id = ? AND conversation_id = ?`)
 	qDeletionRestored = stmt(`UPDATE deletions SET restored_at = ? WHERE tenant_id = ? AND id = ?`)
-	qConvFreeExternal = stmt(`UPDATE conversations SET external_id = NULL, external_idx = NULL WHERE tenant_id = ? AND id = ? AND deleted = 1`)
+	qConvFreeExternal = stmt(`UPDATE conversations SET external_id = NULL, external_idx = NULL, ` + keptClear + ` WHERE tenant_id = ? AND id = ? AND deleted = 1`)
 	qDeletionKeyEpoch = stmt(`UPDATE deletions SET key_epoch = ? WHERE tenant_id = ? AND id = ?`)
 	qPurgeJobWindowed = stmt(`SELECT 1 FROM purge_jobs WHERE tenant_id = ? AND conversation_id = ? AND due_at IS NOT NULL`)
 	qPurgeJobDue      = stmt(`UPDATE purge_jobs SET due_at = NULL WHERE conversation_id = ?`)

@@ -152,13 +152,20 @@ func fillResults(dst map[string]json.RawMessage, raw json.RawMessage, idKey stri
 // last message's end offset, else its start offset, else the time from
 // the conversation's creation to its last update.
 func callDuration(conv *convstore.Conversation, last *convstore.Message) int64 {
-	if last != nil {
-		if last.EndOffset != nil {
-			return seconds(*last.EndOffset)
-		}
-		if last.StartOffset != nil {
-			return seconds(*last.StartOffset)
-		}
+	if last == nil {
+		return callDurationOf(conv, nil, nil)
+	}
+	return callDurationOf(conv, last.StartOffset, last.EndOffset)
+}
+
+// callDurationOf is callDuration from the newest message's offsets (nil
+// without a message), as a digest carries them.
+func callDurationOf(conv *convstore.Conversation, start, end *time.Duration) int64 {
+	if end != nil {
+		return seconds(*end)
+	}
+	if start != nil {
+		return seconds(*start)
 	}
 	return max(0, seconds(conv.UpdatedAt.Sub(conv.CreatedAt)))
 }

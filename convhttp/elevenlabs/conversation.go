@@ -109,22 +109,19 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	}
 	var last convstore.ID
 	for scanned := 0; ; scanned++ {
-		// A store page with each conversation's newest message and its
-		// newest summary and analysis: one read whatever the page's size.
+		// A store page with each conversation's newest message's offsets
+		// and its newest summary and analysis, which the store keeps on
+		// the conversation: one read of the page.
 		digests, more, err := d.store.FindConversationDigests(ctx, tid, sf,
-			convstore.DigestOptions{Last: 1, Newest: analysisArtifacts})
+			convstore.DigestOptions{Offsets: true, Newest: analysisArtifacts})
 		if err != nil {
 			return err
 		}
 		for i, dg := range digests {
 			c := dg.Conversation
 			last = c.ID
-			var lastMsg *convstore.Message
-			if len(dg.Last) > 0 {
-				lastMsg = dg.Last[len(dg.Last)-1]
-			}
 			an, _ := analysisHead(c, dg.Newest[0], dg.Newest[1])
-			s, keep := summarize(c, lastMsg, an, f)
+			s, keep := summarize(c, callDurationOf(c, dg.LastStartOffset, dg.LastEndOffset), an, f)
 			if keep {
 				page.Conversations = append(page.Conversations, s)
 			}
@@ -153,15 +150,15 @@ func writePage(w http.ResponseWriter, page conversationsPage, last convstore.ID)
 	return convhttp.WriteJSON(w, http.StatusOK, page)
 }
 
-// summarize builds a conversation's summary from its newest message and
-// analysis (either nil) and applies the post-filters.
-func summarize(c *convstore.Conversation, lastMsg *convstore.Message, an *callAnalysis, f *listFilter) (conversationSummary, bool) {
+// summarize builds a conversation's summary from its call duration and
+// analysis (nil for none) and applies the post-filters.
+func summarize(c *convstore.Conversation, duration int64, an *callAnalysis, f *listFilter) (conversationSummary, bool) {
 	s := conversationSummary{
 		AgentID:           c.AgentID,
 		AgentName:         metaString(c.Metadata, metaAgentName),
 		ConversationID:    c.ID.Format(convstore.PrefixConversation),
 		StartTimeUnixSecs: c.CreatedAt.Unix(),
-		CallDurationSecs:  callDuration(c, lastMsg),
+		CallDurationSecs:  duration,
 		MessageCount:      c.MessageCount,
 		Status:            statusDone,
 		CallSuccessful:    successUnknown,

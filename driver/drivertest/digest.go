@@ -13,6 +13,7 @@ import (
 var digestTests = []test{
 	{"ArtifactNewest", testArtifactNewest},
 	{"List", testDigestList},
+	{"Kept", testKept},
 }
 
 // artifact stores an artifact of typ in the conversation.
