@@ -8,7 +8,7 @@ import (
 	"github.com/convstore/convstore"
 )
 
-// A tenant's allowed web origins (0024).
+// A tenant's allowed web origins (0022).
 
 func (o *ops) CORSOriginsGet(ctx context.Context, tenantID convstore.ID) ([]string, error) {
 	return list(ctx, o, newQuery(`SELECT origin FROM cors_origins WHERE tenant_id = $1 ORDER BY origin`, idArg(tenantID)),

@@ -42,7 +42,7 @@ func (o *ops) MessageGet(ctx context.Context, tenantID, conversationID, id convs
 }
 
 // MessageGetByExternalIndex finds the newest live message with the index
-// (message_external_ids, 0024).
+// (message_external_ids, 0022).
 func (o *ops) MessageGetByExternalIndex(ctx context.Context, tenantID convstore.ID, idx []byte) (*driver.MessageRow, error) {
 	return one(ctx, o, "message", scanMessageRow,
 		`SELECT `+messageColumns+` FROM messages WHERE tenant_id = $1 AND (conversation_id, id) = (

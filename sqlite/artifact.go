@@ -15,7 +15,7 @@ var (
 	qArtifactGetAny = stmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND id = ?` + live("artifacts"))
 	qArtifactList   = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ?` + live("artifacts"))
 	qArtifactByType = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND conversation_id = ? AND type = ?` + live("artifacts"))
-	// Tenant-wide (the Inkeep feedback list), by type on the index of 0024.
+	// Tenant-wide (the Inkeep feedback list), by type on the index of 0022.
 	qArtifactTenantList   = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ?` + live("artifacts"))
 	qArtifactTenantByType = pagedStmt(`SELECT ` + artifactColumns + ` FROM artifacts WHERE tenant_id = ? AND type = ?` + live("artifacts"))
 	qArtifactInsert       = stmt(`INSERT INTO artifacts

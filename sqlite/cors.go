@@ -6,7 +6,7 @@ import (
 	"github.com/convstore/convstore"
 )
 
-// A tenant's allowed web origins (0024).
+// A tenant's allowed web origins (0022).
 var (
 	qCORSGet     = stmt(`SELECT origin FROM cors_origins WHERE tenant_id = ? ORDER BY origin`)
 	qCORSAllowed = stmt(`SELECT EXISTS (SELECT 1 FROM cors_origins WHERE origin = ?)`)

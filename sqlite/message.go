@@ -22,7 +22,7 @@ var (
 		(id, tenant_id, conversation_id, role, content, parts, author_name, start_offset, end_offset, metadata, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qMessageDelete = stmt(`DELETE FROM messages WHERE tenant_id = ? AND conversation_id = ? AND id = ?`)
-	// Message external ids (0024): a row goes with its message.
+	// Message external ids (0022): a row goes with its message.
 	qMessageExternalInsert = stmt(`INSERT INTO message_external_ids (message_id, tenant_id, conversation_id, external_idx) VALUES (?, ?, ?, ?)`)
 	qMessageExternalDelete = stmt(`DELETE FROM message_external_ids WHERE tenant_id = ? AND conversation_id = ?`)
 	qMessageByExternal     = stmt(`SELECT ` + messageColumns + ` FROM messages WHERE id = (

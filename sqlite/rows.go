@@ -27,7 +27,7 @@ var conversationTables = map[string]string{
 	// Kept from the messages (see migration 0016).
 	"conversation_authors":         "conversation_id",
 	"conversation_authors_pending": "conversation_id",
-	// Kept with the messages (see migration 0024).
+	// Kept with the messages (see migration 0022).
 	"message_external_ids": "conversation_id",
 }
 
