@@ -80,11 +80,15 @@ func (o *ops) AuthorDelete(ctx context.Context, tenantID, conversationID, messag
 // AuthorPendingClaim locks the conversations it returns FOR NO KEY UPDATE
 // (as LockUpdate; appends and deletes wait), skipping those another
 // node's backfill, or a write, holds: nodes backfill side by side, each
-// its own conversations, and none waits on a busy one.
+// its own conversations, and none waits on a busy one. The pending row is
+// locked too: a conversation whose lock was released by a node that has
+// just backfilled it is not re-checked (its row did not change), but its
+// deleted pending row is, so no node backfills it a second time.
 func (o *ops) AuthorPendingClaim(ctx context.Context, limit int) ([]driver.PendingAuthors, error) {
 	rows, err := o.q.Query(ctx, `SELECT p.tenant_id, p.conversation_id FROM conversation_authors_pending AS p
 		JOIN conversations AS c ON c.tenant_id = p.tenant_id AND c.id = p.conversation_id
-		WHERE NOT c.deleted ORDER BY p.tenant_id, p.conversation_id LIMIT $1 FOR NO KEY UPDATE OF c SKIP LOCKED`, limit)
+		WHERE NOT c.deleted ORDER BY p.tenant_id, p.conversation_id LIMIT $1
+		FOR NO KEY UPDATE OF c SKIP LOCKED FOR UPDATE OF p SKIP LOCKED`, limit)
 	if err != nil {
 		return nil, o.fail(ctx, err)
 	}
