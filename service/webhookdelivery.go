@@ -169,19 +169,26 @@ func (s *Service) RunWebhooks(ctx context.Context) {
 		close(results)
 		<-recorded
 	}()
-	for {
-		if s.webhookPass(ctx, &wg, results) {
+	for number := true; ; {
+		if s.webhookPass(ctx, &wg, results, number) {
 			if ctx.Err() != nil {
 				return
 			}
+			number = false
 			continue // more to fan out
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			number = true
 		case <-e.freed:
+			// Recorded attempts make room, and may let later
+			// deliveries of their conversations go: claim. Events
+			// committed meanwhile wake the worker on their own.
+			number = false
 		case <-wake:
+			number = true
 			select { // let the commits that come with it in
 			case <-ctx.Done():
 				return
@@ -191,12 +198,15 @@ func (s *Service) RunWebhooks(ctx context.Context) {
 	}
 }
 
-// webhookPass numbers events, fans them out, claims the due deliveries
-// there is room for and starts them. It reports whether the fan-out left
-// events behind (a backlog larger than one pass takes).
-func (s *Service) webhookPass(ctx context.Context, wg *sync.WaitGroup, results chan<- *webhookResult) bool {
-	if _, err := s.NumberEvents(ctx); err != nil && ctx.Err() == nil {
-		s.logger.Error("webhooks: numbering events failed", "error", err)
+// webhookPass numbers events (if number: when woken by a commit or the
+// poll), fans them out, claims the due deliveries there is room for and
+// starts them. It reports whether the fan-out left events behind (a
+// backlog larger than one pass takes).
+func (s *Service) webhookPass(ctx context.Context, wg *sync.WaitGroup, results chan<- *webhookResult, number bool) bool {
+	if number {
+		if _, err := s.NumberEvents(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("webhooks: numbering events failed", "error", err)
+		}
 	}
 	more, err := s.startWebhookDeliveries(ctx, wg, results)
 	if err != nil && ctx.Err() == nil {
