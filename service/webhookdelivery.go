@@ -224,7 +224,10 @@ func (s *Service) fanOutWebhooks(ctx context.Context, tx driver.Tx) (bool, error
 	if err != nil {
 		return false, err
 	}
-	more := len(refs) == webhookBehindBatch
+	// More are behind if a webhook had a full batch, or if the batch of
+	// webhooks was full and moved (a webhook whose events were all
+	// pruned reads none: no reason to go round again at once).
+	full, moved := false, false
 	at := s.now()
 	for _, r := range refs {
 		ids := make([]convstore.ID, webhookFanOutBatch)
@@ -238,9 +241,9 @@ func (s *Service) fanOutWebhooks(ctx context.Context, tx driver.Tx) (bool, error
 		if err != nil {
 			return false, err
 		}
-		more = more || read == len(ids)
+		full, moved = full || read == len(ids), moved || read > 0
 	}
-	return more, nil
+	return full || (moved && len(refs) == webhookBehindBatch), nil
 }
 
 // startWebhookDeliveries fans out, and claims as many due deliveries as
