@@ -11,6 +11,7 @@ import (
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
+	"github.com/convstore/convstore/driver"
 	"github.com/convstore/convstore/natsrelay"
 	"github.com/convstore/convstore/natsrelay/natstest"
 	"github.com/convstore/convstore/postgres"
@@ -31,14 +32,62 @@ type natsMode struct {
 	elapsed time.Duration
 	lag     int64 // events still unpublished at the end of the timed rounds, summed
 	drained time.Duration
+	writes  *writeCount
+	// durable and background count the write transactions from each
+	// round's first delete to the end of its wait for delivery.
+	durable, background int64
 }
 
 // openBenchService opens a service on a fresh database of the engine.
 func openBenchService(b *testing.B, engine string) *service.Service {
+	s, _ := openCountedService(b, engine)
+	return s
+}
+
+// writeCount counts a driver's write transactions: durable ones and
+// background ones (committed without waiting for the disk).
+type writeCount struct{ durable, background atomic.Int64 }
+
+func (c *writeCount) count(p driver.WriteParams) {
+	if p.Background {
+		c.background.Add(1)
+	} else {
+		c.durable.Add(1)
+	}
+}
+
+// countedSQLite and countedPostgres count the write transactions of their
+// engine's driver (embedded, so its optional interfaces stay visible).
+type countedSQLite struct {
+	*sqlite.DB
+	n *writeCount
+}
+
+func (d countedSQLite) Write(ctx context.Context, p driver.WriteParams, fn func(context.Context, driver.Tx) error) error {
+	d.n.count(p)
+	return d.DB.Write(ctx, p, fn)
+}
+
+type countedPostgres struct {
+	*postgres.DB
+	n *writeCount
+}
+
+func (d countedPostgres) Write(ctx context.Context, p driver.WriteParams, fn func(context.Context, driver.Tx) error) error {
+	d.n.count(p)
+	return d.DB.Write(ctx, p, fn)
+}
+
+// openCountedService opens a service on a fresh database of the engine
+// whose write transactions are counted.
+func openCountedService(b *testing.B, engine string) (*service.Service, *writeCount) {
 	logger := slog.New(slog.DiscardHandler)
+	n := &writeCount{}
 	if engine == "postgres" {
-		return pgtest.OpenNode(b, pgtest.NewSchema(b), pgtest.NodeOptions{Driver: postgres.Options{MaxConns: 8, Logger: logger},
-			Service: service.Options{Logger: logger, WebhookAllowPrivate: true}}).Service
+		db := pgtest.OpenURL(b, pgtest.URL(b), pgtest.NewSchema(b), postgres.Options{MaxConns: 8, Logger: logger})
+		s := service.New(countedPostgres{db, n}, db.Blobs(), service.Options{Logger: logger, WebhookAllowPrivate: true})
+		b.Cleanup(func() { s.Close() })
+		return s, n
 	}
 	dir := b.TempDir()
 	blobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
@@ -49,9 +98,9 @@ func openBenchService(b *testing.B, engine string) *service.Service {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := service.New(drv, blobs, service.Options{Logger: logger, WebhookAllowPrivate: true})
+	s := service.New(countedSQLite{drv, n}, blobs, service.Options{Logger: logger, WebhookAllowPrivate: true})
 	b.Cleanup(func() { s.Close() })
-	return s
+	return s, n
 }
 
 // natsPublisher returns a publisher to a stream of the benchmark's own on
@@ -90,7 +139,7 @@ func BenchmarkDeleteNATS(b *testing.B) {
 			ctx, stop := context.WithCancel(context.Background())
 			defer stop()
 			for _, m := range modes {
-				m.svc = openBenchService(b, engine)
+				m.svc, m.writes = openCountedService(b, engine)
 				t, _, err := m.svc.CreateTenant(ctx, "bench", convstore.DeleteParams{Door: "bench"})
 				if err != nil {
 					b.Fatal(err)
@@ -135,6 +184,10 @@ func BenchmarkDeleteNATS(b *testing.B) {
 			fmt.Printf("  relay and webhook  %6.0f   on/off = %.2f\n", rate["nats+webhook"], rate["nats+webhook"]/rate["off"])
 			fmt.Printf("  events left to publish at the rounds' ends: %.1f per round of %d deletes; drained in %.1f ms per round\n",
 				float64(nats.lag)/float64(b.N), ratioRound, float64(nats.drained.Milliseconds())/float64(b.N))
+			fmt.Printf("  write transactions per delete (durable + background; from a round's first delete to the end of its wait):\n")
+			for _, m := range modes {
+				fmt.Printf("    %-13s %.2f + %.2f\n", m.name, float64(m.durable)/float64(m.n), float64(m.background)/float64(m.n))
+			}
 		})
 	}
 }
@@ -157,6 +210,11 @@ func (m *natsMode) round(b *testing.B) {
 		}
 		ids[i] = c.ID
 	}
+	durable, background := m.writes.durable.Load(), m.writes.background.Load()
+	defer func() {
+		m.durable += m.writes.durable.Load() - durable
+		m.background += m.writes.background.Load() - background
+	}()
 	b.StartTimer()
 	start := time.Now()
 	for _, id := range ids {

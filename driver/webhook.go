@@ -1,7 +1,9 @@
 package driver
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -95,6 +97,16 @@ type WebhookTx interface {
 	// another worker claimed it, or it was replayed): the attempt is not
 	// recorded.
 	WebhookDeliveryFinish(ctx context.Context, p *WebhookDeliveryFinishParams) (*WebhookHealth, error)
+	// WebhookDeliveryFinishMany records the attempts of several distinct
+	// deliveries at once, each as WebhookDeliveryFinish does, in the order
+	// given, in a few statements whatever their number (a worker records
+	// the attempts that ended together in one transaction). An attempt
+	// whose delivery is gone or no longer leased to its p.Owner is not
+	// recorded: its health is nil. Every recorded attempt's health is its
+	// webhook's failure record once all of the call's attempts are
+	// counted, in order (WebhookFailureRuns). A driver with several
+	// writers updates the webhooks' rows in id order.
+	WebhookDeliveryFinishMany(ctx context.Context, ps []*WebhookDeliveryFinishParams) ([]*WebhookHealth, error)
 	// WebhookDeliveryPrune deletes up to limit succeeded or failed
 	// deliveries of any tenant (a system job) created before before,
 	// with their attempts, returning how many.
@@ -179,4 +191,49 @@ type WebhookDeliveryFinishParams struct {
 	// Failed says the attempt counts as a failure of the webhook (any
 	// attempt that did not succeed).
 	Failed bool
+}
+
+// WebhookFailureRun is what a batch of recorded attempts does to one
+// webhook's failure record. Reset (some attempt succeeded): the record
+// becomes Failures and FirstFailureAt (the failures after the last
+// success, nil when none); otherwise Failures are added to it and
+// FirstFailureAt is kept if set, else set to this one.
+type WebhookFailureRun struct {
+	WebhookRef
+	Reset          bool
+	Failures       int
+	FirstFailureAt *time.Time
+}
+
+// WebhookFailureRuns sums up, per webhook in id order, the attempts of
+// ps that were recorded (recorded[i]), counted in order: a success clears
+// the record, a failure (Failed) counts, the first failure of a run
+// starting it at its Attempt.StartedAt.
+func WebhookFailureRuns(ps []*WebhookDeliveryFinishParams, recorded []bool) []WebhookFailureRun {
+	var runs []WebhookFailureRun
+	at := map[WebhookRef]int{}
+	for i, p := range ps {
+		if !recorded[i] {
+			continue
+		}
+		ref := WebhookRef{TenantID: p.TenantID, ID: p.WebhookID}
+		j, ok := at[ref]
+		if !ok {
+			j = len(runs)
+			at[ref] = j
+			runs = append(runs, WebhookFailureRun{WebhookRef: ref})
+		}
+		r := &runs[j]
+		if !p.Failed {
+			r.Reset, r.Failures, r.FirstFailureAt = true, 0, nil
+			continue
+		}
+		r.Failures++
+		if r.FirstFailureAt == nil {
+			t := p.Attempt.StartedAt
+			r.FirstFailureAt = &t
+		}
+	}
+	slices.SortFunc(runs, func(a, b WebhookFailureRun) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return runs
 }

@@ -149,8 +149,26 @@ func (o *ops) WebhookFanOut(ctx context.Context, p *driver.WebhookFanOutParams) 
 			EventType: e.Type, Seq: e.Seq, ConversationID: e.ConversationID, OccurredAt: e.OccurredAt, Data: e.Data,
 			State: convstore.DeliveryPending, NextAttemptAt: p.At, CreatedAt: p.At})
 	}
-	for _, d := range rows {
-		if err := o.WebhookDeliveryInsert(ctx, d); err != nil {
+	if len(rows) > 0 {
+		n := len(rows)
+		ids, events, types, convs, data := make([][]byte, n), make([][]byte, n), make([]string, n), make([][]byte, n), make([]string, n)
+		seqs, occurred := make([]int64, n), make([]time.Time, n)
+		for i, d := range rows {
+			ids[i], events[i], types[i], convs[i], data[i] = idBytes(d.ID), idBytes(d.EventID), d.EventType, nil, string(d.Data)
+			if !d.ConversationID.IsZero() {
+				convs[i] = idBytes(d.ConversationID)
+			}
+			seqs[i], occurred[i] = d.Seq, d.OccurredAt
+		}
+		// One statement for the batch; the webhook's row is locked, so
+		// it exists.
+		_, err := o.exec(ctx, `INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, seq, conversation_id,
+			occurred_at, data, state, next_attempt_at, created_at)
+			SELECT u.id, $1, $2, u.event_id, u.event_type, u.seq, u.conversation_id, u.occurred_at, u.data::json, 'pending', $3, $3
+			FROM unnest($4::bytea[], $5::bytea[], $6::text[], $7::bigint[], $8::bytea[], $9::timestamptz[], $10::text[])
+				AS u(id, event_id, event_type, seq, conversation_id, occurred_at, data)`,
+			idArg(p.TenantID), idArg(p.WebhookID), p.At, ids, events, types, seqs, convs, occurred, data)
+		if err != nil {
 			return 0, 0, err
 		}
 	}

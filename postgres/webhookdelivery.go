@@ -97,45 +97,136 @@ func (o *ops) WebhookDeliveryClaim(ctx context.Context, p *driver.WebhookDeliver
 }
 
 func (o *ops) WebhookDeliveryFinish(ctx context.Context, p *driver.WebhookDeliveryFinishParams) (*driver.WebhookHealth, error) {
-	a := &p.Attempt
-	end := a.StartedAt.Add(a.Latency)
-	var delivered *time.Time
-	if p.State == convstore.DeliverySucceeded {
-		delivered = &end
-	}
-	next := p.NextAttemptAt
-	if next.IsZero() {
-		next = end
-	}
-	attempts, err := one(ctx, o, "webhook delivery", func(row pgx.Row) (int, error) {
-		var n int
-		return n, row.Scan(&n)
-	}, `UPDATE webhook_deliveries SET state = $1, next_attempt_at = $2, attempts = attempts + 1, lease_owner = NULL,
-		lease_until = NULL, last_attempt_at = $3, last_status = $4, last_latency_us = $5, last_error = $6, response_prefix = $7,
-		delivered_at = $8 WHERE tenant_id = $9 AND webhook_id = $10 AND id = $11 AND state = 'delivering' AND lease_owner = $12
-		RETURNING attempts`, p.State, next, a.StartedAt, a.Status, a.Latency.Microseconds(), a.Error, a.ResponsePrefix, delivered,
-		idArg(p.TenantID), idArg(p.WebhookID), idArg(p.DeliveryID), idArg(p.Owner))
+	hs, err := o.WebhookDeliveryFinishMany(ctx, []*driver.WebhookDeliveryFinishParams{p})
 	if err != nil {
 		return nil, err
 	}
-	_, err = o.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, tenant_id, started_at, latency_us, status, error,
-		response_prefix) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, idArg(p.DeliveryID), attempts, idArg(p.TenantID), a.StartedAt,
-		a.Latency.Microseconds(), a.Status, a.Error, a.ResponsePrefix)
+	if hs[0] == nil {
+		return nil, notFound(pgx.ErrNoRows, "webhook delivery")
+	}
+	return hs[0], nil
+}
+
+// WebhookDeliveryFinishMany is three statements whatever the number of
+// attempts, plus one per webhook whose failure record changes: the
+// deliveries' update (only those still leased to their owner), the
+// attempts' insert, and each webhook's record, in webhook id order (two
+// nodes' batches never wait on each other's rows in a cycle). A webhook
+// whose attempts all succeeded and whose record is clear already is
+// read, not written.
+func (o *ops) WebhookDeliveryFinishMany(ctx context.Context, ps []*driver.WebhookDeliveryFinishParams) ([]*driver.WebhookHealth, error) {
+	out := make([]*driver.WebhookHealth, len(ps))
+	if len(ps) == 0 {
+		return out, nil
+	}
+	n := len(ps)
+	var (
+		ids, tenants, hooks, owners = make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		states, errs, prefixes      = make([]string, n), make([]string, n), make([]string, n)
+		nexts, starts               = make([]time.Time, n), make([]time.Time, n)
+		delivered                   = make([]*time.Time, n)
+		statuses                    = make([]int32, n)
+		latencies                   = make([]int64, n)
+	)
+	at := make(map[convstore.ID]int, n)
+	for i, p := range ps {
+		a := &p.Attempt
+		end := a.StartedAt.Add(a.Latency)
+		ids[i], tenants[i], hooks[i], owners[i] = idBytes(p.DeliveryID), idBytes(p.TenantID), idBytes(p.WebhookID), idBytes(p.Owner)
+		states[i], errs[i], prefixes[i] = p.State, a.Error, a.ResponsePrefix
+		nexts[i], starts[i], statuses[i], latencies[i] = p.NextAttemptAt, a.StartedAt, int32(a.Status), a.Latency.Microseconds()
+		if p.NextAttemptAt.IsZero() {
+			nexts[i] = end
+		}
+		if p.State == convstore.DeliverySucceeded {
+			delivered[i] = &end
+		}
+		at[p.DeliveryID] = i
+	}
+	rows, err := o.q.Query(ctx, `UPDATE webhook_deliveries d SET state = u.state, next_attempt_at = u.next, attempts = d.attempts + 1,
+		lease_owner = NULL, lease_until = NULL, last_attempt_at = u.started, last_status = u.status, last_latency_us = u.latency,
+		last_error = u.error, response_prefix = u.prefix, delivered_at = u.delivered
+		FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::int[],
+			$9::bigint[], $10::text[], $11::text[], $12::timestamptz[])
+			AS u(id, tenant_id, webhook_id, owner, state, next, started, status, latency, error, prefix, delivered)
+		WHERE d.id = u.id AND d.tenant_id = u.tenant_id AND d.webhook_id = u.webhook_id AND d.state = 'delivering'
+			AND d.lease_owner = u.owner
+		RETURNING d.id, d.attempts`, ids, tenants, hooks, owners, states, nexts, starts, statuses, latencies, errs, prefixes, delivered)
 	if err != nil {
+		return nil, o.fail(ctx, err)
+	}
+	recorded := make([]bool, n)
+	var aIDs [][]byte
+	var aNums []int32
+	var aIdx []int
+	for rows.Next() {
+		var id convstore.ID
+		var attempts int32
+		if err := rows.Scan(scanID(&id), &attempts); err != nil {
+			rows.Close()
+			return nil, o.fail(ctx, err)
+		}
+		i := at[id]
+		recorded[i] = true
+		aIDs, aNums, aIdx = append(aIDs, ids[i]), append(aNums, attempts), append(aIdx, i)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, o.fail(ctx, err)
+	}
+	if len(aIdx) == 0 {
+		return out, nil
+	}
+	m := len(aIdx)
+	var (
+		aTenants, aStarts = make([][]byte, m), make([]time.Time, m)
+		aLatencies        = make([]int64, m)
+		aStatuses         = make([]int32, m)
+		aErrs, aPrefixes  = make([]string, m), make([]string, m)
+	)
+	for j := range m {
+		i := aIdx[j]
+		aTenants[j], aStarts[j], aLatencies[j], aStatuses[j], aErrs[j], aPrefixes[j] = tenants[i], starts[i], latencies[i], statuses[i], errs[i], prefixes[i]
+	}
+	if _, err := o.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, tenant_id, started_at, latency_us, status, error,
+		response_prefix) SELECT * FROM unnest($1::bytea[], $2::int[], $3::bytea[], $4::timestamptz[], $5::bigint[], $6::int[],
+		$7::text[], $8::text[])`, aIDs, aNums, aTenants, aStarts, aLatencies, aStatuses, aErrs, aPrefixes); err != nil {
 		return nil, err
 	}
-	sql, args := `UPDATE webhooks SET failures = 0, first_failure_at = NULL WHERE tenant_id = $1 AND id = $2
-		RETURNING state, failures, first_failure_at`, []any{idArg(p.TenantID), idArg(p.WebhookID)}
-	if p.Failed {
-		sql, args = `UPDATE webhooks SET failures = failures + 1, first_failure_at = COALESCE(first_failure_at, $3)
-			WHERE tenant_id = $1 AND id = $2 RETURNING state, failures, first_failure_at`, append(args, a.StartedAt)
+	for _, r := range driver.WebhookFailureRuns(ps, recorded) {
+		var sql string
+		args := []any{idArg(r.TenantID), idArg(r.ID)}
+		switch {
+		case r.Reset && r.Failures == 0:
+			// Written only if there is something to clear.
+			sql = `WITH u AS (UPDATE webhooks SET failures = 0, first_failure_at = NULL
+				WHERE tenant_id = $1 AND id = $2 AND (failures <> 0 OR first_failure_at IS NOT NULL)
+				RETURNING state, failures, first_failure_at)
+				SELECT state, failures, first_failure_at FROM u
+				UNION ALL SELECT state, 0, NULL FROM webhooks WHERE tenant_id = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM u)`
+		case r.Reset:
+			sql, args = `UPDATE webhooks SET failures = $3, first_failure_at = $4 WHERE tenant_id = $1 AND id = $2
+				RETURNING state, failures, first_failure_at`, append(args, r.Failures, r.FirstFailureAt)
+		default:
+			sql, args = `UPDATE webhooks SET failures = failures + $3, first_failure_at = COALESCE(first_failure_at, $4)
+				WHERE tenant_id = $1 AND id = $2 RETURNING state, failures, first_failure_at`, append(args, r.Failures, r.FirstFailureAt)
+		}
+		h, err := one(ctx, o, "webhook", func(row pgx.Row) (*driver.WebhookHealth, error) {
+			h := &driver.WebhookHealth{}
+			err := row.Scan(&h.State, &h.Failures, &h.FirstFailureAt)
+			h.FirstFailureAt = utcPtr(h.FirstFailureAt)
+			return h, err
+		}, sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range ps {
+			if recorded[i] && p.TenantID == r.TenantID && p.WebhookID == r.ID {
+				out[i] = h
+			}
+		}
 	}
-	return one(ctx, o, "webhook", func(row pgx.Row) (*driver.WebhookHealth, error) {
-		h := &driver.WebhookHealth{}
-		err := row.Scan(&h.State, &h.Failures, &h.FirstFailureAt)
-		h.FirstFailureAt = utcPtr(h.FirstFailureAt)
-		return h, err
-	}, sql, args...)
+	return out, nil
 }
 
 // WebhookDeliveryPrune skips rows another transaction holds (a claim):

@@ -27,7 +27,8 @@ const (
 	webhookLeaseMargin          = 2 * time.Second        // a lease must outlast an attempt by this much to start it
 	webhookWakeCoalesce         = 100 * time.Millisecond // commits that come together are fanned out together
 	webhookDisableReasonMaxSize = 256
-	webhookRecordTimeout        = 5 * time.Second // bounds recording an attempt after the worker stopped
+	webhookRecordTimeout        = 5 * time.Second      // bounds recording attempts after the worker stopped
+	webhookRecordCoalesce       = 5 * time.Millisecond // attempts that end together are recorded together
 )
 
 // WebhookDeliveryOptions configure how webhook deliveries are sent
@@ -142,27 +143,52 @@ func (s *Service) ObserveWebhooks(fn func(WebhookAttemptOutcome)) {
 
 // RunWebhooks delivers webhook events until ctx ends, on every node: it
 // numbers committed events, makes each enabled webhook's deliveries of
-// the events its filter takes (WebhookFanOut), claims due deliveries
+// the events its filter takes (WebhookFanOut) and claims due deliveries
 // under a lease (so two nodes never send one attempt, and a dead node's
-// deliveries are taken over once its lease ends) and sends them, at most
-// PerEndpoint at a time to one webhook and Concurrency in all. It works
-// whenever a write here commits events, when an attempt ends, and every
-// PollInterval. It returns once the attempts in flight have ended.
+// deliveries are taken over once its lease ends), both in one
+// transaction, and sends them, at most PerEndpoint at a time to one
+// webhook and Concurrency in all. Attempts that end together are
+// recorded together, in one transaction. It works whenever a write here
+// commits events, when attempts have been recorded, and every
+// PollInterval. It returns once the attempts in flight have ended and
+// been recorded.
 func (s *Service) RunWebhooks(ctx context.Context) {
 	e := s.delivery
 	wake := s.outbox.subscribe()
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
+	results := make(chan *webhookResult, e.concurrency)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		s.recordWebhookAttempts(ctx, results)
+	}()
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		s.webhookPass(ctx, &wg)
+	defer func() {
+		wg.Wait()
+		close(results)
+		<-recorded
+	}()
+	for number := true; ; {
+		if s.webhookPass(ctx, &wg, results, number) {
+			if ctx.Err() != nil {
+				return
+			}
+			number = false
+			continue // more to fan out
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			number = true
 		case <-e.freed:
+			// Recorded attempts make room, and may let later
+			// deliveries of their conversations go: claim. Events
+			// committed meanwhile wake the worker on their own.
+			number = false
 		case <-wake:
+			number = true
 			select { // let the commits that come with it in
 			case <-ctx.Done():
 				return
@@ -172,85 +198,80 @@ func (s *Service) RunWebhooks(ctx context.Context) {
 	}
 }
 
-// webhookPass numbers events, fans them out and starts the due
-// deliveries there is room for.
-func (s *Service) webhookPass(ctx context.Context, wg *sync.WaitGroup) {
-	if _, err := s.NumberEvents(ctx); err != nil && ctx.Err() == nil {
-		s.logger.Error("webhooks: numbering events failed", "error", err)
+// webhookPass numbers events (if number: when woken by a commit or the
+// poll), fans them out, claims the due deliveries there is room for and
+// starts them. It reports whether the fan-out left events behind (a
+// backlog larger than one pass takes).
+func (s *Service) webhookPass(ctx context.Context, wg *sync.WaitGroup, results chan<- *webhookResult, number bool) bool {
+	if number {
+		if _, err := s.NumberEvents(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("webhooks: numbering events failed", "error", err)
+		}
 	}
-	if err := s.FanOutWebhooks(ctx); err != nil && ctx.Err() == nil {
-		s.logger.Error("webhooks: fan-out failed", "error", err)
+	more, err := s.startWebhookDeliveries(ctx, wg, results)
+	if err != nil && ctx.Err() == nil {
+		s.logger.Error("webhooks: fanning out or claiming deliveries failed", "error", err)
+		return false
 	}
-	if err := s.startWebhookDeliveries(ctx, wg); err != nil && ctx.Err() == nil {
-		s.logger.Error("webhooks: claiming deliveries failed", "error", err)
-	}
+	return more
 }
 
-// FanOutWebhooks makes the deliveries of every enabled webhook whose
-// cursor is behind its tenant's numbered events. RunWebhooks calls it.
-func (s *Service) FanOutWebhooks(ctx context.Context) error {
-	for {
-		refs, err := s.drv.Reads().WebhookBehind(ctx, webhookBehindBatch)
-		if err != nil {
-			return err
-		}
-		for _, r := range refs {
-			if err := s.fanOutWebhook(ctx, r); err != nil {
-				return err
-			}
-		}
-		if len(refs) < webhookBehindBatch {
-			return nil
-		}
+// fanOutWebhooks makes, in tx, up to webhookFanOutBatch deliveries of
+// each of up to webhookBehindBatch webhooks behind their tenant's events,
+// and reports whether some are left.
+func (s *Service) fanOutWebhooks(ctx context.Context, tx driver.Tx) (bool, error) {
+	refs, err := tx.WebhookBehind(ctx, webhookBehindBatch)
+	if err != nil {
+		return false, err
 	}
-}
-
-func (s *Service) fanOutWebhook(ctx context.Context, r driver.WebhookRef) error {
-	ids := make([]convstore.ID, webhookFanOutBatch)
-	for {
+	// More are behind if a webhook had a full batch, or if the batch of
+	// webhooks was full and moved (a webhook whose events were all
+	// pruned reads none: no reason to go round again at once).
+	full, moved := false, false
+	at := s.now()
+	for _, r := range refs {
+		ids := make([]convstore.ID, webhookFanOutBatch)
 		for i := range ids {
 			ids[i] = s.newID()
 		}
-		var read int
-		err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) error {
-			var err error
-			_, read, err = tx.WebhookFanOut(ctx, &driver.WebhookFanOutParams{TenantID: r.TenantID, WebhookID: r.ID, IDs: ids, At: s.now()})
-			return err
-		})
+		_, read, err := tx.WebhookFanOut(ctx, &driver.WebhookFanOutParams{TenantID: r.TenantID, WebhookID: r.ID, IDs: ids, At: at})
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-			return nil // deleted meanwhile
+			continue // deleted meanwhile
 		}
-		if err != nil || read < len(ids) {
-			return err
+		if err != nil {
+			return false, err
 		}
+		full, moved = full || read == len(ids), moved || read > 0
 	}
+	return full || (moved && len(refs) == webhookBehindBatch), nil
 }
 
-// startWebhookDeliveries claims as many due deliveries as there is room
-// for and sends each on its own goroutine.
-func (s *Service) startWebhookDeliveries(ctx context.Context, wg *sync.WaitGroup) error {
+// startWebhookDeliveries fans out, and claims as many due deliveries as
+// there is room for, in one transaction, then sends each on its own
+// goroutine. It reports whether the fan-out left events behind.
+func (s *Service) startWebhookDeliveries(ctx context.Context, wg *sync.WaitGroup, results chan<- *webhookResult) (bool, error) {
 	e := s.delivery
 	free := e.concurrency - int(e.inflight.Load())
-	if free <= 0 {
-		return nil
-	}
 	now := s.now()
 	until := now.Add(e.lease)
 	var claimed []*convstore.WebhookDelivery
-	err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) error {
-		var err error
+	var more bool
+	err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) (err error) {
+		if more, err = s.fanOutWebhooks(ctx, tx); err != nil || free <= 0 {
+			return err
+		}
 		claimed, err = tx.WebhookDeliveryClaim(ctx, &driver.WebhookDeliveryClaimParams{Owner: e.owner, Now: now, Until: until, Limit: free})
 		return err
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	hooks := map[convstore.ID]*driver.WebhookRow{}
 	for _, d := range claimed {
 		w, ok := hooks[d.WebhookID]
 		if !ok {
 			if w, err = s.drv.Reads().WebhookGet(ctx, d.TenantID, d.WebhookID); err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
-				return err
+				return more, err
 			}
 			hooks[d.WebhookID] = w // nil: deleted meanwhile, and its deliveries with it
 		}
@@ -261,62 +282,74 @@ func (s *Service) startWebhookDeliveries(ctx context.Context, wg *sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() {
-				e.inflight.Add(-1)
-				select {
-				case e.freed <- struct{}{}:
-				default:
-				}
-			}()
-			s.deliverWebhook(ctx, w, d, until)
+			if r := s.deliverWebhook(ctx, w, d, until); r != nil {
+				results <- r // room for every delivery in flight: never waits
+				return
+			}
+			e.release(1)
 		}()
 	}
-	return nil
+	return more, nil
+}
+
+// release ends n deliveries in flight and wakes the worker to claim
+// more.
+func (e *webhookEngine) release(n int) {
+	e.inflight.Add(-int64(n))
+	select {
+	case e.freed <- struct{}{}:
+	default:
+	}
+}
+
+// webhookResult is an attempt made, to be recorded.
+type webhookResult struct {
+	d       *convstore.WebhookDelivery
+	p       *driver.WebhookDeliveryFinishParams
+	res     stdwebhook.Result
+	outcome string
 }
 
 // deliverWebhook makes one attempt of a claimed delivery, once the
-// endpoint has room, and records it.
-func (s *Service) deliverWebhook(ctx context.Context, w *driver.WebhookRow, d *convstore.WebhookDelivery, leaseUntil time.Time) {
+// endpoint has room, and returns it to be recorded (nil if none was
+// made).
+func (s *Service) deliverWebhook(ctx context.Context, w *driver.WebhookRow, d *convstore.WebhookDelivery, leaseUntil time.Time) *webhookResult {
 	e := s.delivery
 	sem := e.endpoint(d.WebhookID)
 	select {
 	case sem <- struct{}{}:
 	case <-ctx.Done():
-		return
+		return nil
 	}
 	defer func() { <-sem }()
 	if s.now().Add(e.timeout + webhookLeaseMargin).After(leaseUntil) {
 		// It waited for the endpoint too long to finish within its
 		// lease: sending now could race the node that claims it next.
 		// Leave it; the lease ends and it is claimed again.
-		return
+		return nil
 	}
 	keys, err := s.webhookKeys(w)
 	if err != nil {
 		s.logger.Error("webhooks: reading a webhook's secret failed", "webhook", w.ID.Format(convstore.PrefixWebhook), "error", err)
-		return
+		return nil
 	}
 	body, err := webhookBody(d)
 	if err != nil {
 		s.logger.Error("webhooks: encoding a delivery failed", "error", err)
-		return
+		return nil
 	}
 	started := s.now()
 	res := stdwebhook.Send(ctx, e.client, stdwebhook.Request{URL: w.URL, MsgID: webhookMsgID(d), At: started, Body: body, Keys: keys})
 	if ctx.Err() != nil && !res.OK() {
-		return // stopped, not failed: the lease ends and the delivery is sent again
+		return nil // stopped, not failed: the lease ends and the delivery is sent again
 	}
-	// Record what the receiver answered even if the worker is stopping
-	// meanwhile, so an accepted delivery is not sent again.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookRecordTimeout)
-	defer cancel()
-	s.finishWebhookAttempt(rctx, d, started, res)
+	// What the receiver answered is recorded even if the worker is
+	// stopping meanwhile, so an accepted delivery is not sent again.
+	return s.webhookResult(d, started, res)
 }
 
-// finishWebhookAttempt records an attempt and what follows from it: the
-// delivery's next state, and the webhook's disabling after persistent
-// failure.
-func (s *Service) finishWebhookAttempt(ctx context.Context, d *convstore.WebhookDelivery, started time.Time, res stdwebhook.Result) {
+// webhookResult is what an attempt leaves its delivery in.
+func (s *Service) webhookResult(d *convstore.WebhookDelivery, started time.Time, res stdwebhook.Result) *webhookResult {
 	e := s.delivery
 	p := &driver.WebhookDeliveryFinishParams{TenantID: d.TenantID, WebhookID: d.WebhookID, DeliveryID: d.ID, Owner: e.owner,
 		Attempt: convstore.WebhookAttempt{StartedAt: started, Latency: res.Latency, Status: res.Status,
@@ -331,35 +364,86 @@ func (s *Service) finishWebhookAttempt(ctx context.Context, d *convstore.Webhook
 	default:
 		p.State, p.Failed, outcome = convstore.DeliveryFailed, true, "failed"
 	}
-	var health *driver.WebhookHealth
-	err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) error {
-		var err error
-		health, err = tx.WebhookDeliveryFinish(ctx, p)
+	return &webhookResult{d: d, p: p, res: res, outcome: outcome}
+}
+
+// recordWebhookAttempts records the attempts made until results is
+// closed: those that ended while the previous batch was being recorded
+// (or within webhookRecordCoalesce of the first) in one transaction.
+func (s *Service) recordWebhookAttempts(ctx context.Context, results <-chan *webhookResult) {
+	e := s.delivery
+	for r := range results {
+		batch := []*webhookResult{r}
+		coalesce := time.NewTimer(webhookRecordCoalesce)
+	collect:
+		for len(batch) < int(e.inflight.Load()) {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, r)
+			case <-coalesce.C:
+				break collect
+			}
+		}
+		coalesce.Stop()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookRecordTimeout)
+		s.finishWebhookAttempts(rctx, batch)
+		cancel()
+		e.release(len(batch))
+	}
+}
+
+// finishWebhookAttempts records attempts and what follows from them:
+// each delivery's next state, and the disabling of a webhook after
+// persistent failure.
+func (s *Service) finishWebhookAttempts(ctx context.Context, batch []*webhookResult) {
+	e := s.delivery
+	ps := make([]*driver.WebhookDeliveryFinishParams, len(batch))
+	for i, r := range batch {
+		ps[i] = r.p
+	}
+	var health []*driver.WebhookHealth
+	err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) (err error) {
+		health, err = tx.WebhookDeliveryFinishMany(ctx, ps)
 		return err
 	})
-	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-		s.logger.Warn("webhooks: an attempt ended after its delivery's lease (it was claimed again, replayed or deleted)",
-			"delivery", d.ID.Format(convstore.PrefixWebhookDelivery))
-		return
-	}
 	if err != nil {
-		s.logger.Error("webhooks: recording an attempt failed; the delivery is sent again once its lease ends", "error", err)
+		s.logger.Error("webhooks: recording attempts failed; their deliveries are sent again once their leases end", "error", err,
+			"attempts", len(batch))
 		return
 	}
-	o := WebhookAttemptOutcome{Outcome: outcome, Status: res.Status, Latency: res.Latency}
-	now := s.now()
-	if p.Failed && health != nil && health.State == convstore.WebhookEnabled && health.FirstFailureAt != nil &&
-		health.Failures >= e.disableMinFailures && now.Sub(*health.FirstFailureAt) >= e.disableAfter {
-		reason := fmt.Sprintf("%d attempts failed in a row since %s (last: %s)", health.Failures,
-			health.FirstFailureAt.Format(time.RFC3339), shortOutcome(res))
-		disabled, err := s.disableWebhook(ctx, d.TenantID, d.WebhookID, reason)
-		if err != nil {
-			s.logger.Error("webhooks: disabling a failing webhook failed", "error", err)
+	// A webhook's record is as its last recorded attempt of the batch
+	// left it: that attempt, if failed, may disable it.
+	last := map[convstore.ID]int{}
+	for i, r := range batch {
+		if health[i] == nil {
+			s.logger.Warn("webhooks: an attempt ended after its delivery's lease (it was claimed again, replayed or deleted)",
+				"delivery", r.d.ID.Format(convstore.PrefixWebhookDelivery))
+			continue
 		}
-		o.Disabled = disabled
+		last[r.p.WebhookID] = i
 	}
-	if fn := e.observe.Load(); fn != nil {
-		(*fn)(o)
+	now := s.now()
+	for i, r := range batch {
+		if health[i] == nil {
+			continue
+		}
+		o := WebhookAttemptOutcome{Outcome: r.outcome, Status: r.res.Status, Latency: r.res.Latency}
+		if h := health[i]; last[r.p.WebhookID] == i && r.p.Failed && h.State == convstore.WebhookEnabled && h.FirstFailureAt != nil &&
+			h.Failures >= e.disableMinFailures && now.Sub(*h.FirstFailureAt) >= e.disableAfter {
+			reason := fmt.Sprintf("%d attempts failed in a row since %s (last: %s)", h.Failures,
+				h.FirstFailureAt.Format(time.RFC3339), shortOutcome(r.res))
+			disabled, err := s.disableWebhook(ctx, r.d.TenantID, r.d.WebhookID, reason)
+			if err != nil {
+				s.logger.Error("webhooks: disabling a failing webhook failed", "error", err)
+			}
+			o.Disabled = disabled
+		}
+		if fn := e.observe.Load(); fn != nil {
+			(*fn)(o)
+		}
 	}
 }
 

@@ -27,11 +27,12 @@ var (
 	qWebhookExists = stmt(`SELECT 1 FROM webhooks WHERE tenant_id = ? AND id = ?`)
 	qWebhookBehind = stmt(`SELECT w.tenant_id, w.id FROM webhooks w JOIN event_seqs s ON s.tenant_id = w.tenant_id
 		WHERE w.state = 'enabled' AND w.cursor_seq < s.seq ORDER BY w.id LIMIT ?`)
-	qWebhookCursor  = stmt(`UPDATE webhooks SET cursor_seq = ? WHERE tenant_id = ? AND id = ?`)
-	qWebhookSucceed = stmt(`UPDATE webhooks SET failures = 0, first_failure_at = NULL WHERE tenant_id = ? AND id = ?
-		RETURNING state, failures, first_failure_at`)
-	qWebhookFail = stmt(`UPDATE webhooks SET failures = failures + 1, first_failure_at = COALESCE(first_failure_at, ?)
-		WHERE tenant_id = ? AND id = ? RETURNING state, failures, first_failure_at`)
+	qWebhookCursor = stmt(`UPDATE webhooks SET cursor_seq = ? WHERE tenant_id = ? AND id = ?`)
+	// qWebhookFailures applies a driver.WebhookFailureRun: ?1 reset, ?2
+	// failures, ?3 the first failure's time.
+	qWebhookFailures = stmt(`UPDATE webhooks SET failures = CASE WHEN ?1 THEN ?2 ELSE failures + ?2 END,
+		first_failure_at = CASE WHEN ?1 THEN ?3 ELSE COALESCE(first_failure_at, ?3) END
+		WHERE tenant_id = ?4 AND id = ?5 RETURNING state, failures, first_failure_at`)
 )
 
 func eventsArg(events []string) any {

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -116,36 +118,70 @@ func (o *ops) WebhookDeliveryClaim(ctx context.Context, p *driver.WebhookDeliver
 }
 
 func (o *ops) WebhookDeliveryFinish(ctx context.Context, p *driver.WebhookDeliveryFinishParams) (*driver.WebhookHealth, error) {
-	a := &p.Attempt
-	end := a.StartedAt.Add(a.Latency)
-	var delivered any
-	if p.State == convstore.DeliverySucceeded {
-		delivered = micros(end)
-	}
-	next := p.NextAttemptAt
-	if next.IsZero() {
-		next = end
-	}
-	var attempts int
-	err := o.run.queryRow(ctx, qDeliveryFinish, p.State, micros(next), micros(a.StartedAt), a.Status, a.Latency.Microseconds(),
-		a.Error, a.ResponsePrefix, delivered, idArg(p.TenantID), idArg(p.WebhookID), idArg(p.DeliveryID), idArg(p.Owner)).Scan(&attempts)
+	hs, err := o.WebhookDeliveryFinishMany(ctx, []*driver.WebhookDeliveryFinishParams{p})
 	if err != nil {
-		return nil, o.db.notFound(err, "webhook delivery")
+		return nil, err
 	}
-	_, err = o.run.exec(ctx, qAttemptInsert, idArg(p.DeliveryID), attempts, idArg(p.TenantID), micros(a.StartedAt),
-		a.Latency.Microseconds(), a.Status, a.Error, a.ResponsePrefix)
-	if err != nil {
-		return nil, o.db.translate(err)
+	if hs[0] == nil {
+		return nil, o.db.notFound(sql.ErrNoRows, "webhook delivery")
 	}
-	q, args := qWebhookSucceed, []any{idArg(p.TenantID), idArg(p.WebhookID)}
-	if p.Failed {
-		q, args = qWebhookFail, append([]any{micros(a.StartedAt)}, args...)
+	return hs[0], nil
+}
+
+// WebhookDeliveryFinishMany runs two prepared statements per attempt
+// and one per webhook in the writer's transaction: in process, it is the
+// one commit that counts.
+func (o *ops) WebhookDeliveryFinishMany(ctx context.Context, ps []*driver.WebhookDeliveryFinishParams) ([]*driver.WebhookHealth, error) {
+	out := make([]*driver.WebhookHealth, len(ps))
+	recorded := make([]bool, len(ps))
+	for i, p := range ps {
+		a := &p.Attempt
+		end := a.StartedAt.Add(a.Latency)
+		var delivered any
+		if p.State == convstore.DeliverySucceeded {
+			delivered = micros(end)
+		}
+		next := p.NextAttemptAt
+		if next.IsZero() {
+			next = end
+		}
+		var attempts int
+		err := o.run.queryRow(ctx, qDeliveryFinish, p.State, micros(next), micros(a.StartedAt), a.Status, a.Latency.Microseconds(),
+			a.Error, a.ResponsePrefix, delivered, idArg(p.TenantID), idArg(p.WebhookID), idArg(p.DeliveryID), idArg(p.Owner)).Scan(&attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // gone, or no longer leased to p.Owner
+		}
+		if err != nil {
+			return nil, o.db.translate(err)
+		}
+		_, err = o.run.exec(ctx, qAttemptInsert, idArg(p.DeliveryID), attempts, idArg(p.TenantID), micros(a.StartedAt),
+			a.Latency.Microseconds(), a.Status, a.Error, a.ResponsePrefix)
+		if err != nil {
+			return nil, o.db.translate(err)
+		}
+		recorded[i] = true
 	}
-	return one(ctx, o, q, args, "webhook", func(row scanner) (*driver.WebhookHealth, error) {
-		h := &driver.WebhookHealth{}
-		err := row.Scan(&h.State, &h.Failures, nullTimeScan{&h.FirstFailureAt})
-		return h, err
-	})
+	for _, r := range driver.WebhookFailureRuns(ps, recorded) {
+		var first any
+		if r.FirstFailureAt != nil {
+			first = micros(*r.FirstFailureAt)
+		}
+		h, err := one(ctx, o, qWebhookFailures, []any{r.Reset, r.Failures, first, idArg(r.TenantID), idArg(r.ID)}, "webhook",
+			func(row scanner) (*driver.WebhookHealth, error) {
+				h := &driver.WebhookHealth{}
+				err := row.Scan(&h.State, &h.Failures, nullTimeScan{&h.FirstFailureAt})
+				return h, err
+			})
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range ps {
+			if recorded[i] && p.TenantID == r.TenantID && p.WebhookID == r.ID {
+				out[i] = h
+			}
+		}
+	}
+	return out, nil
 }
 
 func (o *ops) WebhookDeliveryPrune(ctx context.Context, before time.Time, limit int) (int, error) {

@@ -18,6 +18,7 @@ var webhookTests = []test{
 	{"ClaimInOrder", testWebhookClaimInOrder},
 	{"LeaseTakeover", testWebhookLeaseTakeover},
 	{"FinishAndReplay", testWebhookFinishReplay},
+	{"FinishMany", testWebhookFinishMany},
 	{"ConcurrentClaims", testWebhookConcurrentClaims},
 	{"Cascade", testWebhookCascade},
 }
@@ -442,6 +443,121 @@ func testWebhookFinishReplay(t *testing.T, f *fixture) {
 	})
 	if n != 1 {
 		t.Errorf("pruned %d, want the one succeeded delivery (not the one delivering)", n)
+	}
+}
+
+// testWebhookFinishMany checks recording several webhooks' attempts at
+// once: each recorded as alone, one no longer leased to its owner left
+// out, and each webhook's failure record counted in the batch's order.
+func testWebhookFinishMany(t *testing.T, f *fixture) {
+	a := f.tenant(t)
+	w1, w2, w3 := f.webhook(t, a.ID), f.webhook(t, a.ID), f.webhook(t, a.ID)
+	f.events(t, a.ID, convstore.ID{}, "hold.placed", "hold.placed", "hold.placed", "hold.placed")
+	for _, w := range []*driver.WebhookRow{w1, w2, w3} {
+		f.fanOut(t, w, 10)
+	}
+	owner, other := convstore.NewID(), convstore.NewID()
+	claimed := f.claim(t, owner, now().Add(time.Second), time.Minute, 100)
+	if len(claimed) != 12 {
+		t.Fatalf("claimed %d deliveries, want 12", len(claimed))
+	}
+	of := map[convstore.ID][]*convstore.WebhookDelivery{}
+	for _, d := range claimed {
+		of[d.WebhookID] = append(of[d.WebhookID], d)
+	}
+	// w2 has failed once already, at t0.
+	h, err := f.finish(t, of[w2.ID][3], owner, convstore.DeliveryPending, 503)
+	must(t, err)
+	t0 := *h.FirstFailureAt
+	base := now().Add(time.Minute)
+	var ps []*driver.WebhookDeliveryFinishParams
+	add := func(d *convstore.WebhookDelivery, by convstore.ID, status int) {
+		state := convstore.DeliveryPending
+		if status == 204 {
+			state = convstore.DeliverySucceeded
+		}
+		ps = append(ps, &driver.WebhookDeliveryFinishParams{TenantID: d.TenantID, WebhookID: d.WebhookID, DeliveryID: d.ID, Owner: by,
+			State: state, NextAttemptAt: base.Add(time.Hour), Failed: status != 204,
+			Attempt: convstore.WebhookAttempt{StartedAt: base.Add(time.Duration(len(ps)) * time.Second), Latency: time.Duration(len(ps)+1) * time.Millisecond,
+				Status: status, Error: "e" + itoa(len(ps)), ResponsePrefix: "p"}})
+	}
+	add(of[w1.ID][0], owner, 503) // 0: w1 fails,
+	add(of[w2.ID][0], owner, 500) // 1: w2 fails (its second),
+	add(of[w1.ID][1], owner, 204) // 2: w1 succeeds,
+	add(of[w1.ID][2], owner, 0)   // 3: w1 fails again: one failure, since 3
+	add(of[w3.ID][0], owner, 204) // 4: w3 succeeds, its record clear already
+	add(of[w1.ID][3], other, 204) // 5: not other's lease: not recorded
+	add(of[w2.ID][1], owner, 502) // 6: w2's third failure, since t0
+	var hs []*driver.WebhookHealth
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		hs, err = tx.WebhookDeliveryFinishMany(ctx, ps)
+		return err
+	})
+	if len(hs) != len(ps) {
+		t.Fatalf("%d healths for %d attempts", len(hs), len(ps))
+	}
+	for _, i := range []int{0, 2, 3} {
+		if h := hs[i]; h == nil || h.Failures != 1 || h.FirstFailureAt == nil || !h.FirstFailureAt.Equal(ps[3].Attempt.StartedAt) ||
+			h.State != convstore.WebhookEnabled {
+			t.Errorf("w1's health at %d: %+v, want one failure since %v", i, h, ps[3].Attempt.StartedAt)
+		}
+	}
+	for _, i := range []int{1, 6} {
+		if h := hs[i]; h == nil || h.Failures != 3 || h.FirstFailureAt == nil || !h.FirstFailureAt.Equal(t0) {
+			t.Errorf("w2's health at %d: %+v, want three failures since %v", i, h, t0)
+		}
+	}
+	if h := hs[4]; h == nil || h.Failures != 0 || h.FirstFailureAt != nil || h.State != convstore.WebhookEnabled {
+		t.Errorf("w3's health: %+v", h)
+	}
+	if hs[5] != nil {
+		t.Errorf("an attempt under another owner's lease was recorded: %+v", hs[5])
+	}
+	for i, p := range ps {
+		got, err := f.drv.Reads().WebhookDeliveryGet(f.ctx, a.ID, p.WebhookID, p.DeliveryID)
+		must(t, err)
+		attempts, err := f.drv.Reads().WebhookAttemptList(f.ctx, a.ID, p.DeliveryID, 10)
+		must(t, err)
+		if i == 5 {
+			if got.State != convstore.DeliveryDelivering || got.Attempts != 0 || len(attempts) != 0 {
+				t.Errorf("the unrecorded attempt's delivery: %+v, %d attempts", got, len(attempts))
+			}
+			continue
+		}
+		if got.State != p.State || got.Attempts != 1 || got.LastStatus != p.Attempt.Status || got.LastError != p.Attempt.Error ||
+			got.LastLatency != p.Attempt.Latency || got.LastAttemptAt == nil || !got.LastAttemptAt.Equal(p.Attempt.StartedAt) ||
+			(p.State == convstore.DeliverySucceeded) != (got.DeliveredAt != nil) {
+			t.Errorf("delivery %d after the batch: %+v", i, got)
+		}
+		if p.State == convstore.DeliveryPending && !got.NextAttemptAt.Equal(p.NextAttemptAt) {
+			t.Errorf("delivery %d due at %v, want %v", i, got.NextAttemptAt, p.NextAttemptAt)
+		}
+		if len(attempts) != 1 || attempts[0].Attempt != 1 || attempts[0].Status != p.Attempt.Status || attempts[0].Error != p.Attempt.Error ||
+			attempts[0].ResponsePrefix != "p" || !attempts[0].StartedAt.Equal(p.Attempt.StartedAt) || attempts[0].Latency != p.Attempt.Latency {
+			t.Errorf("delivery %d's attempts: %+v", i, attempts)
+		}
+	}
+	// The succeeded deliveries are claimed no more; the failed ones come
+	// back when due.
+	ids := map[convstore.ID]bool{}
+	for _, d := range f.claim(t, owner, base.Add(2*time.Hour), time.Minute, 100) {
+		ids[d.ID] = true
+	}
+	for _, i := range []int{0, 1, 3, 6} {
+		if !ids[ps[i].DeliveryID] {
+			t.Errorf("failed delivery %d not claimed again when due", i)
+		}
+	}
+	if ids[ps[2].DeliveryID] || ids[ps[4].DeliveryID] {
+		t.Errorf("a succeeded delivery was claimed again")
+	}
+	// Nothing to record.
+	f.write(t, func(ctx context.Context, tx driver.Tx) (err error) {
+		hs, err = tx.WebhookDeliveryFinishMany(ctx, nil)
+		return err
+	})
+	if len(hs) != 0 {
+		t.Errorf("an empty batch returned %d healths", len(hs))
 	}
 }
 
