@@ -200,6 +200,7 @@ type WebhookDeliveryFinishParams struct {
 // FirstFailureAt is kept if set, else set to this one.
 type WebhookFailureRun struct {
 	WebhookRef
+	Attempts       []int // the indexes in ps of the attempts summed up, each to get the record written
 	Reset          bool
 	Failures       int
 	FirstFailureAt *time.Time
@@ -224,6 +225,7 @@ func WebhookFailureRuns(ps []*WebhookDeliveryFinishParams, recorded []bool) []We
 			runs = append(runs, WebhookFailureRun{WebhookRef: ref})
 		}
 		r := &runs[j]
+		r.Attempts = append(r.Attempts, i)
 		if !p.Failed {
 			r.Reset, r.Failures, r.FirstFailureAt = true, 0, nil
 			continue

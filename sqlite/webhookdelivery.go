@@ -175,10 +175,8 @@ func (o *ops) WebhookDeliveryFinishMany(ctx context.Context, ps []*driver.Webhoo
 		if err != nil {
 			return nil, err
 		}
-		for i, p := range ps {
-			if recorded[i] && p.TenantID == r.TenantID && p.WebhookID == r.ID {
-				out[i] = h
-			}
+		for _, i := range r.Attempts {
+			out[i] = h
 		}
 	}
 	return out, nil
