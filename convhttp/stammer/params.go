@@ -217,8 +217,10 @@ func (lq *listQuery) parseNumber(q *convhttp.Query) error {
 func roundsTo(d float64) *[2]int64 {
 	at := uint64(d) // at most 2^63; the next double up is 2^63+2048
 	prev, next := uint64(math.Nextafter(d, 0)), uint64(math.Nextafter(d, math.Inf(1)))
-	lo, hi := prev+(at-prev)/2, at+(next-at)/2 // the midpoints, without overflow
-	if float64(lo) != d {                      // a tie that went to the neighbour
+	// The midpoints to the neighbours, without overflow; a midpoint is a
+	// tie, which may have gone to the neighbour.
+	lo, hi := prev+(at-prev)/2, at+(next-at)/2
+	if float64(lo) != d {
 		lo++
 	}
 	if float64(hi) != d {
