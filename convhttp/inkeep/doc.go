@@ -79,8 +79,15 @@
 // events take either id (a msg_ id first, then the client's id; the newest
 // message of the tenant with that client id, since Inkeep's ids are its
 // own and unique but a client's need not be), and upserts match either.
-// Messages logged before this index existed keep their client id as
-// "inkeep.id", which upserts still match but feedback cannot find. A
+// Messages logged before this index existed (migration 0022) keep their
+// client id as "inkeep.id" (convstore.LegacyMessageExternalIDKey): it was
+// never lost, only sealed with the message where no SQL could index it.
+// The store indexes that key as well (convstore.MessageExternalID), and
+// migration 0025 lists every conversation stored before it; a background
+// backfill at start (resumable, a few conversations per transaction, on
+// both engines) opens their messages and indexes those ids, so once it is
+// done feedback and message events find them by the client's id too
+// (until then they are 422 as unknown). Upserts always matched them. A
 // feedback's id is its
 // artifact's native "art_…" id; a client-supplied feedback id is kept in the
 // artifact's Data as clientId but not used as the id, since GET /feedback/{id}
