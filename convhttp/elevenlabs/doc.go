@@ -38,7 +38,10 @@
 // and what to use instead; the SDK raises ElevenLabsError with statusCode
 // 501 and that body (its message reads "Status code: 501" and the body).
 // Any valid key gets the answer, before any id is read, so every id and
-// tenant gets the same; a bad key is still 401.
+// tenant gets the same; a bad key is still 401. The JS SDK retries a 5xx
+// twice by default (maxRetries, with a second or two of backoff) before
+// it raises the error: harmless, and 501 is the status that says what
+// happened (a 404 would read as a wrong id, a 400 as a wrong request).
 //
 //	GET    /v1/convai/conversation/get-signed-url  getSignedUrl: a live agent's signed URL
 //	GET    /v1/convai/conversation/token           getWebrtcToken: a live agent's WebRTC token

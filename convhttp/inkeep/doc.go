@@ -21,7 +21,23 @@
 //	                                   positiveFeedback, negativeFeedback}
 //	GET    /feedback/{id}       → 200 feedback with its conversation and message
 //	POST   /events              → 200 SelectEvent
+//	POST   /query/{conversations,events,feedback,semantic-threads,
+//	        semantic-threads/export,property-keys,property-values},
+//	GET    /query/{top-search-queries,weekly-search-users}
+//	                            → 404 not_supported_by_convstore (see below)
 //	OPTIONS <every path above>  → 204, CORS preflight (see CORS)
+//
+// The SDK's analytics methods (query.conversations, queryEvents,
+// queryFeedback, querySemanticThreads, exportSemanticThreadsQueryResults,
+// queryPropertyKeys, queryPropertyValues, topSearchQueries,
+// weeklySearchUsers) are Inkeep's own aggregations over its hosted data (a
+// select/groupBy/where query language, semantic threads, search
+// analytics), which convstore does not compute. They answer any valid key
+// 404 with code "not_supported_by_convstore" and a detail that says so and
+// names conversations.list and feedback.list, before reading the body. Not
+// 501: the SDK retries every 5XX with backoff for up to an hour by
+// default; a 4XX it raises at once, as its APIError (statusCode 404, the
+// body in its message). A contract test calls each.
 //
 // Reads need the read scope, logging, feedback and events the write scope,
 // DELETE the delete scope; OPTIONS needs no key. Every answer that holds conversations (get, list, the
