@@ -7,8 +7,13 @@ import (
 	"testing"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/convhttp/doortest"
 	"github.com/convstore/convstore/convhttp/elevenlabs"
+	"github.com/convstore/convstore/postgres"
+	"github.com/convstore/convstore/postgres/pgtest"
+	"github.com/convstore/convstore/service"
+	"github.com/convstore/convstore/service/servicetest"
 )
 
 // hit is one text-search result as the wire has it.
@@ -42,10 +47,27 @@ func (w *world) search(t *testing.T, query string) hitPage {
 	return p
 }
 
+// onEngines runs fn over a SQLite store and over a PostgreSQL one (skipped
+// when CONVSTORE_TEST_POSTGRES_URL is unset): the search reads through the
+// store's interfaces, which both engines serve.
+func onEngines(t *testing.T, fn func(t *testing.T, w *world)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, setup(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		db := pgtest.OpenSchema(t, pgtest.NewSchema(t), postgres.Options{})
+		svc := service.New(db, db.Blobs(), service.Options{Keyring: servicetest.NewKeyring(t), Logger: servicetest.Logger(t)})
+		t.Cleanup(func() { svc.Close() })
+		env := doortest.NewWithStore(t, svc)
+		fn(t, &world{Env: env, own: env.Serve(func(s *convhttp.Server) { s.Mount("/", elevenlabs.New(s)) })})
+	})
+}
+
 // searchWorld seeds three conversations of tenant A (oldest first) and one
 // of tenant B that all mention refunds somewhere.
 func searchWorld(t *testing.T) (*world, []*convstore.Conversation) {
-	w := setup(t)
+	return searchSeed(setup(t))
+}
+
+func searchSeed(w *world) (*world, []*convstore.Conversation) {
 	a := w.seed(w.TenantA, &convstore.ConversationCreate{AgentID: "agent_a", UserID: "u1",
 		Metadata: convstore.Metadata{"elevenlabs.agent_name": "Support"},
 		Messages: []*convstore.MessageCreate{
@@ -70,8 +92,10 @@ func searchWorld(t *testing.T) (*world, []*convstore.Conversation) {
 // conversation first, with transcript indexes that skip system messages,
 // highlights that rebuild the text, paging that yields the same results,
 // and never another tenant's messages.
-func TestTextSearch(t *testing.T) {
-	w, cs := searchWorld(t)
+func TestTextSearch(t *testing.T) { onEngines(t, testTextSearch) }
+
+func testTextSearch(t *testing.T, w *world) {
+	w, cs := searchSeed(w)
 	a, b := cs[0], cs[1]
 	p := w.search(t, "text_query=refund")
 	if p.HasMore || p.NextCursor != nil || len(p.Results) != 3 {
@@ -168,8 +192,10 @@ func TestTextSearch(t *testing.T) {
 // bound ends early and its cursor continues, so paging still finds every
 // match; sorted by search_score a search over more than the bound is a
 // 422 naming sort_by.
-func TestTextSearchBounds(t *testing.T) {
-	w, _ := searchWorld(t)
+func TestTextSearchBounds(t *testing.T) { onEngines(t, testTextSearchBounds) }
+
+func testTextSearchBounds(t *testing.T, w *world) {
+	w, _ = searchSeed(w)
 	defer elevenlabs.SetSearchBounds(1, 2)()
 	var all []hit
 	cursor, pages := "", 0
