@@ -112,8 +112,11 @@ type ConversationFilter struct {
 	AgentID string
 	UserID  string
 	// Seq keeps only the conversation with this sequence number (0: any),
-	// for the doors whose ids are numbers.
+	// for the doors whose ids are numbers. With SeqMax it keeps those
+	// numbered Seq..SeqMax (inclusive): the numbers a JavaScript client
+	// rounds to the same double (see MaxSeq).
 	Seq           int64
+	SeqMax        int64
 	CreatedAfter  *time.Time // exclusive
 	CreatedBefore *time.Time // exclusive
 	// Metadata keeps conversations whose metadata has every pair given.
@@ -155,6 +158,9 @@ func (f *ConversationFilter) validateSelection() error {
 	}
 	if f.Seq < 0 {
 		return Invalidf("seq", "seq must not be negative")
+	}
+	if f.SeqMax != 0 && (f.Seq == 0 || f.SeqMax < f.Seq) {
+		return Invalidf("seq", "a seq range needs 0 < seq <= seq max")
 	}
 	if f.MinMessages != nil && *f.MinMessages < 0 || f.MaxMessages != nil && *f.MaxMessages < 0 {
 		return Invalidf("message_count", "message count bounds must not be negative")

@@ -145,13 +145,29 @@ type MessageFilter struct {
 // that one, it need not be unique (the newest message with it is found).
 const MessageExternalIDKey = "external_id"
 
+// LegacyMessageExternalIDKey is where the Inkeep door kept a client's
+// message id before the store indexed MessageExternalIDKey (migration
+// 0022): such messages are immutable, so their ids stay under this key,
+// and the store indexes it as their external id (migration 0025
+// backfills the messages stored before).
+const LegacyMessageExternalIDKey = "inkeep.id"
+
+// MessageExternalID returns the external id of a message's metadata:
+// MessageExternalIDKey, else LegacyMessageExternalIDKey, else "".
+func MessageExternalID(m Metadata) string {
+	if id := m[MessageExternalIDKey]; id != "" {
+		return id
+	}
+	return m[LegacyMessageExternalIDKey]
+}
+
 // MessageLookupService finds messages by what a door's clients know of
 // them. It is part of Store, for the doors, and not served by the native
 // API.
 type MessageLookupService interface {
 	// FindMessageByExternalID returns the tenant's newest message, in any
-	// of its live conversations, whose metadata holds externalID under
-	// MessageExternalIDKey. ENOTFOUND if none.
+	// of its live conversations, whose external id (MessageExternalID of
+	// its metadata) is externalID. ENOTFOUND if none.
 	FindMessageByExternalID(ctx context.Context, tenantID ID, externalID string) (*Message, error)
 }
 

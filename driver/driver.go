@@ -447,6 +447,15 @@ type Tx interface {
 	// AuthorBackfill replaces the conversation's author rows (those its
 	// appends since kept, partial) by rows, and ends its pending state.
 	AuthorBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []*AuthorRow) error
+	// MessageIDPendingClaim returns at most limit conversations, not
+	// deleted, whose messages' external ids are pending (stored before
+	// migration 0025), in key order, each locked as AuthorPendingClaim
+	// locks them (an engine of several writers skips those another
+	// transaction holds).
+	MessageIDPendingClaim(ctx context.Context, limit int) ([]PendingAuthors, error)
+	// MessageIDBackfill replaces the conversation's rows of
+	// message_external_ids by rows and ends its pending state.
+	MessageIDBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []MessageIndex) error
 
 	// ArtifactInsert stores an artifact of a's conversation.
 	ArtifactInsert(ctx context.Context, tenantID convstore.ID, a *convstore.Artifact) error

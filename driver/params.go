@@ -161,7 +161,8 @@ type ArtifactNewestParams struct {
 	Types           []convstore.ArtifactType // distinct, a few
 }
 
-// PendingAuthors names a conversation whose authors are pending.
+// PendingAuthors names a conversation whose authors are pending (or, for
+// MessageIDPendingClaim, whose messages' external ids are).
 type PendingAuthors struct {
 	TenantID, ConversationID convstore.ID
 }

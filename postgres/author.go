@@ -116,3 +116,38 @@ func (o *ops) AuthorBackfill(ctx context.Context, tenantID, conversationID convs
 		idArg(tenantID), idArg(conversationID))
 	return err
 }
+
+// MessageIDPendingClaim claims as AuthorPendingClaim does: nodes backfill
+// side by side, each its own conversations.
+func (o *ops) MessageIDPendingClaim(ctx context.Context, limit int) ([]driver.PendingAuthors, error) {
+	rows, err := o.q.Query(ctx, `SELECT p.tenant_id, p.conversation_id FROM message_ids_pending AS p
+		JOIN conversations AS c ON c.tenant_id = p.tenant_id AND c.id = p.conversation_id
+		WHERE NOT c.deleted ORDER BY p.tenant_id, p.conversation_id LIMIT $1
+		FOR NO KEY UPDATE OF c SKIP LOCKED FOR UPDATE OF p SKIP LOCKED`, limit)
+	if err != nil {
+		return nil, o.fail(ctx, err)
+	}
+	defer rows.Close()
+	var out []driver.PendingAuthors
+	for rows.Next() {
+		var p driver.PendingAuthors
+		if err := rows.Scan(scanID(&p.TenantID), scanID(&p.ConversationID)); err != nil {
+			return nil, o.fail(ctx, err)
+		}
+		out = append(out, p)
+	}
+	return out, o.fail(ctx, rows.Err())
+}
+
+func (o *ops) MessageIDBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []driver.MessageIndex) error {
+	if _, err := o.exec(ctx, `DELETE FROM message_external_ids WHERE tenant_id = $1 AND conversation_id = $2`,
+		idArg(tenantID), idArg(conversationID)); err != nil {
+		return err
+	}
+	if err := o.messageExternalInsert(ctx, tenantID, conversationID, rows); err != nil {
+		return err
+	}
+	_, err := o.exec(ctx, `DELETE FROM message_ids_pending WHERE tenant_id = $1 AND conversation_id = $2`,
+		idArg(tenantID), idArg(conversationID))
+	return err
+}

@@ -114,7 +114,9 @@ func conversationQuery(sql string, p *driver.ConversationListParams) *query {
 			q.and("(user_idx = ANY (?::bytea[]) OR user_idx IS NULL AND user_id = ?)", idx, []byte(f.UserID))
 		}
 	}
-	if f.Seq != 0 {
+	if f.SeqMax != 0 {
+		q.and("seq BETWEEN ? AND ?", f.Seq, f.SeqMax)
+	} else if f.Seq != 0 {
 		q.and("seq = ?", f.Seq)
 	}
 	if f.MinMessages != nil {

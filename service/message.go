@@ -20,8 +20,8 @@ func (s *Service) FindMessageByID(ctx context.Context, tenantID, conversationID,
 }
 
 // FindMessageByExternalID returns the tenant's newest message whose
-// metadata holds externalID under convstore.MessageExternalIDKey, looked
-// up under every live index root (a re-index may not have reached it).
+// external id (convstore.MessageExternalID) is externalID, looked up under
+// every live index root (a re-index may not have reached it).
 func (s *Service) FindMessageByExternalID(ctx context.Context, tenantID convstore.ID, externalID string) (*convstore.Message, error) {
 	idxs, err := s.z.indexes(tenantID, messageExternalField, externalID)
 	if err != nil {
@@ -49,7 +49,7 @@ const messageExternalField = "message_external_id"
 func (s *Service) messageRows(tenantID convstore.ID, b box, msgs []*convstore.Message) (rows []*driver.MessageRow, indexed bool, err error) {
 	rows = messageRows(b, msgs)
 	for i, m := range msgs {
-		if rows[i].ExternalIndex, err = s.z.index(tenantID, messageExternalField, m.Metadata[convstore.MessageExternalIDKey]); err != nil {
+		if rows[i].ExternalIndex, err = s.z.index(tenantID, messageExternalField, convstore.MessageExternalID(m.Metadata)); err != nil {
 			return nil, false, err
 		}
 		indexed = indexed || rows[i].ExternalIndex != nil

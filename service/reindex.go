@@ -233,7 +233,7 @@ func (s *Service) reindexConversation(ctx context.Context, tx driver.Tx, tenantI
 			return false, err
 		}
 		for _, m := range opened {
-			if x := indexWith(k, messageExternalField, m.Metadata[convstore.MessageExternalIDKey]); x != nil {
+			if x := indexWith(k, messageExternalField, convstore.MessageExternalID(m.Metadata)); x != nil {
 				p.Messages = append(p.Messages, driver.MessageIndex{ID: m.ID, ExternalIndex: x})
 			}
 			after = m.ID

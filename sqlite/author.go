@@ -151,3 +151,40 @@ func (o *ops) AuthorBackfill(ctx context.Context, tenantID, conversationID convs
 	_, err := o.run.exec(ctx, qAuthorPendingEnd, idArg(tenantID), idArg(conversationID))
 	return o.db.translate(err)
 }
+
+// Backfilling the external ids of messages stored before migration 0025
+// (the Inkeep door's "inkeep.id"), as the authors: one writer.
+var (
+	qMessageIDPendingClaim = stmt(`SELECT p.tenant_id, p.conversation_id FROM message_ids_pending AS p
+		JOIN conversations AS c ON c.tenant_id = p.tenant_id AND c.id = p.conversation_id
+		WHERE c.deleted = 0 ORDER BY p.tenant_id, p.conversation_id LIMIT ?`)
+	qMessageIDPendingEnd = stmt(`DELETE FROM message_ids_pending WHERE tenant_id = ? AND conversation_id = ?`)
+)
+
+func (o *ops) MessageIDPendingClaim(ctx context.Context, limit int) ([]driver.PendingAuthors, error) {
+	rows, err := o.run.query(ctx, qMessageIDPendingClaim, limit)
+	if err != nil {
+		return nil, o.db.translate(err)
+	}
+	defer rows.Close()
+	var out []driver.PendingAuthors
+	for rows.Next() {
+		var p driver.PendingAuthors
+		if err := rows.Scan(idScan{&p.TenantID}, idScan{&p.ConversationID}); err != nil {
+			return nil, o.db.translate(err)
+		}
+		out = append(out, p)
+	}
+	return out, o.db.translate(rows.Err())
+}
+
+func (o *ops) MessageIDBackfill(ctx context.Context, tenantID, conversationID convstore.ID, rows []driver.MessageIndex) error {
+	if _, err := o.run.exec(ctx, qMessageExternalDelete, idArg(tenantID), idArg(conversationID)); err != nil {
+		return o.db.translate(err)
+	}
+	if err := o.messageExternalInsert(ctx, tenantID, conversationID, rows); err != nil {
+		return err
+	}
+	_, err := o.run.exec(ctx, qMessageIDPendingEnd, idArg(tenantID), idArg(conversationID))
+	return o.db.translate(err)
+}

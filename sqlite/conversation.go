@@ -147,7 +147,10 @@ func conversationWhere(sb *strings.Builder, p *driver.ConversationListParams) []
 		}
 		args = append(args, f.UserID, f.UserID)
 	}
-	if f.Seq != 0 {
+	if f.SeqMax != 0 {
+		sb.WriteString(` AND seq BETWEEN ? AND ?`)
+		args = append(args, f.Seq, f.SeqMax)
+	} else if f.Seq != 0 {
 		sb.WriteString(` AND seq = ?`)
 		args = append(args, f.Seq)
 	}

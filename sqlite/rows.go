@@ -11,7 +11,8 @@ import (
 // and goose_db_version are not tenant data.
 var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log", "holds",
 	"conversation_authors", "conversation_authors_pending", "events", "event_seqs",
-	"webhooks", "webhook_deliveries", "webhook_attempts", "processors", "confirmations", "message_external_ids", "cors_origins"}
+	"webhooks", "webhook_deliveries", "webhook_attempts", "processors", "confirmations", "message_external_ids", "cors_origins",
+	"message_ids_pending"}
 
 // conversationTables maps the tables whose rows belong to a conversation
 // to the column naming it. Receipts and audit entries name it too but
@@ -29,6 +30,8 @@ var conversationTables = map[string]string{
 	"conversation_authors_pending": "conversation_id",
 	// Kept with the messages (see migration 0022).
 	"message_external_ids": "conversation_id",
+	// Their backfill's queue (see migration 0025).
+	"message_ids_pending": "conversation_id",
 }
 
 // RowCounts returns the number of rows of every table holding tenant data

@@ -38,6 +38,12 @@ type authorsBackfillRunner interface {
 	RunAuthorsBackfill(ctx context.Context, logEvery time.Duration)
 }
 
+// messageIDsBackfillRunner is a store that indexes, in the background, the
+// client message ids of messages stored before they were indexed.
+type messageIDsBackfillRunner interface {
+	RunMessageIDsBackfill(ctx context.Context, logEvery time.Duration)
+}
+
 // sealUpgradeLogEvery is how often the sealing upgrade logs its progress.
 const sealUpgradeLogEvery = 10 * time.Second
 
@@ -238,6 +244,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			// they were kept (their lists read every message until then).
 			if a, ok := m.DB.(authorsBackfillRunner); ok {
 				a.RunAuthorsBackfill(upgradeCtx, sealUpgradeLogEvery)
+			}
+			// Then index the client ids of messages stored before they
+			// were indexed (migration 0025).
+			if b, ok := m.DB.(messageIDsBackfillRunner); ok {
+				b.RunMessageIDsBackfill(upgradeCtx, sealUpgradeLogEvery)
 			}
 		}()
 	}

@@ -8,6 +8,7 @@
 // # Endpoints
 //
 //	GET    /v1/convai/conversations                         200 list page; 401, 422
+//	GET    /v1/convai/conversations/messages/text-search    200 search page; 401, 422
 //	GET    /v1/convai/conversations/{conversation_id}       200 conversation; 401, 404, 422
 //	GET    /v1/convai/conversations/{conversation_id}/audio 200 audio bytes; 401, 404
 //	GET    /v1/convai/conversations/{conversation_id}/summary 200 summary; 401, 404, 422
@@ -19,17 +20,43 @@
 //
 // GET routes also answer HEAD. Scopes: reads need "read", feedback and
 // file uploads "write", the DELETEs "delete". These are the SDK's
-// conversations.list, get, audio.get, getSummary, getSipMessages,
-// feedback.create, files.create, files.delete and delete; a contract test
-// runs each of them with @elevenlabs/elevenlabs-js 2.73.0
+// conversations.list, messages.textSearch, get, audio.get, getSummary,
+// getSipMessages, feedback.create, files.create, files.delete and delete;
+// a contract test runs each of them with @elevenlabs/elevenlabs-js 2.73.0
 // against the door. getSipMessages always answers an empty page
 // ({"sip_messages":[],"next_cursor":null,"has_more":false}; page_size
 // 1..100 and cursor are validated, then unused): convstore receives no
-// telephony signalling. The SDK's other conversation methods need what
-// convstore does not hold or do (agents for getSignedUrl, getWebrtcToken
-// and resolve; analysis and evaluation runs; tags, topics and message
-// search) and are not served: they answer 404 (resolve's path is
-// read as a conversation id, so its 404 is conversation_not_found).
+// telephony signalling.
+//
+// # Not served by nature: 501 not_supported_by_convstore
+//
+// The SDK's other conversation-namespace methods need what convstore does
+// not hold or do: it stores conversations; it runs no agents, no LLM
+// analysis, no embedding search and keeps no workspace tags. Rather than a
+// bare 404 (which an SDK user reads as a wrong id), each answers 501 with
+// detail.status "not_supported_by_convstore" and a message that says why
+// and what to use instead; the SDK raises ElevenLabsError with statusCode
+// 501 and that body (its message reads "Status code: 501" and the body).
+// Any valid key gets the answer, before any id is read, so every id and
+// tenant gets the same; a bad key is still 401. The JS SDK retries a 5xx
+// twice by default (maxRetries, with a second or two of backoff) before
+// it raises the error: harmless, and 501 is the status that says what
+// happened (a 404 would read as a wrong id, a 400 as a wrong request).
+//
+//	GET    /v1/convai/conversation/get-signed-url  getSignedUrl: a live agent's signed URL
+//	GET    /v1/convai/conversation/token           getWebrtcToken: a live agent's WebRTC token
+//	GET    /v1/convai/conversations/resolve        resolve: Slack/Zendesk reference → ElevenLabs id
+//	GET    /v1/convai/conversations/messages/smart-search  messages.search (semantic)
+//	POST   …/{conversation_id}/analysis/run, …/analysis/evaluations/run  analysis.run, runEvaluation
+//	POST   …/{conversation_id}/tags, DELETE …/tags/{tag_id}; GET, POST /v1/convai/tags;
+//	GET, PATCH, DELETE /v1/convai/tags/{tag_id}    tags.* (workspace tag definitions)
+//	GET    /v1/convai/agents/{agent_id}/topics     topics.get (topic discovery)
+//
+// Analyses and evaluation results are served when stored: post them as an
+// "analysis" artifact through the native API and conversations.get shows
+// them (see Analysis). Tags would need tenant-wide tag definitions, which
+// convstore does not model; labels belong in conversation metadata.
+//
 // GET of a conversation streams its transcript a store page at a time, so
 // it holds one page however long the call: it shows the messages up to the
 // newest one when the request began (see convhttp.MessagePages), and a
@@ -124,6 +151,47 @@
 // transcript_summary and call_summary_title (the analysis value, else the
 // conversation title). rating, tag_ids and the per-summary result maps are
 // never sent.
+//
+// # Message search: GET /v1/convai/conversations/messages/text-search
+//
+// The SDK's messages.textSearch: a keyword search over the tenant's
+// stored transcripts. Content is sealed at rest (per-conversation keys,
+// no plaintext in any file), so there is no plaintext index to ask, and
+// a keyed-hash word index would leak word equality within a tenant and
+// cost a write per word on every append. This door does a bounded
+// decrypt-and-scan instead: each request opens the tenant's conversations
+// newest first (by creation, as agent_id, user_id, call_start_before_unix
+// and call_start_after_unix narrow them, read as in the list) and their
+// messages oldest first, and stops after 500 conversations or 20000
+// messages, whichever comes first. Nothing is kept between requests, so a
+// deleted conversation is never found again.
+//
+// text_query (required, at most 1000 bytes) is split into words of
+// letters and digits (1..32 words, else 422); a transcript message matches
+// when its text holds every word, case-insensitively and as a substring
+// ("refund" finds "Refunds"). There is no fuzzy (edit-distance) matching.
+// Results are MessagesSearchResult: conversation_id, agent_id, agent_name
+// (when set), transcript_index (the message's index in GET's transcript,
+// which leaves out system messages; system messages are never searched),
+// chunk_text (the whole message: no chunking), chunk_highlights (chunk_text
+// cut into segments, is_hit on the matched words), score (the share of the
+// message's words that hold a query word, in (0,1]: not ElevenLabs'
+// score) and conversation_start_time_unix_secs.
+//
+// sort_by "created_at" (this door's default; ElevenLabs' is UNCONFIRMED):
+// newest conversation first, each conversation's matches in transcript
+// order. A page ends when page_size (1..50, default 20) results are found;
+// when the bound is reached first the page ends early with has_more true
+// and a next_cursor that continues the scan, so paging always reaches
+// every match. sort_by "search_score": the highest score first (ties in
+// created_at order); ranking needs every match, so a search covering more
+// than the bound is 422 at ["query","sort_by"] saying to narrow it or sort
+// by created_at; pages are ranks of the same ranked list (a write between
+// pages can shift it). Cursors are opaque and only valid for the sort_by
+// they were given for (422 otherwise). exclude_statuses containing "done"
+// gives an empty page; summary_mode and include_invalid_tool_calls are
+// accepted and ignored; every other documented filter is 422 value_error,
+// as in the list.
 //
 // # Conversation: GET /v1/convai/conversations/{conversation_id}
 //

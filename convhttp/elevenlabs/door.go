@@ -41,11 +41,12 @@ const (
 	pathSIPMessages   = pathConversation + "/sip-messages"
 	pathFiles         = pathConversation + "/files"
 	pathFile          = pathFiles + "/{file_id}"
+	pathTextSearch    = pathConversations + "/messages/text-search"
 )
 
 // Routes is the door's route table. GET routes also answer HEAD.
 func (d *Door) Routes() []convhttp.Route {
-	return []convhttp.Route{
+	return append([]convhttp.Route{
 		{Method: http.MethodGet, Path: pathConversations, Scope: convstore.ScopeRead, Handler: d.listConversations},
 		{Method: http.MethodGet, Path: pathConversation, Scope: convstore.ScopeRead, Handler: d.getConversation},
 		{Method: http.MethodDelete, Path: pathConversation, Scope: convstore.ScopeDelete, Handler: d.deleteConversation},
@@ -55,5 +56,6 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathSIPMessages, Scope: convstore.ScopeRead, Handler: d.getSIPMessages},
 		{Method: http.MethodPost, Path: pathFiles, Scope: convstore.ScopeWrite, Handler: d.postFile, Transfer: convhttp.TransferUpload},
 		{Method: http.MethodDelete, Path: pathFile, Scope: convstore.ScopeDelete, Handler: d.deleteFile},
-	}
+		{Method: http.MethodGet, Path: pathTextSearch, Scope: convstore.ScopeRead, Handler: d.textSearch},
+	}, unservedRoutes()...)
 }

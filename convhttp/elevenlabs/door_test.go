@@ -32,6 +32,22 @@ func TestRoutes(t *testing.T) {
 		"GET /v1/convai/conversations/{conversation_id}/sip-messages read",
 		"POST /v1/convai/conversations/{conversation_id}/files write",
 		"DELETE /v1/convai/conversations/{conversation_id}/files/{file_id} delete",
+		"GET /v1/convai/conversations/messages/text-search read",
+		// Methods convstore cannot serve by nature: 501 for any valid key.
+		"GET /v1/convai/conversation/get-signed-url any",
+		"GET /v1/convai/conversation/token any",
+		"GET /v1/convai/conversations/resolve any",
+		"GET /v1/convai/conversations/messages/smart-search any",
+		"POST /v1/convai/conversations/{conversation_id}/analysis/run any",
+		"POST /v1/convai/conversations/{conversation_id}/analysis/evaluations/run any",
+		"POST /v1/convai/conversations/{conversation_id}/tags any",
+		"DELETE /v1/convai/conversations/{conversation_id}/tags/{tag_id} any",
+		"GET /v1/convai/tags any",
+		"POST /v1/convai/tags any",
+		"GET /v1/convai/tags/{tag_id} any",
+		"PATCH /v1/convai/tags/{tag_id} any",
+		"DELETE /v1/convai/tags/{tag_id} any",
+		"GET /v1/convai/agents/{agent_id}/topics any",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

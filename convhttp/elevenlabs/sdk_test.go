@@ -3,6 +3,7 @@ package elevenlabs_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -12,8 +13,11 @@ import (
 // TestOfficialSDK runs testdata/sdk/conversations.mjs: every conversation
 // method of @elevenlabs/elevenlabs-js (list, get, audio.get,
 // feedback.create, getSummary, getSipMessages, files.create, files.delete,
-// delete) against the door by base URL alone,
-// with the SDK's typed errors. The store is then checked: the feedback the
+// messages.textSearch, delete) against the door by base URL alone,
+// with the SDK's typed errors, and the methods convstore cannot serve
+// (getSignedUrl, getWebrtcToken, resolve, messages.search, analysis.*,
+// tags.*, topics.get) raising the SDK's ElevenLabsError 501 with the
+// door's message. The store is then checked: the feedback the
 // SDK left is one artifact, the deleted conversation left no row.
 func TestOfficialSDK(t *testing.T) {
 	dir := doortest.NodeSDK(t, "testdata/sdk")
@@ -61,13 +65,19 @@ func TestOfficialSDK(t *testing.T) {
 		} `json:"files"`
 		Deleted     string `json:"deleted"`
 		SIPMessages *int   `json:"sipMessages"`
+		Search      struct {
+			Bill string `json:"bill"`
+			Hi   int    `json:"hi"`
+		} `json:"search"`
+		Unserved map[string]string `json:"unserved"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("output %s: %v", out, err)
 	}
 	if len(got.List.IDs) != 2 || got.List.MessageCount != 6 || got.Feedback.Full != "dislike" ||
 		got.Summary.MessageCount != 3 || !got.Summary.Omitted || got.Deleted != cid(plain) ||
-		got.SIPMessages == nil || *got.SIPMessages != 0 {
+		got.SIPMessages == nil || *got.SIPMessages != 0 || got.Search.Bill != cid(full) || got.Search.Hi != 2 ||
+		len(got.Unserved) != 14 || !strings.Contains(got.Unserved["getWebrtcToken"], "WebRTC token") {
 		t.Fatalf("findings %s", out)
 	}
 	for _, statuses := range [][]string{got.Errors.Missing, got.Errors.Foreign} {

@@ -21,7 +21,23 @@
 //	                                   positiveFeedback, negativeFeedback}
 //	GET    /feedback/{id}       → 200 feedback with its conversation and message
 //	POST   /events              → 200 SelectEvent
+//	POST   /query/{conversations,events,feedback,semantic-threads,
+//	        semantic-threads/export,property-keys,property-values},
+//	GET    /query/{top-search-queries,weekly-search-users}
+//	                            → 404 not_supported_by_convstore (see below)
 //	OPTIONS <every path above>  → 204, CORS preflight (see CORS)
+//
+// The SDK's analytics methods (query.conversations, queryEvents,
+// queryFeedback, querySemanticThreads, exportSemanticThreadsQueryResults,
+// queryPropertyKeys, queryPropertyValues, topSearchQueries,
+// weeklySearchUsers) are Inkeep's own aggregations over its hosted data (a
+// select/groupBy/where query language, semantic threads, search
+// analytics), which convstore does not compute. They answer any valid key
+// 404 with code "not_supported_by_convstore" and a detail that says so and
+// names conversations.list and feedback.list, before reading the body. Not
+// 501: the SDK retries every 5XX with backoff for up to an hour by
+// default; a 4XX it raises at once, as its APIError (statusCode 404, the
+// body in its message). A contract test calls each.
 //
 // Reads need the read scope, logging, feedback and events the write scope,
 // DELETE the delete scope; OPTIONS needs no key. Every answer that holds conversations (get, list, the
@@ -79,8 +95,15 @@
 // events take either id (a msg_ id first, then the client's id; the newest
 // message of the tenant with that client id, since Inkeep's ids are its
 // own and unique but a client's need not be), and upserts match either.
-// Messages logged before this index existed keep their client id as
-// "inkeep.id", which upserts still match but feedback cannot find. A
+// Messages logged before this index existed (migration 0022) keep their
+// client id as "inkeep.id" (convstore.LegacyMessageExternalIDKey): it was
+// never lost, only sealed with the message where no SQL could index it.
+// The store indexes that key as well (convstore.MessageExternalID), and
+// migration 0025 lists every conversation stored before it; a background
+// backfill at start (resumable, a few conversations per transaction, on
+// both engines) opens their messages and indexes those ids, so once it is
+// done feedback and message events find them by the client's id too
+// (until then they are 422 as unknown). Upserts always matched them. A
 // feedback's id is its
 // artifact's native "art_…" id; a client-supplied feedback id is kept in the
 // artifact's Data as clientId but not used as the id, since GET /feedback/{id}

@@ -55,6 +55,7 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathFeedbackOne, Scope: convstore.ScopeRead, Handler: d.getFeedback},
 		{Method: http.MethodPost, Path: pathEvents, Scope: convstore.ScopeWrite, Handler: d.logEvent},
 	}
+	routes = append(routes, unservedRoutes()...)
 	for i := range routes {
 		routes[i].Handler = d.withCORS(routes[i].Handler)
 	}

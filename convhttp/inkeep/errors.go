@@ -2,6 +2,7 @@ package inkeep
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -70,6 +71,9 @@ var errorTable = convhttp.NewErrorTable(codeInternal, internalDetail, map[string
 // newProblem builds the Inkeep problem for err.
 func newProblem(r *http.Request, err error) *Problem {
 	a := errorTable.Answer(err)
+	if errors.As(err, new(errNotServed)) {
+		a.Code = codeNotSupported
+	}
 	if a.Message == "" {
 		a.Message = http.StatusText(a.Status) + "."
 	}

@@ -50,9 +50,10 @@ const (
 	metaUpdatedAt     = "inkeep.updatedAt"
 	// On messages: the client's message id, which the store indexes
 	// (FindMessageByExternalID). Messages logged before it was indexed
-	// keep it under metaMessageIDOld, which only upserts match.
+	// keep it under metaMessageIDOld, which the store indexes too
+	// (convstore.MessageExternalID; migration 0025 backfills them).
 	metaMessageID    = convstore.MessageExternalIDKey
-	metaMessageIDOld = "inkeep.id"
+	metaMessageIDOld = convstore.LegacyMessageExternalIDKey
 )
 
 // conversationStrings maps the body's small string members to their

@@ -27,8 +27,11 @@ func TestOfficialSDK(t *testing.T) {
 		MessageIDs     []string `json:"messageIds"`
 		Feedback       []string `json:"feedback"`
 		Events         []string `json:"events"`
+		// The analytics queries not served, by SDK method: their code.
+		Unserved map[string]string `json:"unserved"`
 	}
-	if err := json.Unmarshal(out, &got); err != nil || len(got.MessageIDs) != 3 || len(got.Feedback) != 2 || len(got.Events) != 2 {
+	if err := json.Unmarshal(out, &got); err != nil || len(got.MessageIDs) != 3 || len(got.Feedback) != 2 || len(got.Events) != 2 ||
+		len(got.Unserved) != 9 || got.Unserved["query.conversations"] != "not_supported_by_convstore" {
 		t.Fatalf("findings %s: %v", out, err)
 	}
 	ctx := context.Background()

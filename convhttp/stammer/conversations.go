@@ -33,9 +33,22 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 	lq.filter.Seq = lq.seq
 	lq.filter.Deleted = lq.onlyDeleted
 	var convs []*convstore.ConversationDigest
-	count, err := d.store.CountConversations(ctx, t, lq.filter)
-	if err != nil {
-		return err
+	count := 0
+	if lq.seq != 0 {
+		if count, err = d.store.CountConversations(ctx, t, lq.filter); err != nil {
+			return err
+		}
+	}
+	if count == 0 && lq.rounded != nil {
+		// No exact match: the number may be one JavaScript rounded; list
+		// every conversation whose number rounds to it (usually one).
+		lq.filter.Seq, lq.filter.SeqMax = lq.rounded[0], lq.rounded[1]
+		lq.seq = 0
+	}
+	if lq.seq == 0 {
+		if count, err = d.store.CountConversations(ctx, t, lq.filter); err != nil {
+			return err
+		}
 	}
 	pages := max(1, (count+lq.pageSize-1)/lq.pageSize)
 	if lq.page == 0 {

@@ -112,11 +112,22 @@
 //     them back as conversation_number finds the conversation (a contract
 //     test does exactly that). Conversations created by earlier versions
 //     keep their 63-bit numbers (up to 2^63-1): renumbering them would
-//     change the ids Symbl clients hold. JavaScript rounds those, and the
-//     filter matches only the exact number, never a rounded one (which
-//     could name another conversation); such clients should read the raw
-//     text (a JSON parser with big-integer support) or filter by date and
-//     chatbot_uuid.
+//     change the ids Symbl clients hold. JavaScript rounds those: res.json()
+//     reads the nearest double, and String() prints its shortest decimal
+//     (2^62+1 is sent back as 4611686018427388000). So a filter by a number
+//     above 2^53-1 first matches exactly; when no conversation has that
+//     exact number and the text is exactly JavaScript's form of a double
+//     (its shortest decimal, up to 9223372036854776000, what 2^63-1 rounds
+//     to), it lists every conversation whose number rounds to that double
+//     (round to nearest, ties to even, as JavaScript parses). Usually that
+//     is one; numbers at most 1024 apart can round alike, and then all of
+//     them are listed (count says how many), each with its uuid, which is
+//     what a client should keep: a list answers a filter with every match
+//     rather than refusing it (no 409). An exact number that is not
+//     JavaScript's form of a double (a client with big-integer parsing)
+//     never matches a neighbour. Any other number above 2^63-1 is 400. A
+//     contract test (testdata/sdk/legacy.mjs) lists such conversations
+//     with fetch and res.json() and finds each by the number it read.
 //   - Pagination is UNCONFIRMED; the door uses DRF's PageNumberPagination:
 //     {"count", "next", "previous", "results"}, page (1-based, or "last")
 //     and page_size (default 20, capped at 100; an invalid one falls back

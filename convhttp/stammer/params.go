@@ -3,6 +3,7 @@ package stammer
 import (
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,7 @@ func queryError(e *convhttp.ParamError) error {
 type listQuery struct {
 	filter      convstore.ConversationFilter // selection only; paging is set later
 	seq         int64                        // conversation_number; 0 for any
+	rounded     *[2]int64                    // the numbers that round to it, when JavaScript may have rounded it
 	onlyDeleted bool
 	page        int // 0 means "last"
 	pageSize    int
@@ -78,7 +80,7 @@ func parseListQuery(q *convhttp.Query) (*listQuery, error) {
 	} else if ok {
 		lq.filter.Metadata = convstore.Metadata{metaSource: s}
 	}
-	if lq.seq, _, err = q.Int("conversation_number", 1, math.MaxInt64); err != nil {
+	if err := lq.parseNumber(q); err != nil {
 		return nil, err
 	}
 	return lq, lq.parsePage(q)
@@ -171,3 +173,62 @@ func (lq *listQuery) parsePage(q *convhttp.Query) error {
 
 // errInvalidPage is DRF's answer for a page that does not exist.
 func errInvalidPage() error { return convstore.Errorf(convstore.ENOTFOUND, msgInvalidPage) }
+
+// parseNumber reads conversation_number: a positive integer. Above
+// convstore.MaxSeq a number may be one JavaScript rounded (a conversation
+// created before numbers were bounded keeps its 63-bit number, which
+// res.json() turns into the nearest double and String() prints as that
+// double's shortest decimal, such as 4611686018427388000). When the text
+// is exactly that form, lq.rounded holds every number that rounds to the
+// same double, which the list falls back to when no conversation has the
+// exact number; up to 2^63 (what 2^63-1 rounds to) is then accepted.
+func (lq *listQuery) parseNumber(q *convhttp.Query) error {
+	s, ok, _ := q.String("conversation_number")
+	if !ok {
+		return nil
+	}
+	bad := invalid("conversation_number", "A valid positive integer is required.")
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return bad
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) || err == nil && n < 1 {
+		return bad
+	}
+	if err == nil {
+		lq.seq = n
+	}
+	if err == nil && n <= convstore.MaxSeq {
+		return nil
+	}
+	d, ferr := strconv.ParseFloat(s, 64)
+	if ferr == nil && d <= 1<<63 && strconv.FormatFloat(d, 'f', -1, 64) == s {
+		lq.rounded = roundsTo(d)
+	}
+	if lq.seq == 0 && lq.rounded == nil {
+		return bad // above 2^63-1 and not a rounded number
+	}
+	return nil
+}
+
+// roundsTo returns the range of sequence numbers above convstore.MaxSeq
+// that a double parse turns into d (round to nearest, ties to even, as
+// JavaScript and Go both convert), nil if there are none.
+func roundsTo(d float64) *[2]int64 {
+	at := uint64(d) // at most 2^63; the next double up is 2^63+2048
+	prev, next := uint64(math.Nextafter(d, 0)), uint64(math.Nextafter(d, math.Inf(1)))
+	// The midpoints to the neighbours, without overflow; a midpoint is a
+	// tie, which may have gone to the neighbour.
+	lo, hi := prev+(at-prev)/2, at+(next-at)/2
+	if float64(lo) != d {
+		lo++
+	}
+	if float64(hi) != d {
+		hi--
+	}
+	lo, hi = max(lo, convstore.MaxSeq+1), min(hi, math.MaxInt64)
+	if lo > hi {
+		return nil
+	}
+	return &[2]int64{int64(lo), int64(hi)}
+}

@@ -163,6 +163,10 @@ func testConversationList(t *testing.T, f *fixture) {
 	}
 	after1, before4 := base.Add(time.Second), base.Add(4*time.Second)
 	zero, two, four := 0, 2, 4
+	minSeq, maxSeq := all[0].Seq, all[0].Seq
+	for _, c := range all {
+		minSeq, maxSeq = min(minSeq, c.Seq), max(maxSeq, c.Seq)
+	}
 	cases := []struct {
 		name   string
 		filter convstore.ConversationFilter
@@ -179,6 +183,9 @@ func testConversationList(t *testing.T, f *fixture) {
 		{"user", convstore.ConversationFilter{UserID: "v"}, page(10, false), id(1, 4)},
 		{"seq", convstore.ConversationFilter{Seq: all[3].Seq}, page(10, false), id(3)},
 		{"seq of another tenant", convstore.ConversationFilter{Seq: 1}, page(10, false), id()},
+		{"seq range of one", convstore.ConversationFilter{Seq: all[3].Seq, SeqMax: all[3].Seq}, page(10, false), id(3)},
+		{"seq range of all", convstore.ConversationFilter{Seq: minSeq, SeqMax: maxSeq}, page(10, false), id(0, 1, 2, 3, 4, 5)},
+		{"seq range below all", convstore.ConversationFilter{Seq: 1, SeqMax: minSeq - 1}, page(10, false), id()},
 		{"created range (exclusive)", convstore.ConversationFilter{CreatedAfter: &after1, CreatedBefore: &before4}, page(10, false), id(2, 3)},
 		{"metadata", convstore.ConversationFilter{Metadata: convstore.Metadata{"team": "red"}}, page(10, false), id(0, 2, 4)},
 		{"metadata pairs", convstore.ConversationFilter{Metadata: convstore.Metadata{"team": "red", "n": "2"}}, page(10, false), id(2)},

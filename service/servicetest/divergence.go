@@ -257,4 +257,18 @@ func testSeqFilter(t *testing.T, f *fixture) {
 	}
 	_, _, err := f.Store.FindConversations(f.ctx, f.tenant.ID, convstore.ConversationFilter{Seq: -1})
 	wantInvalid(t, err, "seq", "a negative seq")
+	// A range keeps the tenant's numbers within it, never another's.
+	lo, hi := min(convs[0].Seq, convs[1].Seq, convs[2].Seq, foreign.Seq), max(convs[0].Seq, convs[1].Seq, convs[2].Seq, foreign.Seq)
+	filter := convstore.ConversationFilter{Seq: lo, SeqMax: hi}
+	if n, err := f.Store.CountConversations(f.ctx, f.tenant.ID, filter); err != nil || n != 3 {
+		t.Errorf("CountConversations by a number range = %d, %v; want 3", n, err)
+	}
+	if list, _, err := f.Store.FindConversations(f.ctx, f.tenant.ID, convstore.ConversationFilter{Seq: convs[1].Seq, SeqMax: convs[1].Seq}); err != nil ||
+		len(list) != 1 || list[0].ID != convs[1].ID {
+		t.Errorf("FindConversations by a range of one number: %d, %v", len(list), err)
+	}
+	_, _, err = f.Store.FindConversations(f.ctx, f.tenant.ID, convstore.ConversationFilter{Seq: 5, SeqMax: 4})
+	wantInvalid(t, err, "seq", "an empty seq range")
+	_, _, err = f.Store.FindConversations(f.ctx, f.tenant.ID, convstore.ConversationFilter{SeqMax: 4})
+	wantInvalid(t, err, "seq", "a seq range without its start")
 }

@@ -2,7 +2,7 @@
 // (@elevenlabs/elevenlabs-js, pinned in package.json) against the door, by
 // base URL alone, as an application calls them: list (filters, paging),
 // get, audio.get, feedback.create, getSummary, getSipMessages, files.create,
-// files.delete and delete, with the typed
+// files.delete, messages.textSearch and delete, with the typed
 // errors the SDK raises (404 for a missing and for another tenant's id,
 // 401 for a bad key or a key without the scope, 422 for a bad parameter).
 // The Go test seeds the conversations and checks the store afterwards.
@@ -134,6 +134,68 @@ const audio422 = await expectError(
 assert.deepEqual(audio422.detail[0].loc, ["body", "file"]);
 assert.equal((await conversations.get(full)).hasAudio, true);
 out.files = { removed: uploaded.fileId, kept: kept.fileId };
+
+// messages.textSearch: keyword search over the tenant's transcripts,
+// newest conversation first, paged by cursor; ranked by sortBy
+// "search_score"; never tenant B's messages.
+const messages = conversations.messages;
+const found = await messages.textSearch({ textQuery: "bill" });
+assert.equal(found.hasMore, false);
+assert.deepEqual(found.results.map((h) => [h.conversationId, h.transcriptIndex, h.chunkText]), [
+  [full, 1, "My bill is wrong."],
+]);
+const [bill] = found.results;
+assert.equal(bill.agentId, "agent_support");
+assert.ok(bill.score > 0 && bill.score <= 1);
+assert.ok(bill.conversationStartTimeUnixSecs > 0);
+assert.deepEqual(bill.chunkHighlights, [{ value: "My ", isHit: false }, { value: "bill", isHit: true }, { value: " is wrong.", isHit: false }]);
+const his = [];
+let searchCursor;
+do {
+  const page = await messages.textSearch({ textQuery: "hi", pageSize: 1, cursor: searchCursor });
+  his.push(...page.results.map((h) => `${h.conversationId}:${h.transcriptIndex}`));
+  searchCursor = page.hasMore ? page.nextCursor : undefined;
+} while (searchCursor);
+// "hi" is a word of "Hi!" and "hi", and inside "tHIs"? no such message here.
+assert.deepEqual(his, [`${plain}:1`, `${full}:0`]);
+const ranked = await messages.textSearch({ textQuery: "hi", sortBy: "search_score", agentId: "agent_other" });
+assert.deepEqual(ranked.results.map((h) => h.chunkText), ["hi"]);
+const search422 = await expectError(() => messages.textSearch({ textQuery: "bill", toolNames: "refund" }), 422, ElevenLabs.UnprocessableEntityError);
+assert.deepEqual(search422.detail[0].loc, ["query", "tool_names"]);
+assert.equal((await messages.textSearch({ textQuery: "tenant" })).results.length, 0);
+out.search = { bill: bill.conversationId, hi: his.length };
+
+// What convstore cannot serve by nature answers 501 with a message that
+// says so, as the SDK's typed error.
+const unserved = {};
+for (const [name, fn] of [
+  ["getSignedUrl", () => conversations.getSignedUrl({ agentId: "agent_support" })],
+  ["getWebrtcToken", () => conversations.getWebrtcToken({ agentId: "agent_support" })],
+  ["resolve", () => conversations.resolve({ agentId: "agent_support", reference: "https://x.zendesk.com/agent/tickets/1" })],
+  ["messages.search", () => messages.search({ textQuery: "refund" })],
+  ["analysis.run", () => conversations.analysis.run(full)],
+  ["analysis.runEvaluation", () => conversations.analysis.runEvaluation(full, { evaluationId: "e1" })],
+  ["tags.assign", () => conversations.tags.assign(full, { tagIds: ["t1"] })],
+  ["tags.unassign", () => conversations.tags.unassign(full, "t1")],
+  ["tags.list", () => conversations.tags.list()],
+  ["tags.create", () => conversations.tags.create({ title: "vip" })],
+  ["tags.get", () => conversations.tags.get("t1")],
+  ["tags.update", () => conversations.tags.update("t1", { title: "x" })],
+  ["tags.delete", () => conversations.tags.delete("t1")],
+  ["topics.get", () => conversations.topics.get("agent_support")],
+]) {
+  const body = await expectError(fn, 501);
+  assert.equal(body.detail.status, "not_supported_by_convstore", name);
+  assert.match(body.detail.message, /convstore/, name);
+  unserved[name] = body.detail.message;
+}
+try {
+  await conversations.getSignedUrl({ agentId: "agent_support" });
+} catch (e) {
+  assert.match(e.message, /Status code: 501/);
+  assert.match(e.message, /runs no agents/);
+}
+out.unserved = unserved;
 
 // Errors: a missing id and another tenant's id answer alike (404).
 const errors = {};

@@ -2,7 +2,7 @@
 // uses it: base URL and key only. Prints its findings as JSON.
 import assert from "node:assert/strict";
 import { InkeepAnalytics } from "@inkeep/inkeep-analytics";
-import { NotFound, UnprocessableEntity } from "@inkeep/inkeep-analytics/models/errors";
+import { APIError, NotFound, UnprocessableEntity } from "@inkeep/inkeep-analytics/models/errors";
 
 const serverURL = process.env.BASE_URL;
 const keyA = process.env.API_KEY, keyB = process.env.API_KEY_B;
@@ -97,6 +97,30 @@ await rejects("feedback foreign message", () => a.feedback.submit({ type: "posit
 await rejects("feedback unknown client message", () => a.feedback.submit({ type: "positive", messageId: "client-nope" }), UnprocessableEntity);
 await rejects("event foreign conversation", () => a.events.log(secA, { entityType: "conversation", type: "x", conversationId: "b-conv" }), UnprocessableEntity);
 await rejects("event search", () => a.events.log(secA, { entityType: "search", type: "search", searchQuery: "q" }), UnprocessableEntity);
+
+// The analytics queries (Inkeep's own aggregations over its hosted data)
+// are not served: a 404 with a detail saying so, raised at once as the
+// SDK's APIError (a 5XX would be retried for an hour).
+const unserved = {};
+for (const [name, fn] of [
+  ["query.conversations", () => a.query.conversations({ notes: "x" })],
+  ["query.queryEvents", () => a.query.queryEvents({})],
+  ["query.queryFeedback", () => a.query.queryFeedback({})],
+  ["query.querySemanticThreads", () => a.query.querySemanticThreads({ query: "delete" })],
+  ["query.exportSemanticThreadsQueryResults", () => a.query.exportSemanticThreadsQueryResults({})],
+  ["query.queryPropertyKeys", () => a.query.queryPropertyKeys({ field: "properties" })],
+  ["query.queryPropertyValues", () => a.query.queryPropertyValues({ field: "properties", key: "page" })],
+  ["topSearchQueries", () => a.topSearchQueries({})],
+  ["weeklySearchUsers", () => a.weeklySearchUsers({})],
+]) {
+  const err = await rejects(name, fn, APIError);
+  assert.equal(err.statusCode, 404, name);
+  const problem = JSON.parse(err.body);
+  assert.equal(problem.code, "not_supported_by_convstore", name);
+  assert.match(problem.detail, /does not run Inkeep's analytics queries/, name);
+  unserved[name] = problem.code;
+}
+out.unserved = unserved;
 
 // Delete: the conversation goes with its feedback and events.
 const del = await a.conversations.delete(secA, { id: "sdk-conv" });
