@@ -4,6 +4,7 @@ import (
 	"crypto/cipher"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // readAhead opens segments on helper goroutines ahead of the caller, who
@@ -28,7 +29,8 @@ type readAhead struct {
 	claimed uint64 // segments claimed so far, by the caller or a helper
 	ended   bool   // a claimed segment was the final one or failed: claim no more
 	stopped bool
-	waiting int // helpers waiting on cond
+	retired bool // the helpers fell behind: the caller opens the rest alone
+	waiting int  // helpers waiting on cond
 	started bool
 	helped  uint64 // segments claimed by helpers (for tests)
 	helpers sync.WaitGroup
@@ -104,9 +106,9 @@ func (a *readAhead) next(s *segmenter) opened {
 			return sl.res
 		default:
 		}
-		if !a.claim(s, s.aead, s.nonce[:]) {
+		if !a.claim(s, s.aead, s.nonce[:], false) {
 			a.mu.Unlock()
-			<-sl.done
+			a.await(sl)
 			return sl.res
 		}
 	}
@@ -115,7 +117,7 @@ func (a *readAhead) next(s *segmenter) opened {
 // claim, called with mu held, reads the next unclaimed segment within the
 // window and opens it into its slot, with mu released meanwhile. It
 // returns false, having done nothing, when there is no such segment.
-func (a *readAhead) claim(s *segmenter, aead cipher.AEAD, nonce []byte) bool {
+func (a *readAhead) claim(s *segmenter, aead cipher.AEAD, nonce []byte, helper bool) bool {
 	if a.stopped || a.ended || a.claimed >= a.low+uint64(len(a.slots)) {
 		return false
 	}
@@ -129,6 +131,9 @@ func (a *readAhead) claim(s *segmenter, aead cipher.AEAD, nonce []byte) bool {
 		}
 	}
 	a.mu.Unlock()
+	if helper && helperPause != nil {
+		helperPause()
+	}
 	if seg.err != nil {
 		sl.res = opened{buf: sl.buf, err: seg.err}
 	} else {
@@ -153,19 +158,49 @@ func (a *readAhead) start(s *segmenter) {
 			for {
 				// On a full window, wait until half of it is free.
 				if n := uint64(len(a.slots)); a.claimed >= a.low+n {
-					for !a.stopped && !a.ended && a.claimed+n/2 > a.low+n {
+					for !a.stopped && !a.ended && !a.retired && a.claimed+n/2 > a.low+n {
 						a.waiting++
 						a.cond.Wait()
 						a.waiting--
 					}
 				}
-				if a.stopped || a.ended {
+				if a.stopped || a.ended || a.retired {
 					return
 				}
 				a.helped++
-				a.claim(s, aead, nonce[:])
+				a.claim(s, aead, nonce[:], true)
 			}
 		})
+	}
+}
+
+// helperPause, when set (by tests), is called by a helper between
+// claiming a segment and opening it, as if other load took its core.
+var helperPause func()
+
+// helperLate is how long the caller waits for a helper's segment before
+// it retires the helpers: a 64 KiB segment opens in about 20 µs, so a
+// helper this late was taken off its core by other load, and waiting on
+// helpers that may be again costs more than they save.
+const helperLate = 250 * time.Microsecond
+
+// await waits for a helper's segment in sl, retiring the helpers if it
+// came late: from then on the caller opens every segment not yet claimed.
+func (a *readAhead) await(sl *aheadSlot) {
+	select {
+	case <-sl.done:
+		return
+	default:
+	}
+	start := time.Now()
+	<-sl.done
+	if time.Since(start) > helperLate {
+		a.mu.Lock()
+		a.retired = true
+		if a.waiting > 0 {
+			a.cond.Broadcast()
+		}
+		a.mu.Unlock()
 	}
 }
 

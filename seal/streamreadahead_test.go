@@ -264,3 +264,51 @@ func TestReadAheadHelpersOpen(t *testing.T) {
 	}
 	t.Logf("the helper opened %d of 21 segments", helped)
 }
+
+// TestReadAheadRetiresLateHelpers takes the helper off its core after
+// it claims a segment, as heavy load does: the caller, waiting
+// on it past helperLate, retires it and opens the rest alone, and the
+// bytes come out whole and in order with no goroutine left behind.
+func TestReadAheadRetiresLateHelpers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	base := runtime.NumGoroutine()
+	dek := NewDEK()
+	plain := randomBytes(40*smallSegment+7, 14)
+	sealed := sealStream(t, AES256GCM, smallSegment, dek, nil, plain, 1000)
+	var pauses atomic.Int32
+	helperPause = func() {
+		// The first segment goes through, then the helper stalls.
+		if pauses.Add(1) > 1 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	defer func() { helperPause = nil }()
+	r := NewReadAheadReader(bytes.NewReader(sealed), dek, nil)
+	var got bytes.Buffer
+	if _, err := io.CopyN(&got, r, 1); err != nil { // starts the helper
+		t.Fatal(err)
+	}
+	for i := 0; pauses.Load() < 2; i++ { // the helper has claimed a segment and stalls on it
+		if i == 10000 {
+			t.Fatal("the helper claimed no second segment")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	_, err := r.WriteTo(&got)
+	if err != nil || !bytes.Equal(got.Bytes(), plain) {
+		t.Fatalf("read %d bytes, %v; want the %d written", got.Len(), err, len(plain))
+	}
+	r.ahead.mu.Lock()
+	retired, helped := r.ahead.retired, r.ahead.helped
+	r.ahead.mu.Unlock()
+	r.Close()
+	if !retired || helped > 20 {
+		t.Fatalf("retired %v, helper claimed %d of 41 segments; want the helper retired and the caller opening most", retired, helped)
+	}
+	for i := 0; runtime.NumGoroutine() > base; i++ {
+		if i == 1000 {
+			t.Fatalf("%d goroutines after Close, %d before", runtime.NumGoroutine(), base)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
