@@ -59,7 +59,7 @@ func aheadHelpers() int { return min(maxReadAheadHelpers, runtime.GOMAXPROCS(0)-
 // next returns the caller's next segment. One a helper has opened is
 // returned at once. While a helper is still opening it, the caller opens
 // segments further on that no one has claimed (within the window) rather
-// than wait, so that at the caller and the helpers open side by side; it
+// than wait, so that the caller and the helpers open side by side; it
 // waits only when there is nothing left to claim. A segment no one has
 // claimed yet it reads and opens itself.
 func (a *readAhead) next(s *segmenter) opened {
