@@ -41,6 +41,7 @@ type sealMode struct {
 	secret  string
 	n       map[string]int
 	elapsed map[string]time.Duration
+	cpu     map[string]time.Duration   // the process's CPU time during the operation
 	rounds  map[string][]time.Duration // each round's time, in order
 	round   sealRound
 }
@@ -63,9 +64,12 @@ type sealMode struct {
 //   - http-download: reading them again through the native door over
 //     loopback (GET …/attachments/{name}), as a user does.
 //
-// It prints each rate, its ratio to plain (of the totals) and the median
-// of the rounds' ratios to plain, which a few bursts of other load do not
-// move:
+// It prints each rate, its ratio to plain (of the totals), the median of
+// the rounds' ratios to plain, which a few bursts of other load do not
+// move, and the ratio of the process's CPU time per operation (plain's ÷
+// the mode's), which other load moves least of all but which leaves out
+// PostgreSQL's own processes and counts helper goroutines' work that wall
+// time may hide on idle cores:
 //
 //	go test -run '^$' -bench SealRatio -benchtime 30x ./bench/
 func BenchmarkSealRatio(b *testing.B) {
@@ -97,14 +101,15 @@ func BenchmarkSealRatio(b *testing.B) {
 			if b.N == 1 {
 				return // the calibrating run
 			}
-			fmt.Printf("\nBenchmarkSealRatio/%s: operations per second (%d rounds), (ratio to plain, median of the rounds' ratios)\n", engine, b.N)
+			fmt.Printf("\nBenchmarkSealRatio/%s: operations per second (%d rounds), (ratio to plain, median of the rounds' ratios, CPU time ratio)\n", engine, b.N)
 			for _, op := range sealOps {
 				plain := float64(modes[0].n[op]) / modes[0].elapsed[op].Seconds()
 				fmt.Printf("  %-13s", op)
 				for _, m := range modes {
 					rate := float64(m.n[op]) / m.elapsed[op].Seconds()
 					b.ReportMetric(rate, op+"-"+m.name+"/s")
-					fmt.Printf("  %s %7.1f (%.2f, %.2f)", m.name, rate, rate/plain, medianRatio(modes[0].rounds[op], m.rounds[op]))
+					cpu := (modes[0].cpu[op].Seconds() / float64(modes[0].n[op])) / (m.cpu[op].Seconds() / float64(m.n[op]))
+					fmt.Printf("  %s %7.1f (%.2f, %.2f, %.2f)", m.name, rate, rate/plain, medianRatio(modes[0].rounds[op], m.rounds[op]), cpu)
 				}
 				fmt.Println()
 			}
@@ -145,7 +150,7 @@ func (m *sealMode) open(b *testing.B, engine string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m.tenant, m.n, m.elapsed, m.rounds = t.ID, map[string]int{}, map[string]time.Duration{}, map[string][]time.Duration{}
+	m.tenant, m.n, m.elapsed, m.cpu, m.rounds = t.ID, map[string]int{}, map[string]time.Duration{}, map[string]time.Duration{}, map[string][]time.Duration{}
 	srv := httptest.NewServer(v1.NewServer(convhttp.Config{Store: m.store, Logger: slog.New(slog.DiscardHandler)}).Handler())
 	b.Cleanup(srv.Close)
 	m.url, m.secret = srv.URL, key.Secret
@@ -257,9 +262,10 @@ func (m *sealMode) run(b *testing.B, op string) {
 }
 
 func (m *sealMode) time(op string, n int, fn func()) {
-	start := time.Now()
+	start, startCPU := time.Now(), processCPU()
 	fn()
 	d := time.Since(start)
+	m.cpu[op] += processCPU() - startCPU
 	m.elapsed[op] += d
 	m.n[op] += n
 	m.rounds[op] = append(m.rounds[op], d)

@@ -17,10 +17,12 @@
 //     Tink's streaming AEAD). A per-stream key is derived from the DEK and a
 //     random salt; each segment's nonce carries its index and a final-segment
 //     flag, so reordered, dropped, truncated or extended streams fail to open.
-//     Writer and Reader hold one segment in memory at a time; their
-//     write-ahead and read-ahead forms (NewWriteAheadWriter,
-//     NewReadAheadReader) seal or open the next segment on a goroutine of
-//     their own, holding three, so that the cipher overlaps the I/O.
+//     Writer and Reader hold one segment in memory at a time. The
+//     write-ahead Writer (NewWriteAheadWriter) seals the next segment on a
+//     goroutine of its own, holding three; the read-ahead Reader
+//     (NewReadAheadReader) opens segments on helper goroutines, one per
+//     spare core, while the caller opens any no helper has claimed,
+//     holding four per opener.
 //
 // Every failure to open (a flipped byte, a truncation, a wrong key or
 // context, an unknown version) is an error matching ErrIntegrity, never

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // openBoth opens sealed with a Reader and with a read-ahead Reader (read
@@ -123,7 +124,7 @@ func TestReadAheadNoLeak(t *testing.T) {
 		"mid-stream": func(r *Reader) { r.Read(make([]byte, 3*smallSegment)) },
 		"queue full": func(r *Reader) {
 			r.Read(make([]byte, 1))
-			for len(r.ahead.order) < readAheadBuffers-1 { // let the reader fill every buffer and block
+			for !r.ahead.full() { // let the helpers fill every slot and wait
 				runtime.Gosched()
 			}
 		},
@@ -172,12 +173,12 @@ func TestReadAheadNoLeak(t *testing.T) {
 	}
 }
 
-// TestReadAheadOneCore runs a read-ahead Reader with one core: one worker,
+// TestReadAheadOneCore runs a read-ahead Reader with one core: no helper,
 // the same bytes and errors as a Reader.
 func TestReadAheadOneCore(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	if n := aheadWorkers(); n != 1 {
-		t.Fatalf("aheadWorkers with one core = %d, want 1", n)
+	if n := aheadHelpers(); n != 0 {
+		t.Fatalf("aheadHelpers with one core = %d, want 0", n)
 	}
 	dek := NewDEK()
 	aad := attachmentContext().AAD()
@@ -227,5 +228,87 @@ func TestPooledSegmentBuffers(t *testing.T) {
 				t.Fatalf("round %d intact: %d bytes, %v", i, got.Len(), err)
 			}
 		}
+	}
+}
+
+// TestReadAheadHelpersOpen reads slowly with two cores: the helper opens
+// segments ahead of the caller (not only the caller, as on a busy host),
+// and the bytes still come out whole and in order.
+func TestReadAheadHelpersOpen(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	dek := NewDEK()
+	plain := randomBytes(20*smallSegment+7, 13)
+	sealed := sealStream(t, AES256GCM, smallSegment, dek, nil, plain, 1000)
+	r := NewReadAheadReader(bytes.NewReader(sealed), dek, nil)
+	defer r.Close()
+	var got bytes.Buffer
+	buf := make([]byte, smallSegment)
+	for {
+		n, err := r.Read(buf)
+		got.Write(buf[:n])
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond) // the caller is slow; the helper is not
+	}
+	if !bytes.Equal(got.Bytes(), plain) {
+		t.Fatalf("read %d bytes, not the %d written", got.Len(), len(plain))
+	}
+	r.ahead.mu.Lock()
+	helped := r.ahead.helped
+	r.ahead.mu.Unlock()
+	if helped == 0 {
+		t.Fatal("the helper opened no segment of 21 while the caller slept between them")
+	}
+	t.Logf("the helper opened %d of 21 segments", helped)
+}
+
+// TestReadAheadRetiresLateHelpers takes the helper off its core after
+// it claims a segment, as heavy load does: the caller, waiting
+// on it past helperLate, retires it and opens the rest alone, and the
+// bytes come out whole and in order with no goroutine left behind.
+func TestReadAheadRetiresLateHelpers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	base := runtime.NumGoroutine()
+	dek := NewDEK()
+	plain := randomBytes(40*smallSegment+7, 14)
+	sealed := sealStream(t, AES256GCM, smallSegment, dek, nil, plain, 1000)
+	var pauses atomic.Int32
+	helperPause = func() {
+		// The first segment goes through, then the helper stalls.
+		if pauses.Add(1) > 1 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	defer func() { helperPause = nil }()
+	r := NewReadAheadReader(bytes.NewReader(sealed), dek, nil)
+	var got bytes.Buffer
+	if _, err := io.CopyN(&got, r, 1); err != nil { // starts the helper
+		t.Fatal(err)
+	}
+	for i := 0; pauses.Load() < 2; i++ { // the helper has claimed a segment and stalls on it
+		if i == 10000 {
+			t.Fatal("the helper claimed no second segment")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	_, err := r.WriteTo(&got)
+	if err != nil || !bytes.Equal(got.Bytes(), plain) {
+		t.Fatalf("read %d bytes, %v; want the %d written", got.Len(), err, len(plain))
+	}
+	r.ahead.mu.Lock()
+	retired, helped := r.ahead.retired, r.ahead.helped
+	r.ahead.mu.Unlock()
+	r.Close()
+	if !retired || helped > 20 {
+		t.Fatalf("retired %v, helper claimed %d of 41 segments; want the helper retired and the caller opening most", retired, helped)
+	}
+	for i := 0; runtime.NumGoroutine() > base; i++ {
+		if i == 1000 {
+			t.Fatalf("%d goroutines after Close, %d before", runtime.NumGoroutine(), base)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"sync"
 )
 
@@ -20,9 +19,9 @@ import (
 // (abort a download, discard a copy). A Reader is not safe for concurrent
 // use.
 //
-// A Reader from NewReadAheadReader reads and opens the next segments on a
-// goroutine of its own while the caller consumes the current one; it must
-// be closed.
+// A Reader from NewReadAheadReader opens the next segments on helper
+// goroutines while the caller consumes the current one; it must be
+// closed.
 type Reader struct {
 	seg   segmenter
 	buf   []byte // one sealed segment; opened in place
@@ -55,15 +54,19 @@ func NewReader(src io.Reader, dek *DEK, aad []byte) *Reader {
 	return &Reader{seg: segmenter{src: src, dek: dek, aad: aad}}
 }
 
-// NewReadAheadReader is NewReader with the next segments read and opened on
-// other goroutines (one reading, and one per core besides the caller's, up
-// to two, opening segments side by side) while the caller consumes the
-// current one, at most four segments ahead, so that reading the source,
-// opening and consuming overlap. The goroutines
-// start at the first Read or WriteTo; Close stops them and waits for them
-// (a source read under way is finished, not interrupted), after which src
-// is no longer used. Every segment is still authenticated before any of
-// its bytes are returned, and segments are returned in order.
+// NewReadAheadReader is NewReader with segments also opened on helper
+// goroutines (one per core besides the caller's, up to three) ahead of
+// the caller, at most twice as many segments as there are openers. The
+// caller opens any segment no helper has taken yet itself, so on a busy
+// host, where helpers rarely get a turn, it works as a Reader does; on
+// idle cores the segments open side by side while the caller hands on
+// the current one. The source is still read in order, one segment at a
+// time (by whichever goroutine claims the segment). The helpers start
+// after the first segment, if more follow; Close stops them and waits for
+// them (a source read under way is finished, not interrupted), after
+// which src is no longer used. Every segment is still authenticated
+// before any of its bytes are returned, and segments are returned in
+// order. With one core it starts no helper.
 func NewReadAheadReader(src io.Reader, dek *DEK, aad []byte) *Reader {
 	r := NewReader(src, dek, aad)
 	r.ahead = &readAhead{}
@@ -269,48 +272,6 @@ func (s *segmenter) readHeader() error {
 	return nil
 }
 
-// readAhead reads segments on a goroutine of its own and opens them on
-// aheadWorkers others, each with its own cipher, so that reading,
-// opening (on several cores) and the caller's consuming overlap. Segments
-// reach the caller in order, each only once opened, and the first error
-// ends the stream as it would on the caller's goroutine. Buffers
-// circulate between free, the reader, the workers, order (read, in
-// stream order) and cur (the one the caller consumes): readAheadBuffers
-// in all.
-type readAhead struct {
-	started bool
-	free    chan []byte
-	order   chan *pendingSegment
-	jobs    chan *pendingSegment
-	stop    chan struct{}
-	done    chan struct{} // closed once the reader and the workers are gone
-	cur     []byte
-}
-
-// pendingSegment is a segment handed to the workers; done closes once res
-// is set.
-type pendingSegment struct {
-	seg  sealedSegment
-	res  opened
-	done chan struct{}
-}
-
-const (
-	// readAheadWorkers is the most workers that open segments side by
-	// side: fewer when there are fewer cores to spare besides the
-	// caller's (see aheadWorkers).
-	readAheadWorkers = 2
-	// readAheadBuffers bounds a read-ahead Reader's memory: one segment
-	// being read, one per worker, one opened and waiting, one the caller
-	// consumes.
-	readAheadBuffers = readAheadWorkers + 3
-)
-
-// aheadWorkers is how many workers a read-ahead Reader starts: one per
-// core besides the caller's, up to readAheadWorkers, and at least one.
-// More would only take turns with the caller and the reader goroutine.
-func aheadWorkers() int { return max(1, min(readAheadWorkers, runtime.GOMAXPROCS(0)-1)) }
-
 // segmentBuffers recycles the buffers of Readers of the default segment
 // size, so a download does not allocate (and zero) them anew.
 var segmentBuffers = sync.Pool{New: func() any { b := make([]byte, SegmentSize+tagSize+1); return &b }}
@@ -324,100 +285,5 @@ func putSegmentBuffer(b []byte) {
 	if cap(b) == SegmentSize+tagSize+1 {
 		b = b[:cap(b)]
 		segmentBuffers.Put(&b)
-	}
-}
-
-func (a *readAhead) next(s *segmenter) opened {
-	if !a.started {
-		a.started = true
-		a.free = make(chan []byte, readAheadBuffers)
-		a.order = make(chan *pendingSegment, readAheadBuffers)
-		a.jobs = make(chan *pendingSegment, readAheadBuffers)
-		a.stop = make(chan struct{})
-		a.done = make(chan struct{})
-		for range readAheadBuffers {
-			a.free <- getSegmentBuffer()
-		}
-		go a.run(s)
-	}
-	if a.cur != nil {
-		a.free <- a.cur // never blocks: free can hold every buffer
-		a.cur = nil
-	}
-	p := <-a.order // the reader sends until a final segment or an error, which end the stream here
-	<-p.done
-	a.cur = p.seg.buf
-	return p.res
-}
-
-// run reads segments into free buffers and hands them to the workers and,
-// in order, to the caller, until the stream ends, fails or the reader is
-// closed; then it waits for the workers.
-func (a *readAhead) run(s *segmenter) {
-	var workers sync.WaitGroup
-	defer func() {
-		close(a.jobs)
-		workers.Wait()
-		close(a.done)
-	}()
-	for {
-		var buf []byte
-		select {
-		case buf = <-a.free:
-		case <-a.stop:
-			return
-		}
-		seg := s.read(&buf)
-		seg.buf = buf
-		p := &pendingSegment{seg: seg, done: make(chan struct{})}
-		if seg.err != nil {
-			p.res = opened{buf: buf, err: seg.err}
-			close(p.done)
-		} else {
-			if s.counter == 1 { // the header is read: start the workers
-				for range aheadWorkers() {
-					nonce := s.nonce // each worker sets its own
-					aead, err := streamAEAD(s.dek, s.header, s.aad)
-					if err != nil {
-						panic(err) // s.aead was made from the same header
-					}
-					workers.Go(func() {
-						for p := range a.jobs {
-							p.res = p.seg.open(aead, nonce[:])
-							close(p.done)
-						}
-					})
-				}
-			}
-			a.jobs <- p // never blocks: jobs can hold every buffer
-		}
-		a.order <- p // never blocks either
-		if seg.err != nil || seg.final {
-			return
-		}
-	}
-}
-
-// close stops the goroutines, waits for them and returns the buffers of
-// the default size to the pool.
-func (a *readAhead) close() {
-	if !a.started {
-		return
-	}
-	close(a.stop)
-	<-a.done
-	bufs := make([][]byte, 0, readAheadBuffers)
-	if a.cur != nil {
-		bufs = append(bufs, a.cur)
-		a.cur = nil
-	}
-	for len(a.order) > 0 {
-		bufs = append(bufs, (<-a.order).seg.buf)
-	}
-	for len(a.free) > 0 {
-		bufs = append(bufs, <-a.free)
-	}
-	for _, b := range bufs {
-		putSegmentBuffer(b)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
@@ -83,5 +84,54 @@ func TestTamperedAttachmentDownload(t *testing.T) {
 				t.Errorf("GET of a tampered attachment sent %d bytes; want at most the %d verified ones, as they are", len(received), len(verified))
 			}
 		})
+	}
+}
+
+// Read-ahead downloads abandoned at every stage (unread, after a byte,
+// mid-stream, through a door whose client hangs up) leave no helper
+// goroutine behind once their bodies are closed.
+func TestReadAheadDownloadNoLeak(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	e := open(t, service.Options{Keyring: servicetest.NewKeyring(t), ReadAhead: true})
+	tn, key := e.tenant(t)
+	conv, _ := servicetest.MustCreateConversation(t, e.ctx, e.svc, tn.ID, &convstore.ConversationCreate{Title: "t"})
+	plain := make([]byte, 40*seal.SegmentSize)
+	rand.Read(plain)
+	servicetest.MustPutAttachment(t, e.ctx, e.svc, tn.ID, conv.ID, "a.bin", plain)
+	srv := httptest.NewServer(v1.NewServer(convhttp.Config{Store: e.svc, Logger: slog.New(slog.DiscardHandler)}).Handler())
+	defer srv.Close()
+	http.DefaultClient.CloseIdleConnections()
+	base := runtime.NumGoroutine()
+
+	for _, n := range []int64{0, 1, 5*seal.SegmentSize + 3} {
+		_, body, err := e.svc.OpenAttachment(e.ctx, tn.ID, conv.ID, "a.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := io.CopyN(io.Discard, body, n); got != n || err != nil {
+			t.Fatalf("read %d of %d bytes: %v", got, n, err)
+		}
+		body.Close()
+	}
+	for range 3 {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/conversations/"+conv.ID.Format(convstore.PrefixConversation)+"/attachments/a.bin", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+key.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.CopyN(io.Discard, resp.Body, 3*seal.SegmentSize)
+		resp.Body.Close() // hangs up mid-download
+	}
+	http.DefaultClient.CloseIdleConnections()
+	for i := 0; runtime.NumGoroutine() > base; i++ {
+		if i == 500 {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after every download ended, %d before:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond) // the server notices the hang-up and closes the body
 	}
 }
