@@ -87,6 +87,12 @@ type DB struct {
 	schema  string
 
 	closed atomic.Bool
+	// foreground counts the foreground transactions (Read, and Write not
+	// marked Background) begun on this node, and active those under way:
+	// a background batch that sees either move ran beside the foreground
+	// (driver.PurgeBatchResult.GaveWay).
+	foreground atomic.Uint64
+	active     atomic.Int64
 	// writing is held shared by every Write under way, and exclusively by
 	// Close, which so waits for them.
 	writing sync.RWMutex

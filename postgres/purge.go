@@ -120,6 +120,10 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 			r.Rows += int(n)
 		}
 	}
+	// The batch does not stop for the foreground (it blocks no other
+	// write) but says whether it ran beside it, so the purger can leave
+	// the disk and the CPU to it for a while.
+	r.GaveWay = o.foregroundRan()
 	if r.Rows >= p.Limit {
 		return r, nil
 	}

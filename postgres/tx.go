@@ -41,8 +41,14 @@ func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx conte
 		}
 		defer leave()
 	}
+	since := db.foreground.Load()
+	if !p.Background {
+		db.beginForeground()
+		defer db.active.Add(-1)
+	}
 	return db.transact(ctx, pgx.TxOptions{}, db.retries, func(ctx context.Context, o *ops) error {
 		if p.Background {
+			o.background, o.since = true, since
 			// A background write is redone if lost (driver.WriteParams),
 			// so its commit need not wait for the WAL's flush: the purge's
 			// batches then neither wait on the disk nor add their flushes
@@ -78,7 +84,22 @@ func (db *DB) Read(ctx context.Context, fn func(ctx context.Context, r driver.Re
 	if db.closed.Load() {
 		return driver.ErrUnavailable()
 	}
+	db.beginForeground()
+	defer db.active.Add(-1)
 	return db.transact(ctx, readOnly, 0, func(ctx context.Context, o *ops) error { return fn(ctx, o) })
+}
+
+// beginForeground counts a foreground transaction in (see DB.foreground);
+// the caller counts it out of active when it ends.
+func (db *DB) beginForeground() {
+	db.foreground.Add(1)
+	db.active.Add(1)
+}
+
+// foregroundRan reports whether foreground transactions began on this
+// node since this background write did, or run now.
+func (o *ops) foregroundRan() bool {
+	return o.background && (o.db.foreground.Load() != o.since || o.db.active.Load() > 0)
 }
 
 // transact runs fn in a transaction with opts until it commits, fails in a
@@ -186,6 +207,10 @@ type ops struct {
 	db *DB
 	q  querier
 	st *txState // nil outside a transaction
+	// background marks a Background write's transaction, and since is
+	// DB.foreground when that write began (foregroundRan).
+	background bool
+	since      uint64
 }
 
 var _ driver.Tx = (*ops)(nil)

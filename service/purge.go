@@ -31,12 +31,13 @@ const (
 	// dies.
 	DefaultPurgeLease = time.Minute
 	// DefaultPurgeYield is how long the purger pauses after a batch that
-	// gave way to foreground writes on a single-writer engine, as a
-	// multiple of the time it ran since its last pause (at most
-	// maxPurgeRun; at least minPurgePause): 1 leaves the foreground at
-	// least half of the writer's time, and of a CPU, while it is busy. A
-	// batch that ran to its limit (nobody waited) is followed by the next
-	// at once.
+	// ran while the foreground was busy (driver.PurgeBatchResult.GaveWay),
+	// as a multiple of the time it ran since its last pause: 1 leaves the
+	// foreground at least half of the time, of the writer on a
+	// single-writer engine (SQLite; the run counted at most maxPurgeRun,
+	// the pause at least minPurgePause) and of a CPU and the disk on
+	// any. A batch with no foreground beside it is followed by the next
+	// at once, so an idle server purges at the engine's full rate.
 	DefaultPurgeYield = 1.0
 	// minPurgePause is the shortest pause after a batch that gave way:
 	// foreground requests come in bursts, and one that just wrote is
@@ -46,6 +47,12 @@ const (
 	// maxPurgeRun bounds the run a pause after giving way is a share
 	// of: a purge that ran alone for seconds pauses as after a batch.
 	maxPurgeRun = 50 * time.Millisecond
+	// maxPurgeRunConcurrent is the same on an engine with concurrent
+	// writers (PostgreSQL), whose batches do not stop for the foreground
+	// and run for a hundred milliseconds or more: the pause matches the
+	// batch, up to this bound on a host so slow that a batch takes
+	// seconds.
+	maxPurgeRunConcurrent = time.Second
 	// checkpointRows is how many rows the purger removes between two
 	// checkpoints of an engine's log. SQLite's checkpoint runs beside the
 	// writer (see sqlite.DB.Checkpoint) and lets the next write reuse the
@@ -66,6 +73,10 @@ type purger struct {
 	owner    convstore.ID // this purger's leases
 	yield    float64      // pause after a batch, as a multiple of its duration (Options.PurgeYield)
 	kick     chan struct{}
+	// clock and sleep time the pauses (time.Now and a timer; tests
+	// inject their own).
+	clock func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 	// afterBatch, if set, runs after each committed batch; an error stops
 	// the job there, as a crash would (tests).
 	afterBatch func(rows int) error
@@ -80,6 +91,8 @@ func newPurger(opts *Options) *purger {
 		kick:       make(chan struct{}, 1),
 		afterBatch: opts.PurgeAfterBatch,
 		yield:      opts.PurgeYield,
+		clock:      time.Now,
+		sleep:      sleepCtx,
 	}
 	if p.interval == 0 {
 		p.interval = DefaultPurgeInterval
@@ -90,6 +103,38 @@ func newPurger(opts *Options) *purger {
 		p.yield = 0
 	}
 	return p
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// pause is how long the purger waits after a batch, given how long the
+// purge ran since its last pause, whether the foreground was busy beside
+// the batch (GaveWay) and whether the engine has a single writer. Idle,
+// none: the next batch follows at once. Busy, yield times the run: the
+// purge then runs at most 1/(1+yield) of the time the foreground is busy
+// (half by default), leaving it the rest of the writer (SQLite), the CPU
+// and the disk. On SQLite a batch gives way within a millisecond, so the
+// run is counted up to maxPurgeRun and the pause is at least
+// minPurgePause; on PostgreSQL a batch runs to its limit and the pause
+// follows its length, up to maxPurgeRunConcurrent.
+func (p *purger) pause(run time.Duration, gaveWay, oneWriter bool) time.Duration {
+	if !gaveWay || p.yield <= 0 {
+		return 0
+	}
+	if oneWriter {
+		return max(minPurgePause, time.Duration(float64(min(run, maxPurgeRun))*p.yield))
+	}
+	return time.Duration(float64(min(max(run, 0), maxPurgeRunConcurrent)) * p.yield)
 }
 
 // recheck is how long a job whose conversation is held waits before it is
@@ -183,8 +228,8 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 	}
 	cp, _ := s.drv.(driver.Checkpointer)
 	_, oneWriter := s.drv.(driver.OneWriter)
-	var after convstore.ID // the messages' cursor (driver.PurgeBatchParams.After)
-	running := time.Now()  // since the last pause
+	var after convstore.ID     // the messages' cursor (driver.PurgeBatchParams.After)
+	running := s.purge.clock() // since the last pause
 	for rows := 0; ; {
 		var r *driver.PurgeBatchResult
 		err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) error {
@@ -237,18 +282,15 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 			return true, nil
 		}
 		// A batch that gave way found the foreground busy: leave it the
-		// writer, and the CPU its reads need too, for a share of the time
-		// the purge ran since its last pause (Options.PurgeYield; at most
-		// maxPurgeRun of it). Idle, the next batch follows at once.
-		// Concurrent writers (PostgreSQL) never wait for a batch.
-		if oneWriter && r.GaveWay && s.purge.yield > 0 {
-			y := max(minPurgePause, time.Duration(float64(min(time.Since(running), maxPurgeRun))*s.purge.yield))
-			select {
-			case <-ctx.Done():
-				return false, ctx.Err()
-			case <-time.After(y):
+		// writer (SQLite), the CPU and the disk (any engine: on
+		// PostgreSQL the batch's WAL is what the foreground's commits
+		// flush) for a share of the time the purge ran since its last
+		// pause. Idle, the next batch follows at once.
+		if y := s.purge.pause(s.purge.clock().Sub(running), r.GaveWay, oneWriter); y > 0 {
+			if err := s.purge.sleep(ctx, y); err != nil {
+				return false, err
 			}
-			running = time.Now()
+			running = s.purge.clock()
 		}
 		if s.purge.afterBatch != nil {
 			if err := s.purge.afterBatch(r.Rows); err != nil {

@@ -126,11 +126,13 @@ type Options struct {
 	// commits of its progress (RunSweeper's runs); 0 means
 	// DefaultErasureLease.
 	ErasureLease time.Duration
-	// PurgeYield is how long the purger pauses after a batch that gave
-	// way to foreground writes on a single-writer engine (SQLite), as a
-	// multiple of the time the purge ran since its last pause (see
-	// DefaultPurgeYield): the share of the writer it leaves to other
-	// writes while they come. 0 means DefaultPurgeYield, negative none.
+	// PurgeYield is how long the purger pauses after a batch that ran
+	// while the foreground was busy (on SQLite: gave way to a write; on
+	// PostgreSQL: foreground transactions ran on this node beside it), as
+	// a multiple of the time the purge ran since its last pause (see
+	// DefaultPurgeYield): while requests come, the purge runs at most
+	// 1/(1+PurgeYield) of the time. 0 means DefaultPurgeYield, negative
+	// none (the purge never pauses).
 	PurgeYield float64
 	// PurgeAfterBatch, if set, runs after each committed purge batch with
 	// the rows it removed; an error stops the job there, leased, as a

@@ -69,6 +69,9 @@ type Config struct {
 	// deletes made on other nodes or abandoned by a node that died.
 	PurgeBatch    int
 	PurgeInterval time.Duration
+	// PurgeYield is how long the purger pauses after a batch that ran
+	// beside requests, as a multiple of the batch's time (0: never).
+	PurgeYield float64
 	// JobLease is how long a node holds a purge or erasure job without
 	// renewing it: how long such a job waits after its node died.
 	JobLease time.Duration
@@ -155,6 +158,7 @@ func DefaultConfig() Config {
 		WebhookDelivery:      defaultWebhookDeliveryConfig(),
 		RetentionInterval:    time.Hour,
 		PurgeInterval:        service.DefaultPurgeInterval,
+		PurgeYield:           service.DefaultPurgeYield,
 		JobLease:             service.DefaultPurgeLease,
 
 		KeyRateLimit:            defaultKeyRateLimit,
@@ -314,6 +318,9 @@ func (c Config) Validate() error {
 	if c.PurgeInterval <= 0 {
 		return fmt.Errorf("--purge-interval %s: must be positive", c.PurgeInterval)
 	}
+	if !(c.PurgeYield >= 0 && c.PurgeYield <= 100) {
+		return fmt.Errorf("--purge-yield %v: between 0 (never pause) and 100", c.PurgeYield)
+	}
 	if c.JobLease < time.Second {
 		return fmt.Errorf("--job-lease %s: at least 1s", c.JobLease)
 	}
@@ -397,6 +404,8 @@ func (c *Config) registerFlags(fs *flagSet) {
 	fs.bindEnv("retention-interval", "CONVSTORE_RETENTION_INTERVAL")
 	fs.IntVar(&c.PurgeBatch, "purge-batch", c.PurgeBatch, "`rows` one background purge transaction removes of a deleted conversation (0: 2000 on SQLite, 10000 on PostgreSQL)")
 	fs.bindEnv("purge-batch", "CONVSTORE_PURGE_BATCH")
+	fs.Float64Var(&c.PurgeYield, "purge-yield", c.PurgeYield, "how long the purger pauses after a batch that ran while requests came, as a multiple of the batch's time: 1 leaves them half of the time, 0 never pauses")
+	fs.bindEnv("purge-yield", "CONVSTORE_PURGE_YIELD")
 	fs.DurationVar(&c.PurgeInterval, "purge-interval", c.PurgeInterval, "how often the purger looks for deleted conversations queued on other nodes or left by a node that died (a delete on this node wakes it at once)")
 	fs.bindEnv("purge-interval", "CONVSTORE_PURGE_INTERVAL")
 	fs.DurationVar(&c.JobLease, "job-lease", c.JobLease, "how long a node holds a purge or erasure job between two commits of its progress: a job whose node died is resumed by any node (or the same, restarted) once this much time has passed")
@@ -462,6 +471,10 @@ func (c Config) sealOptions(opts *service.Options) { opts.ReadAhead = c.SealRead
 func (c Config) backgroundOptions(opts *service.Options) {
 	opts.KeyEpoch, opts.KeyRetention = c.KeyEpoch, c.KeyRetention
 	opts.PurgeBatch, opts.PurgeInterval = c.PurgeBatch, c.PurgeInterval
+	opts.PurgeYield = c.PurgeYield
+	if c.PurgeYield == 0 {
+		opts.PurgeYield = -1 // Options: 0 is the default, negative is never
+	}
 	opts.PurgeLease, opts.ErasureLease = c.JobLease, c.JobLease
 	c.webhookDeliveryOptions(opts)
 	if c.KeyEpoch == 0 {
