@@ -11,6 +11,13 @@ const AuditEndUserDelete = "end_user.delete"
 // PrefixEndUser is the prefix of an end-user record's id, for cursors.
 const PrefixEndUser = "eu"
 
+// HeldEndUser returns the EHELD error of an end-user record's delete
+// refused because hold holdID is on its user id.
+func HeldEndUser(holdID ID) *Error {
+	return &Error{Code: EHELD, Message: "the end user is under legal hold " + holdID.Format(PrefixHold) +
+		"; their record cannot be deleted until the hold is released"}
+}
+
 // EndUser is an end-user record: a user as a door's vendor knows it
 // (Botpress's users), kept apart from conversations. Name and Metadata
 // are content, sealed under the record's own data key, which its delete

@@ -321,7 +321,7 @@ func (s *Service) DeleteEndUser(ctx context.Context, tenantID, id convstore.ID, 
 			idxs = append(idxs, row.UserIndex)
 		}
 		if h, err := tx.HoldOnUser(ctx, tenantID, idxs); err == nil {
-			return convstore.Held(h)
+			return convstore.HeldEndUser(h)
 		} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 			return err
 		}
