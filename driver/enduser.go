@@ -24,6 +24,7 @@ type EndUserRow struct {
 	Meta          []byte
 	MetaIndex     []MetaIndex
 	Moved         bool
+	IndexRoot     uint32 // the index root its indexes are under (1: the first)
 	KeyEpoch      uint32
 	WrappedKey    []byte
 	CreatedAt     time.Time
@@ -59,6 +60,10 @@ type EndUserReader interface {
 	// EndUserKeyEpochs counts the end-user records' wrapped data keys of
 	// every tenant by epoch, as ConversationKeyEpochs does.
 	EndUserKeyEpochs(ctx context.Context) ([]EpochKeys, error)
+	// EndUserListBelowRoot returns up to limit records of any tenant (a
+	// system job: the re-index) whose indexes are under a root below
+	// root, by (tenant, id).
+	EndUserListBelowRoot(ctx context.Context, root uint32, limit int) ([]*EndUserRow, error)
 	// HoldOnUser returns the oldest hold of the tenant whose user_idx or
 	// user_idx_alt is one of indexes. ENOTFOUND "hold".
 	HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][]byte) (convstore.ID, error)
@@ -72,8 +77,8 @@ type EndUserTx interface {
 	// EndUserLock returns the record, locked against other writes until
 	// the transaction ends. ENOTFOUND "end user".
 	EndUserLock(ctx context.Context, tenantID, id convstore.ID) (*EndUserRow, error)
-	// EndUserUpdate replaces the record's sealed values, indexes, Moved,
-	// key and pair indexes with u's, and sets updated_at to u's unless the
+	// EndUserUpdate replaces the record's sealed values, indexes, index
+	// root, Moved, key and pair indexes with u's, and sets updated_at to u's unless the
 	// stored one is later. ENOTFOUND "end user".
 	EndUserUpdate(ctx context.Context, u *EndUserRow) (*EndUserRow, error)
 	// EndUserDelete deletes the record with its key and pair indexes and

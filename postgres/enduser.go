@@ -13,14 +13,15 @@ import (
 // End-user records (0023). Writers run concurrently: EndUserLock takes
 // the row FOR UPDATE, and a key claim skips rows others hold.
 
-const endUserColumns = `tenant_id, id, user_id, user_idx, external_id, external_idx, name, metadata, moved, key_epoch,
-	wrapped_key, created_at, updated_at`
+const endUserColumns = `tenant_id, id, user_id, user_idx, external_id, external_idx, name, metadata, moved, index_root,
+	key_epoch, wrapped_key, created_at, updated_at`
 
 func scanEndUser(row pgx.Row) (*driver.EndUserRow, error) {
 	u := &driver.EndUserRow{}
 	var epoch *int64
+	var root int64
 	err := row.Scan(scanID(&u.TenantID), scanID(&u.ID), scanSealed(&u.UserID), scanBytes(&u.UserIndex),
-		scanSealed(&u.ExternalID), scanBytes(&u.ExternalIndex), scanSealed(&u.Name), scanBytes(&u.Meta), &u.Moved, &epoch,
+		scanSealed(&u.ExternalID), scanBytes(&u.ExternalIndex), scanSealed(&u.Name), scanBytes(&u.Meta), &u.Moved, &root, &epoch,
 		scanBytes(&u.WrappedKey), &u.CreatedAt, &u.UpdatedAt)
 	if err != nil {
 		return nil, err
@@ -28,6 +29,7 @@ func scanEndUser(row pgx.Row) (*driver.EndUserRow, error) {
 	if epoch != nil {
 		u.KeyEpoch = uint32(*epoch)
 	}
+	u.IndexRoot = uint32(root)
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return u, nil
 }
@@ -74,6 +76,11 @@ func (o *ops) EndUserKeyEpochs(ctx context.Context) ([]driver.EpochKeys, error) 
 		GROUP BY key_epoch ORDER BY key_epoch`)
 }
 
+func (o *ops) EndUserListBelowRoot(ctx context.Context, root uint32, limit int) ([]*driver.EndUserRow, error) {
+	return list(ctx, o, newQuery(`SELECT `+endUserColumns+` FROM end_users WHERE index_root < $1 ORDER BY tenant_id, id LIMIT $2`,
+		int64(root), limit), scanEndUser)
+}
+
 func (o *ops) HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][]byte) (convstore.ID, error) {
 	var id convstore.ID
 	if len(indexes) == 0 {
@@ -90,10 +97,10 @@ func (o *ops) HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][
 // taken external or user id, told apart by lookups.
 func (o *ops) EndUserInsert(ctx context.Context, u *driver.EndUserRow) error {
 	n, err := o.exec(ctx, `INSERT INTO end_users (`+endUserColumns+`)
-		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM tenants WHERE id = $1
+		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM tenants WHERE id = $1
 		ON CONFLICT DO NOTHING`,
 		idArg(u.TenantID), idArg(u.ID), sealedArg(u.UserID), bytesArg(u.UserIndex), nullSealedArg(u.ExternalID),
-		bytesArg(u.ExternalIndex), sealedArg(u.Name), bytesArg(u.Meta), u.Moved, nullEpoch(u.KeyEpoch),
+		bytesArg(u.ExternalIndex), sealedArg(u.Name), bytesArg(u.Meta), u.Moved, int64(u.IndexRoot), nullEpoch(u.KeyEpoch),
 		bytesArg(u.WrappedKey), u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return err
@@ -140,11 +147,11 @@ func (o *ops) EndUserLock(ctx context.Context, tenantID, id convstore.ID) (*driv
 
 func (o *ops) EndUserUpdate(ctx context.Context, u *driver.EndUserRow) (*driver.EndUserRow, error) {
 	row, err := one(ctx, o, "end user", scanEndUser, `UPDATE end_users SET user_id = $3, user_idx = $4, external_id = $5,
-		external_idx = $6, name = $7, metadata = $8, moved = $9, key_epoch = $10, wrapped_key = $11,
+		external_idx = $6, name = $7, metadata = $8, moved = $9, index_root = $13, key_epoch = $10, wrapped_key = $11,
 		updated_at = greatest(updated_at, $12) WHERE tenant_id = $1 AND id = $2 RETURNING `+endUserColumns,
 		idArg(u.TenantID), idArg(u.ID), sealedArg(u.UserID), bytesArg(u.UserIndex), nullSealedArg(u.ExternalID),
 		bytesArg(u.ExternalIndex), sealedArg(u.Name), bytesArg(u.Meta), u.Moved, nullEpoch(u.KeyEpoch),
-		bytesArg(u.WrappedKey), u.UpdatedAt)
+		bytesArg(u.WrappedKey), u.UpdatedAt, int64(u.IndexRoot))
 	if err != nil {
 		return nil, err
 	}

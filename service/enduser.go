@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/convstore/convstore"
@@ -66,27 +67,24 @@ func (z *sealer) openEndUser(ctx context.Context, r driver.Reader, row *driver.E
 }
 
 // endUserRow returns u as stored, sealed under dek in its own context,
-// with its indexes under the current root and its key wrapped (a new
-// one's) or kept (wrapped as given).
-func (z *sealer) endUserRow(u *convstore.EndUser, dek *seal.DEK, epoch uint32, wrapped []byte) (*driver.EndUserRow, error) {
+// with its indexes under root and its key wrapped (a new one's) or kept
+// (wrapped as given).
+func (z *sealer) endUserRow(u *convstore.EndUser, dek *seal.DEK, epoch uint32, wrapped []byte, root uint32) (*driver.EndUserRow, error) {
 	b := z.box(dek, u.TenantID, u.ID)
 	row := &driver.EndUserRow{ID: u.ID, TenantID: u.TenantID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		UserID:     b.str(tEndUsers, "user_id", u.ID, u.UserID),
 		ExternalID: b.str(tEndUsers, "external_id", u.ID, u.ExternalID),
 		Name:       b.str(tEndUsers, "name", u.ID, u.Name),
 		Meta:       b.meta(tEndUsers, u.ID, u.Metadata),
-		KeyEpoch:   epoch, WrappedKey: wrapped,
+		IndexRoot:  root, KeyEpoch: epoch, WrappedKey: wrapped,
 	}
-	var err error
-	if row.UserIndex, err = z.index(u.TenantID, "user_id", u.UserID); err != nil {
+	k, err := z.indexKeyAt(u.TenantID, root)
+	if err != nil {
 		return nil, err
 	}
-	if row.ExternalIndex, err = z.index(u.TenantID, "external_id", u.ExternalID); err != nil {
-		return nil, err
-	}
-	if row.MetaIndex, err = z.metaIndex(u.TenantID, u.Metadata); err != nil {
-		return nil, err
-	}
+	row.UserIndex = indexWith(k, "user_id", u.UserID)
+	row.ExternalIndex = indexWith(k, "external_id", u.ExternalID)
+	row.MetaIndex = metaIndexWith(k, u.Metadata)
 	if dek != nil && wrapped == nil {
 		row.KeyEpoch = z.ring.Current().ID
 		if row.WrappedKey, err = z.ring.Wrap(row.KeyEpoch, dek, keyAAD(u.TenantID, u.ID)); err != nil {
@@ -178,6 +176,7 @@ func (s *Service) CreateEndUser(ctx context.Context, tenantID convstore.ID, c *c
 	var u *convstore.EndUser
 	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 		now := s.now()
+		root := s.z.currentRoot() // before indexing: never newer than the indexes
 		// Taken under an older live root (a re-index runs): the schema's
 		// unique indexes compare the current root's only.
 		if c.ExternalID != "" {
@@ -197,7 +196,7 @@ func (s *Service) CreateEndUser(ctx context.Context, tenantID convstore.ID, c *c
 		if s.z.ring != nil {
 			dek = seal.NewDEK()
 		}
-		row, err := s.z.endUserRow(u, dek, 0, nil)
+		row, err := s.z.endUserRow(u, dek, 0, nil, root)
 		if err != nil {
 			return err
 		}
@@ -257,34 +256,16 @@ func (s *Service) UpdateEndUser(ctx context.Context, tenantID, id convstore.ID, 
 		if err != nil {
 			return err
 		}
-		if u, err = s.z.openEndUser(ctx, tx, row); err != nil {
-			return err
-		}
-		if up.Name != nil {
-			u.Name = *up.Name
-		}
-		if up.Metadata != nil {
-			u.Metadata = copyMeta(*up.Metadata)
-		}
-		u.UpdatedAt = s.now()
-		dek, err := s.z.endUserKey(ctx, row)
-		if err != nil {
-			return err
-		}
-		epoch, wrapped := row.KeyEpoch, row.WrappedKey
-		if dek == nil && s.z.ring != nil { // stored before sealing: sealed now
-			dek, epoch, wrapped = seal.NewDEK(), 0, nil
-		}
-		next, err := s.z.endUserRow(u, dek, epoch, wrapped)
-		if err != nil {
-			return err
-		}
-		stored, err := tx.EndUserUpdate(ctx, next)
-		if err != nil {
-			return err
-		}
-		u.UpdatedAt = stored.UpdatedAt
-		return nil
+		u, err = s.rewriteEndUser(ctx, tx, row, s.z.currentRoot(), func(u *convstore.EndUser) {
+			if up.Name != nil {
+				u.Name = *up.Name
+			}
+			if up.Metadata != nil {
+				u.Metadata = copyMeta(*up.Metadata)
+			}
+			u.UpdatedAt = s.now()
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -293,6 +274,72 @@ func (s *Service) UpdateEndUser(ctx context.Context, tenantID, id convstore.ID, 
 		u.Metadata = nil
 	}
 	return u, nil
+}
+
+// rewriteEndUser opens row (locked in tx), applies change, and stores it
+// again: re-sealed in its own context (a moved record's too) under its
+// key (a new one for a record stored before sealing), indexed under
+// root. Holds on its user id follow a changed user index to root.
+func (s *Service) rewriteEndUser(ctx context.Context, tx driver.Tx, row *driver.EndUserRow, root uint32, change func(*convstore.EndUser)) (*convstore.EndUser, error) {
+	u, err := s.z.openEndUser(ctx, tx, row)
+	if err != nil {
+		return nil, err
+	}
+	change(u)
+	dek, err := s.z.endUserKey(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	epoch, wrapped := row.KeyEpoch, row.WrappedKey
+	if dek == nil && s.z.ring != nil { // stored before sealing: sealed now
+		dek, epoch, wrapped = seal.NewDEK(), 0, nil
+	}
+	next, err := s.z.endUserRow(u, dek, epoch, wrapped, root)
+	if err != nil {
+		return nil, err
+	}
+	if len(row.UserIndex) > 0 && !bytes.Equal(row.UserIndex, next.UserIndex) {
+		if _, err := tx.HoldUserIndexCarry(ctx, row.TenantID, row.UserIndex, next.UserIndex, root); err != nil {
+			return nil, err
+		}
+	}
+	stored, err := tx.EndUserUpdate(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	u.UpdatedAt = stored.UpdatedAt
+	return u, nil
+}
+
+// reindexEndUsers recomputes under root the indexes of every end-user
+// record indexed under an older root, batch records a transaction, and
+// returns how many it rewrote.
+func (s *Service) reindexEndUsers(ctx context.Context, root uint32, batch int) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			n = 0
+			rows, err := tx.EndUserListBelowRoot(ctx, root, batch)
+			if err != nil {
+				return err
+			}
+			for _, row := range rows {
+				if row, err = tx.EndUserLock(ctx, row.TenantID, row.ID); err != nil {
+					return err
+				}
+				if _, err := s.rewriteEndUser(ctx, tx, row, root, func(*convstore.EndUser) {}); err != nil {
+					return err
+				}
+			}
+			n = len(rows)
+			return nil
+		})
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
 }
 
 // DeleteEndUser deletes a record for good: in one transaction its row

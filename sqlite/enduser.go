@@ -10,12 +10,12 @@ import (
 
 // End-user records (0023). With one writer, EndUserLock needs no lock.
 
-const endUserColumns = `id, tenant_id, user_id, user_idx, external_id, external_idx, name, metadata, moved, key_epoch,
-	wrapped_key, created_at, updated_at`
+const endUserColumns = `id, tenant_id, user_id, user_idx, external_id, external_idx, name, metadata, moved, index_root,
+	key_epoch, wrapped_key, created_at, updated_at`
 
 var (
 	qEndUserGet      = stmt(`SELECT ` + endUserColumns + ` FROM end_users WHERE tenant_id = ? AND id = ?`)
-	qEndUserInsert   = stmt(`INSERT INTO end_users (` + endUserColumns + `) VALUES (` + placeholders(13) + `) ON CONFLICT DO NOTHING`)
+	qEndUserInsert   = stmt(`INSERT INTO end_users (` + endUserColumns + `) VALUES (` + placeholders(14) + `) ON CONFLICT DO NOTHING`)
 	qEndUserExternal = stmt(`SELECT 1 FROM end_users WHERE tenant_id = ? AND external_idx = ?`)
 	qEndUserDelete   = stmt(`DELETE FROM end_users WHERE tenant_id = ? AND id = ? RETURNING ` + endUserColumns)
 	qEndUserMetaIns  = stmt(`INSERT INTO end_user_meta_index (tenant_id, end_user_id, key_idx, pair_idx)
@@ -25,6 +25,7 @@ var (
 		WHERE key_epoch >= ? AND key_epoch < ? ORDER BY key_epoch, tenant_id, id LIMIT ?`)
 	qEndUserRewrap = stmt(`UPDATE end_users SET key_epoch = ?, wrapped_key = ? WHERE tenant_id = ? AND id = ?
 		AND key_epoch IS NOT NULL`)
+	qEndUserBelow  = stmt(`SELECT ` + endUserColumns + ` FROM end_users WHERE index_root < ? ORDER BY tenant_id, id LIMIT ?`)
 	qEndUserEpochs = stmt(`SELECT key_epoch, count(*) FROM end_users WHERE key_epoch IS NOT NULL
 		GROUP BY key_epoch ORDER BY key_epoch`)
 )
@@ -33,7 +34,7 @@ func scanEndUser(row scanner) (*driver.EndUserRow, error) {
 	u := &driver.EndUserRow{}
 	err := row.Scan(idScan{&u.ID}, idScan{&u.TenantID}, sealedScan{&u.UserID}, bytesScan{&u.UserIndex},
 		sealedScan{&u.ExternalID}, bytesScan{&u.ExternalIndex}, sealedScan{&u.Name}, bytesScan{&u.Meta}, &u.Moved,
-		epochScan{&u.KeyEpoch}, bytesScan{&u.WrappedKey}, timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt})
+		&u.IndexRoot, epochScan{&u.KeyEpoch}, bytesScan{&u.WrappedKey}, timeScan{&u.CreatedAt}, timeScan{&u.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +93,10 @@ func (o *ops) EndUserKeyEpochs(ctx context.Context) ([]driver.EpochKeys, error) 
 	return o.epochCounts(ctx, qEndUserEpochs)
 }
 
+func (o *ops) EndUserListBelowRoot(ctx context.Context, root uint32, limit int) ([]*driver.EndUserRow, error) {
+	return list(ctx, o, qEndUserBelow, []any{int64(root), limit}, scanEndUser)
+}
+
 func (o *ops) HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][]byte) (convstore.ID, error) {
 	var id convstore.ID
 	if len(indexes) == 0 {
@@ -114,7 +119,7 @@ func (o *ops) HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][
 func (o *ops) EndUserInsert(ctx context.Context, u *driver.EndUserRow) error {
 	res, err := o.run.exec(ctx, qEndUserInsert, idArg(u.ID), idArg(u.TenantID), sealedArg(u.UserID), bytesArg(u.UserIndex),
 		nullSealedArg(u.ExternalID), bytesArg(u.ExternalIndex), sealedArg(u.Name), bytesArg(u.Meta), u.Moved,
-		nullEpoch(u.KeyEpoch), bytesArg(u.WrappedKey), micros(u.CreatedAt), micros(u.UpdatedAt))
+		int64(u.IndexRoot), nullEpoch(u.KeyEpoch), bytesArg(u.WrappedKey), micros(u.CreatedAt), micros(u.UpdatedAt))
 	err = o.db.insertedOne(res, err, driver.ErrEndUserTaken, "tenant")
 	if err != nil && convstore.ErrorCode(err) == convstore.ECONFLICT && len(u.ExternalIndex) > 0 &&
 		o.exists(ctx, qEndUserExternal, "end user", idArg(u.TenantID), u.ExternalIndex) == nil {
@@ -141,10 +146,10 @@ func (o *ops) EndUserLock(ctx context.Context, tenantID, id convstore.ID) (*driv
 
 func (o *ops) EndUserUpdate(ctx context.Context, u *driver.EndUserRow) (*driver.EndUserRow, error) {
 	row, err := one(ctx, o, `UPDATE end_users SET user_id = ?, user_idx = ?, external_id = ?, external_idx = ?, name = ?,
-		metadata = ?, moved = ?, key_epoch = ?, wrapped_key = ?, updated_at = max(updated_at, ?)
+		metadata = ?, moved = ?, index_root = ?, key_epoch = ?, wrapped_key = ?, updated_at = max(updated_at, ?)
 		WHERE tenant_id = ? AND id = ? RETURNING `+endUserColumns,
 		[]any{sealedArg(u.UserID), bytesArg(u.UserIndex), nullSealedArg(u.ExternalID), bytesArg(u.ExternalIndex),
-			sealedArg(u.Name), bytesArg(u.Meta), u.Moved, nullEpoch(u.KeyEpoch), bytesArg(u.WrappedKey), micros(u.UpdatedAt),
+			sealedArg(u.Name), bytesArg(u.Meta), u.Moved, int64(u.IndexRoot), nullEpoch(u.KeyEpoch), bytesArg(u.WrappedKey), micros(u.UpdatedAt),
 			idArg(u.TenantID), idArg(u.ID)}, "end user", scanEndUser)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ var endUserTests = []test{
 	{"List", testEndUserList},
 	{"UpdateDelete", testEndUserUpdateDelete},
 	{"Keys", testEndUserKeys},
+	{"BelowRoot", testEndUserBelowRoot},
 	{"HoldOnUser", testHoldOnUser},
 }
 
@@ -26,7 +27,7 @@ func (f *fixture) endUser(tb testing.TB, tenantID convstore.ID, userID, external
 	t := now()
 	u := &driver.EndUserRow{ID: convstore.NewID(), TenantID: tenantID, UserID: sealed(userID), UserIndex: blind("user_id", userID),
 		ExternalID: sealed(externalID), ExternalIndex: blind("external_id", externalID), Name: sealed("name of " + userID),
-		Meta: sealedMeta(m), MetaIndex: metaIndex(m), CreatedAt: t, UpdatedAt: t}
+		Meta: sealedMeta(m), MetaIndex: metaIndex(m), IndexRoot: 1, CreatedAt: t, UpdatedAt: t}
 	if epoch != 0 {
 		u.KeyEpoch, u.WrappedKey = epoch, []byte("wrapped\x00"+userID)
 	}
@@ -37,7 +38,7 @@ func (f *fixture) endUser(tb testing.TB, tenantID convstore.ID, userID, external
 func sameEndUser(a, b *driver.EndUserRow) bool {
 	return a.ID == b.ID && a.TenantID == b.TenantID && a.UserID == b.UserID && bytes.Equal(a.UserIndex, b.UserIndex) &&
 		a.ExternalID == b.ExternalID && bytes.Equal(a.ExternalIndex, b.ExternalIndex) && a.Name == b.Name &&
-		bytes.Equal(a.Meta, b.Meta) && a.Moved == b.Moved && a.KeyEpoch == b.KeyEpoch && bytes.Equal(a.WrappedKey, b.WrappedKey) &&
+		bytes.Equal(a.Meta, b.Meta) && a.Moved == b.Moved && a.IndexRoot == b.IndexRoot && a.KeyEpoch == b.KeyEpoch && bytes.Equal(a.WrappedKey, b.WrappedKey) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
 }
 
@@ -248,4 +249,33 @@ func testHoldOnUser(t *testing.T, f *fixture) {
 	wantCode(t, "another tenant's hold", err, convstore.ENOTFOUND, "hold")
 	_, err = r.HoldOnUser(f.ctx, a.ID, nil)
 	wantCode(t, "no index", err, convstore.ENOTFOUND, "hold")
+}
+
+// EndUserListBelowRoot lists the records of every tenant under an older
+// root, up to its limit; an update moves one to the root it gives.
+func testEndUserBelowRoot(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	u1 := f.endUser(t, a.ID, "user_1", "", nil, 0)
+	u2 := f.endUser(t, b.ID, "user_2", "", nil, 0)
+	below := func(root uint32, limit int) []convstore.ID {
+		t.Helper()
+		rows, err := f.drv.Reads().EndUserListBelowRoot(f.ctx, root, limit)
+		must(t, err)
+		return ids(rows, func(r *driver.EndUserRow) convstore.ID { return r.ID })
+	}
+	if got := below(1, 10); len(got) != 0 {
+		t.Errorf("below root 1: %v, want none", got)
+	}
+	if got := below(2, 10); len(got) != 2 {
+		t.Errorf("below root 2: %v, want both tenants' records", got)
+	}
+	if got := below(2, 1); len(got) != 1 {
+		t.Errorf("below root 2, limit 1: %v", got)
+	}
+	next := *u1
+	next.IndexRoot = 2
+	f.write(t, func(ctx context.Context, tx driver.Tx) error { _, err := tx.EndUserUpdate(ctx, &next); return err })
+	if got := below(2, 10); len(got) != 1 || got[0] != u2.ID {
+		t.Errorf("below root 2 after moving %v: %v, want %v", u1.ID, got, u2.ID)
+	}
 }

@@ -20,6 +20,7 @@ func RunEndUsers(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"Delete", testEndUserDelete},
 		{"Erasure", testEndUserErasure},
 		{"Rotation", testEndUserRotation},
+		{"Reindex", testEndUserReindex},
 	})
 }
 
@@ -328,5 +329,44 @@ func testEndUserRotation(t *testing.T, db *Database) {
 	}
 	if r, err := svc.FindDeletionByID(ctx, a, d.ID); err != nil || r.ShreddedAt == nil {
 		t.Errorf("the deleted record's receipt %+v, %v: want shredded", r, err)
+	}
+}
+
+// A re-index after a rotation of the index root recomputes the records'
+// indexes: once the old root is destroyed, lookups by user id, external
+// id and metadata still find them, and a hold on a user id (carried to
+// the new root with the record) still refuses its delete.
+func testEndUserReindex(t *testing.T, db *Database) {
+	ctx := testContext(t)
+	svc := OpenService(t, db, service.Options{Logger: Logger(t), PurgeInterval: -1})
+	tenant, _ := MustCreateTenant(t, ctx, svc, uniqueName("tenant"))
+	a := tenant.ID
+	u, err := svc.CreateEndUser(ctx, a, &convstore.EndUserCreate{UserID: "user_r", ExternalID: "key-r", Metadata: convstore.Metadata{"bot": "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateHold(ctx, a, &convstore.HoldCreate{UserID: "user_r", Reason: "matter"}, operator); err != nil {
+		t.Fatal(err)
+	}
+	old := svc.IndexRoots()
+	if _, err := svc.RotateIndexRoot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Reindex(ctx, service.ReindexOptions{})
+	if err != nil || !p.Done || p.EndUsers != 1 || len(p.Destroyed) != len(old) {
+		t.Fatalf("Reindex = %+v, %v; want done with 1 end user, the old root destroyed", p, err)
+	}
+	fresh := OpenService(t, db, service.Options{Logger: Logger(t), PurgeInterval: -1})
+	if got, err := fresh.FindEndUserByUserID(ctx, a, "user_r"); err != nil || got.ID != u.ID {
+		t.Errorf("by user id after the re-index: %v, %v", got, err)
+	}
+	if got, created, err := fresh.FindOrCreateEndUser(ctx, a, &convstore.EndUserCreate{UserID: "user_x", ExternalID: "key-r"}); err != nil || created || got.ID != u.ID {
+		t.Errorf("by external id after the re-index: %v, %v, %v", got, created, err)
+	}
+	if got, _, err := fresh.FindEndUsers(ctx, a, convstore.EndUserFilter{Metadata: convstore.Metadata{"bot": "x"}}); err != nil || len(got) != 1 {
+		t.Errorf("by metadata after the re-index: %v, %v", got, err)
+	}
+	if _, err := fresh.DeleteEndUser(ctx, a, u.ID, operator); convstore.ErrorCode(err) != convstore.EHELD {
+		t.Errorf("delete under the carried hold: %v, want EHELD", err)
 	}
 }
