@@ -128,8 +128,7 @@ var postgresClaims = []claim{
 }
 
 // everywhere is what holds on both engines, sealed or not.
-var everywhere = []claim{
-}
+var everywhere = []claim{}
 
 // TestForensicSQLite runs the forensic check on the SQLite engine.
 func TestForensicSQLite(t *testing.T) {
