@@ -64,6 +64,10 @@ type EndUserReader interface {
 	// system job: the re-index) whose indexes are under a root below
 	// root, by (tenant, id).
 	EndUserListBelowRoot(ctx context.Context, root uint32, limit int) ([]*EndUserRow, error)
+	// EndUserKeyList returns a page of the records' wrapped keys of every
+	// tenant, as ConversationKeyList does the conversations' (a system
+	// job: a restore carries them into a backup).
+	EndUserKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
 	// HoldOnUser returns the oldest hold of the tenant whose user_idx or
 	// user_idx_alt is one of indexes. ENOTFOUND "hold".
 	HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][]byte) (convstore.ID, error)

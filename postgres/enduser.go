@@ -81,6 +81,13 @@ func (o *ops) EndUserListBelowRoot(ctx context.Context, root uint32, limit int) 
 		int64(root), limit), scanEndUser)
 }
 
+func (o *ops) EndUserKeyList(ctx context.Context, p *driver.ConversationKeyListParams) ([]*driver.ConversationKey, error) {
+	return list(ctx, o, newQuery(`SELECT tenant_id, id, key_epoch, wrapped_key, created_at FROM end_users
+		WHERE key_epoch IS NOT NULL AND (tenant_id, id) > ($1, $2) ORDER BY tenant_id, id LIMIT $3`,
+		// Not idArg: the zero id is a position here (before every key), not NULL.
+		p.AfterTenant[:], p.AfterConversation[:], p.Limit), scanConvKey)
+}
+
 func (o *ops) HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][]byte) (convstore.ID, error) {
 	var id convstore.ID
 	if len(indexes) == 0 {

@@ -25,7 +25,9 @@ var (
 		WHERE key_epoch >= ? AND key_epoch < ? ORDER BY key_epoch, tenant_id, id LIMIT ?`)
 	qEndUserRewrap = stmt(`UPDATE end_users SET key_epoch = ?, wrapped_key = ? WHERE tenant_id = ? AND id = ?
 		AND key_epoch IS NOT NULL`)
-	qEndUserBelow  = stmt(`SELECT ` + endUserColumns + ` FROM end_users WHERE index_root < ? ORDER BY tenant_id, id LIMIT ?`)
+	qEndUserBelow   = stmt(`SELECT ` + endUserColumns + ` FROM end_users WHERE index_root < ? ORDER BY tenant_id, id LIMIT ?`)
+	qEndUserKeyList = stmt(`SELECT tenant_id, id, key_epoch, wrapped_key, created_at FROM end_users
+		WHERE key_epoch IS NOT NULL AND (tenant_id, id) > (?, ?) ORDER BY tenant_id, id LIMIT ?`)
 	qEndUserEpochs = stmt(`SELECT key_epoch, count(*) FROM end_users WHERE key_epoch IS NOT NULL
 		GROUP BY key_epoch ORDER BY key_epoch`)
 )
@@ -95,6 +97,10 @@ func (o *ops) EndUserKeyEpochs(ctx context.Context) ([]driver.EpochKeys, error) 
 
 func (o *ops) EndUserListBelowRoot(ctx context.Context, root uint32, limit int) ([]*driver.EndUserRow, error) {
 	return list(ctx, o, qEndUserBelow, []any{int64(root), limit}, scanEndUser)
+}
+
+func (o *ops) EndUserKeyList(ctx context.Context, p *driver.ConversationKeyListParams) ([]*driver.ConversationKey, error) {
+	return list(ctx, o, qEndUserKeyList, []any{idArg(p.AfterTenant), idArg(p.AfterConversation), p.Limit}, scanEndUserKey)
 }
 
 func (o *ops) HoldOnUser(ctx context.Context, tenantID convstore.ID, indexes [][]byte) (convstore.ID, error) {
@@ -170,13 +176,16 @@ func (o *ops) EndUserDelete(ctx context.Context, tenantID, id convstore.ID) (*dr
 }
 
 func (o *ops) EndUserKeyClaim(ctx context.Context, p *driver.ConversationKeyClaimParams) ([]*driver.ConversationKey, error) {
-	return list(ctx, o, qEndUserKeys, []any{int64(p.From), int64(p.Before), p.Limit}, func(row scanner) (*driver.ConversationKey, error) {
-		k := &driver.ConversationKey{}
-		if err := row.Scan(idScan{&k.TenantID}, idScan{&k.ConversationID}, epochScan{&k.Epoch}, &k.Wrapped, timeScan{&k.CreatedAt}); err != nil {
-			return nil, err
-		}
-		return k, nil
-	})
+	return list(ctx, o, qEndUserKeys, []any{int64(p.From), int64(p.Before), p.Limit}, scanEndUserKey)
+}
+
+// scanEndUserKey scans a record's key as a conversation key.
+func scanEndUserKey(row scanner) (*driver.ConversationKey, error) {
+	k := &driver.ConversationKey{}
+	if err := row.Scan(idScan{&k.TenantID}, idScan{&k.ConversationID}, epochScan{&k.Epoch}, &k.Wrapped, timeScan{&k.CreatedAt}); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func (o *ops) EndUserKeyRewrap(ctx context.Context, keys []*driver.ConversationKey) (int, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -21,6 +22,7 @@ func RunEndUsers(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"Erasure", testEndUserErasure},
 		{"Rotation", testEndUserRotation},
 		{"Reindex", testEndUserReindex},
+		{"Restore", testEndUserRestore},
 	})
 }
 
@@ -368,5 +370,58 @@ func testEndUserReindex(t *testing.T, db *Database) {
 	}
 	if _, err := fresh.DeleteEndUser(ctx, a, u.ID, operator); convstore.ErrorCode(err) != convstore.EHELD {
 		t.Errorf("delete under the carried hold: %v, want EHELD", err)
+	}
+}
+
+// What a restore carries over from the live database into a backup: an
+// end-user record's receipt the backup lacks deletes the record again
+// (once), and the records' keys are listed and adopted with the
+// conversations'.
+func testEndUserRestore(t *testing.T, db *Database) {
+	ctx := testContext(t)
+	svc := OpenService(t, db, service.Options{Logger: Logger(t), PurgeInterval: -1})
+	tenant, _ := MustCreateTenant(t, ctx, svc, uniqueName("tenant"))
+	a := tenant.ID
+	gone, err := svc.CreateEndUser(ctx, a, &convstore.EndUserCreate{UserID: "user_gone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := svc.CreateEndUser(ctx, a, &convstore.EndUserCreate{UserID: "user_kept", Name: "Kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &convstore.Deletion{ID: convstore.NewID(), TenantID: a, Kind: convstore.DeletionEndUser, ConversationID: gone.ID,
+		Door: "botpress", CreatedAt: time.Now().UTC().Truncate(time.Second)}
+	d.PurgedAt = &d.CreatedAt
+	for range 2 {
+		r, err := svc.ReapplyDeletions(ctx, []*convstore.Deletion{d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Conversations != 0 || (r.EndUsers != 1) != (r.Receipts == 0) {
+			t.Errorf("ReapplyDeletions = %+v", r)
+		}
+	}
+	if _, err := svc.FindEndUserByUserID(ctx, a, "user_gone"); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+		t.Errorf("the record after its receipt was re-applied: %v", err)
+	}
+	if got, err := svc.FindDeletionByID(ctx, a, d.ID); err != nil || got.Kind != convstore.DeletionEndUser {
+		t.Errorf("the re-applied receipt: %+v, %v", got, err)
+	}
+	var keys []*driver.ConversationKey
+	if err := svc.EachConversationKeyBatch(ctx, func(batch []*driver.ConversationKey) error {
+		keys = append(keys, batch...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0].ConversationID != kept.ID {
+		t.Fatalf("keys carried over: %+v, want the kept record's", keys)
+	}
+	if n, err := svc.AdoptKeys(ctx, keys); err != nil || n != 1 {
+		t.Errorf("AdoptKeys = %d, %v; want the record's key adopted", n, err)
+	}
+	if got, err := svc.FindEndUserByUserID(ctx, a, "user_kept"); err != nil || got.Name != "Kept" {
+		t.Errorf("the kept record after adopting its key: %+v, %v", got, err)
 	}
 }
