@@ -8,8 +8,12 @@ import (
 // Deletion is the receipt of a permanent conversation delete. It records who
 // deleted what and how much, and never any content.
 type Deletion struct {
-	ID              ID
-	TenantID        ID
+	ID       ID
+	TenantID ID
+	// Kind is what was deleted: "" a conversation, DeletionEndUser an
+	// end-user record (whose id is then ConversationID; it has no
+	// messages, nothing to purge, and its PurgedAt is its CreatedAt).
+	Kind            string
 	ConversationID  ID
 	ConversationSeq int64
 	ActorKeyID      ID // zero for operators
@@ -52,6 +56,9 @@ type Deletion struct {
 	// delete was made (see Processor). Complete reports whether all are in.
 	Confirmations []Confirmation
 }
+
+// DeletionEndUser is the Kind of an end-user record's receipt.
+const DeletionEndUser = "end_user"
 
 // DeletionFilter selects receipts. Default order: desc (newest first).
 type DeletionFilter struct {

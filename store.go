@@ -11,6 +11,7 @@ type Store interface {
 	KeyService
 	TokenService
 	ConversationService
+	EndUserService
 	MessageService
 	MessageEditService
 	MessageLookupService

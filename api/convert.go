@@ -220,6 +220,7 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 		Object:          ObjectDeletion,
 		ConversationID:  d.ConversationID.Format(convstore.PrefixConversation),
 		ConversationSeq: strconv.FormatInt(d.ConversationSeq, 10),
+		Kind:            "conversation",
 		DeletedBy:       optID(d.ActorKeyID, convstore.PrefixKey),
 		Door:            d.Door,
 		RequestID:       d.RequestID,
@@ -242,6 +243,9 @@ func FromDeletion(d *convstore.Deletion) Deletion {
 	if d.PurgedAt != nil {
 		at := Unix(*d.PurgedAt)
 		w.PurgedAt = &at
+	}
+	if d.Kind != "" {
+		w.Kind = d.Kind
 	}
 	w.ErasureID = optID(d.ErasureID, convstore.PrefixErasure)
 	w.RestorableUntil = optUnix(d.RestorableUntil)
@@ -284,6 +288,9 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 	if w.ErasureID != nil {
 		d.ErasureID, _ = convstore.ParseID(convstore.PrefixErasure, "erasure_id", *w.ErasureID)
 	}
+	if w.Kind == convstore.DeletionEndUser {
+		d.Kind = w.Kind
+	}
 	d.RestorableUntil = fromUnix(w.RestorableUntil)
 	d.RestoredAt = fromUnix(w.RestoredAt)
 	d.Confirmations = toConfirmations(w.Confirmations)
@@ -294,6 +301,7 @@ func ToDeletion(w *Deletion) *convstore.Deletion {
 var auditTargetPrefix = map[string]string{
 	convstore.AuditConversationDelete:  convstore.PrefixDeletion,
 	convstore.AuditConversationRestore: convstore.PrefixDeletion,
+	convstore.AuditEndUserDelete:       convstore.PrefixDeletion,
 	convstore.AuditMessageDelete:       convstore.PrefixMessage,
 	convstore.AuditArtifactDelete:      convstore.PrefixArtifact,
 	convstore.AuditAttachmentDelete:    convstore.PrefixAttachment,

@@ -69,7 +69,7 @@ func TestDeletionHasNoContentFields(t *testing.T) {
 	_ = json.Unmarshal(b, &raw)
 	for k := range raw {
 		switch k {
-		case "id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id",
+		case "id", "object", "conversation_id", "conversation_seq", "kind", "deleted_by", "door", "request_id", "client_request_id",
 			"messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "policy", "purged_at", "erasure_id", "restorable_until", "restored_at",
 			"confirmations", "complete":
 		default:
@@ -87,6 +87,24 @@ func TestDeletionHasNoContentFields(t *testing.T) {
 	}
 	if v, ok := raw["purged_at"]; !ok || v != nil {
 		t.Fatalf("a receipt not yet purged must render purged_at null: %s", b)
+	}
+}
+
+// TestDeletionKindRoundTrip checks kind both ways: "conversation" for a
+// conversation's receipt, "end_user" for an end-user record's.
+func TestDeletionKindRoundTrip(t *testing.T) {
+	for _, kind := range []string{"", convstore.DeletionEndUser} {
+		w := api.FromDeletion(&convstore.Deletion{ID: convstore.NewID(), ConversationID: convstore.NewID(), Kind: kind})
+		want := "conversation"
+		if kind != "" {
+			want = kind
+		}
+		if w.Kind != want {
+			t.Errorf("kind %q renders %q, want %q", kind, w.Kind, want)
+		}
+		if d := api.ToDeletion(&w); d.Kind != kind {
+			t.Errorf("kind %q comes back %q", kind, d.Kind)
+		}
 	}
 }
 

@@ -179,6 +179,7 @@ type Deletion struct {
 	Object          string  `json:"object"`
 	ConversationID  string  `json:"conversation_id"`
 	ConversationSeq string  `json:"conversation_seq"`
+	Kind            string  `json:"kind"`       // "conversation", or "end_user" for an end-user record (its id in conversation_id)
 	DeletedBy       *string `json:"deleted_by"` // key id, null for operators
 	Door            string  `json:"door"`
 	RequestID       string  `json:"request_id"`        // the server's, always

@@ -273,6 +273,7 @@ type Reader interface {
 	ConversationKeyList(ctx context.Context, p *ConversationKeyListParams) ([]*ConversationKey, error)
 	IndexRootReader
 	HoldReader
+	EndUserReader
 	RetentionReader
 	ErasureReader
 	EventReader
@@ -287,6 +288,7 @@ type Tx interface {
 	Reader
 	IndexRootTx
 	HoldTx
+	EndUserTx
 	TombstoneTx
 	IdempotencyTx
 	RetentionTx

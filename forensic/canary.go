@@ -51,8 +51,9 @@ const (
 	AttachmentBytes
 	// Replaced is a value that a later update of the same field replaced.
 	Replaced
-	// NotStored is a field the door accepts but documents as not stored
-	// (Botpress users): it must be found nowhere, sealed or not.
+	// NotStored is a field a door accepts but documents as not stored: it
+	// must be found nowhere, sealed or not. (No door has one since
+	// Botpress users became end-user records.)
 	NotStored
 )
 

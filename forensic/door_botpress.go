@@ -9,8 +9,9 @@ const botpressBot = "bot_forensic"
 
 // writeBotpress writes through Botpress's chat API: a get-or-create with
 // tags and properties (names and values), a PUT adding more, a message
-// with payload, user id and tags, and a user (which the door documents as
-// not stored); then lists and deletes through the door.
+// with payload, user id and tags, and a user (an end-user record, sealed
+// under a key of its own) with a name, picture URL and tags; then lists
+// and deletes through the door (the conversation and the user).
 func (w *Workload) writeBotpress(ctx context.Context, deleted bool) error {
 	const door = "botpress"
 	c := w.canaries(door, deleted)
@@ -38,11 +39,17 @@ func (w *Workload) writeBotpress(ctx context.Context, deleted bool) error {
 			"payload":        map[string]string{"text": sentence(c("message payload.text")), "caption": sentence(c("message payload, other member"))},
 			"tags":           map[string]string{"mood": sentence(c("message tag value"))},
 		}},
-		{method: "POST", path: "/compat/botpress/v1/chat/users", want: 200, body: map[string]any{
-			"name": c("user name", NotStored),
-			"tags": map[string]string{"crm": c("user tag value", NotStored)},
-		}},
 		{method: "GET", path: "/compat/botpress/v1/chat/messages?conversationId=" + id, want: 200},
+	}
+	var user struct {
+		User conversationID `json:"user"`
+	}
+	if err := w.doJSON(ctx, request{method: "POST", path: "/compat/botpress/v1/chat/users", header: h, want: 200, body: map[string]any{
+		"name":       c("user name"),
+		"pictureUrl": "https://example.com/" + c("user picture URL"),
+		"tags":       map[string]string{"crm": c("user tag value")},
+	}}, &user); err != nil {
+		return err
 	}
 	for _, r := range steps {
 		r.header = h
@@ -51,6 +58,9 @@ func (w *Workload) writeBotpress(ctx context.Context, deleted bool) error {
 		}
 	}
 	w.onDelete(deleted, door, func(ctx context.Context) error {
+		if _, err := w.do(ctx, request{method: "DELETE", path: "/compat/botpress/v1/chat/users/" + user.User.ID, header: h, want: 200}); err != nil {
+			return err
+		}
 		_, err := w.do(ctx, request{method: "DELETE", path: "/compat/botpress/v1/chat/conversations/" + id, header: h, want: 200, body: map[string]any{}})
 		return err
 	})

@@ -11,7 +11,7 @@ import (
 )
 
 const deletionColumns = `tenant_id, id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
-	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy, erasure_id, restorable_until, restored_at`
+	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy, erasure_id, restorable_until, restored_at, kind`
 
 // scanDeletion scans a row of deletionColumns.
 func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
@@ -19,7 +19,7 @@ func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
 	var epoch *int64
 	err := row.Scan(scanID(&d.TenantID), scanID(&d.ID), scanID(&d.ConversationID), &d.ConversationSeq, scanID(&d.ActorKeyID),
 		&d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments, &d.AttachmentBytes, &d.CreatedAt,
-		&epoch, &d.ShreddedAt, &d.PurgedAt, &d.Policy, scanID(&d.ErasureID), &d.RestorableUntil, &d.RestoredAt)
+		&epoch, &d.ShreddedAt, &d.PurgedAt, &d.Policy, scanID(&d.ErasureID), &d.RestorableUntil, &d.RestoredAt, &d.Kind)
 	for _, t := range []**time.Time{&d.PurgedAt, &d.RestorableUntil, &d.RestoredAt} {
 		if *t != nil {
 			u := (*t).UTC()
@@ -39,10 +39,10 @@ func scanDeletion(row pgx.Row) (*convstore.Deletion, error) {
 
 func (o *ops) DeletionInsert(ctx context.Context, d *convstore.Deletion) error {
 	_, err := o.exec(ctx, `INSERT INTO deletions (`+deletionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		idArg(d.TenantID), idArg(d.ID), idArg(d.ConversationID), d.ConversationSeq, idArg(d.ActorKeyID), d.Door, d.RequestID,
 		d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments, d.AttachmentBytes, d.CreatedAt, nullEpoch(d.KeyEpoch), d.ShreddedAt, d.PurgedAt, d.Policy, idArg(d.ErasureID),
-		d.RestorableUntil, d.RestoredAt)
+		d.RestorableUntil, d.RestoredAt, d.Kind)
 	return err
 }
 

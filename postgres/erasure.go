@@ -121,7 +121,7 @@ func (o *ops) DeletionTotals(ctx context.Context, tenantID, erasureID convstore.
 	var c convstore.ErasureCounts
 	err := o.q.QueryRow(ctx, `SELECT count(*), coalesce(sum(messages), 0), coalesce(sum(artifacts), 0),
 		coalesce(sum(attachments), 0), coalesce(sum(attachment_bytes), 0)
-		FROM deletions WHERE tenant_id = $1 AND erasure_id = $2`, idArg(tenantID), idArg(erasureID)).Scan(
+		FROM deletions WHERE tenant_id = $1 AND erasure_id = $2 AND kind = ''`, idArg(tenantID), idArg(erasureID)).Scan(
 		&c.Conversations, &c.Messages, &c.Artifacts, &c.Attachments, &c.Bytes)
 	if err != nil {
 		return c, o.fail(ctx, err)

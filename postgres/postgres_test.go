@@ -32,6 +32,12 @@ func TestEvents(t *testing.T) {
 	servicetest.RunEvents(t, pgtest.Database)
 }
 
+// TestEndUsers runs the end-user record tests over this driver.
+func TestEndUsers(t *testing.T) {
+	t.Parallel()
+	servicetest.RunEndUsers(t, pgtest.Database)
+}
+
 // TestPurge runs the purge tests over this driver.
 func TestPurge(t *testing.T) {
 	t.Parallel()

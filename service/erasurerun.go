@@ -210,6 +210,14 @@ func (s *Service) runErasure(ctx context.Context, row *driver.ErasureRow, o *Era
 			run.cursor = id
 		}
 		if !more {
+			if err := s.eraseEndUser(ctx, row.TenantID, sel, params, run); err != nil {
+				if code := convstore.ErrorCode(err); code == convstore.ETIMEOUT || code == convstore.EUNAVAILABLE || ctx.Err() != nil {
+					return false, err
+				}
+				s.logger.Error("an erasure failed to delete an end-user record", "erasure", row.ID.UUID(), "error", err)
+				return s.finishErasure(ctx, run, o, convstore.ErasureFailed,
+					"the end user's record could not be deleted: "+convstore.ErrorMessage(err))
+			}
 			return s.finishErasure(ctx, run, o, convstore.ErasureSucceeded, "")
 		}
 		lost, err := s.commitErasure(ctx, run, o)
@@ -269,4 +277,31 @@ func (s *Service) finishErasure(ctx context.Context, run *erasureRun, o *Erasure
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// eraseEndUser deletes, after a job that erases one end user (a selector
+// of user_id alone) has erased their conversations, the end-user record
+// of that user id, if there is one: its receipt joins the job's (Kind
+// DeletionEndUser; the job's counts are of conversations). A legal hold
+// on the user keeps it, counted as held; one already deleted (by an
+// earlier run of the job) is not deleted twice.
+func (s *Service) eraseEndUser(ctx context.Context, tenantID convstore.ID, sel *convstore.ErasureSelector, p convstore.DeleteParams, run *erasureRun) error {
+	if sel.UserID == "" || sel.AgentID != "" || len(sel.ExternalIDs) > 0 || sel.CreatedBefore != nil || len(sel.Metadata) > 0 {
+		return nil
+	}
+	u, err := s.FindEndUserByUserID(ctx, tenantID, sel.UserID)
+	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	_, err = s.DeleteEndUser(ctx, tenantID, u.ID, p)
+	switch code := convstore.ErrorCode(err); {
+	case code == "" || code == convstore.ENOTFOUND:
+		return nil
+	case refusedByRule(code):
+		run.held++
+		return nil
+	}
+	return err
 }

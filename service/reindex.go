@@ -24,6 +24,7 @@ type ReindexProgress struct {
 	Below         int64    // conversations under an older root when it started
 	Conversations int      // conversations checked
 	Reindexed     int      // of which were recomputed
+	EndUsers      int      // end-user records recomputed
 	Destroyed     []uint32 // older roots destroyed at the end
 	// StaleUserHolds counts the legal holds on a user id left under a
 	// destroyed root: no conversation of their user was re-indexed, so
@@ -128,6 +129,13 @@ func (s *Service) Reindex(ctx context.Context, o ReindexOptions) (ReindexProgres
 		if below, err = s.drv.Reads().ConversationIndexRootBelow(ctx, p.Root); err != nil {
 			return p, err
 		}
+	}
+	// End-user records, which live apart from conversations, before any
+	// older root goes.
+	n, err := s.reindexEndUsers(ctx, p.Root, batch)
+	p.EndUsers = n
+	if err != nil {
+		return p, err
 	}
 	for _, r := range s.z.liveRoots() {
 		if r >= p.Root {

@@ -50,6 +50,7 @@ func eachOfEveryTenant[T any](ctx context.Context, s *Service, list func(tenantI
 type Reapplied struct {
 	Receipts      int // receipts the store did not hold, now stored
 	Conversations int // conversations those receipts deleted, deleted again
+	EndUsers      int // end-user records those receipts deleted, deleted again
 	Skipped       int // receipts of tenants the store does not have (nothing of theirs to delete)
 }
 
@@ -80,6 +81,21 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 					continue
 				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err
+				}
+				// An end-user record's receipt: the record and its key
+				// go again, nothing is left to purge.
+				if d.Kind == convstore.DeletionEndUser {
+					if _, err := tx.EndUserDelete(ctx, d.TenantID, d.ConversationID); err == nil {
+						s.z.forget(d.TenantID, d.ConversationID)
+						r.EndUsers++
+					} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+						return err
+					}
+					if err := tx.DeletionInsert(ctx, d); err != nil {
+						return err
+					}
+					r.Receipts++
+					continue
 				}
 				// The delete's tombstone, dated as the delete was.
 				if err := s.bury(ctx, tx, d.TenantID, d.ConversationID, d.CreatedAt); err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
@@ -121,6 +137,7 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 		}
 		total.Receipts += r.Receipts
 		total.Conversations += r.Conversations
+		total.EndUsers += r.EndUsers
 		total.Skipped += r.Skipped
 		s.removeLater(keys)
 		if r.Conversations > 0 {
@@ -132,10 +149,22 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 
 // EachConversationKeyBatch calls fn with every wrapped data key of every
 // tenant, in batches: what a restore carries into the backup it installs.
+// The end-user records' keys follow the conversations' (ConversationID is
+// then the record's id).
 func (s *Service) EachConversationKeyBatch(ctx context.Context, fn func(keys []*driver.ConversationKey) error) error {
+	r := s.drv.Reads()
+	if err := eachKeyBatch(ctx, r.ConversationKeyList, fn); err != nil {
+		return err
+	}
+	return eachKeyBatch(ctx, r.EndUserKeyList, fn)
+}
+
+// eachKeyBatch pages through list, calling fn with each batch.
+func eachKeyBatch(ctx context.Context, list func(context.Context, *driver.ConversationKeyListParams) ([]*driver.ConversationKey, error),
+	fn func(keys []*driver.ConversationKey) error) error {
 	p := &driver.ConversationKeyListParams{Limit: reapplyBatch * 5}
 	for {
-		list, err := s.drv.Reads().ConversationKeyList(ctx, p)
+		list, err := list(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -161,7 +190,12 @@ func (s *Service) EachConversationKeyBatch(ctx context.Context, fn func(keys []*
 func (s *Service) AdoptKeys(ctx context.Context, keys []*driver.ConversationKey) (int, error) {
 	var n int
 	err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) (err error) {
-		n, err = tx.ConversationKeyRewrap(ctx, keys)
+		if n, err = tx.ConversationKeyRewrap(ctx, keys); err != nil {
+			return err
+		}
+		// End-user records' keys (ids are never both).
+		m, err := tx.EndUserKeyRewrap(ctx, keys)
+		n += m
 		return err
 	})
 	return n, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -114,6 +115,11 @@ func (r *rotator) pass(ctx context.Context, every, retention time.Duration, forc
 	if err != nil {
 		return out, err
 	}
+	n, err = r.rewrapEndUsers(ctx, out.Current.ID)
+	out.Rewrapped += n
+	if err != nil {
+		return out, err
+	}
 	if out.Destroyed, out.Blocked, err = r.destroy(ctx, retention); err != nil {
 		return out, err
 	}
@@ -185,6 +191,43 @@ func (r *rotator) rewrap(ctx context.Context, current uint32) (int, error) {
 	}
 }
 
+// rewrapEndUsers wraps the end-user records' data keys of older live
+// epochs again under current, as rewrap does the conversations'.
+func (r *rotator) rewrapEndUsers(ctx context.Context, current uint32) (int, error) {
+	from, total := r.oldestLive(), 0
+	for {
+		var n int
+		err := r.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
+			n = 0
+			keys, err := tx.EndUserKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: from, Before: current, Limit: r.batch})
+			if err != nil || len(keys) == 0 {
+				return err
+			}
+			for _, k := range keys {
+				aad := r.aad(k.TenantID, k.ConversationID)
+				dek, err := r.ring.Unwrap(ctx, k.Wrapped, aad)
+				if err != nil {
+					return fmt.Errorf("re-wrapping the data key of end user %s (tenant %s, epoch %d): %w",
+						k.ConversationID.Format(convstore.PrefixEndUser), k.TenantID.Format(convstore.PrefixTenant), k.Epoch, err)
+				}
+				if k.Wrapped, err = r.ring.Wrap(current, dek, aad); err != nil {
+					return err
+				}
+				k.Epoch = current
+			}
+			if _, err := tx.EndUserKeyRewrap(ctx, keys); err != nil {
+				return err
+			}
+			n = len(keys)
+			return nil
+		})
+		total += n
+		if err != nil || n < r.batch {
+			return total, err
+		}
+	}
+}
+
 // rewrapErasures wraps the selector keys of erasure jobs that may still
 // run (a final job's key is cleared) again under current, as rewrap does
 // the conversations' keys: a job that waits or runs across a rotation
@@ -249,8 +292,13 @@ func (r *rotator) destroy(ctx context.Context, retention time.Duration) ([]keyri
 	if err != nil {
 		return nil, 0, err
 	}
+	// So does an end-user record's key.
+	users, err := r.drv.Reads().EndUserKeyEpochs(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
 	live := make(map[uint32]int64, len(counts))
-	for _, c := range append(counts, jobs...) {
+	for _, c := range slices.Concat(counts, jobs, users) {
 		live[c.Epoch] += c.Keys
 	}
 	var blocked uint32

@@ -10,12 +10,12 @@ import (
 )
 
 const deletionColumns = `id, tenant_id, conversation_id, conversation_seq, actor_key_id, door, request_id, client_request_id,
-	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy, erasure_id, restorable_until, restored_at`
+	messages, artifacts, attachments, attachment_bytes, created_at, key_epoch, shredded_at, purged_at, policy, erasure_id, restorable_until, restored_at, kind`
 
 const auditColumns = `id, tenant_id, action, actor_key_id, door, request_id, client_request_id, conversation_id, target_id, created_at, policy`
 
 var (
-	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qDeletionInsert = stmt(`INSERT INTO deletions (` + deletionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	qDeletionGet    = stmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND id = ?`)
 	qDeletionList   = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ?`)
 	qDeletionByConv = pagedStmt(`SELECT ` + deletionColumns + ` FROM deletions WHERE tenant_id = ? AND conversation_id = ?`)
@@ -31,7 +31,7 @@ func scanDeletion(row scanner) (*convstore.Deletion, error) {
 	err := row.Scan(idScan{&d.ID}, idScan{&d.TenantID}, idScan{&d.ConversationID}, &d.ConversationSeq,
 		idScan{&d.ActorKeyID}, &d.Door, &d.RequestID, &d.ClientRequestID, &d.Messages, &d.Artifacts, &d.Attachments,
 		&d.AttachmentBytes, timeScan{&d.CreatedAt}, epochScan{&d.KeyEpoch}, nullTimeScan{&d.ShreddedAt}, nullTimeScan{&d.PurgedAt}, &d.Policy, idScan{&d.ErasureID},
-		nullTimeScan{&d.RestorableUntil}, nullTimeScan{&d.RestoredAt})
+		nullTimeScan{&d.RestorableUntil}, nullTimeScan{&d.RestoredAt}, &d.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (o *ops) DeletionInsert(ctx context.Context, d *convstore.Deletion) error {
 	_, err := o.run.exec(ctx, qDeletionInsert, idArg(d.ID), idArg(d.TenantID), idArg(d.ConversationID), d.ConversationSeq,
 		nullID(d.ActorKeyID), d.Door, d.RequestID, d.ClientRequestID, d.Messages, d.Artifacts, d.Attachments,
 		d.AttachmentBytes, micros(d.CreatedAt), nullEpoch(d.KeyEpoch), nullMicros(d.ShreddedAt), nullMicros(d.PurgedAt), d.Policy, nullID(d.ErasureID),
-		nullMicros(d.RestorableUntil), nullMicros(d.RestoredAt))
+		nullMicros(d.RestorableUntil), nullMicros(d.RestoredAt), d.Kind)
 	return o.db.translate(err)
 }
 

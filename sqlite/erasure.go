@@ -42,7 +42,7 @@ var (
 		WHERE tenant_id = ? AND id = ? AND state IN ('queued', 'running')`)
 	qDeletionTotals = stmt(`SELECT count(*), coalesce(sum(messages), 0), coalesce(sum(artifacts), 0),
 		coalesce(sum(attachments), 0), coalesce(sum(attachment_bytes), 0)
-		FROM deletions WHERE tenant_id = ? AND erasure_id = ?`)
+		FROM deletions WHERE tenant_id = ? AND erasure_id = ? AND kind = ''`)
 )
 
 func scanErasure(row scanner) (*driver.ErasureRow, error) {

@@ -12,7 +12,7 @@ import (
 var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log", "holds",
 	"conversation_authors", "conversation_authors_pending", "events", "event_seqs",
 	"webhooks", "webhook_deliveries", "webhook_attempts", "processors", "confirmations", "message_external_ids", "cors_origins",
-	"message_ids_pending"}
+	"message_ids_pending", "end_users", "end_user_meta_index"}
 
 // conversationTables maps the tables whose rows belong to a conversation
 // to the column naming it. Receipts and audit entries name it too but

@@ -29,6 +29,10 @@ func TestEvents(t *testing.T) {
 	servicetest.RunEvents(t, newDatabase)
 }
 
+func TestEndUsers(t *testing.T) {
+	servicetest.RunEndUsers(t, newDatabase)
+}
+
 func TestDriver(t *testing.T) {
 	drivertest.Run(t, func(tb testing.TB) *drivertest.Harness {
 		db := newDatabase(tb)

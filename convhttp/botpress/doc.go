@@ -99,20 +99,25 @@
 // "botpress.origin" and "botpress.tag.<k>" (at most 14 or 15 tags), and
 // the time of its last update as "botpress.updatedAt".
 //
-// Users are records of their own, each stored as a conversation of the
-// reserved agent "botpress.users": its UserID is the user id (so the
-// end-user erasure of that id, POST /v1/erasures {"selector":{"user_id":
-// "user_…"}}, erases the user), its Title the name (at most 512 bytes),
-// its metadata the bot ("botpress.bot"), the pictureUrl
+// Users are end-user records of their own (convstore.EndUser, the
+// store's EndUserService), never conversations: no conversation list,
+// count, event, retention policy or export shows them. The record's
+// UserID is the user id (so the end-user erasure of that id, POST
+// /v1/erasures {"selector":{"user_id":"user_…"}}, deletes the user, and a
+// legal hold on it keeps the user), its Name the name (at most 512
+// bytes), its metadata the bot ("botpress.bot"), the pictureUrl
 // ("botpress.picture", at most 512 bytes), the integration, and tags,
 // properties and attributes ("botpress.tag.", "botpress.prop.",
-// "botpress.attr."; together at most 13 or 14). So they are sealed,
-// tenant-isolated, deleted with a receipt, and seen by the native API,
-// retention policies and event subscribers as conversations of that agent
-// (their creation and deletion emit conversation events). A conversation's participants are its
-// metadata pairs "botpress.participant.<user id>" = "1", sharing the
-// conversation's 16 pairs with its channel, integration, tags and
-// properties, and deleted with it.
+// "botpress.attr."; together at most 13 or 14). It is sealed under a data
+// key of its own and deleted with that key, a receipt (kind "end_user")
+// and an audit entry (end_user.delete). Users stored before migration
+// 0023 as conversations of the reserved agent "botpress.users" were moved
+// to records with the same ids and keys; the agent id stays reserved.
+//
+// A conversation's participants are its metadata pairs
+// "botpress.participant.<user id>" = "1", sharing the conversation's 16
+// pairs with its channel, integration, tags and properties, and deleted
+// with it; a participant whose user record is gone is not listed.
 //
 // # Choices where Botpress is silent or UNCONFIRMED
 //
@@ -120,8 +125,8 @@
 //     only 200 responses. Delete answers {} (schema and SDK type), not the
 //     deleted conversation the page text mentions.
 //   - Users: get-or-create keys on the bot, the integration and the
-//     discriminating tags (as conversations; a deleted user's key names a
-//     new user). PUT merges tags, properties and attributes; name or
+//     discriminating tags (a deleted user's key names a new user, with a
+//     new id). PUT merges tags, properties and attributes; name or
 //     pictureUrl null or "" removes it. listUsers sorts and ranges on
 //     createdAt only (sortField or rangeField updatedAt is 400
 //     InvalidQuery); with conversationId it lists that conversation's

@@ -60,7 +60,7 @@ func (d *Door) initializeIncomingMessage(w http.ResponseWriter, r *http.Request)
 		}
 	}
 
-	var rec *convstore.Conversation
+	var rec *convstore.EndUser
 	if in.UserID != nil && *in.UserID != "" {
 		rec, err = d.findUser(ctx, tid, bot, *in.UserID)
 	} else {

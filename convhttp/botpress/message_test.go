@@ -412,8 +412,11 @@ func TestInitializeIncomingMessage(t *testing.T) {
 	} {
 		wantError(t, e.c.Do("POST", "/v1/chat/initialize-incoming-message", body, as(e.KeyA, bot)...), 400, "InvalidPayload")
 	}
-	if n, _ := e.Store.CountConversations(ctx, e.TenantA, convstore.ConversationFilter{}); n != 2 {
-		t.Errorf("refused requests wrote: %d conversations, want 2", n)
+	if n, _ := e.Store.CountConversations(ctx, e.TenantA, convstore.ConversationFilter{}); n != 1 {
+		t.Errorf("refused requests wrote: %d conversations, want 1", n)
+	}
+	if us, _, _ := e.Store.FindEndUsers(ctx, e.TenantA, convstore.EndUserFilter{}); len(us) != 1 {
+		t.Errorf("refused requests wrote: %d users, want 1", len(us))
 	}
 	sameNotFound(t, e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": user, "conversationId": conv}, as(e.KeyA, otherBot)...),
 		e.c.Do("POST", "/v1/chat/initialize-incoming-message", map[string]any{"userId": "user_00000000000000000000000000", "conversationId": conv}, as(e.KeyA, bot)...))

@@ -61,7 +61,7 @@ func (d *Door) addParticipant(w http.ResponseWriter, r *http.Request) error {
 
 // join makes user record rec a participant of conv (nothing if it is one)
 // and returns the conversation as it is then.
-func (d *Door) join(ctx context.Context, tid convstore.ID, conv, rec *convstore.Conversation) (*convstore.Conversation, error) {
+func (d *Door) join(ctx context.Context, tid convstore.ID, conv *convstore.Conversation, rec *convstore.EndUser) (*convstore.Conversation, error) {
 	if _, ok := conv.Metadata[participantPrefix+rec.UserID]; ok {
 		return conv, nil
 	}
@@ -157,7 +157,7 @@ func (d *Door) listParticipants(w http.ResponseWriter, r *http.Request) error {
 // match f's tags and dates (nil: all), ordered by user id (descending if
 // f says so), and the next page's token. A participant whose user was
 // deleted is skipped.
-func (d *Door) participants(ctx context.Context, tid convstore.ID, bot, convID string, q *convhttp.Query, f *convstore.ConversationFilter) ([]user, string, error) {
+func (d *Door) participants(ctx context.Context, tid convstore.ID, bot, convID string, q *convhttp.Query, f *convstore.EndUserFilter) ([]user, string, error) {
 	pf, err := pageSize(q)
 	if err != nil {
 		return nil, "", err
@@ -203,7 +203,7 @@ func (d *Door) participants(ctx context.Context, tid convstore.ID, bot, convID s
 
 // userMatches reports whether a user record has f's tags and creation
 // dates.
-func userMatches(rec *convstore.Conversation, f *convstore.ConversationFilter) bool {
+func userMatches(rec *convstore.EndUser, f *convstore.EndUserFilter) bool {
 	for k, v := range f.Metadata {
 		if strings.HasPrefix(k, tagPrefix) && rec.Metadata[k] != v {
 			return false

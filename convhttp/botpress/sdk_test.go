@@ -59,13 +59,13 @@ func TestOfficialSDK(t *testing.T) {
 	// User records: Ann and the new Bob; Bob, Carl and Dee deleted, with the
 	// get-or-create and the incoming conversations, each with a receipt of
 	// this door.
-	users, _, err := e.Store.FindConversations(ctx, tid, convstore.ConversationFilter{AgentID: "botpress.users"})
+	users, _, err := e.Store.FindEndUsers(ctx, tid, convstore.EndUserFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
 	for _, u := range users {
-		names = append(names, u.UserID+"="+u.Title)
+		names = append(names, u.UserID+"="+u.Name)
 	}
 	if want := []string{out.BobAgain + "=", out.Ann + "=Ann B."}; !slices.Equal(names, want) {
 		t.Errorf("user records %v, want %v", names, want)
@@ -74,13 +74,21 @@ func TestOfficialSDK(t *testing.T) {
 	if err != nil || len(dels) != 5 {
 		t.Fatalf("receipts %v, %v; want 5 (2 conversations, Carl, Bob, Dee)", dels, err)
 	}
+	kinds := map[string]int{}
 	for _, d := range dels {
 		if d.Door != botpress.DoorName {
 			t.Errorf("receipt %+v: door %q", d, d.Door)
 		}
+		kinds[d.Kind]++
+	}
+	if kinds[""] != 2 || kinds[convstore.DeletionEndUser] != 3 {
+		t.Errorf("receipt kinds %v, want 2 conversations and 3 end users", kinds)
 	}
 	if others, _, _ := e.Store.FindConversations(ctx, e.TenantB, convstore.ConversationFilter{}); len(others) != 0 {
 		t.Errorf("tenant B holds %d records", len(others))
+	}
+	if others, _, _ := e.Store.FindEndUsers(ctx, e.TenantB, convstore.EndUserFilter{}); len(others) != 0 {
+		t.Errorf("tenant B holds %d user records", len(others))
 	}
 
 	// Erasing the end user Ann erases her record and her conversation,
@@ -93,8 +101,11 @@ func TestOfficialSDK(t *testing.T) {
 	if _, err := e.Store.(*service.Service).RunErasures(ctx, service.ErasureRunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if job, err = e.Store.FindErasureByID(ctx, tid, job.ID); err != nil || job.State != convstore.ErasureSucceeded || job.Done.Conversations != 2 {
-		t.Fatalf("erasure %+v, %v; want succeeded with 2 conversations", job, err)
+	if job, err = e.Store.FindErasureByID(ctx, tid, job.ID); err != nil || job.State != convstore.ErasureSucceeded || job.Done.Conversations != 1 {
+		t.Fatalf("erasure %+v, %v; want succeeded with 1 conversation", job, err)
+	}
+	if us, _, err := e.Store.FindEndUsers(ctx, tid, convstore.EndUserFilter{UserID: out.Ann}); err != nil || len(us) != 0 {
+		t.Errorf("Ann's record after her erasure: %v, %v", us, err)
 	}
 	for _, path := range []string{"/v1/chat/users/" + out.Ann, "/v1/chat/conversations/" + out.Conversation, "/v1/chat/messages/" + out.Messages[0]} {
 		r := e.c.Do("GET", path, nil, as(e.KeyA, bot)...)

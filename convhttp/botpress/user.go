@@ -15,15 +15,18 @@ import (
 	"github.com/convstore/convstore/convhttp"
 )
 
-// Users are records of their own: each is stored as a conversation of the
-// reserved agent usersAgent, whose UserID is the user's wire id (so an
-// end-user erasure by that id erases the user with every conversation of
-// theirs), whose Title is the user's name and whose metadata holds the
-// bot, the picture URL, the integration, tags, properties and attributes.
-// It is sealed, tenant-isolated and deleted (with a receipt) as any
-// conversation is.
+// Users are end-user records of their own (convstore.EndUser), never
+// conversations: the record's UserID is the user's wire id (so an
+// end-user erasure by that id deletes the record with every conversation
+// of theirs, and a legal hold on it keeps the record), its Name the
+// user's name and its metadata the bot, the picture URL, the
+// integration, tags, properties and attributes. It is sealed under a data
+// key of its own, tenant-isolated and deleted (with a receipt) by the
+// store's EndUserService.
 const (
-	// usersAgent is the AgentID of user records; no bot may use it.
+	// usersAgent was the AgentID of the conversations that held users
+	// before migration 0023 moved them to records of their own; it stays
+	// reserved so that no bot's conversations mix with a restored one.
 	usersAgent = "botpress.users"
 
 	keyBot     = "botpress.bot"
@@ -38,7 +41,7 @@ const (
 )
 
 // Bounds of user fields (Botpress's own are undocumented): the name is the
-// record's title, the picture URL a metadata value.
+// record's name, the picture URL a metadata value.
 const (
 	maxUserNameLen   = convstore.MaxTitleLen
 	maxPictureURLLen = convstore.MaxMetadataValueLen
@@ -49,13 +52,13 @@ func userNotFound() error {
 }
 
 // toUser renders a user record.
-func toUser(c *convstore.Conversation) user {
+func toUser(c *convstore.EndUser) user {
 	u := user{
 		ID:         c.UserID,
 		CreatedAt:  formatTime(c.CreatedAt),
 		UpdatedAt:  formatTime(c.UpdatedAt),
 		Tags:       pairs(c.Metadata, tagPrefix),
-		Name:       c.Title,
+		Name:       c.Name,
 		PictureURL: c.Metadata[keyPicture],
 	}
 	if p := pairs(c.Metadata, propPrefix); len(p) > 0 {
@@ -68,27 +71,21 @@ func toUser(c *convstore.Conversation) user {
 }
 
 // userFilter selects the bot's user records.
-func userFilter(bot string) convstore.ConversationFilter {
-	return convstore.ConversationFilter{AgentID: usersAgent, Metadata: convstore.Metadata{keyBot: bot}}
+func userFilter(bot string) convstore.EndUserFilter {
+	return convstore.EndUserFilter{Metadata: convstore.Metadata{keyBot: bot}}
 }
 
 // findUser returns the record of the bot's user id. An id of another
 // tenant or bot, an unknown or malformed one answer the same not-found.
-func (d *Door) findUser(ctx context.Context, tid convstore.ID, bot, id string) (*convstore.Conversation, error) {
+func (d *Door) findUser(ctx context.Context, tid convstore.ID, bot, id string) (*convstore.EndUser, error) {
 	if !validUserID(id) {
 		return nil, userNotFound()
 	}
-	f := userFilter(bot)
-	f.UserID = id
-	f.Limit = 1
-	found, _, err := d.store.FindConversations(ctx, tid, f)
-	if err != nil {
-		return nil, err
-	}
-	if len(found) == 0 {
+	u, err := d.store.FindEndUserByUserID(ctx, tid, id)
+	if convstore.ErrorCode(err) == convstore.ENOTFOUND || err == nil && u.Metadata[keyBot] != bot {
 		return nil, userNotFound()
 	}
-	return found[0], nil
+	return u, err
 }
 
 // validUserID reports whether s can be a user id of this door: "user_" and
@@ -103,7 +100,7 @@ func validUserID(s string) bool {
 }
 
 // newUser validates a create body into a user record.
-func newUser(r *http.Request, bot string, in *userIn) (*convstore.ConversationCreate, error) {
+func newUser(r *http.Request, bot string, in *userIn) (*convstore.EndUserCreate, error) {
 	if in.Tags == nil {
 		return nil, invalid("tags", "tags is required: an object of strings, {} for none.")
 	}
@@ -115,8 +112,8 @@ func newUser(r *http.Request, bot string, in *userIn) (*convstore.ConversationCr
 	if integration != "" {
 		meta[keyIntegration] = integration
 	}
-	c := &convstore.ConversationCreate{AgentID: usersAgent, UserID: userIDPrefix + convstore.NewID().Base32(), Metadata: meta}
-	if err := applyUser(c.Metadata, &c.Title, in.Name, in.PictureURL, in.Tags, in.Properties, in.Attributes); err != nil {
+	c := &convstore.EndUserCreate{UserID: userIDPrefix + convstore.NewID().Base32(), Metadata: meta}
+	if err := applyUser(c.Metadata, &c.Name, in.Name, in.PictureURL, in.Tags, in.Properties, in.Attributes); err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
@@ -171,7 +168,7 @@ func (d *Door) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rec, _, err := d.store.CreateConversation(r.Context(), convhttp.Tenant(r), c)
+	rec, err := d.store.CreateEndUser(r.Context(), convhttp.Tenant(r), c)
 	if err != nil {
 		return err
 	}
@@ -198,7 +195,7 @@ func (d *Door) getOrCreateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // findOrCreateUser is the get-or-create of a user body.
-func (d *Door) findOrCreateUser(r *http.Request, bot string, in *userIn) (*convstore.Conversation, bool, error) {
+func (d *Door) findOrCreateUser(r *http.Request, bot string, in *userIn) (*convstore.EndUser, bool, error) {
 	c, err := newUser(r, bot, in)
 	if err != nil {
 		return nil, false, err
@@ -209,24 +206,16 @@ func (d *Door) findOrCreateUser(r *http.Request, bot string, in *userIn) (*convs
 	}
 	canon, _ := json.Marshal([]any{bot, c.Metadata[keyIntegration], disc}) // strings always marshal
 	sum := sha256.Sum256(canon)
+	// A deleted user's key names a new one: Botpress users are
+	// identified by their tags, and a user deleted can come back (with
+	// a new id).
 	c.ExternalID = userExternalPrefix + hex.EncodeToString(sum[:])
-	// A deleted user's key may name a new one: Botpress users are
-	// identified by their tags, and a user deleted can come back.
-	c.ReuseDeletedExternalID = true
 	ctx, tid := r.Context(), convhttp.Tenant(r)
-	rec, err := d.store.FindConversationByExternalID(ctx, tid, c.ExternalID)
-	created := false
-	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
-		rec, _, err = d.store.CreateConversation(ctx, tid, c)
-		created = err == nil
-		if convstore.ErrorCode(err) == convstore.ECONFLICT {
-			rec, err = d.store.FindConversationByExternalID(ctx, tid, c.ExternalID)
-		}
-	}
+	rec, created, err := d.store.FindOrCreateEndUser(ctx, tid, c)
 	if err != nil {
 		return nil, false, err
 	}
-	if rec.AgentID != usersAgent || rec.Metadata[keyBot] != bot {
+	if rec.Metadata[keyBot] != bot {
 		return nil, false, convstore.Errorf(convstore.ECONFLICT, "Another record already uses this get-or-create key.")
 	}
 	if !created {
@@ -239,19 +228,19 @@ func (d *Door) findOrCreateUser(r *http.Request, bot string, in *userIn) (*convs
 
 // updateUserRecord merges the body's fields into rec, writing only when
 // something changes.
-func (d *Door) updateUserRecord(ctx context.Context, tid convstore.ID, rec *convstore.Conversation, in *userIn) (*convstore.Conversation, error) {
+func (d *Door) updateUserRecord(ctx context.Context, tid convstore.ID, rec *convstore.EndUser, in *userIn) (*convstore.EndUser, error) {
 	meta := maps.Clone(rec.Metadata)
 	if meta == nil {
 		meta = convstore.Metadata{}
 	}
-	title := rec.Title
-	if err := applyUser(meta, &title, in.Name, in.PictureURL, in.Tags, in.Properties, in.Attributes); err != nil {
+	name := rec.Name
+	if err := applyUser(meta, &name, in.Name, in.PictureURL, in.Tags, in.Properties, in.Attributes); err != nil {
 		return nil, err
 	}
-	if maps.Equal(meta, rec.Metadata) && title == rec.Title {
+	if maps.Equal(meta, rec.Metadata) && name == rec.Name {
 		return rec, nil
 	}
-	return d.store.UpdateConversation(ctx, tid, rec.ID, &convstore.ConversationUpdate{Title: &title, Metadata: &meta})
+	return d.store.UpdateEndUser(ctx, tid, rec.ID, &convstore.EndUserUpdate{Name: &name, Metadata: &meta})
 }
 
 // getUser serves GET /v1/chat/users/{id}.
@@ -284,11 +273,11 @@ func (d *Door) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	meta := maps.Clone(rec.Metadata)
-	title := rec.Title
-	if err := applyUser(meta, &title, in.Name, in.PictureURL, in.Tags, in.Properties, in.Attributes); err != nil {
+	name := rec.Name
+	if err := applyUser(meta, &name, in.Name, in.PictureURL, in.Tags, in.Properties, in.Attributes); err != nil {
 		return err
 	}
-	rec, err = d.store.UpdateConversation(ctx, tid, rec.ID, &convstore.ConversationUpdate{Title: &title, Metadata: &meta})
+	rec, err = d.store.UpdateEndUser(ctx, tid, rec.ID, &convstore.EndUserUpdate{Name: &name, Metadata: &meta})
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		return userNotFound() // deleted concurrently
 	} else if err != nil {
@@ -311,7 +300,7 @@ func (d *Door) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := d.store.DeleteConversation(ctx, tid, rec.ID, convhttp.DeleteParams(r, DoorName)); err != nil {
+	if _, err := d.store.DeleteEndUser(ctx, tid, rec.ID, convhttp.DeleteParams(r, DoorName)); err != nil {
 		if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 			return userNotFound()
 		}
@@ -372,7 +361,7 @@ func (d *Door) listUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Order = order
-	recs, more, err := d.store.FindConversations(ctx, tid, f)
+	recs, more, err := d.store.FindEndUsers(ctx, tid, f)
 	if err != nil {
 		return err
 	}

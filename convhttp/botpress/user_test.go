@@ -242,6 +242,17 @@ func TestUserErasure(t *testing.T) {
 		doortest.Expect(t, e.c.Do("POST", "/v1/chat/conversations/"+conv+"/participants", map[string]string{"userId": user}, as(e.KeyA, bot)...), 200, "application/json")
 		e.createMessage(t, e.KeyA, bot, conv, user, "my address is 1 Main St")
 	}
+	// A legal hold on Bob keeps his record from an erasure of Bob (and
+	// from a delete), counted as held.
+	hold, err := e.Store.CreateHold(ctx, e.TenantA, &convstore.HoldCreate{UserID: bob, Reason: "case 7"}, convstore.DeleteParams{Door: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, e.c.Do("DELETE", "/v1/chat/users/"+bob, nil, as(e.KeyA, bot)...), 409, "ResourceLockedConflict")
+	held, err := e.Store.CreateErasure(ctx, e.TenantA, &convstore.ErasureCreate{Selector: convstore.ErasureSelector{UserID: bob}}, convstore.DeleteParams{Door: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	job, err := e.Store.CreateErasure(ctx, e.TenantA, &convstore.ErasureCreate{Selector: convstore.ErasureSelector{UserID: ann}}, convstore.DeleteParams{Door: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -249,8 +260,33 @@ func TestUserErasure(t *testing.T) {
 	if _, err := e.Store.(*service.Service).RunErasures(ctx, service.ErasureRunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if job, err = e.Store.FindErasureByID(ctx, e.TenantA, job.ID); err != nil || job.State != convstore.ErasureSucceeded || job.Done.Conversations != 2 || job.Done.Messages != 1 {
-		t.Fatalf("erasure %+v, %v; want 2 conversations (record and chat), 1 message", job, err)
+	if held, err = e.Store.FindErasureByID(ctx, e.TenantA, held.ID); err != nil || held.State != convstore.ErasureSucceeded || held.Held != 2 || held.Done.Conversations != 0 {
+		t.Fatalf("held erasure %+v, %v; want succeeded with the chat and the record held", held, err)
+	}
+	if err := e.Store.DeleteHold(ctx, e.TenantA, hold.ID, convstore.DeleteParams{Door: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	// The record is no conversation: the job's counts are the chat's; its
+	// receipts hold the record's too.
+	if job, err = e.Store.FindErasureByID(ctx, e.TenantA, job.ID); err != nil || job.State != convstore.ErasureSucceeded || job.Done.Conversations != 1 || job.Done.Messages != 1 {
+		t.Fatalf("erasure %+v, %v; want 1 conversation, 1 message", job, err)
+	}
+	dels, _, err := e.Store.FindDeletions(ctx, e.TenantA, convstore.DeletionFilter{ErasureID: job.ID})
+	if err != nil || len(dels) != 2 {
+		t.Fatalf("the job's receipts %v, %v; want the chat's and the record's", dels, err)
+	}
+	kinds := map[string]int{}
+	for _, d := range dels {
+		kinds[d.Kind]++
+		if d.Kind == convstore.DeletionEndUser && (d.PurgedAt == nil || d.Messages != 0 || d.KeyEpoch == 0) {
+			t.Errorf("the record's receipt %+v: want purged, no messages, its key's epoch", d)
+		}
+	}
+	if kinds[""] != 1 || kinds[convstore.DeletionEndUser] != 1 {
+		t.Errorf("receipt kinds %v", kinds)
+	}
+	if us, _, err := e.Store.FindEndUsers(ctx, e.TenantA, convstore.EndUserFilter{}); err != nil || len(us) != 1 || us[0].UserID != bob {
+		t.Errorf("records left %v, %v; want Bob's", us, err)
 	}
 	sameNotFound(t, e.c.Do("GET", "/v1/chat/conversations/"+annConv, nil, as(e.KeyA, bot)...),
 		e.c.Do("GET", "/v1/chat/conversations/conv_00000000000000000000000000", nil, as(e.KeyA, bot)...))

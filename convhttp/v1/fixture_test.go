@@ -171,7 +171,7 @@ var (
 	messageKeys      = []string{"id", "object", "conversation_id", "role", "content", "parts", "author_name", "start_offset_ms", "end_offset_ms", "metadata", "created_at"}
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}
-	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy", "erasure_id", "restorable_until", "restored_at", "confirmations", "complete"}
+	deletionKeys     = []string{"id", "object", "conversation_id", "conversation_seq", "kind", "deleted_by", "door", "request_id", "client_request_id", "messages", "artifacts", "attachments", "attachment_bytes", "created_at", "key_epoch", "shredded_at", "purged_at", "policy", "erasure_id", "restorable_until", "restored_at", "confirmations", "complete"}
 	holdKeys         = []string{"id", "object", "kind", "conversation_id", "agent_id", "reason", "created_by", "created_at"}
 	auditKeys        = []string{"id", "object", "action", "actor_key_id", "door", "request_id", "client_request_id", "conversation_id", "target_id", "created_at", "policy"}
 	keyKeys          = []string{"id", "object", "name", "prefix", "scopes", "created_at", "last_used_at", "processor"}

@@ -50,6 +50,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Keys", keyTests},
 		{"AccessTokens", tokenTests},
 		{"Conversations", conversationTests},
+		{"EndUsers", endUserTests},
 		{"Messages", messageTests},
 		{"Authors", authorTests},
 		{"Artifacts", artifactTests},
