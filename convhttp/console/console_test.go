@@ -178,7 +178,7 @@ func TestSignInSessionCookieAndHeaders(t *testing.T) {
 	if out.Status != http.StatusSeeOther || out.Header.Get("Location") != "/console/signin" {
 		t.Fatalf("sign out: %d %s", out.Status, out.Body)
 	}
-	if _, err := w.Store.AuthenticateAccessToken(context.Background(), old); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
+	if _, err := w.Store.AuthenticateAccessToken(context.Background(), old, convstore.AudienceConsole); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
 		t.Errorf("the session's token after sign-out: %v", err)
 	}
 	replay := w.browser(t)
