@@ -580,3 +580,44 @@ func TestAuditFilters(t *testing.T) {
 		t.Errorf("a malformed conversation id: %d", pg.Status)
 	}
 }
+
+// TestPersonPerDoor: the person page sums up what is held per door and
+// per agent and door, from the door each conversation records.
+func TestPersonPerDoor(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, c := range []struct{ agent, door string }{{"bot", "symbl"}, {"bot", "openai"}, {"bot", "symbl"}, {"", "native"}} {
+		conv, _, err := w.Store.CreateConversation(ctx, w.TenantA, &convstore.ConversationCreate{UserID: "fay", AgentID: c.agent, Door: c.door,
+			Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.door == "openai" {
+			if _, err := w.Store.PutAttachment(ctx, w.TenantA, conv.ID, &convstore.AttachmentPut{Name: "a.txt", ContentType: "text/plain",
+				Body: strings.NewReader("12345")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b := w.browser(t)
+	b.signIn(w.KeyA)
+	p := b.do("GET", "/console/people?user_id=fay", nil)
+	if p.Status != 200 {
+		t.Fatalf("person page: %d", p.Status)
+	}
+	for _, want := range []string{
+		// per door: door, conversations, messages, attachments, size
+		`<tr><td class="mono">native</td><td>1</td><td>1</td><td>0</td><td>0 B</td></tr>`,
+		`<tr><td class="mono">openai</td><td>1</td><td>1</td><td>1</td><td>5 B</td></tr>`,
+		`<tr><td class="mono">symbl</td><td>2</td><td>2</td><td>0</td><td>0 B</td></tr>`,
+		// per agent and door
+		`<tr><td class="mono"><em>none</em></td><td class="mono">native</td><td>1</td><td>1</td><td>0</td><td>0 B</td></tr>`,
+		`<tr><td class="mono">bot</td><td class="mono">openai</td><td>1</td><td>1</td><td>1</td><td>5 B</td></tr>`,
+		`<tr><td class="mono">bot</td><td class="mono">symbl</td><td>2</td><td>2</td><td>0</td><td>0 B</td></tr>`,
+	} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("person page lacks %s", want)
+		}
+	}
+}

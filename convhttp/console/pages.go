@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -27,7 +28,8 @@ const (
 type personView struct {
 	UserID        string
 	Conversations []convRow
-	Agents        []agentRow
+	Agents        []agentRow // per agent and door, by agent then door
+	Doors         []agentRow // per door (AgentID empty), by door
 	Total         agentRow
 	Truncated     bool
 	Held          int  // conversations under a legal hold
@@ -41,8 +43,10 @@ type convRow struct {
 	HoldID      convstore.ID // the hold that covers it, if any
 }
 
+// agentRow sums up the conversations of one agent through one door (or
+// of one door, or all).
 type agentRow struct {
-	AgentID                              string
+	AgentID, Door                        string
 	Conversations, Messages, Attachments int
 	Bytes                                int64
 }
@@ -97,7 +101,7 @@ func byName(by string) string {
 	return "user id"
 }
 
-// person shows everything held about one end user, per agent.
+// person shows everything held about one end user, per agent and door.
 func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 	user := r.URL.Query().Get("user_id")
 	if user == "" {
@@ -110,7 +114,8 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 	p := &personView{UserID: user}
 	f := convstore.ConversationFilter{UserID: user}
 	f.Limit = convstore.MaxPageLimit
-	agents := map[string]*agentRow{}
+	agents := map[[2]string]*agentRow{}
+	doors := map[string]*agentRow{}
 	for {
 		list, more, err := d.store.FindConversations(r.Context(), tenant, f)
 		if err != nil {
@@ -125,12 +130,17 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			p.Conversations = append(p.Conversations, row)
-			a := agents[c.AgentID]
+			a := agents[[2]string{c.AgentID, c.Door}]
 			if a == nil {
-				a = &agentRow{AgentID: c.AgentID}
-				agents[c.AgentID] = a
+				a = &agentRow{AgentID: c.AgentID, Door: c.Door}
+				agents[[2]string{c.AgentID, c.Door}] = a
 			}
-			for _, t := range []*agentRow{a, &p.Total} {
+			dr := doors[c.Door]
+			if dr == nil {
+				dr = &agentRow{Door: c.Door}
+				doors[c.Door] = dr
+			}
+			for _, t := range []*agentRow{a, dr, &p.Total} {
 				t.Conversations++
 				t.Messages += c.MessageCount
 				t.Attachments += row.Attachments
@@ -149,7 +159,14 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range agents {
 		p.Agents = append(p.Agents, *a)
 	}
-	slices.SortFunc(p.Agents, func(a, b agentRow) int { return strings.Compare(a.AgentID, b.AgentID) })
+	for _, a := range doors {
+		p.Doors = append(p.Doors, *a)
+	}
+	byAgentDoor := func(a, b agentRow) int {
+		return cmp.Or(strings.Compare(a.AgentID, b.AgentID), strings.Compare(a.Door, b.Door))
+	}
+	slices.SortFunc(p.Agents, byAgentDoor)
+	slices.SortFunc(p.Doors, byAgentDoor)
 	known, err := d.markHeld(r, tenant, p.Conversations)
 	if err != nil {
 		return err
