@@ -15,13 +15,14 @@
 --
 -- The audit log filtered in the store: by action (exact or a family's
 -- prefix), by actor key and by conversation, each newest first through
--- its own index.
+-- its own index (PostgreSQL compares actions bytewise, COLLATE "C", so
+-- a family is a range of the index whatever the database's collation).
 
 -- +goose Up
 ALTER TABLE conversations ADD COLUMN door text NOT NULL DEFAULT 'unknown';
 ALTER TABLE access_tokens ADD COLUMN audience text NOT NULL DEFAULT 'symbl';
 UPDATE access_tokens SET audience = 'console' WHERE expires_at - created_at = interval '8 hours';
-CREATE INDEX audit_log_tenant_action ON audit_log (tenant_id, action, id);
+CREATE INDEX audit_log_tenant_action ON audit_log (tenant_id, action COLLATE "C", id);
 CREATE INDEX audit_log_tenant_actor ON audit_log (tenant_id, actor_key_id, id);
 CREATE INDEX audit_log_tenant_conversation ON audit_log (tenant_id, conversation_id, id);
 
