@@ -25,9 +25,9 @@ func testAuditFilters(t *testing.T, f *fixture) {
 	c1, msgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{
 		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "a"}, {Role: convstore.RoleUser, Content: "b"}}})
 	c2, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
-	time.Sleep(5 * time.Millisecond) // the fixture's own entries (the tenant's creation) come before start
-	start := time.Now()
-	time.Sleep(5 * time.Millisecond)
+	// Time bounds in whole hours around now: the native API's are whole
+	// seconds.
+	past, later := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	symbl := convstore.DeleteParams{Door: "symbl", ActorKeyID: f.key.ID}
 	for _, m := range msgs {
 		if err := f.Store.DeleteMessage(f.ctx, f.tenant.ID, c1.ID, m.ID, symbl); err != nil {
@@ -37,7 +37,6 @@ func testAuditFilters(t *testing.T, f *fixture) {
 	if _, err := f.Store.DeleteConversation(f.ctx, f.tenant.ID, c2.ID, convstore.DeleteParams{Door: "native"}); err != nil {
 		t.Fatal(err)
 	}
-	later := time.Now().Add(time.Hour)
 	all := func(af convstore.AuditFilter) []*convstore.AuditEntry {
 		t.Helper()
 		af.Limit = 1
@@ -56,6 +55,10 @@ func testAuditFilters(t *testing.T, f *fixture) {
 		t.Fatal("more than 20 pages")
 		return nil
 	}
+	total := len(all(convstore.AuditFilter{}))
+	// The door recorded: the one given, or over HTTP the native door,
+	// through which the client deletes.
+	door := all(convstore.AuditFilter{TargetID: msgs[0].ID})[0].Door
 	for _, c := range []struct {
 		name string
 		f    convstore.AuditFilter
@@ -65,10 +68,11 @@ func testAuditFilters(t *testing.T, f *fixture) {
 		{"family", convstore.AuditFilter{Action: "conversation."}, 1},
 		{"conversation", convstore.AuditFilter{ConversationID: c1.ID}, 2},
 		{"target", convstore.AuditFilter{TargetID: msgs[1].ID}, 1},
-		{"door", convstore.AuditFilter{Door: "symbl"}, 2},
+		{"door", convstore.AuditFilter{Door: door, Action: "message."}, 2},
 		{"actor", convstore.AuditFilter{ActorKeyID: f.key.ID, Action: "message."}, 2},
-		{"since", convstore.AuditFilter{CreatedAfter: &start}, 3},
-		{"until", convstore.AuditFilter{CreatedAfter: &start, CreatedBefore: &start}, 0},
+		{"since", convstore.AuditFilter{CreatedAfter: &past}, total},
+		{"within", convstore.AuditFilter{CreatedAfter: &past, CreatedBefore: &later, ConversationID: c1.ID}, 2},
+		{"until", convstore.AuditFilter{CreatedBefore: &past}, 0},
 		{"future", convstore.AuditFilter{CreatedAfter: &later}, 0},
 	} {
 		got := all(c.f)
