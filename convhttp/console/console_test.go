@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
@@ -578,6 +579,47 @@ func TestAuditFilters(t *testing.T) {
 	}
 	if pg := b.do("GET", "/console/audit?conversation_id=nonsense", nil); pg.Status != http.StatusUnprocessableEntity {
 		t.Errorf("a malformed conversation id: %d", pg.Status)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	for q, want := range map[string]string{
+		"door=test":   "hold.create,hold.release,conversation.delete",
+		"door=native": "",
+		"target_id=" + h.ID.Format(convstore.PrefixHold): "hold.create,hold.release",
+		"since=" + today + "&until=" + today:             "hold.create,hold.release,conversation.delete",
+		"since=2000-01-01&until=2000-01-02":              "",
+		"key_id=" + w.KeyAID.Format(convstore.PrefixKey): "", // the test's deletes had no key
+	} {
+		if got := rows(q); got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+	}
+	for _, q := range []string{"since=yesterday", "key_id=conv_x", "target_id=nope", "action=" + strings.Repeat("a", 65)} {
+		if pg := b.do("GET", "/console/audit?"+q, nil); pg.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422", q, pg.Status)
+		}
+	}
+	// Pages are filled by the store: 54 hold entries are a page of 50
+	// and one of 4, whatever else the log holds.
+	for range 26 {
+		h, err := w.Store.CreateHold(ctx, w.TenantA, &convstore.HoldCreate{ConversationID: c.ID, Reason: "r"}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Store.DeleteHold(ctx, w.TenantA, h.ID, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := b.do("GET", "/console/audit?action=hold.", nil)
+	if n := strings.Count(first.Body, "<td>hold."); n != 50 {
+		t.Errorf("first page: %d hold entries, want 50", n)
+	}
+	m := regexp.MustCompile(`href="/console/audit\?([^"]+)">Older entries`).FindStringSubmatch(first.Body)
+	if m == nil {
+		t.Fatal("no link to older entries")
+	}
+	second := b.do("GET", "/console/audit?"+strings.ReplaceAll(m[1], "&amp;", "&"), nil)
+	if n := strings.Count(second.Body, "<td>hold."); n != 4 || strings.Contains(second.Body, "Older entries") {
+		t.Errorf("second page: %d hold entries, want 4 and no further page", n)
 	}
 }
 
