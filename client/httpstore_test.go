@@ -385,6 +385,11 @@ func (s *httpStore) PreviewRetention(ctx context.Context, tenantID convstore.ID)
 	return pv, s.domain(err)
 }
 
+func (s *httpStore) PreviewRetentionDraft(ctx context.Context, tenantID convstore.ID, policies []*convstore.RetentionPolicy) (*convstore.RetentionPreview, error) {
+	pv, err := s.of(tenantID).PreviewRetentionDraft(ctx, tenantID, policies)
+	return pv, s.domain(err)
+}
+
 // RestoreService.
 
 func (s *httpStore) FindCORSOrigins(ctx context.Context, tenantID convstore.ID) ([]string, error) {

@@ -136,6 +136,8 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return map[string]any{"allowed_origins": []string{"https://app.example.com"}}, nil
 	case "PUT /v1/retention":
 		return map[string]any{"policies": []any{}}, nil
+	case "POST /v1/retention/preview":
+		return map[string]any{"policies": []any{map[string]any{"conversations": map[string]any{"after_days": 30}}}}, nil
 	case "POST /v1/processors":
 		return map[string]any{"name": "new-proc", "deadline": "24h"}, nil
 	case "PATCH /v1/processors/{processor}":
