@@ -76,7 +76,9 @@ func BenchmarkAuthenticate(b *testing.B) {
 		auth func() (*convstore.APIKey, error)
 	}{
 		{"key", func() (*convstore.APIKey, error) { return db.Authenticate(ctx, key.Secret) }},
-		{"access_token", func() (*convstore.APIKey, error) { return db.AuthenticateAccessToken(ctx, tok, convstore.AudienceSymbl) }},
+		{"access_token", func() (*convstore.APIKey, error) {
+			return db.AuthenticateAccessToken(ctx, tok, convstore.AudienceSymbl)
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
