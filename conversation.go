@@ -15,17 +15,28 @@ const (
 	MaxConversationOffset = 100000
 )
 
+// DoorUnknown is the door of a conversation whose creating door was not
+// recorded: those created before it was, and those created without one.
+const DoorUnknown = "unknown"
+
+// MaxDoorLen bounds a door's name.
+const MaxDoorLen = 64
+
 // Conversation is a chat or voice conversation. ID and Seq identify it: ID
 // for the native API (conv_…) and UUID-speaking doors, Seq (a unique
 // positive number, at most MaxSeq for conversations created since numbers
 // were bounded, up to 2^63-1 before) for doors whose ids are decimal numbers.
 type Conversation struct {
-	ID           ID
-	Seq          int64
-	TenantID     ID
-	AgentID      string // optional, caller-defined (a bot or agent)
-	UserID       string // optional end-user id; indexed for erasure by user
-	ExternalID   string // optional caller-chosen key, unique per tenant (see ConversationCreate)
+	ID         ID
+	Seq        int64
+	TenantID   ID
+	AgentID    string // optional, caller-defined (a bot or agent)
+	UserID     string // optional end-user id; indexed for erasure by user
+	ExternalID string // optional caller-chosen key, unique per tenant (see ConversationCreate)
+	// Door is the door that created it ("native", "stammer", …; see
+	// ConversationCreate.Door), DoorUnknown for conversations created
+	// before doors were recorded. It never changes.
+	Door         string
 	Title        string
 	Metadata     Metadata
 	MessageCount int
@@ -50,9 +61,12 @@ type ConversationCreate struct {
 	// chatbot and user key), where the next message after a delete
 	// starts a new conversation. No wire format carries it.
 	ReuseDeletedExternalID bool
-	Title                  string
-	Metadata               Metadata
-	Messages               []*MessageCreate // optional initial messages, at most MaxMessageBatch
+	// Door names the door creating it, as DeleteParams.Door does ("" is
+	// stored as DoorUnknown). The doors set it; no wire format carries it.
+	Door     string
+	Title    string
+	Metadata Metadata
+	Messages []*MessageCreate // optional initial messages, at most MaxMessageBatch
 }
 
 // Validate checks every field and the initial messages.
@@ -67,6 +81,9 @@ func (c *ConversationCreate) Validate() error {
 		return err
 	}
 	if err := validText("title", c.Title, MaxTitleLen); err != nil {
+		return err
+	}
+	if err := validText("door", c.Door, MaxDoorLen); err != nil {
 		return err
 	}
 	if err := c.Metadata.Validate("metadata"); err != nil {

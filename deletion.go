@@ -117,9 +117,30 @@ type AuditEntry struct {
 	Policy          string // the retention policy that erased the target, if one did
 }
 
-// AuditFilter selects audit entries. Default order: desc.
+// MaxAuditActionLen bounds an audit action filter.
+const MaxAuditActionLen = 64
+
+// AuditFilter selects audit entries. Empty fields do not filter. Default
+// order: desc.
 type AuditFilter struct {
+	// Action keeps one action ("hold.create"), or a family when it ends
+	// in a dot ("erasure." keeps every erasure action).
+	Action         string
+	ActorKeyID     ID         // the key that acted
+	ConversationID ID         // the conversation acted on
+	TargetID       ID         // the item acted on (see AuditEntry.TargetID)
+	Door           string     // the door it was done through ("native", "console", "retention", …)
+	CreatedAfter   *time.Time // exclusive
+	CreatedBefore  *time.Time // exclusive
 	PageFilter
+}
+
+// Validate checks the text filters.
+func (f *AuditFilter) Validate() error {
+	if err := validText("action", f.Action, MaxAuditActionLen); err != nil {
+		return err
+	}
+	return validText("door", f.Door, MaxExternalLen)
 }
 
 // DeletionService reads receipts and the audit log.

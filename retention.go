@@ -140,4 +140,9 @@ type RetentionService interface {
 
 	// PreviewRetention counts what a retention run would erase now.
 	PreviewRetention(ctx context.Context, tenantID ID) (*RetentionPreview, error)
+
+	// PreviewRetentionDraft counts what a retention run would erase now
+	// if policies replaced the tenant's, without saving them (a draft
+	// being edited). EINVALID for policies ReplaceRetention would refuse.
+	PreviewRetentionDraft(ctx context.Context, tenantID ID, policies []*RetentionPolicy) (*RetentionPreview, error)
 }

@@ -23,10 +23,27 @@ const (
 	MaxAccessTokensPerKey = 1000
 )
 
+// Token audiences: where an access token is accepted. A token issued for
+// one is refused everywhere else, so a console session cannot call the
+// Symbl door and a Symbl token cannot open the console.
+const (
+	AudienceSymbl   = "symbl"   // Symbl's token call; accepted by the Symbl door
+	AudienceConsole = "console" // a web console session; accepted by the console
+)
+
+// ValidateAudience checks an access token's audience.
+func ValidateAudience(a string) error {
+	if a != AudienceSymbl && a != AudienceConsole {
+		return Invalidf("audience", "audience must be %q or %q", AudienceSymbl, AudienceConsole)
+	}
+	return nil
+}
+
 // AccessToken is an issued access token, without its secret.
 type AccessToken struct {
 	TenantID  ID
 	KeyID     ID
+	Audience  string // AudienceSymbl or AudienceConsole
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
@@ -35,15 +52,17 @@ type AccessToken struct {
 type TokenService interface {
 	// CreateAccessToken issues a token for the tenant's key, valid for ttl
 	// (at most MaxAccessTokenTTL: a longer ttl is cut to it; the returned
-	// ExpiresAt says what was granted). The secret is returned only here.
-	// Returns EINVALID for a ttl that is not positive and ENOTFOUND for a
-	// missing, revoked or another tenant's key.
-	CreateAccessToken(ctx context.Context, tenantID, keyID ID, ttl time.Duration) (*AccessToken, string, error)
+	// ExpiresAt says what was granted) and only where audience says. The
+	// secret is returned only here. Returns EINVALID for an unknown
+	// audience or a ttl that is not positive and ENOTFOUND for a missing,
+	// revoked or another tenant's key.
+	CreateAccessToken(ctx context.Context, tenantID, keyID ID, audience string, ttl time.Duration) (*AccessToken, string, error)
 
-	// AuthenticateAccessToken returns the key a token was issued for.
-	// Returns EUNAUTHORIZED, with one message for all, for a malformed,
-	// unknown or expired token and for a token whose key was revoked.
-	AuthenticateAccessToken(ctx context.Context, secret string) (*APIKey, error)
+	// AuthenticateAccessToken returns the key a token was issued for, if
+	// it was issued for audience. Returns EUNAUTHORIZED, with one message
+	// for all, for a malformed, unknown or expired token, a token of
+	// another audience and a token whose key was revoked.
+	AuthenticateAccessToken(ctx context.Context, secret, audience string) (*APIKey, error)
 
 	// RevokeAccessToken ends a token before its expiry (a console
 	// sign-out): every node refuses it once its authentication cache
@@ -68,6 +87,15 @@ func IsAccessTokenSecret(s string) bool {
 		}
 	}
 	return true
+}
+
+// ValidateAccessToken checks a token request's audience and lifetime and
+// returns the lifetime to grant (see AccessTokenTTL).
+func ValidateAccessToken(audience string, ttl time.Duration) (time.Duration, error) {
+	if err := ValidateAudience(audience); err != nil {
+		return 0, err
+	}
+	return AccessTokenTTL(ttl)
 }
 
 // AccessTokenTTL checks a requested token lifetime and cuts it to

@@ -41,6 +41,7 @@ func FromConversation(c *convstore.Conversation) Conversation {
 		AgentID:      optString(c.AgentID),
 		UserID:       optString(c.UserID),
 		ExternalID:   optString(c.ExternalID),
+		Door:         c.Door,
 		Title:        c.Title,
 		Metadata:     metadataOut(c.Metadata),
 		MessageCount: c.MessageCount,
@@ -55,7 +56,7 @@ func ToConversation(w *Conversation) *convstore.Conversation {
 	id, _ := convstore.ParseID(convstore.PrefixConversation, "id", w.ID)
 	seq, _ := strconv.ParseInt(w.Seq, 10, 64)
 	c := &convstore.Conversation{
-		ID: id, Seq: seq, Title: w.Title, Metadata: w.Metadata, MessageCount: w.MessageCount,
+		ID: id, Seq: seq, Door: w.Door, Title: w.Title, Metadata: w.Metadata, MessageCount: w.MessageCount,
 		CreatedAt: time.Unix(w.CreatedAt, 0).UTC(), UpdatedAt: time.Unix(w.UpdatedAt, 0).UTC(),
 	}
 	if w.AgentID != nil {

@@ -50,6 +50,7 @@ type Conversation struct {
 	AgentID      *string           `json:"agent_id"`
 	UserID       *string           `json:"user_id"`
 	ExternalID   *string           `json:"external_id"`
+	Door         string            `json:"door"` // read-only: the door that created it
 	Title        string            `json:"title"`
 	Metadata     map[string]string `json:"metadata"`
 	MessageCount int               `json:"message_count"`

@@ -77,7 +77,29 @@ func (c *Client) FindAuditEntries(ctx context.Context, tenantID convstore.ID, f 
 		return nil, false, err
 	}
 	var out api.List[api.AuditEntry]
-	q := pageQuery(nil, f.PageFilter, convstore.PrefixAudit)
+	q := url.Values{}
+	if f.Action != "" {
+		q.Set("action", f.Action)
+	}
+	if !f.ActorKeyID.IsZero() {
+		q.Set("actor_key_id", f.ActorKeyID.Format(convstore.PrefixKey))
+	}
+	if !f.ConversationID.IsZero() {
+		q.Set("conversation_id", f.ConversationID.Format(convstore.PrefixConversation))
+	}
+	if !f.TargetID.IsZero() {
+		q.Set("target_id", f.TargetID.Format("obj")) // the server takes any prefix: the id selects
+	}
+	if f.Door != "" {
+		q.Set("door", f.Door)
+	}
+	if f.CreatedAfter != nil {
+		q.Set("created_after", unixSeconds(*f.CreatedAfter))
+	}
+	if f.CreatedBefore != nil {
+		q.Set("created_before", unixSeconds(*f.CreatedBefore))
+	}
+	q = pageQuery(q, f.PageFilter, convstore.PrefixAudit)
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/audit", query: q, out: &out}); err != nil {
 		return nil, false, err
 	}

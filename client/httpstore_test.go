@@ -165,16 +165,16 @@ func (s *httpStore) FindTenants(ctx context.Context) ([]*convstore.Tenant, error
 
 // TokenService: the Symbl door's token flow, straight to the service.
 
-func (s *httpStore) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.ID, ttl time.Duration) (*convstore.AccessToken, string, error) {
-	return s.engine.CreateAccessToken(ctx, tenantID, keyID, ttl)
+func (s *httpStore) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.ID, audience string, ttl time.Duration) (*convstore.AccessToken, string, error) {
+	return s.engine.CreateAccessToken(ctx, tenantID, keyID, audience, ttl)
 }
 
 func (s *httpStore) RevokeAccessToken(ctx context.Context, secret string) error {
 	return s.engine.RevokeAccessToken(ctx, secret)
 }
 
-func (s *httpStore) AuthenticateAccessToken(ctx context.Context, secret string) (*convstore.APIKey, error) {
-	return s.engine.AuthenticateAccessToken(ctx, secret)
+func (s *httpStore) AuthenticateAccessToken(ctx context.Context, secret, audience string) (*convstore.APIKey, error) {
+	return s.engine.AuthenticateAccessToken(ctx, secret, audience)
 }
 
 // KeyService.
@@ -382,6 +382,11 @@ func (s *httpStore) ReplaceRetention(ctx context.Context, tenantID convstore.ID,
 
 func (s *httpStore) PreviewRetention(ctx context.Context, tenantID convstore.ID) (*convstore.RetentionPreview, error) {
 	pv, err := s.of(tenantID).PreviewRetention(ctx, tenantID)
+	return pv, s.domain(err)
+}
+
+func (s *httpStore) PreviewRetentionDraft(ctx context.Context, tenantID convstore.ID, policies []*convstore.RetentionPolicy) (*convstore.RetentionPreview, error) {
+	pv, err := s.of(tenantID).PreviewRetentionDraft(ctx, tenantID, policies)
 	return pv, s.domain(err)
 }
 

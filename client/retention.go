@@ -115,3 +115,30 @@ func (c *Client) PreviewRetention(ctx context.Context, tenantID convstore.ID) (*
 	}
 	return api.ToRetentionPreview(&out), nil
 }
+
+// PreviewRetentionDraft returns what the next retention run would erase
+// if policies replaced the tenant's, saving nothing (POST
+// /v1/retention/preview, admin scope).
+func (c *Client) PreviewRetentionDraft(ctx context.Context, tenantID convstore.ID, policies []*convstore.RetentionPolicy) (*convstore.RetentionPreview, error) {
+	if err := convstore.ValidateRetention(policies); err != nil {
+		return nil, err
+	}
+	ok, err := c.inTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, convstore.NotFound("tenant")
+	}
+	var out api.RetentionPreview
+	in := struct {
+		Policies []api.RetentionPolicy `json:"policies"`
+	}{Policies: api.FromRetention(policies).Policies}
+	for i := range in.Policies {
+		in.Policies[i].UpdatedAt = 0
+	}
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/v1/retention/preview", in: in, out: &out}); err != nil {
+		return nil, err
+	}
+	return api.ToRetentionPreview(&out), nil
+}

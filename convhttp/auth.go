@@ -40,17 +40,17 @@ func (s *Server) Authenticate(r *http.Request, secret string) (*convstore.APIKey
 }
 
 // AuthenticateAccessToken is Authenticate for an access token issued by
-// the store's TokenService (a door's token call): an empty, malformed,
-// unknown, expired or revoked token is EUNAUTHORIZED with
-// UnauthorizedMessage.
-func (s *Server) AuthenticateAccessToken(r *http.Request, token string) (*convstore.APIKey, error) {
+// the store's TokenService (a door's token call) for audience: an empty,
+// malformed, unknown, expired or revoked token, and one of another
+// audience, is EUNAUTHORIZED with UnauthorizedMessage.
+func (s *Server) AuthenticateAccessToken(r *http.Request, token, audience string) (*convstore.APIKey, error) {
 	if err := s.checkAuthFailures(r); err != nil {
 		return nil, err
 	}
 	if !convstore.IsAccessTokenSecret(token) {
 		return nil, s.chargeAuthFailure(r, errUnauthorized())
 	}
-	key, err := s.cfg.Store.AuthenticateAccessToken(r.Context(), token)
+	key, err := s.cfg.Store.AuthenticateAccessToken(r.Context(), token, audience)
 	return s.recordKey(r, key, err)
 }
 

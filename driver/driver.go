@@ -134,10 +134,10 @@ type Reader interface {
 	// KeyList returns the tenant's keys, oldest first (by id).
 	KeyList(ctx context.Context, tenantID convstore.ID) ([]*convstore.APIKey, error)
 	// AccessTokenKey returns the key that the access token with this hash
-	// was issued for, and when the token expires, if it expires after now
-	// and the key still exists, in one statement. ENOTFOUND "access token"
-	// otherwise.
-	AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error)
+	// was issued for, and when the token expires, if it was issued for
+	// audience, expires after now and the key still exists, in one
+	// statement. ENOTFOUND "access token" otherwise.
+	AccessTokenKey(ctx context.Context, hash []byte, audience string, now time.Time) (*convstore.APIKey, time.Time, error)
 
 	// ConversationGetByID returns a conversation. ENOTFOUND "conversation".
 	ConversationGetByID(ctx context.Context, tenantID, id convstore.ID) (*ConversationRow, error)

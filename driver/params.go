@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"strings"
 	"time"
 
 	"github.com/convstore/convstore"
@@ -339,11 +340,27 @@ type DeletionListParams struct {
 	Page  Page
 }
 
-// AuditListParams select a page of audit entries.
+// AuditListParams select a page of audit entries. Zero fields do not
+// filter.
 type AuditListParams struct {
 	TenantID convstore.ID
-	Page     Page
+	// Action is one action, or every action it prefixes when it ends in
+	// a dot (a family: "erasure.").
+	Action                               string
+	ActorKeyID, ConversationID, TargetID convstore.ID
+	Door                                 string
+	CreatedAfter, CreatedBefore          *time.Time // exclusive
+	Page                                 Page
 }
+
+// Filtered reports whether p filters beyond its tenant.
+func (p *AuditListParams) Filtered() bool {
+	return p.Action != "" || !p.ActorKeyID.IsZero() || !p.ConversationID.IsZero() || !p.TargetID.IsZero() ||
+		p.Door != "" || p.CreatedAfter != nil || p.CreatedBefore != nil
+}
+
+// ActionFamily reports whether Action names a family (a prefix).
+func (p *AuditListParams) ActionFamily() bool { return strings.HasSuffix(p.Action, ".") }
 
 // ConversationKey is a conversation's data key, wrapped by a keyring epoch
 // (keyring.Wrap, bound to its tenant and conversation). The store never

@@ -11,7 +11,7 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const conversationColumns = `tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx`
+const conversationColumns = `tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx, door`
 
 // scanConversation scans a row of conversationColumns: the one place that
 // does.
@@ -19,7 +19,7 @@ func scanConversation(row pgx.Row) (*driver.ConversationRow, error) {
 	c := &driver.ConversationRow{}
 	err := row.Scan(scanID(&c.TenantID), scanID(&c.ID), &c.Seq, &c.AgentID, scanSealed(&c.UserID), scanSealed(&c.ExternalID),
 		scanSealed(&c.Title), scanBytes(&c.Meta), &c.MessageCount, &c.CreatedAt, &c.UpdatedAt,
-		scanBytes(&c.UserIndex), scanBytes(&c.ExternalIndex))
+		scanBytes(&c.UserIndex), scanBytes(&c.ExternalIndex), &c.Door)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +151,11 @@ func conversationQuery(sql string, p *driver.ConversationListParams) *query {
 func (o *ops) ConversationInsert(ctx context.Context, c *driver.ConversationRow) error {
 	n, err := o.exec(ctx, `
 		INSERT INTO conversations (tenant_id, id, seq, agent_id, user_id, external_id, title, metadata, message_count,
-			created_at, updated_at, user_idx, external_idx)
-		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM tenants WHERE id = $1
+			created_at, updated_at, user_idx, external_idx, door)
+		SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM tenants WHERE id = $1
 		ON CONFLICT DO NOTHING`,
 		idArg(c.TenantID), idArg(c.ID), c.Seq, c.AgentID, sealedArg(c.UserID), nullSealedArg(c.ExternalID), sealedArg(c.Title),
-		bytesArg(c.Meta), c.MessageCount, c.CreatedAt, c.UpdatedAt, bytesArg(c.UserIndex), bytesArg(c.ExternalIndex))
+		bytesArg(c.Meta), c.MessageCount, c.CreatedAt, c.UpdatedAt, bytesArg(c.UserIndex), bytesArg(c.ExternalIndex), c.Door)
 	if err == nil && n == 1 {
 		return o.metaIndexInsert(ctx, c.TenantID, c.ID, c.MetaIndex)
 	}

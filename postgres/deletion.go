@@ -102,6 +102,33 @@ func (o *ops) AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convsto
 
 func (o *ops) AuditList(ctx context.Context, p *driver.AuditListParams) ([]*convstore.AuditEntry, error) {
 	q := newQuery(`SELECT `+auditColumns+` FROM audit_log WHERE tenant_id = $1`, idArg(p.TenantID))
+	// Actions compare bytewise (COLLATE "C", as their index does): a
+	// family ("erasure.") is the range [prefix, prefix with its dot
+	// turned into the next byte, "/").
+	switch {
+	case p.ActionFamily():
+		q.and(`action COLLATE "C" >= ? AND action COLLATE "C" < ?`, p.Action, p.Action[:len(p.Action)-1]+"/")
+	case p.Action != "":
+		q.and(`action COLLATE "C" = ?`, p.Action)
+	}
+	if !p.ActorKeyID.IsZero() {
+		q.and("actor_key_id = ?", idArg(p.ActorKeyID))
+	}
+	if !p.ConversationID.IsZero() {
+		q.and("conversation_id = ?", idArg(p.ConversationID))
+	}
+	if !p.TargetID.IsZero() {
+		q.and("target_id = ?", idArg(p.TargetID))
+	}
+	if p.Door != "" {
+		q.and("door = ?", p.Door)
+	}
+	if p.CreatedAfter != nil {
+		q.and("created_at > ?", *p.CreatedAfter)
+	}
+	if p.CreatedBefore != nil {
+		q.and("created_at < ?", *p.CreatedBefore)
+	}
 	return list(ctx, o, q.page(p.Page), scanAudit)
 }
 

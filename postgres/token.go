@@ -13,12 +13,12 @@ import (
 // AccessTokenKey finds the token by its hash, through the primary key,
 // and reads the key in the same statement, so a token of a revoked key
 // finds nothing.
-func (o *ops) AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*convstore.APIKey, time.Time, error) {
+func (o *ops) AccessTokenKey(ctx context.Context, hash []byte, audience string, now time.Time) (*convstore.APIKey, time.Time, error) {
 	var expires time.Time
 	k, err := one(ctx, o, "access token", func(row pgx.Row) (*convstore.APIKey, error) { return scanKey(row, &expires) }, `
 		SELECT k.tenant_id, k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.processor, t.expires_at
 		FROM access_tokens t JOIN api_keys k ON k.tenant_id = t.tenant_id AND k.id = t.key_id
-		WHERE t.hash = $1 AND t.expires_at > $2`, hash, now)
+		WHERE t.hash = $1 AND t.expires_at > $2 AND t.audience = $3`, hash, now, audience)
 	return k, expires.UTC(), err
 }
 
@@ -26,10 +26,10 @@ func (o *ops) AccessTokenKey(ctx context.Context, hash []byte, now time.Time) (*
 // with ON CONFLICT DO NOTHING, for the reasons KeyInsert gives.
 func (o *ops) AccessTokenInsert(ctx context.Context, t *driver.AccessTokenRow) error {
 	n, err := o.exec(ctx, `
-		INSERT INTO access_tokens (hash, tenant_id, key_id, created_at, expires_at)
-		SELECT $1, tenant_id, id, $4, $5 FROM api_keys WHERE tenant_id = $2 AND id = $3
+		INSERT INTO access_tokens (hash, tenant_id, key_id, created_at, expires_at, audience)
+		SELECT $1, tenant_id, id, $4, $5, $6 FROM api_keys WHERE tenant_id = $2 AND id = $3
 		ON CONFLICT DO NOTHING`,
-		t.Hash, idArg(t.TenantID), idArg(t.KeyID), t.CreatedAt, t.ExpiresAt)
+		t.Hash, idArg(t.TenantID), idArg(t.KeyID), t.CreatedAt, t.ExpiresAt, t.Audience)
 	if err != nil || n == 1 {
 		return err
 	}

@@ -30,27 +30,27 @@ func TestTwoNodesAccessTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := a.CreateAccessToken(ctx, tenant.ID, k.ID, time.Hour)
+	_, tok, err := a.CreateAccessToken(ctx, tenant.ID, k.ID, convstore.AudienceSymbl, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.AuthenticateAccessToken(ctx, tok); err != nil || got.ID != k.ID {
+	if got, err := b.AuthenticateAccessToken(ctx, tok, convstore.AudienceSymbl); err != nil || got.ID != k.ID {
 		t.Fatalf("node b with node a's token: %v, %v", got, err)
 	}
-	_, expired, err := b.CreateAccessToken(ctx, tenant.ID, admin.ID, time.Microsecond)
+	_, expired, err := b.CreateAccessToken(ctx, tenant.ID, admin.ID, convstore.AudienceSymbl, time.Microsecond)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, err := a.SweepAccessTokens(ctx); err != nil || n != 1 {
 		t.Errorf("node a swept %d, %v; want node b's expired token", n, err)
 	}
-	if _, err := b.AuthenticateAccessToken(ctx, expired); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
+	if _, err := b.AuthenticateAccessToken(ctx, expired, convstore.AudienceSymbl); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
 		t.Errorf("a swept token on node b: %v", err)
 	}
 	if err := b.DeleteKey(ctx, tenant.ID, k.ID, op); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.AuthenticateAccessToken(ctx, tok); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
+	if _, err := a.AuthenticateAccessToken(ctx, tok, convstore.AudienceSymbl); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
 		t.Errorf("node a with a token whose key node b revoked: %v, want EUNAUTHORIZED", err)
 	}
 	if n := count(t, a, `SELECT count(*) FROM access_tokens`); n != 0 {
@@ -77,7 +77,7 @@ func TestTokenVsRevoke(t *testing.T) {
 		}
 		issued := make(chan string, 1)
 		go func() {
-			_, tok, err := a.CreateAccessToken(ctx, tenant.ID, k.ID, time.Hour)
+			_, tok, err := a.CreateAccessToken(ctx, tenant.ID, k.ID, convstore.AudienceSymbl, time.Hour)
 			if err != nil && convstore.ErrorCode(err) != convstore.ENOTFOUND {
 				t.Errorf("round %d: CreateAccessToken racing a revoke: %v", round, err)
 			}
@@ -87,7 +87,7 @@ func TestTokenVsRevoke(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tok := <-issued; tok != "" {
-			if _, err := b.AuthenticateAccessToken(ctx, tok); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
+			if _, err := b.AuthenticateAccessToken(ctx, tok, convstore.AudienceSymbl); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
 				t.Errorf("round %d: a token of a revoked key: %v", round, err)
 			}
 		}

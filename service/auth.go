@@ -53,24 +53,26 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*convstore.A
 // AuthenticateAccessToken returns the key of an unexpired token. The token
 // is found by its hash: the hash of a 200-bit random secret gives a timing
 // observer nothing to guess with. A success is cached for AuthCacheTTL,
-// never past the token's expiry.
-func (s *Service) AuthenticateAccessToken(ctx context.Context, secret string) (*convstore.APIKey, error) {
-	if !convstore.IsAccessTokenSecret(secret) {
+// never past the token's expiry, under the audience it was checked for:
+// a token of another audience is as unknown as a wrong secret.
+func (s *Service) AuthenticateAccessToken(ctx context.Context, secret, audience string) (*convstore.APIKey, error) {
+	if !convstore.IsAccessTokenSecret(secret) || convstore.ValidateAudience(audience) != nil {
 		return nil, errInvalidToken()
 	}
 	now := s.now()
 	hash := convstore.HashKeySecret(secret)
-	if k, ok := s.auth.get(tokenSecret, hash, now); ok {
+	kind := tokenKind(audience)
+	if k, ok := s.auth.get(kind, hash, now); ok {
 		s.uses.record(k, now)
 		return k, nil
 	}
-	k, expires, err := s.drv.Reads().AccessTokenKey(ctx, hash, now)
+	k, expires, err := s.drv.Reads().AccessTokenKey(ctx, hash, audience, now)
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		return nil, errInvalidToken()
 	} else if err != nil {
 		return nil, err
 	}
-	s.auth.put(tokenSecret, hash, k, now, expires)
+	s.auth.put(kind, hash, k, now, expires)
 	s.uses.record(k, now)
 	return k, nil
 }
@@ -85,7 +87,9 @@ func (s *Service) RevokeAccessToken(ctx context.Context, secret string) error {
 		_, err := tx.AccessTokenDelete(ctx, hash)
 		return err
 	})
-	s.auth.forget(tokenSecret, hash)
+	for _, a := range []string{convstore.AudienceSymbl, convstore.AudienceConsole} {
+		s.auth.forget(tokenKind(a), hash)
+	}
 	return err
 }
 
@@ -98,11 +102,21 @@ type authCache struct {
 	cache *otter.Cache[string, authEntry]
 }
 
-// Kinds of secret, the first byte of a cache key.
+// Kinds of secret, the first byte of a cache key: a key's, or an access
+// token's of one audience.
 const (
-	keySecret   = 'k'
-	tokenSecret = 't'
+	keySecret    = 'k'
+	symblToken   = 't'
+	consoleToken = 'c'
 )
+
+// tokenKind is the cache kind of an access token of audience.
+func tokenKind(audience string) byte {
+	if audience == convstore.AudienceConsole {
+		return consoleToken
+	}
+	return symblToken
+}
 
 type authEntry struct {
 	key     convstore.APIKey

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -148,6 +149,7 @@ func (s *Service) CreateConversation(ctx context.Context, tenantID convstore.ID,
 			AgentID:      c.AgentID,
 			UserID:       c.UserID,
 			ExternalID:   c.ExternalID,
+			Door:         cmp.Or(c.Door, convstore.DoorUnknown),
 			Title:        c.Title,
 			Metadata:     copyMeta(c.Metadata),
 			MessageCount: len(c.Messages),

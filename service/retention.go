@@ -58,7 +58,30 @@ func (s *Service) ReplaceRetention(ctx context.Context, tenantID convstore.ID, p
 // now, walking exactly what the run walks without erasing.
 func (s *Service) PreviewRetention(ctx context.Context, tenantID convstore.ID) (*convstore.RetentionPreview, error) {
 	now := s.now()
-	counts, err := s.retain(ctx, tenantID, now, true)
+	policies, err := s.drv.Reads().RetentionPolicyList(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.retain(ctx, tenantID, now, true, policies)
+	if err != nil {
+		return nil, err
+	}
+	return &convstore.RetentionPreview{At: now, RetentionCounts: counts}, nil
+}
+
+// PreviewRetentionDraft counts what a retention run would erase now under
+// policies instead of the tenant's own, saving nothing: the same walk as
+// PreviewRetention, so a draft's counts are what saving it would bring
+// about at the next run.
+func (s *Service) PreviewRetentionDraft(ctx context.Context, tenantID convstore.ID, policies []*convstore.RetentionPolicy) (*convstore.RetentionPreview, error) {
+	if err := convstore.ValidateRetention(policies); err != nil {
+		return nil, err
+	}
+	if _, err := s.drv.Reads().TenantGet(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	counts, err := s.retain(ctx, tenantID, now, true, policies)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +92,11 @@ func (s *Service) PreviewRetention(ctx context.Context, tenantID convstore.ID) (
 // does for each tenant at each interval (whether or not another node
 // holds the tenant's lease).
 func (s *Service) ApplyRetention(ctx context.Context, tenantID convstore.ID) (convstore.RetentionCounts, error) {
-	c, err := s.retain(ctx, tenantID, s.now(), false)
+	policies, err := s.drv.Reads().RetentionPolicyList(ctx, tenantID)
+	if err != nil {
+		return convstore.RetentionCounts{}, err
+	}
+	c, err := s.retain(ctx, tenantID, s.now(), false, policies)
 	if err != nil || c == (convstore.RetentionCounts{}) {
 		return c, err
 	}
@@ -223,11 +250,10 @@ func (s *Service) retentionKinds() []retentionKind {
 // each (unless dry) with a receipt or audit entry naming its policy.
 // Rows already gone when reached (another node, a user) are skipped;
 // held ones are counted and kept.
-func (s *Service) retain(ctx context.Context, tenantID convstore.ID, now time.Time, dry bool) (convstore.RetentionCounts, error) {
+func (s *Service) retain(ctx context.Context, tenantID convstore.ID, now time.Time, dry bool, policies []*convstore.RetentionPolicy) (convstore.RetentionCounts, error) {
 	var c convstore.RetentionCounts
-	policies, err := s.drv.Reads().RetentionPolicyList(ctx, tenantID)
-	if err != nil || len(policies) == 0 {
-		return c, err
+	if len(policies) == 0 {
+		return c, nil
 	}
 	erased := map[convstore.ID]bool{} // dry: conversations counted as erased
 	for _, k := range s.retentionKinds() {

@@ -14,8 +14,8 @@ import (
 // either runs first (ENOTFOUND) or takes the token with the key. Beyond
 // the per-key cap of live tokens, the key's oldest are dropped in the
 // same transaction.
-func (s *Service) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.ID, ttl time.Duration) (*convstore.AccessToken, string, error) {
-	ttl, err := convstore.AccessTokenTTL(ttl)
+func (s *Service) CreateAccessToken(ctx context.Context, tenantID, keyID convstore.ID, audience string, ttl time.Duration) (*convstore.AccessToken, string, error) {
+	ttl, err := convstore.ValidateAccessToken(audience, ttl)
 	if err != nil {
 		return nil, "", err
 	}
@@ -27,7 +27,7 @@ func (s *Service) CreateAccessToken(ctx context.Context, tenantID, keyID convsto
 		}
 		now := s.now()
 		secret = convstore.NewAccessTokenSecret()
-		tok = &convstore.AccessToken{TenantID: tenantID, KeyID: keyID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+		tok = &convstore.AccessToken{TenantID: tenantID, KeyID: keyID, Audience: audience, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 		if err := tx.AccessTokenInsert(ctx, &driver.AccessTokenRow{AccessToken: *tok, Hash: convstore.HashKeySecret(secret)}); err != nil {
 			return err
 		}

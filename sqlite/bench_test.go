@@ -67,7 +67,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, tok, err := db.CreateAccessToken(ctx, key.TenantID, key.ID, time.Hour)
+	_, tok, err := db.CreateAccessToken(ctx, key.TenantID, key.ID, convstore.AudienceSymbl, time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -76,7 +76,9 @@ func BenchmarkAuthenticate(b *testing.B) {
 		auth func() (*convstore.APIKey, error)
 	}{
 		{"key", func() (*convstore.APIKey, error) { return db.Authenticate(ctx, key.Secret) }},
-		{"access_token", func() (*convstore.APIKey, error) { return db.AuthenticateAccessToken(ctx, tok) }},
+		{"access_token", func() (*convstore.APIKey, error) {
+			return db.AuthenticateAccessToken(ctx, tok, convstore.AudienceSymbl)
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -9,7 +9,7 @@ import (
 	"github.com/convstore/convstore/driver"
 )
 
-const conversationColumns = `id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx`
+const conversationColumns = `id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx, door`
 
 var (
 	qConvByID       = stmt(`SELECT ` + conversationColumns + ` FROM conversations WHERE tenant_id = ? AND id = ? AND deleted = 0`)
@@ -19,8 +19,8 @@ var (
 	qConvExists    = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ? AND deleted = 0`)
 	qExternalTaken = stmt(`SELECT 1 FROM conversations WHERE tenant_id = ? AND external_idx = ?`)
 	qConvInsert    = stmt(`INSERT INTO conversations
-		(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+		(id, seq, tenant_id, agent_id, user_id, external_id, title, metadata, message_count, created_at, updated_at, user_idx, external_idx, door)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qMetaIndexInsert = stmt(`INSERT INTO conversation_meta_index (tenant_id, conversation_id, key_idx, pair_idx)
 		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qMetaIndexDelete = stmt(`DELETE FROM conversation_meta_index WHERE tenant_id = ? AND conversation_id = ?`)
@@ -45,7 +45,7 @@ func scanConversation(row scanner) (*driver.ConversationRow, error) {
 	c := &driver.ConversationRow{}
 	err := row.Scan(idScan{&c.ID}, &c.Seq, idScan{&c.TenantID}, &c.AgentID, sealedScan{&c.UserID}, sealedScan{&c.ExternalID},
 		sealedScan{&c.Title}, bytesScan{&c.Meta}, &c.MessageCount, timeScan{&c.CreatedAt}, timeScan{&c.UpdatedAt},
-		bytesScan{&c.UserIndex}, bytesScan{&c.ExternalIndex})
+		bytesScan{&c.UserIndex}, bytesScan{&c.ExternalIndex}, &c.Door)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func ceilMicros(t time.Time) int64 {
 func (o *ops) ConversationInsert(ctx context.Context, c *driver.ConversationRow) error {
 	res, err := o.run.exec(ctx, qConvInsert, idArg(c.ID), c.Seq, idArg(c.TenantID), c.AgentID, sealedArg(c.UserID),
 		nullSealedArg(c.ExternalID), sealedArg(c.Title), bytesArg(c.Meta), c.MessageCount, micros(c.CreatedAt),
-		micros(c.UpdatedAt), bytesArg(c.UserIndex), bytesArg(c.ExternalIndex))
+		micros(c.UpdatedAt), bytesArg(c.UserIndex), bytesArg(c.ExternalIndex), c.Door)
 	err = o.db.insertedOne(res, err, func() error { return driver.ErrSeqTaken }, "tenant")
 	if err == driver.ErrSeqTaken && len(c.ExternalIndex) > 0 &&
 		o.exists(ctx, qExternalTaken, "conversation", idArg(c.TenantID), c.ExternalIndex) == nil {

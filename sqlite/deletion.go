@@ -125,7 +125,43 @@ func (o *ops) AuditGet(ctx context.Context, tenantID, id convstore.ID) (*convsto
 }
 
 func (o *ops) AuditList(ctx context.Context, p *driver.AuditListParams) ([]*convstore.AuditEntry, error) {
-	q, args := qAuditList.sql(p.Page, []any{idArg(p.TenantID)})
+	if !p.Filtered() {
+		q, args := qAuditList.sql(p.Page, []any{idArg(p.TenantID)})
+		return list(ctx, o, q, args, scanAudit)
+	}
+	// Filtered: a dynamic statement over the tenant's entries. A family
+	// of actions ("erasure.") is the range of actions it prefixes:
+	// [prefix, prefix with its dot turned into the next byte, "/").
+	base := `SELECT ` + auditColumns + ` FROM audit_log WHERE tenant_id = ?`
+	args := []any{idArg(p.TenantID)}
+	and := func(cond string, vs ...any) {
+		base += ` AND ` + cond
+		args = append(args, vs...)
+	}
+	switch {
+	case p.ActionFamily():
+		and(`action >= ? AND action < ?`, p.Action, p.Action[:len(p.Action)-1]+"/")
+	case p.Action != "":
+		and(`action = ?`, p.Action)
+	}
+	for _, f := range []struct {
+		col string
+		id  convstore.ID
+	}{{"actor_key_id", p.ActorKeyID}, {"conversation_id", p.ConversationID}, {"target_id", p.TargetID}} {
+		if !f.id.IsZero() {
+			and(f.col+` = ?`, idArg(f.id))
+		}
+	}
+	if p.Door != "" {
+		and(`door = ?`, p.Door)
+	}
+	if p.CreatedAfter != nil {
+		and(`created_at > ?`, micros(*p.CreatedAfter))
+	}
+	if p.CreatedBefore != nil {
+		and(`created_at < ?`, micros(*p.CreatedBefore))
+	}
+	q, args := pageOf(base, p.Page, args)
 	return list(ctx, o, q, args, scanAudit)
 }
 

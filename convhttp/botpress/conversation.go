@@ -76,7 +76,7 @@ func newConversation(r *http.Request, bot string, in *conversationIn) (*convstor
 	if err := checkCount(meta); err != nil {
 		return nil, err
 	}
-	c := &convstore.ConversationCreate{AgentID: bot, Metadata: meta}
+	c := &convstore.ConversationCreate{AgentID: bot, Metadata: meta, Door: DoorName}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

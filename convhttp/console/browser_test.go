@@ -208,9 +208,10 @@ func TestBrowserErasureJourney(t *testing.T) {
 	ctx := context.Background()
 	const user = "ana.lopez@example.com"
 	var anas []*convstore.Conversation
+	doors := []string{"native", "stammer", "native"}
 	for i, agent := range []string{"support-bot", "support-bot", "voice-agent"} {
 		c, _, err := w.Store.CreateConversation(ctx, w.TenantA, &convstore.ConversationCreate{
-			UserID: user, AgentID: agent, Title: fmt.Sprintf("Order question %d", i+1),
+			UserID: user, AgentID: agent, Title: fmt.Sprintf("Order question %d", i+1), Door: doors[i],
 			Messages: []*convstore.MessageCreate{
 				{Role: convstore.RoleUser, Content: "Where is my order?"},
 				{Role: convstore.RoleAssistant, Content: "It ships tomorrow."},
@@ -243,8 +244,19 @@ func TestBrowserErasureJourney(t *testing.T) {
 	if len(got) != 4 || got[0] != "3" || got[1] != "6" || got[2] != "1" {
 		t.Fatalf("person totals %q, want 3 conversations, 6 messages, 1 attachment", got)
 	}
-	if n := eval[int](b, `document.querySelectorAll("main table")[1].tBodies[0].rows.length`); n != 3 {
+	if n := eval[int](b, `document.querySelector("#person-conversations").tBodies[0].rows.length`); n != 3 {
 		t.Errorf("%d conversation rows, want 3", n)
+	}
+	// What is held, per door and per agent and door: counts of
+	// conversations, messages, attachments and their bytes.
+	rows := func(sel string) string {
+		return eval[string](b, `Array.from(document.querySelectorAll("`+sel+` tbody tr")).map(r => Array.from(r.cells).map(c => c.textContent.trim()).join(",")).join(";")`)
+	}
+	if got, want := rows("#per-door"), "native,2,4,1,3.9 KiB;stammer,1,2,0,0 B"; got != want {
+		t.Errorf("per door: %q, want %q", got, want)
+	}
+	if got, want := rows("#per-agent-door"), "support-bot,native,1,2,0,0 B;support-bot,stammer,1,2,0,0 B;voice-agent,native,1,2,1,3.9 KiB"; got != want {
+		t.Errorf("per agent and door: %q, want %q", got, want)
 	}
 	b.screenshot("person")
 

@@ -84,7 +84,7 @@ func (d *Door) Secret(r *http.Request) string {
 // the signed-in key, so the session has exactly that key's scopes and
 // tenant, and ends with it.
 func (d *Door) AuthenticateRequest(r *http.Request) (*convstore.APIKey, error) {
-	return d.srv.AuthenticateAccessToken(r, d.Secret(r))
+	return d.srv.AuthenticateAccessToken(r, d.Secret(r), convstore.AudienceConsole)
 }
 
 // Routes lists the console's pages and actions. Every route checks the
@@ -324,7 +324,7 @@ func (d *Door) signin(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	_, token, err := d.store.CreateAccessToken(r.Context(), key.TenantID, key.ID, SessionTTL)
+	_, token, err := d.store.CreateAccessToken(r.Context(), key.TenantID, key.ID, convstore.AudienceConsole, SessionTTL)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/convhttp"
@@ -178,7 +179,7 @@ func TestSignInSessionCookieAndHeaders(t *testing.T) {
 	if out.Status != http.StatusSeeOther || out.Header.Get("Location") != "/console/signin" {
 		t.Fatalf("sign out: %d %s", out.Status, out.Body)
 	}
-	if _, err := w.Store.AuthenticateAccessToken(context.Background(), old); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
+	if _, err := w.Store.AuthenticateAccessToken(context.Background(), old, convstore.AudienceConsole); convstore.ErrorCode(err) != convstore.EUNAUTHORIZED {
 		t.Errorf("the session's token after sign-out: %v", err)
 	}
 	replay := w.browser(t)
@@ -578,5 +579,87 @@ func TestAuditFilters(t *testing.T) {
 	}
 	if pg := b.do("GET", "/console/audit?conversation_id=nonsense", nil); pg.Status != http.StatusUnprocessableEntity {
 		t.Errorf("a malformed conversation id: %d", pg.Status)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	for q, want := range map[string]string{
+		"door=test":   "hold.create,hold.release,conversation.delete",
+		"door=native": "",
+		"target_id=" + h.ID.Format(convstore.PrefixHold): "hold.create,hold.release",
+		"since=" + today + "&until=" + today:             "hold.create,hold.release,conversation.delete",
+		"since=2000-01-01&until=2000-01-02":              "",
+		"key_id=" + w.KeyAID.Format(convstore.PrefixKey): "", // the test's deletes had no key
+	} {
+		if got := rows(q); got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+	}
+	for _, q := range []string{"since=yesterday", "key_id=conv_x", "target_id=nope", "action=" + strings.Repeat("a", 65)} {
+		if pg := b.do("GET", "/console/audit?"+q, nil); pg.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422", q, pg.Status)
+		}
+	}
+	// Pages are filled by the store: 54 hold entries are a page of 50
+	// and one of 4, whatever else the log holds.
+	for range 26 {
+		h, err := w.Store.CreateHold(ctx, w.TenantA, &convstore.HoldCreate{ConversationID: c.ID, Reason: "r"}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Store.DeleteHold(ctx, w.TenantA, h.ID, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := b.do("GET", "/console/audit?action=hold.", nil)
+	if n := strings.Count(first.Body, "<td>hold."); n != 50 {
+		t.Errorf("first page: %d hold entries, want 50", n)
+	}
+	m := regexp.MustCompile(`href="/console/audit\?([^"]+)">Older entries`).FindStringSubmatch(first.Body)
+	if m == nil {
+		t.Fatal("no link to older entries")
+	}
+	second := b.do("GET", "/console/audit?"+strings.ReplaceAll(m[1], "&amp;", "&"), nil)
+	if n := strings.Count(second.Body, "<td>hold."); n != 4 || strings.Contains(second.Body, "Older entries") {
+		t.Errorf("second page: %d hold entries, want 4 and no further page", n)
+	}
+}
+
+// TestPersonPerDoor: the person page sums up what is held per door and
+// per agent and door, from the door each conversation records.
+func TestPersonPerDoor(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, c := range []struct{ agent, door string }{{"bot", "symbl"}, {"bot", "openai"}, {"bot", "symbl"}, {"", "native"}} {
+		conv, _, err := w.Store.CreateConversation(ctx, w.TenantA, &convstore.ConversationCreate{UserID: "fay", AgentID: c.agent, Door: c.door,
+			Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.door == "openai" {
+			if _, err := w.Store.PutAttachment(ctx, w.TenantA, conv.ID, &convstore.AttachmentPut{Name: "a.txt", ContentType: "text/plain",
+				Body: strings.NewReader("12345")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b := w.browser(t)
+	b.signIn(w.KeyA)
+	p := b.do("GET", "/console/people?user_id=fay", nil)
+	if p.Status != 200 {
+		t.Fatalf("person page: %d", p.Status)
+	}
+	for _, want := range []string{
+		// per door: door, conversations, messages, attachments, size
+		`<tr><td class="mono">native</td><td>1</td><td>1</td><td>0</td><td>0 B</td></tr>`,
+		`<tr><td class="mono">openai</td><td>1</td><td>1</td><td>1</td><td>5 B</td></tr>`,
+		`<tr><td class="mono">symbl</td><td>2</td><td>2</td><td>0</td><td>0 B</td></tr>`,
+		// per agent and door
+		`<tr><td class="mono"><em>none</em></td><td class="mono">native</td><td>1</td><td>1</td><td>0</td><td>0 B</td></tr>`,
+		`<tr><td class="mono">bot</td><td class="mono">openai</td><td>1</td><td>1</td><td>1</td><td>5 B</td></tr>`,
+		`<tr><td class="mono">bot</td><td class="mono">symbl</td><td>2</td><td>2</td><td>0</td><td>0 B</td></tr>`,
+	} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("person page lacks %s", want)
+		}
 	}
 }

@@ -221,7 +221,8 @@ func truncate(s string, n int) string {
 // the preview of the next run.
 type retentionView struct {
 	Rows    []retentionRow
-	Preview *convstore.RetentionPreview
+	Preview *convstore.RetentionPreview // of the saved policies
+	Draft   *convstore.RetentionPreview // of the edited rows, when previewed before saving
 	Error   string
 }
 
@@ -258,10 +259,10 @@ func (d *Door) retention(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return d.showRetention(w, r, http.StatusOK, rowsOf(policies), "")
+	return d.showRetention(w, r, http.StatusOK, rowsOf(policies), "", nil)
 }
 
-func (d *Door) showRetention(w http.ResponseWriter, r *http.Request, status int, rows []retentionRow, msg string) error {
+func (d *Door) showRetention(w http.ResponseWriter, r *http.Request, status int, rows []retentionRow, msg string, draft *convstore.RetentionPreview) error {
 	preview, err := d.store.PreviewRetention(r.Context(), convhttp.Tenant(r))
 	if err != nil {
 		return err
@@ -274,7 +275,7 @@ func (d *Door) showRetention(w http.ResponseWriter, r *http.Request, status int,
 		rows = append([]retentionRow{{Default: true, ConvSince: string(convstore.SinceCreated)}}, rows...)
 	}
 	rows = append(rows, retentionRow{ConvSince: string(convstore.SinceCreated)}) // a blank row to add an agent's policy
-	return d.render(w, r, status, "retention", d.page(r, "Retention", "retention", &retentionView{Rows: rows, Preview: preview, Error: msg}))
+	return d.render(w, r, status, "retention", d.page(r, "Retention", "retention", &retentionView{Rows: rows, Preview: preview, Draft: draft, Error: msg}))
 }
 
 // saveRetention replaces the tenant's policies with the form's rows: a
@@ -329,6 +330,27 @@ func (d *Door) saveRetention(w http.ResponseWriter, r *http.Request) error {
 			bad = convstore.ErrorMessage(err)
 		}
 	}
+	kept := func() []retentionRow {
+		var kept []retentionRow
+		for _, row := range rows {
+			if row.Default || row.AgentID != "" || row.ConvDays != "" || row.AttDays != "" || row.ArtDays != "" {
+				kept = append(kept, row)
+			}
+		}
+		return kept
+	}
+	// "Preview" shows what the edited rows would erase, saving nothing,
+	// with the rows as edited so they can be changed again or saved.
+	if bad == "" && form.Get("mode") == "preview" {
+		draft, err := d.store.PreviewRetentionDraft(r.Context(), convhttp.Tenant(r), policies)
+		if convstore.ErrorCode(err) == convstore.EINVALID {
+			bad = convstore.ErrorMessage(err)
+		} else if err != nil {
+			return err
+		} else {
+			return d.showRetention(w, r, http.StatusOK, kept(), "", draft)
+		}
+	}
 	if bad == "" {
 		_, err := d.store.ReplaceRetention(r.Context(), convhttp.Tenant(r), policies, convhttp.DeleteParams(r, DoorName))
 		if convstore.ErrorCode(err) == convstore.EINVALID {
@@ -338,13 +360,7 @@ func (d *Door) saveRetention(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if bad != "" {
-		var kept []retentionRow
-		for _, row := range rows {
-			if row.Default || row.AgentID != "" || row.ConvDays != "" || row.AttDays != "" || row.ArtDays != "" {
-				kept = append(kept, row)
-			}
-		}
-		return d.showRetention(w, r, http.StatusUnprocessableEntity, kept, bad)
+		return d.showRetention(w, r, http.StatusUnprocessableEntity, kept(), bad, nil)
 	}
 	return seeOther(w, r, "/retention?saved=1")
 }

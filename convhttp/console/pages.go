@@ -1,7 +1,9 @@
 package console
 
 import (
+	"cmp"
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,7 +29,8 @@ const (
 type personView struct {
 	UserID        string
 	Conversations []convRow
-	Agents        []agentRow
+	Agents        []agentRow // per agent and door, by agent then door
+	Doors         []agentRow // per door (AgentID empty), by door
 	Total         agentRow
 	Truncated     bool
 	Held          int  // conversations under a legal hold
@@ -41,8 +44,10 @@ type convRow struct {
 	HoldID      convstore.ID // the hold that covers it, if any
 }
 
+// agentRow sums up the conversations of one agent through one door (or
+// of one door, or all).
 type agentRow struct {
-	AgentID                              string
+	AgentID, Door                        string
 	Conversations, Messages, Attachments int
 	Bytes                                int64
 }
@@ -97,7 +102,7 @@ func byName(by string) string {
 	return "user id"
 }
 
-// person shows everything held about one end user, per agent.
+// person shows everything held about one end user, per agent and door.
 func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 	user := r.URL.Query().Get("user_id")
 	if user == "" {
@@ -110,7 +115,8 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 	p := &personView{UserID: user}
 	f := convstore.ConversationFilter{UserID: user}
 	f.Limit = convstore.MaxPageLimit
-	agents := map[string]*agentRow{}
+	agents := map[[2]string]*agentRow{}
+	doors := map[string]*agentRow{}
 	for {
 		list, more, err := d.store.FindConversations(r.Context(), tenant, f)
 		if err != nil {
@@ -125,12 +131,17 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			p.Conversations = append(p.Conversations, row)
-			a := agents[c.AgentID]
+			a := agents[[2]string{c.AgentID, c.Door}]
 			if a == nil {
-				a = &agentRow{AgentID: c.AgentID}
-				agents[c.AgentID] = a
+				a = &agentRow{AgentID: c.AgentID, Door: c.Door}
+				agents[[2]string{c.AgentID, c.Door}] = a
 			}
-			for _, t := range []*agentRow{a, &p.Total} {
+			dr := doors[c.Door]
+			if dr == nil {
+				dr = &agentRow{Door: c.Door}
+				doors[c.Door] = dr
+			}
+			for _, t := range []*agentRow{a, dr, &p.Total} {
 				t.Conversations++
 				t.Messages += c.MessageCount
 				t.Attachments += row.Attachments
@@ -149,7 +160,14 @@ func (d *Door) person(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range agents {
 		p.Agents = append(p.Agents, *a)
 	}
-	slices.SortFunc(p.Agents, func(a, b agentRow) int { return strings.Compare(a.AgentID, b.AgentID) })
+	for _, a := range doors {
+		p.Doors = append(p.Doors, *a)
+	}
+	byAgentDoor := func(a, b agentRow) int {
+		return cmp.Or(strings.Compare(a.AgentID, b.AgentID), strings.Compare(a.Door, b.Door))
+	}
+	slices.SortFunc(p.Agents, byAgentDoor)
+	slices.SortFunc(p.Doors, byAgentDoor)
 	known, err := d.markHeld(r, tenant, p.Conversations)
 	if err != nil {
 		return err
@@ -564,7 +582,7 @@ func (d *Door) releaseHold(w http.ResponseWriter, r *http.Request) error {
 type deletionsView struct {
 	List    []*convstore.Deletion
 	More    bool
-	Next    string
+	Next    template.URL
 	State   string
 	Door    string
 	Policy  string
@@ -602,33 +620,75 @@ func (d *Door) deletions(w http.ResponseWriter, r *http.Request) error {
 		if f.Policy != "" {
 			n.Set("policy", f.Policy)
 		}
-		v.Next = n.Encode()
+		v.Next = template.URL(Prefix + "/deletions?" + n.Encode()) // encoded here, not again by the template
 	}
 	return d.render(w, r, http.StatusOK, "deletions", d.page(r, "Deletion receipts", "deletions", v))
 }
 
-// auditScan bounds how many entries one audit page reads while it
-// filters: the store pages the log but does not filter it.
-const auditScan = 20 * convstore.MaxPageLimit
+// auditPage is how many entries one audit page shows.
+const auditPage = 50
 
-// audit lists the audit log, newest first, optionally only one action
-// (a prefix such as "erasure." selects a family) and one conversation.
+// auditForm is the audit page's filter form as submitted: the store
+// filters (FindAuditEntries), so each page holds auditPage entries until
+// the last.
+type auditForm struct {
+	Action, Conversation, Target, KeyID, Door, Since, Until string
+}
+
+// auditFilter reads the audit page's filters: action (a family ends in a
+// dot), conversation_id, target_id, key_id, door, and since and until as
+// dates (YYYY-MM-DD, UTC: since from its start, until to its end).
+func auditFilter(q url.Values) (convstore.AuditFilter, auditForm, error) {
+	form := auditForm{Action: q.Get("action"), Conversation: q.Get("conversation_id"), Target: q.Get("target_id"),
+		KeyID: q.Get("key_id"), Door: q.Get("door"), Since: q.Get("since"), Until: q.Get("until")}
+	f := convstore.AuditFilter{Action: form.Action, Door: form.Door}
+	if len(f.Action) > convstore.MaxAuditActionLen {
+		return f, form, convstore.Invalidf("action", "action is at most %d bytes", convstore.MaxAuditActionLen)
+	}
+	var err error
+	if form.Conversation != "" {
+		if f.ConversationID, err = convstore.ParseID(convstore.PrefixConversation, "conversation_id", form.Conversation); err != nil {
+			return f, form, err
+		}
+	}
+	if form.KeyID != "" {
+		if f.ActorKeyID, err = convstore.ParseID(convstore.PrefixKey, "key_id", form.KeyID); err != nil {
+			return f, form, err
+		}
+	}
+	if form.Target != "" {
+		// Targets are of many kinds (msg_, att_, hold_, …): the id selects.
+		prefix, _, _ := strings.Cut(form.Target, "_")
+		if f.TargetID, err = convstore.ParseID(prefix, "target_id", form.Target); err != nil {
+			return f, form, err
+		}
+	}
+	for _, d := range []struct {
+		name, v string
+		to      **time.Time
+		shift   time.Duration
+	}{{"since", form.Since, &f.CreatedAfter, -time.Nanosecond}, {"until", form.Until, &f.CreatedBefore, 24 * time.Hour}} {
+		if d.v == "" {
+			continue
+		}
+		day, err := time.Parse(time.DateOnly, d.v)
+		if err != nil {
+			return f, form, convstore.Invalidf(d.name, "%s must be a date, YYYY-MM-DD", d.name)
+		}
+		t := day.Add(d.shift)
+		*d.to = &t
+	}
+	return f, form, f.Validate()
+}
+
+// audit lists the audit log, newest first, filtered in the store.
 func (d *Door) audit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	action := q.Get("action")
-	if len(action) > 64 {
-		return convstore.Invalidf("action", "action is at most 64 bytes")
+	f, form, err := auditFilter(q)
+	if err != nil {
+		return err
 	}
-	var conv convstore.ID
-	if c := q.Get("conversation_id"); c != "" {
-		id, err := convstore.ParseID(convstore.PrefixConversation, "conversation_id", c)
-		if err != nil {
-			return err
-		}
-		conv = id
-	}
-	var f convstore.AuditFilter
-	f.Limit = convstore.MaxPageLimit
+	f.Limit = auditPage
 	if a := q.Get("after"); a != "" {
 		id, err := convstore.ParseID(convstore.PrefixAudit, "after", a)
 		if err != nil {
@@ -636,51 +696,40 @@ func (d *Door) audit(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.After = id
 	}
-	var list []*convstore.AuditEntry
-	next, scanned := "", 0
-	for {
-		page, more, err := d.store.FindAuditEntries(r.Context(), convhttp.Tenant(r), f)
-		if err != nil {
-			return err
-		}
-		full := false
-		for i, e := range page {
-			f.After = e.ID
-			scanned++
-			if (action == "" || e.Action == action || strings.HasSuffix(action, ".") && strings.HasPrefix(e.Action, action)) &&
-				(conv.IsZero() || e.ConversationID == conv) {
-				list = append(list, e)
-			}
-			if len(list) == 50 {
-				full, more = true, more || i < len(page)-1
-				break
-			}
-		}
-		if !more || len(page) == 0 {
-			break
-		}
-		if full || scanned >= auditScan {
-			next = f.After.Format(convstore.PrefixAudit)
-			break
-		}
-	}
-	nq := url.Values{}
-	if next != "" {
-		nq.Set("after", next)
-		if action != "" {
-			nq.Set("action", action)
-		}
-		if !conv.IsZero() {
-			nq.Set("conversation_id", conv.Format(convstore.PrefixConversation))
-		}
-	}
-	data := map[string]any{"List": list, "Next": nq.Encode(), "Action": action, "Conversation": q.Get("conversation_id"), "Actions": auditActions}
-	v, err := d.withKeys(r, d.page(r, "Audit log", "audit", data))
+	list, more, err := d.store.FindAuditEntries(r.Context(), convhttp.Tenant(r), f)
 	if err != nil {
 		return err
 	}
+	var next template.URL
+	if more && len(list) > 0 {
+		nq := url.Values{"after": {list[len(list)-1].ID.Format(convstore.PrefixAudit)}}
+		for k, v := range map[string]string{"action": form.Action, "conversation_id": form.Conversation, "target_id": form.Target,
+			"key_id": form.KeyID, "door": form.Door, "since": form.Since, "until": form.Until} {
+			if v != "" {
+				nq.Set(k, v)
+			}
+		}
+		// The query is encoded here; the template must not encode it again.
+		next = template.URL(Prefix + "/audit?" + nq.Encode())
+	}
+	v, err := d.withKeys(r, d.page(r, "Audit log", "audit", nil))
+	if err != nil {
+		return err
+	}
+	var keys []keyChoice
+	for id, name := range v.Keys {
+		keys = append(keys, keyChoice{ID: id.Format(convstore.PrefixKey), Name: name})
+	}
+	slices.SortFunc(keys, func(a, b keyChoice) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
+	v.Data = map[string]any{"List": list, "Next": next, "Form": form, "Actions": auditActions, "KeyChoices": keys, "Doors": auditDoors}
 	return d.render(w, r, http.StatusOK, "audit", v)
 }
+
+// keyChoice is one key of the audit page's key filter.
+type keyChoice struct{ ID, Name string }
+
+// auditDoors are the door filter's choices.
+var auditDoors = []string{"native", "console", "stammer", "symbl", "elevenlabs", "botpress", "inkeep", "openai", "retention", "erasure", "cli", "bootstrap"}
 
 // auditActions are the filter's choices: families, then single actions.
 var auditActions = []string{"conversation.", "message.delete", "artifact.delete", "attachment.", "erasure.", "hold.",

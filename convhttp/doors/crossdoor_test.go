@@ -2,6 +2,7 @@ package doors_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"net/http/httptest"
 	"strconv"
@@ -285,6 +286,11 @@ func TestCrossDoor(t *testing.T) {
 		c, err := w.env.Store.UpdateConversation(w.ctx, w.env.TenantA, id, &convstore.ConversationUpdate{AgentID: &agent})
 		if err != nil {
 			t.Fatalf("%s: %v", d.name, err)
+		}
+		// Each records the door that made it (ElevenLabs has no create
+		// call: the test makes its conversations through the native API).
+		if want := cmp.Or(map[string]string{"elevenlabs": "native"}[d.name], d.name); c.Door != want {
+			t.Errorf("a conversation made through %s has door %q, want %q", d.name, c.Door, want)
 		}
 		if _, err := w.env.Store.CreateArtifact(w.ctx, w.env.TenantA, id, &convstore.ArtifactCreate{Type: convstore.ArtifactSummary, Text: "made by " + d.name}); err != nil {
 			t.Fatal(err)

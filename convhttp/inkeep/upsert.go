@@ -109,7 +109,7 @@ func (d *Door) create(ctx context.Context, t convstore.ID, in *logInput) (*convs
 	if err := checkFields(meta, fields, in.Messages); err != nil {
 		return nil, err
 	}
-	cc := &convstore.ConversationCreate{Metadata: meta, UserID: userIDOf(in.UserProp.V)}
+	cc := &convstore.ConversationCreate{Metadata: meta, UserID: userIDOf(in.UserProp.V), Door: DoorName}
 	if in.ID != "" {
 		cc.ExternalID = externalPrefix + in.ID
 	}

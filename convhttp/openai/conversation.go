@@ -37,7 +37,7 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c := &convstore.ConversationCreate{Metadata: meta, Messages: items}
+	c := &convstore.ConversationCreate{Metadata: meta, Messages: items, Door: DoorName}
 	if err := c.Validate(); err != nil {
 		return err
 	}

@@ -142,6 +142,7 @@ func (d *Door) appendQuery(ctx context.Context, t convstore.ID, chatbot, userKey
 			AgentID:    chatbot,
 			UserID:     userKey,
 			ExternalID: ext,
+			Door:       DoorName,
 			// The key names the chatbot's user, not one conversation: after
 			// a deactivation the user's next message starts a new one.
 			ReuseDeletedExternalID: true,

@@ -53,7 +53,7 @@ func (d *Door) processText(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := &convstore.ConversationCreate{Title: title, UserID: sharedUserID(in.Messages)}
+	c := &convstore.ConversationCreate{Title: title, UserID: sharedUserID(in.Messages), Door: DoorName}
 	base, hasBase := earliestStart(batch)
 	if hasBase {
 		c.Metadata = convstore.Metadata{metaBaseTime: formatTime(base)}

@@ -65,7 +65,7 @@ func (d *Door) generateToken(w http.ResponseWriter, r *http.Request) error {
 	if in.AppID != key.ID.Format(convstore.PrefixKey) {
 		return convstore.Errorf(convstore.EUNAUTHORIZED, msgBadCredentials)
 	}
-	tok, secret, err := d.store.CreateAccessToken(r.Context(), key.TenantID, key.ID, time.Duration(expiresIn)*time.Second)
+	tok, secret, err := d.store.CreateAccessToken(r.Context(), key.TenantID, key.ID, convstore.AudienceSymbl, time.Duration(expiresIn)*time.Second)
 	if convstore.ErrorCode(err) == convstore.ENOTFOUND {
 		// The key was revoked between authenticating and issuing.
 		return convstore.Errorf(convstore.EUNAUTHORIZED, msgBadCredentials)
@@ -81,7 +81,7 @@ func (d *Door) generateToken(w http.ResponseWriter, r *http.Request) error {
 func (d *Door) AuthenticateRequest(r *http.Request) (*convstore.APIKey, error) {
 	tok := d.Secret(r)
 	if strings.HasPrefix(tok, convstore.AccessTokenPrefix) {
-		return d.srv.AuthenticateAccessToken(r, tok)
+		return d.srv.AuthenticateAccessToken(r, tok, convstore.AudienceSymbl)
 	}
 	return d.srv.Authenticate(r, tok)
 }

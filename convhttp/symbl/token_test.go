@@ -98,7 +98,7 @@ func TestTokenFlow(t *testing.T) {
 	// Missing, wrong, malformed, hand-made and expired tokens are 401 with
 	// one body.
 	// A token that lived one microsecond, the store's resolution.
-	_, expiredSecret, err := f.env.Store.CreateAccessToken(context.Background(), f.env.TenantA, f.env.KeyAID, time.Microsecond)
+	_, expiredSecret, err := f.env.Store.CreateAccessToken(context.Background(), f.env.TenantA, f.env.KeyAID, convstore.AudienceSymbl, time.Microsecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestTokenLifetime(t *testing.T) {
 	}
 	// The door's token is the store's.
 	tok, _ := tokenOf(t, f.generate(appID, f.env.KeyA, "expiresIn", 60))
-	k, err := f.env.Store.AuthenticateAccessToken(context.Background(), tok)
+	k, err := f.env.Store.AuthenticateAccessToken(context.Background(), tok, convstore.AudienceSymbl)
 	if err != nil || k.ID != f.env.KeyAID {
 		t.Fatalf("the door's token in the store: %v, %v", k, err)
 	}

@@ -2,6 +2,7 @@ package v1_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/convstore/convstore/api"
@@ -88,5 +89,64 @@ func TestAuditAdministrativeActions(t *testing.T) {
 	}
 	for _, a := range all {
 		hasKeys(t, "audit entry", mustJSON(t, a), auditKeys...)
+	}
+}
+
+// TestAuditFilters: GET /v1/audit filters in the store: by action or a
+// family, key, conversation, target, door and time; a malformed filter
+// is a 400 naming it.
+func TestAuditFilters(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var key api.APIKey
+	r := e.do("POST", "/v1/keys", e.KeyA, map[string]any{"name": "ci", "scopes": []string{"read"}})
+	if r.Status != 201 || json.Unmarshal(r.Body, &key) != nil {
+		t.Fatalf("%v", r)
+	}
+	if r := e.do("DELETE", "/v1/keys/"+key.ID, e.KeyA, nil); r.Status != 200 {
+		t.Fatalf("%v", r)
+	}
+	list := func(query string) []api.AuditEntry {
+		t.Helper()
+		var l api.List[api.AuditEntry]
+		e.must(200, "GET", "/v1/audit?limit=100&"+query, e.KeyA, nil, &l)
+		return l.Data
+	}
+	all := list("")
+	for _, c := range []struct {
+		query string
+		keep  func(a api.AuditEntry) bool
+	}{
+		{"action=key.revoke", func(a api.AuditEntry) bool { return a.Action == "key.revoke" }},
+		{"action=key.", func(a api.AuditEntry) bool { return a.Action == "key.revoke" || a.Action == "key.create" }},
+		{"target_id=" + key.ID, func(a api.AuditEntry) bool { return a.TargetID == key.ID }},
+		{"actor_key_id=" + e.KeyAID.Format("key"), func(a api.AuditEntry) bool {
+			return a.ActorKeyID != nil && *a.ActorKeyID == e.KeyAID.Format("key")
+		}},
+		{"door=native&action=key.create", func(a api.AuditEntry) bool { return a.Door == "native" && a.Action == "key.create" }},
+		{"created_after=4000000000", func(api.AuditEntry) bool { return false }},
+		{"created_before=4000000000&created_after=0", func(api.AuditEntry) bool { return true }},
+	} {
+		var want []string
+		for _, a := range all {
+			if c.keep(a) {
+				want = append(want, a.ID)
+			}
+		}
+		var got []string
+		for _, a := range list(c.query) {
+			got = append(got, a.ID)
+		}
+		if len(want) == 0 && c.query != "created_after=4000000000" {
+			t.Errorf("%s: the test expects some entries", c.query)
+		}
+		if len(got) != len(want) || len(got) > 0 && (got[0] != want[0] || got[len(got)-1] != want[len(want)-1]) {
+			t.Errorf("%s: %v, want %v", c.query, got, want)
+		}
+	}
+	for _, q := range []string{"actor_key_id=conv_x", "conversation_id=nope", "target_id=msg_bad", "created_after=soon", "action=" + strings.Repeat("a", 65)} {
+		if r := e.do("GET", "/v1/audit?"+q, e.KeyA, nil); r.Status != 400 {
+			t.Errorf("%s: %v, want 400", q, r)
+		}
 	}
 }

@@ -28,7 +28,7 @@ func (d *Door) createConversation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	c := &convstore.ConversationCreate{
-		AgentID: in.AgentID, UserID: in.UserID, ExternalID: in.ExternalID, Title: in.Title,
+		AgentID: in.AgentID, UserID: in.UserID, ExternalID: in.ExternalID, Title: in.Title, Door: DoorName,
 		Metadata: convstore.Metadata(in.Metadata),
 	}
 	if len(in.Messages) > convstore.MaxMessageBatch {

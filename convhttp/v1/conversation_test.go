@@ -29,6 +29,9 @@ func TestConversationCRUD(t *testing.T) {
 	}, nil)
 	m := hasKeys(t, "create", r.Body, conversationKeys...)
 	id := m["id"].(string)
+	if m["door"] != "native" {
+		t.Errorf("a conversation created through the native API has door %v, want native", m["door"])
+	}
 	if !strings.HasPrefix(id, "conv_") || m["object"] != "conversation" || m["title"] != "Support call" ||
 		m["agent_id"] != "bot-7" || m["user_id"] != "u-42" || m["message_count"] != float64(2) ||
 		m["metadata"].(map[string]any)["channel"] != "phone" {

@@ -2,6 +2,8 @@ package v1
 
 import (
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/api"
@@ -61,13 +63,49 @@ func (d *Door) getDeletion(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, api.FromDeletion(del))
 }
 
-// listAudit serves GET /v1/audit: audit entries, newest first by default.
+// auditParams are the filters of GET /v1/audit.
+var auditParams = []string{"action", "actor_key_id", "conversation_id", "target_id", "door", "created_after", "created_before"}
+
+// listAudit serves GET /v1/audit: audit entries, newest first by default,
+// filtered in the store.
 func (d *Door) listAudit(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, pageParams...)
+	q, err := parseQuery(r, withPage(auditParams...)...)
 	if err != nil {
 		return err
 	}
 	var f convstore.AuditFilter
+	if f.Action, err = q.Text("action", convstore.MaxAuditActionLen); err != nil {
+		return err
+	}
+	if f.ActorKeyID, _, err = q.ID("actor_key_id", convstore.PrefixKey); err != nil {
+		return err
+	}
+	if f.ConversationID, _, err = q.ID("conversation_id", convstore.PrefixConversation); err != nil {
+		return err
+	}
+	if t, _, _ := q.String("target_id"); t != "" {
+		// A target's prefix says its kind (msg_, att_, key_, …): any is
+		// taken, the id alone selects.
+		prefix, _, _ := strings.Cut(t, "_")
+		if f.TargetID, _, err = q.ID("target_id", prefix); err != nil {
+			return err
+		}
+	}
+	if f.Door, err = q.Text("door", convstore.MaxExternalLen); err != nil {
+		return err
+	}
+	if f.CreatedAfter, err = unix(q, "created_after"); err != nil {
+		return err
+	}
+	if f.CreatedAfter != nil {
+		// Whole seconds on the wire, as for conversations: after the
+		// second T.
+		after := f.CreatedAfter.Add(time.Second - time.Nanosecond)
+		f.CreatedAfter = &after
+	}
+	if f.CreatedBefore, err = unix(q, "created_before"); err != nil {
+		return err
+	}
 	if f.PageFilter, err = page(q, convstore.PrefixAudit, convstore.OrderDesc); err != nil {
 		return err
 	}

@@ -167,6 +167,7 @@ func (d *Door) routes() []convhttp.Route {
 		{Method: http.MethodGet, Path: pathRetention, Scope: read, Handler: d.getRetention},
 		{Method: http.MethodPut, Path: pathRetention, Scope: admin, Handler: d.putRetention},
 		{Method: http.MethodGet, Path: pathRetentionView, Scope: read, Handler: d.previewRetention},
+		{Method: http.MethodPost, Path: pathRetentionView, Scope: admin, Handler: d.previewRetentionDraft},
 		{Method: http.MethodGet, Path: pathCORS, Scope: read, Handler: d.getCORS},
 		{Method: http.MethodPut, Path: pathCORS, Scope: admin, Handler: d.putCORS},
 		{Method: http.MethodPost, Path: pathErasures, Scope: admin, Handler: d.createErasure, Idempotent: true},

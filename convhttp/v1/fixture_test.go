@@ -136,6 +136,8 @@ func validBody(rt convhttp.RouteInfo) (body any, hdr []string) {
 		return map[string]any{"allowed_origins": []string{"https://app.example.com"}}, nil
 	case "PUT /v1/retention":
 		return map[string]any{"policies": []any{}}, nil
+	case "POST /v1/retention/preview":
+		return map[string]any{"policies": []any{map[string]any{"conversations": map[string]any{"after_days": 30}}}}, nil
 	case "POST /v1/processors":
 		return map[string]any{"name": "new-proc", "deadline": "24h"}, nil
 	case "PATCH /v1/processors/{processor}":
@@ -167,7 +169,7 @@ func hasKeys(tb testing.TB, what string, raw []byte, want ...string) map[string]
 
 // Member sets of the wire objects.
 var (
-	conversationKeys = []string{"id", "object", "seq", "agent_id", "user_id", "external_id", "title", "metadata", "message_count", "created_at", "updated_at"}
+	conversationKeys = []string{"id", "object", "seq", "agent_id", "user_id", "external_id", "door", "title", "metadata", "message_count", "created_at", "updated_at"}
 	messageKeys      = []string{"id", "object", "conversation_id", "role", "content", "parts", "author_name", "start_offset_ms", "end_offset_ms", "metadata", "created_at"}
 	artifactKeys     = []string{"id", "object", "conversation_id", "type", "text", "data", "message_ids", "score", "created_at"}
 	attachmentKeys   = []string{"id", "object", "conversation_id", "name", "content_type", "size", "sha256", "created_at"}

@@ -77,3 +77,31 @@ func (d *Door) previewRetention(w http.ResponseWriter, r *http.Request) error {
 	}
 	return ok(w, api.FromRetentionPreview(p))
 }
+
+// previewRetentionDraft serves POST /v1/retention/preview: what a
+// retention run would erase now if the body's policies replaced the
+// tenant's, saving nothing (admin: it shows what any policy would erase).
+func (d *Door) previewRetentionDraft(w http.ResponseWriter, r *http.Request) error {
+	if _, err := parseQuery(r); err != nil {
+		return err
+	}
+	var in struct {
+		Policies *[]api.RetentionPolicy `json:"policies"`
+	}
+	if err := d.srv.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Policies == nil {
+		return convstore.Invalidf("policies", "policies is required: the draft's list of policies, empty to keep everything")
+	}
+	for i, p := range *in.Policies {
+		if p.UpdatedAt != 0 {
+			return convstore.Invalidf("policies", "policies[%d].updated_at is set by the server", i)
+		}
+	}
+	p, err := d.store.PreviewRetentionDraft(r.Context(), convhttp.Tenant(r), api.ToRetention(*in.Policies))
+	if err != nil {
+		return err
+	}
+	return ok(w, api.FromRetentionPreview(p))
+}

@@ -100,3 +100,28 @@ func mustItem(t *testing.T, raw []byte) []byte {
 	}
 	return w.Policies[0]
 }
+
+// TestRetentionPreviewDraft: POST /v1/retention/preview counts what a
+// draft would erase and saves nothing; a bad draft is 422 naming the
+// field; it needs the admin scope.
+func TestRetentionPreviewDraft(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	saved := map[string]any{"policies": []any{map[string]any{"conversations": map[string]any{"after_days": 60}}}}
+	e.must(200, "PUT", "/v1/retention", e.KeyA, saved, nil)
+	var pv api.RetentionPreview
+	draft := map[string]any{"policies": []any{map[string]any{"attachments": map[string]any{"after_days": 1}}}}
+	e.must(200, "POST", "/v1/retention/preview", e.KeyA, draft, &pv)
+	if pv.Object != "retention.preview" || pv.Conversations != 0 || pv.Attachments != 0 {
+		t.Errorf("a draft's preview of fresh data: %+v", pv)
+	}
+	var got api.Retention
+	e.must(200, "GET", "/v1/retention", e.KeyA, nil, &got)
+	if len(got.Policies) != 1 || got.Policies[0].Conversations == nil || got.Policies[0].Conversations.AfterDays != 60 {
+		t.Errorf("the policies after a draft's preview: %+v", got.Policies)
+	}
+	problem(t, e.do("POST", "/v1/retention/preview", e.KeyA, map[string]any{"policies": []any{map[string]any{"conversations": map[string]any{"after_days": 0}}}}),
+		422, "invalid", "policies[0].conversations.after_days")
+	problem(t, e.do("POST", "/v1/retention/preview", e.KeyA, map[string]any{}), 422, "invalid", "policies")
+	problem(t, e.do("POST", "/v1/retention/preview", e.Scoped["read"], draft), 403, "forbidden", "")
+}

@@ -59,11 +59,12 @@ var routeScopes = map[string]convstore.Scope{
 	"GET /v1/audit":                                  convstore.ScopeAdmin,
 	"GET /v1/events":                                 convstore.ScopeAdmin,
 
-	"GET /v1/retention":         convstore.ScopeRead,
-	"PUT /v1/retention":         convstore.ScopeAdmin,
-	"GET /v1/cors":              convstore.ScopeRead,
-	"PUT /v1/cors":              convstore.ScopeAdmin,
-	"GET /v1/retention/preview": convstore.ScopeRead,
+	"GET /v1/retention":          convstore.ScopeRead,
+	"PUT /v1/retention":          convstore.ScopeAdmin,
+	"GET /v1/cors":               convstore.ScopeRead,
+	"PUT /v1/cors":               convstore.ScopeAdmin,
+	"GET /v1/retention/preview":  convstore.ScopeRead,
+	"POST /v1/retention/preview": convstore.ScopeAdmin,
 	// One erasure job may delete a whole user, agent or period: admin.
 	"POST /v1/erasures":                     convstore.ScopeAdmin,
 	"GET /v1/erasures":                      convstore.ScopeRead,

@@ -22,7 +22,7 @@ var conversationTests = []test{
 func testConversationRoundTrip(t *testing.T, f *fixture) {
 	a := f.tenant(t)
 	full := f.conversation(t, a.ID, func(c *convstore.Conversation) {
-		c.AgentID, c.UserID, c.ExternalID, c.Title = "agent", "user", "ext-1", "A title"
+		c.AgentID, c.UserID, c.ExternalID, c.Title, c.Door = "agent", "user", "ext-1", "A title", "stammer"
 		c.Metadata = convstore.Metadata{"k": "v", "x": "y"}
 		c.MessageCount = 3
 		c.UpdatedAt = c.CreatedAt.Add(time.Second)
@@ -32,7 +32,7 @@ func testConversationRoundTrip(t *testing.T, f *fixture) {
 		got, err := f.drv.Reads().ConversationGetByID(f.ctx, a.ID, want.ID)
 		must(t, err)
 		if got.ID != want.ID || got.Seq != want.Seq || got.TenantID != a.ID || got.AgentID != want.AgentID ||
-			got.UserID != want.UserID || got.ExternalID != want.ExternalID || got.Title != want.Title ||
+			got.UserID != want.UserID || got.ExternalID != want.ExternalID || got.Title != want.Title || got.Door != want.Door ||
 			!bytes.Equal(got.Meta, want.Meta) || !bytes.Equal(got.UserIndex, want.UserIndex) ||
 			!bytes.Equal(got.ExternalIndex, want.ExternalIndex) ||
 			got.MessageCount != want.MessageCount || !got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {

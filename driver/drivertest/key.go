@@ -115,7 +115,7 @@ func testKeyDelete(t *testing.T, f *fixture) {
 	err := f.try(func(ctx context.Context, tx driver.Tx) error { return tx.KeyDelete(ctx, b.ID, k.ID) })
 	wantCode(t, "KeyDelete of another tenant's key", err, convstore.ENOTFOUND, "key")
 	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.KeyDelete(ctx, a.ID, k.ID) })
-	_, _, err = f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, now())
+	_, _, err = f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, convstore.AudienceSymbl, now())
 	wantCode(t, "the token of a deleted key", err, convstore.ENOTFOUND, "access token")
 	if f.RowCounts != nil {
 		counts, err := f.RowCounts(f.ctx)

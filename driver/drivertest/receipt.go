@@ -1,8 +1,11 @@
 package drivertest
 
 import (
+	"bytes"
 	"context"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 var receiptTests = []test{
 	{"Deletions", testDeletions},
 	{"Audit", testAudit},
+	{"AuditFilters", testAuditFilters},
 	{"DeletionsShredded", testDeletionsShredded},
 }
 
@@ -138,5 +142,87 @@ func testAudit(t *testing.T, f *fixture) {
 	}
 	if list, _ := f.drv.Reads().AuditList(f.ctx, &driver.AuditListParams{TenantID: b.ID, Page: page(10, false)}); len(list) != 0 {
 		t.Errorf("another tenant lists %d entries", len(list))
+	}
+}
+
+// testAuditFilters: every filter of AuditList, alone and together, keeps
+// exactly the entries a scan would, pages by cursor in both orders, and
+// never reaches another tenant's entries.
+func testAuditFilters(t *testing.T, f *fixture) {
+	a, b := f.tenant(t), f.tenant(t)
+	k1, k2, c1, c2, tg := convstore.NewID(), convstore.NewID(), convstore.NewID(), convstore.NewID(), convstore.NewID()
+	base := now().Add(-time.Hour)
+	var all []*convstore.AuditEntry
+	add := func(tenant convstore.ID, action string, key, conv, target convstore.ID, door string, at time.Duration) {
+		e := &convstore.AuditEntry{ID: convstore.NewID(), TenantID: tenant, Action: action, ActorKeyID: key, Door: door,
+			ConversationID: conv, TargetID: target, CreatedAt: base.Add(at)}
+		f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.AuditInsert(ctx, e) })
+		if tenant == a.ID {
+			all = append(all, e)
+		}
+	}
+	add(a.ID, "erasure.create", k1, convstore.ID{}, convstore.NewID(), "console", 1*time.Minute)
+	add(a.ID, "erasure.complete", convstore.ID{}, convstore.ID{}, convstore.NewID(), "erasure", 2*time.Minute)
+	add(a.ID, "erasures.other", k1, convstore.ID{}, convstore.NewID(), "native", 3*time.Minute) // not of the erasure. family
+	add(a.ID, "erasure", k1, convstore.ID{}, convstore.NewID(), "native", 4*time.Minute)        // nor this
+	add(a.ID, convstore.AuditConversationDelete, k2, c1, convstore.NewID(), "native", 5*time.Minute)
+	add(a.ID, convstore.AuditMessageDelete, k2, c1, tg, "symbl", 6*time.Minute)
+	add(a.ID, convstore.AuditMessageDelete, k1, c2, convstore.NewID(), "retention", 7*time.Minute)
+	add(a.ID, convstore.AuditHoldCreate, k1, c2, convstore.NewID(), "console", 8*time.Minute)
+	add(b.ID, "erasure.create", k1, c1, tg, "console", 5*time.Minute) // another tenant's, matching every filter
+	slices.SortFunc(all, func(x, y *convstore.AuditEntry) int { return bytes.Compare(y.ID[:], x.ID[:]) })
+	at := func(d time.Duration) *time.Time { x := base.Add(d); return &x }
+	cases := []struct {
+		name string
+		p    driver.AuditListParams
+		keep func(e *convstore.AuditEntry) bool
+	}{
+		{"action", driver.AuditListParams{Action: convstore.AuditMessageDelete}, func(e *convstore.AuditEntry) bool { return e.Action == convstore.AuditMessageDelete }},
+		{"family", driver.AuditListParams{Action: "erasure."}, func(e *convstore.AuditEntry) bool { return strings.HasPrefix(e.Action, "erasure.") }},
+		{"actor", driver.AuditListParams{ActorKeyID: k1}, func(e *convstore.AuditEntry) bool { return e.ActorKeyID == k1 }},
+		{"conversation", driver.AuditListParams{ConversationID: c1}, func(e *convstore.AuditEntry) bool { return e.ConversationID == c1 }},
+		{"target", driver.AuditListParams{TargetID: tg}, func(e *convstore.AuditEntry) bool { return e.TargetID == tg }},
+		{"door", driver.AuditListParams{Door: "console"}, func(e *convstore.AuditEntry) bool { return e.Door == "console" }},
+		{"time range", driver.AuditListParams{CreatedAfter: at(2 * time.Minute), CreatedBefore: at(7 * time.Minute)},
+			func(e *convstore.AuditEntry) bool {
+				return e.CreatedAt.After(*at(2 * time.Minute)) && e.CreatedAt.Before(*at(7 * time.Minute))
+			}},
+		{"together", driver.AuditListParams{Action: "message.delete", ActorKeyID: k2, ConversationID: c1, Door: "symbl", CreatedAfter: at(0)},
+			func(e *convstore.AuditEntry) bool {
+				return e.Action == "message.delete" && e.ActorKeyID == k2 && e.Door == "symbl"
+			}},
+		{"nothing", driver.AuditListParams{Action: "erasure.", Door: "symbl"}, func(*convstore.AuditEntry) bool { return false }},
+	}
+	for _, c := range cases {
+		var want []convstore.ID
+		for _, e := range all {
+			if c.keep(e) {
+				want = append(want, e.ID)
+			}
+		}
+		for _, desc := range []bool{true, false} {
+			// Pages of two, by cursor.
+			var got []convstore.ID
+			p := c.p
+			p.TenantID, p.Page = a.ID, driver.Page{Limit: 2, Desc: desc}
+			for range 10 {
+				list, err := f.drv.Reads().AuditList(f.ctx, &p)
+				must(t, err)
+				for _, e := range list {
+					got = append(got, e.ID)
+				}
+				if len(list) < 2 {
+					break
+				}
+				p.Page.After = list[len(list)-1].ID
+			}
+			w := slices.Clone(want)
+			if !desc {
+				slices.Reverse(w)
+			}
+			if !sameIDs(got, w) {
+				t.Errorf("%s (desc %v): %d entries %v, want %d %v", c.name, desc, len(got), got, len(w), w)
+			}
+		}
 	}
 }

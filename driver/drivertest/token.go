@@ -23,7 +23,7 @@ func (f *fixture) token(tb testing.TB, k *driver.KeyRow, ttl time.Duration) *dri
 // tokenAt stores an access token of k created at t.
 func (f *fixture) tokenAt(tb testing.TB, k *driver.KeyRow, t time.Time, ttl time.Duration) *driver.AccessTokenRow {
 	tb.Helper()
-	tok := &driver.AccessTokenRow{AccessToken: convstore.AccessToken{TenantID: k.TenantID, KeyID: k.ID, CreatedAt: t, ExpiresAt: t.Add(ttl)},
+	tok := &driver.AccessTokenRow{AccessToken: convstore.AccessToken{TenantID: k.TenantID, KeyID: k.ID, Audience: convstore.AudienceSymbl, CreatedAt: t, ExpiresAt: t.Add(ttl)},
 		Hash: convstore.HashKeySecret(convstore.NewAccessTokenSecret())}
 	f.write(tb, func(ctx context.Context, tx driver.Tx) error { return tx.AccessTokenInsert(ctx, tok) })
 	return tok
@@ -33,13 +33,25 @@ func testTokenKey(t *testing.T, f *fixture) {
 	a := f.tenant(t)
 	k := f.key(t, a.ID, "csk_toks", convstore.ScopeRead)
 	tok := f.token(t, k, time.Hour)
-	got, expires, err := f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, now())
+	got, expires, err := f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, convstore.AudienceSymbl, now())
 	must(t, err)
 	if got.ID != k.ID || got.TenantID != a.ID || !expires.Equal(tok.ExpiresAt) {
 		t.Errorf("AccessTokenKey = %+v expiring %v, want key %v expiring %v", got, expires, k.ID, tok.ExpiresAt)
 	}
-	_, _, err = f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, tok.ExpiresAt)
+	_, _, err = f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, convstore.AudienceSymbl, tok.ExpiresAt)
 	wantCode(t, "a token at its expiry", err, convstore.ENOTFOUND, "access token")
+	// The audience is part of the lookup: a Symbl token is no console
+	// session, and a console session no Symbl token.
+	_, _, err = f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, convstore.AudienceConsole, now())
+	wantCode(t, "a Symbl token asked for as a console session", err, convstore.ENOTFOUND, "access token")
+	session := &driver.AccessTokenRow{AccessToken: convstore.AccessToken{TenantID: a.ID, KeyID: k.ID, Audience: convstore.AudienceConsole,
+		CreatedAt: now(), ExpiresAt: now().Add(time.Hour)}, Hash: convstore.HashKeySecret(convstore.NewAccessTokenSecret())}
+	f.write(t, func(ctx context.Context, tx driver.Tx) error { return tx.AccessTokenInsert(ctx, session) })
+	if got, _, err := f.drv.Reads().AccessTokenKey(f.ctx, session.Hash, convstore.AudienceConsole, now()); err != nil || got.ID != k.ID {
+		t.Errorf("AccessTokenKey of a console session = %v, %v; want key %v", got, err, k.ID)
+	}
+	_, _, err = f.drv.Reads().AccessTokenKey(f.ctx, session.Hash, convstore.AudienceSymbl, now())
+	wantCode(t, "a console session asked for as a Symbl token", err, convstore.ENOTFOUND, "access token")
 	dup := *tok
 	err = f.try(func(ctx context.Context, tx driver.Tx) error { return tx.AccessTokenInsert(ctx, &dup) })
 	wantErr(t, "a token with a taken hash", err, driver.ErrTokenTaken())
@@ -67,7 +79,7 @@ func testTokenTrim(t *testing.T, f *fixture) {
 		t.Errorf("AccessTokenTrim deleted %d, want 2", n)
 	}
 	for i, tok := range toks {
-		_, _, err := f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, now())
+		_, _, err := f.drv.Reads().AccessTokenKey(f.ctx, tok.Hash, convstore.AudienceSymbl, now())
 		if gone := convstore.ErrorCode(err) == convstore.ENOTFOUND; gone != (i < 2) {
 			t.Errorf("token %d: %v; want the two oldest gone", i, err)
 		}
@@ -80,7 +92,7 @@ func testTokenTrim(t *testing.T, f *fixture) {
 	if n != 1 {
 		t.Errorf("AccessTokenDeleteExpired deleted %d, want the expired one", n)
 	}
-	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, kept.Hash, now()); err != nil {
+	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, kept.Hash, convstore.AudienceSymbl, now()); err != nil {
 		t.Errorf("a live token of another key: %v", err)
 	}
 	// A sign-out deletes exactly the one token, once.
@@ -95,10 +107,10 @@ func testTokenTrim(t *testing.T, f *fixture) {
 			t.Errorf("AccessTokenDelete #%d = %v, want %v", i+1, gone, want)
 		}
 	}
-	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, signedOut.Hash, now()); convstore.ErrorCode(err) != convstore.ENOTFOUND {
+	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, signedOut.Hash, convstore.AudienceSymbl, now()); convstore.ErrorCode(err) != convstore.ENOTFOUND {
 		t.Errorf("a deleted token still authenticates: %v", err)
 	}
-	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, kept.Hash, now()); err != nil {
+	if _, _, err := f.drv.Reads().AccessTokenKey(f.ctx, kept.Hash, convstore.AudienceSymbl, now()); err != nil {
 		t.Errorf("deleting one token took another: %v", err)
 	}
 }

@@ -29,7 +29,7 @@ func testRevokeHere(t *testing.T, f *fixture) {
 		if _, err := f.Store.Authenticate(f.ctx, k.Secret); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Store.AuthenticateAccessToken(f.ctx, tok); err != nil {
+		if _, err := f.Store.AuthenticateAccessToken(f.ctx, tok, convstore.AudienceSymbl); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -38,7 +38,7 @@ func testRevokeHere(t *testing.T, f *fixture) {
 	}
 	_, err = f.Store.Authenticate(f.ctx, k.Secret)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "a key revoked on this node")
-	_, err = f.Store.AuthenticateAccessToken(f.ctx, tok)
+	_, err = f.Store.AuthenticateAccessToken(f.ctx, tok, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "a token of a key revoked on this node")
 }
 
@@ -58,7 +58,7 @@ func testRevokeElsewhere(t *testing.T, f *fixture) {
 	if _, err := node.Authenticate(f.ctx, k.Secret); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := node.AuthenticateAccessToken(f.ctx, tok); err != nil {
+	if _, err := node.AuthenticateAccessToken(f.ctx, tok, convstore.AudienceSymbl); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID, f.params); err != nil {
@@ -77,7 +77,7 @@ func testRevokeElsewhere(t *testing.T, f *fixture) {
 	clock.Advance(f.AuthCacheTTL/2 + time.Millisecond)
 	_, err = node.Authenticate(f.ctx, k.Secret)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "a key revoked on another node, past the bound")
-	_, err = node.AuthenticateAccessToken(f.ctx, tok)
+	_, err = node.AuthenticateAccessToken(f.ctx, tok, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "a token of a key revoked on another node, past the bound")
 }
 
@@ -89,11 +89,11 @@ func testCachedTokenExpiry(t *testing.T, f *fixture) {
 		t.Skip("the store caches for a second or less")
 	}
 	_, tok := mustToken(t, f, f.tenant.ID, f.key.ID, f.AuthCacheTTL/2)
-	if _, err := f.Store.AuthenticateAccessToken(f.ctx, tok); err != nil {
+	if _, err := f.Store.AuthenticateAccessToken(f.ctx, tok, convstore.AudienceSymbl); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(f.AuthCacheTTL / 2)
-	_, err := f.Store.AuthenticateAccessToken(f.ctx, tok)
+	_, err := f.Store.AuthenticateAccessToken(f.ctx, tok, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "a cached token past its expiry")
 }
 

@@ -17,6 +17,49 @@ var conversationTests = []subtest{
 	{"Update", testUpdateConversation},
 	{"UpdateValidation", testUpdateConversationValidation},
 	{"FindMissing", testFindMissingConversation},
+	{"Door", testConversationDoor},
+}
+
+// testConversationDoor: a conversation keeps the door that created it
+// through every read and update; without one it is DoorUnknown; a door
+// name that is not single-line text, or too long, is refused.
+func testConversationDoor(t *testing.T, f *fixture) {
+	made, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{Door: "symbl", ExternalID: "door-ext", UserID: "door-user"})
+	bare, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
+	// Over HTTP (the Go client) every create goes through the native
+	// door, which records itself: no wire format carries a door.
+	want, wantBare := "symbl", convstore.DoorUnknown
+	remote := bare.Door == "native"
+	if remote {
+		want, wantBare = "native", "native"
+	}
+	if made.Door != want || bare.Door != wantBare {
+		t.Fatalf("doors on create = %q, %q; want %q, %q", made.Door, bare.Door, want, wantBare)
+	}
+	title := "renamed"
+	upd, err := f.Store.UpdateConversation(f.ctx, f.tenant.ID, made.ID, &convstore.ConversationUpdate{Title: &title})
+	if err != nil || upd.Door != want {
+		t.Errorf("after an update: %+v, %v; want door %s", upd, err, want)
+	}
+	byExt, err := f.Store.FindConversationByExternalID(f.ctx, f.tenant.ID, "door-ext")
+	if err != nil || byExt.Door != want {
+		t.Errorf("by external id: %+v, %v", byExt, err)
+	}
+	bySeq, err := f.Store.FindConversationBySeq(f.ctx, f.tenant.ID, made.Seq)
+	if err != nil || bySeq.Door != want {
+		t.Errorf("by seq: %+v, %v", bySeq, err)
+	}
+	list, _, err := f.Store.FindConversations(f.ctx, f.tenant.ID, convstore.ConversationFilter{UserID: "door-user"})
+	if err != nil || len(list) != 1 || list[0].Door != want {
+		t.Errorf("listed: %v, %v", list, err)
+	}
+	if remote {
+		return // the client sends no door to refuse
+	}
+	for _, door := range []string{"a\nb", strings.Repeat("d", convstore.MaxDoorLen+1)} {
+		_, _, err := f.Store.CreateConversation(f.ctx, f.tenant.ID, &convstore.ConversationCreate{Door: door})
+		wantCode(t, err, convstore.EINVALID, "door "+door)
+	}
 }
 
 // checkSameConversation reports unless two reads of a conversation agree in
@@ -24,7 +67,7 @@ var conversationTests = []subtest{
 func checkSameConversation(t testing.TB, what string, got, want *convstore.Conversation) {
 	t.Helper()
 	if got.ID != want.ID || got.Seq != want.Seq || got.TenantID != want.TenantID ||
-		got.AgentID != want.AgentID || got.UserID != want.UserID || got.Title != want.Title ||
+		got.AgentID != want.AgentID || got.UserID != want.UserID || got.Title != want.Title || got.Door != want.Door ||
 		!metadataEqual(got.Metadata, want.Metadata) || got.MessageCount != want.MessageCount ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Errorf("%s:\n got  %+v\n want %+v", what, got, want)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convstore/convstore"
 )
@@ -14,6 +15,80 @@ var deletionTests = []subtest{
 	{"Cascade", testCascadeDelete},
 	{"EmptyConversationByOperator", testDeleteEmptyConversation},
 	{"FindDeletionMissing", testFindDeletionMissing},
+	{"AuditFilters", testAuditFilters},
+}
+
+// testAuditFilters: the audit log is filtered in the store, by action or
+// family, conversation, target, door, actor and time, paged by cursor;
+// a bad filter is EINVALID.
+func testAuditFilters(t *testing.T, f *fixture) {
+	c1, msgs := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{
+		Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "a"}, {Role: convstore.RoleUser, Content: "b"}}})
+	c2, _ := MustCreateConversation(t, f.ctx, f.Store, f.tenant.ID, &convstore.ConversationCreate{})
+	// Time bounds in whole hours around now: the native API's are whole
+	// seconds.
+	past, later := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	symbl := convstore.DeleteParams{Door: "symbl", ActorKeyID: f.key.ID}
+	for _, m := range msgs {
+		if err := f.Store.DeleteMessage(f.ctx, f.tenant.ID, c1.ID, m.ID, symbl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.Store.DeleteConversation(f.ctx, f.tenant.ID, c2.ID, convstore.DeleteParams{Door: "native"}); err != nil {
+		t.Fatal(err)
+	}
+	all := func(af convstore.AuditFilter) []*convstore.AuditEntry {
+		t.Helper()
+		af.Limit = 1
+		var out []*convstore.AuditEntry
+		for range 20 {
+			list, more, err := f.Store.FindAuditEntries(f.ctx, f.tenant.ID, af)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, list...)
+			if !more {
+				return out
+			}
+			af.After = list[len(list)-1].ID
+		}
+		t.Fatal("more than 20 pages")
+		return nil
+	}
+	total := len(all(convstore.AuditFilter{}))
+	// The door recorded: the one given, or over HTTP the native door,
+	// through which the client deletes.
+	door := all(convstore.AuditFilter{TargetID: msgs[0].ID})[0].Door
+	for _, c := range []struct {
+		name string
+		f    convstore.AuditFilter
+		want int
+	}{
+		{"action", convstore.AuditFilter{Action: convstore.AuditMessageDelete}, 2},
+		{"family", convstore.AuditFilter{Action: "conversation."}, 1},
+		{"conversation", convstore.AuditFilter{ConversationID: c1.ID}, 2},
+		{"target", convstore.AuditFilter{TargetID: msgs[1].ID}, 1},
+		{"door", convstore.AuditFilter{Door: door, Action: "message."}, 2},
+		{"actor", convstore.AuditFilter{ActorKeyID: f.key.ID, Action: "message."}, 2},
+		{"since", convstore.AuditFilter{CreatedAfter: &past}, total},
+		{"within", convstore.AuditFilter{CreatedAfter: &past, CreatedBefore: &later, ConversationID: c1.ID}, 2},
+		{"until", convstore.AuditFilter{CreatedBefore: &past}, 0},
+		{"future", convstore.AuditFilter{CreatedAfter: &later}, 0},
+	} {
+		got := all(c.f)
+		if len(got) != c.want {
+			t.Errorf("%s: %d entries, want %d", c.name, len(got), c.want)
+		}
+		for i := 1; i < len(got); i++ {
+			if bytes.Compare(got[i-1].ID[:], got[i].ID[:]) <= 0 {
+				t.Errorf("%s: not newest first", c.name)
+			}
+		}
+	}
+	for _, bad := range []convstore.AuditFilter{{Action: strings.Repeat("a", convstore.MaxAuditActionLen+1)}, {Door: "a\nb"}} {
+		_, _, err := f.Store.FindAuditEntries(f.ctx, f.tenant.ID, bad)
+		wantCode(t, err, convstore.EINVALID, "a bad audit filter")
+	}
 }
 
 // convState is everything readable about one conversation, for comparing

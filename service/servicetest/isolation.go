@@ -183,7 +183,7 @@ func testForeignIDs(t *testing.T, f *fixture) {
 	for _, k := range []*convstore.NewKey{a.key, a.extraKey} {
 		add("DeleteKey", func(_, x convstore.ID) error { return s.DeleteKey(ctx, B, x, p) }, convstore.ID{}, k.ID)
 		add("CreateAccessToken", func(_, x convstore.ID) error {
-			_, _, err := s.CreateAccessToken(ctx, B, x, time.Hour)
+			_, _, err := s.CreateAccessToken(ctx, B, x, convstore.AudienceSymbl, time.Hour)
 			return err
 		}, convstore.ID{}, k.ID)
 	}

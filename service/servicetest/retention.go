@@ -11,6 +11,70 @@ var retentionTests = []subtest{
 	{"Policies", testRetentionPolicies},
 	{"Invalid", testRetentionInvalid},
 	{"Applied", testRetentionApplied},
+	{"PreviewDraft", testRetentionDraft},
+}
+
+// testRetentionDraft: a draft's preview counts what saving it would
+// erase at the next run, differs from the saved policies' preview, saves
+// and erases nothing, and counts only the tenant's own data; a draft
+// ReplaceRetention would refuse is EINVALID.
+func testRetentionDraft(t *testing.T, f *fixture) {
+	s, ctx, tid := f.Store, f.ctx, f.tenant.ID
+	_, err := s.PreviewRetentionDraft(ctx, tid, []*convstore.RetentionPolicy{{Conversations: &convstore.RetentionRule{Days: 0}}})
+	wantCode(t, err, convstore.EINVALID, "a draft with a zero-day rule")
+	_, err = s.PreviewRetentionDraft(ctx, tid, []*convstore.RetentionPolicy{{}, {}})
+	wantCode(t, err, convstore.EINVALID, "a draft with two defaults")
+	if f.Clock == nil || f.ApplyRetention == nil {
+		t.Skip("this store has no clock to move (nothing is ever due) or no retention run to call")
+	}
+	saved := []*convstore.RetentionPolicy{{Conversations: &convstore.RetentionRule{Days: 30}}}
+	if _, err := s.ReplaceRetention(ctx, tid, saved, f.params); err != nil {
+		t.Fatal(err)
+	}
+	var mine []*convstore.Conversation
+	for _, agent := range []string{"", "bot", "bot"} {
+		c, _ := MustCreateConversation(t, ctx, s, tid, &convstore.ConversationCreate{AgentID: agent, Messages: textMessages("m", 2)})
+		MustPutAttachment(t, ctx, s, tid, c.ID, "a.wav", []byte("RIFF"))
+		mine = append(mine, c)
+	}
+	other, _ := MustCreateTenant(t, ctx, s, uniqueName("other"))
+	MustCreateConversation(t, ctx, s, other.ID, &convstore.ConversationCreate{Messages: textMessages("m", 2)})
+	f.Clock.Advance(6 * day)
+	pv, err := s.PreviewRetention(ctx, tid)
+	if err != nil || pv.RetentionCounts != (convstore.RetentionCounts{}) {
+		t.Fatalf("the saved policies' preview: %+v, %v; want nothing due", pv, err)
+	}
+	for _, c := range []struct {
+		name  string
+		draft []*convstore.RetentionPolicy
+		want  convstore.RetentionCounts
+	}{
+		{"every conversation after 5 days", []*convstore.RetentionPolicy{{Conversations: &convstore.RetentionRule{Days: 5}}},
+			convstore.RetentionCounts{Conversations: 3, Messages: 6}},
+		{"bot's after 5 days", []*convstore.RetentionPolicy{saved[0], {AgentID: "bot", Conversations: &convstore.RetentionRule{Days: 5}}},
+			convstore.RetentionCounts{Conversations: 2, Messages: 4}},
+		{"attachments after 5 days", []*convstore.RetentionPolicy{{Attachments: &convstore.RetentionRule{Days: 5}}},
+			convstore.RetentionCounts{Attachments: 3, AttachmentBytes: 3 * int64(len("RIFF"))}},
+		{"none", nil, convstore.RetentionCounts{}},
+	} {
+		got, err := s.PreviewRetentionDraft(ctx, tid, c.draft)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got.RetentionCounts != c.want {
+			t.Errorf("%s: draft preview %+v, want %+v", c.name, got.RetentionCounts, c.want)
+		}
+	}
+	// Nothing was saved or erased.
+	if got, err := s.FindRetention(ctx, tid); err != nil || len(got) != 1 || got[0].Conversations.Days != 30 {
+		t.Errorf("the saved policies after previews: %+v, %v", got, err)
+	}
+	for _, c := range mine {
+		MustFindConversation(t, ctx, s, tid, c.ID)
+	}
+	if n, err := f.ApplyRetention(ctx, tid); err != nil || n != (convstore.RetentionCounts{}) {
+		t.Errorf("a run after the previews erased %+v (%v), want nothing: the drafts were not saved", n, err)
+	}
 }
 
 // day is a retention rule's unit.

@@ -20,12 +20,46 @@ var tokenTests = []subtest{
 	{"Malformed", testTokenMalformed},
 	{"AnotherTenantsKey", testTokenForeignKey},
 	{"AtMostMaxPerKey", testTokenCap},
+	{"AudiencesApart", testTokenAudience},
+}
+
+// testTokenAudience: a token is accepted only for the audience it was
+// issued for, both ways, even once the first check is cached; an unknown
+// audience is refused on issue.
+func testTokenAudience(t *testing.T, f *fixture) {
+	_, symbl := mustToken(t, f, f.tenant.ID, f.key.ID, time.Hour)
+	_, session, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, f.key.ID, convstore.AudienceConsole, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second round answers from the cache
+		for _, c := range []struct{ secret, ok, wrong string }{
+			{symbl, convstore.AudienceSymbl, convstore.AudienceConsole},
+			{session, convstore.AudienceConsole, convstore.AudienceSymbl},
+		} {
+			if got, err := f.Store.AuthenticateAccessToken(f.ctx, c.secret, c.ok); err != nil || got.ID != f.key.ID {
+				t.Errorf("a %s token for %s = %v, %v; want the key", c.ok, c.ok, got, err)
+			}
+			_, err := f.Store.AuthenticateAccessToken(f.ctx, c.secret, c.wrong)
+			wantCode(t, err, convstore.EUNAUTHORIZED, "a "+c.ok+" token for "+c.wrong)
+		}
+	}
+	for _, a := range []string{"", "native", "Console"} {
+		_, _, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, f.key.ID, a, time.Hour)
+		wantCode(t, err, convstore.EINVALID, "a token of audience "+a)
+	}
+	// A sign-out revokes the session whatever audience cached it.
+	if err := f.Store.RevokeAccessToken(f.ctx, session); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Store.AuthenticateAccessToken(f.ctx, session, convstore.AudienceConsole)
+	wantCode(t, err, convstore.EUNAUTHORIZED, "a revoked console session")
 }
 
 // mustToken issues a token for key of tenant and fails the test on error.
 func mustToken(tb testing.TB, f *fixture, tenantID, keyID convstore.ID, ttl time.Duration) (*convstore.AccessToken, string) {
 	tb.Helper()
-	tok, secret, err := f.Store.CreateAccessToken(f.ctx, tenantID, keyID, ttl)
+	tok, secret, err := f.Store.CreateAccessToken(f.ctx, tenantID, keyID, convstore.AudienceSymbl, ttl)
 	if err != nil {
 		tb.Fatalf("CreateAccessToken: %v", err)
 	}
@@ -56,7 +90,7 @@ func testTokenIssue(t *testing.T, f *fixture) {
 	}
 	// Opaque: nothing of the key is in it.
 	checkNoContent(t, "token secret", secret, reader.Secret, reader.Secret[convstore.KeyPrefixLength:], reader.Prefix)
-	got, err := f.Store.AuthenticateAccessToken(f.ctx, secret)
+	got, err := f.Store.AuthenticateAccessToken(f.ctx, secret, convstore.AudienceSymbl)
 	if err != nil {
 		t.Fatalf("AuthenticateAccessToken: %v", err)
 	}
@@ -66,7 +100,7 @@ func testTokenIssue(t *testing.T, f *fixture) {
 	// Tokens and keys do not stand in for each other.
 	_, err = f.Store.Authenticate(f.ctx, secret)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "Authenticate with an access token")
-	_, err = f.Store.AuthenticateAccessToken(f.ctx, reader.Secret)
+	_, err = f.Store.AuthenticateAccessToken(f.ctx, reader.Secret, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "AuthenticateAccessToken with a key secret")
 	// Every token is new; only hashes are stored.
 	_, again := mustToken(t, f, f.tenant.ID, reader.ID, time.Hour)
@@ -84,7 +118,7 @@ func testTokenLifetime(t *testing.T, f *fixture) {
 		t.Errorf("a week's token lasts %v, want it cut to %v", got, convstore.MaxAccessTokenTTL)
 	}
 	for _, ttl := range []time.Duration{0, -time.Second} {
-		_, _, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, f.key.ID, ttl)
+		_, _, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, f.key.ID, convstore.AudienceSymbl, ttl)
 		wantInvalid(t, err, "ttl", "CreateAccessToken with ttl "+ttl.String())
 	}
 	if n := tokenRows(t, f); n != 1 {
@@ -99,7 +133,7 @@ func testTokenExpired(t *testing.T, f *fixture) {
 	if !tok.ExpiresAt.After(tok.CreatedAt) {
 		t.Fatalf("token %+v expires before it is made", tok)
 	}
-	_, err := f.Store.AuthenticateAccessToken(f.ctx, secret)
+	_, err := f.Store.AuthenticateAccessToken(f.ctx, secret, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "AuthenticateAccessToken with an expired token")
 }
 
@@ -113,10 +147,10 @@ func testTokenSweep(t *testing.T, f *fixture) {
 	if n != 1 || tokenRows(t, f) != 1 {
 		t.Errorf("SweepAccessTokens removed %d, left %d rows; want 1 removed and the live token kept", n, tokenRows(t, f))
 	}
-	if _, err := f.Store.AuthenticateAccessToken(f.ctx, live); err != nil {
+	if _, err := f.Store.AuthenticateAccessToken(f.ctx, live, convstore.AudienceSymbl); err != nil {
 		t.Errorf("the live token after a sweep: %v", err)
 	}
-	_, err = f.Store.AuthenticateAccessToken(f.ctx, expired)
+	_, err = f.Store.AuthenticateAccessToken(f.ctx, expired, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "AuthenticateAccessToken with a swept token")
 	if n, err := f.SweepAccessTokens(f.ctx); n != 0 || err != nil {
 		t.Errorf("a second sweep: %d, %v; want 0, nil", n, err)
@@ -130,21 +164,21 @@ func testTokenRevokedKey(t *testing.T, f *fixture) {
 	}
 	_, doomed := mustToken(t, f, f.tenant.ID, k.ID, time.Hour)
 	_, kept := mustToken(t, f, f.tenant.ID, f.key.ID, time.Hour)
-	if _, err := f.Store.AuthenticateAccessToken(f.ctx, doomed); err != nil {
+	if _, err := f.Store.AuthenticateAccessToken(f.ctx, doomed, convstore.AudienceSymbl); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Store.DeleteKey(f.ctx, f.tenant.ID, k.ID, f.params); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.Store.AuthenticateAccessToken(f.ctx, doomed)
+	_, err = f.Store.AuthenticateAccessToken(f.ctx, doomed, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "AuthenticateAccessToken after the key was revoked")
 	if n := tokenRows(t, f); n != 1 {
 		t.Errorf("%d access token rows after revoking a key, want only the other key's token", n)
 	}
-	if got, err := f.Store.AuthenticateAccessToken(f.ctx, kept); err != nil || got.ID != f.key.ID {
+	if got, err := f.Store.AuthenticateAccessToken(f.ctx, kept, convstore.AudienceSymbl); err != nil || got.ID != f.key.ID {
 		t.Errorf("another key's token after a revoke: %v, %v", got, err)
 	}
-	_, _, err = f.Store.CreateAccessToken(f.ctx, f.tenant.ID, k.ID, time.Hour)
+	_, _, err = f.Store.CreateAccessToken(f.ctx, f.tenant.ID, k.ID, convstore.AudienceSymbl, time.Hour)
 	wantCode(t, err, convstore.ENOTFOUND, "CreateAccessToken for a revoked key")
 }
 
@@ -154,15 +188,15 @@ func testTokenRevokedKey(t *testing.T, f *fixture) {
 func testTokenRevoke(t *testing.T, f *fixture) {
 	_, gone := mustToken(t, f, f.tenant.ID, f.key.ID, time.Hour)
 	_, kept := mustToken(t, f, f.tenant.ID, f.key.ID, time.Hour)
-	if _, err := f.Store.AuthenticateAccessToken(f.ctx, gone); err != nil {
+	if _, err := f.Store.AuthenticateAccessToken(f.ctx, gone, convstore.AudienceSymbl); err != nil {
 		t.Fatal(err) // now cached
 	}
 	if err := f.Store.RevokeAccessToken(f.ctx, gone); err != nil {
 		t.Fatalf("RevokeAccessToken: %v", err)
 	}
-	_, err := f.Store.AuthenticateAccessToken(f.ctx, gone)
+	_, err := f.Store.AuthenticateAccessToken(f.ctx, gone, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "AuthenticateAccessToken after RevokeAccessToken")
-	if got, err := f.Store.AuthenticateAccessToken(f.ctx, kept); err != nil || got.ID != f.key.ID {
+	if got, err := f.Store.AuthenticateAccessToken(f.ctx, kept, convstore.AudienceSymbl); err != nil || got.ID != f.key.ID {
 		t.Errorf("the key's other token after a revoke: %v, %v", got, err)
 	}
 	if n := tokenRows(t, f); n != 1 {
@@ -198,7 +232,7 @@ func testTokenMalformed(t *testing.T, f *fixture) {
 	}
 	var ref error
 	for what, s := range bad {
-		k, err := f.Store.AuthenticateAccessToken(f.ctx, s)
+		k, err := f.Store.AuthenticateAccessToken(f.ctx, s, convstore.AudienceSymbl)
 		if !checkCode(t, err, convstore.EUNAUTHORIZED, "AuthenticateAccessToken with "+what) {
 			continue
 		}
@@ -216,14 +250,14 @@ func testTokenMalformed(t *testing.T, f *fixture) {
 func testTokenForeignKey(t *testing.T, f *fixture) {
 	other, otherKey := MustCreateTenant(t, f.ctx, f.Store, uniqueName("other"))
 	ref := func() error {
-		_, _, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, randomID(), time.Hour)
+		_, _, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, randomID(), convstore.AudienceSymbl, time.Hour)
 		return err
 	}()
 	wantCode(t, ref, convstore.ENOTFOUND, "CreateAccessToken for a never-existing key")
-	_, _, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, otherKey.ID, time.Hour)
+	_, _, err := f.Store.CreateAccessToken(f.ctx, f.tenant.ID, otherKey.ID, convstore.AudienceSymbl, time.Hour)
 	wantCode(t, err, convstore.ENOTFOUND, "CreateAccessToken for another tenant's key")
 	sameError(t, "CreateAccessToken", err, ref)
-	_, _, err = f.Store.CreateAccessToken(f.ctx, other.ID, f.key.ID, time.Hour)
+	_, _, err = f.Store.CreateAccessToken(f.ctx, other.ID, f.key.ID, convstore.AudienceSymbl, time.Hour)
 	wantCode(t, err, convstore.ENOTFOUND, "CreateAccessToken in another tenant for this tenant's key")
 	if n := tokenRows(t, f); n != 0 {
 		t.Errorf("refused CreateAccessToken calls left %d rows", n)
@@ -244,10 +278,10 @@ func testTokenCap(t *testing.T, f *fixture) {
 	if n := tokenRows(t, f); n != convstore.MaxAccessTokensPerKey+1 {
 		t.Errorf("%d access token rows, want %d of the key and 1 of another", n, convstore.MaxAccessTokensPerKey+1)
 	}
-	_, err := f.Store.AuthenticateAccessToken(f.ctx, first)
+	_, err := f.Store.AuthenticateAccessToken(f.ctx, first, convstore.AudienceSymbl)
 	wantCode(t, err, convstore.EUNAUTHORIZED, "the key's oldest token past the cap")
 	for what, s := range map[string]string{"the newest token": last, "another key's token": other} {
-		if _, err := f.Store.AuthenticateAccessToken(f.ctx, s); err != nil {
+		if _, err := f.Store.AuthenticateAccessToken(f.ctx, s, convstore.AudienceSymbl); err != nil {
 			t.Errorf("%s past the cap: %v", what, err)
 		}
 	}
