@@ -68,8 +68,12 @@ func (c *Client) CountConversations(ctx context.Context, tenantID convstore.ID, 
 	if err != nil || !ok {
 		return 0, err
 	}
+	q, err := filterQuery(f)
+	if err != nil {
+		return 0, err
+	}
 	var out api.ConversationCount
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/conversations/count", query: filterQuery(f), out: &out}); err != nil {
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/v1/conversations/count", query: q, out: &out}); err != nil {
 		return 0, err
 	}
 	return out.Count, nil
@@ -85,7 +89,10 @@ func (c *Client) FindConversations(ctx context.Context, tenantID convstore.ID, f
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	q := filterQuery(f)
+	q, err := filterQuery(f)
+	if err != nil {
+		return nil, false, err
+	}
 	if f.Offset != 0 {
 		q.Set("offset", strconv.Itoa(f.Offset))
 	}
@@ -108,8 +115,19 @@ func (c *Client) FindConversations(ctx context.Context, tenantID convstore.ID, f
 	return convs, out.HasMore, nil
 }
 
-// filterQuery renders the fields of f that select conversations.
-func filterQuery(f convstore.ConversationFilter) url.Values {
+// filterQuery renders the fields of f that select conversations. The
+// selections the native API does not take (the doors' number ranges,
+// message counts and update order, read in process) are refused rather
+// than dropped: a dropped filter would answer for other conversations.
+func filterQuery(f convstore.ConversationFilter) (url.Values, error) {
+	switch {
+	case f.SeqMax != 0:
+		return nil, convstore.Invalidf("seq_max", "the native API filters by one sequence number, not a range")
+	case f.MinMessages != nil || f.MaxMessages != nil:
+		return nil, convstore.Invalidf("min_messages", "the native API does not filter by message count")
+	case f.ByUpdated:
+		return nil, convstore.Invalidf("order", "the native API orders conversations by id, not by update time")
+	}
 	q := url.Values{}
 	if f.AgentID != "" {
 		q.Set("agent_id", f.AgentID)
@@ -129,7 +147,7 @@ func filterQuery(f convstore.ConversationFilter) url.Values {
 	if f.Seq != 0 {
 		q.Set("seq", strconv.FormatInt(f.Seq, 10)) // a negative one gets the server's EINVALID
 	}
-	return q
+	return q, nil
 }
 
 // unixSeconds renders t as the Unix second it falls in.

@@ -192,3 +192,23 @@ func TestConversationErrors(t *testing.T) {
 	_, _, err = f.c.CreateConversation(f.ctx, convstore.ID{}, &convstore.ConversationCreate{ExternalID: "once"})
 	wantCode(t, err, convstore.ECONFLICT, 409)
 }
+
+// TestConversationFiltersNotServed: a selection the native API does not
+// take is refused, not dropped (dropped, the answer would be about other
+// conversations than the ones asked for).
+func TestConversationFiltersNotServed(t *testing.T) {
+	f := setup(t)
+	one := 1
+	for name, filter := range map[string]convstore.ConversationFilter{
+		"seq_max":      {Seq: 1, SeqMax: 5},
+		"min_messages": {MinMessages: &one},
+		"order":        {ByUpdated: true},
+	} {
+		if _, _, err := f.c.FindConversations(f.ctx, convstore.ID{}, filter); convstore.ErrorCode(err) != convstore.EINVALID || !strings.Contains(err.Error(), name) {
+			t.Errorf("FindConversations with %s: %v, want EINVALID naming %s", name, err, name)
+		}
+		if _, err := f.c.CountConversations(f.ctx, convstore.ID{}, filter); convstore.ErrorCode(err) != convstore.EINVALID {
+			t.Errorf("CountConversations with %s: %v, want EINVALID", name, err)
+		}
+	}
+}
