@@ -38,5 +38,5 @@ func TestMigration0023EndUsers(t *testing.T) {
 	}
 	servicetest.RunEndUserMove(t, db,
 		step(func(ctx context.Context, p *goose.Provider) error { _, err := p.DownTo(ctx, 22); return err }),
-		step(func(ctx context.Context, p *goose.Provider) error { _, err := p.UpTo(ctx, 23); return err }))
+		step(func(ctx context.Context, p *goose.Provider) error { _, err := p.Up(ctx); return err }))
 }

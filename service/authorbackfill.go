@@ -21,39 +21,25 @@ import (
 // a few keep the transaction short between other writes.
 const DefaultAuthorsBackfillBatch = 8
 
+// authorsBackfill is the pass BackfillAuthors and RunAuthorsBackfill run.
+func (s *Service) authorsBackfill() pendingBackfill {
+	return pendingBackfill{
+		claim: func(ctx context.Context, tx driver.Tx, limit int) ([]driver.PendingAuthors, error) {
+			return tx.AuthorPendingClaim(ctx, limit)
+		},
+		fill:     s.backfillAuthors,
+		doing:    "recording authors",
+		name:     "authors",
+		start:    "recording the authors of conversations stored before they were kept",
+		finished: "every conversation's authors are recorded",
+	}
+}
+
 // BackfillAuthors records the authors of every pending conversation, batch
 // (0: DefaultAuthorsBackfillBatch) per transaction, and returns how many
 // it recorded. each (optional) receives the count after every batch.
 func (s *Service) BackfillAuthors(ctx context.Context, batch int, each func(done int)) (int, error) {
-	batch = positive(batch, DefaultAuthorsBackfillBatch)
-	done := 0
-	for {
-		n := 0
-		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-			n = 0
-			todo, err := tx.AuthorPendingClaim(ctx, batch)
-			if err != nil {
-				return err
-			}
-			for _, c := range todo {
-				if err := s.backfillAuthors(ctx, tx, c.TenantID, c.ConversationID); err != nil {
-					return err
-				}
-			}
-			n = len(todo)
-			return nil
-		})
-		if err != nil {
-			return done, err
-		}
-		if n == 0 {
-			return done, nil
-		}
-		done += n
-		if each != nil {
-			each(done)
-		}
-	}
+	return s.authorsBackfill().run(ctx, s, positive(batch, DefaultAuthorsBackfillBatch), each)
 }
 
 // backfillAuthors records one claimed conversation's authors from its
@@ -72,23 +58,5 @@ func (s *Service) backfillAuthors(ctx context.Context, tx driver.Tx, tenantID, c
 // conversation is pending (after one statement). A store that stops
 // midway resumes at its next start.
 func (s *Service) RunAuthorsBackfill(ctx context.Context, logEvery time.Duration) {
-	started, last := false, time.Now()
-	done, err := s.BackfillAuthors(ctx, 0, func(done int) {
-		if !started {
-			started = true
-			s.logger.Info("recording the authors of conversations stored before they were kept")
-		}
-		if time.Since(last) >= logEvery {
-			last = time.Now()
-			s.logger.Info("recording authors", "conversations_done", done)
-		}
-	})
-	switch {
-	case err != nil && ctx.Err() != nil:
-		s.logger.Info("authors backfill stopped; it resumes at the next start", "conversations_done", done)
-	case err != nil:
-		s.logger.Error("authors backfill failed; it resumes at the next start", "conversations_done", done, "error", err)
-	case done > 0:
-		s.logger.Info("authors backfill done: every conversation's authors are recorded", "conversations_done", done)
-	}
+	s.authorsBackfill().runInBackground(ctx, s, DefaultAuthorsBackfillBatch, logEvery)
 }

@@ -22,40 +22,27 @@ import (
 // transaction indexes: each opens every message of its conversation.
 const DefaultMessageIDsBackfillBatch = 8
 
+// messageIDsBackfill is the pass BackfillMessageIDs and
+// RunMessageIDsBackfill run.
+func (s *Service) messageIDsBackfill() pendingBackfill {
+	return pendingBackfill{
+		claim: func(ctx context.Context, tx driver.Tx, limit int) ([]driver.PendingAuthors, error) {
+			return tx.MessageIDPendingClaim(ctx, limit)
+		},
+		fill:     s.backfillMessageIDs,
+		doing:    "indexing message ids",
+		name:     "message ids",
+		start:    "indexing the client message ids of messages stored before they were indexed",
+		finished: "every message's client id is indexed",
+	}
+}
+
 // BackfillMessageIDs indexes the external ids of every pending
 // conversation's messages, batch (0: DefaultMessageIDsBackfillBatch) per
 // transaction, and returns how many conversations it did. each (optional)
 // receives the count after every batch.
 func (s *Service) BackfillMessageIDs(ctx context.Context, batch int, each func(done int)) (int, error) {
-	batch = positive(batch, DefaultMessageIDsBackfillBatch)
-	done := 0
-	for {
-		n := 0
-		err := s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-			n = 0
-			todo, err := tx.MessageIDPendingClaim(ctx, batch)
-			if err != nil {
-				return err
-			}
-			for _, c := range todo {
-				if err := s.backfillMessageIDs(ctx, tx, c.TenantID, c.ConversationID); err != nil {
-					return err
-				}
-			}
-			n = len(todo)
-			return nil
-		})
-		if err != nil {
-			return done, err
-		}
-		if n == 0 {
-			return done, nil
-		}
-		done += n
-		if each != nil {
-			each(done)
-		}
-	}
+	return s.messageIDsBackfill().run(ctx, s, positive(batch, DefaultMessageIDsBackfillBatch), each)
 }
 
 // backfillMessageIDs indexes one claimed conversation's message ids under
@@ -88,23 +75,5 @@ func (s *Service) backfillMessageIDs(ctx context.Context, tx driver.Tx, tenantID
 // conversation is pending (after one statement). A store that stops
 // midway resumes at its next start.
 func (s *Service) RunMessageIDsBackfill(ctx context.Context, logEvery time.Duration) {
-	started, last := false, time.Now()
-	done, err := s.BackfillMessageIDs(ctx, 0, func(done int) {
-		if !started {
-			started = true
-			s.logger.Info("indexing the client message ids of messages stored before they were indexed")
-		}
-		if time.Since(last) >= logEvery {
-			last = time.Now()
-			s.logger.Info("indexing message ids", "conversations_done", done)
-		}
-	})
-	switch {
-	case err != nil && ctx.Err() != nil:
-		s.logger.Info("message ids backfill stopped; it resumes at the next start", "conversations_done", done)
-	case err != nil:
-		s.logger.Error("message ids backfill failed; it resumes at the next start", "conversations_done", done, "error", err)
-	case done > 0:
-		s.logger.Info("message ids backfill done: every message's client id is indexed", "conversations_done", done)
-	}
+	s.messageIDsBackfill().runInBackground(ctx, s, DefaultMessageIDsBackfillBatch, logEvery)
 }

@@ -8,10 +8,12 @@ import (
 	"github.com/convstore/convstore/service"
 )
 
-// RunEndUserMove checks migration 0023 on db: down takes the schema back
-// to 0022, where Botpress users were sealed conversations of the agent
-// "botpress.users", which the test then writes as the door did; up
-// migrates to 0023. The users are then end-user records with the same
+// RunEndUserMove checks migration 0023 on db: the test writes Botpress
+// users as the door did before it, as sealed conversations of the agent
+// "botpress.users" (written by today's service, since the schema of 0022
+// lacks columns that later migrations add, which the service writes);
+// down takes the schema back to 0022, which keeps them as they were; up
+// migrates to the newest. The users are then end-user records with the same
 // ids, values and data keys, opened by a node that never saw them, and no
 // longer conversations; a write re-seals one in its own context; the
 // other conversations stay.
@@ -23,9 +25,6 @@ func RunEndUserMove(t *testing.T, db *Database, down, up func(ctx context.Contex
 	old := OpenService(t, db, service.Options{Logger: Logger(t), PurgeInterval: -1})
 	tenant, _ := MustCreateTenant(t, ctx, old, uniqueName("tenant"))
 	a := tenant.ID
-	if err := down(ctx); err != nil {
-		t.Fatalf("migrating down to 0022: %v", err)
-	}
 	meta := convstore.Metadata{"botpress.bot": "bot-1", "botpress.tag.email": "ann@example.com", "botpress.picture": "https://x/ann.png"}
 	ann, _ := MustCreateConversation(t, ctx, old, a, &convstore.ConversationCreate{AgentID: "botpress.users", UserID: "user_ann",
 		ExternalID: "botpress-user:ann", Title: "Ann", Metadata: meta})
@@ -33,8 +32,11 @@ func RunEndUserMove(t *testing.T, db *Database, down, up func(ctx context.Contex
 		Metadata: convstore.Metadata{"botpress.bot": "bot-2"}})
 	chat, _ := MustCreateConversation(t, ctx, old, a, &convstore.ConversationCreate{AgentID: "bot-1", UserID: "user_ann",
 		Title: "a chat", Messages: []*convstore.MessageCreate{{Role: convstore.RoleUser, Content: "hi"}}})
+	if err := down(ctx); err != nil {
+		t.Fatalf("migrating down to 0022: %v", err)
+	}
 	if err := up(ctx); err != nil {
-		t.Fatalf("migrating up to 0023: %v", err)
+		t.Fatalf("migrating up: %v", err)
 	}
 
 	svc := OpenService(t, db, service.Options{Logger: Logger(t), PurgeInterval: -1})
