@@ -142,30 +142,81 @@ func (r *rotator) oldestLive() uint32 {
 // rewrap wraps every data key of an older live epoch again under current,
 // in batches of their own transactions, and returns how many it wrapped.
 func (r *rotator) rewrap(ctx context.Context, current uint32) (int, error) {
+	return rewrapKeys(ctx, r, current, driver.Tx.ConversationKeyClaim, driver.Tx.ConversationKeyRewrap, r.afterBatch,
+		func(ctx context.Context, k *driver.ConversationKey) error {
+			return r.rewrapOne(ctx, current, &k.Epoch, &k.Wrapped, r.aad(k.TenantID, k.ConversationID), k.TenantID, func() string {
+				return "the data key of conversation " + k.ConversationID.Format(convstore.PrefixConversation)
+			})
+		})
+}
+
+// rewrapEndUsers wraps the end-user records' data keys of older live
+// epochs again under current, as rewrap does the conversations'.
+func (r *rotator) rewrapEndUsers(ctx context.Context, current uint32) (int, error) {
+	return rewrapKeys(ctx, r, current, driver.Tx.EndUserKeyClaim, driver.Tx.EndUserKeyRewrap, nil,
+		func(ctx context.Context, k *driver.ConversationKey) error {
+			return r.rewrapOne(ctx, current, &k.Epoch, &k.Wrapped, r.aad(k.TenantID, k.ConversationID), k.TenantID, func() string {
+				return "the data key of end user " + k.ConversationID.Format(convstore.PrefixEndUser)
+			})
+		})
+}
+
+// rewrapErasures wraps the selector keys of erasure jobs that may still
+// run (a final job's key is cleared) again under current, as rewrap does
+// the conversations' keys: a job that waits or runs across a rotation
+// keeps its selector readable once its creation's epoch is destroyed.
+func (r *rotator) rewrapErasures(ctx context.Context, current uint32) (int, error) {
+	return rewrapKeys(ctx, r, current, driver.Tx.ErasureKeyClaim, driver.Tx.ErasureKeyRewrap, nil,
+		func(ctx context.Context, k *driver.ErasureKey) error {
+			return r.rewrapOne(ctx, current, &k.Epoch, &k.Wrapped, selectorAAD(k.TenantID, k.ErasureID, "key"), k.TenantID, func() string {
+				return "the selector key of erasure " + k.ErasureID.Format(convstore.PrefixErasure)
+			})
+		})
+}
+
+// rewrapOne unwraps one wrapped key and wraps it again under current,
+// setting its epoch and wrapped bytes; what names the key in an error.
+func (r *rotator) rewrapOne(ctx context.Context, current uint32, epoch *uint32, wrapped *[]byte, aad []byte, tenantID convstore.ID, what func() string) error {
+	dek, err := r.ring.Unwrap(ctx, *wrapped, aad)
+	if err != nil {
+		return fmt.Errorf("re-wrapping %s (tenant %s, epoch %d): %w", what(), tenantID.Format(convstore.PrefixTenant), *epoch, err)
+	}
+	w, err := r.ring.Wrap(current, dek, aad)
+	if err != nil {
+		return err
+	}
+	*epoch, *wrapped = current, w
+	return nil
+}
+
+// rewrapKeys is the loop of every re-wrap: it claims a batch of keys of
+// older live epochs, re-wraps each (one) and saves the batch in one
+// transaction, until a claim finds none. After each batch it runs
+// afterBatch (if set), then leaves the writer to the traffic for as long
+// as the batch held it: SQLite has one writer, and a rotation that queued
+// its batches back to back would make every append wait behind one.
+func rewrapKeys[K any](ctx context.Context, r *rotator, current uint32,
+	claim func(driver.Tx, context.Context, *driver.ConversationKeyClaimParams) ([]K, error),
+	save func(driver.Tx, context.Context, []K) (int, error),
+	afterBatch func(n int) error,
+	one func(context.Context, K) error,
+) (int, error) {
 	from, total := r.oldestLive(), 0
 	for {
 		var n int
 		started := time.Now()
 		err := r.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
 			n = 0
-			keys, err := tx.ConversationKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: from, Before: current, Limit: r.batch})
+			keys, err := claim(tx, ctx, &driver.ConversationKeyClaimParams{From: from, Before: current, Limit: r.batch})
 			if err != nil || len(keys) == 0 {
 				return err
 			}
 			for _, k := range keys {
-				aad := r.aad(k.TenantID, k.ConversationID)
-				dek, err := r.ring.Unwrap(ctx, k.Wrapped, aad)
-				if err != nil {
-					return fmt.Errorf("re-wrapping the data key of conversation %s (tenant %s, epoch %d): %w",
-						k.ConversationID.Format(convstore.PrefixConversation), k.TenantID.Format(convstore.PrefixTenant), k.Epoch, err)
-				}
-				wrapped, err := r.ring.Wrap(current, dek, aad)
-				if err != nil {
+				if err := one(ctx, k); err != nil {
 					return err
 				}
-				k.Epoch, k.Wrapped = current, wrapped
 			}
-			if _, err := tx.ConversationKeyRewrap(ctx, keys); err != nil {
+			if _, err := save(tx, ctx, keys); err != nil {
 				return err
 			}
 			n = len(keys)
@@ -175,94 +226,15 @@ func (r *rotator) rewrap(ctx context.Context, current uint32) (int, error) {
 		if err != nil || n == 0 {
 			return total, err
 		}
-		if r.afterBatch != nil {
-			if err := r.afterBatch(n); err != nil {
+		if afterBatch != nil {
+			if err := afterBatch(n); err != nil {
 				return total, err
 			}
 		}
-		// Leave the writer to the traffic for as long as the batch held
-		// it: SQLite has one writer, and a rotation that queued its
-		// batches back to back would make every append wait behind one.
 		select {
 		case <-ctx.Done():
 			return total, ctx.Err()
 		case <-time.After(time.Since(started)):
-		}
-	}
-}
-
-// rewrapEndUsers wraps the end-user records' data keys of older live
-// epochs again under current, as rewrap does the conversations'.
-func (r *rotator) rewrapEndUsers(ctx context.Context, current uint32) (int, error) {
-	from, total := r.oldestLive(), 0
-	for {
-		var n int
-		err := r.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-			n = 0
-			keys, err := tx.EndUserKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: from, Before: current, Limit: r.batch})
-			if err != nil || len(keys) == 0 {
-				return err
-			}
-			for _, k := range keys {
-				aad := r.aad(k.TenantID, k.ConversationID)
-				dek, err := r.ring.Unwrap(ctx, k.Wrapped, aad)
-				if err != nil {
-					return fmt.Errorf("re-wrapping the data key of end user %s (tenant %s, epoch %d): %w",
-						k.ConversationID.Format(convstore.PrefixEndUser), k.TenantID.Format(convstore.PrefixTenant), k.Epoch, err)
-				}
-				if k.Wrapped, err = r.ring.Wrap(current, dek, aad); err != nil {
-					return err
-				}
-				k.Epoch = current
-			}
-			if _, err := tx.EndUserKeyRewrap(ctx, keys); err != nil {
-				return err
-			}
-			n = len(keys)
-			return nil
-		})
-		total += n
-		if err != nil || n < r.batch {
-			return total, err
-		}
-	}
-}
-
-// rewrapErasures wraps the selector keys of erasure jobs that may still
-// run (a final job's key is cleared) again under current, as rewrap does
-// the conversations' keys: a job that waits or runs across a rotation
-// keeps its selector readable once its creation's epoch is destroyed.
-func (r *rotator) rewrapErasures(ctx context.Context, current uint32) (int, error) {
-	from, total := r.oldestLive(), 0
-	for {
-		var n int
-		err := r.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-			n = 0
-			keys, err := tx.ErasureKeyClaim(ctx, &driver.ConversationKeyClaimParams{From: from, Before: current, Limit: r.batch})
-			if err != nil || len(keys) == 0 {
-				return err
-			}
-			for _, k := range keys {
-				aad := selectorAAD(k.TenantID, k.ErasureID, "key")
-				dek, err := r.ring.Unwrap(ctx, k.Wrapped, aad)
-				if err != nil {
-					return fmt.Errorf("re-wrapping the selector key of erasure %s (tenant %s, epoch %d): %w",
-						k.ErasureID.Format(convstore.PrefixErasure), k.TenantID.Format(convstore.PrefixTenant), k.Epoch, err)
-				}
-				if k.Wrapped, err = r.ring.Wrap(current, dek, aad); err != nil {
-					return err
-				}
-				k.Epoch = current
-			}
-			if _, err := tx.ErasureKeyRewrap(ctx, keys); err != nil {
-				return err
-			}
-			n = len(keys)
-			return nil
-		})
-		total += n
-		if err != nil || n < r.batch {
-			return total, err
 		}
 	}
 }
