@@ -66,9 +66,19 @@ func (o *ops) PurgeJobRenew(ctx context.Context, conversationID, owner convstore
 		until, idBytes(conversationID), idBytes(owner))
 }
 
-// PurgeBatch deletes by primary key, a batch at a time through the
-// conversation's primary-key range. The conversation's row goes last,
-// once nothing refers to it, so its cascade has nothing left to do.
+// purgeStep is how many rows a background purge batch removes between two
+// looks at the foreground (ops.foregroundRan): a few milliseconds of a
+// backend, and a few hundred KB of WAL.
+const purgeStep = 1000
+
+// PurgeBatch deletes by primary key, a step at a time through the
+// conversation's primary-key range, and ends after the step during which
+// foreground transactions ran on this node: a request then meets one
+// step, not the batch. Such a batch commits synchronously: its WAL is
+// flushed by its own commit, before the purger pauses, rather than by the
+// commits of the requests that come during the pause. The conversation's
+// row goes last, once nothing refers to it, so its cascade has nothing
+// left to do.
 func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driver.PurgeBatchResult, error) {
 	var deleted bool
 	err := o.q.QueryRow(ctx, `SELECT deleted FROM conversations WHERE tenant_id = $1 AND id = $2`,
@@ -83,55 +93,87 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 	if !deleted {
 		return nil, convstore.NotFound("conversation")
 	}
-	r := &driver.PurgeBatchResult{}
-	t, c := idBytes(p.TenantID), idBytes(p.ConversationID)
-	if r.BlobKeys, err = o.column(ctx, `DELETE FROM attachments WHERE tenant_id = $1 AND conversation_id = $2 AND id IN
-		(SELECT id FROM attachments WHERE tenant_id = $1 AND conversation_id = $2 LIMIT $3) RETURNING blob_key`, t, c, p.Limit); err != nil {
-		return nil, err
-	}
-	r.Rows = len(r.BlobKeys)
-	if r.Rows < p.Limit {
-		n, err := o.exec(ctx, `DELETE FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id IN
-			(SELECT id FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 LIMIT $3)`, t, c, p.Limit-r.Rows)
+	r := &driver.PurgeBatchResult{Last: p.After}
+	for {
+		step := min(p.Limit-r.Rows, purgeStep)
+		n, err := o.purgeStep(ctx, p, step, r)
 		if err != nil {
 			return nil, err
 		}
-		r.Rows += int(n)
+		if n < step {
+			break // nothing is left under the row
+		}
+		if o.foregroundRan() {
+			r.GaveWay = true
+			if _, err := o.exec(ctx, `SET LOCAL synchronous_commit = on`); err != nil {
+				return nil, err
+			}
+		}
+		if r.Rows >= p.Limit || r.GaveWay {
+			if r.Last == p.After {
+				r.Last = convstore.ID{}
+			}
+			return r, nil
+		}
 	}
-	if r.Rows < p.Limit {
-		// Messages go in id order from the last batch's end: the index
+	if r.Last == p.After {
+		r.Last = convstore.ID{}
+	}
+	// The batch does not stop for the foreground once it is done, but
+	// says whether it ran beside it.
+	r.GaveWay = o.foregroundRan()
+	if _, err := o.exec(ctx, `DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 AND deleted`,
+		idBytes(p.TenantID), idBytes(p.ConversationID)); err != nil {
+		return nil, err
+	}
+	r.Done = true
+	return r, nil
+}
+
+// purgeStep removes up to limit child rows of the conversation
+// (attachments, artifacts, then messages from r.Last on), adds them to r
+// and returns how many it removed.
+func (o *ops) purgeStep(ctx context.Context, p *driver.PurgeBatchParams, limit int, r *driver.PurgeBatchResult) (int, error) {
+	t, c := idBytes(p.TenantID), idBytes(p.ConversationID)
+	keys, err := o.column(ctx, `DELETE FROM attachments WHERE tenant_id = $1 AND conversation_id = $2 AND id IN
+		(SELECT id FROM attachments WHERE tenant_id = $1 AND conversation_id = $2 LIMIT $3) RETURNING blob_key`, t, c, limit)
+	if err != nil {
+		return 0, err
+	}
+	r.BlobKeys = append(r.BlobKeys, keys...)
+	done := len(keys)
+	if done < limit {
+		n, err := o.exec(ctx, `DELETE FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 AND id IN
+			(SELECT id FROM artifacts WHERE tenant_id = $1 AND conversation_id = $2 LIMIT $3)`, t, c, limit-done)
+		if err != nil {
+			return 0, err
+		}
+		done += int(n)
+	}
+	if done < limit {
+		// Messages go in id order from the last step's end: the index
 		// entries of the rows earlier batches deleted stay until vacuum,
 		// and a scan from the range's start would walk them every time.
 		var last []byte
 		err := o.q.QueryRow(ctx, `SELECT id FROM
 			(SELECT id FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id > $3 ORDER BY id LIMIT $4) AS b
-			ORDER BY id DESC LIMIT 1`, t, c, idBytes(p.After), p.Limit-r.Rows).Scan(&last)
+			ORDER BY id DESC LIMIT 1`, t, c, idBytes(r.Last), limit-done).Scan(&last)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
-			return nil, o.fail(ctx, err)
+			return 0, o.fail(ctx, err)
 		default:
-			copy(r.Last[:], last)
 			n, err := o.exec(ctx, `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id > $3 AND id <= $4`,
-				t, c, idBytes(p.After), last)
+				t, c, idBytes(r.Last), last)
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
-			r.Rows += int(n)
+			copy(r.Last[:], last)
+			done += int(n)
 		}
 	}
-	// The batch does not stop for the foreground (it blocks no other
-	// write) but says whether it ran beside it, so the purger can leave
-	// the disk and the CPU to it for a while.
-	r.GaveWay = o.foregroundRan()
-	if r.Rows >= p.Limit {
-		return r, nil
-	}
-	if _, err := o.exec(ctx, `DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 AND deleted`, t, c); err != nil {
-		return nil, err
-	}
-	r.Done = true
-	return r, nil
+	r.Rows += done
+	return done, nil
 }
 
 func (o *ops) PurgeJobFinish(ctx context.Context, j *driver.PurgeJob, at time.Time) error {
