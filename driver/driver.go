@@ -104,12 +104,14 @@ type WriteParams struct {
 	TenantID, ConversationID convstore.ID
 	// Background marks work that can wait (the purge's batches). A driver
 	// with one writer (SQLite) runs it only when no other write is queued,
-	// in a transaction of its own, lets PurgeBatch end early when a write
-	// arrives or a read runs, and commits it without waiting for the disk:
-	// a background write may be lost to a power failure until a later
+	// in a transaction of its own, reports Tx.Busy when a write arrives or
+	// a read runs, and commits it without waiting for the disk: a
+	// background write may be lost to a power failure until a later
 	// commit makes it durable, so it must be one that is redone if lost.
 	// PostgreSQL runs it as any write, committed with synchronous_commit
-	// off (the same trade: no wait for the WAL's flush).
+	// off (the same trade: no wait for the WAL's flush) unless it ran
+	// beside the foreground (Tx.Busy): then its commit flushes its own
+	// WAL, so that the requests' next commits do not.
 	Background bool
 }
 
@@ -297,6 +299,15 @@ type Tx interface {
 	WebhookTx
 	ConfirmationTx
 
+	// Busy reports, in a background write (WriteParams.Background), that
+	// the foreground is busy beside it, so work done in steps ends the
+	// transaction after the current step: on a single-writer engine
+	// (OneWriter) a foreground write waits for the writer or a read is
+	// under way; on one with concurrent writers, foreground transactions
+	// began on this node since the write did, or run now. False in a
+	// foreground write.
+	Busy() bool
+
 	// TenantInsert stores a tenant. ECONFLICT ErrTenantNameTaken.
 	TenantInsert(ctx context.Context, t *convstore.Tenant) error
 	// TenantLock locks the tenant's row until the transaction ends, so
@@ -416,10 +427,8 @@ type Tx interface {
 	// PurgeBatch removes up to p.Limit rows of a conversation marked
 	// deleted: attachment records first (their blob keys returned, for the
 	// caller to queue for removal in the same transaction), then
-	// artifacts, then messages. In a background write (WriteParams) it may
-	// remove fewer, not none, when another write waits for a single
-	// writer. In the batch that finds none left it
-	// removes the conversation's row and reports Done. A conversation
+	// artifacts, then messages. In the call that finds fewer than p.Limit
+	// left it also removes the conversation's row and reports Done. A conversation
 	// that is not marked deleted is left alone: ENOTFOUND "conversation".
 	// One that is gone altogether reports Done.
 	PurgeBatch(ctx context.Context, p *PurgeBatchParams) (*PurgeBatchResult, error)

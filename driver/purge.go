@@ -51,13 +51,6 @@ type PurgeBatchResult struct {
 	// Done says nothing of the conversation is left: its row went in this
 	// batch (or had gone before).
 	Done bool
-	// GaveWay says the foreground was busy during the batch (a
-	// background write's): on a single-writer engine (OneWriter) the
-	// batch ended before its limit because another write waited for the
-	// writer; on one with concurrent writers, foreground transactions
-	// began or ran on this node beside it. The purger then pauses (see
-	// service.Options.PurgeYield).
-	GaveWay bool
 }
 
 // OneWriter is a Driver that runs one write transaction at a time

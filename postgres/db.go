@@ -89,8 +89,8 @@ type DB struct {
 	closed atomic.Bool
 	// foreground counts the foreground transactions (Read, and Write not
 	// marked Background) begun on this node, and active those under way:
-	// a background batch that sees either move ran beside the foreground
-	// (driver.PurgeBatchResult.GaveWay).
+	// a background write that sees either move ran beside the foreground
+	// (driver.Tx.Busy).
 	foreground atomic.Uint64
 	active     atomic.Int64
 	// writing is held shared by every Write under way, and exclusively by

@@ -12,7 +12,3 @@ func ConfigurePool(opts *Options, f func(*pgxpool.Config)) { opts.configure = f 
 
 // NodeID returns the id db's upload intents name as their owner.
 func NodeID(db *DB) int64 { return db.nodeID }
-
-// PurgeStep is how many rows a background purge batch removes between two
-// looks at the foreground.
-const PurgeStep = purgeStep

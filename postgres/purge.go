@@ -66,19 +66,9 @@ func (o *ops) PurgeJobRenew(ctx context.Context, conversationID, owner convstore
 		until, idBytes(conversationID), idBytes(owner))
 }
 
-// purgeStep is how many rows a background purge batch removes between two
-// looks at the foreground (ops.foregroundRan): a few milliseconds of a
-// backend, and a few hundred KB of WAL.
-const purgeStep = 1000
-
-// PurgeBatch deletes by primary key, a step at a time through the
-// conversation's primary-key range, and ends after the step during which
-// foreground transactions ran on this node: a request then meets one
-// step, not the batch. Such a batch commits synchronously: its WAL is
-// flushed by its own commit, before the purger pauses, rather than by the
-// commits of the requests that come during the pause. The conversation's
-// row goes last, once nothing refers to it, so its cascade has nothing
-// left to do.
+// PurgeBatch deletes by primary key, through the conversation's
+// primary-key range from After. The conversation's row goes last, once
+// nothing refers to it, so its cascade has nothing left to do.
 func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driver.PurgeBatchResult, error) {
 	var deleted bool
 	err := o.q.QueryRow(ctx, `SELECT deleted FROM conversations WHERE tenant_id = $1 AND id = $2`,
@@ -94,34 +84,16 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 		return nil, convstore.NotFound("conversation")
 	}
 	r := &driver.PurgeBatchResult{Last: p.After}
-	for {
-		step := min(p.Limit-r.Rows, purgeStep)
-		n, err := o.purgeStep(ctx, p, step, r)
-		if err != nil {
-			return nil, err
-		}
-		if n < step {
-			break // nothing is left under the row
-		}
-		if o.foregroundRan() {
-			r.GaveWay = true
-			if _, err := o.exec(ctx, `SET LOCAL synchronous_commit = on`); err != nil {
-				return nil, err
-			}
-		}
-		if r.Rows >= p.Limit || r.GaveWay {
-			if r.Last == p.After {
-				r.Last = convstore.ID{}
-			}
-			return r, nil
-		}
+	n, err := o.purgeRows(ctx, p, p.Limit, r)
+	if err != nil {
+		return nil, err
 	}
 	if r.Last == p.After {
 		r.Last = convstore.ID{}
 	}
-	// The batch does not stop for the foreground once it is done, but
-	// says whether it ran beside it.
-	r.GaveWay = o.foregroundRan()
+	if n == p.Limit {
+		return r, nil
+	}
 	if _, err := o.exec(ctx, `DELETE FROM conversations WHERE tenant_id = $1 AND id = $2 AND deleted`,
 		idBytes(p.TenantID), idBytes(p.ConversationID)); err != nil {
 		return nil, err
@@ -130,10 +102,10 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 	return r, nil
 }
 
-// purgeStep removes up to limit child rows of the conversation
+// purgeRows removes up to limit child rows of the conversation
 // (attachments, artifacts, then messages from r.Last on), adds them to r
 // and returns how many it removed.
-func (o *ops) purgeStep(ctx context.Context, p *driver.PurgeBatchParams, limit int, r *driver.PurgeBatchResult) (int, error) {
+func (o *ops) purgeRows(ctx context.Context, p *driver.PurgeBatchParams, limit int, r *driver.PurgeBatchResult) (int, error) {
 	t, c := idBytes(p.TenantID), idBytes(p.ConversationID)
 	keys, err := o.column(ctx, `DELETE FROM attachments WHERE tenant_id = $1 AND conversation_id = $2 AND id IN
 		(SELECT id FROM attachments WHERE tenant_id = $1 AND conversation_id = $2 LIMIT $3) RETURNING blob_key`, t, c, limit)
@@ -151,7 +123,7 @@ func (o *ops) purgeStep(ctx context.Context, p *driver.PurgeBatchParams, limit i
 		done += int(n)
 	}
 	if done < limit {
-		// Messages go in id order from the last step's end: the index
+		// Messages go in id order from the last batch's end: the index
 		// entries of the rows earlier batches deleted stay until vacuum,
 		// and a scan from the range's start would walk them every time.
 		var last []byte

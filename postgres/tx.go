@@ -58,6 +58,17 @@ func (db *DB) Write(ctx context.Context, p driver.WriteParams, fn func(ctx conte
 			if _, err := o.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 				return err
 			}
+			if err := fn(ctx, o); err != nil {
+				return err
+			}
+			// Beside the foreground it flushes its own WAL after all:
+			// otherwise the requests' next commits would flush it, each
+			// waiting on the disk for the background's bytes.
+			if o.foregroundRan() {
+				_, err := o.exec(ctx, `SET LOCAL synchronous_commit = on`)
+				return err
+			}
+			return nil
 		}
 		return fn(ctx, o)
 	})
@@ -95,6 +106,10 @@ func (db *DB) beginForeground() {
 	db.foreground.Add(1)
 	db.active.Add(1)
 }
+
+// Busy reports whether foreground transactions began on this node since
+// this background write did, or run now (foregroundRan).
+func (o *ops) Busy() bool { return o.foregroundRan() }
 
 // foregroundRan reports whether foreground transactions began on this
 // node since this background write did, or run now.

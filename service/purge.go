@@ -22,6 +22,16 @@ const (
 	// run side by side (PostgreSQL): a batch blocks no other write, so it
 	// is sized for throughput (fewer commits and statements per row).
 	DefaultPurgeBatchConcurrent = 10000
+	// purgeStep is how many rows a batch removes between two looks at the
+	// foreground (driver.Tx.Busy), after which a busy one ends the batch:
+	// a request then meets one step of the purge, not the batch. On a
+	// single-writer engine (SQLite) a step is about a millisecond of the
+	// writer, which a write that arrives waits for.
+	purgeStep = 64
+	// purgeStepConcurrent is the same on an engine with concurrent
+	// writers (PostgreSQL): a few milliseconds of a backend and a few
+	// hundred KB of WAL, which the batch's commit then flushes itself.
+	purgeStepConcurrent = 1000
 	// DefaultPurgeInterval is how often the purger looks for jobs it was
 	// not told about: deletes on other nodes, and jobs whose purger died
 	// (their lease ended).
@@ -68,6 +78,7 @@ const (
 // whose purger died is resumed once its lease ends.
 type purger struct {
 	batch    int
+	step     int           // rows between two looks at the foreground (purgeStep)
 	interval time.Duration // negative: no background loop
 	lease    time.Duration
 	owner    convstore.ID // this purger's leases
@@ -119,7 +130,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // pause is how long the purger waits after a batch, given how long the
 // purge ran since its last pause, whether the foreground was busy beside
-// the batch (GaveWay) and whether the engine has a single writer. Idle,
+// the batch (driver.Tx.Busy) and whether the engine has a single writer. Idle,
 // none: the next batch follows at once. Busy, yield times the run: the
 // purge then runs at most 1/(1+yield) of the time the foreground is busy
 // (half by default), leaving it the rest of the writer (SQLite), the CPU
@@ -232,14 +243,14 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 	running := s.purge.clock() // since the last pause
 	for rows := 0; ; {
 		var r *driver.PurgeBatchResult
+		var gaveWay bool
 		err := s.drv.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) error {
 			now := s.now()
 			if err := tx.PurgeJobRenew(ctx, j.ConversationID, s.purge.owner, now.Add(s.purge.lease)); err != nil {
 				return err
 			}
 			var err error
-			if r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: j.TenantID, ConversationID: j.ConversationID,
-				Limit: s.purge.batch, After: after}); err != nil {
+			if r, gaveWay, err = s.purgeSteps(ctx, tx, j, after); err != nil {
 				return err
 			}
 			if len(r.BlobKeys) > 0 {
@@ -286,7 +297,7 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 		// PostgreSQL the batch's WAL is what the foreground's commits
 		// flush) for a share of the time the purge ran since its last
 		// pause. Idle, the next batch follows at once.
-		if y := s.purge.pause(s.purge.clock().Sub(running), r.GaveWay, oneWriter); y > 0 {
+		if y := s.purge.pause(s.purge.clock().Sub(running), gaveWay, oneWriter); y > 0 {
 			if err := s.purge.sleep(ctx, y); err != nil {
 				return false, err
 			}
@@ -298,6 +309,28 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 			}
 		}
 	}
+}
+
+// purgeSteps removes up to a batch of the job's rows, from after on, a
+// step at a time, and ends after the step during which the foreground was
+// busy (gaveWay), or once nothing is left (r.Done).
+func (s *Service) purgeSteps(ctx context.Context, tx driver.Tx, j *driver.PurgeJob, after convstore.ID) (r *driver.PurgeBatchResult, gaveWay bool, err error) {
+	r = &driver.PurgeBatchResult{}
+	for !r.Done && r.Rows < s.purge.batch && !gaveWay {
+		step, err := tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: j.TenantID, ConversationID: j.ConversationID,
+			Limit: min(s.purge.step, s.purge.batch-r.Rows), After: after})
+		if err != nil {
+			return nil, false, err
+		}
+		r.Rows += step.Rows
+		r.BlobKeys = append(r.BlobKeys, step.BlobKeys...)
+		r.Done = step.Done
+		if !step.Last.IsZero() {
+			r.Last, after = step.Last, step.Last
+		}
+		gaveWay = tx.Busy()
+	}
+	return r, gaveWay, nil
 }
 
 // PurgeBacklog counts the deleted conversations whose rows are not purged

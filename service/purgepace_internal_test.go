@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -59,10 +60,16 @@ type busyDriver struct {
 	batchTime time.Duration
 	busy      func(batch int) bool
 	batches   int
+	perWrite  []int // PurgeBatch calls in each background write
 }
 
 func (d *busyDriver) Write(ctx context.Context, p driver.WriteParams, fn func(ctx context.Context, tx driver.Tx) error) error {
-	return d.Driver.Write(ctx, p, func(ctx context.Context, tx driver.Tx) error { return fn(ctx, &busyTx{Tx: tx, d: d}) })
+	return d.Driver.Write(ctx, p, func(ctx context.Context, tx driver.Tx) error {
+		if p.Background {
+			d.perWrite = append(d.perWrite, 0)
+		}
+		return fn(ctx, &busyTx{Tx: tx, d: d})
+	})
 }
 
 type busyTx struct {
@@ -76,10 +83,15 @@ func (tx *busyTx) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*
 		return nil, err
 	}
 	tx.d.clock.advance(tx.d.batchTime)
-	r.GaveWay = tx.d.busy(tx.d.batches)
 	tx.d.batches++
+	if n := len(tx.d.perWrite); n > 0 {
+		tx.d.perWrite[n-1]++
+	}
 	return r, nil
 }
+
+// Busy says whether the foreground was busy beside the last batch.
+func (tx *busyTx) Busy() bool { return tx.d.busy(tx.d.batches - 1) }
 
 type fakeClock struct{ t time.Time }
 
@@ -169,6 +181,72 @@ func TestPurgePacesBesideForeground(t *testing.T) {
 			}
 			if elapsed := clock.now().Sub(start); elapsed != 6*drv.batchTime+paused {
 				t.Errorf("the purge took %v on the clock, want %v of batches and %v of pauses", elapsed, 6*drv.batchTime, paused)
+			}
+		})
+	}
+}
+
+// A purge batch removes its rows a step at a time and ends after the step
+// during which the foreground was busy: beside a busy foreground each
+// transaction is one step, idle it is a whole batch of steps.
+func TestPurgeBatchEndsAfterBusyStep(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		busy func(int) bool
+		want []int // PurgeBatch calls in each batch's transaction
+	}{
+		// 55 messages, batches of 30 in steps of 10: the last step finds
+		// 5 and removes the conversation.
+		{"idle", func(int) bool { return false }, []int{3, 3}},
+		{"busy", func(int) bool { return true }, []int{1, 1, 1, 1, 1, 1}},
+		{"busy at the second step", func(i int) bool { return i == 1 }, []int{2, 3, 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			drv := &busyDriver{Driver: db, clock: &fakeClock{}, busy: func(int) bool { return false }}
+			s := New(drv, fs, Options{PurgeInterval: -1, PurgeBatch: 30, PurgeYield: -1})
+			defer s.Close()
+			s.purge.step = 10
+			tenant, _, err := s.CreateTenant(ctx, "steps", convstore.DeleteParams{Door: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			conv, _, err := s.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in []*convstore.MessageCreate
+			for range 55 {
+				in = append(in, &convstore.MessageCreate{Role: convstore.RoleUser, Content: "hello"})
+			}
+			if _, err := s.CreateMessages(ctx, tenant.ID, conv.ID, in); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{Door: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			drv.busy, drv.perWrite = c.busy, nil
+			if n, err := s.Purge(ctx); err != nil || n != 1 {
+				t.Fatalf("Purge = %d, %v", n, err)
+			}
+			if !slices.Equal(drv.perWrite, c.want) {
+				t.Errorf("steps per batch %v, want %v", drv.perWrite, c.want)
+			}
+			rows, err := db.ConversationRows(ctx, conv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rows["messages"] != 0 || rows["conversations"] != 0 {
+				t.Errorf("left after the purge: %v", rows)
 			}
 		})
 	}

@@ -298,6 +298,10 @@ func Open(drv driver.Driver, blobs convstore.BlobStore, opts Options) (*Service,
 	s.hooks.allowPrivate = opts.WebhookAllowPrivate
 	s.SetOwnAddrs(opts.OwnAddrs)
 	s.delivery = newWebhookEngine(opts.WebhookDelivery, s.webhookDialForbidden(opts.WebhookAllowPrivate))
+	s.purge.step = purgeStepConcurrent
+	if _, ok := drv.(driver.OneWriter); ok {
+		s.purge.step = purgeStep
+	}
 	if s.purge.batch <= 0 {
 		s.purge.batch = DefaultPurgeBatchConcurrent
 		if _, ok := drv.(driver.OneWriter); ok {

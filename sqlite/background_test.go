@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
 )
 
@@ -113,31 +111,18 @@ func TestBackgroundWriteNotStarved(t *testing.T) {
 	}
 }
 
-// A background purge batch ends after a step when a foreground write
-// waits or a read is under way, saying it gave way; with neither it runs
-// to its limit.
-func TestPurgeBatchGivesWay(t *testing.T) {
-	svc, db, _ := openTest(t, t.TempDir(), nil)
+// A background write reports Busy while a foreground write waits for the
+// writer or a read is under way, and not with neither, nor in a foreground
+// write: the purge ends its batch after the step during which it was.
+func TestBusyBesideForeground(t *testing.T) {
+	_, db, _ := openTest(t, t.TempDir(), nil)
 	ctx := context.Background()
-	tenant, _, err := svc.CreateTenant(ctx, "t", convstore.DeleteParams{Door: "test"})
-	mustOK(t, err)
-	conv := mustConversation(t, svc, tenant.ID, nil)
-	batch := make([]*convstore.MessageCreate, 6*purgeStep)
-	for i := range batch {
-		batch[i] = &convstore.MessageCreate{Role: convstore.RoleUser, Content: fmt.Sprint("m", i)}
-	}
-	_, err = svc.CreateMessages(ctx, tenant.ID, conv.ID, batch)
-	mustOK(t, err)
-	mustOK(t, db.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-		_, err := tx.ConversationDelete(ctx, tenant.ID, conv.ID)
-		return err
-	}))
-	// fg: "write" queues a foreground write during the batch, "read" holds
-	// a read transaction open during it.
-	purge := func(after convstore.ID, fg string) *driver.PurgeBatchResult {
-		var r *driver.PurgeBatchResult
+	// fg: "write" queues a foreground write during the transaction,
+	// "read" holds a read transaction open during it.
+	busy := func(background bool, fg string) bool {
+		var busy bool
 		errs, release := make(chan error, 1), make(chan struct{})
-		mustOK(t, db.Write(ctx, driver.WriteParams{Background: true}, func(ctx context.Context, tx driver.Tx) (err error) {
+		mustOK(t, db.Write(ctx, driver.WriteParams{Background: background}, func(ctx context.Context, tx driver.Tx) error {
 			switch fg {
 			case "write":
 				go func() { errs <- db.commits.write(ctx, insertTenant("fg")) }()
@@ -152,31 +137,25 @@ func TestPurgeBatchGivesWay(t *testing.T) {
 					runtime.Gosched()
 				}
 			}
-			r, err = tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: tenant.ID, ConversationID: conv.ID, Limit: 3 * purgeStep, After: after})
+			busy = tx.Busy()
 			close(release)
-			return err
+			return nil
 		}))
 		if fg != "" {
 			mustOK(t, <-errs)
 		}
-		return r
+		return busy
 	}
-	r := purge(convstore.ID{}, "write")
-	if r.Rows != purgeStep || !r.GaveWay || r.Done || r.Last.IsZero() {
-		t.Errorf("with a write waiting: %d rows, gave way %v, done %v, last %v; want %d, true, false, set", r.Rows, r.GaveWay, r.Done, r.Last, purgeStep)
+	if !busy(true, "write") {
+		t.Error("a background write with a foreground write waiting is not busy")
 	}
-	r = purge(r.Last, "read")
-	if r.Rows != purgeStep || !r.GaveWay || r.Done {
-		t.Errorf("with a read under way: %d rows, gave way %v, done %v; want %d, true, false", r.Rows, r.GaveWay, r.Done, purgeStep)
+	if !busy(true, "read") {
+		t.Error("a background write with a read under way is not busy")
 	}
-	r = purge(r.Last, "")
-	if r.Rows != 3*purgeStep || r.GaveWay || r.Done {
-		t.Errorf("alone: %d rows, gave way %v, done %v; want %d, false, false", r.Rows, r.GaveWay, r.Done, 3*purgeStep)
+	if busy(true, "") {
+		t.Error("a background write alone is busy")
 	}
-	r = purge(r.Last, "")
-	rows, err := db.ConversationRows(ctx, conv.ID)
-	mustOK(t, err)
-	if r.Rows != purgeStep || !r.Done || rows["messages"] != 0 || rows["conversations"] != 0 {
-		t.Errorf("last batch: %d rows, done %v, left %v; want %d, true, nothing", r.Rows, r.Done, rows, purgeStep)
+	if busy(false, "read") {
+		t.Error("a foreground write is busy")
 	}
 }

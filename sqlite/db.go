@@ -262,9 +262,13 @@ type ops struct {
 	db  *DB
 	run runner
 	// yield, in a background write, reports that a foreground write
-	// waits for the writer: the background work ends its batch early.
+	// waits for the writer or a read runs (Busy).
 	yield func() bool
 }
+
+// Busy reports, in a background write, that a foreground write waits for
+// the writer or a read runs (DB.busy).
+func (o *ops) Busy() bool { return o.yield != nil && o.yield() }
 
 var _ driver.Tx = (*ops)(nil)
 

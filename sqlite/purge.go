@@ -17,11 +17,6 @@ func live(table string) string {
 	return ` AND EXISTS (SELECT 1 FROM conversations AS lc WHERE lc.id = ` + table + `.conversation_id AND lc.deleted = 0)`
 }
 
-// purgeStep is how many rows a background purge batch removes between two
-// looks at the foreground writes waiting (see ops.yield): about a
-// millisecond of the writer.
-const purgeStep = 64
-
 const purgeJobColumns = `conversation_id, tenant_id, deletion_id, created_at, lease_owner, lease_until, due_at`
 
 var (
@@ -96,34 +91,15 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 		return nil, convstore.NotFound("conversation")
 	}
 	r := &driver.PurgeBatchResult{Last: p.After}
-	for {
-		// A background batch goes a step at a time and ends after the
-		// step during which a foreground write arrived (or a read ran,
-		// see DB.busy): that write waits for one step (about a
-		// millisecond), not for the batch.
-		step := p.Limit - r.Rows
-		if o.yield != nil {
-			step = min(step, purgeStep)
-		}
-		n, err := o.purgeStep(ctx, p, step, r)
-		if err != nil {
-			return nil, err
-		}
-		if n < step {
-			break // nothing is left under the row
-		}
-		if r.Rows < p.Limit && o.yield != nil && o.yield() {
-			r.GaveWay = true
-		}
-		if r.Rows >= p.Limit || r.GaveWay {
-			if r.Last == p.After {
-				r.Last = convstore.ID{}
-			}
-			return r, nil
-		}
+	n, err := o.purgeRows(ctx, p, p.Limit, r)
+	if err != nil {
+		return nil, err
 	}
 	if r.Last == p.After {
 		r.Last = convstore.ID{}
+	}
+	if n == p.Limit {
+		return r, nil
 	}
 	// Nothing is left under the row: it goes, and by the schema's cascade
 	// whatever index rows remain (and any message before After, which no
@@ -136,9 +112,9 @@ func (o *ops) PurgeBatch(ctx context.Context, p *driver.PurgeBatchParams) (*driv
 	return r, nil
 }
 
-// purgeStep removes up to limit child rows of the conversation, messages
+// purgeRows removes up to limit child rows of the conversation, messages
 // from r.Last on, adds them to r and returns how many it removed.
-func (o *ops) purgeStep(ctx context.Context, p *driver.PurgeBatchParams, limit int, r *driver.PurgeBatchResult) (int, error) {
+func (o *ops) purgeRows(ctx context.Context, p *driver.PurgeBatchParams, limit int, r *driver.PurgeBatchResult) (int, error) {
 	rows, err := o.run.query(ctx, qPurgeAttachments, idArg(p.TenantID), idArg(p.ConversationID), limit)
 	if err != nil {
 		return 0, o.db.translate(err)
