@@ -4,12 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
 	"github.com/convstore/convstore/postgres"
-	"github.com/convstore/convstore/postgres/migration"
 	"github.com/convstore/convstore/postgres/pgtest"
 	"github.com/convstore/convstore/service/servicetest"
 )
@@ -20,16 +17,11 @@ func TestMigration0023EndUsers(t *testing.T) {
 	t.Parallel()
 	schema := pgtest.NewSchema(t)
 	db := pgtest.DatabaseIn(t, schema, postgres.Options{})
-	cfg, err := pgx.ParseConfig(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["search_path"] = schema
+	cfg := schemaConfig(t, schema)
 	step := func(fn func(ctx context.Context, p *goose.Provider) error) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			w := stdlib.OpenDB(*cfg)
+			p, w, err := openMigrations(cfg)
 			defer w.Close()
-			p, err := goose.NewProvider(goose.DialectPostgres, w, migration.FS, goose.WithDisableGlobalRegistry(true))
 			if err != nil {
 				return err
 			}

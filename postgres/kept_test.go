@@ -20,12 +20,7 @@ func TestKeptValues(t *testing.T) {
 	schema := pgtest.NewSchema(t)
 	db := pgtest.DatabaseIn(t, schema, postgres.Options{})
 	ctx := context.Background()
-	cfg, err := pgx.ParseConfig(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["search_path"] = schema
-	raw, err := pgx.ConnectConfig(ctx, cfg)
+	raw, err := pgx.ConnectConfig(ctx, schemaConfig(t, schema))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,12 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/postgres/migration"
 	"github.com/convstore/convstore/postgres/pgtest"
 )
 
@@ -21,40 +16,12 @@ import (
 func TestMigration0024ConsoleColumns(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
-	schema := pgtest.NewSchema(t)
-	conn, err := pgx.Connect(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pgx.ParseConfig(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["search_path"] = schema
-	sqlDB := stdlib.OpenDB(*cfg)
-	defer sqlDB.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migration.FS, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 23); err != nil {
-		t.Fatalf("migrating to 0023: %v", err)
-	}
+	before := migratedTo(t, 23)
 	tenant, key, conv := convstore.NewID(), convstore.NewID(), convstore.NewID()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`INSERT INTO tenants (id, name, created_at) VALUES ($1, 'old', now())`, tenant[:])
-	exec(`INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'admin', 'csk_abcd', $3, '{admin}', now())`,
+	before.exec(`INSERT INTO tenants (id, name, created_at) VALUES ($1, 'old', now())`, tenant[:])
+	before.exec(`INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'admin', 'csk_abcd', $3, '{admin}', now())`,
 		tenant[:], key[:], convstore.HashKeySecret("csk_unused"))
-	exec(`INSERT INTO conversations (tenant_id, id, seq, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`,
+	before.exec(`INSERT INTO conversations (tenant_id, id, seq, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`,
 		tenant[:], conv[:], convstore.NewSeq(conv))
 	now := time.Now()
 	session, symbl := convstore.NewAccessTokenSecret(), convstore.NewAccessTokenSecret()
@@ -62,11 +29,11 @@ func TestMigration0024ConsoleColumns(t *testing.T) {
 		secret string
 		ttl    time.Duration
 	}{{session, 8 * time.Hour}, {symbl, 24 * time.Hour}} {
-		exec(`INSERT INTO access_tokens (hash, tenant_id, key_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		before.exec(`INSERT INTO access_tokens (hash, tenant_id, key_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 			convstore.HashKeySecret(tok.secret), tenant[:], key[:], now, now.Add(tok.ttl))
 	}
 
-	db := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
+	db := pgtest.OpenNode(t, before.schema, pgtest.NodeOptions{})
 	c, err := db.FindConversationByID(ctx, tenant, conv)
 	if err != nil {
 		t.Fatal(err)

@@ -5,12 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
 	"github.com/convstore/convstore"
-	"github.com/convstore/convstore/postgres/migration"
 	"github.com/convstore/convstore/postgres/pgtest"
 )
 
@@ -102,45 +97,17 @@ func TestTokenVsRevoke(t *testing.T) {
 func TestMigration0003KeepsOldKeys(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
-	schema := pgtest.NewSchema(t)
-	conn, err := pgx.Connect(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pgx.ParseConfig(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["search_path"] = schema
-	sqlDB := stdlib.OpenDB(*cfg)
-	defer sqlDB.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migration.FS, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 2); err != nil {
-		t.Fatalf("migrating to 0002: %v", err)
-	}
+	before := migratedTo(t, 2)
 	tenant, key := convstore.NewID(), convstore.NewID()
 	secret := "csk_oldstylekey_with_a_12_character_prefix" // made before the strength check
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`INSERT INTO tenants (id, name, created_at) VALUES ($1, 'old', now())`, tenant[:])
-	exec(`INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'admin', $3, $4, '{admin}', now())`,
+	before.exec(`INSERT INTO tenants (id, name, created_at) VALUES ($1, 'old', now())`, tenant[:])
+	before.exec(`INSERT INTO api_keys (tenant_id, id, name, prefix, hash, scopes, created_at) VALUES ($1, $2, 'admin', $3, $4, '{admin}', now())`,
 		tenant[:], key[:], secret[:12], convstore.HashKeySecret(secret))
 	auditID := convstore.NewID()
-	exec(`INSERT INTO audit_log (tenant_id, id, action, request_id, created_at) VALUES ($1, $2, 'conversation.delete', 'req_old', now())`,
+	before.exec(`INSERT INTO audit_log (tenant_id, id, action, request_id, created_at) VALUES ($1, $2, 'conversation.delete', 'req_old', now())`,
 		tenant[:], auditID[:])
 
-	db := pgtest.OpenNode(t, schema, pgtest.NodeOptions{})
+	db := pgtest.OpenNode(t, before.schema, pgtest.NodeOptions{})
 	k, err := db.Authenticate(ctx, secret)
 	if err != nil {
 		t.Fatalf("Authenticate with a key made before 0003: %v", err)

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
 	"path/filepath"
 	"testing"
 
@@ -17,25 +15,15 @@ import (
 func TestMigration0023EndUsers(t *testing.T) {
 	dir := t.TempDir()
 	db := databaseIn(t, dir, nil)
-	provider := func(ctx context.Context) (*goose.Provider, *sql.DB, error) {
-		w, err := sql.Open("sqlite", dsn(filepath.Join(dir, "db", "convstore.db"), true, synchronous))
-		if err != nil {
-			return nil, nil, err
-		}
-		sub, err := fs.Sub(migrations, "migration")
-		if err != nil {
-			return nil, nil, err
-		}
-		p, err := goose.NewProvider(goose.DialectSQLite3, w, sub)
-		return p, w, err
-	}
 	step := func(fn func(ctx context.Context, p *goose.Provider) error) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			p, w, err := provider(ctx)
+			p, w, err := openMigrations(filepath.Join(dir, "db", "convstore.db"))
+			if w != nil {
+				defer w.Close()
+			}
 			if err != nil {
 				return err
 			}
-			defer w.Close()
 			return fn(ctx, p)
 		}
 	}

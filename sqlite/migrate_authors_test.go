@@ -2,13 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/convstore/convstore"
 )
@@ -19,37 +13,11 @@ import (
 // made afterwards have their authors recorded.
 func TestMigration0016PendingAuthors(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "db", "convstore.db")
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	w, err := sql.Open("sqlite", dsn(path, true, synchronous))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.SetMaxOpenConns(1)
-	sub, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 10); err != nil {
-		t.Fatalf("migrating to 0010: %v", err)
-	}
+	before := migratedTo(t, 10)
 	tenant, old, empty := convstore.NewID(), convstore.NewID(), convstore.NewID()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := w.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'old', 1)`, idArg(tenant))
-	exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 1, ?, 3, 1, 1)`, idArg(old), idArg(tenant))
-	exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 2, ?, 0, 1, 1)`, idArg(empty), idArg(tenant))
+	before.exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'old', 1)`, idArg(tenant))
+	before.exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 1, ?, 3, 1, 1)`, idArg(old), idArg(tenant))
+	before.exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 2, ?, 0, 1, 1)`, idArg(empty), idArg(tenant))
 	msgs := []*convstore.Message{
 		{ID: convstore.NewID(), AuthorName: "Ann"},
 		{ID: convstore.NewID(), AuthorName: "Bob", Metadata: convstore.Metadata{convstore.MetaAuthorID: "bob@example.com"}},
@@ -60,12 +28,12 @@ func TestMigration0016PendingAuthors(t *testing.T) {
 		if m.Metadata != nil {
 			meta = `{"` + convstore.MetaAuthorID + `":"bob@example.com"}`
 		}
-		exec(`INSERT INTO messages (id, tenant_id, conversation_id, role, content, author_name, metadata, created_at)
+		before.exec(`INSERT INTO messages (id, tenant_id, conversation_id, role, content, author_name, metadata, created_at)
 			VALUES (?, ?, ?, 'user', 'hi', ?, ?, 1)`, idArg(m.ID), idArg(tenant), idArg(old), m.AuthorName, meta)
 	}
-	w.Close()
+	before.close()
 
-	svc, _, _ := openTest(t, dir, nil)
+	svc, _, _ := openTest(t, before.dir, nil)
 	want := func(what string, id convstore.ID, msgs []*convstore.Message) {
 		t.Helper()
 		got, err := svc.FindAuthors(ctx, tenant, []convstore.ID{id})

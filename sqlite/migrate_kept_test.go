@@ -1,14 +1,8 @@
 package sqlite
 
 import (
-	"context"
-	"database/sql"
-	"io/fs"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/convstore/convstore"
 )
@@ -22,28 +16,11 @@ import (
 //	go test -run '^$' -bench Migration0021 -benchtime 1x ./sqlite/
 func BenchmarkMigration0021(b *testing.B) {
 	const convs = 100_000
-	ctx := context.Background()
 	for b.Loop() {
 		b.StopTimer()
-		path := filepath.Join(b.TempDir(), "convstore.db")
-		w, err := sql.Open("sqlite", dsn(path, true, synchronous))
-		if err != nil {
-			b.Fatal(err)
-		}
-		w.SetMaxOpenConns(1)
-		sub, err := fs.Sub(migrations, "migration")
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, err := goose.NewProvider(goose.DialectSQLite3, w, sub)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := p.UpTo(ctx, 20); err != nil {
-			b.Fatal(err)
-		}
+		before := migratedTo(b, 20)
 		tenant := convstore.NewID()
-		tx, err := w.Begin()
+		tx, err := before.db.Begin()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,13 +55,11 @@ func BenchmarkMigration0021(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		if _, err := p.UpTo(ctx, 21); err != nil {
-			b.Fatal(err)
-		}
+		before.upTo(21)
 		took := time.Since(start)
 		b.StopTimer()
 		var filled int
-		if err := w.QueryRow(`SELECT count(*) FROM conversations WHERE last_message_id IS NOT NULL AND summary_id IS NOT NULL AND analysis_id IS NOT NULL`).Scan(&filled); err != nil {
+		if err := before.db.QueryRow(`SELECT count(*) FROM conversations WHERE last_message_id IS NOT NULL AND summary_id IS NOT NULL AND analysis_id IS NOT NULL`).Scan(&filled); err != nil {
 			b.Fatal(err)
 		}
 		if filled != convs-convs/10 {
@@ -92,7 +67,7 @@ func BenchmarkMigration0021(b *testing.B) {
 		}
 		b.ReportMetric(took.Seconds(), "s/migration")
 		b.ReportMetric(float64(took.Milliseconds())/(convs/1000), "ms/1000convs")
-		w.Close()
+		before.close()
 		b.StartTimer()
 	}
 }

@@ -2,13 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/convstore/convstore"
 )
@@ -19,43 +13,17 @@ import (
 // empties the list.
 func TestMigration0025PendingMessageIDs(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "db", "convstore.db")
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	w, err := sql.Open("sqlite", dsn(path, true, synchronous))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.SetMaxOpenConns(1)
-	sub, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 22); err != nil {
-		t.Fatalf("migrating to 0022: %v", err)
-	}
+	before := migratedTo(t, 22)
 	tenant, old, empty, msg := convstore.NewID(), convstore.NewID(), convstore.NewID(), convstore.NewID()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := w.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'old', 1)`, idArg(tenant))
-	exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 1, ?, 1, 1, 1)`, idArg(old), idArg(tenant))
-	exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 2, ?, 0, 1, 1)`, idArg(empty), idArg(tenant))
+	before.exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'old', 1)`, idArg(tenant))
+	before.exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 1, ?, 1, 1, 1)`, idArg(old), idArg(tenant))
+	before.exec(`INSERT INTO conversations (id, seq, tenant_id, message_count, created_at, updated_at) VALUES (?, 2, ?, 0, 1, 1)`, idArg(empty), idArg(tenant))
 	// As the Inkeep door stored a client's message id before 0022.
-	exec(`INSERT INTO messages (id, tenant_id, conversation_id, role, content, metadata, created_at)
+	before.exec(`INSERT INTO messages (id, tenant_id, conversation_id, role, content, metadata, created_at)
 		VALUES (?, ?, ?, 'user', 'hi', '{"inkeep.id":"client-old"}', 1)`, idArg(msg), idArg(tenant), idArg(old))
-	w.Close()
+	before.close()
 
-	svc, db, _ := openTest(t, dir, nil)
+	svc, db, _ := openTest(t, before.dir, nil)
 	pending := func() int {
 		t.Helper()
 		var n int

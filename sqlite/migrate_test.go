@@ -2,14 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/blob"
@@ -20,42 +16,17 @@ import (
 // time, still authenticates after it, and shows 8 characters.
 func TestMigration0003KeepsOldKeys(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "db", "convstore.db")
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	w, err := sql.Open("sqlite", dsn(path, true, synchronous))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 2); err != nil {
-		t.Fatalf("migrating to 0002: %v", err)
-	}
+	before := migratedTo(t, 2)
 	tenant, key := convstore.NewID(), convstore.NewID()
 	secret := "csk_oldstylekey_with_a_12_character_prefix" // made before the strength check
-	if _, err := w.Exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'old', 1)`, idArg(tenant)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Exec(`INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES (?, ?, 'admin', ?, ?, 'admin', 1)`,
-		idArg(key), idArg(tenant), secret[:12], convstore.HashKeySecret(secret)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Exec(`INSERT INTO deletions (id, tenant_id, conversation_id, conversation_seq, request_id, messages, artifacts, attachments, attachment_bytes, created_at)
-		VALUES (?, ?, ?, 1, 'req_old', 0, 0, 0, 0, 1)`, idArg(convstore.NewID()), idArg(tenant), idArg(convstore.NewID())); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	before.exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'old', 1)`, idArg(tenant))
+	before.exec(`INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_at) VALUES (?, ?, 'admin', ?, ?, 'admin', 1)`,
+		idArg(key), idArg(tenant), secret[:12], convstore.HashKeySecret(secret))
+	before.exec(`INSERT INTO deletions (id, tenant_id, conversation_id, conversation_seq, request_id, messages, artifacts, attachments, attachment_bytes, created_at)
+		VALUES (?, ?, ?, 1, 'req_old', 0, 0, 0, 0, 1)`, idArg(convstore.NewID()), idArg(tenant), idArg(convstore.NewID()))
+	before.close()
 
-	svc, db, _ := openTest(t, dir, nil)
+	svc, db, _ := openTest(t, before.dir, nil)
 	k, err := svc.Authenticate(ctx, secret)
 	if err != nil {
 		t.Fatalf("Authenticate with a key made before 0003: %v", err)
@@ -83,52 +54,26 @@ func TestMigration0003KeepsOldKeys(t *testing.T) {
 // its cascades, and no row breaks a key.
 func TestMigration0005TenantKeys(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "db", "convstore.db")
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	w, err := sql.Open("sqlite", dsn(path, true, synchronous))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.SetMaxOpenConns(1)
-	sub, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 4); err != nil {
-		t.Fatalf("migrating to 0004: %v", err)
-	}
+	before := migratedTo(t, 4)
 	tenant, ghost := convstore.NewID(), convstore.NewID()
 	kept, orphan := convstore.NewID(), convstore.NewID()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := w.Exec(q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'real', 1)`, idArg(tenant))
+	before.exec(`INSERT INTO tenants (id, name, created_at) VALUES (?, 'real', 1)`, idArg(tenant))
 	for i, c := range []struct{ id, tenant convstore.ID }{{kept, tenant}, {orphan, ghost}} {
-		exec(`INSERT INTO conversations (id, seq, tenant_id, title, message_count, created_at, updated_at, external_id)
+		before.exec(`INSERT INTO conversations (id, seq, tenant_id, title, message_count, created_at, updated_at, external_id)
 			VALUES (?, ?, ?, 'x', 1, 1, 1, 'ext')`, idArg(c.id), i+1, idArg(c.tenant))
-		exec(`INSERT INTO messages (id, tenant_id, conversation_id, role, content, created_at) VALUES (?, ?, ?, 'user', 'hi', 1)`,
+		before.exec(`INSERT INTO messages (id, tenant_id, conversation_id, role, content, created_at) VALUES (?, ?, ?, 'user', 'hi', 1)`,
 			idArg(convstore.NewID()), idArg(c.tenant), idArg(c.id))
-		exec(`INSERT INTO artifacts (id, tenant_id, conversation_id, type, text, created_at) VALUES (?, ?, ?, 'topic', 't', 1)`,
+		before.exec(`INSERT INTO artifacts (id, tenant_id, conversation_id, type, text, created_at) VALUES (?, ?, ?, 'topic', 't', 1)`,
 			idArg(convstore.NewID()), idArg(c.tenant), idArg(c.id))
-		exec(`INSERT INTO attachments (id, tenant_id, conversation_id, name, content_type, size, sha256, blob_key, created_at)
+		before.exec(`INSERT INTO attachments (id, tenant_id, conversation_id, name, content_type, size, sha256, blob_key, created_at)
 			VALUES (?, ?, ?, 'a', 'text/plain', 1, 'x', ?, 1)`, idArg(convstore.NewID()), idArg(c.tenant), idArg(c.id), "key"+itoa(i))
-		exec(`INSERT INTO deletions (id, tenant_id, conversation_id, conversation_seq, messages, artifacts, attachments, attachment_bytes, created_at)
+		before.exec(`INSERT INTO deletions (id, tenant_id, conversation_id, conversation_seq, messages, artifacts, attachments, attachment_bytes, created_at)
 			VALUES (?, ?, ?, 9, 0, 0, 0, 0, 1)`, idArg(convstore.NewID()), idArg(c.tenant), idArg(convstore.NewID()))
-		exec(`INSERT INTO audit_log (id, tenant_id, action, created_at) VALUES (?, ?, 'x', 1)`, idArg(convstore.NewID()), idArg(c.tenant))
+		before.exec(`INSERT INTO audit_log (id, tenant_id, action, created_at) VALUES (?, ?, 'x', 1)`, idArg(convstore.NewID()), idArg(c.tenant))
 	}
-	w.Close()
+	before.close()
 
-	db := openDriver(t, path)
+	db := openDriver(t, before.path)
 	counts := map[string]int{}
 	for _, table := range []string{"conversations", "messages", "artifacts", "attachments", "deletions", "audit_log"} {
 		var n int
@@ -154,7 +99,7 @@ func TestMigration0005TenantKeys(t *testing.T) {
 		t.Error("foreign_key_check reports violations after 0005")
 	}
 	rows.Close()
-	fsBlobs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	fsBlobs, err := blob.NewFS(filepath.Join(before.dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
