@@ -230,9 +230,9 @@ func TestOfficialSDKUsers(t *testing.T) {
 			Scored              int
 			Average             *float64
 		} `json:"ann"`
-		Pages                                  map[string][]string `json:"pages"`
+		Pages                                 map[string][]string `json:"pages"`
 		ByAgent, Search, SearchForeign, After []string
-		Errors                                 map[string]string `json:"errors"`
+		Errors                                map[string]string `json:"errors"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("output %s: %v", out, err)
