@@ -3,13 +3,17 @@ package elevenlabs_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/convstore/convstore"
+	"github.com/convstore/convstore/convhttp"
 	"github.com/convstore/convstore/convhttp/doortest"
+	"github.com/convstore/convstore/convhttp/elevenlabs"
 	"github.com/convstore/convstore/service"
 	"github.com/convstore/convstore/service/servicetest"
 )
@@ -256,4 +260,45 @@ func TestOfficialSDKUsers(t *testing.T) {
 			t.Fatalf("errors %s", out)
 		}
 	}
+}
+
+// FuzzElevenLabsUsersCursor sends arbitrary cursors and search values to
+// the users list: the answer is a page or a 422 in the door's format,
+// never a 500, whatever the sort.
+func FuzzElevenLabsUsersCursor(f *testing.F) {
+	env := doortest.New(f)
+	fz := env.Fuzzer(func(s *convhttp.Server) { s.Mount("/", elevenlabs.New(s)) })
+	fz.Auth = func(h http.Header, key string) { h.Set("xi-api-key", key) }
+	fz.Allowed = map[int]bool{200: true, 422: true}
+	fz.ErrorType = "application/json"
+	fz.CheckError = func(tb testing.TB, r *doortest.Response) {
+		if !isDoorError(r.Body) {
+			tb.Fatalf("%v: not an ElevenLabs error", r)
+		}
+	}
+	w := &world{Env: env}
+	mine := w.seed(env.TenantA, &convstore.ConversationCreate{UserID: "ann"})
+	id := cid(mine)
+	for _, c := range []string{
+		"", "last.0." + id, "count.1." + id, "last." + id, "count.-1." + id, "count.99999999999999999999." + id,
+		"last.253402300800000000." + id, "last.-62135596800000001." + id, "last.1.conv_", "count.1.." + id,
+		"last.1." + id + ".x", "\x00", "\xff", "%", "rank.1", strings.Repeat("9", 500),
+	} {
+		for sort := range uint8(4) {
+			f.Add(sort, c)
+		}
+	}
+	f.Fuzz(func(t *testing.T, sort uint8, c string) {
+		q := url.Values{"cursor": {c}, "page_size": {"1"}}
+		if sort&1 != 0 {
+			q.Set("sort_by", "conversation_count")
+		}
+		if sort&2 != 0 {
+			q.Set("search", c)
+		}
+		r := fz.Check(t, http.MethodGet, "/v1/convai/users?"+q.Encode(), nil, env.KeyA)
+		if r != nil && r.Status == 200 && r.ContentType() != "application/json" {
+			t.Fatalf("%v: 200 %q", r, r.ContentType())
+		}
+	})
 }
