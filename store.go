@@ -20,6 +20,7 @@ type Store interface {
 	AttachmentService
 	DeletionService
 	DigestService
+	ConversationUserService
 	HoldService
 	IdempotencyService
 	RetentionService

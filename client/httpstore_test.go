@@ -479,6 +479,10 @@ func (s *httpStore) FindConversationDigests(context.Context, convstore.ID, convs
 	return nil, false, errNoDigests()
 }
 
+func (s *httpStore) FindConversationUsers(context.Context, convstore.ID, convstore.ConversationUserFilter) ([]*convstore.ConversationUser, bool, error) {
+	return nil, false, errNoDigests()
+}
+
 func (s *httpStore) FindMessagePages(context.Context, convstore.ID, []convstore.MessageRange) ([]convstore.MessagePage, error) {
 	return nil, errNoDigests()
 }

@@ -163,6 +163,13 @@ type Reader interface {
 	// ConversationCount counts the conversations p selects, ignoring
 	// p.Page.
 	ConversationCount(ctx context.Context, p *ConversationListParams) (int, error)
+	// ConversationUserList returns a page of the users of the
+	// conversations p.List selects (its Page ignored): the conversations
+	// with a user id grouped by its blind index (a row without one, stored
+	// before sealing, by its plaintext), each group with its count, its
+	// oldest and newest created_at and its newest conversation by id, in
+	// one query, ordered as p says.
+	ConversationUserList(ctx context.Context, p *ConversationUserListParams) ([]*ConversationUserRow, error)
 
 	// MessageGet returns one message of the conversation, or of any of the
 	// tenant's conversations if conversationID is zero. ENOTFOUND

@@ -396,3 +396,28 @@ type ConversationKeyClaimParams struct {
 	From, Before uint32
 	Limit        int
 }
+
+// ConversationUserListParams selects a page of the users of the
+// conversations List selects (List.Page is ignored). Users are ordered by
+// their newest created_at, or with ByCount by their count, then by their
+// newest conversation's id, all ascending or with Desc descending. With a
+// nonzero After the page starts after the user whose newest conversation
+// is After and whose sort key is AfterLast or AfterCount.
+type ConversationUserListParams struct {
+	List       ConversationListParams
+	ByCount    bool
+	Desc       bool
+	After      convstore.ID
+	AfterLast  time.Time
+	AfterCount int
+	Limit      int
+}
+
+// ConversationUserRow is one user of ConversationUserList: its newest
+// conversation by id (whose user id names the group), and the group's
+// count and oldest and newest created_at.
+type ConversationUserRow struct {
+	Latest      *ConversationRow
+	Count       int
+	First, Last time.Time
+}

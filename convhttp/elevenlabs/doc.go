@@ -17,11 +17,13 @@
 //	POST   /v1/convai/conversations/{conversation_id}/files 200 {file_id}; 401, 404, 413, 422
 //	DELETE /v1/convai/conversations/{conversation_id}/files/{file_id} 200 {file_id}; 401, 404
 //	DELETE /v1/convai/conversations/{conversation_id}       200 null; 401, 404
+//	GET    /v1/convai/users                                 200 users page; 401, 422
 //
 // GET routes also answer HEAD. Scopes: reads need "read", feedback and
 // file uploads "write", the DELETEs "delete". These are the SDK's
 // conversations.list, messages.textSearch, get, audio.get, getSummary,
-// getSipMessages, feedback.create, files.create, files.delete and delete;
+// getSipMessages, feedback.create, files.create, files.delete and delete,
+// and conversationalAi.users.list;
 // a contract test runs each of them with @elevenlabs/elevenlabs-js 2.73.0
 // against the door. getSipMessages always answers an empty page
 // ({"sip_messages":[],"next_cursor":null,"has_more":false}; page_size
@@ -50,12 +52,24 @@
 //	POST   …/{conversation_id}/analysis/run, …/analysis/evaluations/run  analysis.run, runEvaluation
 //	POST   …/{conversation_id}/tags, DELETE …/tags/{tag_id}; GET, POST /v1/convai/tags;
 //	GET, PATCH, DELETE /v1/convai/tags/{tag_id}    tags.* (workspace tag definitions)
-//	GET    /v1/convai/agents/{agent_id}/topics     topics.get (topic discovery)
+//	GET    /v1/convai/agents/{agent_id}/topics     topics.get (LLM topic discovery)
 //
 // Analyses and evaluation results are served when stored: post them as an
 // "analysis" artifact through the native API and conversations.get shows
 // them (see Analysis). Tags would need tenant-wide tag definitions, which
 // convstore does not model; labels belong in conversation metadata.
+// topics.get returns "the latest topic discovery run results": ElevenLabs'
+// daily LLM runs that cluster an agent's conversations into a hierarchy of
+// topics it labels and describes (topic_id, label, description,
+// parent_topic_id, 2-D map coordinates x_2d/y_2d, sentiment and
+// evaluation metrics, aggregated_run_count over the window's daily runs).
+// The topic artifacts convstore stores (through the Symbl door or the
+// native API) are per-conversation phrases, not such clusters: counting
+// them by text would pass a list of raw phrases off as discovered topics,
+// with no description, hierarchy or coordinates. So it stays 501, and the
+// message points to the stored topics: GET
+// /v1/conversations/{id}/artifacts?type=topic (native) or GET
+// /v1/conversations/{conversationId}/topics (Symbl door).
 //
 // GET of a conversation streams its transcript a store page at a time, so
 // it holds one page however long the call: it shows the messages up to the
@@ -151,6 +165,46 @@
 // transcript_summary and call_summary_title (the analysis value, else the
 // conversation title). rating, tag_ids and the per-summary result maps are
 // never sent.
+//
+// # Users: GET /v1/convai/users
+//
+// The SDK's conversationalAi.users.list: the distinct user ids of the
+// tenant's conversations (those without a user id are left out), as
+// GetConversationUsersPageResponseModel {users, next_cursor (omitted on the
+// last page), has_more}. Each user (ConversationUserResponseModel) has
+// user_id, conversation_count (its conversations the filters select),
+// first_contact_unix_secs and last_contact_unix_secs (the creation times,
+// in whole seconds, of the oldest and newest of them, as
+// start_time_unix_secs in the list), and, from its newest conversation,
+// last_contact_conversation_id, last_contact_agent_id (when set) and
+// last_contact_agent_name (metadata "elevenlabs.agent_name"). sentiment is
+// required: convstore scores no sentiment, so its eight counts are 0 and
+// its averages are absent; most_frustrated_conversations is never sent.
+//
+// Parameters: agent_id (exact), search (the SDK's "Search/filter by user
+// ID (exact match)": one user, looked up by its blind index; empty means
+// none), call_start_before_unix and call_start_after_unix (as in the
+// list), page_size (1..100, default 30), sort_by (last_contact_unix_secs,
+// the default, or conversation_count; average_sentiment_score is 422
+// value_error, there being no scores to sort by), sort_direction (default
+// desc) and cursor. Ties are broken by the newest conversation's id. The
+// cursor is opaque ("last.<microseconds>.<conv id>" or
+// "count.<n>.<conv id>": the sort key and newest conversation of the
+// page's last user) and only valid for the sort_by it was given for (422
+// otherwise); a cursor past every user is an empty page. branch_id is 422
+// value_error: convstore conversations have no branches. Bad values are
+// 422 in pydantic's words, every failure in one list.
+//
+// User ids are sealed at rest. The store groups the selected
+// conversations by the blind index of their user id in one query per page
+// (no content is opened to group or count them) and opens one conversation
+// per user listed, its newest, to read the user id. The query aggregates
+// every selected conversation of the tenant, so a page's cost grows with
+// them, but as an indexed scan, never a decryption. While an operator's
+// re-index of the tenant's blind indexes runs, a user whose conversations
+// sit under two index roots is listed once per root (and a user whose
+// conversations predate sealing and were not yet upgraded, once for
+// those) until it ends.
 //
 // # Message search: GET /v1/convai/conversations/messages/text-search
 //

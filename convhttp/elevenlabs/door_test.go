@@ -33,6 +33,7 @@ func TestRoutes(t *testing.T) {
 		"POST /v1/convai/conversations/{conversation_id}/files write",
 		"DELETE /v1/convai/conversations/{conversation_id}/files/{file_id} delete",
 		"GET /v1/convai/conversations/messages/text-search read",
+		"GET /v1/convai/users read",
 		// Methods convstore cannot serve by nature: 501 for any valid key.
 		"GET /v1/convai/conversation/get-signed-url any",
 		"GET /v1/convai/conversation/token any",

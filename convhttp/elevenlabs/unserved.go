@@ -46,7 +46,11 @@ var unserved = []struct {
 	{http.MethodPatch, "/v1/convai/tags/{tag_id}", tagsMessage},
 	{http.MethodDelete, "/v1/convai/tags/{tag_id}", tagsMessage},
 	{http.MethodGet, "/v1/convai/agents/{agent_id}/topics",
-		"convstore runs no topic discovery over an agent's conversations."},
+		"convstore runs no topic discovery: ElevenLabs' agent topics are the results of its daily LLM topic-discovery runs, " +
+			"which cluster an agent's conversations into a hierarchy of labelled, described topics with 2-D coordinates and " +
+			"sentiment metrics, and convstore runs no LLM. It keeps the topics stored with each conversation: read them " +
+			"through the native API (GET /v1/conversations/{id}/artifacts?type=topic) or the Symbl door " +
+			"(GET /v1/conversations/{conversationId}/topics)."},
 }
 
 const tagsMessage = "convstore keeps no ElevenLabs conversation tags: keep labels in the conversation's metadata " +

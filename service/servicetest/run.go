@@ -29,6 +29,7 @@ func Run(t *testing.T, newHarness NewHarnessFunc) {
 		{"Divergences", divergenceTests},
 		{"Authentication", authTests},
 		{"Digests", digestTests},
+		{"ConversationUsers", conversationUserTests},
 		{"Authors", authorTests},
 		{"IndexRotation", reindexTests},
 		{"Holds", holdTests},
