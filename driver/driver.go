@@ -274,6 +274,7 @@ type Reader interface {
 	IndexRootReader
 	HoldReader
 	EndUserReader
+	TagReader
 	RetentionReader
 	ErasureReader
 	EventReader
@@ -289,6 +290,7 @@ type Tx interface {
 	IndexRootTx
 	HoldTx
 	EndUserTx
+	TagTx
 	TombstoneTx
 	IdempotencyTx
 	RetentionTx

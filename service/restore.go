@@ -149,14 +149,17 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 
 // EachConversationKeyBatch calls fn with every wrapped data key of every
 // tenant, in batches: what a restore carries into the backup it installs.
-// The end-user records' keys follow the conversations' (ConversationID is
-// then the record's id).
+// The end-user records' and the tags' keys follow the conversations'
+// (ConversationID is then the record's or the tag's id).
 func (s *Service) EachConversationKeyBatch(ctx context.Context, fn func(keys []*driver.ConversationKey) error) error {
 	r := s.drv.Reads()
 	if err := eachKeyBatch(ctx, r.ConversationKeyList, fn); err != nil {
 		return err
 	}
-	return eachKeyBatch(ctx, r.EndUserKeyList, fn)
+	if err := eachKeyBatch(ctx, r.EndUserKeyList, fn); err != nil {
+		return err
+	}
+	return eachKeyBatch(ctx, r.TagKeyList, fn)
 }
 
 // eachKeyBatch pages through list, calling fn with each batch.
@@ -195,6 +198,12 @@ func (s *Service) AdoptKeys(ctx context.Context, keys []*driver.ConversationKey)
 		}
 		// End-user records' keys (ids are never both).
 		m, err := tx.EndUserKeyRewrap(ctx, keys)
+		n += m
+		if err != nil {
+			return err
+		}
+		// Tags' keys.
+		m, err = tx.TagKeyRewrap(ctx, keys)
 		n += m
 		return err
 	})
