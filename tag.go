@@ -13,8 +13,8 @@ const AuditTagDelete = "tag.delete"
 
 // Bounds of tags.
 const (
-	MaxTagTitleLen       = 256
-	MaxTagDescriptionLen = 4096
+	MaxTagTitleLen       = 1024  // bytes
+	MaxTagDescriptionLen = 16384 // bytes
 	// MaxConversationTags is how many tags one conversation may carry.
 	MaxConversationTags = 100
 	// MaxTagsPerCall is how many tag ids one AddConversationTags takes.

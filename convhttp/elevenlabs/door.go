@@ -57,5 +57,5 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodPost, Path: pathFiles, Scope: convstore.ScopeWrite, Handler: d.postFile, Transfer: convhttp.TransferUpload},
 		{Method: http.MethodDelete, Path: pathFile, Scope: convstore.ScopeDelete, Handler: d.deleteFile},
 		{Method: http.MethodGet, Path: pathTextSearch, Scope: convstore.ScopeRead, Handler: d.textSearch},
-	}, unservedRoutes()...)
+	}, append(d.tagRoutes(), unservedRoutes()...)...)
 }

@@ -38,19 +38,9 @@ var unserved = []struct {
 	{http.MethodPost, pathConversation + "/analysis/evaluations/run",
 		"convstore runs no evaluations: post their results in an \"analysis\" artifact's evaluation_criteria_results through " +
 			"the native API (POST /v1/conversations/{id}/artifacts); conversations.get then shows them."},
-	{http.MethodPost, pathConversation + "/tags", tagsMessage},
-	{http.MethodDelete, pathConversation + "/tags/{tag_id}", tagsMessage},
-	{http.MethodGet, "/v1/convai/tags", tagsMessage},
-	{http.MethodPost, "/v1/convai/tags", tagsMessage},
-	{http.MethodGet, "/v1/convai/tags/{tag_id}", tagsMessage},
-	{http.MethodPatch, "/v1/convai/tags/{tag_id}", tagsMessage},
-	{http.MethodDelete, "/v1/convai/tags/{tag_id}", tagsMessage},
 	{http.MethodGet, "/v1/convai/agents/{agent_id}/topics",
 		"convstore runs no topic discovery over an agent's conversations."},
 }
-
-const tagsMessage = "convstore keeps no ElevenLabs conversation tags: keep labels in the conversation's metadata " +
-	"through the native API (PATCH /v1/conversations/{id}) and filter lists with metadata.<key>."
 
 // unservedRoutes are the routes of unserved: any valid key of the tenant
 // may learn that a method is not served, whatever its scope.
