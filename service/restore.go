@@ -226,10 +226,11 @@ type ReappliedAudit struct {
 	Attached int // attachments deleted again (deleted or replaced since the backup)
 	Keys     int // API keys revoked again
 	Holds    int // legal holds released again
+	Tags     int // tags deleted again
 }
 
-// ReapplyAudit makes a restored store forget the messages, artifacts and
-// attachments deleted, and the API keys revoked, after its backup was
+// ReapplyAudit makes a restored store forget the messages, artifacts,
+// attachments and tags deleted, and the API keys revoked, after its backup was
 // taken: for every entry of those actions the store does not hold, it
 // deletes the target if the store still has it, and stores the entry as
 // it was. An attachment replaced since the backup is deleted (the backup
@@ -314,6 +315,14 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err
 				}
+			case convstore.AuditTagDelete:
+				// A tag deleted since the backup goes again, with its key.
+				err := tx.TagDelete(ctx, e.TenantID, e.TargetID)
+				if err == nil {
+					r.Tags++
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
 			case convstore.AuditHoldRelease:
 				// A hold released since the backup stays released. (A
 				// hold placed since cannot be rebuilt from its entry,
@@ -337,6 +346,7 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 		total.Attached += r.Attached
 		total.Keys += r.Keys
 		total.Holds += r.Holds
+		total.Tags += r.Tags
 		if blobKey != "" {
 			s.removeLater([]string{blobKey})
 		}
