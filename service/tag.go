@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	"github.com/convstore/convstore"
 	"github.com/convstore/convstore/driver"
@@ -202,8 +203,12 @@ func (s *Service) AddConversationTags(ctx context.Context, tenantID, conversatio
 			ids = append(ids, id)
 		}
 	}
+	// Locked in one order (ids are sorted), so two adds never deadlock;
+	// the conversation's row is locked for update, so concurrent adds to
+	// one conversation count each other's links against the bound.
+	slices.SortFunc(ids, compareIDs)
 	return s.drv.Write(ctx, driver.WriteParams{}, func(ctx context.Context, tx driver.Tx) error {
-		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockShare, "conversation"); err != nil {
+		if err := tx.ConversationLock(ctx, tenantID, conversationID, driver.LockUpdate, "conversation"); err != nil {
 			return err
 		}
 		for _, id := range ids {

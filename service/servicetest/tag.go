@@ -3,6 +3,7 @@ package servicetest
 import (
 	"bytes"
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/convstore/convstore"
@@ -21,6 +22,7 @@ func RunTags(t *testing.T, newDatabase NewDatabaseFunc) {
 		{"Sealed", testTagSealed},
 		{"Rotation", testTagRotation},
 		{"Restore", testTagRestore},
+		{"Concurrent", testTagConcurrent},
 	})
 }
 
@@ -372,5 +374,37 @@ func testTagRestore(t *testing.T, db *Database) {
 	}
 	if got, err := svc.FindTagByID(ctx, a, kept.ID); err != nil || got.Title != "Kept" {
 		t.Errorf("the kept tag after adopting its key: %+v, %v", got, err)
+	}
+}
+
+// Concurrent adds of the same tags in opposite orders to one conversation
+// neither deadlock nor fail, and leave each link once.
+func testTagConcurrent(t *testing.T, db *Database) {
+	ctx := testContext(t)
+	svc := OpenService(t, db, service.Options{Logger: Logger(t), PurgeInterval: -1})
+	tenant, _ := MustCreateTenant(t, ctx, svc, uniqueName("tenant"))
+	a := tenant.ID
+	c, _ := MustCreateConversation(t, ctx, svc, a, &convstore.ConversationCreate{})
+	x, y, z := mustTag(t, ctx, svc, a, "x"), mustTag(t, ctx, svc, a, "y"), mustTag(t, ctx, svc, a, "z")
+	orders := [][]convstore.ID{{x.ID, y.ID, z.ID}, {z.ID, y.ID, x.ID}, {y.ID, z.ID, x.ID}}
+	var wg sync.WaitGroup
+	errs := make(chan error, 24)
+	for i := range 24 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- svc.AddConversationTags(ctx, a, c.ID, orders[i%len(orders)])
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a concurrent add: %v", err)
+		}
+	}
+	m, err := svc.ConversationTagIDs(ctx, a, []convstore.ID{c.ID})
+	if err != nil || len(m[c.ID]) != 3 {
+		t.Errorf("links after the concurrent adds: %v, %v", m, err)
 	}
 }
