@@ -12,6 +12,7 @@ type Store interface {
 	TokenService
 	ConversationService
 	EndUserService
+	TagService
 	MessageService
 	MessageEditService
 	MessageLookupService

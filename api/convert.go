@@ -325,6 +325,7 @@ var auditTargetPrefix = map[string]string{
 	convstore.AuditWebhookDelete:       convstore.PrefixWebhook,
 	convstore.AuditWebhookRotate:       convstore.PrefixWebhook,
 	convstore.AuditCORSUpdate:          convstore.PrefixTenant,
+	convstore.AuditTagDelete:           convstore.PrefixTag,
 }
 
 // FromAuditEntry converts an audit entry to its wire form.

@@ -283,6 +283,7 @@ type Reader interface {
 	IndexRootReader
 	HoldReader
 	EndUserReader
+	TagReader
 	RetentionReader
 	ErasureReader
 	EventReader
@@ -298,6 +299,7 @@ type Tx interface {
 	IndexRootTx
 	HoldTx
 	EndUserTx
+	TagTx
 	TombstoneTx
 	IdempotencyTx
 	RetentionTx

@@ -78,8 +78,9 @@ func (w *Workload) writeNative(ctx context.Context, deleted bool) error {
 
 // writeElevenLabs writes a call as ElevenLabs conversations arrive (the
 // door has no create: through the native API, with the agent, offsets,
-// recording and analysis the door serves), reads it through the door and
-// deletes it through the door.
+// recording and analysis the door serves), tags it with a workspace tag
+// through the door, reads it through the door and deletes it (and the
+// tag) through the door.
 func (w *Workload) writeElevenLabs(ctx context.Context, deleted bool) error {
 	const door = "elevenlabs"
 	c := w.canaries(door, deleted)
@@ -115,10 +116,31 @@ func (w *Workload) writeElevenLabs(ctx context.Context, deleted bool) error {
 	}
 	xi := auth("xi-api-key", w.Key)
 	path := "/compat/elevenlabs/v1/convai/conversations/" + conv.ID
-	if _, err := w.do(ctx, request{method: "GET", path: path, header: xi, want: 200}); err != nil {
+	// A workspace tag, its title renamed, attached to the conversation.
+	var tag struct {
+		ID string `json:"tag_id"`
+	}
+	if err := w.doJSON(ctx, request{method: "POST", path: "/compat/elevenlabs/v1/convai/tags", header: xi, want: 200, body: map[string]any{
+		"title":       sentence(c("tag title (replaced by an update)", Replaced)),
+		"description": sentence(c("tag description")),
+	}}, &tag); err != nil {
 		return err
 	}
+	tagPath := "/compat/elevenlabs/v1/convai/tags/" + tag.ID
+	for _, r := range []request{
+		{method: "PATCH", path: tagPath, want: 200, body: map[string]any{"title": sentence(c("tag title"))}},
+		{method: "POST", path: path + "/tags", want: 200, body: map[string]any{"tag_ids": []string{tag.ID}}},
+		{method: "GET", path: path, want: 200},
+	} {
+		r.header = xi
+		if _, err := w.do(ctx, r); err != nil {
+			return err
+		}
+	}
 	w.onDelete(deleted, door, func(ctx context.Context) error {
+		if _, err := w.do(ctx, request{method: "DELETE", path: tagPath, header: xi, want: 200}); err != nil {
+			return err
+		}
 		_, err := w.do(ctx, request{method: "DELETE", path: path, header: xi, want: 200})
 		return err
 	})

@@ -38,6 +38,12 @@ func TestEndUsers(t *testing.T) {
 	servicetest.RunEndUsers(t, pgtest.Database)
 }
 
+// TestTags runs the tag tests over this driver.
+func TestTags(t *testing.T) {
+	t.Parallel()
+	servicetest.RunTags(t, pgtest.Database)
+}
+
 // TestPurge runs the purge tests over this driver.
 func TestPurge(t *testing.T) {
 	t.Parallel()

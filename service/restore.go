@@ -149,14 +149,17 @@ func (s *Service) ReapplyDeletions(ctx context.Context, receipts []*convstore.De
 
 // EachConversationKeyBatch calls fn with every wrapped data key of every
 // tenant, in batches: what a restore carries into the backup it installs.
-// The end-user records' keys follow the conversations' (ConversationID is
-// then the record's id).
+// The end-user records' and the tags' keys follow the conversations'
+// (ConversationID is then the record's or the tag's id).
 func (s *Service) EachConversationKeyBatch(ctx context.Context, fn func(keys []*driver.ConversationKey) error) error {
 	r := s.drv.Reads()
 	if err := eachKeyBatch(ctx, r.ConversationKeyList, fn); err != nil {
 		return err
 	}
-	return eachKeyBatch(ctx, r.EndUserKeyList, fn)
+	if err := eachKeyBatch(ctx, r.EndUserKeyList, fn); err != nil {
+		return err
+	}
+	return eachKeyBatch(ctx, r.TagKeyList, fn)
 }
 
 // eachKeyBatch pages through list, calling fn with each batch.
@@ -196,6 +199,12 @@ func (s *Service) AdoptKeys(ctx context.Context, keys []*driver.ConversationKey)
 		// End-user records' keys (ids are never both).
 		m, err := tx.EndUserKeyRewrap(ctx, keys)
 		n += m
+		if err != nil {
+			return err
+		}
+		// Tags' keys.
+		m, err = tx.TagKeyRewrap(ctx, keys)
+		n += m
 		return err
 	})
 	return n, err
@@ -217,10 +226,11 @@ type ReappliedAudit struct {
 	Attached int // attachments deleted again (deleted or replaced since the backup)
 	Keys     int // API keys revoked again
 	Holds    int // legal holds released again
+	Tags     int // tags deleted again
 }
 
-// ReapplyAudit makes a restored store forget the messages, artifacts and
-// attachments deleted, and the API keys revoked, after its backup was
+// ReapplyAudit makes a restored store forget the messages, artifacts,
+// attachments and tags deleted, and the API keys revoked, after its backup was
 // taken: for every entry of those actions the store does not hold, it
 // deletes the target if the store still has it, and stores the entry as
 // it was. An attachment replaced since the backup is deleted (the backup
@@ -305,6 +315,14 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
 					return err
 				}
+			case convstore.AuditTagDelete:
+				// A tag deleted since the backup goes again, with its key.
+				err := tx.TagDelete(ctx, e.TenantID, e.TargetID)
+				if err == nil {
+					r.Tags++
+				} else if convstore.ErrorCode(err) != convstore.ENOTFOUND {
+					return err
+				}
 			case convstore.AuditHoldRelease:
 				// A hold released since the backup stays released. (A
 				// hold placed since cannot be rebuilt from its entry,
@@ -328,6 +346,7 @@ func (s *Service) ReapplyAudit(ctx context.Context, entries []*convstore.AuditEn
 		total.Attached += r.Attached
 		total.Keys += r.Keys
 		total.Holds += r.Holds
+		total.Tags += r.Tags
 		if blobKey != "" {
 			s.removeLater([]string{blobKey})
 		}

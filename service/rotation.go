@@ -120,6 +120,11 @@ func (r *rotator) pass(ctx context.Context, every, retention time.Duration, forc
 	if err != nil {
 		return out, err
 	}
+	n, err = r.rewrapTags(ctx, out.Current.ID)
+	out.Rewrapped += n
+	if err != nil {
+		return out, err
+	}
 	if out.Destroyed, out.Blocked, err = r.destroy(ctx, retention); err != nil {
 		return out, err
 	}
@@ -157,6 +162,17 @@ func (r *rotator) rewrapEndUsers(ctx context.Context, current uint32) (int, erro
 		func(ctx context.Context, k *driver.ConversationKey) error {
 			return r.rewrapOne(ctx, current, &k.Epoch, &k.Wrapped, r.aad(k.TenantID, k.ConversationID), k.TenantID, func() string {
 				return "the data key of end user " + k.ConversationID.Format(convstore.PrefixEndUser)
+			})
+		})
+}
+
+// rewrapTags wraps the tags' data keys of older live epochs again under
+// current, as rewrap does the conversations'.
+func (r *rotator) rewrapTags(ctx context.Context, current uint32) (int, error) {
+	return rewrapKeys(ctx, r, current, driver.Tx.TagKeyClaim, driver.Tx.TagKeyRewrap, nil,
+		func(ctx context.Context, k *driver.ConversationKey) error {
+			return r.rewrapOne(ctx, current, &k.Epoch, &k.Wrapped, r.aad(k.TenantID, k.ConversationID), k.TenantID, func() string {
+				return "the data key of tag " + k.ConversationID.Format(convstore.PrefixTag)
 			})
 		})
 }
@@ -269,8 +285,13 @@ func (r *rotator) destroy(ctx context.Context, retention time.Duration) ([]keyri
 	if err != nil {
 		return nil, 0, err
 	}
+	// And a tag's.
+	tags, err := r.drv.Reads().TagKeyEpochs(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
 	live := make(map[uint32]int64, len(counts))
-	for _, c := range slices.Concat(counts, jobs, users) {
+	for _, c := range slices.Concat(counts, jobs, users, tags) {
 		live[c.Epoch] += c.Keys
 	}
 	var blocked uint32

@@ -12,7 +12,7 @@ import (
 var dataTables = []string{"tenants", "api_keys", "access_tokens", "conversations", "conversation_keys", "messages", "artifacts", "attachments", "deletions", "audit_log", "holds",
 	"conversation_authors", "conversation_authors_pending", "events", "event_seqs",
 	"webhooks", "webhook_deliveries", "webhook_attempts", "processors", "confirmations", "message_external_ids", "cors_origins",
-	"message_ids_pending", "end_users", "end_user_meta_index"}
+	"message_ids_pending", "end_users", "end_user_meta_index", "tags", "conversation_tags"}
 
 // conversationTables maps the tables whose rows belong to a conversation
 // to the column naming it. Receipts and audit entries name it too but
@@ -32,6 +32,8 @@ var conversationTables = map[string]string{
 	"message_external_ids": "conversation_id",
 	// Their backfill's queue (see migration 0025).
 	"message_ids_pending": "conversation_id",
+	// Its tags (see migration 0026).
+	"conversation_tags": "conversation_id",
 }
 
 // RowCounts returns the number of rows of every table holding tenant data

@@ -33,6 +33,10 @@ func TestEndUsers(t *testing.T) {
 	servicetest.RunEndUsers(t, newDatabase)
 }
 
+func TestTags(t *testing.T) {
+	servicetest.RunTags(t, newDatabase)
+}
+
 func TestDriver(t *testing.T) {
 	drivertest.Run(t, func(tb testing.TB) *drivertest.Harness {
 		db := newDatabase(tb)

@@ -293,7 +293,7 @@ func carryOver(ctx context.Context, src, dst *service.Service, out *restoreJSON)
 	err = src.EachAuditEntry(ctx, func(e *convstore.AuditEntry) error {
 		switch e.Action {
 		case convstore.AuditMessageDelete, convstore.AuditArtifactDelete, convstore.AuditKeyRevoke,
-			convstore.AuditAttachmentDelete, convstore.AuditAttachmentReplace, convstore.AuditHoldRelease:
+			convstore.AuditAttachmentDelete, convstore.AuditAttachmentReplace, convstore.AuditHoldRelease, convstore.AuditTagDelete:
 			if entries = append(entries, e); len(entries) >= 500 {
 				return flushAudit()
 			}

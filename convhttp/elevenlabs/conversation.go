@@ -27,7 +27,7 @@ var unsupportedFilters = []string{
 	"tool_names", "tool_names_successful", "tool_names_errored",
 	"main_languages", "search", "conversation_initiation_source", "text_only",
 	"conversation_product_type", "branch_id", "version_id", "parent_conversation_id",
-	"topic_ids", "tag_ids", "workflow_node_entered_id", "termination_reasons",
+	"topic_ids", "workflow_node_entered_id", "termination_reasons",
 	"guardrail_types", "custom_guardrail_names",
 }
 
@@ -40,11 +40,12 @@ type listFilter struct {
 	maxSecs        *int64
 	excludeDone    bool
 	withSummary    bool
+	tagIDs         []string // conversations carrying every one (see tags.go)
 }
 
 // postFiltered reports whether conversations are filtered after loading.
 func (f *listFilter) postFiltered() bool {
-	return f.callSuccessful != "" || f.minSecs != nil || f.maxSecs != nil
+	return f.callSuccessful != "" || f.minSecs != nil || f.maxSecs != nil || len(f.tagIDs) > 0
 }
 
 // parseList reads the list's query parameters.
@@ -78,6 +79,7 @@ func parseList(r *http.Request) (*listFilter, error) {
 		f.store.Order = convstore.OrderDesc
 	}
 	f.withSummary = q.enum("summary_mode", "exclude", "include") != "exclude"
+	f.tagIDs = q.tagFilter()
 	// data_collection_ids, evaluation_criteria_ids and
 	// include_invalid_tool_calls are accepted and ignored: they only shape
 	// optional output this server does not produce. Unknown parameters are
@@ -117,11 +119,21 @@ func (d *Door) listConversations(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		ids := make([]convstore.ID, len(digests))
+		for i, dg := range digests {
+			ids[i] = dg.Conversation.ID
+		}
+		tags, err := d.tagIDsOf(ctx, tid, ids)
+		if err != nil {
+			return err
+		}
 		for i, dg := range digests {
 			c := dg.Conversation
 			last = c.ID
 			an, _ := analysisHead(c, dg.Newest[0], dg.Newest[1])
 			s, keep := summarize(c, callDurationOf(c, dg.LastStartOffset, dg.LastEndOffset), an, f)
+			s.TagIDs = tagList(tags[c.ID])
+			keep = keep && hasTags(s.TagIDs, f.tagIDs)
 			if keep {
 				page.Conversations = append(page.Conversations, s)
 			}
@@ -230,6 +242,11 @@ func (d *Door) getConversation(w http.ResponseWriter, r *http.Request) error {
 		u := c.UserID
 		head.UserID = &u
 	}
+	tags, err := d.tagIDsOf(ctx, tid, []convstore.ID{c.ID})
+	if err != nil {
+		return err
+	}
+	head.TagIDs = tagList(tags[c.ID])
 	pages, err := convhttp.OpenMessagePages(ctx, d.store, tid, c.ID)
 	if err != nil {
 		return notFound(err)

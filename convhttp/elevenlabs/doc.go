@@ -18,13 +18,22 @@
 //	DELETE /v1/convai/conversations/{conversation_id}/files/{file_id} 200 {file_id}; 401, 404
 //	DELETE /v1/convai/conversations/{conversation_id}       200 null; 401, 404
 //	GET    /v1/convai/users                                 200 users page; 401, 422
+//	GET    /v1/convai/tags                                  200 tags page; 401, 422
+//	POST   /v1/convai/tags                                  200 tag; 401, 415, 422
+//	GET    /v1/convai/tags/{tag_id}                         200 tag; 401, 404
+//	PATCH  /v1/convai/tags/{tag_id}                         200 tag; 401, 404, 415, 422
+//	DELETE /v1/convai/tags/{tag_id}                         200 null; 401, 404
+//	POST   /v1/convai/conversations/{conversation_id}/tags  200 null; 401, 404, 415, 422
+//	DELETE /v1/convai/conversations/{conversation_id}/tags/{tag_id} 200 null; 401, 404
 //
-// GET routes also answer HEAD. Scopes: reads need "read", feedback and
-// file uploads "write", the DELETEs "delete". These are the SDK's
+// GET routes also answer HEAD. Scopes: reads need "read", feedback, file
+// uploads, creating and changing tags and attaching and detaching them
+// "write", the other DELETEs "delete". These are the SDK's
 // conversations.list, messages.textSearch, get, audio.get, getSummary,
-// getSipMessages, feedback.create, files.create, files.delete and delete,
-// and conversationalAi.users.list;
-// a contract test runs each of them with @elevenlabs/elevenlabs-js 2.73.0
+// getSipMessages, feedback.create, files.create, files.delete, delete,
+// tags.list, create, get, update, delete, assign and unassign, and
+// conversationalAi.users.list; a contract test runs each of them with
+// @elevenlabs/elevenlabs-js 2.73.0
 // against the door. getSipMessages always answers an empty page
 // ({"sip_messages":[],"next_cursor":null,"has_more":false}; page_size
 // 1..100 and cursor are validated, then unused): convstore receives no
@@ -34,7 +43,7 @@
 //
 // The SDK's other conversation-namespace methods need what convstore does
 // not hold or do: it stores conversations; it runs no agents, no LLM
-// analysis, no embedding search and keeps no workspace tags. Rather than a
+// analysis and no embedding search. Rather than a
 // bare 404 (which an SDK user reads as a wrong id), each answers 501 with
 // detail.status "not_supported_by_convstore" and a message that says why
 // and what to use instead; the SDK raises ElevenLabsError with statusCode
@@ -50,14 +59,11 @@
 //	GET    /v1/convai/conversations/resolve        resolve: Slack/Zendesk reference → ElevenLabs id
 //	GET    /v1/convai/conversations/messages/smart-search  messages.search (semantic)
 //	POST   …/{conversation_id}/analysis/run, …/analysis/evaluations/run  analysis.run, runEvaluation
-//	POST   …/{conversation_id}/tags, DELETE …/tags/{tag_id}; GET, POST /v1/convai/tags;
-//	GET, PATCH, DELETE /v1/convai/tags/{tag_id}    tags.* (workspace tag definitions)
 //	GET    /v1/convai/agents/{agent_id}/topics     topics.get (LLM topic discovery)
 //
 // Analyses and evaluation results are served when stored: post them as an
 // "analysis" artifact through the native API and conversations.get shows
-// them (see Analysis). Tags would need tenant-wide tag definitions, which
-// convstore does not model; labels belong in conversation metadata.
+// them (see Analysis).
 // topics.get returns "the latest topic discovery run results": ElevenLabs'
 // daily LLM runs that cluster an agent's conversations into a hierarchy of
 // topics it labels and describes (topic_id, label, description,
@@ -120,7 +126,8 @@
 // "conversation_not_found", message "A conversation with the given
 // conversation_id was not found." (never echoing the id, so unknown, foreign
 // and malformed ids answer byte-for-byte alike). Other statuses:
-// audio_not_found (404, conversation without audio), not_found (unknown
+// audio_not_found (404, conversation without audio), tag_not_found (404,
+// see Tags), not_found (unknown
 // path), method_not_allowed (405), payload_too_large (413), conflict (409),
 // too_many_requests (429), service_unavailable (503), not_implemented (501)
 // and internal_error (500, message "Internal error." only). FastAPI's own
@@ -142,8 +149,9 @@
 // UNCONFIRMED; this door includes transcript_summary unless it is
 // "exclude". data_collection_ids, evaluation_criteria_ids and
 // include_invalid_tool_calls only shape optional output and are accepted
-// and ignored. Every other documented filter (search, tool_names, tag_ids,
-// rating_min, branch_id, …) is rejected with 422 type "value_error":
+// and ignored. tag_ids (repeatable, at most 100) keeps the conversations
+// carrying every tag named (see Tags). Every other documented filter
+// (search, tool_names, rating_min, branch_id, …) is rejected with 422 type "value_error":
 // ignoring a filter would silently return more than asked for, which is
 // dangerous for a script that deletes what a list returns. Undocumented
 // parameters are ignored and a repeated parameter takes its last value, as
@@ -152,7 +160,7 @@
 // conversation id is 422 value_error.
 //
 // The cursor is opaque to clients: the native id of the last conversation
-// the page examined. call_successful and the duration bounds are applied
+// the page examined. call_successful, the duration bounds and tag_ids are applied
 // after loading, so a page may scan up to 1000 conversations; if that
 // bound is reached before the page is full, the page ends early with
 // has_more true and a cursor that continues the scan.
@@ -163,8 +171,9 @@
 // ("unknown" without an analysis artifact), and when known agent_name
 // (metadata "elevenlabs.agent_name"), direction ("elevenlabs.direction"),
 // transcript_summary and call_summary_title (the analysis value, else the
-// conversation title). rating, tag_ids and the per-summary result maps are
-// never sent.
+// conversation title), and tag_ids (the conversation's tags, oldest
+// attachment first; [] for none). rating and the per-summary result maps
+// are never sent.
 //
 // # Users: GET /v1/convai/users
 //
@@ -256,7 +265,8 @@
 // (see Feedback)},
 // transcript, analysis (null when the conversation has neither a summary
 // nor an analysis artifact), has_audio, has_user_audio, has_response_audio
-// and has_auxiliary_audio, plus user_id and agent_name when set.
+// and has_auxiliary_audio, tag_ids (as in the list), plus user_id and
+// agent_name when set.
 // conversation_initiation_client_data is not stored and never sent. The
 // query parameter format accepts "json"; "opentelemetry" is 422.
 //
@@ -364,6 +374,59 @@
 // the live conversation, which convstore cannot know, so it always goes
 // ahead. A file id that names no upload of the conversation, of an unknown
 // one or of another tenant's answers one 404 file_not_found.
+//
+// # Tags: /v1/convai/tags, …/{conversation_id}/tags
+//
+// ElevenLabs' conversation tags are workspace-wide definitions, attached
+// to conversations by id; here the workspace is the key's tenant. A tag is
+// ConversationTagResponseModel: tag_id ("tag_<26 base32>"), workspace_id
+// (the tenant's id, "ten_…"), owner_user_id (the id of the API key that
+// created it, "key_…"; "" for an operator's), title, description (left
+// out when empty) and created_at_unix_secs. Title and description are
+// content: sealed at rest under the tag's own data key, kept wrapped in
+// the tag's row, so deleting the tag destroys its key; key rotation
+// re-wraps it and a restore carries it as it does conversations' keys.
+//
+// tags.create takes {title, description?}: title 1..256 characters,
+// description at most 4000 (pydantic's 422 missing, string_type,
+// string_too_short, string_too_long; control characters, other than tab
+// and newline in the description, are 422 value_error). ElevenLabs
+// documents no bounds: these are this door's. Titles need not be unique
+// (ElevenLabs says nothing of duplicates; tags are named by id).
+// tags.update takes {title?, description?}: a member absent or null is
+// left unchanged; the body is validated before the id. tags.list pages
+// the tenant's tags newest first: page_size 1..100 (default 30;
+// ElevenLabs' is UNCONFIRMED) and an opaque cursor (the last tag's id; 422
+// if it is not one) give {conversation_tags, next_cursor (null on the
+// last page), has_more}. tags.delete answers 200 null and detaches the
+// tag from every conversation carrying it (ElevenLabs does not say what
+// deleting an attached tag does; refusing would leave no way to delete a
+// tag in use); it is audited as tag.delete, and a restore deletes again a
+// tag deleted after its backup was taken. ElevenLabs restricts update and
+// delete to the tag's owner or a workspace admin; here any key of the
+// tenant with the route's scope may.
+//
+// tags.assign takes {tag_ids: [string]} (1..100 ids; 422 too_short,
+// too_long, list_type, or string_type at ["body","tag_ids",i]) and
+// answers 200 null. It is all or none: the conversation is checked first
+// (404 conversation_not_found), then every tag (404 tag_not_found if any
+// is unknown, malformed or another tenant's; nothing is attached). Tags
+// the conversation carries already are left as they are, as the SDK
+// documents; a conversation carries at most 100 tags (422 value_error
+// beyond). tags.unassign answers 200 null, also when the conversation
+// does not carry the tag (ElevenLabs does not say; the detach is then
+// done already); an unknown tag is 404 tag_not_found, after the
+// conversation's check. The 404 bodies never echo an id, so unknown,
+// malformed and foreign ids answer byte-for-byte alike.
+//
+// Links are two ids, no content, and go with the conversation (its
+// purge), with the tag (its delete) and with the tenant. A deleted
+// conversation (during a restore window) cannot be tagged; restoring it
+// brings its tags back. The list's tag_ids filter keeps conversations
+// carrying every tag named (all, not any: UNCONFIRMED; the narrower
+// reading, so that a script deleting what a filtered list returns never
+// deletes more than asked). An unknown or malformed id in the filter
+// matches nothing.
 //
 // # Delete: DELETE /v1/convai/conversations/{conversation_id}
 //

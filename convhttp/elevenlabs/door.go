@@ -58,5 +58,5 @@ func (d *Door) Routes() []convhttp.Route {
 		{Method: http.MethodDelete, Path: pathFile, Scope: convstore.ScopeDelete, Handler: d.deleteFile},
 		{Method: http.MethodGet, Path: pathTextSearch, Scope: convstore.ScopeRead, Handler: d.textSearch},
 		{Method: http.MethodGet, Path: pathUsers, Scope: convstore.ScopeRead, Handler: d.listUsers},
-	}, unservedRoutes()...)
+	}, append(d.tagRoutes(), unservedRoutes()...)...)
 }

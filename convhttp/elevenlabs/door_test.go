@@ -34,6 +34,14 @@ func TestRoutes(t *testing.T) {
 		"DELETE /v1/convai/conversations/{conversation_id}/files/{file_id} delete",
 		"GET /v1/convai/conversations/messages/text-search read",
 		"GET /v1/convai/users read",
+		// Tags (tags.go).
+		"GET /v1/convai/tags read",
+		"POST /v1/convai/tags write",
+		"GET /v1/convai/tags/{tag_id} read",
+		"PATCH /v1/convai/tags/{tag_id} write",
+		"DELETE /v1/convai/tags/{tag_id} delete",
+		"POST /v1/convai/conversations/{conversation_id}/tags write",
+		"DELETE /v1/convai/conversations/{conversation_id}/tags/{tag_id} write",
 		// Methods convstore cannot serve by nature: 501 for any valid key.
 		"GET /v1/convai/conversation/get-signed-url any",
 		"GET /v1/convai/conversation/token any",
@@ -41,13 +49,6 @@ func TestRoutes(t *testing.T) {
 		"GET /v1/convai/conversations/messages/smart-search any",
 		"POST /v1/convai/conversations/{conversation_id}/analysis/run any",
 		"POST /v1/convai/conversations/{conversation_id}/analysis/evaluations/run any",
-		"POST /v1/convai/conversations/{conversation_id}/tags any",
-		"DELETE /v1/convai/conversations/{conversation_id}/tags/{tag_id} any",
-		"GET /v1/convai/tags any",
-		"POST /v1/convai/tags any",
-		"GET /v1/convai/tags/{tag_id} any",
-		"PATCH /v1/convai/tags/{tag_id} any",
-		"DELETE /v1/convai/tags/{tag_id} any",
 		"GET /v1/convai/agents/{agent_id}/topics any",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -109,6 +109,8 @@ func (d *Door) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		a.Code = statusAudioNotFound
 	case errors.Is(err, errFileNotFound):
 		a.Code = statusFileNotFound
+	case errors.Is(err, errTagNotFound):
+		a.Code = statusTagNotFound
 	case errors.As(err, new(errNotSupported)):
 		a.Code = statusNotSupported
 	case a.Code == statusInvalidAPIKey:

@@ -253,13 +253,6 @@ func TestUnserved(t *testing.T) {
 		{"GET", "/v1/convai/conversations/messages/smart-search?text_query=refund", "textSearch"},
 		{"POST", "/v1/convai/conversations/" + own + "/analysis/run", "analysis"},
 		{"POST", "/v1/convai/conversations/conv_01m8pfgzpnepf8eew0phv59r57/analysis/evaluations/run", "evaluations"},
-		{"POST", "/v1/convai/conversations/" + own + "/tags", "tags"},
-		{"DELETE", "/v1/convai/conversations/" + own + "/tags/tag_1", "tags"},
-		{"GET", "/v1/convai/tags", "tags"},
-		{"POST", "/v1/convai/tags", "tags"},
-		{"GET", "/v1/convai/tags/tag_1", "tags"},
-		{"PATCH", "/v1/convai/tags/tag_1", "tags"},
-		{"DELETE", "/v1/convai/tags/tag_1", "tags"},
 		{"GET", "/v1/convai/agents/agent_a/topics", "topic"},
 	}
 	for _, p := range paths {

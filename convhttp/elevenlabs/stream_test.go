@@ -22,6 +22,7 @@ type wholeConversation struct {
 	ConversationID    string        `json:"conversation_id"`
 	Status            string        `json:"status"`
 	UserID            *string       `json:"user_id,omitempty"`
+	TagIDs            []string      `json:"tag_ids"`
 	Transcript        []transcript  `json:"transcript"`
 	Metadata          callMetadata  `json:"metadata"`
 	Analysis          *callAnalysis `json:"analysis"`
@@ -50,6 +51,11 @@ func wholeGet(tb testing.TB, d *Door, tid convstore.ID, c *convstore.Conversatio
 		u := c.UserID
 		out.UserID = &u
 	}
+	tags, err := d.tagIDsOf(ctx, tid, []convstore.ID{c.ID})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out.TagIDs = tagList(tags[c.ID])
 	f := convstore.MessageFilter{PageFilter: convstore.PageFilter{Limit: convstore.MaxPageLimit, Order: convstore.OrderAsc}}
 	var last *convstore.Message
 	for {
@@ -81,7 +87,6 @@ func wholeGet(tb testing.TB, d *Door, tid convstore.ID, c *convstore.Conversatio
 		f.After = msgs[len(msgs)-1].ID
 	}
 	out.Metadata.CallDurationSecs = callDuration(c, last)
-	var err error
 	if out.Analysis, err = d.loadAnalysis(ctx, tid, c); err != nil {
 		tb.Fatal(err)
 	}

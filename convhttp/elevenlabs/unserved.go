@@ -38,13 +38,6 @@ var unserved = []struct {
 	{http.MethodPost, pathConversation + "/analysis/evaluations/run",
 		"convstore runs no evaluations: post their results in an \"analysis\" artifact's evaluation_criteria_results through " +
 			"the native API (POST /v1/conversations/{id}/artifacts); conversations.get then shows them."},
-	{http.MethodPost, pathConversation + "/tags", tagsMessage},
-	{http.MethodDelete, pathConversation + "/tags/{tag_id}", tagsMessage},
-	{http.MethodGet, "/v1/convai/tags", tagsMessage},
-	{http.MethodPost, "/v1/convai/tags", tagsMessage},
-	{http.MethodGet, "/v1/convai/tags/{tag_id}", tagsMessage},
-	{http.MethodPatch, "/v1/convai/tags/{tag_id}", tagsMessage},
-	{http.MethodDelete, "/v1/convai/tags/{tag_id}", tagsMessage},
 	{http.MethodGet, "/v1/convai/agents/{agent_id}/topics",
 		"convstore runs no topic discovery: ElevenLabs' agent topics are the results of its daily LLM topic-discovery runs, " +
 			"which cluster an agent's conversations into a hierarchy of labelled, described topics with 2-D coordinates and " +
@@ -52,9 +45,6 @@ var unserved = []struct {
 			"through the native API (GET /v1/conversations/{id}/artifacts?type=topic) or the Symbl door " +
 			"(GET /v1/conversations/{conversationId}/topics)."},
 }
-
-const tagsMessage = "convstore keeps no ElevenLabs conversation tags: keep labels in the conversation's metadata " +
-	"through the native API (PATCH /v1/conversations/{id}) and filter lists with metadata.<key>."
 
 // unservedRoutes are the routes of unserved: any valid key of the tenant
 // may learn that a method is not served, whatever its scope.

@@ -31,17 +31,18 @@ type conversationsPage struct {
 // require agent_id, conversation_id, start_time_unix_secs,
 // call_duration_secs, message_count, status and call_successful.
 type conversationSummary struct {
-	AgentID           string  `json:"agent_id"`
-	AgentName         *string `json:"agent_name,omitempty"`
-	ConversationID    string  `json:"conversation_id"`
-	StartTimeUnixSecs int64   `json:"start_time_unix_secs"`
-	CallDurationSecs  int64   `json:"call_duration_secs"`
-	MessageCount      int     `json:"message_count"`
-	Status            string  `json:"status"`
-	CallSuccessful    string  `json:"call_successful"`
-	TranscriptSummary *string `json:"transcript_summary,omitempty"`
-	CallSummaryTitle  *string `json:"call_summary_title,omitempty"`
-	Direction         *string `json:"direction,omitempty"`
+	AgentID           string   `json:"agent_id"`
+	AgentName         *string  `json:"agent_name,omitempty"`
+	ConversationID    string   `json:"conversation_id"`
+	StartTimeUnixSecs int64    `json:"start_time_unix_secs"`
+	CallDurationSecs  int64    `json:"call_duration_secs"`
+	MessageCount      int      `json:"message_count"`
+	Status            string   `json:"status"`
+	CallSuccessful    string   `json:"call_successful"`
+	TranscriptSummary *string  `json:"transcript_summary,omitempty"`
+	CallSummaryTitle  *string  `json:"call_summary_title,omitempty"`
+	Direction         *string  `json:"direction,omitempty"`
+	TagIDs            []string `json:"tag_ids"`
 }
 
 // GetConversationResponseModel is streamed (see getConversation): the
@@ -52,11 +53,12 @@ type conversationSummary struct {
 
 // conversationHead is the members of a conversation before its transcript.
 type conversationHead struct {
-	AgentID        string  `json:"agent_id"`
-	AgentName      *string `json:"agent_name,omitempty"`
-	ConversationID string  `json:"conversation_id"`
-	Status         string  `json:"status"`
-	UserID         *string `json:"user_id,omitempty"`
+	AgentID        string   `json:"agent_id"`
+	AgentName      *string  `json:"agent_name,omitempty"`
+	ConversationID string   `json:"conversation_id"`
+	Status         string   `json:"status"`
+	UserID         *string  `json:"user_id,omitempty"`
+	TagIDs         []string `json:"tag_ids"`
 }
 
 // conversationTail is the members of a conversation after its transcript.

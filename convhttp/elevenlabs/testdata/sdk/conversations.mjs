@@ -175,13 +175,6 @@ for (const [name, fn] of [
   ["messages.search", () => messages.search({ textQuery: "refund" })],
   ["analysis.run", () => conversations.analysis.run(full)],
   ["analysis.runEvaluation", () => conversations.analysis.runEvaluation(full, { evaluationId: "e1" })],
-  ["tags.assign", () => conversations.tags.assign(full, { tagIds: ["t1"] })],
-  ["tags.unassign", () => conversations.tags.unassign(full, "t1")],
-  ["tags.list", () => conversations.tags.list()],
-  ["tags.create", () => conversations.tags.create({ title: "vip" })],
-  ["tags.get", () => conversations.tags.get("t1")],
-  ["tags.update", () => conversations.tags.update("t1", { title: "x" })],
-  ["tags.delete", () => conversations.tags.delete("t1")],
   ["topics.get", () => conversations.topics.get("agent_support")],
 ]) {
   const body = await expectError(fn, 501);
