@@ -29,9 +29,11 @@ const (
 	// writer, which a write that arrives waits for.
 	purgeStep = 64
 	// purgeStepConcurrent is the same on an engine with concurrent
-	// writers (PostgreSQL): a few milliseconds of a backend and a few
-	// hundred KB of WAL, which the batch's commit then flushes itself.
-	purgeStepConcurrent = 1000
+	// writers (PostgreSQL): a couple of milliseconds of a backend and
+	// about 100 KB of WAL, which the batch's commit then flushes itself.
+	// While the foreground stays idle each step is twice the one before
+	// (up to the batch), so an idle purge pays few statements per row.
+	purgeStepConcurrent = 250
 	// DefaultPurgeInterval is how often the purger looks for jobs it was
 	// not told about: deletes on other nodes, and jobs whose purger died
 	// (their lease ended).
@@ -317,12 +319,14 @@ func (s *Service) purgeJob(ctx context.Context, j *driver.PurgeJob) (bool, error
 
 // purgeSteps removes up to a batch of the job's rows, from after on, a
 // step at a time, and ends after the step during which the foreground was
-// busy (gaveWay), or once nothing is left (r.Done).
+// busy (gaveWay), or once nothing is left (r.Done). On an engine with
+// concurrent writers the steps grow while the foreground stays idle.
 func (s *Service) purgeSteps(ctx context.Context, tx driver.Tx, j *driver.PurgeJob, after convstore.ID) (r *driver.PurgeBatchResult, gaveWay bool, err error) {
 	r = &driver.PurgeBatchResult{}
-	for !r.Done && r.Rows < s.purge.batch && !gaveWay {
+	_, oneWriter := s.drv.(driver.OneWriter)
+	for size := s.purge.step; !r.Done && r.Rows < s.purge.batch && !gaveWay; {
 		step, err := tx.PurgeBatch(ctx, &driver.PurgeBatchParams{TenantID: j.TenantID, ConversationID: j.ConversationID,
-			Limit: min(s.purge.step, s.purge.batch-r.Rows), After: after})
+			Limit: min(size, s.purge.batch-r.Rows), After: after})
 		if err != nil {
 			return nil, false, err
 		}
@@ -332,7 +336,9 @@ func (s *Service) purgeSteps(ctx context.Context, tx driver.Tx, j *driver.PurgeJ
 		if !step.Last.IsZero() {
 			r.Last, after = step.Last, step.Last
 		}
-		gaveWay = tx.Busy()
+		if gaveWay = tx.Busy(); !oneWriter {
+			size *= 2
+		}
 	}
 	return r, gaveWay, nil
 }
