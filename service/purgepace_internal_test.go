@@ -117,43 +117,14 @@ func TestPurgePacesBesideForeground(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			dir := t.TempDir()
-			fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
 			clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
-			drv := &busyDriver{Driver: db, clock: clock, batchTime: 40 * time.Millisecond, busy: func(int) bool { return false }}
-			s := New(drv, fs, Options{PurgeInterval: -1, PurgeBatch: 10, PurgeYield: c.yield})
-			defer s.Close()
+			s, drv, _ := deletedFor55(t, clock, 40*time.Millisecond, Options{PurgeInterval: -1, PurgeBatch: 10, PurgeYield: c.yield})
 			var pauses []time.Duration
 			s.purge.clock = clock.now
 			s.purge.sleep = func(ctx context.Context, d time.Duration) error {
 				pauses = append(pauses, d)
 				clock.advance(d)
 				return nil
-			}
-			tenant, _, err := s.CreateTenant(ctx, "pace", convstore.DeleteParams{Door: "test"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			conv, _, err := s.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var in []*convstore.MessageCreate
-			for range 55 {
-				in = append(in, &convstore.MessageCreate{Role: convstore.RoleUser, Content: "hello"})
-			}
-			if _, err := s.CreateMessages(ctx, tenant.ID, conv.ID, in); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{Door: "test"}); err != nil {
-				t.Fatal(err)
 			}
 			drv.busy = c.busy
 			start := clock.now()
@@ -205,45 +176,16 @@ func TestPurgeBatchEndsAfterBusyStep(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			dir := t.TempDir()
-			fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			drv := &busyDriver{Driver: db, clock: &fakeClock{}, busy: func(int) bool { return false }}
-			s := New(drv, fs, Options{PurgeInterval: -1, PurgeBatch: 40, PurgeYield: -1})
-			defer s.Close()
+			s, drv, conv := deletedFor55(t, &fakeClock{}, 0, Options{PurgeInterval: -1, PurgeBatch: 40, PurgeYield: -1})
 			s.purge.step = 10
-			tenant, _, err := s.CreateTenant(ctx, "steps", convstore.DeleteParams{Door: "test"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			conv, _, err := s.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var in []*convstore.MessageCreate
-			for range 55 {
-				in = append(in, &convstore.MessageCreate{Role: convstore.RoleUser, Content: "hello"})
-			}
-			if _, err := s.CreateMessages(ctx, tenant.ID, conv.ID, in); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{Door: "test"}); err != nil {
-				t.Fatal(err)
-			}
-			drv.busy, drv.perWrite = c.busy, nil
+			drv.busy = c.busy
 			if n, err := s.Purge(ctx); err != nil || n != 1 {
 				t.Fatalf("Purge = %d, %v", n, err)
 			}
 			if !slices.Equal(drv.perWrite, c.want) {
 				t.Errorf("steps per batch %v, want %v", drv.perWrite, c.want)
 			}
-			rows, err := db.ConversationRows(ctx, conv.ID)
+			rows, err := drv.Driver.(*sqlite.DB).ConversationRows(ctx, conv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -252,4 +194,44 @@ func TestPurgeBatchEndsAfterBusyStep(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deletedFor55 opens a service over a busyDriver on a fresh SQLite
+// database with opts, and deletes a conversation of 55 messages, leaving
+// its purge job to the test; the driver starts idle.
+func deletedFor55(t *testing.T, clock *fakeClock, batchTime time.Duration, opts Options) (*Service, *busyDriver, convstore.ID) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	fs, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "convstore.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drv := &busyDriver{Driver: db, clock: clock, batchTime: batchTime, busy: func(int) bool { return false }}
+	s := New(drv, fs, opts)
+	t.Cleanup(func() { s.Close() })
+	tenant, _, err := s.CreateTenant(ctx, "pace", convstore.DeleteParams{Door: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := s.CreateConversation(ctx, tenant.ID, &convstore.ConversationCreate{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []*convstore.MessageCreate
+	for range 55 {
+		in = append(in, &convstore.MessageCreate{Role: convstore.RoleUser, Content: "hello"})
+	}
+	if _, err := s.CreateMessages(ctx, tenant.ID, conv.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteConversation(ctx, tenant.ID, conv.ID, convstore.DeleteParams{Door: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	drv.perWrite = nil
+	return s, drv, conv.ID
 }

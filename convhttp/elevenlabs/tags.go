@@ -154,6 +154,16 @@ func bodyObject(body []byte) (map[string]json.RawMessage, error) {
 	return obj, nil
 }
 
+// readObject reads the request's body (bounded by the server) and returns
+// it as a JSON object (bodyObject).
+func (d *Door) readObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
+	body, err := d.srv.ReadBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return bodyObject(body)
+}
+
 // isNull reports an absent or null member.
 func isNull(raw json.RawMessage) bool {
 	return raw == nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
@@ -198,11 +208,7 @@ func storeInvalid(err error) error {
 // createTag serves POST /v1/convai/tags: body
 // CreateConversationTagRequestModel {title, description?}.
 func (d *Door) createTag(w http.ResponseWriter, r *http.Request) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	obj, err := bodyObject(body)
+	obj, err := d.readObject(w, r)
 	if err != nil {
 		return err
 	}
@@ -249,11 +255,7 @@ func (d *Door) getTag(w http.ResponseWriter, r *http.Request) error {
 // PatchConversationTagRequestModel {title?, description?}; an absent or
 // null member is left unchanged. The body is validated first.
 func (d *Door) updateTag(w http.ResponseWriter, r *http.Request) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	obj, err := bodyObject(body)
+	obj, err := d.readObject(w, r)
 	if err != nil {
 		return err
 	}
@@ -297,11 +299,7 @@ func (d *Door) deleteTag(w http.ResponseWriter, r *http.Request) error {
 // first; every tag must exist (else 404 tag_not_found and nothing is
 // attached); tags already attached are left as they are.
 func (d *Door) assignTags(w http.ResponseWriter, r *http.Request) error {
-	body, err := d.srv.ReadBody(w, r)
-	if err != nil {
-		return err
-	}
-	obj, err := bodyObject(body)
+	obj, err := d.readObject(w, r)
 	if err != nil {
 		return err
 	}

@@ -308,18 +308,7 @@ func testEndUserRotation(t *testing.T, db *Database) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rot, err := svc.RotateKeys(ctx, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rot.Rewrapped < 1 {
-		t.Errorf("rotation %+v: want the record's key re-wrapped", rot)
-	}
-	for _, e := range db.Keyring.Epochs() {
-		if e.ID == first && e.Destroyed.IsZero() {
-			t.Fatalf("epoch %d is not destroyed after the rotation", first)
-		}
-	}
+	mustRotatePast(t, ctx, svc, db, first)
 	if rows := rawEndUsers(t, ctx, db, a); len(rows) != 1 || rows[0].KeyEpoch == first {
 		t.Errorf("stored records after the rotation: %+v", rows)
 	}
@@ -423,5 +412,23 @@ func testEndUserRestore(t *testing.T, db *Database) {
 	}
 	if got, err := svc.FindEndUserByUserID(ctx, a, "user_kept"); err != nil || got.Name != "Kept" {
 		t.Errorf("the kept record after adopting its key: %+v, %v", got, err)
+	}
+}
+
+// mustRotatePast rotates the keys, destroying every older epoch, and fails
+// unless the rotation re-wrapped a key and epoch first is destroyed.
+func mustRotatePast(t *testing.T, ctx context.Context, svc *service.Service, db *Database, first uint32) {
+	t.Helper()
+	rot, err := svc.RotateKeys(ctx, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rot.Rewrapped < 1 {
+		t.Errorf("rotation %+v: want a key re-wrapped", rot)
+	}
+	for _, e := range db.Keyring.Epochs() {
+		if e.ID == first && e.Destroyed.IsZero() {
+			t.Fatalf("epoch %d is not destroyed after the rotation", first)
+		}
 	}
 }
