@@ -8,6 +8,7 @@
 // The Go test seeds the conversations and checks the store afterwards.
 import assert from "node:assert/strict";
 import { ElevenLabsClient, ElevenLabsError, ElevenLabs } from "@elevenlabs/elevenlabs-js";
+import { expectError } from "./expect.mjs";
 
 const env = process.env;
 const client = new ElevenLabsClient({ baseUrl: env.BASE_URL, apiKey: env.API_KEY, maxRetries: 0 });
@@ -17,18 +18,6 @@ const plain = env.CONV_PLAIN; // two messages, nothing else
 const foreign = env.CONV_FOREIGN; // tenant B's
 const missing = "conv_01m8pfgzpnepf8eew0phv59r57";
 const out = {};
-
-// expectError runs fn and returns the SDK error's status and detail.
-async function expectError(fn, status, type = ElevenLabsError) {
-  try {
-    await fn();
-  } catch (e) {
-    assert.ok(e instanceof type, `want ${type.name}, got ${e}`);
-    assert.equal(e.statusCode, status, `status ${e.statusCode}: ${JSON.stringify(e.body)}`);
-    return e.body;
-  }
-  assert.fail(`no error, want ${status}`);
-}
 
 // list: everything, then page by page through the cursor, then filtered.
 const all = await conversations.list();

@@ -8,6 +8,7 @@
 // tenant B, and checks the store afterwards.
 import assert from "node:assert/strict";
 import { ElevenLabsClient, ElevenLabsError, ElevenLabs } from "@elevenlabs/elevenlabs-js";
+import { expectError } from "./expect.mjs";
 
 const env = process.env;
 const client = new ElevenLabsClient({ baseUrl: env.BASE_URL, apiKey: env.API_KEY, maxRetries: 0 });
@@ -21,17 +22,6 @@ const foreignTag = env.TAG_FOREIGN; // tenant B's
 const missingTag = "tag_01m8pfgzpnepf8eew0phv59r57";
 const missingConv = "conv_01m8pfgzpnepf8eew0phv59r57";
 const out = {};
-
-async function expectError(fn, status, type = ElevenLabsError) {
-  try {
-    await fn();
-  } catch (e) {
-    assert.ok(e instanceof type, `want ${type.name}, got ${e}`);
-    assert.equal(e.statusCode, status, `status ${e.statusCode}: ${JSON.stringify(e.body)}`);
-    return e.body;
-  }
-  assert.fail(`no error, want ${status}`);
-}
 
 // create, get
 const vip = await tags.create({ title: "VIP", description: "Important callers" });

@@ -8,22 +8,12 @@
 // conversations (tenant B's users must never show).
 import assert from "node:assert/strict";
 import { ElevenLabsClient, ElevenLabsError, ElevenLabs } from "@elevenlabs/elevenlabs-js";
+import { expectError } from "./expect.mjs";
 
 const env = process.env;
 const client = new ElevenLabsClient({ baseUrl: env.BASE_URL, apiKey: env.API_KEY, maxRetries: 0 });
 const users = client.conversationalAi.users;
 const out = {};
-
-async function expectError(fn, status, type = ElevenLabsError) {
-  try {
-    await fn();
-  } catch (e) {
-    assert.ok(e instanceof type, `want ${type.name}, got ${e}`);
-    assert.equal(e.statusCode, status, `status ${e.statusCode}: ${JSON.stringify(e.body)}`);
-    return e.body;
-  }
-  assert.fail(`no error, want ${status}`);
-}
 
 const brief = (u) => `${u.userId}:${u.conversationCount}`;
 
